@@ -1,0 +1,33 @@
+"""Enforcement literals per rule instance, so that every rule can be switched off one by one.
+
+A *rule instance* is a rule family of DESIGN §2 applied to one subject, for example
+``("budget_kommune", "Voerde (Niederrhein)")`` or ``("funding_cap", "")``. In a plain solve all
+rules are hard (:meth:`Switches.lits` returns no literal, which CP-SAT reads as "always");
+for explanations each rule instance gets its own Boolean, used as an assumption.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+RuleId = tuple[str, str]
+
+
+@dataclass
+class Switches:
+    """Hands out the enforcement literals of rule instances."""
+
+    model: cp_model.CpModel
+    switchable: bool = False
+    literals: dict[RuleId, cp_model.IntVar] = field(default_factory=dict)
+
+    def lits(self, rule: str, subject: str = "") -> list[cp_model.IntVar]:
+        """The enforcement literals of one rule instance: none when rules are hard."""
+        if not self.switchable:
+            return []
+        key = (rule, subject)
+        if key not in self.literals:
+            self.literals[key] = self.model.new_bool_var(f"rule[{rule}:{subject}]")
+        return [self.literals[key]]

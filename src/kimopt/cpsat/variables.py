@@ -1,0 +1,153 @@
+"""Decision variables of the CP-SAT model, with tight domains and named after what they mean.
+
+All quantities are integers: VZÄ in granularity units, money in ``euro × g.denominator``
+(so that ``d × units × g`` euros is exact). The definitional links between variables (hosted
+sums, "host is used", "link is used", "new positions") are added here; the planning rules
+themselves are in :mod:`kimopt.cpsat.constraints`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from ortools.sat.python import cp_model
+
+from kimopt.cpsat.switches import Switches
+from kimopt.problem import Problem
+
+LinearExpr = cp_model.LinearExpr
+IntVar = cp_model.IntVar
+
+
+def universe(problem: Problem, switches: Switches) -> int:
+    """Largest VZÄ (units) any quantity can take.
+
+    With every rule hard this is the funding cap ``P``. When the funding cap may be
+    switched off (for explanations) it grows by what other rules could demand.
+    """
+    if not switches.switchable:
+        return problem.positions
+    demand = sum(h.existing_units for h in problem.hosts)
+    demand += len(problem.instance.kommunen) * problem.units_up(problem.model.min_coverage_vzae)
+    demand += len(problem.hosts) * problem.units_up(max(problem.model.min_host_vzae, problem.model.host_step_vzae))
+    return problem.positions + demand
+
+
+def coverage_cap(problem: Problem, kommune: int, switches: Switches, cap: int) -> int:
+    """Upper bound on ``c_i``: the funding cap, or the quota rule's ``⌈P·w_i/W⌉`` when it is hard."""
+    if problem.model.quota_rule and not switches.switchable:
+        w, total = problem.weights[kommune], problem.total_weight
+        return min(cap, (problem.positions * w + total - 1) // total)
+    return cap
+
+
+@dataclass
+class Variables:
+    """The variables of one CP-SAT model and expressions derived from them."""
+
+    problem: Problem
+    model: cp_model.CpModel
+    cap: int  # universe bound in units
+    a: list[IntVar]  # a[l]: units on link l
+    used: list[IntVar]  # y_h: host h employs someone
+    link_used: dict[int, IntVar]  # s_l: link l carries positions (Kommune-host links only)
+    new: list[IntVar]  # n_h >= H_h - E_h, n_h >= 0: positions above existing
+    own_new: dict[int, IntVar]  # Kommune host k: units of its self part above its existing
+
+    def hosted(self, host: int) -> LinearExpr:
+        """``H_h = Σ_i a[h,i]``."""
+        return LinearExpr.sum([self.a[l] for l in self.problem.links_of_host[host]])
+
+    def coverage(self, kommune: int) -> LinearExpr:
+        """``c_i = Σ_h a[h,i]``."""
+        return LinearExpr.sum([self.a[l] for l in self.problem.links_of_kommune[kommune]])
+
+    @cached_property
+    def used_total(self) -> LinearExpr:
+        """``N_used = Σ_h H_h``."""
+        return LinearExpr.sum(self.a)
+
+    def kommune_payment(self, kommune: int) -> LinearExpr:
+        """What Kommune ``i`` would pay for Kommune hosts serving it, in euro × g.denominator.
+
+        ``Σ_k d_k × part_k,i × g``, where a partner's part is ``a[k,i]`` and the host's own part
+        counts only above its existing positions (those are financed already).
+        """
+        problem = self.problem
+        numerator = problem.g.numerator
+        terms = []
+        for l in problem.links_of_kommune[kommune]:
+            link = problem.links[l]
+            host = problem.hosts[link.host]
+            if host.kind != "kommune" or host.deficit_per_vzae == 0:
+                continue
+            part = self.a[l] if link.shared else self.own_new[link.host]
+            terms.append(host.deficit_per_vzae * numerator * part)
+        return LinearExpr.sum(terms)
+
+    def kreis_payment(self) -> LinearExpr:
+        """What the Kreis pays: its own new VZÄ, Träger with deficit coverage, and Kommunen if it covers them."""
+        problem = self.problem
+        numerator = problem.g.numerator
+        terms = []
+        for h, host in enumerate(problem.hosts):
+            if host.kind != "kommune" and host.kreis_pays and host.deficit_per_vzae:
+                terms.append(host.deficit_per_vzae * numerator * self.new[h])
+        if problem.model.kreis_covers_kommunen:
+            terms.extend(self.kommune_payment(i) for i in range(len(problem.instance.kommunen)))
+        return LinearExpr.sum(terms)
+
+    def own_cost(self) -> LinearExpr:
+        """Total Eigenanteil of Kreis and Kommunen (euro × g.denominator)."""
+        if self.problem.model.kreis_covers_kommunen:
+            return self.kreis_payment()
+        return self.kreis_payment() + LinearExpr.sum(
+            [self.kommune_payment(i) for i in range(len(self.problem.instance.kommunen))])
+
+
+def host_upper(problem: Problem, host: int, cap: int, switches: Switches) -> int:
+    """Upper bound of ``H_h``: its capacity when that rule is hard, else the universe bound."""
+    limit = problem.hosts[host].max_units
+    if limit is None or switches.switchable:
+        return cap
+    return min(cap, limit)
+
+
+def add_variables(problem: Problem, model: cp_model.CpModel, switches: Switches) -> Variables:
+    """Create every decision variable with the tightest domain the hard rules allow."""
+    cap = universe(problem, switches)
+    kommunen = problem.instance.kommunen
+    a: list[IntVar] = []
+    a_upper: list[int] = []
+    for link in problem.links:
+        ub = min(host_upper(problem, link.host, cap, switches),
+                 coverage_cap(problem, link.kommune, switches, cap))
+        a_upper.append(ub)
+        a.append(model.new_int_var(0, ub, f"a[{problem.hosts[link.host].name}->{kommunen[link.kommune].name}]"))
+
+    used, new = [], []
+    for h, host in enumerate(problem.hosts):
+        ub = host_upper(problem, h, cap, switches)
+        y = model.new_bool_var(f"used[{host.name}]")
+        hosted = LinearExpr.sum([a[l] for l in problem.links_of_host[h]])
+        model.add(hosted <= ub * y)
+        used.append(y)
+        n = model.new_int_var(0, max(0, ub - host.existing_units), f"new[{host.name}]")
+        model.add(n >= hosted - host.existing_units)
+        new.append(n)
+
+    link_used: dict[int, IntVar] = {}
+    own_new: dict[int, IntVar] = {}
+    for h, host in enumerate(problem.hosts):
+        if host.kind != "kommune":
+            continue
+        for l in problem.links_of_host[h]:
+            s = model.new_bool_var(f"link_used[{host.name}->{kommunen[problem.links[l].kommune].name}]")
+            model.add(a[l] <= a_upper[l] * s)
+            link_used[l] = s
+            if not problem.links[l].shared:
+                own = model.new_int_var(0, a_upper[l], f"own_new[{host.name}]")
+                model.add(own >= a[l] - host.existing_units)
+                own_new[h] = own
+    return Variables(problem, model, cap, a, used, link_used, new, own_new)

@@ -1,0 +1,355 @@
+"""The instance (Kreis, Kommunen, Träger, funding) and the planning model, as pydantic models.
+
+Nothing here knows the solver. Keys are those of DESIGN §3; numbers are exact
+(:class:`~fractions.Fraction` for VZÄ and shares, ``int`` for euros). Checks that need more
+than one field (references between records, duplicates) live in :func:`instance_findings`
+and :func:`model_findings`, which report every problem rather than the first.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from fractions import Fraction
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from kimopt.errors import Finding
+from kimopt.numbers import NumberError, fraction_text, to_euros, to_fraction
+
+
+def _exact(value: object) -> Fraction:
+    try:
+        number = to_fraction(value)
+    except NumberError as exc:
+        raise PydanticCustomError(exc.code, "{value}", {"value": value}) from None
+    return number
+
+
+def _non_negative(value: object) -> Fraction:
+    number = _exact(value)
+    if number < 0:
+        raise PydanticCustomError("negative", "{value}", {"value": value})
+    return number
+
+
+def _positive(value: object) -> Fraction:
+    number = _exact(value)
+    if number <= 0:
+        raise PydanticCustomError("not_positive", "{value}", {"value": value})
+    return number
+
+
+def _share(value: object) -> Fraction:
+    number = _exact(value)
+    if not 0 <= number <= 1:
+        raise PydanticCustomError("share_out_of_range", "{value}", {"value": value})
+    return number
+
+
+def _euros(value: object) -> int:
+    try:
+        amount = to_euros(value)
+    except NumberError as exc:
+        raise PydanticCustomError(exc.code, "{value}", {"value": value}) from None
+    if amount < 0:
+        raise PydanticCustomError("negative", "{value}", {"value": value})
+    return amount
+
+
+def _count(value: object) -> int:
+    number = _exact(value)
+    if number.denominator != 1:
+        raise PydanticCustomError("not_integer", "{value}", {"value": value})
+    if number < 0:
+        raise PydanticCustomError("negative", "{value}", {"value": value})
+    return int(number)
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise PydanticCustomError("not_text", "{value}", {"value": value})
+    text = str(value).strip()
+    if not text:
+        raise PydanticCustomError("empty_text", "")
+    return text
+
+
+_YES = {"true", "ja", "yes", "j", "y", "1", "wahr", "x"}
+_NO = {"false", "nein", "no", "n", "0", "falsch", ""}
+
+
+def _flag(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _YES | _NO:
+        return value.strip().lower() in _YES
+    raise PydanticCustomError("not_bool", "{value}", {"value": value})
+
+
+def _names(value: object) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(";") if part.strip()]
+    if not isinstance(value, list):
+        raise PydanticCustomError("not_list", "{value}", {"value": value})
+    return [_text(item) for item in value]
+
+
+def _as_text(value: Fraction) -> str:
+    return fraction_text(value)
+
+
+Vzae = Annotated[Fraction, BeforeValidator(_non_negative), PlainSerializer(_as_text)]
+PositiveVzae = Annotated[Fraction, BeforeValidator(_positive), PlainSerializer(_as_text)]
+Share = Annotated[Fraction, BeforeValidator(_share), PlainSerializer(_as_text)]
+Euros = Annotated[int, BeforeValidator(_euros)]
+Count = Annotated[int, BeforeValidator(_count)]
+Text = Annotated[str, BeforeValidator(_text)]
+Flag = Annotated[bool, BeforeValidator(_flag)]
+Names = Annotated[list[str], BeforeValidator(_names)]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+class Kreis(_Record):
+    """The district: the funding recipient, always a host of positions."""
+
+    name: Text = Field(description="Name of the Kreis")
+    ags: Text | None = Field(None, description="Amtlicher Gemeindeschlüssel of the Kreis")
+    cost_per_vzae: Euros = Field(description="Real yearly cost of one VZÄ at the Kreis, €")
+    budget: Euros | None = Field(None, description="Yearly Eigenanteil the Kreis can carry, € (null = unlimited)")
+    existing_vzae: Vzae = Field(Fraction(0), description="Positions already filled at the Kreis")
+
+
+class Funding(_Record):
+    """The state funding of this round."""
+
+    year: Count | None = Field(None, description="Funding year")
+    positions_vzae: PositiveVzae = Field(description="Fundable positions, VZÄ")
+    rate_per_vzae: Euros = Field(description="Flat funding per VZÄ and year, €")
+
+
+class Kommune(_Record):
+    """A member municipality: always served, a host only if ``max_vzae > 0``."""
+
+    name: Text
+    ags: Text | None = None
+    population: Count = Field(description="Inhabitants (official figure)")
+    max_vzae: Vzae = Field(Fraction(0), description="Positions the Kommune would employ itself")
+    cost_per_vzae: Euros | None = Field(None, description="Real yearly cost per VZÄ, € (default: the Kreis's)")
+    budget: Euros | None = Field(None, description="Yearly Eigenanteil it can carry, € (null = unlimited)")
+    share_with: Names = Field(default_factory=list, description="Kommunen it may share positions with")
+    existing_vzae: Vzae = Fraction(0)
+    auslaenderbehoerde: Flag = False
+    indicators: dict[str, Annotated[Fraction, BeforeValidator(_non_negative)]] = Field(default_factory=dict)
+
+
+class Traeger(_Record):
+    """A welfare organisation (Träger der freien Wohlfahrtspflege), placed only through the Kreis."""
+
+    name: Text
+    max_vzae: Vzae = Field(description="Positions it can take, VZÄ")
+    serves: Names = Field(description="Kommunen in its area (names or AGS)")
+    cost_per_vzae: Euros = Field(description="Real yearly cost per VZÄ, €")
+    deficit_coverage: Flag = Field(False, description="The Kreis covers its deficit (Defizitübernahme)")
+    existing_vzae: Vzae = Fraction(0)
+
+
+class Instance(_Record):
+    """One Kreis in one funding round."""
+
+    name: Text
+    kreis: Kreis
+    funding: Funding
+    kommunen: list[Kommune] = Field(min_length=1)
+    traeger: list[Traeger] = Field(default_factory=list)
+
+    @field_validator("traeger", mode="before")
+    @classmethod
+    def _no_traeger(cls, value: Any) -> Any:
+        return [] if value is None else value
+
+    def kommune_index(self) -> dict[str, int]:
+        """Index of every Kommune by name and by AGS."""
+        index: dict[str, int] = {}
+        for i, kommune in enumerate(self.kommunen):
+            index.setdefault(kommune.name, i)
+            if kommune.ags:
+                index.setdefault(kommune.ags, i)
+        return index
+
+
+OBJECTIVE_NAMES = ("use_positions", "proportionality", "partner_share", "own_cost", "stability",
+                   "fewer_hosts")
+
+
+class Objective(_Record):
+    """One level of the lexicographic optimisation."""
+
+    name: Literal["use_positions", "proportionality", "partner_share", "own_cost", "stability",
+                  "fewer_hosts"]
+    measure: Literal["l1", "max"] | None = None
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _known(cls, value: Any) -> Any:
+        if isinstance(value, str) and value not in OBJECTIVE_NAMES:
+            hint = difflib.get_close_matches(value, OBJECTIVE_NAMES, n=1)
+            raise PydanticCustomError("bad_choice", "{value}", {
+                "value": value, "choices": ", ".join(OBJECTIVE_NAMES), **({"hint": hint[0]} if hint else {})})
+        return value
+
+
+def _objective(value: object) -> object:
+    return {"name": value} if isinstance(value, str) else value
+
+
+def _default_objectives() -> list[Objective]:
+    return [Objective(name=n, measure="l1" if n == "proportionality" else None)  # type: ignore[arg-type]
+            for n in OBJECTIVE_NAMES]
+
+
+class PlanningModel(_Record):
+    """Policy and solver settings; every key optional, defaults as in DESIGN §2."""
+
+    granularity_vzae: PositiveVzae = Field(Fraction(1, 10), description="Smallest VZÄ unit g")
+    host_step_vzae: PositiveVzae = Field(Fraction(1, 2), description="Hosted VZÄ come in these steps")
+    min_host_vzae: Vzae = Field(Fraction(1, 2), description="Smallest non-zero hosted VZÄ")
+    min_share_vzae: Vzae | None = Field(None, description="Smallest part served by a Kommune host (default g)")
+    kreis_min_share: Share = Field(Fraction(1, 3), description="Share of used VZÄ the Kreis keeps at least")
+    max_sharing_partners: Count = Field(3, description="Partners one Kommune host may serve at most")
+    min_coverage_vzae: Vzae = Field(Fraction(0), description="VZÄ every Kommune receives at least")
+    keep_existing: Flag = Field(True, description="Filled positions stay with their host")
+    kreis_covers_kommunen: Flag = Field(False, description="The Kreis carries the Kommunen's deficit")
+    quota_rule: Flag = Field(False, description="Coverage within the target rounded down/up to g")
+    key: dict[str, Share] = Field(default_factory=lambda: {"population": Fraction(1)},
+                                  description="Weights of the distribution key's columns")
+    objectives: list[Annotated[Objective, BeforeValidator(_objective)]] = Field(
+        default_factory=_default_objectives, min_length=1)
+    time_limit_s: PositiveVzae = Field(Fraction(60), description="Wall-clock limit for all levels, s")
+    workers: Count = Field(8, description="CP-SAT search workers")
+    seed: Count = Field(0, description="CP-SAT random seed")
+
+    @property
+    def share(self) -> Fraction:
+        """The smallest part a Kommune host serves (``min_share_vzae`` or the granularity)."""
+        return self.granularity_vzae if self.min_share_vzae is None else self.min_share_vzae
+
+
+def _closest(name: str, candidates: list[str]) -> dict[str, str]:
+    hint = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    return {"hint": hint[0]} if hint else {}
+
+
+def instance_findings(instance: Instance) -> list[Finding]:
+    """Problems across records: duplicates and references to unknown Kommunen."""
+    findings: list[Finding] = []
+    seen: dict[str, int] = {}
+    seen_ags: dict[str, int] = {}
+    for i, kommune in enumerate(instance.kommunen):
+        if kommune.name in seen:
+            findings.append(Finding(("kommunen", i, "name"), "duplicate_name", {"value": kommune.name}))
+        seen.setdefault(kommune.name, i)
+        if kommune.ags:
+            if kommune.ags in seen_ags:
+                findings.append(Finding(("kommunen", i, "ags"), "duplicate_ags", {"value": kommune.ags}))
+            seen_ags.setdefault(kommune.ags, i)
+    traeger_names: set[str] = set()
+    for t, traeger in enumerate(instance.traeger):
+        if traeger.name in traeger_names:
+            findings.append(Finding(("traeger", t, "name"), "duplicate_name", {"value": traeger.name}))
+        traeger_names.add(traeger.name)
+
+    index = instance.kommune_index()
+    names = [k.name for k in instance.kommunen]
+    for i, kommune in enumerate(instance.kommunen):
+        for j, partner in enumerate(kommune.share_with):
+            loc = ("kommunen", i, "share_with", j)
+            if partner not in index:
+                findings.append(Finding(loc, "unknown_kommune", {"value": partner, **_closest(partner, names)}))
+            elif index[partner] == i:
+                findings.append(Finding(loc, "self_share", {"value": partner}))
+    for t, traeger in enumerate(instance.traeger):
+        if not traeger.serves:
+            findings.append(Finding(("traeger", t, "serves"), "empty_list", {}))
+        for j, served in enumerate(traeger.serves):
+            if served not in index:
+                findings.append(Finding(("traeger", t, "serves", j), "unknown_kommune",
+                                        {"value": served, **_closest(served, names)}))
+    return findings
+
+
+def _vzae_fields(instance: Instance) -> Iterator[tuple[tuple[str | int, ...], Fraction]]:
+    yield ("funding", "positions_vzae"), instance.funding.positions_vzae
+    yield ("kreis", "existing_vzae"), instance.kreis.existing_vzae
+    for i, kommune in enumerate(instance.kommunen):
+        yield ("kommunen", i, "max_vzae"), kommune.max_vzae
+        yield ("kommunen", i, "existing_vzae"), kommune.existing_vzae
+    for t, traeger in enumerate(instance.traeger):
+        yield ("traeger", t, "max_vzae"), traeger.max_vzae
+        yield ("traeger", t, "existing_vzae"), traeger.existing_vzae
+
+
+def model_findings(model: PlanningModel) -> list[Finding]:
+    """Problems inside the planning model: steps off the granularity, key weights, duplicates."""
+    findings: list[Finding] = []
+    g = model.granularity_vzae
+    for key in ("host_step_vzae", "min_host_vzae", "min_coverage_vzae"):
+        value: Fraction = getattr(model, key)
+        if value % g:
+            findings.append(Finding((key,), "off_granularity",
+                                    {"value": fraction_text(value), "granularity": fraction_text(g)}))
+    if model.min_share_vzae is not None and model.min_share_vzae % g:
+        findings.append(Finding(("min_share_vzae",), "off_granularity",
+                                {"value": fraction_text(model.min_share_vzae), "granularity": fraction_text(g)}))
+    total = sum(model.key.values(), Fraction(0))
+    if model.key and total != 1:
+        findings.append(Finding(("key",), "key_weights", {"value": fraction_text(total)}))
+    if not model.key:
+        findings.append(Finding(("key",), "empty_list", {}))
+    names = [o.name for o in model.objectives]
+    for j, name in enumerate(names):
+        if name in names[:j]:
+            findings.append(Finding(("objectives", j, "name"), "duplicate_objective", {"value": name}))
+        if model.objectives[j].measure is not None and name != "proportionality":
+            findings.append(Finding(("objectives", j, "measure"), "measure_not_allowed", {"value": name}))
+    if model.workers > 64:
+        findings.append(Finding(("workers",), "too_large", {"value": model.workers, "limit": 64}))
+    return findings
+
+
+def pairing_findings(instance: Instance, model: PlanningModel) -> list[Finding]:
+    """Problems that appear only with this model: VZÄ off the granularity, key columns missing."""
+    findings: list[Finding] = []
+    g = model.granularity_vzae
+    for loc, value in _vzae_fields(instance):
+        if value % g:
+            findings.append(Finding(loc, "off_granularity",
+                                    {"value": fraction_text(value), "granularity": fraction_text(g)}))
+    for column in model.key:
+        if column == "population":
+            continue
+        for i, kommune in enumerate(instance.kommunen):
+            if column not in kommune.indicators:
+                findings.append(Finding(("kommunen", i, "indicators"), "unknown_indicator", {"value": column}))
+    for column in model.key:
+        column_total = sum((k.population if column == "population" else k.indicators.get(column, 0)
+                            for k in instance.kommunen), Fraction(0))
+        if column_total == 0 and model.key[column] > 0:
+            findings.append(Finding(("kommunen",), "zero_key", {"value": column}))
+    return findings

@@ -1,0 +1,203 @@
+"""Input problems in the planner's words: which file, which record, which field, what is wrong.
+
+A problem is a :class:`Finding` (a location inside the file, a message code and its
+parameters); :class:`InputError` carries the findings of one file and renders them in German
+or English. The location is kept as the path of keys and list positions *as written in the
+file*, so a message can name the key the planner typed and the Kommune it belongs to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+Loc = tuple[str | int, ...]
+
+# code -> (German, English). Placeholders are filled from Finding.params.
+MESSAGES: dict[str, tuple[str, str]] = {
+    "missing": ("Pflichtangabe fehlt", "required value is missing"),
+    "unknown_key": ("unbekannter Schlüssel{hint_de}", "unknown key{hint_en}"),
+    "not_a_number": ("{value} ist keine Zahl", "{value} is not a number"),
+    "not_finite": ("{value} ist keine endliche Zahl", "{value} is not a finite number"),
+    "not_whole_euros": ("{value}: Beträge in ganzen Euro angeben",
+                        "{value}: give amounts in whole euros"),
+    "not_integer": ("{value} ist keine ganze Zahl", "{value} is not a whole number"),
+    "negative": ("{value} darf nicht negativ sein", "{value} must not be negative"),
+    "not_positive": ("{value} muss größer als 0 sein", "{value} must be greater than 0"),
+    "not_text": ("{value} ist kein Text", "{value} is not text"),
+    "empty_text": ("darf nicht leer sein", "must not be empty"),
+    "not_bool": ("{value} ist weder ja/true noch nein/false", "{value} is neither yes/true nor no/false"),
+    "not_list": ("{value} ist keine Liste", "{value} is not a list"),
+    "empty_list": ("die Liste ist leer, mindestens ein Eintrag nötig",
+                   "the list is empty, at least one entry is needed"),
+    "not_mapping": ("{value} ist kein Abschnitt mit Schlüsseln (Mapping)",
+                    "{value} is not a section of keys (mapping)"),
+    "bad_choice": ("{value} ist nicht erlaubt; erlaubt: {choices}",
+                   "{value} is not allowed; allowed: {choices}"),
+    "invalid": ("ungültiger Wert {value}", "invalid value {value}"),
+    "duplicate_name": ("der Name {value} kommt mehrfach vor", "the name {value} occurs more than once"),
+    "duplicate_ags": ("der Gemeindeschlüssel {value} kommt mehrfach vor",
+                      "the municipality key (AGS) {value} occurs more than once"),
+    "unknown_kommune": ("{value} ist keine Kommune dieser Instanz{hint_de}",
+                        "{value} is not a Kommune of this instance{hint_en}"),
+    "self_share": ("eine Kommune kann sich nicht mit sich selbst teilen",
+                   "a Kommune cannot share with itself"),
+    "off_granularity": ("{value} VZÄ ist kein Vielfaches der Granularität {granularity} VZÄ",
+                        "{value} VZÄ is not a multiple of the granularity {granularity} VZÄ"),
+    "share_out_of_range": ("{value} muss zwischen 0 und 1 liegen",
+                           "{value} must lie between 0 and 1"),
+    "unknown_indicator": ("Kennzahl {value} fehlt bei dieser Kommune (Schlüssel verlangt sie)",
+                          "indicator {value} is missing for this Kommune (the key needs it)"),
+    "zero_key": ("die Summe des Verteilungsschlüssels ist 0 (z. B. alle Einwohner 0)",
+                 "the distribution key sums to 0 (for example all populations 0)"),
+    "key_weights": ("die Gewichte des Schlüssels müssen sich zu 1 addieren (Summe {value})",
+                    "the key's weights must add up to 1 (sum {value})"),
+    "duplicate_objective": ("das Ziel {value} steht mehrfach in der Liste",
+                            "the objective {value} is listed more than once"),
+    "measure_not_allowed": ("das Ziel {value} hat kein Maß (measure)",
+                            "the objective {value} takes no measure"),
+    "too_large": ("{value} ist zu groß (höchstens {limit})", "{value} is too large (at most {limit})"),
+    "min_above_max": ("Mindestgröße {value} VZÄ liegt über der Obergrenze {limit} VZÄ",
+                      "minimum size {value} VZÄ exceeds the maximum {limit} VZÄ"),
+    # file-level problems
+    "file_missing": ("Datei nicht gefunden", "file not found"),
+    "file_is_directory": ("das ist ein Ordner, keine Datei", "this is a folder, not a file"),
+    "file_unreadable": ("Datei kann nicht gelesen werden ({value})", "file cannot be read ({value})"),
+    "file_too_large": ("Datei ist zu groß ({value} Bytes, höchstens {limit})",
+                       "file is too large ({value} bytes, at most {limit})"),
+    "file_empty": ("Datei ist leer", "file is empty"),
+    "file_binary": ("Datei ist keine Textdatei (Binärdaten)", "file is not a text file (binary data)"),
+    "file_encoding": ("Datei ist nicht UTF-8-kodiert (Byte {value}); bitte als UTF-8 speichern",
+                      "file is not UTF-8 encoded (byte {value}); please save it as UTF-8"),
+    "file_suffix": ("unbekanntes Dateiformat {value}; erwartet {choices}",
+                    "unknown file format {value}; expected {choices}"),
+    "yaml_syntax": ("YAML-Syntaxfehler in Zeile {line}, Spalte {column}: {value}",
+                    "YAML syntax error at line {line}, column {column}: {value}"),
+    "json_syntax": ("JSON-Syntaxfehler in Zeile {line}, Spalte {column}: {value}",
+                    "JSON syntax error at line {line}, column {column}: {value}"),
+    "yaml_tag": ("YAML-Tag {value} in Zeile {line} ist nicht erlaubt (nur einfache Daten)",
+                 "YAML tag {value} at line {line} is not allowed (plain data only)"),
+    "yaml_aliases": ("zu viele YAML-Verweise (Anker/Alias) in Zeile {line}; Datei abgelehnt",
+                     "too many YAML references (anchors/aliases) at line {line}; file refused"),
+    "yaml_duplicate_key": ("der Schlüssel {value} steht in Zeile {line} doppelt",
+                           "the key {value} appears twice at line {line}"),
+    "not_a_document": ("die Datei enthält keinen Abschnitt mit Schlüsseln, sondern {value}",
+                       "the file holds no section of keys but {value}"),
+    "plan_mismatch": ("{value}", "{value}"),
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem at one place: ``loc`` is the path of keys/list positions in the file."""
+
+    loc: Loc
+    code: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _quote(value: object, lang: str) -> str:
+    text = str(value)
+    if len(text) > 60:
+        text = text[:57] + "…"
+    return f"„{text}“" if lang == "de" else f"'{text}'"
+
+
+def _message(finding: Finding, lang: str) -> str:
+    de, en = MESSAGES.get(finding.code, MESSAGES["invalid"])
+    params = {k: v for k, v in finding.params.items()}
+    if "value" in params and finding.code not in {"plan_mismatch", "yaml_syntax", "json_syntax",
+                                                  "file_unreadable", "file_too_large", "file_encoding"}:
+        params["value"] = _quote(params["value"], lang)
+    hint = finding.params.get("hint")
+    params["hint_de"] = f" – meinten Sie {_quote(hint, 'de')}?" if hint else ""
+    params["hint_en"] = f" – did you mean {_quote(hint, 'en')}?" if hint else ""
+    params.setdefault("value", "")
+    template = de if lang == "de" else en
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError):
+        return template
+
+
+RECORD_LABELS = {
+    "kommunen": ("Kommune", "Kommune"),
+    "traeger": ("Träger", "Träger"),
+    "objectives": ("Ziel", "objective"),
+}
+
+
+def describe_location(raw: object, loc: Loc, lang: str = "de") -> tuple[str | None, str | None]:
+    """Turn ``('kommunen', 3, 'population')`` into a record and a field for people.
+
+    The record names the list entry by its ``name`` where the file gives one (``Kommune 4
+    „Voerde“``), else by its position; the field is the dotted key as written in the file.
+    """
+    record: str | None = None
+    field_parts: list[str] = []
+    node: object = raw
+    i = 0
+    while i < len(loc):
+        key = loc[i]
+        if isinstance(key, int) and i > 0 and isinstance(loc[i - 1], str) and not field_parts[1:]:
+            label_de, label_en = RECORD_LABELS.get(str(loc[i - 1]), ("Eintrag", "entry"))
+            label = label_de if lang == "de" else label_en
+            name = node[key].get("name") if isinstance(node, list) and 0 <= key < len(node) \
+                and isinstance(node[key], dict) else None
+            record = f"{label} {key + 1}" + (f" {_quote(name, lang)}" if isinstance(name, str) else "")
+            field_parts = []
+        elif isinstance(key, int):
+            field_parts.append(f"[{key + 1}]")
+        else:
+            field_parts.append(key)
+        if isinstance(node, dict):
+            node = node.get(key)
+        elif isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+            node = node[key]
+        else:
+            node = None
+        i += 1
+    if record is None and len(field_parts) > 1 and field_parts[0] in {"kreis", "funding"}:
+        record = {"kreis": ("Kreis", "Kreis"), "funding": ("Förderung", "funding")}[field_parts[0]][
+            0 if lang == "de" else 1]
+        field_parts = field_parts[1:]
+    field_text = ".".join(p for p in field_parts).replace(".[", "[") or None
+    return record, field_text
+
+
+class InputError(Exception):
+    """Bad input: one file and every finding in it, renderable in German or English."""
+
+    def __init__(self, path: Path | str | None, findings: Sequence[Finding], raw: object = None,
+                 line_of: Mapping[Loc, int] | None = None) -> None:
+        self.path = Path(path) if path is not None else None
+        self.findings = list(findings)
+        self.raw = raw
+        self.line_of = dict(line_of or {})
+        super().__init__(self.render("en"))
+
+    def render_finding(self, finding: Finding, lang: str = "de") -> str:
+        """One finding as one line: file, record, field and what is wrong."""
+        record, field_text = describe_location(self.raw, finding.loc, lang)
+        parts = [str(self.path) if self.path else ("Eingabe" if lang == "de" else "input")]
+        line = self.line_of.get(finding.loc)
+        if line is not None:
+            parts[0] += f":{line}"
+        if record:
+            parts.append(record)
+        if field_text:
+            parts.append(f"Feld „{field_text}“" if lang == "de" else f"field '{field_text}'")
+        head = ", ".join(parts)
+        return f"{head}: {_message(finding, lang)}"
+
+    def render(self, lang: str = "de", limit: int | None = None) -> str:
+        """All findings (or the first ``limit``), one per line."""
+        shown = self.findings if limit is None else self.findings[:limit]
+        lines = [self.render_finding(f, lang) for f in shown]
+        if limit is not None and len(self.findings) > limit:
+            more = len(self.findings) - limit
+            lines.append(f"… und {more} weitere Probleme (kimopt validate zeigt alle)" if lang == "de"
+                         else f"… and {more} more problems (kimopt validate shows all)")
+        return "\n".join(lines)

@@ -1,0 +1,149 @@
+"""From files to validated objects: instance and planning model, every problem as a Finding."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from kimopt.data import (
+    Funding,
+    Instance,
+    Kommune,
+    Kreis,
+    Objective,
+    PlanningModel,
+    Traeger,
+    instance_findings,
+    model_findings,
+    pairing_findings,
+)
+from kimopt.errors import Finding, InputError, Loc
+from kimopt.io.reader import Document, read_document
+
+_PYDANTIC_CODES = {
+    "missing": "missing",
+    "extra_forbidden": "unknown_key",
+    "model_type": "not_mapping",
+    "model_attributes_type": "not_mapping",
+    "dict_type": "not_mapping",
+    "list_type": "not_list",
+    "too_short": "empty_list",
+    "literal_error": "bad_choice",
+    "string_type": "not_text",
+    "bool_type": "not_bool",
+    "bool_parsing": "not_bool",
+}
+
+
+def _record_class(root: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
+    """The pydantic class that owns the last key of ``loc`` (for spelling suggestions)."""
+    if root is PlanningModel:
+        return Objective if loc[:1] == ("objectives",) and len(loc) == 3 else PlanningModel
+    if len(loc) == 1:
+        return Instance
+    return {"kreis": Kreis, "funding": Funding, "kommunen": Kommune, "traeger": Traeger}.get(
+        str(loc[0]))
+
+
+def _finding(error: Any, root: type[BaseModel]) -> Finding:
+    loc: Loc = tuple(error["loc"])
+    kind = error["type"]
+    code = _PYDANTIC_CODES.get(kind, kind)
+    params: dict[str, Any] = dict(error.get("ctx") or {})
+    params.setdefault("value", error.get("input"))
+    if code == "unknown_key":
+        owner = _record_class(root, loc)
+        if owner is not None:
+            hint = difflib.get_close_matches(str(loc[-1]), list(owner.model_fields), n=1, cutoff=0.6)
+            if hint:
+                params["hint"] = hint[0]
+    if code == "bad_choice" and "expected" in params:
+        params.setdefault("choices", params["expected"])
+    if code == "empty_list" or code == "missing":
+        params.pop("value", None)
+    return Finding(loc, code, params)
+
+
+def _validate(document: Document, cls: type[BaseModel]) -> Any:
+    try:
+        return cls.model_validate(document.data)
+    except ValidationError as exc:
+        findings = [_finding(e, cls) for e in exc.errors(include_url=False)]
+        raise document.error(findings) from None
+
+
+def load_instance(path: Path | str) -> tuple[Instance, Document]:
+    """Read and validate an instance; :class:`InputError` lists every problem found."""
+    document = read_document(path)
+    instance: Instance = _validate(document, Instance)
+    findings = instance_findings(instance)
+    if findings:
+        raise document.error(findings)
+    return instance, document
+
+
+def load_model(path: Path | str | None) -> tuple[PlanningModel, Document | None]:
+    """Read a planning model; ``None`` gives the defaults (identical to ``models/kim-standard.yaml``)."""
+    if path is None:
+        return PlanningModel(), None
+    document = read_document(path)
+    model: PlanningModel = _validate(document, PlanningModel)
+    findings = model_findings(model)
+    if findings:
+        raise document.error(findings)
+    return model, document
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """A validated instance with its planning model and where each came from."""
+
+    instance: Instance
+    model: PlanningModel
+    instance_doc: Document
+    model_doc: Document | None
+
+    @property
+    def model_name(self) -> str:
+        """The model's file stem, or ``kim-standard`` for the defaults."""
+        return self.model_doc.path.stem if self.model_doc else "kim-standard"
+
+
+def load_inputs(instance_path: Path | str, model_path: Path | str | None = None) -> Inputs:
+    """Instance plus model, checked against each other (granularity, key columns)."""
+    model, model_doc = load_model(model_path)
+    instance, instance_doc = load_instance(instance_path)
+    findings = pairing_findings(instance, model)
+    if findings:
+        raise instance_doc.error(findings)
+    return Inputs(instance, model, instance_doc, model_doc)
+
+
+def collect_findings(instance_path: Path | str, model_path: Path | str | None = None) -> list[InputError]:
+    """Every problem of both files at once (for ``kimopt validate``), one error per file."""
+    errors: list[InputError] = []
+    model: PlanningModel | None = None
+    try:
+        model, _ = load_model(model_path)
+    except InputError as exc:
+        errors.append(exc)
+    try:
+        document = read_document(instance_path)
+    except InputError as exc:
+        return [*errors, exc]
+    findings: list[Finding] = []
+    try:
+        instance = Instance.model_validate(document.data)
+    except ValidationError as exc:
+        findings = [_finding(e, Instance) for e in exc.errors(include_url=False)]
+    else:
+        findings = instance_findings(instance)
+        if model is not None:
+            findings += pairing_findings(instance, model)
+    if findings:
+        errors.append(document.error(findings))
+    return errors

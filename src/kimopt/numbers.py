@@ -1,0 +1,102 @@
+"""Exact numbers: parsing VZÄ quantities and euros without binary floating point.
+
+Every VZÄ quantity is a :class:`fractions.Fraction`; a float read from YAML or JSON is
+turned into the decimal it was written as (``0.1`` becomes ``1/10``, not
+``3602879701896397/36028797018963968``).
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+
+class NumberError(ValueError):
+    """A value that is not an exact, finite number; ``code`` names the fault."""
+
+    def __init__(self, code: str, value: object) -> None:
+        super().__init__(f"{code}: {value!r}")
+        self.code = code
+        self.value = value
+
+
+def to_fraction(value: object) -> Fraction:
+    """Read an exact number from an int, a float, a Fraction or a string such as ``"1/3"``.
+
+    Raises
+    ------
+    NumberError
+        ``not_a_number`` for text, booleans and other types; ``not_finite`` for NaN and
+        infinity.
+    """
+    if isinstance(value, bool):
+        raise NumberError("not_a_number", value)
+    if isinstance(value, (int, Fraction)):
+        return Fraction(value)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise NumberError("not_finite", value)
+        return Fraction(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise NumberError("not_finite", value)
+        return Fraction(repr(value))
+    if isinstance(value, str):
+        text = value.strip().replace("\u2212", "-")
+        if text.lower().lstrip("+-") in {"nan", "inf", "infinity", ".nan", ".inf"}:
+            raise NumberError("not_finite", value)
+        try:
+            return Fraction(text)
+        except (ValueError, ZeroDivisionError):
+            raise NumberError("not_a_number", value) from None
+    raise NumberError("not_a_number", value)
+
+
+def to_euros(value: object) -> int:
+    """Read a whole number of euros; fractional cents or euros are refused."""
+    amount = to_fraction(value)
+    if amount.denominator != 1:
+        raise NumberError("not_whole_euros", value)
+    return int(amount)
+
+
+def decimal_vzae(value: Fraction, places: int = 6) -> float:
+    """A VZÄ quantity as a JSON number, rounded half up to ``places`` decimals."""
+    quantised = Decimal(value.numerator) / Decimal(value.denominator)
+    return float(quantised.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+
+
+def round_euros(value: Fraction) -> int:
+    """Euros rounded half up to a whole euro (exact input, integer output)."""
+    return int((Decimal(value.numerator) / Decimal(value.denominator)).quantize(
+        Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def fmt_number(value: Fraction | int | float, places: int, lang: str = "de") -> str:
+    """Format with thousands separators in the reader's convention (``1.234,5`` in German)."""
+    if isinstance(value, Fraction):
+        value = Decimal(value.numerator) / Decimal(value.denominator)
+    quantised = Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    if quantised == 0:
+        quantised = abs(quantised)
+    text = f"{quantised:,.{places}f}"
+    if lang == "de":
+        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return text
+
+
+def fmt_vzae(value: Fraction | int | float, lang: str = "de", places: int = 1) -> str:
+    """A VZÄ quantity for people: ``11,0`` (German) or ``11.0`` (English)."""
+    return fmt_number(value, places, lang)
+
+
+def fmt_euros(value: Fraction | int, lang: str = "de") -> str:
+    """Euros for people: ``16.400 €`` (German) or ``€16,400`` (English)."""
+    text = fmt_number(value, 0, lang)
+    return f"{text} €" if lang == "de" else f"€{text}"
+
+
+def fraction_text(value: Fraction) -> str:
+    """A fraction as exact text: ``"11"``, ``"1/3"``."""
+    return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"

@@ -1,0 +1,193 @@
+"""The instance and planning model compiled into integer units: hosts, links, weights, payers.
+
+Every VZÄ quantity becomes a whole number of granularity units (``g`` = 0.1 VZÄ by default);
+money stays in whole euros. Solver model, plan and checker all read this one compilation, so
+they agree on who may serve whom and who pays for what. No OR-Tools here.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import cached_property
+from typing import Literal
+
+from kimopt.data import Instance, PlanningModel
+
+HostKind = Literal["kreis", "kommune", "traeger"]
+# Why this order: the tie-break prefers a Kommune's own staff, then Träger, then the Kreis.
+KIND_ORDER: dict[HostKind, int] = {"kommune": 0, "traeger": 1, "kreis": 2}
+INT64_SAFE = 2**62
+
+
+@dataclass(frozen=True)
+class Host:
+    """An employer of case managers."""
+
+    name: str
+    kind: HostKind
+    record: int  # position in kommunen/traeger; -1 for the Kreis
+    max_units: int | None  # None: only the funding cap limits (the Kreis)
+    existing_units: int
+    cost_per_vzae: int
+    deficit_per_vzae: int  # d_h = max(0, cost - rate)
+    kreis_pays: bool  # the Kreis carries this host's deficit
+
+
+@dataclass(frozen=True)
+class Link:
+    """Host ``host`` may serve Kommune ``kommune`` (indices into the problem's lists)."""
+
+    host: int
+    kommune: int
+    shared: bool  # a Kommune host serving a sharing partner
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A planning problem in integer units."""
+
+    instance: Instance
+    model: PlanningModel
+    hosts: tuple[Host, ...]
+    links: tuple[Link, ...]
+    weights: tuple[int, ...]  # integer key weights w_i of the Kommunen
+
+    @property
+    def g(self) -> Fraction:
+        """The granularity: VZÄ per unit."""
+        return self.model.granularity_vzae
+
+    def units(self, vzae: Fraction) -> int:
+        """VZÄ to whole units (the caller has checked the granularity)."""
+        return int(vzae / self.g)
+
+    def units_up(self, vzae: Fraction) -> int:
+        """VZÄ to units, rounded up (for lower bounds such as the minimum host size)."""
+        return math.ceil(vzae / self.g)
+
+    def vzae(self, units: int | Fraction) -> Fraction:
+        """Units back to VZÄ."""
+        return Fraction(units) * self.g
+
+    @cached_property
+    def positions(self) -> int:
+        """Fundable positions P in units."""
+        return self.units(self.instance.funding.positions_vzae)
+
+    @cached_property
+    def total_weight(self) -> int:
+        """W, the sum of the key weights."""
+        return sum(self.weights)
+
+    @cached_property
+    def kreis(self) -> int:
+        """Index of the Kreis host (always 0)."""
+        return 0
+
+    @cached_property
+    def kommune_host(self) -> dict[int, int]:
+        """Kommune index -> its host index, for Kommunen that employ positions."""
+        return {h.record: j for j, h in enumerate(self.hosts) if h.kind == "kommune"}
+
+    @cached_property
+    def links_of_host(self) -> tuple[tuple[int, ...], ...]:
+        """For each host, the indices of its links."""
+        out: list[list[int]] = [[] for _ in self.hosts]
+        for l, link in enumerate(self.links):
+            out[link.host].append(l)
+        return tuple(tuple(x) for x in out)
+
+    @cached_property
+    def links_of_kommune(self) -> tuple[tuple[int, ...], ...]:
+        """For each Kommune, the indices of the links serving it."""
+        out: list[list[int]] = [[] for _ in self.instance.kommunen]
+        for l, link in enumerate(self.links):
+            out[link.kommune].append(l)
+        return tuple(tuple(x) for x in out)
+
+    def self_link(self, host: int) -> int | None:
+        """The link of a Kommune host to itself."""
+        h = self.hosts[host]
+        if h.kind != "kommune":
+            return None
+        return next((l for l in self.links_of_host[host] if self.links[l].kommune == h.record), None)
+
+    def target(self, kommune: int, used_units: int | Fraction) -> Fraction:
+        """Target e_i in units: ``N_used × w_i / W``."""
+        return Fraction(used_units) * self.weights[kommune] / self.total_weight
+
+    @cached_property
+    def rank(self) -> tuple[int, ...]:
+        """A canonical order of the links (kind, host name, Kommune name) for the tie-break."""
+        kommunen = self.instance.kommunen
+        order = sorted(range(len(self.links)), key=lambda l: (
+            KIND_ORDER[self.hosts[self.links[l].host].kind], self.hosts[self.links[l].host].name,
+            kommunen[self.links[l].kommune].name))
+        rank = [0] * len(self.links)
+        for position, l in enumerate(order):
+            rank[l] = position + 1
+        return tuple(rank)
+
+
+def key_weights(instance: Instance, model: PlanningModel) -> tuple[int, ...]:
+    """Integer weights proportional to the key: ``share_i = Σ_k λ_k · x_ik / X_k``.
+
+    With the default key (population only) the weights are the populations divided by their
+    greatest common divisor; a mix of columns is brought to a common denominator exactly.
+    """
+    columns = {name: [Fraction(k.population) if name == "population" else k.indicators[name]
+                      for k in instance.kommunen] for name in model.key}
+    shares = [Fraction(0)] * len(instance.kommunen)
+    for name, weight in model.key.items():
+        total = sum(columns[name], Fraction(0))
+        if weight == 0 or total == 0:
+            continue
+        for i, value in enumerate(columns[name]):
+            shares[i] += weight * value / total
+    denominator = math.lcm(*(s.denominator for s in shares))
+    ints = [int(s * denominator) for s in shares]
+    divisor = math.gcd(*ints) or 1
+    return tuple(x // divisor for x in ints)
+
+
+def compile_problem(instance: Instance, model: PlanningModel) -> Problem:
+    """Hosts, links and weights of DESIGN §2 in integer units.
+
+    Hosts: the Kreis, every Kommune with ``max_vzae > 0``, every Träger. Links: the Kreis to
+    every Kommune; a Kommune host to itself and its sharing partners (symmetric); a Träger to
+    the Kommunen it serves.
+    """
+    g = model.granularity_vzae
+    rate = instance.funding.rate_per_vzae
+    index = instance.kommune_index()
+    kreis = instance.kreis
+    hosts = [Host(kreis.name, "kreis", -1, None, int(kreis.existing_vzae / g), kreis.cost_per_vzae,
+                  max(0, kreis.cost_per_vzae - rate), True)]
+    links: list[Link] = [Link(0, i, False) for i in range(len(instance.kommunen))]
+
+    partners: list[set[int]] = [set() for _ in instance.kommunen]
+    for i, kommune in enumerate(instance.kommunen):
+        for other in kommune.share_with:
+            j = index[other]
+            if j != i:
+                partners[i].add(j)
+                partners[j].add(i)
+    for i, kommune in enumerate(instance.kommunen):
+        if kommune.max_vzae <= 0:
+            continue
+        cost = kommune.cost_per_vzae if kommune.cost_per_vzae is not None else kreis.cost_per_vzae
+        hosts.append(Host(kommune.name, "kommune", i, int(kommune.max_vzae / g),
+                          int(kommune.existing_vzae / g), cost, max(0, cost - rate),
+                          model.kreis_covers_kommunen))
+        h = len(hosts) - 1
+        links.append(Link(h, i, False))
+        links.extend(Link(h, j, True) for j in sorted(partners[i]))
+    for t, traeger in enumerate(instance.traeger):
+        hosts.append(Host(traeger.name, "traeger", t, int(traeger.max_vzae / g),
+                          int(traeger.existing_vzae / g), traeger.cost_per_vzae,
+                          max(0, traeger.cost_per_vzae - rate), traeger.deficit_coverage))
+        h = len(hosts) - 1
+        links.extend(Link(h, j, False) for j in sorted({index[name] for name in traeger.serves}))
+    return Problem(instance, model, tuple(hosts), tuple(links), key_weights(instance, model))

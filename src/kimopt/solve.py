@@ -1,0 +1,198 @@
+"""Lexicographic optimisation with CP-SAT: solve each level to optimality, fix it, go on.
+
+Determinism: every level's optimal *value* is unique, so the levels may use several search
+workers. Which of the equally good plans is returned is decided by a last tie-break level
+(:func:`kimopt.cpsat.objectives.tie_break`) solved with one worker, a fixed seed and no
+solution hint; a single CP-SAT worker is deterministic, so the same input and model give
+the same plan on every run and machine with the same OR-Tools version. A time limit that
+cuts a level short ends the optimisation there: the plan is the best found, ``FEASIBLE``,
+with the level's bound and gap.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import ortools
+from ortools.sat.python import cp_model
+
+from kimopt.cpsat.constraints import add_constraints
+from kimopt.cpsat.objectives import LEVELS, Level, tie_break
+from kimopt.cpsat.switches import Switches
+from kimopt.cpsat.variables import Variables, add_variables
+from kimopt.problem import INT64_SAFE, Problem
+
+STATUS = {cp_model.OPTIMAL: "OPTIMAL", cp_model.FEASIBLE: "FEASIBLE",
+          cp_model.INFEASIBLE: "INFEASIBLE", cp_model.UNKNOWN: "UNKNOWN",
+          cp_model.MODEL_INVALID: "MODEL_INVALID"}
+
+
+class ModelTooLarge(ValueError):
+    """The exact key weights would overflow CP-SAT's 64-bit integers."""
+
+
+@dataclass
+class LevelResult:
+    """Value and proven bound of one level, in its reporting unit."""
+
+    name: str
+    unit: str
+    value: Fraction | None
+    bound: Fraction | None
+    proven: bool
+    seconds: float
+    measure: str | None = None
+
+
+@dataclass
+class SolveResult:
+    """What the solver found: status, the link values in units, and per-level figures."""
+
+    status: str
+    units: list[int] | None
+    levels: list[LevelResult]
+    solver: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class CpsatModel:
+    """A CP-SAT model of one problem with its variables and rule switches."""
+
+    problem: Problem
+    model: cp_model.CpModel
+    variables: Variables
+    switches: Switches
+
+
+def build(problem: Problem, switchable: bool = False) -> CpsatModel:
+    """Variables, every rule family and every objective level of the planning model."""
+    guard_magnitudes(problem)
+    model = cp_model.CpModel()
+    model.name = problem.instance.name
+    switches = Switches(model, switchable)
+    variables = add_variables(problem, model, switches)
+    add_constraints(model, problem, variables, switches)
+    return CpsatModel(problem, model, variables, switches)
+
+
+def guard_magnitudes(problem: Problem) -> None:
+    """Refuse keys so fine-grained that ``c_i·W`` could overflow 64-bit integers."""
+    total = problem.total_weight
+    reach = (problem.positions + 1) * 4 * max(total, 1) * max(len(problem.instance.kommunen), 1)
+    if reach >= INT64_SAFE:
+        raise ModelTooLarge(
+            f"Verteilungsschlüssel zu fein (Summe der Gewichte {total}); Kennzahlen runden "
+            f"/ distribution key too fine-grained (weight sum {total}); round the indicators")
+
+
+def _parameters(seconds: float, workers: int, seed: int) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(seconds, 0.01)
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+    return solver
+
+
+def _hint(cm: CpsatModel, solver: cp_model.CpSolver) -> None:
+    cm.model.clear_hints()
+    proto = cm.model.proto
+    for index in range(len(proto.variables)):
+        var = cm.model.get_int_var_from_proto_index(index)
+        cm.model.add_hint(var, solver.value(var))
+
+
+def _fix(cm: CpsatModel, level: Level, value: int) -> None:
+    if level.maximize:
+        cm.model.add(level.expr >= value)
+    else:
+        cm.model.add(level.expr <= value)
+
+
+def _exact_bound(level: Level, bound: float) -> int:
+    # CP-SAT reports the bound as a float; the objective is integral, so round outward.
+    import math
+
+    return math.floor(bound + 1e-6) if level.maximize else math.ceil(bound - 1e-6)
+
+
+def solve_levels(cm: CpsatModel, time_limit: float, workers: int, seed: int,
+                 progress: Callable[[str], None] | None = None) -> SolveResult:
+    """Optimise the levels in order; then the deterministic tie-break."""
+    started = time.perf_counter()
+    deadline = started + time_limit
+    results: list[LevelResult] = []
+    solution: list[int] | None = None
+    status = "OPTIMAL"
+    used: int | None = None  # N, once use_positions is fixed
+    for objective in cm.problem.model.objectives:
+        if progress:
+            progress(objective.name)
+        level = LEVELS[objective.name](cm.model, cm.problem, cm.variables, objective, used)
+        cm.model.minimize(level.expr) if not level.maximize else cm.model.maximize(level.expr)
+        solver = _parameters(deadline - time.perf_counter(), workers, seed)
+        t0 = time.perf_counter()
+        code = solver.solve(cm.model)
+        seconds = time.perf_counter() - t0
+        if code == cp_model.MODEL_INVALID:
+            raise RuntimeError(f"CP-SAT: invalid model ({cm.model.validate()})")
+        if code == cp_model.INFEASIBLE:
+            return SolveResult("INFEASIBLE", None, results, _solver_info(started, workers, seed))
+        if code == cp_model.UNKNOWN:
+            if solution is None:
+                return SolveResult("UNKNOWN", None, results, _solver_info(started, workers, seed))
+            results.append(LevelResult(level.name, level.unit, None, None, False, seconds, level.measure))
+            status = "FEASIBLE"
+            break
+        value = solver.value(level.expr)
+        proven = code == cp_model.OPTIMAL
+        bound = value if proven else _exact_bound(level, solver.best_objective_bound)
+        results.append(LevelResult(level.name, level.unit, level.factor * value, level.factor * bound,
+                                   proven, seconds, level.measure))
+        solution = [solver.value(x) for x in cm.variables.a]
+        if not proven:
+            status = "FEASIBLE"
+            break
+        _fix(cm, level, value)
+        _hint(cm, solver)
+        if level.name == "use_positions":
+            used = value
+
+    tie = {"proven": False, "seconds": 0.0}
+    if status == "OPTIMAL":
+        solution, tie = _tie_break(cm, deadline, seed, solution)
+    info = _solver_info(started, workers, seed)
+    info["tie_break"] = tie
+    return SolveResult(status, solution, results, info)
+
+
+def _tie_break(cm: CpsatModel, deadline: float, seed: int,
+               fallback: list[int] | None) -> tuple[list[int] | None, dict[str, Any]]:
+    level = tie_break(cm.model, cm.problem, cm.variables)
+    cm.model.minimize(level.expr)
+    cm.model.clear_hints()  # a hint from a parallel search would make the result depend on timing
+    solver = _parameters(deadline - time.perf_counter(), 1, seed)
+    t0 = time.perf_counter()
+    code = solver.solve(cm.model)
+    seconds = time.perf_counter() - t0
+    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return [solver.value(x) for x in cm.variables.a], {
+            "proven": code == cp_model.OPTIMAL, "seconds": round(seconds, 3)}
+    return fallback, {"proven": False, "seconds": round(seconds, 3)}
+
+
+def _solver_info(started: float, workers: int, seed: int) -> dict[str, Any]:
+    return {"ortools": ortools.__version__, "seconds": round(time.perf_counter() - started, 3),
+            "workers": workers, "seed": seed}
+
+
+def solve_problem(problem: Problem, time_limit: float | None = None,
+                  progress: Callable[[str], None] | None = None) -> SolveResult:
+    """Build the CP-SAT model of ``problem`` and optimise it lexicographically."""
+    settings = problem.model
+    limit = float(settings.time_limit_s) if time_limit is None else time_limit
+    cm = build(problem)
+    return solve_levels(cm, limit, settings.workers or 1, settings.seed, progress)
