@@ -1,0 +1,358 @@
+"""The independent plan checker: plain Python and exact fractions, no solver, no shared model code.
+
+It reads a plan's ``links`` (kimopt's own or edited by hand), derives who may serve whom
+straight from the instance, and checks every rule of DESIGN §2 plus the granularity. It
+also recomputes the figures the plan reports (hosted VZÄ, coverage, Eigenanteil) and flags
+any that do not match the links. Deliberately written apart from :mod:`kimopt.problem` and
+:mod:`kimopt.plan`, so a mistake there is not repeated here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from kimopt.data import Instance, PlanningModel
+from kimopt.numbers import NumberError, fmt_euros, fmt_vzae, to_fraction
+
+# Decimals in a plan are rounded to 6 places; a reported figure may differ by this much.
+TOLERANCE = Fraction(1, 10**6)
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule: the rule's DESIGN name, whom it concerns, and the numbers."""
+
+    rule: str
+    subject: str
+    de: str
+    en: str
+
+    def text(self, lang: str = "de") -> str:
+        """One line for people."""
+        where = f" ({self.subject})" if self.subject else ""
+        return f"{self.rule}{where}: {self.de if lang == 'de' else self.en}"
+
+
+def _v(value: Fraction, lang: str) -> str:
+    text = fmt_vzae(value, lang, places=3).rstrip("0").rstrip(",.")
+    return f"{text} VZÄ"
+
+
+class _Checker:
+    def __init__(self, instance: Instance, model: PlanningModel) -> None:
+        self.instance = instance
+        self.model = model
+        self.violations: list[Violation] = []
+        kommunen = instance.kommunen
+        self.kommune_names = [k.name for k in kommunen]
+        self.lookup: dict[str, int] = {}
+        for i, k in enumerate(kommunen):
+            self.lookup.setdefault(k.name, i)
+            if k.ags:
+                self.lookup.setdefault(k.ags, i)
+        self.partners: dict[int, set[int]] = defaultdict(set)
+        for i, k in enumerate(kommunen):
+            for name in k.share_with:
+                j = self.lookup.get(name)
+                if j is not None and j != i:
+                    self.partners[i].add(j)
+                    self.partners[j].add(i)
+
+    def add(self, rule: str, subject: str, de: str, en: str) -> None:
+        self.violations.append(Violation(rule, subject, de, en))
+
+    # ---- reading the plan ----------------------------------------------------------------
+
+    def read_links(self, plan: dict[str, Any]) -> dict[tuple[str, str, int], Fraction]:
+        """Links keyed by (host type, host name, Kommune index); unreadable ones are violations."""
+        links: dict[tuple[str, str, int], Fraction] = {}
+        raw = plan.get("links")
+        if not isinstance(raw, list):
+            self.add("plan", "links", "der Plan enthält keine Liste „links“",
+                     "the plan has no list 'links'")
+            return links
+        for n, entry in enumerate(raw, start=1):
+            if not isinstance(entry, dict):
+                self.add("plan", f"links[{n}]", "Eintrag ist kein Abschnitt", "entry is not a mapping")
+                continue
+            kind, host, kommune = entry.get("host_type"), entry.get("host"), entry.get("kommune")
+            try:
+                vzae = to_fraction(entry.get("vzae"))
+            except NumberError:
+                self.add("plan", f"links[{n}]", f"VZÄ {entry.get('vzae')!r} ist keine Zahl",
+                         f"VZÄ {entry.get('vzae')!r} is not a number")
+                continue
+            if kind not in {"kreis", "kommune", "traeger"}:
+                self.add("plan", f"links[{n}]", f"unbekannter host_type {kind!r}", f"unknown host_type {kind!r}")
+                continue
+            i = self.lookup.get(kommune) if isinstance(kommune, str) else None
+            if i is None:
+                self.add("plan", f"links[{n}]", f"unbekannte Kommune {kommune!r}", f"unknown Kommune {kommune!r}")
+                continue
+            if vzae < 0:
+                self.add("plan", f"{host} → {kommune}", f"negative VZÄ {vzae}", f"negative VZÄ {vzae}")
+                continue
+            key = (kind, str(host), i)
+            if key in links:
+                self.add("plan", f"{host} → {kommune}", "Verbindung doppelt aufgeführt", "link listed twice")
+            links[key] = links.get(key, Fraction(0)) + vzae
+        return links
+
+    # ---- the rules -----------------------------------------------------------------------
+
+    def granularity(self, links: dict[tuple[str, str, int], Fraction]) -> None:
+        g = self.model.granularity_vzae
+        for (_, host, i), vzae in links.items():
+            if vzae % g:
+                self.add("granularity", f"{host} → {self.kommune_names[i]}",
+                         f"{_v(vzae, 'de')} ist kein Vielfaches von {_v(g, 'de')}",
+                         f"{_v(vzae, 'en')} is not a multiple of {_v(g, 'en')}")
+
+    def allowed_links(self, links: dict[tuple[str, str, int], Fraction]) -> None:
+        kommunen, traeger = self.instance.kommunen, {t.name: t for t in self.instance.traeger}
+        for (kind, host, i), vzae in links.items():
+            if vzae == 0:
+                continue
+            target = self.kommune_names[i]
+            if kind == "kreis" and host != self.instance.kreis.name:
+                self.add("plan", host, f"{host!r} ist nicht der Kreis", f"{host!r} is not the Kreis")
+            elif kind == "kommune":
+                k = self.lookup.get(host)
+                if k is None:
+                    self.add("plan", host, "unbekannte Kommune als Stelle", "unknown Kommune as host")
+                elif kommunen[k].max_vzae <= 0:
+                    self.add("host_size", host, "die Kommune stellt kein Personal (max_vzae 0)",
+                             "the Kommune employs no positions (max_vzae 0)")
+                elif i != k and i not in self.partners[k]:
+                    self.add("sharing", f"{host} → {target}", f"{target} ist kein Teilungspartner von {host}",
+                             f"{target} is not a sharing partner of {host}")
+            elif kind == "traeger":
+                t = traeger.get(host)
+                if t is None:
+                    self.add("plan", host, "unbekannter Träger", "unknown Träger")
+                elif i not in {self.lookup.get(s) for s in t.serves}:
+                    self.add("provider_area", f"{host} → {target}", f"{target} liegt nicht im Gebiet des Trägers",
+                             f"{target} is outside the Träger's area")
+
+    def totals(self, links: dict[tuple[str, str, int], Fraction]) -> None:
+        self.hosted: dict[tuple[str, str], Fraction] = defaultdict(Fraction)
+        self.coverage = [Fraction(0)] * len(self.kommune_names)
+        for (kind, host, i), vzae in links.items():
+            self.hosted[(kind, host)] += vzae
+            self.coverage[i] += vzae
+        self.used = sum(self.hosted.values(), Fraction(0))
+        self.kreis = self.hosted.get(("kreis", self.instance.kreis.name), Fraction(0))
+
+    def funding_cap(self) -> None:
+        cap = self.instance.funding.positions_vzae
+        if self.used > cap:
+            self.add("funding_cap", "", f"{_v(self.used, 'de')} verwendet > Förderobergrenze {_v(cap, 'de')}",
+                     f"{_v(self.used, 'en')} used > funding cap {_v(cap, 'en')}")
+
+    def kreis_share(self) -> None:
+        share = self.model.kreis_min_share
+        if self.kreis < share * self.used:
+            self.add("kreis_share", self.instance.kreis.name,
+                     f"Kreis {_v(self.kreis, 'de')} < {share} × {_v(self.used, 'de')}",
+                     f"Kreis {_v(self.kreis, 'en')} < {share} × {_v(self.used, 'en')}")
+
+    def _maximum(self, kind: str, host: str) -> Fraction | None:
+        if kind == "kommune" and host in self.lookup:
+            return self.instance.kommunen[self.lookup[host]].max_vzae
+        return None
+
+    def host_size(self) -> None:
+        step, lowest = self.model.host_step_vzae, self.model.min_host_vzae
+        for (kind, host), size in self.hosted.items():
+            if size == 0:
+                continue
+            limit = self._maximum(kind, host)
+            if size % step:
+                self.add("host_size", host, f"{_v(size, 'de')} ist kein Vielfaches von {_v(step, 'de')}",
+                         f"{_v(size, 'en')} is not a multiple of {_v(step, 'en')}")
+            if size < lowest:
+                self.add("host_size", host, f"{_v(size, 'de')} < Mindestgröße {_v(lowest, 'de')}",
+                         f"{_v(size, 'en')} < minimum size {_v(lowest, 'en')}")
+            if limit is not None and size > limit:
+                self.add("host_size", host, f"{_v(size, 'de')} > Obergrenze {_v(limit, 'de')}",
+                         f"{_v(size, 'en')} > maximum {_v(limit, 'en')}")
+
+    def sharing(self, links: dict[tuple[str, str, int], Fraction]) -> None:
+        smallest = self.model.share
+        parts: dict[int, dict[int, Fraction]] = defaultdict(dict)
+        for (kind, host, i), vzae in links.items():
+            if kind == "kommune" and vzae > 0 and host in self.lookup:
+                parts[self.lookup[host]][i] = vzae
+        for k, served in parts.items():
+            host = self.kommune_names[k]
+            partners = [i for i in served if i != k]
+            if partners and k not in served:
+                self.add("sharing", host, "versorgt Partner, aber nicht sich selbst",
+                         "serves partners but not itself")
+            if len(partners) > self.model.max_sharing_partners:
+                self.add("sharing", host, f"{len(partners)} Partner > höchstens {self.model.max_sharing_partners}",
+                         f"{len(partners)} partners > at most {self.model.max_sharing_partners}")
+            for i, vzae in served.items():
+                if vzae < smallest:
+                    self.add("sharing", f"{host} → {self.kommune_names[i]}",
+                             f"Anteil {_v(vzae, 'de')} < Mindestanteil {_v(smallest, 'de')}",
+                             f"part {_v(vzae, 'en')} < minimum part {_v(smallest, 'en')}")
+
+    def provider_area(self) -> None:
+        for t in self.instance.traeger:
+            size = self.hosted.get(("traeger", t.name), Fraction(0))
+            if size > t.max_vzae:
+                self.add("provider_area", t.name, f"{_v(size, 'de')} > Kapazität {_v(t.max_vzae, 'de')}",
+                         f"{_v(size, 'en')} > capacity {_v(t.max_vzae, 'en')}")
+
+    def _hosts(self) -> list[tuple[str, str, Fraction, int, bool]]:
+        """(kind, name, existing, cost, Kreis pays) of every possible host."""
+        inst, kreis = self.instance, self.instance.kreis
+        out = [("kreis", kreis.name, kreis.existing_vzae, kreis.cost_per_vzae, True)]
+        for k in inst.kommunen:
+            cost = k.cost_per_vzae if k.cost_per_vzae is not None else kreis.cost_per_vzae
+            out.append(("kommune", k.name, k.existing_vzae, cost, self.model.kreis_covers_kommunen))
+        out += [("traeger", t.name, t.existing_vzae, t.cost_per_vzae, t.deficit_coverage) for t in inst.traeger]
+        return out
+
+    def existing(self) -> None:
+        if not self.model.keep_existing:
+            return
+        for kind, name, before, _, _ in self._hosts():
+            now = self.hosted.get((kind, name), Fraction(0))
+            if now < before:
+                self.add("existing", name, f"{_v(now, 'de')} < vorhandene {_v(before, 'de')}",
+                         f"{_v(now, 'en')} < existing {_v(before, 'en')}")
+
+    def payments(self, links: dict[tuple[str, str, int], Fraction]) -> None:
+        """Eigenanteil per payer, computed from the rule text of DESIGN §2."""
+        rate = self.instance.funding.rate_per_vzae
+        self.pay_kreis = Fraction(0)
+        self.pay_kommune = [Fraction(0)] * len(self.kommune_names)
+        self.pay_traeger: dict[str, Fraction] = defaultdict(Fraction)
+        for kind, name, before, cost, kreis_pays in self._hosts():
+            deficit = max(0, cost - rate)
+            if kind != "kommune":
+                new = max(Fraction(0), self.hosted.get((kind, name), Fraction(0)) - before)
+                if kreis_pays:
+                    self.pay_kreis += deficit * new
+                else:
+                    self.pay_traeger[name] += deficit * new
+                continue
+            k = self.lookup[name]
+            for (link_kind, host, i), vzae in links.items():
+                if link_kind != "kommune" or host != name:
+                    continue
+                part = max(Fraction(0), vzae - before) if i == k else vzae
+                if kreis_pays:
+                    self.pay_kreis += deficit * part
+                else:
+                    self.pay_kommune[i] += deficit * part
+
+    def budget_kommune(self) -> None:
+        if self.model.kreis_covers_kommunen:
+            return
+        for k, paid in zip(self.instance.kommunen, self.pay_kommune, strict=True):
+            if k.budget is not None and paid > k.budget:
+                self.add("budget_kommune", k.name, f"Eigenanteil {fmt_euros(paid)} > Budget {fmt_euros(k.budget)}",
+                         f"own share {fmt_euros(paid, 'en')} > budget {fmt_euros(k.budget, 'en')}")
+
+    def budget_kreis(self) -> None:
+        budget = self.instance.kreis.budget
+        if budget is not None and self.pay_kreis > budget:
+            self.add("budget_kreis", self.instance.kreis.name,
+                     f"Eigenanteil {fmt_euros(self.pay_kreis)} > Budget {fmt_euros(budget)}",
+                     f"own share {fmt_euros(self.pay_kreis, 'en')} > budget {fmt_euros(budget, 'en')}")
+
+    def reachability(self) -> None:
+        minimum = self.model.min_coverage_vzae
+        for name, c in zip(self.kommune_names, self.coverage, strict=True):
+            if c < minimum:
+                self.add("reachability", name, f"{_v(c, 'de')} < Mindestversorgung {_v(minimum, 'de')}",
+                         f"{_v(c, 'en')} < minimum coverage {_v(minimum, 'en')}")
+
+    def targets(self) -> list[Fraction]:
+        key = self.model.key
+        columns = {name: [Fraction(k.population) if name == "population" else k.indicators.get(name, Fraction(0))
+                          for k in self.instance.kommunen] for name in key}
+        shares = [Fraction(0)] * len(self.kommune_names)
+        for name, weight in key.items():
+            total = sum(columns[name], Fraction(0))
+            for i, x in enumerate(columns[name]):
+                shares[i] += weight * x / total if total else Fraction(0)
+        whole = sum(shares, Fraction(0))
+        return [self.used * s / whole if whole else Fraction(0) for s in shares]
+
+    def quota_rule(self) -> None:
+        if not self.model.quota_rule:
+            return
+        g = self.model.granularity_vzae
+        for name, c, e in zip(self.kommune_names, self.coverage, self.targets(), strict=True):
+            low, high = math.floor(e / g) * g, math.ceil(e / g) * g
+            if not low <= c <= high:
+                self.add("quota_rule", name, f"{_v(c, 'de')} außerhalb [{_v(low, 'de')}, {_v(high, 'de')}]",
+                         f"{_v(c, 'en')} outside [{_v(low, 'en')}, {_v(high, 'en')}]")
+
+    # ---- reported figures ----------------------------------------------------------------
+
+    def reported(self, plan: dict[str, Any]) -> None:
+        """The plan's own figures must match what its links imply."""
+        def differs(reported: object, exact: Fraction, tolerance: Fraction = TOLERANCE) -> bool:
+            try:
+                return abs(to_fraction(reported) - exact) > tolerance
+            except NumberError:
+                return True
+
+        summary = plan.get("summary") if isinstance(plan.get("summary"), dict) else {}
+        for key, exact in (("positions_used", self.used), ("kreis_vzae", self.kreis),
+                           ("partner_vzae", self.used - self.kreis)):
+            if key in summary and differs(summary[key], exact):
+                self.add("plan", f"summary.{key}", f"angegeben {summary[key]}, aus den Verbindungen {float(exact)}",
+                         f"reported {summary[key]}, the links give {float(exact)}")
+        own = summary.get("eigenanteil_eur", {}) if isinstance(summary.get("eigenanteil_eur"), dict) else {}
+        total = self.pay_kreis + (0 if self.model.kreis_covers_kommunen else sum(self.pay_kommune, Fraction(0)))
+        for key, exact in (("kreis", self.pay_kreis), ("total", total)):
+            if key in own and differs(own[key], exact, Fraction(1, 2)):
+                self.add("plan", f"summary.eigenanteil_eur.{key}", f"angegeben {own[key]} €, berechnet {fmt_euros(exact)}",
+                         f"reported €{own[key]}, computed {fmt_euros(exact, 'en')}")
+        for entry in plan.get("hosts", []) if isinstance(plan.get("hosts"), list) else []:
+            if isinstance(entry, dict) and "vzae" in entry:
+                exact = self.hosted.get((str(entry.get("host_type")), str(entry.get("name"))), Fraction(0))
+                if differs(entry["vzae"], exact):
+                    self.add("plan", f"hosts: {entry.get('name')}", f"angegeben {entry['vzae']} VZÄ, aus den Verbindungen {float(exact)}",
+                             f"reported {entry['vzae']} VZÄ, the links give {float(exact)}")
+        targets = self.targets()
+        for entry in plan.get("kommunen", []) if isinstance(plan.get("kommunen"), list) else []:
+            i = self.lookup.get(entry.get("name")) if isinstance(entry, dict) else None
+            if i is None:
+                continue
+            for key, exact in (("coverage_vzae", self.coverage[i]), ("target_vzae", targets[i])):
+                if key in entry and differs(entry[key], exact):
+                    self.add("plan", f"kommunen: {entry['name']}.{key}", f"angegeben {entry[key]}, berechnet {float(exact):.6f}",
+                             f"reported {entry[key]}, computed {float(exact):.6f}")
+
+
+def check_plan(instance: Instance, model: PlanningModel, plan: dict[str, Any]) -> list[Violation]:
+    """Every rule the plan breaks (empty when it is valid)."""
+    checker = _Checker(instance, model)
+    links = checker.read_links(plan)
+    checker.granularity(links)
+    checker.allowed_links(links)
+    checker.totals(links)
+    checker.funding_cap()
+    checker.kreis_share()
+    checker.host_size()
+    checker.sharing(links)
+    checker.provider_area()
+    checker.existing()
+    checker.payments(links)
+    checker.budget_kommune()
+    checker.budget_kreis()
+    checker.reachability()
+    checker.quota_rule()
+    checker.reported(plan)
+    return checker.violations

@@ -1,0 +1,9 @@
+"""The ``kimopt`` command line. Commands live in one module each; heavy imports stay inside them."""
+
+from __future__ import annotations
+
+from kimopt.cli.app import app
+from kimopt.cli import check as _check  # noqa: F401  (registers commands)
+from kimopt.cli import solve as _solve  # noqa: F401
+
+__all__ = ["app"]

@@ -1,0 +1,98 @@
+"""The typer application, shared options and the guard that turns failures into exit codes."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from kimopt import __version__
+from kimopt.errors import InputError
+
+app = typer.Typer(
+    name="kimopt",
+    help="Optimale Verteilung der KIM-Case-Management-Stellen (VZÄ) auf Kreis, Kommunen und Träger.\n\n"
+         "Provably optimal allocation of KIM case-management positions.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+class ExitCode:
+    """Exit codes of DESIGN §4 (plus 5 for a plan that breaks rules)."""
+
+    OK = 0
+    BAD_INPUT = 1
+    USAGE = 2
+    INFEASIBLE = 3
+    NO_PLAN = 4
+    RULES_BROKEN = 5
+
+
+class Lang(str, Enum):
+    """Language of messages and reports."""
+
+    de = "de"
+    en = "en"
+
+
+LangOption = Annotated[Lang, typer.Option("--lang", help="Sprache / language: de, en.")]
+ModelOption = Annotated[Path | None, typer.Option(
+    "--model", "-m", help="Planungsmodell (YAML/JSON); ohne Angabe models/kim-standard.yaml (Voreinstellungen).")]
+InstanceArg = Annotated[Path, typer.Argument(help="Instanz: YAML, JSON oder Excel (.xlsx).", show_default=False)]
+
+
+def fail(message: str, code: int) -> typer.Exit:
+    """Print one message to stderr and return the exit to raise."""
+    typer.echo(message, err=True)
+    return typer.Exit(code)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def guarded(func: F) -> F:
+    """Bad input becomes exit 1 with one clear message; never a traceback for the planner."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        lang = kwargs.get("lang", Lang.de)
+        lang = lang.value if isinstance(lang, Lang) else str(lang)
+        try:
+            return func(*args, **kwargs)
+        except InputError as exc:
+            raise fail(exc.render(lang, limit=1 if len(exc.findings) > 1 else None), ExitCode.BAD_INPUT) from None
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except MemoryError:
+            raise fail("Zu wenig Speicher / out of memory", ExitCode.BAD_INPUT) from None
+        except Exception as exc:  # a bug must not show a traceback to a planner, but stays diagnosable
+            if os.environ.get("KIMOPT_DEBUG"):
+                raise
+            name = type(exc).__name__
+            raise fail(f"Interner Fehler / internal error ({name}): {exc}. "
+                       "KIMOPT_DEBUG=1 zeigt Details / shows details.", ExitCode.BAD_INPUT) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"kimopt {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                               help="Version anzeigen / show the version.")] = False) -> None:
+    """kimopt: KIM-Stellenverteilung mit beweisbar optimalen Plänen."""
+    if sys.version_info < (3, 10):  # pragma: no cover
+        raise fail("Python 3.10 oder neuer nötig / Python 3.10+ required", ExitCode.USAGE)

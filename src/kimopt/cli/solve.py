@@ -1,0 +1,58 @@
+"""``kimopt solve``: one instance, one optimal plan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kimopt.cli.app import ExitCode, InstanceArg, Lang, LangOption, ModelOption, app, fail, guarded
+
+
+@app.command()
+@guarded
+def solve(
+    instance: InstanceArg,
+    model: ModelOption = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Plan als JSON schreiben / write the plan JSON.")] = None,
+    time_limit: Annotated[float | None, typer.Option(
+        "--time-limit", min=0.01, help="Zeitlimit in Sekunden für alle Ebenen / time limit for all levels, s.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Keine Tabelle ausgeben / print no table.")] = False,
+    lang: LangOption = Lang.de,
+) -> None:
+    """Optimalen Verteilungsplan berechnen / compute the optimal allocation plan.
+
+    Exit: 0 Plan, 1 fehlerhafte Eingabe, 3 unlösbar, 4 kein Plan im Zeitlimit.
+    """
+    from kimopt.console import render_plan
+    from kimopt.io.atomic import guard_output, write_text_atomic
+    from kimopt.load import load_inputs
+    from kimopt.pipeline import PlanRejected, plan_instance
+    from kimopt.plan import dumps
+    from kimopt.solve import ModelTooLarge
+
+    inputs = load_inputs(instance, model)
+    if output is not None:
+        guard_output(output, [instance, model])
+    try:
+        outcome = plan_instance(inputs.instance, inputs.model, inputs.model_name, time_limit)
+    except ModelTooLarge as exc:
+        raise fail(f"{instance}: {exc}", ExitCode.BAD_INPUT) from None
+    except PlanRejected as exc:
+        raise fail("Interner Fehler: der Prüfer verwirft den Plan / internal error, the checker rejects the plan:\n"
+                   + "\n".join(v.text(lang.value) for v in exc.violations), ExitCode.RULES_BROKEN) from None
+    if outcome.status == "INFEASIBLE":
+        raise fail(f"{instance}: " + ("keine zulässige Verteilung – die Regeln widersprechen sich."
+                                      if lang == Lang.de else "no feasible allocation – the rules contradict each other."),
+                   ExitCode.INFEASIBLE)
+    if outcome.plan_json is None:
+        raise fail(f"{instance}: " + ("kein Plan im Zeitlimit gefunden; --time-limit erhöhen."
+                                      if lang == Lang.de else "no plan found within the time limit; raise --time-limit."),
+                   ExitCode.NO_PLAN)
+    if not quiet:
+        typer.echo(render_plan(outcome.plan_json, lang.value))
+    if output is not None:
+        write_text_atomic(output, dumps(outcome.plan_json))
+        if not quiet:
+            typer.echo(("\nPlan geschrieben: " if lang == Lang.de else "\nPlan written: ") + str(output))

@@ -1,0 +1,100 @@
+"""The plan as a readable text table for the terminal, German by default."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kimopt.numbers import fmt_euros, fmt_number
+
+OBJECTIVE_LABELS: dict[str, tuple[str, str]] = {
+    "use_positions": ("Förderung ausschöpfen (VZÄ verwendet)", "use the funding (VZÄ used)"),
+    "proportionality": ("Abweichung vom Schlüssel", "deviation from the key"),
+    "partner_share": ("VZÄ bei Kommunen und Trägern", "VZÄ with Kommunen and Träger"),
+    "own_cost": ("Eigenanteil Kreis + Kommunen", "own share Kreis + Kommunen"),
+    "stability": ("Änderung gegenüber Bestand", "change against existing positions"),
+    "fewer_hosts": ("Anstellungsträger + geteilte Stellen", "employers + shared positions"),
+}
+
+STATUS_LABELS = {
+    "OPTIMAL": ("optimal (bewiesen)", "optimal (proven)"),
+    "FEASIBLE": ("zulässig, Optimum nicht bewiesen (Zeitlimit)", "feasible, optimum not proven (time limit)"),
+    "INFEASIBLE": ("unlösbar", "infeasible"),
+    "UNKNOWN": ("kein Plan im Zeitlimit", "no plan within the time limit"),
+}
+
+
+def _t(lang: str, de: str, en: str) -> str:
+    return de if lang == "de" else en
+
+
+def _figure(value: float | int | None, unit: str, lang: str) -> str:
+    if value is None:
+        return "–"
+    if unit == "EUR":
+        return fmt_euros(int(value), lang)
+    if unit == "VZÄ":
+        return f"{fmt_number(value, 3, lang)} VZÄ"
+    return str(value)
+
+
+def _table(rows: list[list[str]], right: set[int]) -> list[str]:
+    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
+    lines = []
+    for n, row in enumerate(rows):
+        cells = [cell.rjust(widths[c]) if c in right else cell.ljust(widths[c]) for c, cell in enumerate(row)]
+        lines.append("  ".join(cells).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return lines
+
+
+def render_plan(plan: dict[str, Any], lang: str = "de") -> str:
+    """Summary table per Kommune, the totals and the objective levels."""
+    summary = plan["summary"]
+    head = [_t(lang, "Kommune", "Kommune"), _t(lang, "Einwohner", "Population"), _t(lang, "Anteil", "Share"),
+            _t(lang, "Soll-VZÄ", "Target VZÄ"), _t(lang, "Ist-VZÄ", "VZÄ"), _t(lang, "Abweichung", "Deviation"),
+            _t(lang, "Träger/Stelle", "Employer")]
+    rows = [head]
+    for k in plan["kommunen"]:
+        served = "; ".join(f"{s['host']} {fmt_number(s['vzae'], 1, lang)}" for s in k["served_by"]) or "–"
+        deviation = k["deviation_vzae"]
+        rows.append([k["name"], fmt_number(k["population"], 0, lang),
+                     f"{fmt_number(k['key_share'] * 100, 2, lang)} %", fmt_number(k["target_vzae"], 3, lang),
+                     fmt_number(k["coverage_vzae"], 1, lang),
+                     ("+" if deviation > 0 else "") + fmt_number(deviation, 3, lang), served])
+    total_pop = sum(k["population"] for k in plan["kommunen"])
+    rows.append([_t(lang, "Summe", "Total"), fmt_number(total_pop, 0, lang), f"{fmt_number(100, 2, lang)} %",
+                 fmt_number(sum(k["target_vzae"] for k in plan["kommunen"]), 3, lang),
+                 fmt_number(summary["positions_used"], 1, lang),
+                 fmt_number(summary["deviation_l1"], 3, lang) + " (Σ|·|)", ""])
+
+    status = STATUS_LABELS.get(plan["status"], (plan["status"], plan["status"]))[0 if lang == "de" else 1]
+    seconds = plan.get("solver", {}).get("seconds")
+    lines = [f"{plan['instance']} — {_t(lang, 'Modell', 'model')} {plan['model']} — "
+             f"{_t(lang, 'Status', 'status')}: {plan['status']}, {status}"
+             + (f" ({fmt_number(seconds, 2, lang)} s)" if seconds is not None else ""), ""]
+    lines += _table(rows, {1, 2, 3, 4, 5})
+    own = summary["eigenanteil_eur"]
+    share = fmt_number(summary["kreis_share"] * 100, 1, lang)
+    lines += ["",
+              _t(lang, "Stellen", "Positions") + f": {fmt_number(summary['positions_used'], 1, lang)} "
+              + _t(lang, "von", "of") + f" {fmt_number(summary['positions_fundable'], 1, lang)} VZÄ; "
+              + f"Kreis {fmt_number(summary['kreis_vzae'], 1, lang)} VZÄ ({share} %), "
+              + _t(lang, "Kommunen/Träger", "Kommunen/Träger") + f" {fmt_number(summary['partner_vzae'], 1, lang)} VZÄ",
+              _t(lang, "Förderung", "Funding") + f": {fmt_euros(summary['funding_eur'], lang)} "
+              + _t(lang, "pro Jahr", "per year") + "; " + _t(lang, "Eigenanteil", "own share")
+              + f": Kreis {fmt_euros(own['kreis'], lang)}, " + _t(lang, "Kommunen", "Kommunen")
+              + f" {fmt_euros(own['kommunen'], lang)}, " + _t(lang, "Träger", "Träger")
+              + f" {fmt_euros(own['traeger'], lang)}"]
+    hosts = [h for h in plan["hosts"] if h["vzae"] > 0]
+    if hosts:
+        lines.append(_t(lang, "Anstellungsträger", "Employers") + ": "
+                     + "; ".join(f"{h['name']} {fmt_number(h['vzae'], 1, lang)}" for h in hosts))
+    lines += ["", _t(lang, "Ziele (lexikographisch, in dieser Reihenfolge):", "Objectives (lexicographic, in this order):")]
+    for n, level in enumerate(plan["objectives"], start=1):
+        label = OBJECTIVE_LABELS.get(level["name"], (level["name"], level["name"]))[0 if lang == "de" else 1]
+        proven = _t(lang, "bewiesen optimal", "proven optimal") if level["proven_optimal"] else \
+            _t(lang, "nicht bewiesen", "not proven")
+        lines.append(f"{n:>2}. {level['name']:<16} {label:<40} {_figure(level['value'], level['unit'], lang):>14}"
+                     f"   {_t(lang, 'Schranke', 'bound')} {_figure(level['bound'], level['unit'], lang)}, {proven}")
+    return "\n".join(lines)

@@ -1,0 +1,57 @@
+"""One solve from validated inputs to a checked plan; shared by ``solve``, ``batch`` and ``compare``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from kimopt.check import Violation, check_plan
+from kimopt.data import Instance, PlanningModel
+from kimopt.plan import Plan
+from kimopt.problem import Problem, compile_problem
+from kimopt.solve import SolveResult, solve_problem
+
+
+class PlanRejected(RuntimeError):
+    """The independent checker rejected a plan the solver returned (a defect in kimopt)."""
+
+    def __init__(self, violations: list[Violation]) -> None:
+        super().__init__("; ".join(v.text("en") for v in violations))
+        self.violations = violations
+
+
+@dataclass
+class Outcome:
+    """A solve's result: the status, and the plan with its JSON when one was found."""
+
+    problem: Problem
+    result: SolveResult
+    plan: Plan | None
+    plan_json: dict[str, Any] | None
+
+    @property
+    def status(self) -> str:
+        return self.result.status
+
+
+def plan_instance(instance: Instance, model: PlanningModel, model_name: str = "kim-standard",
+                  time_limit: float | None = None,
+                  progress: Callable[[str], None] | None = None) -> Outcome:
+    """Solve ``instance`` under ``model`` and verify the plan with the independent checker.
+
+    Raises
+    ------
+    PlanRejected
+        If the plan breaks a rule: it is never handed on.
+    """
+    problem = compile_problem(instance, model)
+    result = solve_problem(problem, time_limit=time_limit, progress=progress)
+    if result.units is None:
+        return Outcome(problem, result, None, None)
+    plan = Plan(problem, result.units, result.status, result.levels, result.solver, model_name)
+    data = plan.to_json()
+    violations = check_plan(instance, model, data)
+    if violations:
+        raise PlanRejected(violations)
+    return Outcome(problem, result, plan, data)

@@ -1,0 +1,294 @@
+"""The allocation plan: free of solver types, every figure recomputed from the links.
+
+A :class:`Plan` holds the units on each link and recomputes in plain Python (exact
+fractions) the hosted VZÄ, coverage, targets, deviations, funding and the Eigenanteil of each
+payer; :meth:`Plan.to_json` gives the contract of DESIGN §3.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import cached_property
+from typing import Any
+
+from kimopt import __version__
+from kimopt.data import Instance, PlanningModel
+from kimopt.numbers import decimal_vzae, fraction_text, round_euros
+from kimopt.problem import Problem
+from kimopt.solve import LevelResult
+
+
+def input_sha256(instance: Instance, model: PlanningModel) -> str:
+    """Hash of the validated content (not the file's formatting): same content, same hash."""
+    payload = json.dumps({"instance": instance.model_dump(mode="json"),
+                          "model": model.model_dump(mode="json")},
+                         sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Payment:
+    """One payer's yearly Eigenanteil for new positions."""
+
+    payer: str
+    payer_type: str  # "kreis", "kommune", "traeger"
+    eur: Fraction
+    budget: int | None
+
+
+@dataclass
+class Plan:
+    """An allocation plan for one instance under one planning model."""
+
+    problem: Problem
+    units: list[int]
+    status: str = "OPTIMAL"
+    levels: list[LevelResult] = field(default_factory=list)
+    solver: dict[str, Any] = field(default_factory=dict)
+    model_name: str = "kim-standard"
+
+    @property
+    def instance(self) -> Instance:
+        return self.problem.instance
+
+    def vzae(self, link: int) -> Fraction:
+        """VZÄ on one link."""
+        return self.problem.vzae(self.units[link])
+
+    @cached_property
+    def hosted(self) -> list[Fraction]:
+        """``H_h`` in VZÄ for every host."""
+        return [sum((self.vzae(l) for l in self.problem.links_of_host[h]), Fraction(0))
+                for h in range(len(self.problem.hosts))]
+
+    @cached_property
+    def coverage(self) -> list[Fraction]:
+        """``c_i`` in VZÄ for every Kommune."""
+        return [sum((self.vzae(l) for l in self.problem.links_of_kommune[i]), Fraction(0))
+                for i in range(len(self.instance.kommunen))]
+
+    @cached_property
+    def used(self) -> Fraction:
+        """``N_used`` in VZÄ."""
+        return sum(self.hosted, Fraction(0))
+
+    def key_share(self, kommune: int) -> Fraction:
+        """``w_i / W``."""
+        return Fraction(self.problem.weights[kommune], self.problem.total_weight)
+
+    @cached_property
+    def targets(self) -> list[Fraction]:
+        """``e_i = N_used × w_i / W`` in VZÄ."""
+        return [self.used * self.key_share(i) for i in range(len(self.instance.kommunen))]
+
+    @cached_property
+    def deviations(self) -> list[Fraction]:
+        """``|c_i − e_i|`` in VZÄ."""
+        return [abs(c - e) for c, e in zip(self.coverage, self.targets, strict=True)]
+
+    @cached_property
+    def new_vzae(self) -> list[Fraction]:
+        """Positions above the existing ones, per host."""
+        return [max(Fraction(0), self.hosted[h] - self.problem.vzae(host.existing_units))
+                for h, host in enumerate(self.problem.hosts)]
+
+    @cached_property
+    def payments(self) -> list[Payment]:
+        """Eigenanteil by payer: the Kreis first, then Kommunen and Träger in file order.
+
+        Rule: each host's deficit ``d_h = max(0, cost − rate)`` is due for its new positions.
+        The Kreis pays for its own, for Träger with deficit coverage and, with
+        ``kreis_covers_kommunen``, for Kommune hosts. Otherwise a Kommune pays for the part
+        of every Kommune host serving it; the host's own part counts above its existing
+        positions only, a partner's part counts in full.
+        """
+        problem, kommunen = self.problem, self.instance.kommunen
+        kreis = Fraction(0)
+        by_kommune = [Fraction(0)] * len(kommunen)
+        by_traeger = [Fraction(0)] * len(self.instance.traeger)
+        for h, host in enumerate(problem.hosts):
+            if host.kind != "kommune":
+                amount = host.deficit_per_vzae * self.new_vzae[h]
+                if host.kreis_pays:
+                    kreis += amount
+                else:
+                    by_traeger[host.record] += amount
+                continue
+            existing = problem.vzae(host.existing_units)
+            for l in problem.links_of_host[h]:
+                link = problem.links[l]
+                part = self.vzae(l) if link.shared else max(Fraction(0), self.vzae(l) - existing)
+                if host.kreis_pays:
+                    kreis += host.deficit_per_vzae * part
+                else:
+                    by_kommune[link.kommune] += host.deficit_per_vzae * part
+        payments = [Payment(self.instance.kreis.name, "kreis", kreis, self.instance.kreis.budget)]
+        payments += [Payment(k.name, "kommune", by_kommune[i], k.budget) for i, k in enumerate(kommunen)]
+        payments += [Payment(t.name, "traeger", by_traeger[j], None)
+                     for j, t in enumerate(self.instance.traeger)]
+        return payments
+
+    @cached_property
+    def eigenanteil(self) -> Fraction:
+        """Total yearly Eigenanteil of Kreis and Kommunen (the ``own_cost`` level)."""
+        return sum((p.eur for p in self.payments if p.payer_type != "traeger"), Fraction(0))
+
+    @cached_property
+    def funding(self) -> Fraction:
+        """Yearly funding: the flat rate per VZÄ, paid up to the real cost."""
+        rate = self.instance.funding.rate_per_vzae
+        return sum((min(rate, host.cost_per_vzae) * self.hosted[h]
+                    for h, host in enumerate(self.problem.hosts)), Fraction(0))
+
+    @property
+    def kreis_vzae(self) -> Fraction:
+        return self.hosted[self.problem.kreis]
+
+    @property
+    def partner_vzae(self) -> Fraction:
+        return self.used - self.kreis_vzae
+
+    @cached_property
+    def indices(self) -> dict[str, Any]:
+        """Disproportionality indices: L1, max, Loosemore–Hanby, Gallagher, quota rule."""
+        n = len(self.instance.kommunen)
+        shares = [c / self.used if self.used else Fraction(0) for c in self.coverage]
+        gaps = [shares[i] - self.key_share(i) for i in range(n)]
+        g = self.problem.g
+        quota = all(math.floor(e / g) * g <= c <= math.ceil(e / g) * g
+                    for c, e in zip(self.coverage, self.targets, strict=True))
+        return {
+            "deviation_l1": sum(self.deviations, Fraction(0)),
+            "deviation_max": max(self.deviations, default=Fraction(0)),
+            "loosemore_hanby": sum((abs(x) for x in gaps), Fraction(0)) / 2,
+            "gallagher": math.sqrt(float(sum((x * x for x in gaps), Fraction(0)) / 2)),
+            "quota_rule_holds": quota,
+        }
+
+    def objective_value(self, name: str, measure: str | None = None) -> Fraction:
+        """A level's value recomputed from the plan (VZÄ, euros or a count)."""
+        if name == "use_positions":
+            return self.used
+        if name == "proportionality":
+            return self.indices["deviation_max" if measure == "max" else "deviation_l1"]
+        if name == "partner_share":
+            return min(self.partner_vzae, (1 - self.problem.model.kreis_min_share) * self.used)
+        if name == "own_cost":
+            return self.eigenanteil
+        if name == "stability":
+            return sum((abs(self.hosted[h] - self.problem.vzae(host.existing_units))
+                        for h, host in enumerate(self.problem.hosts)), Fraction(0))
+        if name == "fewer_hosts":
+            shared = sum(1 for l, link in enumerate(self.problem.links) if link.shared and self.units[l])
+            return Fraction(sum(1 for x in self.hosted if x > 0) + shared)
+        raise KeyError(name)
+
+    # ---- serialisation -------------------------------------------------------------------
+
+    def _objectives_json(self) -> list[dict[str, Any]]:
+        out = []
+        for level in self.levels:
+            value = level.value if level.value is not None else self.objective_value(level.name, level.measure)
+            entry: dict[str, Any] = {"name": level.name, "unit": level.unit,
+                                     "value": _figure(value, level.unit),
+                                     "bound": None if level.bound is None else _figure(level.bound, level.unit),
+                                     "proven_optimal": level.proven}
+            if level.measure:
+                entry["measure"] = level.measure
+            if level.unit == "VZÄ":
+                entry["value_exact"] = fraction_text(value)
+            if level.bound is not None and level.value is not None and not level.proven:
+                entry["gap"] = _figure(abs(level.value - level.bound), level.unit)
+            out.append(entry)
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        """The plan as JSON-ready data with the keys of DESIGN §3 (VZÄ decimal, euros integral)."""
+        problem, inst = self.problem, self.instance
+        kommunen = inst.kommunen
+        idx = self.indices
+        payments = self.payments
+        summary = {
+            "positions_used": decimal_vzae(self.used),
+            "positions_fundable": decimal_vzae(inst.funding.positions_vzae),
+            "kreis_vzae": decimal_vzae(self.kreis_vzae),
+            "partner_vzae": decimal_vzae(self.partner_vzae),
+            "kreis_share": decimal_vzae(self.kreis_vzae / self.used if self.used else Fraction(0)),
+            "funding_eur": round_euros(self.funding),
+            "eigenanteil_eur": {
+                "kreis": round_euros(payments[0].eur),
+                "kommunen": round_euros(sum((p.eur for p in payments if p.payer_type == "kommune"), Fraction(0))),
+                "traeger": round_euros(sum((p.eur for p in payments if p.payer_type == "traeger"), Fraction(0))),
+                "total": round_euros(self.eigenanteil),
+            },
+            "deviation_l1": decimal_vzae(idx["deviation_l1"]),
+            "deviation_max": decimal_vzae(idx["deviation_max"]),
+            "loosemore_hanby": decimal_vzae(idx["loosemore_hanby"]),
+            "gallagher": round(idx["gallagher"], 6),
+            "quota_rule_holds": idx["quota_rule_holds"],
+        }
+        hosts = []
+        for h, host in enumerate(problem.hosts):
+            hosts.append({
+                "name": host.name, "host_type": host.kind, "vzae": decimal_vzae(self.hosted[h]),
+                "existing_vzae": decimal_vzae(problem.vzae(host.existing_units)),
+                "new_vzae": decimal_vzae(self.new_vzae[h]),
+                "max_vzae": None if host.max_units is None else decimal_vzae(problem.vzae(host.max_units)),
+                "cost_per_vzae": host.cost_per_vzae, "deficit_per_vzae": host.deficit_per_vzae,
+                "deficit_paid_by_kreis": host.kreis_pays,
+            })
+        links = [{"host": problem.hosts[link.host].name, "host_type": problem.hosts[link.host].kind,
+                  "kommune": kommunen[link.kommune].name, "vzae": decimal_vzae(self.vzae(l))}
+                 for l, link in enumerate(problem.links) if self.units[l]]
+        kommunen_json = []
+        for i, kommune in enumerate(kommunen):
+            served = [{"host": problem.hosts[problem.links[l].host].name,
+                       "host_type": problem.hosts[problem.links[l].host].kind, "vzae": decimal_vzae(self.vzae(l))}
+                      for l in problem.links_of_kommune[i] if self.units[l]]
+            kommunen_json.append({
+                "name": kommune.name, "ags": kommune.ags, "population": kommune.population,
+                "key_share": decimal_vzae(self.key_share(i), 8),
+                "target_vzae": decimal_vzae(self.targets[i]),
+                "coverage_vzae": decimal_vzae(self.coverage[i]),
+                "deviation_vzae": decimal_vzae(self.coverage[i] - self.targets[i]),
+                "served_by": served,
+            })
+        finance = {
+            "rate_per_vzae": inst.funding.rate_per_vzae,
+            "funding_eur": round_euros(self.funding),
+            "total_cost_eur": round_euros(sum((host.cost_per_vzae * self.hosted[h]
+                                               for h, host in enumerate(problem.hosts)), Fraction(0))),
+            "eigenanteil": [{"payer": p.payer, "payer_type": p.payer_type, "eur": round_euros(p.eur),
+                             "budget_eur": p.budget} for p in payments if p.eur or p.payer_type == "kreis"],
+        }
+        return {
+            "kimopt": __version__,
+            "instance": inst.name,
+            "model": self.model_name,
+            "status": self.status,
+            "objectives": self._objectives_json(),
+            "summary": summary,
+            "hosts": hosts,
+            "kommunen": kommunen_json,
+            "links": links,
+            "finance": finance,
+            "solver": self.solver,
+            "input_sha256": input_sha256(inst, problem.model),
+        }
+
+
+def _figure(value: Fraction, unit: str) -> float | int:
+    if unit == "EUR":
+        return round_euros(value)
+    if unit in {"count", "rank"}:
+        return int(value)
+    return decimal_vzae(value)
+
+
+def dumps(data: dict[str, Any]) -> str:
+    """Stable JSON text: fixed key order as built, UTF-8, two-space indent, final newline."""
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
