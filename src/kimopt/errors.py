@@ -171,7 +171,7 @@ class InputError(Exception):
     """Bad input: one file and every finding in it, renderable in German or English."""
 
     def __init__(self, path: Path | str | None, findings: Sequence[Finding], raw: object = None,
-                 line_of: Mapping[Loc, int] | None = None) -> None:
+                 line_of: Mapping[Loc, int | str] | None = None) -> None:
         self.path = Path(path) if path is not None else None
         self.findings = list(findings)
         self.raw = raw
@@ -183,8 +183,10 @@ class InputError(Exception):
         record, field_text = describe_location(self.raw, finding.loc, lang)
         parts = [str(self.path) if self.path else ("Eingabe" if lang == "de" else "input")]
         line = self.line_of.get(finding.loc)
-        if line is not None:
+        if isinstance(line, int):
             parts[0] += f":{line}"
+        elif line is not None:  # a workbook cell such as "Kommunen!C7"
+            parts[0] += f", {line}"
         if record:
             parts.append(record)
         if field_text:

@@ -31,7 +31,7 @@ class Document:
 
     path: Path
     data: Any
-    lines: dict[Loc, int] = field(default_factory=dict)
+    lines: dict[Loc, int | str] = field(default_factory=dict)  # line number, or a cell like "Kommunen!C7"
 
     def error(self, findings: list[Finding]) -> InputError:
         """An :class:`InputError` for findings inside this document."""
@@ -124,7 +124,7 @@ _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$"), list("-+0123456789"))
 
 
-def _node_lines(node: Any, loc: Loc, lines: dict[Loc, int], depth: int = 0) -> None:
+def _node_lines(node: Any, loc: Loc, lines: dict[Loc, int | str], depth: int = 0) -> None:
     if depth > 50 or node is None:
         return
     lines.setdefault(loc, node.start_mark.line + 1)
@@ -161,7 +161,7 @@ def parse_yaml(path: Path, text: str) -> Document:
                     line="?", column="?") from None
     finally:
         loader.dispose()
-    lines: dict[Loc, int] = {}
+    lines: dict[Loc, int | str] = {}
     _node_lines(node, (), lines)
     return Document(path, data, lines)
 

@@ -1,0 +1,67 @@
+"""Shared fixtures: small instances that are easy to follow by hand, and paths to the real ones."""
+
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from kimopt.data import Instance, PlanningModel
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCES = ROOT / "instances"
+MODELS = ROOT / "models"
+DATA = Path(__file__).resolve().parent / "data"
+SHARED = Path(os.environ.get("KIMOPT_SHARED_DATA", ROOT.parent / "shared" / "data"))
+GV100 = SHARED / "gv100ad" / "GV100AD_301121.ASC"
+
+# Tests run CP-SAT with few workers: the machine has two cores and the suite runs many solves.
+TEST_SETTINGS: dict[str, Any] = {"workers": 2, "time_limit_s": 60}
+
+TINY: dict[str, Any] = {
+    "name": "Kreis Klein",
+    "kreis": {"name": "Kreis Klein", "cost_per_vzae": 71400, "budget": None},
+    "funding": {"year": 2022, "positions_vzae": 3, "rate_per_vzae": 55000},
+    "kommunen": [
+        {"name": "Adorf", "population": 20000},
+        {"name": "Bedorf", "population": 10000},
+        {"name": "Cedorf", "population": 30000},
+    ],
+    "traeger": [],
+}
+
+
+def tiny(**changes: Any) -> dict[str, Any]:
+    """A 3-Kommune instance (60,000 inhabitants, 3 VZÄ): targets 1.0, 0.5 and 1.5 VZÄ.
+
+    ``changes`` replace top-level keys; use ``kommunen=...`` etc. for deeper edits.
+    """
+    data = copy.deepcopy(TINY)
+    data.update(copy.deepcopy(changes))
+    return data
+
+
+def model(**changes: Any) -> PlanningModel:
+    """The default planning model with test settings and ``changes`` applied."""
+    return PlanningModel.model_validate({**TEST_SETTINGS, **changes})
+
+
+def instance(data: dict[str, Any]) -> Instance:
+    """Validate an instance dict."""
+    return Instance.model_validate(data)
+
+
+def write_yaml(path: Path, data: Any) -> Path:
+    """Write ``data`` as YAML and return the path."""
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def test_model_file(tmp_path: Path) -> Path:
+    """The standard model with the test settings (two workers), as a file for the CLI."""
+    return write_yaml(tmp_path / "test-model.yaml", TEST_SETTINGS)
