@@ -40,7 +40,7 @@ def use_positions(m: cp_model.CpModel, p: Problem, v: Variables, objective: Obje
 
 def proportionality(m: cp_model.CpModel, p: Problem, v: Variables, objective: Objective,
                     used: int | None) -> Level:
-    """Minimise the deviation from the key: ``Σ_i |c_i − e_i|`` (l1) or ``max_i |c_i − e_i|`` (max).
+    r"""Minimise the deviation from the key: ``Σ_i |c_i − e_i|`` (l1) or ``max_i |c_i − e_i|`` (max).
 
     Scaled by ``W`` to stay integral, ``W·|c_i − e_i| = |c_i·W − N·w_i|``. When ``N`` is
     already fixed (``use_positions`` came first) each term is written around the target:

@@ -1,0 +1,171 @@
+"""One behaviour test per rule family on the 3-Kommune instance of ``conftest.tiny``.
+
+Adorf 20,000, Bedorf 10,000, Cedorf 30,000 inhabitants; 3 VZÄ fundable, so the targets are
+1.0, 0.5 and 1.5 VZÄ. Real cost 71,400 € against 55,000 € funding: 16,400 € deficit per VZÄ.
+Each test shows the rule holding in an easy case, a known optimum with the arithmetic, and a
+forced conflict that must come out INFEASIBLE.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from kimopt.pipeline import Outcome, plan_instance
+from tests.conftest import instance, model, tiny
+
+
+def solve(data: dict[str, Any], **settings: Any) -> Outcome:
+    return plan_instance(instance(data), model(**settings))
+
+
+def hosted(outcome: Outcome, name: str) -> Fraction:
+    assert outcome.plan is not None
+    hosts = outcome.problem.hosts
+    return next(outcome.plan.hosted[h] for h, host in enumerate(hosts) if host.name == name)
+
+
+def coverage(outcome: Outcome) -> dict[str, Fraction]:
+    assert outcome.plan is not None
+    return {k.name: c for k, c in zip(outcome.problem.instance.kommunen, outcome.plan.coverage, strict=True)}
+
+
+def level(outcome: Outcome, name: str) -> Fraction | None:
+    return next(lv.value for lv in outcome.result.levels if lv.name == name)
+
+
+def with_kommune(data: dict[str, Any], name: str, **fields: Any) -> dict[str, Any]:
+    for k in data["kommunen"]:
+        if k["name"] == name:
+            k.update(fields)
+    return data
+
+
+TRAEGER = {"name": "Caritas", "max_vzae": 1.0, "serves": ["Bedorf"], "cost_per_vzae": 71400,
+           "deficit_coverage": True}
+
+
+def test_funding_cap() -> None:
+    # Only the Kreis hosts; nothing limits it but the cap: N = P = 3.0.
+    outcome = solve(tiny())
+    assert outcome.status == "OPTIMAL"
+    assert outcome.plan is not None and outcome.plan.used == 3
+    # 11 existing Kreis positions that must stay cannot fit under a cap of 3 VZÄ.
+    assert solve(tiny(kreis={"name": "Kreis Klein", "cost_per_vzae": 71400, "existing_vzae": 3.5})).status \
+        == "INFEASIBLE"
+
+
+def test_kreis_share() -> None:
+    # Adorf may host 2.0 for itself and its partners: partner_share moves
+    # min(N − H_kreis, 2/3 × 3) = 2.0 away from the Kreis, which keeps exactly 1/3 × 3.0 = 1.0.
+    data = with_kommune(tiny(), "Adorf", max_vzae=2.0, share_with=["Bedorf", "Cedorf"])
+    outcome = solve(data)
+    assert hosted(outcome, "Kreis Klein") == 1
+    assert hosted(outcome, "Adorf") == 2
+    assert level(outcome, "partner_share") == 2
+    # The Kreis must keep everything, but a Träger's existing 1.0 VZÄ must stay: 1.0 + K ≤ K is impossible.
+    blocked = tiny(traeger=[{**TRAEGER, "existing_vzae": 1.0}])
+    assert solve(blocked, kreis_min_share=1).status == "INFEASIBLE"
+
+
+def test_host_size() -> None:
+    # Adorf could take 0.7 VZÄ, but hosts come in 0.5 steps: it hosts 0.5, the Kreis 2.5.
+    outcome = solve(with_kommune(tiny(), "Adorf", max_vzae=0.7))
+    assert hosted(outcome, "Adorf") == Fraction(1, 2)
+    assert hosted(outcome, "Kreis Klein") == Fraction(5, 2)
+    # 0.3 VZÄ existing must stay, but a host has 0 or at least 0.5 and at most 0.3 here.
+    data = with_kommune(tiny(), "Adorf", max_vzae=0.3, existing_vzae=0.3)
+    assert solve(data).status == "INFEASIBLE"
+
+
+def test_sharing() -> None:
+    # Adorf (max 1.5) shares with Bedorf: it serves its own 1.0 and Bedorf's 0.5 (targets met exactly).
+    data = with_kommune(tiny(), "Adorf", max_vzae=1.5, share_with=["Bedorf"])
+    outcome = solve(data)
+    assert outcome.plan is not None
+    served = {(link["host"], link["kommune"]): link["vzae"] for link in outcome.plan_json["links"]}
+    assert served[("Adorf", "Adorf")] == 1.0
+    assert served[("Adorf", "Bedorf")] == 0.5
+    # Without partners allowed, Adorf serves only itself.
+    alone = solve(data, max_sharing_partners=0)
+    assert all(link["kommune"] == "Adorf" for link in alone.plan_json["links"] if link["host"] == "Adorf")
+    # Every served part must be ≥ 2.0 VZÄ, but Adorf keeps an existing 1.0 and can host 1.5 at most.
+    stuck = with_kommune(tiny(), "Adorf", max_vzae=1.5, existing_vzae=1.0, share_with=["Bedorf"])
+    assert solve(stuck, min_share_vzae=2).status == "INFEASIBLE"
+
+
+def test_provider_area() -> None:
+    # The Träger serves only Bedorf; Bedorf's target is 0.5, so it hosts 0.5 (the Kreis the other 2.5).
+    outcome = solve(tiny(traeger=[TRAEGER]))
+    assert hosted(outcome, "Caritas") == Fraction(1, 2)
+    assert {link["kommune"] for link in outcome.plan_json["links"] if link["host"] == "Caritas"} == {"Bedorf"}
+    # 1.5 VZÄ existing at a Träger whose capacity is 1.0.
+    assert solve(tiny(traeger=[{**TRAEGER, "existing_vzae": 1.5}])).status == "INFEASIBLE"
+
+
+def test_existing() -> None:
+    # Adorf's existing 1.0 VZÄ are financed already, so its budget of 0 € does not stop them.
+    data = with_kommune(tiny(), "Adorf", max_vzae=2.0, existing_vzae=1.0, budget=0)
+    outcome = solve(data)
+    assert hosted(outcome, "Adorf") == 1
+    assert outcome.plan is not None and outcome.plan.payments[1].eur == 0  # Adorf pays nothing
+    # The Kreis must keep all positions, yet Adorf's existing ones must stay: infeasible …
+    assert solve(data, kreis_min_share=1).status == "INFEASIBLE"
+    # … unless existing positions may go.
+    assert hosted(solve(data, kreis_min_share=1, keep_existing=False), "Adorf") == 0
+
+
+def test_budget_kommune() -> None:
+    # Adorf can pay 8,200 € = 0.5 VZÄ × 16,400 €: it hosts 0.5 VZÄ, not its wished 1.0.
+    outcome = solve(with_kommune(tiny(), "Adorf", max_vzae=1.0, budget=8200))
+    assert hosted(outcome, "Adorf") == Fraction(1, 2)
+    assert outcome.plan is not None and outcome.plan.payments[1].eur == 8200
+    # Nobody but Adorf can host (the Kreis has no budget, no quota) and every Kommune needs
+    # 0.5 VZÄ; Adorf must host its own 0.5 VZÄ first, which costs 8,200 €: 8,199 € is one too few.
+    kreis = {"name": "Kreis Klein", "cost_per_vzae": 71400, "budget": 0}
+    base = with_kommune(tiny(kreis=kreis), "Adorf", max_vzae=3.0, share_with=["Bedorf", "Cedorf"], budget=8200)
+    settings = {"kreis_min_share": 0, "min_coverage_vzae": 0.5}
+    assert solve(base, **settings).status == "OPTIMAL"
+    assert solve(with_kommune(base, "Adorf", budget=8199), **settings).status == "INFEASIBLE"
+
+
+def test_budget_kreis() -> None:
+    # A Kreis budget of 16,400 € pays for 1.0 new VZÄ; nobody else can host: N = 1.0.
+    outcome = solve(tiny(kreis={"name": "Kreis Klein", "cost_per_vzae": 71400, "budget": 16400}))
+    assert level(outcome, "use_positions") == 1
+    # A Träger keeps 1.0 existing VZÄ, so the Kreis needs ≥ 0.5 (one third, in 0.5 steps) at
+    # 8,200 € — with a budget of 0 € that is impossible.
+    blocked = tiny(kreis={"name": "Kreis Klein", "cost_per_vzae": 71400, "budget": 0},
+                   traeger=[{**TRAEGER, "existing_vzae": 1.0}])
+    assert solve(blocked).status == "INFEASIBLE"
+
+
+def test_reachability() -> None:
+    # Every Kommune needs 1.0 VZÄ: 3 × 1.0 = 3.0 = P, so Bedorf gets 1.0 although its target is 0.5.
+    outcome = solve(tiny(), min_coverage_vzae=1)
+    assert coverage(outcome) == {"Adorf": 1, "Bedorf": 1, "Cedorf": 1}
+    assert level(outcome, "proportionality") == 1  # |1 − 1| + |1 − 0.5| + |1 − 1.5|
+    # 3 × 1.1 = 3.3 VZÄ > 3.0 fundable.
+    assert solve(tiny(), min_coverage_vzae=Fraction(11, 10)).status == "INFEASIBLE"
+
+
+def test_quota_rule() -> None:
+    # Targets 1.0, 0.5, 1.5 are multiples of 0.1: the quota rule pins coverage to them exactly.
+    outcome = solve(tiny(), quota_rule=True)
+    assert coverage(outcome) == {"Adorf": 1, "Bedorf": Fraction(1, 2), "Cedorf": Fraction(3, 2)}
+    # Adorf keeps 1.5 existing VZÄ serving only itself, above its ⌈1.0⌉ = 1.0 quota.
+    data = with_kommune(tiny(), "Adorf", max_vzae=1.5, existing_vzae=1.5)
+    assert solve(data, quota_rule=True).status == "INFEASIBLE"
+    assert solve(data).status == "OPTIMAL"
+
+
+def test_quota_rule_fractional_target() -> None:
+    # P = 0.7 VZÄ: targets 0.7 × (1/3, 1/6, 1/2) = 0.2333, 0.1167, 0.35 VZÄ, so each coverage
+    # lies between the neighbouring multiples of 0.1 and they add up to 0.7.
+    outcome = solve(tiny(funding={"positions_vzae": 0.7, "rate_per_vzae": 55000}), quota_rule=True,
+                    host_step_vzae=0.1, min_host_vzae=0.1)
+    cov = coverage(outcome)
+    assert Fraction(2, 10) <= cov["Adorf"] <= Fraction(3, 10)
+    assert Fraction(1, 10) <= cov["Bedorf"] <= Fraction(2, 10)
+    assert Fraction(3, 10) <= cov["Cedorf"] <= Fraction(4, 10)
+    assert sum(cov.values()) == Fraction(7, 10)
