@@ -1,0 +1,93 @@
+"""Reports for the Lenkungsgruppe: one plan, or alternatives side by side, in four formats.
+
+The format follows the file's suffix: ``.html`` (self-contained, print-ready, with charts),
+``.md``, ``.csv`` and ``.xlsx`` (the workbook of :mod:`kimopt.report.xlsx`). Output is written
+atomically and never over an input. No run date is written, so the same plan gives the same file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from kimopt.errors import Finding, InputError
+
+SUFFIXES = (".html", ".md", ".csv", ".xlsx")
+
+
+def check_suffix(path: Path) -> str:
+    """The report format of ``path``; an unknown suffix is bad input (exit 1)."""
+    suffix = path.suffix.lower()
+    if suffix == ".htm":
+        return ".html"
+    if suffix == ".markdown":
+        return ".md"
+    if suffix not in SUFFIXES:
+        raise InputError(
+            path,
+            [Finding((), "file_suffix", {"value": suffix or "''", "choices": ", ".join(SUFFIXES)})],
+        )
+    return suffix
+
+
+def render_plan_report(
+    plan: dict[str, Any],
+    suffix: str,
+    lang: str = "de",
+    baselines: dict[str, dict[str, float]] | None = None,
+) -> str:
+    """The text of a plan report in one of the text formats (``.html``, ``.md``, ``.csv``)."""
+    from kimopt.report.tables import meta_lines, plan_tables, title
+
+    tables = plan_tables(plan, lang, baselines)
+    if suffix == ".html":
+        from kimopt.report.charts import plan_charts
+        from kimopt.report.html import plan_html
+
+        return plan_html(plan, lang, tables, plan_charts(plan, lang))
+    if suffix == ".md":
+        from kimopt.report.markdown import document
+
+        return document(title(plan, lang), meta_lines(plan, lang), tables)
+    from kimopt.report.csv import tables_csv
+
+    return tables_csv(tables, lang)
+
+
+def write_report(
+    plan: dict[str, Any],
+    path: Path,
+    lang: str = "de",
+    baselines: dict[str, dict[str, float]] | None = None,
+    inputs: Iterable[Path | None] = (),
+) -> None:
+    """Write the report of one plan to ``path`` in the format its suffix names.
+
+    ``baselines`` (method → Kommune → VZÄ, see :func:`kimopt.report.baselines.classical`)
+    adds the comparison with classical apportionment methods.
+    """
+    from kimopt.io.atomic import guard_output, write_text_atomic
+
+    path = Path(path)
+    suffix = check_suffix(path)
+    guard_output(path, inputs)
+    if suffix == ".xlsx":
+        write_xlsx(plan, path, lang, None)
+        return
+    write_text_atomic(path, render_plan_report(plan, suffix, lang, baselines))
+
+
+def write_xlsx(
+    plan: dict[str, Any], path: Path, lang: str, comparison: list[dict[str, Any]] | None
+) -> None:
+    """The workbook via :func:`kimopt.report.xlsx.write_plan_workbook`, written to a temporary file first."""
+    import tempfile
+
+    from kimopt.io.atomic import write_bytes_atomic
+    from kimopt.report.xlsx import write_plan_workbook
+
+    with tempfile.TemporaryDirectory(dir=path.parent) as folder:
+        temporary = Path(folder) / path.name
+        write_plan_workbook(plan, temporary, lang=lang, comparison=comparison)
+        write_bytes_atomic(path, temporary.read_bytes())

@@ -1,0 +1,408 @@
+"""The report's content as plain tables of text, shared by the HTML, Markdown and CSV writers.
+
+Every section of a plan report is a :class:`Table` (a title, a header, rows of formatted
+cells, which columns are numbers). The writers only lay tables out, so the figures and
+labels are the same in every format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from kimopt.console import OBJECTIVE_LABELS, STATUS_LABELS
+from kimopt.numbers import fmt_euros, fmt_number
+
+HOST_TYPES: dict[str, tuple[str, str]] = {
+    "kreis": ("Kreis", "Kreis"),
+    "kommune": ("Kommunen", "Kommunen"),
+    "traeger": ("Träger", "Träger (welfare organisations)"),
+}
+
+HOST_KIND: dict[str, tuple[str, str]] = {
+    "kreis": ("Kreis", "Kreis"),
+    "kommune": ("Kommune", "Kommune"),
+    "traeger": ("Träger", "Träger"),
+}
+
+APPORTION_LABELS: dict[str, tuple[str, str]] = {
+    "hare-niemeyer": ("Hare–Niemeyer", "Hare–Niemeyer (largest remainder)"),
+    "sainte-lague": ("Sainte-Laguë", "Sainte-Laguë (Webster)"),
+}
+
+
+def t(lang: str, de: str, en: str) -> str:
+    """The German or the English text."""
+    return de if lang == "de" else en
+
+
+def pick(labels: tuple[str, str], lang: str) -> str:
+    """The German or English entry of a ``(de, en)`` pair."""
+    return labels[0 if lang == "de" else 1]
+
+
+@dataclass
+class Table:
+    """One section: ``rows`` of formatted cells under ``head``; ``numeric`` columns align right."""
+
+    key: str
+    title: str
+    head: list[str]
+    rows: list[list[str]]
+    numeric: set[int] = field(default_factory=set)
+    note: str = ""
+    emphasis: list[set[int]] = field(default_factory=list)  # per row: cells to highlight
+
+
+def vzae(value: float | int, lang: str, places: int = 1) -> str:
+    """VZÄ for people: ``0,9``."""
+    return fmt_number(value, places, lang)
+
+
+def signed(value: float, lang: str, places: int = 3) -> str:
+    """A deviation with its sign: ``+0,038`` / ``-0,010``."""
+    text = fmt_number(value, places, lang)
+    return "+" + text if value > 0 and text.strip("0,.") else text
+
+
+def percent(value: float, lang: str, places: int = 1) -> str:
+    """A share as percent: ``36,4 %``."""
+    return f"{fmt_number(value * 100, places, lang)} %"
+
+
+def yes_no(flag: bool, lang: str) -> str:
+    return t(lang, "ja", "yes") if flag else t(lang, "nein", "no")
+
+
+def status_text(status: str, lang: str) -> str:
+    """``OPTIMAL – optimal (bewiesen)``."""
+    return f"{status} – {pick(STATUS_LABELS.get(status, (status, status)), lang)}"
+
+
+def served_text(served: list[dict[str, Any]], lang: str) -> str:
+    """Who serves a Kommune: ``Kreis Wesel 0,1; Dinslaken 1,5``."""
+    return "; ".join(f"{s['host']} {vzae(s['vzae'], lang)}" for s in served) or "–"
+
+
+def level_figure(value: float | int | None, unit: str, lang: str) -> str:
+    """A level's value in its unit."""
+    if value is None:
+        return "–"
+    if unit == "EUR":
+        return fmt_euros(int(value), lang)
+    if unit == "VZÄ":
+        return f"{fmt_number(value, 3, lang)} VZÄ"
+    return str(value)
+
+
+def summary_table(plan: dict[str, Any], lang: str) -> Table:
+    """The headline figures: positions, shares, funding, Eigenanteil."""
+    s = plan["summary"]
+    own = s["eigenanteil_eur"]
+    rows = [
+        [t(lang, "Status", "Status"), status_text(plan["status"], lang)],
+        [
+            t(lang, "VZÄ verwendet / förderfähig", "VZÄ used / fundable"),
+            f"{vzae(s['positions_used'], lang)} / {vzae(s['positions_fundable'], lang)}",
+        ],
+        [
+            t(lang, "VZÄ beim Kreis (Anteil)", "VZÄ at the Kreis (share)"),
+            f"{vzae(s['kreis_vzae'], lang)} ({percent(s['kreis_share'], lang)})",
+        ],
+        [
+            t(lang, "VZÄ bei Kommunen und Trägern", "VZÄ with Kommunen and Träger"),
+            vzae(s["partner_vzae"], lang),
+        ],
+        [t(lang, "Förderung pro Jahr", "Funding per year"), fmt_euros(s["funding_eur"], lang)],
+        [t(lang, "Eigenanteil Kreis", "Own share Kreis"), fmt_euros(own["kreis"], lang)],
+        [t(lang, "Eigenanteil Kommunen", "Own share Kommunen"), fmt_euros(own["kommunen"], lang)],
+        [t(lang, "Eigenanteil Träger", "Own share Träger"), fmt_euros(own["traeger"], lang)],
+        [
+            t(lang, "Eigenanteil Kreis + Kommunen", "Own share Kreis + Kommunen"),
+            fmt_euros(own["total"], lang),
+        ],
+    ]
+    return Table(
+        "summary",
+        t(lang, "Überblick", "Summary"),
+        [t(lang, "Kennzahl", "Figure"), t(lang, "Wert", "Value")],
+        rows,
+        {1},
+    )
+
+
+def kommunen_table(plan: dict[str, Any], lang: str) -> Table:
+    """Per Kommune: population, key share, target, coverage, deviation, served by."""
+    head = [
+        t(lang, "Kommune", "Kommune"),
+        t(lang, "Einwohner", "Population"),
+        t(lang, "Anteil", "Key share"),
+        t(lang, "Soll-VZÄ", "Target VZÄ"),
+        t(lang, "Ist-VZÄ", "Coverage VZÄ"),
+        t(lang, "Abweichung", "Deviation"),
+        t(lang, "betreut durch", "served by"),
+    ]
+    rows = [
+        [
+            k["name"],
+            fmt_number(k["population"], 0, lang),
+            percent(k["key_share"], lang, 2),
+            fmt_number(k["target_vzae"], 3, lang),
+            vzae(k["coverage_vzae"], lang),
+            signed(k["deviation_vzae"], lang),
+            served_text(k["served_by"], lang),
+        ]
+        for k in plan["kommunen"]
+    ]
+    s = plan["summary"]
+    rows.append(
+        [
+            t(lang, "Summe", "Total"),
+            fmt_number(sum(k["population"] for k in plan["kommunen"]), 0, lang),
+            percent(1, lang, 2),
+            fmt_number(sum(k["target_vzae"] for k in plan["kommunen"]), 3, lang),
+            vzae(s["positions_used"], lang),
+            fmt_number(s["deviation_l1"], 3, lang) + " (Σ|·|)",
+            "",
+        ]
+    )
+    return Table(
+        "kommunen",
+        t(lang, "Verteilung auf die Kommunen", "Allocation to the Kommunen"),
+        head,
+        rows,
+        {1, 2, 3, 4, 5},
+    )
+
+
+def hosts_table(plan: dict[str, Any], lang: str) -> Table:
+    """Employers with positions: type, VZÄ, existing and new positions, deficit per VZÄ."""
+    head = [
+        t(lang, "Anstellungsträger", "Employer"),
+        t(lang, "Art", "Type"),
+        "VZÄ",
+        t(lang, "davon Bestand", "existing"),
+        t(lang, "neu", "new"),
+        t(lang, "Defizit je VZÄ", "deficit per VZÄ"),
+        t(lang, "Defizit trägt", "deficit paid by"),
+    ]
+    rows = []
+    for h in plan["hosts"]:
+        if not h["vzae"]:
+            continue
+        payer = (
+            "Kreis"
+            if h["deficit_paid_by_kreis"]
+            else (
+                h["name"]
+                if h["host_type"] != "kommune"
+                else t(lang, "betreute Kommunen", "Kommunen served")
+            )
+        )
+        rows.append(
+            [
+                h["name"],
+                pick(HOST_KIND[h["host_type"]], lang),
+                vzae(h["vzae"], lang),
+                vzae(h["existing_vzae"], lang),
+                vzae(h["new_vzae"], lang),
+                fmt_euros(h["deficit_per_vzae"], lang),
+                payer,
+            ]
+        )
+    return Table("hosts", t(lang, "Anstellungsträger", "Employers"), head, rows, {2, 3, 4, 5})
+
+
+def objectives_table(plan: dict[str, Any], lang: str) -> Table:
+    """The lexicographic levels in solving order with value, bound and proof."""
+    head = [
+        "#",
+        t(lang, "Ziel", "Objective"),
+        t(lang, "Bedeutung", "Meaning"),
+        t(lang, "Wert", "Value"),
+        t(lang, "Schranke", "Bound"),
+        t(lang, "bewiesen optimal", "proven optimal"),
+    ]
+    rows = []
+    for n, level in enumerate(plan["objectives"], start=1):
+        name = level["name"] + (f" ({level['measure']})" if level.get("measure") else "")
+        rows.append(
+            [
+                str(n),
+                name,
+                pick(OBJECTIVE_LABELS.get(level["name"], (level["name"],) * 2), lang),
+                level_figure(level["value"], level["unit"], lang),
+                level_figure(level["bound"], level["unit"], lang),
+                yes_no(level["proven_optimal"], lang),
+            ]
+        )
+    return Table(
+        "objectives",
+        t(
+            lang,
+            "Ziele (lexikographisch, in dieser Reihenfolge)",
+            "Objectives (lexicographic, in this order)",
+        ),
+        head,
+        rows,
+        {0, 3, 4},
+    )
+
+
+INDEX_LABELS: dict[str, tuple[str, str]] = {
+    "deviation_l1": (
+        "Summe der Abweichungen Σ|Ist − Soll| (VZÄ)",
+        "sum of deviations Σ|coverage − target| (VZÄ)",
+    ),
+    "deviation_max": (
+        "größte Abweichung max|Ist − Soll| (VZÄ)",
+        "largest deviation max|coverage − target| (VZÄ)",
+    ),
+    "loosemore_hanby": (
+        "Loosemore–Hanby-Index ½·Σ|Anteil Ist − Anteil Soll|",
+        "Loosemore–Hanby index ½·Σ|coverage share − key share|",
+    ),
+    "gallagher": (
+        "Gallagher-Index √(½·Σ(Anteil Ist − Anteil Soll)²)",
+        "Gallagher index √(½·Σ(coverage share − key share)²)",
+    ),
+    "quota_rule_holds": (
+        "Quotenregel: jede Kommune zwischen Soll ab- und aufgerundet",
+        "quota rule: every Kommune between its target rounded down and up",
+    ),
+}
+
+
+def index_value(summary: dict[str, Any], key: str, lang: str) -> str:
+    """One disproportionality index, formatted."""
+    value = summary.get(key)
+    if value is None:
+        return "–"
+    if key == "quota_rule_holds":
+        return yes_no(bool(value), lang)
+    if key in ("loosemore_hanby", "gallagher"):
+        return percent(value, lang, 2)
+    return fmt_number(value, 3, lang)
+
+
+def indices_table(plan: dict[str, Any], lang: str) -> Table:
+    """L1, max, Loosemore–Hanby, Gallagher and the quota rule."""
+    rows = [
+        [pick(label, lang), index_value(plan["summary"], key, lang)]
+        for key, label in INDEX_LABELS.items()
+    ]
+    return Table(
+        "indices",
+        t(lang, "Disproportionalität", "Disproportionality"),
+        [t(lang, "Maß", "Measure"), t(lang, "Wert", "Value")],
+        rows,
+        {1},
+        note=t(lang, "0 bedeutet: genau nach Schlüssel verteilt.", "0 means: exactly by the key."),
+    )
+
+
+def finance_table(plan: dict[str, Any], lang: str) -> Table:
+    """Funding, total cost and the Eigenanteil by payer against the payer's budget."""
+    f = plan["finance"]
+    head = [
+        t(lang, "Posten", "Item"),
+        t(lang, "Betrag pro Jahr", "Amount per year"),
+        t(lang, "Budget", "Budget"),
+        t(lang, "Budget ausgeschöpft", "Budget used"),
+    ]
+    rows = [
+        [
+            t(lang, "Förderung", "Funding") + f" ({fmt_euros(f['rate_per_vzae'], lang)} / VZÄ)",
+            fmt_euros(f["funding_eur"], lang),
+            "",
+            "",
+        ],
+        [t(lang, "Gesamtkosten", "Total cost"), fmt_euros(f["total_cost_eur"], lang), "", ""],
+    ]
+    for p in f["eigenanteil"]:
+        budget = p["budget_eur"]
+        used = "" if not budget else percent(p["eur"] / budget, lang, 0)
+        rows.append(
+            [
+                t(lang, "Eigenanteil ", "Own share ") + p["payer"],
+                fmt_euros(p["eur"], lang),
+                t(lang, "unbegrenzt", "unlimited") if budget is None else fmt_euros(budget, lang),
+                used,
+            ]
+        )
+    return Table("finance", t(lang, "Finanzen", "Finance"), head, rows, {1, 2, 3})
+
+
+def baselines_table(
+    plan: dict[str, Any], baselines: dict[str, dict[str, float]], lang: str
+) -> Table:
+    """The optimal coverage next to classical apportionments; differing cells are emphasised."""
+    methods = list(baselines)
+    head = [
+        t(lang, "Kommune", "Kommune"),
+        t(lang, "Soll-VZÄ", "Target VZÄ"),
+        t(lang, "optimaler Plan", "optimal plan"),
+        *(pick(APPORTION_LABELS.get(m, (m, m)), lang) for m in methods),
+    ]
+    rows, emphasis = [], []
+    for k in plan["kommunen"]:
+        row = [k["name"], fmt_number(k["target_vzae"], 3, lang), vzae(k["coverage_vzae"], lang)]
+        marked = set()
+        for col, method in enumerate(methods, start=3):
+            value = baselines[method].get(k["name"])
+            row.append("–" if value is None else vzae(value, lang))
+            if value is not None and abs(value - k["coverage_vzae"]) > 1e-9:
+                marked.add(col)
+        rows.append(row)
+        emphasis.append(marked)
+    table = Table(
+        "baselines",
+        t(lang, "Vergleich mit klassischen Verfahren", "Comparison with classical methods"),
+        head,
+        rows,
+        set(range(1, len(head))),
+        emphasis=emphasis,
+    )
+    table.note = t(
+        lang, "Markiert: anders als im optimalen Plan.", "Marked: different from the optimal plan."
+    )
+    return table
+
+
+def plan_tables(
+    plan: dict[str, Any], lang: str, baselines: dict[str, dict[str, float]] | None = None
+) -> list[Table]:
+    """Every section of a plan report, in reading order."""
+    tables = [
+        summary_table(plan, lang),
+        kommunen_table(plan, lang),
+        objectives_table(plan, lang),
+        indices_table(plan, lang),
+        finance_table(plan, lang),
+        hosts_table(plan, lang),
+    ]
+    if baselines:
+        tables.append(baselines_table(plan, baselines, lang))
+    return tables
+
+
+def title(plan: dict[str, Any], lang: str) -> str:
+    """``KIM-Stellenplan Kreis Wesel 2022``."""
+    return t(lang, "KIM-Verteilungsplan ", "KIM allocation plan ") + str(plan.get("instance", ""))
+
+
+def meta_lines(plan: dict[str, Any], lang: str) -> list[tuple[str, str]]:
+    """Provenance shown under the title: model, status, inputs' hash, versions (no run time)."""
+    solver = plan.get("solver", {})
+    lines = [
+        (t(lang, "Planungsmodell", "Planning model"), str(plan.get("model", ""))),
+        (t(lang, "Status", "Status"), status_text(plan["status"], lang)),
+    ]
+    if plan.get("year") is not None:
+        lines.append((t(lang, "Förderjahr", "Funding year"), str(plan["year"])))
+    if plan.get("input_sha256"):
+        lines.append(
+            (t(lang, "Prüfsumme der Eingaben", "Checksum of the inputs"), plan["input_sha256"][:16])
+        )
+    lines.append(("kimopt / OR-Tools", f"{plan.get('kimopt', '')} / {solver.get('ortools', '')}"))
+    return lines
