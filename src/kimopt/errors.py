@@ -42,6 +42,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "the municipality key (AGS) {value} occurs more than once"),
     "unknown_kommune": ("{value} ist keine Kommune dieser Instanz{hint_de}",
                         "{value} is not a Kommune of this instance{hint_en}"),
+    "unknown_traeger": ("{value} ist kein Träger dieser Instanz{hint_de}",
+                        "{value} is not a Träger of this instance{hint_en}"),
+    "scenario_empty": ("das Szenario {value} ändert nichts: „model“ und/oder „instance“ angeben",
+                       "the scenario {value} changes nothing: give 'model' and/or 'instance'"),
     "self_share": ("eine Kommune kann sich nicht mit sich selbst teilen",
                    "a Kommune cannot share with itself"),
     "off_granularity": ("{value} VZÄ ist kein Vielfaches der Granularität {granularity} VZÄ",
@@ -126,6 +130,7 @@ RECORD_LABELS = {
     "kommunen": ("Kommune", "Kommune"),
     "traeger": ("Träger", "Träger"),
     "objectives": ("Ziel", "objective"),
+    "scenarios": ("Szenario", "scenario"),
 }
 
 
