@@ -1,0 +1,160 @@
+"""``kimopt apportion`` and ``kimopt sensitivity``: classical baselines, robustness of the plan."""
+
+from __future__ import annotations
+
+from enum import Enum
+from fractions import Fraction
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from kimopt.cli.app import ExitCode, InstanceArg, Lang, LangOption, ModelOption, app, fail, guarded
+
+
+class MethodName(str, Enum):
+    """The classical apportionment methods (see :mod:`kimopt.apportion`)."""
+
+    hare_niemeyer = "hare-niemeyer"
+    dhondt = "dhondt"
+    sainte_lague = "sainte-lague"
+    huntington_hill = "huntington-hill"
+    adams = "adams"
+    dean = "dean"
+
+
+def _step(value: str | None) -> Fraction | None:
+    from kimopt.numbers import NumberError, to_fraction
+
+    if value is None:
+        return None
+    try:
+        step = to_fraction(value.replace(",", ".") if "/" not in value else value)
+    except NumberError:
+        raise typer.BadParameter(f"{value} ist keine Zahl / is not a number") from None
+    if step <= 0:
+        raise typer.BadParameter(f"{value} muss größer als 0 sein / must be greater than 0")
+    return step
+
+
+OutputOption = Annotated[Path | None, typer.Option(
+    "--output", "-o", help="Ergebnis als JSON schreiben / write the result as JSON.")]
+
+
+def _t(lang: Lang, de: str, en: str) -> str:
+    return de if lang == Lang.de else en
+
+
+@app.command()
+@guarded
+def apportion(
+    instance: InstanceArg,
+    method: Annotated[MethodName, typer.Option(
+        "--method", show_default=False, help="Verfahren / method: hare-niemeyer, dhondt, "
+        "sainte-lague, huntington-hill, adams, dean.")],
+    step: Annotated[str | None, typer.Option(
+        "--step", help="Schrittweite in VZÄ (Standard: host_step_vzae des Modells) "
+        "/ step in VZÄ (default: the model's host_step_vzae).")] = None,
+    bounds: Annotated[bool, typer.Option(
+        "--bounds", help="max_vzae der Kommunen als Obergrenze (wo > 0) "
+        "/ max_vzae as an upper bound (where > 0).")] = False,
+    model: ModelOption = None,
+    output: OutputOption = None,
+    lang: LangOption = Lang.de,
+) -> None:
+    """Klassische Zuteilung der förderfähigen VZÄ als Maßstab / classical apportionment.
+
+    Untergrenze: vorhandene Stellen (existing_vzae); Obergrenze max_vzae nur mit --bounds.
+    Gleichstände werden gemeldet, nicht entschieden. Exit: 0, 1 fehlerhafte Eingabe,
+    2 Aufruf, 3 Grenzen nicht einhaltbar.
+    """
+    from kimopt.apportion import ApportionError, apportion_instance
+    from kimopt.io.atomic import guard_output, write_text_atomic
+    from kimopt.load import load_inputs
+    from kimopt.plan import dumps
+
+    exact_step = _step(step)
+    inputs = load_inputs(instance, model)
+    if output is not None:
+        guard_output(output, [instance, model])
+    chosen = inputs.model.host_step_vzae if exact_step is None else exact_step
+    positions = inputs.instance.funding.positions_vzae
+    if positions % chosen:
+        message = _t(lang, f"{positions} VZÄ lassen sich nicht in Schritte von {chosen} VZÄ teilen",
+                     f"{positions} VZÄ cannot be divided into steps of {chosen} VZÄ")
+        if exact_step is not None:
+            raise fail(f"--step: {message}", ExitCode.USAGE)
+        raise fail(f"{model or 'kim-standard'}: host_step_vzae: {message}", ExitCode.BAD_INPUT)
+    try:
+        result = apportion_instance(inputs.instance, inputs.model, method.value, chosen, bounds)
+    except ApportionError as exc:
+        raise fail(f"{instance}: {exc.text(lang.value)}", ExitCode.INFEASIBLE) from None
+    data = result.to_json()
+    typer.echo(render_apportionment(data, lang.value))
+    if data["ties"]:
+        typer.echo(tie_warning(data, lang.value), err=True)
+    if output is not None:
+        write_text_atomic(output, dumps(data))
+        typer.echo(_t(lang, "\nErgebnis geschrieben: ", "\nResult written: ") + str(output))
+
+
+BOUND_NOTES = {"min": (" (Untergrenze vorhandene Stellen)", " (minimum: existing positions)"),
+               "max": (" (Obergrenze max_vzae)", " (maximum: max_vzae)")}
+
+
+def render_apportionment(data: dict[str, Any], lang: str = "de") -> str:
+    """A table (Kommune, Einwohner, Quote, VZÄ) with the totals and quota-rule notes."""
+    from kimopt.console import _table
+    from kimopt.numbers import fmt_number
+
+    de = lang == "de"
+    rows = [["Kommune", "Einwohner" if de else "Population", "Quote" if de else "Quota", "VZÄ", ""]]
+    for k in data["kommunen"]:
+        notes = []
+        if k["tied"]:
+            notes.append("Gleichstand" if de else "tie")
+        if not k["quota_rule"]:
+            notes.append("Quotenregel verletzt" if de else "quota rule violated")
+        rows.append([k["name"], fmt_number(k["population"], 0, lang), fmt_number(k["quota"], 3, lang),
+                     fmt_number(k["vzae"], 1, lang), ", ".join(notes)])
+    total = sum(Fraction(str(k["vzae"])) for k in data["kommunen"])
+    people = sum(k["population"] for k in data["kommunen"])
+    rows.append(["Summe" if de else "Total", fmt_number(people, 0, lang),
+                 fmt_number(data["positions_vzae"], 3, lang), fmt_number(total, 1, lang), ""])
+    amount, step = fmt_number(data["positions_vzae"], 1, lang), fmt_number(data["step"], 2, lang)
+    head = (f"{data['method_label']} – {data['instance']}: {amount} VZÄ "
+            + (f"in Schritten von {step} VZÄ" if de else f"in steps of {step} VZÄ"))
+    if data["bounds"]:
+        head += ", mit Obergrenzen max_vzae" if de else ", with max_vzae bounds"
+    if not any(row[4] for row in rows[1:]):
+        rows = [row[:4] for row in rows]
+    lines = [head, "", *_table(rows, {1, 2, 3})]
+    if not data["quota_rule_violations"]:
+        lines.append("\n" + ("Quotenregel: für jede Kommune eingehalten." if de
+                             else "Quota rule: holds for every Kommune."))
+    else:
+        lines.append("\n" + ("Quotenregel verletzt (Quote abgerundet … aufgerundet):" if de
+                             else "Quota rule violated (quota rounded down … up):"))
+        lines.extend(f"  {v['name']}: {fmt_number(v['vzae'], 1, lang)} VZÄ, "
+                     f"{fmt_number(v['lower'], 1, lang)} … {fmt_number(v['upper'], 1, lang)}"
+                     + (BOUND_NOTES[v["at_bound"]][0 if de else 1] if v["at_bound"] else "")
+                     for v in data["quota_rule_violations"])
+    return "\n".join(lines)
+
+
+def tie_warning(data: dict[str, Any], lang: str = "de") -> str:
+    """The warning for undecided seats: who is tied and what the VZÄ column shows."""
+    from kimopt.numbers import fmt_number
+
+    parts = []
+    for tie in data["ties"]:
+        names = ", ".join(tie["kommunen"])
+        amount = fmt_number(tie["vzae"], 1, lang)
+        parts.append(
+            f"WARNUNG: Gleichstand – {names} haben exakt den gleichen Anspruch auf die letzten "
+            f"{amount} VZÄ ({tie['seats']} Schritt(e)). Das Verfahren entscheidet nicht; "
+            "die Spalte VZÄ zeigt nur die sicheren VZÄ." if lang == "de" else
+            f"WARNING: tie – {names} have exactly equal claims on the last {amount} VZÄ "
+            f"({tie['seats']} step(s)). The method does not decide; "
+            "the VZÄ column shows the certain VZÄ only.")
+    return "\n".join(parts)
