@@ -175,3 +175,28 @@ def plan_charts(plan: dict[str, Any], lang: str) -> list[tuple[str, str]]:
         ),
         (t(lang, "Eigenanteil nach Zahler", "Own share by payer"), eigenanteil_chart(plan, lang)),
     ]
+
+
+def comparison_chart(plans: list[dict[str, Any]], lang: str) -> str:
+    """Coverage per Kommune, one bar per alternative with a plan, the target as a black tick."""
+    with_plan = [p for p in plans if "kommunen" in p]
+    names = [k["name"] for k in with_plan[0]["kommunen"]]
+    figure = _figure(7.0, 1.0 + 0.22 * len(names) * max(len(with_plan), 2) / 2)
+    axes = figure.add_subplot()
+    height = 0.8 / len(with_plan)
+    palette = ["#1f5f8b", "#d08c2f", "#4f9d69", "#8e5ea2", "#b03a2e", "#5b6670", "#c9a227"]
+    for n, plan in enumerate(with_plan):
+        coverage = {k["name"]: k["coverage_vzae"] for k in plan["kommunen"]}
+        offsets = [i - 0.4 + height * (n + 0.5) for i in range(len(names))]
+        axes.barh(offsets, [coverage.get(name, 0) for name in names], height * 0.9,
+                  color=palette[n % len(palette)], label=plan["alternative"])
+    target = {k["name"]: k["target_vzae"] for k in with_plan[0]["kommunen"]}
+    axes.scatter([target[name] for name in names], range(len(names)), marker="|", s=300, color="black",
+                 label=t(lang, "Soll (erste Alternative)", "target (first alternative)"), zorder=3)
+    axes.set_yticks(range(len(names)), names)
+    axes.invert_yaxis()
+    axes.set_xlabel("VZÄ")
+    axes.xaxis.set_major_formatter(_number_format(lang))
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, frameon=False, fontsize=8)
+    axes.spines[["top", "right"]].set_visible(False)
+    return _svg(figure)

@@ -1,0 +1,180 @@
+"""Equally good plans: every plan whose value on every level equals the optimum.
+
+After the lexicographic solve, a fresh model gets each level's expression fixed to its
+optimal value (``level.expr == value``). Distinct plans are then enumerated by no-good cuts
+on the link values: each new plan must differ from every plan found so far on at least one
+link (Hamming distance ≥ 1). Each round minimises the deterministic tie-break of
+:func:`kimopt.cpsat.objectives.tie_break` with one worker and the model's seed, so the first
+plan is the one ``kimopt solve`` returns and the order is the same on every run. Cuts on the
+link values alone (not on auxiliary variables) make every plan listed a different allocation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from kimopt.data import Instance, PlanningModel
+
+
+@dataclass
+class Alternatives:
+    """The outcome: the status of the lexicographic solve and the equally good plans found."""
+
+    status: str
+    plans: list[dict[str, Any]] = field(default_factory=list)
+    complete: bool = False  # True: no further equally good plan exists
+
+
+@dataclass(frozen=True)
+class Change:
+    """One link whose VZÄ differ from the first plan's."""
+
+    host: str
+    host_type: str
+    kommune: str
+    first: float
+    here: float
+
+
+def equally_good_plans(instance: Instance, model: PlanningModel, model_name: str = "kim-standard",
+                       limit: int = 10, time_limit: float | None = None) -> Alternatives:
+    """Up to ``limit`` distinct plans, each optimal on every level and accepted by the checker.
+
+    Raises
+    ------
+    kimopt.pipeline.PlanRejected
+        If a plan breaks a rule or differs from the optimum on a level (a defect in kimopt).
+    """
+    import time
+
+    from ortools.sat.python import cp_model
+
+    from kimopt.check import check_plan
+    from kimopt.cpsat.objectives import LEVELS, tie_break
+    from kimopt.pipeline import PlanRejected
+    from kimopt.plan import Plan
+    from kimopt.problem import compile_problem
+    from kimopt.solve import build, solve_levels
+
+    problem = compile_problem(instance, model)
+    limit_s = float(model.time_limit_s) if time_limit is None else time_limit
+    deadline = time.perf_counter() + limit_s
+    workers = model.workers or 1
+    result = solve_levels(build(problem), limit_s, workers, model.seed)
+    if result.status != "OPTIMAL" or result.units is None:
+        return Alternatives(result.status)
+
+    cm = build(problem)
+    m, v = cm.model, cm.variables
+    used: int | None = None
+    for objective, found in zip(model.objectives, result.levels, strict=True):
+        level = LEVELS[objective.name](m, problem, v, objective, used)
+        assert found.value is not None  # OPTIMAL: every level has its value
+        value = found.value / level.factor
+        if value.denominator != 1:  # the level's solver value is an integer by construction
+            raise RuntimeError(f"level {level.name}: non-integral solver value {value}")
+        m.add(level.expr == int(value))
+        if level.name == "use_positions":
+            used = int(value)
+    m.minimize(tie_break(m, problem, v).expr)
+
+    plans: list[dict[str, Any]] = []
+    complete = False
+    while len(plans) < limit:
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.random_seed = model.seed
+        solver.parameters.max_time_in_seconds = max(deadline - time.perf_counter(), 0.01)
+        code = solver.solve(m)
+        if code == cp_model.INFEASIBLE:
+            complete = True
+            break
+        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            break  # time is up: the list is not known to be complete
+        units = [solver.value(x) for x in v.a]
+        plan = Plan(problem, units, "OPTIMAL", result.levels, dict(result.solver), model_name)
+        data = plan.to_json()
+        violations = check_plan(instance, model, data)
+        if violations:
+            raise PlanRejected(violations)
+        _same_levels(plan, result.levels)
+        plans.append(data)
+        _cut(m, v.a, units, len(plans))
+    return Alternatives("OPTIMAL", plans, complete)
+
+
+def _same_levels(plan: Any, levels: list[Any]) -> None:
+    """Each level recomputed from the plan equals the optimum (a guard against a modelling slip)."""
+    for level in levels:
+        value = plan.objective_value(level.name, level.measure)
+        if Fraction(value) != level.value:
+            raise RuntimeError(f"equally good plan differs on {level.name}: {value} ≠ {level.value}")
+
+
+def _cut(m: Any, a: list[Any], units: list[int], n: int) -> None:
+    """No-good cut: at least one link differs from ``units``."""
+    differs = []
+    for l, (x, value) in enumerate(zip(a, units, strict=True)):
+        d = m.new_bool_var(f"differs[{n},{l}]")
+        m.add(x != value).only_enforce_if(d)
+        differs.append(d)
+    m.add_bool_or(differs)
+
+
+def changes(first: dict[str, Any], other: dict[str, Any]) -> list[Change]:
+    """The links whose VZÄ differ between two plans, in a fixed order (host, then Kommune)."""
+    def links(plan: dict[str, Any]) -> dict[tuple[str, str, str], float]:
+        return {(l["host_type"], l["host"], l["kommune"]): l["vzae"] for l in plan["links"]}
+
+    a, b = links(first), links(other)
+    order = {"kommune": 0, "traeger": 1, "kreis": 2}
+    keys = sorted(set(a) | set(b), key=lambda k: (order.get(k[0], 3), k[1], k[2]))
+    return [Change(k[1], k[0], k[2], a.get(k, 0.0), b.get(k, 0.0)) for k in keys if a.get(k, 0.0) != b.get(k, 0.0)]
+
+
+def choice_points(plans: list[dict[str, Any]]) -> dict[str, list[float]]:
+    """Per Kommune whose coverage varies among the plans: the coverages, in plan order."""
+    names = [k["name"] for k in plans[0]["kommunen"]] if plans else []
+    out: dict[str, list[float]] = {}
+    for i, name in enumerate(names):
+        values = [p["kommunen"][i]["coverage_vzae"] for p in plans]
+        if len(set(values)) > 1:
+            out[name] = values
+    return out
+
+
+def render_text(result: Alternatives, lang: str) -> str:
+    """The list for the terminal: the first plan's allocation, then what each other plan changes."""
+    from kimopt.numbers import fmt_number
+
+    def t(de: str, en: str) -> str:
+        return de if lang == "de" else en
+
+    plans = result.plans
+    lines = [t(f"{len(plans)} gleich gute Pläne", f"{len(plans)} equally good plans")
+             + (t(" (alle)", " (all of them)") if result.complete
+                else t(" (Grenze erreicht, es kann weitere geben)", " (limit reached, there may be more)")),
+             t("Alle sind auf jeder Zielebene gleich gut und vom Prüfer bestätigt.",
+               "All are equally good on every level and confirmed by the checker.")]
+    if not plans:
+        return "\n".join(lines)
+    lines += ["", t("Plan 1 (der Plan von kimopt solve):", "Plan 1 (the plan of kimopt solve):")]
+    for link in plans[0]["links"]:
+        lines.append(f"  {link['host']} → {link['kommune']}: {fmt_number(link['vzae'], 1, lang)} VZÄ")
+    for n, plan in enumerate(plans[1:], start=2):
+        lines += ["", t(f"Plan {n} – anders als Plan 1:", f"Plan {n} – differs from plan 1:")]
+        for c in changes(plans[0], plan):
+            lines.append(f"  {c.host} → {c.kommune}: {fmt_number(c.first, 1, lang)} → "
+                         f"{fmt_number(c.here, 1, lang)} VZÄ")
+    varying = choice_points(plans)
+    if varying:
+        lines += ["", t("Kommunen, deren Ist-VZÄ zwischen den Plänen wechseln:",
+                        "Kommunen whose coverage varies between the plans:")]
+        for name, values in varying.items():
+            lines.append(f"  {name}: " + " / ".join(fmt_number(x, 1, lang) for x in values))
+    elif len(plans) > 1:
+        lines += ["", t("Die Ist-VZÄ jeder Kommune sind in allen Plänen gleich; nur die Anstellungsträger wechseln.",
+                        "Every Kommune's coverage is the same in all plans; only the employers change.")]
+    return "\n".join(lines)

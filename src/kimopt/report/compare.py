@@ -1,0 +1,228 @@
+"""Alternatives side by side: each solved on its own, then one table per aspect.
+
+An alternative is a named pair of instance and planning model (a model file or a scenario).
+The first alternative is the reference: every figure of another alternative that differs
+from it is emphasised (``*`` in the terminal, a CSS class in HTML, bold in Markdown). An
+alternative without a plan (infeasible, or no plan in the time limit) gets a column that
+says so instead of figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kimopt.data import Instance, PlanningModel
+from kimopt.numbers import fmt_euros, fmt_number
+from kimopt.report.tables import (
+    INDEX_LABELS,
+    Table,
+    index_value,
+    percent,
+    pick,
+    status_text,
+    t,
+    vzae,
+)
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """A named instance and planning model to solve."""
+
+    name: str
+    instance: Instance
+    model: PlanningModel
+    model_name: str
+
+
+def solve_alternatives(
+    alternatives: list[Alternative],
+    time_limit: float | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Each alternative's checked plan JSON with the key ``alternative`` (its name) first.
+
+    Without a plan the entry holds only ``alternative``, ``instance``, ``model`` and ``status``.
+    """
+    from kimopt.pipeline import plan_instance
+
+    plans = []
+    for alternative in alternatives:
+        if progress:
+            progress(alternative.name)
+        outcome = plan_instance(alternative.instance, alternative.model, alternative.model_name, time_limit)
+        head = {"alternative": alternative.name}
+        if outcome.plan_json is None:
+            plans.append({**head, "instance": alternative.instance.name, "model": alternative.model_name,
+                          "status": outcome.status})
+        else:
+            plans.append({**head, **outcome.plan_json})
+    return plans
+
+
+def has_plan(plan: dict[str, Any]) -> bool:
+    return "summary" in plan
+
+
+Row = tuple[str, list[str | None]]  # label, one cell per alternative (None: no plan)
+
+
+def _figure_rows(plans: list[dict[str, Any]], lang: str) -> list[Row]:
+    def each(get: Callable[[dict[str, Any]], str]) -> list[str | None]:
+        return [get(p) if has_plan(p) else None for p in plans]
+
+    rows: list[Row] = [
+        (t(lang, "Planungsmodell", "Planning model"), [str(p.get("model", "")) for p in plans]),
+        (t(lang, "Status", "Status"), [status_text(p["status"], lang) for p in plans]),
+        (t(lang, "VZÄ verwendet", "VZÄ used"), each(lambda p: vzae(p["summary"]["positions_used"], lang))),
+        (t(lang, "VZÄ beim Kreis", "VZÄ at the Kreis"), each(lambda p: vzae(p["summary"]["kreis_vzae"], lang))),
+        (t(lang, "Kreisanteil", "Kreis share"), each(lambda p: percent(p["summary"]["kreis_share"], lang))),
+        (t(lang, "VZÄ bei Kommunen und Trägern", "VZÄ with Kommunen and Träger"),
+         each(lambda p: vzae(p["summary"]["partner_vzae"], lang))),
+        (t(lang, "Förderung pro Jahr", "Funding per year"), each(lambda p: fmt_euros(p["summary"]["funding_eur"], lang))),
+        (t(lang, "Eigenanteil Kreis", "Own share Kreis"),
+         each(lambda p: fmt_euros(p["summary"]["eigenanteil_eur"]["kreis"], lang))),
+    ]
+    payers: list[str] = []
+    for plan in filter(has_plan, plans):
+        for payment in plan["finance"]["eigenanteil"]:
+            if payment["payer_type"] != "kreis" and payment["payer"] not in payers:
+                payers.append(payment["payer"])
+    for payer in payers:
+        def paid(p: dict[str, Any], payer: str = payer) -> str:
+            amount = sum(x["eur"] for x in p["finance"]["eigenanteil"] if x["payer"] == payer)
+            return fmt_euros(amount, lang)
+
+        rows.append((t(lang, "Eigenanteil ", "Own share ") + payer, each(paid)))
+    rows.append((t(lang, "Eigenanteil Kreis + Kommunen", "Own share Kreis + Kommunen"),
+                 each(lambda p: fmt_euros(p["summary"]["eigenanteil_eur"]["total"], lang))))
+    for key, label in INDEX_LABELS.items():
+        rows.append((pick(label, lang), each(lambda p, key=key: index_value(p["summary"], key, lang))))
+    return rows
+
+
+def _by_kommune(plans: list[dict[str, Any]], cell: Callable[[dict[str, Any]], str]) -> list[Row]:
+    names: list[str] = []
+    for plan in filter(has_plan, plans):
+        names += [k["name"] for k in plan["kommunen"] if k["name"] not in names]
+    rows: list[Row] = []
+    for name in names:
+        cells: list[str | None] = []
+        for plan in plans:
+            record = next((k for k in plan.get("kommunen", []) if k["name"] == name), None)
+            cells.append(cell(record) if record is not None else None)
+        rows.append((name, cells))
+    return rows
+
+
+def _hosts_text(record: dict[str, Any], lang: str) -> str:
+    parts = []
+    for s in record["served_by"]:
+        who = "Kreis" if s["host_type"] == "kreis" else (
+            t(lang, "selbst", "itself") if s["host"] == record["name"] else s["host"])
+        parts.append(f"{who} {vzae(s['vzae'], lang)}")
+    return "; ".join(parts) or "–"
+
+
+def _table(key: str, title: str, first: str, rows: list[Row], plans: list[dict[str, Any]], lang: str,
+           numeric: bool) -> Table:
+    """Rows of cells per alternative; a cell differing from the first plan with figures is emphasised."""
+    missing = t(lang, "– (kein Plan)", "– (no plan)")
+    reference = next((n for n, p in enumerate(plans) if has_plan(p)), None)
+    body, emphasis = [], []
+    for label, cells in rows:
+        marked = set()
+        if reference is not None:
+            base = cells[reference]
+            marked = {n + 1 for n, c in enumerate(cells) if c is not None and n != reference and c != base}
+        body.append([label, *(missing if c is None else c for c in cells)])
+        emphasis.append(marked)
+    head = [first, *(p["alternative"] for p in plans)]
+    return Table(key, title, head, body, set(range(1, len(head))) if numeric else set(), emphasis=emphasis)
+
+
+def comparison_tables(plans: list[dict[str, Any]], lang: str) -> list[Table]:
+    """Figures, coverage per Kommune (with target) and who serves each Kommune, per alternative."""
+    figures = _table("figures", t(lang, "Kennzahlen je Alternative", "Figures per alternative"),
+                     t(lang, "Kennzahl", "Figure"), _figure_rows(plans, lang), plans, lang, True)
+    coverage = _table(
+        "coverage", t(lang, "Ist-VZÄ (Soll-VZÄ) je Kommune", "Coverage VZÄ (target VZÄ) per Kommune"),
+        t(lang, "Kommune", "Kommune"),
+        _by_kommune(plans, lambda k: f"{vzae(k['coverage_vzae'], lang)} ({fmt_number(k['target_vzae'], 3, lang)})"),
+        plans, lang, True)
+    hosts = _table("served", t(lang, "Betreut durch", "Served by"), t(lang, "Kommune", "Kommune"),
+                   _by_kommune(plans, lambda k: _hosts_text(k, lang)), plans, lang, False)
+    note = t(lang, "Markiert (*): anders als in der ersten Alternative mit Plan.",
+             "Marked (*): different from the first alternative with a plan.")
+    for table in (figures, coverage, hosts):
+        table.note = note
+    return [figures, coverage, hosts]
+
+
+def render_text(plans: list[dict[str, Any]], lang: str) -> str:
+    """The comparison for the terminal: ``*`` after each differing cell and before its row."""
+    from kimopt.console import _table as text_table
+
+    lines = [comparison_title(plans, lang), ""]
+    for table in comparison_tables(plans, lang):
+        rows = [["", *table.head]]
+        for row, marked in zip(table.rows, table.emphasis, strict=True):
+            cells = [c + " *" if n in marked else c for n, c in enumerate(row)]
+            rows.append(["*" if marked else "", *cells])
+        lines += [table.title, *text_table(rows, {n + 1 for n in table.numeric}), ""]
+    lines.append(t(lang, "* = anders als in der ersten Alternative mit Plan.",
+                   "* = different from the first alternative with a plan."))
+    return "\n".join(lines)
+
+
+def comparison_title(plans: list[dict[str, Any]], lang: str) -> str:
+    instances = list(dict.fromkeys(str(p.get("instance", "")) for p in plans))
+    return t(lang, "Vergleich der Alternativen – ", "Comparison of alternatives – ") + ", ".join(instances)
+
+
+def comparison_meta(plans: list[dict[str, Any]], lang: str) -> list[tuple[str, str]]:
+    return [(f"{n}. {p['alternative']}", f"{t(lang, 'Modell', 'model')} {p.get('model', '')}, "
+             + status_text(p["status"], lang)) for n, p in enumerate(plans, start=1)]
+
+
+def write_comparison(plans: list[dict[str, Any]], path: Path, lang: str = "de",
+                     inputs: list[Path | None] | None = None) -> None:
+    """Write the comparison in the format of ``path``'s suffix (HTML, Markdown, CSV or XLSX)."""
+    from kimopt.io.atomic import guard_output, write_text_atomic
+    from kimopt.report import check_suffix, write_xlsx
+
+    suffix = check_suffix(path)
+    guard_output(path, inputs or [])
+    tables = comparison_tables(plans, lang)
+    heading, meta = comparison_title(plans, lang), comparison_meta(plans, lang)
+    if suffix == ".xlsx":
+        base = next((p for p in plans if has_plan(p)), None)
+        if base is None:
+            from kimopt.errors import Finding, InputError
+
+            raise InputError(path, [Finding((), "invalid", {
+                "value": t(lang, "keine Alternative hat einen Plan", "no alternative has a plan")})])
+        write_xlsx(base, path, lang, plans)
+        return
+    if suffix == ".html":
+        from kimopt.report.charts import comparison_chart
+        from kimopt.report.html import figure_html, page, table_html
+
+        blocks = [table_html(tables[0])]
+        if sum(map(has_plan, plans)) >= 1:
+            caption = t(lang, "Ist-VZÄ je Kommune und Alternative", "Coverage VZÄ per Kommune and alternative")
+            blocks.append(f'<section id="chart"><h2>{caption}</h2>'
+                          + figure_html(caption, comparison_chart(plans, lang)) + "</section>")
+        blocks += [table_html(table) for table in tables[1:]]
+        write_text_atomic(path, page(heading, meta, blocks, lang))
+    elif suffix == ".md":
+        from kimopt.report.markdown import document
+
+        write_text_atomic(path, document(heading, meta, tables))
+    else:
+        from kimopt.report.csv import tables_csv
+
+        write_text_atomic(path, tables_csv(tables, lang))
