@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from fractions import Fraction
 from pathlib import Path
 from typing import Annotated
 
@@ -19,22 +20,21 @@ import_app = typer.Typer(
 app.add_typer(import_app, name="import")
 
 
-def _fraction_option(value: str | None, option: str) -> object:
+def _fraction_option(value: str | None, option: str) -> Fraction | None:
+    """A positive exact number from an option; a decimal comma is accepted (``2,5``)."""
     from kimopt.numbers import NumberError, to_fraction
 
     if value is None:
         return None
+    text = value.replace(",", ".") if value.count(",") == 1 and "." not in value else value
     try:
-        number = to_fraction(
-            value.replace(",", ".") if value.count(",") == 1 and "." not in value else value
-        )
+        number = to_fraction(text)
     except NumberError:
-        raise typer.BadParameter(
-            f"{value!r} ist keine Zahl / is not a number", param_hint=option
-        ) from None
-    if number <= 0:
-        raise typer.BadParameter(
-            f"{value} muss größer als 0 sein / must be greater than 0", param_hint=option
+        number = None
+    if number is None or number <= 0:
+        raise fail(
+            f"{option}: {value!r} ist keine positive Zahl / is not a positive number",
+            ExitCode.USAGE,
         )
     return number
 
@@ -97,8 +97,6 @@ def import_gv100(
     Instanz mit der Stadt als einziger Kommune.
     Exit: 0 geschrieben, 1 Datei oder Schlüssel fehlerhaft, 2 Aufruf.
     """
-    from fractions import Fraction
-
     from kimopt.io.atomic import guard_output, write_text_atomic
     from kimopt.io.gv100 import DEFAULT_PER_100K, instance_yaml, read_gv100
     from kimopt.numbers import fmt_number
@@ -120,8 +118,6 @@ def import_gv100(
         )
     fixed = _fraction_option(positions, "--positions")
     density = _fraction_option(per_100k, "--positions-per-100k") or DEFAULT_PER_100K
-    assert fixed is None or isinstance(fixed, Fraction)
-    assert isinstance(density, Fraction)
 
     directory = read_gv100(file)
     options = {"positions": fixed, "per_100k": density, "rate": rate, "year": year}
