@@ -1,0 +1,243 @@
+"""Minimal conflicts: which rule instances together make a plan impossible.
+
+A *scenario* is an instance under a planning model, optionally with a planner's wish for one
+host's VZÄ. Every rule instance of DESIGN §2 has its own enforcement literal
+(``build(..., switchable=True)``); a set of rule instances is *feasible* when the model with
+exactly those literals assumed true has a solution. A conflict is a set that is not; it is
+*minimal* when dropping any one member makes the rest feasible.
+
+Determinism: feasibility is a fact, but which core CP-SAT returns is not when several workers
+race. Every check here runs one worker with a fixed seed, and the candidates are filtered in a
+canonical order (rule family as in :data:`~kimopt.cpsat.constraints.RULES`, then subject), so
+the same input always gives the same conflict.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from fractions import Fraction
+from typing import Literal
+
+from ortools.sat.python import cp_model
+
+from kimopt.cpsat.constraints import RULES
+from kimopt.cpsat.switches import RuleId
+from kimopt.data import Instance, PlanningModel
+from kimopt.problem import HostKind, Problem, compile_problem
+from kimopt.solve import CpsatModel, build
+
+FAMILIES: tuple[str, ...] = tuple(rule.__name__ for rule in RULES)
+WISH: RuleId = ("wish", "")
+"""The wish's place in a conflict: always present, never offered as removable."""
+
+Op = Literal["=", ">=", "<="]
+
+
+class ExplainTimeout(RuntimeError):
+    """A feasibility check hit the time limit, so no conflict can be proven."""
+
+
+def canonical(rule: RuleId) -> tuple[int, str]:
+    """Sort key of a rule instance: family in the order of DESIGN §2, then subject."""
+    family, subject = rule
+    return (FAMILIES.index(family) if family in FAMILIES else len(FAMILIES), subject)
+
+
+@dataclass(frozen=True)
+class Wish:
+    """A planner's wish for the VZÄ one host employs: ``H_name op units × g``."""
+
+    name: str
+    kind: HostKind
+    op: Op
+    units: int
+    text: str
+
+    def holds(self, hosted_units: int) -> bool:
+        """Whether a host size in units satisfies the wish."""
+        if self.op == "=":
+            return hosted_units == self.units
+        return hosted_units >= self.units if self.op == ">=" else hosted_units <= self.units
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """What explain reasons about: an instance, its planning model and an optional wish."""
+
+    instance: Instance
+    model: PlanningModel
+    wish: Wish | None = None
+
+    def with_instance(self, instance: Instance) -> Scenario:
+        return replace(self, instance=instance)
+
+    def with_model(self, model: PlanningModel) -> Scenario:
+        return replace(self, model=model)
+
+    def _hidden_kommune(self) -> int | None:
+        """A wished-for Kommune that employs nobody (``max_vzae = 0``) is no host yet."""
+        wish = self.wish
+        if wish is None or wish.kind != "kommune":
+            return None
+        i = next(i for i, k in enumerate(self.instance.kommunen) if k.name == wish.name)
+        return i if self.instance.kommunen[i].max_vzae == 0 else None
+
+    def problem(self) -> Problem:
+        """The compiled problem; a wished-for Kommune without positions becomes a host of size 0.
+
+        Its ``max_vzae`` is widened so that the host exists; :meth:`build` restores the real
+        maximum 0 as part of that host's ``host_size`` rule, so switching the rule off relaxes it.
+        """
+        hidden = self._hidden_kommune()
+        instance = self.instance
+        if hidden is not None and self.wish is not None:
+            widened = (
+                instance.funding.positions_vzae + self.wish.units * self.model.granularity_vzae
+            )
+            kommunen = list(instance.kommunen)
+            kommunen[hidden] = kommunen[hidden].model_copy(update={"max_vzae": widened})
+            instance = instance.model_copy(update={"kommunen": kommunen})
+        return compile_problem(instance, self.model)
+
+    def wish_host(self, problem: Problem) -> int | None:
+        """Index of the wished-for host in ``problem``."""
+        if self.wish is None:
+            return None
+        return next(
+            h
+            for h, host in enumerate(problem.hosts)
+            if host.name == self.wish.name and host.kind == self.wish.kind
+        )
+
+    def build(self, switchable: bool) -> CpsatModel:
+        """The CP-SAT model with the wish as a hard constraint (it is what is asked)."""
+        problem = self.problem()
+        wish = self.wish
+        cm = build(
+            problem, switchable=switchable, headroom=headroom(problem, wish) if switchable else 0
+        )
+        h = self.wish_host(problem)
+        if wish is None or h is None:
+            return cm
+        hosted = cm.variables.hosted(h)
+        if self._hidden_kommune() is not None:
+            cm.model.add(hosted <= 0).only_enforce_if(cm.switches.lits("host_size", wish.name))
+        if wish.op == "=":
+            cm.model.add(hosted == wish.units)
+        elif wish.op == ">=":
+            cm.model.add(hosted >= wish.units)
+        else:
+            cm.model.add(hosted <= wish.units)
+        return cm
+
+
+def headroom(problem: Problem, wish: Wish | None) -> int:
+    """Units beyond the funding cap a plan may need once the cap is switched off.
+
+    The core's universe covers what existing positions, minimum coverage and minimum host
+    sizes demand (``D``). Two rules scale with the total: the Kreis's share ``s`` needs
+    ``D·s/(1−s)`` more at the Kreis, and the quota rule gives a Kommune of weight ``w_i`` at most
+    about ``N·w_i/W``, so covering a demand of ``D`` may need ``N ≈ D·W/w_min``. Without enough
+    room a check would call a set infeasible only because the universe is too small, and the
+    conflict would wrongly leave out the funding cap.
+    """
+    model = problem.model
+    demand = (
+        sum(h.existing_units for h in problem.hosts)
+        + len(problem.instance.kommunen) * problem.units_up(model.min_coverage_vzae)
+        + len(problem.hosts) * problem.units_up(max(model.min_host_vzae, model.host_step_vzae))
+        + (wish.units if wish else 0)
+    )
+    share = model.kreis_min_share
+    extra = math.ceil(demand * share / (1 - share)) if share < 1 else 0
+    positive = [w for w in problem.weights if w > 0]
+    if model.quota_rule and positive:
+        extra += math.ceil(Fraction((demand + extra + 1) * problem.total_weight, min(positive))) + 1
+    return (wish.units if wish else 0) + extra
+
+
+def new_solver(time_limit: float, seed: int, workers: int = 1) -> cp_model.CpSolver:
+    """A CP-SAT solver with a fixed seed (one worker by default: reproducible cores)."""
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(time_limit, 0.01)
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+    return solver
+
+
+def run(model: cp_model.CpModel, solver: cp_model.CpSolver) -> bool:
+    """Solve; ``True`` if feasible, ``False`` if proven infeasible.
+
+    Raises
+    ------
+    ExplainTimeout
+        If neither could be shown within the time limit.
+    """
+    code = solver.solve(model)
+    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return True
+    if code == cp_model.INFEASIBLE:
+        return False
+    if code == cp_model.MODEL_INVALID:
+        raise RuntimeError(f"CP-SAT: invalid model ({model.validate()})")
+    raise ExplainTimeout(solver.status_name(code))
+
+
+def feasible(scenario: Scenario, time_limit: float = 60.0) -> bool:
+    """Whether the scenario has any plan (every rule hard, the wish included)."""
+    cm = scenario.build(switchable=False)
+    return run(cm.model, new_solver(time_limit, scenario.model.seed))
+
+
+class Oracle:
+    """Feasibility of sets of rule instances, on one switchable model with assumptions."""
+
+    def __init__(self, scenario: Scenario, time_limit: float = 60.0) -> None:
+        self.scenario = scenario
+        self.time_limit = time_limit
+        self.cm = scenario.build(switchable=True)
+        self.literals = self.cm.switches.literals
+        self.rules: list[RuleId] = sorted(self.literals, key=canonical)
+
+    def check(self, active: Sequence[RuleId]) -> tuple[bool, list[RuleId]]:
+        """Feasible with exactly ``active`` enforced? If not, also a core (within ``active``)."""
+        model = self.cm.model
+        model.clear_assumptions()
+        model.add_assumptions([self.literals[r] for r in active])
+        solver = new_solver(self.time_limit, self.scenario.model.seed)
+        if run(model, solver):
+            return True, []
+        core = set(solver.sufficient_assumptions_for_infeasibility())
+        return False, [r for r in active if self.literals[r].index in core]
+
+    def feasible_without(self, dropped: Iterable[RuleId]) -> bool:
+        """Feasible with every rule instance but ``dropped``?"""
+        gone = set(dropped)
+        return self.check([r for r in self.rules if r not in gone])[0]
+
+
+def minimal_conflict(oracle: Oracle) -> list[RuleId] | None:
+    """A minimal set of rule instances that cannot hold together, or ``None`` if all can.
+
+    Deletion filter: take the rules in canonical order; drop one when the rest is still
+    infeasible (then keep only the core of that check), keep it when dropping it makes the
+    rest feasible. Every kept rule is necessary for every subset checked later, so the result
+    is minimal. An empty list means no rule is needed: the wish alone is impossible.
+    """
+    ok, core = oracle.check(oracle.rules)
+    if ok:
+        return None
+    kept: list[RuleId] = []
+    candidates = sorted(core, key=canonical)
+    while candidates:
+        rule, rest = candidates[0], candidates[1:]
+        ok, core = oracle.check(kept + rest)
+        if ok:
+            kept.append(rule)
+            candidates = rest
+        else:
+            inside = set(core)
+            candidates = [r for r in rest if r in inside]
+    return sorted(kept, key=canonical)

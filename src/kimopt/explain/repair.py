@@ -1,0 +1,384 @@
+"""Smallest repairs: for each conflicting rule with a number in it, the least change of that one
+number that makes the scenario feasible, with every other rule and number unchanged.
+
+Each repair is computed exactly by a CP-SAT optimisation with the number as the variable: the
+rule is switched off and the quantity it bounds is optimised under all other rules (the least
+Eigenanteil a budget must carry, the fewest VZÄ the funding cap must allow, …). Existing
+positions also change who pays for new ones, so for them the grid of ``g`` is searched outward
+instead. Every repair is then verified by re-solving the scenario with the repaired number
+(feasible) and with one unit less (infeasible: one ``g`` for VZÄ, 1 € for euros).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Literal
+
+from ortools.sat.python import cp_model
+
+from kimopt.cpsat.switches import RuleId
+from kimopt.data import Kommune, Traeger
+from kimopt.explain.core import WISH, ExplainTimeout, Scenario, feasible, new_solver
+from kimopt.problem import Problem
+from kimopt.solve import CpsatModel
+
+Number = Literal[
+    "positions_vzae",
+    "kreis_min_share",
+    "min_coverage_vzae",
+    "kommune_budget",
+    "kreis_budget",
+    "kommune_max_vzae",
+    "traeger_max_vzae",
+    "existing_vzae",
+]
+NUMBER_OF: dict[str, Number] = {
+    "funding_cap": "positions_vzae",
+    "kreis_share": "kreis_min_share",
+    "reachability": "min_coverage_vzae",
+    "budget_kommune": "kommune_budget",
+    "budget_kreis": "kreis_budget",
+    "host_size": "kommune_max_vzae",
+    "provider_area": "traeger_max_vzae",
+    "existing": "existing_vzae",
+}
+"""The number each rule family is about (``host_size``: only a Kommune host has a maximum)."""
+SHARE_STEP = Fraction(1, 1000)
+"""One unit of a share when verifying a repair: 0.1 percentage points."""
+
+
+@dataclass(frozen=True)
+class Repair:
+    """Change ``number`` (of ``subject``) from ``current`` to ``value``: ``value`` is the least
+    change that makes the scenario feasible, ``None`` if no value of this number alone does.
+    """
+
+    rule: RuleId
+    number: Number | None
+    subject: str
+    current: Fraction | None
+    value: Fraction | None
+    direction: Literal[">=", "<="]
+    verified: bool = False
+
+    @property
+    def unit(self) -> str:
+        """``EUR``, ``share`` or ``VZÄ``."""
+        if self.number in ("kommune_budget", "kreis_budget"):
+            return "EUR"
+        return "share" if self.number == "kreis_min_share" else "VZÄ"
+
+
+# ---- reading and changing one number ------------------------------------------------------
+
+
+def current_value(scenario: Scenario, number: Number, subject: str) -> Fraction | None:
+    """The number as it stands (``None`` for an unlimited budget)."""
+    inst, model = scenario.instance, scenario.model
+    if number == "positions_vzae":
+        return inst.funding.positions_vzae
+    if number == "kreis_min_share":
+        return model.kreis_min_share
+    if number == "min_coverage_vzae":
+        return model.min_coverage_vzae
+    if number == "kreis_budget":
+        return None if inst.kreis.budget is None else Fraction(inst.kreis.budget)
+    if number == "existing_vzae" and subject == inst.kreis.name:
+        return inst.kreis.existing_vzae
+    record = _record(scenario, number, subject)
+    value = getattr(record, FIELD[number])
+    return None if value is None else Fraction(value)
+
+
+FIELD: dict[Number, str] = {
+    "kommune_budget": "budget",
+    "kommune_max_vzae": "max_vzae",
+    "traeger_max_vzae": "max_vzae",
+    "existing_vzae": "existing_vzae",
+}
+
+
+def _record(scenario: Scenario, number: Number, subject: str) -> Kommune | Traeger:
+    """The Kommune or Träger record a number belongs to."""
+    inst = scenario.instance
+    if number != "traeger_max_vzae":
+        kommune = next((k for k in inst.kommunen if k.name == subject), None)
+        if kommune is not None:
+            return kommune
+    return next(t for t in inst.traeger if t.name == subject)
+
+
+def with_number(scenario: Scenario, number: Number, subject: str, value: Fraction) -> Scenario:
+    """The scenario with one number changed (euros must be whole)."""
+    inst, model = scenario.instance, scenario.model
+    if number == "positions_vzae":
+        return scenario.with_instance(
+            inst.model_copy(
+                update={"funding": inst.funding.model_copy(update={"positions_vzae": value})}
+            )
+        )
+    if number in ("kreis_min_share", "min_coverage_vzae"):
+        return scenario.with_model(model.model_copy(update={number: value}))
+    if number == "kreis_budget":
+        return scenario.with_instance(
+            inst.model_copy(update={"kreis": inst.kreis.model_copy(update={"budget": int(value)})})
+        )
+    if number == "existing_vzae" and subject == inst.kreis.name:
+        return scenario.with_instance(
+            inst.model_copy(
+                update={"kreis": inst.kreis.model_copy(update={"existing_vzae": value})}
+            )
+        )
+    record = _record(scenario, number, subject)
+    new = record.model_copy(
+        update={FIELD[number]: int(value) if number == "kommune_budget" else value}
+    )
+    key = "traeger" if isinstance(record, Traeger) else "kommunen"
+    records = [new if r is record else r for r in getattr(inst, key)]
+    return scenario.with_instance(inst.model_copy(update={key: records}))
+
+
+# ---- exact optimisation with one rule off -------------------------------------------------
+
+
+def _relaxed(scenario: Scenario, off: set[RuleId]) -> CpsatModel:
+    """The switchable model with every rule instance enforced except ``off``."""
+    cm = scenario.build(switchable=True)
+    for rule, literal in cm.switches.literals.items():
+        if rule not in off:
+            cm.model.add(literal == 1)
+    return cm
+
+
+def _optimum(
+    cm: CpsatModel,
+    expr: cp_model.LinearExprT,
+    maximize: bool,
+    scenario: Scenario,
+    time_limit: float,
+) -> tuple[int, cp_model.CpSolver] | None:
+    """Optimal value of ``expr`` (``None`` if infeasible); one worker, fixed seed."""
+    cm.model.maximize(expr) if maximize else cm.model.minimize(expr)
+    solver = new_solver(time_limit, scenario.model.seed)
+    code = solver.solve(cm.model)
+    if code == cp_model.INFEASIBLE:
+        return None
+    if code != cp_model.OPTIMAL:
+        raise ExplainTimeout(solver.status_name(code))
+    return round(solver.objective_value), solver
+
+
+def _host(problem: Problem, name: str) -> int:
+    return next(h for h, host in enumerate(problem.hosts) if host.name == name)
+
+
+def _budget_kommune(scenario: Scenario, rule: RuleId, time_limit: float) -> Fraction | None:
+    """Least budget: the least Eigenanteil the Kommune can pay under all other rules."""
+    cm = _relaxed(scenario, {rule})
+    i = next(i for i, k in enumerate(scenario.instance.kommunen) if k.name == rule[1])
+    found = _optimum(cm, cm.variables.kommune_payment(i), False, scenario, time_limit)
+    return (
+        None if found is None else Fraction(math.ceil(Fraction(found[0], cm.problem.g.denominator)))
+    )
+
+
+def _budget_kreis(scenario: Scenario, rule: RuleId, time_limit: float) -> Fraction | None:
+    """Least Kreis budget: the least Eigenanteil the Kreis can pay under all other rules."""
+    cm = _relaxed(scenario, {rule})
+    found = _optimum(cm, cm.variables.kreis_payment(), False, scenario, time_limit)
+    return (
+        None if found is None else Fraction(math.ceil(Fraction(found[0], cm.problem.g.denominator)))
+    )
+
+
+def _positions(scenario: Scenario, rule: RuleId, time_limit: float) -> Fraction | None:
+    """Least fundable VZÄ: the fewest positions a plan can use under all other rules."""
+    cm = _relaxed(scenario, {rule})
+    found = _optimum(cm, cm.variables.used_total, False, scenario, time_limit)
+    return None if found is None else cm.problem.vzae(max(found[0], 1))
+
+
+def _min_coverage(scenario: Scenario, rule: RuleId, time_limit: float) -> Fraction | None:
+    """Largest minimum coverage: maximise ``min_i c_i`` with every reachability rule off."""
+    cm = _relaxed(scenario, {r for r in scenario_rules(scenario) if r[0] == "reachability"})
+    floor = cm.model.new_int_var(0, cm.variables.cap, "min_coverage")
+    for i in range(len(scenario.instance.kommunen)):
+        cm.model.add(floor <= cm.variables.coverage(i))
+    found = _optimum(cm, floor, True, scenario, time_limit)
+    return None if found is None else cm.problem.vzae(found[0])
+
+
+def _kreis_share(scenario: Scenario, rule: RuleId, time_limit: float) -> Fraction | None:
+    """Largest Kreis share ``max H_kreis / N`` under all other rules (Dinkelbach's method).
+
+    For a trial ratio ``r = p/q`` maximise ``q·H_kreis − p·N``; a positive optimum gives a plan
+    with a larger ratio, which becomes the next trial; an optimum of 0 proves ``r`` maximal.
+    """
+    cm = _relaxed(scenario, {rule})
+    kreis, used = cm.variables.hosted(cm.problem.kreis), cm.variables.used_total
+    cm.model.add(used >= 1)  # with N = 0 the share rule holds, so it would not be in the conflict
+    ratio = Fraction(0)
+    while True:
+        found = _optimum(
+            cm, ratio.denominator * kreis - ratio.numerator * used, True, scenario, time_limit
+        )
+        if found is None:
+            return None
+        value, solver = found
+        if value <= 0:
+            return ratio
+        ratio = Fraction(solver.value(kreis), solver.value(used))
+
+
+def _max_vzae(scenario: Scenario, rule: RuleId, time_limit: float) -> Fraction | None:
+    """Least maximum of a host: its smallest size under all other rules.
+
+    For a Kommune the maximum is part of ``host_size``; switching that rule off also drops the
+    half steps and the minimum size, so they are added back without the maximum.
+    """
+    cm = _relaxed(scenario, {rule})
+    problem = cm.problem
+    h = _host(problem, rule[1])
+    hosted = cm.variables.hosted(h)
+    if rule[0] == "host_size":
+        step = problem.units(problem.model.host_step_vzae)
+        lowest = max(1, -(-problem.units_up(problem.model.min_host_vzae) // step))
+        highest = cm.variables.cap // step
+        steps = cm.model.new_int_var_from_domain(
+            cp_model.Domain.from_intervals([[0, 0], [lowest, max(lowest, highest)]]),
+            "steps[repair]",
+        )
+        cm.model.add(hosted == step * steps)
+    found = _optimum(cm, hosted, False, scenario, time_limit)
+    return None if found is None else problem.vzae(found[0])
+
+
+def _existing(scenario: Scenario, rule: RuleId, time_limit: float) -> Fraction | None:
+    """Existing VZÄ nearest to the current value (down first) that make the scenario feasible.
+
+    Existing positions also decide which positions are new and cost an Eigenanteil, so
+    feasibility is not monotone in this number: the grid is searched outward, one ``g`` at a time.
+    """
+    g = scenario.model.granularity_vzae
+    current = current_value(scenario, "existing_vzae", rule[1])
+    assert current is not None
+    problem = scenario.problem()
+    top = problem.vzae(problem.positions) + sum(
+        (problem.vzae(h.existing_units) for h in problem.hosts), Fraction(0)
+    )
+    steps = 1
+    while current - steps * g >= 0 or current + steps * g <= top:
+        for value in (current - steps * g, current + steps * g):
+            if 0 <= value <= top and feasible(
+                with_number(scenario, "existing_vzae", rule[1], value), time_limit
+            ):
+                return value
+        steps += 1
+    return None
+
+
+Solver = Callable[[Scenario, RuleId, float], Fraction | None]
+SOLVERS: dict[Number, Solver] = {
+    "kommune_budget": _budget_kommune,
+    "kreis_budget": _budget_kreis,
+    "positions_vzae": _positions,
+    "min_coverage_vzae": _min_coverage,
+    "kreis_min_share": _kreis_share,
+    "kommune_max_vzae": _max_vzae,
+    "traeger_max_vzae": _max_vzae,
+    "existing_vzae": _existing,
+}
+
+
+def scenario_rules(scenario: Scenario) -> list[RuleId]:
+    """Every rule instance of the scenario."""
+    return list(scenario.build(switchable=True).switches.literals)
+
+
+def number_of(scenario: Scenario, rule: RuleId) -> Number | None:
+    """The number a rule instance is about, if any (a Kommune's ``max_vzae`` for ``host_size``)."""
+    family, subject = rule
+    if family == "host_size" and not any(k.name == subject for k in scenario.instance.kommunen):
+        return None  # the Kreis has no maximum; a Träger's is provider_area's
+    return NUMBER_OF.get(family)
+
+
+def one_unit(number: Number, scenario: Scenario) -> Fraction:
+    """The smallest change of a number: 1 € or one ``g``."""
+    if number == "kreis_min_share":
+        return SHARE_STEP
+    return (
+        Fraction(1)
+        if number in ("kommune_budget", "kreis_budget")
+        else scenario.model.granularity_vzae
+    )
+
+
+def stricter(
+    number: Number, value: Fraction, scenario: Scenario, direction: str
+) -> Fraction | None:
+    """The value one unit stricter than ``value`` (``None`` if there is none to test)."""
+    unit = one_unit(number, scenario)
+    tighter = value - unit if direction == ">=" else value + unit
+    if tighter < 0 or (number == "positions_vzae" and tighter == 0):
+        return None
+    return None if number == "kreis_min_share" and tighter > 1 else tighter
+
+
+def verify(scenario: Scenario, repair: Repair, time_limit: float) -> bool:
+    """Feasible with the repaired number; infeasible one unit stricter."""
+    if repair.number is None or repair.value is None:
+        return False
+    if not feasible(with_number(scenario, repair.number, repair.subject, repair.value), time_limit):
+        return False
+    if repair.number == "existing_vzae":
+        return True  # the outward search proved every nearer value infeasible
+    tighter = stricter(repair.number, repair.value, scenario, repair.direction)
+    return tighter is None or not feasible(
+        with_number(scenario, repair.number, repair.subject, tighter), time_limit
+    )
+
+
+def smallest_repair(scenario: Scenario, rule: RuleId, time_limit: float = 60.0) -> Repair:
+    """The least change of the rule's number that makes the scenario feasible, verified."""
+    number = number_of(scenario, rule)
+    subject = (
+        ""
+        if number in ("positions_vzae", "kreis_min_share", "min_coverage_vzae", "kreis_budget")
+        else rule[1]
+    )
+    if number is None:
+        return Repair(rule, None, subject, None, None, ">=")
+    current = current_value(scenario, number, subject)
+    value = SOLVERS[number](scenario, rule, time_limit)
+    if number == "existing_vzae":
+        direction = "<=" if value is None or current is None or value < current else ">="
+    else:
+        direction = "<=" if number in ("kreis_min_share", "min_coverage_vzae") else ">="
+    repair = Repair(rule, number, subject, current, value, direction)
+    if value is None:
+        return repair
+    return Repair(
+        rule, number, subject, current, value, direction, verify(scenario, repair, time_limit)
+    )
+
+
+def smallest_repairs(
+    scenario: Scenario, conflict: list[RuleId], time_limit: float = 60.0
+) -> list[Repair]:
+    """One repair per number in the conflict (rules sharing a number, like reachability, once)."""
+    repairs: list[Repair] = []
+    seen: set[tuple[Number | None, str]] = set()
+    for rule in conflict:
+        if rule == WISH:
+            continue
+        number = number_of(scenario, rule)
+        key = (number, "" if number == "min_coverage_vzae" else rule[1])
+        if number is not None and key in seen:
+            continue
+        seen.add(key)
+        repairs.append(smallest_repair(scenario, rule, time_limit))
+    return repairs
