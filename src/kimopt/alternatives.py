@@ -38,8 +38,13 @@ class Change:
     here: float
 
 
-def equally_good_plans(instance: Instance, model: PlanningModel, model_name: str = "kim-standard",
-                       limit: int = 10, time_limit: float | None = None) -> Alternatives:
+def equally_good_plans(
+    instance: Instance,
+    model: PlanningModel,
+    model_name: str = "kim-standard",
+    limit: int = 10,
+    time_limit: float | None = None,
+) -> Alternatives:
     """Up to ``limit`` distinct plans, each optimal on every level and accepted by the checker.
 
     Raises
@@ -110,7 +115,9 @@ def _same_levels(plan: Any, levels: list[Any]) -> None:
     for level in levels:
         value = plan.objective_value(level.name, level.measure)
         if Fraction(value) != level.value:
-            raise RuntimeError(f"equally good plan differs on {level.name}: {value} ≠ {level.value}")
+            raise RuntimeError(
+                f"equally good plan differs on {level.name}: {value} ≠ {level.value}"
+            )
 
 
 def _cut(m: Any, a: list[Any], units: list[int], n: int) -> None:
@@ -125,13 +132,18 @@ def _cut(m: Any, a: list[Any], units: list[int], n: int) -> None:
 
 def changes(first: dict[str, Any], other: dict[str, Any]) -> list[Change]:
     """The links whose VZÄ differ between two plans, in a fixed order (host, then Kommune)."""
+
     def links(plan: dict[str, Any]) -> dict[tuple[str, str, str], float]:
         return {(l["host_type"], l["host"], l["kommune"]): l["vzae"] for l in plan["links"]}
 
     a, b = links(first), links(other)
     order = {"kommune": 0, "traeger": 1, "kreis": 2}
     keys = sorted(set(a) | set(b), key=lambda k: (order.get(k[0], 3), k[1], k[2]))
-    return [Change(k[1], k[0], k[2], a.get(k, 0.0), b.get(k, 0.0)) for k in keys if a.get(k, 0.0) != b.get(k, 0.0)]
+    return [
+        Change(k[1], k[0], k[2], a.get(k, 0.0), b.get(k, 0.0))
+        for k in keys
+        if a.get(k, 0.0) != b.get(k, 0.0)
+    ]
 
 
 def choice_points(plans: list[dict[str, Any]]) -> dict[str, list[float]]:
@@ -153,28 +165,51 @@ def render_text(result: Alternatives, lang: str) -> str:
         return de if lang == "de" else en
 
     plans = result.plans
-    lines = [t(f"{len(plans)} gleich gute Pläne", f"{len(plans)} equally good plans")
-             + (t(" (alle)", " (all of them)") if result.complete
-                else t(" (Grenze erreicht, es kann weitere geben)", " (limit reached, there may be more)")),
-             t("Alle sind auf jeder Zielebene gleich gut und vom Prüfer bestätigt.",
-               "All are equally good on every level and confirmed by the checker.")]
+    lines = [
+        t(f"{len(plans)} gleich gute Pläne", f"{len(plans)} equally good plans")
+        + (
+            t(" (alle)", " (all of them)")
+            if result.complete
+            else t(
+                " (Grenze erreicht, es kann weitere geben)", " (limit reached, there may be more)"
+            )
+        ),
+        t(
+            "Alle sind auf jeder Zielebene gleich gut und vom Prüfer bestätigt.",
+            "All are equally good on every level and confirmed by the checker.",
+        ),
+    ]
     if not plans:
         return "\n".join(lines)
     lines += ["", t("Plan 1 (der Plan von kimopt solve):", "Plan 1 (the plan of kimopt solve):")]
     for link in plans[0]["links"]:
-        lines.append(f"  {link['host']} → {link['kommune']}: {fmt_number(link['vzae'], 1, lang)} VZÄ")
+        lines.append(
+            f"  {link['host']} → {link['kommune']}: {fmt_number(link['vzae'], 1, lang)} VZÄ"
+        )
     for n, plan in enumerate(plans[1:], start=2):
         lines += ["", t(f"Plan {n} – anders als Plan 1:", f"Plan {n} – differs from plan 1:")]
         for c in changes(plans[0], plan):
-            lines.append(f"  {c.host} → {c.kommune}: {fmt_number(c.first, 1, lang)} → "
-                         f"{fmt_number(c.here, 1, lang)} VZÄ")
+            lines.append(
+                f"  {c.host} → {c.kommune}: {fmt_number(c.first, 1, lang)} → "
+                f"{fmt_number(c.here, 1, lang)} VZÄ"
+            )
     varying = choice_points(plans)
     if varying:
-        lines += ["", t("Kommunen, deren Ist-VZÄ zwischen den Plänen wechseln:",
-                        "Kommunen whose coverage varies between the plans:")]
+        lines += [
+            "",
+            t(
+                "Kommunen, deren Ist-VZÄ zwischen den Plänen wechseln:",
+                "Kommunen whose coverage varies between the plans:",
+            ),
+        ]
         for name, values in varying.items():
             lines.append(f"  {name}: " + " / ".join(fmt_number(x, 1, lang) for x in values))
     elif len(plans) > 1:
-        lines += ["", t("Die Ist-VZÄ jeder Kommune sind in allen Plänen gleich; nur die Anstellungsträger wechseln.",
-                        "Every Kommune's coverage is the same in all plans; only the employers change.")]
+        lines += [
+            "",
+            t(
+                "Die Ist-VZÄ jeder Kommune sind in allen Plänen gleich; nur die Anstellungsträger wechseln.",
+                "Every Kommune's coverage is the same in all plans; only the employers change.",
+            ),
+        ]
     return "\n".join(lines)

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kimopt.errors import Finding, InputError
+
+if TYPE_CHECKING:
+    from kimopt.data import Instance, PlanningModel
+    from kimopt.report.tables import Baseline
 
 SUFFIXES = (".html", ".md", ".csv", ".xlsx")
 
@@ -35,7 +39,7 @@ def render_plan_report(
     plan: dict[str, Any],
     suffix: str,
     lang: str = "de",
-    baselines: dict[str, dict[str, float]] | None = None,
+    baselines: list[Baseline] | None = None,
 ) -> str:
     """The text of a plan report in one of the text formats (``.html``, ``.md``, ``.csv``)."""
     from kimopt.report.tables import meta_lines, plan_tables, title
@@ -59,13 +63,13 @@ def write_report(
     plan: dict[str, Any],
     path: Path,
     lang: str = "de",
-    baselines: dict[str, dict[str, float]] | None = None,
+    baselines: list[Baseline] | None = None,
     inputs: Iterable[Path | None] = (),
 ) -> None:
     """Write the report of one plan to ``path`` in the format its suffix names.
 
-    ``baselines`` (method → Kommune → VZÄ, see :func:`kimopt.report.baselines.classical`)
-    adds the comparison with classical apportionment methods.
+    ``baselines`` (see :func:`classical_baselines`) adds the comparison with classical
+    apportionment methods.
     """
     from kimopt.io.atomic import guard_output, write_text_atomic
 
@@ -91,3 +95,41 @@ def write_xlsx(
         temporary = Path(folder) / path.name
         write_plan_workbook(plan, temporary, lang=lang, comparison=comparison)
         write_bytes_atomic(path, temporary.read_bytes())
+
+
+def classical_baselines(
+    instance: Instance, model: PlanningModel, plan: dict[str, Any]
+) -> list[Baseline]:
+    """Hare–Niemeyer and Sainte-Laguë on the plan's used VZÄ, in steps of the granularity.
+
+    The same total and the same unit as the plan's coverage, so every difference is a choice
+    of the optimisation (budgets, employers, sharing), not of scale. Empty when the used VZÄ
+    are no whole number of steps.
+    """
+    from kimopt.apportion import ApportionError, baselines
+    from kimopt.numbers import decimal_vzae, to_fraction
+    from kimopt.report.tables import Baseline
+
+    used = next(
+        (o.get("value_exact") for o in plan["objectives"] if o["name"] == "use_positions"), None
+    )
+    positions = to_fraction(used if used is not None else plan["summary"]["positions_used"])
+    try:
+        found = baselines(instance, model, step=model.granularity_vzae, positions=positions)
+    except ApportionError:
+        return []
+    out = []
+    for method, result in found.items():
+        tie = result.result.tie
+        out.append(
+            Baseline(
+                method,
+                {
+                    k.name: decimal_vzae(v)
+                    for k, v in zip(instance.kommunen, result.vzae, strict=True)
+                },
+                result.tied,
+                decimal_vzae(tie.seats * result.step) if tie else 0.0,
+            )
+        )
+    return out

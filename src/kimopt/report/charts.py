@@ -188,11 +188,23 @@ def comparison_chart(plans: list[dict[str, Any]], lang: str) -> str:
     for n, plan in enumerate(with_plan):
         coverage = {k["name"]: k["coverage_vzae"] for k in plan["kommunen"]}
         offsets = [i - 0.4 + height * (n + 0.5) for i in range(len(names))]
-        axes.barh(offsets, [coverage.get(name, 0) for name in names], height * 0.9,
-                  color=palette[n % len(palette)], label=plan["alternative"])
+        axes.barh(
+            offsets,
+            [coverage.get(name, 0) for name in names],
+            height * 0.9,
+            color=palette[n % len(palette)],
+            label=plan["alternative"],
+        )
     target = {k["name"]: k["target_vzae"] for k in with_plan[0]["kommunen"]}
-    axes.scatter([target[name] for name in names], range(len(names)), marker="|", s=300, color="black",
-                 label=t(lang, "Soll (erste Alternative)", "target (first alternative)"), zorder=3)
+    axes.scatter(
+        [target[name] for name in names],
+        range(len(names)),
+        marker="|",
+        s=300,
+        color="black",
+        label=t(lang, "Soll (erste Alternative)", "target (first alternative)"),
+        zorder=3,
+    )
     axes.set_yticks(range(len(names)), names)
     axes.invert_yaxis()
     axes.set_xlabel("VZÄ")

@@ -53,11 +53,19 @@ def solve_alternatives(
     for alternative in alternatives:
         if progress:
             progress(alternative.name)
-        outcome = plan_instance(alternative.instance, alternative.model, alternative.model_name, time_limit)
+        outcome = plan_instance(
+            alternative.instance, alternative.model, alternative.model_name, time_limit
+        )
         head = {"alternative": alternative.name}
         if outcome.plan_json is None:
-            plans.append({**head, "instance": alternative.instance.name, "model": alternative.model_name,
-                          "status": outcome.status})
+            plans.append(
+                {
+                    **head,
+                    "instance": alternative.instance.name,
+                    "model": alternative.model_name,
+                    "status": outcome.status,
+                }
+            )
         else:
             plans.append({**head, **outcome.plan_json})
     return plans
@@ -77,14 +85,30 @@ def _figure_rows(plans: list[dict[str, Any]], lang: str) -> list[Row]:
     rows: list[Row] = [
         (t(lang, "Planungsmodell", "Planning model"), [str(p.get("model", "")) for p in plans]),
         (t(lang, "Status", "Status"), [status_text(p["status"], lang) for p in plans]),
-        (t(lang, "VZÄ verwendet", "VZÄ used"), each(lambda p: vzae(p["summary"]["positions_used"], lang))),
-        (t(lang, "VZÄ beim Kreis", "VZÄ at the Kreis"), each(lambda p: vzae(p["summary"]["kreis_vzae"], lang))),
-        (t(lang, "Kreisanteil", "Kreis share"), each(lambda p: percent(p["summary"]["kreis_share"], lang))),
-        (t(lang, "VZÄ bei Kommunen und Trägern", "VZÄ with Kommunen and Träger"),
-         each(lambda p: vzae(p["summary"]["partner_vzae"], lang))),
-        (t(lang, "Förderung pro Jahr", "Funding per year"), each(lambda p: fmt_euros(p["summary"]["funding_eur"], lang))),
-        (t(lang, "Eigenanteil Kreis", "Own share Kreis"),
-         each(lambda p: fmt_euros(p["summary"]["eigenanteil_eur"]["kreis"], lang))),
+        (
+            t(lang, "VZÄ verwendet", "VZÄ used"),
+            each(lambda p: vzae(p["summary"]["positions_used"], lang)),
+        ),
+        (
+            t(lang, "VZÄ beim Kreis", "VZÄ at the Kreis"),
+            each(lambda p: vzae(p["summary"]["kreis_vzae"], lang)),
+        ),
+        (
+            t(lang, "Kreisanteil", "Kreis share"),
+            each(lambda p: percent(p["summary"]["kreis_share"], lang)),
+        ),
+        (
+            t(lang, "VZÄ bei Kommunen und Trägern", "VZÄ with Kommunen and Träger"),
+            each(lambda p: vzae(p["summary"]["partner_vzae"], lang)),
+        ),
+        (
+            t(lang, "Förderung pro Jahr", "Funding per year"),
+            each(lambda p: fmt_euros(p["summary"]["funding_eur"], lang)),
+        ),
+        (
+            t(lang, "Eigenanteil Kreis", "Own share Kreis"),
+            each(lambda p: fmt_euros(p["summary"]["eigenanteil_eur"]["kreis"], lang)),
+        ),
     ]
     payers: list[str] = []
     for plan in filter(has_plan, plans):
@@ -92,15 +116,22 @@ def _figure_rows(plans: list[dict[str, Any]], lang: str) -> list[Row]:
             if payment["payer_type"] != "kreis" and payment["payer"] not in payers:
                 payers.append(payment["payer"])
     for payer in payers:
+
         def paid(p: dict[str, Any], payer: str = payer) -> str:
             amount = sum(x["eur"] for x in p["finance"]["eigenanteil"] if x["payer"] == payer)
             return fmt_euros(amount, lang)
 
         rows.append((t(lang, "Eigenanteil ", "Own share ") + payer, each(paid)))
-    rows.append((t(lang, "Eigenanteil Kreis + Kommunen", "Own share Kreis + Kommunen"),
-                 each(lambda p: fmt_euros(p["summary"]["eigenanteil_eur"]["total"], lang))))
+    rows.append(
+        (
+            t(lang, "Eigenanteil Kreis + Kommunen", "Own share Kreis + Kommunen"),
+            each(lambda p: fmt_euros(p["summary"]["eigenanteil_eur"]["total"], lang)),
+        )
+    )
     for key, label in INDEX_LABELS.items():
-        rows.append((pick(label, lang), each(lambda p, key=key: index_value(p["summary"], key, lang))))
+        rows.append(
+            (pick(label, lang), each(lambda p, key=key: index_value(p["summary"], key, lang)))
+        )
     return rows
 
 
@@ -121,14 +152,24 @@ def _by_kommune(plans: list[dict[str, Any]], cell: Callable[[dict[str, Any]], st
 def _hosts_text(record: dict[str, Any], lang: str) -> str:
     parts = []
     for s in record["served_by"]:
-        who = "Kreis" if s["host_type"] == "kreis" else (
-            t(lang, "selbst", "itself") if s["host"] == record["name"] else s["host"])
+        who = (
+            "Kreis"
+            if s["host_type"] == "kreis"
+            else (t(lang, "selbst", "itself") if s["host"] == record["name"] else s["host"])
+        )
         parts.append(f"{who} {vzae(s['vzae'], lang)}")
     return "; ".join(parts) or "–"
 
 
-def _table(key: str, title: str, first: str, rows: list[Row], plans: list[dict[str, Any]], lang: str,
-           numeric: bool) -> Table:
+def _table(
+    key: str,
+    title: str,
+    first: str,
+    rows: list[Row],
+    plans: list[dict[str, Any]],
+    lang: str,
+    numeric: bool,
+) -> Table:
     """Rows of cells per alternative; a cell differing from the first plan with figures is emphasised."""
     missing = t(lang, "– (kein Plan)", "– (no plan)")
     reference = next((n for n, p in enumerate(plans) if has_plan(p)), None)
@@ -137,26 +178,54 @@ def _table(key: str, title: str, first: str, rows: list[Row], plans: list[dict[s
         marked = set()
         if reference is not None:
             base = cells[reference]
-            marked = {n + 1 for n, c in enumerate(cells) if c is not None and n != reference and c != base}
+            marked = {
+                n + 1 for n, c in enumerate(cells) if c is not None and n != reference and c != base
+            }
         body.append([label, *(missing if c is None else c for c in cells)])
         emphasis.append(marked)
     head = [first, *(p["alternative"] for p in plans)]
-    return Table(key, title, head, body, set(range(1, len(head))) if numeric else set(), emphasis=emphasis)
+    return Table(
+        key, title, head, body, set(range(1, len(head))) if numeric else set(), emphasis=emphasis
+    )
 
 
 def comparison_tables(plans: list[dict[str, Any]], lang: str) -> list[Table]:
     """Figures, coverage per Kommune (with target) and who serves each Kommune, per alternative."""
-    figures = _table("figures", t(lang, "Kennzahlen je Alternative", "Figures per alternative"),
-                     t(lang, "Kennzahl", "Figure"), _figure_rows(plans, lang), plans, lang, True)
+    figures = _table(
+        "figures",
+        t(lang, "Kennzahlen je Alternative", "Figures per alternative"),
+        t(lang, "Kennzahl", "Figure"),
+        _figure_rows(plans, lang),
+        plans,
+        lang,
+        True,
+    )
     coverage = _table(
-        "coverage", t(lang, "Ist-VZÄ (Soll-VZÄ) je Kommune", "Coverage VZÄ (target VZÄ) per Kommune"),
+        "coverage",
+        t(lang, "Ist-VZÄ (Soll-VZÄ) je Kommune", "Coverage VZÄ (target VZÄ) per Kommune"),
         t(lang, "Kommune", "Kommune"),
-        _by_kommune(plans, lambda k: f"{vzae(k['coverage_vzae'], lang)} ({fmt_number(k['target_vzae'], 3, lang)})"),
-        plans, lang, True)
-    hosts = _table("served", t(lang, "Betreut durch", "Served by"), t(lang, "Kommune", "Kommune"),
-                   _by_kommune(plans, lambda k: _hosts_text(k, lang)), plans, lang, False)
-    note = t(lang, "Markiert (*): anders als in der ersten Alternative mit Plan.",
-             "Marked (*): different from the first alternative with a plan.")
+        _by_kommune(
+            plans,
+            lambda k: f"{vzae(k['coverage_vzae'], lang)} ({fmt_number(k['target_vzae'], 3, lang)})",
+        ),
+        plans,
+        lang,
+        True,
+    )
+    hosts = _table(
+        "served",
+        t(lang, "Betreut durch", "Served by"),
+        t(lang, "Kommune", "Kommune"),
+        _by_kommune(plans, lambda k: _hosts_text(k, lang)),
+        plans,
+        lang,
+        False,
+    )
+    note = t(
+        lang,
+        "Markiert (*): anders als in der ersten Alternative mit Plan.",
+        "Marked (*): different from the first alternative with a plan.",
+    )
     for table in (figures, coverage, hosts):
         table.note = note
     return [figures, coverage, hosts]
@@ -173,23 +242,39 @@ def render_text(plans: list[dict[str, Any]], lang: str) -> str:
             cells = [c + " *" if n in marked else c for n, c in enumerate(row)]
             rows.append(["*" if marked else "", *cells])
         lines += [table.title, *text_table(rows, {n + 1 for n in table.numeric}), ""]
-    lines.append(t(lang, "* = anders als in der ersten Alternative mit Plan.",
-                   "* = different from the first alternative with a plan."))
+    lines.append(
+        t(
+            lang,
+            "* = anders als in der ersten Alternative mit Plan.",
+            "* = different from the first alternative with a plan.",
+        )
+    )
     return "\n".join(lines)
 
 
 def comparison_title(plans: list[dict[str, Any]], lang: str) -> str:
     instances = list(dict.fromkeys(str(p.get("instance", "")) for p in plans))
-    return t(lang, "Vergleich der Alternativen – ", "Comparison of alternatives – ") + ", ".join(instances)
+    return t(lang, "Vergleich der Alternativen – ", "Comparison of alternatives – ") + ", ".join(
+        instances
+    )
 
 
 def comparison_meta(plans: list[dict[str, Any]], lang: str) -> list[tuple[str, str]]:
-    return [(f"{n}. {p['alternative']}", f"{t(lang, 'Modell', 'model')} {p.get('model', '')}, "
-             + status_text(p["status"], lang)) for n, p in enumerate(plans, start=1)]
+    return [
+        (
+            f"{n}. {p['alternative']}",
+            f"{t(lang, 'Modell', 'model')} {p.get('model', '')}, " + status_text(p["status"], lang),
+        )
+        for n, p in enumerate(plans, start=1)
+    ]
 
 
-def write_comparison(plans: list[dict[str, Any]], path: Path, lang: str = "de",
-                     inputs: list[Path | None] | None = None) -> None:
+def write_comparison(
+    plans: list[dict[str, Any]],
+    path: Path,
+    lang: str = "de",
+    inputs: list[Path | None] | None = None,
+) -> None:
     """Write the comparison in the format of ``path``'s suffix (HTML, Markdown, CSV or XLSX)."""
     from kimopt.io.atomic import guard_output, write_text_atomic
     from kimopt.report import check_suffix, write_xlsx
@@ -203,8 +288,22 @@ def write_comparison(plans: list[dict[str, Any]], path: Path, lang: str = "de",
         if base is None:
             from kimopt.errors import Finding, InputError
 
-            raise InputError(path, [Finding((), "invalid", {
-                "value": t(lang, "keine Alternative hat einen Plan", "no alternative has a plan")})])
+            raise InputError(
+                path,
+                [
+                    Finding(
+                        (),
+                        "invalid",
+                        {
+                            "value": t(
+                                lang,
+                                "keine Alternative hat einen Plan",
+                                "no alternative has a plan",
+                            )
+                        },
+                    )
+                ],
+            )
         write_xlsx(base, path, lang, plans)
         return
     if suffix == ".html":
@@ -213,9 +312,16 @@ def write_comparison(plans: list[dict[str, Any]], path: Path, lang: str = "de",
 
         blocks = [table_html(tables[0])]
         if sum(map(has_plan, plans)) >= 1:
-            caption = t(lang, "Ist-VZÄ je Kommune und Alternative", "Coverage VZÄ per Kommune and alternative")
-            blocks.append(f'<section id="chart"><h2>{caption}</h2>'
-                          + figure_html(caption, comparison_chart(plans, lang)) + "</section>")
+            caption = t(
+                lang,
+                "Ist-VZÄ je Kommune und Alternative",
+                "Coverage VZÄ per Kommune and alternative",
+            )
+            blocks.append(
+                f'<section id="chart"><h2>{caption}</h2>'
+                + figure_html(caption, comparison_chart(plans, lang))
+                + "</section>"
+            )
         blocks += [table_html(table) for table in tables[1:]]
         write_text_atomic(path, page(heading, meta, blocks, lang))
     elif suffix == ".md":

@@ -333,44 +333,60 @@ def finance_table(plan: dict[str, Any], lang: str) -> Table:
     return Table("finance", t(lang, "Finanzen", "Finance"), head, rows, {1, 2, 3})
 
 
-def baselines_table(
-    plan: dict[str, Any], baselines: dict[str, dict[str, float]], lang: str
-) -> Table:
+@dataclass(frozen=True)
+class Baseline:
+    """A classical apportionment to set against the plan: VZÄ per Kommune and any tie."""
+
+    method: str
+    vzae: dict[str, float]
+    tied: list[str] = field(default_factory=list)
+    tie_vzae: float = 0.0
+
+
+def baselines_table(plan: dict[str, Any], baselines: list[Baseline], lang: str) -> Table:
     """The optimal coverage next to classical apportionments; differing cells are emphasised."""
-    methods = list(baselines)
     head = [
         t(lang, "Kommune", "Kommune"),
         t(lang, "Soll-VZÄ", "Target VZÄ"),
         t(lang, "optimaler Plan", "optimal plan"),
-        *(pick(APPORTION_LABELS.get(m, (m, m)), lang) for m in methods),
+        *(pick(APPORTION_LABELS.get(b.method, (b.method, b.method)), lang) for b in baselines),
     ]
     rows, emphasis = [], []
     for k in plan["kommunen"]:
         row = [k["name"], fmt_number(k["target_vzae"], 3, lang), vzae(k["coverage_vzae"], lang)]
         marked = set()
-        for col, method in enumerate(methods, start=3):
-            value = baselines[method].get(k["name"])
-            row.append("–" if value is None else vzae(value, lang))
-            if value is not None and abs(value - k["coverage_vzae"]) > 1e-9:
+        for col, baseline in enumerate(baselines, start=3):
+            value = baseline.vzae.get(k["name"])
+            tied = k["name"] in baseline.tied
+            row.append("–" if value is None else vzae(value, lang) + (" (+?)" if tied else ""))
+            if value is not None and (tied or abs(value - k["coverage_vzae"]) > 1e-9):
                 marked.add(col)
         rows.append(row)
         emphasis.append(marked)
-    table = Table(
-        "baselines",
-        t(lang, "Vergleich mit klassischen Verfahren", "Comparison with classical methods"),
-        head,
-        rows,
-        set(range(1, len(head))),
-        emphasis=emphasis,
+    note = t(
+        lang,
+        "Markiert: anders als im optimalen Plan. Gleiche Gesamtzahl an VZÄ, "
+        "Schritte der Granularität.",
+        "Marked: different from the optimal plan. Same total VZÄ, steps of the granularity.",
     )
-    table.note = t(
-        lang, "Markiert: anders als im optimalen Plan.", "Marked: different from the optimal plan."
+    for b in baselines:
+        if b.tied:
+            label = pick(APPORTION_LABELS.get(b.method, (b.method, b.method)), lang)
+            note += " " + t(
+                lang,
+                f"{label}: Gleichstand zwischen {', '.join(b.tied)} um "
+                f"{vzae(b.tie_vzae, lang)} VZÄ (+?), vom Verfahren nicht entschieden.",
+                f"{label}: tie between {', '.join(b.tied)} for {vzae(b.tie_vzae, lang)} VZÄ "
+                "(+?), not decided by the method.",
+            )
+    title = t(lang, "Vergleich mit klassischen Verfahren", "Comparison with classical methods")
+    return Table(
+        "baselines", title, head, rows, set(range(1, len(head))), note=note, emphasis=emphasis
     )
-    return table
 
 
 def plan_tables(
-    plan: dict[str, Any], lang: str, baselines: dict[str, dict[str, float]] | None = None
+    plan: dict[str, Any], lang: str, baselines: list[Baseline] | None = None
 ) -> list[Table]:
     """Every section of a plan report, in reading order."""
     tables = [

@@ -1,0 +1,285 @@
+"""Commands for the Lenkungsgruppe: ``compare``, ``report`` and ``alternatives``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from kimopt.cli.app import ExitCode, InstanceArg, Lang, LangOption, ModelOption, app, fail, guarded
+
+TimeLimitOption = Annotated[
+    float | None,
+    typer.Option(
+        "--time-limit", min=0.01, help="Zeitlimit je Lösung in Sekunden / time limit per solve, s."
+    ),
+]
+
+
+def _t(lang: Lang, de: str, en: str) -> str:
+    return de if lang == Lang.de else en
+
+
+def _internal(exc: Any, lang: Lang) -> typer.Exit:
+    return fail(
+        "Interner Fehler: der Prüfer verwirft einen Plan / internal error, the checker rejects a plan:\n"
+        + "\n".join(v.text(lang.value) for v in exc.violations),
+        ExitCode.RULES_BROKEN,
+    )
+
+
+@app.command()
+@guarded
+def compare(
+    instance: InstanceArg,
+    models: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--model",
+            "-m",
+            help="Planungsmodell einer Alternative; mehrfach angeben / a model per alternative, repeatable.",
+        ),
+    ] = None,
+    scenarios: Annotated[
+        Path | None,
+        typer.Option(
+            "--scenarios",
+            "-s",
+            help="Szenariodatei (YAML/JSON): Varianten von Instanz und erstem Modell "
+            "/ scenario file: variations of the instance and the first model.",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Vergleich schreiben: .html, .md, .csv, .xlsx / write the comparison.",
+        ),
+    ] = None,
+    time_limit: TimeLimitOption = None,
+    lang: LangOption = Lang.de,
+) -> None:
+    """Alternativen nebeneinander / alternatives side by side.
+
+    Jede Alternative (jedes Modell, jedes Szenario) wird gelöst; Unterschiede zur ersten sind
+    mit * markiert. Exit: 0, 1 fehlerhafte Eingabe.
+    """
+    from kimopt.load import load_inputs
+    from kimopt.pipeline import PlanRejected
+    from kimopt.report import check_suffix
+    from kimopt.report.compare import Alternative, render_text, solve_alternatives, write_comparison
+    from kimopt.report.scenarios import load_scenarios
+    from kimopt.solve import ModelTooLarge
+
+    model_paths: list[Path | None] = list(models or [None])
+    if output is not None:
+        check_suffix(output)
+    alternatives: list[Alternative] = []
+    names: set[str] = set()
+    for path in model_paths:
+        inputs = load_inputs(instance, path)
+        name = inputs.model_name
+        while name in names:  # the same model twice still gets two columns
+            name += "'"
+        names.add(name)
+        alternatives.append(Alternative(name, inputs.instance, inputs.model, inputs.model_name))
+    if scenarios is not None:
+        base = alternatives[0]
+        for scenario in load_scenarios(scenarios, base.instance, base.model):
+            alternatives.append(
+                Alternative(scenario.name, scenario.instance, scenario.model, base.model_name)
+            )
+    if len(alternatives) < 2:
+        raise fail(
+            _t(
+                lang,
+                "Zum Vergleich mindestens zwei Alternativen angeben (--model … --model … oder --scenarios).",
+                "Give at least two alternatives to compare (--model … --model … or --scenarios).",
+            ),
+            ExitCode.USAGE,
+        )
+    try:
+        plans = solve_alternatives(alternatives, time_limit)
+    except ModelTooLarge as exc:
+        raise fail(f"{instance}: {exc}", ExitCode.BAD_INPUT) from None
+    except PlanRejected as exc:
+        raise _internal(exc, lang) from None
+    typer.echo(render_text(plans, lang.value))
+    if output is not None:
+        write_comparison(plans, output, lang.value, [instance, scenarios, *model_paths])
+        typer.echo(_t(lang, "\nVergleich geschrieben: ", "\nComparison written: ") + str(output))
+
+
+@app.command()
+@guarded
+def report(
+    plan: Annotated[
+        Path, typer.Argument(help="Plan (JSON von kimopt solve -o).", show_default=False)
+    ],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Bericht: .html, .md, .csv oder .xlsx / report file.",
+            show_default=False,
+        ),
+    ],
+    instance: Annotated[
+        Path | None,
+        typer.Option(
+            "--instance",
+            "-i",
+            help="Instanz des Plans: ergänzt den Vergleich mit Hare–Niemeyer und Sainte-Laguë "
+            "/ the plan's instance: adds the classical baselines.",
+        ),
+    ] = None,
+    model: ModelOption = None,
+    lang: LangOption = Lang.de,
+) -> None:
+    """Bericht zu einem Plan schreiben / write the report of a plan.
+
+    Exit: 0 Bericht geschrieben, 1 fehlerhafte Eingabe.
+    """
+    from kimopt.errors import Finding, InputError
+    from kimopt.io.reader import read_document
+    from kimopt.report import check_suffix, classical_baselines, write_report
+
+    check_suffix(output)
+    data = read_document(plan).data
+    missing = [
+        key
+        for key in ("status", "summary", "kommunen", "hosts", "finance", "objectives")
+        if key not in data
+    ]
+    if missing:
+        raise InputError(plan, [Finding((missing[0],), "missing", {})], data)
+    baselines = None
+    if instance is not None:
+        from kimopt.load import load_inputs
+        from kimopt.plan import input_sha256
+
+        inputs = load_inputs(instance, model)
+        if data.get("input_sha256") and data["input_sha256"] != input_sha256(
+            inputs.instance, inputs.model
+        ):
+            raise InputError(
+                plan,
+                [
+                    Finding(
+                        ("input_sha256",),
+                        "plan_mismatch",
+                        {
+                            "value": _t(
+                                lang,
+                                f"der Plan wurde nicht aus {instance} mit diesem Modell berechnet (Prüfsumme); "
+                                "dieselbe Instanz und dasselbe --model wie bei solve angeben",
+                                f"the plan was not computed from {instance} with this model (checksum); "
+                                "give the instance and --model used with solve",
+                            )
+                        },
+                    )
+                ],
+                data,
+            )
+        baselines = classical_baselines(inputs.instance, inputs.model, data)
+        data = {**data, "year": inputs.instance.funding.year}
+    write_report(data, output, lang.value, baselines, inputs=[plan, instance, model])
+    typer.echo(_t(lang, "Bericht geschrieben: ", "Report written: ") + str(output))
+
+
+@app.command()
+@guarded
+def alternatives(
+    instance: InstanceArg,
+    model: ModelOption = None,
+    limit: Annotated[
+        int,
+        typer.Option(
+            "--limit",
+            "-k",
+            min=1,
+            max=1000,
+            help="Höchstens so viele Pläne / at most this many plans.",
+        ),
+    ] = 10,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Pläne schreiben: .json, oder als Vergleich .html, .md, .csv, .xlsx.",
+        ),
+    ] = None,
+    time_limit: TimeLimitOption = None,
+    lang: LangOption = Lang.de,
+) -> None:
+    """Gleich gute Pläne (Gleichstände auf jeder Zielebene) / equally good plans (ties on every level).
+
+    Exit: 0, 1 fehlerhafte Eingabe, 3 unlösbar, 4 kein Optimum im Zeitlimit.
+    """
+    from kimopt.alternatives import equally_good_plans, render_text
+    from kimopt.io.atomic import guard_output, write_text_atomic
+    from kimopt.load import load_inputs
+    from kimopt.pipeline import PlanRejected
+    from kimopt.plan import dumps
+    from kimopt.report import check_suffix
+    from kimopt.report.compare import write_comparison
+    from kimopt.solve import ModelTooLarge
+
+    inputs = load_inputs(instance, model)
+    if output is not None:
+        if output.suffix.lower() != ".json":
+            check_suffix(output)
+        guard_output(output, [instance, model])
+    try:
+        result = equally_good_plans(
+            inputs.instance, inputs.model, inputs.model_name, limit, time_limit
+        )
+    except ModelTooLarge as exc:
+        raise fail(f"{instance}: {exc}", ExitCode.BAD_INPUT) from None
+    except PlanRejected as exc:
+        raise _internal(exc, lang) from None
+    if result.status == "INFEASIBLE":
+        raise fail(
+            f"{instance}: "
+            + _t(
+                lang,
+                "keine zulässige Verteilung – die Regeln widersprechen sich.",
+                "no feasible allocation – the rules contradict each other.",
+            ),
+            ExitCode.INFEASIBLE,
+        )
+    if result.status != "OPTIMAL":
+        raise fail(
+            f"{instance}: "
+            + _t(
+                lang,
+                "Optimum im Zeitlimit nicht bewiesen; --time-limit erhöhen.",
+                "optimum not proven within the time limit; raise --time-limit.",
+            ),
+            ExitCode.NO_PLAN,
+        )
+    typer.echo(render_text(result, lang.value))
+    if output is None:
+        return
+    labelled = [
+        {"alternative": f"Plan {n}", **plan} for n, plan in enumerate(result.plans, start=1)
+    ]
+    if output.suffix.lower() == ".json":
+        write_text_atomic(
+            output,
+            dumps(
+                {
+                    "instance": inputs.instance.name,
+                    "model": inputs.model_name,
+                    "complete": result.complete,
+                    "plans": labelled,
+                }
+            ),
+        )
+    else:
+        write_comparison(labelled, output, lang.value, [instance, model])
+    typer.echo(_t(lang, "\nGeschrieben: ", "\nWritten: ") + str(output))
