@@ -1,0 +1,303 @@
+"""``kimopt batch``: many instances, plans and a summary; failures are rows, not the end."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from kimopt import batch as batch_module
+from kimopt.batch import Row, collect, exit_code, neutralise, plan_paths
+from kimopt.cli import app
+from tests.conftest import ROOT, tiny, write_yaml
+
+runner = CliRunner()
+
+
+def _round(folder: Path, broken: bool = True, infeasible: bool = True) -> Path:
+    """Two good instances, and optionally a broken and an infeasible one."""
+    folder.mkdir()
+    write_yaml(folder / "a-klein.yaml", tiny())
+    write_yaml(
+        folder / "b-gross.yaml",
+        tiny(name="Kreis Groß", funding={"positions_vzae": 6, "rate_per_vzae": 55000}),
+    )
+    if broken:
+        bad = tiny(name="Kreis Kaputt")
+        bad["kommunen"][0]["population"] = -5
+        write_yaml(folder / "c-kaputt.yaml", bad)
+    if infeasible:
+        # 5 filled Kreis positions must stay (keep_existing), but only 3 are fundable
+        write_yaml(
+            folder / "d-widerspruch.yaml",
+            tiny(
+                name="Kreis Widerspruch",
+                kreis={"name": "Kreis Widerspruch", "cost_per_vzae": 71400, "existing_vzae": 5},
+            ),
+        )
+    return folder
+
+
+def _summary(out: Path) -> dict[str, dict[str, str]]:
+    with (out / "summary.csv").open(encoding="utf-8") as stream:
+        return {Path(row["file"]).name: row for row in csv.DictReader(stream)}
+
+
+def test_mixed_round_records_every_instance_and_goes_on(tmp_path, test_model_file):
+    folder = _round(tmp_path / "runde")
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app,
+        [
+            "batch",
+            str(folder),
+            "--out",
+            str(out),
+            "--model",
+            str(test_model_file),
+            "--workers",
+            "1",
+        ],
+    )
+    assert result.exit_code == 1, result.output  # bad input outranks infeasible (3)
+    rows = _summary(out)
+    assert {name: row["status"] for name, row in rows.items()} == {
+        "a-klein.yaml": "OPTIMAL",
+        "b-gross.yaml": "OPTIMAL",
+        "c-kaputt.yaml": "INPUT_ERROR",
+        "d-widerspruch.yaml": "INFEASIBLE",
+    }
+    assert (
+        "population" in rows["c-kaputt.yaml"]["error"]
+        and "negativ" in rows["c-kaputt.yaml"]["error"]
+    )
+    assert "keine zulässige Verteilung" in rows["d-widerspruch.yaml"]["error"]
+    # 3 VZÄ fundable; tiny() can use them all
+    assert (rows["a-klein.yaml"]["positions_used"], rows["a-klein.yaml"]["positions_fundable"]) == (
+        "3.0",
+        "3.0",
+    )
+    assert sorted(p.name for p in out.glob("*.plan.json")) == [
+        "a-klein.plan.json",
+        "b-gross.plan.json",
+    ]
+    plan = json.loads((out / "b-gross.plan.json").read_text(encoding="utf-8"))
+    assert plan["status"] == "OPTIMAL" and plan["summary"]["positions_used"] == 6
+    assert (out / "summary.xlsx").stat().st_size > 0
+
+
+def test_infeasible_alone_gives_exit_3_and_process_pool_works(tmp_path, test_model_file):
+    folder = _round(tmp_path / "runde", broken=False)
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app,
+        [
+            "batch",
+            str(folder / "*.yaml"),
+            "--out",
+            str(out),
+            "--model",
+            str(test_model_file),
+            "--workers",
+            "2",
+            "--lang",
+            "en",
+        ],
+    )
+    assert result.exit_code == 3, result.output
+    assert "3 instances: 1 INFEASIBLE, 2 OPTIMAL" in result.output
+    assert len(list(out.glob("*.plan.json"))) == 2
+
+
+def test_time_limit_too_short_gives_exit_4(tmp_path, test_model_file, monkeypatch):
+    from kimopt.pipeline import Outcome
+    from kimopt.solve import SolveResult
+
+    folder = _round(tmp_path / "runde", broken=False, infeasible=False)
+
+    def no_plan(instance, model, model_name, time_limit):
+        return Outcome(None, SolveResult("UNKNOWN", None, []), None, None)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("kimopt.pipeline.plan_instance", no_plan)
+    result = runner.invoke(
+        app,
+        [
+            "batch",
+            str(folder),
+            "--out",
+            str(tmp_path / "out"),
+            "--model",
+            str(test_model_file),
+            "--workers",
+            "1",
+            "--time-limit",
+            "0.01",
+        ],
+    )
+    assert result.exit_code == 4, result.output
+    assert {row["status"] for row in _summary(tmp_path / "out").values()} == {"TIMEOUT"}
+
+
+def test_resume_skips_plans_of_the_same_content(tmp_path, test_model_file):
+    folder = _round(tmp_path / "runde", broken=False, infeasible=False)
+    out = tmp_path / "out"
+    args = [
+        "batch",
+        str(folder),
+        "--out",
+        str(out),
+        "--model",
+        str(test_model_file),
+        "--workers",
+        "1",
+    ]
+    assert runner.invoke(app, args).exit_code == 0
+    kept = out / "a-klein.plan.json"
+    before = kept.stat().st_mtime_ns
+    write_yaml(
+        folder / "b-gross.yaml",
+        tiny(name="Kreis Groß", funding={"positions_vzae": 4, "rate_per_vzae": 55000}),
+    )
+    result = runner.invoke(app, [*args, "--resume"])
+    assert result.exit_code == 0, result.output
+    rows = _summary(out)
+    assert rows["a-klein.yaml"]["resumed"] == "True" and rows["b-gross.yaml"]["resumed"] == "False"
+    assert kept.stat().st_mtime_ns == before  # untouched
+    assert (
+        json.loads((out / "b-gross.plan.json").read_text(encoding="utf-8"))["summary"][
+            "positions_used"
+        ]
+        == 4
+    )
+
+
+def test_interrupt_keeps_finished_plans_and_writes_the_summary(
+    tmp_path, test_model_file, monkeypatch
+):
+    folder = _round(tmp_path / "runde", broken=False, infeasible=False)
+    out = tmp_path / "out"
+    real = batch_module.run_task
+    calls = []
+
+    def interrupted_second(task):
+        calls.append(task)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(task)
+
+    monkeypatch.setattr(batch_module, "run_task", interrupted_second)
+    result = runner.invoke(
+        app,
+        [
+            "batch",
+            str(folder),
+            "--out",
+            str(out),
+            "--model",
+            str(test_model_file),
+            "--workers",
+            "1",
+        ],
+    )
+    assert result.exit_code == 130, result.output
+    assert [p.name for p in out.glob("*.plan.json")] == ["a-klein.plan.json"]
+    assert list(_summary(out)) == ["a-klein.yaml"]
+    assert not list(out.glob(".*.tmp"))
+
+
+def test_formula_injection_is_neutralised(tmp_path, test_model_file):
+    from openpyxl import load_workbook
+
+    folder = tmp_path / "runde"
+    folder.mkdir()
+    write_yaml(folder / "x.yaml", tiny(name='=HYPERLINK("http://evil")'))
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app,
+        [
+            "batch",
+            str(folder),
+            "--out",
+            str(out),
+            "--model",
+            str(test_model_file),
+            "--workers",
+            "1",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert _summary(out)["x.yaml"]["name"].startswith("'=")
+    sheet = load_workbook(out / "summary.xlsx").active
+    assert sheet.cell(2, 2).value.startswith("'=") and sheet.cell(2, 2).data_type == "s"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("=1+2", "'=1+2"),
+        ("+49 211", "'+49 211"),
+        ("-x", "'-x"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tcmd", "'\tcmd"),
+        ("Kreis Wesel", "Kreis Wesel"),
+        (-1.5, -1.5),  # numbers stay numbers
+    ],
+)
+def test_neutralise(value, expected):
+    assert neutralise(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("statuses", "code"),
+    [
+        (["OPTIMAL", "FEASIBLE"], 0),  # every instance has a plan
+        (["OPTIMAL", "TIMEOUT"], 4),
+        (["TIMEOUT", "INFEASIBLE"], 3),  # infeasible outranks a timeout
+        (["INFEASIBLE", "INPUT_ERROR", "TIMEOUT"], 1),  # bad input outranks both
+        (["ERROR", "REJECTED"], 5),  # a plan breaking rules is a defect: first
+    ],
+)
+def test_exit_code_precedence(statuses, code):
+    assert exit_code([Row(file="x", status=s) for s in statuses]) == code
+
+
+def test_collect_folders_globs_and_missing_paths(tmp_path):
+    folder = _round(tmp_path / "runde", broken=False, infeasible=False)
+    (folder / "a-klein.plan.json").write_text("{}", encoding="utf-8")  # a plan is no instance
+    (folder / "notes.txt").write_text("x", encoding="utf-8")
+    files, missing = collect([str(folder), str(folder / "a-*.yaml"), str(tmp_path / "fehlt.yaml")])
+    assert [f.name for f in files] == ["a-klein.yaml", "b-gross.yaml"]  # each once
+    assert [m.status for m in missing] == ["INPUT_ERROR"]
+    other = tmp_path / "other"
+    other.mkdir()
+    names = [
+        p.name for p in plan_paths([folder / "a-klein.yaml", other / "a-klein.yaml"], tmp_path)
+    ]
+    assert names == ["a-klein.plan.json", "a-klein-2.plan.json"]
+
+
+@pytest.mark.parametrize("command", [["--help"], ["validate", "INSTANCE"]])
+def test_help_and_validate_import_neither_ortools_nor_pandas(command, tmp_path):
+    instance = write_yaml(tmp_path / "tiny.yaml", tiny())
+    args = [str(instance) if a == "INSTANCE" else a for a in command]
+    code = (
+        "import sys\nfrom kimopt.cli import app\n"
+        f"try:\n    app({args!r})\nexcept SystemExit:\n    pass\n"
+        "heavy = ('ortools', 'pandas', 'openpyxl', 'matplotlib')\n"
+        "heavy = sorted(m for m in heavy if m in sys.modules)\n"
+        "print('HEAVY', heavy)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+    assert "HEAVY []" in result.stdout, result.stdout + result.stderr
