@@ -18,6 +18,8 @@ def solve(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Plan als JSON schreiben / write the plan JSON.")] = None,
     time_limit: Annotated[float | None, typer.Option(
         "--time-limit", min=0.01, help="Zeitlimit in Sekunden für alle Ebenen / time limit for all levels, s.")] = None,
+    report: Annotated[Path | None, typer.Option(
+        "--report", help="Bericht schreiben: .html, .md, .csv, .xlsx / write a report.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Keine Tabelle ausgeben / print no table.")] = False,
     lang: LangOption = Lang.de,
 ) -> None:
@@ -35,6 +37,11 @@ def solve(
     inputs = load_inputs(instance, model)
     if output is not None:
         guard_output(output, [instance, model])
+    if report is not None:
+        from kimopt.report import check_suffix
+
+        check_suffix(report)
+        guard_output(report, [instance, model])
     try:
         outcome = plan_instance(inputs.instance, inputs.model, inputs.model_name, time_limit)
     except ModelTooLarge as exc:
@@ -56,3 +63,11 @@ def solve(
         write_text_atomic(output, dumps(outcome.plan_json))
         if not quiet:
             typer.echo(("\nPlan geschrieben: " if lang == Lang.de else "\nPlan written: ") + str(output))
+    if report is not None:
+        from kimopt.report import classical_baselines, write_report
+
+        baselines = classical_baselines(inputs.instance, inputs.model, outcome.plan_json)
+        write_report({**outcome.plan_json, "year": inputs.instance.funding.year}, report, lang.value, baselines,
+                     inputs=[instance, model])
+        if not quiet:
+            typer.echo(("Bericht geschrieben: " if lang == Lang.de else "Report written: ") + str(report))
