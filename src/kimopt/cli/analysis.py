@@ -23,18 +23,19 @@ class MethodName(str, Enum):
     dean = "dean"
 
 
-def _step(value: str | None) -> Fraction | None:
+def _step(value: str | None) -> str | None:
+    """Check ``--step`` while parsing, so a bad value is a usage error (exit 2)."""
     from kimopt.numbers import NumberError, to_fraction
 
     if value is None:
         return None
     try:
-        step = to_fraction(value.replace(",", ".") if "/" not in value else value)
+        step = to_fraction(value.replace(",", "."))
     except NumberError:
         raise typer.BadParameter(f"{value} ist keine Zahl / is not a number") from None
     if step <= 0:
         raise typer.BadParameter(f"{value} muss größer als 0 sein / must be greater than 0")
-    return step
+    return value
 
 
 OutputOption = Annotated[Path | None, typer.Option(
@@ -53,7 +54,7 @@ def apportion(
         "--method", show_default=False, help="Verfahren / method: hare-niemeyer, dhondt, "
         "sainte-lague, huntington-hill, adams, dean.")],
     step: Annotated[str | None, typer.Option(
-        "--step", help="Schrittweite in VZÄ (Standard: host_step_vzae des Modells) "
+        "--step", callback=_step, help="Schrittweite in VZÄ (Standard: host_step_vzae des Modells) "
         "/ step in VZÄ (default: the model's host_step_vzae).")] = None,
     bounds: Annotated[bool, typer.Option(
         "--bounds", help="max_vzae der Kommunen als Obergrenze (wo > 0) "
@@ -71,17 +72,19 @@ def apportion(
     from kimopt.apportion import ApportionError, apportion_instance
     from kimopt.io.atomic import guard_output, write_text_atomic
     from kimopt.load import load_inputs
+    from kimopt.numbers import fmt_number, to_fraction
     from kimopt.plan import dumps
 
-    exact_step = _step(step)
+    exact_step = None if step is None else to_fraction(step.replace(",", "."))
     inputs = load_inputs(instance, model)
     if output is not None:
         guard_output(output, [instance, model])
     chosen = inputs.model.host_step_vzae if exact_step is None else exact_step
     positions = inputs.instance.funding.positions_vzae
     if positions % chosen:
-        message = _t(lang, f"{positions} VZÄ lassen sich nicht in Schritte von {chosen} VZÄ teilen",
-                     f"{positions} VZÄ cannot be divided into steps of {chosen} VZÄ")
+        amount, unit = fmt_number(positions, 2, lang.value), fmt_number(chosen, 3, lang.value)
+        message = _t(lang, f"{amount} VZÄ lassen sich nicht in Schritte von {unit} VZÄ teilen",
+                     f"{amount} VZÄ cannot be divided into steps of {unit} VZÄ")
         if exact_step is not None:
             raise fail(f"--step: {message}", ExitCode.USAGE)
         raise fail(f"{model or 'kim-standard'}: host_step_vzae: {message}", ExitCode.BAD_INPUT)
@@ -115,8 +118,9 @@ def render_apportionment(data: dict[str, Any], lang: str = "de") -> str:
             notes.append("Gleichstand" if de else "tie")
         if not k["quota_rule"]:
             notes.append("Quotenregel verletzt" if de else "quota rule violated")
-        rows.append([k["name"], fmt_number(k["population"], 0, lang), fmt_number(k["quota"], 3, lang),
-                     fmt_number(k["vzae"], 1, lang), ", ".join(notes)])
+        quota, vzae = fmt_number(k["quota"], 3, lang), fmt_number(k["vzae"], 1, lang)
+        people = fmt_number(k["population"], 0, lang)
+        rows.append([k["name"], people, quota, vzae, ", ".join(notes)])
     total = sum(Fraction(str(k["vzae"])) for k in data["kommunen"])
     people = sum(k["population"] for k in data["kommunen"])
     rows.append(["Summe" if de else "Total", fmt_number(people, 0, lang),
