@@ -23,8 +23,10 @@ def three_equal() -> dict:
     In tenths, the best split is 0,4 + 0,3 + 0,3 (Σ|c − e| = 1/15 + 2·1/30 = 2/15), and which
     Kommune gets the 0,4 is a free choice: exactly three equally good plans.
     """
-    return tiny(funding={"year": 2022, "positions_vzae": 1, "rate_per_vzae": 55000},
-                kommunen=[{"name": n, "population": 10000} for n in ("Adorf", "Bedorf", "Cedorf")])
+    return tiny(
+        funding={"year": 2022, "positions_vzae": 1, "rate_per_vzae": 55000},
+        kommunen=[{"name": n, "population": 10000} for n in ("Adorf", "Bedorf", "Cedorf")],
+    )
 
 
 def test_a_known_tie_gives_every_equally_good_plan() -> None:
@@ -38,7 +40,9 @@ def test_a_known_tie_gives_every_equally_good_plan() -> None:
     assert result.plans[0]["links"] == reference["links"]  # the first is the plan of `kimopt solve`
     for plan in result.plans:
         assert check_plan(inst, settings, plan) == []
-        assert [o["value"] for o in plan["objectives"]] == [o["value"] for o in reference["objectives"]]
+        assert [o["value"] for o in plan["objectives"]] == [
+            o["value"] for o in reference["objectives"]
+        ]
         assert Fraction(plan["objectives"][1]["value_exact"]) == Fraction(2, 15)
 
 
@@ -74,10 +78,27 @@ def test_cli_lists_and_writes_the_plans(tmp_path: Path) -> None:
     assert "3 gleich gute Pläne (alle)" in result.output
     assert "Plan 2 – anders als Plan 1:" in result.output
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert data["complete"] and [p["alternative"] for p in data["plans"]] == ["Plan 1", "Plan 2", "Plan 3"]
+    assert data["complete"] and [p["alternative"] for p in data["plans"]] == [
+        "Plan 1",
+        "Plan 2",
+        "Plan 3",
+    ]
     html = tmp_path / "alternativen.html"
-    result = runner.invoke(app, ["alternatives", str(path), "-m", str(settings), "-k", "2", "-o", str(html),
-                                 "--lang", "en"])
+    result = runner.invoke(
+        app,
+        [
+            "alternatives",
+            str(path),
+            "-m",
+            str(settings),
+            "-k",
+            "2",
+            "-o",
+            str(html),
+            "--lang",
+            "en",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "limit reached" in result.output
     assert "Plan 2" in html.read_text(encoding="utf-8")
@@ -85,7 +106,9 @@ def test_cli_lists_and_writes_the_plans(tmp_path: Path) -> None:
 
 def test_cli_infeasible_instance_exits_3(tmp_path: Path) -> None:
     path = write_yaml(tmp_path / "instance.yaml", three_equal())
-    settings = write_yaml(tmp_path / "model.yaml", {**TEST_SETTINGS, "min_coverage_vzae": 1})  # 3 × 1 > 1 VZÄ
+    settings = write_yaml(
+        tmp_path / "model.yaml", {**TEST_SETTINGS, "min_coverage_vzae": 1}
+    )  # 3 × 1 > 1 VZÄ
     result = runner.invoke(app, ["alternatives", str(path), "-m", str(settings)])
     assert result.exit_code == 3
     assert "keine zulässige Verteilung" in result.output

@@ -23,12 +23,25 @@ SCENARIOS = MODELS / "scenarios-wesel.yaml"
 
 def test_wesel_scenarios_side_by_side(test_model_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "vergleich.html"
-    result = runner.invoke(app, ["compare", str(WESEL), "-m", str(test_model_file), "--scenarios", str(SCENARIOS),
-                                 "-o", str(out)])
+    result = runner.invoke(
+        app,
+        [
+            "compare",
+            str(WESEL),
+            "-m",
+            str(test_model_file),
+            "--scenarios",
+            str(SCENARIOS),
+            "-o",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     names = [s["name"] for s in yaml.safe_load(SCENARIOS.read_text(encoding="utf-8"))["scenarios"]]
     assert len(names) == 4
-    header = next(line for line in result.output.splitlines() if line.strip().startswith("Kennzahl "))
+    header = next(
+        line for line in result.output.splitlines() if line.strip().startswith("Kennzahl ")
+    )
     for name in ["test-model", *names]:
         assert name in header
     lines = result.output.splitlines()
@@ -61,8 +74,21 @@ def test_mettmann_two_models_to_markdown(tmp_path: Path) -> None:
     first = write_yaml(tmp_path / "standard.yaml", TEST_SETTINGS)
     second = write_yaml(tmp_path / "kreisquote-40.yaml", {**quota, **TEST_SETTINGS})
     out = tmp_path / "vergleich.md"
-    result = runner.invoke(app, ["compare", str(METTMANN), "-m", str(first), "-m", str(second), "-o", str(out),
-                                 "--lang", "en"])
+    result = runner.invoke(
+        app,
+        [
+            "compare",
+            str(METTMANN),
+            "-m",
+            str(first),
+            "-m",
+            str(second),
+            "-o",
+            str(out),
+            "--lang",
+            "en",
+        ],
+    )
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8")
     assert "| Figure | standard | kreisquote-40 |" in text
@@ -73,24 +99,42 @@ def test_mettmann_two_models_to_markdown(tmp_path: Path) -> None:
 def test_differences_are_marked_against_the_first_alternative() -> None:
     inputs = load_inputs(WESEL)
     base = model()
-    alternatives = [Alternative("a", inputs.instance, base, "a"),
-                    Alternative("b", inputs.instance, model(kreis_min_share="2/5"), "b")]
+    alternatives = [
+        Alternative("a", inputs.instance, base, "a"),
+        Alternative("b", inputs.instance, model(kreis_min_share="2/5"), "b"),
+    ]
     plans = solve_alternatives(alternatives)
     figures = comparison_tables(plans, "de")[0]
-    rows = {row[0]: (row, marked) for row, marked in zip(figures.rows, figures.emphasis, strict=True)}
+    rows = {
+        row[0]: (row, marked) for row, marked in zip(figures.rows, figures.emphasis, strict=True)
+    }
     row, marked = rows["VZÄ beim Kreis"]
     assert row[1] != row[2] and marked == {2}
     row, marked = rows["VZÄ verwendet"]
     assert row[1] == row[2] and not marked
 
 
-def test_an_infeasible_alternative_is_shown_not_fatal(test_model_file: Path, tmp_path: Path) -> None:
-    scenarios = write_yaml(tmp_path / "s.yaml", {"scenarios": [
-        {"name": "Jede Kommune 2 VZÄ", "model": {"min_coverage_vzae": 2}},  # 13 × 2 > 11 VZÄ
-    ]})
-    result = runner.invoke(app, ["compare", str(WESEL), "-m", str(test_model_file), "--scenarios", str(scenarios)])
+def test_an_infeasible_alternative_is_shown_not_fatal(
+    test_model_file: Path, tmp_path: Path
+) -> None:
+    scenarios = write_yaml(
+        tmp_path / "s.yaml",
+        {
+            "scenarios": [
+                {
+                    "name": "Jede Kommune 2 VZÄ",
+                    "model": {"min_coverage_vzae": 2},
+                },  # 13 × 2 > 11 VZÄ
+            ]
+        },
+    )
+    result = runner.invoke(
+        app, ["compare", str(WESEL), "-m", str(test_model_file), "--scenarios", str(scenarios)]
+    )
     assert result.exit_code == 0, result.output
-    status = next(line for line in result.output.splitlines() if line.lstrip("* ").startswith("Status"))
+    status = next(
+        line for line in result.output.splitlines() if line.lstrip("* ").startswith("Status")
+    )
     assert "INFEASIBLE" in status and "OPTIMAL" in status
     assert "– (kein Plan)" in result.output
 
@@ -101,25 +145,51 @@ def test_one_alternative_is_not_a_comparison(test_model_file: Path) -> None:
     assert "mindestens zwei" in result.output
 
 
-@pytest.mark.parametrize(("scenarios", "expected"), [
-    ([{"name": "Voerde", "instance": {"kommunen": {"Vörde": {"budget": 1}}}}],
-     ["Szenario 1 „Voerde“", "instance.kommunen.Vörde", "keine Kommune"]),  # unknown Kommune
-    ([{"name": "ok", "model": {"quota_rule": True}}, {"name": "Quote", "model": {"kreis_min_shar": "2/5"}}],
-     ["Szenario 2 „Quote“", "model.kreis_min_shar", "kreis_min_share"]),  # typo, with a suggestion
-    ([{"name": "Budget", "instance": {"kommunen": {"Voerde (Niederrhein)": {"budget": -5}}}}],
-     ["Szenario 1 „Budget“", "instance.kommunen.Voerde (Niederrhein).budget", "negativ"]),  # re-validated
-    ([{"name": "Caritas", "instance": {"traeger": {"Diakonie": {"max_vzae": 2}}}}],
-     ["Szenario 1 „Caritas“", "instance.traeger.Diakonie", "kein Träger"]),  # unknown Träger
-    ([{"name": "Nichts"}], ["Szenario 1 „Nichts“", "ändert nichts"]),  # no change at all
-    ([{"name": "A", "model": {"seed": 1}}, {"name": "A", "model": {"seed": 2}}],
-     ["Szenario 2 „A“", "mehrfach"]),  # duplicate name
-    ([{"name": "Raster", "model": {"granularity_vzae": 0.3}}],
-     ["Szenario 1 „Raster“", "Granularität"]),  # the instance no longer fits the model
-])
-def test_scenario_file_errors_name_scenario_and_field(test_model_file: Path, tmp_path: Path,
-                                                      scenarios: list[dict[str, Any]], expected: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("scenarios", "expected"),
+    [
+        (
+            [{"name": "Voerde", "instance": {"kommunen": {"Vörde": {"budget": 1}}}}],
+            ["Szenario 1 „Voerde“", "instance.kommunen.Vörde", "keine Kommune"],
+        ),  # unknown Kommune
+        (
+            [
+                {"name": "ok", "model": {"quota_rule": True}},
+                {"name": "Quote", "model": {"kreis_min_shar": "2/5"}},
+            ],
+            ["Szenario 2 „Quote“", "model.kreis_min_shar", "kreis_min_share"],
+        ),  # typo, with a suggestion
+        (
+            [
+                {
+                    "name": "Budget",
+                    "instance": {"kommunen": {"Voerde (Niederrhein)": {"budget": -5}}},
+                }
+            ],
+            ["Szenario 1 „Budget“", "instance.kommunen.Voerde (Niederrhein).budget", "negativ"],
+        ),  # re-validated
+        (
+            [{"name": "Caritas", "instance": {"traeger": {"Diakonie": {"max_vzae": 2}}}}],
+            ["Szenario 1 „Caritas“", "instance.traeger.Diakonie", "kein Träger"],
+        ),  # unknown Träger
+        ([{"name": "Nichts"}], ["Szenario 1 „Nichts“", "ändert nichts"]),  # no change at all
+        (
+            [{"name": "A", "model": {"seed": 1}}, {"name": "A", "model": {"seed": 2}}],
+            ["Szenario 2 „A“", "mehrfach"],
+        ),  # duplicate name
+        (
+            [{"name": "Raster", "model": {"granularity_vzae": 0.3}}],
+            ["Szenario 1 „Raster“", "Granularität"],
+        ),  # the instance no longer fits the model
+    ],
+)
+def test_scenario_file_errors_name_scenario_and_field(
+    test_model_file: Path, tmp_path: Path, scenarios: list[dict[str, Any]], expected: list[str]
+) -> None:
     path = write_yaml(tmp_path / "scenarios.yaml", {"scenarios": scenarios})
-    result = runner.invoke(app, ["compare", str(WESEL), "-m", str(test_model_file), "--scenarios", str(path)])
+    result = runner.invoke(
+        app, ["compare", str(WESEL), "-m", str(test_model_file), "--scenarios", str(path)]
+    )
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
     for part in expected:
@@ -129,6 +199,8 @@ def test_scenario_file_errors_name_scenario_and_field(test_model_file: Path, tmp
 
 def test_scenario_file_must_hold_a_list(test_model_file: Path, tmp_path: Path) -> None:
     path = write_yaml(tmp_path / "scenarios.yaml", {"szenarien": []})
-    result = runner.invoke(app, ["compare", str(WESEL), "-m", str(test_model_file), "--scenarios", str(path)])
+    result = runner.invoke(
+        app, ["compare", str(WESEL), "-m", str(test_model_file), "--scenarios", str(path)]
+    )
     assert result.exit_code == 1
     assert "szenarien" in result.output and "scenarios" in result.output

@@ -61,7 +61,9 @@ def plans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Pat
     out = {}
     for name in REAL:
         plan = folder / f"{name}.json"
-        result = runner.invoke(app, ["solve", str(INSTANCES / name), "-m", str(model), "-q", "-o", str(plan)])
+        result = runner.invoke(
+            app, ["solve", str(INSTANCES / name), "-m", str(model), "-q", "-o", str(plan)]
+        )
         assert result.exit_code == 0, result.output
         out[name] = (plan, model)
     return out
@@ -77,12 +79,25 @@ def assert_self_contained(source: str) -> None:
 
 
 @pytest.mark.parametrize("name", REAL)
-def test_html_report_is_self_contained_with_charts_and_figures(plans, tmp_path: Path, name: str) -> None:
+def test_html_report_is_self_contained_with_charts_and_figures(
+    plans, tmp_path: Path, name: str
+) -> None:
     plan_path, model = plans[name]
     plan = json.loads(plan_path.read_text(encoding="utf-8"))
     out = tmp_path / "bericht.html"
-    result = runner.invoke(app, ["report", str(plan_path), "-o", str(out), "--instance", str(INSTANCES / name),
-                                 "-m", str(model)])
+    result = runner.invoke(
+        app,
+        [
+            "report",
+            str(plan_path),
+            "-o",
+            str(out),
+            "--instance",
+            str(INSTANCES / name),
+            "-m",
+            str(model),
+        ],
+    )
     assert result.exit_code == 0, result.output
     page, source = parse(out)
     assert page.tags.count("svg") == 3
@@ -95,8 +110,14 @@ def test_html_report_is_self_contained_with_charts_and_figures(plans, tmp_path: 
     assert f"{used} / " in text
     funding = f"{plan['summary']['funding_eur']:,}".replace(",", ".") + " €"
     assert funding in text
-    for heading in ("Verteilung auf die Kommunen", "Ziele (lexikographisch, in dieser Reihenfolge)",
-                    "Disproportionalität", "Finanzen", "Diagramme", "Vergleich mit klassischen Verfahren"):
+    for heading in (
+        "Verteilung auf die Kommunen",
+        "Ziele (lexikographisch, in dieser Reihenfolge)",
+        "Disproportionalität",
+        "Finanzen",
+        "Diagramme",
+        "Vergleich mit klassischen Verfahren",
+    ):
         assert heading in page.headings
     assert "Loosemore–Hanby-Index" in text and "Gallagher-Index" in text
     assert "Förderjahr" in text
@@ -129,7 +150,9 @@ def test_markdown_report_holds_the_kommune_table(plans, tmp_path: Path, name: st
     out = tmp_path / "bericht.md"
     assert runner.invoke(app, ["report", str(plan_path), "-o", str(out)]).exit_code == 0
     text = out.read_text(encoding="utf-8")
-    assert "| Kommune | Einwohner | Anteil | Soll-VZÄ | Ist-VZÄ | Abweichung | betreut durch |" in text
+    assert (
+        "| Kommune | Einwohner | Anteil | Soll-VZÄ | Ist-VZÄ | Abweichung | betreut durch |" in text
+    )
     for kommune in plan["kommunen"]:
         coverage = f"{kommune['coverage_vzae']:.1f}".replace(".", ",")
         assert re.search(rf"^\| {re.escape(kommune['name'])} \|.*\| {coverage} \|", text, re.M)
@@ -138,20 +161,43 @@ def test_markdown_report_holds_the_kommune_table(plans, tmp_path: Path, name: st
 def test_solve_writes_report_and_never_over_an_input(tmp_path: Path, test_model_file: Path) -> None:
     instance = INSTANCES / "kreis-wesel-2022.yaml"
     out = tmp_path / "plan.html"
-    result = runner.invoke(app, ["solve", str(instance), "-m", str(test_model_file), "-q", "--report", str(out)])
+    result = runner.invoke(
+        app, ["solve", str(instance), "-m", str(test_model_file), "-q", "--report", str(out)]
+    )
     assert result.exit_code == 0, result.output
     page, _ = parse(out)
     assert page.tags.count("svg") == 3 and "Hare–Niemeyer" in " ".join(page.text)
-    result = runner.invoke(app, ["solve", str(instance), "-m", str(test_model_file), "-q",
-                                 "--report", str(test_model_file)])
+    result = runner.invoke(
+        app,
+        [
+            "solve",
+            str(instance),
+            "-m",
+            str(test_model_file),
+            "-q",
+            "--report",
+            str(test_model_file),
+        ],
+    )
     assert result.exit_code == 1  # the model file is an input: refused before anything is written
     assert "Datei" in result.output or "format" in result.output
 
 
 def test_report_with_the_wrong_instance_is_refused(plans, tmp_path: Path) -> None:
     plan_path, model = plans["kreis-wesel-2022.yaml"]
-    result = runner.invoke(app, ["report", str(plan_path), "-o", str(tmp_path / "r.html"), "--instance",
-                                 str(INSTANCES / "kreis-mettmann-2022.yaml"), "-m", str(model)])
+    result = runner.invoke(
+        app,
+        [
+            "report",
+            str(plan_path),
+            "-o",
+            str(tmp_path / "r.html"),
+            "--instance",
+            str(INSTANCES / "kreis-mettmann-2022.yaml"),
+            "-m",
+            str(model),
+        ],
+    )
     assert result.exit_code == 1
     assert "Prüfsumme" in result.output and not (tmp_path / "r.html").exists()
 
@@ -163,16 +209,19 @@ def test_unknown_report_format_is_bad_input(plans, tmp_path: Path) -> None:
     assert ".pdf" in result.output and "Traceback" not in result.output
 
 
-@pytest.mark.parametrize(("cell", "expected"), [
-    ("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"),  # formula
-    ("+1+cmd", "'+1+cmd"),                        # formula by sign
-    ("-2+3", "'-2+3"),                            # arithmetic, not a plain number
-    ("@SUM(A1)", "'@SUM(A1)"),                    # Lotus-style function
-    ("\tx", "'\tx"),                              # tab opens a cell in some importers
-    ("-0,010", "-0,010"),                         # a plain negative number is data
-    ("+0,038", "+0,038"),                         # a plain signed number is data
-    ("Moers", "Moers"),                           # ordinary text
-])
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ('=HYPERLINK("x")', '\'=HYPERLINK("x")'),  # formula
+        ("+1+cmd", "'+1+cmd"),  # formula by sign
+        ("-2+3", "'-2+3"),  # arithmetic, not a plain number
+        ("@SUM(A1)", "'@SUM(A1)"),  # Lotus-style function
+        ("\tx", "'\tx"),  # tab opens a cell in some importers
+        ("-0,010", "-0,010"),  # a plain negative number is data
+        ("+0,038", "+0,038"),  # a plain signed number is data
+        ("Moers", "Moers"),  # ordinary text
+    ],
+)
 def test_csv_neutralises_formulas(cell: str, expected: str) -> None:
     assert neutralise(cell) == expected
 
@@ -183,15 +232,25 @@ def test_csv_report_with_a_hostile_kommune_name(tmp_path: Path) -> None:
     instance = write_yaml(tmp_path / "instance.yaml", data)
     model = write_yaml(tmp_path / "model.yaml", TEST_SETTINGS)
     out = tmp_path / "plan.csv"
-    result = runner.invoke(app, ["solve", str(instance), "-m", str(model), "-q", "--report", str(out)])
+    result = runner.invoke(
+        app, ["solve", str(instance), "-m", str(model), "-q", "--report", str(out)]
+    )
     assert result.exit_code == 0, result.output
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM for Excel
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
     cells = [cell for row in rows for cell in row]
-    assert "'=HYPERLINK(\"http://evil\",\"x\")" in cells
+    assert '\'=HYPERLINK("http://evil","x")' in cells
     assert not any(cell.startswith(("=", "@")) for cell in cells)
-    assert ["Kommune", "Einwohner", "Anteil", "Soll-VZÄ", "Ist-VZÄ", "Abweichung", "betreut durch"] in rows
+    assert [
+        "Kommune",
+        "Einwohner",
+        "Anteil",
+        "Soll-VZÄ",
+        "Ist-VZÄ",
+        "Abweichung",
+        "betreut durch",
+    ] in rows
 
 
 def test_xlsx_report_through_the_workbook_writer(plans, tmp_path: Path) -> None:

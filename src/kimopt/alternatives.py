@@ -123,8 +123,8 @@ def _same_levels(plan: Any, levels: list[Any]) -> None:
 def _cut(m: Any, a: list[Any], units: list[int], n: int) -> None:
     """No-good cut: at least one link differs from ``units``."""
     differs = []
-    for l, (x, value) in enumerate(zip(a, units, strict=True)):
-        d = m.new_bool_var(f"differs[{n},{l}]")
+    for link, (x, value) in enumerate(zip(a, units, strict=True)):
+        d = m.new_bool_var(f"differs[{n},{link}]")
         m.add(x != value).only_enforce_if(d)
         differs.append(d)
     m.add_bool_or(differs)
@@ -134,7 +134,7 @@ def changes(first: dict[str, Any], other: dict[str, Any]) -> list[Change]:
     """The links whose VZÄ differ between two plans, in a fixed order (host, then Kommune)."""
 
     def links(plan: dict[str, Any]) -> dict[tuple[str, str, str], float]:
-        return {(l["host_type"], l["host"], l["kommune"]): l["vzae"] for l in plan["links"]}
+        return {(x["host_type"], x["host"], x["kommune"]): x["vzae"] for x in plan["links"]}
 
     a, b = links(first), links(other)
     order = {"kommune": 0, "traeger": 1, "kreis": 2}
