@@ -73,7 +73,7 @@ def compare(
     from kimopt.report.scenarios import load_scenarios
     from kimopt.solve import ModelTooLarge
 
-    model_paths: list[Path | None] = list(models or [None])
+    model_paths: list[Path | None] = [*models] if models else [None]
     if output is not None:
         check_suffix(output)
     alternatives: list[Alternative] = []

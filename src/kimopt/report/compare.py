@@ -129,9 +129,11 @@ def _figure_rows(plans: list[dict[str, Any]], lang: str) -> list[Row]:
         )
     )
     for key, label in INDEX_LABELS.items():
-        rows.append(
-            (pick(label, lang), each(lambda p, key=key: index_value(p["summary"], key, lang)))
-        )
+
+        def index(p: dict[str, Any], key: str = key) -> str:
+            return index_value(p["summary"], key, lang)
+
+        rows.append((pick(label, lang), each(index)))
     return rows
 
 

@@ -191,7 +191,8 @@ def _scenario(
         _check_fields(model_patch, PlanningModel, (*loc, "model"), findings)
         model_data.update(model_patch)
     instance_patch = _mapping(entry.get("instance", {}), (*loc, "instance"), findings)
-    instance_data, named = base_instance.model_dump(mode="json"), {}
+    instance_data: dict[str, Any] = base_instance.model_dump(mode="json")
+    named: dict[tuple[str, int], str] = {}
     if instance_patch is not None:
         instance_data, named = _patched_instance(
             base_instance, instance_patch, (*loc, "instance"), findings
