@@ -75,7 +75,10 @@ def compare(
 
     model_paths: list[Path | None] = [*models] if models else [None]
     if output is not None:
+        from kimopt.io.atomic import guard_output
+
         check_suffix(output)
+        guard_output(output, [instance, scenarios, *model_paths])
     alternatives: list[Alternative] = []
     names: set[str] = set()
     for path in model_paths:
