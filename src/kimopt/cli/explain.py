@@ -1,0 +1,69 @@
+"""``kimopt explain``: why a plan is impossible, what blocks a wish, which rules bind."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from kimopt.cli.app import ExitCode, InstanceArg, Lang, LangOption, ModelOption, app, fail, guarded
+
+WantOption = Annotated[
+    str | None,
+    typer.Option(
+        "--want",
+        help='Wunsch für einen Anstellungsträger / a wish for one host: "NAME=VZÄ", '
+        '"NAME>=VZÄ" oder "NAME<=VZÄ", z. B. "Voerde (Niederrhein)=1".',
+    ),
+]
+
+
+@app.command()
+@guarded
+def explain(
+    instance: InstanceArg,
+    model: ModelOption = None,
+    want: WantOption = None,
+    lang: LangOption = Lang.de,
+) -> None:
+    """Erklären: Konflikt und kleinste Änderung, Preis eines Wunsches, bindende Regeln.
+
+    Explain: the minimal conflict and smallest repairs of an infeasible instance or wish, the
+    price of a possible wish, or the binding rules of the optimal plan.
+
+    Exit: 0 möglich, 1 fehlerhafte Eingabe, 3 unlösbar, 4 nicht im Zeitlimit entschieden.
+    """
+    from kimopt.explain.answer import explain as answer_for
+    from kimopt.explain.core import ExplainTimeout, Scenario
+    from kimopt.explain.wish import WishError, parse_wish
+    from kimopt.load import load_inputs
+    from kimopt.solve import ModelTooLarge
+
+    inputs = load_inputs(instance, model)
+    scenario = Scenario(inputs.instance, inputs.model)
+    if want is not None:
+        try:
+            scenario = Scenario(
+                inputs.instance, inputs.model, parse_wish(want, inputs.instance, inputs.model)
+            )
+        except WishError as exc:
+            raise fail(exc.text(lang.value), ExitCode.BAD_INPUT) from None
+    try:
+        answer = answer_for(scenario, lang.value, float(inputs.model.time_limit_s))
+    except ModelTooLarge as exc:
+        raise fail(f"{instance}: {exc}", ExitCode.BAD_INPUT) from None
+    except ExplainTimeout:
+        raise fail(
+            f"{instance}: "
+            + (
+                "nicht im Zeitlimit entschieden; time_limit_s im Modell erhöhen."
+                if lang == Lang.de
+                else "not decided within the time limit; raise time_limit_s in the model."
+            ),
+            ExitCode.NO_PLAN,
+        ) from None
+    typer.echo(answer.text)
+    if answer.status == "INFEASIBLE":
+        raise typer.Exit(ExitCode.INFEASIBLE)
+    if answer.status != "FEASIBLE":
+        raise typer.Exit(ExitCode.NO_PLAN)

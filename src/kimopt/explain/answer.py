@@ -1,0 +1,253 @@
+"""The three answers of ``kimopt explain``, as lines of text with their exit status.
+
+- an impossible scenario: the minimal conflict and the smallest repairs (exit 3);
+- a possible wish: its price against the optimal plan, level by level and payer by payer;
+- a feasible instance: the binding rules of its optimal plan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kimopt.data import Instance, PlanningModel
+from kimopt.explain.binding import binding_rules
+from kimopt.explain.core import ExplainTimeout, Oracle, Scenario, feasible, minimal_conflict
+from kimopt.explain.repair import smallest_repairs
+from kimopt.explain.texts import (
+    conflict_lines,
+    level_label,
+    level_value,
+    repair_text,
+    rule_text,
+    signed,
+    wish_text,
+)
+from kimopt.explain.wish import Price, optimal_plan, wish_price
+
+SHORT_LABELS: dict[str, tuple[str, str]] = {
+    "use_positions": ("VZÄ verwendet", "VZÄ used"),
+    "proportionality": ("Abweichung", "deviation"),
+    "partner_share": ("VZÄ bei Kommunen/Trägern", "VZÄ with Kommunen/Träger"),
+    "own_cost": ("Eigenanteil gesamt", "own share in total"),
+    "stability": ("Änderung ggü. Bestand", "change against existing"),
+    "fewer_hosts": ("Anstellungsträger", "employers"),
+}
+
+
+@dataclass
+class Answer:
+    """What ``explain`` prints and how it exits: ``INFEASIBLE``, ``FEASIBLE`` or ``UNKNOWN``."""
+
+    status: str
+    lines: list[str]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+def _t(lang: str, de: str, en: str) -> str:
+    return de if lang == "de" else en
+
+
+def conflict_answer(
+    scenario: Scenario, lang: str = "de", time_limit: float = 60.0
+) -> Answer | None:
+    """Minimal conflict and smallest repairs; ``None`` if the scenario is feasible."""
+    conflict = minimal_conflict(Oracle(scenario, time_limit))
+    if conflict is None:
+        return None
+    name = scenario.instance.name
+    wish = scenario.wish
+    if wish is None:
+        head = _t(
+            lang,
+            f"{name}: kein zulässiger Plan – diese Regeln widersprechen sich "
+            "(jede einzelne zu lockern macht einen Plan möglich):",
+            f"{name}: no feasible plan – these rules contradict each other "
+            "(relaxing any one of them makes a plan possible):",
+        )
+    else:
+        wished = wish_text(wish, scenario, lang)
+        head = _t(
+            lang,
+            f"Wunsch „{wished}“ ist nicht erfüllbar – er scheitert an diesen Regeln "
+            "(jede einzelne zu lockern macht ihn möglich):",
+            f"Wish '{wished}' cannot be met – it is blocked by these rules "
+            "(relaxing any one of them makes it possible):",
+        )
+    if not conflict:
+        reason = (
+            _t(
+                lang,
+                "Der Wunsch ist für sich allein unmöglich, unabhängig von allen Regeln.",
+                "The wish is impossible in itself, whatever the rules.",
+            )
+            if wish
+            else _t(
+                lang,
+                "Unlösbar, ohne dass eine benannte Regel beteiligt ist.",
+                "Infeasible without any named rule involved.",
+            )
+        )
+        return Answer("INFEASIBLE", [head.rsplit(" – ", 1)[0] + ".", reason])
+    lines = [head, *(f"  - {line}" for line in conflict_lines(scenario, conflict, lang))]
+    lines.append(
+        _t(
+            lang,
+            "Kleinste Änderung je Zahl, die einen Plan möglich macht (alles andere bleibt):",
+            "Smallest change of each number that makes a plan possible (all else unchanged):",
+        )
+    )
+    lines += [
+        f"  - {repair_text(r, lang)}" for r in smallest_repairs(scenario, conflict, time_limit)
+    ]
+    return Answer("INFEASIBLE", lines)
+
+
+def price_lines(scenario: Scenario, price: Price, lang: str = "de") -> list[str]:
+    """The price of a possible wish: every level and every payer whose Eigenanteil changes."""
+    assert scenario.wish is not None
+    wished = wish_text(scenario.wish, scenario, lang)
+    lines = [
+        _t(
+            lang,
+            f"Wunsch „{wished}“ ist erfüllbar. Preis gegenüber dem optimalen Plan je Ebene:",
+            f"Wish '{wished}' can be met. Its price against the optimal plan, level by level:",
+        )
+    ]
+    short: list[str] = []
+    for n, change in enumerate(price.levels, start=1):
+        if change.before is None or change.after is None or change.delta is None:
+            lines.append(
+                f"  {n}. {change.name:<16} "
+                + _t(lang, "nicht bewiesen (Zeitlimit)", "not proven (time limit)")
+            )
+            continue
+        lines.append(
+            f"  {n}. {change.name:<16} {level_label(change.name, lang):<38} "
+            f"{level_value(change.before, change.unit, lang)} → "
+            f"{level_value(change.after, change.unit, lang)}  "
+            f"({signed(change.delta, change.unit, lang)})"
+        )
+        if change.delta:
+            label = SHORT_LABELS.get(change.name, (change.name, change.name))[
+                0 if lang == "de" else 1
+            ]
+            short.append(f"{signed(change.delta, change.unit, lang)} {label}")
+    payers = [p for p in price.payers if p.after != p.before]
+    if payers:
+        lines.append(
+            _t(lang, "Eigenanteil je Zahler (€ pro Jahr):", "Own share by payer (€ per year):")
+        )
+    for payer in payers:
+        delta = payer.after - payer.before
+        lines.append(
+            f"  - {payer.payer}: {level_value(payer.before, 'EUR', lang)} → "
+            f"{level_value(payer.after, 'EUR', lang)} ({signed(delta, 'EUR', lang)})"
+        )
+        short.append(
+            f"{signed(delta, 'EUR', lang)} "
+            + _t(lang, "Eigenanteil", "own share")
+            + f" {payer.payer}"
+        )
+    lines.append(
+        _t(lang, "Kurz: ", "In short: ")
+        + (
+            ", ".join(short)
+            if short
+            else _t(
+                lang,
+                "kein Preis – der optimale Plan erfüllt den Wunsch bereits",
+                "no price – the optimal plan already meets the wish",
+            )
+        )
+    )
+    return lines
+
+
+def binding_lines(scenario: Scenario, lang: str = "de", time_limit: float = 60.0) -> Answer:
+    """The optimal plan's binding rules (``UNKNOWN`` if the optimum is not proven in time)."""
+    name = scenario.instance.name
+    plan = optimal_plan(scenario, time_limit)
+    if plan is None or plan.status != "OPTIMAL":
+        return Answer(
+            "UNKNOWN",
+            [
+                _t(
+                    lang,
+                    f"{name}: Optimum nicht im Zeitlimit bewiesen – bindende Regeln unbekannt.",
+                    f"{name}: optimum not proven within the time limit – binding rules unknown.",
+                )
+            ],
+        )
+    bindings = binding_rules(scenario, plan, time_limit)
+    lines = [
+        _t(
+            lang,
+            f"{name}: ein Plan ist möglich. Bindende Regeln (lockern verbessert eine Zielebene):",
+            f"{name}: a plan is possible. Binding rules (relaxing one improves a level):",
+        )
+    ]
+    if not bindings:
+        lines.append(
+            _t(
+                lang,
+                "  keine – keine einzelne Regel begrenzt das Optimum.",
+                "  none – no single rule limits the optimum.",
+            )
+        )
+    for b in bindings:
+        gain = (
+            f"{level_value(b.before, b.unit, lang)} → {level_value(b.after, b.unit, lang)}"
+            if b.after is not None
+            else _t(lang, "würde besser", "would improve")
+        )
+        lines.append(
+            f"  - {rule_text(scenario, b.rule, lang)} ⇒ {b.level}, "
+            f"{level_label(b.level, lang)}: {gain}"
+        )
+    return Answer("FEASIBLE", lines)
+
+
+def explain(scenario: Scenario, lang: str = "de", time_limit: float = 60.0) -> Answer:
+    """The answer for a scenario: conflict and repairs, the wish's price, or the binding rules."""
+    if not feasible(scenario, time_limit):
+        answer = conflict_answer(scenario, lang, time_limit)
+        if answer is None:  # only the switchable model's wider bounds could make this happen
+            return Answer(
+                "INFEASIBLE",
+                [
+                    _t(
+                        lang,
+                        f"{scenario.instance.name}: kein zulässiger Plan.",
+                        f"{scenario.instance.name}: no feasible plan.",
+                    )
+                ],
+            )
+        return answer
+    if scenario.wish is None:
+        return binding_lines(scenario, lang, time_limit)
+    price = wish_price(scenario, time_limit)
+    if price is None:
+        return Answer(
+            "UNKNOWN",
+            [_t(lang, "Kein Plan im Zeitlimit gefunden.", "No plan found within the time limit.")],
+        )
+    return Answer("FEASIBLE", price_lines(scenario, price, lang))
+
+
+def infeasible_text(instance: Instance, model: PlanningModel, lang: str = "de") -> str:
+    """What ``kimopt solve`` prints for an infeasible instance: the same explanation as
+    ``kimopt explain`` (a plain sentence if even that is not decided in time)."""
+    try:
+        answer = conflict_answer(Scenario(instance, model), lang, float(model.time_limit_s))
+    except ExplainTimeout:
+        answer = None
+    if answer is None:
+        return _t(
+            lang,
+            f"{instance.name}: keine zulässige Verteilung – die Regeln widersprechen sich.",
+            f"{instance.name}: no feasible allocation – the rules contradict each other.",
+        )
+    return answer.text

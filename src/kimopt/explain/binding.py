@@ -1,0 +1,181 @@
+"""Binding rules of a feasible plan: the rule instances that limit the optimum.
+
+A rule instance is *binding* when switching it off (every other rule kept) gives a
+lexicographically better optimum: some level improves while every earlier level keeps its
+value. The relaxed model is solved level by level and stops at the first level that improves
+(binding) or fails to improve after the last one (not binding). To keep this affordable only
+rule instances that are *tight* in the plan are tried — a budget with less room than one more
+unit would cost, a host at its maximum, a Kommune at its minimum coverage, … — since a rule
+with slack cannot limit the optimum; the half-step and quota rules are always tight.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from ortools.sat.python import cp_model
+
+from kimopt.cpsat.objectives import LEVELS
+from kimopt.cpsat.switches import RuleId
+from kimopt.explain.core import ExplainTimeout, Scenario, canonical, new_solver
+from kimopt.numbers import decimal_vzae, round_euros
+from kimopt.plan import Plan
+from kimopt.problem import Problem
+from kimopt.solve import LevelResult
+
+
+@dataclass(frozen=True)
+class Binding:
+    """Relaxing ``rule`` improves ``level`` from ``before`` to ``after`` (``None``: without the
+    rule the level is bounded by nothing but the model's own universe, e.g. the funding cap)."""
+
+    rule: RuleId
+    level: str
+    unit: str
+    before: Fraction
+    after: Fraction | None
+
+
+def _kommune_hosts_serving(problem: Problem, kommune: int) -> list[int]:
+    hosts = [problem.links[link].host for link in problem.links_of_kommune[kommune]]
+    return [h for h in hosts if problem.hosts[h].kind == "kommune"]
+
+
+def _no_room(budget: int | None, paid: Fraction, deficits: list[int], g: Fraction) -> bool:
+    """A budget is tight when what is left would not pay for one more unit of any host."""
+    costs = [d * g for d in deficits if d > 0]
+    return budget is not None and bool(costs) and budget - paid < min(costs)
+
+
+def _sharing_tight(plan: Plan, h: int) -> bool:
+    problem = plan.problem
+    own = problem.self_link(h)
+    partners = [link for link in problem.links_of_host[h] if problem.links[link].shared]
+    minimum = problem.units_up(problem.model.share)
+    if any(0 < plan.units[link] == minimum for link in problem.links_of_host[h]):
+        return True
+    if not partners:
+        return False
+    used = sum(1 for link in partners if plan.units[link] > 0)
+    return (own is not None and plan.units[own] == 0) or used >= problem.model.max_sharing_partners
+
+
+def tight_rules(plan: Plan) -> list[RuleId]:
+    """Rule instances without slack in the plan, in canonical order."""
+    problem, inst, model = plan.problem, plan.instance, plan.problem.model
+    g = problem.g
+    payments = {p.payer: p.eur for p in plan.payments}
+    tight: list[RuleId] = []
+    if plan.used == inst.funding.positions_vzae:
+        tight.append(("funding_cap", ""))
+    if plan.used > 0 and plan.kreis_vzae == model.kreis_min_share * plan.used:
+        tight.append(("kreis_share", ""))
+    for h, host in enumerate(problem.hosts):
+        tight.append(("host_size", host.name))
+        if host.kind == "kommune" and _sharing_tight(plan, h):
+            tight.append(("sharing", host.name))
+        if (
+            host.kind == "traeger"
+            and host.max_units is not None
+            and plan.hosted[h] == problem.vzae(host.max_units)
+        ):
+            tight.append(("provider_area", host.name))
+        if host.existing_units and plan.hosted[h] == problem.vzae(host.existing_units):
+            tight.append(("existing", host.name))
+    for i, kommune in enumerate(inst.kommunen):
+        deficits = [problem.hosts[k].deficit_per_vzae for k in _kommune_hosts_serving(problem, i)]
+        if _no_room(kommune.budget, payments[kommune.name], deficits, g):
+            tight.append(("budget_kommune", kommune.name))
+        if plan.coverage[i] == model.min_coverage_vzae:
+            tight.append(("reachability", kommune.name))
+        tight.append(("quota_rule", kommune.name))
+    kreis_paid = [host.deficit_per_vzae for host in problem.hosts if host.kreis_pays]
+    if _no_room(inst.kreis.budget, payments[inst.kreis.name], kreis_paid, g):
+        tight.append(("budget_kreis", ""))
+    return sorted(tight, key=canonical)
+
+
+def _better(value: Fraction, base: Fraction, maximize: bool) -> bool:
+    return value > base if maximize else value < base
+
+
+def relax_one(
+    scenario: Scenario, rule: RuleId, baseline: list[LevelResult], time_limit: float
+) -> Binding | None:
+    """Optimise level by level with ``rule`` off; the first level that beats the plan, if any."""
+    cm = scenario.build(switchable=True)
+    for other, literal in cm.switches.literals.items():
+        if other != rule:
+            cm.model.add(literal == 1)
+    model = scenario.model
+    used: int | None = None
+    for objective, base in zip(model.objectives, baseline, strict=True):
+        level = LEVELS[objective.name](cm.model, cm.problem, cm.variables, objective, used)
+        cm.model.maximize(level.expr) if level.maximize else cm.model.minimize(level.expr)
+        solver = new_solver(time_limit, model.seed, model.workers or 1)
+        code = solver.solve(cm.model)
+        if code != cp_model.OPTIMAL or base.value is None:
+            raise ExplainTimeout(solver.status_name(code))
+        units = solver.value(level.expr)
+        value = level.factor * units
+        if _better(value, base.value, level.maximize):
+            unbounded = rule == ("funding_cap", "") and level.name == "use_positions"
+            return Binding(rule, level.name, level.unit, base.value, None if unbounded else value)
+        cm.model.add(level.expr == units)
+        if level.name == "use_positions":
+            used = units
+    return None
+
+
+def binding_rules(
+    scenario: Scenario,
+    plan: Plan,
+    time_limit: float = 60.0,
+    progress: Callable[[RuleId], None] | None = None,
+) -> list[Binding]:
+    """The rule instances that limit the optimum of ``plan`` (which must be proven optimal)."""
+    known = set(scenario.build(switchable=True).switches.literals)
+    found: list[Binding] = []
+    for rule in tight_rules(plan):
+        if rule not in known:
+            continue
+        if progress:
+            progress(rule)
+        binding = relax_one(scenario, rule, plan.levels, time_limit)
+        if binding is not None:
+            found.append(binding)
+    return found
+
+
+def _figure(value: Fraction, unit: str) -> float | int:
+    if unit == "EUR":
+        return round_euros(value)
+    return decimal_vzae(value) if unit == "VZÄ" else int(value)
+
+
+def binding_json(bindings: list[Binding]) -> list[dict[str, Any]]:
+    """Binding rules for the plan JSON: rule, subject, the level that improves, before/after."""
+    return [
+        {
+            "rule": b.rule[0],
+            "subject": b.rule[1] or None,
+            "level": b.level,
+            "value": _figure(b.before, b.unit),
+            "relaxed_value": None if b.after is None else _figure(b.after, b.unit),
+        }
+        for b in bindings
+    ]
+
+
+def add_binding_rules(
+    plan_json: dict[str, Any], plan: Plan, time_limit: float = 60.0
+) -> dict[str, Any]:
+    """Add ``summary.binding_rules`` to a plan JSON of a proven-optimal plan (for ``solve -o``)."""
+    scenario = Scenario(plan.instance, plan.problem.model)
+    plan_json.setdefault("summary", {})["binding_rules"] = binding_json(
+        binding_rules(scenario, plan, time_limit)
+    )
+    return plan_json

@@ -1,0 +1,263 @@
+"""Explanations in plain German (default) or English, with the rule names of DESIGN §2 and the
+numbers of the instance: "Erreichbarkeit (reachability): 3 Kommunen × 1,5 VZÄ = 4,5 VZÄ >
+Förderobergrenze (funding_cap) 3,0 VZÄ".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+
+from kimopt.console import OBJECTIVE_LABELS
+from kimopt.cpsat.switches import RuleId
+from kimopt.explain.core import WISH, Scenario, Wish
+from kimopt.explain.repair import Repair
+from kimopt.numbers import fmt_euros, fmt_number, fraction_text
+
+RULE_NAMES: dict[str, tuple[str, str]] = {
+    "funding_cap": ("Förderobergrenze", "Funding cap"),
+    "kreis_share": ("Kreisanteil", "Kreis share"),
+    "host_size": ("Stellengröße", "Host size"),
+    "sharing": ("Teilen", "Sharing"),
+    "provider_area": ("Trägergebiet", "Provider area"),
+    "existing": ("Bestand", "Existing positions"),
+    "budget_kommune": ("Budget", "Budget"),
+    "budget_kreis": ("Budget", "Budget"),
+    "reachability": ("Erreichbarkeit", "Reachability"),
+    "quota_rule": ("Quotenregel", "Quota rule"),
+}
+
+
+def _t(lang: str, de: str, en: str) -> str:
+    return de if lang == "de" else en
+
+
+def vzae(value: Fraction, lang: str) -> str:
+    """VZÄ with as many decimals as the value needs (at least one): ``0,25 VZÄ``."""
+    places = next((k for k in range(1, 7) if (value * 10**k).denominator == 1), 6)
+    return f"{fmt_number(value, places, lang)} VZÄ"
+
+
+def share(value: Fraction, lang: str) -> str:
+    """A share as an exact fraction with its percentage: ``1/3 ≈ 33,3 %``."""
+    return f"{fraction_text(value)} ≈ {fmt_number(value * 100, 1, lang)} %"
+
+
+def rule_label(rule: RuleId, lang: str) -> str:
+    """``Förderobergrenze (funding_cap)``; with the subject for per-host or per-Kommune rules."""
+    family, subject = rule
+    name = RULE_NAMES[family][0 if lang == "de" else 1]
+    if family in ("budget_kommune", "budget_kreis"):
+        return f"{name} {subject} ({family})" if subject else f"{name} Kreis ({family})"
+    return f"{name} ({family})" + (f" {subject}" if subject else "")
+
+
+def wish_text(wish: Wish, scenario: Scenario, lang: str) -> str:
+    """``Voerde (Niederrhein) = 1,0 VZÄ``."""
+    op = {"=": "=", ">=": "≥", "<=": "≤"}[wish.op]
+    return f"{wish.name} {op} {vzae(wish.units * scenario.model.granularity_vzae, lang)}"
+
+
+def _host_size(scenario: Scenario, subject: str, lang: str) -> str:
+    model, inst = scenario.model, scenario.instance
+    kommune = next((k for k in inst.kommunen if k.name == subject), None)
+    sizes = _t(
+        lang,
+        f"0 VZÄ oder mindestens {vzae(model.min_host_vzae, lang)} in Schritten von "
+        f"{vzae(model.host_step_vzae, lang)}",
+        f"0 VZÄ or at least {vzae(model.min_host_vzae, lang)} in steps of "
+        f"{vzae(model.host_step_vzae, lang)}",
+    )
+    if kommune is None:
+        return sizes
+    return sizes + _t(
+        lang,
+        f", höchstens {vzae(kommune.max_vzae, lang)}",
+        f", at most {vzae(kommune.max_vzae, lang)}",
+    )
+
+
+def rule_text(scenario: Scenario, rule: RuleId, lang: str = "de") -> str:
+    """One rule instance with its numbers, as one sentence."""
+    family, subject = rule
+    inst, model = scenario.instance, scenario.model
+    label = rule_label(rule, lang)
+    if family == "funding_cap":
+        body = _t(lang, "höchstens", "at most") + " " + vzae(inst.funding.positions_vzae, lang)
+    elif family == "kreis_share":
+        body = _t(
+            lang,
+            f"der Kreis behält mindestens {share(model.kreis_min_share, lang)} der VZÄ",
+            f"the Kreis keeps at least {share(model.kreis_min_share, lang)} of the VZÄ",
+        )
+    elif family == "host_size":
+        body = _host_size(scenario, subject, lang)
+    elif family == "sharing":
+        body = _t(
+            lang,
+            f"Partner nur, wenn {subject} sich selbst versorgt; höchstens "
+            f"{model.max_sharing_partners} Partner; je Teil mindestens {vzae(model.share, lang)}",
+            f"partners only if {subject} serves itself; at most {model.max_sharing_partners} "
+            f"partners; each part at least {vzae(model.share, lang)}",
+        )
+    elif family == "provider_area":
+        traeger = next(t for t in inst.traeger if t.name == subject)
+        body = _t(
+            lang,
+            f"nur {', '.join(traeger.serves)}; höchstens {vzae(traeger.max_vzae, lang)}",
+            f"only {', '.join(traeger.serves)}; at most {vzae(traeger.max_vzae, lang)}",
+        )
+    elif family == "existing":
+        body = _t(
+            lang,
+            f"{vzae(existing_of(scenario, subject), lang)} besetzte Stellen bleiben",
+            f"{vzae(existing_of(scenario, subject), lang)} filled positions stay",
+        )
+    elif family in ("budget_kommune", "budget_kreis"):
+        budget = (
+            inst.kreis.budget
+            if family == "budget_kreis"
+            else next(k.budget for k in inst.kommunen if k.name == subject)
+        )
+        body = _t(lang, "Eigenanteil höchstens ", "own share at most ") + fmt_euros(
+            budget or 0, lang
+        )
+    elif family == "reachability":
+        body = _t(
+            lang,
+            f"mindestens {vzae(model.min_coverage_vzae, lang)}",
+            f"at least {vzae(model.min_coverage_vzae, lang)}",
+        )
+    elif family == "quota_rule":
+        body = _t(
+            lang,
+            f"Versorgung = Soll-VZÄ ab- oder aufgerundet auf {vzae(model.granularity_vzae, 'de')}",
+            f"coverage = target rounded down or up to {vzae(model.granularity_vzae, 'en')}",
+        )
+    else:  # the wish
+        return _t(lang, "Wunsch: ", "wish: ") + (
+            wish_text(scenario.wish, scenario, lang) if scenario.wish else ""
+        )
+    return f"{label}: {body}"
+
+
+def existing_of(scenario: Scenario, host: str) -> Fraction:
+    """Existing VZÄ of a host by name."""
+    inst = scenario.instance
+    if host == inst.kreis.name:
+        return inst.kreis.existing_vzae
+    record = next((k for k in inst.kommunen if k.name == host), None) or next(
+        t for t in inst.traeger if t.name == host
+    )
+    return record.existing_vzae
+
+
+def _names(subjects: Sequence[str], lang: str) -> str:
+    if len(subjects) <= 4:
+        return ", ".join(subjects)
+    return ", ".join(subjects[:3]) + _t(
+        lang, f" und {len(subjects) - 3} weitere", f" and {len(subjects) - 3} more"
+    )
+
+
+def conflict_lines(scenario: Scenario, conflict: Sequence[RuleId], lang: str = "de") -> list[str]:
+    """The conflict, one line per rule (reachability and quota rule grouped over Kommunen).
+
+    When the funding cap meets only minimum coverage, or only existing positions, the
+    arithmetic is shown in one line: demand > cap.
+    """
+    rules = [r for r in conflict if r != WISH]
+    families = {r[0] for r in rules}
+    cap = scenario.instance.funding.positions_vzae
+    cap_text = f"{rule_label(('funding_cap', ''), lang)} {vzae(cap, lang)}"
+    if families == {"funding_cap", "reachability"}:
+        n = sum(1 for r in rules if r[0] == "reachability")
+        each = scenario.model.min_coverage_vzae
+        return [
+            f"{rule_label(('reachability', ''), lang)}: {n} Kommunen × {vzae(each, lang)} = "
+            f"{vzae(n * each, lang)} > {cap_text}"
+        ]
+    if families == {"funding_cap", "existing"}:
+        hosts = [r[1] for r in rules if r[0] == "existing"]
+        parts = " + ".join(f"{h} {vzae(existing_of(scenario, h), lang)}" for h in hosts)
+        total = sum((existing_of(scenario, h) for h in hosts), Fraction(0))
+        return [f"{rule_label(('existing', ''), lang)}: {parts} = {vzae(total, lang)} > {cap_text}"]
+    lines: list[str] = []
+    done: set[str] = set()
+    for rule in rules:
+        family = rule[0]
+        if family in ("reachability", "quota_rule"):
+            if family in done:
+                continue
+            done.add(family)
+            subjects = [r[1] for r in rules if r[0] == family]
+            text = rule_text(scenario, (family, ""), lang)
+            head, body = text.split(": ", 1)
+            lines.append(f"{head} {_names(subjects, lang)}: {body}")
+            continue
+        lines.append(rule_text(scenario, rule, lang))
+    return lines
+
+
+NUMBER_LABELS: dict[str, tuple[str, str]] = {
+    "positions_vzae": ("Förderobergrenze", "Funding cap"),
+    "kreis_min_share": ("Mindestanteil Kreis", "Kreis minimum share"),
+    "min_coverage_vzae": ("Mindestversorgung je Kommune", "Minimum coverage per Kommune"),
+    "kommune_budget": ("Budget {subject}", "Budget {subject}"),
+    "kreis_budget": ("Budget Kreis", "Kreis budget"),
+    "kommune_max_vzae": ("Höchstwert {subject} (max_vzae)", "Maximum {subject} (max_vzae)"),
+    "traeger_max_vzae": ("Kapazität {subject} (max_vzae)", "Capacity {subject} (max_vzae)"),
+    "existing_vzae": ("Bestand {subject}", "Existing positions {subject}"),
+}
+
+
+def _number(repair: Repair, value: Fraction | None, lang: str) -> str:
+    if value is None:
+        return _t(lang, "unbegrenzt", "unlimited")
+    if repair.unit == "EUR":
+        return fmt_euros(int(value), lang)
+    if repair.unit == "share":
+        return share(value, lang)
+    return vzae(value, lang)
+
+
+def repair_text(repair: Repair, lang: str = "de") -> str:
+    """``Budget Voerde (Niederrhein) ≥ 16.400 € (bisher 0 €)`` or why no single number helps."""
+    if repair.number is None:
+        return f"{rule_label(repair.rule, lang)}: " + _t(
+            lang,
+            "keine einzelne Zahl – nur die Regel selbst lockern",
+            "no single number – relax the rule itself",
+        )
+    de, en = NUMBER_LABELS[repair.number]
+    label = (de if lang == "de" else en).format(subject=repair.subject)
+    if repair.value is None:
+        return f"{label}: " + _t(
+            lang, "keine Änderung dieser Zahl allein hilft", "no change of this number alone helps"
+        )
+    op = "≥" if repair.direction == ">=" else "≤"
+    text = (
+        f"{label} {op} {_number(repair, repair.value, lang)} ({_t(lang, 'bisher', 'now')} "
+        f"{_number(repair, repair.current, lang)})"
+    )
+    return text if repair.verified else text + _t(lang, " – nicht bestätigt", " – not confirmed")
+
+
+def level_label(name: str, lang: str) -> str:
+    """The objective level's name for people."""
+    return OBJECTIVE_LABELS.get(name, (name, name))[0 if lang == "de" else 1]
+
+
+def level_value(value: Fraction, unit: str, lang: str) -> str:
+    """A level's value in its unit."""
+    if unit == "EUR":
+        return fmt_euros(round(value), lang)
+    if unit == "VZÄ":
+        return f"{fmt_number(value, 3, lang)} VZÄ"
+    return str(value)
+
+
+def signed(value: Fraction, unit: str, lang: str) -> str:
+    """A difference with its sign: ``+0,14 VZÄ``, ``−8.200 €``."""
+    sign = "+" if value > 0 else ("−" if value < 0 else "±")
+    return sign + level_value(abs(value), unit, lang)
