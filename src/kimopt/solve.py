@@ -68,12 +68,16 @@ class CpsatModel:
     switches: Switches
 
 
-def build(problem: Problem, switchable: bool = False) -> CpsatModel:
-    """Variables, every rule family and every objective level of the planning model."""
+def build(problem: Problem, switchable: bool = False, headroom: int = 0) -> CpsatModel:
+    """Variables, every rule family and every objective level of the planning model.
+
+    ``headroom`` widens the switchable universe by that many units (see
+    :func:`~kimopt.cpsat.variables.universe`), e.g. for a wish larger than the rules demand.
+    """
     guard_magnitudes(problem)
     model = cp_model.CpModel()
     model.name = problem.instance.name
-    switches = Switches(model, switchable)
+    switches = Switches(model, switchable, headroom)
     variables = add_variables(problem, model, switches)
     add_constraints(model, problem, variables, switches)
     return CpsatModel(problem, model, variables, switches)

@@ -50,9 +50,9 @@ def solve(
         raise fail("Interner Fehler: der Prüfer verwirft den Plan / internal error, the checker rejects the plan:\n"
                    + "\n".join(v.text(lang.value) for v in exc.violations), ExitCode.RULES_BROKEN) from None
     if outcome.status == "INFEASIBLE":
-        raise fail(f"{instance}: " + ("keine zulässige Verteilung – die Regeln widersprechen sich."
-                                      if lang == Lang.de else "no feasible allocation – the rules contradict each other."),
-                   ExitCode.INFEASIBLE)
+        from kimopt.explain.answer import infeasible_text
+
+        raise fail(infeasible_text(inputs.instance, inputs.model, lang.value), ExitCode.INFEASIBLE)
     if outcome.plan_json is None:
         raise fail(f"{instance}: " + ("kein Plan im Zeitlimit gefunden; --time-limit erhöhen."
                                       if lang == Lang.de else "no plan found within the time limit; raise --time-limit."),

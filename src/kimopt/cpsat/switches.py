@@ -21,6 +21,7 @@ class Switches:
 
     model: cp_model.CpModel
     switchable: bool = False
+    headroom: int = 0  # extra units the universe must allow (a wish beyond what the rules demand)
     literals: dict[RuleId, cp_model.IntVar] = field(default_factory=dict)
 
     def lits(self, rule: str, subject: str = "") -> list[cp_model.IntVar]:

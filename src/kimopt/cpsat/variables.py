@@ -31,7 +31,7 @@ def universe(problem: Problem, switches: Switches) -> int:
     demand = sum(h.existing_units for h in problem.hosts)
     demand += len(problem.instance.kommunen) * problem.units_up(problem.model.min_coverage_vzae)
     demand += len(problem.hosts) * problem.units_up(max(problem.model.min_host_vzae, problem.model.host_step_vzae))
-    return problem.positions + demand
+    return problem.positions + demand + switches.headroom
 
 
 def coverage_cap(problem: Problem, kommune: int, switches: Switches, cap: int) -> int:
