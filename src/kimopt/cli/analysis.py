@@ -162,3 +162,142 @@ def tie_warning(data: dict[str, Any], lang: str = "de") -> str:
             f"({tie['seats']} step(s)). The method does not decide; "
             "the VZÄ column shows the certain VZÄ only.")
     return "\n".join(parts)
+
+
+class Part(str, Enum):
+    """The analyses of ``kimopt sensitivity``."""
+
+    populations = "populations"
+    budgets = "budgets"
+    tradeoff = "tradeoff"
+
+
+def _chart_path(value: Path | None) -> Path | None:
+    if value is not None and value.suffix.lower() not in {".svg", ".png"}:
+        raise typer.BadParameter(f"{value.name}: .svg oder .png / .svg or .png")
+    return value
+
+
+@app.command()
+@guarded
+def sensitivity(
+    instance: InstanceArg,
+    model: ModelOption = None,
+    output: OutputOption = None,
+    chart: Annotated[Path | None, typer.Option(
+        "--chart", callback=_chart_path,
+        help="Zielkonflikt-Kurve als SVG/PNG / trade-off chart as SVG or PNG.")] = None,
+    part: Annotated[list[Part] | None, typer.Option(
+        "--part", help="Nur diese Analyse(n) / only these analyses: populations, budgets, "
+        "tradeoff (mehrfach / repeatable).")] = None,
+    max_points: Annotated[int, typer.Option(
+        "--max-points", min=1, help="Höchstens so viele Punkte der Kurve / at most this many "
+        "points on the curve.")] = 40,
+    time_limit: Annotated[float | None, typer.Option(
+        "--time-limit", min=0.01,
+        help="Zeitlimit je Lösung in Sekunden / time limit per solve, s.")] = None,
+    lang: LangOption = Lang.de,
+) -> None:
+    """Wie robust ist der Plan? / how robust is the plan?
+
+    Je Kommune: wie viele Einwohner mehr/weniger ihre VZÄ ändern; je Budget: die kleinste
+    Erhöhung, die den Plan ändert; Zielkonflikt Proportionalität – Eigenanteil
+    (ε-Beschränkung). Alles durch exakte Neuberechnung. Exit: 0, 1 Eingabe, 3 unlösbar,
+    4 kein Plan im Zeitlimit.
+    """
+    from kimopt.io.atomic import guard_output, write_text_atomic
+    from kimopt.load import load_inputs
+    from kimopt.plan import dumps
+    from kimopt.sensitivity import SensitivityError, analyse, tradeoff_chart
+
+    parts = [p.value for p in part] if part else [p.value for p in Part]
+    if chart is not None and "tradeoff" not in parts:
+        raise fail(_t(lang, "--chart braucht --part tradeoff", "--chart needs --part tradeoff"),
+                   ExitCode.USAGE)
+    inputs = load_inputs(instance, model)
+    for target in (output, chart):
+        if target is not None:
+            guard_output(target, [instance, model])
+    try:
+        result = analyse(inputs.instance, inputs.model, inputs.model_name, parts, max_points,
+                         time_limit)
+    except SensitivityError as exc:
+        infeasible = "INFEASIBLE" in str(exc)
+        if infeasible:
+            message = _t(lang, "keine zulässige Verteilung", "no feasible allocation")
+            raise fail(f"{instance}: {message}", ExitCode.INFEASIBLE) from None
+        raise fail(f"{instance}: " + _t(lang, "kein optimaler Plan im Zeitlimit",
+                                        "no optimal plan within the time limit"),
+                   ExitCode.NO_PLAN) from None
+    data = result.to_json()
+    typer.echo(render_sensitivity(data, lang.value))
+    if output is not None:
+        write_text_atomic(output, dumps(data))
+        typer.echo(_t(lang, "\nErgebnis geschrieben: ", "\nResult written: ") + str(output))
+    if chart is not None and data["tradeoff"] is not None:
+        tradeoff_chart(data, chart, lang.value)
+        typer.echo(_t(lang, "Diagramm geschrieben: ", "Chart written: ") + str(chart))
+
+
+def render_sensitivity(data: dict[str, Any], lang: str = "de") -> str:
+    """Three tables: population thresholds, budget thresholds, the trade-off curve."""
+    from kimopt.console import _table
+    from kimopt.numbers import fmt_euros, fmt_number
+
+    de = lang == "de"
+    lines = [f"{'Sensitivität' if de else 'Sensitivity'} – {data['instance']}"]
+
+    def step(found: dict[str, Any] | None, sign: str) -> str:
+        if found is None:
+            return "–"
+        after = found["coverage_after"]
+        shown = "–" if after is None else fmt_number(after, 1, lang)
+        return f"{sign}{fmt_number(found['inhabitants'], 0, lang)} → {shown} VZÄ"
+
+    if data["populations"]:
+        lines += ["", "Einwohner, die die VZÄ einer Kommune ändern:" if de
+                  else "Inhabitants that change a Kommune's VZÄ:", ""]
+        rows = [["Kommune", "Einwohner" if de else "Population", "VZÄ", "mehr" if de else "more",
+                 "weniger" if de else "fewer"]]
+        rows += [[p["name"], fmt_number(p["population"], 0, lang),
+                  fmt_number(p["coverage"], 1, lang), step(p["increase"], "+"),
+                  step(p["decrease"], "−")] for p in data["populations"]]
+        lines += _table(rows, {1, 2, 3, 4})
+    if data["budgets"]:
+        lines += ["", "Kleinste Budgeterhöhung, die den Plan ändert:" if de
+                  else "Smallest budget increase that changes the plan:", ""]
+        rows = [["Zahler" if de else "Payer", "Budget", "Erhöhung" if de else "Increase",
+                 "Eigenanteil vorher → nachher" if de else "Eigenanteil before → after"]]
+        notes = []
+        for b in data["budgets"]:
+            before = fmt_euros(b["eigenanteil_before_eur"], lang)
+            if b["increase_eur"] is None:
+                none = "keine Erhöhung ändert den Plan" if de else "no increase changes the plan"
+                rows.append([b["payer"], fmt_euros(b["budget_eur"], lang), "–", none])
+                continue
+            after = b["eigenanteil_after_eur"]
+            rows.append([b["payer"], fmt_euros(b["budget_eur"], lang),
+                         "+" + fmt_euros(b["increase_eur"], lang),
+                         f"{before} → " + ("–" if after is None else fmt_euros(after, lang))])
+            notes.append(f"  {b['payer']}: " + "; ".join(
+                f"{c['host']} → {c['kommune']} {fmt_number(c['before_vzae'], 1, lang)} → "
+                f"{fmt_number(c['after_vzae'], 1, lang)} VZÄ" for c in b["changes"]))
+        lines += _table(rows, {1, 2})
+        if notes:
+            lines += ["", "Was sich ändert:" if de else "What changes:", *notes]
+    if data["tradeoff"] is not None:
+        curve = data["tradeoff"]
+        lines += ["", ("Zielkonflikt bei {n} VZÄ (ε-Beschränkung, Pareto-optimal):" if de else
+                       "Trade-off at {n} VZÄ (ε-constraint, Pareto optimal):").format(
+            n=fmt_number(curve["positions_used"], 1, lang)), ""]
+        rows = [["Eigenanteil", "Abweichung Σ|c − e|" if de else "Deviation Σ|c − e|"]]
+        rows += [[fmt_euros(p["eigenanteil_eur"], lang),
+                  f"{fmt_number(p['deviation_l1'], 3, lang)} VZÄ"] for p in curve["points"]]
+        lines += _table(rows, {0, 1})
+        if len(curve["points"]) == 1:
+            lines.append("Kein Zielkonflikt: weniger Eigenanteil ist bei dieser Stellenzahl nicht "
+                         "möglich." if de else "No trade-off: no allocation of these positions "
+                         "costs less.")
+        if not curve["complete"]:
+            lines.append("… (--max-points erreicht / reached)")
+    return "\n".join(lines)
