@@ -42,12 +42,13 @@ EXPECTED = {
     "kreis_share_over_existing": [("funding_cap", ""), ("kreis_share", ""), ("existing", "Adorf")],
     # 0,3 filled, but a host has 0 or ≥ 0,5 and at most 0,3.
     "host_size_below_existing": [("host_size", "Adorf"), ("existing", "Adorf")],
-    # 1,5 at Adorf, at most ⌈1,0⌉ for itself under the quota, no partner allowed.
+    # Adorf serves only itself 1,5; quota floors for Bedorf and Cedorf: N ≥ 3,9 > 3,0.
     "sharing_existing_over_quota": [
         ("funding_cap", ""),
         ("sharing", "Adorf"),
         ("existing", "Adorf"),
-        ("quota_rule", "Adorf"),
+        ("quota_rule", "Bedorf"),
+        ("quota_rule", "Cedorf"),
     ],
     # 1,5 filled at Caritas > its capacity 1,0.
     "provider_area_below_existing": [("provider_area", "Caritas"), ("existing", "Caritas")],
@@ -95,9 +96,9 @@ def test_minimal_conflict(name: str) -> None:
     oracle = Oracle(scenario)
     conflict = minimal_conflict(oracle)
     assert conflict == EXPECTED[name]
-    assert oracle.check(conflict)[0] is False
+    assert oracle.feasible(conflict) is False
     for member in conflict:  # minimal: without any one member the rest holds together
-        assert oracle.check([r for r in conflict if r != member])[0] is True
+        assert oracle.feasible([r for r in conflict if r != member]) is True
 
 
 def test_conflict_is_deterministic() -> None:

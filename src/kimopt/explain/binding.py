@@ -106,10 +106,8 @@ def relax_one(
     scenario: Scenario, rule: RuleId, baseline: list[LevelResult], time_limit: float
 ) -> Binding | None:
     """Optimise level by level with ``rule`` off; the first level that beats the plan, if any."""
-    cm = scenario.build(switchable=True)
-    for other, literal in cm.switches.literals.items():
-        if other != rule:
-            cm.model.add(literal == 1)
+    rules = scenario.build(switchable=True).switches.literals
+    cm = scenario.relaxed({other for other in rules if other != rule})
     model = scenario.model
     used: int | None = None
     for objective, base in zip(model.objectives, baseline, strict=True):

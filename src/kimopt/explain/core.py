@@ -3,19 +3,22 @@
 A *scenario* is an instance under a planning model, optionally with a planner's wish for one
 host's VZÄ. Every rule instance of DESIGN §2 has its own enforcement literal
 (``build(..., switchable=True)``); a set of rule instances is *feasible* when the model with
-exactly those literals assumed true has a solution. A conflict is a set that is not; it is
-*minimal* when dropping any one member makes the rest feasible.
+exactly those literals true (and the others false) has a solution. A conflict is a set that
+is not; it is *minimal* when dropping any one member makes the rest feasible.
 
-Determinism: feasibility is a fact, but which core CP-SAT returns is not when several workers
-race. Every check here runs one worker with a fixed seed, and the candidates are filtered in a
-canonical order (rule family as in :data:`~kimopt.cpsat.constraints.RULES`, then subject), so
-the same input always gives the same conflict.
+Why no assumption cores: with every literal left open CP-SAT must prove infeasibility without
+presolve, and on the Wesel instance with a minimum coverage of 1 VZÄ that took over a minute
+(with the literals fixed, milliseconds). Fixing them also keeps the answer deterministic: a
+feasibility verdict is a fact whatever the number of workers, while a core depends on which
+worker wins. The deletion filter runs in a canonical order (rule family as in
+:data:`~kimopt.cpsat.constraints.RULES`, then subject), so the same input always gives the
+same conflict.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Literal
@@ -111,6 +114,13 @@ class Scenario:
             if host.name == self.wish.name and host.kind == self.wish.kind
         )
 
+    def relaxed(self, active: set[RuleId]) -> CpsatModel:
+        """The switchable model with exactly the rule instances ``active`` on, all others off."""
+        cm = self.build(switchable=True)
+        for rule, literal in cm.switches.literals.items():
+            cm.model.add(literal == int(rule in active))
+        return cm
+
     def build(self, switchable: bool) -> CpsatModel:
         """The CP-SAT model with the wish as a hard constraint (it is what is asked)."""
         problem = self.problem()
@@ -188,56 +198,41 @@ def run(model: cp_model.CpModel, solver: cp_model.CpSolver) -> bool:
 def feasible(scenario: Scenario, time_limit: float = 60.0) -> bool:
     """Whether the scenario has any plan (every rule hard, the wish included)."""
     cm = scenario.build(switchable=False)
-    return run(cm.model, new_solver(time_limit, scenario.model.seed))
+    return run(cm.model, new_solver(time_limit, scenario.model.seed, scenario.model.workers or 1))
 
 
 class Oracle:
-    """Feasibility of sets of rule instances, on one switchable model with assumptions."""
+    """Feasibility of sets of rule instances: each check is a fresh model with the chosen rules
+    switched on and all others off (literals fixed, so presolve sees a plain model)."""
 
     def __init__(self, scenario: Scenario, time_limit: float = 60.0) -> None:
         self.scenario = scenario
         self.time_limit = time_limit
-        self.cm = scenario.build(switchable=True)
-        self.literals = self.cm.switches.literals
-        self.rules: list[RuleId] = sorted(self.literals, key=canonical)
+        self.rules: list[RuleId] = sorted(
+            scenario.build(switchable=True).switches.literals, key=canonical
+        )
 
-    def check(self, active: Sequence[RuleId]) -> tuple[bool, list[RuleId]]:
-        """Feasible with exactly ``active`` enforced? If not, also a core (within ``active``)."""
-        model = self.cm.model
-        model.clear_assumptions()
-        model.add_assumptions([self.literals[r] for r in active])
-        solver = new_solver(self.time_limit, self.scenario.model.seed)
-        if run(model, solver):
-            return True, []
-        core = set(solver.sufficient_assumptions_for_infeasibility())
-        return False, [r for r in active if self.literals[r].index in core]
-
-    def feasible_without(self, dropped: Iterable[RuleId]) -> bool:
-        """Feasible with every rule instance but ``dropped``?"""
-        gone = set(dropped)
-        return self.check([r for r in self.rules if r not in gone])[0]
+    def feasible(self, active: Iterable[RuleId]) -> bool:
+        """Has the scenario a plan when exactly the rule instances ``active`` hold?"""
+        model = self.scenario.model
+        cm = self.scenario.relaxed(set(active))
+        return run(cm.model, new_solver(self.time_limit, model.seed, model.workers or 1))
 
 
 def minimal_conflict(oracle: Oracle) -> list[RuleId] | None:
     """A minimal set of rule instances that cannot hold together, or ``None`` if all can.
 
-    Deletion filter: take the rules in canonical order; drop one when the rest is still
-    infeasible (then keep only the core of that check), keep it when dropping it makes the
-    rest feasible. Every kept rule is necessary for every subset checked later, so the result
-    is minimal. An empty list means no rule is needed: the wish alone is impossible.
+    Deletion filter: go through the rules in canonical order; drop a rule when the rest is
+    still infeasible without it, keep it when dropping it makes the rest feasible. A kept rule
+    is necessary for every subset checked later, so the result is minimal. An empty list means
+    no rule is needed: the wish alone is impossible.
     """
-    ok, core = oracle.check(oracle.rules)
-    if ok:
+    if oracle.feasible(oracle.rules):
         return None
     kept: list[RuleId] = []
-    candidates = sorted(core, key=canonical)
+    candidates = list(oracle.rules)
     while candidates:
-        rule, rest = candidates[0], candidates[1:]
-        ok, core = oracle.check(kept + rest)
-        if ok:
+        rule, candidates = candidates[0], candidates[1:]
+        if oracle.feasible(kept + candidates):
             kept.append(rule)
-            candidates = rest
-        else:
-            inside = set(core)
-            candidates = [r for r in rest if r in inside]
-    return sorted(kept, key=canonical)
+    return kept

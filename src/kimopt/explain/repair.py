@@ -146,11 +146,8 @@ def with_number(scenario: Scenario, number: Number, subject: str, value: Fractio
 
 def _relaxed(scenario: Scenario, off: set[RuleId]) -> CpsatModel:
     """The switchable model with every rule instance enforced except ``off``."""
-    cm = scenario.build(switchable=True)
-    for rule, literal in cm.switches.literals.items():
-        if rule not in off:
-            cm.model.add(literal == 1)
-    return cm
+    rules = scenario.build(switchable=True).switches.literals
+    return scenario.relaxed({rule for rule in rules if rule not in off})
 
 
 def _optimum(
@@ -160,9 +157,9 @@ def _optimum(
     scenario: Scenario,
     time_limit: float,
 ) -> tuple[int, cp_model.CpSolver] | None:
-    """Optimal value of ``expr`` (``None`` if infeasible); one worker, fixed seed."""
+    """Optimal value of ``expr`` (``None`` if infeasible)."""
     cm.model.maximize(expr) if maximize else cm.model.minimize(expr)
-    solver = new_solver(time_limit, scenario.model.seed)
+    solver = new_solver(time_limit, scenario.model.seed, scenario.model.workers or 1)
     code = solver.solve(cm.model)
     if code == cp_model.INFEASIBLE:
         return None
