@@ -32,8 +32,6 @@ from kimopt.problem import HostKind, Problem, compile_problem
 from kimopt.solve import CpsatModel, build
 
 FAMILIES: tuple[str, ...] = tuple(rule.__name__ for rule in RULES)
-WISH: RuleId = ("wish", "")
-"""The wish's place in a conflict: always present, never offered as removable."""
 
 Op = Literal["=", ">=", "<="]
 
@@ -43,7 +41,12 @@ class ExplainTimeout(RuntimeError):
 
 
 def canonical(rule: RuleId) -> tuple[int, str]:
-    """Sort key of a rule instance: family in the order of DESIGN §2, then subject."""
+    """Sort key of a rule instance: family in the order of DESIGN §2, then subject.
+
+    The deletion filter drops rules early in this order first when it can, so a conflict
+    keeps, where there is a choice, the later families: budgets, minimum coverage and the quota
+    rule — the policy choices a planner can change — rather than the funding cap or host sizes.
+    """
     family, subject = rule
     return (FAMILIES.index(family) if family in FAMILIES else len(FAMILIES), subject)
 
@@ -57,12 +60,6 @@ class Wish:
     op: Op
     units: int
     text: str
-
-    def holds(self, hosted_units: int) -> bool:
-        """Whether a host size in units satisfies the wish."""
-        if self.op == "=":
-            return hosted_units == self.units
-        return hosted_units >= self.units if self.op == ">=" else hosted_units <= self.units
 
 
 @dataclass(frozen=True)

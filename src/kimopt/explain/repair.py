@@ -21,7 +21,7 @@ from ortools.sat.python import cp_model
 
 from kimopt.cpsat.switches import RuleId
 from kimopt.data import Kommune, Traeger
-from kimopt.explain.core import WISH, ExplainTimeout, Scenario, feasible, new_solver
+from kimopt.explain.core import ExplainTimeout, Scenario, feasible, new_solver
 from kimopt.problem import Problem
 from kimopt.solve import CpsatModel
 
@@ -351,10 +351,11 @@ def smallest_repair(scenario: Scenario, rule: RuleId, time_limit: float = 60.0) 
         return Repair(rule, None, subject, None, None, ">=")
     current = current_value(scenario, number, subject)
     value = SOLVERS[number](scenario, rule, time_limit)
+    direction: Literal[">=", "<="] = ">="
     if number == "existing_vzae":
         direction = "<=" if value is None or current is None or value < current else ">="
-    else:
-        direction = "<=" if number in ("kreis_min_share", "min_coverage_vzae") else ">="
+    elif number in ("kreis_min_share", "min_coverage_vzae"):
+        direction = "<="
     repair = Repair(rule, number, subject, current, value, direction)
     if value is None:
         return repair
@@ -370,8 +371,6 @@ def smallest_repairs(
     repairs: list[Repair] = []
     seen: set[tuple[Number | None, str]] = set()
     for rule in conflict:
-        if rule == WISH:
-            continue
         number = number_of(scenario, rule)
         key = (number, "" if number == "min_coverage_vzae" else rule[1])
         if number is not None and key in seen:

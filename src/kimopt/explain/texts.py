@@ -10,7 +10,7 @@ from fractions import Fraction
 
 from kimopt.console import OBJECTIVE_LABELS
 from kimopt.cpsat.switches import RuleId
-from kimopt.explain.core import WISH, Scenario, Wish
+from kimopt.explain.core import Scenario, Wish
 from kimopt.explain.repair import Repair
 from kimopt.numbers import fmt_euros, fmt_number, fraction_text
 
@@ -128,15 +128,11 @@ def rule_text(scenario: Scenario, rule: RuleId, lang: str = "de") -> str:
             f"mindestens {vzae(model.min_coverage_vzae, lang)}",
             f"at least {vzae(model.min_coverage_vzae, lang)}",
         )
-    elif family == "quota_rule":
+    else:  # quota_rule
         body = _t(
             lang,
             f"Versorgung = Soll-VZÄ ab- oder aufgerundet auf {vzae(model.granularity_vzae, 'de')}",
             f"coverage = target rounded down or up to {vzae(model.granularity_vzae, 'en')}",
-        )
-    else:  # the wish
-        return _t(lang, "Wunsch: ", "wish: ") + (
-            wish_text(scenario.wish, scenario, lang) if scenario.wish else ""
         )
     return f"{label}: {body}"
 
@@ -166,7 +162,7 @@ def conflict_lines(scenario: Scenario, conflict: Sequence[RuleId], lang: str = "
     When the funding cap meets only minimum coverage, or only existing positions, the
     arithmetic is shown in one line: demand > cap.
     """
-    rules = [r for r in conflict if r != WISH]
+    rules = list(conflict)
     families = {r[0] for r in rules}
     cap = scenario.instance.funding.positions_vzae
     cap_text = f"{rule_label(('funding_cap', ''), lang)} {vzae(cap, lang)}"
