@@ -265,10 +265,11 @@ def _deficits(problem: Problem, payer: int | None) -> list[int]:
 def payment_levels(deficits: Sequence[int], g: Fraction, units: int, above: int) -> list[int]:
     """Whole-euro budgets at which ``Σ n_d·g·d ≤ budget`` admits a new payment: the sums
     ``g·Σ n_d·d`` (``Σ n_d ≤ units``) above ``above``, rounded up to whole euros, ascending."""
-    sums = {0}
+    reached = {(0, 0)}  # (Σ n_d·d, Σ n_d)
     for deficit in deficits:
-        sums = {s + n * deficit for s in sums for n in range(units + 1)}
-    return sorted({math.ceil(g * s) for s in sums if math.ceil(g * s) > above})
+        reached = {(total + n * deficit, count + n) for total, count in reached
+                   for n in range(units - count + 1)}
+    return sorted({math.ceil(g * total) for total, _ in reached if math.ceil(g * total) > above})
 
 
 def _with_budget(instance: Instance, payer: int | None, budget: int | None) -> Instance:
