@@ -83,7 +83,7 @@ def test_budget_threshold_holds_one_euro_below_and_at_the_threshold():
     # is the first budget at which it takes positions (partner_share rises from 0 to 0.5).
     base_data = with_cedorf_host(0)
     found = budget_thresholds(instance(base_data), model())
-    assert [(b.payer, b.increase) for b in found] == [("Cedorf", 8200)]
+    assert [(b.payer, b.increase, b.verified) for b in found] == [("Cedorf", 8200, True)]
     base = plan_instance(instance(base_data), model())
     below = plan_instance(instance(with_cedorf_host(8199)), model())
     at = plan_instance(instance(with_cedorf_host(8200)), model())

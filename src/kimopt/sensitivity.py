@@ -204,7 +204,7 @@ def _search(coverage_at: Callable[[int], Fraction | None], population: int, sign
             unchanged, delta = hint - 1, hint
         else:
             delta = hint - 1
-    while unchanged < delta and coverage_at(population + sign * delta) == start:
+    while coverage_at(population + sign * delta) == start:
         if delta == limit:
             return None
         unchanged, delta = delta, min(2 * delta, limit)
@@ -244,7 +244,7 @@ class BudgetThreshold:
     eigenanteil_before: Fraction
     eigenanteil_after: Fraction | None
     changes: tuple[LinkChange, ...] = ()
-    solves: int = 0
+    verified: bool = True  # re-solved: one euro below keeps the plan, the threshold changes it
 
 
 def _deficits(problem: Problem, payer: int | None) -> list[int]:
@@ -317,6 +317,10 @@ def budget_thresholds(instance: Instance, model: PlanningModel, time_limit: floa
                     else:
                         lo = mid + 1
                 found = levels[lo]
+                if at(found - 1).units != base.units:
+                    # the bisection's premise failed (plans not nested here): take the first
+                    # level that changes the plan, level by level
+                    found = next(level for level in levels if at(level).units != base.units)
         out.append(_budget_result(base, name, kind, budget, found, at))
     return out
 
@@ -326,9 +330,8 @@ def _budget_result(base: Solved, name: str, kind: str, budget: int, found: int |
     assert base.plan is not None
     if found is None:
         return BudgetThreshold(name, kind, budget, None, base.plan.eigenanteil, None)
-    below = at(found - 1)  # verified: one euro less keeps the plan
-    assert below.units == base.units
     after = at(found)
+    verified = at(found - 1).units == base.units and after.units != base.units
     problem = base.plan.problem
     changes = []
     if after.units is not None and base.units is not None:
@@ -339,7 +342,8 @@ def _budget_result(base: Solved, name: str, kind: str, budget: int, found: int |
                                           problem.instance.kommunen[link.kommune].name,
                                           problem.vzae(old), problem.vzae(new)))
     return BudgetThreshold(name, kind, budget, found - budget, base.plan.eigenanteil,
-                           after.plan.eigenanteil if after.plan else None, tuple(changes))
+                           after.plan.eigenanteil if after.plan else None, tuple(changes),
+                           verified)
 
 
 # --- the trade-off curve ----------------------------------------------------------------------
@@ -464,6 +468,7 @@ class Sensitivity:
                 "payer": b.payer, "payer_type": b.payer_type, "budget_eur": b.budget,
                 "increase_eur": b.increase,
                 "threshold_eur": None if b.increase is None else b.budget + b.increase,
+                "verified": b.verified,
                 "eigenanteil_before_eur": round_euros(b.eigenanteil_before),
                 "eigenanteil_after_eur": None if b.eigenanteil_after is None
                 else round_euros(b.eigenanteil_after),

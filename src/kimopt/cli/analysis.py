@@ -276,8 +276,9 @@ def render_sensitivity(data: dict[str, Any], lang: str = "de") -> str:
                 rows.append([b["payer"], fmt_euros(b["budget_eur"], lang), "–", none])
                 continue
             after = b["eigenanteil_after_eur"]
+            unsure = "" if b["verified"] else (" (nicht bestätigt)" if de else " (not confirmed)")
             rows.append([b["payer"], fmt_euros(b["budget_eur"], lang),
-                         "+" + fmt_euros(b["increase_eur"], lang),
+                         "+" + fmt_euros(b["increase_eur"], lang) + unsure,
                          f"{before} → " + ("–" if after is None else fmt_euros(after, lang))])
             notes.append(f"  {b['payer']}: " + "; ".join(
                 f"{c['host']} → {c['kommune']} {fmt_number(c['before_vzae'], 1, lang)} → "
