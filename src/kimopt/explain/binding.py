@@ -171,9 +171,18 @@ def binding_json(bindings: list[Binding]) -> list[dict[str, Any]]:
 def add_binding_rules(
     plan_json: dict[str, Any], plan: Plan, time_limit: float = 60.0
 ) -> dict[str, Any]:
-    """Add ``summary.binding_rules`` to a plan JSON of a proven-optimal plan (for ``solve -o``)."""
-    scenario = Scenario(plan.instance, plan.problem.model)
-    plan_json.setdefault("summary", {})["binding_rules"] = binding_json(
-        binding_rules(scenario, plan, time_limit)
-    )
+    """Add ``summary.binding_rules`` to a plan JSON (for ``solve -o``).
+
+    ``None`` when the plan is not proven optimal or a re-solve hits the time limit: binding
+    rules are only defined against a proven optimum.
+    """
+    found: list[dict[str, Any]] | None = None
+    if plan.status == "OPTIMAL":
+        try:
+            found = binding_json(
+                binding_rules(Scenario(plan.instance, plan.problem.model), plan, time_limit)
+            )
+        except ExplainTimeout:
+            found = None
+    plan_json.setdefault("summary", {})["binding_rules"] = found
     return plan_json
