@@ -313,13 +313,13 @@ def model_findings(model: PlanningModel) -> list[Finding]:
         value: Fraction = getattr(model, key)
         if value % g:
             findings.append(Finding((key,), "off_granularity",
-                                    {"value": fraction_text(value), "granularity": fraction_text(g)}))
+                                    {"value": value, "granularity": g}))
     if model.min_share_vzae is not None and model.min_share_vzae % g:
         findings.append(Finding(("min_share_vzae",), "off_granularity",
-                                {"value": fraction_text(model.min_share_vzae), "granularity": fraction_text(g)}))
+                                {"value": model.min_share_vzae, "granularity": g}))
     total = sum(model.key.values(), Fraction(0))
     if model.key and total != 1:
-        findings.append(Finding(("key",), "key_weights", {"value": fraction_text(total)}))
+        findings.append(Finding(("key",), "key_weights", {"value": total}))
     if not model.key:
         findings.append(Finding(("key",), "empty_list", {}))
     names = [o.name for o in model.objectives]
@@ -340,7 +340,7 @@ def pairing_findings(instance: Instance, model: PlanningModel) -> list[Finding]:
     for loc, value in _vzae_fields(instance):
         if value % g:
             findings.append(Finding(loc, "off_granularity",
-                                    {"value": fraction_text(value), "granularity": fraction_text(g)}))
+                                    {"value": value, "granularity": g}))
     for column in model.key:
         if column == "population":
             continue

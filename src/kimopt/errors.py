@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +35,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                    "the list is empty, at least one entry is needed"),
     "not_mapping": ("{value} ist kein Abschnitt mit Schlüsseln (Mapping)",
                     "{value} is not a section of keys (mapping)"),
-    "bad_choice": ("{value} ist nicht erlaubt; erlaubt: {choices}",
-                   "{value} is not allowed; allowed: {choices}"),
+    "bad_choice": ("{value} ist nicht erlaubt{hint_de}; erlaubt: {choices}",
+                   "{value} is not allowed{hint_en}; allowed: {choices}"),
     "invalid": ("ungültiger Wert {value}", "invalid value {value}"),
     "duplicate_name": ("der Name {value} kommt mehrfach vor", "the name {value} occurs more than once"),
     "duplicate_ags": ("der Gemeindeschlüssel {value} kommt mehrfach vor",
@@ -87,9 +88,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "too many YAML references (anchors/aliases) at line {line}; file refused"),
     "yaml_duplicate_key": ("der Schlüssel {value} steht in Zeile {line} doppelt",
                            "the key {value} appears twice at line {line}"),
-    "not_a_document": ("die Datei enthält keinen Abschnitt mit Schlüsseln, sondern {value}",
-                       "the file holds no section of keys but {value}"),
+    "not_a_document": ("die Datei muss aus Schlüsseln wie „name:“, „kreis:“ bestehen, enthält aber {kind_de}",
+                       "the file must consist of keys such as 'name:', 'kreis:' but holds {kind_en}"),
     "plan_mismatch": ("{value}", "{value}"),
+    "output_is_input": ("die Ausgabe würde eine Eingabedatei überschreiben; anderen Namen wählen",
+                        "the output would overwrite an input file; choose another name"),
 }
 
 
@@ -111,7 +114,9 @@ def _quote(value: object, lang: str) -> str:
 
 def _message(finding: Finding, lang: str) -> str:
     de, en = MESSAGES.get(finding.code, MESSAGES["invalid"])
-    params = {k: v for k, v in finding.params.items()}
+    from kimopt.numbers import exact_text
+
+    params = {k: exact_text(v, lang) if isinstance(v, Fraction) else v for k, v in finding.params.items()}
     if "value" in params and finding.code not in {"plan_mismatch", "yaml_syntax", "json_syntax",
                                                   "file_unreadable", "file_too_large", "file_encoding"}:
         params["value"] = _quote(params["value"], lang)
@@ -119,12 +124,19 @@ def _message(finding: Finding, lang: str) -> str:
     params["hint_de"] = f" – meinten Sie {_quote(hint, 'de')}?" if hint else ""
     params["hint_en"] = f" – did you mean {_quote(hint, 'en')}?" if hint else ""
     params.setdefault("value", "")
+    kind = str(finding.params.get("kind", ""))
+    params["kind_de"] = {"list": "eine Liste", "str": "nur Text", "int": "nur eine Zahl",
+                         "float": "nur eine Zahl"}.get(kind, kind)
+    params["kind_en"] = {"list": "a list", "str": "only text", "int": "only a number",
+                         "float": "only a number"}.get(kind, kind)
     template = de if lang == "de" else en
     try:
         return template.format(**params)
     except (KeyError, IndexError):
         return template
 
+
+SECTION_LABELS = {"kreis": ("Kreis", "Kreis"), "funding": ("Förderung", "funding")}
 
 RECORD_LABELS = {
     "kommunen": ("Kommune", "Kommune"),
@@ -138,38 +150,28 @@ def describe_location(raw: object, loc: Loc, lang: str = "de") -> tuple[str | No
     """Turn ``('kommunen', 3, 'population')`` into a record and a field for people.
 
     The record names the list entry by its ``name`` where the file gives one (``Kommune 4
-    „Voerde“``), else by its position; the field is the dotted key as written in the file.
+    „Voerde“``), else by its position; the field is the key path as written in the file,
+    list positions counted from 1 (``share_with[2]``).
     """
+    de = lang == "de"
     record: str | None = None
-    field_parts: list[str] = []
-    node: object = raw
-    i = 0
-    while i < len(loc):
-        key = loc[i]
-        if isinstance(key, int) and i > 0 and isinstance(loc[i - 1], str) and not field_parts[1:]:
-            label_de, label_en = RECORD_LABELS.get(str(loc[i - 1]), ("Eintrag", "entry"))
-            label = label_de if lang == "de" else label_en
-            name = node[key].get("name") if isinstance(node, list) and 0 <= key < len(node) \
-                and isinstance(node[key], dict) else None
-            record = f"{label} {key + 1}" + (f" {_quote(name, lang)}" if isinstance(name, str) else "")
-            field_parts = []
-        elif isinstance(key, int):
-            field_parts.append(f"[{key + 1}]")
-        else:
-            field_parts.append(key)
-        if isinstance(node, dict):
-            node = node.get(key)
-        elif isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
-            node = node[key]
-        else:
-            node = None
-        i += 1
-    if record is None and len(field_parts) > 1 and field_parts[0] in {"kreis", "funding"}:
-        record = {"kreis": ("Kreis", "Kreis"), "funding": ("Förderung", "funding")}[field_parts[0]][
-            0 if lang == "de" else 1]
-        field_parts = field_parts[1:]
-    field_text = ".".join(p for p in field_parts).replace(".[", "[") or None
-    return record, field_text
+    rest: Loc = loc
+    if len(loc) >= 2 and isinstance(loc[1], int) and isinstance(loc[0], str):
+        label_de, label_en = RECORD_LABELS.get(loc[0], ("Eintrag", "entry"))
+        entries = raw.get(loc[0]) if isinstance(raw, dict) else None
+        entry = entries[loc[1]] if isinstance(entries, list) and 0 <= loc[1] < len(entries) else None
+        name = entry.get("name") if isinstance(entry, dict) else None
+        record = f"{label_de if de else label_en} {loc[1] + 1}"
+        if isinstance(name, str) and name.strip():
+            record += f" {_quote(name, lang)}"
+        rest = loc[2:]
+    elif len(loc) >= 2 and loc[0] in SECTION_LABELS:
+        record = SECTION_LABELS[str(loc[0])][0 if de else 1]
+        rest = loc[1:]
+    field_text = ""
+    for part in rest:
+        field_text += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if field_text else str(part))
+    return record, field_text or None
 
 
 class InputError(Exception):
@@ -187,7 +189,9 @@ class InputError(Exception):
         """One finding as one line: file, record, field and what is wrong."""
         record, field_text = describe_location(self.raw, finding.loc, lang)
         parts = [str(self.path) if self.path else ("Eingabe" if lang == "de" else "input")]
-        line = self.line_of.get(finding.loc)
+        # the nearest enclosing key with a known line (a key that is missing has none itself)
+        line = next((self.line_of[finding.loc[:n]] for n in range(len(finding.loc), 0, -1)
+                     if finding.loc[:n] in self.line_of), self.line_of.get(finding.loc))
         if isinstance(line, int):
             parts[0] += f":{line}"
         elif line is not None:  # a workbook cell such as "Kommunen!C7"

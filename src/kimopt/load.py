@@ -68,12 +68,23 @@ def _finding(error: Any, root: type[BaseModel]) -> Finding:
     return Finding(loc, code, params)
 
 
+def pydantic_findings(exc: ValidationError, root: type[BaseModel]) -> list[Finding]:
+    """Findings of a pydantic error; a misspelled key is reported once, with its suggestion.
+
+    ``populaton: 5`` gives pydantic two errors (``population`` missing, ``populaton`` unknown);
+    the planner needs only the second, which names the key as typed and the right spelling.
+    """
+    findings = [_finding(e, root) for e in exc.errors(include_url=False)]
+    suggested = {(*f.loc[:-1], f.params["hint"]) for f in findings
+                 if f.code == "unknown_key" and "hint" in f.params}
+    return [f for f in findings if not (f.code == "missing" and f.loc in suggested)]
+
+
 def _validate(document: Document, cls: type[BaseModel]) -> Any:
     try:
         return cls.model_validate(document.data)
     except ValidationError as exc:
-        findings = [_finding(e, cls) for e in exc.errors(include_url=False)]
-        raise document.error(findings) from None
+        raise document.error(pydantic_findings(exc, cls)) from None
 
 
 def load_instance(path: Path | str) -> tuple[Instance, Document]:
@@ -139,7 +150,7 @@ def collect_findings(instance_path: Path | str, model_path: Path | str | None = 
     try:
         instance = Instance.model_validate(document.data)
     except ValidationError as exc:
-        findings = [_finding(e, Instance) for e in exc.errors(include_url=False)]
+        findings = pydantic_findings(exc, Instance)
     else:
         findings = instance_findings(instance)
         if model is not None:

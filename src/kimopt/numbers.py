@@ -100,3 +100,17 @@ def fmt_euros(value: Fraction | int, lang: str = "de") -> str:
 def fraction_text(value: Fraction) -> str:
     """A fraction as exact text: ``"11"``, ``"1/3"``."""
     return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+
+
+def exact_text(value: Fraction, lang: str = "de") -> str:
+    """A fraction as people write it: ``0,25`` when it has a finite decimal, else ``1/3``."""
+    denominator = value.denominator
+    for prime in (2, 5):
+        while denominator % prime == 0:
+            denominator //= prime
+    if denominator != 1:
+        return fraction_text(value)
+    text = format(Decimal(value.numerator) / Decimal(value.denominator), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", ",") if lang == "de" else text

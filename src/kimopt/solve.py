@@ -21,7 +21,7 @@ import ortools
 from ortools.sat.python import cp_model
 
 from kimopt.cpsat.constraints import add_constraints
-from kimopt.cpsat.objectives import LEVELS, Level, tie_break
+from kimopt.cpsat.objectives import LEVELS, UNITS, Level, tie_break
 from kimopt.cpsat.switches import Switches
 from kimopt.cpsat.variables import Variables, add_variables
 from kimopt.problem import INT64_SAFE, Problem
@@ -148,7 +148,6 @@ def solve_levels(cm: CpsatModel, time_limit: float, workers: int, seed: int,
         if code == cp_model.UNKNOWN:
             if solution is None:
                 return SolveResult("UNKNOWN", None, results, _solver_info(started, workers, seed))
-            results.append(LevelResult(level.name, level.unit, None, None, False, seconds, level.measure))
             status = "FEASIBLE"
             break
         value = solver.value(level.expr)
@@ -165,7 +164,11 @@ def solve_levels(cm: CpsatModel, time_limit: float, workers: int, seed: int,
         if level.name == "use_positions":
             used = value
 
-    tie = {"proven": False, "seconds": 0.0}
+    for objective in cm.problem.model.objectives[len(results):]:
+        # Levels the time limit did not reach: the plan recomputes their values, no bound.
+        results.append(LevelResult(objective.name, UNITS[objective.name], None, None, False, 0.0,
+                                   objective.measure))
+    tie: dict[str, Any] = {"proven": False, "seconds": 0.0}
     if status == "OPTIMAL":
         solution, tie = _tie_break(cm, deadline, seed, solution)
     info = _solver_info(started, workers, seed)

@@ -134,6 +134,10 @@ def tie_break(m: cp_model.CpModel, p: Problem, v: Variables) -> Level:
     return Level("tie_break", LinearExpr.weighted_sum(v.a, list(p.rank)), False, Fraction(1), "rank")
 
 
+UNITS = {"use_positions": "VZÄ", "proportionality": "VZÄ", "partner_share": "VZÄ", "own_cost": "EUR",
+         "stability": "VZÄ", "fewer_hosts": "count"}
+"""The unit each level is reported in."""
+
 LEVELS: dict[str, Callable[[cp_model.CpModel, Problem, Variables, Objective, int | None], Level]] = {
     "use_positions": use_positions,
     "proportionality": proportionality,

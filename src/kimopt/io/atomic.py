@@ -16,8 +16,7 @@ def guard_output(target: Path, inputs: Iterable[Path | None]) -> None:
     resolved = target.resolve()
     for source in inputs:
         if source is not None and source.resolve() == resolved:
-            raise InputError(target, [Finding((), "invalid", {
-                "value": "Ausgabe würde eine Eingabedatei überschreiben / output would overwrite an input"})])
+            raise InputError(target, [Finding((), "output_is_input", {})])
     if target.exists() and target.is_dir():
         raise InputError(target, [Finding((), "file_is_directory", {})])
     if not target.parent.exists():
@@ -29,6 +28,10 @@ def write_bytes_atomic(target: Path, data: bytes) -> None:
     target = Path(target)
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
+        # mkstemp creates the file for its owner only; give it the permissions of a normal new file.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()

@@ -19,7 +19,8 @@ import yaml
 from kimopt.errors import Finding, InputError, Loc
 
 MAX_BYTES = 32 * 1024 * 1024
-MAX_ALIASES = 200
+MAX_ALIASES = 1000
+MAX_NODES = 1_000_000  # nodes after expanding every alias; a planner's file has a few thousand
 YAML_SUFFIXES = (".yaml", ".yml")
 JSON_SUFFIXES = (".json",)
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -124,6 +125,22 @@ _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$"), list("-+0123456789"))
 
 
+def _expanded_size(node: Any, memo: dict[int, int]) -> int:
+    """Nodes the document would have with every alias written out (shared nodes counted once each use)."""
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    memo[key] = 1  # guards against recursive aliases while this node is being counted
+    if isinstance(node, yaml.MappingNode):
+        size = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        size = 1 + sum(_expanded_size(item, memo) for item in node.value)
+    else:
+        size = 1
+    memo[key] = min(size, MAX_NODES + 1)
+    return memo[key]
+
+
 def _node_lines(node: Any, loc: Loc, lines: dict[Loc, int | str], depth: int = 0) -> None:
     if depth > 50 or node is None:
         return
@@ -142,6 +159,8 @@ def parse_yaml(path: Path, text: str) -> Document:
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
+        if node is not None and _expanded_size(node, {}) > MAX_NODES:
+            raise _AliasBomb(node.start_mark.line + 1)
         data = loader.construct_document(node) if node is not None else None
     except _AliasBomb as exc:
         raise _fail(path, "yaml_aliases", line=exc.line) from None
@@ -163,6 +182,8 @@ def parse_yaml(path: Path, text: str) -> Document:
         loader.dispose()
     lines: dict[Loc, int | str] = {}
     _node_lines(node, (), lines)
+    if node is None:
+        raise _fail(path, "file_empty")
     return Document(path, data, lines)
 
 
@@ -204,7 +225,8 @@ def read_document(path: Path | str) -> Document:
         document = parse_yaml(path, text)
     else:
         raise _fail(path, "file_suffix", value=suffix, choices=".yaml, .yml, .json, .xlsx")
+    if document.data is None:
+        raise _fail(path, "file_empty")
     if not isinstance(document.data, dict):
-        kind = "eine Liste / a list" if isinstance(document.data, list) else repr(document.data)[:40]
-        raise _fail(path, "not_a_document", value=kind)
+        raise _fail(path, "not_a_document", kind=type(document.data).__name__)
     return document
