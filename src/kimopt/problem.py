@@ -13,7 +13,7 @@ from fractions import Fraction
 from functools import cached_property
 from typing import Literal
 
-from kimopt.data import Instance, PlanningModel
+from kimopt.data import Instance, Kommune, PlanningModel
 
 HostKind = Literal["kreis", "kommune", "traeger"]
 # Why this order: the tie-break prefers a Kommune's own staff, then Träger, then the Kreis.
@@ -80,6 +80,16 @@ class Problem:
     def total_weight(self) -> int:
         """W, the sum of the key weights."""
         return sum(self.weights)
+
+    @cached_property
+    def kommune_order(self) -> tuple[int, ...]:
+        """Kommune indices sorted by name: the solver model is built in this order."""
+        kommunen = self.instance.kommunen
+        return tuple(sorted(range(len(kommunen)), key=lambda i: kommunen[i].name))
+
+    def kommunen_in_order(self) -> list[tuple[int, Kommune]]:
+        """``(index, Kommune)`` pairs in :attr:`kommune_order`."""
+        return [(i, self.instance.kommunen[i]) for i in self.kommune_order]
 
     @cached_property
     def kreis(self) -> int:
@@ -157,24 +167,31 @@ def compile_problem(instance: Instance, model: PlanningModel) -> Problem:
 
     Hosts: the Kreis, every Kommune with ``max_vzae > 0``, every Träger. Links: the Kreis to
     every Kommune; a Kommune host to itself and its sharing partners (symmetric); a Träger to
-    the Kommunen it serves.
+    the Kommunen it serves. Hosts and links are listed in an order that depends on names
+    only (Kreis, Kommune hosts, Träger, each by name), so that an instance whose records are
+    permuted compiles to the same solver model and hence to the same plan; Kommune indices
+    stay the positions in the file.
     """
     g = model.granularity_vzae
     rate = instance.funding.rate_per_vzae
     index = instance.kommune_index()
+    kommunen = instance.kommunen
+    order = sorted(range(len(kommunen)), key=lambda i: kommunen[i].name)
+    by_name = {i: kommunen[i].name for i in range(len(kommunen))}
     kreis = instance.kreis
     hosts = [Host(kreis.name, "kreis", -1, None, int(kreis.existing_vzae / g), kreis.cost_per_vzae,
                   max(0, kreis.cost_per_vzae - rate), True)]
-    links: list[Link] = [Link(0, i, False) for i in range(len(instance.kommunen))]
+    links: list[Link] = [Link(0, i, False) for i in order]
 
-    partners: list[set[int]] = [set() for _ in instance.kommunen]
-    for i, kommune in enumerate(instance.kommunen):
+    partners: list[set[int]] = [set() for _ in kommunen]
+    for i, kommune in enumerate(kommunen):
         for other in kommune.share_with:
             j = index[other]
             if j != i:
                 partners[i].add(j)
                 partners[j].add(i)
-    for i, kommune in enumerate(instance.kommunen):
+    for i in order:
+        kommune = kommunen[i]
         if kommune.max_vzae <= 0:
             continue
         cost = kommune.cost_per_vzae if kommune.cost_per_vzae is not None else kreis.cost_per_vzae
@@ -183,11 +200,13 @@ def compile_problem(instance: Instance, model: PlanningModel) -> Problem:
                           model.kreis_covers_kommunen))
         h = len(hosts) - 1
         links.append(Link(h, i, False))
-        links.extend(Link(h, j, True) for j in sorted(partners[i]))
-    for t, traeger in enumerate(instance.traeger):
+        links.extend(Link(h, j, True) for j in sorted(partners[i], key=by_name.__getitem__))
+    for t in sorted(range(len(instance.traeger)), key=lambda t: instance.traeger[t].name):
+        traeger = instance.traeger[t]
         hosts.append(Host(traeger.name, "traeger", t, int(traeger.max_vzae / g),
                           int(traeger.existing_vzae / g), traeger.cost_per_vzae,
                           max(0, traeger.cost_per_vzae - rate), traeger.deficit_coverage))
         h = len(hosts) - 1
-        links.extend(Link(h, j, False) for j in sorted({index[name] for name in traeger.serves}))
+        served = {index[name] for name in traeger.serves}
+        links.extend(Link(h, j, False) for j in sorted(served, key=by_name.__getitem__))
     return Problem(instance, model, tuple(hosts), tuple(links), key_weights(instance, model))

@@ -113,7 +113,7 @@ def budget_kommune(m: cp_model.CpModel, p: Problem, v: Variables, sw: Switches) 
     """
     if p.model.kreis_covers_kommunen:
         return
-    for i, kommune in enumerate(p.instance.kommunen):
+    for i, kommune in p.kommunen_in_order():
         if kommune.budget is None:
             continue
         m.add(v.kommune_payment(i) <= kommune.budget * p.g.denominator).only_enforce_if(
@@ -142,7 +142,7 @@ def reachability(m: cp_model.CpModel, p: Problem, v: Variables, sw: Switches) ->
     minimum = p.units_up(p.model.min_coverage_vzae)
     if minimum == 0:
         return
-    for i, kommune in enumerate(p.instance.kommunen):
+    for i, kommune in p.kommunen_in_order():
         m.add(v.coverage(i) >= minimum).only_enforce_if(sw.lits("reachability", kommune.name))
 
 
@@ -157,7 +157,7 @@ def quota_rule(m: cp_model.CpModel, p: Problem, v: Variables, sw: Switches) -> N
     if not p.model.quota_rule:
         return
     total = p.total_weight
-    for i, kommune in enumerate(p.instance.kommunen):
+    for i, kommune in p.kommunen_in_order():
         scaled = total * v.coverage(i) - p.weights[i] * v.used_total
         lits = sw.lits("quota_rule", kommune.name)
         m.add(scaled >= 1 - total).only_enforce_if(lits)

@@ -68,7 +68,7 @@ def _deviation_terms(m: cp_model.CpModel, p: Problem, v: Variables, used: int | 
     """``W·|c_i − e_i|`` for every Kommune, as linear expressions (exact at the optimum)."""
     total = p.total_weight
     terms: list[LinearExpr] = []
-    for i, kommune in enumerate(p.instance.kommunen):
+    for i, kommune in p.kommunen_in_order():
         coverage = v.coverage(i)
         if used is None:
             dev = m.new_int_var(0, max(v.cap * total, v.cap * p.weights[i]), f"dev[{kommune.name}]")

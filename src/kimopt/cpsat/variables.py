@@ -95,7 +95,7 @@ class Variables:
             if host.kind != "kommune" and host.kreis_pays and host.deficit_per_vzae:
                 terms.append(host.deficit_per_vzae * numerator * self.new[h])
         if problem.model.kreis_covers_kommunen:
-            terms.extend(self.kommune_payment(i) for i in range(len(problem.instance.kommunen)))
+            terms.extend(self.kommune_payment(i) for i in problem.kommune_order)
         return LinearExpr.sum(terms)
 
     def own_cost(self) -> LinearExpr:
@@ -103,7 +103,7 @@ class Variables:
         if self.problem.model.kreis_covers_kommunen:
             return self.kreis_payment()
         return self.kreis_payment() + LinearExpr.sum(
-            [self.kommune_payment(i) for i in range(len(self.problem.instance.kommunen))])
+            [self.kommune_payment(i) for i in self.problem.kommune_order])
 
 
 def host_upper(problem: Problem, host: int, cap: int, switches: Switches) -> int:
