@@ -4,24 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from kimopt.labels import OBJECTIVE_LABELS, RULE_NAMES, STATUS_LABELS
 from kimopt.numbers import fmt_euros, fmt_number
-
-OBJECTIVE_LABELS: dict[str, tuple[str, str]] = {
-    "use_positions": ("Förderung ausschöpfen (VZÄ verwendet)", "use the funding (VZÄ used)"),
-    "proportionality": ("Abweichung vom Schlüssel", "deviation from the key"),
-    "partner_share": ("VZÄ bei Kommunen und Trägern", "VZÄ with Kommunen and Träger"),
-    "own_cost": ("Eigenanteil Kreis + Kommunen", "own share Kreis + Kommunen"),
-    "stability": ("Änderung gegenüber Bestand", "change against existing positions"),
-    "fewer_hosts": ("Anstellungsträger + geteilte Stellen", "employers + shared positions"),
-}
-
-STATUS_LABELS = {
-    "OPTIMAL": ("optimal (bewiesen)", "optimal (proven)"),
-    "FEASIBLE": ("zulässig, Optimum nicht bewiesen (Zeitlimit)", "feasible, optimum not proven (time limit)"),
-    "INFEASIBLE": ("unlösbar", "infeasible"),
-    "UNKNOWN": ("kein Plan im Zeitlimit", "no plan within the time limit"),
-}
-
 
 def _t(lang: str, de: str, en: str) -> str:
     return de if lang == "de" else en
@@ -97,4 +81,15 @@ def render_plan(plan: dict[str, Any], lang: str = "de") -> str:
             _t(lang, "nicht bewiesen", "not proven")
         lines.append(f"{n:>2}. {level['name']:<16} {label:<40} {_figure(level['value'], level['unit'], lang):>14}"
                      f"   {_t(lang, 'Schranke', 'bound')} {_figure(level['bound'], level['unit'], lang)}, {proven}")
+    bindings = summary.get("binding_rules")
+    if bindings:
+        lines += ["", _t(lang, "Begrenzende Regeln (Lockern verbessert eine Ebene):",
+                         "Binding rules (relaxing one improves a level):")]
+        for b in bindings:
+            name = RULE_NAMES.get(b["rule"], (b["rule"], b["rule"]))[0 if lang == "de" else 1]
+            subject = f" {b['subject']}" if b.get("subject") else ""
+            unit = next((lv["unit"] for lv in plan["objectives"] if lv["name"] == b["level"]), "")
+            after = _figure(b["relaxed_value"], unit, lang) if b["relaxed_value"] is not None else \
+                _t(lang, "besser", "better")
+            lines.append(f" - {name} ({b['rule']}){subject}: {b['level']} {_figure(b['value'], unit, lang)} → {after}")
     return "\n".join(lines)

@@ -20,6 +20,9 @@ def solve(
         "--time-limit", min=0.01, help="Zeitlimit in Sekunden für alle Ebenen / time limit for all levels, s.")] = None,
     report: Annotated[Path | None, typer.Option(
         "--report", help="Bericht schreiben: .html, .md, .csv, .xlsx / write a report.")] = None,
+    binding: Annotated[bool, typer.Option(
+        "--binding/--no-binding",
+        help="Begrenzende Regeln ermitteln (ein Nachlösen je knapper Regel) / find the binding rules.")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Keine Tabelle ausgeben / print no table.")] = False,
     lang: LangOption = Lang.de,
 ) -> None:
@@ -57,6 +60,10 @@ def solve(
         raise fail(f"{instance}: " + ("kein Plan im Zeitlimit gefunden; --time-limit erhöhen."
                                       if lang == Lang.de else "no plan found within the time limit; raise --time-limit."),
                    ExitCode.NO_PLAN)
+    if binding and outcome.plan is not None:
+        from kimopt.explain.binding import add_binding_rules
+
+        add_binding_rules(outcome.plan_json, outcome.plan, float(inputs.model.time_limit_s))
     if not quiet:
         typer.echo(render_plan(outcome.plan_json, lang.value))
     if output is not None:

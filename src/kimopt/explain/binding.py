@@ -64,14 +64,20 @@ def _sharing_tight(plan: Plan, h: int) -> bool:
 
 
 def tight_rules(plan: Plan) -> list[RuleId]:
-    """Rule instances without slack in the plan, in canonical order."""
+    """Rule instances without slack in the plan, in canonical order.
+
+    Hosts change in whole steps, so a rule counts as tight when one host step (not only
+    zero) would break it: a Kreis at 4.0 VZÄ with 11 × 1/3 = 3.67 cannot give up half a
+    position, so the Kreis quota binds although it holds with room to spare.
+    """
     problem, inst, model = plan.problem, plan.instance, plan.problem.model
     g = problem.g
+    step = model.host_step_vzae
     payments = {p.payer: p.eur for p in plan.payments}
     tight: list[RuleId] = []
-    if plan.used == inst.funding.positions_vzae:
+    if plan.used + step > inst.funding.positions_vzae:
         tight.append(("funding_cap", ""))
-    if plan.used > 0 and plan.kreis_vzae == model.kreis_min_share * plan.used:
+    if plan.used > 0 and plan.kreis_vzae - step < model.kreis_min_share * plan.used:
         tight.append(("kreis_share", ""))
     for h, host in enumerate(problem.hosts):
         tight.append(("host_size", host.name))
@@ -80,16 +86,16 @@ def tight_rules(plan: Plan) -> list[RuleId]:
         if (
             host.kind == "traeger"
             and host.max_units is not None
-            and plan.hosted[h] == problem.vzae(host.max_units)
+            and plan.hosted[h] + step > problem.vzae(host.max_units)
         ):
             tight.append(("provider_area", host.name))
-        if host.existing_units and plan.hosted[h] == problem.vzae(host.existing_units):
+        if host.existing_units and plan.hosted[h] - step < problem.vzae(host.existing_units):
             tight.append(("existing", host.name))
     for i, kommune in enumerate(inst.kommunen):
         deficits = [problem.hosts[k].deficit_per_vzae for k in _kommune_hosts_serving(problem, i)]
         if _no_room(kommune.budget, payments[kommune.name], deficits, g):
             tight.append(("budget_kommune", kommune.name))
-        if plan.coverage[i] == model.min_coverage_vzae:
+        if model.min_coverage_vzae and plan.coverage[i] - g < model.min_coverage_vzae:
             tight.append(("reachability", kommune.name))
         tight.append(("quota_rule", kommune.name))
     kreis_paid = [host.deficit_per_vzae for host in problem.hosts if host.kreis_pays]

@@ -8,25 +8,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fractions import Fraction
 
-from kimopt.console import OBJECTIVE_LABELS
+from kimopt.labels import OBJECTIVE_LABELS, RULE_NAMES
 from kimopt.cpsat.switches import RuleId
 from kimopt.explain.core import Scenario, Wish
 from kimopt.explain.repair import Repair
 from kimopt.numbers import fmt_euros, fmt_number, fraction_text
-
-RULE_NAMES: dict[str, tuple[str, str]] = {
-    "funding_cap": ("Förderobergrenze", "Funding cap"),
-    "kreis_share": ("Kreisanteil", "Kreis share"),
-    "host_size": ("Stellengröße", "Host size"),
-    "sharing": ("Teilen", "Sharing"),
-    "provider_area": ("Trägergebiet", "Provider area"),
-    "existing": ("Bestand", "Existing positions"),
-    "budget_kommune": ("Budget", "Budget"),
-    "budget_kreis": ("Budget", "Budget"),
-    "reachability": ("Erreichbarkeit", "Reachability"),
-    "quota_rule": ("Quotenregel", "Quota rule"),
-}
-
 
 def _t(lang: str, de: str, en: str) -> str:
     return de if lang == "de" else en

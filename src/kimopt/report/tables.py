@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kimopt.console import OBJECTIVE_LABELS, STATUS_LABELS
+from kimopt.labels import OBJECTIVE_LABELS, STATUS_LABELS
 from kimopt.numbers import fmt_euros, fmt_number
 
 HOST_TYPES: dict[str, tuple[str, str]] = {

@@ -1,0 +1,33 @@
+"""Labels people read: objective levels, rule families and statuses, in German and English."""
+
+from __future__ import annotations
+
+OBJECTIVE_LABELS: dict[str, tuple[str, str]] = {
+    "use_positions": ("Förderung ausschöpfen (VZÄ verwendet)", "use the funding (VZÄ used)"),
+    "proportionality": ("Abweichung vom Schlüssel", "deviation from the key"),
+    "partner_share": ("VZÄ bei Kommunen und Trägern", "VZÄ with Kommunen and Träger"),
+    "own_cost": ("Eigenanteil Kreis + Kommunen", "own share Kreis + Kommunen"),
+    "stability": ("Änderung gegenüber Bestand", "change against existing positions"),
+    "fewer_hosts": ("Anstellungsträger + geteilte Stellen", "employers + shared positions"),
+}
+
+STATUS_LABELS = {
+    "OPTIMAL": ("optimal (bewiesen)", "optimal (proven)"),
+    "FEASIBLE": ("zulässig, Optimum nicht bewiesen (Zeitlimit)", "feasible, optimum not proven (time limit)"),
+    "INFEASIBLE": ("unlösbar", "infeasible"),
+    "UNKNOWN": ("kein Plan im Zeitlimit", "no plan within the time limit"),
+}
+
+
+RULE_NAMES: dict[str, tuple[str, str]] = {
+    "funding_cap": ("Förderobergrenze", "Funding cap"),
+    "kreis_share": ("Kreisanteil", "Kreis share"),
+    "host_size": ("Stellengröße", "Host size"),
+    "sharing": ("Teilen", "Sharing"),
+    "provider_area": ("Trägergebiet", "Provider area"),
+    "existing": ("Bestand", "Existing positions"),
+    "budget_kommune": ("Budget", "Budget"),
+    "budget_kreis": ("Budget", "Budget"),
+    "reachability": ("Erreichbarkeit", "Reachability"),
+    "quota_rule": ("Quotenregel", "Quota rule"),
+}
