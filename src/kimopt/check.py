@@ -307,32 +307,39 @@ class _Checker:
             except NumberError:
                 return True
 
-        summary = plan.get("summary") if isinstance(plan.get("summary"), dict) else {}
+        def section(data: Any, key: str, kind: type) -> Any:
+            value = data.get(key) if isinstance(data, dict) else None
+            return value if isinstance(value, kind) else kind()
+
+        summary: dict[str, Any] = section(plan, "summary", dict)
         for key, exact in (("positions_used", self.used), ("kreis_vzae", self.kreis),
                            ("partner_vzae", self.used - self.kreis)):
             if key in summary and differs(summary[key], exact):
                 self.add("plan", f"summary.{key}", f"angegeben {summary[key]}, aus den Verbindungen {float(exact)}",
                          f"reported {summary[key]}, the links give {float(exact)}")
-        own = summary.get("eigenanteil_eur", {}) if isinstance(summary.get("eigenanteil_eur"), dict) else {}
+        own: dict[str, Any] = section(summary, "eigenanteil_eur", dict)
         total = self.pay_kreis + (0 if self.model.kreis_covers_kommunen else sum(self.pay_kommune, Fraction(0)))
         for key, exact in (("kreis", self.pay_kreis), ("total", total)):
             if key in own and differs(own[key], exact, Fraction(1, 2)):
-                self.add("plan", f"summary.eigenanteil_eur.{key}", f"angegeben {own[key]} €, berechnet {fmt_euros(exact)}",
+                self.add("plan", f"summary.eigenanteil_eur.{key}",
+                         f"angegeben {own[key]} €, berechnet {fmt_euros(exact)}",
                          f"reported €{own[key]}, computed {fmt_euros(exact, 'en')}")
-        for entry in plan.get("hosts", []) if isinstance(plan.get("hosts"), list) else []:
+        for entry in section(plan, "hosts", list):
             if isinstance(entry, dict) and "vzae" in entry:
                 exact = self.hosted.get((str(entry.get("host_type")), str(entry.get("name"))), Fraction(0))
                 if differs(entry["vzae"], exact):
-                    self.add("plan", f"hosts: {entry.get('name')}", f"angegeben {entry['vzae']} VZÄ, aus den Verbindungen {float(exact)}",
+                    self.add("plan", f"hosts: {entry.get('name')}",
+                             f"angegeben {entry['vzae']} VZÄ, aus den Verbindungen {float(exact)}",
                              f"reported {entry['vzae']} VZÄ, the links give {float(exact)}")
         targets = self.targets()
-        for entry in plan.get("kommunen", []) if isinstance(plan.get("kommunen"), list) else []:
-            i = self.lookup.get(entry.get("name")) if isinstance(entry, dict) else None
+        for entry in section(plan, "kommunen", list):
+            i = self.lookup.get(str(entry.get("name"))) if isinstance(entry, dict) else None
             if i is None:
                 continue
             for key, exact in (("coverage_vzae", self.coverage[i]), ("target_vzae", targets[i])):
                 if key in entry and differs(entry[key], exact):
-                    self.add("plan", f"kommunen: {entry['name']}.{key}", f"angegeben {entry[key]}, berechnet {float(exact):.6f}",
+                    self.add("plan", f"kommunen: {entry['name']}.{key}",
+                             f"angegeben {entry[key]}, berechnet {float(exact):.6f}",
                              f"reported {entry[key]}, computed {float(exact):.6f}")
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from kimopt.labels import OBJECTIVE_LABELS, RULE_NAMES, STATUS_LABELS
 from kimopt.numbers import fmt_euros, fmt_number
 
+
 def _t(lang: str, de: str, en: str) -> str:
     return de if lang == "de" else en
 
@@ -74,7 +75,8 @@ def render_plan(plan: dict[str, Any], lang: str = "de") -> str:
     if hosts:
         lines.append(_t(lang, "Anstellungsträger", "Employers") + ": "
                      + "; ".join(f"{h['name']} {fmt_number(h['vzae'], 1, lang)}" for h in hosts))
-    lines += ["", _t(lang, "Ziele (lexikographisch, in dieser Reihenfolge):", "Objectives (lexicographic, in this order):")]
+    lines += ["", _t(lang, "Ziele (lexikographisch, in dieser Reihenfolge):",
+                     "Objectives (lexicographic, in this order):")]
     for n, level in enumerate(plan["objectives"], start=1):
         label = OBJECTIVE_LABELS.get(level["name"], (level["name"], level["name"]))[0 if lang == "de" else 1]
         proven = _t(lang, "bewiesen optimal", "proven optimal") if level["proven_optimal"] else \

@@ -45,8 +45,9 @@ def _record_class(root: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
         return Objective if loc[:1] == ("objectives",) and len(loc) == 3 else PlanningModel
     if len(loc) == 1:
         return Instance
-    return {"kreis": Kreis, "funding": Funding, "kommunen": Kommune, "traeger": Traeger}.get(
-        str(loc[0]))
+    owners: dict[str, type[BaseModel]] = {"kreis": Kreis, "funding": Funding, "kommunen": Kommune,
+                                          "traeger": Traeger}
+    return owners.get(str(loc[0]))
 
 
 def _finding(error: Any, root: type[BaseModel]) -> Finding:

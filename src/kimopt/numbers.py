@@ -75,9 +75,9 @@ def round_euros(value: Fraction) -> int:
 
 def fmt_number(value: Fraction | int | float, places: int, lang: str = "de") -> str:
     """Format with thousands separators in the reader's convention (``1.234,5`` in German)."""
-    if isinstance(value, Fraction):
-        value = Decimal(value.numerator) / Decimal(value.denominator)
-    quantised = Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    exact = Decimal(value.numerator) / Decimal(value.denominator) if isinstance(value, Fraction) \
+        else Decimal(value)
+    quantised = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     if quantised == 0:
         quantised = abs(quantised)
     text = f"{quantised:,.{places}f}"

@@ -62,13 +62,13 @@ class Plan:
     @cached_property
     def hosted(self) -> list[Fraction]:
         """``H_h`` in VZÄ for every host."""
-        return [sum((self.vzae(l) for l in self.problem.links_of_host[h]), Fraction(0))
+        return [sum((self.vzae(li) for li in self.problem.links_of_host[h]), Fraction(0))
                 for h in range(len(self.problem.hosts))]
 
     @cached_property
     def coverage(self) -> list[Fraction]:
         """``c_i`` in VZÄ for every Kommune."""
-        return [sum((self.vzae(l) for l in self.problem.links_of_kommune[i]), Fraction(0))
+        return [sum((self.vzae(li) for li in self.problem.links_of_kommune[i]), Fraction(0))
                 for i in range(len(self.instance.kommunen))]
 
     @cached_property
@@ -119,9 +119,9 @@ class Plan:
                     by_traeger[host.record] += amount
                 continue
             existing = problem.vzae(host.existing_units)
-            for l in problem.links_of_host[h]:
-                link = problem.links[l]
-                part = self.vzae(l) if link.shared else max(Fraction(0), self.vzae(l) - existing)
+            for li in problem.links_of_host[h]:
+                link = problem.links[li]
+                part = self.vzae(li) if link.shared else max(Fraction(0), self.vzae(li) - existing)
                 if host.kreis_pays:
                     kreis += host.deficit_per_vzae * part
                 else:
@@ -183,7 +183,7 @@ class Plan:
             return sum((abs(self.hosted[h] - self.problem.vzae(host.existing_units))
                         for h, host in enumerate(self.problem.hosts)), Fraction(0))
         if name == "fewer_hosts":
-            shared = sum(1 for l, link in enumerate(self.problem.links) if link.shared and self.units[l])
+            shared = sum(1 for li, link in enumerate(self.problem.links) if link.shared and self.units[li])
             return Fraction(sum(1 for x in self.hosted if x > 0) + shared)
         raise KeyError(name)
 
@@ -242,13 +242,13 @@ class Plan:
                 "deficit_paid_by_kreis": host.kreis_pays,
             })
         links = [{"host": problem.hosts[link.host].name, "host_type": problem.hosts[link.host].kind,
-                  "kommune": kommunen[link.kommune].name, "vzae": decimal_vzae(self.vzae(l))}
-                 for l, link in enumerate(problem.links) if self.units[l]]
+                  "kommune": kommunen[link.kommune].name, "vzae": decimal_vzae(self.vzae(li))}
+                 for li, link in enumerate(problem.links) if self.units[li]]
         kommunen_json = []
         for i, kommune in enumerate(kommunen):
-            served = [{"host": problem.hosts[problem.links[l].host].name,
-                       "host_type": problem.hosts[problem.links[l].host].kind, "vzae": decimal_vzae(self.vzae(l))}
-                      for l in problem.links_of_kommune[i] if self.units[l]]
+            served = [{"host": problem.hosts[problem.links[li].host].name,
+                       "host_type": problem.hosts[problem.links[li].host].kind, "vzae": decimal_vzae(self.vzae(li))}
+                      for li in problem.links_of_kommune[i] if self.units[li]]
             kommunen_json.append({
                 "name": kommune.name, "ags": kommune.ags, "population": kommune.population,
                 "key_share": decimal_vzae(self.key_share(i), 8),

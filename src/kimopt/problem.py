@@ -105,16 +105,16 @@ class Problem:
     def links_of_host(self) -> tuple[tuple[int, ...], ...]:
         """For each host, the indices of its links."""
         out: list[list[int]] = [[] for _ in self.hosts]
-        for l, link in enumerate(self.links):
-            out[link.host].append(l)
+        for li, link in enumerate(self.links):
+            out[link.host].append(li)
         return tuple(tuple(x) for x in out)
 
     @cached_property
     def links_of_kommune(self) -> tuple[tuple[int, ...], ...]:
         """For each Kommune, the indices of the links serving it."""
         out: list[list[int]] = [[] for _ in self.instance.kommunen]
-        for l, link in enumerate(self.links):
-            out[link.kommune].append(l)
+        for li, link in enumerate(self.links):
+            out[link.kommune].append(li)
         return tuple(tuple(x) for x in out)
 
     def self_link(self, host: int) -> int | None:
@@ -122,7 +122,7 @@ class Problem:
         h = self.hosts[host]
         if h.kind != "kommune":
             return None
-        return next((l for l in self.links_of_host[host] if self.links[l].kommune == h.record), None)
+        return next((li for li in self.links_of_host[host] if self.links[li].kommune == h.record), None)
 
     def target(self, kommune: int, used_units: int | Fraction) -> Fraction:
         """Target e_i in units: ``N_used × w_i / W``."""
@@ -132,12 +132,12 @@ class Problem:
     def rank(self) -> tuple[int, ...]:
         """A canonical order of the links (kind, host name, Kommune name) for the tie-break."""
         kommunen = self.instance.kommunen
-        order = sorted(range(len(self.links)), key=lambda l: (
-            KIND_ORDER[self.hosts[self.links[l].host].kind], self.hosts[self.links[l].host].name,
-            kommunen[self.links[l].kommune].name))
+        order = sorted(range(len(self.links)), key=lambda li: (
+            KIND_ORDER[self.hosts[self.links[li].host].kind], self.hosts[self.links[li].host].name,
+            kommunen[self.links[li].kommune].name))
         rank = [0] * len(self.links)
-        for position, l in enumerate(order):
-            rank[l] = position + 1
+        for position, li in enumerate(order):
+            rank[li] = position + 1
         return tuple(rank)
 
 

@@ -11,6 +11,7 @@ with the level's bound and gap.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,10 +26,6 @@ from kimopt.cpsat.objectives import LEVELS, UNITS, Level, tie_break
 from kimopt.cpsat.switches import Switches
 from kimopt.cpsat.variables import Variables, add_variables
 from kimopt.problem import INT64_SAFE, Problem
-
-STATUS = {cp_model.OPTIMAL: "OPTIMAL", cp_model.FEASIBLE: "FEASIBLE",
-          cp_model.INFEASIBLE: "INFEASIBLE", cp_model.UNKNOWN: "UNKNOWN",
-          cp_model.MODEL_INVALID: "MODEL_INVALID"}
 
 
 class ModelTooLarge(ValueError):
@@ -118,8 +115,6 @@ def _fix(cm: CpsatModel, level: Level, value: int) -> None:
 
 def _exact_bound(level: Level, bound: float) -> int:
     # CP-SAT reports the bound as a float; the objective is integral, so round outward.
-    import math
-
     return math.floor(bound + 1e-6) if level.maximize else math.ceil(bound - 1e-6)
 
 
@@ -192,8 +187,8 @@ def _tie_break(cm: CpsatModel, deadline: float, seed: int,
 
 
 def _solver_info(started: float, workers: int, seed: int) -> dict[str, Any]:
-    return {"ortools": ortools.__version__, "seconds": round(time.perf_counter() - started, 3),
-            "workers": workers, "seed": seed}
+    version = getattr(ortools, "__version__", "unknown")
+    return {"ortools": version, "seconds": round(time.perf_counter() - started, 3), "workers": workers, "seed": seed}
 
 
 def solve_problem(problem: Problem, time_limit: float | None = None,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import os
-import sys
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
@@ -94,5 +93,3 @@ def _version(value: bool) -> None:
 def main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                                help="Version anzeigen / show the version.")] = False) -> None:
     """kimopt: KIM-Stellenverteilung mit beweisbar optimalen Plänen."""
-    if sys.version_info < (3, 10):  # pragma: no cover
-        raise fail("Python 3.10 oder neuer nötig / Python 3.10+ required", ExitCode.USAGE)

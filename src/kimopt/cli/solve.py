@@ -15,7 +15,8 @@ from kimopt.cli.app import ExitCode, InstanceArg, Lang, LangOption, ModelOption,
 def solve(
     instance: InstanceArg,
     model: ModelOption = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Plan als JSON schreiben / write the plan JSON.")] = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Plan als JSON schreiben / write the plan JSON.")] = None,
     time_limit: Annotated[float | None, typer.Option(
         "--time-limit", min=0.01, help="Zeitlimit in Sekunden für alle Ebenen / time limit for all levels, s.")] = None,
     report: Annotated[Path | None, typer.Option(
@@ -57,9 +58,9 @@ def solve(
 
         raise fail(infeasible_text(inputs.instance, inputs.model, lang.value), ExitCode.INFEASIBLE)
     if outcome.plan_json is None:
-        raise fail(f"{instance}: " + ("kein Plan im Zeitlimit gefunden; --time-limit erhöhen."
-                                      if lang == Lang.de else "no plan found within the time limit; raise --time-limit."),
-                   ExitCode.NO_PLAN)
+        message = ("kein Plan im Zeitlimit gefunden; --time-limit erhöhen." if lang == Lang.de
+                   else "no plan found within the time limit; raise --time-limit.")
+        raise fail(f"{instance}: {message}", ExitCode.NO_PLAN)
     if binding and outcome.plan is not None:
         from kimopt.explain.binding import add_binding_rules
 

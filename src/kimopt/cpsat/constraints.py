@@ -69,16 +69,16 @@ def sharing(m: cp_model.CpModel, p: Problem, v: Variables, sw: Switches) -> None
         if host.kind != "kommune":
             continue
         own = p.self_link(h)
-        partners = [l for l in p.links_of_host[h] if p.links[l].shared]
+        partners = [li for li in p.links_of_host[h] if p.links[li].shared]
         lits = sw.lits("sharing", host.name)
-        for l in p.links_of_host[h]:
-            m.add(v.a[l] >= min_share * v.link_used[l]).only_enforce_if(lits)
+        for li in p.links_of_host[h]:
+            m.add(v.a[li] >= min_share * v.link_used[li]).only_enforce_if(lits)
         if not partners or own is None:
             continue
-        for l in partners:
-            m.add(v.link_used[l] <= v.link_used[own]).only_enforce_if(lits)
+        for li in partners:
+            m.add(v.link_used[li] <= v.link_used[own]).only_enforce_if(lits)
         if len(partners) > p.model.max_sharing_partners:
-            m.add(sum(v.link_used[l] for l in partners) <= p.model.max_sharing_partners).only_enforce_if(lits)
+            m.add(sum(v.link_used[li] for li in partners) <= p.model.max_sharing_partners).only_enforce_if(lits)
 
 
 def provider_area(m: cp_model.CpModel, p: Problem, v: Variables, sw: Switches) -> None:

@@ -121,7 +121,7 @@ def stability(m: cp_model.CpModel, p: Problem, v: Variables, objective: Objectiv
 def fewer_hosts(m: cp_model.CpModel, p: Problem, v: Variables, objective: Objective,
                 used: int | None) -> Level:
     """Minimise the hosts employing someone plus the shared links (simpler administration)."""
-    shared = [v.link_used[l] for l in v.link_used if p.links[l].shared]
+    shared = [v.link_used[li] for li in v.link_used if p.links[li].shared]
     return Level("fewer_hosts", LinearExpr.sum([*v.used, *shared]), False, Fraction(1), "count")
 
 

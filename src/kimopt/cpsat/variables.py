@@ -49,19 +49,19 @@ class Variables:
     problem: Problem
     model: cp_model.CpModel
     cap: int  # universe bound in units
-    a: list[IntVar]  # a[l]: units on link l
+    a: list[IntVar]  # a[li]: units on link li
     used: list[IntVar]  # y_h: host h employs someone
-    link_used: dict[int, IntVar]  # s_l: link l carries positions (Kommune-host links only)
+    link_used: dict[int, IntVar]  # s_l: link li carries positions (Kommune-host links only)
     new: list[IntVar]  # n_h >= H_h - E_h, n_h >= 0: positions above existing
     own_new: dict[int, IntVar]  # Kommune host k: units of its self part above its existing
 
     def hosted(self, host: int) -> LinearExpr:
         """``H_h = Σ_i a[h,i]``."""
-        return LinearExpr.sum([self.a[l] for l in self.problem.links_of_host[host]])
+        return LinearExpr.sum([self.a[li] for li in self.problem.links_of_host[host]])
 
     def coverage(self, kommune: int) -> LinearExpr:
         """``c_i = Σ_h a[h,i]``."""
-        return LinearExpr.sum([self.a[l] for l in self.problem.links_of_kommune[kommune]])
+        return LinearExpr.sum([self.a[li] for li in self.problem.links_of_kommune[kommune]])
 
     @cached_property
     def used_total(self) -> LinearExpr:
@@ -77,12 +77,12 @@ class Variables:
         problem = self.problem
         numerator = problem.g.numerator
         terms = []
-        for l in problem.links_of_kommune[kommune]:
-            link = problem.links[l]
+        for li in problem.links_of_kommune[kommune]:
+            link = problem.links[li]
             host = problem.hosts[link.host]
             if host.kind != "kommune" or host.deficit_per_vzae == 0:
                 continue
-            part = self.a[l] if link.shared else self.own_new[link.host]
+            part = self.a[li] if link.shared else self.own_new[link.host]
             terms.append(host.deficit_per_vzae * numerator * part)
         return LinearExpr.sum(terms)
 
@@ -130,7 +130,7 @@ def add_variables(problem: Problem, model: cp_model.CpModel, switches: Switches)
     for h, host in enumerate(problem.hosts):
         ub = host_upper(problem, h, cap, switches)
         y = model.new_bool_var(f"used[{host.name}]")
-        hosted = LinearExpr.sum([a[l] for l in problem.links_of_host[h]])
+        hosted = LinearExpr.sum([a[li] for li in problem.links_of_host[h]])
         model.add(hosted <= ub * y)
         used.append(y)
         n = model.new_int_var(0, max(0, ub - host.existing_units), f"new[{host.name}]")
@@ -142,12 +142,12 @@ def add_variables(problem: Problem, model: cp_model.CpModel, switches: Switches)
     for h, host in enumerate(problem.hosts):
         if host.kind != "kommune":
             continue
-        for l in problem.links_of_host[h]:
-            s = model.new_bool_var(f"link_used[{host.name}->{kommunen[problem.links[l].kommune].name}]")
-            model.add(a[l] <= a_upper[l] * s)
-            link_used[l] = s
-            if not problem.links[l].shared:
-                own = model.new_int_var(0, a_upper[l], f"own_new[{host.name}]")
-                model.add(own >= a[l] - host.existing_units)
+        for li in problem.links_of_host[h]:
+            s = model.new_bool_var(f"link_used[{host.name}->{kommunen[problem.links[li].kommune].name}]")
+            model.add(a[li] <= a_upper[li] * s)
+            link_used[li] = s
+            if not problem.links[li].shared:
+                own = model.new_int_var(0, a_upper[li], f"own_new[{host.name}]")
+                model.add(own >= a[li] - host.existing_units)
                 own_new[h] = own
     return Variables(problem, model, cap, a, used, link_used, new, own_new)

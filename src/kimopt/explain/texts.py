@@ -8,11 +8,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fractions import Fraction
 
-from kimopt.labels import OBJECTIVE_LABELS, RULE_NAMES
 from kimopt.cpsat.switches import RuleId
 from kimopt.explain.core import Scenario, Wish
 from kimopt.explain.repair import Repair
+from kimopt.labels import OBJECTIVE_LABELS, RULE_NAMES
 from kimopt.numbers import fmt_euros, fmt_number, fraction_text
+
 
 def _t(lang: str, de: str, en: str) -> str:
     return de if lang == "de" else en

@@ -94,14 +94,11 @@ class _Loader(yaml.SafeLoader):
             key = self.construct_object(key_node, deep=True)
             try:
                 duplicate = key in seen
-            except TypeError:
-                duplicate = False
+                seen.add(key)
+            except TypeError:  # an unhashable key; validation names it later
+                continue
             if duplicate:
                 raise _DuplicateKey(key, key_node.start_mark.line + 1)
-            try:
-                seen.add(key)
-            except TypeError:
-                pass
         return super().construct_mapping(node, deep=deep)
 
 

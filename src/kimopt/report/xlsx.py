@@ -28,9 +28,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from kimopt.labels import OBJECTIVE_LABELS, STATUS_LABELS
 from kimopt.io.atomic import write_bytes_atomic
 from kimopt.io.excel import set_text, workbook_bytes
+from kimopt.labels import OBJECTIVE_LABELS, STATUS_LABELS
 from kimopt.numbers import fmt_number
 
 VZAE = "0.0"
