@@ -164,9 +164,10 @@ def test_existing_repair_one_step_nearer_is_infeasible() -> None:
         for r in smallest_repairs(scenario, EXPECTED["host_size_below_existing"])
         if r.number == "existing_vzae"
     )
-    # 0,3 → 0,0: every value in between (0,1, 0,2) is below the minimum host size.
-    assert repair.value == 0
-    for value in (Fraction(1, 10), Fraction(2, 10)):
+    # 0,3 → 0,5: filled positions count as wanted, so 0,5 filled makes Adorf a host of 0,5 VZÄ
+    # (the nearest repair); 0,4 is still below the minimum host size, and so are 0,1 and 0,2.
+    assert repair.value == Fraction(1, 2)
+    for value in (Fraction(1, 10), Fraction(2, 10), Fraction(4, 10)):
         assert _plan_status(with_number(scenario, "existing_vzae", "Adorf", value)) == "INFEASIBLE"
 
 

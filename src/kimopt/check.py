@@ -113,7 +113,8 @@ class _Checker:
                          f"{_v(vzae, 'en')} is not a multiple of {_v(g, 'en')}")
 
     def allowed_links(self, links: dict[tuple[str, str, int], Fraction]) -> None:
-        kommunen, traeger = self.instance.kommunen, {t.name: t for t in self.instance.traeger}
+        kommunen = self.instance.kommunen
+        areas = {t.name: {self.lookup.get(s) for s in t.serves} for t in self.instance.traeger}
         for (kind, host, i), vzae in links.items():
             if vzae == 0:
                 continue
@@ -124,17 +125,17 @@ class _Checker:
                 k = self.lookup.get(host)
                 if k is None:
                     self.add("plan", host, "unbekannte Kommune als Stelle", "unknown Kommune as host")
-                elif kommunen[k].max_vzae <= 0:
+                elif kommunen[k].max_vzae <= 0 and kommunen[k].existing_vzae <= 0:
                     self.add("host_size", host, "die Kommune stellt kein Personal (max_vzae 0)",
                              "the Kommune employs no positions (max_vzae 0)")
                 elif i != k and i not in self.partners[k]:
                     self.add("sharing", f"{host} → {target}", f"{target} ist kein Teilungspartner von {host}",
                              f"{target} is not a sharing partner of {host}")
             elif kind == "traeger":
-                t = traeger.get(host)
-                if t is None:
+                area = areas.get(host)
+                if area is None:
                     self.add("plan", host, "unbekannter Träger", "unknown Träger")
-                elif i not in {self.lookup.get(s) for s in t.serves}:
+                elif i not in area:
                     self.add("provider_area", f"{host} → {target}", f"{target} liegt nicht im Gebiet des Trägers",
                              f"{target} is outside the Träger's area")
 
@@ -162,7 +163,8 @@ class _Checker:
 
     def _maximum(self, kind: str, host: str) -> Fraction | None:
         if kind == "kommune" and host in self.lookup:
-            return self.instance.kommunen[self.lookup[host]].max_vzae
+            kommune = self.instance.kommunen[self.lookup[host]]
+            return max(kommune.max_vzae, kommune.existing_vzae)  # filled positions count as wanted
         return None
 
     def host_size(self) -> None:
@@ -234,6 +236,10 @@ class _Checker:
         self.pay_kreis = Fraction(0)
         self.pay_kommune = [Fraction(0)] * len(self.kommune_names)
         self.pay_traeger: dict[str, Fraction] = defaultdict(Fraction)
+        served_by: dict[str, list[tuple[int, Fraction]]] = defaultdict(list)
+        for (link_kind, host, i), vzae in links.items():
+            if link_kind == "kommune":
+                served_by[host].append((i, vzae))
         for kind, name, before, cost, kreis_pays in self._hosts():
             deficit = max(0, cost - rate)
             if kind != "kommune":
@@ -244,9 +250,7 @@ class _Checker:
                     self.pay_traeger[name] += deficit * new
                 continue
             k = self.lookup[name]
-            for (link_kind, host, i), vzae in links.items():
-                if link_kind != "kommune" or host != name:
-                    continue
+            for i, vzae in served_by[name]:
                 part = max(Fraction(0), vzae - before) if i == k else vzae
                 if kreis_pays:
                     self.pay_kreis += deficit * part
@@ -275,7 +279,9 @@ class _Checker:
                 self.add("reachability", name, f"{_v(c, 'de')} < Mindestversorgung {_v(minimum, 'de')}",
                          f"{_v(c, 'en')} < minimum coverage {_v(minimum, 'en')}")
 
-    def targets(self) -> list[Fraction]:
+    def targets(self, basis: Fraction | None = None) -> list[Fraction]:
+        """``e_i = basis × share_i``; the basis is the plan's own N unless given."""
+        basis = self.used if basis is None else basis
         key = self.model.key
         columns = {name: [Fraction(k.population) if name == "population" else k.indicators.get(name, Fraction(0))
                           for k in self.instance.kommunen] for name in key}
@@ -285,7 +291,7 @@ class _Checker:
             for i, x in enumerate(columns[name]):
                 shares[i] += weight * x / total if total else Fraction(0)
         whole = sum(shares, Fraction(0))
-        return [self.used * s / whole if whole else Fraction(0) for s in shares]
+        return [basis * s / whole if whole else Fraction(0) for s in shares]
 
     def quota_rule(self) -> None:
         if not self.model.quota_rule:
@@ -331,7 +337,12 @@ class _Checker:
                     self.add("plan", f"hosts: {entry.get('name')}",
                              f"angegeben {entry['vzae']} VZÄ, aus den Verbindungen {float(exact)}",
                              f"reported {entry['vzae']} VZÄ, the links give {float(exact)}")
-        targets = self.targets()
+        try:
+            basis: Fraction | None = to_fraction(summary["target_basis_vzae"]) if "target_basis_vzae" in summary \
+                else None
+        except NumberError:
+            basis = None
+        targets = self.targets(basis)
         for entry in section(plan, "kommunen", list):
             i = self.lookup.get(str(entry.get("name"))) if isinstance(entry, dict) else None
             if i is None:

@@ -305,10 +305,21 @@ def _vzae_fields(instance: Instance) -> Iterator[tuple[tuple[str | int, ...], Fr
         yield ("traeger", t, "existing_vzae"), traeger.existing_vzae
 
 
+def _finite_decimal(value: Fraction) -> bool:
+    """Plans write VZÄ as decimals: a granularity like 1/3 could not be written exactly."""
+    denominator = value.denominator
+    for prime in (2, 5):
+        while denominator % prime == 0:
+            denominator //= prime
+    return denominator == 1
+
+
 def model_findings(model: PlanningModel) -> list[Finding]:
     """Problems inside the planning model: steps off the granularity, key weights, duplicates."""
     findings: list[Finding] = []
     g = model.granularity_vzae
+    if not _finite_decimal(g):
+        findings.append(Finding(("granularity_vzae",), "not_decimal", {"value": g}))
     for key in ("host_step_vzae", "min_host_vzae", "min_coverage_vzae"):
         value: Fraction = getattr(model, key)
         if value % g:

@@ -51,6 +51,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                    "a Kommune cannot share with itself"),
     "off_granularity": ("{value} VZÄ ist kein Vielfaches der Granularität {granularity} VZÄ",
                         "{value} VZÄ is not a multiple of the granularity {granularity} VZÄ"),
+    "not_decimal": ("{value} VZÄ: die Granularität muss ein Dezimalbruch sein (z. B. 0,1 oder 0,25)",
+                    "{value} VZÄ: the granularity must be a decimal (e.g. 0.1 or 0.25)"),
     "share_out_of_range": ("{value} muss zwischen 0 und 1 liegen",
                            "{value} must lie between 0 and 1"),
     "unknown_indicator": ("Kennzahl {value} fehlt bei dieser Kommune (Schlüssel verlangt sie)",

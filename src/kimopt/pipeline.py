@@ -49,7 +49,8 @@ def plan_instance(instance: Instance, model: PlanningModel, model_name: str = "k
     result = solve_problem(problem, time_limit=time_limit, progress=progress)
     if result.units is None:
         return Outcome(problem, result, None, None)
-    plan = Plan(problem, result.units, result.status, result.levels, result.solver, model_name)
+    plan = Plan(problem, result.units, result.status, result.levels, result.solver, model_name,
+                result.target_units)
     data = plan.to_json()
     violations = check_plan(instance, model, data)
     if violations:

@@ -50,6 +50,7 @@ class Plan:
     levels: list[LevelResult] = field(default_factory=list)
     solver: dict[str, Any] = field(default_factory=dict)
     model_name: str = "kim-standard"
+    target_units: int | None = None  # N_used* of the targets, when it differs from the plan's own N
 
     @property
     def instance(self) -> Instance:
@@ -81,9 +82,14 @@ class Plan:
         return Fraction(self.problem.weights[kommune], self.problem.total_weight)
 
     @cached_property
+    def target_basis(self) -> Fraction:
+        """``N_used*`` in VZÄ: the most positions any plan can use (the plan's own N by default)."""
+        return self.used if self.target_units is None else self.problem.vzae(self.target_units)
+
+    @cached_property
     def targets(self) -> list[Fraction]:
-        """``e_i = N_used × w_i / W`` in VZÄ."""
-        return [self.used * self.key_share(i) for i in range(len(self.instance.kommunen))]
+        """``e_i = N_used* × w_i / W`` in VZÄ."""
+        return [self.target_basis * self.key_share(i) for i in range(len(self.instance.kommunen))]
 
     @cached_property
     def deviations(self) -> list[Fraction]:
@@ -159,8 +165,9 @@ class Plan:
         shares = [c / self.used if self.used else Fraction(0) for c in self.coverage]
         gaps = [shares[i] - self.key_share(i) for i in range(n)]
         g = self.problem.g
+        own = [self.used * self.key_share(i) for i in range(n)]  # the quota rule uses the plan's own N
         quota = all(math.floor(e / g) * g <= c <= math.ceil(e / g) * g
-                    for c, e in zip(self.coverage, self.targets, strict=True))
+                    for c, e in zip(self.coverage, own, strict=True))
         return {
             "deviation_l1": sum(self.deviations, Fraction(0)),
             "deviation_max": max(self.deviations, default=Fraction(0)),
@@ -215,6 +222,7 @@ class Plan:
         summary = {
             "positions_used": decimal_vzae(self.used),
             "positions_fundable": decimal_vzae(inst.funding.positions_vzae),
+            "target_basis_vzae": decimal_vzae(self.target_basis),
             "kreis_vzae": decimal_vzae(self.kreis_vzae),
             "partner_vzae": decimal_vzae(self.partner_vzae),
             "kreis_share": decimal_vzae(self.kreis_vzae / self.used if self.used else Fraction(0)),

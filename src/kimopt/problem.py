@@ -60,8 +60,11 @@ class Problem:
         return self.model.granularity_vzae
 
     def units(self, vzae: Fraction) -> int:
-        """VZÄ to whole units (the caller has checked the granularity)."""
-        return int(vzae / self.g)
+        """VZÄ to whole units; the value must be a multiple of the granularity."""
+        units = vzae / self.g
+        if units.denominator != 1:
+            raise ValueError(f"{vzae} VZÄ is not a multiple of the granularity {self.g}")
+        return int(units)
 
     def units_up(self, vzae: Fraction) -> int:
         """VZÄ to units, rounded up (for lower bounds such as the minimum host size)."""
@@ -165,7 +168,8 @@ def key_weights(instance: Instance, model: PlanningModel) -> tuple[int, ...]:
 def compile_problem(instance: Instance, model: PlanningModel) -> Problem:
     """Hosts, links and weights of DESIGN §2 in integer units.
 
-    Hosts: the Kreis, every Kommune with ``max_vzae > 0``, every Träger. Links: the Kreis to
+    Hosts: the Kreis, every Kommune with ``max_vzae > 0`` or filled positions (its maximum is
+    then at least those), every Träger. Links: the Kreis to
     every Kommune; a Kommune host to itself and its sharing partners (symmetric); a Träger to
     the Kommunen it serves. Hosts and links are listed in an order that depends on names
     only (Kreis, Kommune hosts, Träger, each by name), so that an instance whose records are
@@ -192,10 +196,11 @@ def compile_problem(instance: Instance, model: PlanningModel) -> Problem:
                 partners[j].add(i)
     for i in order:
         kommune = kommunen[i]
-        if kommune.max_vzae <= 0:
+        if kommune.max_vzae <= 0 and kommune.existing_vzae <= 0:
             continue
         cost = kommune.cost_per_vzae if kommune.cost_per_vzae is not None else kreis.cost_per_vzae
-        hosts.append(Host(kommune.name, "kommune", i, int(kommune.max_vzae / g),
+        # Filled positions count as wanted: "we have 1.0 VZÄ and want no more" is max_vzae 0.
+        hosts.append(Host(kommune.name, "kommune", i, int(max(kommune.max_vzae, kommune.existing_vzae) / g),
                           int(kommune.existing_vzae / g), cost, max(0, cost - rate),
                           model.kreis_covers_kommunen))
         h = len(hosts) - 1

@@ -53,6 +53,7 @@ class SolveResult:
     units: list[int] | None
     levels: list[LevelResult]
     solver: dict[str, Any] = field(default_factory=dict)
+    target_units: int | None = None  # N_used* on which the targets e_i are based
 
 
 @dataclass
@@ -81,10 +82,16 @@ def build(problem: Problem, switchable: bool = False, headroom: int = 0) -> Cpsa
 
 
 def guard_magnitudes(problem: Problem) -> None:
-    """Refuse keys so fine-grained that ``c_i·W`` could overflow 64-bit integers."""
-    total = problem.total_weight
-    reach = (problem.positions + 1) * 4 * max(total, 1) * max(len(problem.instance.kommunen), 1)
-    if reach >= INT64_SAFE:
+    """Refuse keys so fine-grained that the deviation rows could overflow 64-bit integers.
+
+    The largest rows are ``W·c_i − w_i·N`` (each link of a Kommune at most ``U`` units) and the
+    sum of all deviations, at most ``2·N·W``; both must stay below 2⁶².
+    """
+    total = max(problem.total_weight, 1)
+    cap = problem.positions + 1
+    widest = max((len(links) for links in problem.links_of_kommune), default=1)
+    reach = 4 * cap * total * max(widest + 1, 2)
+    if reach >= INT64_SAFE or 4 * cap * total * len(problem.instance.kommunen) >= INT64_SAFE:
         raise ModelTooLarge(
             f"Verteilungsschlüssel zu fein (Summe der Gewichte {total}); Kennzahlen runden "
             f"/ distribution key too fine-grained (weight sum {total}); round the indicators")
@@ -126,7 +133,16 @@ def solve_levels(cm: CpsatModel, time_limit: float, workers: int, seed: int,
     results: list[LevelResult] = []
     solution: list[int] | None = None
     status = "OPTIMAL"
-    used: int | None = None  # N, once use_positions is fixed
+    # N_used*: the targets e_i = N_used* × w_i / W rest on the most positions any plan can use.
+    # With use_positions first that is level 1; otherwise a separate solve finds it first, so
+    # that a level such as proportionality cannot "win" by leaving positions unused.
+    used: int | None = None
+    if cm.problem.model.objectives[0].name != "use_positions":
+        if progress:
+            progress("targets")
+        code, used = _most_positions(cm, deadline, workers, seed)
+        if code in ("INFEASIBLE", "UNKNOWN"):
+            return SolveResult(code, None, results, _solver_info(started, workers, seed))
     for objective in cm.problem.model.objectives:
         if progress:
             progress(objective.name)
@@ -137,7 +153,7 @@ def solve_levels(cm: CpsatModel, time_limit: float, workers: int, seed: int,
         code = solver.solve(cm.model)
         seconds = time.perf_counter() - t0
         if code == cp_model.MODEL_INVALID:
-            raise RuntimeError(f"CP-SAT: invalid model ({cm.model.validate()})")
+            raise ModelTooLarge(f"CP-SAT lehnt das Modell ab / CP-SAT refuses the model: {cm.model.validate()}")
         if code == cp_model.INFEASIBLE:
             return SolveResult("INFEASIBLE", None, results, _solver_info(started, workers, seed))
         if code == cp_model.UNKNOWN:
@@ -156,7 +172,7 @@ def solve_levels(cm: CpsatModel, time_limit: float, workers: int, seed: int,
             break
         _fix(cm, level, value)
         _hint(cm, solver)
-        if level.name == "use_positions":
+        if level.name == "use_positions" and used is None:
             used = value
 
     for objective in cm.problem.model.objectives[len(results):]:
@@ -168,7 +184,19 @@ def solve_levels(cm: CpsatModel, time_limit: float, workers: int, seed: int,
         solution, tie = _tie_break(cm, deadline, seed, solution)
     info = _solver_info(started, workers, seed)
     info["tie_break"] = tie
-    return SolveResult(status, solution, results, info)
+    return SolveResult(status, solution, results, info, used)
+
+
+def _most_positions(cm: CpsatModel, deadline: float, workers: int, seed: int) -> tuple[str, int | None]:
+    """The largest ``N_used`` of any plan (not fixed: later levels may still use fewer)."""
+    cm.model.maximize(cm.variables.used_total)
+    solver = _parameters(deadline - time.perf_counter(), workers, seed)
+    code = solver.solve(cm.model)
+    if code == cp_model.MODEL_INVALID:
+        raise ModelTooLarge(f"CP-SAT lehnt das Modell ab / CP-SAT refuses the model: {cm.model.validate()}")
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return ("INFEASIBLE" if code == cp_model.INFEASIBLE else "UNKNOWN"), None
+    return "OPTIMAL", solver.value(cm.variables.used_total)
 
 
 def _tie_break(cm: CpsatModel, deadline: float, seed: int,

@@ -64,7 +64,8 @@ def sharing(m: cp_model.CpModel, p: Problem, v: Variables, sw: Switches) -> None
     .. math:: s_{ki} \\le s_{kk},\\quad \\sum_i s_{ki} \\le max\\_partners,\\quad
               a[k,j] \\ge min\\_share \\cdot s_{kj}\\ \\forall j
     """
-    min_share = p.units_up(p.model.share)
+    # a used link carries at least one unit, even with min_share_vzae 0: "serves itself" means > 0
+    min_share = max(1, p.units_up(p.model.share))
     for h, host in enumerate(p.hosts):
         if host.kind != "kommune":
             continue

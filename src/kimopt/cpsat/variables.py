@@ -9,7 +9,6 @@ themselves are in :mod:`kimopt.cpsat.constraints`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 
 from ortools.sat.python import cp_model
 
@@ -54,6 +53,7 @@ class Variables:
     link_used: dict[int, IntVar]  # s_l: link li carries positions (Kommune-host links only)
     new: list[IntVar]  # n_h >= H_h - E_h, n_h >= 0: positions above existing
     own_new: dict[int, IntVar]  # Kommune host k: units of its self part above its existing
+    used_total: IntVar  # N = Σ a: one variable, so rules that need N do not repeat every link
 
     def hosted(self, host: int) -> LinearExpr:
         """``H_h = Σ_i a[h,i]``."""
@@ -62,11 +62,6 @@ class Variables:
     def coverage(self, kommune: int) -> LinearExpr:
         """``c_i = Σ_h a[h,i]``."""
         return LinearExpr.sum([self.a[li] for li in self.problem.links_of_kommune[kommune]])
-
-    @cached_property
-    def used_total(self) -> LinearExpr:
-        """``N_used = Σ_h H_h``."""
-        return LinearExpr.sum(self.a)
 
     def kommune_payment(self, kommune: int) -> LinearExpr:
         """What Kommune ``i`` would pay for Kommune hosts serving it, in euro × g.denominator.
@@ -150,4 +145,6 @@ def add_variables(problem: Problem, model: cp_model.CpModel, switches: Switches)
                 own = model.new_int_var(0, a_upper[li], f"own_new[{host.name}]")
                 model.add(own >= a[li] - host.existing_units)
                 own_new[h] = own
-    return Variables(problem, model, cap, a, used, link_used, new, own_new)
+    used_total = model.new_int_var(0, cap, "N_used")
+    model.add(used_total == LinearExpr.sum(a))
+    return Variables(problem, model, cap, a, used, link_used, new, own_new, used_total)
