@@ -140,9 +140,9 @@ def solve_levels(cm: CpsatModel, time_limit: float, workers: int, seed: int,
     if cm.problem.model.objectives[0].name != "use_positions":
         if progress:
             progress("targets")
-        code, used = _most_positions(cm, deadline, workers, seed)
-        if code in ("INFEASIBLE", "UNKNOWN"):
-            return SolveResult(code, None, results, _solver_info(started, workers, seed))
+        outcome, used = _most_positions(cm, deadline, workers, seed)
+        if outcome in ("INFEASIBLE", "UNKNOWN"):
+            return SolveResult(outcome, None, results, _solver_info(started, workers, seed))
     for objective in cm.problem.model.objectives:
         if progress:
             progress(objective.name)
