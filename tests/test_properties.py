@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from kimopt.check import check_plan
+from kimopt.cpsat.remainders import remainder_optimum
 from kimopt.pipeline import Outcome, plan_instance
 from tests.conftest import instance, model
 
@@ -92,6 +93,12 @@ def test_every_plan_passes_the_checker(data: dict[str, Any], changes: dict[str, 
     for level in outcome.result.levels:
         if level.proven:  # the solver's value is the plan's own recomputed figure
             assert level.value == outcome.plan.objective_value(level.name, level.measure)
+    basis = outcome.result.target_units
+    deviation = next(lv for lv in outcome.result.levels if lv.name == "proportionality")
+    if basis is not None and deviation.measure == "l1" and deviation.value is not None:
+        # no plan deviates less than the largest-remainder apportionment of the same positions
+        optimum = remainder_optimum(outcome.problem, basis)
+        assert deviation.value >= Fraction(optimum.lb, outcome.problem.total_weight) * outcome.problem.g
 
 
 def corruptions(plan: dict[str, Any], data: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:

@@ -23,6 +23,7 @@ from ortools.sat.python import cp_model
 
 from kimopt.cpsat.constraints import add_constraints
 from kimopt.cpsat.objectives import LEVELS, UNITS, Level, tie_break
+from kimopt.cpsat.remainders import RemainderOptimum, kreis_fills_in, remainder_optimum
 from kimopt.cpsat.switches import Switches
 from kimopt.cpsat.variables import Variables, add_variables
 from kimopt.problem import INT64_SAFE, Problem
@@ -146,7 +147,24 @@ def solve_levels(cm: CpsatModel, time_limit: float, workers: int, seed: int,
     for objective in cm.problem.model.objectives:
         if progress:
             progress(objective.name)
+        optimum: RemainderOptimum | None = None
+        # the bound and the shortcut hold for plans of exactly N = used units: use_positions fixed
+        n_fixed = used is not None and any(
+            r.name == "use_positions" and r.proven and r.value == cm.problem.vzae(used) for r in results)
+        if objective.name == "proportionality" and (objective.measure or "l1") == "l1" and used is not None \
+                and n_fixed:
+            optimum = remainder_optimum(cm.problem, used)
+            reached = _reach_remainder_optimum(cm, optimum, solution)
+            if reached is not None:
+                solution = reached
+                results.append(LevelResult(objective.name, UNITS[objective.name],
+                                           Fraction(optimum.lb, cm.problem.total_weight) * cm.problem.g,
+                                           Fraction(optimum.lb, cm.problem.total_weight) * cm.problem.g,
+                                           True, 0.0, "l1"))
+                continue
         level = LEVELS[objective.name](cm.model, cm.problem, cm.variables, objective, used)
+        if optimum is not None:
+            cm.model.add(level.expr >= optimum.lb)  # a valid cut: no plan deviates less
         cm.model.minimize(level.expr) if not level.maximize else cm.model.maximize(level.expr)
         solver = _parameters(deadline - time.perf_counter(), workers, seed)
         t0 = time.perf_counter()
@@ -185,6 +203,41 @@ def solve_levels(cm: CpsatModel, time_limit: float, workers: int, seed: int,
     info = _solver_info(started, workers, seed)
     info["tie_break"] = tie
     return SolveResult(status, solution, results, info, used)
+
+
+def _reach_remainder_optimum(cm: CpsatModel, optimum: RemainderOptimum,
+                             solution: list[int] | None) -> list[int] | None:
+    """Prove the proportionality level by construction when the Kreis can fill in.
+
+    From the previous level's plan, the Kreis serves the largest-remainder coverages; if the
+    independent checker accepts that plan, its deviation is the lower bound, so it is optimal:
+    the optimal coverages are fixed (exactly as :mod:`kimopt.cpsat.remainders` describes the
+    set of optima) and no search is needed. Returns the plan's link units, or ``None``.
+    """
+    from kimopt.check import check_plan  # plan and checker import this module's results
+    from kimopt.plan import Plan
+
+    problem, v = cm.problem, cm.variables
+    if solution is None:
+        return None
+    filled = kreis_fills_in(problem, solution, optimum)
+    if filled is None:
+        return None
+    if check_plan(problem.instance, problem.model, Plan(problem, filled).to_json()):
+        return None
+    tied = set(optimum.tied)
+    for i in problem.kommune_order:
+        if i not in tied:
+            cm.model.add(v.coverage(i) == optimum.floor[i] + (i in optimum.up))
+    for i in optimum.tied:
+        cm.model.add_linear_constraint(v.coverage(i), optimum.floor[i], optimum.floor[i] + 1)
+    if optimum.tied:
+        cm.model.add(sum(v.coverage(i) for i in optimum.tied)
+                     == sum(optimum.floor[i] for i in optimum.tied) + optimum.tied_up)
+    cm.model.clear_hints()
+    for var, value in zip(v.a, filled, strict=True):
+        cm.model.add_hint(var, value)
+    return filled
 
 
 def _most_positions(cm: CpsatModel, deadline: float, workers: int, seed: int) -> tuple[str, int | None]:
