@@ -1,0 +1,320 @@
+"""Reading an instance workbook into a :class:`~kimopt.io.reader.Document` with cell locations."""
+
+from __future__ import annotations
+
+import io
+import warnings
+import zipfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+
+from kimopt.data import Instance
+from kimopt.errors import Finding, InputError, Loc
+from kimopt.io.excel.cells import _Problem, cell_value
+from kimopt.io.excel.schema import (
+    _HEADER_WORDS,
+    _INDICATOR_HEADER,
+    _NOTE_COLUMN,
+    _SUM_WORDS,
+    FUNDING,
+    KOMMUNEN,
+    KREIS,
+    TRAEGER,
+    Field,
+    Sheet,
+    _display,
+    _hint,
+    _lookup,
+    normalise,
+)
+from kimopt.io.reader import Document, read_bytes
+
+MAX_UNPACKED = 256 * 1024 * 1024  # bytes of all parts of the zip together
+MAX_ROWS = 100_000  # rows scanned per sheet
+MAX_COLUMNS = 200
+HEADER_SEARCH_ROWS = 10
+
+
+def _rows(worksheet: Any, title: str) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """Non-empty rows with their 1-based row numbers."""
+    worksheet.reset_dimensions()  # a stale <dimension> must not cut rows off
+    rows = worksheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
+    for number, row in enumerate(rows, start=1):
+        if number > MAX_ROWS:
+            raise _Problem("xlsx_too_many_rows", value=title, limit=MAX_ROWS)
+        if any(v is not None and not (isinstance(v, str) and not v.strip()) for v in row):
+            yield number, tuple(row)
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+class _Reader:
+    """Collects the data, the cell of every value and the problems of one workbook."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.data: dict[str, Any] = {}
+        self.lines: dict[Loc, int | str] = {}
+        self.findings: list[Finding] = []
+
+    def problem(self, loc: Loc, code: str, **params: Any) -> None:
+        self.findings.append(Finding(loc, code, params))
+
+    def put(self, path: tuple[str, ...], value: Any) -> None:
+        node = self.data
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+        node[path[-1]] = value
+
+    def read_value(self, loc: Loc, raw: object, field_kind: str, cell: str) -> Any:
+        """Convert one cell, note its location, record a problem; ``None`` if not given."""
+        self.lines[loc] = cell
+        try:
+            value = cell_value(raw, field_kind)
+        except _Problem as exc:
+            self.problem(loc, exc.code, **exc.params)
+            return None
+        if isinstance(value, list):
+            for j in range(len(value)):
+                self.lines[(*loc, j)] = cell
+        return value
+
+    # key/value sheets: Kreis, Förderung
+
+    def read_pairs(self, worksheet: Any, sheet: Sheet, title: str) -> None:
+        lookup = _lookup(sheet.fields)
+        seen: dict[Field, str] = {}
+        for number, row in _rows(worksheet, title):
+            label = row[0] if row else None
+            value = row[1] if len(row) > 1 else None
+            where = f"{title}!B{number}"
+            if _blank(label):
+                if not _blank(value):
+                    self.problem((), "xlsx_unlabelled_value", value=value, cell=where)
+                continue
+            key = normalise(str(label))
+            field = lookup.get(key)
+            if field is None:
+                if key in _HEADER_WORDS or _blank(value):
+                    continue  # the header row, a title or a section heading
+                self.problem((), "xlsx_unknown_label", value=_display(label),
+                             cell=f"{title}!A{number}", **_hint(str(label), sheet.fields))
+                continue
+            if field in seen:
+                self.problem((), "xlsx_duplicate_label", value=_display(label),
+                             cell=f"{title}!A{number}", first=seen[field])
+                continue
+            seen[field] = f"{title}!A{number}"
+            parsed = self.read_value(field.path, value, field.kind, f"{where} ({_display(label)})")
+            if parsed is not None:
+                self.put(field.path, parsed)
+        for field in sheet.fields:
+            self.lines.setdefault(field.path, f"{title} ({field.label})")
+
+    # tables: Kommunen, Träger
+
+    def _header(self, rows: list[tuple[int, tuple[Any, ...]]], sheet: Sheet) -> int | None:
+        lookup = _lookup(sheet.fields)
+        for position, (_, row) in enumerate(rows[:HEADER_SEARCH_ROWS]):
+            known = [c for c in row if isinstance(c, str) and normalise(c) in lookup]
+            if len(known) >= 2 or any(lookup.get(normalise(c)) is sheet.fields[0] for c in known):
+                return position
+        return None
+
+    def read_table(self, worksheet: Any, sheet: Sheet, title: str) -> list[dict[str, Any]]:
+        assert sheet.record is not None
+        record_key = sheet.record
+        self.lines[(record_key,)] = title
+        rows = list(_rows(worksheet, title))
+        position = self._header(rows, sheet) if rows else None
+        if position is None:
+            if rows or sheet is KOMMUNEN:
+                self.problem((), "xlsx_no_header", value=title,
+                             expected=", ".join(f.label for f in sheet.fields if f.required))
+            return []
+        header_number, header = rows[position]
+        lookup = _lookup(sheet.fields)
+        # column index -> (key path, kind, header text); None for the planner's note columns
+        columns: dict[int, tuple[Loc, str, str] | None] = {}
+        seen: dict[Loc, str] = {}
+        for c, head in enumerate(header):
+            if _blank(head):
+                continue
+            text = _display(head)
+            cell = f"{title}!{get_column_letter(c + 1)}{header_number}"
+            indicator = _INDICATOR_HEADER.match(text) if sheet is KOMMUNEN else None
+            if indicator:
+                key: Loc = ("indicators", indicator.group(1))
+                kind = "number"
+            elif normalise(text) in lookup:
+                field = lookup[normalise(text)]
+                key, kind = field.path, field.kind
+            elif _NOTE_COLUMN.match(text):
+                columns[c] = None  # the planner's own remarks: not read
+                continue
+            else:
+                self.problem((), "xlsx_unknown_column", value=text, cell=cell,
+                             **_hint(text, sheet.fields))
+                continue
+            if key in seen:
+                self.problem((), "xlsx_duplicate_column", value=text, cell=cell, first=seen[key])
+                continue
+            seen[key] = cell
+            columns[c] = (key, kind, text)
+        body = rows[position + 1:]
+        name_column = next((c for c, column in columns.items()
+                            if column and column[0] == ("name",)), None)
+        if name_column is not None:  # a total row typed below the table is not a record
+            body = [(n, row) for n, row in body if not (
+                name_column < len(row) and isinstance(row[name_column], str)
+                and normalise(row[name_column]) in _SUM_WORDS)]
+        if not body:
+            if sheet is KOMMUNEN:
+                self.problem((), "xlsx_no_rows", value=title)
+            return []
+        for field in sheet.fields:
+            if field.required and field.path not in seen:
+                self.problem((), "xlsx_missing_column", value=field.label, sheet=title)
+        records: list[dict[str, Any]] = []
+        for i, (number, row) in enumerate(body):
+            record: dict[str, Any] = {}
+            self.lines[(record_key, i)] = f"{title}!A{number}"
+            self.lines[(record_key, i, "indicators")] = f"{title}!A{number}"
+            for c, raw in enumerate(row):
+                if c not in columns and not _blank(raw) and c < len(header) and _blank(header[c]):
+                    self.problem((), "xlsx_unnamed_column", value=raw,
+                                 cell=f"{title}!{get_column_letter(c + 1)}{number}")
+            for c, column in columns.items():
+                if column is None:
+                    continue
+                key, kind, text = column
+                raw = row[c] if c < len(row) else None
+                value = self.read_value((record_key, i, *key), raw, kind,
+                                        f"{title}!{get_column_letter(c + 1)}{number} ({text})")
+                if value is None:
+                    continue
+                if key[0] == "indicators":
+                    record.setdefault("indicators", {})[key[1]] = value
+                else:
+                    record[str(key[0])] = value
+            records.append(record)
+        return records
+
+
+def _split_commas(data: dict[str, Any]) -> None:
+    """``Hünxe, Voerde`` in a list cell means two Kommunen when both are known."""
+    known = {str(k.get(key)) for k in data.get("kommunen", []) if isinstance(k, dict)
+             for key in ("name", "ags") if k.get(key) is not None}
+    for section, key in (("kommunen", "share_with"), ("traeger", "serves")):
+        for record in data.get(section, []):
+            names = record.get(key)
+            if not isinstance(names, list):
+                continue
+            split: list[str] = []
+            for name in names:
+                parts = [p.strip() for p in name.split(",")] if isinstance(name, str) else []
+                if name not in known and len(parts) > 1 and all(p in known for p in parts):
+                    split.extend(parts)
+                else:
+                    split.append(name)
+            record[key] = split
+
+
+def _open_workbook(path: Path) -> Any:
+    raw = read_bytes(path)
+    if raw[:8] == bytes.fromhex("d0cf11e0a1b11ae1"):
+        raise InputError(path, [Finding((), "xlsx_encrypted", {})])
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise _not_workbook(path, exc) from None
+    if unpacked > MAX_UNPACKED:
+        raise InputError(path, [Finding((), "xlsx_too_large",
+                                        {"detail": unpacked, "limit": MAX_UNPACKED})])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about unsupported extensions
+            return load_workbook(io.BytesIO(raw), read_only=True, data_only=True, keep_links=False)
+    except Exception as exc:  # openpyxl raises many kinds for damaged parts
+        raise _not_workbook(path, exc) from None
+
+
+def _not_workbook(path: Path, exc: BaseException) -> InputError:
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    detail = f"{type(exc).__name__}: {text[:80]}" if text else type(exc).__name__
+    return InputError(path, [Finding((), "xlsx_not_workbook", {"detail": detail})])
+
+
+def _find_sheet(titles: Sequence[str], sheet: Sheet) -> str | None:
+    wanted = {normalise(n) for n in sheet.names}
+    return next((t for t in titles if normalise(t) in wanted), None)
+
+
+def read_workbook(path: Path | str) -> Document:
+    """Read an instance workbook into a :class:`Document` whose lines are cell references.
+
+    Raises
+    ------
+    InputError
+        For a file that is not a workbook, a missing sheet, header or column, an empty
+        Kommunen sheet and cells that cannot be meant as typed (each with its cell).
+    """
+    path = Path(path)
+    workbook = _open_workbook(path)
+    reader = _Reader(path)
+    try:
+        titles = list(workbook.sheetnames)
+        found = {sheet.title: _find_sheet(titles, sheet)
+                 for sheet in (KREIS, FUNDING, KOMMUNEN, TRAEGER)}
+        for sheet in (KREIS, FUNDING, KOMMUNEN):
+            if found[sheet.title] is None:
+                reader.problem((), "xlsx_sheet_missing", value=sheet.title,
+                               sheets=", ".join(titles) or "–")
+        try:
+            for sheet in (KREIS, FUNDING):
+                if (title := found[sheet.title]) is not None:
+                    reader.read_pairs(workbook[title], sheet, title)
+            for sheet in (KOMMUNEN, TRAEGER):
+                if (title := found[sheet.title]) is not None:
+                    records = reader.read_table(workbook[title], sheet, title)
+                    reader.data[str(sheet.record)] = records
+        except _Problem as exc:
+            reader.problem((), exc.code, **exc.params)
+        except InputError:
+            raise
+        except Exception as exc:  # damaged sheet XML surfaces only while rows are read
+            raise _not_workbook(path, exc) from None
+    finally:
+        workbook.close()
+    if "traeger" not in reader.data:
+        reader.data["traeger"] = []
+    _split_commas(reader.data)
+    if reader.findings:
+        raise InputError(path, reader.findings + _other_findings(reader), reader.data, reader.lines)
+    return Document(path, reader.data, reader.lines)
+
+
+def _other_findings(reader: _Reader) -> list[Finding]:
+    """With cell problems found, the validators' findings for the other cells, so that
+    ``kimopt validate`` lists every problem at once (not for a workbook missing a sheet)."""
+    if any(f.loc == () for f in reader.findings):
+        return []
+    from pydantic import ValidationError
+
+    from kimopt.data import instance_findings
+    from kimopt.load import _finding as pydantic_finding  # the same wording as for YAML
+
+    reported = {f.loc for f in reader.findings}
+    try:
+        instance = Instance.model_validate(reader.data)
+    except ValidationError as exc:
+        found = [pydantic_finding(e, Instance) for e in exc.errors(include_url=False)]
+        return [f for f in found if f.loc not in reported]
+    return instance_findings(instance)

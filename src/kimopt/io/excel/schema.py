@@ -1,0 +1,241 @@
+"""The contract of an instance workbook: its sheets and fields, header matching, messages.
+
+Nothing here needs openpyxl: the contract is plain data that reading, writing and the
+template share.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from kimopt.errors import MESSAGES
+
+# ---- messages of this module ------------------------------------------------------------
+
+_MESSAGES: dict[str, tuple[str, str]] = {
+    "xlsx_not_workbook": ("keine lesbare Excel-Arbeitsmappe (.xlsx), Datei beschädigt oder "
+                          "anderes Format ({detail})",
+                          "not a readable Excel workbook (.xlsx), the file is damaged or of "
+                          "another format ({detail})"),
+    "xlsx_encrypted": ("kennwortgeschützte Arbeitsmappe oder altes .xls-Format: bitte ohne "
+                       "Kennwort als .xlsx speichern",
+                       "password-protected workbook or old .xls format: please save it as .xlsx "
+                       "without a password"),
+    "xlsx_too_large": ("die Arbeitsmappe ist entpackt zu groß ({detail} Bytes, höchstens {limit})",
+                       "the workbook is too large unpacked ({detail} bytes, at most {limit})"),
+    "xlsx_sheet_missing": ("Tabellenblatt {value} fehlt (vorhanden: {sheets})",
+                           "worksheet {value} is missing (present: {sheets})"),
+    "xlsx_no_header": ("Tabellenblatt {value}: keine Kopfzeile mit Spaltennamen gefunden "
+                       "(erwartet z. B. {expected})",
+                       "worksheet {value}: no header row with column names found "
+                       "(expected e.g. {expected})"),
+    "xlsx_unknown_column": ("{cell}: unbekannte Spalte {value}{hint_de}",
+                            "{cell}: unknown column {value}{hint_en}"),
+    "xlsx_duplicate_column": ("{cell}: die Spalte {value} gibt es schon in {first}",
+                              "{cell}: the column {value} already exists in {first}"),
+    "xlsx_missing_column": ("Tabellenblatt {sheet}: Spalte {value} fehlt",
+                            "worksheet {sheet}: column {value} is missing"),
+    "xlsx_unnamed_column": ("{cell}: Wert {value} in einer Spalte ohne Überschrift",
+                            "{cell}: value {value} in a column without a header"),
+    "xlsx_unknown_label": ("{cell}: unbekannte Angabe {value}{hint_de}",
+                           "{cell}: unknown field {value}{hint_en}"),
+    "xlsx_duplicate_label": ("{cell}: die Angabe {value} steht schon in {first}",
+                             "{cell}: the field {value} is already given in {first}"),
+    "xlsx_unlabelled_value": ("{cell}: Wert {value} ohne Angabe in Spalte A",
+                              "{cell}: value {value} without a field name in column A"),
+    "xlsx_no_rows": ("Tabellenblatt {value} enthält keine Kommunen (unter der Kopfzeile steht "
+                     "nichts)",
+                     "worksheet {value} holds no Kommunen (nothing below the header row)"),
+    "xlsx_too_many_rows": ("Tabellenblatt {value} hat zu viele Zeilen (höchstens {limit})",
+                           "worksheet {value} has too many rows (at most {limit})"),
+    "xlsx_ambiguous_number": ("{value} ist mehrdeutig ({thousands_de} oder {decimal_de}?): "
+                              "Tausender mit Punkt (55.000) oder ohne Trennzeichen schreiben",
+                              "{value} is ambiguous ({thousands_en} or {decimal_en}?): write it "
+                              "without a thousands separator"),
+    "xlsx_date": ("{value} hat Excel als Datum gespeichert, gemeint ist eine Zahl: Zelle als Zahl "
+                  "oder Text formatieren und neu eingeben",
+                  "Excel stored {value} as a date, but a number is meant: format the cell as "
+                  "number or text and type it again"),
+    "xlsx_illegal_text": ("{value} enthält Steuerzeichen, die Excel nicht speichern kann",
+                          "{value} contains control characters Excel cannot store"),
+}
+for _code, _texts in _MESSAGES.items():
+    MESSAGES.setdefault(_code, _texts)
+
+
+# ---- the contract: sheets, fields, columns ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Field:
+    """One value of the instance: where it goes, how it is labelled, how it is read.
+
+    ``kind`` is one of ``text``, ``ags5``/``ags8`` (a Gemeindeschlüssel: text, leading
+    zeros restored when Excel stored a number), ``count`` (whole number), ``euro`` (whole
+    euros), ``vzae`` (VZÄ), ``number`` (indicator), ``flag`` (ja/nein), ``names`` (list).
+    """
+
+    path: tuple[str, ...]
+    label: str
+    kind: str
+    comment: str
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+    width: int = 14
+
+    @property
+    def key(self) -> str:
+        return self.path[-1]
+
+
+KREIS_FIELDS: tuple[Field, ...] = (
+    Field(("name",), "Bezeichnung", "text",
+          "Name dieser Planung, z. B. „Kreis Wesel 2022“; erscheint in Plänen und Berichten.",
+          ("Instanz", "Planung", "instance", "instance_name"), required=True),
+    Field(("kreis", "name"), "Name", "text", "Name des Kreises (Fördermittelempfänger).",
+          ("Kreis", "Kreisname"), required=True),
+    Field(("kreis", "ags"), "AGS", "ags5",
+          "Amtlicher Gemeindeschlüssel des Kreises, 5 Stellen mit führender Null (z. B. 05170); "
+          "optional.", ("Gemeindeschlüssel", "Kreisschlüssel")),
+    Field(("kreis", "cost_per_vzae"), "Kosten je VZÄ (€)", "euro",
+          "Tatsächliche Jahreskosten einer Vollzeitstelle beim Kreis, ganze Euro "
+          "(Förderung + Eigenanteil, z. B. 71.400).", ("Kosten pro VZÄ",), required=True),
+    Field(("kreis", "budget"), "Budget (€)", "euro",
+          "Eigenanteil, den der Kreis pro Jahr höchstens trägt, ganze Euro; leer = unbegrenzt.",
+          ("Budget",)),
+    Field(("kreis", "existing_vzae"), "Vorhandene VZÄ", "vzae",
+          "Bereits besetzte Stellen beim Kreis (VZÄ); sie bleiben und sind schon finanziert. "
+          "Leer = 0.", ("Bestand VZÄ", "Vorhanden")),
+)
+
+FUNDING_FIELDS: tuple[Field, ...] = (
+    Field(("funding", "year"), "Jahr", "count", "Förderjahr, z. B. 2022; optional.",
+          ("Förderjahr",)),
+    Field(("funding", "positions_vzae"), "Förderfähige VZÄ", "vzae",
+          "Stellen (VZÄ), die das Land höchstens fördert, z. B. 11.",
+          ("Stellen", "Förderfähige Stellen", "Stellen (VZÄ)", "VZÄ"), required=True),
+    Field(("funding", "rate_per_vzae"), "Förderpauschale je VZÄ (€)", "euro",
+          "Pauschale Förderung je VZÄ und Jahr, ganze Euro (z. B. 55.000); gezahlt bis zu den "
+          "tatsächlichen Kosten.",
+          ("Pauschale je VZÄ", "Förderung je VZÄ", "Förderpauschale"), required=True),
+)
+
+KOMMUNE_FIELDS: tuple[Field, ...] = (
+    Field(("name",), "Name", "text",
+          "Name der Kommune; so wird sie in „Teilt mit“ und „Versorgt“ genannt.",
+          ("Kommune", "Gemeinde", "Gemeindename", "Stadt"), required=True, width=24),
+    Field(("ags",), "AGS", "ags8",
+          "Amtlicher Gemeindeschlüssel, 8 Stellen mit führender Null (z. B. 05170044), als Text; "
+          "optional, in „Teilt mit“ und „Versorgt“ statt des Namens verwendbar.",
+          ("Gemeindeschlüssel", "Amtlicher Gemeindeschlüssel"), width=11),
+    Field(("population",), "Einwohner", "count",
+          "Einwohnerzahl (amtlich, z. B. GV100AD zum 31.12.), ganze Zahl ≥ 0; Grundlage des "
+          "Verteilungsschlüssels.", ("Einwohnerzahl", "Bevölkerung"), required=True, width=12),
+    Field(("max_vzae",), "Max. VZÄ", "vzae",
+          "Stellen (VZÄ), die die Kommune selbst anstellen würde; 0 oder leer = keine eigenen "
+          "Stellen. Vielfaches von 0,1.", ("Maximale VZÄ", "Höchstens VZÄ"), width=10),
+    Field(("cost_per_vzae",), "Kosten je VZÄ (€)", "euro",
+          "Tatsächliche Jahreskosten einer Vollzeitstelle bei der Kommune, ganze Euro; "
+          "leer = wie beim Kreis.", ("Kosten pro VZÄ",), width=16),
+    Field(("budget",), "Budget (€)", "euro",
+          "Eigenanteil, den die Kommune pro Jahr höchstens trägt, ganze Euro; leer = unbegrenzt, "
+          "0 = nichts.", ("Budget",), width=13),
+    Field(("share_with",), "Teilt mit", "names",
+          "Kommunen, mit denen sie sich Stellen teilen darf: Namen oder AGS, getrennt durch „;“. "
+          "Gilt in beide Richtungen.", ("Teilt Stellen mit", "Partner"), width=22),
+    Field(("existing_vzae",), "Vorhandene VZÄ", "vzae",
+          "Bereits besetzte Stellen bei der Kommune (VZÄ); sie bleiben und sind schon finanziert. "
+          "Leer = 0.", ("Bestand VZÄ", "Vorhanden"), width=12),
+    Field(("auslaenderbehoerde",), "Ausländerbehörde", "flag",
+          "ja, wenn die Kommune eine eigene Ausländerbehörde hat; sonst nein oder leer.",
+          ("Eigene Ausländerbehörde", "ABH"), width=12),
+)
+
+TRAEGER_FIELDS: tuple[Field, ...] = (
+    Field(("name",), "Name", "text", "Name des Trägers der freien Wohlfahrtspflege.",
+          ("Träger", "Trägername"), required=True, width=34),
+    Field(("max_vzae",), "Max. VZÄ", "vzae",
+          "Stellen (VZÄ), die der Träger höchstens übernehmen kann; Vielfaches von 0,1.",
+          ("Maximale VZÄ", "Höchstens VZÄ"), required=True, width=10),
+    Field(("serves",), "Versorgt", "names",
+          "Kommunen in seinem Einsatzgebiet: Namen oder AGS, getrennt durch „;“.",
+          ("Versorgt Kommunen", "Einsatzgebiet", "Zuständig für", "Kommunen"), required=True,
+          width=40),
+    Field(("cost_per_vzae",), "Kosten je VZÄ (€)", "euro",
+          "Tatsächliche Jahreskosten einer Vollzeitstelle beim Träger, ganze Euro.",
+          ("Kosten pro VZÄ",), required=True, width=16),
+    Field(("deficit_coverage",), "Defizitübernahme", "flag",
+          "ja, wenn der Kreis den Eigenanteil des Trägers übernimmt (Defizitübernahme); "
+          "sonst nein.",
+          ("Defizit trägt Kreis", "Defizitübernahme durch den Kreis"), width=15),
+    Field(("existing_vzae",), "Vorhandene VZÄ", "vzae",
+          "Bereits besetzte Stellen beim Träger (VZÄ); sie bleiben. Leer = 0.",
+          ("Bestand VZÄ", "Vorhanden"), width=12),
+)
+
+INDICATOR_PREFIX = "Kennzahl: "
+INDICATOR_COMMENT = ("Weitere Kennzahl der Kommune für einen gewichteten Verteilungsschlüssel "
+                     "(z. B. Zahl der Geflüchteten), Zahl ≥ 0. Der Name nach „Kennzahl:“ ist der "
+                     "Name im Planungsmodell (key).")
+_INDICATOR_HEADER = re.compile(r"^\s*(?:kennzahl|indikator|indicators?)\s*[:.]\s*(.+?)\s*$", re.I)
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A sheet of the contract: its German name, the names accepted, its fields."""
+
+    title: str
+    names: tuple[str, ...]
+    fields: tuple[Field, ...]
+    record: str | None  # the instance key of a table sheet ("kommunen"), None for key/value
+
+
+KREIS = Sheet("Kreis", ("Kreis", "kreis"), KREIS_FIELDS, None)
+FUNDING = Sheet("Förderung", ("Förderung", "funding", "Forderung"), FUNDING_FIELDS, None)
+KOMMUNEN = Sheet("Kommunen", ("Kommunen", "kommunen", "Gemeinden"), KOMMUNE_FIELDS, "kommunen")
+TRAEGER = Sheet("Träger", ("Träger", "traeger", "Trager"), TRAEGER_FIELDS, "traeger")
+NOTES_TITLE = "Hinweise"
+
+_HEADER_WORDS = {"angabe", "feld", "key", "schluessel", "parameter"}
+_NOTE_COLUMN = re.compile(
+    r"^\s*(#|bemerkung|anmerkung|notiz|kommentar|hinweis|quelle|note|comment)", re.I)
+_SUM_WORDS = {"summe", "gesamt", "insgesamt", "total", "sum"}
+
+
+def normalise(text: str) -> str:
+    """A header or label reduced for matching: „Max. VZÄ“ and ``max_vzae`` both give ``maxvzae``."""
+    text = text.casefold()
+    for umlaut, spelled in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
+        text = text.replace(umlaut, spelled)
+    text = re.sub(r"\b(eur|euro)\b|€", "", text)
+    return re.sub(r"[^a-z0-9]", "", text)
+
+
+def _lookup(fields: Sequence[Field]) -> dict[str, Field]:
+    """Normalised header → field: German labels first, then aliases, then the YAML keys
+    (``name`` is the Kreis's name on the Kreis sheet, its label „Name“ wins over the key)."""
+    table: dict[str, Field] = {}
+    for names in ((f.label,) for f in fields), (f.aliases for f in fields), \
+            ((f.key, ".".join(f.path)) for f in fields):
+        for field, aliases in zip(fields, names, strict=True):
+            for alias in aliases:
+                if normalise(alias):
+                    table.setdefault(normalise(alias), field)
+    return table
+
+
+def _display(text: object) -> str:
+    return " ".join(str(text).split())
+
+
+def _hint(text: str, fields: Sequence[Field]) -> dict[str, str]:
+    labels = [f.label for f in fields]
+    hint = difflib.get_close_matches(_display(text), labels, n=1, cutoff=0.6)
+    if not hint:
+        by_key = {normalise(f.key): f.label for f in fields}
+        close = difflib.get_close_matches(normalise(text), list(by_key), n=1, cutoff=0.75)
+        hint = [by_key[close[0]]] if close else []
+    return {"hint": hint[0]} if hint else {}
