@@ -5,21 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from kimopt.labels import OBJECTIVE_LABELS, RULE_NAMES, STATUS_LABELS
-from kimopt.numbers import fmt_euros, fmt_number
+from kimopt.numbers import fmt_euros, fmt_level, fmt_number
 
 
 def _t(lang: str, de: str, en: str) -> str:
     return de if lang == "de" else en
-
-
-def _figure(value: float | int | None, unit: str, lang: str) -> str:
-    if value is None:
-        return "–"
-    if unit == "EUR":
-        return fmt_euros(int(value), lang)
-    if unit == "VZÄ":
-        return f"{fmt_number(value, 3, lang)} VZÄ"
-    return str(value)
 
 
 def _table(rows: list[list[str]], right: set[int]) -> list[str]:
@@ -81,8 +71,14 @@ def render_plan(plan: dict[str, Any], lang: str = "de") -> str:
         label = OBJECTIVE_LABELS.get(level["name"], (level["name"], level["name"]))[0 if lang == "de" else 1]
         proven = _t(lang, "bewiesen optimal", "proven optimal") if level["proven_optimal"] else \
             _t(lang, "nicht bewiesen", "not proven")
-        lines.append(f"{n:>2}. {level['name']:<16} {label:<40} {_figure(level['value'], level['unit'], lang):>14}"
-                     f"   {_t(lang, 'Schranke', 'bound')} {_figure(level['bound'], level['unit'], lang)}, {proven}")
+        lines.append(f"{n:>2}. {level['name']:<16} {label:<40} {fmt_level(level['value'], level['unit'], lang):>14}"
+                     f"   {_t(lang, 'Schranke', 'bound')} {fmt_level(level['bound'], level['unit'], lang)}, {proven}")
+    tie = plan.get("solver", {}).get("tie_break", {})
+    if plan["status"] == "OPTIMAL" and tie and not tie.get("proven"):
+        lines += ["", _t(lang, "Hinweis: Die Gleichstandsregel wurde im Zeitlimit nicht beendet; unter gleich guten "
+                               "Plänen kann ein Lauf einen anderen wählen (alle Ebenen bleiben optimal).",
+                         "Note: the tie-break did not finish in time; among equally good plans another run may "
+                         "choose another (every level stays optimal).")]
     bindings = summary.get("binding_rules")
     if bindings:
         lines += ["", _t(lang, "Begrenzende Regeln (Lockern verbessert eine Ebene):",
@@ -91,7 +87,8 @@ def render_plan(plan: dict[str, Any], lang: str = "de") -> str:
             name = RULE_NAMES.get(b["rule"], (b["rule"], b["rule"]))[0 if lang == "de" else 1]
             subject = f" {b['subject']}" if b.get("subject") else ""
             unit = next((lv["unit"] for lv in plan["objectives"] if lv["name"] == b["level"]), "")
-            after = _figure(b["relaxed_value"], unit, lang) if b["relaxed_value"] is not None else \
+            after = fmt_level(b["relaxed_value"], unit, lang) if b["relaxed_value"] is not None else \
                 _t(lang, "besser", "better")
-            lines.append(f" - {name} ({b['rule']}){subject}: {b['level']} {_figure(b['value'], unit, lang)} → {after}")
+            before = fmt_level(b["value"], unit, lang)
+            lines.append(f" - {name} ({b['rule']}){subject}: {b['level']} {before} → {after}")
     return "\n".join(lines)

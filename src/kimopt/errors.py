@@ -196,8 +196,9 @@ class InputError(Exception):
                      if finding.loc[:n] in self.line_of), self.line_of.get(finding.loc))
         if isinstance(line, int):
             parts[0] += f":{line}"
-        elif line is not None:  # a workbook cell such as "Kommunen!C7"
+        elif line is not None:  # a workbook cell such as "Kommunen!C7 (Einwohner)" names the field itself
             parts[0] += f", {line}"
+            field_text = None
         if record:
             parts.append(record)
         if field_text:

@@ -97,6 +97,17 @@ def fmt_euros(value: Fraction | int, lang: str = "de") -> str:
     return f"{text} €" if lang == "de" else f"€{text}"
 
 
+def fmt_level(value: float | int | None, unit: str, lang: str = "de") -> str:
+    """An objective level's value in its unit: ``11,000 VZÄ``, ``16.400 €``, ``8``; ``–`` if none."""
+    if value is None:
+        return "–"
+    if unit == "EUR":
+        return fmt_euros(int(value), lang)
+    if unit == "VZÄ":
+        return f"{fmt_number(value, 3, lang)} VZÄ"
+    return str(value)
+
+
 def fraction_text(value: Fraction) -> str:
     """A fraction as exact text: ``"11"``, ``"1/3"``."""
     return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"

@@ -23,9 +23,13 @@ from kimopt.solve import LevelResult
 
 
 def input_sha256(instance: Instance, model: PlanningModel) -> str:
-    """Hash of the validated content (not the file's formatting): same content, same hash."""
+    """Hash of the validated content (not the file's formatting): same content, same hash.
+
+    The number of search workers and the time limit are left out: they do not change an
+    optimal plan (see :mod:`kimopt.solve`), so ``solve`` and ``batch`` agree on the hash.
+    """
     payload = json.dumps({"instance": instance.model_dump(mode="json"),
-                          "model": model.model_dump(mode="json")},
+                          "model": model.model_dump(mode="json", exclude={"workers", "time_limit_s"})},
                          sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kimopt.labels import OBJECTIVE_LABELS, STATUS_LABELS
-from kimopt.numbers import fmt_euros, fmt_number
+from kimopt.numbers import fmt_euros, fmt_level, fmt_number
 
 HOST_TYPES: dict[str, tuple[str, str]] = {
     "kreis": ("Kreis", "Kreis"),
@@ -82,17 +82,6 @@ def status_text(status: str, lang: str) -> str:
 def served_text(served: list[dict[str, Any]], lang: str) -> str:
     """Who serves a Kommune: ``Kreis Wesel 0,1; Dinslaken 1,5``."""
     return "; ".join(f"{s['host']} {vzae(s['vzae'], lang)}" for s in served) or "–"
-
-
-def level_figure(value: float | int | None, unit: str, lang: str) -> str:
-    """A level's value in its unit."""
-    if value is None:
-        return "–"
-    if unit == "EUR":
-        return fmt_euros(int(value), lang)
-    if unit == "VZÄ":
-        return f"{fmt_number(value, 3, lang)} VZÄ"
-    return str(value)
 
 
 def summary_table(plan: dict[str, Any], lang: str) -> Table:
@@ -231,8 +220,8 @@ def objectives_table(plan: dict[str, Any], lang: str) -> Table:
                 str(n),
                 name,
                 pick(OBJECTIVE_LABELS.get(level["name"], (level["name"],) * 2), lang),
-                level_figure(level["value"], level["unit"], lang),
-                level_figure(level["bound"], level["unit"], lang),
+                fmt_level(level["value"], level["unit"], lang),
+                fmt_level(level["bound"], level["unit"], lang),
                 yes_no(level["proven_optimal"], lang),
             ]
         )
