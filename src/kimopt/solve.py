@@ -154,7 +154,8 @@ def solve_levels(cm: CpsatModel, time_limit: float, workers: int, seed: int,
         if objective.name == "proportionality" and (objective.measure or "l1") == "l1" and used is not None \
                 and n_fixed:
             optimum = remainder_optimum(cm.problem, used)
-            reached = _reach_remainder_optimum(cm, optimum, solution)
+            only_n = all(r.name == "use_positions" for r in results)
+            reached = _reach_remainder_optimum(cm, optimum, solution, only_n)
             if reached is not None:
                 solution = reached
                 results.append(LevelResult(objective.name, UNITS[objective.name],
@@ -205,14 +206,16 @@ def solve_levels(cm: CpsatModel, time_limit: float, workers: int, seed: int,
     return SolveResult(status, solution, results, info, used)
 
 
-def _reach_remainder_optimum(cm: CpsatModel, optimum: RemainderOptimum,
-                             solution: list[int] | None) -> list[int] | None:
+def _reach_remainder_optimum(cm: CpsatModel, optimum: RemainderOptimum, solution: list[int] | None,
+                             only_n_fixed: bool) -> list[int] | None:
     """Prove the proportionality level by construction when the Kreis can fill in.
 
-    From the previous level's plan, the Kreis serves the largest-remainder coverages; if the
-    independent checker accepts that plan, its deviation is the lower bound, so it is optimal:
-    the optimal coverages are fixed (exactly as :mod:`kimopt.cpsat.remainders` describes the
-    set of optima) and no search is needed. Returns the plan's link units, or ``None``.
+    Candidates: the previous level's plan with the Kreis serving the largest-remainder
+    coverages (every host keeps its size, so earlier levels keep their values), and — when
+    only ``N`` has been fixed so far — the Kreis serving everything. If the independent
+    checker accepts a candidate, its deviation is the lower bound, so it is optimal: the
+    optimal coverages are fixed (exactly as :mod:`kimopt.cpsat.remainders` describes the set
+    of optima) and no search is needed. Returns the plan's link units, or ``None``.
     """
     from kimopt.check import check_plan  # plan and checker import this module's results
     from kimopt.plan import Plan
@@ -220,10 +223,16 @@ def _reach_remainder_optimum(cm: CpsatModel, optimum: RemainderOptimum,
     problem, v = cm.problem, cm.variables
     if solution is None:
         return None
-    filled = kreis_fills_in(problem, solution, optimum)
+    candidates = [solution]
+    if only_n_fixed:
+        candidates.append([0] * len(solution))
+    filled = None
+    for start in candidates:
+        filled = kreis_fills_in(problem, start, optimum)
+        if filled is not None and not check_plan(problem.instance, problem.model, Plan(problem, filled).to_json()):
+            break
+        filled = None
     if filled is None:
-        return None
-    if check_plan(problem.instance, problem.model, Plan(problem, filled).to_json()):
         return None
     tied = set(optimum.tied)
     for i in problem.kommune_order:
