@@ -52,3 +52,18 @@ def test_solved_deviation_never_below_the_bound_and_equal_when_the_kreis_can_fil
     optimum = remainder_optimum(problem, problem.units(outcome.plan.used))
     value = next(lv.value for lv in outcome.result.levels if lv.name == "proportionality")
     assert value == Fraction(optimum.lb, problem.total_weight) * problem.g
+
+
+def test_proof_by_construction_and_by_search_give_the_same_plan(monkeypatch) -> None:
+    # Whether the proportionality level is proven by construction (which depends on the
+    # previous level's plan) or by search, the model that follows is the same, and so is the plan.
+    import kimopt.solve as solve
+
+    data = tiny(traeger=[{"name": "Caritas", "max_vzae": 1.0, "serves": ["Bedorf", "Cedorf"],
+                          "cost_per_vzae": 71400, "deficit_coverage": True}],
+                funding={"positions_vzae": 2.7, "rate_per_vzae": 55000})
+    built = plan_instance(instance(data), model())
+    monkeypatch.setattr(solve, "_remainder_plan", lambda *args: None)
+    searched = plan_instance(instance(data), model())
+    assert [lv.value for lv in built.result.levels] == [lv.value for lv in searched.result.levels]
+    assert built.plan_json["links"] == searched.plan_json["links"]

@@ -147,32 +147,35 @@ def solve_levels(cm: CpsatModel, time_limit: float, workers: int, seed: int,
     for objective in cm.problem.model.objectives:
         if progress:
             progress(objective.name)
+        model = cm.model
         optimum: RemainderOptimum | None = None
         # the bound and the shortcut hold for plans of exactly N = used units: use_positions fixed
         n_fixed = used is not None and any(
             r.name == "use_positions" and r.proven and r.value == cm.problem.vzae(used) for r in results)
-        if objective.name == "proportionality" and (objective.measure or "l1") == "l1" and used is not None \
-                and n_fixed:
+        if objective.name == "proportionality" and (objective.measure or "l1") == "l1" and n_fixed:
+            assert used is not None
             optimum = remainder_optimum(cm.problem, used)
             only_n = all(r.name == "use_positions" for r in results)
-            reached = _reach_remainder_optimum(cm, optimum, solution, only_n)
-            if reached is not None:
-                solution = reached
-                results.append(LevelResult(objective.name, UNITS[objective.name],
-                                           Fraction(optimum.lb, cm.problem.total_weight) * cm.problem.g,
-                                           Fraction(optimum.lb, cm.problem.total_weight) * cm.problem.g,
-                                           True, 0.0, "l1"))
+            reached = _remainder_plan(cm.problem, optimum, solution, only_n)
+            if reached is not None:  # proven by construction: the plan meets the lower bound
+                value_at_bound = Fraction(optimum.lb, cm.problem.total_weight) * cm.problem.g
+                results.append(LevelResult(objective.name, UNITS[objective.name], value_at_bound,
+                                           value_at_bound, True, 0.0, "l1"))
+                solution = _at_remainder_optimum(cm, optimum, reached)
                 continue
-        level = LEVELS[objective.name](cm.model, cm.problem, cm.variables, objective, used)
+            # Search a copy: when the bound is met after all, the level's own variables stay out
+            # of the model, which then is the same as after a proof by construction.
+            model = cm.model.clone()
+        level = LEVELS[objective.name](model, cm.problem, cm.variables, objective, used)
         if optimum is not None:
-            cm.model.add(level.expr >= optimum.lb)  # a valid cut: no plan deviates less
-        cm.model.minimize(level.expr) if not level.maximize else cm.model.maximize(level.expr)
+            model.add(level.expr >= optimum.lb)  # a valid cut: no plan deviates less
+        model.minimize(level.expr) if not level.maximize else model.maximize(level.expr)
         solver = _parameters(deadline - time.perf_counter(), workers, seed)
         t0 = time.perf_counter()
-        code = solver.solve(cm.model)
+        code = solver.solve(model)
         seconds = time.perf_counter() - t0
         if code == cp_model.MODEL_INVALID:
-            raise ModelTooLarge(f"CP-SAT lehnt das Modell ab / CP-SAT refuses the model: {cm.model.validate()}")
+            raise ModelTooLarge(f"CP-SAT lehnt das Modell ab / CP-SAT refuses the model: {model.validate()}")
         if code == cp_model.INFEASIBLE:
             return SolveResult("INFEASIBLE", None, results, _solver_info(started, workers, seed))
         if code == cp_model.UNKNOWN:
@@ -189,6 +192,12 @@ def solve_levels(cm: CpsatModel, time_limit: float, workers: int, seed: int,
         if not proven:
             status = "FEASIBLE"
             break
+        if optimum is not None and value == optimum.lb:
+            solution = _at_remainder_optimum(cm, optimum, solution)
+            continue
+        if optimum is not None:  # the bound was not met: the level enters the model itself
+            level = LEVELS[objective.name](cm.model, cm.problem, cm.variables, objective, used)
+            cm.model.add(level.expr >= optimum.lb)
         _fix(cm, level, value)
         _hint(cm, solver)
         if level.name == "use_positions" and used is None:
@@ -206,34 +215,35 @@ def solve_levels(cm: CpsatModel, time_limit: float, workers: int, seed: int,
     return SolveResult(status, solution, results, info, used)
 
 
-def _reach_remainder_optimum(cm: CpsatModel, optimum: RemainderOptimum, solution: list[int] | None,
-                             only_n_fixed: bool) -> list[int] | None:
-    """Prove the proportionality level by construction when the Kreis can fill in.
+def _remainder_plan(problem: Problem, optimum: RemainderOptimum, solution: list[int] | None,
+                    only_n_fixed: bool) -> list[int] | None:
+    """A plan that meets the largest-remainder bound, if the Kreis can fill in; else ``None``.
 
     Candidates: the previous level's plan with the Kreis serving the largest-remainder
     coverages (every host keeps its size, so earlier levels keep their values), and — when
-    only ``N`` has been fixed so far — the Kreis serving everything. If the independent
-    checker accepts a candidate, its deviation is the lower bound, so it is optimal: the
-    optimal coverages are fixed (exactly as :mod:`kimopt.cpsat.remainders` describes the set
-    of optima) and no search is needed. Returns the plan's link units, or ``None``.
+    only ``N`` has been fixed so far — the Kreis serving everything. A candidate counts only if
+    the independent checker accepts it; then its deviation is the lower bound, so it is optimal.
     """
     from kimopt.check import check_plan  # plan and checker import this module's results
     from kimopt.plan import Plan
 
-    problem, v = cm.problem, cm.variables
     if solution is None:
         return None
-    candidates = [solution]
-    if only_n_fixed:
-        candidates.append([0] * len(solution))
-    filled = None
+    candidates = [solution] + ([[0] * len(solution)] if only_n_fixed else [])
     for start in candidates:
         filled = kreis_fills_in(problem, start, optimum)
         if filled is not None and not check_plan(problem.instance, problem.model, Plan(problem, filled).to_json()):
-            break
-        filled = None
-    if filled is None:
-        return None
+            return filled
+    return None
+
+
+def _at_remainder_optimum(cm: CpsatModel, optimum: RemainderOptimum, units: list[int]) -> list[int]:
+    """Fix the coverages to the set of optima at the bound and hint ``units`` (a plan in it).
+
+    The set is described in :mod:`kimopt.cpsat.remainders`: the same constraints whichever way
+    the level was proven, so the model — and the tie-break's plan — do not depend on the way.
+    """
+    problem, v = cm.problem, cm.variables
     tied = set(optimum.tied)
     for i in problem.kommune_order:
         if i not in tied:
@@ -244,9 +254,9 @@ def _reach_remainder_optimum(cm: CpsatModel, optimum: RemainderOptimum, solution
         cm.model.add(sum(v.coverage(i) for i in optimum.tied)
                      == sum(optimum.floor[i] for i in optimum.tied) + optimum.tied_up)
     cm.model.clear_hints()
-    for var, value in zip(v.a, filled, strict=True):
+    for var, value in zip(v.a, units, strict=True):
         cm.model.add_hint(var, value)
-    return filled
+    return units
 
 
 def _most_positions(cm: CpsatModel, deadline: float, workers: int, seed: int) -> tuple[str, int | None]:
