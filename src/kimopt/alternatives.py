@@ -73,7 +73,7 @@ def equally_good_plans(
 
     cm = build(problem)
     m, v = cm.model, cm.variables
-    used: int | None = None
+    used: int | None = result.target_units  # N_used*, on which the targets rest
     for objective, found in zip(model.objectives, result.levels, strict=True):
         level = LEVELS[objective.name](m, problem, v, objective, used)
         assert found.value is not None  # OPTIMAL: every level has its value
@@ -81,7 +81,7 @@ def equally_good_plans(
         if value.denominator != 1:  # the level's solver value is an integer by construction
             raise RuntimeError(f"level {level.name}: non-integral solver value {value}")
         m.add(level.expr == int(value))
-        if level.name == "use_positions":
+        if level.name == "use_positions" and used is None:
             used = int(value)
     m.minimize(tie_break(m, problem, v).expr)
 
@@ -99,7 +99,8 @@ def equally_good_plans(
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             break  # time is up: the list is not known to be complete
         units = [solver.value(x) for x in v.a]
-        plan = Plan(problem, units, "OPTIMAL", result.levels, dict(result.solver), model_name)
+        plan = Plan(problem, units, "OPTIMAL", result.levels, dict(result.solver), model_name,
+                    result.target_units)
         data = plan.to_json()
         violations = check_plan(instance, model, data)
         if violations:

@@ -342,6 +342,12 @@ class _Checker:
                 else None
         except NumberError:
             basis = None
+        if basis is not None and not self.used <= basis <= self.instance.funding.positions_vzae:
+            self.add("plan", "summary.target_basis_vzae",
+                     f"Bezugsgröße der Soll-Werte {basis} liegt nicht zwischen {float(self.used)} "
+                     "und der Förderobergrenze",
+                     f"target basis {basis} is not between {float(self.used)} and the funding cap")
+            basis = None
         targets = self.targets(basis)
         for entry in section(plan, "kommunen", list):
             i = self.lookup.get(str(entry.get("name"))) if isinstance(entry, dict) else None

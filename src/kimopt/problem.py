@@ -100,11 +100,6 @@ class Problem:
         return 0
 
     @cached_property
-    def kommune_host(self) -> dict[int, int]:
-        """Kommune index -> its host index, for Kommunen that employ positions."""
-        return {h.record: j for j, h in enumerate(self.hosts) if h.kind == "kommune"}
-
-    @cached_property
     def links_of_host(self) -> tuple[tuple[int, ...], ...]:
         """For each host, the indices of its links."""
         out: list[list[int]] = [[] for _ in self.hosts]
@@ -126,10 +121,6 @@ class Problem:
         if h.kind != "kommune":
             return None
         return next((li for li in self.links_of_host[host] if self.links[li].kommune == h.record), None)
-
-    def target(self, kommune: int, used_units: int | Fraction) -> Fraction:
-        """Target e_i in units: ``N_used × w_i / W``."""
-        return Fraction(used_units) * self.weights[kommune] / self.total_weight
 
     @cached_property
     def rank(self) -> tuple[int, ...]:

@@ -144,6 +144,8 @@ def solve_levels(cm: CpsatModel, time_limit: float, workers: int, seed: int,
         outcome, used = _most_positions(cm, deadline, workers, seed)
         if outcome in ("INFEASIBLE", "UNKNOWN"):
             return SolveResult(outcome, None, results, _solver_info(started, workers, seed))
+        if outcome == "FEASIBLE":  # targets on an unproven N_used*: no level can claim optimality
+            status = "FEASIBLE"
     for objective in cm.problem.model.objectives:
         if progress:
             progress(objective.name)
@@ -268,7 +270,7 @@ def _most_positions(cm: CpsatModel, deadline: float, workers: int, seed: int) ->
         raise ModelTooLarge(f"CP-SAT lehnt das Modell ab / CP-SAT refuses the model: {cm.model.validate()}")
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return ("INFEASIBLE" if code == cp_model.INFEASIBLE else "UNKNOWN"), None
-    return "OPTIMAL", solver.value(cm.variables.used_total)
+    return ("OPTIMAL" if code == cp_model.OPTIMAL else "FEASIBLE"), solver.value(cm.variables.used_total)
 
 
 def _tie_break(cm: CpsatModel, deadline: float, seed: int,

@@ -29,7 +29,8 @@ def solve(
 ) -> None:
     """Optimalen Verteilungsplan berechnen / compute the optimal allocation plan.
 
-    Exit: 0 Plan, 1 fehlerhafte Eingabe, 3 unlösbar, 4 kein Plan im Zeitlimit.
+    Exit: 0 Plan, 1 fehlerhafte Eingabe, 3 unlösbar, 4 kein Plan im Zeitlimit,
+    5 der unabhängige Prüfer verwirft den Plan (ein Fehler in kimopt; nichts wird geschrieben).
     """
     from kimopt.console import render_plan
     from kimopt.io.atomic import guard_output, write_text_atomic
@@ -64,7 +65,8 @@ def solve(
     if binding and outcome.plan is not None:
         from kimopt.explain.binding import add_binding_rules
 
-        add_binding_rules(outcome.plan_json, outcome.plan, float(inputs.model.time_limit_s))
+        limit = time_limit if time_limit is not None else float(inputs.model.time_limit_s)
+        add_binding_rules(outcome.plan_json, outcome.plan, limit)
     if not quiet:
         typer.echo(render_plan(outcome.plan_json, lang.value))
     if output is not None:

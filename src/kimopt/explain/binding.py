@@ -115,7 +115,14 @@ def relax_one(
     rules = scenario.build(switchable=True).switches.literals
     cm = scenario.relaxed({other for other in rules if other != rule})
     model = scenario.model
-    used: int | None = None
+    used: int | None = None  # N_used* of the relaxed model: level 1, or found first (as in solve)
+    if model.objectives[0].name != "use_positions":
+        cm.model.maximize(cm.variables.used_total)
+        solver = new_solver(time_limit, model.seed, model.workers or 1)
+        code = solver.solve(cm.model)
+        if code != cp_model.OPTIMAL:
+            raise ExplainTimeout(solver.status_name(code))
+        used = solver.value(cm.variables.used_total)
     for objective, base in zip(model.objectives, baseline, strict=True):
         level = LEVELS[objective.name](cm.model, cm.problem, cm.variables, objective, used)
         cm.model.maximize(level.expr) if level.maximize else cm.model.minimize(level.expr)
@@ -129,7 +136,7 @@ def relax_one(
             unbounded = rule == ("funding_cap", "") and level.name == "use_positions"
             return Binding(rule, level.name, level.unit, base.value, None if unbounded else value)
         cm.model.add(level.expr == units)
-        if level.name == "use_positions":
+        if level.name == "use_positions" and used is None:
             used = units
     return None
 
