@@ -25,7 +25,7 @@ from kimopt.cpsat.constraints import add_constraints
 from kimopt.cpsat.objectives import LEVELS, UNITS, Level, tie_break
 from kimopt.cpsat.remainders import RemainderOptimum, kreis_fills_in, remainder_optimum
 from kimopt.cpsat.switches import Switches
-from kimopt.cpsat.variables import Variables, add_variables
+from kimopt.cpsat.variables import Variables, add_variables, universe
 from kimopt.problem import INT64_SAFE, Problem
 
 
@@ -73,23 +73,24 @@ def build(problem: Problem, switchable: bool = False, headroom: int = 0) -> Cpsa
     ``headroom`` widens the switchable universe by that many units (see
     :func:`~kimopt.cpsat.variables.universe`), e.g. for a wish larger than the rules demand.
     """
-    guard_magnitudes(problem)
     model = cp_model.CpModel()
     model.name = problem.instance.name
     switches = Switches(model, switchable, headroom)
+    guard_magnitudes(problem, universe(problem, switches))
     variables = add_variables(problem, model, switches)
     add_constraints(model, problem, variables, switches)
     return CpsatModel(problem, model, variables, switches)
 
 
-def guard_magnitudes(problem: Problem) -> None:
+def guard_magnitudes(problem: Problem, universe_units: int) -> None:
     """Refuse keys so fine-grained that the deviation rows could overflow 64-bit integers.
 
-    The largest rows are ``W·c_i − w_i·N`` (each link of a Kommune at most ``U`` units) and the
-    sum of all deviations, at most ``2·N·W``; both must stay below 2⁶².
+    The largest rows are ``W·c_i − w_i·N`` (each link of a Kommune at most ``U`` units, the
+    model's universe bound) and the sum of all deviations, at most ``2·N·W``; both must stay
+    below 2⁶².
     """
     total = max(problem.total_weight, 1)
-    cap = problem.positions + 1
+    cap = universe_units + 1
     widest = max((len(links) for links in problem.links_of_kommune), default=1)
     reach = 4 * cap * total * max(widest + 1, 2)
     if reach >= INT64_SAFE or 4 * cap * total * len(problem.instance.kommunen) >= INT64_SAFE:
