@@ -140,22 +140,14 @@ class Directory:
         """Kreise and kreisfreie Städte of one Land, by key."""
         return [k for key, k in sorted(self.kreise.items()) if key.startswith(land)]
 
+    def _check_key(self, key: str, digits: int, expected: str) -> None:
+        """A key of ``digits`` digits, else :class:`InputError` saying what is expected."""
+        if not re.fullmatch(rf"\d{{{digits}}}", key):
+            raise InputError(self.path, [Finding((), "gv100_bad_key", {"value": key, "choices": expected})])
+
     def kreis(self, key: str) -> KreisRecord:
         """The Kreis with ``key``; :class:`InputError` naming the closest keys otherwise."""
-        if not re.fullmatch(r"\d{5}", key):
-            raise InputError(
-                self.path,
-                [
-                    Finding(
-                        (),
-                        "gv100_bad_key",
-                        {
-                            "value": key,
-                            "choices": "Kreisschlüssel aus 5 Ziffern / 5-digit Kreis key (05170)",
-                        },
-                    )
-                ],
-            )
+        self._check_key(key, 5, "Kreisschlüssel aus 5 Ziffern / 5-digit Kreis key (05170)")
         if key not in self.kreise:
             same_land = [k for k in sorted(self.kreise) if k[:2] == key[:2]]
             span = f" (Land {key[:2]}: {same_land[0]}–{same_land[-1]})" if same_land else ""
@@ -166,20 +158,7 @@ class Directory:
 
     def land(self, key: str) -> list[KreisRecord]:
         """Every Kreis of the Land ``key``; :class:`InputError` for an unknown key."""
-        if not re.fullmatch(r"\d{2}", key):
-            raise InputError(
-                self.path,
-                [
-                    Finding(
-                        (),
-                        "gv100_bad_key",
-                        {
-                            "value": key,
-                            "choices": "Landesschlüssel aus 2 Ziffern / 2-digit Land key (e.g. 05)",
-                        },
-                    )
-                ],
-            )
+        self._check_key(key, 2, "Landesschlüssel aus 2 Ziffern / 2-digit Land key (e.g. 05)")
         kreise = self.kreise_of_land(key)
         if not kreise:
             raise InputError(
