@@ -19,6 +19,11 @@ BROKEN_MODELS = DATA / "broken_models"
 INSTANCE_CASES = {
     "binary_garbage.yaml": "Binärdaten",
     "budget_negative.yaml": "„budget“",
+    "budget_too_large.yaml": "zu groß",
+    "kommune_empty_entry.yaml": "Kommune 2: (leer)",
+    "population_too_large.yaml": "„population“",
+    "positions_too_large.yaml": "„positions_vzae“",
+    "yaml_nested_too_deep.yaml": "zu tief verschachtelt",
     "deficit_coverage_not_bool.yaml": "„deficit_coverage“",
     "document_is_list.yaml": "Liste",
     "document_is_scalar.yaml": "nur Text",

@@ -183,12 +183,16 @@ def test_overflow_guard_covers_the_generic_deviation_rows() -> None:
     Fix: compute the guard from the actual rows (Σ|coef|·ub), or, with the variable N of
     F5, from ``W·cap·(deg_i + 1)``.
     """
-    data = tiny(kommunen=[{"name": "A", "population": 2**53}, {"name": "B", "population": 2**53 + 1}],
+    # Populations are capped at 10^9 on input, but a mixed key of two columns with coprime
+    # totals still gives a weight sum W near 10^18.
+    data = tiny(kommunen=[{"name": "A", "population": 999999937, "indicators": {"x": 999999893}},
+                          {"name": "B", "population": 999999929, "indicators": {"x": 999999883}}],
                 funding={"year": 2022, "positions_vzae": 1, "rate_per_vzae": 55000},
                 traeger=[{"name": f"T{t:02d}", "max_vzae": 1, "serves": ["A", "B"], "cost_per_vzae": 71400}
                          for t in range(60)])
     with contextlib.suppress(ModelTooLarge):  # refusing cleanly is fine; a RuntimeError is not
-        solve(data, objectives=["proportionality", "use_positions"], time_limit_s=20)
+        solve(data, objectives=["proportionality", "use_positions"], time_limit_s=20,
+              key={"population": "1/2", "x": "1/2"})
 
 
 # =========================================================================================

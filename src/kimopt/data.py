@@ -26,17 +26,31 @@ from pydantic_core import PydanticCustomError
 from kimopt.errors import Finding
 from kimopt.numbers import NumberError, fraction_text, to_euros, to_fraction
 
+# Plausibility limits: far above any Kreis, far below what 64-bit solver arithmetic can carry.
+MAX_VZAE = 100_000
+MAX_EUROS = 10**12
+MAX_COUNT = 10**9
 
-def _exact(value: object) -> Fraction:
+
+def _exact(value: object, limit: int = MAX_VZAE) -> Fraction:
     try:
         number = to_fraction(value)
     except NumberError as exc:
         raise PydanticCustomError(exc.code, "{value}", {"value": value}) from None
+    if abs(number) > limit:
+        raise PydanticCustomError("too_large", "{value}", {"value": value, "limit": limit})
     return number
 
 
 def _non_negative(value: object) -> Fraction:
     number = _exact(value)
+    if number < 0:
+        raise PydanticCustomError("negative", "{value}", {"value": value})
+    return number
+
+
+def _indicator(value: object) -> Fraction:
+    number = _exact(value, MAX_COUNT)
     if number < 0:
         raise PydanticCustomError("negative", "{value}", {"value": value})
     return number
@@ -61,13 +75,15 @@ def _euros(value: object) -> int:
         amount = to_euros(value)
     except NumberError as exc:
         raise PydanticCustomError(exc.code, "{value}", {"value": value}) from None
+    if amount > MAX_EUROS:
+        raise PydanticCustomError("too_large", "{value}", {"value": value, "limit": MAX_EUROS})
     if amount < 0:
         raise PydanticCustomError("negative", "{value}", {"value": value})
     return amount
 
 
 def _count(value: object) -> int:
-    number = _exact(value)
+    number = _exact(value, MAX_COUNT)
     if number.denominator != 1:
         raise PydanticCustomError("not_integer", "{value}", {"value": value})
     if number < 0:
@@ -156,7 +172,7 @@ class Kommune(_Record):
     share_with: Names = Field(default_factory=list, description="Kommunen it may share positions with")
     existing_vzae: Vzae = Fraction(0)
     auslaenderbehoerde: Flag = False
-    indicators: dict[str, Annotated[Fraction, BeforeValidator(_non_negative)]] = Field(default_factory=dict)
+    indicators: dict[str, Annotated[Fraction, BeforeValidator(_indicator)]] = Field(default_factory=dict)
 
 
 class Traeger(_Record):

@@ -108,6 +108,8 @@ class Finding:
 
 
 def _quote(value: object, lang: str) -> str:
+    if value is None:
+        return "(leer)" if lang == "de" else "(empty)"
     text = str(value)
     if len(text) > 60:
         text = text[:57] + "…"

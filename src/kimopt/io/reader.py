@@ -172,7 +172,10 @@ def parse_yaml(path: Path, text: str) -> Document:
         mark = exc.problem_mark or exc.context_mark
         raise _fail(path, "yaml_syntax", value=exc.problem or exc.context or "",
                     line=mark.line + 1 if mark else "?", column=mark.column + 1 if mark else "?") from None
-    except (yaml.YAMLError, RecursionError, ValueError, OverflowError) as exc:
+    except RecursionError:
+        raise _fail(path, "yaml_syntax", value="zu tief verschachtelt / nested too deeply",
+                    line="?", column="?") from None
+    except (yaml.YAMLError, ValueError, OverflowError) as exc:
         raise _fail(path, "yaml_syntax", value=str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
                     line="?", column="?") from None
     finally:
