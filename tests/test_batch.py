@@ -48,22 +48,15 @@ def _summary(out: Path) -> dict[str, dict[str, str]]:
         return {Path(row["file"]).name: row for row in csv.DictReader(stream)}
 
 
+def _batch(source: Path, out: Path, model_file: Path, *extra: str, workers: int = 1) -> list[str]:
+    """The arguments of ``kimopt batch SOURCE --out OUT --model MODEL --workers N EXTRA…``."""
+    return ["batch", str(source), "--out", str(out), "--model", str(model_file), "--workers", str(workers), *extra]
+
+
 def test_mixed_round_records_every_instance_and_goes_on(tmp_path, test_model_file):
     folder = _round(tmp_path / "runde")
     out = tmp_path / "out"
-    result = runner.invoke(
-        app,
-        [
-            "batch",
-            str(folder),
-            "--out",
-            str(out),
-            "--model",
-            str(test_model_file),
-            "--workers",
-            "1",
-        ],
-    )
+    result = runner.invoke(app, _batch(folder, out, test_model_file))
     assert result.exit_code == 1, result.output  # bad input outranks infeasible (3)
     rows = _summary(out)
     assert {name: row["status"] for name, row in rows.items()} == {
@@ -94,21 +87,7 @@ def test_mixed_round_records_every_instance_and_goes_on(tmp_path, test_model_fil
 def test_infeasible_alone_gives_exit_3_and_process_pool_works(tmp_path, test_model_file):
     folder = _round(tmp_path / "runde", broken=False)
     out = tmp_path / "out"
-    result = runner.invoke(
-        app,
-        [
-            "batch",
-            str(folder / "*.yaml"),
-            "--out",
-            str(out),
-            "--model",
-            str(test_model_file),
-            "--workers",
-            "2",
-            "--lang",
-            "en",
-        ],
-    )
+    result = runner.invoke(app, _batch(folder / "*.yaml", out, test_model_file, "--lang", "en", workers=2))
     assert result.exit_code == 3, result.output
     assert "3 instances: 1 INFEASIBLE, 2 OPTIMAL" in result.output
     assert len(list(out.glob("*.plan.json"))) == 2
@@ -124,21 +103,7 @@ def test_time_limit_too_short_gives_exit_4(tmp_path, test_model_file, monkeypatc
         return Outcome(None, SolveResult("UNKNOWN", None, []), None, None)  # type: ignore[arg-type]
 
     monkeypatch.setattr("kimopt.pipeline.plan_instance", no_plan)
-    result = runner.invoke(
-        app,
-        [
-            "batch",
-            str(folder),
-            "--out",
-            str(tmp_path / "out"),
-            "--model",
-            str(test_model_file),
-            "--workers",
-            "1",
-            "--time-limit",
-            "0.01",
-        ],
-    )
+    result = runner.invoke(app, _batch(folder, tmp_path / "out", test_model_file, "--time-limit", "0.01"))
     assert result.exit_code == 4, result.output
     assert {row["status"] for row in _summary(tmp_path / "out").values()} == {"TIMEOUT"}
 
@@ -146,16 +111,7 @@ def test_time_limit_too_short_gives_exit_4(tmp_path, test_model_file, monkeypatc
 def test_resume_skips_plans_of_the_same_content(tmp_path, test_model_file):
     folder = _round(tmp_path / "runde", broken=False, infeasible=False)
     out = tmp_path / "out"
-    args = [
-        "batch",
-        str(folder),
-        "--out",
-        str(out),
-        "--model",
-        str(test_model_file),
-        "--workers",
-        "1",
-    ]
+    args = _batch(folder, out, test_model_file)
     assert runner.invoke(app, args).exit_code == 0
     kept = out / "a-klein.plan.json"
     before = kept.stat().st_mtime_ns
@@ -191,19 +147,7 @@ def test_interrupt_keeps_finished_plans_and_writes_the_summary(
         return real(task)
 
     monkeypatch.setattr(batch_module, "run_task", interrupted_second)
-    result = runner.invoke(
-        app,
-        [
-            "batch",
-            str(folder),
-            "--out",
-            str(out),
-            "--model",
-            str(test_model_file),
-            "--workers",
-            "1",
-        ],
-    )
+    result = runner.invoke(app, _batch(folder, out, test_model_file))
     assert result.exit_code == 130, result.output
     assert [p.name for p in out.glob("*.plan.json")] == ["a-klein.plan.json"]
     assert list(_summary(out)) == ["a-klein.yaml"]
@@ -217,19 +161,7 @@ def test_formula_injection_is_neutralised(tmp_path, test_model_file):
     folder.mkdir()
     write_yaml(folder / "x.yaml", tiny(name='=HYPERLINK("http://evil")'))
     out = tmp_path / "out"
-    result = runner.invoke(
-        app,
-        [
-            "batch",
-            str(folder),
-            "--out",
-            str(out),
-            "--model",
-            str(test_model_file),
-            "--workers",
-            "1",
-        ],
-    )
+    result = runner.invoke(app, _batch(folder, out, test_model_file))
     assert result.exit_code == 0, result.output
     assert _summary(out)["x.yaml"]["name"].startswith("'=")
     sheet = load_workbook(out / "summary.xlsx").active
