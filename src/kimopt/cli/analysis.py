@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from kimopt.cli.app import ExitCode, InstanceArg, Lang, LangOption, ModelOption, app, fail, guarded
+from kimopt.cli.app import ExitCode, InstanceArg, Lang, LangOption, ModelOption, TimeLimitOption, app, fail, guarded
 
 
 class MethodName(str, Enum):
@@ -193,9 +193,7 @@ def sensitivity(
     max_points: Annotated[int, typer.Option(
         "--max-points", min=1, help="Höchstens so viele Punkte der Kurve / at most this many "
         "points on the curve.")] = 40,
-    time_limit: Annotated[float | None, typer.Option(
-        "--time-limit", min=0.01,
-        help="Zeitlimit je Lösung in Sekunden / time limit per solve, s.")] = None,
+    time_limit: TimeLimitOption = None,
     lang: LangOption = Lang.de,
 ) -> None:
     """Wie robust ist der Plan? / how robust is the plan?

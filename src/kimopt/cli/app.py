@@ -46,6 +46,10 @@ class Lang(str, Enum):
 LangOption = Annotated[Lang, typer.Option("--lang", help="Sprache / language: de, en.")]
 ModelOption = Annotated[Path | None, typer.Option(
     "--model", "-m", help="Planungsmodell (YAML/JSON); ohne Angabe models/kim-standard.yaml (Voreinstellungen).")]
+TimeLimitOption = Annotated[float | None, typer.Option(
+    "--time-limit", min=0.01,
+    help="Zeitlimit je Lösung (alle Zielebenen) in Sekunden; ohne Angabe time_limit_s des Modells "
+         "/ time limit per solve (all levels), s.")]
 InstanceArg = Annotated[Path, typer.Argument(help="Instanz: YAML, JSON oder Excel (.xlsx).", show_default=False)]
 
 

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from kimopt.cli.app import ExitCode, Lang, LangOption, ModelOption, app, fail, guarded
+from kimopt.cli.app import ExitCode, Lang, LangOption, ModelOption, TimeLimitOption, app, fail, guarded
 
 import_app = typer.Typer(
     help="Instanzen aus amtlichen Daten erzeugen / create instances from official data.",
@@ -207,14 +207,7 @@ def batch(
             help="Instanzen mit optimalem Plan gleichen Inhalts (input_sha256) überspringen.",
         ),
     ] = False,
-    time_limit: Annotated[
-        float | None,
-        typer.Option(
-            "--time-limit",
-            min=0.01,
-            help="Zeitlimit je Instanz in Sekunden / time limit per instance, s.",
-        ),
-    ] = None,
+    time_limit: TimeLimitOption = None,
     lang: LangOption = Lang.de,
 ) -> None:
     """Viele Instanzen lösen: eine Förderrunde / solve many instances: a funding round.

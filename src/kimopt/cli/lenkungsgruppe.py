@@ -7,14 +7,17 @@ from typing import Annotated, Any
 
 import typer
 
-from kimopt.cli.app import ExitCode, InstanceArg, Lang, LangOption, ModelOption, app, fail, guarded
-
-TimeLimitOption = Annotated[
-    float | None,
-    typer.Option(
-        "--time-limit", min=0.01, help="Zeitlimit je Lösung in Sekunden / time limit per solve, s."
-    ),
-]
+from kimopt.cli.app import (
+    ExitCode,
+    InstanceArg,
+    Lang,
+    LangOption,
+    ModelOption,
+    TimeLimitOption,
+    app,
+    fail,
+    guarded,
+)
 
 
 def _t(lang: Lang, de: str, en: str) -> str:

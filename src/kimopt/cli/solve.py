@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from kimopt.cli.app import ExitCode, InstanceArg, Lang, LangOption, ModelOption, app, fail, guarded
+from kimopt.cli.app import ExitCode, InstanceArg, Lang, LangOption, ModelOption, TimeLimitOption, app, fail, guarded
 
 
 @app.command()
@@ -17,8 +17,7 @@ def solve(
     model: ModelOption = None,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Plan als JSON schreiben / write the plan JSON.")] = None,
-    time_limit: Annotated[float | None, typer.Option(
-        "--time-limit", min=0.01, help="Zeitlimit in Sekunden für alle Ebenen / time limit for all levels, s.")] = None,
+    time_limit: TimeLimitOption = None,
     report: Annotated[Path | None, typer.Option(
         "--report", help="Bericht schreiben: .html, .md, .csv, .xlsx / write a report.")] = None,
     binding: Annotated[bool, typer.Option(
