@@ -196,6 +196,16 @@ def _priority(method: Method, weight: Fraction, seats: int) -> tuple[int, Fracti
     return (1, weight * weight / post if method.squared else weight / post)
 
 
+def _award(seats: list[int], front: tuple[int, ...], left: int) -> Tie | None:
+    """Give one more seat to every party of ``front`` (equal claims), or report the tie when
+    fewer seats are left than the front has parties — never choose among them silently."""
+    if len(front) > left:
+        return Tie(front, left)
+    for i in front:
+        seats[i] += 1
+    return None
+
+
 def _highest_averages(method: Method, w: tuple[Fraction, ...], house: int, low: tuple[int, ...],
                       high: tuple[int | None, ...]) -> Apportionment:
     seats = list(low)
@@ -206,11 +216,9 @@ def _highest_averages(method: Method, w: tuple[Fraction, ...], house: int, low: 
         claims = {i: _priority(method, w[i], seats[i]) for i in open_}
         best = max(claims.values())
         front = tuple(i for i in open_ if claims[i] == best)
-        if len(front) > left:
-            tie = Tie(front, left)
+        tie = _award(seats, front, left)
+        if tie is not None:
             break
-        for i in front:
-            seats[i] += 1
         left -= len(front)
     return Apportionment(method.name, house, w, tuple(seats), tie, low, high)
 
@@ -259,11 +267,9 @@ def _largest_remainders(w: tuple[Fraction, ...], house: int, low: tuple[int, ...
         if left == 0:
             break
         front = tuple(i for i, r in enumerate(rest) if r == value)
-        if len(front) > left:
-            tie = Tie(front, left)
+        tie = _award(seats, front, left)
+        if tie is not None:
             break
-        for i in front:
-            seats[i] += 1
         left -= len(front)
     return Apportionment("hare-niemeyer", house, w, tuple(seats), tie, low, high, quota)
 
