@@ -5,11 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from kimopt.labels import OBJECTIVE_LABELS, RULE_NAMES, STATUS_LABELS
+from kimopt.labels import t as _t
 from kimopt.numbers import fmt_euros, fmt_level, fmt_number
-
-
-def _t(lang: str, de: str, en: str) -> str:
-    return de if lang == "de" else en
 
 
 def _table(rows: list[list[str]], right: set[int]) -> list[str]:

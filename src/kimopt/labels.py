@@ -31,3 +31,25 @@ RULE_NAMES: dict[str, tuple[str, str]] = {
     "reachability": ("Erreichbarkeit", "Reachability"),
     "quota_rule": ("Quotenregel", "Quota rule"),
 }
+
+HOST_TYPES: dict[str, tuple[str, str]] = {
+    "kreis": ("Kreis", "Kreis"),
+    "kommune": ("Kommunen", "Kommunen"),
+    "traeger": ("Träger", "Träger (welfare organisations)"),
+}
+
+HOST_KIND: dict[str, tuple[str, str]] = {
+    "kreis": ("Kreis", "Kreis"),
+    "kommune": ("Kommune", "Kommune"),
+    "traeger": ("Träger", "Träger"),
+}
+
+
+def t(lang: str, de: str, en: str) -> str:
+    """The German or the English text (``lang`` is ``"de"`` or ``"en"``)."""
+    return de if lang == "de" else en
+
+
+def pick(labels: tuple[str, str], lang: str) -> str:
+    """The German or English entry of a ``(de, en)`` pair."""
+    return labels[0 if lang == "de" else 1]

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from kimopt.cli.app import ExitCode, InstanceArg, Lang, LangOption, ModelOption, TimeLimitOption, app, fail, guarded
+from kimopt.labels import t as _t
 
 
 class MethodName(str, Enum):
@@ -42,8 +43,6 @@ OutputOption = Annotated[Path | None, typer.Option(
     "--output", "-o", help="Ergebnis als JSON schreiben / write the result as JSON.")]
 
 
-def _t(lang: Lang, de: str, en: str) -> str:
-    return de if lang == Lang.de else en
 
 
 @app.command()

@@ -18,10 +18,7 @@ from kimopt.cli.app import (
     fail,
     guarded,
 )
-
-
-def _t(lang: Lang, de: str, en: str) -> str:
-    return de if lang == Lang.de else en
+from kimopt.labels import t as _t
 
 
 def _internal(exc: Any, lang: Lang) -> typer.Exit:

@@ -23,6 +23,7 @@ from kimopt.explain.texts import (
     wish_text,
 )
 from kimopt.explain.wish import Price, optimal_plan, wish_price
+from kimopt.labels import t as _t
 
 SHORT_LABELS: dict[str, tuple[str, str]] = {
     "use_positions": ("VZÄ verwendet", "VZÄ used"),
@@ -46,8 +47,6 @@ class Answer:
         return "\n".join(self.lines)
 
 
-def _t(lang: str, de: str, en: str) -> str:
-    return de if lang == "de" else en
 
 
 def conflict_answer(

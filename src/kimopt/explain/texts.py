@@ -12,11 +12,8 @@ from kimopt.cpsat.switches import RuleId
 from kimopt.explain.core import Scenario, Wish
 from kimopt.explain.repair import Repair
 from kimopt.labels import OBJECTIVE_LABELS, RULE_NAMES
+from kimopt.labels import t as _t
 from kimopt.numbers import fmt_euros, fmt_number, fraction_text
-
-
-def _t(lang: str, de: str, en: str) -> str:
-    return de if lang == "de" else en
 
 
 def vzae(value: Fraction, lang: str) -> str:

@@ -14,7 +14,7 @@ import io
 import re
 from typing import Any
 
-from kimopt.report.tables import HOST_TYPES, pick, t
+from kimopt.labels import HOST_TYPES, pick, t
 
 COLOURS = {
     "target": "#9aa5b1",

@@ -15,15 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from kimopt.data import Instance, PlanningModel
+from kimopt.labels import pick, t
 from kimopt.numbers import fmt_euros, fmt_number
 from kimopt.report.tables import (
     INDEX_LABELS,
     Table,
     index_value,
     percent,
-    pick,
     status_text,
-    t,
     vzae,
 )
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from kimopt.report.tables import Table, meta_lines, t, title
+from kimopt.labels import t
+from kimopt.report.tables import Table, meta_lines, title
 
 CSS = """
 :root { --ink: #1b1f23; --muted: #5b6670; --line: #c8cfd6; --accent: #1f5f8b; --mark: #fff1b8; }

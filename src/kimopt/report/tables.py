@@ -10,35 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kimopt.labels import OBJECTIVE_LABELS, STATUS_LABELS
+from kimopt.labels import HOST_KIND, OBJECTIVE_LABELS, STATUS_LABELS, pick, t
 from kimopt.numbers import fmt_euros, fmt_level, fmt_number
-
-HOST_TYPES: dict[str, tuple[str, str]] = {
-    "kreis": ("Kreis", "Kreis"),
-    "kommune": ("Kommunen", "Kommunen"),
-    "traeger": ("Träger", "Träger (welfare organisations)"),
-}
-
-HOST_KIND: dict[str, tuple[str, str]] = {
-    "kreis": ("Kreis", "Kreis"),
-    "kommune": ("Kommune", "Kommune"),
-    "traeger": ("Träger", "Träger"),
-}
 
 APPORTION_LABELS: dict[str, tuple[str, str]] = {
     "hare-niemeyer": ("Hare–Niemeyer", "Hare–Niemeyer (largest remainder)"),
     "sainte-lague": ("Sainte-Laguë", "Sainte-Laguë (Webster)"),
 }
-
-
-def t(lang: str, de: str, en: str) -> str:
-    """The German or the English text."""
-    return de if lang == "de" else en
-
-
-def pick(labels: tuple[str, str], lang: str) -> str:
-    """The German or English entry of a ``(de, en)`` pair."""
-    return labels[0 if lang == "de" else 1]
 
 
 @dataclass

@@ -30,7 +30,7 @@ from openpyxl.utils import get_column_letter
 
 from kimopt.io.atomic import write_bytes_atomic
 from kimopt.io.excel import set_text, workbook_bytes
-from kimopt.labels import OBJECTIVE_LABELS, STATUS_LABELS
+from kimopt.labels import HOST_KIND, OBJECTIVE_LABELS, STATUS_LABELS
 from kimopt.numbers import fmt_number
 
 VZAE = "0.0"
@@ -47,8 +47,6 @@ SHEET_NAMES = {
     "de": ("Übersicht", "Kommunen", "Stellen", "Finanzen", "Vergleich"),
     "en": ("Overview", "Kommunen", "Positions", "Finance", "Comparison"),
 }
-HOST_KIND = {"kreis": ("Kreis", "Kreis"), "kommune": ("Kommune", "Kommune"),
-             "traeger": ("Träger", "Träger")}
 
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=14)
