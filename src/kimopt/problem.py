@@ -8,12 +8,13 @@ they agree on who may serve whom and who pays for what. No OR-Tools here.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
 from typing import Literal
 
-from kimopt.data import Instance, Kommune, PlanningModel
+from kimopt.data import Instance, Kommune, PlanningModel, Traeger
 
 HostKind = Literal["kreis", "kommune", "traeger"]
 # Why this order: the tie-break prefers a Kommune's own staff, then Träger, then the Kreis.
@@ -61,10 +62,7 @@ class Problem:
 
     def units(self, vzae: Fraction) -> int:
         """VZÄ to whole units; the value must be a multiple of the granularity."""
-        units = vzae / self.g
-        if units.denominator != 1:
-            raise ValueError(f"{vzae} VZÄ is not a multiple of the granularity {self.g}")
-        return int(units)
+        return whole_units(vzae, self.g)
 
     def units_up(self, vzae: Fraction) -> int:
         """VZÄ to units, rounded up (for lower bounds such as the minimum host size)."""
@@ -87,8 +85,7 @@ class Problem:
     @cached_property
     def kommune_order(self) -> tuple[int, ...]:
         """Kommune indices sorted by name: the solver model is built in this order."""
-        kommunen = self.instance.kommunen
-        return tuple(sorted(range(len(kommunen)), key=lambda i: kommunen[i].name))
+        return name_order(self.instance.kommunen)
 
     def kommunen_in_order(self) -> list[tuple[int, Kommune]]:
         """``(index, Kommune)`` pairs in :attr:`kommune_order`."""
@@ -135,6 +132,19 @@ class Problem:
         return tuple(rank)
 
 
+def whole_units(vzae: Fraction, g: Fraction) -> int:
+    """VZÄ in units of ``g``; refuses a value off the granularity (loading checks it first)."""
+    units = vzae / g
+    if units.denominator != 1:
+        raise ValueError(f"{vzae} VZÄ is not a multiple of the granularity {g}")
+    return int(units)
+
+
+def name_order(records: Sequence[Kommune] | Sequence[Traeger]) -> tuple[int, ...]:
+    """Record positions sorted by name: the order the solver model is built in."""
+    return tuple(sorted(range(len(records)), key=lambda i: records[i].name))
+
+
 def key_weights(instance: Instance, model: PlanningModel) -> tuple[int, ...]:
     """Integer weights proportional to the key: ``share_i = Σ_k λ_k · x_ik / X_k``.
 
@@ -171,10 +181,10 @@ def compile_problem(instance: Instance, model: PlanningModel) -> Problem:
     rate = instance.funding.rate_per_vzae
     index = instance.kommune_index()
     kommunen = instance.kommunen
-    order = sorted(range(len(kommunen)), key=lambda i: kommunen[i].name)
+    order = name_order(kommunen)
     by_name = {i: kommunen[i].name for i in range(len(kommunen))}
     kreis = instance.kreis
-    hosts = [Host(kreis.name, "kreis", -1, None, int(kreis.existing_vzae / g), kreis.cost_per_vzae,
+    hosts = [Host(kreis.name, "kreis", -1, None, whole_units(kreis.existing_vzae, g), kreis.cost_per_vzae,
                   max(0, kreis.cost_per_vzae - rate), True)]
     links: list[Link] = [Link(0, i, False) for i in order]
 
@@ -191,16 +201,16 @@ def compile_problem(instance: Instance, model: PlanningModel) -> Problem:
             continue
         cost = kommune.cost_per_vzae if kommune.cost_per_vzae is not None else kreis.cost_per_vzae
         # Filled positions count as wanted: "we have 1.0 VZÄ and want no more" is max_vzae 0.
-        hosts.append(Host(kommune.name, "kommune", i, int(max(kommune.max_vzae, kommune.existing_vzae) / g),
-                          int(kommune.existing_vzae / g), cost, max(0, cost - rate),
+        hosts.append(Host(kommune.name, "kommune", i, whole_units(max(kommune.max_vzae, kommune.existing_vzae), g),
+                          whole_units(kommune.existing_vzae, g), cost, max(0, cost - rate),
                           model.kreis_covers_kommunen))
         h = len(hosts) - 1
         links.append(Link(h, i, False))
         links.extend(Link(h, j, True) for j in sorted(partners[i], key=by_name.__getitem__))
-    for t in sorted(range(len(instance.traeger)), key=lambda t: instance.traeger[t].name):
+    for t in name_order(instance.traeger):
         traeger = instance.traeger[t]
-        hosts.append(Host(traeger.name, "traeger", t, int(traeger.max_vzae / g),
-                          int(traeger.existing_vzae / g), traeger.cost_per_vzae,
+        hosts.append(Host(traeger.name, "traeger", t, whole_units(traeger.max_vzae, g),
+                          whole_units(traeger.existing_vzae, g), traeger.cost_per_vzae,
                           max(0, traeger.cost_per_vzae - rate), traeger.deficit_coverage))
         h = len(hosts) - 1
         served = {index[name] for name in traeger.serves}
