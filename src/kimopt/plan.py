@@ -288,7 +288,8 @@ class Plan:
             "kommunen": kommunen_json,
             "links": links,
             "finance": finance,
-            "solver": self.solver,
+            # every time is here, so that the rest of the plan is the same between runs
+            "solver": {**self.solver, "level_seconds": {lv.name: round(lv.seconds, 3) for lv in self.levels}},
             "input_sha256": input_sha256(inst, problem.model),
         }
 
