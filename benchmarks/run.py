@@ -104,7 +104,7 @@ def measure(scenario: str, method: str, gv100: Path, quick: bool) -> dict[str, A
     if scenario != "b":
         results = [_one((instances[0], limit, 2, method))]
     elif method == "kimopt":
-        from kimopt.batch import Task, run_batch
+        from kimopt.analysis.batch import Task, run_batch
 
         with tempfile.TemporaryDirectory() as folder:
             tasks = []

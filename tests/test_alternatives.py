@@ -8,7 +8,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from kimopt.alternatives import changes, equally_good_plans
+from kimopt.analysis.alternatives import changes, equally_good_plans
 from kimopt.check import check_plan
 from kimopt.cli import app
 from kimopt.pipeline import plan_instance

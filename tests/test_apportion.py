@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from kimopt.apportion import METHODS, ApportionError, apportion, apportion_instance, baselines
+from kimopt.analysis.apportion import METHODS, ApportionError, apportion, apportion_instance, baselines
 from kimopt.cli import app
 from kimopt.load import load_inputs
 from kimopt.problem import key_weights

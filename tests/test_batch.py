@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from kimopt import batch as batch_module
-from kimopt.batch import Row, collect, exit_code, neutralise, plan_paths
+from kimopt.analysis import batch as batch_module
+from kimopt.analysis.batch import Row, collect, exit_code, neutralise, plan_paths
 from kimopt.cli import app
 from tests.conftest import ROOT, tiny, write_yaml
 

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from kimopt.analysis.explain.binding import add_binding_rules, binding_rules, tight_rules
+from kimopt.analysis.explain.core import Oracle, Scenario, feasible, minimal_conflict
+from kimopt.analysis.explain.repair import Repair, smallest_repairs, stricter, with_number
+from kimopt.analysis.explain.wish import WishError, optimal_plan, parse_wish, wish_price
 from kimopt.cli import app
-from kimopt.explain.binding import add_binding_rules, binding_rules, tight_rules
-from kimopt.explain.core import Oracle, Scenario, feasible, minimal_conflict
-from kimopt.explain.repair import Repair, smallest_repairs, stricter, with_number
-from kimopt.explain.wish import WishError, optimal_plan, parse_wish, wish_price
 from kimopt.load import load_inputs
 from kimopt.pipeline import plan_instance
 from tests.conftest import DATA, INSTANCES, instance, model, tiny
@@ -81,7 +81,7 @@ def scenario_of(name: str) -> Scenario:
 
 
 def test_fixtures_cover_every_rule_family() -> None:
-    from kimopt.explain.core import FAMILIES
+    from kimopt.analysis.explain.core import FAMILIES
 
     assert {rule[0] for rules in EXPECTED.values() for rule in rules} == set(FAMILIES)
     assert {p.stem for p in INFEASIBLE.glob("*.yaml") if not p.stem.endswith(".model")} == set(

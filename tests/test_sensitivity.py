@@ -10,15 +10,15 @@ from fractions import Fraction
 import pytest
 from typer.testing import CliRunner
 
-from kimopt.cli import app
-from kimopt.load import load_inputs
-from kimopt.pipeline import plan_instance
-from kimopt.sensitivity import (
+from kimopt.analysis.sensitivity import (
     budget_thresholds,
     payment_levels,
     population_thresholds,
     tradeoff_curve,
 )
+from kimopt.cli import app
+from kimopt.load import load_inputs
+from kimopt.pipeline import plan_instance
 from tests.conftest import INSTANCES, instance, model, tiny, write_yaml
 
 runner = CliRunner()

@@ -14,7 +14,7 @@ from kimopt.labels import t as _t
 
 
 class MethodName(str, Enum):
-    """The classical apportionment methods (see :mod:`kimopt.apportion`)."""
+    """The classical apportionment methods (see :mod:`kimopt.analysis.apportion`)."""
 
     hare_niemeyer = "hare-niemeyer"
     dhondt = "dhondt"
@@ -68,7 +68,7 @@ def apportion(
     Gleichstände werden gemeldet, nicht entschieden. Exit: 0, 1 fehlerhafte Eingabe,
     2 Aufruf, 3 Grenzen nicht einhaltbar.
     """
-    from kimopt.apportion import ApportionError, apportion_instance
+    from kimopt.analysis.apportion import ApportionError, apportion_instance
     from kimopt.io.atomic import guard_output, write_text_atomic
     from kimopt.load import load_inputs
     from kimopt.numbers import fmt_number, to_fraction
@@ -202,10 +202,10 @@ def sensitivity(
     (ε-Beschränkung). Alles durch exakte Neuberechnung. Exit: 0, 1 Eingabe, 3 unlösbar,
     4 kein Plan im Zeitlimit.
     """
+    from kimopt.analysis.sensitivity import SensitivityError, analyse, tradeoff_chart
     from kimopt.io.atomic import guard_output, write_text_atomic
     from kimopt.load import load_inputs
     from kimopt.plan import dumps
-    from kimopt.sensitivity import SensitivityError, analyse, tradeoff_chart
 
     parts = [p.value for p in part] if part else [p.value for p in Part]
     if chart is not None and "tradeoff" not in parts:

@@ -33,9 +33,9 @@ def explain(
 
     Exit: 0 möglich, 1 fehlerhafte Eingabe, 3 unlösbar, 4 nicht im Zeitlimit entschieden.
     """
-    from kimopt.explain.answer import explain as answer_for
-    from kimopt.explain.core import ExplainTimeout, Scenario
-    from kimopt.explain.wish import WishError, parse_wish
+    from kimopt.analysis.explain.answer import explain as answer_for
+    from kimopt.analysis.explain.core import ExplainTimeout, Scenario
+    from kimopt.analysis.explain.wish import WishError, parse_wish
     from kimopt.load import load_inputs
     from kimopt.solve import ModelTooLarge
 

@@ -216,7 +216,7 @@ def batch(
     Exit: 0 jede Instanz hat einen Plan; sonst der schwerste Fall: 5 Plan verletzt Regeln,
     1 fehlerhafte Eingabe, 3 unlösbar, 4 kein Plan im Zeitlimit; 130 abgebrochen (Strg-C).
     """
-    from kimopt.batch import (
+    from kimopt.analysis.batch import (
         Interrupted,
         Progress,
         Task,

@@ -223,7 +223,7 @@ def alternatives(
 
     Exit: 0, 1 fehlerhafte Eingabe, 3 unlösbar, 4 kein Optimum im Zeitlimit.
     """
-    from kimopt.alternatives import equally_good_plans, render_text
+    from kimopt.analysis.alternatives import equally_good_plans, render_text
     from kimopt.io.atomic import guard_output, write_text_atomic
     from kimopt.load import load_inputs
     from kimopt.pipeline import PlanRejected

@@ -54,7 +54,7 @@ def solve(
         raise fail("Interner Fehler: der Prüfer verwirft den Plan / internal error, the checker rejects the plan:\n"
                    + "\n".join(v.text(lang.value) for v in exc.violations), ExitCode.RULES_BROKEN) from None
     if outcome.status == "INFEASIBLE":
-        from kimopt.explain.answer import infeasible_text
+        from kimopt.analysis.explain.answer import infeasible_text
 
         raise fail(infeasible_text(inputs.instance, inputs.model, lang.value), ExitCode.INFEASIBLE)
     if outcome.plan_json is None:
@@ -62,7 +62,7 @@ def solve(
                    else "no plan found within the time limit; raise --time-limit.")
         raise fail(f"{instance}: {message}", ExitCode.NO_PLAN)
     if binding and outcome.plan is not None:
-        from kimopt.explain.binding import add_binding_rules
+        from kimopt.analysis.explain.binding import add_binding_rules
 
         limit = time_limit if time_limit is not None else float(inputs.model.time_limit_s)
         add_binding_rules(outcome.plan_json, outcome.plan, limit)

@@ -106,7 +106,7 @@ def classical_baselines(
     of the optimisation (budgets, employers, sharing), not of scale. Empty when the used VZÄ
     are no whole number of steps.
     """
-    from kimopt.apportion import ApportionError, baselines
+    from kimopt.analysis.apportion import ApportionError, baselines
     from kimopt.numbers import decimal_vzae, to_fraction
     from kimopt.report.tables import Baseline
 

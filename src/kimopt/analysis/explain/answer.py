@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kimopt.data import Instance, PlanningModel
-from kimopt.explain.binding import binding_rules
-from kimopt.explain.core import ExplainTimeout, Oracle, Scenario, feasible, minimal_conflict
-from kimopt.explain.repair import smallest_repairs
-from kimopt.explain.texts import (
+from kimopt.analysis.explain.binding import binding_rules
+from kimopt.analysis.explain.core import ExplainTimeout, Oracle, Scenario, feasible, minimal_conflict
+from kimopt.analysis.explain.repair import smallest_repairs
+from kimopt.analysis.explain.texts import (
     conflict_lines,
     level_label,
     level_value,
@@ -22,7 +21,8 @@ from kimopt.explain.texts import (
     signed,
     wish_text,
 )
-from kimopt.explain.wish import Price, optimal_plan, wish_price
+from kimopt.analysis.explain.wish import Price, optimal_plan, wish_price
+from kimopt.data import Instance, PlanningModel
 from kimopt.labels import t as _t
 
 SHORT_LABELS: dict[str, tuple[str, str]] = {

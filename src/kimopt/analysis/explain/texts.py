@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fractions import Fraction
 
+from kimopt.analysis.explain.core import Scenario, Wish
+from kimopt.analysis.explain.repair import Repair
 from kimopt.cpsat.switches import RuleId
-from kimopt.explain.core import Scenario, Wish
-from kimopt.explain.repair import Repair
 from kimopt.labels import OBJECTIVE_LABELS, RULE_NAMES
 from kimopt.labels import t as _t
 from kimopt.numbers import fmt_euros, fmt_number, fraction_text

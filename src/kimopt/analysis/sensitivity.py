@@ -165,7 +165,7 @@ def _hare_coverage(instance: Instance, model: PlanningModel, i: int,
     ``Σ|c − e| = k − 2·Σ_up r + Σ r`` is least for the largest remainders ``r``), so it predicts
     where the plan changes. Only a hint for the search: every threshold is re-solved.
     """
-    from kimopt.apportion import apportion
+    from kimopt.analysis.apportion import apportion
     from kimopt.problem import key_weights
 
     g = model.granularity_vzae

@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
+from kimopt.analysis.explain.core import Scenario, Wish
+from kimopt.analysis.explain.texts import vzae
 from kimopt.data import Instance, PlanningModel
-from kimopt.explain.core import Scenario, Wish
-from kimopt.explain.texts import vzae
 from kimopt.numbers import NumberError, to_fraction
 from kimopt.plan import Plan
 from kimopt.problem import HostKind

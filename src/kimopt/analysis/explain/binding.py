@@ -18,9 +18,9 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
+from kimopt.analysis.explain.core import ExplainTimeout, Scenario, canonical, new_solver
 from kimopt.cpsat.objectives import LEVELS
 from kimopt.cpsat.switches import RuleId
-from kimopt.explain.core import ExplainTimeout, Scenario, canonical, new_solver
 from kimopt.numbers import decimal_vzae, round_euros
 from kimopt.plan import Plan
 from kimopt.problem import Problem

@@ -19,9 +19,9 @@ from typing import Literal
 
 from ortools.sat.python import cp_model
 
+from kimopt.analysis.explain.core import ExplainTimeout, Scenario, feasible, new_solver
 from kimopt.cpsat.switches import RuleId
 from kimopt.data import Kommune, Traeger
-from kimopt.explain.core import ExplainTimeout, Scenario, feasible, new_solver
 from kimopt.problem import Problem
 from kimopt.solve import CpsatModel
 

@@ -1,0 +1,1 @@
+"""Analyses built on the planner: explanations, alternatives, sensitivity, apportionment baselines, batch runs."""
