@@ -132,5 +132,5 @@ def context(session: Session, shown: Shown, token: str) -> dict[str, Any]:
         "form": shown.form,
         "shown": shown,
         "results": results(session, shown),
-        "error_fields": [f.name for f in all_fields],
+        "error_fields": [f.name for f in all_fields if f.group != "objectives"] + ["obj1"],
     }
