@@ -105,7 +105,8 @@ def test_kreisquote_40_re_solves_and_prices_the_change(client: TestClient, wesel
     assert "Plan neu berechnet (OPTIMAL" in text
     assert "4,5 (40,9 %)" in text  # 4.5 of 11 VZÄ: the least multiple of 0.5 with ≥ 40 %
     # the previous plan beside the new one, the changed cells marked
-    assert "<th>vorher</th>" in text.replace(' class="num"', "") and "<th>jetzt</th>" in text.replace(' class="num"', "")
+    plain = text.replace(' class="num"', "")
+    assert "<th>vorher</th>" in plain and "<th>jetzt</th>" in plain
     assert '<td class="num diff">4,5</td>' in text
     # the price per level and per payer, as explain --want prices it: 7.0 → 6.5 VZÄ with partners,
     # the Kreis pays for its extra half position (0.5 × 16,400 € = 8,200 €)

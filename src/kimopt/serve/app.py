@@ -9,6 +9,8 @@ the scenario folder is fixed at start and file names are made from the scenario'
 
 from __future__ import annotations
 
+import functools
+import importlib
 import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -68,11 +70,15 @@ class Guard(BaseHTTPMiddleware):
         return response
 
 
+@functools.cache
 def pdf_available() -> bool:
-    """Whether the report can be written as PDF on this machine."""
+    """Whether the report can be printed to PDF here (the report's PDF writer and WeasyPrint)."""
+    from kimopt.errors import InputError
+
     try:
-        from kimopt.report import pdf  # noqa: F401  (the PDF writer, where installed)
-    except ImportError:
+        writer = importlib.import_module("kimopt.report.pdf")
+        writer.require_pdf(Path("bericht.pdf"))
+    except (ImportError, AttributeError, InputError):
         return False
     return True
 

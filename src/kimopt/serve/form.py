@@ -119,7 +119,7 @@ def scenario_entry(form: Form, instance: Instance, model: PlanningModel, name: s
     if "kreisquote" in changed:
         model_patch["kreis_min_share"] = _share(form["kreisquote"])
     if any(n in changed for n in OBJECTIVE_FIELDS):
-        measures = {o.name: o.measure for o in model.objectives}
+        measures: dict[str, str | None] = {o.name: o.measure for o in model.objectives}
         chosen = [form[n] for n in OBJECTIVE_FIELDS if form[n]]
         model_patch["objectives"] = [
             {"name": c, **({"measure": measures[c]} if measures.get(c) else {})}

@@ -259,7 +259,8 @@ class Session:
         if self.model_path is not None:
             base += f" -m {self.model_path}"
         note = ""
-        header = [f"# Szenario aus kimopt serve für {_line(self.instance.name)}.", f"#   {_line(base)} -s {_line(str(path))}"]
+        header = [f"# Szenario aus kimopt serve für {_line(self.instance.name)}.",
+                  f"#   {_line(base)} -s {_line(str(path))}"]
         if shown.form["wish"]:
             note = (f"Der Wunsch „{shown.form['wish']}“ ist nicht Teil der Datei "
                     "(Szenariodateien kennen keine Wünsche).")
