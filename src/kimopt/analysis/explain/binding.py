@@ -24,7 +24,7 @@ from kimopt.cpsat.switches import RuleId
 from kimopt.numbers import decimal_vzae, round_euros
 from kimopt.plan import Plan
 from kimopt.problem import Problem
-from kimopt.solve import LevelResult
+from kimopt.results import LevelResult
 
 
 @dataclass(frozen=True)
