@@ -276,3 +276,14 @@ def test_serve_command_refuses_bad_input(tmp_path: Path) -> None:
     broken.write_text("name: x\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["serve", str(broken)])
     assert result.exit_code == 1 and "kaputt.yaml" in result.output
+
+
+def test_serve_command_refuses_a_port_in_use() -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli, ["serve", str(WESEL), "--port", str(port)])
+    assert result.exit_code == 1 and "belegt" in result.output

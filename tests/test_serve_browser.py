@@ -161,6 +161,35 @@ def test_save_a_scenario_and_read_it_with_compare(server: Any, page: Any) -> Non
     assert download.value.suggested_filename == "kreis-wesel-2022-plan.xlsx"
 
 
+def test_a_slow_change_shows_rechnet_and_a_newer_change_wins(
+    server: Any, page: Any, shots: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kimopt.serve import session as session_module
+
+    url, _ = server
+    _loaded(page, url)
+    real_solve = session_module.solve
+
+    def slow(*args: Any) -> Any:
+        time.sleep(1.5)  # a change that takes longer than a blink
+        return real_solve(*args)
+
+    monkeypatch.setattr(session_module, "solve", slow)
+    field = page.get_by_label("Kreisquote (mindestens, %)")
+    field.fill("50")
+    field.press("Enter")
+    busy = page.locator("#busy")
+    expect(busy).to_be_visible()
+    expect(busy).to_have_text("rechnet …")
+    page.screenshot(path=str(shots / "serve-6-rechnet.png"))
+    field.fill("40")  # a newer change while the first is still being solved
+    field.press("Enter")
+    expect(page.locator("#plan #summary")).to_contain_text("4,5 (40,9 %)")
+    expect(busy).to_be_hidden()
+    expect(page.get_by_label("Kreisquote (mindestens, %)")).to_have_value("40")
+    expect(page.locator("#changes")).to_contain_text("40")
+
+
 def test_a_foreign_host_is_refused(server: Any, page: Any) -> None:
     url, _ = server
     port = url.rsplit(":", 1)[1]

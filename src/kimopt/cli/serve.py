@@ -34,15 +34,15 @@ def serve(
     Die Instanzdatei wird nie verändert. Beenden mit Strg-C.
     """
     from kimopt.load import load_inputs
-    from kimopt.serve import HOST, run
+    from kimopt.serve import HOST, port_free, run
     from kimopt.serve.session import Session
 
     inputs = load_inputs(instance, model)
+    if not port_free(port):
+        raise fail(f"Port {port} auf {HOST} ist belegt – mit --port einen anderen wählen "
+                   f"/ port {port} is in use, choose another with --port.", ExitCode.BAD_INPUT)
     session = Session(instance, model, inputs.instance, inputs.model, inputs.model_name, scenario_dir.absolute())
     if session.current.outcome.kind == "invalid":
         raise fail(f"{instance}: " + "; ".join(session.current.outcome.general), ExitCode.BAD_INPUT)
     typer.echo(f"kimopt serve: http://{HOST}:{port}/  (Strg-C beendet)")
-    try:
-        run(session, port, open_browser)
-    except OSError as exc:
-        raise fail(f"Port {port}: {exc.strerror or exc}", ExitCode.BAD_INPUT) from None
+    run(session, port, open_browser)

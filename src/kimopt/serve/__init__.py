@@ -12,6 +12,19 @@ from __future__ import annotations
 HOST = "127.0.0.1"  # never another interface: the page is for the machine it runs on
 
 
+def port_free(port: int) -> bool:
+    """Whether this server could listen on 127.0.0.1:``port`` (checked as uvicorn binds)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
 def run(session: object, port: int, open_browser: bool = False) -> None:
     """Serve ``session`` on 127.0.0.1:``port`` until Ctrl-C."""
     import threading
@@ -29,4 +42,4 @@ def run(session: object, port: int, open_browser: bool = False) -> None:
     uvicorn.run(app, host=HOST, port=port, log_level="warning", access_log=False)
 
 
-__all__ = ["HOST", "run"]
+__all__ = ["HOST", "port_free", "run"]
