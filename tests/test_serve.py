@@ -287,3 +287,26 @@ def test_serve_command_refuses_a_port_in_use() -> None:
         port = taken.getsockname()[1]
         result = CliRunner().invoke(cli, ["serve", str(WESEL), "--port", str(port)])
     assert result.exit_code == 1 and "belegt" in result.output
+
+
+def test_the_same_change_twice_is_solved_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Enter in a field sends "change" and "submit": the second must not cancel the first
+    session = make_session(tmp_path)
+    real_solve, started, calls = session_module.solve, threading.Event(), []
+
+    def slow(*args: Any) -> Any:
+        calls.append(1)
+        started.set()
+        threading.Event().wait(0.5)
+        return real_solve(*args)
+
+    monkeypatch.setattr(session_module, "solve", slow)
+    form = {**session.base, "kreisquote": "40"}
+    first: list[Any] = []
+    thread = threading.Thread(target=lambda: first.append(session.change(form)))
+    thread.start()
+    assert started.wait(10)
+    second = session.change(form)
+    thread.join(30)
+    assert second is not None and first == [second]
+    assert len(calls) == 1

@@ -106,6 +106,11 @@ class Session:
     def change(self, raw: Form) -> Shown | None:
         """Apply the filled form; ``None`` if a newer change superseded this one."""
         form = normalised(raw, self.instance, self.model)
+        with self._state:
+            same, generation = form == self.history[-1], self.generation
+        if same:  # the state shown or being solved (Enter sends "change" and "submit"): no new solve
+            with self._solving, self._state:  # a running solve publishes before it lets go
+                return self.current if generation == self.generation else None
 
         def push(history: list[Form]) -> None:
             if form != history[-1]:
@@ -144,15 +149,15 @@ class Session:
             with self._solving:
                 stop("")
                 outcome = self._outcome(form, stop)
+                with self._state:
+                    if generation != self.generation:
+                        return None
+                    if outcome.kind == "plan":
+                        self.last_plan = outcome
+                    self.current = Shown(generation, form, outcome, previous)
+                    return self.current
         except Superseded:
             return None
-        with self._state:
-            if generation != self.generation:
-                return None
-            if outcome.kind == "plan":
-                self.last_plan = outcome
-            self.current = Shown(generation, form, outcome, previous)
-            return self.current
 
     def _outcome(self, form: Form, stop: Any) -> Outcome:
         key = _key(form)
