@@ -197,21 +197,28 @@ class Session:
                 with self._solving:
                     # one worker: the binding rules do not depend on it, and it leaves the other core free
                     scenario = replace(outcome.scenario, model=outcome.model.model_copy(update={"workers": 1}))
-                    found = binding_rules(scenario, outcome.plan, float(outcome.model.time_limit_s), stop)
+                    found = binding_rules(scenario, outcome.plan, progress=stop)
             except Superseded:
                 return None
             except ExplainTimeout:
                 self._bindings[key] = "Nicht im Zeitlimit entschieden."
             else:
-                self._bindings[key] = [
+                rows = [
                     BindingRow(
                         rule_text(outcome.scenario, b.rule, "de"),
                         level_label(b.level, "de"),
-                        f"{level_value(b.before, b.unit, 'de')} → {level_value(b.after, b.unit, 'de')}"
+                        (f"{level_value(b.before, b.unit, 'de')} → {level_value(b.after, b.unit, 'de')}"
+                         + ("" if getattr(b, "proven", True) else " (oder besser)"))
                         if b.after is not None else "würde besser",
                     )
                     for b in found
                 ]
+                unchecked = getattr(found, "unchecked", [])
+                if unchecked:  # the analysis' work limit: say which rules were not fully checked
+                    rows.append(BindingRow(
+                        "nicht vollständig geprüft (Rechenmenge erschöpft): "
+                        + ", ".join(rule_text(outcome.scenario, r, "de") for r in unchecked), "", ""))
+                self._bindings[key] = rows
         return self._bindings[key]
 
     def charts(self, generation: int) -> list[tuple[str, str]] | None:

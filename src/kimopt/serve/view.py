@@ -83,7 +83,7 @@ def results(session: Session, shown: Shown) -> Results:
         headline = "Eingabe prüfen – " + (
             f"{len(outcome.errors) + len(outcome.general)} Feld(er) fehlerhaft." if outcome.errors else "fehlerhaft.")
     else:
-        headline = "Kein Plan im Zeitlimit gefunden."
+        headline = "Kein Plan berechnet."
     view = Results(outcome.kind, headline, changed, outcome.errors, outcome.general, outcome.lines)
     current = outcome if outcome.plan_json else session.last_plan
     if current is None or current.plan_json is None:
