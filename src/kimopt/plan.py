@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kimopt import __version__
 from kimopt import plan_file as pf
@@ -21,6 +21,9 @@ from kimopt.data import Instance, PlanningModel
 from kimopt.numbers import decimal_vzae, fraction_text, round_euros
 from kimopt.problem import Problem
 from kimopt.results import LevelResult, Status
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def input_sha256(instance: Instance, model: PlanningModel) -> str:
@@ -297,6 +300,24 @@ class Plan:
             solver=solver,
             input_sha256=input_sha256(inst, problem.model),
         )
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """The plan as pandas DataFrames, one row each: ``kommunen``, ``hosts`` and ``links``.
+
+        Columns are the plan file's keys (VZÄ decimal, euros whole); who serves a Kommune is in
+        ``links``, so ``kommunen`` leaves out ``served_by``.
+        """
+        import pandas as pd
+
+        file = self.to_file()
+
+        def frame(entries: list[Any], entry: type[pf._Entry], leave_out: frozenset[str] = frozenset()) -> pd.DataFrame:
+            columns = [c for c in entry.model_fields if c not in leave_out]
+            return pd.DataFrame([e.model_dump(include=set(columns)) for e in entries], columns=columns)
+
+        return {"kommunen": frame(file.kommunen, pf.Kommune, frozenset({"served_by"})),
+                "hosts": frame(file.hosts, pf.Host),
+                "links": frame(file.links, pf.Link)}
 
     def to_json(self) -> dict[str, Any]:
         """The plan file as JSON-ready data (:meth:`to_file`), the keys of DESIGN §3 in order."""

@@ -12,7 +12,9 @@ with the level's bound and gap.
 from __future__ import annotations
 
 import math
+import sys
 import time
+import types
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -323,3 +325,16 @@ def solve_problem(problem: Problem, time_limit: float | None = None,
     limit = float(settings.time_limit_s) if time_limit is None else time_limit
     cm = build(problem)
     return solve_levels(cm, limit, settings.workers or 1, settings.seed, progress)
+
+
+class _CallableModule(types.ModuleType):
+    """``kimopt.solve`` is this module and, called, the notebook API :func:`kimopt.api.solve`:
+    ``kimopt.solve(instance)`` gives the plan, ``from kimopt.solve import build`` the builder."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from kimopt.api import solve
+
+        return solve(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
