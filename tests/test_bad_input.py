@@ -58,6 +58,13 @@ INSTANCE_CASES = {
     "top_key_misspelled.yaml": "meinten Sie „traeger“",
     "traeger_max_missing.yaml": "„max_vzae“",
     "yaml_alias_bomb.yaml": "YAML-Verweise",
+    # numbers whose exact value would take minutes and gigabytes to build
+    "number_exponent_huge.yaml": "Feld „population“: „1e99999999“: Zahl mit zu vielen Stellen",
+    "number_exponent_huge_float.yaml": "Feld „positions_vzae“: „1.0e+99999999“: Zahl mit zu vielen Stellen",
+    "number_exponent_huge.json": "Feld „positions_vzae“: „1e99999999“: Zahl mit zu vielen Stellen",
+    "budget_exponent_huge_text.yaml": "Feld „budget“: „1e99999999“: Zahl mit zu vielen Stellen",
+    "json_integer_5000_digits.json": "Feld „population“: „99999999",
+    "yaml_integer_5000_digits.yaml": "Feld „population“: „99999999",
     "yaml_duplicate_key.yaml": "„year“",
     "yaml_python_tag.yaml": "python/object",
     "yaml_syntax_error.yaml": "Zeile 7",

@@ -22,6 +22,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "unknown_key": ("unbekannter Schlüssel{hint_de}", "unknown key{hint_en}"),
     "not_a_number": ("{value} ist keine Zahl", "{value} is not a number"),
     "not_finite": ("{value} ist keine endliche Zahl", "{value} is not a finite number"),
+    "number_too_long": ("{value}: Zahl mit zu vielen Stellen oder zu großem Exponenten; "
+                        "eine Zahl wie 12,5 oder 1/3 angeben",
+                        "{value}: number with too many digits or too large an exponent; "
+                        "give a number such as 12.5 or 1/3"),
     "not_whole_euros": ("{value}: Beträge in ganzen Euro angeben",
                         "{value}: give amounts in whole euros"),
     "not_integer": ("{value} ist keine ganze Zahl", "{value} is not a whole number"),
@@ -146,6 +150,8 @@ RECORD_LABELS = {
     "kommunen": ("Kommune", "Kommune"),
     "traeger": ("Träger", "Träger"),
     "objectives": ("Ziel", "objective"),
+    "links": ("Verbindung", "link"),
+    "hosts": ("Stelle", "host"),
     "scenarios": ("Szenario", "scenario"),
 }
 

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from kimopt.errors import Finding, InputError, Loc
+from kimopt.numbers import MAX_NUMBER_TEXT, NumberError, to_fraction
 
 MAX_BYTES = 32 * 1024 * 1024
 MAX_ALIASES = 1000
@@ -122,6 +123,20 @@ _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$"), list("-+0123456789"))
 
 
+def _construct_int(loader: _Loader, node: Any) -> int | str:
+    digits = str(node.value).replace("_", "")
+    return _bounded_int(digits) if len(digits) > MAX_NUMBER_TEXT else loader.construct_yaml_int(node)
+
+
+def _construct_float(loader: _Loader, node: Any) -> float | str:
+    text = str(node.value).replace("_", "")
+    return text if _too_long(text) else float(loader.construct_yaml_float(node))
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+
+
 def _expanded_size(node: Any, memo: dict[int, int]) -> int:
     """Nodes the document would have with every alias written out (shared nodes counted once each use)."""
     key = id(node)
@@ -187,6 +202,26 @@ def parse_yaml(path: Path, text: str) -> Document:
     return Document(path, data, lines)
 
 
+def _bounded_int(text: str) -> int | str:
+    """An integer as written; beyond :data:`~kimopt.numbers.MAX_NUMBER_TEXT` digits the text
+    itself, which the field's validation refuses by name (``int()`` of 5,000 digits raises)."""
+    return int(text) if len(text) <= MAX_NUMBER_TEXT else text
+
+
+def _too_long(text: str) -> bool:
+    try:
+        to_fraction(text)
+    except NumberError as exc:
+        return exc.code == "number_too_long"
+    return False
+
+
+def _bounded_float(text: str) -> float | str:
+    """A decimal as written; beyond the bounds of :func:`~kimopt.numbers.to_fraction` the text
+    itself (not ``inf``), so that the message shows what the planner wrote."""
+    return text if _too_long(text) else float(text)
+
+
 def _json_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
@@ -199,7 +234,8 @@ def _json_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def parse_json(path: Path, text: str) -> Document:
     """Parse JSON; syntax errors with line and column, duplicate keys refused."""
     try:
-        data = json.loads(text, object_pairs_hook=_json_pairs)
+        data = json.loads(text, object_pairs_hook=_json_pairs, parse_int=_bounded_int,
+                          parse_float=_bounded_float)
     except json.JSONDecodeError as exc:
         raise _fail(path, "json_syntax", value=exc.msg, line=exc.lineno, column=exc.colno) from None
     except _DuplicateKey as exc:
