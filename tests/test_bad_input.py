@@ -65,6 +65,11 @@ INSTANCE_CASES = {
     "budget_exponent_huge_text.yaml": "Feld „budget“: „1e99999999“: Zahl mit zu vielen Stellen",
     "json_integer_5000_digits.json": "Feld „population“: „99999999",
     "yaml_integer_5000_digits.yaml": "Feld „population“: „99999999",
+    # workbooks: a 75 KB file whose one row of 1.1 million cells would take gigabytes; stale hidden data
+    "xlsx_row_of_a_million_cells.xlsx": "zu viele Zellen",
+    "xlsx_hidden_sheet.xlsx": "Tabellenblatt „Kommunen“ ist ausgeblendet",
+    "yaml_merge_key.yaml": "YAML-Zusammenführung „<<“ in Zeile 4",
+    "yaml_complex_key.yaml": "Schlüssel in Zeile 3 ist eine Liste",
     "yaml_duplicate_key.yaml": "„year“",
     "yaml_python_tag.yaml": "python/object",
     "yaml_syntax_error.yaml": "Zeile 7",

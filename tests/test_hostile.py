@@ -8,6 +8,7 @@ files themselves are in the catalogue ``tests/data/broken/`` (``tests/test_bad_i
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import openpyxl
@@ -140,3 +141,27 @@ def test_excel_text_with_huge_exponent(tmp_path: Path) -> None:
     result = runner.invoke(app, ["validate", str(workbook_file)])
     assert result.exit_code == 1, result.output
     assert "1e99999999" in result.output and "zu vielen Stellen" in result.output
+
+
+@pytest.mark.parametrize(
+    ("suffix", "text"),
+    [
+        (".yaml", "name: x\nkommunen: [" + ", ".join(["1"] * 200_001) + "]\n"),
+        (".json", '{"name": "x", "kommunen": [' + ", ".join(["1"] * 200_001) + "]}"),
+    ],
+)
+def test_documents_with_too_many_nodes_are_refused_early(suffix: str, text: str, tmp_path: Path) -> None:
+    # 200,001 list entries: PyYAML would hold ~700 bytes per node; the file is refused before composing
+    path = tmp_path / f"many{suffix}"
+    path.write_text(text, encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 1, result.output
+    assert "zu viele Einträge (mehr als 200000" in result.output
+
+
+def test_fifo_as_input_is_refused_not_waited_on(tmp_path: Path) -> None:
+    fifo = tmp_path / "kreis.yaml"
+    os.mkfifo(fifo)
+    result = runner.invoke(app, ["validate", str(fifo)])
+    assert result.exit_code == 1, result.output
+    assert "keine gewöhnliche Datei" in result.output
