@@ -1,8 +1,9 @@
 """Mutation check: switching off any one rule, in the checker or in the model, fails its test.
 
-Each rule check of :mod:`kimopt.check` and each rule function of
-:mod:`kimopt.cpsat.constraints` is replaced by a no-op in turn; the dedicated tests of
-``tests/test_check.py`` must then fail. So no rule can be lost without the suite noticing.
+Each rule family's ``check`` and ``model`` function (registered in :mod:`kimopt.rules`), and
+the checker's own tests of the links (granularity, allowed links, reported figures), are
+replaced by a no-op in turn; the dedicated tests of ``tests/test_check.py`` must then fail.
+So no rule can be lost without the suite noticing.
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ from typing import Any
 import pytest
 
 from kimopt import check
-from kimopt.cpsat import constraints
+from kimopt.cpsat import constraints  # registers the model functions
+from kimopt.rules import BY_NAME, RULES
 from tests import test_check as dedicated
+
+assert constraints and check  # both modules register their functions on import
 
 # checker method -> the hand-broken plans (tests/test_check.py BROKEN) it alone must catch
 CHECKER_CASES: dict[str, list[str]] = {
@@ -52,19 +56,24 @@ def _noop(*_: Any, **__: Any) -> None:
     return None
 
 
+LINK_CHECKS = ("granularity", "allowed_links", "reported")  # the checker's methods beside the rule families
+
+
 def test_every_rule_has_a_mutation_case() -> None:
-    assert set(MODEL_TESTS) == {rule.__name__ for rule in constraints.RULES}
-    assert {case.rule for case in dedicated.BROKEN.values()} >= {rule.__name__ for rule in constraints.RULES} | {
-        "granularity",
-        "plan",
-    }
+    names = {rule.name for rule in RULES}
+    assert set(MODEL_TESTS) == names
+    assert set(CHECKER_CASES) == names | set(LINK_CHECKS)
+    assert {case.rule for case in dedicated.BROKEN.values()} >= names | {"granularity", "plan"}
 
 
 @pytest.mark.parametrize("method", list(CHECKER_CASES))
 def test_checker_rule_switched_off_fails_its_test(method: str, monkeypatch: pytest.MonkeyPatch) -> None:
     for name in CHECKER_CASES[method]:  # the cases hold with the rule on ...
         dedicated.test_checker_names_exactly_the_broken_rule(name)
-    monkeypatch.setattr(check._Checker, method, _noop)
+    if method in LINK_CHECKS:
+        monkeypatch.setattr(check._Checker, method, _noop)
+    else:
+        monkeypatch.setitem(BY_NAME[method].hooks, "check", _noop)
     for name in CHECKER_CASES[method]:  # ... and fail without it
         with pytest.raises(AssertionError):
             dedicated.test_checker_names_exactly_the_broken_rule(name)
@@ -72,8 +81,7 @@ def test_checker_rule_switched_off_fails_its_test(method: str, monkeypatch: pyte
 
 @pytest.mark.parametrize("rule", list(MODEL_TESTS))
 def test_model_rule_switched_off_fails_its_test(rule: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    weakened = tuple(_noop if r.__name__ == rule else r for r in constraints.RULES)
-    monkeypatch.setattr(constraints, "RULES", weakened)
+    monkeypatch.setitem(BY_NAME[rule].hooks, "model", _noop)
     for test in MODEL_TESTS[rule]:
         with pytest.raises(AssertionError):
             test()

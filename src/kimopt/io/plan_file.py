@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from kimopt.errors import Finding, InputError, Loc
-from kimopt.io.reader import Document, read_document
+from kimopt.io.reader import Document
 from kimopt.numbers import NumberError, to_fraction
 
 SECTIONS = ("status", "summary", "kommunen", "hosts", "finance", "objectives")
@@ -73,7 +73,9 @@ def _figure_findings(data: Any, loc: Loc, out: list[Finding], depth: int = 0, fi
 
 def read_plan(path: Path) -> Document:
     """A plan file with every section a report needs and only plain numbers as figures."""
-    document = read_document(path)
+    from kimopt.load import read_input  # the reader the suffix asks for
+
+    document = read_input(path)
     data = document.data
     missing = [key for key in SECTIONS if key not in data]
     if missing:
