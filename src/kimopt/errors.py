@@ -161,6 +161,11 @@ def _message(finding: Finding, lang: str) -> str:
         return template
 
 
+def finding_message(finding: Finding, lang: str = "de") -> str:
+    """What is wrong, without file, record and field (for a message shown next to its field)."""
+    return _message(finding, lang)
+
+
 SECTION_LABELS = {"kreis": ("Kreis", "Kreis"), "funding": ("Förderung", "funding")}
 
 RECORD_LABELS = {

@@ -11,5 +11,6 @@ from kimopt.cli import lenkungsgruppe as _lenkungsgruppe  # compare, report, alt
 from kimopt.cli import analysis as _analysis  # apportion, sensitivity
 from kimopt.cli import funding_round as _funding_round  # import, batch
 from kimopt.cli import excel as _excel  # template, convert
+from kimopt.cli import serve as _serve  # serve
 
 __all__ = ["app"]
