@@ -85,6 +85,7 @@ class Allocation:
     interval: Interval | None  # divisor methods
     hare_lambda: Fraction | None  # Hare–Niemeyer: quotas λ·w_i (steps per weight unit)
     binding: tuple[str | None, ...]  # "min" / "max" / None
+    land_name: str = ""
 
     @property
     def step(self) -> Fraction:
@@ -234,7 +235,7 @@ def _explain_infeasible(round_: RoundFile, found: list[Territory], weights: list
 
 
 def allocate(round_: RoundFile, found: list[Territory], shares: list[Fraction],
-             document: Document | None = None) -> Allocation:
+             document: Document | None = None, land_name: str = "") -> Allocation:
     """Apportion the round's total among ``found`` by ``shares`` (see the module docstring).
 
     Raises
@@ -273,7 +274,7 @@ def allocate(round_: RoundFile, found: list[Territory], shares: list[Fraction],
     return Allocation(
         round_, tuple(found), tuple(shares), tuple(weights), house, base, tuple(lower),
         tuple(upper), tuple(source), tuple(a + base for a in seats), result.tie, decided,
-        interval, lam, tuple(binding),
+        interval, lam, tuple(binding), land_name,
     )
 
 

@@ -28,7 +28,8 @@ class RoundInputs:
     indicators: TableFile | None
 
     def allocate(self) -> Allocation:
-        return allocate(self.round, self.territories, self.shares, self.document)
+        land = self.directory.laender.get(self.round.land, "")
+        return allocate(self.round, self.territories, self.shares, self.document, land)
 
     def with_round(self, round_: RoundFile, document: Document | None = None) -> RoundInputs:
         """The same territories under another key, base or method (for ``--compare-key``)."""
