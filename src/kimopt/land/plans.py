@@ -136,12 +136,24 @@ def instance_data(territory: Territory, vzae: Fraction, existing: Fraction, year
     return data
 
 
+class _Dumper(yaml.SafeDumper):
+    """Quotes keys made of digits (``"05170"``), so no YAML reader takes an AGS for a number."""
+
+
+def _text(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "'" if value.isdigit() else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _text)
+
+
 def instance_text(data: dict[str, Any], territory: Territory, round_name: str) -> str:
     header = (
         f"# {territory.name}: its VZÄ from the funding round {round_name!r} (kimopt round).\n"
         f"# Kommunen from the GV100AD; {SOURCE}.\n"
     )
-    return header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120)
+    return header + yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=120)
 
 
 @dataclass
