@@ -81,8 +81,8 @@ def round_command(
     from kimopt.land.allocate import RoundInfeasible, divisor_text
     from kimopt.land.output import (
         comparison_json,
-        csv_text,
         comparison_table,
+        csv_text,
         html_text,
         territory_table,
         to_json,

@@ -37,9 +37,9 @@ from fractions import Fraction
 from kimopt.analysis.apportion import METHODS, Tie, apportion, bounded_quotas
 from kimopt.errors import Finding, InputError
 from kimopt.io.reader import Document
+from kimopt.labels import t
 from kimopt.land.round_file import RoundFile
 from kimopt.land.territories import Territory
-from kimopt.labels import t
 from kimopt.numbers import exact_text, fmt_vzae
 
 

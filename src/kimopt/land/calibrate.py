@@ -112,7 +112,7 @@ def observations(table: TableFile, found: list[Territory]) -> tuple[list[int], l
 def _solve(matrix: list[list[Fraction]], rhs: list[Fraction]) -> list[Fraction] | None:
     """Gauss–Jordan elimination in fractions; ``None`` for a singular system."""
     n = len(rhs)
-    a = [row[:] + [b] for row, b in zip(matrix, rhs, strict=True)]
+    a = [[*row, b] for row, b in zip(matrix, rhs, strict=True)]
     for col in range(n):
         pivot = next((r for r in range(col, n) if a[r][col] != 0), None)
         if pivot is None:
@@ -155,7 +155,7 @@ def calibrate(found: list[Territory], columns: dict[str, list[Fraction]], chosen
             optimal[tuple(solution)] = deviation
     assert best is not None  # all parameters 0 is always a feasible vertex
     fits = []
-    for solution in sorted(optimal):
-        fitted = tuple(sum((c * x for c, x in zip(row, solution, strict=True)), Fraction(0)) for row in rows)
-        fits.append(Fit(solution[0], dict(zip(names, solution[1:], strict=True)), fitted))
+    for vertex in sorted(optimal):
+        fitted = tuple(sum((c * x for c, x in zip(row, vertex, strict=True)), Fraction(0)) for row in rows)
+        fits.append(Fit(vertex[0], dict(zip(names, vertex[1:], strict=True)), fitted))
     return Calibration(tuple(found[i] for i in chosen), tuple(observed), best, tuple(fits), systems, len(found))

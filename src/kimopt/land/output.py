@@ -15,8 +15,8 @@ from html import escape
 from typing import Any
 
 from kimopt.analysis.apportion import METHODS
-from kimopt.land.allocate import Allocation, decimal_root, divisor_text, verify
 from kimopt.labels import t
+from kimopt.land.allocate import Allocation, decimal_root, divisor_text, verify
 from kimopt.numbers import decimal_vzae, exact_text, fmt_number, fraction_text
 from kimopt.report.tables import Table
 

@@ -31,9 +31,9 @@ import yaml
 from kimopt.errors import MESSAGES, Finding, InputError
 from kimopt.io.gv100 import SOURCE, short_names, slug
 from kimopt.io.reader import read_document
+from kimopt.labels import t
 from kimopt.land.allocate import Allocation
 from kimopt.land.territories import Territory
-from kimopt.labels import t
 from kimopt.numbers import decimal_vzae, fmt_number, to_fraction
 
 MESSAGES.update(

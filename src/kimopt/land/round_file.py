@@ -31,7 +31,7 @@ from pydantic_core import PydanticCustomError
 
 from kimopt.analysis.apportion import METHODS
 from kimopt.data import Count, Euros, PositiveVzae, Share, Text, Vzae
-from kimopt.errors import MESSAGES, RECORD_LABELS, Finding, InputError
+from kimopt.errors import MESSAGES, RECORD_LABELS, Finding
 from kimopt.io.reader import Document, read_document
 
 MESSAGES.update(
