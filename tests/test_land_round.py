@@ -461,3 +461,11 @@ def test_infeasible_round_exits_3(tmp_path: Path, mini_gv100: Path) -> None:
     result = runner.invoke(app, ["round", str(path), "--gv100", str(mini_gv100), "-o", str(tmp_path / "o")])
     assert result.exit_code == 3
     assert "Altkreis" in result.output and "Mindestwerte" in result.output
+
+
+def test_a_tie_at_the_end_of_many_steps_is_still_reported() -> None:
+    # 400 : 400 : 200 with 101 steps (D'Hondt): 40, 40, 20 steps are certain at divisor 10; the
+    # 101st step is claimed by A and B with 400/41 each — a tie, even after a long run of steps
+    a = run([400, 400, 200], total_vzae=101, method="dhondt")
+    assert a.undecided is not None and a.undecided.parties == (0, 1)
+    assert steps(a) == [40, 40, 20]

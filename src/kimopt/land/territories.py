@@ -40,11 +40,14 @@ def gemeinde_name(gemeinde: Gemeinde) -> str:
 def territories(directory: Directory, round_: RoundFile, document: Document) -> list[Territory]:
     """The round's territories in key order; every override problem as one :class:`InputError`."""
     records = directory.land(round_.land)
+    by_kreis: dict[str, list[Gemeinde]] = {r.key: [] for r in records}
+    for g in directory.gemeinden:  # one pass, as Directory.populated does per Kreis
+        if g.population > 0 and g.kreis in by_kreis:
+            by_kreis[g.kreis].append(g)
     current: dict[str, Territory] = {
-        r.key: Territory(r.key, r.display_name, tuple(directory.populated(r.key)), r.kreisfrei)
-        for r in records
+        r.key: Territory(r.key, r.display_name, tuple(by_kreis[r.key]), r.kreisfrei) for r in records
     }
-    gemeinden = {g.ags: g for r in records for g in directory.populated(r.key)}
+    gemeinden = {g.ags: g for members in by_kreis.values() for g in members}
     findings: list[Finding] = []
     claimed: set[str] = set()
     for j, override in enumerate(round_.territories):
