@@ -284,15 +284,14 @@ def _apportion(method: str, w: list[Fraction], house: int, low: list[int],
 
     A divisor method hands out steps one by one from the lower bounds (``h·n`` priorities). It
     may start instead from any allocation that lies below the result: it then hands out the
-    same remaining steps in the same order. ``⌊q_i⌋ − 1`` with the quota of the steps above the
-    lower bounds is below the result for every usual case; whether it was is checked exactly
+    same remaining steps in the same order. ``⌊q_i⌋ − 1`` with the bounded quota ``q_i`` (as
+    Hare–Niemeyer's) is below the result for every usual case; whether it was is checked exactly
     afterwards (a divisor exists for the result with the real bounds) and the method runs from
     the lower bounds where not. The same result either way, only sooner.
     """
     if METHODS[method].signpost is not None:
-        total = sum(w, Fraction(0))
-        spare = house - sum(low)
-        warm = [_clamp(math.floor(spare * x / total) - 1 + m, m, u) for x, m, u in zip(w, low, high, strict=True)]
+        quotas = bounded_quotas(w, house, low, high)
+        warm = [_clamp(math.floor(q) - 1, m, u) for q, m, u in zip(quotas, low, high, strict=True)]
         if warm != low and sum(warm) <= house:
             trial = apportion(w, house, method, warm, high)
             if trial.tie is None and _strictly_consistent(method, w, list(trial.seats), low, high):

@@ -332,35 +332,62 @@ def xlsx_bytes(allocation: Allocation, lang: str, second: Allocation | None = No
 
 def chart_svg(allocation: Allocation, lang: str, second: Allocation | None = None,
               labels: tuple[str, str] = ("", "")) -> str:
-    """VZÄ per 100,000 inhabitants per territory (bars), the Land's average as a line."""
-    from kimopt.report.charts import COLOURS, _figure, _number_format, _svg
+    """VZÄ per 100,000 inhabitants per territory as horizontal bars, the Land's average as a line.
 
-    table = rows(allocation)
-    names = [row.name for row in table]
-    positions = list(range(len(names)))
-    figure = _figure(7.2, 1.0 + 0.2 * len(names))
-    axes = figure.add_subplot()
-    height = 0.4 if second is not None else 0.7
-    axes.barh([p - (height / 2 if second is not None else 0) for p in positions],
-              [float(row.per_100k) for row in table], height, color=COLOURS["coverage"],
-              label=labels[0] if second is not None else "VZÄ je 100.000 EW")
-    if second is not None:
-        other = rows(second)
-        axes.barh([p + height / 2 for p in positions], [float(row.per_100k) for row in other], height,
-                  color=COLOURS["traeger"], label=labels[1])
+    Plain SVG written here (no plotting library: a round's page is made in milliseconds); every
+    figure drawn is also in the table.
+    """
+    from kimopt.report.charts import COLOURS
+
+    first = [float(row.per_100k) for row in rows(allocation)]
+    other = [float(row.per_100k) for row in rows(second)] if second is not None else None
+    names = [row.name for row in rows(allocation)]
     average = float(allocation.total * 100000 / allocation.population)
-    axes.axvline(average, color=COLOURS["budget"], linewidth=1,
-                 label=t(lang, f"Landesdurchschnitt {fmt_number(average, 2, lang)}",
-                         f"Land average {fmt_number(average, 2, lang)}"))
-    axes.set_yticks(positions, names)
-    axes.invert_yaxis()
-    axes.xaxis.set_major_formatter(_number_format(lang))
-    axes.set_xlabel(t(lang, "VZÄ je 100.000 Einwohner", "VZÄ per 100,000 inhabitants"))
-    axes.tick_params(axis="y", labelsize=7)
-    axes.legend(loc="lower right", fontsize=7)
-    axes.grid(axis="x", color="#dddddd", linewidth=0.5)
-    axes.set_axisbelow(True)
-    return str(_svg(figure))
+    top = max([*first, *(other or []), average, 0.1])
+    tick = next(x for x in (0.1, 0.2, 0.25, 0.5, 1, 2, 2.5, 5, 10, 20, 25, 50, 100, 200, 500, 1000)
+                if top / x <= 8) if top <= 8000 else 10 ** len(str(int(top)))
+    ticks = [tick * n for n in range(int(top / tick) + 2)]
+    left, plot, row_h, head = 230, 450, (18 if other is not None else 13), 28
+    height = head + row_h * len(names) + 36
+    scale = plot / ticks[-1]
+
+    def x(value: float) -> float:
+        return round(left + value * scale, 1)
+
+    def num(value: float) -> str:
+        text = f"{value:g}"
+        return text.replace(".", ",") if lang == "de" else text
+
+    parts = [f'<svg viewBox="0 0 {left + plot + 20} {height}" width="{left + plot + 20}" height="{height}" '
+             'font-family="Segoe UI, Arial, sans-serif" font-size="10">']
+    for value in ticks:
+        parts.append(f'<line x1="{x(value)}" y1="{head - 4}" x2="{x(value)}" y2="{height - 30}" stroke="#dddddd"/>'
+                     f'<text x="{x(value)}" y="{height - 18}" text-anchor="middle">{num(value)}</text>')
+    for n, name in enumerate(names):
+        y = head + n * row_h
+        parts.append(f'<text x="{left - 6}" y="{y + row_h * 0.7:.1f}" text-anchor="end">{escape(name)}</text>')
+        bar = row_h - 3 if other is None else (row_h - 4) / 2
+        parts.append(f'<rect x="{left}" y="{y + 1}" width="{x(first[n]) - left:.1f}" height="{bar:.1f}" '
+                     f'fill="{COLOURS["coverage"]}"><title>{escape(name)}: {num(round(first[n], 2))}</title></rect>')
+        if other is not None:
+            parts.append(f'<rect x="{left}" y="{y + 1 + bar:.1f}" width="{x(other[n]) - left:.1f}" '
+                         f'height="{bar:.1f}" fill="{COLOURS["traeger"]}"/>')
+    parts.append(f'<line x1="{x(average)}" y1="{head - 4}" x2="{x(average)}" y2="{height - 30}" '
+                 f'stroke="{COLOURS["budget"]}" stroke-width="1.5"/>')
+    plain = t(lang, "VZÄ je 100.000 EW", "VZÄ per 100,000")
+    legend = [(COLOURS["coverage"], labels[0] if other is not None else plain)]
+    if other is not None:
+        legend.append((COLOURS["traeger"], labels[1]))
+    legend.append((COLOURS["budget"], t(lang, f"Landesdurchschnitt {fmt_number(average, 2, lang)}",
+                                        f"Land average {fmt_number(average, 2, lang)}")))
+    at = left
+    for colour, label in legend:
+        parts.append(f'<rect x="{at}" y="6" width="10" height="10" fill="{colour}"/>'
+                     f'<text x="{at + 14}" y="15">{escape(label)}</text>')
+        at += 24 + 6 * len(label)
+    parts.append(f'<text x="{left + plot / 2}" y="{height - 4}" text-anchor="middle">'
+                 f'{escape(t(lang, "VZÄ je 100.000 Einwohner", "VZÄ per 100,000 inhabitants"))}</text></svg>')
+    return "".join(parts)
 
 
 def html_text(allocation: Allocation, lang: str, second: Allocation | None = None,
@@ -368,7 +395,7 @@ def html_text(allocation: Allocation, lang: str, second: Allocation | None = Non
     """One self-contained page: settings, the chart, the table, the comparison, ties."""
     from kimopt.report.html import figure_html, page, table_html
 
-    blocks = []
+    blocks = ["<style>body { max-width: 72rem; } #zuteilung table, #vergleich table { font-size: 9pt; }</style>"]
     tie = allocation.undecided
     if tie is not None:
         names = ", ".join(allocation.territories[i].name for i in tie.parties)
