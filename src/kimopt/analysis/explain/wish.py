@@ -16,7 +16,7 @@ from fractions import Fraction
 
 from kimopt.analysis.explain.core import Scenario, Wish
 from kimopt.analysis.explain.texts import vzae
-from kimopt.data import Instance, PlanningModel
+from kimopt.data import MAX_VZAE, Instance, PlanningModel
 from kimopt.numbers import NumberError, to_fraction
 from kimopt.plan import Plan
 from kimopt.problem import HostKind
@@ -123,6 +123,11 @@ def parse_wish(text: str, instance: Instance, model: PlanningModel) -> Wish:
             f"--want „{text}“: „{match['value'].strip()}“ ist keine VZÄ-Zahl ≥ 0",
             f"--want '{text}': '{match['value'].strip()}' is not a VZÄ number ≥ 0",
         ) from None
+    if value > MAX_VZAE:
+        raise WishError(
+            f"--want „{text}“: {match['value'].strip()} VZÄ ist zu groß (höchstens {MAX_VZAE})",
+            f"--want '{text}': {match['value'].strip()} VZÄ is too large (at most {MAX_VZAE})",
+        )
     name, kind = _resolve(match["name"].strip(), instance)
     op = _OPS[match["op"]]
     g = model.granularity_vzae
