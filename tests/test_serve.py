@@ -94,6 +94,14 @@ def test_foreign_host_or_origin_is_refused(client: TestClient, headers: dict[str
     assert answer.status_code == 403
 
 
+@pytest.mark.parametrize("path", ["/static/../app.py", "/static/%2e%2e/app.py", "/static/..%2fsession.py",
+                                  "/bericht.yaml", "/static/../../../../etc/passwd"])
+def test_no_request_reads_a_file_outside_the_static_folder(client: TestClient, path: str) -> None:
+    answer = client.get(path)
+    assert answer.status_code == 404
+    assert "import" not in answer.text and "root:" not in answer.text
+
+
 def test_localhost_by_name_is_this_server(client: TestClient) -> None:
     assert client.get("/", headers={"Host": f"localhost:{PORT}"}).status_code == 200
 
@@ -323,3 +331,23 @@ def test_the_same_change_twice_is_solved_once(tmp_path: Path, monkeypatch: pytes
     thread.join(30)
     assert second is not None and first == [second]
     assert len(calls) == 1
+
+
+def test_a_model_file_is_the_base_and_compare_gets_it_too(tmp_path: Path) -> None:
+    from tests.conftest import MODELS
+
+    model_path = MODELS / "kreisquote-40.yaml"
+    inputs = load_inputs(WESEL, model_path)
+    model = inputs.model.model_copy(update={"workers": TEST_SETTINGS["workers"]})
+    session = Session(WESEL, model_path, inputs.instance, model, inputs.model_name, tmp_path / "s")
+    assert session.base["kreisquote"] == "40"
+    assert session.current.outcome.plan_json is not None
+    assert session.current.outcome.plan_json["model"] == "kreisquote-40"
+    client = TestClient(create_app(session, PORT, TOKEN), base_url=ORIGIN)
+    change(client, session, k10_budget="16400")
+    saved = client.post("/save", data={"scenario_name": "Voerde zahlt"}, headers={"X-Kimopt-Token": TOKEN})
+    assert f"-m {model_path}" in saved.text
+    path = session.scenario_dir / "voerde-zahlt.yaml"
+    result = CliRunner().invoke(cli, ["compare", str(WESEL), "-m", str(model_path), "-s", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "Voerde zahlt" in result.output
