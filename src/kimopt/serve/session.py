@@ -32,6 +32,7 @@ class Shown:
     form: Form
     outcome: Outcome
     previous: Outcome | None  # the last state that had a plan, before this one
+    remembered: bool = False  # solved before (undo, reset, a state seen again): not solved anew
 
 
 @dataclass(frozen=True)
@@ -148,13 +149,14 @@ class Session:
         try:
             with self._solving:
                 stop("")
+                remembered = _key(form) in self._outcomes
                 outcome = self._outcome(form, stop)
                 with self._state:
                     if generation != self.generation:
                         return None
                     if outcome.kind == "plan":
                         self.last_plan = outcome
-                    self.current = Shown(generation, form, outcome, previous)
+                    self.current = Shown(generation, form, outcome, previous, remembered)
                     return self.current
         except Superseded:
             return None

@@ -75,6 +75,8 @@ def results(session: Session, shown: Shown) -> Results:
     if outcome.kind == "plan":
         seconds = f"{outcome.seconds:.2f}".replace(".", ",")
         headline = f"Plan neu berechnet ({outcome.plan_json['status'] if outcome.plan_json else ''}, {seconds} s)."
+        if shown.remembered:
+            headline = "Plan wiederhergestellt (schon berechnet)."
         if shown.previous is None:
             headline = "Plan aus der Datei."
     elif outcome.kind == "infeasible":
