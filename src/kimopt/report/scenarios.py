@@ -212,6 +212,19 @@ def _scenario(
     return Scenario(name.strip(), instance, model)
 
 
+def apply_scenario(
+    entry: dict[str, Any], base_instance: Instance, base_model: PlanningModel
+) -> tuple[Scenario | None, list[Finding]]:
+    """One scenario entry, as it would stand in a file, applied and validated like a file.
+
+    The findings are located as in a file's first scenario (``("scenarios", 0, "instance",
+    "kommunen", "Voerde (Niederrhein)", "budget")``); the scenario is ``None`` if there are any.
+    """
+    findings: list[Finding] = []
+    scenario = _scenario(entry, 0, base_instance, base_model, findings)
+    return (scenario if not findings else None), findings
+
+
 def load_scenarios(
     path: Path | str, base_instance: Instance, base_model: PlanningModel
 ) -> list[Scenario]:
