@@ -119,3 +119,14 @@ def test_checker_reports_only_registered_rules_or_file_checks() -> None:
     violations = check_plan(instance(tiny()), model(min_coverage_vzae="0.5"), broken)
     assert {"funding_cap", "reachability", "granularity", "plan"} <= {v.rule for v in violations}
     assert {v.rule for v in violations} <= set(BY_NAME) | set(FILE_CHECKS)
+
+
+def test_solver_parameters_are_set_in_one_place() -> None:
+    # every CP-SAT solve takes its solver from kimopt.cpsat.solver.new_solver
+    from tests.conftest import ROOT
+
+    source = ROOT / "src" / "kimopt"
+    texts = {path.relative_to(source).as_posix(): path.read_text(encoding="utf-8")
+             for path in sorted(source.rglob("*.py"))}
+    setting = [name for name, text in texts.items() if "CpSolver()" in text or ".parameters." in text]
+    assert setting == ["cpsat/solver.py"]
