@@ -202,10 +202,11 @@ def sensitivity(
     (ε-Beschränkung). Alles durch exakte Neuberechnung. Exit: 0, 1 Eingabe, 3 unlösbar,
     4 kein Plan im Zeitlimit.
     """
-    from kimopt.analysis.sensitivity import SensitivityError, analyse, tradeoff_chart
+    from kimopt.analysis.sensitivity import SensitivityError, analyse
     from kimopt.io.atomic import guard_output, write_text_atomic
     from kimopt.load import load_inputs
     from kimopt.plan import dumps
+    from kimopt.report.tradeoff import tradeoff_chart
 
     parts = [p.value for p in part] if part else [p.value for p in Part]
     if chart is not None and "tradeoff" not in parts:
