@@ -130,3 +130,17 @@ def test_solver_parameters_are_set_in_one_place() -> None:
              for path in sorted(source.rglob("*.py"))}
     setting = [name for name, text in texts.items() if "CpSolver()" in text or ".parameters." in text]
     assert setting == ["cpsat/solver.py"]
+
+
+def test_the_report_layer_does_not_solve() -> None:
+    # reports lay out plans that the analyses found; solving belongs to kimopt.analysis
+    import ast
+
+    from tests.conftest import ROOT
+
+    solving = ("kimopt.solve", "kimopt.pipeline", "kimopt.cpsat", "ortools")
+    for path in sorted((ROOT / "src" / "kimopt" / "report").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+        imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        assert not {m for m in imported if m.startswith(solving)}, path.name

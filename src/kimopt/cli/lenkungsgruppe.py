@@ -66,10 +66,11 @@ def compare(
     Jede Alternative (jedes Modell, jedes Szenario) wird gelöst; Unterschiede zur ersten sind
     mit * markiert. Exit: 0, 1 fehlerhafte Eingabe.
     """
+    from kimopt.analysis.comparison import Alternative, solve_alternatives
     from kimopt.load import load_inputs
     from kimopt.pipeline import PlanRejected
     from kimopt.report import check_suffix
-    from kimopt.report.compare import Alternative, render_text, solve_alternatives, write_comparison
+    from kimopt.report.compare import render_text, write_comparison
     from kimopt.report.scenarios import load_scenarios
     from kimopt.solve import ModelTooLarge
 
