@@ -144,3 +144,13 @@ def test_the_report_layer_does_not_solve() -> None:
         imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
         imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
         assert not {m for m in imported if m.startswith(solving)}, path.name
+
+
+def test_a_batch_row_names_a_missing_plan_apart_from_the_plan_statuses() -> None:
+    from kimopt.analysis.batch import STATUS_EXIT, RunStatus
+
+    assert RunStatus.of_plan(Status.UNKNOWN) is RunStatus.TIMEOUT  # no plan within the time limit: exit 4
+    assert [RunStatus.of_plan(s) for s in (Status.OPTIMAL, Status.FEASIBLE, Status.INFEASIBLE)] == [
+        RunStatus.OPTIMAL, RunStatus.FEASIBLE, RunStatus.INFEASIBLE]
+    assert set(STATUS_EXIT) == {s.value for s in RunStatus}
+    assert [STATUS_EXIT[s.value] for s in (RunStatus.TIMEOUT, RunStatus.INFEASIBLE, RunStatus.REJECTED)] == [4, 3, 5]
