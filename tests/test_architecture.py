@@ -154,3 +154,12 @@ def test_a_batch_row_names_a_missing_plan_apart_from_the_plan_statuses() -> None
         RunStatus.OPTIMAL, RunStatus.FEASIBLE, RunStatus.INFEASIBLE]
     assert set(STATUS_EXIT) == {s.value for s in RunStatus}
     assert [STATUS_EXIT[s.value] for s in (RunStatus.TIMEOUT, RunStatus.INFEASIBLE, RunStatus.REJECTED)] == [4, 3, 5]
+
+
+def test_terminal_tables_are_laid_out_in_the_console_package_only() -> None:
+    from tests.conftest import ROOT
+
+    source = ROOT / "src" / "kimopt"
+    padding = sorted(path.relative_to(source).as_posix() for path in source.rglob("*.py")
+                     if "ljust(" in path.read_text(encoding="utf-8") or "rjust(" in path.read_text(encoding="utf-8"))
+    assert padding == ["console/table.py"]

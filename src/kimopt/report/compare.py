@@ -188,27 +188,6 @@ def comparison_tables(plans: list[dict[str, Any]], lang: str) -> list[Table]:
     return [figures, coverage, hosts]
 
 
-def render_text(plans: list[dict[str, Any]], lang: str) -> str:
-    """The comparison for the terminal: ``*`` after each differing cell and before its row."""
-    from kimopt.console import _table as text_table
-
-    lines = [comparison_title(plans, lang), ""]
-    for table in comparison_tables(plans, lang):
-        rows = [["", *table.head]]
-        for row, marked in zip(table.rows, table.emphasis, strict=True):
-            cells = [c + " *" if n in marked else c for n, c in enumerate(row)]
-            rows.append(["*" if marked else "", *cells])
-        lines += [table.title, *text_table(rows, {n + 1 for n in table.numeric}), ""]
-    lines.append(
-        t(
-            lang,
-            "* = anders als in der ersten Alternative mit Plan.",
-            "* = different from the first alternative with a plan.",
-        )
-    )
-    return "\n".join(lines)
-
-
 def comparison_title(plans: list[dict[str, Any]], lang: str) -> str:
     instances = list(dict.fromkeys(str(p.get("instance", "")) for p in plans))
     return t(lang, "Vergleich der Alternativen – ", "Comparison of alternatives – ") + ", ".join(

@@ -4,20 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from kimopt.console.table import text_table as _table
 from kimopt.labels import OBJECTIVE_LABELS, RULE_NAMES, STATUS_LABELS
 from kimopt.labels import t as _t
 from kimopt.numbers import fmt_euros, fmt_level, fmt_number
-
-
-def _table(rows: list[list[str]], right: set[int]) -> list[str]:
-    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
-    lines = []
-    for n, row in enumerate(rows):
-        cells = [cell.rjust(widths[c]) if c in right else cell.ljust(widths[c]) for c, cell in enumerate(row)]
-        lines.append("  ".join(cells).rstrip())
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return lines
 
 
 def render_plan(plan: dict[str, Any], lang: str = "de") -> str:
