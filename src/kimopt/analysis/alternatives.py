@@ -16,13 +16,14 @@ from fractions import Fraction
 from typing import Any
 
 from kimopt.data import Instance, PlanningModel
+from kimopt.results import Status
 
 
 @dataclass
 class Alternatives:
     """The outcome: the status of the lexicographic solve and the equally good plans found."""
 
-    status: str
+    status: Status
     plans: list[dict[str, Any]] = field(default_factory=list)
     complete: bool = False  # True: no further equally good plan exists
 
@@ -62,7 +63,6 @@ def equally_good_plans(
     from kimopt.pipeline import PlanRejected
     from kimopt.plan import Plan
     from kimopt.problem import compile_problem
-    from kimopt.results import Status
     from kimopt.solve import build, hold_levels, solve_levels
 
     problem = compile_problem(instance, model)
@@ -98,7 +98,7 @@ def equally_good_plans(
         _same_levels(plan, result.levels)
         plans.append(data)
         _cut(m, v.a, units, len(plans))
-    return Alternatives("OPTIMAL", plans, complete)
+    return Alternatives(Status.OPTIMAL, plans, complete)
 
 
 def _same_levels(plan: Any, levels: list[Any]) -> None:

@@ -19,6 +19,7 @@ from kimopt.cli.app import (
     guarded,
 )
 from kimopt.labels import t as _t
+from kimopt.results import Status
 
 
 def _internal(exc: Any, lang: Lang) -> typer.Exit:
@@ -241,7 +242,7 @@ def alternatives(
         raise fail(f"{instance}: {exc}", ExitCode.BAD_INPUT) from None
     except PlanRejected as exc:
         raise _internal(exc, lang) from None
-    if result.status == "INFEASIBLE":
+    if result.status is Status.INFEASIBLE:
         raise fail(
             f"{instance}: "
             + _t(
@@ -251,7 +252,7 @@ def alternatives(
             ),
             ExitCode.INFEASIBLE,
         )
-    if result.status != "OPTIMAL":
+    if result.status is not Status.OPTIMAL:
         raise fail(
             f"{instance}: "
             + _t(
