@@ -145,6 +145,7 @@ def sensitivity(
     from kimopt.load import load_inputs
     from kimopt.plan import dumps
     from kimopt.report.tradeoff import tradeoff_chart
+    from kimopt.results import Status
 
     parts = [p.value for p in part] if part else [p.value for p in Part]
     if chart is not None and "tradeoff" not in parts:
@@ -158,8 +159,7 @@ def sensitivity(
         result = analyse(inputs.instance, inputs.model, inputs.model_name, parts, max_points,
                          time_limit)
     except SensitivityError as exc:
-        infeasible = "INFEASIBLE" in str(exc)
-        if infeasible:
+        if exc.status is Status.INFEASIBLE:
             message = _t(lang, "keine zulässige Verteilung", "no feasible allocation")
             raise fail(f"{instance}: {message}", ExitCode.INFEASIBLE) from None
         raise fail(f"{instance}: " + _t(lang, "kein optimaler Plan im Zeitlimit",

@@ -17,6 +17,10 @@ Progress = Callable[[str], None] | None
 class SensitivityError(RuntimeError):
     """The instance itself has no optimal plan (infeasible or not solved in time)."""
 
+    def __init__(self, message: str, status: Status = Status.UNKNOWN) -> None:
+        super().__init__(message)
+        self.status = status
+
 
 @dataclass(frozen=True)
 class Solved:
@@ -45,5 +49,5 @@ def optimal_base(instance: Instance, model: PlanningModel, time_limit: float | N
     """The optimal plan of the unchanged instance, against which every change is measured."""
     base = solve_instance(instance, model, time_limit)
     if base.status is not Status.OPTIMAL:
-        raise SensitivityError(f"{instance.name}: {base.status}")
+        raise SensitivityError(f"{instance.name}: {base.status}", base.status)
     return base

@@ -48,7 +48,7 @@ def tradeoff_curve(instance: Instance, model: PlanningModel, max_points: int = 4
 
     found, n_used = most_positions(build(problem), time.perf_counter() + limit, model.workers or 1, model.seed)
     if found is not Status.OPTIMAL or n_used is None:
-        raise SensitivityError(f"{instance.name}: use_positions")
+        raise SensitivityError(f"{instance.name}: use_positions", found)
     curve = Tradeoff(problem.vzae(n_used))
     cap: int | None = None
     while True:
