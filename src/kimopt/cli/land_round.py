@@ -219,19 +219,22 @@ def _calibration(ready: Any, allocation: Any, path: Path, lang: str) -> tuple[di
     fit = calibrate(ready.territories, ready.columns, chosen, observed, table)
     best = fit.best
     step = ready.round.step_vzae
-    # the fitted base and weights applied to this round: base to whole steps (Sockel), same total
+    # the fit as a round: base and the implied Land total to whole steps, the base as a Sockel,
+    # apportioned by the round's method — the figures it would really give, in whole steps
     applied = None
     base = (best.base / step + Fraction(1, 2)) // 1 * step
-    if best.proportional > 0:
+    implied = (fit.implied_total(best) / step + Fraction(1, 2)) // 1 * step
+    if best.proportional > 0 and implied > 0:
         trial = ready.round.model_copy(update={"base_vzae": base, "base_mode": "added", "key": best.weights,
-                                               "tie_winners": []})
+                                               "tie_winners": [], "total_vzae": implied, "budget_eur": None,
+                                               "existing": {}, "maximum": {}})
         try:
             applied = allocate(trial, ready.territories, ready.with_round(trial).shares)
         except RoundInfeasible:
             applied = None
     head = ["AGS", t(lang, "Gebiet", "Territory"), t(lang, "beobachtet", "observed"),
             t(lang, "angepasst", "fitted"), t(lang, "Abweichung", "deviation"),
-            t(lang, "in dieser Runde", "in this round")]
+            f"{t(lang, 'als Runde', 'as a round')} ({fmt_number(implied, 1, lang)} VZÄ)"]
     body = []
     for n, (territory, y, yhat) in enumerate(zip(fit.territories, fit.observed, best.fitted, strict=True)):
         index = chosen[n]
@@ -255,7 +258,7 @@ def _calibration(ready: Any, allocation: Any, path: Path, lang: str) -> tuple[di
     data = {
         "observations": [{"ags": tr.ags, "name": tr.name, "observed_vzae": decimal_vzae(y),
                           "fitted_vzae": decimal_vzae(yhat),
-                          "in_round_vzae": None if applied is None else decimal_vzae(applied.vzae[chosen[n]])}
+                          "as_round_vzae": None if applied is None else decimal_vzae(applied.vzae[chosen[n]])}
                          for n, (tr, y, yhat) in enumerate(zip(fit.territories, fit.observed, best.fitted,
                                                                strict=True))],
         "deviation_vzae": decimal_vzae(fit.deviation), "deviation_exact": fraction_text(fit.deviation),
@@ -265,6 +268,7 @@ def _calibration(ready: Any, allocation: Any, path: Path, lang: str) -> tuple[di
                   "implied_total_vzae": decimal_vzae(fit.implied_total(f))} for f in fit.fits],
         "systems_solved": fit.systems,
         "applied": None if applied is None else {"base_vzae": decimal_vzae(base), "base_mode": "added",
+                                                 "total_vzae": decimal_vzae(implied),
                                                  "key": {k: exact_text(v, "en") for k, v in best.weights.items()}},
     }
     title = t(lang, "Kalibrierung: Sockel + Schlüssel", "Calibration: base + key")
