@@ -469,3 +469,49 @@ def test_a_tie_at_the_end_of_many_steps_is_still_reported() -> None:
     a = run([400, 400, 200], total_vzae=101, method="dhondt")
     assert a.undecided is not None and a.undecided.parties == (0, 1)
     assert steps(a) == [40, 40, 20]
+
+
+@needs_gv100
+def test_bundled_sockel_round_and_overlay(tmp_path: Path) -> None:
+    from kimopt.data import Instance, instance_findings
+    from kimopt.land.plans import instance_data, overlay_files
+    from kimopt.land.round_file import load_round
+
+    ready = prepare(NRW_ROUND, GV100)
+    sockel, document = load_round(INSTANCES / "round-nrw-2022-sockel.yaml")
+    a = ready.with_round(sockel, document).allocate()
+    # Sockel 5 for each of 54 (270 VZÄ), the other 161 by population
+    assert sum(a.vzae) == 431 and min(a.vzae) >= 5 and verify(a) == []
+    wesel = next(t for t in ready.territories if t.ags == "05170")
+    overlay = overlay_files(INSTANCES / "round-nrw-overlay", ready.territories)
+    assert set(overlay) == {"05170"}
+    data = instance_data(wesel, Fraction(11), Fraction(0), 2022, 55000, 71400, overlay["05170"])
+    instance = Instance.model_validate(data)
+    assert instance_findings(instance) == []
+    assert [k.name for k in instance.kommunen if k.max_vzae > 0] == [
+        "Dinslaken", "Kamp-Lintfort", "Moers", "Voerde (Niederrhein)", "Wesel", "Xanten"]
+    assert instance.traeger[0].name == "Caritasverband Dinslaken und Wesel"
+
+
+def test_overlay_naming_an_unknown_kommune(tmp_path: Path, mini_gv100: Path) -> None:
+    overlay = tmp_path / "overlay"
+    overlay.mkdir()
+    write_yaml(overlay / "05003-cekreis.yaml", {"kommunen": [{"name": "Cedorff", "max_vzae": 1}],
+                                                 "funding": {"positions_vzae": 3}})
+    path = write_yaml(tmp_path / "runde.yaml", GOOD)
+    result = runner.invoke(app, ["round", str(path), "--gv100", str(mini_gv100), "-o", str(tmp_path / "o"),
+                                 "--plans", str(tmp_path / "p"), "--overlay", str(overlay), "--lang", "en"])
+    assert result.exit_code == 1
+    assert "05003-cekreis.yaml" in result.output
+    assert "'Cedorff' is not a Gemeinde of this territory" in result.output
+    assert "'funding' cannot be set in an overlay" in result.output
+
+
+def test_english_output(tmp_path: Path, mini_gv100: Path) -> None:
+    path = write_yaml(tmp_path / "runde.yaml", {**GOOD, "maximum": {"05002": 4}})
+    result = runner.invoke(app, ["round", str(path), "--gv100", str(mini_gv100), "-o", str(tmp_path / "o"),
+                                 "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert "Bound binds: Stadt Bestadt (max)" in result.output
+    text = (tmp_path / "o" / "zuteilung.csv").read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0].startswith("AGS,Territory,Population")

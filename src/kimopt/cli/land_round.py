@@ -77,6 +77,18 @@ def round_command(
     Exit: 0 verteilt (und mit --plans: jeder Plan gefunden), 1 fehlerhafte Eingabe oder offener
     Gleichstand bei --plans, 2 Aufruf, 3 Grenzen nicht einhaltbar; mit --plans sonst wie batch.
     """
+    from kimopt.errors import InputError
+
+    try:
+        _round(round_file, gv100, output, compare_key, calibrate, plans, overlay, model, workers, solver_workers,
+               resume, time_limit, lang)
+    except InputError as exc:  # every problem of a round file at once (kimopt validate reads instances only)
+        raise fail(exc.render(lang.value), ExitCode.BAD_INPUT) from None
+
+
+def _round(round_file: Path, gv100: Path, output: Path, compare_key: str | None, calibrate: Path | None,
+           plans: Path | None, overlay: Path | None, model: Path | None, workers: int | None,
+           solver_workers: int, resume: bool, time_limit: float | None, lang: Lang) -> None:
     from kimopt.io.atomic import guard_output, write_bytes_atomic, write_text_atomic
     from kimopt.land.allocate import RoundInfeasible, divisor_text
     from kimopt.land.output import (
