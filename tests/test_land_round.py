@@ -72,6 +72,23 @@ def test_bounded_sainte_lague_by_hand() -> None:
     assert verify(a) == []
 
 
+def test_published_sainte_lague_example_and_its_bounded_variants() -> None:
+    # electowiki, "Sainte-Laguë method", 35-seat example: votes 503, 304, 193 -> 17, 11, 7; the
+    # last three seats went to B (11th, 304/21 = 14.476), C (7th, 193/13 = 14.846) and A (17th,
+    # 503/33 = 15.242), the next claims are A 503/35 = 14.371, B 304/23 = 13.217, C 193/15 = 12.867
+    # (divisors 1, 3, 5, … as there; kimopt's a + 1/2 is the same order).
+    a = run([503, 304, 193], total_vzae=35)
+    assert steps(a) == [17, 11, 7]
+    # A at most 16: its 17th seat (15.242) goes to the best remaining claim, B's 12th (13.217)
+    capped = run([503, 304, 193], total_vzae=35, maximum={"05001": 16})
+    assert steps(capped) == [16, 12, 7] and capped.binding == ("max", None, None)
+    # C at least 8: C's 8th claim (12.867) is below every awarded one, so the lowest awarded
+    # claim gives way — B's 11th (14.476): 17, 10, 8
+    floored = run([503, 304, 193], total_vzae=35, existing={"05003": 8})
+    assert steps(floored) == [17, 10, 8] and floored.binding == (None, None, "min")
+    assert verify(capped) == [] and verify(floored) == []
+
+
 def test_unbounded_sainte_lague_by_hand() -> None:
     # 6000, 3000, 1000 for 7 steps: priorities 12000 A, 6000 B, 4000 A, 2400 A, 2000 B(w/1.5)
     # and C (1000/0.5), ... : A 12000, B 6000, A 4000, A 2400, B 2000 = C 2000 (both: 2 left),
