@@ -532,3 +532,32 @@ def test_english_output(tmp_path: Path, mini_gv100: Path) -> None:
     assert "Bound binds: Stadt Bestadt (max)" in result.output
     text = (tmp_path / "o" / "zuteilung.csv").read_text(encoding="utf-8-sig")
     assert text.splitlines()[0].startswith("AGS,Territory,Population")
+
+
+def test_compare_key_names_a_column_or_a_file(tmp_path: Path, mini_gv100: Path) -> None:
+    path = write_yaml(tmp_path / "runde.yaml", {**GOOD, "base_vzae": 2, "base_mode": "added"})
+    out = tmp_path / "o"
+    result = runner.invoke(app, ["round", str(path), "--gv100", str(mini_gv100), "-o", str(out),
+                                 "--compare-key", "populaton"])
+    assert result.exit_code == 2 and "population" in result.output
+    result = runner.invoke(app, ["round", str(path), "--gv100", str(mini_gv100), "-o", str(out),
+                                 "--compare-key", "population"])
+    assert result.exit_code == 0, result.output
+    data = json.loads((out / "zuteilung.json").read_text(encoding="utf-8"))
+    # Sockel 2 each (6), 4 by population 100k : 150k : 50k = 1.33, 2, 0.67 (in steps of 0.5:
+    # 8 steps: 2.67, 4, 1.33 -> 3, 4, 1) -> 3.5, 4, 2.5; the pure key: 20 steps 6.67, 10, 3.33 -> 3.5, 5, 1.5
+    assert [t["vzae"] for t in data["territories"]] == [3.5, 4.0, 2.5]
+    assert [t["vzae_compare"] for t in data["compare"]["territories"]] == [3.5, 5.0, 1.5]
+    assert data["compare"]["labels"] == ["Sockel 2 + population", "population"]
+
+
+def test_plans_never_overwrite_an_overlay(tmp_path: Path, mini_gv100: Path) -> None:
+    plans = tmp_path / "p"
+    (plans / "instances").mkdir(parents=True)
+    write_yaml(plans / "instances" / "05001-altkreis.yaml", {"kreis": {"budget": 1000}})
+    path = write_yaml(tmp_path / "runde.yaml", GOOD)
+    result = runner.invoke(app, ["round", str(path), "--gv100", str(mini_gv100), "-o", str(tmp_path / "o"),
+                                 "--plans", str(plans), "--overlay", str(plans / "instances")])
+    assert result.exit_code == 1
+    assert "Eingabedatei" in result.output
+    assert "budget: 1000" in (plans / "instances" / "05001-altkreis.yaml").read_text(encoding="utf-8")

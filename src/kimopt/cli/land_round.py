@@ -28,7 +28,7 @@ def _key_label(round_: Any, lang: str) -> str:
              f"{key}, at least {exact_text(round_.base_vzae, lang)}")
 
 
-def _second_round(spec: str, first: Any) -> tuple[Any, Any]:
+def _second_round(spec: str, first: Any, lang: str) -> tuple[Any, Any]:
     """``--compare-key``: a key column (``population``: the pure key, no base) or a round file."""
     from kimopt.land.round_file import load_round
 
@@ -37,6 +37,11 @@ def _second_round(spec: str, first: Any) -> tuple[Any, Any]:
         return load_round(path)
     from fractions import Fraction
 
+    columns = ["population", *(first.indicators.columns if first.indicators is not None else ())]
+    if spec not in columns:
+        raise fail(f"--compare-key {spec}: " + t(lang, "weder Rundendatei noch Spalte; Spalten: ",
+                                                 "neither a round file nor a column; columns: ")
+                   + ", ".join(columns), ExitCode.USAGE)
     return first.round.model_copy(update={"key": {spec: Fraction(1)}, "base_vzae": Fraction(0),
                                           "tie_winners": []}), None
 
@@ -128,7 +133,7 @@ def _round(round_file: Path, gv100: Path, output: Path, compare_key: str | None,
     second = None
     labels = ("", "")
     if compare_key is not None:
-        other_round, other_doc = _second_round(compare_key, ready)
+        other_round, other_doc = _second_round(compare_key, ready, language)
         if other_doc is not None:
             inputs.append(other_doc.path)
         try:
@@ -192,8 +197,9 @@ def _round(round_file: Path, gv100: Path, output: Path, compare_key: str | None,
         raise fail(f"{plans}: " + t(language, "kein Ordner", "not a folder"), ExitCode.BAD_INPUT)
     plans.mkdir(parents=True, exist_ok=True)
     year = ready.round.year or int(ready.directory.gebietsstand[:4]) + 1
+    protected = [p for p in inputs if p is not None] + ([ready.indicators.path] if ready.indicators else [])
     done = run_plans(allocation, plans, overlay, year, model, workers or os.cpu_count() or 1, solver_workers,
-                     resume, time_limit, language)
+                     resume, time_limit, language, protected)
     counts: dict[str, int] = {}
     for row in done.rows:
         counts[row.status] = counts.get(row.status, 0) + 1

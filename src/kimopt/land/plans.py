@@ -352,13 +352,20 @@ class PlansResult:
     interrupted: bool = False
 
 
-def write_instances(allocation: Allocation, folder: Path, overlay: Path | None, year: int) -> dict[str, Path]:
-    """One instance per territory with VZÄ > 0; unchanged files are left as they are (resume)."""
-    from kimopt.io.atomic import write_text_atomic
+def write_instances(allocation: Allocation, folder: Path, overlay: Path | None, year: int,
+                    protected: list[Path]) -> dict[str, Path]:
+    """One instance per territory with VZÄ > 0; unchanged files are left as they are (resume).
+
+    No instance is written over an input (the round file, an overlay, …): that is refused.
+    """
+    from kimopt.io.atomic import guard_output, write_text_atomic
 
     r = allocation.round
     overlays = overlay_files(overlay, list(allocation.territories))
     folder.mkdir(parents=True, exist_ok=True)
+    inputs = [*protected, *overlays.values()]
+    for territory in allocation.territories:
+        guard_output(folder / instance_name(territory), inputs)
     written: dict[str, Path] = {}
     for territory, vzae in zip(allocation.territories, allocation.vzae, strict=True):
         if vzae <= 0:
@@ -376,13 +383,13 @@ def write_instances(allocation: Allocation, folder: Path, overlay: Path | None, 
 
 def run_plans(allocation: Allocation, folder: Path, overlay: Path | None, year: int, model: Path | None,
               processes: int, solver_workers: int, resume: bool, time_limit: float | None,
-              lang: str) -> PlansResult:
+              lang: str, protected: list[Path] | None = None) -> PlansResult:
     """Instances, the batch of their plans and the two-level summary in ``folder``."""
     from kimopt.analysis.batch import Interrupted, Progress, Task, exit_code, run_batch, write_summary
     from kimopt.io.atomic import write_bytes_atomic, write_text_atomic
     from kimopt.plan import dumps
 
-    instances = write_instances(allocation, folder / "instances", overlay, year)
+    instances = write_instances(allocation, folder / "instances", overlay, year, protected or [])
     plan_folder = folder / "plans"
     plan_folder.mkdir(exist_ok=True)
     plans = {ags: plan_folder / (path.name[: -len(".yaml")] + ".plan.json") for ags, path in instances.items()}
