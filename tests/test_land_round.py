@@ -514,14 +514,14 @@ def test_overlay_naming_an_unknown_kommune(tmp_path: Path, mini_gv100: Path) -> 
     overlay = tmp_path / "overlay"
     overlay.mkdir()
     write_yaml(overlay / "05003-cekreis.yaml", {"kommunen": [{"name": "Cedorff", "max_vzae": 1}],
-                                                 "funding": {"positions_vzae": 3}})
+                                                 "traeger_liste": []})
     path = write_yaml(tmp_path / "runde.yaml", GOOD)
     result = runner.invoke(app, ["round", str(path), "--gv100", str(mini_gv100), "-o", str(tmp_path / "o"),
                                  "--plans", str(tmp_path / "p"), "--overlay", str(overlay), "--lang", "en"])
     assert result.exit_code == 1
     assert "05003-cekreis.yaml" in result.output
     assert "'Cedorff' is not a Gemeinde of this territory" in result.output
-    assert "'funding' cannot be set in an overlay" in result.output
+    assert "'traeger_liste' cannot be set in an overlay" in result.output
 
 
 def test_english_output(tmp_path: Path, mini_gv100: Path) -> None:
@@ -561,3 +561,18 @@ def test_plans_never_overwrite_an_overlay(tmp_path: Path, mini_gv100: Path) -> N
     assert result.exit_code == 1
     assert "Eingabedatei" in result.output
     assert "budget: 1000" in (plans / "instances" / "05001-altkreis.yaml").read_text(encoding="utf-8")
+
+
+def test_an_imported_instance_serves_as_overlay(tmp_path: Path, mini_gv100: Path) -> None:
+    # `kimopt import gv100 --land` writes whole instances; a planner edits one and uses the folder
+    folder = tmp_path / "import"
+    assert runner.invoke(app, ["import", "gv100", str(mini_gv100), "--land", "05", "-o", str(folder)]).exit_code == 0
+    edited = folder / "05001-altkreis.yaml"
+    text = edited.read_text(encoding="utf-8").replace('population: 60000}', 'population: 60000, max_vzae: 2}')
+    edited.write_text(text, encoding="utf-8")
+    path = write_yaml(tmp_path / "runde.yaml", GOOD)
+    result = runner.invoke(app, ["round", str(path), "--gv100", str(mini_gv100), "-o", str(tmp_path / "o"),
+                                 "--plans", str(tmp_path / "p"), "--overlay", str(folder), "-j", "1"])
+    assert result.exit_code == 0, result.output
+    made = (tmp_path / "p" / "instances" / "05001-altkreis.yaml").read_text(encoding="utf-8")
+    assert "max_vzae: 2" in made and "positions_vzae: 3.5" in made  # the round's VZÄ, not the import's
