@@ -114,8 +114,11 @@ def solve(inputs: Outcome, stop: Stop, workers: int, model_name: str = "kim-stan
             answer = conflict_answer(scenario, "de", limit)
         except ExplainTimeout:
             answer = None
-        lines = answer.lines if answer else ["Kein zulässiger Plan – die Regeln widersprechen sich."]
-        return Outcome("infeasible", inputs.instance, model, inputs.wish, lines=lines)
+        if answer is None:  # every rule holds together: the lexicographic solve itself failed
+            return Outcome("no_plan", inputs.instance, model, inputs.wish, lines=[
+                "Ein Plan ist möglich (keine Regel widerspricht), aber die Optimierung hat ihn nicht "
+                "gefunden – ein Fehler in kimopt, bekannt für Wünsche, die die Abweichung vergrößern."])
+        return Outcome("infeasible", inputs.instance, model, inputs.wish, lines=answer.lines)
     plan = Plan(cm.problem, result.units, result.status, result.levels, result.solver,
                 model_name, result.target_units)
     data = plan.to_json()
