@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from kimopt.data import Instance, PlanningModel
+from kimopt.results import Status
 from kimopt.serve.form import Form, base_form, normalised, scenario_entry
 from kimopt.serve.solving import Outcome, Superseded, inputs_of, solve
 
@@ -190,7 +191,7 @@ class Session:
         outcome = shown.outcome
         if outcome.plan is None:
             return "Kein Plan – keine bindenden Regeln."
-        if outcome.plan.status != "OPTIMAL":
+        if outcome.plan.status is not Status.OPTIMAL:
             return "Optimum nicht bewiesen – bindende Regeln unbekannt."
         key = _key(shown.form)
         if key not in self._bindings:

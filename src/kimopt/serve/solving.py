@@ -19,6 +19,7 @@ from kimopt.data import Instance, PlanningModel
 from kimopt.errors import Finding, finding_message
 from kimopt.plan import Plan
 from kimopt.report.scenarios import apply_scenario
+from kimopt.results import Status
 from kimopt.serve.form import Form, field_of, objective_findings, scenario_entry
 from kimopt.solve import ModelTooLarge, solve_levels
 
@@ -105,7 +106,7 @@ def solve(inputs: Outcome, stop: Stop, workers: int, model_name: str = "kim-stan
     except ModelTooLarge as exc:
         return Outcome("invalid", inputs.instance, model, general=[str(exc)])
     if result.units is None:
-        if result.status != "INFEASIBLE":
+        if result.status is not Status.INFEASIBLE:
             return Outcome("no_plan", inputs.instance, model, inputs.wish,
                            lines=["Kein Plan im Zeitlimit gefunden (time_limit_s im Modell erhöhen)."])
         stop("explain")
