@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +35,11 @@ def make_session(tmp_path: Path, instance: Path = WESEL) -> Session:
 
 
 @pytest.fixture(scope="module")
-def wesel_session(tmp_path_factory: pytest.TempPathFactory) -> Session:
+def wesel_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
     """One session on Kreis Wesel for the tests that reset it first (solving it takes a moment)."""
-    return make_session(tmp_path_factory.mktemp("serve"))
+    session = make_session(tmp_path_factory.mktemp("serve"))
+    yield session
+    session.close()
 
 
 @pytest.fixture
@@ -290,6 +293,7 @@ def test_a_newer_change_cancels_an_older_solve(tmp_path: Path, monkeypatch: pyte
     assert older == [None]  # the older solve stopped at its next level and was not shown
     assert newer is not None and newer.form["kreisquote"] == "50"
     assert session.current is newer
+    session.close()
 
 
 def test_serve_command_refuses_bad_input(tmp_path: Path) -> None:
@@ -331,6 +335,7 @@ def test_the_same_change_twice_is_solved_once(tmp_path: Path, monkeypatch: pytes
     thread.join(30)
     assert second is not None and first == [second]
     assert len(calls) == 1
+    session.close()
 
 
 def test_a_model_file_is_the_base_and_compare_gets_it_too(tmp_path: Path) -> None:
@@ -351,3 +356,4 @@ def test_a_model_file_is_the_base_and_compare_gets_it_too(tmp_path: Path) -> Non
     result = CliRunner().invoke(cli, ["compare", str(WESEL), "-m", str(model_path), "-s", str(path)])
     assert result.exit_code == 0, result.output
     assert "Voerde zahlt" in result.output
+    session.close()

@@ -62,7 +62,8 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Any]]:
         time.sleep(0.02)
     yield f"http://127.0.0.1:{port}", session
     running.should_exit = True
-    thread.join(10)
+    thread.join(30)
+    session.close()  # binding rules the page asked for may still be solving
 
 
 @pytest.fixture(scope="module")

@@ -39,7 +39,10 @@ def run(session: object, port: int, open_browser: bool = False) -> None:
     app = create_app(session, port)
     if open_browser:
         threading.Timer(0.8, webbrowser.open, [f"http://{HOST}:{port}/"]).start()
-    uvicorn.run(app, host=HOST, port=port, log_level="warning", access_log=False)
+    try:
+        uvicorn.run(app, host=HOST, port=port, log_level="warning", access_log=False)
+    finally:
+        session.close()
 
 
 __all__ = ["HOST", "port_free", "run"]

@@ -132,6 +132,14 @@ class Session:
 
         return self._show(to_file)
 
+    def close(self, timeout: float = 60.0) -> None:
+        """Stop what is being solved and wait for it: no solver thread may outlive the server
+        (a CP-SAT search still running when the process exits aborts it)."""
+        with self._state:
+            self.generation += 1
+        if self._solving.acquire(timeout=timeout):
+            self._solving.release()
+
     def stopper(self, generation: int) -> Any:
         def stop(_: object) -> None:
             if self.generation != generation:
