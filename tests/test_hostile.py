@@ -165,3 +165,25 @@ def test_fifo_as_input_is_refused_not_waited_on(tmp_path: Path) -> None:
     result = runner.invoke(app, ["validate", str(fifo)])
     assert result.exit_code == 1, result.output
     assert "keine gewöhnliche Datei" in result.output
+
+
+def test_ags_given_as_json_integer_is_padded_like_excel(tmp_path: Path) -> None:
+    from kimopt.io.excel.cells import cell_value
+    from kimopt.load import load_instance
+
+    instance, _ = load_instance(DATA / "ags_integer.json")  # "ags": 1001001
+    assert instance.kommunen[0].ags == "01001001" == cell_value(1001001, "ags8")
+
+
+def test_names_compare_in_nfc(tmp_path: Path) -> None:
+    # "Hünxe" shares with "Hünxe" typed as u + combining diaeresis: the same Kommune
+    import unicodedata
+
+    from kimopt.load import load_instance
+
+    text = TINY.read_text(encoding="utf-8").replace("Bedorf", unicodedata.normalize("NFC", "Hünxe"))
+    text = text.replace("share_with: [Hünxe]", "share_with: [" + unicodedata.normalize("NFD", "Hünxe") + "]")
+    path = tmp_path / "nfd.yaml"
+    path.write_text(text, encoding="utf-8")
+    instance, _ = load_instance(path)
+    assert instance.kommunen[0].share_with == [instance.kommunen[1].name]

@@ -10,6 +10,7 @@ any that do not match the links. Deliberately written apart from :mod:`kimopt.pr
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from fractions import Fraction
@@ -54,6 +55,11 @@ class Violation:
         """One line for people."""
         where = f" ({self.subject})" if self.subject else ""
         return f"{self.rule}{where}: {self.de if lang == 'de' else self.en}"
+
+
+def _nfc(value: object) -> object:
+    """Names compared as the instance stores them (Unicode NFC: ``Hünxe`` typed either way)."""
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
 
 
 def _shown(value: object) -> str:
@@ -104,7 +110,7 @@ class _Checker:
             if not isinstance(entry, dict):
                 self.add("plan", f"links[{n}]", "Eintrag ist kein Abschnitt", "entry is not a mapping")
                 continue
-            kind, host, kommune = entry.get("host_type"), entry.get("host"), entry.get("kommune")
+            kind, host, kommune = entry.get("host_type"), _nfc(entry.get("host")), _nfc(entry.get("kommune"))
             try:
                 vzae = to_fraction(entry.get("vzae"))
             except NumberError:

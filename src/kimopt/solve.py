@@ -23,6 +23,7 @@ from ortools.sat.python import cp_model
 
 from kimopt.check import check_plan
 from kimopt.cpsat.constraints import add_constraints
+from kimopt.cpsat.interrupt import InterruptibleSolver
 from kimopt.cpsat.objectives import LEVELS, UNITS, Level, tie_break
 from kimopt.cpsat.remainders import RemainderOptimum, kreis_fills_in, remainder_optimum
 from kimopt.cpsat.switches import Switches
@@ -79,7 +80,7 @@ def guard_magnitudes(problem: Problem, universe_units: int) -> None:
 
 
 def _parameters(seconds: float, workers: int, seed: int) -> cp_model.CpSolver:
-    solver = cp_model.CpSolver()
+    solver = InterruptibleSolver()
     solver.parameters.max_time_in_seconds = max(seconds, 0.01)
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from kimopt.cpsat.interrupt import InterruptibleSolver
 from kimopt.data import Instance, PlanningModel
 
 
@@ -89,7 +90,7 @@ def equally_good_plans(
     plans: list[dict[str, Any]] = []
     complete = False
     while len(plans) < limit:
-        solver = cp_model.CpSolver()
+        solver = InterruptibleSolver()
         solver.parameters.num_workers = 1
         solver.parameters.random_seed = model.seed
         solver.parameters.max_time_in_seconds = max(deadline - time.perf_counter(), 0.01)

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from kimopt.cpsat.interrupt import InterruptibleSolver
 from kimopt.data import Instance, Objective, PlanningModel
 from kimopt.numbers import decimal_vzae, fraction_text, round_euros
 from kimopt.plan import Plan
@@ -380,7 +381,7 @@ def tradeoff_curve(instance: Instance, model: PlanningModel, max_points: int = 4
     l1 = Objective(name="proportionality", measure="l1")
 
     def solver() -> cp_model.CpSolver:
-        s = cp_model.CpSolver()
+        s = InterruptibleSolver()
         s.parameters.max_time_in_seconds = limit
         s.parameters.num_workers = model.workers or 1
         s.parameters.random_seed = model.seed

@@ -34,6 +34,7 @@ class ExitCode:
     INFEASIBLE = 3
     NO_PLAN = 4
     RULES_BROKEN = 5
+    INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 
 
 class Lang(str, Enum):
@@ -73,7 +74,10 @@ def guarded(func: F) -> F:
             return func(*args, **kwargs)
         except InputError as exc:
             raise fail(exc.render(lang, limit=1 if len(exc.findings) > 1 else None), ExitCode.BAD_INPUT) from None
-        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        except KeyboardInterrupt:
+            raise fail("Abgebrochen (Strg+C); nichts geschrieben / interrupted, nothing written",
+                       ExitCode.INTERRUPTED) from None
+        except (typer.Exit, typer.Abort):
             raise
         except MemoryError:
             raise fail("Zu wenig Speicher / out of memory", ExitCode.BAD_INPUT) from None

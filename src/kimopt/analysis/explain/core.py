@@ -25,6 +25,7 @@ from typing import Literal
 
 from ortools.sat.python import cp_model
 
+from kimopt.cpsat.interrupt import InterruptibleSolver
 from kimopt.cpsat.switches import RuleId
 from kimopt.data import Instance, PlanningModel
 from kimopt.problem import HostKind, Problem, compile_problem
@@ -167,7 +168,7 @@ def headroom(problem: Problem, wish: Wish | None) -> int:
 
 def new_solver(time_limit: float, seed: int, workers: int = 1) -> cp_model.CpSolver:
     """A CP-SAT solver with a fixed seed (one worker by default: reproducible cores)."""
-    solver = cp_model.CpSolver()
+    solver = InterruptibleSolver()
     solver.parameters.max_time_in_seconds = max(time_limit, 0.01)
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
