@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import openpyxl
@@ -21,6 +25,7 @@ from tests.conftest import DATA, TEST_SETTINGS, write_yaml
 runner = CliRunner()
 TINY = DATA / "valid_tiny.yaml"
 SMALL_GV100 = DATA / "gv100" / "GV100AD_test.ASC"
+KIMOPT = str(Path(sys.executable).with_name("kimopt"))  # the command as a planner types it
 
 
 @pytest.fixture(scope="module")
@@ -187,3 +192,208 @@ def test_names_compare_in_nfc(tmp_path: Path) -> None:
     path.write_text(text, encoding="utf-8")
     instance, _ = load_instance(path)
     assert instance.kommunen[0].share_with == [instance.kommunen[1].name]
+
+
+# ---- outputs: all or nothing, modes, special files, escaping ---------------------------------
+
+
+def test_failing_report_leaves_no_plan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import kimopt.report
+
+    def broken(*_: object, **__: object) -> str:
+        raise RuntimeError("report failed")
+
+    monkeypatch.setattr(kimopt.report, "render_plan_report", broken)
+    model_file = write_yaml(tmp_path / "model.yaml", TEST_SETTINGS)
+    plan, report = tmp_path / "plan.json", tmp_path / "plan.html"
+    result = runner.invoke(
+        app, ["solve", str(TINY), "-m", str(model_file), "-o", str(plan), "--report", str(report), "--no-binding"]
+    )
+    assert result.exit_code == 1
+    assert not plan.exists() and not report.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.yaml"]  # no temporary file left
+
+
+def test_replacing_a_plan_keeps_its_mode(tmp_path: Path) -> None:
+    model_file = write_yaml(tmp_path / "model.yaml", TEST_SETTINGS)
+    plan = tmp_path / "plan.json"
+    plan.write_text("{}", encoding="utf-8")
+    plan.chmod(0o600)
+    result = runner.invoke(app, ["solve", str(TINY), "-m", str(model_file), "-o", str(plan), "-q", "--no-binding"])
+    assert result.exit_code == 0, result.output
+    assert plan.stat().st_mode & 0o777 == 0o600
+    assert json.loads(plan.read_text(encoding="utf-8"))["status"] == "OPTIMAL"
+
+
+@pytest.mark.parametrize("special", ["fifo", "/dev/full", "/dev/null"])
+def test_output_onto_a_special_file_is_refused(special: str, tmp_path: Path) -> None:
+    target = Path(special)
+    if special == "fifo":
+        target = tmp_path / "plan.json"
+        os.mkfifo(target)
+    elif not target.exists():
+        pytest.skip(f"{special} is missing here")
+    model_file = write_yaml(tmp_path / "model.yaml", TEST_SETTINGS)
+    result = runner.invoke(app, ["solve", str(TINY), "-m", str(model_file), "-o", str(target), "-q", "--no-binding"])
+    assert result.exit_code == 1, result.output
+    assert "keine gewöhnliche Datei" in result.output
+    assert target.exists() and not target.is_file()  # the device or FIFO is still what it was
+
+
+def test_unwritable_output_folder_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # root may write into a read-only folder, so the refusal of the operating system is simulated
+    import tempfile
+
+    def refused(*_: object, **__: object) -> tuple[int, str]:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refused)
+    model_file = write_yaml(tmp_path / "model.yaml", TEST_SETTINGS)
+    plan = tmp_path / "plan.json"
+    result = runner.invoke(app, ["solve", str(TINY), "-m", str(model_file), "-o", str(plan), "-q", "--no-binding"])
+    assert result.exit_code == 1, result.output
+    assert "plan.json: Datei kann nicht geschrieben werden (Permission denied)" in result.output
+    assert "Interner Fehler" not in result.output
+
+
+def test_disk_full_while_writing_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def full(*_: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    model_file = write_yaml(tmp_path / "model.yaml", TEST_SETTINGS)
+    plan, report = tmp_path / "plan.json", tmp_path / "plan.md"
+    result = runner.invoke(
+        app, ["solve", str(TINY), "-m", str(model_file), "-o", str(plan), "--report", str(report), "-q", "--no-binding"]
+    )
+    assert result.exit_code == 1, result.output
+    assert "No space left on device" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.yaml"]
+
+
+HOSTILE_NAMES = {"Adorf": "$\\alpha^2$ Adorf", "Bedorf": "<script>alert(1)</script>", "Cedorf": "Ce|dorf *x*"}
+
+
+@pytest.fixture(scope="module")
+def hostile_plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny instance with names that are mathtext, HTML and Markdown, solved."""
+    folder = tmp_path_factory.mktemp("hostile")
+    text = TINY.read_text(encoding="utf-8")
+    for old, new in HOSTILE_NAMES.items():
+        text = text.replace(old, json.dumps(new))
+    data = folder / "hostile.yaml"
+    data.write_text(text, encoding="utf-8")
+    model_file = write_yaml(folder / "model.yaml", TEST_SETTINGS)
+    plan = folder / "plan.json"
+    result = runner.invoke(app, ["solve", str(data), "-m", str(model_file), "-o", str(plan), "-q", "--no-binding"])
+    assert result.exit_code == 0, result.output
+    return plan
+
+
+def test_html_report_draws_dollar_names_as_text(hostile_plan: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    result = runner.invoke(app, ["report", str(hostile_plan), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    assert "<script>alert" not in html
+    assert "$\\alpha^2$ Adorf" in html  # in the tables, as written
+
+
+def test_markdown_report_escapes_markup(hostile_plan: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.md"
+    result = runner.invoke(app, ["report", str(hostile_plan), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert "<script>" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "Ce\\|dorf" in text
+
+
+# ---- Ctrl-C ----------------------------------------------------------------------------------
+
+
+def _slow_instance(path: Path) -> Path:
+    """300 Kommunen whose max-deviation level CP-SAT cannot prove within 30 s (seeded, always the same)."""
+    import random
+
+    rng = random.Random(7)
+    names = [f"Gemeinde {i:03d}" for i in range(300)]
+    kommunen = []
+    for i, name in enumerate(names):
+        kommune: dict = {"name": name, "population": rng.randint(3000, 90000)}
+        if rng.random() < 0.6:
+            earlier = names[max(0, i - 4) : i] or [names[1]]
+            kommune.update(
+                max_vzae=rng.choice([0.5, 1.0, 1.5, 2.0]),
+                budget=8200 * rng.randint(0, 4),
+                share_with=rng.sample(earlier, min(2, len(earlier))),
+            )
+        kommunen.append(kommune)
+    traeger = [
+        {
+            "name": f"Träger {t}",
+            "max_vzae": rng.choice([1.0, 2.0, 3.0]),
+            "serves": rng.sample(names, 20),
+            "cost_per_vzae": 71400,
+            "deficit_coverage": t % 2 == 0,
+        }
+        for t in range(10)
+    ]
+    return write_yaml(
+        path,
+        {
+            "name": "Kreis Groß",
+            "kreis": {"name": "Kreis Groß", "cost_per_vzae": 71400},
+            "funding": {"year": 2022, "positions_vzae": 105, "rate_per_vzae": 55000},
+            "kommunen": kommunen,
+            "traeger": traeger,
+        },
+    )
+
+
+def _interrupt_when_searching(process: subprocess.Popen, threads: int = 3) -> None:
+    """Send Ctrl-C once CP-SAT searches (the process has its search threads), so the test does
+    not depend on how fast the machine loads the instance."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        if len(os.listdir(f"/proc/{process.pid}/task")) >= threads:
+            break
+        time.sleep(0.05)
+    time.sleep(0.3)
+    process.send_signal(signal.SIGINT)
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_ctrl_c_in_solve_exits_130_and_writes_nothing(tmp_path: Path) -> None:
+    data = _slow_instance(tmp_path / "gross.yaml")
+    model_file = write_yaml(
+        tmp_path / "model.yaml",
+        {**TEST_SETTINGS, "objectives": ["use_positions", {"name": "proportionality", "measure": "max"}, "own_cost"]},
+    )
+    plan = tmp_path / "plan.json"
+    process = subprocess.Popen(
+        [
+            KIMOPT,
+            "solve",
+            str(data),
+            "-m",
+            str(model_file),
+            "-o",
+            str(plan),
+            "--report",
+            str(tmp_path / "plan.html"),
+            "--time-limit",
+            "60",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    started = time.monotonic()
+    _interrupt_when_searching(process)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, (out, err)
+    assert time.monotonic() - started < 30  # stopped at once, not at the time limit
+    assert "Abgebrochen" in err and "Traceback" not in err
+    assert out == ""  # no plan table as if all were well
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gross.yaml", "model.yaml"]

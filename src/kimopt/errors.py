@@ -150,7 +150,8 @@ def _message(finding: Finding, lang: str) -> str:
 
     params = {k: exact_text(v, lang) if isinstance(v, Fraction) else v for k, v in finding.params.items()}
     if "value" in params and finding.code not in {"plan_mismatch", "yaml_syntax", "json_syntax",
-                                                  "file_unreadable", "file_too_large", "file_encoding"}:
+                                                  "file_unreadable", "file_unwritable", "file_too_large",
+                                                  "file_encoding"}:
         params["value"] = _quote(params["value"], lang)
     hint = finding.params.get("hint")
     params["hint_de"] = f" – meinten Sie {_quote(hint, 'de')}?" if hint else ""
