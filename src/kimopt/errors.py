@@ -169,6 +169,11 @@ def _message(finding: Finding, lang: str) -> str:
         return template
 
 
+def finding_message(finding: Finding, lang: str = "de") -> str:
+    """What is wrong, without file, record and field (for a message shown next to its field)."""
+    return _message(finding, lang)
+
+
 SECTION_LABELS = {"kreis": ("Kreis", "Kreis"), "funding": ("Förderung", "funding")}
 
 RECORD_LABELS = {
@@ -289,6 +294,25 @@ def _record_class(root: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
     return owner
 
 
+class FindingsError(ValueError):
+    """Problems across records, raised by a model validator: pydantic carries the exception in
+    its error, and :func:`error_findings` unpacks every finding (all of them, not the first)."""
+
+    def __init__(self, findings: Sequence[Finding]) -> None:
+        super().__init__("; ".join(f"{'.'.join(map(str, f.loc))}: {f.code}" for f in findings))
+        self.findings = list(findings)
+
+
+def error_findings(error: Any, root: type[BaseModel]) -> list[Finding]:
+    """The findings of one pydantic error: a validator's :class:`FindingsError` gives all of its
+    own (located below the record that raised it), any other error one."""
+    raised = (error.get("ctx") or {}).get("error")
+    if error["type"] == "value_error" and isinstance(raised, FindingsError):
+        at: Loc = tuple(error["loc"])
+        return [Finding((*at, *f.loc), f.code, f.params) for f in raised.findings]
+    return [pydantic_finding(error, root)]
+
+
 def pydantic_finding(error: Any, root: type[BaseModel]) -> Finding:
     """One pydantic error (an entry of ``ValidationError.errors()``) as a :class:`Finding`."""
     loc: Loc = tuple(error["loc"])
@@ -315,7 +339,7 @@ def pydantic_findings(exc: ValidationError, root: type[BaseModel]) -> list[Findi
     ``populaton: 5`` gives pydantic two errors (``population`` missing, ``populaton`` unknown);
     the planner needs only the second, which names the key as typed and the right spelling.
     """
-    findings = [pydantic_finding(e, root) for e in exc.errors(include_url=False)]
+    findings = [f for e in exc.errors(include_url=False) for f in error_findings(e, root)]
     suggested = {(*f.loc[:-1], f.params["hint"]) for f in findings
                  if f.code == "unknown_key" and "hint" in f.params}
     return [f for f in findings if not (f.code == "missing" and f.loc in suggested)]

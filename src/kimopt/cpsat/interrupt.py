@@ -24,10 +24,11 @@ class InterruptibleSolver(cp_model.CpSolver):
     """``CpSolver`` whose :meth:`solve` lets Ctrl-C raise :class:`KeyboardInterrupt`."""
 
     def solve(self, model: cp_model.CpModel, *args: Any, **kwargs: Any) -> Any:
+        self.parameters.catch_sigint_signal = False  # never a FEASIBLE plan from Ctrl-C
         if threading.current_thread() is not threading.main_thread() \
                 or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
-            return super().solve(model, *args, **kwargs)  # Python's own Ctrl-C handling is not in place
-        self.parameters.catch_sigint_signal = False
+            # no Python Ctrl-C here (a batch worker ignores SIGINT; its parent ends it)
+            return super().solve(model, *args, **kwargs)
         signals_r, signals_w = os.pipe()
         done_r, done_w = os.pipe()
         os.set_blocking(signals_w, False)

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from kimopt.data import Instance
-from kimopt.errors import Finding, InputError, Loc, pydantic_finding
+from kimopt.errors import Finding, InputError, Loc, error_findings
 from kimopt.io.excel.cells import _Problem, cell_value
 from kimopt.io.excel.schema import (
     _HEADER_WORDS,
@@ -340,12 +340,10 @@ def _other_findings(reader: _Reader) -> list[Finding]:
         return []
     from pydantic import ValidationError
 
-    from kimopt.data import instance_findings
-
     reported = {f.loc for f in reader.findings}
     try:
-        instance = Instance.model_validate(reader.data)
+        Instance.model_validate(reader.data)
     except ValidationError as exc:
-        found = [pydantic_finding(e, Instance) for e in exc.errors(include_url=False)]
+        found = [f for e in exc.errors(include_url=False) for f in error_findings(e, Instance)]
         return [f for f in found if f.loc not in reported]
-    return instance_findings(instance)
+    return []
