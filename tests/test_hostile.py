@@ -7,6 +7,7 @@ files themselves are in the catalogue ``tests/data/broken/`` (``tests/test_bad_i
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import signal
@@ -397,3 +398,141 @@ def test_ctrl_c_in_solve_exits_130_and_writes_nothing(tmp_path: Path) -> None:
     assert "Abgebrochen" in err and "Traceback" not in err
     assert out == ""  # no plan table as if all were well
     assert sorted(p.name for p in tmp_path.iterdir()) == ["gross.yaml", "model.yaml"]
+
+
+# ---- batch: interrupted, killed, resumed; every file a row -------------------------------------
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.add(int(entry.name))
+    return found
+
+
+def _alive(pids: set[int]) -> set[int]:
+    alive = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            alive.add(pid)
+    return alive
+
+
+def _slow_round(folder: Path) -> Path:
+    """Two quick instances and one CP-SAT cannot finish in 30 s."""
+    folder.mkdir()
+    (folder / "a-klein.yaml").write_text(TINY.read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "b-klein.yaml").write_text(TINY.read_text(encoding="utf-8"), encoding="utf-8")
+    _slow_instance(folder / "c-gross.yaml")
+    return write_yaml(
+        folder.parent / "model.yaml",
+        {**TEST_SETTINGS, "objectives": ["use_positions", {"name": "proportionality", "measure": "max"}, "own_cost"]},
+    )
+
+
+def _start_round(folder: Path, out: Path, model_file: Path) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [KIMOPT, "batch", str(folder), "--out", str(out), "-m", str(model_file), "-j", "2", "--time-limit", "60"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 90  # the quick plans are written, the slow one is being searched
+    while time.monotonic() < deadline and process.poll() is None:
+        if (out / "a-klein.plan.json").exists() and (out / "b-klein.plan.json").exists():
+            break
+        time.sleep(0.1)
+    time.sleep(1.0)
+    return process
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_ctrl_c_in_batch_then_resume(tmp_path: Path) -> None:
+    model_file = _slow_round(tmp_path / "runde")
+    out = tmp_path / "plaene"
+    process = _start_round(tmp_path / "runde", out, model_file)
+    workers = _children(process.pid)
+    (out / ".c-gross.plan.json.abc123.tmp").write_text("{", encoding="utf-8")  # as a killed write leaves it
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "Abgebrochen: 2/3" in err and "Traceback" not in err
+    time.sleep(1.5)
+    assert not _alive(workers)  # no worker goes on solving (and writing) after its batch
+    assert sorted(p.name for p in out.iterdir()) == [
+        "a-klein.plan.json",
+        "b-klein.plan.json",
+        "summary.csv",
+        "summary.xlsx",
+    ]
+    summary = (out / "summary.csv").read_text(encoding="utf-8")
+    assert "ERROR" not in summary and "BrokenProcessPool" not in summary
+    # --resume keeps the two plans and completes the round (the slow one within a short limit)
+    result = runner.invoke(
+        app,
+        [
+            "batch",
+            str(tmp_path / "runde"),
+            "--out",
+            str(out),
+            "-m",
+            str(model_file),
+            "-j",
+            "1",
+            "--resume",
+            "--time-limit",
+            "2",
+        ],
+    )
+    assert result.exit_code in (0, 4), result.output
+    with (out / "summary.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [Path(r["file"]).name for r in rows] == ["a-klein.yaml", "b-klein.yaml", "c-gross.yaml"]
+    assert [r["resumed"] for r in rows[:2]] == ["True", "True"]
+    assert not list(out.glob(".*.tmp"))
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_workers_end_with_a_killed_batch(tmp_path: Path) -> None:
+    model_file = _slow_round(tmp_path / "runde")
+    out = tmp_path / "plaene"
+    process = _start_round(tmp_path / "runde", out, model_file)
+    workers = _children(process.pid)
+    assert workers
+    process.kill()
+    process.communicate(timeout=30)
+    deadline = time.monotonic() + 10
+    while _alive(workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _alive(workers)
+    assert not (out / "c-gross.plan.json").exists()
+
+
+def test_every_file_of_the_folder_gets_a_row(tmp_path: Path) -> None:
+    folder = tmp_path / "runde"
+    folder.mkdir()
+    (folder / "a-klein.yaml").write_text(TINY.read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "b-kreis\x07.yaml").write_text(TINY.read_text(encoding="utf-8"), encoding="utf-8")  # a bell
+    (folder / "c-schleife.yaml").symlink_to(folder / "c-schleife.yaml")  # a link to itself
+    (folder / "d-ziel-fehlt.json").symlink_to(folder / "gibt-es-nicht.json")
+    out = tmp_path / "plaene"
+    model_file = write_yaml(tmp_path / "model.yaml", TEST_SETTINGS)
+    result = runner.invoke(app, ["batch", str(folder), "--out", str(out), "-m", str(model_file), "-j", "1"])
+    assert result.exit_code == 1, result.output
+    with (out / "summary.csv").open(encoding="utf-8") as handle:
+        rows = {Path(r["file"]).name: r for r in csv.DictReader(handle)}
+    assert set(rows) == {"a-klein.yaml", "b-kreis\x07.yaml", "c-schleife.yaml", "d-ziel-fehlt.json"}
+    assert rows["b-kreis\x07.yaml"]["status"] == "OPTIMAL"
+    assert "im Kreis" in rows["c-schleife.yaml"]["error"] and "ins Leere" in rows["d-ziel-fehlt.json"]["error"]
+    sheet = openpyxl.load_workbook(out / "summary.xlsx").active
+    assert any("b-kreis\\x07.yaml" in str(c.value) for c in sheet["A"])

@@ -82,6 +82,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "minimum size {value} VZÄ exceeds the maximum {limit} VZÄ"),
     # file-level problems
     "file_missing": ("Datei nicht gefunden", "file not found"),
+    "file_link_broken": ("die Verknüpfung führt ins Leere oder im Kreis", "the link leads nowhere or in a circle"),
     "file_is_directory": ("das ist ein Ordner, keine Datei", "this is a folder, not a file"),
     "file_not_regular": ("das ist keine gewöhnliche Datei (z. B. eine Pipe oder ein Gerät)",
                          "this is not a regular file (e.g. a pipe or a device)"),

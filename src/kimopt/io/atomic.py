@@ -12,11 +12,18 @@ from pathlib import Path
 from kimopt.errors import Finding, InputError
 
 
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a link in a circle is no file anyone writes to
+        return path.absolute()
+
+
 def guard_output(target: Path, inputs: Iterable[Path | None]) -> None:
     """Refuse to write over one of the command's input files or into a missing folder."""
-    resolved = target.resolve()
+    resolved = _resolved(target)
     for source in inputs:
-        if source is not None and source.resolve() == resolved:
+        if source is not None and _resolved(source) == resolved:
             raise InputError(target, [Finding((), "output_is_input", {})])
     if target.exists() and target.is_dir():
         raise InputError(target, [Finding((), "file_is_directory", {})])

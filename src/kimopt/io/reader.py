@@ -53,7 +53,7 @@ def read_bytes(path: Path) -> bytes:
     """
     try:
         if not path.exists():
-            raise _fail(path, "file_missing")
+            raise _fail(path, "file_link_broken" if path.is_symlink() else "file_missing")
         if path.is_dir():
             raise _fail(path, "file_is_directory")
         info = path.stat()
