@@ -536,3 +536,48 @@ def test_every_file_of_the_folder_gets_a_row(tmp_path: Path) -> None:
     assert "im Kreis" in rows["c-schleife.yaml"]["error"] and "ins Leere" in rows["d-ziel-fehlt.json"]["error"]
     sheet = openpyxl.load_workbook(out / "summary.xlsx").active
     assert any("b-kreis\\x07.yaml" in str(c.value) for c in sheet["A"])
+
+
+def test_too_many_kommunen_are_refused_before_each_is_checked(tmp_path: Path) -> None:
+    path = tmp_path / "viele.json"
+    path.write_text(json.dumps({"name": "x", "kommunen": ["x"] * 5001}), encoding="utf-8")
+    started = time.perf_counter()
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert "5001 Einträge sind zu viele (höchstens 5000)" in result.output
+    assert time.perf_counter() - started < 5
+
+
+def test_documents_beyond_8_mib_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "gross.yaml"
+    path.write_text("name: " + "x" * (8 * 1024 * 1024) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert "Datei ist zu groß" in result.output
+
+
+def test_closed_stdout_still_writes_the_plan(tmp_path: Path) -> None:
+    model_file = write_yaml(tmp_path / "model.yaml", TEST_SETTINGS)
+    plan = tmp_path / "plan.json"
+    result = subprocess.run(
+        [KIMOPT, "solve", str(TINY), "-m", str(model_file), "-o", str(plan), "--no-binding"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=120,
+        preexec_fn=lambda: os.close(1),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and json.loads(plan.read_text(encoding="utf-8"))["status"] == "OPTIMAL"
+
+
+def test_unreadable_input_exits_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # root reads every file, so the refusal of the operating system is simulated
+    def refused(self: Path, *_: object, **__: object) -> object:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "open", refused)
+    for args in (["validate", str(TINY)], ["solve", str(TINY)], ["report", str(TINY), "-o", str(tmp_path / "r.md")]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 1, (args, result.output)
+        assert "Datei kann nicht gelesen werden (Permission denied)" in result.output

@@ -176,6 +176,16 @@ class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
 
+MAX_RECORDS = 5_000  # Kommunen or Träger of one instance (Germany has 10,800 Gemeinden, NRW 396)
+
+
+def _few(value: Any) -> Any:
+    """Refuse a list of records beyond :data:`MAX_RECORDS` before each is validated."""
+    if isinstance(value, list) and len(value) > MAX_RECORDS:
+        raise PydanticCustomError("too_many_entries", "{count}", {"count": len(value), "limit": MAX_RECORDS})
+    return value
+
+
 class Kreis(_Record):
     """The district: the funding recipient, always a host of positions."""
 
@@ -232,7 +242,12 @@ class Instance(_Record):
     @field_validator("traeger", mode="before")
     @classmethod
     def _no_traeger(cls, value: Any) -> Any:
-        return [] if value is None else value
+        return [] if value is None else _few(value)
+
+    @field_validator("kommunen", mode="before")
+    @classmethod
+    def _few_kommunen(cls, value: Any) -> Any:
+        return _few(value)
 
     @model_validator(mode="after")
     def _records_agree(self) -> Instance:

@@ -46,6 +46,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                    "{value} is not allowed{hint_en}; allowed: {choices}"),
     "invalid": ("ungültiger Wert {value}", "invalid value {value}"),
     "duplicate_name": ("der Name {value} kommt mehrfach vor", "the name {value} occurs more than once"),
+    "too_many_entries": ("{count} Einträge sind zu viele (höchstens {limit})",
+                         "{count} entries are too many (at most {limit})"),
     "too_long": ("{value} ist zu lang (höchstens {limit} Zeichen)", "{value} is too long (at most {limit} characters)"),
     "control_character": ("{value} enthält Steuerzeichen (z. B. Zeilenumbruch, Tabulator)",
                           "{value} contains control characters (e.g. a line break or tab)"),
