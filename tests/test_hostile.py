@@ -581,3 +581,22 @@ def test_unreadable_input_exits_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         result = runner.invoke(app, args)
         assert result.exit_code == 1, (args, result.output)
         assert "Datei kann nicht gelesen werden (Permission denied)" in result.output
+
+
+def test_check_reads_plan_names_in_nfc(solved: tuple[Path, Path, dict], tmp_path: Path) -> None:
+    # a plan edited in an editor that writes NFD: the same Kommunen
+    import unicodedata
+
+    folder = tmp_path / "nfd"
+    folder.mkdir()
+    data = folder / "instance.yaml"
+    data.write_text(TINY.read_text(encoding="utf-8").replace("Adorf", "Ädorf"), encoding="utf-8")  # a host
+    model_file = write_yaml(folder / "model.yaml", TEST_SETTINGS)
+    plan = folder / "plan.json"
+    assert (
+        runner.invoke(app, ["solve", str(data), "-m", str(model_file), "-o", str(plan), "-q", "--no-binding"]).exit_code
+        == 0
+    )
+    plan.write_text(unicodedata.normalize("NFD", plan.read_text(encoding="utf-8")), encoding="utf-8")
+    result = runner.invoke(app, ["check", str(data), str(plan), "-m", str(model_file)])
+    assert result.exit_code == 0, result.output

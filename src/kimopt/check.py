@@ -378,7 +378,7 @@ class _Checker:
                          f"reported €{own[key]}, computed {fmt_euros(exact, 'en')}")
         for entry in section(plan, "hosts", list):
             if isinstance(entry, dict) and "vzae" in entry:
-                exact = self.hosted.get((str(entry.get("host_type")), str(entry.get("name"))), Fraction(0))
+                exact = self.hosted.get((str(entry.get("host_type")), str(_nfc(entry.get("name")))), Fraction(0))
                 if differs(entry["vzae"], exact):
                     self.add("plan", f"hosts: {entry.get('name')}",
                              f"angegeben {entry['vzae']} VZÄ, aus den Verbindungen {float(exact)}",
@@ -396,7 +396,7 @@ class _Checker:
             basis = None
         targets = self.targets(basis)
         for entry in section(plan, "kommunen", list):
-            i = self.lookup.get(str(entry.get("name"))) if isinstance(entry, dict) else None
+            i = self.lookup.get(str(_nfc(entry.get("name")))) if isinstance(entry, dict) else None
             if i is None:
                 continue
             for key, exact in (("coverage_vzae", self.coverage[i]), ("target_vzae", targets[i])):
