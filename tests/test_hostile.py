@@ -600,3 +600,13 @@ def test_check_reads_plan_names_in_nfc(solved: tuple[Path, Path, dict], tmp_path
     plan.write_text(unicodedata.normalize("NFD", plan.read_text(encoding="utf-8")), encoding="utf-8")
     result = runner.invoke(app, ["check", str(data), str(plan), "-m", str(model_file)])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("step", ["1e-9", "1e-90"])
+def test_apportion_with_absurdly_fine_step_is_refused_not_run(step: str) -> None:
+    # 11 VZÄ in steps of 10^-9 would be 1.1 × 10^10 seats awarded one by one
+    started = time.perf_counter()
+    result = runner.invoke(app, ["apportion", str(TINY), "--method", "dhondt", "--step", step])
+    assert result.exit_code == 2, result.output
+    assert "zu fein" in result.output
+    assert time.perf_counter() - started < 10
