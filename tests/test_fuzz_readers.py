@@ -14,7 +14,7 @@ from pathlib import Path
 
 import openpyxl
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -164,7 +164,10 @@ def test_mutated_workbook(cells: list[tuple[str, int, int, object]], tmp_path_fa
             except Exception:  # openpyxl refuses some values itself (control characters, …)
                 continue
     path = tmp_path_factory.mktemp("fuzz") / "mutated.xlsx"
-    workbook.save(path)
+    try:
+        workbook.save(path)
+    except Exception:  # openpyxl cannot write some values it accepted (not kimopt's concern)
+        assume(False)
     validate(path)
 
 
