@@ -14,6 +14,7 @@ import contextlib
 import os
 import select
 import signal
+import sys
 import threading
 from typing import Any
 
@@ -25,9 +26,10 @@ class InterruptibleSolver(cp_model.CpSolver):
 
     def solve(self, model: cp_model.CpModel, *args: Any, **kwargs: Any) -> Any:
         self.parameters.catch_sigint_signal = False  # never a FEASIBLE plan from Ctrl-C
-        if threading.current_thread() is not threading.main_thread() \
+        if threading.current_thread() is not threading.main_thread() or sys.platform == "win32" \
                 or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
-            # no Python Ctrl-C here (a batch worker ignores SIGINT; its parent ends it)
+            # No Python Ctrl-C here (a batch worker ignores SIGINT; its parent ends it), or no
+            # select() on pipes (Windows): Ctrl-C then raises when the search ends on its own.
             return super().solve(model, *args, **kwargs)
         signals_r, signals_w = os.pipe()
         done_r, done_w = os.pipe()
