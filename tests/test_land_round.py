@@ -576,3 +576,13 @@ def test_an_imported_instance_serves_as_overlay(tmp_path: Path, mini_gv100: Path
     assert result.exit_code == 0, result.output
     made = (tmp_path / "p" / "instances" / "05001-altkreis.yaml").read_text(encoding="utf-8")
     assert "max_vzae: 2" in made and "positions_vzae: 3.5" in made  # the round's VZÄ, not the import's
+
+
+def test_same_round_same_bytes(tmp_path: Path, mini_gv100: Path) -> None:
+    path = write_yaml(tmp_path / "runde.yaml", {**GOOD, "base_vzae": 1})
+    for out in ("a", "b"):
+        args = ["round", str(path), "--gv100", str(mini_gv100), "-o", str(tmp_path / out),
+                "--compare-key", "population"]
+        assert runner.invoke(app, args).exit_code == 0
+    for name in ("zuteilung.csv", "zuteilung.xlsx", "zuteilung.html", "zuteilung.json"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
