@@ -312,7 +312,7 @@ def test_nrw_round_command_writes_every_format(tmp_path: Path) -> None:
     text = raw.decode("utf-8-sig")
     assert "05558;Kreis Coesfeld;220.712;" in text and "Mindestwert (Bestand)" in text
     html = (out / "zuteilung.html").read_text(encoding="utf-8")
-    assert "<svg" in html and "Zwei Schlüssel im Vergleich" in html
+    assert "<svg" in html and "Zwei Schlüssel im Vergleich" in html and "Kalibrierung: Sockel + Schlüssel" in html
     from openpyxl import load_workbook
 
     book = load_workbook(out / "zuteilung.xlsx")
