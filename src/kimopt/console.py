@@ -86,6 +86,17 @@ def render_plan(plan: dict[str, Any], lang: str = "de") -> str:
             unit = next((lv["unit"] for lv in plan["objectives"] if lv["name"] == b["level"]), "")
             after = fmt_level(b["relaxed_value"], unit, lang) if b["relaxed_value"] is not None else \
                 _t(lang, "besser", "better")
+            if b["relaxed_value"] is not None and not b.get("relaxed_value_proven", True):
+                after += _t(lang, " (oder besser)", " (or better)")
             before = fmt_level(b["value"], unit, lang)
             lines.append(f" - {name} ({b['rule']}){subject}: {b['level']} {before} → {after}")
+    unchecked = summary.get("binding_rules_unchecked") or []
+    if unchecked:
+        names = ", ".join(
+            RULE_NAMES.get(u["rule"], (u["rule"], u["rule"]))[0 if lang == "de" else 1]
+            + (f" {u['subject']}" if u.get("subject") else "") for u in unchecked)
+        lines += ["", _t(lang, f"Begrenzende Regeln nicht vollständig geprüft ({len(unchecked)} Regeln, "
+                               f"Rechenmenge erschöpft): {names}",
+                         f"Binding rules not completely checked ({len(unchecked)} rules, work limit "
+                         f"reached): {names}")]
     return "\n".join(lines)

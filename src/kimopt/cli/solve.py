@@ -22,7 +22,8 @@ def solve(
         "--report", help="Bericht schreiben: .html, .md, .csv, .xlsx / write a report.")] = None,
     binding: Annotated[bool, typer.Option(
         "--binding/--no-binding",
-        help="Begrenzende Regeln ermitteln (ein Nachlösen je knapper Regel) / find the binding rules.")] = True,
+        help="Begrenzende Regeln ermitteln (mit fester Rechenmenge, ohne Zeitlimit) / find the binding "
+             "rules (within a fixed amount of work, not a time limit).")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Keine Tabelle ausgeben / print no table.")] = False,
     lang: LangOption = Lang.de,
 ) -> None:
@@ -46,8 +47,12 @@ def solve(
 
         check_suffix(report)
         guard_output(report, [instance, model])
+    from kimopt.cli.progress import progress
+
+    de = lang == Lang.de
     try:
-        outcome = plan_instance(inputs.instance, inputs.model, inputs.model_name, time_limit)
+        with progress("Löse" if de else "Solving") as step:
+            outcome = plan_instance(inputs.instance, inputs.model, inputs.model_name, time_limit, step)
     except ModelTooLarge as exc:
         raise fail(f"{instance}: {exc}", ExitCode.BAD_INPUT) from None
     except PlanRejected as exc:
@@ -64,8 +69,8 @@ def solve(
     if binding and outcome.plan is not None:
         from kimopt.analysis.explain.binding import add_binding_rules
 
-        limit = time_limit if time_limit is not None else float(inputs.model.time_limit_s)
-        add_binding_rules(outcome.plan_json, outcome.plan, limit)
+        with progress("Begrenzende Regeln" if de else "Binding rules") as step:
+            add_binding_rules(outcome.plan_json, outcome.plan, step)
     if not quiet:
         typer.echo(render_plan(outcome.plan_json, lang.value))
     if output is not None:

@@ -180,7 +180,7 @@ def binding_lines(scenario: Scenario, lang: str = "de", time_limit: float = 60.0
                 )
             ],
         )
-    bindings = binding_rules(scenario, plan, time_limit)
+    bindings = binding_rules(scenario, plan)
     lines = [
         _t(
             lang,
@@ -188,7 +188,7 @@ def binding_lines(scenario: Scenario, lang: str = "de", time_limit: float = 60.0
             f"{name}: a plan is possible. Binding rules (relaxing one improves a level):",
         )
     ]
-    if not bindings:
+    if not bindings and bindings.complete:
         lines.append(
             _t(
                 lang,
@@ -202,9 +202,22 @@ def binding_lines(scenario: Scenario, lang: str = "de", time_limit: float = 60.0
             if b.after is not None
             else _t(lang, "würde besser", "would improve")
         )
+        if b.after is not None and not b.proven:
+            gain += _t(lang, " (oder besser)", " (or better)")
         lines.append(
             f"  - {rule_text(scenario, b.rule, lang)} ⇒ {b.level}, "
             f"{level_label(b.level, lang)}: {gain}"
+        )
+    if not bindings.complete:
+        lines.append(
+            _t(
+                lang,
+                f"  nicht vollständig geprüft (Rechenmenge erschöpft): {len(bindings.unchecked)} "
+                "Regeln – "
+                + ", ".join(rule_text(scenario, r, lang) for r in bindings.unchecked),
+                f"  not completely checked (work limit reached): {len(bindings.unchecked)} rules – "
+                + ", ".join(rule_text(scenario, r, lang) for r in bindings.unchecked),
+            )
         )
     return Answer("FEASIBLE", lines)
 

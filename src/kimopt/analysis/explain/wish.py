@@ -180,7 +180,8 @@ def optimal_plan(scenario: Scenario, time_limit: float) -> Plan | None:
     result = solve_levels(cm, time_limit, model.workers or 1, model.seed)
     if result.units is None:
         return None
-    return Plan(cm.problem, result.units, result.status, result.levels, result.solver)
+    return Plan(cm.problem, result.units, result.status, result.levels, result.solver,
+                target_units=result.target_units)
 
 
 def wish_price(scenario: Scenario, time_limit: float = 60.0) -> Price | None:
