@@ -1,0 +1,53 @@
+"""Commands as a planner runs them (issue 10): each test is named after what broke."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from typer.testing import CliRunner
+
+from kimopt.cli import app
+from tests.conftest import INSTANCES, TEST_SETTINGS, write_yaml
+
+WESEL = INSTANCES / "kreis-wesel-2022.yaml"
+runner = CliRunner()
+
+TWO_KOMMUNEN = {
+    "name": "Kreis AB",
+    "kreis": {"name": "Kreis AB", "cost_per_vzae": 55000, "budget": None},
+    "funding": {"year": 2022, "positions_vzae": 3, "rate_per_vzae": 55000},
+    "kommunen": [
+        {"name": "A", "population": 1, "max_vzae": 2, "cost_per_vzae": 55000},
+        {"name": "B", "population": 2},
+    ],
+    "traeger": [],
+}
+
+
+def _model_file(tmp_path: Path) -> Path:
+    return write_yaml(tmp_path / "model.yaml", TEST_SETTINGS)
+
+
+def test_wish_that_worsens_the_deviation_had_no_plan(tmp_path: Path) -> None:
+    # A has 1 of 3 inhabitants: target 1,0 VZÄ, so A = 2 deviates by 2 × 1,0 = 2,0 VZÄ. The
+    # proportionality shortcut used to fix the coverages at the unwished optimum (exit 4).
+    path = write_yaml(tmp_path / "ab.yaml", TWO_KOMMUNEN)
+    result = runner.invoke(app, ["explain", str(path), "-m", str(_model_file(tmp_path)),
+                                 "--want", "A=2"])
+    assert result.exit_code == 0, result.output
+    assert "0,000 VZÄ → 2,000 VZÄ  (+2,000 VZÄ)" in result.output
+
+
+def test_wesel_wish_for_voerde_with_budget_had_no_plan(tmp_path: Path) -> None:
+    # Voerde's budget 16.400 € pays its own 1,0 VZÄ; its target is 0,862, so the wish costs
+    # deviation and moves 16.400 € of Eigenanteil from the Kreis to Voerde.
+    data = yaml.safe_load(WESEL.read_text(encoding="utf-8"))
+    for kommune in data["kommunen"]:
+        if kommune["name"] == "Voerde (Niederrhein)":
+            kommune["budget"] = 16400
+    path = write_yaml(tmp_path / "wesel.yaml", data)
+    result = runner.invoke(app, ["explain", str(path), "-m", str(_model_file(tmp_path)),
+                                 "--want", "Voerde (Niederrhein)=1"])
+    assert result.exit_code == 0, result.output
+    assert "Voerde (Niederrhein): 0 € → 16.400 € (+16.400 €)" in result.output
