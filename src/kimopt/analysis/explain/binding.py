@@ -40,7 +40,7 @@ from kimopt.solve import CpsatModel, LevelResult
 
 WORK_PER_CHECK = 4.0
 """Deterministic work limit of one check, in CP-SAT's deterministic seconds."""
-WORK_FEWEST = 0.02
+WORK_FEWEST = 0.05
 """Work limit of the search for the fewest rules to switch off (halving the set takes over)."""
 WORK_TOTAL = 40.0
 """Deterministic work of the whole analysis; rules left when it is spent are reported unchecked."""
@@ -157,7 +157,7 @@ class _Probe:
         code = solver.solve(model)
         self.work += solver.deterministic_time
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return False, list(among)
+            return False, []
         off = [rule for rule in among if solver.value(self.literals[rule]) == 0]
         return code == cp_model.OPTIMAL, off
 

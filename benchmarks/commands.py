@@ -1,0 +1,125 @@
+"""The commands a planner types, timed as a planner runs them: subprocesses of the installed
+``kimopt``, the median of a few runs, and the ratio to the floor ``solve --no-binding``
+measured in the same run (timings under load move together; the ratios are what count).
+
+Instances:
+  wesel      instances/kreis-wesel-2022.yaml (13 Gemeinden, 1 Träger)
+  mettmann   instances/kreis-mettmann-2022.yaml (10 Städte, 3 Träger, 9 VZÄ filled)
+  steinfurt  Kreis Steinfurt (05566, 24 Gemeinden) from the GV100AD with 5 Träger
+  bitburg    Eifelkreis Bitburg-Prüm (07232, 234 Gemeinden) from the GV100AD with 9 Träger
+
+The two generated instances are written into a temporary directory at the start of the run
+by ``scenarios.kreis_instance`` (fixed seed 20211130; interests, budgets, sharing partners and
+Träger drawn as documented in scenarios.py; for Steinfurt 5 Träger instead of the default 2),
+from the official file (``--gv100``, default ``../shared/data/gv100ad/GV100AD_301121.ASC``).
+
+Usage::
+
+    python benchmarks/commands.py                    # every instance and command, 3 runs each
+    python benchmarks/commands.py --repeat 1 --only wesel,bitburg --commands solve,solve-floor
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+DEFAULT_GV100 = ROOT.parent / "shared" / "data" / "gv100ad" / "GV100AD_301121.ASC"
+TIMEOUT = 600.0
+MODELS = [ROOT / "models" / name for name in ("kim-standard.yaml", "kreisquote-40.yaml", "max-abweichung.yaml")]
+
+
+def _kimopt() -> str:
+    beside = Path(sys.executable).parent / "kimopt"
+    found = str(beside) if beside.exists() else shutil.which("kimopt")
+    if found is None:
+        raise SystemExit("kimopt is not installed (pip install -e .)")
+    return found
+
+
+def _instances(gv100: Path, folder: Path) -> dict[str, tuple[Path, str]]:
+    """Instance name → (path, a wish for explain --want)."""
+    from scenarios import kreis_instance
+
+    from kimopt.io.gv100 import read_gv100
+
+    directory = read_gv100(gv100)
+    found = {
+        "wesel": (ROOT / "instances" / "kreis-wesel-2022.yaml", "Voerde (Niederrhein)=1"),
+        "mettmann": (ROOT / "instances" / "kreis-mettmann-2022.yaml", "Ratingen=1"),
+    }
+    for name, key, traeger in (("steinfurt", "05566", 5), ("bitburg", "07232", None)):
+        data = kreis_instance(directory, key, traeger_count=traeger)
+        path = folder / f"{name}.json"
+        path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        biggest = max(data["kommunen"], key=lambda k: k["population"])["name"]
+        found[name] = (path, f"{biggest}=1")
+    return found
+
+
+def _commands(path: Path, wish: str, name: str, out: Path) -> dict[str, list[str]]:
+    compare = (["-s", str(ROOT / "models" / "scenarios-wesel.yaml")] if name == "wesel"
+               else [arg for model in MODELS for arg in ("-m", str(model))])
+    return {
+        "solve-floor": ["solve", str(path), "--no-binding", "-o", str(out / "floor.json")],
+        "solve": ["solve", str(path), "-o", str(out / "plan.json")],
+        "explain": ["explain", str(path)],
+        "explain-want": ["explain", str(path), "--want", wish],
+        "compare": ["compare", str(path), *compare],
+        "alternatives": ["alternatives", str(path), "-k", "10"],
+        "sensitivity": ["sensitivity", str(path)],
+    }
+
+
+def _time(kimopt: str, args: list[str]) -> tuple[float, int]:
+    start = time.perf_counter()
+    try:
+        done = subprocess.run([kimopt, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              timeout=TIMEOUT, check=False)
+    except subprocess.TimeoutExpired:
+        return float("inf"), -1
+    return time.perf_counter() - start, done.returncode
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--gv100", type=Path, default=DEFAULT_GV100)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--only", default="wesel,mettmann,steinfurt,bitburg")
+    parser.add_argument("--commands", default="")
+    args = parser.parse_args()
+    kimopt = _kimopt()
+    with tempfile.TemporaryDirectory(prefix="kimopt-commands-") as tmp:
+        folder = Path(tmp)
+        instances = _instances(args.gv100, folder)
+        print(f"{'instance':<10} {'command':<14} {'median s':>9} {'× floor':>8}  exit  runs")
+        for name in args.only.split(","):
+            path, wish = instances[name]
+            commands = _commands(path, wish, name, folder)
+            chosen = [c for c in commands if not args.commands or c in args.commands.split(",")]
+            if "solve-floor" not in chosen:
+                chosen.insert(0, "solve-floor")
+            floor = None
+            for command in chosen:
+                runs = [_time(kimopt, commands[command]) for _ in range(args.repeat)]
+                median = statistics.median(t for t, _ in runs)
+                codes = sorted({code for _, code in runs})
+                floor = median if command == "solve-floor" else floor
+                ratio = median / floor if floor else float("nan")
+                shown = "timeout" if median == float("inf") else f"{median:9.2f}"
+                print(f"{name:<10} {command:<14} {shown:>9} {ratio:8.2f}  {','.join(map(str, codes)):>4}  "
+                      + " ".join(f"{t:.2f}" for t, _ in runs), flush=True)
+
+
+if __name__ == "__main__":
+    main()
