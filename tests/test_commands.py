@@ -51,3 +51,23 @@ def test_wesel_wish_for_voerde_with_budget_had_no_plan(tmp_path: Path) -> None:
                                  "--want", "Voerde (Niederrhein)=1"])
     assert result.exit_code == 0, result.output
     assert "Voerde (Niederrhein): 0 € → 16.400 € (+16.400 €)" in result.output
+
+
+def test_validate_reported_one_problem_at_a_time(tmp_path: Path) -> None:
+    # A key typo used to hide every check across records: the unknown partner, the Träger
+    # serving a name that is not a Kommune, and VZÄ off the granularity came only after it.
+    data = yaml.safe_load(WESEL.read_text(encoding="utf-8"))
+    alpen, dinslaken, hamminkeln = data["kommunen"][:3]
+    alpen["populaton"] = alpen.pop("population")
+    dinslaken["share_with"] = ["Hünxee"]
+    hamminkeln["max_vzae"] = 1.55
+    data["traeger"][0]["serves"] = ["Voerde"]
+    path = write_yaml(tmp_path / "broken.yaml", data)
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert "4 Problem(e) gefunden" in result.output
+    assert "„populaton“: unbekannter Schlüssel – meinten Sie „population“?" in result.output
+    assert "„Hünxee“ ist keine Kommune dieser Instanz – meinten Sie „Hünxe“?" in result.output
+    assert ("„Voerde“ ist keine Kommune dieser Instanz – meinten Sie „Voerde (Niederrhein)“?"
+            in result.output)
+    assert "„1,55“ VZÄ ist kein Vielfaches der Granularität 0,1 VZÄ" in result.output
