@@ -16,8 +16,8 @@ from fractions import Fraction
 from kimopt.analysis.explain.core import Scenario, Wish
 from kimopt.analysis.explain.texts import vzae
 from kimopt.data import Instance, PlanningModel
-from kimopt.numbers import NumberError, to_fraction
 from kimopt.names import suggestions
+from kimopt.numbers import NumberError, to_fraction
 from kimopt.plan import Plan
 from kimopt.problem import HostKind
 from kimopt.solve import solve_levels
