@@ -71,3 +71,37 @@ def test_validate_reported_one_problem_at_a_time(tmp_path: Path) -> None:
     assert ("„Voerde“ ist keine Kommune dieser Instanz – meinten Sie „Voerde (Niederrhein)“?"
             in result.output)
     assert "„1,55“ VZÄ ist kein Vielfaches der Granularität 0,1 VZÄ" in result.output
+
+
+def test_solve_wrote_plan_json_into_an_html_file(tmp_path: Path) -> None:
+    # `-o` writes the plan JSON; a report suffix is refused (exit 2) and --report is named.
+    target = tmp_path / "plan.html"
+    result = runner.invoke(app, ["solve", str(WESEL), "-o", str(target)])
+    assert result.exit_code == 2
+    assert "-o schreibt JSON" in result.output and "--report plan.html" in result.output
+    assert not target.exists()
+    assert runner.invoke(app, ["sensitivity", str(WESEL), "-o", str(tmp_path / "s.csv")]).exit_code == 2
+
+
+def test_apportion_printed_quarter_steps_as_tenths() -> None:
+    # Steps of 0,25: Hamminkeln gets 0,75 (not "0,8"), Alpen 0,25, and the column adds up.
+    result = runner.invoke(app, ["apportion", str(WESEL), "--step", "0,25", "--method", "sainte-lague"])
+    assert result.exit_code == 0, result.output
+    rows = {line.split()[0]: line.split()[-1] for line in result.output.splitlines() if line.strip()}
+    assert rows["Hamminkeln"] == "0,75" and rows["Alpen"] == "0,25" and rows["Summe"] == "11,00"
+
+
+def test_convert_overwrote_an_existing_instance_silently(tmp_path: Path) -> None:
+    # One rule for every writing command: results are replaced, inputs never, and an existing
+    # instance file (what template and convert write) only with --force.
+    target = tmp_path / "wesel.json"
+    target.write_text("my own data", encoding="utf-8")
+    refused = runner.invoke(app, ["convert", str(WESEL), "-o", str(target)])
+    assert refused.exit_code == 2 and "--force" in refused.output
+    assert target.read_text(encoding="utf-8") == "my own data"
+    assert runner.invoke(app, ["convert", str(WESEL), "-o", str(target), "--force"]).exit_code == 0
+    assert target.read_text(encoding="utf-8").startswith("{")
+    plan = tmp_path / "plan.json"
+    plan.write_text("an old plan", encoding="utf-8")
+    assert runner.invoke(app, ["solve", str(WESEL), "--no-binding", "-q", "-o", str(plan)]).exit_code == 0
+    assert plan.read_text(encoding="utf-8").startswith("{")

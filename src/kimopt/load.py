@@ -163,7 +163,7 @@ def collect_findings(instance_path: Path | str, model_path: Path | str | None = 
             more = instance_findings(salvaged)
             if model is not None:
                 more += pairing_findings(salvaged, model)
-            findings += [f for f in more if f.loc not in reported]
+            findings += [f for f in more if not any(f.loc[:len(r)] == r for r in reported)]
     else:
         findings = instance_findings(instance)
         if model is not None:
@@ -174,10 +174,10 @@ def collect_findings(instance_path: Path | str, model_path: Path | str | None = 
 
 
 _STAND_INS: dict[type[BaseModel], dict[str, Any]] = {
-    Kreis: {"name": "", "cost_per_vzae": 0},
+    Kreis: {"name": "?", "cost_per_vzae": 0},
     Funding: {"positions_vzae": 1, "rate_per_vzae": 0},
-    Kommune: {"name": "", "population": 0},
-    Traeger: {"name": "", "max_vzae": 0, "serves": [], "cost_per_vzae": 0},
+    Kommune: {"name": "?", "population": 0},
+    Traeger: {"name": "?", "max_vzae": 0, "serves": [], "cost_per_vzae": 0},
 }
 """Valid values for required fields that are broken, so that the rest of a record can be checked."""
 
@@ -192,8 +192,8 @@ def _salvage(record: Any, cls: type[BaseModel]) -> Any:
     kept = {k: v for k, v in fields.items() if k in cls.model_fields and k not in broken}
     try:
         return cls.model_validate({**_STAND_INS[cls], **kept})
-    except ValidationError:
-        return cls.model_validate(_STAND_INS[cls])
+    except ValidationError:  # fields fine alone but not together: check the record no further
+        return cls.model_construct(**{**cls.model_validate(_STAND_INS[cls]).__dict__})
 
 
 def _salvaged(data: Any) -> Instance | None:

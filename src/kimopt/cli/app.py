@@ -59,6 +59,21 @@ def fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
+def require_json(output: Path | None, lang: Lang, report_option: str | None = None) -> None:
+    """``-o`` of a command that writes JSON: refuse another suffix instead of writing JSON into
+    a file named ``plan.html`` (exit 2), and name the option that writes reports, if any."""
+    if output is None or output.suffix.lower() == ".json":
+        return
+    de = lang == Lang.de
+    suffix = output.suffix or "''"
+    message = (f"{output}: -o schreibt JSON, bitte .json als Endung (nicht {suffix})" if de
+               else f"{output}: -o writes JSON, please use .json (not {suffix})")
+    if report_option:
+        message += (f"; einen Bericht schreibt {report_option} {output.name}" if de
+                    else f"; {report_option} {output.name} writes a report")
+    raise fail(message, ExitCode.USAGE)
+
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 

@@ -7,7 +7,18 @@ from typing import Annotated
 
 import typer
 
-from kimopt.cli.app import ExitCode, InstanceArg, Lang, LangOption, ModelOption, TimeLimitOption, app, fail, guarded
+from kimopt.cli.app import (
+    ExitCode,
+    InstanceArg,
+    Lang,
+    LangOption,
+    ModelOption,
+    TimeLimitOption,
+    app,
+    fail,
+    guarded,
+    require_json,
+)
 
 
 @app.command()
@@ -42,6 +53,7 @@ def solve(
     inputs = load_inputs(instance, model)
     if output is not None:
         guard_output(output, [instance, model])
+    require_json(output, lang, "--report")
     if report is not None:
         from kimopt.report import check_suffix
 
