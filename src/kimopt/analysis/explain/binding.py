@@ -36,7 +36,9 @@ from kimopt.cpsat.remainders import remainder_optimum
 from kimopt.cpsat.switches import RuleId
 from kimopt.numbers import decimal_vzae, round_euros
 from kimopt.plan import Plan
-from kimopt.solve import CpsatModel, LevelResult
+from kimopt.results import LevelResult
+from kimopt.rules import FUNDING_CAP
+from kimopt.solve import CpsatModel
 
 WORK_PER_CHECK = 4.0
 """Deterministic work limit of one check, in CP-SAT's deterministic seconds."""
@@ -282,7 +284,7 @@ def _search(probe: _Probe, candidates: list[RuleId], level: int,
 def _binding(probe: _Probe, rule: RuleId, k: int, base: LevelResult) -> Binding:
     level = probe.levels[k][0]
     assert base.value is not None
-    if rule == ("funding_cap", "") and level.name == "use_positions":
+    if rule == (FUNDING_CAP.name, "") and level.name == "use_positions":
         return Binding(rule, level.name, level.unit, base.value, None)
     value, proven = probe.best(rule, k)
     return Binding(rule, level.name, level.unit, base.value, level.factor * value, proven)
