@@ -105,3 +105,25 @@ def test_convert_overwrote_an_existing_instance_silently(tmp_path: Path) -> None
     plan.write_text("an old plan", encoding="utf-8")
     assert runner.invoke(app, ["solve", str(WESEL), "--no-binding", "-q", "-o", str(plan)]).exit_code == 0
     assert plan.read_text(encoding="utf-8").startswith("{")
+
+
+def test_level_cut_short_showed_no_bound_and_gap() -> None:
+    # A level the time limit cut short: the table names its bound and the gap (as the JSON
+    # does); a level not reached says so instead of "Schranke –".
+    from kimopt.console import render_plan
+    from kimopt.load import load_inputs
+    from kimopt.pipeline import plan_instance
+
+    inputs = load_inputs(WESEL, None)
+    outcome = plan_instance(inputs.instance, inputs.model)
+    assert outcome.plan_json is not None
+    plan = outcome.plan_json
+    own_cost = next(level for level in plan["objectives"] if level["name"] == "own_cost")
+    # as plan.py writes a level stopped at value 180.400 € with bound 164.000 €: gap 16.400 €
+    own_cost.update(bound=164000, gap=16400, proven_optimal=False)
+    last = plan["objectives"][-1]
+    last.update(bound=None, proven_optimal=False)
+    text = render_plan(plan, "de")
+    assert "180.400 €   Schranke 164.000 €, Lücke 16.400 €, nicht bewiesen (Zeitlimit)" in text
+    assert "im Zeitlimit nicht erreicht: Wert des Plans, keine Schranke" in text
+    assert "bound €164,000, gap €16,400, not proven (time limit)" in render_plan(plan, "en")
