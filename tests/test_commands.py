@@ -127,3 +127,19 @@ def test_level_cut_short_showed_no_bound_and_gap() -> None:
     assert "180.400 €   Schranke 164.000 €, Lücke 16.400 €, nicht bewiesen (Zeitlimit)" in text
     assert "im Zeitlimit nicht erreicht: Wert des Plans, keine Schranke" in text
     assert "bound €164,000, gap €16,400, not proven (time limit)" in render_plan(plan, "en")
+
+
+def test_closed_pipe_ended_with_internal_error() -> None:
+    # `kimopt solve … | head`: the reader is gone before kimopt prints; it ends quietly with
+    # 141 (128 + SIGPIPE, as Unix tools do) instead of "Interner Fehler (BrokenPipeError)".
+    import subprocess
+    import sys
+
+    kimopt = Path(sys.executable).parent / "kimopt"
+    process = subprocess.Popen([str(kimopt), "solve", str(WESEL), "--no-binding"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()
+    err = process.stderr.read()
+    assert process.wait(timeout=120) == 141
+    assert err == b""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import sys
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
@@ -34,6 +36,7 @@ class ExitCode:
     INFEASIBLE = 3
     NO_PLAN = 4
     RULES_BROKEN = 5
+    CLOSED_PIPE = 141  # the reader of stdout went away (``| head``): 128 + SIGPIPE
 
 
 class Lang(str, Enum):
@@ -77,6 +80,15 @@ def require_json(output: Path | None, lang: Lang, report_option: str | None = No
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _closed_pipe() -> typer.Exit:
+    """``kimopt … | head``: the reader has gone, so end quietly like any Unix tool (exit 141,
+    128 + SIGPIPE) and keep the interpreter from complaining on its final flush."""
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return typer.Exit(ExitCode.CLOSED_PIPE)
+
+
 def guarded(func: F) -> F:
     """Bad input becomes exit 1 with one clear message; never a traceback for the planner."""
 
@@ -85,7 +97,11 @@ def guarded(func: F) -> F:
         lang = kwargs.get("lang", Lang.de)
         lang = lang.value if isinstance(lang, Lang) else str(lang)
         try:
-            return func(*args, **kwargs)
+            result = func(*args, **kwargs)
+            sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
+            return result
+        except BrokenPipeError:
+            raise _closed_pipe() from None
         except InputError as exc:
             raise fail(exc.render(lang, limit=1 if len(exc.findings) > 1 else None), ExitCode.BAD_INPUT) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
