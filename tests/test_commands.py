@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import yaml
@@ -143,3 +144,39 @@ def test_closed_pipe_ended_with_internal_error() -> None:
     err = process.stderr.read()
     assert process.wait(timeout=120) == 141
     assert err == b""
+
+
+def test_payers_rounded_one_by_one_did_not_add_up(tmp_path: Path) -> None:
+    # Adorf and Bedorf each host 0,5 VZÄ at a deficit of 16.401 €/VZÄ: 8.200,50 € each. Rounded
+    # one by one that was 8.201 + 8.201 = 16.402 € against a printed total of 16.401 €; now the
+    # left-over euro goes to the first of the equal remainders: 8.201 + 8.200.
+    data = {
+        "name": "Kreis Klein",
+        "kreis": {"name": "Kreis Klein", "cost_per_vzae": 71401, "budget": None},
+        "funding": {"year": 2022, "positions_vzae": 3, "rate_per_vzae": 55000},
+        "kommunen": [
+            {"name": "Adorf", "population": 20000, "max_vzae": 0.5, "cost_per_vzae": 71401},
+            {"name": "Bedorf", "population": 10000, "max_vzae": 0.5, "cost_per_vzae": 71401},
+            {"name": "Cedorf", "population": 30000},
+        ],
+        "traeger": [],
+    }
+    path = write_yaml(tmp_path / "klein.yaml", data)
+    out = tmp_path / "plan.json"
+    result = runner.invoke(app, ["solve", str(path), "-m", str(_model_file(tmp_path)), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    plan = json.loads(out.read_text(encoding="utf-8"))
+    parts = {p["payer"]: p["eur"] for p in plan["finance"]["eigenanteil"]}
+    assert parts == {"Kreis Klein": 32802, "Adorf": 8201, "Bedorf": 8200}
+    own = plan["summary"]["eigenanteil_eur"]
+    assert own["kommunen"] == 8201 + 8200 and own["total"] == sum(parts.values()) == 49203
+    assert next(o["value"] for o in plan["objectives"] if o["name"] == "own_cost") == 49203
+
+
+def test_wish_price_said_vzae_twice(tmp_path: Path) -> None:
+    # "+1,000 VZÄ VZÄ bei Kommunen/Trägern": the unit comes with the figure, not the label too.
+    path = write_yaml(tmp_path / "ab.yaml", TWO_KOMMUNEN)
+    result = runner.invoke(app, ["explain", str(path), "-m", str(_model_file(tmp_path)),
+                                 "--want", "A=2"])
+    assert "+1,000 VZÄ bei Kommunen/Trägern" in result.output
+    assert "VZÄ VZÄ" not in result.output

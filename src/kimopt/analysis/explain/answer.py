@@ -26,9 +26,9 @@ from kimopt.data import Instance, PlanningModel
 from kimopt.labels import t as _t
 
 SHORT_LABELS: dict[str, tuple[str, str]] = {
-    "use_positions": ("VZÄ verwendet", "VZÄ used"),
+    "use_positions": ("verwendet", "used"),  # after a figure in VZÄ: "−2,000 VZÄ verwendet"
     "proportionality": ("Abweichung", "deviation"),
-    "partner_share": ("VZÄ bei Kommunen/Trägern", "VZÄ with Kommunen/Träger"),
+    "partner_share": ("bei Kommunen/Trägern", "with Kommunen/Träger"),
     "own_cost": ("Eigenanteil gesamt", "own share in total"),
     "stability": ("Änderung ggü. Bestand", "change against existing"),
     "fewer_hosts": ("Anstellungsträger", "employers"),
