@@ -180,3 +180,18 @@ def test_wish_price_said_vzae_twice(tmp_path: Path) -> None:
                                  "--want", "A=2"])
     assert "+1,000 VZÄ bei Kommunen/Trägern" in result.output
     assert "VZÄ VZÄ" not in result.output
+
+
+def test_alternatives_listed_a_different_number_of_plans_on_each_run(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # `-k 1000` used to stop at the wall-clock limit (327, then 333 plans). The list now stops
+    # at a deterministic amount of work: the same plans on every run, and it says it is
+    # incomplete.
+    import kimopt.analysis.alternatives as alternatives
+
+    monkeypatch.setattr(alternatives, "ENUMERATION_WORK", 0.02)
+    runs = [runner.invoke(app, ["alternatives", str(WESEL), "-k", "1000"]) for _ in range(2)]
+    assert all(run.exit_code == 0 for run in runs), runs[0].output
+    assert runs[0].output == runs[1].output
+    assert "unvollständig: Rechenmenge erschöpft" in runs[0].output
+    count = int(runs[0].output.split()[0])
+    assert 1 <= count < 371  # all 371 equally good plans of Kreis Wesel need more work

@@ -7,6 +7,11 @@ link (Hamming distance ≥ 1). Each round minimises the deterministic tie-break 
 :func:`kimopt.cpsat.objectives.tie_break` with one worker and the model's seed, so the first
 plan is the one ``kimopt solve`` returns and the order is the same on every run. Cuts on the
 link values alone (not on auxiliary variables) make every plan listed a different allocation.
+
+The enumeration stops at ``-k`` plans, when no further plan exists (the list is complete), or
+when its deterministic work (:data:`ENUMERATION_WORK`, CP-SAT's ``max_deterministic_time``
+over all rounds, one worker) is spent — never at a wall-clock time, so the same input lists
+the same plans on every run, and an incomplete list says so.
 """
 
 from __future__ import annotations
@@ -17,6 +22,9 @@ from typing import Any
 
 from kimopt.data import Instance, PlanningModel
 
+ENUMERATION_WORK = 30.0
+"""Deterministic work (CP-SAT's deterministic seconds) for listing the equally good plans."""
+
 
 @dataclass
 class Alternatives:
@@ -25,6 +33,7 @@ class Alternatives:
     status: str
     plans: list[dict[str, Any]] = field(default_factory=list)
     complete: bool = False  # True: no further equally good plan exists
+    work_spent: bool = False  # True: the work limit stopped the list (there may be more)
 
 
 @dataclass(frozen=True)
@@ -52,8 +61,6 @@ def equally_good_plans(
     kimopt.pipeline.PlanRejected
         If a plan breaks a rule or differs from the optimum on a level (a defect in kimopt).
     """
-    import time
-
     from ortools.sat.python import cp_model
 
     from kimopt.check import check_plan
@@ -66,7 +73,6 @@ def equally_good_plans(
 
     problem = compile_problem(instance, model)
     limit_s = float(model.time_limit_s) if time_limit is None else time_limit
-    deadline = time.perf_counter() + limit_s
     workers = model.workers or 1
     result = solve_levels(build(problem), limit_s, workers, model.seed)
     if result.status != "OPTIMAL" or result.units is None:
@@ -87,18 +93,24 @@ def equally_good_plans(
     m.minimize(tie_break(m, problem, v).expr)
 
     plans: list[dict[str, Any]] = []
-    complete = False
+    complete = spent = False
+    work = 0.0
     while len(plans) < limit:
+        if work >= ENUMERATION_WORK:
+            spent = True
+            break
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
         solver.parameters.random_seed = model.seed
-        solver.parameters.max_time_in_seconds = max(deadline - time.perf_counter(), 0.01)
+        solver.parameters.max_deterministic_time = ENUMERATION_WORK - work
         code = solver.solve(m)
+        work += solver.deterministic_time
         if code == cp_model.INFEASIBLE:
             complete = True
             break
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            break  # time is up: the list is not known to be complete
+            spent = True  # the work is spent: the list is not known to be complete
+            break
         units = [solver.value(x) for x in v.a]
         plan = Plan(problem, units, Status.OPTIMAL, result.levels, dict(result.solver), model_name,
                     result.target_units)
@@ -109,7 +121,7 @@ def equally_good_plans(
         _same_levels(plan, result.levels)
         plans.append(data)
         _cut(m, v.a, units, len(plans))
-    return Alternatives("OPTIMAL", plans, complete)
+    return Alternatives("OPTIMAL", plans, complete, spent)
 
 
 def _same_levels(plan: Any, levels: list[Any]) -> None:
@@ -173,7 +185,13 @@ def render_text(result: Alternatives, lang: str) -> str:
             t(" (alle)", " (all of them)")
             if result.complete
             else t(
-                " (Grenze erreicht, es kann weitere geben)", " (limit reached, there may be more)"
+                " – unvollständig: Rechenmenge erschöpft, es kann weitere geben",
+                " – incomplete: work limit reached, there may be more",
+            )
+            if result.work_spent
+            else t(
+                " (Grenze -k erreicht, es kann weitere geben)",
+                " (limit -k reached, there may be more)",
             )
         ),
         t(

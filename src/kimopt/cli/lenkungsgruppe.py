@@ -279,6 +279,7 @@ def alternatives(
                     "instance": inputs.instance.name,
                     "model": inputs.model_name,
                     "complete": result.complete,
+                    "work_limit_reached": result.work_spent,
                     "plans": labelled,
                 }
             ),
