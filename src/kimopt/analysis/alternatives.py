@@ -190,8 +190,8 @@ def render_text(result: Alternatives, lang: str) -> str:
             )
             if result.work_spent
             else t(
-                " (Grenze -k erreicht, es kann weitere geben)",
-                " (limit -k reached, there may be more)",
+                " (Grenze erreicht, es kann weitere geben)",
+                " (limit reached, there may be more)",
             )
         ),
         t(
