@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from pathlib import Path
 
 import yaml
@@ -195,3 +197,33 @@ def test_alternatives_listed_a_different_number_of_plans_on_each_run(monkeypatch
     assert "unvollständig: Rechenmenge erschöpft" in runs[0].output
     count = int(runs[0].output.split()[0])
     assert 1 <= count < 371  # all 371 equally good plans of Kreis Wesel need more work
+
+
+class _Terminal(io.StringIO):
+    """A stderr that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_long_commands_showed_no_progress(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # On a terminal a spinner on stderr names what is being done; it is transient and never
+    # written into pipes or files (stdout stays the table).
+    from kimopt.cli.progress import progress
+
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    with progress("Löse") as step:
+        step("proportionality")
+    assert "Löse" in terminal.getvalue()
+
+    piped = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", piped)
+    with progress("Löse") as step:
+        step("proportionality")
+    assert piped.getvalue() == ""
+
+
+def test_solve_progress_stays_out_of_pipes() -> None:
+    result = runner.invoke(app, ["solve", str(WESEL), "--no-binding", "-q"])
+    assert result.exit_code == 0 and result.output == ""

@@ -241,9 +241,12 @@ def sensitivity(
         if target is not None:
             guard_output(target, [instance, model])
     require_json(output, lang)
+    from kimopt.cli.progress import progress
+
     try:
-        result = analyse(inputs.instance, inputs.model, inputs.model_name, parts, max_points,
-                         time_limit)
+        with progress(_t(lang, "Sensitivität", "Sensitivity")) as step:
+            result = analyse(inputs.instance, inputs.model, inputs.model_name, parts, max_points,
+                             time_limit, step)
     except SensitivityError as exc:
         infeasible = "INFEASIBLE" in str(exc)
         if infeasible:
