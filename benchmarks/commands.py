@@ -1,6 +1,8 @@
 """The commands a planner types, timed as a planner runs them: subprocesses of the installed
-``kimopt``, the median of a few runs, and the ratio to the floor ``solve --no-binding``
-measured in the same run (timings under load move together; the ratios are what count).
+``kimopt``, the median of a few runs (wall time, and CPU time of the process and all its
+threads, which a shared machine disturbs less), and the ratio to the floor
+``solve --no-binding`` measured in the same run (timings under load move together; the ratios
+are what count).
 
 Instances:
   wesel      instances/kreis-wesel-2022.yaml (13 Gemeinden, 1 Träger)
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import shutil
 import statistics
 import subprocess
@@ -81,14 +84,20 @@ def _commands(path: Path, wish: str, name: str, out: Path) -> dict[str, list[str
     }
 
 
-def _time(kimopt: str, args: list[str]) -> tuple[float, int]:
-    start = time.perf_counter()
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _time(kimopt: str, args: list[str]) -> tuple[float, float, int]:
+    """Wall and CPU seconds (user + system, every thread) of one run, and its exit code."""
+    start, cpu = time.perf_counter(), _cpu()
     try:
         done = subprocess.run([kimopt, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               timeout=TIMEOUT, check=False)
     except subprocess.TimeoutExpired:
-        return float("inf"), -1
-    return time.perf_counter() - start, done.returncode
+        return float("inf"), float("inf"), -1
+    return time.perf_counter() - start, _cpu() - cpu, done.returncode
 
 
 def main() -> None:
@@ -102,23 +111,24 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="kimopt-commands-") as tmp:
         folder = Path(tmp)
         instances = _instances(args.gv100, folder)
-        print(f"{'instance':<10} {'command':<14} {'median s':>9} {'× floor':>8}  exit  runs")
+        print(f"{'instance':<10} {'command':<14} {'wall s':>8} {'× floor':>8} {'CPU s':>7} {'× floor':>8}"
+              "  exit  wall of each run")
         for name in args.only.split(","):
             path, wish = instances[name]
             commands = _commands(path, wish, name, folder)
             chosen = [c for c in commands if not args.commands or c in args.commands.split(",")]
             if "solve-floor" not in chosen:
                 chosen.insert(0, "solve-floor")
-            floor = None
+            floor = (0.0, 0.0)
             for command in chosen:
                 runs = [_time(kimopt, commands[command]) for _ in range(args.repeat)]
-                median = statistics.median(t for t, _ in runs)
-                codes = sorted({code for _, code in runs})
-                floor = median if command == "solve-floor" else floor
-                ratio = median / floor if floor else float("nan")
-                shown = "timeout" if median == float("inf") else f"{median:9.2f}"
-                print(f"{name:<10} {command:<14} {shown:>9} {ratio:8.2f}  {','.join(map(str, codes)):>4}  "
-                      + " ".join(f"{t:.2f}" for t, _ in runs), flush=True)
+                wall = statistics.median(r[0] for r in runs)
+                cpu = statistics.median(r[1] for r in runs)
+                codes = sorted({r[2] for r in runs})
+                floor = (wall, cpu) if command == "solve-floor" else floor
+                print(f"{name:<10} {command:<14} {wall:8.2f} {wall / floor[0]:8.2f} {cpu:7.2f} "
+                      f"{cpu / floor[1]:8.2f}  {','.join(map(str, codes)):>4}  "
+                      + " ".join(f"{r[0]:.2f}" for r in runs), flush=True)
 
 
 if __name__ == "__main__":

@@ -96,6 +96,7 @@ class _Probe:
         self.model = scenario.model
         self.literals = self.cm.switches.literals
         self.work = 0.0
+        self.last_check = 0.0
         cm, used = self.cm, _targets(plan)
         self.levels: list[tuple[Level, int, cp_model.IntVar, cp_model.IntVar]] = []
         for objective, base in zip(scenario.model.objectives, plan.levels, strict=True):
@@ -136,16 +137,17 @@ class _Probe:
     def spent(self) -> bool:
         return self.work >= WORK_TOTAL
 
-    def improves(self, off: set[RuleId], level: int) -> tuple[bool | None, list[int] | None]:
+    def improves(self, off: set[RuleId], level: int) -> bool | None:
         """Can level ``level`` improve with the rules ``off`` switched off? ``None``: undecided."""
         self._set(off, level)
         self.cm.model.clear_objective()
         solver = self._solver()
         code = solver.solve(self.cm.model)
         self.work += solver.deterministic_time
+        self.last_check = solver.deterministic_time
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return True, [solver.value(x) for x in self.cm.variables.a]
-        return (False, None) if code == cp_model.INFEASIBLE else (None, None)
+            return True
+        return False if code == cp_model.INFEASIBLE else None
 
     def fewest(self, among: list[RuleId], level: int) -> tuple[bool, list[RuleId]]:
         """The fewest rules of ``among`` to switch off so that ``level`` improves, and whether
@@ -155,7 +157,8 @@ class _Probe:
         off_count = sum(1 - self.literals[rule] for rule in among)
         model.add(off_count >= 1)  # the plan is optimal: with every rule on nothing improves
         model.minimize(off_count)
-        solver = self._solver(WORK_FEWEST)
+        # worth it where a check is expensive (many Kommunen); halving is cheaper on small models
+        solver = self._solver(min(WORK_FEWEST, max(0.005, 16 * self.last_check)))
         code = solver.solve(model)
         self.work += solver.deterministic_time
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -257,7 +260,7 @@ def _search(probe: _Probe, candidates: list[RuleId], level: int,
     while todo:
         if probe.spent:
             return found, todo
-        improves, _ = probe.improves(set(todo), level)
+        improves = probe.improves(set(todo), level)
         if improves is None and len(todo) == 1:
             return found, todo
         if improves is False:
