@@ -16,7 +16,6 @@ from kimopt.data import (
     PlanningModel,
     Traeger,
     instance_findings,
-    model_findings,
     pairing_findings,
 )
 from kimopt.errors import Finding, InputError, pydantic_findings
@@ -43,9 +42,6 @@ def load_instance(path: Path | str) -> tuple[Instance, Document]:
     """Read and validate an instance; :class:`InputError` lists every problem found."""
     document = read_input(path)
     instance: Instance = _validate(document, Instance)
-    findings = instance_findings(instance)
-    if findings:
-        raise document.error(findings)
     return instance, document
 
 
@@ -55,9 +51,6 @@ def load_model(path: Path | str | None) -> tuple[PlanningModel, Document | None]
         return PlanningModel(), None
     document = read_input(path)
     model: PlanningModel = _validate(document, PlanningModel)
-    findings = model_findings(model)
-    if findings:
-        raise document.error(findings)
     return model, document
 
 
@@ -116,9 +109,8 @@ def collect_findings(instance_path: Path | str, model_path: Path | str | None = 
                 more += pairing_findings(salvaged, model)
             findings += [f for f in more if not any(f.loc[:len(r)] == r for r in reported)]
     else:
-        findings = instance_findings(instance)
         if model is not None:
-            findings += pairing_findings(instance, model)
+            findings = pairing_findings(instance, model)
     if findings:
         errors.append(document.error(findings))
     return errors

@@ -33,6 +33,7 @@ from ortools.sat.python import cp_model
 from kimopt.analysis.explain.core import Scenario, canonical
 from kimopt.cpsat.objectives import LEVELS, Level
 from kimopt.cpsat.remainders import remainder_optimum
+from kimopt.cpsat.solver import work_limited_solver
 from kimopt.cpsat.switches import RuleId
 from kimopt.numbers import decimal_vzae, round_euros
 from kimopt.plan import Plan
@@ -127,11 +128,7 @@ class _Probe:
             _fixed_domain(self.cm, better, int(k == level))
 
     def _solver(self, limit: float = WORK_PER_CHECK) -> cp_model.CpSolver:
-        solver = cp_model.CpSolver()
-        solver.parameters.num_workers = 1  # one worker: the deterministic limit is reproducible
-        solver.parameters.random_seed = self.model.seed
-        solver.parameters.max_deterministic_time = max(0.01, min(limit, WORK_TOTAL - self.work))
-        return solver
+        return work_limited_solver(min(limit, WORK_TOTAL - self.work), self.model.seed)
 
     @property
     def spent(self) -> bool:
