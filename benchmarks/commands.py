@@ -19,6 +19,7 @@ Usage::
 
     python benchmarks/commands.py                    # every instance and command, 3 runs each
     python benchmarks/commands.py --repeat 1 --only wesel,bitburg --commands solve,solve-floor
+    python benchmarks/commands.py --repeat 1 --skip bitburg:sensitivity
 """
 
 from __future__ import annotations
@@ -105,7 +106,9 @@ def main() -> None:
     parser.add_argument("--gv100", type=Path, default=DEFAULT_GV100)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", default="wesel,mettmann,steinfurt,bitburg")
-    parser.add_argument("--commands", default="")
+    parser.add_argument("--commands", default="", help="only these commands (comma-separated)")
+    parser.add_argument("--skip", default="", help="instance:command pairs to leave out, e.g. "
+                        "bitburg:sensitivity (over 10 minutes)")
     args = parser.parse_args()
     kimopt = _kimopt()
     with tempfile.TemporaryDirectory(prefix="kimopt-commands-") as tmp:
@@ -116,7 +119,9 @@ def main() -> None:
         for name in args.only.split(","):
             path, wish = instances[name]
             commands = _commands(path, wish, name, folder)
-            chosen = [c for c in commands if not args.commands or c in args.commands.split(",")]
+            skipped = set(args.skip.split(","))
+            chosen = [c for c in commands if (not args.commands or c in args.commands.split(","))
+                      and f"{name}:{c}" not in skipped]
             if "solve-floor" not in chosen:
                 chosen.insert(0, "solve-floor")
             floor = (0.0, 0.0)
