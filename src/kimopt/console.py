@@ -108,8 +108,7 @@ def render_plan(plan: dict[str, Any], lang: str = "de") -> str:
         names = ", ".join(
             RULE_NAMES.get(u["rule"], (u["rule"], u["rule"]))[0 if lang == "de" else 1]
             + (f" {u['subject']}" if u.get("subject") else "") for u in unchecked)
-        lines += ["", _t(lang, f"Begrenzende Regeln nicht vollständig geprüft ({len(unchecked)} Regeln, "
-                               f"Rechenmenge erschöpft): {names}",
-                         f"Binding rules not completely checked ({len(unchecked)} rules, work limit "
-                         f"reached): {names}")]
+        lines += ["", _t(lang, f"Begrenzende Regeln nicht vollständig geprüft ({len(unchecked)} Regeln): "
+                               f"{names}",
+                         f"Binding rules not completely checked ({len(unchecked)} rules): {names}")]
     return "\n".join(lines)

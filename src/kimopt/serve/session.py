@@ -207,7 +207,7 @@ class Session:
                     )
                     for b in found
                 ] + ([BindingRow(f"nicht vollständig geprüft: {len(found.unchecked)} Regeln "
-                                 "(Rechenmenge erschöpft)", "", "")] if not found.complete else [])
+                                 "(Arbeitsgrenze)", "", "")] if not found.complete else [])
         return self._bindings[key]
 
     def charts(self, generation: int) -> list[tuple[str, str]] | None:

@@ -212,10 +212,10 @@ def binding_lines(scenario: Scenario, lang: str = "de", time_limit: float = 60.0
         lines.append(
             _t(
                 lang,
-                f"  nicht vollständig geprüft (Rechenmenge erschöpft): {len(bindings.unchecked)} "
+                f"  nicht vollständig geprüft: {len(bindings.unchecked)} "
                 "Regeln – "
                 + ", ".join(rule_text(scenario, r, lang) for r in bindings.unchecked),
-                f"  not completely checked (work limit reached): {len(bindings.unchecked)} rules – "
+                f"  not completely checked: {len(bindings.unchecked)} rules – "
                 + ", ".join(rule_text(scenario, r, lang) for r in bindings.unchecked),
             )
         )

@@ -210,15 +210,16 @@ def binding_rules(
 ) -> BindingReport:
     """The rule instances that limit the optimum of ``plan`` (which must be proven optimal).
 
-    Needs the objectives to start with ``use_positions`` (as the default model does) or to
-    leave it out with the targets' ``N_used*`` equal to the plan's ``N``: otherwise switching a
-    rule off could move the targets themselves, and every rule is reported unchecked.
+    Needs the objectives to start with ``use_positions`` (as every bundled model does):
+    otherwise switching a rule off could move ``N_used*`` and with it the targets themselves,
+    which is no "better" or "worse" on the plan's levels, so every rule is reported unchecked.
+    Rules are also reported unchecked when the deterministic work (:data:`WORK_TOTAL`) is spent.
     """
     probe = _Probe(scenario, plan)
     rules = sorted(probe.literals, key=canonical)
     report = BindingReport()
     first = scenario.model.objectives[0].name if scenario.model.objectives else ""
-    if first != "use_positions" and _targets(plan) != plan.problem.units(plan.used):
+    if first != "use_positions":
         report.unchecked = rules
         return report
     open_rules = list(rules)
