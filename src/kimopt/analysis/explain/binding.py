@@ -37,7 +37,7 @@ from kimopt.cpsat.solver import work_limited_solver
 from kimopt.cpsat.switches import RuleId
 from kimopt.numbers import decimal_vzae, round_euros
 from kimopt.plan import Plan
-from kimopt.results import LevelResult
+from kimopt.results import LevelResult, Status
 from kimopt.rules import FUNDING_CAP
 from kimopt.solve import CpsatModel
 
@@ -328,7 +328,7 @@ def add_binding_rules(
     proven optimum. The answer does not depend on time: see the module docstring.
     """
     summary = plan_json.setdefault("summary", {})
-    if plan.status != "OPTIMAL":
+    if plan.status is not Status.OPTIMAL:
         summary.update(binding_rules=None, binding_rules_complete=False, binding_rules_unchecked=[])
         return plan_json
     report = binding_rules(Scenario(plan.instance, plan.problem.model), plan, progress)
