@@ -28,6 +28,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from kimopt.errors import Finding, FindingsError
+from kimopt.names import suggestions
 from kimopt.numbers import NumberError, fraction_text, to_euros, to_fraction
 
 # Plausibility limits: far above any Kreis, far below what 64-bit solver arithmetic can carry.
@@ -288,7 +289,7 @@ class PlanningModel(_Record):
 
 
 def _closest(name: str, candidates: list[str]) -> dict[str, str]:
-    hint = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    hint = suggestions(name, candidates)
     return {"hint": hint[0]} if hint else {}
 
 

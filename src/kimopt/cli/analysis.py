@@ -8,7 +8,18 @@ from typing import Annotated
 
 import typer
 
-from kimopt.cli.app import ExitCode, InstanceArg, Lang, LangOption, ModelOption, TimeLimitOption, app, fail, guarded
+from kimopt.cli.app import (
+    ExitCode,
+    InstanceArg,
+    Lang,
+    LangOption,
+    ModelOption,
+    TimeLimitOption,
+    app,
+    fail,
+    guarded,
+    require_json,
+)
 from kimopt.labels import t as _t
 
 
@@ -78,6 +89,7 @@ def apportion(
     inputs = load_inputs(instance, model)
     if output is not None:
         guard_output(output, [instance, model])
+    require_json(output, lang)
     chosen = inputs.model.host_step_vzae if exact_step is None else exact_step
     positions = inputs.instance.funding.positions_vzae
     if positions % chosen:
@@ -155,9 +167,13 @@ def sensitivity(
     for target in (output, chart):
         if target is not None:
             guard_output(target, [instance, model])
+    require_json(output, lang)
+    from kimopt.cli.progress import progress
+
     try:
-        result = analyse(inputs.instance, inputs.model, inputs.model_name, parts, max_points,
-                         time_limit)
+        with progress(_t(lang, "Sensitivität", "Sensitivity")) as step:
+            result = analyse(inputs.instance, inputs.model, inputs.model_name, parts, max_points,
+                             time_limit, step)
     except SensitivityError as exc:
         if exc.status is Status.INFEASIBLE:
             message = _t(lang, "keine zulässige Verteilung", "no feasible allocation")

@@ -106,8 +106,11 @@ def compare(
             ),
             ExitCode.USAGE,
         )
+    from kimopt.cli.progress import progress
+
     try:
-        plans = solve_alternatives(alternatives, time_limit)
+        with progress(_t(lang, "Vergleiche", "Comparing")) as step:
+            plans = solve_alternatives(alternatives, time_limit, step)
     except ModelTooLarge as exc:
         raise fail(f"{instance}: {exc}", ExitCode.BAD_INPUT) from None
     except PlanRejected as exc:
@@ -234,10 +237,13 @@ def alternatives(
         if output.suffix.lower() != ".json":
             check_suffix(output)
         guard_output(output, [instance, model])
+    from kimopt.cli.progress import progress
+
     try:
-        result = equally_good_plans(
-            inputs.instance, inputs.model, inputs.model_name, limit, time_limit
-        )
+        with progress(_t(lang, "Gleich gute Pläne", "Equally good plans")):
+            result = equally_good_plans(
+                inputs.instance, inputs.model, inputs.model_name, limit, time_limit
+            )
     except ModelTooLarge as exc:
         raise fail(f"{instance}: {exc}", ExitCode.BAD_INPUT) from None
     except PlanRejected as exc:
@@ -276,6 +282,7 @@ def alternatives(
                     "instance": inputs.instance.name,
                     "model": inputs.model_name,
                     "complete": result.complete,
+                    "work_limit_reached": result.work_spent,
                     "plans": labelled,
                 }
             ),

@@ -7,7 +7,18 @@ from typing import Annotated
 
 import typer
 
-from kimopt.cli.app import ExitCode, InstanceArg, Lang, LangOption, ModelOption, TimeLimitOption, app, fail, guarded
+from kimopt.cli.app import (
+    ExitCode,
+    InstanceArg,
+    Lang,
+    LangOption,
+    ModelOption,
+    TimeLimitOption,
+    app,
+    fail,
+    guarded,
+    require_json,
+)
 
 
 @app.command()
@@ -22,7 +33,8 @@ def solve(
         "--report", help="Bericht schreiben: .html, .md, .csv, .xlsx / write a report.")] = None,
     binding: Annotated[bool, typer.Option(
         "--binding/--no-binding",
-        help="Begrenzende Regeln ermitteln (ein Nachlösen je knapper Regel) / find the binding rules.")] = True,
+        help="Begrenzende Regeln ermitteln (mit fester Rechenmenge, ohne Zeitlimit) / find the binding "
+             "rules (within a fixed amount of work, not a time limit).")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Keine Tabelle ausgeben / print no table.")] = False,
     lang: LangOption = Lang.de,
 ) -> None:
@@ -42,13 +54,18 @@ def solve(
     inputs = load_inputs(instance, model)
     if output is not None:
         guard_output(output, [instance, model])
+    require_json(output, lang, "--report")
     if report is not None:
         from kimopt.report import check_suffix
 
         check_suffix(report)
         guard_output(report, [instance, model])
+    from kimopt.cli.progress import progress
+
+    de = lang == Lang.de
     try:
-        outcome = plan_instance(inputs.instance, inputs.model, inputs.model_name, time_limit)
+        with progress("Löse" if de else "Solving") as step:
+            outcome = plan_instance(inputs.instance, inputs.model, inputs.model_name, time_limit, step)
     except ModelTooLarge as exc:
         raise fail(f"{instance}: {exc}", ExitCode.BAD_INPUT) from None
     except PlanRejected as exc:
@@ -65,8 +82,8 @@ def solve(
     if binding and outcome.plan is not None:
         from kimopt.analysis.explain.binding import add_binding_rules
 
-        limit = time_limit if time_limit is not None else float(inputs.model.time_limit_s)
-        add_binding_rules(outcome.plan_json, outcome.plan, limit)
+        with progress("Begrenzende Regeln" if de else "Binding rules") as step:
+            add_binding_rules(outcome.plan_json, outcome.plan, step)
     if not quiet:
         typer.echo(render_plan(outcome.plan_json, lang.value))
     if output is not None:
