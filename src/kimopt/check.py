@@ -372,7 +372,8 @@ class _Checker:
         own: dict[str, Any] = section(summary, "eigenanteil_eur", dict)
         total = self.pay_kreis + (0 if self.model.kreis_covers_kommunen else sum(self.pay_kommune, Fraction(0)))
         for key, exact in (("kreis", self.pay_kreis), ("total", total)):
-            if key in own and differs(own[key], exact, Fraction(1, 2)):
+            # within 1 €: payers are rounded so that they add up to the printed total
+            if key in own and differs(own[key], exact, Fraction(1)):
                 self.add("plan", f"summary.eigenanteil_eur.{key}",
                          f"angegeben {own[key]} €, berechnet {fmt_euros(exact)}",
                          f"reported €{own[key]}, computed {fmt_euros(exact, 'en')}")

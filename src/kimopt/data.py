@@ -29,6 +29,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from kimopt.errors import Finding, FindingsError
+from kimopt.names import suggestions
 from kimopt.numbers import NumberError, fraction_text, to_euros, to_fraction
 
 # Plausibility limits: far above any Kreis, far below what 64-bit solver arithmetic can carry.
@@ -333,7 +334,7 @@ class PlanningModel(_Record):
 
 
 def _closest(name: str, candidates: list[str]) -> dict[str, str]:
-    hint = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    hint = suggestions(name, candidates)
     return {"hint": hint[0]} if hint else {}
 
 

@@ -97,6 +97,21 @@ def round_euros(value: Fraction) -> int:
             Decimal(1), rounding=ROUND_HALF_UP))
 
 
+def round_parts(parts: list[Fraction]) -> list[int]:
+    """Whole euros for ``parts`` that add up to their sum rounded (:func:`round_euros`).
+
+    Every part is rounded down and the euros left over go to the largest remainders (ties in
+    order), so a table's payers add up to its printed total; each part is within 1 € of its
+    exact value.
+    """
+    floors = [p.numerator // p.denominator for p in parts]
+    left = round_euros(sum(parts, Fraction(0))) - sum(floors)
+    order = sorted(range(len(parts)), key=lambda i: (-(parts[i] - floors[i]), i))
+    for i in order[:left]:
+        floors[i] += 1
+    return floors
+
+
 def fmt_number(value: Fraction | int | float, places: int, lang: str = "de") -> str:
     """Format with thousands separators in the reader's convention (``1.234,5`` in German)."""
     with localcontext(_context(value, places)):

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from kimopt import __version__
 from kimopt import plan_file as pf
 from kimopt.data import Instance, PlanningModel
-from kimopt.numbers import decimal_vzae, fraction_text, round_euros
+from kimopt.numbers import decimal_vzae, fraction_text, round_euros, round_parts
 from kimopt.problem import Problem
 from kimopt.results import LevelResult, Status
 
@@ -149,6 +149,17 @@ class Plan:
                      for j, t in enumerate(self.instance.traeger)]
         return payments
 
+    def rounded_payments(self) -> list[int]:
+        """Each payer's Eigenanteil in whole euros, rounded so that the parts add up: Kreis and
+        Kommunen to the rounded ``own_cost`` total, the Träger to their own rounded total."""
+        payments = self.payments
+        euros = [0] * len(payments)
+        for group in ([i for i, p in enumerate(payments) if p.payer_type != "traeger"],
+                      [i for i, p in enumerate(payments) if p.payer_type == "traeger"]):
+            for i, eur in zip(group, round_parts([payments[i].eur for i in group]), strict=True):
+                euros[i] = eur
+        return euros
+
     @cached_property
     def eigenanteil(self) -> Fraction:
         """Total yearly Eigenanteil of Kreis and Kommunen (the ``own_cost`` level)."""
@@ -230,6 +241,9 @@ class Plan:
         kommunen = inst.kommunen
         idx = self.indices
         payments = self.payments
+        euros = self.rounded_payments()
+        kreis_eur = euros[0]
+        kommunen_eur = sum(e for e, p in zip(euros, payments, strict=True) if p.payer_type == "kommune")
         summary = pf.Summary(
             positions_used=decimal_vzae(self.used),
             positions_fundable=decimal_vzae(inst.funding.positions_vzae),
@@ -239,10 +253,10 @@ class Plan:
             kreis_share=decimal_vzae(self.kreis_vzae / self.used if self.used else Fraction(0)),
             funding_eur=round_euros(self.funding),
             eigenanteil_eur=pf.Eigenanteil(
-                kreis=round_euros(payments[0].eur),
-                kommunen=round_euros(sum((p.eur for p in payments if p.payer_type == "kommune"), Fraction(0))),
-                traeger=round_euros(sum((p.eur for p in payments if p.payer_type == "traeger"), Fraction(0))),
-                total=round_euros(self.eigenanteil),
+                kreis=kreis_eur,
+                kommunen=kommunen_eur,
+                traeger=sum(e for e, p in zip(euros, payments, strict=True) if p.payer_type == "traeger"),
+                total=kreis_eur + kommunen_eur,
             ),
             deviation_l1=decimal_vzae(idx["deviation_l1"]),
             deviation_max=decimal_vzae(idx["deviation_max"]),
@@ -280,8 +294,8 @@ class Plan:
             funding_eur=round_euros(self.funding),
             total_cost_eur=round_euros(sum((host.cost_per_vzae * self.hosted[h]
                                             for h, host in enumerate(problem.hosts)), Fraction(0))),
-            eigenanteil=[pf.Payment(payer=p.payer, payer_type=p.payer_type, eur=round_euros(p.eur),
-                                    budget_eur=p.budget) for p in payments if p.eur or p.payer_type == "kreis"],
+            eigenanteil=[pf.Payment(payer=p.payer, payer_type=p.payer_type, eur=eur, budget_eur=p.budget)
+                         for p, eur in zip(payments, euros, strict=True) if p.eur or p.payer_type == "kreis"],
         )
         # every time is here, so that the rest of the plan is the same between runs
         solver = pf.Solver(**self.solver, level_seconds={lv.name: round(lv.seconds, 3) for lv in self.levels})

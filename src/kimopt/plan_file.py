@@ -62,6 +62,15 @@ class BindingRule(_Entry):
     level: str
     value: Figure
     relaxed_value: Figure | None
+    relaxed_value_proven: bool = Field(
+        True, description="false: the work limit stopped the search for the best relaxed value")
+
+
+class RuleRef(_Entry):
+    """A rule instance: its family and subject (null for a rule about the whole plan)."""
+
+    rule: str
+    subject: str | None
 
 
 class Summary(_Entry):
@@ -81,7 +90,12 @@ class Summary(_Entry):
     gallagher: float
     quota_rule_holds: bool
     binding_rules: list[BindingRule] | None = Field(
-        None, description="null when they could not be proven within the time limit; absent when not computed")
+        None, description="null when the plan is not proven optimal; absent when not computed")
+    binding_rules_complete: bool | None = Field(
+        None, description="false: the deterministic work limit left the rules in binding_rules_unchecked "
+                          "undecided („nicht vollständig geprüft“)")
+    binding_rules_unchecked: list[RuleRef] | None = Field(
+        None, description="rule instances not completely checked (empty when complete)")
 
 
 class Host(_Entry):

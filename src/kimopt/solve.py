@@ -16,7 +16,7 @@ import sys
 import time
 import types
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
@@ -41,12 +41,18 @@ class ModelTooLarge(ValueError):
 
 @dataclass
 class CpsatModel:
-    """A CP-SAT model of one problem with its variables and rule switches."""
+    """A CP-SAT model of one problem with its variables and rule switches.
+
+    ``side_rules`` test, in plain Python, the constraints added beyond the rules of the problem
+    (e.g. a planner's wish): a plan built outside the solver, such as the proportionality
+    level's proof by construction, counts only if it passes them as well as the checker.
+    """
 
     problem: Problem
     model: cp_model.CpModel
     variables: Variables
     switches: Switches
+    side_rules: list[Callable[[list[int]], bool]] = field(default_factory=list)
 
 
 def build(problem: Problem, switchable: bool = False, headroom: int = 0) -> CpsatModel:
@@ -176,7 +182,7 @@ def lexicographic(cm: CpsatModel, deadline: float, workers: int, seed: int, *,
             assert used is not None
             optimum = remainder_optimum(cm.problem, used)
             only_n = all(r.name == "use_positions" for r in results)
-            reached = _remainder_plan(cm.problem, optimum, solution, only_n)
+            reached = _remainder_plan(cm, optimum, solution, only_n)
             if reached is not None:  # proven by construction: the plan meets the lower bound
                 value_at_bound = Fraction(optimum.lb, cm.problem.total_weight) * cm.problem.g
                 results.append(LevelResult(objective.name, UNITS[objective.name], value_at_bound,
@@ -248,21 +254,25 @@ def solve_levels(cm: CpsatModel, time_limit: float, workers: int, seed: int,
     return SolveResult(run.status, solution, results, info, run.used)
 
 
-def _remainder_plan(problem: Problem, optimum: RemainderOptimum, solution: list[int] | None,
+def _remainder_plan(cm: CpsatModel, optimum: RemainderOptimum, solution: list[int] | None,
                     only_n_fixed: bool) -> list[int] | None:
     """A plan that meets the largest-remainder bound, if the Kreis can fill in; else ``None``.
 
     Candidates: the previous level's plan with the Kreis serving the largest-remainder
     coverages (every host keeps its size, so earlier levels keep their values), and — when
     only ``N`` has been fixed so far — the Kreis serving everything. A candidate counts only if
-    the independent checker accepts it; then its deviation is the lower bound, so it is optimal.
+    the independent checker and the model's side rules accept it; then its deviation is the
+    lower bound, so it is optimal.
     """
     if solution is None:
         return None
+    problem = cm.problem
     candidates = [solution] + ([[0] * len(solution)] if only_n_fixed else [])
     for start in candidates:
         filled = kreis_fills_in(problem, start, optimum)
-        if filled is not None and not check_plan(problem.instance, problem.model, Plan(problem, filled).to_json()):
+        if filled is None or not all(accepts(filled) for accepts in cm.side_rules):
+            continue
+        if not check_plan(problem.instance, problem.model, Plan(problem, filled).to_json()):
             return filled
     return None
 

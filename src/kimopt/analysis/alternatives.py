@@ -7,6 +7,11 @@ link (Hamming distance ≥ 1). Each round minimises the deterministic tie-break 
 :func:`kimopt.cpsat.objectives.tie_break` with one worker and the model's seed, so the first
 plan is the one ``kimopt solve`` returns and the order is the same on every run. Cuts on the
 link values alone (not on auxiliary variables) make every plan listed a different allocation.
+
+The enumeration stops at ``-k`` plans, when no further plan exists (the list is complete), or
+when its deterministic work (:data:`ENUMERATION_WORK`, CP-SAT's ``max_deterministic_time``
+over all rounds, one worker) is spent — never at a wall-clock time, so the same input lists
+the same plans on every run, and an incomplete list says so.
 """
 
 from __future__ import annotations
@@ -16,15 +21,20 @@ from fractions import Fraction
 from typing import Any
 
 from kimopt.data import Instance, PlanningModel
+from kimopt.results import Status
+
+ENUMERATION_WORK = 30.0
+"""Deterministic work (CP-SAT's deterministic seconds) for listing the equally good plans."""
 
 
 @dataclass
 class Alternatives:
     """The outcome: the status of the lexicographic solve and the equally good plans found."""
 
-    status: str
+    status: Status
     plans: list[dict[str, Any]] = field(default_factory=list)
     complete: bool = False  # True: no further equally good plan exists
+    work_spent: bool = False  # True: the work limit stopped the list (there may be more)
 
 
 @dataclass(frozen=True)
@@ -52,22 +62,18 @@ def equally_good_plans(
     kimopt.pipeline.PlanRejected
         If a plan breaks a rule or differs from the optimum on a level (a defect in kimopt).
     """
-    import time
-
     from ortools.sat.python import cp_model
 
     from kimopt.check import check_plan
     from kimopt.cpsat.objectives import tie_break
-    from kimopt.cpsat.solver import new_solver
+    from kimopt.cpsat.solver import work_limited_solver
     from kimopt.pipeline import PlanRejected
     from kimopt.plan import Plan
     from kimopt.problem import compile_problem
-    from kimopt.results import Status
     from kimopt.solve import build, hold_levels, solve_levels
 
     problem = compile_problem(instance, model)
     limit_s = float(model.time_limit_s) if time_limit is None else time_limit
-    deadline = time.perf_counter() + limit_s
     workers = model.workers or 1
     result = solve_levels(build(problem), limit_s, workers, model.seed)
     if result.status is not Status.OPTIMAL or result.units is None:
@@ -79,15 +85,21 @@ def equally_good_plans(
     m.minimize(tie_break(m, problem, v).expr)
 
     plans: list[dict[str, Any]] = []
-    complete = False
+    complete = spent = False
+    work = 0.0
     while len(plans) < limit:
-        solver = new_solver(deadline - time.perf_counter(), 1, model.seed)
+        if work >= ENUMERATION_WORK:
+            spent = True
+            break
+        solver = work_limited_solver(ENUMERATION_WORK - work, model.seed)
         code = solver.solve(m)
+        work += solver.deterministic_time
         if code == cp_model.INFEASIBLE:
             complete = True
             break
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            break  # time is up: the list is not known to be complete
+            spent = True  # the work is spent: the list is not known to be complete
+            break
         units = [solver.value(x) for x in v.a]
         plan = Plan(problem, units, Status.OPTIMAL, result.levels, dict(result.solver), model_name,
                     result.target_units)
@@ -98,7 +110,7 @@ def equally_good_plans(
         _same_levels(plan, result.levels)
         plans.append(data)
         _cut(m, v.a, units, len(plans))
-    return Alternatives("OPTIMAL", plans, complete)
+    return Alternatives(Status.OPTIMAL, plans, complete, spent)
 
 
 def _same_levels(plan: Any, levels: list[Any]) -> None:
@@ -146,61 +158,3 @@ def choice_points(plans: list[dict[str, Any]]) -> dict[str, list[float]]:
         if len(set(values)) > 1:
             out[name] = values
     return out
-
-
-def render_text(result: Alternatives, lang: str) -> str:
-    """The list for the terminal: the first plan's allocation, then what each other plan changes."""
-    from kimopt.numbers import fmt_number
-
-    def t(de: str, en: str) -> str:
-        return de if lang == "de" else en
-
-    plans = result.plans
-    lines = [
-        t(f"{len(plans)} gleich gute Pläne", f"{len(plans)} equally good plans")
-        + (
-            t(" (alle)", " (all of them)")
-            if result.complete
-            else t(
-                " (Grenze erreicht, es kann weitere geben)", " (limit reached, there may be more)"
-            )
-        ),
-        t(
-            "Alle sind auf jeder Zielebene gleich gut und vom Prüfer bestätigt.",
-            "All are equally good on every level and confirmed by the checker.",
-        ),
-    ]
-    if not plans:
-        return "\n".join(lines)
-    lines += ["", t("Plan 1 (der Plan von kimopt solve):", "Plan 1 (the plan of kimopt solve):")]
-    for link in plans[0]["links"]:
-        lines.append(
-            f"  {link['host']} → {link['kommune']}: {fmt_number(link['vzae'], 1, lang)} VZÄ"
-        )
-    for n, plan in enumerate(plans[1:], start=2):
-        lines += ["", t(f"Plan {n} – anders als Plan 1:", f"Plan {n} – differs from plan 1:")]
-        for c in changes(plans[0], plan):
-            lines.append(
-                f"  {c.host} → {c.kommune}: {fmt_number(c.first, 1, lang)} → "
-                f"{fmt_number(c.here, 1, lang)} VZÄ"
-            )
-    varying = choice_points(plans)
-    if varying:
-        lines += [
-            "",
-            t(
-                "Kommunen, deren Ist-VZÄ zwischen den Plänen wechseln:",
-                "Kommunen whose coverage varies between the plans:",
-            ),
-        ]
-        for name, values in varying.items():
-            lines.append(f"  {name}: " + " / ".join(fmt_number(x, 1, lang) for x in values))
-    elif len(plans) > 1:
-        lines += [
-            "",
-            t(
-                "Die Ist-VZÄ jeder Kommune sind in allen Plänen gleich; nur die Anstellungsträger wechseln.",
-                "Every Kommune's coverage is the same in all plans; only the employers change.",
-            ),
-        ]
-    return "\n".join(lines)

@@ -37,6 +37,7 @@ def explain(
     from kimopt.analysis.explain.core import ExplainTimeout, Scenario
     from kimopt.analysis.explain.wish import WishError, parse_wish
     from kimopt.load import load_inputs
+    from kimopt.results import Status
     from kimopt.solve import ModelTooLarge
 
     inputs = load_inputs(instance, model)
@@ -48,8 +49,11 @@ def explain(
             )
         except WishError as exc:
             raise fail(exc.text(lang.value), ExitCode.BAD_INPUT) from None
+    from kimopt.cli.progress import progress
+
     try:
-        answer = answer_for(scenario, lang.value, float(inputs.model.time_limit_s))
+        with progress("Erkläre" if lang == Lang.de else "Explaining"):
+            answer = answer_for(scenario, lang.value, float(inputs.model.time_limit_s))
     except ModelTooLarge as exc:
         raise fail(f"{instance}: {exc}", ExitCode.BAD_INPUT) from None
     except ExplainTimeout:
@@ -63,7 +67,7 @@ def explain(
             ExitCode.NO_PLAN,
         ) from None
     typer.echo(answer.text)
-    if answer.status == "INFEASIBLE":
+    if answer.status is Status.INFEASIBLE:
         raise typer.Exit(ExitCode.INFEASIBLE)
-    if answer.status != "FEASIBLE":
+    if answer.status is not Status.FEASIBLE:
         raise typer.Exit(ExitCode.NO_PLAN)

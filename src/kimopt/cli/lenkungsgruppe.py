@@ -19,6 +19,7 @@ from kimopt.cli.app import (
     guarded,
 )
 from kimopt.labels import t as _t
+from kimopt.results import Status
 
 
 def _internal(exc: Any, lang: Lang) -> typer.Exit:
@@ -66,10 +67,12 @@ def compare(
     Jede Alternative (jedes Modell, jedes Szenario) wird gelöst; Unterschiede zur ersten sind
     mit * markiert. Exit: 0, 1 fehlerhafte Eingabe.
     """
+    from kimopt.analysis.comparison import Alternative, solve_alternatives
+    from kimopt.console.compare import render_comparison
     from kimopt.load import load_inputs
     from kimopt.pipeline import PlanRejected
     from kimopt.report import check_suffix
-    from kimopt.report.compare import Alternative, render_text, solve_alternatives, write_comparison
+    from kimopt.report.compare import write_comparison
     from kimopt.report.scenarios import load_scenarios
     from kimopt.solve import ModelTooLarge
 
@@ -103,13 +106,16 @@ def compare(
             ),
             ExitCode.USAGE,
         )
+    from kimopt.cli.progress import progress
+
     try:
-        plans = solve_alternatives(alternatives, time_limit)
+        with progress(_t(lang, "Vergleiche", "Comparing")) as step:
+            plans = solve_alternatives(alternatives, time_limit, step)
     except ModelTooLarge as exc:
         raise fail(f"{instance}: {exc}", ExitCode.BAD_INPUT) from None
     except PlanRejected as exc:
         raise _internal(exc, lang) from None
-    typer.echo(render_text(plans, lang.value))
+    typer.echo(render_comparison(plans, lang.value))
     if output is not None:
         write_comparison(plans, output, lang.value, [instance, scenarios, *model_paths])
         typer.echo(_t(lang, "\nVergleich geschrieben: ", "\nComparison written: ") + str(output))
@@ -216,7 +222,8 @@ def alternatives(
 
     Exit: 0, 1 fehlerhafte Eingabe, 3 unlösbar, 4 kein Optimum im Zeitlimit.
     """
-    from kimopt.analysis.alternatives import equally_good_plans, render_text
+    from kimopt.analysis.alternatives import equally_good_plans
+    from kimopt.console.alternatives import render_alternatives
     from kimopt.io.atomic import guard_output, write_text_atomic
     from kimopt.load import load_inputs
     from kimopt.pipeline import PlanRejected
@@ -230,15 +237,18 @@ def alternatives(
         if output.suffix.lower() != ".json":
             check_suffix(output)
         guard_output(output, [instance, model])
+    from kimopt.cli.progress import progress
+
     try:
-        result = equally_good_plans(
-            inputs.instance, inputs.model, inputs.model_name, limit, time_limit
-        )
+        with progress(_t(lang, "Gleich gute Pläne", "Equally good plans")):
+            result = equally_good_plans(
+                inputs.instance, inputs.model, inputs.model_name, limit, time_limit
+            )
     except ModelTooLarge as exc:
         raise fail(f"{instance}: {exc}", ExitCode.BAD_INPUT) from None
     except PlanRejected as exc:
         raise _internal(exc, lang) from None
-    if result.status == "INFEASIBLE":
+    if result.status is Status.INFEASIBLE:
         raise fail(
             f"{instance}: "
             + _t(
@@ -248,7 +258,7 @@ def alternatives(
             ),
             ExitCode.INFEASIBLE,
         )
-    if result.status != "OPTIMAL":
+    if result.status is not Status.OPTIMAL:
         raise fail(
             f"{instance}: "
             + _t(
@@ -258,7 +268,7 @@ def alternatives(
             ),
             ExitCode.NO_PLAN,
         )
-    typer.echo(render_text(result, lang.value))
+    typer.echo(render_alternatives(result, lang.value))
     if output is None:
         return
     labelled = [
@@ -272,6 +282,7 @@ def alternatives(
                     "instance": inputs.instance.name,
                     "model": inputs.model_name,
                     "complete": result.complete,
+                    "work_limit_reached": result.work_spent,
                     "plans": labelled,
                 }
             ),

@@ -7,7 +7,18 @@ from typing import Annotated
 
 import typer
 
-from kimopt.cli.app import ExitCode, InstanceArg, Lang, LangOption, ModelOption, TimeLimitOption, app, fail, guarded
+from kimopt.cli.app import (
+    ExitCode,
+    InstanceArg,
+    Lang,
+    LangOption,
+    ModelOption,
+    TimeLimitOption,
+    app,
+    fail,
+    guarded,
+    require_json,
+)
 
 
 @app.command()
@@ -22,7 +33,8 @@ def solve(
         "--report", help="Bericht schreiben: .html, .md, .csv, .xlsx / write a report.")] = None,
     binding: Annotated[bool, typer.Option(
         "--binding/--no-binding",
-        help="Begrenzende Regeln ermitteln (ein Nachlösen je knapper Regel) / find the binding rules.")] = True,
+        help="Begrenzende Regeln ermitteln (mit fester Rechenmenge, ohne Zeitlimit) / find the binding "
+             "rules (within a fixed amount of work, not a time limit).")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Keine Tabelle ausgeben / print no table.")] = False,
     lang: LangOption = Lang.de,
 ) -> None:
@@ -36,24 +48,30 @@ def solve(
     from kimopt.load import load_inputs
     from kimopt.pipeline import PlanRejected, plan_instance
     from kimopt.plan import dumps
+    from kimopt.results import Status
     from kimopt.solve import ModelTooLarge
 
     inputs = load_inputs(instance, model)
     if output is not None:
         guard_output(output, [instance, model])
+    require_json(output, lang, "--report")
     if report is not None:
         from kimopt.report import check_suffix
 
         check_suffix(report)
         guard_output(report, [instance, model])
+    from kimopt.cli.progress import progress
+
+    de = lang == Lang.de
     try:
-        outcome = plan_instance(inputs.instance, inputs.model, inputs.model_name, time_limit)
+        with progress("Löse" if de else "Solving") as step:
+            outcome = plan_instance(inputs.instance, inputs.model, inputs.model_name, time_limit, step)
     except ModelTooLarge as exc:
         raise fail(f"{instance}: {exc}", ExitCode.BAD_INPUT) from None
     except PlanRejected as exc:
         raise fail("Interner Fehler: der Prüfer verwirft den Plan / internal error, the checker rejects the plan:\n"
                    + "\n".join(v.text(lang.value) for v in exc.violations), ExitCode.RULES_BROKEN) from None
-    if outcome.status == "INFEASIBLE":
+    if outcome.status is Status.INFEASIBLE:
         from kimopt.analysis.explain.answer import infeasible_text
 
         raise fail(infeasible_text(inputs.instance, inputs.model, lang.value), ExitCode.INFEASIBLE)
@@ -64,8 +82,8 @@ def solve(
     if binding and outcome.plan is not None:
         from kimopt.analysis.explain.binding import add_binding_rules
 
-        limit = time_limit if time_limit is not None else float(inputs.model.time_limit_s)
-        add_binding_rules(outcome.plan_json, outcome.plan, limit)
+        with progress("Begrenzende Regeln" if de else "Binding rules") as step:
+            add_binding_rules(outcome.plan_json, outcome.plan, step)
     # every output is rendered before any is written: a failing report leaves no plan behind
     outputs: list[tuple[Path, bytes]] = []
     if output is not None:

@@ -1,7 +1,8 @@
 """The one place where CP-SAT solvers are made: time limit, search workers and seed.
 
 Every solve of kimopt — the levels of a plan, the tie-break, explanations, alternatives and
-sensitivity — takes its solver from :func:`new_solver`, so a parameter that matters for
+sensitivity — takes its solver from :func:`new_solver` (a time limit) or
+:func:`work_limited_solver` (a deterministic work limit), so a parameter that matters for
 determinism or speed is set here once for all of them.
 """
 
@@ -25,5 +26,19 @@ def new_solver(seconds: float, workers: int, seed: int) -> cp_model.CpSolver:
     solver = InterruptibleSolver()
     solver.parameters.max_time_in_seconds = max(seconds, MIN_SECONDS)
     solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+    return solver
+
+
+def work_limited_solver(work: float, seed: int) -> cp_model.CpSolver:
+    """A CP-SAT solver limited by deterministic work (``max_deterministic_time``), not time.
+
+    One worker, so that where the limit stops the search — and so what is reported — is the
+    same on every run and machine; for analyses whose answer must not depend on the clock
+    (binding rules, the list of equally good plans).
+    """
+    solver = cp_model.CpSolver()
+    solver.parameters.max_deterministic_time = max(work, MIN_SECONDS)
+    solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
     return solver

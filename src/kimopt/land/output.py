@@ -80,11 +80,12 @@ def tie_text(allocation: Allocation, row: Row, lang: str) -> str:
     tie = allocation.tie
     if not row.tied or tie is None:
         return ""
-    steps = fmt_number(tie.seats * allocation.step, 1, lang)
+    steps = fmt_number(allocation.step, 1, lang) if allocation.tie_decided \
+        else fmt_number(tie.seats * allocation.step, 1, lang)
     if allocation.tie_decided:
-        won = row.ags in allocation.round.tie_winners
-        return t(lang, f"Gleichstand, entschieden (tie_winners): {'+' if won else '±'}",
-                 f"tie, decided (tie_winners): {'+' if won else '±'}").replace(": ±", ": –")
+        if row.ags in allocation.round.tie_winners:
+            return t(lang, f"Gleichstand: +{steps} VZÄ nach tie_winners", f"tie: +{steps} VZÄ by tie_winners")
+        return t(lang, "Gleichstand: leer ausgegangen (tie_winners)", "tie: not chosen (tie_winners)")
     return t(lang, f"Gleichstand: {len(tie.parties)} Gebiete um {steps} VZÄ",
              f"tie: {len(tie.parties)} territories for {steps} VZÄ")
 
@@ -391,8 +392,8 @@ def chart_svg(allocation: Allocation, lang: str, second: Allocation | None = Non
 
 
 def html_text(allocation: Allocation, lang: str, second: Allocation | None = None,
-              labels: tuple[str, str] = ("", "")) -> str:
-    """One self-contained page: settings, the chart, the table, the comparison, ties."""
+              labels: tuple[str, str] = ("", ""), extra: list[Table] | None = None) -> str:
+    """One self-contained page: settings, the chart, the table, the comparison, ties, ``extra``."""
     from kimopt.report.html import figure_html, page, table_html
 
     blocks = ["<style>body { max-width: 72rem; } #zuteilung table, #vergleich table { font-size: 9pt; }</style>"]
@@ -412,5 +413,6 @@ def html_text(allocation: Allocation, lang: str, second: Allocation | None = Non
     blocks.append(table_html(territory_table(allocation, lang)))
     if second is not None:
         blocks.append(table_html(comparison_table(allocation, second, labels, lang)))
+    blocks += [table_html(table) for table in extra or []]
     heading = t(lang, "Förderrunde ", "Funding round ") + allocation.round.name
     return page(heading, meta(allocation, lang), blocks, lang)

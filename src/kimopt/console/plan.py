@@ -4,20 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from kimopt.console.table import text_table as _table
 from kimopt.labels import OBJECTIVE_LABELS, RULE_NAMES, STATUS_LABELS
 from kimopt.labels import t as _t
 from kimopt.numbers import fmt_euros, fmt_level, fmt_number
+from kimopt.results import Status
 
 
-def _table(rows: list[list[str]], right: set[int]) -> list[str]:
-    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
-    lines = []
-    for n, row in enumerate(rows):
-        cells = [cell.rjust(widths[c]) if c in right else cell.ljust(widths[c]) for c, cell in enumerate(row)]
-        lines.append("  ".join(cells).rstrip())
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return lines
+def _level_status(level: dict[str, Any], lang: str) -> str:
+    """Bound and proof of one level; a level cut short by the time limit shows its gap."""
+    unit = level["unit"]
+    if level["proven_optimal"]:
+        return f"{_t(lang, 'Schranke', 'bound')} {fmt_level(level['bound'], unit, lang)}, " + \
+            _t(lang, "bewiesen optimal", "proven optimal")
+    if level["bound"] is None:
+        return _t(lang, "im Zeitlimit nicht erreicht: Wert des Plans, keine Schranke",
+                  "not reached within the time limit: the plan's value, no bound")
+    gap = level.get("gap")
+    gap_text = f", {_t(lang, 'Lücke', 'gap')} {fmt_level(gap, unit, lang)}" if gap is not None else ""
+    return (f"{_t(lang, 'Schranke', 'bound')} {fmt_level(level['bound'], unit, lang)}{gap_text}, "
+            + _t(lang, "nicht bewiesen (Zeitlimit)", "not proven (time limit)"))
 
 
 def render_plan(plan: dict[str, Any], lang: str = "de") -> str:
@@ -66,12 +72,10 @@ def render_plan(plan: dict[str, Any], lang: str = "de") -> str:
                      "Objectives (lexicographic, in this order):")]
     for n, level in enumerate(plan["objectives"], start=1):
         label = OBJECTIVE_LABELS.get(level["name"], (level["name"], level["name"]))[0 if lang == "de" else 1]
-        proven = _t(lang, "bewiesen optimal", "proven optimal") if level["proven_optimal"] else \
-            _t(lang, "nicht bewiesen", "not proven")
         lines.append(f"{n:>2}. {level['name']:<16} {label:<40} {fmt_level(level['value'], level['unit'], lang):>14}"
-                     f"   {_t(lang, 'Schranke', 'bound')} {fmt_level(level['bound'], level['unit'], lang)}, {proven}")
+                     f"   {_level_status(level, lang)}")
     tie = plan.get("solver", {}).get("tie_break", {})
-    if plan["status"] == "OPTIMAL" and tie and not tie.get("proven"):
+    if plan["status"] == Status.OPTIMAL.value and tie and not tie.get("proven"):
         lines += ["", _t(lang, "Hinweis: Die Gleichstandsregel wurde im Zeitlimit nicht beendet; unter gleich guten "
                                "Plänen kann ein Lauf einen anderen wählen (alle Ebenen bleiben optimal).",
                          "Note: the tie-break did not finish in time; among equally good plans another run may "
@@ -86,6 +90,16 @@ def render_plan(plan: dict[str, Any], lang: str = "de") -> str:
             unit = next((lv["unit"] for lv in plan["objectives"] if lv["name"] == b["level"]), "")
             after = fmt_level(b["relaxed_value"], unit, lang) if b["relaxed_value"] is not None else \
                 _t(lang, "besser", "better")
+            if b["relaxed_value"] is not None and not b.get("relaxed_value_proven", True):
+                after += _t(lang, " (oder besser)", " (or better)")
             before = fmt_level(b["value"], unit, lang)
             lines.append(f" - {name} ({b['rule']}){subject}: {b['level']} {before} → {after}")
+    unchecked = summary.get("binding_rules_unchecked") or []
+    if unchecked:
+        names = ", ".join(
+            RULE_NAMES.get(u["rule"], (u["rule"], u["rule"]))[0 if lang == "de" else 1]
+            + (f" {u['subject']}" if u.get("subject") else "") for u in unchecked)
+        lines += ["", _t(lang, f"Begrenzende Regeln nicht vollständig geprüft ({len(unchecked)} Regeln): "
+                               f"{names}",
+                         f"Binding rules not completely checked ({len(unchecked)} rules): {names}")]
     return "\n".join(lines)
