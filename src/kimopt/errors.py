@@ -140,13 +140,16 @@ def _message(finding: Finding, lang: str) -> str:
         return template
 
 
-SECTION_LABELS = {"kreis": ("Kreis", "Kreis"), "funding": ("Förderung", "funding")}
+SECTION_LABELS = {"kreis": ("Kreis", "Kreis"), "funding": ("Förderung", "funding"),
+                  "coordination": ("Baustein 1 (Koordination)", "Baustein 1 (coordination)"),
+                  "authorities": ("Baustein 3 (Ausländerbehörden)", "Baustein 3 (authorities)")}
 
 RECORD_LABELS = {
     "kommunen": ("Kommune", "Kommune"),
     "traeger": ("Träger", "Träger"),
     "objectives": ("Ziel", "objective"),
     "scenarios": ("Szenario", "scenario"),
+    "years": ("Jahr", "year"),
 }
 
 

@@ -9,6 +9,8 @@ plain solve, so the rule is unconditional).
 
 from __future__ import annotations
 
+import math
+
 from ortools.sat.python import cp_model
 
 from kimopt.cpsat.switches import Switches
@@ -110,14 +112,15 @@ def budget_kommune(m: cp_model.CpModel, p: Problem, v: Variables, sw: Switches) 
     .. math:: \\sum_k d_k \\cdot part_{k,i} \\cdot g \\le budget_i
 
     where a partner's part is ``a[k,i]`` and the host's own part counts only above its
-    existing positions. Not applied when the Kreis covers the Kommunen's deficit.
+    existing positions. Not applied when the Kreis covers the Kommunen's deficit. (A budget
+    may be a fraction: what Bausteine 1 and 3 leave of it, see :mod:`kimopt.cpsat.horizon`.)
     """
     if p.model.kreis_covers_kommunen:
         return
     for i, kommune in p.kommunen_in_order():
         if kommune.budget is None:
             continue
-        m.add(v.kommune_payment(i) <= kommune.budget * p.g.denominator).only_enforce_if(
+        m.add(v.kommune_payment(i) <= math.floor(kommune.budget * p.g.denominator)).only_enforce_if(
             sw.lits("budget_kommune", kommune.name))
 
 
@@ -132,7 +135,7 @@ def budget_kreis(m: cp_model.CpModel, p: Problem, v: Variables, sw: Switches) ->
     budget = p.instance.kreis.budget
     if budget is None:
         return
-    m.add(v.kreis_payment() <= budget * p.g.denominator).only_enforce_if(sw.lits("budget_kreis"))
+    m.add(v.kreis_payment() <= math.floor(budget * p.g.denominator)).only_enforce_if(sw.lits("budget_kreis"))
 
 
 def reachability(m: cp_model.CpModel, p: Problem, v: Variables, sw: Switches) -> None:
