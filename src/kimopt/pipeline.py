@@ -45,6 +45,8 @@ def plan_instance(instance: Instance, model: PlanningModel, model_name: str = "k
     PlanRejected
         If the plan breaks a rule: it is never handed on.
     """
+    if instance.multi:  # DESIGN §5: several years or Bausteine 1 and 3
+        return _plan_horizon(instance, model, model_name, time_limit, progress)
     problem = compile_problem(instance, model)
     result = solve_problem(problem, time_limit=time_limit, progress=progress)
     if result.units is None:
@@ -56,3 +58,24 @@ def plan_instance(instance: Instance, model: PlanningModel, model_name: str = "k
     if violations:
         raise PlanRejected(violations)
     return Outcome(problem, result, plan, data)
+
+
+def _plan_horizon(instance: Instance, model: PlanningModel, model_name: str, time_limit: float | None,
+                  progress: Callable[[str], None] | None) -> Outcome:
+    """Every year at once (:mod:`kimopt.solve_horizon`), checked year by year and Baustein by Baustein."""
+    from kimopt.check_horizon import check_horizon
+    from kimopt.plan_horizon import horizon_json
+    from kimopt.solve_horizon import solve_horizon
+
+    horizon = solve_horizon(instance, model, time_limit, progress)
+    first = horizon.model.years[0].problem
+    result = SolveResult(horizon.status, horizon.years[0].units, horizon.years[0].levels, horizon.solver,
+                         horizon.years[0].target_units)
+    if horizon.failed_year is not None:
+        return Outcome(first, result, None, None)
+    data = horizon_json(instance, model, horizon, model_name)
+    violations = check_horizon(instance, model, data)
+    if violations:
+        raise PlanRejected(violations)
+    # no one-year Plan: the analyses that re-solve one year (binding rules) do not apply here
+    return Outcome(first, result, None, data)

@@ -28,7 +28,12 @@ def check(
 
     inputs = load_inputs(instance, model)
     document = read_document(plan)
-    violations = check_plan(inputs.instance, inputs.model, document.data)
+    if inputs.instance.multi:  # several years or Bausteine: every year and Baustein on its own (DESIGN §5)
+        from kimopt.check_horizon import check_horizon
+
+        violations = check_horizon(inputs.instance, inputs.model, document.data)
+    else:
+        violations = check_plan(inputs.instance, inputs.model, document.data)
     if violations:
         head = (f"{plan}: {len(violations)} Regelverletzung(en)" if lang == Lang.de
                 else f"{plan}: {len(violations)} rule violation(s)")

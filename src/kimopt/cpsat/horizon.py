@@ -15,6 +15,8 @@ from fractions import Fraction
 
 from ortools.sat.python import cp_model
 
+LinearExpr = cp_model.LinearExpr
+
 from kimopt.cpsat.constraints import add_constraints
 from kimopt.cpsat.switches import Switches
 from kimopt.cpsat.variables import Variables, add_variables, universe
@@ -111,14 +113,19 @@ def build_horizon(instance: Instance, settings: PlanningModel, switchable: bool 
 def continuity(hm: HorizonModel) -> None:
     """A host keeps in each year at least what it held the year before (smallest cuts if funding falls).
 
-    .. math:: H_h^y + k_h^y \\ge H_h^{y-1},\\quad k_h^y = 0 \\text{ unless } P^y < P^{y-1}
+    .. math:: H_h^y + k_h^y \\ge H_h^{y-1},\\quad \\sum_h k_h^y \\le \\max(0, N^{y-1} - P^y)
+
+    so positions may be cut only as far as the year's fundable positions ``P^y`` fall below
+    what was used the year before; the horizon solver makes the cuts as small as possible.
     """
     if not continuity_applies(hm.settings):
         return
     for before, now in zip(hm.years, hm.years[1:], strict=False):
+        # N^{y-1} ≤ P^{y-1}: only a year with fewer fundable positions can fall below the year before
         falls = now.problem.positions < before.problem.positions
         switches = YearSwitches(hm.model, hm.switches.switchable, 0, hm.switches.literals, prefix=now.label)
         for h, host in enumerate(now.problem.hosts):
+            assert before.problem.hosts[h].name == host.name  # every year compiles the same hosts
             previous = before.variables.hosted(h)
             current = now.variables.hosted(h)
             lits = switches.lits("continuity", host.name)
@@ -128,3 +135,7 @@ def continuity(hm: HorizonModel) -> None:
                 hm.model.add(current + cut >= previous).only_enforce_if(lits)
             else:
                 hm.model.add(current >= previous).only_enforce_if(lits)
+        if falls:
+            excess = hm.model.new_int_var(0, before.variables.cap, f"falls_short[{now.label}]")
+            hm.model.add_max_equality(excess, [0, before.variables.used_total - now.problem.positions])
+            hm.model.add(LinearExpr.sum(now.cuts) <= excess)
