@@ -88,4 +88,8 @@ def render_plan(plan: dict[str, Any], lang: str = "de") -> str:
                 _t(lang, "besser", "better")
             before = fmt_level(b["value"], unit, lang)
             lines.append(f" - {name} ({b['rule']}){subject}: {b['level']} {before} → {after}")
+    if plan.get("years"):
+        from kimopt.console_horizon import horizon_lines
+
+        lines += horizon_lines(plan, lang, _table)
     return "\n".join(lines)
