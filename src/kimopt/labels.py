@@ -9,6 +9,7 @@ OBJECTIVE_LABELS: dict[str, tuple[str, str]] = {
     "own_cost": ("Eigenanteil Kreis + Kommunen", "own share Kreis + Kommunen"),
     "stability": ("Änderung gegenüber Bestand", "change against existing positions"),
     "fewer_hosts": ("Anstellungsträger + geteilte Stellen", "employers + shared positions"),
+    "continuity": ("Kürzung ggü. Vorjahr (Förderung fällt)", "cut against the year before (funding falls)"),
 }
 
 STATUS_LABELS = {
@@ -30,6 +31,9 @@ RULE_NAMES: dict[str, tuple[str, str]] = {
     "budget_kreis": ("Budget", "Budget"),
     "reachability": ("Erreichbarkeit", "Reachability"),
     "quota_rule": ("Quotenregel", "Quota rule"),
+    "continuity": ("Kontinuität", "Continuity"),
+    "coordination": ("Koordination (Baustein 1)", "Coordination (Baustein 1)"),
+    "authorities": ("Ausländerbehörden (Baustein 3)", "Authorities (Baustein 3)"),
 }
 
 HOST_TYPES: dict[str, tuple[str, str]] = {

@@ -54,6 +54,10 @@ def solve(
         raise fail("Interner Fehler: der Prüfer verwirft den Plan / internal error, the checker rejects the plan:\n"
                    + "\n".join(v.text(lang.value) for v in exc.violations), ExitCode.RULES_BROKEN) from None
     if outcome.status == "INFEASIBLE":
+        if inputs.instance.multi:
+            from kimopt.analysis.explain.horizon import horizon_infeasible_text
+
+            raise fail(horizon_infeasible_text(inputs.instance, inputs.model, lang.value), ExitCode.INFEASIBLE)
         from kimopt.analysis.explain.answer import infeasible_text
 
         raise fail(infeasible_text(inputs.instance, inputs.model, lang.value), ExitCode.INFEASIBLE)
