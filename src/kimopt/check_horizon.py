@@ -177,8 +177,8 @@ class _Horizon:
         if rule == "authorities":
             abh = {k.name for k in self.instance.kommunen if k.auslaenderbehoerde}
             for (_, kind, host), vzae in sorted(found.items()):
-                if vzae and not (kind == "kreis" and host == self.instance.kreis.name
-                                 or kind == "kommune" and host in abh):
+                if vzae and not ((kind == "kreis" and host == self.instance.kreis.name)
+                                 or (kind == "kommune" and host in abh)):
                     self.add(rule, label, host, "keine eigene Ausländerbehörde", "no Ausländerbehörde of its own")
 
 

@@ -20,7 +20,8 @@ def eigenanteil_rows(plan: dict[str, Any], lang: str = "de") -> list[list[str]]:
              _t(lang, "Eigenanteil", "Own share"), _t(lang, "Budget", "Budget")]]
     for year in plan["years"]:
         for p in year["eigenanteil"]:
-            budget = _t(lang, "unbegrenzt", "unlimited") if p["budget_eur"] is None else fmt_euros(p["budget_eur"], lang)
+            budget = (_t(lang, "unbegrenzt", "unlimited") if p["budget_eur"] is None
+                      else fmt_euros(p["budget_eur"], lang))
             if p["payer_type"] == "traeger":
                 budget = "–"
             rows.append([str(year["year"]), p["payer"], *(fmt_euros(p[f"{b}_eur"], lang) for b in BAUSTEINE),
@@ -57,7 +58,8 @@ def horizon_lines(plan: dict[str, Any], lang: str, table: Any) -> list[str]:
                                                                                           "not proven"))
                      + f"): {values}")
         for cut in year.get("continuity_cuts", []):
-            lines.append("   " + _t(lang, f"Kürzung (Förderung fällt): {cut['host']} {fmt_number(cut['from_vzae'], 1, lang)}"
+            lines.append("   " + _t(lang, f"Kürzung (Förderung fällt): {cut['host']} "
+                                          f"{fmt_number(cut['from_vzae'], 1, lang)}"
                                           f" → {fmt_number(cut['to_vzae'], 1, lang)} VZÄ",
                                     f"cut (funding falls): {cut['host']} {fmt_number(cut['from_vzae'], 1, 'en')}"
                                     f" → {fmt_number(cut['to_vzae'], 1, 'en')} VZÄ"))

@@ -199,7 +199,8 @@ class Traeger(_Record):
 
 # ---- DESIGN §5: later years and Bausteine 1 and 3 (all optional) ---------------------------
 
-QUALIFYING_FLAGS = ("auslaenderbehoerde", "jugendamt", "integrationsrat")
+Flagname = Literal["auslaenderbehoerde", "jugendamt", "integrationsrat"]
+QUALIFYING_FLAGS: tuple[Flagname, ...] = ("auslaenderbehoerde", "jugendamt", "integrationsrat")
 _KOMMUNE_DEFAULTS: dict[str, Any] = {"jugendamt": False, "integrationsrat": False, "coordinator_vzae": None}
 _INSTANCE_DEFAULTS: dict[str, Any] = {"years": [], "coordination": None, "authorities": None}
 
@@ -253,12 +254,12 @@ class Coordination(_Record):
     base_vzae: Vzae = Field(Fraction(0), description="Coordinators at the Kreis")
     assistant_vzae: Vzae = Field(Fraction(0), description="Administrative assistant at the Kreis")
     per_kommune_vzae: Vzae = Field(Fraction(1), description="Coordinators at each qualifying Kommune")
-    qualifies_by: list[Literal["auslaenderbehoerde", "jugendamt", "integrationsrat"]] = Field(
-        default_factory=lambda: list(QUALIFYING_FLAGS), description="Flags a Kommune must all have")
+    qualifies_by: list[Flagname] = Field(default_factory=lambda: list(QUALIFYING_FLAGS),
+                                         description="Flags a Kommune must all have")
     rate_per_vzae: Euros = Field(description="Funding per coordinator VZÄ and year, €")
     assistant_rate_per_vzae: Euros = Field(0, description="Funding per assistant VZÄ and year, €")
-    cost_per_vzae: Euros | None = Field(None, description="Real cost per coordinator VZÄ (default: the employer's)")
-    assistant_cost_per_vzae: Euros | None = Field(None, description="Real cost per assistant VZÄ (default: the Kreis's)")
+    cost_per_vzae: Euros | None = Field(None, description="Real cost per coordinator VZÄ (default: employer's)")
+    assistant_cost_per_vzae: Euros | None = Field(None, description="Real cost per assistant VZÄ (default: Kreis's)")
 
 
 class AuthorityPosition(_Record):
@@ -414,10 +415,9 @@ def instance_findings(instance: Instance) -> list[Finding]:
             if served not in index:
                 findings.append(Finding(("traeger", t, "serves", j), "unknown_kommune",
                                         {"value": served, **_closest(served, names)}))
-    if instance.multi:
-        from kimopt.horizon import horizon_findings  # §5 checks live with the year expansion
+    from kimopt.horizon import horizon_findings  # the §5 checks live with the year expansion
 
-        findings += horizon_findings(instance)
+    findings += horizon_findings(instance)
     return findings
 
 

@@ -34,13 +34,13 @@ MESSAGES.setdefault("unknown_employer", ("{value} ist kein Anstellungsträger di
 MESSAGES.setdefault("unknown_payer", ("{value} ist weder der Kreis noch eine Kommune dieser Instanz{hint_de}",
                                       "{value} is neither the Kreis nor a Kommune of this instance{hint_en}"))
 MESSAGES.setdefault("authority_without_abh", (
-    "Baustein 3: {value} hat keine eigene Ausländerbehörde (auslaenderbehoerde: nein); Stellen in "
+    "{value} hat keine eigene Ausländerbehörde (auslaenderbehoerde: nein); Stellen in "
     "Ausländerbehörden gibt es nur beim Kreis oder bei Kommunen mit eigener Behörde",
-    "Baustein 3: {value} has no Ausländerbehörde of its own (auslaenderbehoerde: false); authority "
+    "{value} has no Ausländerbehörde of its own (auslaenderbehoerde: false); authority "
     "positions exist only at the Kreis or at Kommunen with their own authority"))
-MESSAGES.setdefault("authority_slice", ("Baustein 3: {value} VZÄ ist kein Vielfaches von 0,5 VZÄ (Stellen werden "
+MESSAGES.setdefault("authority_slice", ("{value} VZÄ ist kein Vielfaches von 0,5 VZÄ (Stellen werden "
                                         "in halben Stellen bewilligt)",
-                                        "Baustein 3: {value} VZÄ is not a multiple of 0.5 VZÄ (positions are "
+                                        "{value} VZÄ is not a multiple of 0.5 VZÄ (positions are "
                                         "granted in half positions)"))
 MESSAGES.setdefault("coordination_missing", ("coordinator_vzae ohne Abschnitt „coordination“ (Baustein 1)",
                                              "coordinator_vzae without a section 'coordination' (Baustein 1)"))

@@ -32,7 +32,7 @@ from kimopt.cpsat.horizon import HorizonModel, YearModel, build_horizon
 from kimopt.cpsat.objectives import LEVELS, UNITS, Level
 from kimopt.cpsat.remainders import remainder_optimum
 from kimopt.data import Instance, PlanningModel
-from kimopt.solve import LevelResult, ModelTooLarge, _exact_bound, _fix, _hint, _parameters, _solver_info
+from kimopt.solve import LevelResult, ModelTooLarge, _exact_bound, _parameters, _solver_info
 
 LinearExpr = cp_model.LinearExpr
 
@@ -70,7 +70,7 @@ def continuity_level(ym: YearModel) -> Level:
 
 
 def _solve(hm: HorizonModel, model: cp_model.CpModel, level: Level, deadline: float,
-           workers: int, seed: int) -> tuple[int, cp_model.CpSolver, float]:
+           workers: int, seed: int) -> tuple[Any, cp_model.CpSolver, float]:
     model.minimize(level.expr) if not level.maximize else model.maximize(level.expr)
     solver = _parameters(deadline - time.perf_counter(), workers, seed)
     t0 = time.perf_counter()
@@ -146,14 +146,14 @@ def solve_horizon(instance: Instance, settings: PlanningModel, time_limit: float
                 status = result.status = "FEASIBLE"
                 cut_short = True
                 break
-            _fix(_Wrapper(m), level, value)
-            _hint(_Wrapper(m), solver)
+            m.add(level.expr >= value) if level.maximize else m.add(level.expr <= value)
+            _hint(m, solver)
             if name == "use_positions" and used is None:
                 used = value
         result.target_units = used
     if last is None:
         return stop("UNKNOWN")
-    for ym, result in zip(hm.years, results, strict=True):
+    for result in results:
         done = {lv.name for lv in result.levels}
         for objective in settings.objectives:
             if objective.name not in done:
@@ -173,11 +173,12 @@ def solve_horizon(instance: Instance, settings: PlanningModel, time_limit: float
     return HorizonResult(status, results, hm, info)
 
 
-@dataclass
-class _Wrapper:
-    """Lets the one-year helpers (``_fix``, ``_hint``) work on the horizon model."""
-
-    model: cp_model.CpModel
+def _hint(model: cp_model.CpModel, solver: cp_model.CpSolver) -> None:
+    """The last solution as the next level's hint (levels with several workers only)."""
+    model.clear_hints()
+    for index in range(len(model.proto.variables)):
+        var = model.get_int_var_from_proto_index(index)
+        model.add_hint(var, solver.value(var))
 
 
 def _tie_break(hm: HorizonModel, deadline: float, seed: int,

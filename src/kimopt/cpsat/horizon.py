@@ -15,14 +15,14 @@ from fractions import Fraction
 
 from ortools.sat.python import cp_model
 
-LinearExpr = cp_model.LinearExpr
-
 from kimopt.cpsat.constraints import add_constraints
 from kimopt.cpsat.switches import Switches
 from kimopt.cpsat.variables import Variables, add_variables, universe
 from kimopt.data import Instance, PlanningModel
 from kimopt.horizon import HorizonYear, expand
 from kimopt.problem import Problem, compile_problem
+
+LinearExpr = cp_model.LinearExpr
 
 
 @dataclass
