@@ -21,12 +21,23 @@ Every violation's subject starts with its year (``2023: Voerde (Niederrhein)``).
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 from kimopt.check import Violation, _Checker, _v
 from kimopt.data import Instance, PlanningModel
 from kimopt.numbers import NumberError, fmt_euros, to_fraction
+from kimopt.rules import (
+    AUTHORITIES,
+    BUDGET_KOMMUNE,
+    BUDGET_KREIS,
+    CONTINUITY,
+    COORDINATION,
+    HORIZON_RULES,
+    RULES,
+    Rule,
+)
 
 
 def _half_up(value: Fraction) -> int:
@@ -100,14 +111,28 @@ def _grown(cost: int | None, instance: Instance, n: int) -> int | None:
     return cost
 
 
+@dataclass
+class Year:
+    """What the horizon rules check in one year: its entry, its derived instance, its Baustein 2 totals."""
+
+    n: int
+    label: str
+    derived: Instance
+    entry: dict[str, Any]
+    checker: _Checker
+    fixed: list[tuple[int, str, str, str, Fraction, int, int]]  # Baustein, role, host type, host, VZÄ, cost, rate
+    previous: dict[tuple[str, str], Fraction] | None  # hosted VZÄ of the year before
+
+
 class _Horizon:
     def __init__(self, instance: Instance, model: PlanningModel) -> None:
         self.instance = instance
         self.model = model
         self.violations: list[Violation] = []
 
-    def add(self, rule: str, year: str, subject: str, de: str, en: str) -> None:
-        self.violations.append(Violation(rule, f"{year}: {subject}" if subject else year, de, en))
+    def add(self, rule: Rule | str, year: str, subject: str, de: str, en: str) -> None:
+        name = rule if isinstance(rule, str) else rule.name
+        self.violations.append(Violation(name, f"{year}: {subject}" if subject else year, de, en))
 
     def expected(self, n: int, derived: Instance) -> list[tuple[int, str, str, str, Fraction, int, int]]:
         """(Baustein, role, host type, host, VZÄ, cost, rate) of every fixed position of a year."""
@@ -149,10 +174,10 @@ class _Horizon:
                                 cost if cost is not None else costs[k.name], b3_rate))
         return out
 
-    def listed(self, label: str, entry: dict[str, Any], key: str, rule: str,
-               expected: list[tuple[str, str, str, Fraction]]) -> None:
+    def listed(self, year: Year, key: str, rule: Rule, baustein: int) -> dict[tuple[str, str, str], Fraction]:
         """The plan's Baustein section must list exactly the positions the rule gives."""
-        raw = entry.get(key)
+        expected = [(role, kind, host, vzae) for b, role, kind, host, vzae, _, _ in year.fixed if b == baustein]
+        raw = year.entry.get(key)
         found: dict[tuple[str, str, str], Fraction] = defaultdict(Fraction)
         for item in raw if isinstance(raw, list) else []:
             if not isinstance(item, dict):
@@ -161,49 +186,101 @@ class _Horizon:
                 found[(str(item.get("role")), str(item.get("host_type")), str(item.get("host")))] += \
                     to_fraction(item.get("vzae"))
             except NumberError:
-                self.add(rule, label, str(item.get("host")), "VZÄ ist keine Zahl", "VZÄ is not a number")
+                self.add(rule, year.label, str(item.get("host")), "VZÄ ist keine Zahl", "VZÄ is not a number")
         want = {(role, kind, host): vzae for role, kind, host, vzae in expected}
         for (role, kind, host), vzae in sorted(want.items()):
-            if found.get((role, kind, host), Fraction(0)) != vzae:
-                self.add(rule, label, host,
-                         f"{_ROLE[role][0]}: {_v(found.get((role, kind, host), Fraction(0)), 'de')} im Plan, "
-                         f"die Regel verlangt {_v(vzae, 'de')}",
-                         f"{_ROLE[role][1]}: {_v(found.get((role, kind, host), Fraction(0)), 'en')} in the plan, "
-                         f"the rule requires {_v(vzae, 'en')}")
+            have = found.get((role, kind, host), Fraction(0))
+            if have != vzae:
+                self.add(rule, year.label, host,
+                         f"{_ROLE[role][0]}: {_v(have, 'de')} im Plan, die Regel verlangt {_v(vzae, 'de')}",
+                         f"{_ROLE[role][1]}: {_v(have, 'en')} in the plan, the rule requires {_v(vzae, 'en')}")
         for (role, kind, host), vzae in sorted(found.items()):
             if (role, kind, host) not in want and vzae:
-                self.add(rule, label, host, f"{_v(vzae, 'de')} ohne Grundlage in der Regel",
+                self.add(rule, year.label, host, f"{_v(vzae, 'de')} ohne Grundlage in der Regel",
                          f"{_v(vzae, 'en')} the rule does not provide")
-        if rule == "authorities":
-            abh = {k.name for k in self.instance.kommunen if k.auslaenderbehoerde}
-            for (_, kind, host), vzae in sorted(found.items()):
-                if vzae and not ((kind == "kreis" and host == self.instance.kreis.name)
-                                 or (kind == "kommune" and host in abh)):
-                    self.add(rule, label, host, "keine eigene Ausländerbehörde", "no Ausländerbehörde of its own")
+        return found
 
 
 _ROLE = {"coordinator": ("Koordination", "coordinators"), "assistant": ("Assistenz", "assistant"),
          "authority": ("Stellen in der Ausländerbehörde", "authority positions")}
 
 
+@COORDINATION.check
+def coordination(h: _Horizon, year: Year) -> None:
+    """Baustein 1: exactly the coordinators and the assistant of the rule."""
+    h.listed(year, "coordination", COORDINATION, 1)
+
+
+@AUTHORITIES.check
+def authorities(h: _Horizon, year: Year) -> None:
+    """Baustein 3: exactly the listed positions, each at the Kreis or a Kommune with Ausländerbehörde."""
+    found = h.listed(year, "authorities", AUTHORITIES, 3)
+    abh = {k.name for k in h.instance.kommunen if k.auslaenderbehoerde}
+    for (_, kind, host), vzae in sorted(found.items()):
+        if vzae and not ((kind == "kreis" and host == h.instance.kreis.name) or (kind == "kommune" and host in abh)):
+            h.add(AUTHORITIES, year.label, host, "keine eigene Ausländerbehörde", "no Ausländerbehörde of its own")
+
+
+@CONTINUITY.check
+def continuity(h: _Horizon, year: Year) -> None:
+    """No host holds fewer VZÄ than the year before, except as far as the funding falls below it."""
+    if year.previous is None or not h.model.keep_existing:
+        return
+    hosted = year.checker.hosted
+    cuts = {key: before - hosted.get(key, Fraction(0)) for key, before in year.previous.items()
+            if hosted.get(key, Fraction(0)) < before}
+    room = max(Fraction(0), sum(year.previous.values(), Fraction(0)) - year.derived.funding.positions_vzae)
+    if sum(cuts.values(), Fraction(0)) <= room:
+        return
+    for (kind, name), cut in sorted(cuts.items()):
+        before, now = year.previous[(kind, name)], year.previous[(kind, name)] - cut
+        h.add(CONTINUITY, year.label, name,
+              f"{_v(before, 'de')} im Vorjahr, jetzt {_v(now, 'de')}; Kürzungen nur, soweit die "
+              f"Förderung unter das Vorjahr fällt ({_v(room, 'de')})",
+              f"{_v(before, 'en')} the year before, now {_v(now, 'en')}; cuts only as far as "
+              f"funding falls below the year before ({_v(room, 'en')})")
+
+
 def _year_checker(derived: Instance, model: PlanningModel, entry: dict[str, Any]) -> _Checker:
-    """The one-year checker over a year's Baustein 2 links, budgets left to the horizon."""
+    """The one-year checker over a year's Baustein 2 links; budgets are checked over all Bausteine."""
     checker = _Checker(derived, model)
     links = checker.read_links(entry)
     checker.granularity(links)
     checker.allowed_links(links)
     checker.totals(links)
-    checker.funding_cap()
-    checker.kreis_share()
-    checker.host_size()
-    checker.sharing(links)
-    checker.provider_area()
-    checker.existing()
     checker.payments(links)
-    checker.reachability()
-    checker.quota_rule()
+    for rule in RULES:
+        if rule not in (BUDGET_KOMMUNE, BUDGET_KREIS):
+            rule.hook("check")(checker)
     checker.reported(entry)
     return checker
+
+
+def _budgets(h: _Horizon, year: Year) -> dict[str, Fraction]:
+    """Each payer's Eigenanteil of all Bausteine against that year's budget; returns Kreis and total."""
+    model, derived, checker = h.model, year.derived, year.checker
+    kreis_pays = checker.pay_kreis
+    kommune_pays = dict(zip(checker.kommune_names, checker.pay_kommune, strict=True))
+    for _, _, kind, host, vzae, cost, rate in year.fixed:
+        amount = max(0, cost - rate) * vzae
+        if kind == "kommune" and not model.kreis_covers_kommunen:
+            kommune_pays[host] += amount
+        else:
+            kreis_pays += amount
+    if derived.kreis.budget is not None and kreis_pays > derived.kreis.budget:
+        h.add(BUDGET_KREIS, year.label, derived.kreis.name,
+              f"Eigenanteil aller Bausteine {fmt_euros(kreis_pays)} > Budget {fmt_euros(derived.kreis.budget)}",
+              f"own share of all Bausteine {fmt_euros(kreis_pays, 'en')} > budget "
+              f"{fmt_euros(derived.kreis.budget, 'en')}")
+    if not model.kreis_covers_kommunen:
+        for k in derived.kommunen:
+            if k.budget is not None and kommune_pays[k.name] > k.budget:
+                h.add(BUDGET_KOMMUNE, year.label, k.name,
+                      f"Eigenanteil aller Bausteine {fmt_euros(kommune_pays[k.name])} > Budget {fmt_euros(k.budget)}",
+                      f"own share of all Bausteine {fmt_euros(kommune_pays[k.name], 'en')} > budget "
+                      f"{fmt_euros(k.budget, 'en')}")
+    total = kreis_pays + (Fraction(0) if model.kreis_covers_kommunen else sum(kommune_pays.values(), Fraction(0)))
+    return {"kreis": kreis_pays, "total": total}
 
 
 def check_horizon(instance: Instance, model: PlanningModel, plan: dict[str, Any]) -> list[Violation]:
@@ -215,75 +292,37 @@ def check_horizon(instance: Instance, model: PlanningModel, plan: dict[str, Any]
         h.add("plan", "years", "", f"der Plan muss {len(years)} Jahre unter „years“ enthalten",
               f"the plan must hold {len(years)} years under 'years'")
         return h.violations
+    summary = plan.get("summary")
+    by_year = summary.get("eigenanteil_eur_by_year") if isinstance(summary, dict) else None
     previous: dict[tuple[str, str], Fraction] | None = None
-    by_year = plan.get("summary", {}).get("eigenanteil_eur_by_year") if isinstance(plan.get("summary"), dict) else None
-    for n, ((year, derived), entry) in enumerate(zip(years, entries, strict=True)):
-        label = str(year) if year is not None else "1"
-        if not isinstance(entry, dict) or entry.get("year") != year:
+    for n, ((number, derived), entry) in enumerate(zip(years, entries, strict=True)):
+        label = str(number) if number is not None else "1"
+        if not isinstance(entry, dict) or entry.get("year") != number:
             h.add("plan", label, "years", f"Eintrag {n + 1} ist nicht das Jahr {label}",
                   f"entry {n + 1} is not the year {label}")
             continue
         checker = _year_checker(derived, model, entry)
         h.violations += [Violation(v.rule, f"{label}: {v.subject}" if v.subject else label, v.de, v.en)
                          for v in checker.violations]
-        fixed = h.expected(n, derived)
-        h.listed(label, entry, "coordination", "coordination",
-                 [(role, kind, host, vzae) for b, role, kind, host, vzae, _, _ in fixed if b == 1])
-        h.listed(label, entry, "authorities", "authorities",
-                 [(role, kind, host, vzae) for b, role, kind, host, vzae, _, _ in fixed if b == 3])
-        # the Eigenanteil of all Bausteine, per payer, against that year's budget
-        kreis_pays = checker.pay_kreis
-        kommune_pays = dict(zip(checker.kommune_names, checker.pay_kommune, strict=True))
-        for _, _, kind, host, vzae, cost, rate in fixed:
-            amount = max(0, cost - rate) * vzae
-            if kind == "kommune" and not model.kreis_covers_kommunen:
-                kommune_pays[host] += amount
-            else:
-                kreis_pays += amount
-        if derived.kreis.budget is not None and kreis_pays > derived.kreis.budget:
-            h.add("budget_kreis", label, derived.kreis.name,
-                  f"Eigenanteil aller Bausteine {fmt_euros(kreis_pays)} > Budget {fmt_euros(derived.kreis.budget)}",
-                  f"own share of all Bausteine {fmt_euros(kreis_pays, 'en')} > budget "
-                  f"{fmt_euros(derived.kreis.budget, 'en')}")
-        if not model.kreis_covers_kommunen:
-            for k in derived.kommunen:
-                if k.budget is not None and kommune_pays[k.name] > k.budget:
-                    h.add("budget_kommune", label, k.name,
-                          f"Eigenanteil aller Bausteine {fmt_euros(kommune_pays[k.name])} > Budget "
-                          f"{fmt_euros(k.budget)}",
-                          f"own share of all Bausteine {fmt_euros(kommune_pays[k.name], 'en')} > budget "
-                          f"{fmt_euros(k.budget, 'en')}")
+        year = Year(n, label, derived, entry, checker, h.expected(n, derived), previous)
+        for rule in HORIZON_RULES:
+            rule.hook("check")(h, year)
+        computed = _budgets(h, year)
         reported = by_year.get(label) if isinstance(by_year, dict) else None
-        if isinstance(reported, dict):
-            total = kreis_pays + (Fraction(0) if model.kreis_covers_kommunen else sum(kommune_pays.values(),
-                                                                                         Fraction(0)))
-            for key, exact in (("kreis", kreis_pays), ("total", total)):
-                try:
-                    wrong = key in reported and abs(to_fraction(reported[key]) - exact) > Fraction(1, 2)
-                except NumberError:
-                    wrong = True
-                if wrong:
-                    h.add("plan", label, f"summary.eigenanteil_eur_by_year.{key}",
-                          f"angegeben {reported[key]} €, berechnet {fmt_euros(exact)}",
-                          f"reported €{reported[key]}, computed {fmt_euros(exact, 'en')}")
-        # continuity against the year before
-        hosted = dict(checker.hosted)
-        if previous is not None and model.keep_existing:
-            cuts = {key: before - hosted.get(key, Fraction(0)) for key, before in previous.items()
-                    if hosted.get(key, Fraction(0)) < before}
-            room = max(Fraction(0), sum(previous.values(), Fraction(0)) - derived.funding.positions_vzae)
-            if sum(cuts.values(), Fraction(0)) > room:
-                for (kind, name), cut in sorted(cuts.items()):
-                    before, now = previous[(kind, name)], previous[(kind, name)] - cut
-                    h.add("continuity", label, name,
-                          f"{_v(before, 'de')} im Vorjahr, jetzt {_v(now, 'de')}; Kürzungen nur, soweit die "
-                          f"Förderung unter das Vorjahr fällt ({_v(room, 'de')})",
-                          f"{_v(before, 'en')} the year before, now {_v(now, 'en')}; cuts only as far as "
-                          f"funding falls below the year before ({_v(room, 'en')})")
-        previous = hosted
+        for key, exact in computed.items():
+            if not isinstance(reported, dict) or key not in reported:
+                continue
+            try:
+                wrong = abs(to_fraction(reported[key]) - exact) > Fraction(1, 2)
+            except NumberError:
+                wrong = True
+            if wrong:
+                h.add("plan", label, f"summary.eigenanteil_eur_by_year.{key}",
+                      f"angegeben {reported[key]} €, berechnet {fmt_euros(exact)}",
+                      f"reported €{reported[key]}, computed {fmt_euros(exact, 'en')}")
+        previous = dict(checker.hosted)
     # one-year readers see the first year at the top level: it must be the same plan
     if isinstance(entries[0], dict) and plan.get("links") != entries[0].get("links"):
         h.add("plan", "links", "", "die Verbindungen oben sind nicht die des ersten Jahres",
               "the top-level links are not those of the first year")
     return h.violations
-

@@ -8,11 +8,14 @@ file*, so a message can name the key the planner typed and the Kommune it belong
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
+
+from pydantic import BaseModel, ValidationError
 
 Loc = tuple[str | int, ...]
 
@@ -220,3 +223,74 @@ class InputError(Exception):
             lines.append(f"… und {more} weitere Probleme (kimopt validate zeigt alle)" if lang == "de"
                          else f"… and {more} more problems (kimopt validate shows all)")
         return "\n".join(lines)
+
+
+# pydantic's error types -> the message codes above
+_PYDANTIC_CODES = {
+    "missing": "missing",
+    "extra_forbidden": "unknown_key",
+    "model_type": "not_mapping",
+    "model_attributes_type": "not_mapping",
+    "dict_type": "not_mapping",
+    "list_type": "not_list",
+    "too_short": "empty_list",
+    "literal_error": "bad_choice",
+    "string_type": "not_text",
+    "bool_type": "not_bool",
+    "bool_parsing": "not_bool",
+}
+
+
+def _model_in(annotation: object) -> type[BaseModel] | None:
+    """The pydantic class inside an annotation such as ``list[Kommune]`` or ``Kreis | None``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _record_class(root: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
+    """The pydantic class that owns the last key of ``loc`` (for spelling suggestions)."""
+    owner: type[BaseModel] | None = root
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        if owner is None or part not in owner.model_fields:
+            return None
+        owner = _model_in(owner.model_fields[part].annotation)
+    return owner
+
+
+def pydantic_finding(error: Any, root: type[BaseModel]) -> Finding:
+    """One pydantic error (an entry of ``ValidationError.errors()``) as a :class:`Finding`."""
+    loc: Loc = tuple(error["loc"])
+    kind = error["type"]
+    code = _PYDANTIC_CODES.get(kind, kind)
+    params: dict[str, Any] = dict(error.get("ctx") or {})
+    params.setdefault("value", error.get("input"))
+    if code == "unknown_key":
+        owner = _record_class(root, loc)
+        if owner is not None:
+            hint = difflib.get_close_matches(str(loc[-1]), list(owner.model_fields), n=1, cutoff=0.6)
+            if hint:
+                params["hint"] = hint[0]
+    if code == "bad_choice" and "expected" in params:
+        params.setdefault("choices", params["expected"])
+    if code == "empty_list" or code == "missing":
+        params.pop("value", None)
+    return Finding(loc, code, params)
+
+
+def pydantic_findings(exc: ValidationError, root: type[BaseModel]) -> list[Finding]:
+    """Findings of a pydantic error; a misspelled key is reported once, with its suggestion.
+
+    ``populaton: 5`` gives pydantic two errors (``population`` missing, ``populaton`` unknown);
+    the planner needs only the second, which names the key as typed and the right spelling.
+    """
+    findings = [pydantic_finding(e, root) for e in exc.errors(include_url=False)]
+    suggested = {(*f.loc[:-1], f.params["hint"]) for f in findings
+                 if f.code == "unknown_key" and "hint" in f.params}
+    return [f for f in findings if not (f.code == "missing" and f.loc in suggested)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from kimopt.rules import HORIZON_RULES, RULES
+
 OBJECTIVE_LABELS: dict[str, tuple[str, str]] = {
     "use_positions": ("Förderung ausschöpfen (VZÄ verwendet)", "use the funding (VZÄ used)"),
     "proportionality": ("Abweichung vom Schlüssel", "deviation from the key"),
@@ -20,21 +22,9 @@ STATUS_LABELS = {
 }
 
 
-RULE_NAMES: dict[str, tuple[str, str]] = {
-    "funding_cap": ("Förderobergrenze", "Funding cap"),
-    "kreis_share": ("Kreisanteil", "Kreis share"),
-    "host_size": ("Stellengröße", "Host size"),
-    "sharing": ("Teilen", "Sharing"),
-    "provider_area": ("Trägergebiet", "Provider area"),
-    "existing": ("Bestand", "Existing positions"),
-    "budget_kommune": ("Budget", "Budget"),
-    "budget_kreis": ("Budget", "Budget"),
-    "reachability": ("Erreichbarkeit", "Reachability"),
-    "quota_rule": ("Quotenregel", "Quota rule"),
-    "continuity": ("Kontinuität", "Continuity"),
-    "coordination": ("Koordination (Baustein 1)", "Coordination (Baustein 1)"),
-    "authorities": ("Ausländerbehörden (Baustein 3)", "Authorities (Baustein 3)"),
-}
+RULE_NAMES: dict[str, tuple[str, str]] = {rule.name: (rule.label_de, rule.label_en)
+                                          for rule in (*RULES, *HORIZON_RULES)}
+"""Rule family -> (German, English) label, from the registry :mod:`kimopt.rules`."""
 
 HOST_TYPES: dict[str, tuple[str, str]] = {
     "kreis": ("Kreis", "Kreis"),

@@ -10,7 +10,8 @@ from kimopt.check import Violation, check_plan
 from kimopt.data import Instance, PlanningModel
 from kimopt.plan import Plan
 from kimopt.problem import Problem, compile_problem
-from kimopt.solve import SolveResult, solve_problem
+from kimopt.results import SolveResult, Status
+from kimopt.solve import solve_problem
 
 
 class PlanRejected(RuntimeError):
@@ -31,7 +32,7 @@ class Outcome:
     plan_json: dict[str, Any] | None
 
     @property
-    def status(self) -> str:
+    def status(self) -> Status:
         return self.result.status
 
 

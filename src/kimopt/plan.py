@@ -19,7 +19,7 @@ from kimopt import __version__
 from kimopt.data import Instance, PlanningModel
 from kimopt.numbers import decimal_vzae, fraction_text, round_euros
 from kimopt.problem import Problem
-from kimopt.solve import LevelResult
+from kimopt.results import LevelResult, Status
 
 
 def input_sha256(instance: Instance, model: PlanningModel) -> str:
@@ -50,11 +50,14 @@ class Plan:
 
     problem: Problem
     units: list[int]
-    status: str = "OPTIMAL"
+    status: Status = Status.OPTIMAL
     levels: list[LevelResult] = field(default_factory=list)
     solver: dict[str, Any] = field(default_factory=dict)
     model_name: str = "kim-standard"
     target_units: int | None = None  # N_used* of the targets, when it differs from the plan's own N
+
+    def __post_init__(self) -> None:
+        self.status = Status(self.status)
 
     @property
     def instance(self) -> Instance:
@@ -281,7 +284,7 @@ class Plan:
             "kimopt": __version__,
             "instance": inst.name,
             "model": self.model_name,
-            "status": self.status,
+            "status": self.status.value,
             "objectives": self._objectives_json(),
             "summary": summary,
             "hosts": hosts,

@@ -14,47 +14,26 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 import ortools
 from ortools.sat.python import cp_model
 
+from kimopt.check import check_plan
 from kimopt.cpsat.constraints import add_constraints
 from kimopt.cpsat.objectives import LEVELS, UNITS, Level, tie_break
 from kimopt.cpsat.remainders import RemainderOptimum, kreis_fills_in, remainder_optimum
 from kimopt.cpsat.switches import Switches
 from kimopt.cpsat.variables import Variables, add_variables, universe
+from kimopt.plan import Plan
 from kimopt.problem import INT64_SAFE, Problem
+from kimopt.results import LevelResult, SolveResult, Status
 
 
 class ModelTooLarge(ValueError):
     """The exact key weights would overflow CP-SAT's 64-bit integers."""
-
-
-@dataclass
-class LevelResult:
-    """Value and proven bound of one level, in its reporting unit."""
-
-    name: str
-    unit: str
-    value: Fraction | None
-    bound: Fraction | None
-    proven: bool
-    seconds: float
-    measure: str | None = None
-
-
-@dataclass
-class SolveResult:
-    """What the solver found: status, the link values in units, and per-level figures."""
-
-    status: str
-    units: list[int] | None
-    levels: list[LevelResult]
-    solver: dict[str, Any] = field(default_factory=dict)
-    target_units: int | None = None  # N_used* on which the targets e_i are based
 
 
 @dataclass
@@ -134,7 +113,7 @@ def solve_levels(cm: CpsatModel, time_limit: float, workers: int, seed: int,
     deadline = started + time_limit
     results: list[LevelResult] = []
     solution: list[int] | None = None
-    status = "OPTIMAL"
+    status = Status.OPTIMAL
     # N_used*: the targets e_i = N_used* × w_i / W rest on the most positions any plan can use.
     # With use_positions first that is level 1; otherwise a separate solve finds it first, so
     # that a level such as proportionality cannot "win" by leaving positions unused.
@@ -143,10 +122,10 @@ def solve_levels(cm: CpsatModel, time_limit: float, workers: int, seed: int,
         if progress:
             progress("targets")
         outcome, used = _most_positions(cm, deadline, workers, seed)
-        if outcome in ("INFEASIBLE", "UNKNOWN"):
+        if not outcome.has_plan:
             return SolveResult(outcome, None, results, _solver_info(started, workers, seed))
-        if outcome == "FEASIBLE":  # targets on an unproven N_used*: no level can claim optimality
-            status = "FEASIBLE"
+        if outcome is Status.FEASIBLE:  # targets on an unproven N_used*: no level can claim optimality
+            status = Status.FEASIBLE
     for objective in cm.problem.model.objectives:
         if progress:
             progress(objective.name)
@@ -180,11 +159,11 @@ def solve_levels(cm: CpsatModel, time_limit: float, workers: int, seed: int,
         if code == cp_model.MODEL_INVALID:
             raise ModelTooLarge(f"CP-SAT lehnt das Modell ab / CP-SAT refuses the model: {model.validate()}")
         if code == cp_model.INFEASIBLE:
-            return SolveResult("INFEASIBLE", None, results, _solver_info(started, workers, seed))
+            return SolveResult(Status.INFEASIBLE, None, results, _solver_info(started, workers, seed))
         if code == cp_model.UNKNOWN:
             if solution is None:
-                return SolveResult("UNKNOWN", None, results, _solver_info(started, workers, seed))
-            status = "FEASIBLE"
+                return SolveResult(Status.UNKNOWN, None, results, _solver_info(started, workers, seed))
+            status = Status.FEASIBLE
             break
         value = solver.value(level.expr)
         proven = code == cp_model.OPTIMAL
@@ -193,7 +172,7 @@ def solve_levels(cm: CpsatModel, time_limit: float, workers: int, seed: int,
                                    proven, seconds, level.measure))
         solution = [solver.value(x) for x in cm.variables.a]
         if not proven:
-            status = "FEASIBLE"
+            status = Status.FEASIBLE
             break
         if optimum is not None and value == optimum.lb:
             solution = _at_remainder_optimum(cm, optimum, solution)
@@ -211,7 +190,7 @@ def solve_levels(cm: CpsatModel, time_limit: float, workers: int, seed: int,
         results.append(LevelResult(objective.name, UNITS[objective.name], None, None, False, 0.0,
                                    objective.measure))
     tie: dict[str, Any] = {"proven": False, "seconds": 0.0}
-    if status == "OPTIMAL":
+    if status is Status.OPTIMAL:
         solution, tie = _tie_break(cm, deadline, seed, solution)
     info = _solver_info(started, workers, seed)
     info["tie_break"] = tie
@@ -227,9 +206,6 @@ def _remainder_plan(problem: Problem, optimum: RemainderOptimum, solution: list[
     only ``N`` has been fixed so far — the Kreis serving everything. A candidate counts only if
     the independent checker accepts it; then its deviation is the lower bound, so it is optimal.
     """
-    from kimopt.check import check_plan  # plan and checker import this module's results
-    from kimopt.plan import Plan
-
     if solution is None:
         return None
     candidates = [solution] + ([[0] * len(solution)] if only_n_fixed else [])
@@ -262,7 +238,7 @@ def _at_remainder_optimum(cm: CpsatModel, optimum: RemainderOptimum, units: list
     return units
 
 
-def _most_positions(cm: CpsatModel, deadline: float, workers: int, seed: int) -> tuple[str, int | None]:
+def _most_positions(cm: CpsatModel, deadline: float, workers: int, seed: int) -> tuple[Status, int | None]:
     """The largest ``N_used`` of any plan (not fixed: later levels may still use fewer)."""
     cm.model.maximize(cm.variables.used_total)
     solver = _parameters(deadline - time.perf_counter(), workers, seed)
@@ -270,8 +246,8 @@ def _most_positions(cm: CpsatModel, deadline: float, workers: int, seed: int) ->
     if code == cp_model.MODEL_INVALID:
         raise ModelTooLarge(f"CP-SAT lehnt das Modell ab / CP-SAT refuses the model: {cm.model.validate()}")
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return ("INFEASIBLE" if code == cp_model.INFEASIBLE else "UNKNOWN"), None
-    return ("OPTIMAL" if code == cp_model.OPTIMAL else "FEASIBLE"), solver.value(cm.variables.used_total)
+        return (Status.INFEASIBLE if code == cp_model.INFEASIBLE else Status.UNKNOWN), None
+    return (Status.OPTIMAL if code == cp_model.OPTIMAL else Status.FEASIBLE), solver.value(cm.variables.used_total)
 
 
 def _tie_break(cm: CpsatModel, deadline: float, seed: int,

@@ -32,7 +32,8 @@ from kimopt.cpsat.horizon import HorizonModel, YearModel, build_horizon
 from kimopt.cpsat.objectives import LEVELS, UNITS, Level
 from kimopt.cpsat.remainders import remainder_optimum
 from kimopt.data import Instance, PlanningModel
-from kimopt.solve import LevelResult, ModelTooLarge, _exact_bound, _parameters, _solver_info
+from kimopt.results import LevelResult, Status
+from kimopt.solve import ModelTooLarge, _exact_bound, _parameters, _solver_info
 
 LinearExpr = cp_model.LinearExpr
 
@@ -42,7 +43,7 @@ class YearResult:
     """One year's status, link values (units) and level figures."""
 
     label: str
-    status: str
+    status: Status
     units: list[int] | None
     levels: list[LevelResult] = field(default_factory=list)
     target_units: int | None = None
@@ -53,7 +54,7 @@ class YearResult:
 class HorizonResult:
     """What the solver found for every year."""
 
-    status: str
+    status: Status
     years: list[YearResult]
     model: HorizonModel
     solver: dict[str, Any] = field(default_factory=dict)
@@ -89,11 +90,11 @@ def solve_horizon(instance: Instance, settings: PlanningModel, time_limit: float
     workers, seed = settings.workers or 1, settings.seed
     hm = build_horizon(instance, settings)
     m = hm.model
-    results = [YearResult(ym.label, "OPTIMAL", None) for ym in hm.years]
-    status = "OPTIMAL"
+    results = [YearResult(ym.label, Status.OPTIMAL, None) for ym in hm.years]
+    status = Status.OPTIMAL
     last: cp_model.CpSolver | None = None
 
-    def stop(code_status: str) -> HorizonResult:
+    def stop(code_status: Status) -> HorizonResult:
         for r in results:
             r.status = code_status if r.units is None else r.status
         return HorizonResult(code_status, results, hm, _solver_info(started, workers, seed))
@@ -111,12 +112,12 @@ def solve_horizon(instance: Instance, settings: PlanningModel, time_limit: float
             code, solver, _ = _solve(hm, m, Level("targets", ym.variables.used_total, True, ym.problem.g, "VZÄ"),
                                      deadline, workers, seed)
             if code == cp_model.INFEASIBLE:
-                return stop("INFEASIBLE")
+                return stop(Status.INFEASIBLE)
             if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                return stop("UNKNOWN")
+                return stop(Status.UNKNOWN)
             used = solver.value(ym.variables.used_total)
             if code != cp_model.OPTIMAL:
-                status = result.status = "FEASIBLE"
+                status = result.status = Status.FEASIBLE
         for entry in [*levels, *((o.name, None, o) for o in settings.objectives)]:
             name, level, objective = entry
             if progress:
@@ -129,11 +130,11 @@ def solve_horizon(instance: Instance, settings: PlanningModel, time_limit: float
                     m.add(level.expr >= remainder_optimum(ym.problem, used).lb)  # valid cut: no plan deviates less
             code, solver, seconds = _solve(hm, m, level, deadline, workers, seed)
             if code == cp_model.INFEASIBLE:
-                return stop("INFEASIBLE")
+                return stop(Status.INFEASIBLE)
             if code == cp_model.UNKNOWN:
                 if last is None:
-                    return stop("UNKNOWN")
-                status = result.status = "FEASIBLE"
+                    return stop(Status.UNKNOWN)
+                status = result.status = Status.FEASIBLE
                 cut_short = True
                 break
             value = solver.value(level.expr)
@@ -143,7 +144,7 @@ def solve_horizon(instance: Instance, settings: PlanningModel, time_limit: float
                                              proven, seconds, level.measure))
             last = solver
             if not proven:
-                status = result.status = "FEASIBLE"
+                status = result.status = Status.FEASIBLE
                 cut_short = True
                 break
             m.add(level.expr >= value) if level.maximize else m.add(level.expr <= value)
@@ -152,18 +153,18 @@ def solve_horizon(instance: Instance, settings: PlanningModel, time_limit: float
                 used = value
         result.target_units = used
     if last is None:
-        return stop("UNKNOWN")
+        return stop(Status.UNKNOWN)
     for result in results:
         done = {lv.name for lv in result.levels}
         for objective in settings.objectives:
             if objective.name not in done:
                 result.levels.append(LevelResult(objective.name, UNITS[objective.name], None, None, False, 0.0,
                                                  objective.measure))
-                if result.status == "OPTIMAL":
-                    result.status = "FEASIBLE"
+                if result.status == Status.OPTIMAL:
+                    result.status = Status.FEASIBLE
     values = {id(x): last.value(x) for ym in hm.years for x in [*ym.variables.a, *ym.cuts]}
     tie: dict[str, Any] = {"proven": False, "seconds": 0.0}
-    if status == "OPTIMAL":
+    if status == Status.OPTIMAL:
         values, tie = _tie_break(hm, deadline, seed, values)
     for ym, result in zip(hm.years, results, strict=True):
         result.units = [values[id(x)] for x in ym.variables.a]

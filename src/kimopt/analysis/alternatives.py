@@ -61,6 +61,7 @@ def equally_good_plans(
     from kimopt.pipeline import PlanRejected
     from kimopt.plan import Plan
     from kimopt.problem import compile_problem
+    from kimopt.results import Status
     from kimopt.solve import build, solve_levels
 
     problem = compile_problem(instance, model)
@@ -99,7 +100,7 @@ def equally_good_plans(
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             break  # time is up: the list is not known to be complete
         units = [solver.value(x) for x in v.a]
-        plan = Plan(problem, units, "OPTIMAL", result.levels, dict(result.solver), model_name,
+        plan = Plan(problem, units, Status.OPTIMAL, result.levels, dict(result.solver), model_name,
                     result.target_units)
         data = plan.to_json()
         violations = check_plan(instance, model, data)

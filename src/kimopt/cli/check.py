@@ -23,11 +23,10 @@ def check(
     Exit: 0 gültig, 1 Eingabe unlesbar, 5 der Plan verletzt Regeln.
     """
     from kimopt.check import check_plan
-    from kimopt.io.reader import read_document
-    from kimopt.load import load_inputs
+    from kimopt.load import load_inputs, read_input
 
     inputs = load_inputs(instance, model)
-    document = read_document(plan)
+    document = read_input(plan)
     if inputs.instance.multi:  # several years or Bausteine: every year and Baustein on its own (DESIGN §5)
         from kimopt.check_horizon import check_horizon
 

@@ -147,11 +147,11 @@ def report(
     Exit: 0 Bericht geschrieben, 1 fehlerhafte Eingabe.
     """
     from kimopt.errors import Finding, InputError
-    from kimopt.io.reader import read_document
+    from kimopt.load import read_input
     from kimopt.report import check_suffix, classical_baselines, write_report
 
     check_suffix(output)
-    data = read_document(plan).data
+    data = read_input(plan).data
     missing = [
         key
         for key in ("status", "summary", "kommunen", "hosts", "finance", "objectives")

@@ -21,6 +21,7 @@ from kimopt.cpsat.variables import Variables, add_variables, universe
 from kimopt.data import Instance, PlanningModel
 from kimopt.horizon import HorizonYear, expand
 from kimopt.problem import Problem, compile_problem
+from kimopt.rules import CONTINUITY, HORIZON_RULES, Rule
 
 LinearExpr = cp_model.LinearExpr
 
@@ -31,7 +32,7 @@ class YearSwitches(Switches):
 
     prefix: str = ""
 
-    def lits(self, rule: str, subject: str = "") -> list[cp_model.IntVar]:
+    def lits(self, rule: Rule, subject: str = "") -> list[cp_model.IntVar]:
         return super().lits(rule, f"{self.prefix}: {subject}" if subject else self.prefix)
 
 
@@ -106,10 +107,13 @@ def build_horizon(instance: Instance, settings: PlanningModel, switchable: bool 
         add_constraints(model, problem, variables, switches)
         years.append(YearModel(year, problem, variables))
     hm = HorizonModel(instance, settings, model, base, years)
-    continuity(hm)
+    for rule in HORIZON_RULES:
+        if rule.decides:
+            rule.hook("model")(hm)
     return hm
 
 
+@CONTINUITY.model
 def continuity(hm: HorizonModel) -> None:
     """A host keeps in each year at least what it held the year before (smallest cuts if funding falls).
 
@@ -128,7 +132,7 @@ def continuity(hm: HorizonModel) -> None:
             assert before.problem.hosts[h].name == host.name  # every year compiles the same hosts
             previous = before.variables.hosted(h)
             current = now.variables.hosted(h)
-            lits = switches.lits("continuity", host.name)
+            lits = switches.lits(CONTINUITY, host.name)
             if falls:
                 cut = hm.model.new_int_var(0, before.variables.cap, f"cut[{now.label}:{host.name}]")
                 now.cuts.append(cut)

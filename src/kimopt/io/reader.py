@@ -211,13 +211,10 @@ def parse_json(path: Path, text: str) -> Document:
 
 
 def read_document(path: Path | str) -> Document:
-    """Read a YAML or JSON file into a :class:`Document` (Excel is read by ``kimopt.io.excel``)."""
+    """Read a YAML or JSON file into a :class:`Document` (:func:`kimopt.load.read_input` picks
+    this or the Excel reader by the file's suffix)."""
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix in EXCEL_SUFFIXES:
-        from kimopt.io.excel import read_workbook  # openpyxl only when a workbook is read
-
-        return read_workbook(path)
     text = read_text(path)
     if suffix in JSON_SUFFIXES:
         document = parse_json(path, text)

@@ -39,9 +39,8 @@ from kimopt.data import (
     model_findings,
     pairing_findings,
 )
-from kimopt.errors import Finding, InputError, Loc
-from kimopt.io.reader import read_document
-from kimopt.load import _finding
+from kimopt.errors import Finding, InputError, Loc, pydantic_finding
+from kimopt.load import read_input
 
 SCENARIO_KEYS = ("name", "model", "instance")
 SECTIONS: dict[str, type[BaseModel]] = {"kreis": Kreis, "funding": Funding}
@@ -156,7 +155,7 @@ def _validate(
         return cls.model_validate(data)
     except ValidationError as exc:
         for error in exc.errors(include_url=False):
-            finding = _finding(error, cls)
+            finding = pydantic_finding(error, cls)
             findings.append(Finding(to_loc(finding.loc), finding.code, finding.params))
         return None
 
@@ -229,7 +228,7 @@ def load_scenarios(
     InputError
         For every problem in the file, each naming the scenario and the field.
     """
-    document = read_document(path)
+    document = read_input(path)
     findings: list[Finding] = []
     for key in document.data:
         if key != "scenarios":

@@ -24,7 +24,20 @@ from kimopt.cpsat.switches import RuleId
 from kimopt.numbers import decimal_vzae, round_euros
 from kimopt.plan import Plan
 from kimopt.problem import Problem
-from kimopt.solve import LevelResult
+from kimopt.results import LevelResult
+from kimopt.rules import (
+    BUDGET_KOMMUNE,
+    BUDGET_KREIS,
+    EXISTING,
+    FUNDING_CAP,
+    HOST_SIZE,
+    KREIS_SHARE,
+    PROVIDER_AREA,
+    QUOTA_RULE,
+    REACHABILITY,
+    RULES,
+    SHARING,
+)
 
 
 @dataclass(frozen=True)
@@ -70,38 +83,76 @@ def tight_rules(plan: Plan) -> list[RuleId]:
     zero) would break it: a Kreis at 4.0 VZÄ with 11 × 1/3 = 3.67 cannot give up half a
     position, so the Kreis quota binds although it holds with room to spare.
     """
-    problem, inst, model = plan.problem, plan.instance, plan.problem.model
-    g = problem.g
-    step = model.host_step_vzae
-    payments = {p.payer: p.eur for p in plan.payments}
-    tight: list[RuleId] = []
-    if plan.used + step > inst.funding.positions_vzae:
-        tight.append(("funding_cap", ""))
-    if plan.used > 0 and plan.kreis_vzae - step < model.kreis_min_share * plan.used:
-        tight.append(("kreis_share", ""))
-    for h, host in enumerate(problem.hosts):
-        tight.append(("host_size", host.name))
-        if host.kind == "kommune" and _sharing_tight(plan, h):
-            tight.append(("sharing", host.name))
-        if (
-            host.kind == "traeger"
-            and host.max_units is not None
-            and plan.hosted[h] + step > problem.vzae(host.max_units)
-        ):
-            tight.append(("provider_area", host.name))
-        if host.existing_units and plan.hosted[h] - step < problem.vzae(host.existing_units):
-            tight.append(("existing", host.name))
-    for i, kommune in enumerate(inst.kommunen):
-        deficits = [problem.hosts[k].deficit_per_vzae for k in _kommune_hosts_serving(problem, i)]
-        if _no_room(kommune.budget, payments[kommune.name], deficits, g):
-            tight.append(("budget_kommune", kommune.name))
-        if model.min_coverage_vzae and plan.coverage[i] - g < model.min_coverage_vzae:
-            tight.append(("reachability", kommune.name))
-        tight.append(("quota_rule", kommune.name))
-    kreis_paid = [host.deficit_per_vzae for host in problem.hosts if host.kreis_pays]
-    if _no_room(inst.kreis.budget, payments[inst.kreis.name], kreis_paid, g):
-        tight.append(("budget_kreis", ""))
+    tight = [(rule.name, subject) for rule in RULES for subject in rule.hook("tight")(plan)]
     return sorted(tight, key=canonical)
+
+
+@FUNDING_CAP.tight
+def _funding_cap(plan: Plan) -> list[str]:
+    return [""] if plan.used + plan.problem.model.host_step_vzae > plan.instance.funding.positions_vzae else []
+
+
+@KREIS_SHARE.tight
+def _kreis_share(plan: Plan) -> list[str]:
+    model = plan.problem.model
+    return [""] if plan.used > 0 and plan.kreis_vzae - model.host_step_vzae < model.kreis_min_share * plan.used \
+        else []
+
+
+@HOST_SIZE.tight
+def _host_size(plan: Plan) -> list[str]:
+    return [host.name for host in plan.problem.hosts]  # always: sizes come in whole steps
+
+
+@SHARING.tight
+def _sharing(plan: Plan) -> list[str]:
+    return [host.name for h, host in enumerate(plan.problem.hosts)
+            if host.kind == "kommune" and _sharing_tight(plan, h)]
+
+
+@PROVIDER_AREA.tight
+def _provider_area(plan: Plan) -> list[str]:
+    problem, step = plan.problem, plan.problem.model.host_step_vzae
+    return [host.name for h, host in enumerate(problem.hosts)
+            if host.kind == "traeger" and host.max_units is not None
+            and plan.hosted[h] + step > problem.vzae(host.max_units)]
+
+
+@EXISTING.tight
+def _existing(plan: Plan) -> list[str]:
+    problem, step = plan.problem, plan.problem.model.host_step_vzae
+    return [host.name for h, host in enumerate(problem.hosts)
+            if host.existing_units and plan.hosted[h] - step < problem.vzae(host.existing_units)]
+
+
+@BUDGET_KOMMUNE.tight
+def _budget_kommune(plan: Plan) -> list[str]:
+    problem = plan.problem
+    payments = {p.payer: p.eur for p in plan.payments}
+    tight = []
+    for i, kommune in enumerate(plan.instance.kommunen):
+        deficits = [problem.hosts[k].deficit_per_vzae for k in _kommune_hosts_serving(problem, i)]
+        if _no_room(kommune.budget, payments[kommune.name], deficits, problem.g):
+            tight.append(kommune.name)
+    return tight
+
+
+@BUDGET_KREIS.tight
+def _budget_kreis(plan: Plan) -> list[str]:
+    problem, kreis = plan.problem, plan.instance.kreis
+    kreis_paid = [host.deficit_per_vzae for host in problem.hosts if host.kreis_pays]
+    return [""] if _no_room(kreis.budget, plan.payments[0].eur, kreis_paid, problem.g) else []
+
+
+@REACHABILITY.tight
+def _reachability(plan: Plan) -> list[str]:
+    minimum, g = plan.problem.model.min_coverage_vzae, plan.problem.g
+    return [k.name for i, k in enumerate(plan.instance.kommunen) if minimum and plan.coverage[i] - g < minimum]
+
+
+@QUOTA_RULE.tight
+def _quota_rule(plan: Plan) -> list[str]:
+    return [k.name for k in plan.instance.kommunen]  # always: coverage comes in whole units
 
 
 def _better(value: Fraction, base: Fraction, maximize: bool) -> bool:
@@ -133,7 +184,7 @@ def relax_one(
         units = solver.value(level.expr)
         value = level.factor * units
         if _better(value, base.value, level.maximize):
-            unbounded = rule == ("funding_cap", "") and level.name == "use_positions"
+            unbounded = rule == (FUNDING_CAP.name, "") and level.name == "use_positions"
             return Binding(rule, level.name, level.unit, base.value, None if unbounded else value)
         cm.model.add(level.expr == units)
         if level.name == "use_positions" and used is None:

@@ -11,7 +11,7 @@ presolve, and on the Wesel instance with a minimum coverage of 1 VZÄ that took 
 (with the literals fixed, milliseconds). Fixing them also keeps the answer deterministic: a
 feasibility verdict is a fact whatever the number of workers, while a core depends on which
 worker wins. The deletion filter runs in a canonical order (rule family as in
-:data:`~kimopt.cpsat.constraints.RULES`, then subject), so the same input always gives the
+:data:`~kimopt.rules.RULES`, then subject), so the same input always gives the
 same conflict.
 """
 
@@ -25,13 +25,13 @@ from typing import Literal
 
 from ortools.sat.python import cp_model
 
-from kimopt.cpsat.constraints import RULES
 from kimopt.cpsat.switches import RuleId
 from kimopt.data import Instance, PlanningModel
 from kimopt.problem import HostKind, Problem, compile_problem
+from kimopt.rules import HOST_SIZE, RULES
 from kimopt.solve import CpsatModel, build
 
-FAMILIES: tuple[str, ...] = tuple(rule.__name__ for rule in RULES)
+FAMILIES: tuple[str, ...] = tuple(rule.name for rule in RULES)
 
 Op = Literal["=", ">=", "<="]
 
@@ -130,7 +130,7 @@ class Scenario:
             return cm
         hosted = cm.variables.hosted(h)
         if self._hidden_kommune() is not None:
-            cm.model.add(hosted <= 0).only_enforce_if(cm.switches.lits("host_size", wish.name))
+            cm.model.add(hosted <= 0).only_enforce_if(cm.switches.lits(HOST_SIZE, wish.name))
         if wish.op == "=":
             cm.model.add(hosted == wish.units)
         elif wish.op == ">=":

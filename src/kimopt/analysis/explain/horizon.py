@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from fractions import Fraction
 
+from kimopt import rules
 from kimopt.analysis.explain.core import ExplainTimeout, Oracle, Scenario, minimal_conflict, new_solver, run
 from kimopt.analysis.explain.texts import rule_label, rule_text
 from kimopt.cpsat.horizon import HorizonModel, build_horizon
@@ -19,7 +20,7 @@ from kimopt.cpsat.switches import RuleId
 from kimopt.data import Instance, PlanningModel
 from kimopt.horizon import HorizonYear, expand
 from kimopt.labels import t as _t
-from kimopt.numbers import fmt_euros
+from kimopt.numbers import fmt_euros, fmt_number
 
 
 class HorizonOracle(Oracle):
@@ -50,6 +51,30 @@ def _canonical(rule: RuleId) -> tuple[str, int, str]:
     return (year, order, name)
 
 
+@rules.CONTINUITY.describe
+def _continuity(year: HorizonYear, model: PlanningModel, subject: str, lang: str) -> str:
+    return _t(lang, "hält mindestens die VZÄ des Vorjahres (Baustein 2)",
+              "holds at least the VZÄ of the year before (Baustein 2)")
+
+
+def _positions(year: HorizonYear, baustein: int, lang: str) -> str:
+    parts = [f"{p.host} {fmt_number(p.vzae, 1, lang)} VZÄ" for p in year.fixed if p.baustein == baustein]
+    return ", ".join(parts) if parts else _t(lang, "keine Stellen", "no positions")
+
+
+@rules.COORDINATION.describe
+def _coordination(year: HorizonYear, model: PlanningModel, subject: str, lang: str) -> str:
+    return _t(lang, "Koordinierende beim Kreis und bei jeder Kommune mit allen Merkmalen: ",
+              "coordinators at the Kreis and at every Kommune with every flag: ") + _positions(year, 1, lang)
+
+
+@rules.AUTHORITIES.describe
+def _authorities(year: HorizonYear, model: PlanningModel, subject: str, lang: str) -> str:
+    return _t(lang, "genau die Stellen der Liste, beim Kreis oder einer Kommune mit Ausländerbehörde: ",
+              "exactly the listed positions, at the Kreis or a Kommune with Ausländerbehörde: ") \
+        + _positions(year, 3, lang)
+
+
 def horizon_feasible(instance: Instance, model: PlanningModel, time_limit: float = 60.0) -> bool:
     """Whether every year has a plan with every rule hard."""
     hm = build_horizon(instance, model)
@@ -62,13 +87,12 @@ def horizon_rule_text(years: dict[str, HorizonYear], model: PlanningModel, rule:
     label, _, rest = subject.partition(": ")
     year = years[label]
     scenario = Scenario(year.instance, model)
-    if family == "continuity":
-        return f"{label}: " + rule_label((family, rest), lang) + ": " + _t(
-            lang, "hält mindestens die VZÄ des Vorjahres (Baustein 2)",
-            "holds at least the VZÄ of the year before (Baustein 2)")
-    if family in ("budget_kommune", "budget_kreis"):
+    entry = rules.rule(family)
+    if entry.horizon:
+        return f"{label}: " + rule_label((family, rest), lang) + ": " + entry.hook("describe")(year, model, rest, lang)
+    if entry in (rules.BUDGET_KOMMUNE, rules.BUDGET_KREIS):
         payer = rest or year.instance.kreis.name
-        budget = year.instance.kreis.budget if family == "budget_kreis" else next(
+        budget = year.instance.kreis.budget if entry is rules.BUDGET_KREIS else next(
             k.budget for k in year.instance.kommunen if k.name == rest)
         fixed = [p for p in year.fixed if p.payer(year.instance, model) == payer]
         b1 = sum((p.eigenanteil for p in fixed if p.baustein == 1), Fraction(0))
@@ -109,10 +133,16 @@ def horizon_explain_text(instance: Instance, model: PlanningModel, lang: str = "
     lines = horizon_conflict(instance, model, lang, time_limit)
     if lines is not None:
         return "INFEASIBLE", "\n".join(lines)
-    return "FEASIBLE", _t(lang, f"{instance.name}: ein Plan über alle Jahre ist möglich (kimopt solve zeigt ihn "
-                                "mit der Haushaltstabelle).",
-                          f"{instance.name}: a plan over all years is possible (kimopt solve shows it with the "
-                          "budget table).")
+    lines = [_t(lang, f"{instance.name}: ein Plan über alle Jahre ist möglich (kimopt solve zeigt ihn mit der "
+                      "Haushaltstabelle).",
+                f"{instance.name}: a plan over all years is possible (kimopt solve shows it with the budget table).")]
+    for year in expand(instance):
+        for rule in rules.HORIZON_RULES:
+            if rule.decides or (rule is rules.COORDINATION and instance.coordination is None) or \
+                    (rule is rules.AUTHORITIES and instance.authorities is None):
+                continue
+            lines.append(f"  {year.label}: {rule.label(lang)}: {rule.hook('describe')(year, model, '', lang)}")
+    return "FEASIBLE", "\n".join(lines)
 
 
 def horizon_infeasible_text(instance: Instance, model: PlanningModel, lang: str = "de") -> str:

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from kimopt.data import Instance
-from kimopt.errors import Finding, InputError, Loc
+from kimopt.errors import Finding, InputError, Loc, pydantic_finding
 from kimopt.io.excel.cells import _Problem, cell_value
 from kimopt.io.excel.schema import (
     _HEADER_WORDS,
@@ -309,7 +309,6 @@ def _other_findings(reader: _Reader) -> list[Finding]:
     from pydantic import ValidationError
 
     from kimopt.data import instance_findings
-    from kimopt.load import _finding as pydantic_finding  # the same wording as for YAML
 
     reported = {f.loc for f in reader.findings}
     try:
