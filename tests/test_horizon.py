@@ -398,3 +398,32 @@ def test_property_horizon_plans_pass_the_checker(data: dict[str, Any], keep: boo
             cut = sum(max(0.0, hosted(before, h["name"]) - h["vzae"]) for h in now["hosts"])
             room = max(0.0, before["summary"]["positions_used"] - now["summary"]["positions_fundable"])
             assert cut <= room + 1e-9
+
+
+# ---- Excel -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["kreis-mettmann-2022-2023", "kreis-wesel-2022-2023"])
+def test_workbook_round_trip_keeps_years_and_bausteine(tmp_path: Path, name: str) -> None:
+    target = tmp_path / f"{name}.xlsx"
+    assert runner.invoke(app, ["convert", str(INSTANCES / f"{name}.yaml"), "-o", str(target)]).exit_code == 0
+    assert load_instance(target)[0] == load_instance(INSTANCES / f"{name}.yaml")[0]
+
+
+def test_workbook_names_the_cell_of_a_bad_authority(tmp_path: Path) -> None:
+    import openpyxl
+
+    target = tmp_path / "wesel.xlsx"
+    runner.invoke(app, ["convert", str(INSTANCES / "kreis-wesel-2022-2023.yaml"), "-o", str(target)])
+    workbook = openpyxl.load_workbook(target)
+    workbook["Baustein 3"]["A3"] = "Alpen"  # Alpen has no Ausländerbehörde of its own
+    workbook["Jahre"]["H1"] = "Budget: Moers"
+    workbook["Jahre"]["H2"] = "70.000"
+    workbook.save(target)
+    with pytest.raises(InputError) as caught:
+        load_instance(target)
+    assert caught.value.render("de").startswith(f"{target}, Baustein 3!A3 (Anstellungsträger)")
+    assert "„Alpen“ hat keine eigene Ausländerbehörde" in caught.value.render("de")
+    workbook["Baustein 3"]["A3"] = "Moers"
+    workbook.save(target)
+    assert load_instance(target)[0].years[0].budgets == {"Moers": 70000}
