@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Literal
 
-from kimopt.data import Instance, PlanningModel
+from kimopt.data import MAX_VZAE, Instance, PlanningModel
 from kimopt.numbers import NumberError, fmt_euros, fmt_vzae, to_fraction
 from kimopt.rules import (
     BUDGET_KOMMUNE,
@@ -54,6 +54,12 @@ class Violation:
         """One line for people."""
         where = f" ({self.subject})" if self.subject else ""
         return f"{self.rule}{where}: {self.de if lang == 'de' else self.en}"
+
+
+def _shown(value: object) -> str:
+    """A value from the plan file as written, cut short (a hand-edited plan may hold anything)."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _v(value: Fraction, lang: str) -> str:
@@ -102,8 +108,12 @@ class _Checker:
             try:
                 vzae = to_fraction(entry.get("vzae"))
             except NumberError:
-                self.add("plan", f"links[{n}]", f"VZÄ {entry.get('vzae')!r} ist keine Zahl",
-                         f"VZÄ {entry.get('vzae')!r} is not a number")
+                self.add("plan", f"links[{n}]", f"VZÄ {_shown(entry.get('vzae'))} ist keine Zahl",
+                         f"VZÄ {_shown(entry.get('vzae'))} is not a number")
+                continue
+            if abs(vzae) > MAX_VZAE:
+                self.add("plan", f"links[{n}]", f"VZÄ {_shown(entry.get('vzae'))} ist zu groß (höchstens {MAX_VZAE})",
+                         f"VZÄ {_shown(entry.get('vzae'))} is too large (at most {MAX_VZAE})")
                 continue
             if kind not in {"kreis", "kommune", "traeger"}:
                 self.add("plan", f"links[{n}]", f"unbekannter host_type {kind!r}", f"unknown host_type {kind!r}")

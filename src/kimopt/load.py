@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from kimopt.data import Instance, PlanningModel, instance_findings, model_findings, pairing_findings
+from kimopt.data import Instance, PlanningModel, pairing_findings
 from kimopt.errors import Finding, InputError, pydantic_findings
 from kimopt.io.reader import EXCEL_SUFFIXES, Document, read_document
 
@@ -33,9 +33,6 @@ def load_instance(path: Path | str) -> tuple[Instance, Document]:
     """Read and validate an instance; :class:`InputError` lists every problem found."""
     document = read_input(path)
     instance: Instance = _validate(document, Instance)
-    findings = instance_findings(instance)
-    if findings:
-        raise document.error(findings)
     return instance, document
 
 
@@ -45,9 +42,6 @@ def load_model(path: Path | str | None) -> tuple[PlanningModel, Document | None]
         return PlanningModel(), None
     document = read_input(path)
     model: PlanningModel = _validate(document, PlanningModel)
-    findings = model_findings(model)
-    if findings:
-        raise document.error(findings)
     return model, document
 
 
@@ -94,9 +88,8 @@ def collect_findings(instance_path: Path | str, model_path: Path | str | None = 
     except ValidationError as exc:
         findings = pydantic_findings(exc, Instance)
     else:
-        findings = instance_findings(instance)
         if model is not None:
-            findings += pairing_findings(instance, model)
+            findings = pairing_findings(instance, model)
     if findings:
         errors.append(document.error(findings))
     return errors

@@ -17,6 +17,7 @@ from kimopt.data import Instance, PlanningModel
 from kimopt.horizon import FixedPosition, HorizonYear
 from kimopt.numbers import decimal_vzae, round_euros
 from kimopt.plan import Plan, input_sha256
+from kimopt.plan_file import PlanFile
 from kimopt.problem import compile_problem
 from kimopt.solve_horizon import HorizonResult
 
@@ -134,10 +135,8 @@ def horizon_json(instance: Instance, model: PlanningModel, result: HorizonResult
     first["status"] = result.status
     first["summary"]["eigenanteil_eur_by_year"] = {str(p.horizon.label): p.by_year_json() for p in plans}
     first["years"] = years
-    level_seconds = {str(p.horizon.label): {lv.name: round(lv.seconds, 3) for lv in p.plan.levels} for p in plans}
+    level_seconds = {f"{p.horizon.label}: {lv.name}": round(lv.seconds, 3) for p in plans for lv in p.plan.levels}
     first["solver"] = {**result.solver, "level_seconds": level_seconds,
                        "method": "year-major lexicographic, one model over all years"}
     first["input_sha256"] = input_sha256(instance, model)
-    # keep "years" before the solver section so the first screen of the file reads as a plan
-    order = [k for k in first if k not in ("solver", "input_sha256")] + ["solver", "input_sha256"]
-    return {k: first[k] for k in order}
+    return PlanFile.model_validate(first).to_json()  # the typed contract fixes keys and their order

@@ -13,7 +13,7 @@ year already budgeted must not get worse for the sake of a later one. Year-major
 gives each level a value and a proven bound *per year*. What it costs: every level is solved
 in a model ``Y`` times the size of one year, and there are ``Y × L`` levels instead of ``L``
 (Mettmann 2022–2023: 12 levels instead of 6); the largest-remainder shortcut of the one-year
-solver is not used (its lower bound still is, as a cut).
+solver is not used.
 
 Where a year's funding falls below the year before's, its first level is ``continuity``: the
 least total cut of positions held the year before.
@@ -29,11 +29,11 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from kimopt.cpsat.horizon import HorizonModel, YearModel, build_horizon
-from kimopt.cpsat.objectives import LEVELS, UNITS, Level
-from kimopt.cpsat.remainders import remainder_optimum
+from kimopt.cpsat.objectives import UNITS, Level
+from kimopt.cpsat.solver import new_solver
 from kimopt.data import Instance, PlanningModel
 from kimopt.results import LevelResult, Status
-from kimopt.solve import ModelTooLarge, _exact_bound, _parameters, _solver_info
+from kimopt.solve import CpsatModel, ModelTooLarge, _exact_bound, _solver_info, fix_level, lexicographic
 
 LinearExpr = cp_model.LinearExpr
 
@@ -70,102 +70,100 @@ def continuity_level(ym: YearModel) -> Level:
     return Level("continuity", LinearExpr.sum(ym.cuts), False, ym.problem.g, "VZÄ")
 
 
-def _solve(hm: HorizonModel, model: cp_model.CpModel, level: Level, deadline: float,
-           workers: int, seed: int) -> tuple[Any, cp_model.CpSolver, float]:
-    model.minimize(level.expr) if not level.maximize else model.maximize(level.expr)
-    solver = _parameters(deadline - time.perf_counter(), workers, seed)
+def _year_view(hm: HorizonModel, ym: YearModel) -> CpsatModel:
+    """One year of the horizon model as the one-year loop sees it: its problem and variables, the shared model."""
+    return CpsatModel(ym.problem, hm.model, ym.variables, hm.switches)
+
+
+def _least_cut(hm: HorizonModel, ym: YearModel, deadline: float, workers: int,
+               seed: int) -> tuple[Status, LevelResult | None]:
+    """The ``continuity`` level of a year whose funding falls: solve, fix, report."""
+    level = continuity_level(ym)
+    hm.model.minimize(level.expr)
+    solver = new_solver(deadline - time.perf_counter(), workers, seed)
     t0 = time.perf_counter()
-    code = solver.solve(model)
+    code = solver.solve(hm.model)
+    seconds = time.perf_counter() - t0
     if code == cp_model.MODEL_INVALID:
-        raise ModelTooLarge(f"CP-SAT lehnt das Modell ab / CP-SAT refuses the model: {model.validate()}")
-    return code, solver, time.perf_counter() - t0
+        raise ModelTooLarge(f"CP-SAT lehnt das Modell ab / CP-SAT refuses the model: {hm.model.validate()}")
+    if code == cp_model.INFEASIBLE:
+        return Status.INFEASIBLE, None
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return Status.UNKNOWN, None
+    value = solver.value(level.expr)
+    proven = code == cp_model.OPTIMAL
+    bound = value if proven else _exact_bound(level, solver.best_objective_bound)
+    if proven:
+        fix_level(hm.model, level, value)
+    return (Status.OPTIMAL if proven else Status.FEASIBLE), LevelResult(
+        level.name, level.unit, level.factor * value, level.factor * bound, proven, seconds)
 
 
 def solve_horizon(instance: Instance, settings: PlanningModel, time_limit: float | None = None,
                   progress: Callable[[str], None] | None = None) -> HorizonResult:
-    """Build the horizon model and optimise it year-major; then the tie-break over all years."""
+    """Build the horizon model and optimise it year-major; then the tie-break over all years.
+
+    Each year's levels run through the one lexicographic loop of kimopt
+    (:func:`kimopt.solve.lexicographic`) on that year's view of the shared model, without the
+    largest-remainder shortcut: its plan by construction is checked against one year only,
+    while here a plan must also keep the other years' rules.
+    """
     started = time.perf_counter()
     limit = float(settings.time_limit_s) if time_limit is None else time_limit
     deadline = started + limit
     workers, seed = settings.workers or 1, settings.seed
     hm = build_horizon(instance, settings)
-    m = hm.model
     results = [YearResult(ym.label, Status.OPTIMAL, None) for ym in hm.years]
     status = Status.OPTIMAL
-    last: cp_model.CpSolver | None = None
 
-    def stop(code_status: Status) -> HorizonResult:
+    def stop(final: Status) -> HorizonResult:
         for r in results:
-            r.status = code_status if r.units is None else r.status
-        return HorizonResult(code_status, results, hm, _solver_info(started, workers, seed))
+            if r.units is None:
+                r.status = final
+        return HorizonResult(final, results, hm, _solver_info(started, workers, seed))
 
-    cut_short = False
+    def labelled(label: str) -> Callable[[str], None] | None:
+        if progress is None:
+            return None
+        report = progress
+        return lambda name: report(f"{label}: {name}")
+
+    reached = False  # some year has all its levels
     for ym, result in zip(hm.years, results, strict=True):
-        if cut_short:
-            break
-        levels: list[tuple[str, Level | None, Any]] = []
         if ym.cuts:
-            levels.append(("continuity", continuity_level(ym), None))
-        used: int | None = None
-        if settings.objectives[0].name != "use_positions":
-            # N_used* of this year: the most positions any plan can use now (not fixed)
-            code, solver, _ = _solve(hm, m, Level("targets", ym.variables.used_total, True, ym.problem.g, "VZÄ"),
-                                     deadline, workers, seed)
-            if code == cp_model.INFEASIBLE:
-                return stop(Status.INFEASIBLE)
-            if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                return stop(Status.UNKNOWN)
-            used = solver.value(ym.variables.used_total)
-            if code != cp_model.OPTIMAL:
-                status = result.status = Status.FEASIBLE
-        for entry in [*levels, *((o.name, None, o) for o in settings.objectives)]:
-            name, level, objective = entry
             if progress:
-                progress(f"{ym.label}: {name}")
-            if level is None:
-                n_fixed = used is not None and any(
-                    r.name == "use_positions" and r.proven and r.value == ym.problem.vzae(used) for r in result.levels)
-                level = LEVELS[name](m, ym.problem, ym.variables, objective, used)
-                if name == "proportionality" and (objective.measure or "l1") == "l1" and n_fixed and used is not None:
-                    m.add(level.expr >= remainder_optimum(ym.problem, used).lb)  # valid cut: no plan deviates less
-            code, solver, seconds = _solve(hm, m, level, deadline, workers, seed)
-            if code == cp_model.INFEASIBLE:
-                return stop(Status.INFEASIBLE)
-            if code == cp_model.UNKNOWN:
-                if last is None:
-                    return stop(Status.UNKNOWN)
+                progress(f"{ym.label}: continuity")
+            cut_status, cut = _least_cut(hm, ym, deadline, workers, seed)
+            if cut is None:
+                return stop(cut_status)
+            result.levels.append(cut)
+            if cut_status is not Status.OPTIMAL:
                 status = result.status = Status.FEASIBLE
-                cut_short = True
                 break
-            value = solver.value(level.expr)
-            proven = code == cp_model.OPTIMAL
-            bound = value if proven else _exact_bound(level, solver.best_objective_bound)
-            result.levels.append(LevelResult(level.name, level.unit, level.factor * value, level.factor * bound,
-                                             proven, seconds, level.measure))
-            last = solver
-            if not proven:
-                status = result.status = Status.FEASIBLE
-                cut_short = True
+        run = lexicographic(_year_view(hm, ym), deadline, workers, seed, shortcut=False,
+                            progress=labelled(ym.label))
+        if not run.status.has_plan:
+            if run.status is Status.UNKNOWN and reached:
+                status = Status.FEASIBLE
                 break
-            m.add(level.expr >= value) if level.maximize else m.add(level.expr <= value)
-            _hint(m, solver)
-            if name == "use_positions" and used is None:
-                used = value
-        result.target_units = used
-    if last is None:
-        return stop(Status.UNKNOWN)
+            return stop(run.status)
+        result.levels += run.levels
+        result.target_units = run.used
+        reached = True
+        if run.status is not Status.OPTIMAL or len(run.levels) < len(settings.objectives):
+            status = result.status = Status.FEASIBLE
+            break
     for result in results:
         done = {lv.name for lv in result.levels}
         for objective in settings.objectives:
             if objective.name not in done:
                 result.levels.append(LevelResult(objective.name, UNITS[objective.name], None, None, False, 0.0,
                                                  objective.measure))
-                if result.status == Status.OPTIMAL:
+                if result.status is Status.OPTIMAL:
                     result.status = Status.FEASIBLE
-    values = {id(x): last.value(x) for ym in hm.years for x in [*ym.variables.a, *ym.cuts]}
-    tie: dict[str, Any] = {"proven": False, "seconds": 0.0}
-    if status == Status.OPTIMAL:
-        values, tie = _tie_break(hm, deadline, seed, values)
+    values, tie = _tie_break(hm, deadline, seed, final=status is Status.OPTIMAL, workers=workers)
+    if values is None:
+        return stop(Status.UNKNOWN)
     for ym, result in zip(hm.years, results, strict=True):
         result.units = [values[id(x)] for x in ym.variables.a]
         result.cuts = [values[id(x)] for x in ym.cuts]
@@ -174,26 +172,22 @@ def solve_horizon(instance: Instance, settings: PlanningModel, time_limit: float
     return HorizonResult(status, results, hm, info)
 
 
-def _hint(model: cp_model.CpModel, solver: cp_model.CpSolver) -> None:
-    """The last solution as the next level's hint (levels with several workers only)."""
-    model.clear_hints()
-    for index in range(len(model.proto.variables)):
-        var = model.get_int_var_from_proto_index(index)
-        model.add_hint(var, solver.value(var))
+def _tie_break(hm: HorizonModel, deadline: float, seed: int, final: bool,
+               workers: int) -> tuple[dict[int, int] | None, dict[str, Any]]:
+    """Minimise ``Σ_y Σ_l rank_l · a_l^y`` with one worker and no hint (deterministic).
 
-
-def _tie_break(hm: HorizonModel, deadline: float, seed: int,
-               fallback: dict[int, int]) -> tuple[dict[int, int], dict[str, Any]]:
-    """Minimise ``Σ_y Σ_l rank_l · a_l^y`` with one worker and no hint (deterministic)."""
+    Without ``final`` (a level was cut short) it only finds a plan for every year that keeps
+    the levels fixed so far (several workers; the plan is then marked not proven).
+    """
     terms = [LinearExpr.weighted_sum(ym.variables.a, list(ym.problem.rank)) for ym in hm.years]
     hm.model.minimize(LinearExpr.sum(terms))
-    hm.model.clear_hints()
-    solver = _parameters(deadline - time.perf_counter(), 1, seed)
+    if final:
+        hm.model.clear_hints()  # a hint from a parallel search would make the result depend on timing
+    solver = new_solver(deadline - time.perf_counter(), 1 if final else workers, seed)
     t0 = time.perf_counter()
     code = solver.solve(hm.model)
     seconds = round(time.perf_counter() - t0, 3)
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         values = {id(x): solver.value(x) for ym in hm.years for x in [*ym.variables.a, *ym.cuts]}
-        return values, {"proven": code == cp_model.OPTIMAL, "seconds": seconds}
-    return fallback, {"proven": False, "seconds": seconds}
-
+        return values, {"proven": final and code == cp_model.OPTIMAL, "seconds": seconds}
+    return None, {"proven": False, "seconds": seconds}

@@ -11,20 +11,19 @@ with slack cannot limit the optimum; the half-step and quota rules are always ti
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from ortools.sat.python import cp_model
-
-from kimopt.analysis.explain.core import ExplainTimeout, Scenario, canonical, new_solver
-from kimopt.cpsat.objectives import LEVELS
+from kimopt.analysis.explain.core import ExplainTimeout, Scenario, canonical
+from kimopt.cpsat.objectives import Level
 from kimopt.cpsat.switches import RuleId
 from kimopt.numbers import decimal_vzae, round_euros
 from kimopt.plan import Plan
 from kimopt.problem import Problem
-from kimopt.results import LevelResult
+from kimopt.results import LevelResult, Status
 from kimopt.rules import (
     BUDGET_KOMMUNE,
     BUDGET_KREIS,
@@ -38,6 +37,7 @@ from kimopt.rules import (
     RULES,
     SHARING,
 )
+from kimopt.solve import lexicographic
 
 
 @dataclass(frozen=True)
@@ -166,30 +166,27 @@ def relax_one(
     rules = scenario.build(switchable=True).switches.literals
     cm = scenario.relaxed({other for other in rules if other != rule})
     model = scenario.model
-    used: int | None = None  # N_used* of the relaxed model: level 1, or found first (as in solve)
-    if model.objectives[0].name != "use_positions":
-        cm.model.maximize(cm.variables.used_total)
-        solver = new_solver(time_limit, model.seed, model.workers or 1)
-        code = solver.solve(cm.model)
-        if code != cp_model.OPTIMAL:
-            raise ExplainTimeout(solver.status_name(code))
-        used = solver.value(cm.variables.used_total)
-    for objective, base in zip(model.objectives, baseline, strict=True):
-        level = LEVELS[objective.name](cm.model, cm.problem, cm.variables, objective, used)
-        cm.model.maximize(level.expr) if level.maximize else cm.model.minimize(level.expr)
-        solver = new_solver(time_limit, model.seed, model.workers or 1)
-        code = solver.solve(cm.model)
-        if code != cp_model.OPTIMAL or base.value is None:
-            raise ExplainTimeout(solver.status_name(code))
-        units = solver.value(level.expr)
-        value = level.factor * units
-        if _better(value, base.value, level.maximize):
-            unbounded = rule == (FUNDING_CAP.name, "") and level.name == "use_positions"
-            return Binding(rule, level.name, level.unit, base.value, None if unbounded else value)
-        cm.model.add(level.expr == units)
-        if level.name == "use_positions" and used is None:
-            used = units
-    return None
+    base = {r.name: r for r in baseline}
+
+    def beats(level: Level, found: LevelResult) -> bool:
+        before = base[level.name].value
+        if before is None:
+            raise ExplainTimeout("baseline without value")
+        assert found.value is not None
+        return _better(found.value, before, level.maximize)
+
+    deadline = time.perf_counter() + time_limit
+    run = lexicographic(cm, deadline, model.workers or 1, model.seed, shortcut=False, stop=beats)
+    if run.status is not Status.OPTIMAL:
+        raise ExplainTimeout(run.status.value)
+    if not run.stopped:
+        return None
+    found = run.levels[-1]
+    assert found.value is not None
+    before = base[found.name].value
+    assert before is not None
+    unbounded = rule == (FUNDING_CAP.name, "") and found.name == "use_positions"
+    return Binding(rule, found.name, found.unit, before, None if unbounded else found.value)
 
 
 def binding_rules(

@@ -25,6 +25,7 @@ from typing import Literal
 
 from ortools.sat.python import cp_model
 
+from kimopt.cpsat.solver import new_solver
 from kimopt.cpsat.switches import RuleId
 from kimopt.data import Instance, PlanningModel
 from kimopt.problem import HostKind, Problem, compile_problem
@@ -165,15 +166,6 @@ def headroom(problem: Problem, wish: Wish | None) -> int:
     return (wish.units if wish else 0) + extra
 
 
-def new_solver(time_limit: float, seed: int, workers: int = 1) -> cp_model.CpSolver:
-    """A CP-SAT solver with a fixed seed (one worker by default: reproducible cores)."""
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(time_limit, 0.01)
-    solver.parameters.num_workers = workers
-    solver.parameters.random_seed = seed
-    return solver
-
-
 def run(model: cp_model.CpModel, solver: cp_model.CpSolver) -> bool:
     """Solve; ``True`` if feasible, ``False`` if proven infeasible.
 
@@ -195,7 +187,7 @@ def run(model: cp_model.CpModel, solver: cp_model.CpSolver) -> bool:
 def feasible(scenario: Scenario, time_limit: float = 60.0) -> bool:
     """Whether the scenario has any plan (every rule hard, the wish included)."""
     cm = scenario.build(switchable=False)
-    return run(cm.model, new_solver(time_limit, scenario.model.seed, scenario.model.workers or 1))
+    return run(cm.model, new_solver(time_limit, scenario.model.workers or 1, scenario.model.seed))
 
 
 class Oracle:
@@ -213,7 +205,7 @@ class Oracle:
         """Has the scenario a plan when exactly the rule instances ``active`` hold?"""
         model = self.scenario.model
         cm = self.scenario.relaxed(set(active))
-        return run(cm.model, new_solver(self.time_limit, model.seed, model.workers or 1))
+        return run(cm.model, new_solver(self.time_limit, model.workers or 1, model.seed))
 
 
 def minimal_conflict(oracle: Oracle) -> list[RuleId] | None:

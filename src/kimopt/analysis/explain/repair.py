@@ -19,7 +19,8 @@ from typing import Literal, cast
 from ortools.sat.python import cp_model
 
 from kimopt import rules
-from kimopt.analysis.explain.core import ExplainTimeout, Scenario, feasible, new_solver
+from kimopt.analysis.explain.core import ExplainTimeout, Scenario, feasible
+from kimopt.cpsat.solver import new_solver
 from kimopt.cpsat.switches import RuleId
 from kimopt.data import Kommune, Traeger
 from kimopt.problem import Problem
@@ -158,7 +159,7 @@ def _optimum(
 ) -> tuple[int, cp_model.CpSolver] | None:
     """Optimal value of ``expr`` (``None`` if infeasible)."""
     cm.model.maximize(expr) if maximize else cm.model.minimize(expr)
-    solver = new_solver(time_limit, scenario.model.seed, scenario.model.workers or 1)
+    solver = new_solver(time_limit, scenario.model.workers or 1, scenario.model.seed)
     code = solver.solve(cm.model)
     if code == cp_model.INFEASIBLE:
         return None
