@@ -427,3 +427,55 @@ def test_workbook_names_the_cell_of_a_bad_authority(tmp_path: Path) -> None:
     workbook["Baustein 3"]["A3"] = "Moers"
     workbook.save(target)
     assert load_instance(target)[0].years[0].budgets == {"Moers": 70000}
+
+
+# ---- reports, compare, batch ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def wesel_plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Kreis Wesel 2022-2023 plan with Bausteine 1-3, written by ``kimopt solve``."""
+    out = tmp_path_factory.mktemp("wesel") / "plan.json"
+    settings = write_yaml(out.parent / "model.yaml", {"workers": 2})
+    result = runner.invoke(app, ["solve", str(INSTANCES / "kreis-wesel-2022-2023.yaml"), "-m", str(settings),
+                                 "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.mark.parametrize("suffix", [".html", ".md", ".csv"])
+def test_reports_show_the_haushalt_tables(wesel_plan: Path, suffix: str) -> None:
+    target = wesel_plan.parent / f"report{suffix}"
+    assert runner.invoke(app, ["report", str(wesel_plan), "-o", str(target)]).exit_code == 0
+    text = target.read_text(encoding="utf-8")
+    assert "Eigenanteil je Jahr und Zahler" in text
+    assert "Stellen je Jahr und Anstellungsträger nach Baustein" in text
+    # Kreis Wesel 2022, Baustein 1: 3.5 × (78,000 − 57,000) + 0.5 × (52,000 − 45,000) = 73,500 + 3,500
+    assert "77.000" in text
+
+
+def test_workbook_report_has_a_haushalt_sheet(wesel_plan: Path) -> None:
+    import openpyxl
+
+    target = wesel_plan.parent / "report.xlsx"
+    assert runner.invoke(app, ["report", str(wesel_plan), "-o", str(target)]).exit_code == 0
+    sheet = openpyxl.load_workbook(target)["Haushalt"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows(max_row=3)]
+    assert rows[0][:3] == ["Jahr", "Zahler", "Baustein 1"]
+    assert rows[1][:3] == [2022, "Kreis Wesel", 77000]
+
+
+def test_compare_and_batch_accept_multi_year_instances(tmp_path: Path, test_model_file: Path) -> None:
+    path = INSTANCES / "kreis-mettmann-2022-2023.yaml"
+    result = runner.invoke(app, ["compare", str(path), "-m", str(test_model_file), "-m", str(test_model_file)])
+    assert result.exit_code == 0, result.output
+    assert "2023: Eigenanteil Kreis (alle Bausteine)" in result.output
+    assert "115.794 €" in result.output
+    folder = tmp_path / "round"
+    folder.mkdir()
+    (folder / "mettmann.yaml").write_bytes(path.read_bytes())
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["batch", str(folder), "--out", str(out), "-m", str(test_model_file)])
+    assert result.exit_code == 0, result.output
+    plan = json.loads((out / "mettmann.plan.json").read_text(encoding="utf-8"))
+    assert plan["summary"]["eigenanteil_eur_by_year"]["2023"]["kreis"] == 115794

@@ -133,7 +133,9 @@ def _figure_rows(plans: list[dict[str, Any]], lang: str) -> list[Row]:
             return index_value(p["summary"], key, lang)
 
         rows.append((pick(label, lang), each(index)))
-    return rows
+    from kimopt.report.horizon import compare_rows  # DESIGN §5: every year, all Bausteine
+
+    return rows + compare_rows(plans, lang)
 
 
 def _by_kommune(plans: list[dict[str, Any]], cell: Callable[[dict[str, Any]], str]) -> list[Row]:

@@ -366,7 +366,9 @@ def plan_tables(
     ]
     if baselines:
         tables.append(baselines_table(plan, baselines, lang))
-    return tables
+    from kimopt.report.horizon import horizon_tables  # DESIGN §5: years and Bausteine
+
+    return tables + horizon_tables(plan, lang)
 
 
 def title(plan: dict[str, Any], lang: str) -> str:
@@ -388,4 +390,6 @@ def meta_lines(plan: dict[str, Any], lang: str) -> list[tuple[str, str]]:
             (t(lang, "Prüfsumme der Eingaben", "Checksum of the inputs"), plan["input_sha256"][:16])
         )
     lines.append(("kimopt / OR-Tools", f"{plan.get('kimopt', '')} / {solver.get('ortools', '')}"))
-    return lines
+    from kimopt.report.horizon import horizon_meta
+
+    return lines + horizon_meta(plan, lang)

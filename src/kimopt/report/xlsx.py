@@ -377,6 +377,9 @@ def plan_workbook(plan_json: dict[str, Any], lang: str = "de",
     _finanzen(workbook.create_sheet(finanzen), plan_json, t)
     if comparison:
         _comparison(workbook.create_sheet(vergleich), comparison, t)
+    from kimopt.report.horizon import horizon_sheet  # DESIGN §5: years and Bausteine
+
+    horizon_sheet(workbook, plan_json, lang)
     for ws in workbook.worksheets:  # committee print-outs: landscape, one page wide
         ws.page_setup.orientation = "landscape"
         ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
