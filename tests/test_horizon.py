@@ -220,6 +220,8 @@ def test_coordination_forced_conflict() -> None:
     assert lines is not None
     assert any("2022: Budget Adorf (budget_kommune)" in line and "Koordination (Baustein 1) 14.400 €" in line
                for line in lines)
+    # the smallest repair: Adorf's budget must carry its coordinator, 1.0 × (71,400 − 57,000) = 14,400 €
+    assert "  - 2022: Budget Adorf ≥ 14.400 € (bisher 10.000 €)" in lines
 
 
 def test_coordination_shares_the_budget_with_baustein_2() -> None:
@@ -272,6 +274,9 @@ def test_authorities_forced_conflict() -> None:
     assert lines is not None
     assert any("2022: Budget Kreis (budget_kreis)" in line and "Ausländerbehörde (Baustein 3) 16.400 €" in line
                for line in lines)
+    # a plan exists once Baustein 3 fits: 1.0 × 16,400 € (Baustein 2 may then place nothing new;
+    # using positions is an objective, not a rule)
+    assert "  - 2022: Budget Kreis Klein ≥ 16.400 € (bisher 10.000 €)" in lines
 
 
 def test_authorities_checker_rejects_a_kommune_without_authority() -> None:

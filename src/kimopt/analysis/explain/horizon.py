@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from fractions import Fraction
 
+from ortools.sat.python import cp_model
+
 from kimopt import rules
 from kimopt.analysis.explain.core import ExplainTimeout, Oracle, Scenario, minimal_conflict, new_solver, run
 from kimopt.analysis.explain.texts import rule_label, rule_text
@@ -42,13 +44,14 @@ class HorizonOracle(Oracle):
         return run(hm.model, new_solver(self.time_limit, self.settings.seed, self.settings.workers or 1))
 
 
-def _canonical(rule: RuleId) -> tuple[str, int, str]:
-    """Year first (earlier years' rules are dropped first where there is a choice), then as one year."""
+def _canonical(rule: RuleId) -> tuple[int, int, str]:
+    """Later years first, then as in one year: the deletion filter drops what comes first where it
+    has the choice, so a conflict names the earliest year in which it arises."""
     from kimopt.analysis.explain.core import canonical
 
     year, _, subject = rule[1].partition(": ")
     order, name = canonical((rule[0], subject))
-    return (year, order, name)
+    return (-int(year) if year.isdigit() else 0, order, name)
 
 
 @rules.CONTINUITY.describe
@@ -103,7 +106,7 @@ def horizon_rule_text(years: dict[str, HorizonYear], model: PlanningModel, rule:
         if b3:
             parts.append(_t(lang, "Ausländerbehörde (Baustein 3) ", "authorities (Baustein 3) ")
                          + fmt_euros(b3, lang))
-        fixed_text = (_t(lang, ", davon fest: ", ", fixed of it: ") + ", ".join(parts)) if parts else ""
+        fixed_text = (_t(lang, "; fest gebunden: ", "; committed: ") + ", ".join(parts)) if parts else ""
         head = rule_label((family, rest), lang)
         return (f"{label}: {head}: " + _t(lang, "Eigenanteil aller Bausteine höchstens ",
                                           "own share of all Bausteine at most ")
@@ -111,9 +114,78 @@ def horizon_rule_text(years: dict[str, HorizonYear], model: PlanningModel, rule:
     return f"{label}: Baustein 2 – " + rule_text(scenario, (family, rest), lang)
 
 
+def _carried(instance: Instance, n: int, payer: str) -> list[int]:
+    """The years (indices) whose budget of ``payer`` is the one set in year ``n``: it carries on
+    until a later year sets its own."""
+    out = [n]
+    for k in range(n + 1, len(instance.years) + 1):
+        if payer in instance.years[k - 1].budgets:
+            break
+        out.append(k)
+    return out
+
+
+def with_budget(instance: Instance, n: int, payer: str, budget: int | None) -> Instance:
+    """The instance with the budget of ``payer`` as set in year ``n`` (and carried on) changed."""
+    if n > 0:
+        years = list(instance.years)
+        years[n - 1] = years[n - 1].model_copy(update={"budgets": {**years[n - 1].budgets, payer: budget}})
+        return instance.model_copy(update={"years": years})
+    if payer == instance.kreis.name:
+        return instance.model_copy(update={"kreis": instance.kreis.model_copy(update={"budget": budget})})
+    return instance.model_copy(update={"kommunen": [k.model_copy(update={"budget": budget}) if k.name == payer else k
+                                                    for k in instance.kommunen]})
+
+
+def budget_repair(instance: Instance, model: PlanningModel, rule: RuleId,
+                  time_limit: float = 60.0) -> tuple[int, int | None, list[str]] | None:
+    """The least budget of that payer, as set in that year and carried on, that makes the horizon
+    feasible; with the budget now and the years it holds for.
+
+    Exact: with the payer's budget rules of those years switched off, CP-SAT minimises the
+    largest yearly Eigenanteil of all Bausteine (Baustein 2 under every other rule, plus the
+    fixed Baustein 1 and 3 part). Verified by re-solving with the repaired budget (feasible) and
+    1 € less (infeasible). ``None`` if no budget helps.
+    """
+    label, _, subject = rule[1].partition(": ")
+    hm = build_horizon(instance, model, switchable=True)
+    n = next(k for k, y in enumerate(hm.years) if y.label == label)
+    payer = subject or hm.years[n].horizon.instance.kreis.name
+    carried = _carried(instance, n, payer)
+    off = {(rule[0], f"{hm.years[k].label}: {subject}" if subject else hm.years[k].label) for k in carried}
+    for other, literal in hm.switches.literals.items():
+        hm.model.add(literal == int(other not in off))
+    worst = hm.model.new_int_var(0, 2**50, "largest_eigenanteil")
+    for k in carried:
+        ym = hm.years[k]
+        inst, den = ym.horizon.instance, ym.problem.g.denominator
+        if rule[0] == rules.BUDGET_KREIS.name:
+            expr = ym.variables.kreis_payment()
+        else:
+            expr = ym.variables.kommune_payment(next(i for i, c in enumerate(inst.kommunen) if c.name == payer))
+        fixed = ym.horizon.fixed_payments(model).get(payer, Fraction(0)) * den * den  # exact: euros × den²
+        hm.model.add(den * expr + int(fixed) <= worst)
+    hm.model.minimize(worst)
+    solver = new_solver(time_limit, model.seed, model.workers or 1)
+    code = solver.solve(hm.model)
+    if code == cp_model.INFEASIBLE:
+        return None
+    if code != cp_model.OPTIMAL:
+        raise ExplainTimeout(solver.status_name(code))
+    den = hm.years[n].problem.g.denominator
+    needed = -(-solver.value(worst) // (den * den))
+    first = hm.years[n].horizon.instance
+    now = first.kreis.budget if payer == first.kreis.name else next(c.budget for c in first.kommunen
+                                                                    if c.name == payer)
+    if not horizon_feasible(with_budget(instance, n, payer, needed), model, time_limit) or (
+            needed > 0 and horizon_feasible(with_budget(instance, n, payer, needed - 1), model, time_limit)):
+        raise RuntimeError(f"repair of {rule} not confirmed")  # the exact optimum must be tight
+    return needed, now, [hm.years[k].label for k in carried]
+
+
 def horizon_conflict(instance: Instance, model: PlanningModel, lang: str = "de",
                      time_limit: float = 60.0) -> list[str] | None:
-    """The minimal conflict as lines, or ``None`` if every year has a plan."""
+    """The minimal conflict and the smallest budget repairs as lines, or ``None`` if every year has a plan."""
     if horizon_feasible(instance, model, time_limit):
         return None
     conflict = minimal_conflict(HorizonOracle(instance, model, time_limit))
@@ -124,7 +196,26 @@ def horizon_conflict(instance: Instance, model: PlanningModel, lang: str = "de",
               "(relaxing any one of them makes a plan possible):")
     if not conflict:
         return [head, _t(lang, "  (kein einzelner Grund gefunden)", "  (no single reason found)")]
-    return [head, *(f"  - {horizon_rule_text(years, model, rule, lang)}" for rule in conflict)]
+    lines = [head, *(f"  - {horizon_rule_text(years, model, rule, lang)}" for rule in conflict)]
+    repairs = []
+    for rule in conflict:
+        if rule[0] not in (rules.BUDGET_KOMMUNE.name, rules.BUDGET_KREIS.name):
+            continue
+        found = budget_repair(instance, model, rule, time_limit)
+        label, _, payer = rule[1].partition(": ")
+        who = payer or years[label].instance.kreis.name
+        if found is None:
+            repairs.append(f"  - {label}: Budget {who}: " + _t(lang, "keine Änderung dieser Zahl allein hilft",
+                                                                 "no change of this number alone helps"))
+            continue
+        needed, now, held = found
+        was = _t(lang, "unbegrenzt", "unlimited") if now is None else fmt_euros(now, lang)
+        span = held[0] if len(held) == 1 else f"{held[0]}–{held[-1]}"
+        repairs.append(f"  - {span}: Budget {who} ≥ {fmt_euros(needed, lang)} ({_t(lang, 'bisher', 'now')} {was})")
+    if repairs:
+        lines += [_t(lang, "Kleinste Änderungen (je eine genügt, alle Bausteine zusammen):",
+                     "Smallest changes (any one suffices, all Bausteine together):"), *repairs]
+    return lines
 
 
 def horizon_explain_text(instance: Instance, model: PlanningModel, lang: str = "de",
