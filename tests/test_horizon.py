@@ -484,3 +484,18 @@ def test_compare_and_batch_accept_multi_year_instances(tmp_path: Path, test_mode
     assert result.exit_code == 0, result.output
     plan = json.loads((out / "mettmann.plan.json").read_text(encoding="utf-8"))
     assert plan["summary"]["eigenanteil_eur_by_year"]["2023"]["kreis"] == 115794
+
+
+def test_checker_rejects_a_cut_when_funding_does_not_fall() -> None:
+    # Mettmann keeps 16 VZÄ in 2023: the AWO may not drop from 2.0 to 1.5 VZÄ.
+    inputs = load_inputs(INSTANCES / "kreis-mettmann-2022-2023.yaml")
+    outcome = plan_instance(inputs.instance, model())
+    assert outcome.plan_json is not None
+    broken = copy.deepcopy(outcome.plan_json)
+    link = next(li for li in broken["years"][1]["links"] if li["host"] == "AWO Kreisverband Mettmann")
+    link["vzae"] -= 0.5
+    rules = {(v.rule, v.subject) for v in check_horizon(inputs.instance, model(), broken)}
+    assert ("continuity", "2023: AWO Kreisverband Mettmann") in rules
+    # the same plan is fine without keep_existing (no continuity), apart from the host's new size
+    loose = {(v.rule, v.subject) for v in check_horizon(inputs.instance, model(keep_existing=False), broken)}
+    assert ("continuity", "2023: AWO Kreisverband Mettmann") not in loose
