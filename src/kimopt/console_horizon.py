@@ -42,7 +42,10 @@ def vzae_rows(plan: dict[str, Any], lang: str = "de") -> list[list[str]]:
 
 def horizon_lines(plan: dict[str, Any], lang: str, table: Any) -> list[str]:
     """The two tables, per-year level values and continuity cuts, as text lines."""
-    lines = ["", _t(lang, "Eigenanteil je Jahr und Zahler (alle Bausteine, € pro Jahr):",
+    first = plan["years"][0]["year"]
+    lines = ["", _t(lang, f"Oben: das erste Jahr ({first}), Baustein 2. Alle Jahre und Bausteine:",
+                    f"Above: the first year ({first}), Baustein 2. Every year and Baustein:"),
+             "", _t(lang, "Eigenanteil je Jahr und Zahler (alle Bausteine, € pro Jahr):",
                     "Own share per year and payer (all Bausteine, € per year):")]
     lines += table(eigenanteil_rows(plan, lang), {2, 3, 4, 5, 6})
     lines += ["", _t(lang, "VZÄ je Jahr und Anstellungsträger nach Baustein:",
