@@ -408,9 +408,10 @@ def test_property_horizon_plans_pass_the_checker(data: dict[str, Any], keep: boo
 # ---- Excel -----------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("suffix", [".xlsx", ".json", ".yaml"])
 @pytest.mark.parametrize("name", ["kreis-mettmann-2022-2023", "kreis-wesel-2022-2023"])
-def test_workbook_round_trip_keeps_years_and_bausteine(tmp_path: Path, name: str) -> None:
-    target = tmp_path / f"{name}.xlsx"
+def test_convert_round_trip_keeps_years_and_bausteine(tmp_path: Path, name: str, suffix: str) -> None:
+    target = tmp_path / f"{name}{suffix}"
     assert runner.invoke(app, ["convert", str(INSTANCES / f"{name}.yaml"), "-o", str(target)]).exit_code == 0
     assert load_instance(target)[0] == load_instance(INSTANCES / f"{name}.yaml")[0]
 
