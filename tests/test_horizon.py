@@ -500,3 +500,12 @@ def test_checker_rejects_a_cut_when_funding_does_not_fall() -> None:
     # the same plan is fine without keep_existing (no continuity), apart from the host's new size
     loose = {(v.rule, v.subject) for v in check_horizon(inputs.instance, model(keep_existing=False), broken)}
     assert ("continuity", "2023: AWO Kreisverband Mettmann") not in loose
+
+
+@pytest.mark.parametrize("command", [["alternatives"], ["sensitivity"], ["serve"], ["explain", "--want", "Moers=1"]])
+def test_one_year_commands_refuse_a_horizon(command: list[str]) -> None:
+    # they would plan the first year's Baustein 2 alone and ignore the later years and budgets
+    path = INSTANCES / "kreis-wesel-2022-2023.yaml"
+    result = runner.invoke(app, [command[0], str(path), *command[1:]])
+    assert result.exit_code == 2
+    assert "nur für" in result.output

@@ -203,6 +203,7 @@ def sensitivity(
     4 kein Plan im Zeitlimit.
     """
     from kimopt.analysis.sensitivity import SensitivityError, analyse, tradeoff_chart
+    from kimopt.cli.horizon import one_year_only
     from kimopt.io.atomic import guard_output, write_text_atomic
     from kimopt.load import load_inputs
     from kimopt.plan import dumps
@@ -212,6 +213,7 @@ def sensitivity(
         raise fail(_t(lang, "--chart braucht --part tradeoff", "--chart needs --part tradeoff"),
                    ExitCode.USAGE)
     inputs = load_inputs(instance, model)
+    one_year_only(inputs.instance, instance, "sensitivity", lang)
     for target in (output, chart):
         if target is not None:
             guard_output(target, [instance, model])

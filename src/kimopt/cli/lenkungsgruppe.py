@@ -217,6 +217,7 @@ def alternatives(
     Exit: 0, 1 fehlerhafte Eingabe, 3 unlösbar, 4 kein Optimum im Zeitlimit.
     """
     from kimopt.analysis.alternatives import equally_good_plans, render_text
+    from kimopt.cli.horizon import one_year_only
     from kimopt.io.atomic import guard_output, write_text_atomic
     from kimopt.load import load_inputs
     from kimopt.pipeline import PlanRejected
@@ -226,6 +227,7 @@ def alternatives(
     from kimopt.solve import ModelTooLarge
 
     inputs = load_inputs(instance, model)
+    one_year_only(inputs.instance, instance, "alternatives", lang)
     if output is not None:
         if output.suffix.lower() != ".json":
             check_suffix(output)
