@@ -200,7 +200,8 @@ def with_coordination(**kreis: Any) -> dict[str, Any]:
 def test_coordination_known_optimum() -> None:
     # Kreis: 1.0 × (71,400 − 57,000) + 0.5 × (71,400 − 45,000) = 14,400 + 13,200 = 27,600 € in Baustein 1;
     # Adorf qualifies (all three flags): 1.0 × 14,400 = 14,400 €. Bedorf has only a Jugendamt: nothing.
-    data = kommune(with_coordination(), "Bedorf", jugendamt=True)
+    # Cedorf has no flag but its own coordinator_vzae 0.5: 0.5 × 14,400 = 7,200 €.
+    data = kommune(kommune(with_coordination(), "Bedorf", jugendamt=True), "Cedorf", coordinator_vzae=0.5)
     outcome = solve(data)
     assert outcome.status == "OPTIMAL"
     entry = outcome.plan_json["years"][0] if outcome.plan_json else {}
@@ -208,8 +209,10 @@ def test_coordination_known_optimum() -> None:
     assert payers["Kreis Klein"]["baustein_1_eur"] == 27600
     assert payers["Adorf"]["baustein_1_eur"] == 14400
     assert "Bedorf" not in payers
+    assert payers["Cedorf"]["baustein_1_eur"] == 7200
     assert {(c["host"], c["role"], c["vzae"]) for c in entry["coordination"]} == {
-        ("Kreis Klein", "coordinator", 1.0), ("Kreis Klein", "assistant", 0.5), ("Adorf", "coordinator", 1.0)}
+        ("Kreis Klein", "coordinator", 1.0), ("Kreis Klein", "assistant", 0.5), ("Adorf", "coordinator", 1.0),
+        ("Cedorf", "coordinator", 0.5)}
 
 
 def test_coordination_forced_conflict() -> None:
@@ -384,16 +387,26 @@ def horizons(draw: st.DrawFn) -> dict[str, Any]:
     return data
 
 
+horizon_settings = st.fixed_dictionaries({
+    "keep_existing": st.booleans(),
+    "kreis_covers_kommunen": st.booleans(),
+    "min_coverage_vzae": st.sampled_from(["0", "0.1"]),
+    "objectives": st.sampled_from([None, ["own_cost", "use_positions", "proportionality"]]),
+})
+
+
 @SETTINGS
-@given(horizons(), st.booleans())
-def test_property_horizon_plans_pass_the_checker(data: dict[str, Any], keep: bool) -> None:
+@given(horizons(), horizon_settings)
+def test_property_horizon_plans_pass_the_checker(data: dict[str, Any], changes: dict[str, Any]) -> None:
     # plan_instance raises PlanRejected if the independent checker finds any broken rule
-    outcome = plan_instance(instance(data), model(time_limit_s=20, keep_existing=keep))
+    changes = {k: v for k, v in changes.items() if v is not None}
+    keep = changes["keep_existing"]
+    outcome = plan_instance(instance(data), model(time_limit_s=20, **changes))
     assert outcome.status in {"OPTIMAL", "INFEASIBLE"}
     if outcome.plan_json is None:
         return
     plan = outcome.plan_json
-    assert not check_horizon(instance(data), model(keep_existing=keep), plan)
+    assert not check_horizon(instance(data), model(**changes), plan)
     assert len(plan["years"]) == 1 + len(data["years"])
     for entry in plan["years"]:
         assert all(lv["proven_optimal"] for lv in entry["objectives"])
