@@ -36,6 +36,7 @@ def solve(
     from kimopt.load import load_inputs
     from kimopt.pipeline import PlanRejected, plan_instance
     from kimopt.plan import dumps
+    from kimopt.results import Status
     from kimopt.solve import ModelTooLarge
 
     inputs = load_inputs(instance, model)
@@ -53,7 +54,7 @@ def solve(
     except PlanRejected as exc:
         raise fail("Interner Fehler: der Prüfer verwirft den Plan / internal error, the checker rejects the plan:\n"
                    + "\n".join(v.text(lang.value) for v in exc.violations), ExitCode.RULES_BROKEN) from None
-    if outcome.status == "INFEASIBLE":
+    if outcome.status is Status.INFEASIBLE:
         if inputs.instance.multi:
             from kimopt.analysis.explain.horizon import horizon_infeasible_text
 

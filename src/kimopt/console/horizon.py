@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kimopt.console.table import text_table as table
 from kimopt.labels import t as _t
 from kimopt.numbers import fmt_euros, fmt_number
 
@@ -40,7 +41,7 @@ def vzae_rows(plan: dict[str, Any], lang: str = "de") -> list[list[str]]:
     return rows
 
 
-def horizon_lines(plan: dict[str, Any], lang: str, table: Any) -> list[str]:
+def horizon_lines(plan: dict[str, Any], lang: str) -> list[str]:
     """The two tables, per-year level values and continuity cuts, as text lines."""
     first = plan["years"][0]["year"]
     lines = ["", _t(lang, f"Oben: das erste Jahr ({first}), Baustein 2. Alle Jahre und Bausteine:",
