@@ -321,8 +321,13 @@ def check_horizon(instance: Instance, model: PlanningModel, plan: dict[str, Any]
                       f"angegeben {reported[key]} €, berechnet {fmt_euros(exact)}",
                       f"reported €{reported[key]}, computed {fmt_euros(exact, 'en')}")
         previous = dict(checker.hosted)
-    # one-year readers see the first year at the top level: it must be the same plan
-    if isinstance(entries[0], dict) and plan.get("links") != entries[0].get("links"):
-        h.add("plan", "links", "", "die Verbindungen oben sind nicht die des ersten Jahres",
-              "the top-level links are not those of the first year")
+    # one-year readers see the first year at the top level: it must be the same plan (checked above)
+    first = entries[0] if isinstance(entries[0], dict) else {}
+    for key in ("objectives", "summary", "hosts", "kommunen", "links", "finance"):
+        top = plan.get(key)
+        if key == "summary" and isinstance(top, dict):
+            top = {k: v for k, v in top.items() if k not in ("eigenanteil_eur_by_year", "binding_rules")}
+        if top != first.get(key):
+            h.add("plan", key, "", f"„{key}“ oben ist nicht das erste Jahr des Plans",
+                  f"the top-level '{key}' is not the plan's first year")
     return h.violations
