@@ -522,3 +522,18 @@ def test_one_year_commands_refuse_a_horizon(command: list[str]) -> None:
     result = runner.invoke(app, [command[0], str(path), *command[1:]])
     assert result.exit_code == 2
     assert "nur für" in result.output
+
+
+@pytest.mark.parametrize("name", ["kreis-wesel-2022", "kreis-mettmann-2022"])
+def test_an_identical_second_year_changes_no_level(name: str) -> None:
+    # the same funding and costs again in 2023: the one-year plan works in both years (continuity
+    # holds), so each year's levels have exactly the one-year optimum
+    inputs = load_inputs(INSTANCES / f"{name}.yaml")
+    one = plan_instance(inputs.instance, model())
+    data = inputs.instance.model_dump(mode="json")
+    data["years"] = [{"year": 2023}]
+    two = plan_instance(instance(data), model())
+    assert one.plan_json is not None and two.plan_json is not None
+    expected = [(lv["name"], lv["value"]) for lv in one.plan_json["objectives"]]
+    for entry in two.plan_json["years"]:
+        assert [(lv["name"], lv["value"]) for lv in entry["objectives"]] == expected
