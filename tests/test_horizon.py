@@ -537,3 +537,17 @@ def test_an_identical_second_year_changes_no_level(name: str) -> None:
     expected = [(lv["name"], lv["value"]) for lv in one.plan_json["objectives"]]
     for entry in two.plan_json["years"]:
         assert [(lv["name"], lv["value"]) for lv in entry["objectives"]] == expected
+
+
+@pytest.mark.parametrize("seconds", [0.05, 0.5])
+def test_a_time_limit_gives_a_checked_plan_or_none(seconds: float) -> None:
+    # cut short anywhere in the year-major levels: the plan (if any) keeps every rule of every year,
+    # is FEASIBLE, and the levels not proven say so
+    inputs = load_inputs(INSTANCES / "kreis-wesel-2022-2023.yaml")
+    outcome = plan_instance(inputs.instance, model(), time_limit=seconds)
+    assert outcome.status in {"OPTIMAL", "FEASIBLE", "UNKNOWN"}
+    if outcome.plan_json is None:
+        return
+    assert not check_horizon(inputs.instance, model(), outcome.plan_json)
+    if outcome.status == "FEASIBLE":
+        assert not all(lv["proven_optimal"] for y in outcome.plan_json["years"] for lv in y["objectives"])

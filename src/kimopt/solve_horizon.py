@@ -177,10 +177,15 @@ def _tie_break(hm: HorizonModel, deadline: float, seed: int, final: bool,
     """Minimise ``Σ_y Σ_l rank_l · a_l^y`` with one worker and no hint (deterministic).
 
     Without ``final`` (a level was cut short) it only finds a plan for every year that keeps
-    the levels fixed so far (several workers; the plan is then marked not proven).
+    the levels fixed so far (several workers; the plan is then marked not proven). When the time
+    is up, the plan of the last level solved (the model's hint) stands.
     """
     terms = [LinearExpr.weighted_sum(ym.variables.a, list(ym.problem.rank)) for ym in hm.years]
     hm.model.minimize(LinearExpr.sum(terms))
+    # the hint is the plan of the last level solved and fixed: a plan for every year
+    hint = dict(zip(hm.model.proto.solution_hint.vars, hm.model.proto.solution_hint.values, strict=True))
+    fallback = ({id(x): hint[x.index] for ym in hm.years for x in [*ym.variables.a, *ym.cuts]}
+                if all(x.index in hint for ym in hm.years for x in [*ym.variables.a, *ym.cuts]) else None)
     if final:
         hm.model.clear_hints()  # a hint from a parallel search would make the result depend on timing
     solver = new_solver(deadline - time.perf_counter(), 1 if final else workers, seed)
@@ -190,4 +195,4 @@ def _tie_break(hm: HorizonModel, deadline: float, seed: int, final: bool,
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         values = {id(x): solver.value(x) for ym in hm.years for x in [*ym.variables.a, *ym.cuts]}
         return values, {"proven": final and code == cp_model.OPTIMAL, "seconds": seconds}
-    return None, {"proven": False, "seconds": seconds}
+    return fallback, {"proven": False, "seconds": seconds}
