@@ -10,6 +10,7 @@ any that do not match the links. Deliberately written apart from :mod:`kimopt.pr
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from fractions import Fraction
@@ -54,6 +55,11 @@ class Violation:
         """One line for people."""
         where = f" ({self.subject})" if self.subject else ""
         return f"{self.rule}{where}: {self.de if lang == 'de' else self.en}"
+
+
+def _nfc(value: object) -> object:
+    """Names compared as the instance stores them (Unicode NFC: ``Hünxe`` typed either way)."""
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
 
 
 def _shown(value: object) -> str:
@@ -104,7 +110,7 @@ class _Checker:
             if not isinstance(entry, dict):
                 self.add("plan", f"links[{n}]", "Eintrag ist kein Abschnitt", "entry is not a mapping")
                 continue
-            kind, host, kommune = entry.get("host_type"), entry.get("host"), entry.get("kommune")
+            kind, host, kommune = entry.get("host_type"), _nfc(entry.get("host")), _nfc(entry.get("kommune"))
             try:
                 vzae = to_fraction(entry.get("vzae"))
             except NumberError:
@@ -373,7 +379,7 @@ class _Checker:
                          f"reported €{own[key]}, computed {fmt_euros(exact, 'en')}")
         for entry in section(plan, "hosts", list):
             if isinstance(entry, dict) and "vzae" in entry:
-                exact = self.hosted.get((str(entry.get("host_type")), str(entry.get("name"))), Fraction(0))
+                exact = self.hosted.get((str(entry.get("host_type")), str(_nfc(entry.get("name")))), Fraction(0))
                 if differs(entry["vzae"], exact):
                     self.add("plan", f"hosts: {entry.get('name')}",
                              f"angegeben {entry['vzae']} VZÄ, aus den Verbindungen {float(exact)}",
@@ -391,7 +397,7 @@ class _Checker:
             basis = None
         targets = self.targets(basis)
         for entry in section(plan, "kommunen", list):
-            i = self.lookup.get(str(entry.get("name"))) if isinstance(entry, dict) else None
+            i = self.lookup.get(str(_nfc(entry.get("name")))) if isinstance(entry, dict) else None
             if i is None:
                 continue
             for key, exact in (("coverage_vzae", self.coverage[i]), ("target_vzae", targets[i])):

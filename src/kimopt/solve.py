@@ -83,8 +83,10 @@ def guard_magnitudes(problem: Problem, universe_units: int) -> None:
     reach = 4 * cap * total * max(widest + 1, 2)
     if reach >= INT64_SAFE or 4 * cap * total * len(problem.instance.kommunen) >= INT64_SAFE:
         raise ModelTooLarge(
-            f"Verteilungsschlüssel zu fein (Summe der Gewichte {total}); Kennzahlen runden "
-            f"/ distribution key too fine-grained (weight sum {total}); round the indicators")
+            f"Verteilungsschlüssel oder Granularität zu fein (Summe der Gewichte {total}, "
+            f"{cap - 1} Einheiten); Kennzahlen runden oder granularity_vzae vergröbern "
+            f"/ distribution key or granularity too fine (weight sum {total}, {cap - 1} units); "
+            "round the indicators or coarsen granularity_vzae")
 
 
 def _hint(cm: CpsatModel, solver: cp_model.CpSolver) -> None:

@@ -78,7 +78,7 @@ def apportion(
     Gleichstände werden gemeldet, nicht entschieden. Exit: 0, 1 fehlerhafte Eingabe,
     2 Aufruf, 3 Grenzen nicht einhaltbar.
     """
-    from kimopt.analysis.apportion import ApportionError, apportion_instance
+    from kimopt.analysis.apportion import MAX_SEATS, ApportionError, apportion_instance
     from kimopt.console.apportion import render_apportionment, tie_warning
     from kimopt.io.atomic import guard_output, write_text_atomic
     from kimopt.load import load_inputs
@@ -99,6 +99,9 @@ def apportion(
         if exact_step is not None:
             raise fail(f"--step: {message}", ExitCode.USAGE)
         raise fail(f"{model or 'kim-standard'}: host_step_vzae: {message}", ExitCode.BAD_INPUT)
+    if exact_step is not None and positions / chosen > MAX_SEATS:
+        raise fail(_t(lang, f"--step: {step} VZÄ ist zu fein ({MAX_SEATS} Schritte höchstens)",
+                      f"--step: {step} VZÄ is too fine (at most {MAX_SEATS} steps)"), ExitCode.USAGE)
     try:
         result = apportion_instance(inputs.instance, inputs.model, method.value, chosen, bounds)
     except ApportionError as exc:

@@ -36,6 +36,7 @@ class ExitCode:
     INFEASIBLE = 3
     NO_PLAN = 4
     RULES_BROKEN = 5
+    INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
     CLOSED_PIPE = 141  # the reader of stdout went away (``| head``): 128 + SIGPIPE
 
 
@@ -98,13 +99,17 @@ def guarded(func: F) -> F:
         lang = lang.value if isinstance(lang, Lang) else str(lang)
         try:
             result = func(*args, **kwargs)
-            sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
+            if sys.stdout is not None:  # None when started with stdout closed (``>&-``)
+                sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
             return result
         except BrokenPipeError:
             raise _closed_pipe() from None
         except InputError as exc:
             raise fail(exc.render(lang, limit=1 if len(exc.findings) > 1 else None), ExitCode.BAD_INPUT) from None
-        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        except KeyboardInterrupt:
+            raise fail("Abgebrochen (Strg+C); nichts geschrieben / interrupted, nothing written",
+                       ExitCode.INTERRUPTED) from None
+        except (typer.Exit, typer.Abort):
             raise
         except MemoryError:
             raise fail("Zu wenig Speicher / out of memory", ExitCode.BAD_INPUT) from None

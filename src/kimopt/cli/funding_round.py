@@ -226,6 +226,7 @@ def batch(
         Interrupted,
         Progress,
         Task,
+        clean_temporary,
         collect,
         exit_code,
         plan_paths,
@@ -241,6 +242,7 @@ def batch(
         raise fail(f"{out}: " + ("kein Ordner" if de else "not a folder"), ExitCode.BAD_INPUT)
     files, missing = collect(paths, lang.value)
     out.mkdir(parents=True, exist_ok=True)
+    clean_temporary(out)  # what an interrupted run left half-written
     tasks = []
     for file, plan in zip(files, plan_paths(files, out), strict=True):
         guard_output(plan, [file, model])
@@ -251,6 +253,7 @@ def batch(
         rows = run_batch(tasks, processes, progress)
     except Interrupted as stop:
         progress.close()
+        clean_temporary(out)
         finished = [r for r in stop.rows if r is not None]
         write_summary(missing + finished, out, lang.value)
         raise fail(

@@ -44,7 +44,7 @@ def solve(
     5 der unabhängige Prüfer verwirft den Plan (ein Fehler in kimopt; nichts wird geschrieben).
     """
     from kimopt.console import render_plan
-    from kimopt.io.atomic import guard_output, write_text_atomic
+    from kimopt.io.atomic import guard_output, write_all_atomic
     from kimopt.load import load_inputs
     from kimopt.pipeline import PlanRejected, plan_instance
     from kimopt.plan import dumps
@@ -84,17 +84,20 @@ def solve(
 
         with progress("Begrenzende Regeln" if de else "Binding rules") as step:
             add_binding_rules(outcome.plan_json, outcome.plan, step)
-    if not quiet:
-        typer.echo(render_plan(outcome.plan_json, lang.value))
+    # every output is rendered before any is written: a failing report leaves no plan behind
+    outputs: list[tuple[Path, bytes]] = []
     if output is not None:
-        write_text_atomic(output, dumps(outcome.plan_json))
-        if not quiet:
-            typer.echo(("\nPlan geschrieben: " if lang == Lang.de else "\nPlan written: ") + str(output))
+        outputs.append((output, dumps(outcome.plan_json).encode("utf-8")))
     if report is not None:
-        from kimopt.report import classical_baselines, write_report
+        from kimopt.report import classical_baselines, report_bytes
 
         baselines = classical_baselines(inputs.instance, inputs.model, outcome.plan_json)
-        write_report({**outcome.plan_json, "year": inputs.instance.funding.year}, report, lang.value, baselines,
-                     inputs=[instance, model])
-        if not quiet:
+        outputs.append((report, report_bytes({**outcome.plan_json, "year": inputs.instance.funding.year}, report,
+                                             lang.value, baselines)))
+    write_all_atomic(outputs)
+    if not quiet:
+        typer.echo(render_plan(outcome.plan_json, lang.value))
+        if output is not None:
+            typer.echo(("\nPlan geschrieben: " if lang == Lang.de else "\nPlan written: ") + str(output))
+        if report is not None:
             typer.echo(("Bericht geschrieben: " if lang == Lang.de else "Report written: ") + str(report))

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
+from kimopt.cpsat.interrupt import InterruptibleSolver
+
 MIN_SECONDS = 0.01
 """CP-SAT refuses a limit of 0; a level reached with no time left still gets this much."""
 
@@ -18,9 +20,10 @@ def new_solver(seconds: float, workers: int, seed: int) -> cp_model.CpSolver:
     """A CP-SAT solver limited to ``seconds`` (at least :data:`MIN_SECONDS`) with a fixed seed.
 
     One worker searches deterministically; several find the same optimal *values*, which is
-    all a level needs (see :mod:`kimopt.solve`).
+    all a level needs (see :mod:`kimopt.solve`). Ctrl-C stops it and reaches Python as
+    :class:`KeyboardInterrupt` (:mod:`kimopt.cpsat.interrupt`), never as a plan.
     """
-    solver = cp_model.CpSolver()
+    solver = InterruptibleSolver()
     solver.parameters.max_time_in_seconds = max(seconds, MIN_SECONDS)
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed

@@ -59,6 +59,23 @@ def render_plan_report(
     return tables_csv(tables, lang)
 
 
+def report_bytes(
+    plan: dict[str, Any],
+    path: Path,
+    lang: str = "de",
+    baselines: list[Baseline] | None = None,
+) -> bytes:
+    """The report of one plan in the format ``path``'s suffix names, not yet written.
+
+    Commands that write several files render each first and write them together
+    (:func:`kimopt.io.atomic.write_all_atomic`), so a failing report leaves no plan behind.
+    """
+    suffix = check_suffix(Path(path))
+    if suffix == ".xlsx":
+        return xlsx_bytes(plan, Path(path).name, lang, None)
+    return render_plan_report(plan, suffix, lang, baselines).encode("utf-8")
+
+
 def write_report(
     plan: dict[str, Any],
     path: Path,
@@ -71,30 +88,33 @@ def write_report(
     ``baselines`` (see :func:`classical_baselines`) adds the comparison with classical
     apportionment methods.
     """
-    from kimopt.io.atomic import guard_output, write_text_atomic
+    from kimopt.io.atomic import guard_output, write_bytes_atomic
 
     path = Path(path)
-    suffix = check_suffix(path)
+    check_suffix(path)
     guard_output(path, inputs)
-    if suffix == ".xlsx":
-        write_xlsx(plan, path, lang, None)
-        return
-    write_text_atomic(path, render_plan_report(plan, suffix, lang, baselines))
+    write_bytes_atomic(path, report_bytes(plan, path, lang, baselines))
+
+
+def xlsx_bytes(plan: dict[str, Any], name: str, lang: str, comparison: list[dict[str, Any]] | None) -> bytes:
+    """The workbook of :func:`kimopt.report.xlsx.write_plan_workbook`, built in a private folder."""
+    import tempfile
+
+    from kimopt.report.xlsx import write_plan_workbook
+
+    with tempfile.TemporaryDirectory() as folder:
+        temporary = Path(folder) / name
+        write_plan_workbook(plan, temporary, lang=lang, comparison=comparison)
+        return temporary.read_bytes()
 
 
 def write_xlsx(
     plan: dict[str, Any], path: Path, lang: str, comparison: list[dict[str, Any]] | None
 ) -> None:
-    """The workbook via :func:`kimopt.report.xlsx.write_plan_workbook`, written to a temporary file first."""
-    import tempfile
-
+    """The workbook via :func:`kimopt.report.xlsx.write_plan_workbook`, written atomically."""
     from kimopt.io.atomic import write_bytes_atomic
-    from kimopt.report.xlsx import write_plan_workbook
 
-    with tempfile.TemporaryDirectory(dir=path.parent) as folder:
-        temporary = Path(folder) / path.name
-        write_plan_workbook(plan, temporary, lang=lang, comparison=comparison)
-        write_bytes_atomic(path, temporary.read_bytes())
+    write_bytes_atomic(path, xlsx_bytes(plan, path.name, lang, comparison))
 
 
 def classical_baselines(

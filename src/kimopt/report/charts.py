@@ -10,9 +10,11 @@ none of them.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from kimopt.labels import HOST_TYPES, pick, t
 
@@ -48,6 +50,23 @@ def _svg(figure: Any) -> str:
     return text
 
 
+F = TypeVar("F", bound=Callable[..., str])
+
+
+def _plain_text(chart: F) -> F:
+    """Every label of the chart drawn as written: a Kommune named ``$x$`` is text, not mathtext
+    (which matplotlib would parse, and fail on, by default)."""
+
+    @functools.wraps(chart)
+    def drawn(*args: Any, **kwargs: Any) -> str:
+        import matplotlib
+
+        with matplotlib.rc_context({"text.parse_math": False}):
+            return chart(*args, **kwargs)
+
+    return drawn  # type: ignore[return-value]
+
+
 def _figure(width: float, height: float) -> Any:
     from matplotlib.figure import Figure
 
@@ -62,6 +81,7 @@ def _number_format(lang: str) -> Any:
     return FuncFormatter(lambda x, _: f"{x:g}".replace(".", ",") if lang == "de" else f"{x:g}")
 
 
+@_plain_text
 def coverage_chart(plan: dict[str, Any], lang: str) -> str:
     """Target vs coverage per Kommune: horizontal bar pairs, Kommunen in file order from the top."""
     kommunen = plan["kommunen"]
@@ -96,6 +116,7 @@ def coverage_chart(plan: dict[str, Any], lang: str) -> str:
     return _svg(figure)
 
 
+@_plain_text
 def hosts_chart(plan: dict[str, Any], lang: str) -> str:
     """VZÄ by host type (Kreis, Kommunen, Träger): one bar each, the value written at the bar."""
     totals = {kind: 0.0 for kind in HOST_TYPES}
@@ -123,6 +144,7 @@ def hosts_chart(plan: dict[str, Any], lang: str) -> str:
     return _svg(figure)
 
 
+@_plain_text
 def eigenanteil_chart(plan: dict[str, Any], lang: str) -> str:
     """Eigenanteil by payer in euros per year, with each limited budget as a red mark."""
     payers = plan["finance"]["eigenanteil"]
@@ -177,6 +199,7 @@ def plan_charts(plan: dict[str, Any], lang: str) -> list[tuple[str, str]]:
     ]
 
 
+@_plain_text
 def comparison_chart(plans: list[dict[str, Any]], lang: str) -> str:
     """Coverage per Kommune, one bar per alternative with a plan, the target as a black tick."""
     with_plan = [p for p in plans if "kommunen" in p]

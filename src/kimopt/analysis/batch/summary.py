@@ -38,6 +38,15 @@ def neutralise(value: Any) -> Any:
     return value
 
 
+def _cell_text(value: Any) -> Any:
+    """Control characters (a file named with one) cannot stand in a workbook: shown as ``\\x07``."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub(lambda m: m.group().encode("unicode_escape").decode(), value)
+    return value
+
+
 def summary_csv(rows: list[Row]) -> str:
     """The summary as CSV: column keys as header, dot decimals, one row per instance."""
     buffer = io.StringIO()
@@ -70,7 +79,7 @@ def summary_xlsx(rows: list[Row], lang: str = "de") -> bytes:
     for row in rows:
         values = asdict(row)
         values["resumed"] = ("ja" if lang == "de" else "yes") if row.resumed else ""
-        sheet.append([neutralise(values[c]) for c in COLUMNS])
+        sheet.append([_cell_text(neutralise(values[c])) for c in COLUMNS])
         for c, cell in zip(COLUMNS, sheet[sheet.max_row], strict=True):
             if c in formats:
                 cell.number_format = formats[c]
