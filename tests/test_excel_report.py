@@ -63,12 +63,12 @@ def test_sheets_and_headers(plan: dict[str, Any], tmp_path: Path) -> None:
     path = tmp_path / "plan.xlsx"
     write_plan_workbook(plan, path)
     workbook = reopen(path)
-    assert workbook.sheetnames == ["Übersicht", "Kommunen", "Stellen", "Finanzen"]
+    assert workbook.sheetnames == ["Übersicht", "Kommunen", "Zuordnung", "Finanzen"]
     assert header(workbook["Kommunen"]) == [
         "Kommune", "AGS", "Einwohner", "Schlüsselanteil", "Soll-VZÄ", "Ist-VZÄ", "Abweichung (VZÄ)",
         "Versorgt durch"]
-    assert header(workbook["Stellen"]) == ["Anstellungsträger", "Art", "Versorgt Kommune", "VZÄ",
-                                           "Geteilte Stelle"]
+    assert header(workbook["Zuordnung"]) == ["Anstellungsträger", "Art", "Kommune", "VZÄ", "fest",
+                                             "Geteilte Stelle"]
     assert header(workbook["Finanzen"])[:3] == ["Anstellungsträger", "Art", "VZÄ"]
     overview = workbook["Übersicht"]
     assert overview["A1"].value == "KIM-Verteilungsplan: Kreis Klein"
@@ -89,9 +89,9 @@ def test_figures_match_the_plan(plan: dict[str, Any], tmp_path: Path) -> None:
     assert [row[5] for row in kommunen[:3]] == [k["coverage_vzae"] for k in plan["kommunen"]]
     assert kommunen[3][2] == 60000   # 20,000 + 10,000 + 30,000 inhabitants
     assert kommunen[3][5] == 3       # 3 VZÄ in all
-    links = list(workbook["Stellen"].iter_rows(min_row=2, values_only=True))
-    assert len(links) == len(plan["links"]) + 1
-    assert links[-1][3] == pytest.approx(3)
+    links = [row for row in workbook["Zuordnung"].iter_rows(min_row=2, values_only=True) if row[3]]
+    assert len(links) == len(plan["links"])  # no total row: planners edit this sheet
+    assert sum(row[3] for row in links) == pytest.approx(3)
     finance = list(workbook["Finanzen"].iter_rows(values_only=True))
     payer_head = next(i for i, row in enumerate(finance) if row[0] == "Zahler")
     payers = finance[payer_head + 1:]
@@ -118,9 +118,9 @@ def test_number_formats_header_style_autofilter_frozen_header(plan: dict[str, An
     assert finanzen["G2"].number_format == '#,##0 "€"'  # Kosten je VZÄ
     assert finanzen["C2"].number_format == "0.0"
     assert finanzen.auto_filter.ref is not None and finanzen.freeze_panes == "B2"
-    stellen = workbook["Stellen"]
-    assert stellen["D2"].number_format == "0.0"
-    assert stellen.auto_filter.ref.startswith("A1:E")
+    zuordnung = workbook["Zuordnung"]
+    assert zuordnung["D2"].number_format == "0.0"
+    assert zuordnung.auto_filter.ref.startswith("A1:F")
     overview = workbook["Übersicht"]
     euros = next(row for row in overview.iter_rows(min_row=4)
                  if row[0].value == "Förderung pro Jahr")
@@ -169,7 +169,7 @@ def test_english_labels(plan: dict[str, Any], tmp_path: Path) -> None:
     path = tmp_path / "plan.xlsx"
     write_plan_workbook(plan, path, lang="en", comparison=[{**plan, "alternative": "A"}])
     workbook = reopen(path)
-    assert workbook.sheetnames == ["Overview", "Kommunen", "Positions", "Finance", "Comparison"]
+    assert workbook.sheetnames == ["Overview", "Kommunen", "Assignment", "Finance", "Comparison"]
     assert header(workbook["Kommunen"])[2] == "Population"
     assert workbook["Overview"]["A1"].value == "KIM allocation plan: Kreis Klein"
 

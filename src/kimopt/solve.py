@@ -65,6 +65,14 @@ class CpsatModel:
     model: cp_model.CpModel
     variables: Variables
     switches: Switches
+    fixed: dict[int, int] = field(default_factory=dict)  # link -> units the planner fixed
+
+
+def fix_links(cm: CpsatModel, fixed: dict[int, int]) -> None:
+    """Keep the planner's fixed rows: ``a[l] = u`` for every fixed link ``l``."""
+    for li, units in sorted(fixed.items()):
+        cm.model.add(cm.variables.a[li] == units)
+    cm.fixed.update(fixed)
 
 
 def build(problem: Problem, switchable: bool = False, headroom: int = 0) -> CpsatModel:
@@ -159,7 +167,7 @@ def solve_levels(cm: CpsatModel, time_limit: float, workers: int, seed: int,
             assert used is not None
             optimum = remainder_optimum(cm.problem, used)
             only_n = all(r.name == "use_positions" for r in results)
-            reached = _remainder_plan(cm.problem, optimum, solution, only_n)
+            reached = _remainder_plan(cm.problem, optimum, solution, only_n, cm.fixed)
             if reached is not None:  # proven by construction: the plan meets the lower bound
                 value_at_bound = Fraction(optimum.lb, cm.problem.total_weight) * cm.problem.g
                 results.append(LevelResult(objective.name, UNITS[objective.name], value_at_bound,
@@ -219,7 +227,7 @@ def solve_levels(cm: CpsatModel, time_limit: float, workers: int, seed: int,
 
 
 def _remainder_plan(problem: Problem, optimum: RemainderOptimum, solution: list[int] | None,
-                    only_n_fixed: bool) -> list[int] | None:
+                    only_n_fixed: bool, fixed: dict[int, int] | None = None) -> list[int] | None:
     """A plan that meets the largest-remainder bound, if the Kreis can fill in; else ``None``.
 
     Candidates: the previous level's plan with the Kreis serving the largest-remainder
@@ -235,6 +243,8 @@ def _remainder_plan(problem: Problem, optimum: RemainderOptimum, solution: list[
     candidates = [solution] + ([[0] * len(solution)] if only_n_fixed else [])
     for start in candidates:
         filled = kreis_fills_in(problem, start, optimum)
+        if filled is not None and any(filled[li] != units for li, units in (fixed or {}).items()):
+            continue  # the construction moved a row the planner fixed
         if filled is not None and not check_plan(problem.instance, problem.model, Plan(problem, filled).to_json()):
             return filled
     return None
@@ -295,9 +305,15 @@ def _solver_info(started: float, workers: int, seed: int) -> dict[str, Any]:
 
 
 def solve_problem(problem: Problem, time_limit: float | None = None,
-                  progress: Callable[[str], None] | None = None) -> SolveResult:
-    """Build the CP-SAT model of ``problem`` and optimise it lexicographically."""
+                  progress: Callable[[str], None] | None = None,
+                  fixed: dict[int, int] | None = None) -> SolveResult:
+    """Build the CP-SAT model of ``problem`` and optimise it lexicographically.
+
+    ``fixed`` (link → units) keeps those links as the planner set them (``solve --fix``).
+    """
     settings = problem.model
     limit = float(settings.time_limit_s) if time_limit is None else time_limit
     cm = build(problem)
+    if fixed:
+        fix_links(cm, fixed)
     return solve_levels(cm, limit, settings.workers or 1, settings.seed, progress)

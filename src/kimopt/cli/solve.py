@@ -24,11 +24,17 @@ def solve(
         "--binding/--no-binding",
         help="Begrenzende Regeln ermitteln (ein Nachlösen je knapper Regel) / find the binding rules.")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Keine Tabelle ausgeben / print no table.")] = False,
+    fix: Annotated[Path | None, typer.Option(
+        "--fix", help="Plan-Arbeitsmappe: Zeilen mit „fest“ = ja bleiben, der Rest wird optimiert "
+                      "/ plan workbook: rows marked fixed stay, the rest is optimised.")] = None,
+    entwurf: Annotated[bool, typer.Option(
+        "--entwurf", help="Bericht als Entwurf kennzeichnen / mark the report as a draft.")] = False,
     lang: LangOption = Lang.de,
 ) -> None:
     """Optimalen Verteilungsplan berechnen / compute the optimal allocation plan.
 
-    Exit: 0 Plan, 1 fehlerhafte Eingabe, 3 unlösbar, 4 kein Plan im Zeitlimit,
+    Exit: 0 Plan, 1 fehlerhafte Eingabe, 3 unlösbar (mit --fix: die festen Zeilen lassen sich nicht
+    ergänzen; gesagt wird, welche), 4 kein Plan im Zeitlimit,
     5 der unabhängige Prüfer verwirft den Plan (ein Fehler in kimopt; nichts wird geschrieben).
     """
     from kimopt.console import render_plan
@@ -40,19 +46,39 @@ def solve(
 
     inputs = load_inputs(instance, model)
     if output is not None:
-        guard_output(output, [instance, model])
+        guard_output(output, [instance, model, fix])
     if report is not None:
         from kimopt.report import check_suffix
 
         check_suffix(report)
-        guard_output(report, [instance, model])
+        guard_output(report, [instance, model, fix])
+    fixed: dict[int, int] | None = None
+    sheet = None
+    if fix is not None:
+        from kimopt.fixed_rows import FixConflict, check_sheet_instance, fixed_links
+        from kimopt.io.excel.plan_sheet import read_plan_sheet
+        from kimopt.problem import compile_problem
+
+        sheet = read_plan_sheet(fix)
+        foreign = check_sheet_instance(sheet, inputs.instance, inputs.model, lang.value)
+        if foreign:
+            raise fail(f"{fix}: {foreign}", ExitCode.BAD_INPUT)
+        try:
+            fixed = fixed_links(sheet, compile_problem(inputs.instance, inputs.model), lang.value)
+        except FixConflict as exc:
+            raise fail(f"{fix}: {exc.text}", ExitCode.INFEASIBLE) from None
+        binding = False  # binding rules are defined against the free optimum, not a fixed one
     try:
-        outcome = plan_instance(inputs.instance, inputs.model, inputs.model_name, time_limit)
+        outcome = plan_instance(inputs.instance, inputs.model, inputs.model_name, time_limit, fixed=fixed)
     except ModelTooLarge as exc:
         raise fail(f"{instance}: {exc}", ExitCode.BAD_INPUT) from None
     except PlanRejected as exc:
         raise fail("Interner Fehler: der Prüfer verwirft den Plan / internal error, the checker rejects the plan:\n"
                    + "\n".join(v.text(lang.value) for v in exc.violations), ExitCode.RULES_BROKEN) from None
+    if outcome.status == "INFEASIBLE" and fixed and sheet is not None:
+        from kimopt.fixed_rows import conflict_text
+
+        raise fail(f"{fix}: " + conflict_text(sheet, outcome.problem, fixed, lang.value), ExitCode.INFEASIBLE)
     if outcome.status == "INFEASIBLE":
         from kimopt.analysis.explain.answer import infeasible_text
 
@@ -77,6 +103,6 @@ def solve(
 
         baselines = classical_baselines(inputs.instance, inputs.model, outcome.plan_json)
         write_report({**outcome.plan_json, "year": inputs.instance.funding.year}, report, lang.value, baselines,
-                     inputs=[instance, model])
+                     inputs=[instance, model, fix], draft=entwurf)
         if not quiet:
             typer.echo(("Bericht geschrieben: " if lang == Lang.de else "Report written: ") + str(report))

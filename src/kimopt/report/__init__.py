@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from kimopt.data import Instance, PlanningModel
     from kimopt.report.tables import Baseline
 
-SUFFIXES = (".html", ".md", ".csv", ".xlsx")
+SUFFIXES = (".html", ".pdf", ".md", ".csv", ".xlsx")
 
 
 def check_suffix(path: Path) -> str:
@@ -40,6 +40,7 @@ def render_plan_report(
     suffix: str,
     lang: str = "de",
     baselines: list[Baseline] | None = None,
+    draft: bool = False,
 ) -> str:
     """The text of a plan report in one of the text formats (``.html``, ``.md``, ``.csv``)."""
     from kimopt.report.tables import meta_lines, plan_tables, title
@@ -49,7 +50,7 @@ def render_plan_report(
         from kimopt.report.charts import plan_charts
         from kimopt.report.html import plan_html
 
-        return plan_html(plan, lang, tables, plan_charts(plan, lang))
+        return plan_html(plan, lang, tables, plan_charts(plan, lang), draft)
     if suffix == ".md":
         from kimopt.report.markdown import document
 
@@ -65,6 +66,7 @@ def write_report(
     lang: str = "de",
     baselines: list[Baseline] | None = None,
     inputs: Iterable[Path | None] = (),
+    draft: bool = False,
 ) -> None:
     """Write the report of one plan to ``path`` in the format its suffix names.
 
@@ -79,7 +81,12 @@ def write_report(
     if suffix == ".xlsx":
         write_xlsx(plan, path, lang, None)
         return
-    write_text_atomic(path, render_plan_report(plan, suffix, lang, baselines))
+    if suffix == ".pdf":
+        from kimopt.report.pdf import write_pdf
+
+        write_pdf(path, render_plan_report(plan, ".html", lang, baselines, draft))
+        return
+    write_text_atomic(path, render_plan_report(plan, suffix, lang, baselines, draft))
 
 
 def write_xlsx(

@@ -72,7 +72,8 @@ def table_html(table: Table, row_classes: list[str] | None = None) -> str:
     )
 
 
-def page(heading: str, meta: list[tuple[str, str]], blocks: list[str], lang: str) -> str:
+def page(heading: str, meta: list[tuple[str, str]], blocks: list[str], lang: str, *,
+         draft: bool = False, kreis: str = "", wide: bool = False) -> str:
     """The whole document around the ``blocks`` of HTML."""
     dl = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in meta)
     footer = t(
@@ -96,7 +97,8 @@ def figure_html(caption: str, svg: str) -> str:
 
 
 def plan_html(
-    plan: dict[str, Any], lang: str, tables: list[Table], charts: list[tuple[str, str]]
+    plan: dict[str, Any], lang: str, tables: list[Table], charts: list[tuple[str, str]],
+    draft: bool = False,
 ) -> str:
     """The plan report: the summary, the per-Kommune table, the charts, then every other section."""
     by_key = {table.key: table for table in tables}
@@ -107,4 +109,4 @@ def plan_html(
         + "</section>"
     )
     blocks += [table_html(table) for table in tables if table.key not in ("summary", "kommunen")]
-    return page(title(plan, lang), meta_lines(plan, lang), blocks, lang)
+    return page(title(plan, lang), meta_lines(plan, lang), blocks, lang, draft=draft)
