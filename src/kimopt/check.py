@@ -337,7 +337,8 @@ class _Checker:
         own: dict[str, Any] = section(summary, "eigenanteil_eur", dict)
         total = self.pay_kreis + (0 if self.model.kreis_covers_kommunen else sum(self.pay_kommune, Fraction(0)))
         for key, exact in (("kreis", self.pay_kreis), ("total", total)):
-            if key in own and differs(own[key], exact, Fraction(1, 2)):
+            # shown euros are rounded so that the parts add up (kimopt.numbers.round_parts): within 1 €
+            if key in own and differs(own[key], exact, Fraction(1)):
                 self.add("plan", f"summary.eigenanteil_eur.{key}",
                          f"angegeben {_shown(own[key], 'de', '€')}, berechnet {fmt_euros(exact)}",
                          f"reported {_shown(own[key], 'en', '€')}, computed {fmt_euros(exact, 'en')}")

@@ -1,8 +1,10 @@
 """Reports for the Lenkungsgruppe: one plan, or alternatives side by side, in four formats.
 
 The format follows the file's suffix: ``.html`` (self-contained, print-ready, with charts),
-``.md``, ``.csv`` and ``.xlsx`` (the workbook of :mod:`kimopt.report.xlsx`). Output is written
-atomically and never over an input. No run date is written, so the same plan gives the same file.
+``.pdf`` (the same HTML printed by WeasyPrint, :mod:`kimopt.report.pdf`), ``.md``, ``.csv``
+and ``.xlsx`` (the workbook of :mod:`kimopt.report.xlsx`). Output is written atomically and
+never over an input. Only the PDF carries a date („Stand“); every other format is the same
+file for the same plan.
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ def check_suffix(path: Path) -> str:
             path,
             [Finding((), "file_suffix", {"value": suffix or "''", "choices": ", ".join(SUFFIXES)})],
         )
+    if suffix == ".pdf":  # say what to install before anything is solved
+        from kimopt.report.pdf import require_pdf
+
+        require_pdf(path)
     return suffix
 
 
@@ -41,6 +47,7 @@ def render_plan_report(
     lang: str = "de",
     baselines: list[Baseline] | None = None,
     draft: bool = False,
+    stand: str = "",
 ) -> str:
     """The text of a plan report in one of the text formats (``.html``, ``.md``, ``.csv``)."""
     from kimopt.report.tables import meta_lines, plan_tables, title
@@ -50,7 +57,7 @@ def render_plan_report(
         from kimopt.report.charts import plan_charts
         from kimopt.report.html import plan_html
 
-        return plan_html(plan, lang, tables, plan_charts(plan, lang), draft)
+        return plan_html(plan, lang, tables, plan_charts(plan, lang), draft, stand)
     if suffix == ".md":
         from kimopt.report.markdown import document
 
@@ -82,9 +89,9 @@ def write_report(
         write_xlsx(plan, path, lang, None)
         return
     if suffix == ".pdf":
-        from kimopt.report.pdf import write_pdf
+        from kimopt.report.pdf import stand_date, write_pdf
 
-        write_pdf(path, render_plan_report(plan, ".html", lang, baselines, draft))
+        write_pdf(path, render_plan_report(plan, ".html", lang, baselines, draft, stand_date()))
         return
     write_text_atomic(path, render_plan_report(plan, suffix, lang, baselines, draft))
 
