@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from kimopt.data import Instance, PlanningModel
-from kimopt.labels import pick, t
+from kimopt.labels import STATUS_LABELS, pick, t
 from kimopt.numbers import fmt_euros, fmt_number
 from kimopt.report.tables import (
     INDEX_LABELS,
@@ -83,7 +83,9 @@ def _figure_rows(plans: list[dict[str, Any]], lang: str) -> list[Row]:
 
     rows: list[Row] = [
         (t(lang, "Planungsmodell", "Planning model"), [str(p.get("model", "")) for p in plans]),
-        (t(lang, "Status", "Status"), [status_text(p["status"], lang) for p in plans]),
+        # the short label: a column of alternatives is narrow (the full text is in the page head)
+        (t(lang, "Status", "Status"), [pick(STATUS_LABELS.get(p["status"], (p["status"],) * 2), lang)
+                                       for p in plans]),
         (
             t(lang, "VZÄ verwendet", "VZÄ used"),
             each(lambda p: vzae(p["summary"]["positions_used"], lang)),

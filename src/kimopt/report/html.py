@@ -49,6 +49,7 @@ div.prose p { margin: .25rem 0; max-width: 48rem; }
 div.prose p.item { margin-left: 1.2rem; }
 figure { margin: .8rem 0; } figure svg { width: 100%; height: auto; max-width: 100%; }
 figure.small svg { max-width: 36rem; }
+body.wide figure svg { max-width: 44rem; }  /* landscape: a chart as wide as the page would need two */
 figcaption { color: var(--muted); font-size: 9pt; }
 p.chart-note { font-style: italic; }
 footer { margin-top: 2rem; color: var(--muted); font-size: 8.5pt; }
