@@ -58,6 +58,18 @@ INSTANCE_CASES = {
     "top_key_misspelled.yaml": "meinten Sie „traeger“",
     "traeger_max_missing.yaml": "„max_vzae“",
     "yaml_alias_bomb.yaml": "YAML-Verweise",
+    # numbers whose exact value would take minutes and gigabytes to build
+    "number_exponent_huge.yaml": "Feld „population“: „1e99999999“: Zahl mit zu vielen Stellen",
+    "number_exponent_huge_float.yaml": "Feld „positions_vzae“: „1.0e+99999999“: Zahl mit zu vielen Stellen",
+    "number_exponent_huge.json": "Feld „positions_vzae“: „1e99999999“: Zahl mit zu vielen Stellen",
+    "budget_exponent_huge_text.yaml": "Feld „budget“: „1e99999999“: Zahl mit zu vielen Stellen",
+    "json_integer_5000_digits.json": "Feld „population“: „99999999",
+    "yaml_integer_5000_digits.yaml": "Feld „population“: „99999999",
+    # workbooks: a 75 KB file whose one row of 1.1 million cells would take gigabytes; stale hidden data
+    "xlsx_row_of_a_million_cells.xlsx": "zu viele Zellen",
+    "xlsx_hidden_sheet.xlsx": "Tabellenblatt „Kommunen“ ist ausgeblendet",
+    "yaml_merge_key.yaml": "YAML-Zusammenführung „<<“ in Zeile 4",
+    "yaml_complex_key.yaml": "Schlüssel in Zeile 3 ist eine Liste",
     "yaml_duplicate_key.yaml": "„year“",
     "yaml_python_tag.yaml": "python/object",
     "yaml_syntax_error.yaml": "Zeile 7",

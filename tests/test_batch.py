@@ -115,12 +115,12 @@ def test_infeasible_alone_gives_exit_3_and_process_pool_works(tmp_path, test_mod
 
 def test_time_limit_too_short_gives_exit_4(tmp_path, test_model_file, monkeypatch):
     from kimopt.pipeline import Outcome
-    from kimopt.solve import SolveResult
+    from kimopt.results import SolveResult, Status
 
     folder = _round(tmp_path / "runde", broken=False, infeasible=False)
 
     def no_plan(instance, model, model_name, time_limit):
-        return Outcome(None, SolveResult("UNKNOWN", None, []), None, None)  # type: ignore[arg-type]
+        return Outcome(None, SolveResult(Status.UNKNOWN, None, []), None, None)  # type: ignore[arg-type]
 
     monkeypatch.setattr("kimopt.pipeline.plan_instance", no_plan)
     result = runner.invoke(app, _batch(folder, tmp_path / "out", test_model_file, "--time-limit", "0.01"))

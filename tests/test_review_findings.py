@@ -167,11 +167,14 @@ def test_quota_rule_model_size_is_linear_in_the_instance() -> None:
 def test_granularity_without_finite_decimal_is_refused() -> None:
     """F7. Plans write VZÄ as decimals (DESIGN §3), so a granularity of 1/3 VZÄ could never be
     written exactly: the model file is refused with a clear message instead."""
-    from kimopt.data import PlanningModel, model_findings
+    from pydantic import ValidationError
 
-    findings = model_findings(PlanningModel.model_validate(
-        {"granularity_vzae": "1/3", "host_step_vzae": "1/3", "min_host_vzae": "1/3"}))
-    assert [f.code for f in findings] == ["not_decimal"]
+    from kimopt.data import PlanningModel
+    from kimopt.errors import pydantic_findings
+
+    with pytest.raises(ValidationError) as refused:
+        PlanningModel.model_validate({"granularity_vzae": "1/3", "host_step_vzae": "1/3", "min_host_vzae": "1/3"})
+    assert [f.code for f in pydantic_findings(refused.value, PlanningModel)] == ["not_decimal"]
 
 
 def test_overflow_guard_covers_the_generic_deviation_rows() -> None:

@@ -13,10 +13,29 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, Literal
 
-from kimopt.data import Instance, PlanningModel
+from kimopt.data import MAX_VZAE, Instance, PlanningModel
 from kimopt.numbers import NumberError, fmt_euros, fmt_vzae, to_fraction
+from kimopt.rules import (
+    BUDGET_KOMMUNE,
+    BUDGET_KREIS,
+    EXISTING,
+    FUNDING_CAP,
+    HOST_SIZE,
+    KREIS_SHARE,
+    PROVIDER_AREA,
+    QUOTA_RULE,
+    REACHABILITY,
+    RULES,
+    SHARING,
+    Rule,
+)
+
+FileCheck = Literal["granularity", "plan"]
+FILE_CHECKS: tuple[FileCheck, ...] = ("granularity", "plan")
+"""What the checker reports besides the rule families: VZÄ off the grid, and the plan file
+itself (unreadable links, unknown hosts, figures that do not match the links)."""
 
 # Decimals in a plan are rounded to 6 places; a reported figure may differ by this much.
 TOLERANCE = Fraction(1, 10**6)
@@ -26,7 +45,7 @@ TOLERANCE = Fraction(1, 10**6)
 class Violation:
     """One broken rule: the rule's DESIGN name, whom it concerns, and the numbers."""
 
-    rule: str
+    rule: str  # a rule family's name (kimopt.rules) or one of FILE_CHECKS
     subject: str
     de: str
     en: str
@@ -37,18 +56,24 @@ class Violation:
         return f"{self.rule}{where}: {self.de if lang == 'de' else self.en}"
 
 
+def _shown(value: object) -> str:
+    """A value from the plan file as written, cut short (a hand-edited plan may hold anything)."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
 def _v(value: Fraction, lang: str) -> str:
     """VZÄ in the one format of every message: ``0,862 VZÄ`` (up to three places)."""
     text = fmt_vzae(value, lang, places=3).rstrip("0").rstrip(",.")
     return f"{text} VZÄ"
 
 
-def _shown(value: object, lang: str, unit: str = "VZÄ") -> str:
+def _reported(value: object, lang: str, unit: str = "VZÄ") -> str:
     """A figure as the plan reports it, in the same format as the computed one."""
     try:
         number = to_fraction(value)
     except NumberError:
-        return repr(value)
+        return _shown(value)
     return fmt_euros(number, lang) if unit == "€" else _v(number, lang)
 
 
@@ -72,8 +97,8 @@ class _Checker:
                     self.partners[i].add(j)
                     self.partners[j].add(i)
 
-    def add(self, rule: str, subject: str, de: str, en: str) -> None:
-        self.violations.append(Violation(rule, subject, de, en))
+    def add(self, rule: Rule | FileCheck, subject: str, de: str, en: str) -> None:
+        self.violations.append(Violation(rule if isinstance(rule, str) else rule.name, subject, de, en))
 
     # ---- reading the plan ----------------------------------------------------------------
 
@@ -93,8 +118,12 @@ class _Checker:
             try:
                 vzae = to_fraction(entry.get("vzae"))
             except NumberError:
-                self.add("plan", f"links[{n}]", f"VZÄ {entry.get('vzae')!r} ist keine Zahl",
-                         f"VZÄ {entry.get('vzae')!r} is not a number")
+                self.add("plan", f"links[{n}]", f"VZÄ {_shown(entry.get('vzae'))} ist keine Zahl",
+                         f"VZÄ {_shown(entry.get('vzae'))} is not a number")
+                continue
+            if abs(vzae) > MAX_VZAE:
+                self.add("plan", f"links[{n}]", f"VZÄ {_shown(entry.get('vzae'))} ist zu groß (höchstens {MAX_VZAE})",
+                         f"VZÄ {_shown(entry.get('vzae'))} is too large (at most {MAX_VZAE})")
                 continue
             if kind not in {"kreis", "kommune", "traeger"}:
                 self.add("plan", f"links[{n}]", f"unbekannter host_type {kind!r}", f"unknown host_type {kind!r}")
@@ -136,20 +165,21 @@ class _Checker:
                 if k is None:
                     self.add("plan", host, "unbekannte Kommune als Stelle", "unknown Kommune as host")
                 elif kommunen[k].max_vzae <= 0 and kommunen[k].existing_vzae <= 0:
-                    self.add("host_size", host, "die Kommune stellt kein Personal (max_vzae 0)",
+                    self.add(HOST_SIZE, host, "die Kommune stellt kein Personal (max_vzae 0)",
                              "the Kommune employs no positions (max_vzae 0)")
                 elif i != k and i not in self.partners[k]:
-                    self.add("sharing", f"{host} → {target}", f"{target} ist kein Teilungspartner von {host}",
+                    self.add(SHARING, f"{host} → {target}", f"{target} ist kein Teilungspartner von {host}",
                              f"{target} is not a sharing partner of {host}")
             elif kind == "traeger":
                 area = areas.get(host)
                 if area is None:
                     self.add("plan", host, "unbekannter Träger", "unknown Träger")
                 elif i not in area:
-                    self.add("provider_area", f"{host} → {target}", f"{target} liegt nicht im Gebiet des Trägers",
+                    self.add(PROVIDER_AREA, f"{host} → {target}", f"{target} liegt nicht im Gebiet des Trägers",
                              f"{target} is outside the Träger's area")
 
     def totals(self, links: dict[tuple[str, str, int], Fraction]) -> None:
+        self.links = links
         self.hosted: dict[tuple[str, str], Fraction] = defaultdict(Fraction)
         self.coverage = [Fraction(0)] * len(self.kommune_names)
         for (kind, host, i), vzae in links.items():
@@ -158,16 +188,18 @@ class _Checker:
         self.used = sum(self.hosted.values(), Fraction(0))
         self.kreis = self.hosted.get(("kreis", self.instance.kreis.name), Fraction(0))
 
+    @FUNDING_CAP.check
     def funding_cap(self) -> None:
         cap = self.instance.funding.positions_vzae
         if self.used > cap:
-            self.add("funding_cap", "", f"{_v(self.used, 'de')} verwendet > Förderobergrenze {_v(cap, 'de')}",
+            self.add(FUNDING_CAP, "", f"{_v(self.used, 'de')} verwendet > Förderobergrenze {_v(cap, 'de')}",
                      f"{_v(self.used, 'en')} used > funding cap {_v(cap, 'en')}")
 
+    @KREIS_SHARE.check
     def kreis_share(self) -> None:
         share = self.model.kreis_min_share
         if self.kreis < share * self.used:
-            self.add("kreis_share", self.instance.kreis.name,
+            self.add(KREIS_SHARE, self.instance.kreis.name,
                      f"Kreis {_v(self.kreis, 'de')} < {share} × {_v(self.used, 'de')}",
                      f"Kreis {_v(self.kreis, 'en')} < {share} × {_v(self.used, 'en')}")
 
@@ -177,6 +209,7 @@ class _Checker:
             return max(kommune.max_vzae, kommune.existing_vzae)  # filled positions count as wanted
         return None
 
+    @HOST_SIZE.check
     def host_size(self) -> None:
         step, lowest = self.model.host_step_vzae, self.model.min_host_vzae
         for (kind, host), size in self.hosted.items():
@@ -184,41 +217,43 @@ class _Checker:
                 continue
             limit = self._maximum(kind, host)
             if size % step:
-                self.add("host_size", host, f"{_v(size, 'de')} ist kein Vielfaches von {_v(step, 'de')}",
+                self.add(HOST_SIZE, host, f"{_v(size, 'de')} ist kein Vielfaches von {_v(step, 'de')}",
                          f"{_v(size, 'en')} is not a multiple of {_v(step, 'en')}")
             if size < lowest:
-                self.add("host_size", host, f"{_v(size, 'de')} < Mindestgröße {_v(lowest, 'de')}",
+                self.add(HOST_SIZE, host, f"{_v(size, 'de')} < Mindestgröße {_v(lowest, 'de')}",
                          f"{_v(size, 'en')} < minimum size {_v(lowest, 'en')}")
             if limit is not None and size > limit:
-                self.add("host_size", host, f"{_v(size, 'de')} > Obergrenze {_v(limit, 'de')}",
+                self.add(HOST_SIZE, host, f"{_v(size, 'de')} > Obergrenze {_v(limit, 'de')}",
                          f"{_v(size, 'en')} > maximum {_v(limit, 'en')}")
 
-    def sharing(self, links: dict[tuple[str, str, int], Fraction]) -> None:
+    @SHARING.check
+    def sharing(self) -> None:
         smallest = self.model.share
         parts: dict[int, dict[int, Fraction]] = defaultdict(dict)
-        for (kind, host, i), vzae in links.items():
+        for (kind, host, i), vzae in self.links.items():
             if kind == "kommune" and vzae > 0 and host in self.lookup:
                 parts[self.lookup[host]][i] = vzae
         for k, served in parts.items():
             host = self.kommune_names[k]
             partners = [i for i in served if i != k]
             if partners and k not in served:
-                self.add("sharing", host, "versorgt Partner, aber nicht sich selbst",
+                self.add(SHARING, host, "versorgt Partner, aber nicht sich selbst",
                          "serves partners but not itself")
             if len(partners) > self.model.max_sharing_partners:
-                self.add("sharing", host, f"{len(partners)} Partner > höchstens {self.model.max_sharing_partners}",
+                self.add(SHARING, host, f"{len(partners)} Partner > höchstens {self.model.max_sharing_partners}",
                          f"{len(partners)} partners > at most {self.model.max_sharing_partners}")
             for i, vzae in served.items():
                 if vzae < smallest:
-                    self.add("sharing", f"{host} → {self.kommune_names[i]}",
+                    self.add(SHARING, f"{host} → {self.kommune_names[i]}",
                              f"Anteil {_v(vzae, 'de')} < Mindestanteil {_v(smallest, 'de')}",
                              f"part {_v(vzae, 'en')} < minimum part {_v(smallest, 'en')}")
 
+    @PROVIDER_AREA.check
     def provider_area(self) -> None:
         for t in self.instance.traeger:
             size = self.hosted.get(("traeger", t.name), Fraction(0))
             if size > t.max_vzae:
-                self.add("provider_area", t.name, f"{_v(size, 'de')} > Kapazität {_v(t.max_vzae, 'de')}",
+                self.add(PROVIDER_AREA, t.name, f"{_v(size, 'de')} > Kapazität {_v(t.max_vzae, 'de')}",
                          f"{_v(size, 'en')} > capacity {_v(t.max_vzae, 'en')}")
 
     def _hosts(self) -> list[tuple[str, str, Fraction, int, bool]]:
@@ -231,13 +266,14 @@ class _Checker:
         out += [("traeger", t.name, t.existing_vzae, t.cost_per_vzae, t.deficit_coverage) for t in inst.traeger]
         return out
 
+    @EXISTING.check
     def existing(self) -> None:
         if not self.model.keep_existing:
             return
         for kind, name, before, _, _ in self._hosts():
             now = self.hosted.get((kind, name), Fraction(0))
             if now < before:
-                self.add("existing", name, f"{_v(now, 'de')} < vorhandene {_v(before, 'de')}",
+                self.add(EXISTING, name, f"{_v(now, 'de')} < vorhandene {_v(before, 'de')}",
                          f"{_v(now, 'en')} < existing {_v(before, 'en')}")
 
     def payments(self, links: dict[tuple[str, str, int], Fraction]) -> None:
@@ -267,26 +303,29 @@ class _Checker:
                 else:
                     self.pay_kommune[i] += deficit * part
 
+    @BUDGET_KOMMUNE.check
     def budget_kommune(self) -> None:
         if self.model.kreis_covers_kommunen:
             return
         for k, paid in zip(self.instance.kommunen, self.pay_kommune, strict=True):
             if k.budget is not None and paid > k.budget:
-                self.add("budget_kommune", k.name, f"Eigenanteil {fmt_euros(paid)} > Budget {fmt_euros(k.budget)}",
+                self.add(BUDGET_KOMMUNE, k.name, f"Eigenanteil {fmt_euros(paid)} > Budget {fmt_euros(k.budget)}",
                          f"own share {fmt_euros(paid, 'en')} > budget {fmt_euros(k.budget, 'en')}")
 
+    @BUDGET_KREIS.check
     def budget_kreis(self) -> None:
         budget = self.instance.kreis.budget
         if budget is not None and self.pay_kreis > budget:
-            self.add("budget_kreis", self.instance.kreis.name,
+            self.add(BUDGET_KREIS, self.instance.kreis.name,
                      f"Eigenanteil {fmt_euros(self.pay_kreis)} > Budget {fmt_euros(budget)}",
                      f"own share {fmt_euros(self.pay_kreis, 'en')} > budget {fmt_euros(budget, 'en')}")
 
+    @REACHABILITY.check
     def reachability(self) -> None:
         minimum = self.model.min_coverage_vzae
         for name, c in zip(self.kommune_names, self.coverage, strict=True):
             if c < minimum:
-                self.add("reachability", name, f"{_v(c, 'de')} < Mindestversorgung {_v(minimum, 'de')}",
+                self.add(REACHABILITY, name, f"{_v(c, 'de')} < Mindestversorgung {_v(minimum, 'de')}",
                          f"{_v(c, 'en')} < minimum coverage {_v(minimum, 'en')}")
 
     def targets(self, basis: Fraction | None = None) -> list[Fraction]:
@@ -303,6 +342,7 @@ class _Checker:
         whole = sum(shares, Fraction(0))
         return [basis * s / whole if whole else Fraction(0) for s in shares]
 
+    @QUOTA_RULE.check
     def quota_rule(self) -> None:
         if not self.model.quota_rule:
             return
@@ -310,7 +350,7 @@ class _Checker:
         for name, c, e in zip(self.kommune_names, self.coverage, self.targets(), strict=True):
             low, high = math.floor(e / g) * g, math.ceil(e / g) * g
             if not low <= c <= high:
-                self.add("quota_rule", name, f"{_v(c, 'de')} außerhalb [{_v(low, 'de')}, {_v(high, 'de')}]",
+                self.add(QUOTA_RULE, name, f"{_v(c, 'de')} außerhalb [{_v(low, 'de')}, {_v(high, 'de')}]",
                          f"{_v(c, 'en')} outside [{_v(low, 'en')}, {_v(high, 'en')}]")
 
     # ---- reported figures ----------------------------------------------------------------
@@ -332,23 +372,23 @@ class _Checker:
                            ("partner_vzae", self.used - self.kreis)):
             if key in summary and differs(summary[key], exact):
                 self.add("plan", f"summary.{key}",
-                         f"angegeben {_shown(summary[key], 'de')}, aus den Verbindungen {_v(exact, 'de')}",
-                         f"reported {_shown(summary[key], 'en')}, the links give {_v(exact, 'en')}")
+                         f"angegeben {_reported(summary[key], 'de')}, aus den Verbindungen {_v(exact, 'de')}",
+                         f"reported {_reported(summary[key], 'en')}, the links give {_v(exact, 'en')}")
         own: dict[str, Any] = section(summary, "eigenanteil_eur", dict)
         total = self.pay_kreis + (0 if self.model.kreis_covers_kommunen else sum(self.pay_kommune, Fraction(0)))
         for key, exact in (("kreis", self.pay_kreis), ("total", total)):
             # shown euros are rounded so that the parts add up (kimopt.numbers.round_parts): within 1 €
             if key in own and differs(own[key], exact, Fraction(1)):
                 self.add("plan", f"summary.eigenanteil_eur.{key}",
-                         f"angegeben {_shown(own[key], 'de', '€')}, berechnet {fmt_euros(exact)}",
-                         f"reported {_shown(own[key], 'en', '€')}, computed {fmt_euros(exact, 'en')}")
+                         f"angegeben {_reported(own[key], 'de', '€')}, berechnet {fmt_euros(exact)}",
+                         f"reported {_reported(own[key], 'en', '€')}, computed {fmt_euros(exact, 'en')}")
         for entry in section(plan, "hosts", list):
             if isinstance(entry, dict) and "vzae" in entry:
                 exact = self.hosted.get((str(entry.get("host_type")), str(entry.get("name"))), Fraction(0))
                 if differs(entry["vzae"], exact):
                     self.add("plan", f"hosts: {entry.get('name')}",
-                             f"angegeben {_shown(entry['vzae'], 'de')}, aus den Verbindungen {_v(exact, 'de')}",
-                             f"reported {_shown(entry['vzae'], 'en')}, the links give {_v(exact, 'en')}")
+                             f"angegeben {_reported(entry['vzae'], 'de')}, aus den Verbindungen {_v(exact, 'de')}",
+                             f"reported {_reported(entry['vzae'], 'en')}, the links give {_v(exact, 'en')}")
         try:
             basis: Fraction | None = to_fraction(summary["target_basis_vzae"]) if "target_basis_vzae" in summary \
                 else None
@@ -368,27 +408,20 @@ class _Checker:
             for key, exact in (("coverage_vzae", self.coverage[i]), ("target_vzae", targets[i])):
                 if key in entry and differs(entry[key], exact):
                     self.add("plan", f"kommunen: {entry['name']}.{key}",
-                             f"angegeben {_shown(entry[key], 'de')}, berechnet {_v(exact, 'de')}",
-                             f"reported {_shown(entry[key], 'en')}, computed {_v(exact, 'en')}")
+                             f"angegeben {_reported(entry[key], 'de')}, berechnet {_v(exact, 'de')}",
+                             f"reported {_reported(entry[key], 'en')}, computed {_v(exact, 'en')}")
 
 
 def check_plan(instance: Instance, model: PlanningModel, plan: dict[str, Any]) -> list[Violation]:
-    """Every rule the plan breaks (empty when it is valid)."""
+    """Every rule the plan breaks (empty when it is valid), rule families in the order of
+    :data:`kimopt.rules.RULES`, after the links themselves and before the reported figures."""
     checker = _Checker(instance, model)
     links = checker.read_links(plan)
     checker.granularity(links)
     checker.allowed_links(links)
     checker.totals(links)
-    checker.funding_cap()
-    checker.kreis_share()
-    checker.host_size()
-    checker.sharing(links)
-    checker.provider_area()
-    checker.existing()
     checker.payments(links)
-    checker.budget_kommune()
-    checker.budget_kreis()
-    checker.reachability()
-    checker.quota_rule()
+    for rule in RULES:
+        rule.hook("check")(checker)
     checker.reported(plan)
     return checker.violations

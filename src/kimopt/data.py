@@ -3,7 +3,10 @@
 Nothing here knows the solver. Keys are those of DESIGN §3; numbers are exact
 (:class:`~fractions.Fraction` for VZÄ and shares, ``int`` for euros). Checks that need more
 than one field (references between records, duplicates) live in :func:`instance_findings`
-and :func:`model_findings`, which report every problem rather than the first.
+and :func:`model_findings`, which report every problem rather than the first; their model
+validators raise them all at once, so no invalid :class:`Instance` or
+:class:`PlanningModel` exists. Only :func:`pairing_findings` (an instance *under* a model)
+is left to the caller that has both.
 """
 
 from __future__ import annotations
@@ -20,10 +23,11 @@ from pydantic import (
     Field,
     PlainSerializer,
     field_validator,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
-from kimopt.errors import Finding
+from kimopt.errors import Finding, FindingsError
 from kimopt.numbers import NumberError, fraction_text, to_euros, to_fraction
 
 # Plausibility limits: far above any Kreis, far below what 64-bit solver arithmetic can carry.
@@ -200,6 +204,14 @@ class Instance(_Record):
     def _no_traeger(cls, value: Any) -> Any:
         return [] if value is None else value
 
+    @model_validator(mode="after")
+    def _records_agree(self) -> Instance:
+        """References between records resolve and names are unique (:func:`instance_findings`)."""
+        findings = instance_findings(self)
+        if findings:
+            raise FindingsError(findings)
+        return self
+
     def kommune_index(self) -> dict[str, int]:
         """Index of every Kommune by name and by AGS."""
         index: dict[str, int] = {}
@@ -260,6 +272,14 @@ class PlanningModel(_Record):
     time_limit_s: PositiveVzae = Field(Fraction(60), description="Wall-clock limit for all levels, s")
     workers: Count = Field(8, description="CP-SAT search workers")
     seed: Count = Field(0, description="CP-SAT random seed")
+
+    @model_validator(mode="after")
+    def _settings_agree(self) -> PlanningModel:
+        """Steps on the granularity, key weights summing to 1, each objective once (:func:`model_findings`)."""
+        findings = model_findings(self)
+        if findings:
+            raise FindingsError(findings)
+        return self
 
     @property
     def share(self) -> Fraction:

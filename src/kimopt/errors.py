@@ -8,11 +8,14 @@ file*, so a message can name the key the planner typed and the Kommune it belong
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
+
+from pydantic import BaseModel, ValidationError
 
 Loc = tuple[str | int, ...]
 
@@ -22,6 +25,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "unknown_key": ("unbekannter Schlüssel{hint_de}", "unknown key{hint_en}"),
     "not_a_number": ("{value} ist keine Zahl", "{value} is not a number"),
     "not_finite": ("{value} ist keine endliche Zahl", "{value} is not a finite number"),
+    "number_too_long": ("{value}: Zahl mit zu vielen Stellen oder zu großem Exponenten; "
+                        "eine Zahl wie 12,5 oder 1/3 angeben",
+                        "{value}: number with too many digits or too large an exponent; "
+                        "give a number such as 12.5 or 1/3"),
     "not_whole_euros": ("{value}: Beträge in ganzen Euro angeben",
                         "{value}: give amounts in whole euros"),
     "not_integer": ("{value} ist keine ganze Zahl", "{value} is not a whole number"),
@@ -71,6 +78,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # file-level problems
     "file_missing": ("Datei nicht gefunden", "file not found"),
     "file_is_directory": ("das ist ein Ordner, keine Datei", "this is a folder, not a file"),
+    "file_not_regular": ("das ist keine gewöhnliche Datei (z. B. eine Pipe oder ein Gerät)",
+                         "this is not a regular file (e.g. a pipe or a device)"),
     "file_unreadable": ("Datei kann nicht gelesen werden ({value})", "file cannot be read ({value})"),
     "file_too_large": ("Datei ist zu groß ({value} Bytes, höchstens {limit})",
                        "file is too large ({value} bytes, at most {limit})"),
@@ -88,6 +97,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
                  "YAML tag {value} at line {line} is not allowed (plain data only)"),
     "yaml_aliases": ("zu viele YAML-Verweise (Anker/Alias) in Zeile {line}; Datei abgelehnt",
                      "too many YAML references (anchors/aliases) at line {line}; file refused"),
+    "yaml_too_many_nodes": ("die YAML-Datei hat zu viele Einträge (mehr als {limit}, ab Zeile {line}); "
+                            "Datei abgelehnt",
+                            "the YAML file has too many entries (more than {limit}, from line {line}); "
+                            "file refused"),
+    "file_too_many_nodes": ("die Datei hat zu viele Einträge (mehr als {limit}); Datei abgelehnt",
+                            "the file has too many entries (more than {limit}); file refused"),
+    "yaml_merge_key": ("YAML-Zusammenführung „<<“ in Zeile {line} wird nicht unterstützt: "
+                       "die Einträge ausschreiben",
+                       "YAML merge key '<<' at line {line} is not supported: write the entries out"),
+    "yaml_complex_key": ("der Schlüssel in Zeile {line} ist eine Liste oder ein Abschnitt; "
+                         "Schlüssel müssen einfacher Text sein",
+                         "the key at line {line} is a list or a section; keys must be plain text"),
     "yaml_duplicate_key": ("der Schlüssel {value} steht in Zeile {line} doppelt",
                            "the key {value} appears twice at line {line}"),
     "not_a_document": ("die Datei muss aus Schlüsseln wie „name:“, „kreis:“ bestehen, enthält aber {kind_de}",
@@ -142,12 +163,19 @@ def _message(finding: Finding, lang: str) -> str:
         return template
 
 
+def finding_message(finding: Finding, lang: str = "de") -> str:
+    """What is wrong, without file, record and field (for a message shown next to its field)."""
+    return _message(finding, lang)
+
+
 SECTION_LABELS = {"kreis": ("Kreis", "Kreis"), "funding": ("Förderung", "funding")}
 
 RECORD_LABELS = {
     "kommunen": ("Kommune", "Kommune"),
     "traeger": ("Träger", "Träger"),
     "objectives": ("Ziel", "objective"),
+    "links": ("Verbindung", "link"),
+    "hosts": ("Stelle", "host"),
     "scenarios": ("Szenario", "scenario"),
 }
 
@@ -219,3 +247,93 @@ class InputError(Exception):
             lines.append(f"… und {more} weitere Probleme (kimopt validate zeigt alle)" if lang == "de"
                          else f"… and {more} more problems (kimopt validate shows all)")
         return "\n".join(lines)
+
+
+# pydantic's error types -> the message codes above
+_PYDANTIC_CODES = {
+    "missing": "missing",
+    "extra_forbidden": "unknown_key",
+    "model_type": "not_mapping",
+    "model_attributes_type": "not_mapping",
+    "dict_type": "not_mapping",
+    "list_type": "not_list",
+    "too_short": "empty_list",
+    "literal_error": "bad_choice",
+    "string_type": "not_text",
+    "bool_type": "not_bool",
+    "bool_parsing": "not_bool",
+}
+
+
+def _model_in(annotation: object) -> type[BaseModel] | None:
+    """The pydantic class inside an annotation such as ``list[Kommune]`` or ``Kreis | None``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _record_class(root: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
+    """The pydantic class that owns the last key of ``loc`` (for spelling suggestions)."""
+    owner: type[BaseModel] | None = root
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        if owner is None or part not in owner.model_fields:
+            return None
+        owner = _model_in(owner.model_fields[part].annotation)
+    return owner
+
+
+class FindingsError(ValueError):
+    """Problems across records, raised by a model validator: pydantic carries the exception in
+    its error, and :func:`error_findings` unpacks every finding (all of them, not the first)."""
+
+    def __init__(self, findings: Sequence[Finding]) -> None:
+        super().__init__("; ".join(f"{'.'.join(map(str, f.loc))}: {f.code}" for f in findings))
+        self.findings = list(findings)
+
+
+def error_findings(error: Any, root: type[BaseModel]) -> list[Finding]:
+    """The findings of one pydantic error: a validator's :class:`FindingsError` gives all of its
+    own (located below the record that raised it), any other error one."""
+    raised = (error.get("ctx") or {}).get("error")
+    if error["type"] == "value_error" and isinstance(raised, FindingsError):
+        at: Loc = tuple(error["loc"])
+        return [Finding((*at, *f.loc), f.code, f.params) for f in raised.findings]
+    return [pydantic_finding(error, root)]
+
+
+def pydantic_finding(error: Any, root: type[BaseModel]) -> Finding:
+    """One pydantic error (an entry of ``ValidationError.errors()``) as a :class:`Finding`."""
+    loc: Loc = tuple(error["loc"])
+    kind = error["type"]
+    code = _PYDANTIC_CODES.get(kind, kind)
+    params: dict[str, Any] = dict(error.get("ctx") or {})
+    params.setdefault("value", error.get("input"))
+    if code == "unknown_key":
+        owner = _record_class(root, loc)
+        if owner is not None:
+            hint = difflib.get_close_matches(str(loc[-1]), list(owner.model_fields), n=1, cutoff=0.6)
+            if hint:
+                params["hint"] = hint[0]
+    if code == "bad_choice" and "expected" in params:
+        params.setdefault("choices", params["expected"])
+    if code == "empty_list" or code == "missing":
+        params.pop("value", None)
+    return Finding(loc, code, params)
+
+
+def pydantic_findings(exc: ValidationError, root: type[BaseModel]) -> list[Finding]:
+    """Findings of a pydantic error; a misspelled key is reported once, with its suggestion.
+
+    ``populaton: 5`` gives pydantic two errors (``population`` missing, ``populaton`` unknown);
+    the planner needs only the second, which names the key as typed and the right spelling.
+    """
+    findings = [f for e in exc.errors(include_url=False) for f in error_findings(e, root)]
+    suggested = {(*f.loc[:-1], f.params["hint"]) for f in findings
+                 if f.code == "unknown_key" and "hint" in f.params}
+    return [f for f in findings if not (f.code == "missing" and f.loc in suggested)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from kimopt.rules import RULES
+
 OBJECTIVE_LABELS: dict[str, tuple[str, str]] = {
     "use_positions": ("Förderung ausschöpfen (VZÄ verwendet)", "use the funding (VZÄ used)"),
     "proportionality": ("Abweichung vom Schlüssel", "deviation from the key"),
@@ -19,18 +21,8 @@ STATUS_LABELS = {
 }
 
 
-RULE_NAMES: dict[str, tuple[str, str]] = {
-    "funding_cap": ("Förderobergrenze", "Funding cap"),
-    "kreis_share": ("Kreisanteil", "Kreis share"),
-    "host_size": ("Stellengröße", "Host size"),
-    "sharing": ("Teilen", "Sharing"),
-    "provider_area": ("Trägergebiet", "Provider area"),
-    "existing": ("Bestand", "Existing positions"),
-    "budget_kommune": ("Budget", "Budget"),
-    "budget_kreis": ("Budget", "Budget"),
-    "reachability": ("Erreichbarkeit", "Reachability"),
-    "quota_rule": ("Quotenregel", "Quota rule"),
-}
+RULE_NAMES: dict[str, tuple[str, str]] = {rule.name: (rule.label_de, rule.label_en) for rule in RULES}
+"""Rule family -> (German, English) label, from the registry :mod:`kimopt.rules`."""
 
 HOST_TYPES: dict[str, tuple[str, str]] = {
     "kreis": ("Kreis", "Kreis"),

@@ -2,83 +2,24 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from kimopt.data import (
-    Funding,
-    Instance,
-    Kommune,
-    Kreis,
-    Objective,
-    PlanningModel,
-    Traeger,
-    instance_findings,
-    model_findings,
-    pairing_findings,
-)
-from kimopt.errors import Finding, InputError, Loc
-from kimopt.io.reader import Document, read_document
-
-_PYDANTIC_CODES = {
-    "missing": "missing",
-    "extra_forbidden": "unknown_key",
-    "model_type": "not_mapping",
-    "model_attributes_type": "not_mapping",
-    "dict_type": "not_mapping",
-    "list_type": "not_list",
-    "too_short": "empty_list",
-    "literal_error": "bad_choice",
-    "string_type": "not_text",
-    "bool_type": "not_bool",
-    "bool_parsing": "not_bool",
-}
+from kimopt.data import Instance, PlanningModel, pairing_findings
+from kimopt.errors import Finding, InputError, pydantic_findings
+from kimopt.io.reader import EXCEL_SUFFIXES, Document, read_document
 
 
-def _record_class(root: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
-    """The pydantic class that owns the last key of ``loc`` (for spelling suggestions)."""
-    if root is PlanningModel:
-        return Objective if loc[:1] == ("objectives",) and len(loc) == 3 else PlanningModel
-    if len(loc) == 1:
-        return Instance
-    owners: dict[str, type[BaseModel]] = {"kreis": Kreis, "funding": Funding, "kommunen": Kommune,
-                                          "traeger": Traeger}
-    return owners.get(str(loc[0]))
+def read_input(path: Path | str) -> Document:
+    """Read an input file with the reader its suffix asks for: Excel workbook, YAML or JSON."""
+    if Path(path).suffix.lower() in EXCEL_SUFFIXES:
+        from kimopt.io.excel import read_workbook  # openpyxl only when a workbook is read
 
-
-def _finding(error: Any, root: type[BaseModel]) -> Finding:
-    loc: Loc = tuple(error["loc"])
-    kind = error["type"]
-    code = _PYDANTIC_CODES.get(kind, kind)
-    params: dict[str, Any] = dict(error.get("ctx") or {})
-    params.setdefault("value", error.get("input"))
-    if code == "unknown_key":
-        owner = _record_class(root, loc)
-        if owner is not None:
-            hint = difflib.get_close_matches(str(loc[-1]), list(owner.model_fields), n=1, cutoff=0.6)
-            if hint:
-                params["hint"] = hint[0]
-    if code == "bad_choice" and "expected" in params:
-        params.setdefault("choices", params["expected"])
-    if code == "empty_list" or code == "missing":
-        params.pop("value", None)
-    return Finding(loc, code, params)
-
-
-def pydantic_findings(exc: ValidationError, root: type[BaseModel]) -> list[Finding]:
-    """Findings of a pydantic error; a misspelled key is reported once, with its suggestion.
-
-    ``populaton: 5`` gives pydantic two errors (``population`` missing, ``populaton`` unknown);
-    the planner needs only the second, which names the key as typed and the right spelling.
-    """
-    findings = [_finding(e, root) for e in exc.errors(include_url=False)]
-    suggested = {(*f.loc[:-1], f.params["hint"]) for f in findings
-                 if f.code == "unknown_key" and "hint" in f.params}
-    return [f for f in findings if not (f.code == "missing" and f.loc in suggested)]
+        return read_workbook(Path(path))
+    return read_document(path)
 
 
 def _validate(document: Document, cls: type[BaseModel]) -> Any:
@@ -90,11 +31,8 @@ def _validate(document: Document, cls: type[BaseModel]) -> Any:
 
 def load_instance(path: Path | str) -> tuple[Instance, Document]:
     """Read and validate an instance; :class:`InputError` lists every problem found."""
-    document = read_document(path)
+    document = read_input(path)
     instance: Instance = _validate(document, Instance)
-    findings = instance_findings(instance)
-    if findings:
-        raise document.error(findings)
     return instance, document
 
 
@@ -102,11 +40,8 @@ def load_model(path: Path | str | None) -> tuple[PlanningModel, Document | None]
     """Read a planning model; ``None`` gives the defaults (identical to ``models/kim-standard.yaml``)."""
     if path is None:
         return PlanningModel(), None
-    document = read_document(path)
+    document = read_input(path)
     model: PlanningModel = _validate(document, PlanningModel)
-    findings = model_findings(model)
-    if findings:
-        raise document.error(findings)
     return model, document
 
 
@@ -144,7 +79,7 @@ def collect_findings(instance_path: Path | str, model_path: Path | str | None = 
     except InputError as exc:
         errors.append(exc)
     try:
-        document = read_document(instance_path)
+        document = read_input(instance_path)
     except InputError as exc:
         return [*errors, exc]
     findings: list[Finding] = []
@@ -153,9 +88,8 @@ def collect_findings(instance_path: Path | str, model_path: Path | str | None = 
     except ValidationError as exc:
         findings = pydantic_findings(exc, Instance)
     else:
-        findings = instance_findings(instance)
         if model is not None:
-            findings += pairing_findings(instance, model)
+            findings = pairing_findings(instance, model)
     if findings:
         errors.append(document.error(findings))
     return errors

@@ -8,8 +8,16 @@ turned into the decimal it was written as (``0.1`` becomes ``1/10``, not
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
+import re
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from fractions import Fraction
+
+# A number as text is refused beyond these before it is converted: ``1e99999999`` would build
+# 10^99999999 exactly (minutes and gigabytes); no planner's figure comes near either bound.
+MAX_NUMBER_TEXT = 100
+MAX_EXPONENT = 100
+_EXPONENT = re.compile(r"[eE]\s*([+-]?\d+)")
+_NUMERIC = re.compile(r"[\d\s.,eE+\-/_]+")
 
 
 class NumberError(ValueError):
@@ -28,7 +36,8 @@ def to_fraction(value: object) -> Fraction:
     ------
     NumberError
         ``not_a_number`` for text, booleans and other types; ``not_finite`` for NaN and
-        infinity.
+        infinity; ``number_too_long`` for text of more than :data:`MAX_NUMBER_TEXT` characters
+        or an exponent beyond :data:`MAX_EXPONENT`.
     """
     if isinstance(value, bool):
         raise NumberError("not_a_number", value)
@@ -37,6 +46,8 @@ def to_fraction(value: object) -> Fraction:
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise NumberError("not_finite", value)
+        if abs(value.adjusted()) > MAX_EXPONENT:
+            raise NumberError("number_too_long", value)
         return Fraction(value)
     if isinstance(value, float):
         if not math.isfinite(value):
@@ -46,6 +57,11 @@ def to_fraction(value: object) -> Fraction:
         text = value.strip().replace("\u2212", "-")
         if text.lower().lstrip("+-") in {"nan", "inf", "infinity", ".nan", ".inf"}:
             raise NumberError("not_finite", value)
+        if len(text) > MAX_NUMBER_TEXT and _NUMERIC.fullmatch(text):
+            raise NumberError("number_too_long", value)
+        exponent = _EXPONENT.search(text)
+        if exponent and abs(int(exponent.group(1))) > MAX_EXPONENT:
+            raise NumberError("number_too_long", value)
         try:
             return Fraction(text)
         except (ValueError, ZeroDivisionError):
@@ -61,10 +77,17 @@ def to_euros(value: object) -> int:
     return int(amount)
 
 
+def _context(value: Fraction | int | float, places: int) -> Context:
+    """Enough decimal digits for ``value`` with ``places`` decimals (28 would fail at 10^26 VZÄ)."""
+    whole = abs(int(value)) if isinstance(value, (Fraction, int)) or math.isfinite(value) else 0
+    return Context(prec=max(28, len(str(whole)) + places + 10))
+
+
 def decimal_vzae(value: Fraction, places: int = 6) -> float:
     """A VZÄ quantity as a JSON number, rounded half up to ``places`` decimals."""
-    quantised = Decimal(value.numerator) / Decimal(value.denominator)
-    return float(quantised.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+    with localcontext(_context(value, places)):
+        quantised = Decimal(value.numerator) / Decimal(value.denominator)
+        return float(quantised.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
 
 
 def round_parts(parts: list[Fraction], total: int | None = None) -> list[int]:
@@ -89,15 +112,17 @@ def round_parts(parts: list[Fraction], total: int | None = None) -> list[int]:
 
 def round_euros(value: Fraction) -> int:
     """Euros rounded half up to a whole euro (exact input, integer output)."""
-    return int((Decimal(value.numerator) / Decimal(value.denominator)).quantize(
-        Decimal(1), rounding=ROUND_HALF_UP))
+    with localcontext(_context(value, 0)):
+        return int((Decimal(value.numerator) / Decimal(value.denominator)).quantize(
+            Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def fmt_number(value: Fraction | int | float, places: int, lang: str = "de") -> str:
     """Format with thousands separators in the reader's convention (``1.234,5`` in German)."""
-    exact = Decimal(value.numerator) / Decimal(value.denominator) if isinstance(value, Fraction) \
-        else Decimal(value)
-    quantised = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    with localcontext(_context(value, places)):
+        exact = Decimal(value.numerator) / Decimal(value.denominator) if isinstance(value, Fraction) \
+            else Decimal(value)
+        quantised = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     if quantised == 0:
         quantised = abs(quantised)
     text = f"{quantised:,.{places}f}"

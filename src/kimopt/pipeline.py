@@ -11,7 +11,8 @@ from kimopt.data import Instance, PlanningModel
 from kimopt.numbers import decimal_vzae
 from kimopt.plan import Plan
 from kimopt.problem import Problem, compile_problem
-from kimopt.solve import SolveResult, solve_problem
+from kimopt.results import SolveResult, Status
+from kimopt.solve import solve_problem
 
 
 class PlanRejected(RuntimeError):
@@ -32,7 +33,7 @@ class Outcome:
     plan_json: dict[str, Any] | None
 
     @property
-    def status(self) -> str:
+    def status(self) -> Status:
         return self.result.status
 
 

@@ -13,13 +13,17 @@ import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kimopt import __version__
+from kimopt import plan_file as pf
 from kimopt.data import Instance, PlanningModel
 from kimopt.numbers import decimal_vzae, fraction_text, round_euros, round_parts
 from kimopt.problem import Problem
-from kimopt.solve import LevelResult
+from kimopt.results import LevelResult, Status
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def input_sha256(instance: Instance, model: PlanningModel) -> str:
@@ -50,11 +54,14 @@ class Plan:
 
     problem: Problem
     units: list[int]
-    status: str = "OPTIMAL"
+    status: Status = Status.OPTIMAL
     levels: list[LevelResult] = field(default_factory=list)
     solver: dict[str, Any] = field(default_factory=dict)
     model_name: str = "kim-standard"
     target_units: int | None = None  # N_used* of the targets, when it differs from the plan's own N
+
+    def __post_init__(self) -> None:
+        self.status = Status(self.status)
 
     @property
     def instance(self) -> Instance:
@@ -213,7 +220,7 @@ class Plan:
 
     # ---- serialisation -------------------------------------------------------------------
 
-    def _objectives_json(self) -> list[dict[str, Any]]:
+    def _levels(self) -> list[pf.LevelEntry]:
         out = []
         for level in self.levels:
             value = level.value if level.value is not None else self.objective_value(level.name, level.measure)
@@ -227,88 +234,110 @@ class Plan:
                 entry["value_exact"] = fraction_text(value)
             if level.bound is not None and level.value is not None and not level.proven:
                 entry["gap"] = _figure(abs(level.value - level.bound), level.unit)
-            out.append(entry)
+            out.append(pf.LevelEntry(**entry))
         return out
 
-    def to_json(self) -> dict[str, Any]:
-        """The plan as JSON-ready data with the keys of DESIGN §3 (VZÄ decimal, euros integral)."""
+    def to_file(self) -> pf.PlanFile:
+        """The plan file of DESIGN §3, typed (VZÄ decimal, euros integral)."""
         problem, inst = self.problem, self.instance
         kommunen = inst.kommunen
         idx = self.indices
         payments = self.payments
         shown = self.shown_payments
-        summary = {
-            "positions_used": decimal_vzae(self.used),
-            "positions_fundable": decimal_vzae(inst.funding.positions_vzae),
-            "target_basis_vzae": decimal_vzae(self.target_basis),
-            "kreis_vzae": decimal_vzae(self.kreis_vzae),
-            "partner_vzae": decimal_vzae(self.partner_vzae),
-            "kreis_share": decimal_vzae(self.kreis_vzae / self.used if self.used else Fraction(0)),
-            "funding_eur": round_euros(self.funding),
-            "eigenanteil_eur": {
-                "kreis": shown[0],
-                "kommunen": sum(e for p, e in zip(payments, shown, strict=True) if p.payer_type == "kommune"),
-                "traeger": sum(e for p, e in zip(payments, shown, strict=True) if p.payer_type == "traeger"),
-                "total": sum(e for p, e in zip(payments, shown, strict=True) if p.payer_type != "traeger"),
-            },
-            "deviation_l1": decimal_vzae(idx["deviation_l1"]),
-            "deviation_max": decimal_vzae(idx["deviation_max"]),
-            "loosemore_hanby": decimal_vzae(idx["loosemore_hanby"]),
-            "gallagher": round(idx["gallagher"], 6),
-            "quota_rule_holds": idx["quota_rule_holds"],
-        }
-        hosts = []
-        for h, host in enumerate(problem.hosts):
-            hosts.append({
-                "name": host.name, "host_type": host.kind, "vzae": decimal_vzae(self.hosted[h]),
-                "existing_vzae": decimal_vzae(problem.vzae(host.existing_units)),
-                "new_vzae": decimal_vzae(self.new_vzae[h]),
-                "max_vzae": None if host.max_units is None else decimal_vzae(problem.vzae(host.max_units)),
-                "cost_per_vzae": host.cost_per_vzae, "deficit_per_vzae": host.deficit_per_vzae,
-                "deficit_paid_by_kreis": host.kreis_pays,
-            })
-        links = [{"host": problem.hosts[link.host].name, "host_type": problem.hosts[link.host].kind,
-                  "kommune": kommunen[link.kommune].name, "vzae": decimal_vzae(self.vzae(li))}
+        summary = pf.Summary(
+            positions_used=decimal_vzae(self.used),
+            positions_fundable=decimal_vzae(inst.funding.positions_vzae),
+            target_basis_vzae=decimal_vzae(self.target_basis),
+            kreis_vzae=decimal_vzae(self.kreis_vzae),
+            partner_vzae=decimal_vzae(self.partner_vzae),
+            kreis_share=decimal_vzae(self.kreis_vzae / self.used if self.used else Fraction(0)),
+            funding_eur=round_euros(self.funding),
+            eigenanteil_eur=pf.Eigenanteil(
+                kreis=shown[0],
+                kommunen=sum(e for p, e in zip(payments, shown, strict=True) if p.payer_type == "kommune"),
+                traeger=sum(e for p, e in zip(payments, shown, strict=True) if p.payer_type == "traeger"),
+                total=sum(e for p, e in zip(payments, shown, strict=True) if p.payer_type != "traeger"),
+            ),
+            deviation_l1=decimal_vzae(idx["deviation_l1"]),
+            deviation_max=decimal_vzae(idx["deviation_max"]),
+            loosemore_hanby=decimal_vzae(idx["loosemore_hanby"]),
+            gallagher=round(idx["gallagher"], 6),
+            quota_rule_holds=idx["quota_rule_holds"],
+        )
+        hosts = [
+            pf.Host(name=host.name, host_type=host.kind, vzae=decimal_vzae(self.hosted[h]),
+                    existing_vzae=decimal_vzae(problem.vzae(host.existing_units)),
+                    new_vzae=decimal_vzae(self.new_vzae[h]),
+                    max_vzae=None if host.max_units is None else decimal_vzae(problem.vzae(host.max_units)),
+                    cost_per_vzae=host.cost_per_vzae, deficit_per_vzae=host.deficit_per_vzae,
+                    deficit_paid_by_kreis=host.kreis_pays)
+            for h, host in enumerate(problem.hosts)]
+        links = [pf.Link(host=problem.hosts[link.host].name, host_type=problem.hosts[link.host].kind,
+                         kommune=kommunen[link.kommune].name, vzae=decimal_vzae(self.vzae(li)))
                  for li, link in enumerate(problem.links) if self.units[li]]
-        kommunen_json = []
+        kommunen_entries = []
         for i, kommune in enumerate(kommunen):
-            served = [{"host": problem.hosts[problem.links[li].host].name,
-                       "host_type": problem.hosts[problem.links[li].host].kind, "vzae": decimal_vzae(self.vzae(li))}
+            served = [pf.Served(host=problem.hosts[problem.links[li].host].name,
+                                host_type=problem.hosts[problem.links[li].host].kind,
+                                vzae=decimal_vzae(self.vzae(li)))
                       for li in problem.links_of_kommune[i] if self.units[li]]
-            kommunen_json.append({
-                "name": kommune.name, "ags": kommune.ags, "population": kommune.population,
-                "key_share": decimal_vzae(self.key_share(i), 8),
-                "target_vzae": decimal_vzae(self.targets[i]),
-                "coverage_vzae": decimal_vzae(self.coverage[i]),
-                "deviation_vzae": decimal_vzae(self.coverage[i] - self.targets[i]),
-                "served_by": served,
-                "eigenanteil_eur": shown[1 + i],
-                "budget_eur": kommune.budget,
-            })
-        finance = {
-            "rate_per_vzae": inst.funding.rate_per_vzae,
-            "funding_eur": round_euros(self.funding),
-            "total_cost_eur": round_euros(sum((host.cost_per_vzae * self.hosted[h]
-                                               for h, host in enumerate(problem.hosts)), Fraction(0))),
-            "eigenanteil": [{"payer": p.payer, "payer_type": p.payer_type, "eur": e,
-                             "budget_eur": p.budget} for p, e in zip(payments, shown, strict=True)
-                            if p.eur or p.payer_type == "kreis"],
-        }
-        return {
-            "kimopt": __version__,
-            "instance": inst.name,
-            "model": self.model_name,
-            "status": self.status,
-            "objectives": self._objectives_json(),
-            "summary": summary,
-            "hosts": hosts,
-            "kommunen": kommunen_json,
-            "links": links,
-            "finance": finance,
-            # every time is here, so that the rest of the plan is the same between runs
-            "solver": {**self.solver, "level_seconds": {lv.name: round(lv.seconds, 3) for lv in self.levels}},
-            "input_sha256": input_sha256(inst, problem.model),
-        }
+            kommunen_entries.append(pf.Kommune(
+                name=kommune.name, ags=kommune.ags, population=kommune.population,
+                key_share=decimal_vzae(self.key_share(i), 8),
+                target_vzae=decimal_vzae(self.targets[i]),
+                coverage_vzae=decimal_vzae(self.coverage[i]),
+                deviation_vzae=decimal_vzae(self.coverage[i] - self.targets[i]),
+                served_by=served,
+                eigenanteil_eur=shown[1 + i],
+                budget_eur=kommune.budget,
+            ))
+        finance = pf.Finance(
+            rate_per_vzae=inst.funding.rate_per_vzae,
+            funding_eur=round_euros(self.funding),
+            total_cost_eur=round_euros(sum((host.cost_per_vzae * self.hosted[h]
+                                            for h, host in enumerate(problem.hosts)), Fraction(0))),
+            eigenanteil=[pf.Payment(payer=p.payer, payer_type=p.payer_type, eur=e, budget_eur=p.budget)
+                         for p, e in zip(payments, shown, strict=True) if p.eur or p.payer_type == "kreis"],
+        )
+        # every time is here, so that the rest of the plan is the same between runs
+        solver = pf.Solver(**self.solver, level_seconds={lv.name: round(lv.seconds, 3) for lv in self.levels})
+        return pf.PlanFile(
+            schema_version=pf.SCHEMA_VERSION,
+            kimopt=__version__,
+            instance=inst.name,
+            model=self.model_name,
+            status=self.status,
+            objectives=self._levels(),
+            summary=summary,
+            hosts=hosts,
+            kommunen=kommunen_entries,
+            links=links,
+            finance=finance,
+            solver=solver,
+            input_sha256=input_sha256(inst, problem.model),
+        )
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """The plan as pandas DataFrames, one row each: ``kommunen``, ``hosts`` and ``links``.
+
+        Columns are the plan file's keys (VZÄ decimal, euros whole); who serves a Kommune is in
+        ``links``, so ``kommunen`` leaves out ``served_by``.
+        """
+        import pandas as pd
+
+        file = self.to_file()
+
+        def frame(entries: list[Any], entry: type[pf._Entry], leave_out: frozenset[str] = frozenset()) -> pd.DataFrame:
+            columns = [c for c in entry.model_fields if c not in leave_out]
+            return pd.DataFrame([e.model_dump(include=set(columns)) for e in entries], columns=columns)
+
+        return {"kommunen": frame(file.kommunen, pf.Kommune, frozenset({"served_by"})),
+                "hosts": frame(file.hosts, pf.Host),
+                "links": frame(file.links, pf.Link)}
+
+    def to_json(self) -> dict[str, Any]:
+        """The plan file as JSON-ready data (:meth:`to_file`), the keys of DESIGN §3 in order."""
+        return self.to_file().to_json()
 
 
 def _figure(value: Fraction, unit: str) -> float | int:

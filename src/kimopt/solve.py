@@ -12,7 +12,9 @@ with the level's bound and gap.
 from __future__ import annotations
 
 import math
+import sys
 import time
+import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -21,40 +23,20 @@ from typing import Any
 import ortools
 from ortools.sat.python import cp_model
 
+from kimopt.check import check_plan
 from kimopt.cpsat.constraints import add_constraints
 from kimopt.cpsat.objectives import LEVELS, UNITS, Level, tie_break
 from kimopt.cpsat.remainders import RemainderOptimum, kreis_fills_in, remainder_optimum
+from kimopt.cpsat.solver import new_solver
 from kimopt.cpsat.switches import Switches
 from kimopt.cpsat.variables import Variables, add_variables, universe
+from kimopt.plan import Plan
 from kimopt.problem import INT64_SAFE, Problem
+from kimopt.results import LevelResult, SolveResult, Status
 
 
 class ModelTooLarge(ValueError):
     """The exact key weights would overflow CP-SAT's 64-bit integers."""
-
-
-@dataclass
-class LevelResult:
-    """Value and proven bound of one level, in its reporting unit."""
-
-    name: str
-    unit: str
-    value: Fraction | None
-    bound: Fraction | None
-    proven: bool
-    seconds: float
-    measure: str | None = None
-
-
-@dataclass
-class SolveResult:
-    """What the solver found: status, the link values in units, and per-level figures."""
-
-    status: str
-    units: list[int] | None
-    levels: list[LevelResult]
-    solver: dict[str, Any] = field(default_factory=dict)
-    target_units: int | None = None  # N_used* on which the targets e_i are based
 
 
 @dataclass
@@ -107,14 +89,6 @@ def guard_magnitudes(problem: Problem, universe_units: int) -> None:
             f"/ distribution key too fine-grained (weight sum {total}); round the indicators")
 
 
-def _parameters(seconds: float, workers: int, seed: int) -> cp_model.CpSolver:
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(seconds, 0.01)
-    solver.parameters.num_workers = workers
-    solver.parameters.random_seed = seed
-    return solver
-
-
 def _hint(cm: CpsatModel, solver: cp_model.CpSolver) -> None:
     cm.model.clear_hints()
     proto = cm.model.proto
@@ -123,11 +97,27 @@ def _hint(cm: CpsatModel, solver: cp_model.CpSolver) -> None:
         cm.model.add_hint(var, solver.value(var))
 
 
-def _fix(cm: CpsatModel, level: Level, value: int) -> None:
+def fix_level(model: cp_model.CpModel, level: Level, value: int) -> None:
+    """Keep a level at its optimum: no worse than ``value`` in the level's own sense."""
     if level.maximize:
-        cm.model.add(level.expr >= value)
+        model.add(level.expr >= value)
     else:
-        cm.model.add(level.expr <= value)
+        model.add(level.expr <= value)
+
+
+def hold_levels(cm: CpsatModel, result: SolveResult) -> None:
+    """Hold every level of a proven ``result`` (of the same problem) at exactly its value."""
+    used = result.target_units  # N_used*, on which the targets rest
+    for objective, found in zip(cm.problem.model.objectives, result.levels, strict=True):
+        level = LEVELS[objective.name](cm.model, cm.problem, cm.variables, objective, used)
+        if found.value is None:
+            raise ValueError(f"level {level.name} has no proven value")
+        value = found.value / level.factor
+        if value.denominator != 1:  # the level's solver value is an integer by construction
+            raise RuntimeError(f"level {level.name}: non-integral solver value {value}")
+        cm.model.add(level.expr == int(value))
+        if level.name == "use_positions" and used is None:
+            used = int(value)
 
 
 def _exact_bound(level: Level, bound: float) -> int:
@@ -135,14 +125,39 @@ def _exact_bound(level: Level, bound: float) -> int:
     return math.floor(bound + 1e-6) if level.maximize else math.ceil(bound - 1e-6)
 
 
-def solve_levels(cm: CpsatModel, time_limit: float, workers: int, seed: int,
-                 progress: Callable[[str], None] | None = None) -> SolveResult:
-    """Optimise the levels in order; then the deterministic tie-break."""
-    started = time.perf_counter()
-    deadline = started + time_limit
+def _refuse_invalid(code: cp_model.CpSolverStatus, model: cp_model.CpModel) -> None:
+    if code == cp_model.MODEL_INVALID:
+        raise ModelTooLarge(f"CP-SAT lehnt das Modell ab / CP-SAT refuses the model: {model.validate()}")
+
+
+@dataclass
+class Lexicographic:
+    """What a level-by-level optimisation proved: the status, the plan so far, each level."""
+
+    status: Status
+    solution: list[int] | None
+    levels: list[LevelResult]
+    used: int | None  # N_used*, on which the targets rest
+    stopped: bool = False  # ``stop`` ended it after the last level in ``levels``
+
+
+Stop = Callable[[Level, LevelResult], bool]
+
+
+def lexicographic(cm: CpsatModel, deadline: float, workers: int, seed: int, *,
+                  progress: Callable[[str], None] | None = None, shortcut: bool = True,
+                  stop: Stop | None = None) -> Lexicographic:
+    """Optimise the model's objective levels in order, each to proven optimality, then fix it.
+
+    The one lexicographic loop of kimopt: :func:`solve_levels` adds the tie-break to it, the
+    binding-rule analysis runs it on a relaxed model and ends it with ``stop`` at the first
+    level that beats the plan. ``shortcut`` allows proving proportionality by construction
+    (:mod:`kimopt.cpsat.remainders`). The loop ends early, ``FEASIBLE``, at a level the time
+    limit cuts short; ``INFEASIBLE`` or ``UNKNOWN`` (no plan at all) come without a solution.
+    """
     results: list[LevelResult] = []
     solution: list[int] | None = None
-    status = "OPTIMAL"
+    status = Status.OPTIMAL
     # N_used*: the targets e_i = N_used* × w_i / W rest on the most positions any plan can use.
     # With use_positions first that is level 1; otherwise a separate solve finds it first, so
     # that a level such as proportionality cannot "win" by leaving positions unused.
@@ -150,11 +165,11 @@ def solve_levels(cm: CpsatModel, time_limit: float, workers: int, seed: int,
     if cm.problem.model.objectives[0].name != "use_positions":
         if progress:
             progress("targets")
-        outcome, used = _most_positions(cm, deadline, workers, seed)
-        if outcome in ("INFEASIBLE", "UNKNOWN"):
-            return SolveResult(outcome, None, results, _solver_info(started, workers, seed))
-        if outcome == "FEASIBLE":  # targets on an unproven N_used*: no level can claim optimality
-            status = "FEASIBLE"
+        outcome, used = most_positions(cm, deadline, workers, seed)
+        if not outcome.has_plan:
+            return Lexicographic(outcome, None, results, used)
+        if outcome is Status.FEASIBLE:  # targets on an unproven N_used*: no level can claim optimality
+            status = Status.FEASIBLE
     for objective in cm.problem.model.objectives:
         if progress:
             progress(objective.name)
@@ -163,7 +178,7 @@ def solve_levels(cm: CpsatModel, time_limit: float, workers: int, seed: int,
         # the bound and the shortcut hold for plans of exactly N = used units: use_positions fixed
         n_fixed = used is not None and any(
             r.name == "use_positions" and r.proven and r.value == cm.problem.vzae(used) for r in results)
-        if objective.name == "proportionality" and (objective.measure or "l1") == "l1" and n_fixed:
+        if shortcut and objective.name == "proportionality" and (objective.measure or "l1") == "l1" and n_fixed:
             assert used is not None
             optimum = remainder_optimum(cm.problem, used)
             only_n = all(r.name == "use_positions" for r in results)
@@ -181,49 +196,62 @@ def solve_levels(cm: CpsatModel, time_limit: float, workers: int, seed: int,
         if optimum is not None:
             model.add(level.expr >= optimum.lb)  # a valid cut: no plan deviates less
         model.minimize(level.expr) if not level.maximize else model.maximize(level.expr)
-        solver = _parameters(deadline - time.perf_counter(), workers, seed)
+        solver = new_solver(deadline - time.perf_counter(), workers, seed)
         t0 = time.perf_counter()
         code = solver.solve(model)
         seconds = time.perf_counter() - t0
-        if code == cp_model.MODEL_INVALID:
-            raise ModelTooLarge(f"CP-SAT lehnt das Modell ab / CP-SAT refuses the model: {model.validate()}")
+        _refuse_invalid(code, model)
         if code == cp_model.INFEASIBLE:
-            return SolveResult("INFEASIBLE", None, results, _solver_info(started, workers, seed))
+            return Lexicographic(Status.INFEASIBLE, None, results, used)
         if code == cp_model.UNKNOWN:
             if solution is None:
-                return SolveResult("UNKNOWN", None, results, _solver_info(started, workers, seed))
-            status = "FEASIBLE"
+                return Lexicographic(Status.UNKNOWN, None, results, used)
+            status = Status.FEASIBLE
             break
         value = solver.value(level.expr)
         proven = code == cp_model.OPTIMAL
         bound = value if proven else _exact_bound(level, solver.best_objective_bound)
-        results.append(LevelResult(level.name, level.unit, level.factor * value, level.factor * bound,
-                                   proven, seconds, level.measure))
+        found = LevelResult(level.name, level.unit, level.factor * value, level.factor * bound,
+                            proven, seconds, level.measure)
+        results.append(found)
         solution = [solver.value(x) for x in cm.variables.a]
         if not proven:
-            status = "FEASIBLE"
+            status = Status.FEASIBLE
             break
+        if stop is not None and stop(level, found):
+            return Lexicographic(status, solution, results, used, stopped=True)
         if optimum is not None and value == optimum.lb:
             solution = _at_remainder_optimum(cm, optimum, solution)
             continue
         if optimum is not None:  # the bound was not met: the level enters the model itself
             level = LEVELS[objective.name](cm.model, cm.problem, cm.variables, objective, used)
             cm.model.add(level.expr >= optimum.lb)
-        _fix(cm, level, value)
+        fix_level(cm.model, level, value)
         _hint(cm, solver)
         if level.name == "use_positions" and used is None:
             used = value
+    return Lexicographic(status, solution, results, used)
 
+
+def solve_levels(cm: CpsatModel, time_limit: float, workers: int, seed: int,
+                 progress: Callable[[str], None] | None = None) -> SolveResult:
+    """Optimise the levels in order (:func:`lexicographic`); then the deterministic tie-break."""
+    started = time.perf_counter()
+    deadline = started + time_limit
+    run = lexicographic(cm, deadline, workers, seed, progress=progress)
+    if not run.status.has_plan:
+        return SolveResult(run.status, None, run.levels, _solver_info(started, workers, seed))
+    results, solution = run.levels, run.solution
     for objective in cm.problem.model.objectives[len(results):]:
         # Levels the time limit did not reach: the plan recomputes their values, no bound.
         results.append(LevelResult(objective.name, UNITS[objective.name], None, None, False, 0.0,
                                    objective.measure))
     tie: dict[str, Any] = {"proven": False, "seconds": 0.0}
-    if status == "OPTIMAL":
+    if run.status is Status.OPTIMAL:
         solution, tie = _tie_break(cm, deadline, seed, solution)
     info = _solver_info(started, workers, seed)
     info["tie_break"] = tie
-    return SolveResult(status, solution, results, info, used)
+    return SolveResult(run.status, solution, results, info, run.used)
 
 
 def _remainder_plan(problem: Problem, optimum: RemainderOptimum, solution: list[int] | None,
@@ -235,9 +263,6 @@ def _remainder_plan(problem: Problem, optimum: RemainderOptimum, solution: list[
     only ``N`` has been fixed so far — the Kreis serving everything. A candidate counts only if
     the independent checker accepts it; then its deviation is the lower bound, so it is optimal.
     """
-    from kimopt.check import check_plan  # plan and checker import this module's results
-    from kimopt.plan import Plan
-
     if solution is None:
         return None
     candidates = [solution] + ([[0] * len(solution)] if only_n_fixed else [])
@@ -272,16 +297,15 @@ def _at_remainder_optimum(cm: CpsatModel, optimum: RemainderOptimum, units: list
     return units
 
 
-def _most_positions(cm: CpsatModel, deadline: float, workers: int, seed: int) -> tuple[str, int | None]:
+def most_positions(cm: CpsatModel, deadline: float, workers: int, seed: int) -> tuple[Status, int | None]:
     """The largest ``N_used`` of any plan (not fixed: later levels may still use fewer)."""
     cm.model.maximize(cm.variables.used_total)
-    solver = _parameters(deadline - time.perf_counter(), workers, seed)
+    solver = new_solver(deadline - time.perf_counter(), workers, seed)
     code = solver.solve(cm.model)
-    if code == cp_model.MODEL_INVALID:
-        raise ModelTooLarge(f"CP-SAT lehnt das Modell ab / CP-SAT refuses the model: {cm.model.validate()}")
+    _refuse_invalid(code, cm.model)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return ("INFEASIBLE" if code == cp_model.INFEASIBLE else "UNKNOWN"), None
-    return ("OPTIMAL" if code == cp_model.OPTIMAL else "FEASIBLE"), solver.value(cm.variables.used_total)
+        return (Status.INFEASIBLE if code == cp_model.INFEASIBLE else Status.UNKNOWN), None
+    return (Status.OPTIMAL if code == cp_model.OPTIMAL else Status.FEASIBLE), solver.value(cm.variables.used_total)
 
 
 def _tie_break(cm: CpsatModel, deadline: float, seed: int,
@@ -289,7 +313,7 @@ def _tie_break(cm: CpsatModel, deadline: float, seed: int,
     level = tie_break(cm.model, cm.problem, cm.variables)
     cm.model.minimize(level.expr)
     cm.model.clear_hints()  # a hint from a parallel search would make the result depend on timing
-    solver = _parameters(deadline - time.perf_counter(), 1, seed)
+    solver = new_solver(deadline - time.perf_counter(), 1, seed)
     t0 = time.perf_counter()
     code = solver.solve(cm.model)
     seconds = time.perf_counter() - t0
@@ -317,3 +341,16 @@ def solve_problem(problem: Problem, time_limit: float | None = None,
     if fixed:
         fix_links(cm, fixed)
     return solve_levels(cm, limit, settings.workers or 1, settings.seed, progress)
+
+
+class _CallableModule(types.ModuleType):
+    """``kimopt.solve`` is this module and, called, the notebook API :func:`kimopt.api.solve`:
+    ``kimopt.solve(instance)`` gives the plan, ``from kimopt.solve import build`` the builder."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from kimopt.api import solve
+
+        return solve(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

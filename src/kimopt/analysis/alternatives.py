@@ -57,41 +57,31 @@ def equally_good_plans(
     from ortools.sat.python import cp_model
 
     from kimopt.check import check_plan
-    from kimopt.cpsat.objectives import LEVELS, tie_break
+    from kimopt.cpsat.objectives import tie_break
+    from kimopt.cpsat.solver import new_solver
     from kimopt.pipeline import PlanRejected
     from kimopt.plan import Plan
     from kimopt.problem import compile_problem
-    from kimopt.solve import build, solve_levels
+    from kimopt.results import Status
+    from kimopt.solve import build, hold_levels, solve_levels
 
     problem = compile_problem(instance, model)
     limit_s = float(model.time_limit_s) if time_limit is None else time_limit
     deadline = time.perf_counter() + limit_s
     workers = model.workers or 1
     result = solve_levels(build(problem), limit_s, workers, model.seed)
-    if result.status != "OPTIMAL" or result.units is None:
+    if result.status is not Status.OPTIMAL or result.units is None:
         return Alternatives(result.status)
 
     cm = build(problem)
     m, v = cm.model, cm.variables
-    used: int | None = result.target_units  # N_used*, on which the targets rest
-    for objective, found in zip(model.objectives, result.levels, strict=True):
-        level = LEVELS[objective.name](m, problem, v, objective, used)
-        assert found.value is not None  # OPTIMAL: every level has its value
-        value = found.value / level.factor
-        if value.denominator != 1:  # the level's solver value is an integer by construction
-            raise RuntimeError(f"level {level.name}: non-integral solver value {value}")
-        m.add(level.expr == int(value))
-        if level.name == "use_positions" and used is None:
-            used = int(value)
+    hold_levels(cm, result)
     m.minimize(tie_break(m, problem, v).expr)
 
     plans: list[dict[str, Any]] = []
     complete = False
     while len(plans) < limit:
-        solver = cp_model.CpSolver()
-        solver.parameters.num_workers = 1
-        solver.parameters.random_seed = model.seed
-        solver.parameters.max_time_in_seconds = max(deadline - time.perf_counter(), 0.01)
+        solver = new_solver(deadline - time.perf_counter(), 1, model.seed)
         code = solver.solve(m)
         if code == cp_model.INFEASIBLE:
             complete = True
@@ -99,7 +89,7 @@ def equally_good_plans(
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             break  # time is up: the list is not known to be complete
         units = [solver.value(x) for x in v.a]
-        plan = Plan(problem, units, "OPTIMAL", result.levels, dict(result.solver), model_name,
+        plan = Plan(problem, units, Status.OPTIMAL, result.levels, dict(result.solver), model_name,
                     result.target_units)
         data = plan.to_json()
         violations = check_plan(instance, model, data)

@@ -21,9 +21,12 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from kimopt.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 INSTANCE_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx", ".xlsm")
 PLAN_SUFFIX = ".plan.json"
@@ -419,6 +422,25 @@ def summary_xlsx(rows: list[Row], lang: str = "de") -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+TEXT_COLUMNS = ("file", "name", "status", "error", "plan")
+
+
+def summary_frame(rows: list[Row]) -> pd.DataFrame:
+    """The summary as a pandas DataFrame: one row per instance, the columns of ``summary.csv``."""
+    import pandas as pd
+
+    return pd.DataFrame([asdict(row) for row in rows], columns=list(COLUMNS))
+
+
+def read_summary(out: Path) -> pd.DataFrame:
+    """``summary.csv`` of a finished batch in ``out`` as a DataFrame (empty text cells as ``""``)."""
+    import pandas as pd
+
+    frame = pd.read_csv(out / SUMMARY_NAMES[0], dtype={c: str for c in TEXT_COLUMNS}, keep_default_na=False,
+                        na_values={c: [""] for c in COLUMNS if c not in TEXT_COLUMNS})
+    return frame
 
 
 def write_summary(rows: list[Row], out: Path, lang: str = "de") -> list[Path]:

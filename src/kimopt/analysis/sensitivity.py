@@ -373,27 +373,20 @@ def tradeoff_curve(instance: Instance, model: PlanningModel, max_points: int = 4
     from ortools.sat.python import cp_model
 
     from kimopt.cpsat.objectives import LEVELS
-    from kimopt.solve import build
+    from kimopt.cpsat.solver import new_solver
+    from kimopt.results import Status
+    from kimopt.solve import build, most_positions
 
     problem = compile_problem(instance, model)
     limit = float(model.time_limit_s if time_limit is None else time_limit)
     l1 = Objective(name="proportionality", measure="l1")
 
     def solver() -> cp_model.CpSolver:
-        s = cp_model.CpSolver()
-        s.parameters.max_time_in_seconds = limit
-        s.parameters.num_workers = model.workers or 1
-        s.parameters.random_seed = model.seed
-        return s
+        return new_solver(limit, model.workers or 1, model.seed)
 
-    cm = build(problem)
-    used = LEVELS["use_positions"](cm.model, problem, cm.variables,
-                                   Objective(name="use_positions"), None)
-    cm.model.maximize(used.expr)
-    s = solver()
-    if s.solve(cm.model) != cp_model.OPTIMAL:
+    found, n_used = most_positions(build(problem), time.perf_counter() + limit, model.workers or 1, model.seed)
+    if found is not Status.OPTIMAL or n_used is None:
         raise SensitivityError(f"{instance.name}: use_positions")
-    n_used = s.value(used.expr)
     curve = Tradeoff(problem.vzae(n_used))
     cap: int | None = None
     while True:

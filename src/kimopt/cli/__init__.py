@@ -10,6 +10,8 @@ from kimopt.cli import explain as _explain  # explain
 from kimopt.cli import lenkungsgruppe as _lenkungsgruppe  # compare, report, alternatives
 from kimopt.cli import analysis as _analysis  # apportion, sensitivity
 from kimopt.cli import funding_round as _funding_round  # import, batch
+from kimopt.cli import land_round as _land_round  # round
 from kimopt.cli import excel as _excel  # template, convert
+from kimopt.cli import serve as _serve  # serve
 
 __all__ = ["app"]

@@ -22,6 +22,7 @@ app.add_typer(import_app, name="import")
 
 def _fraction_option(value: str | None, option: str) -> Fraction | None:
     """A positive exact number from an option; a decimal comma is accepted (``2,5``)."""
+    from kimopt.data import MAX_VZAE
     from kimopt.numbers import NumberError, to_fraction
 
     if value is None:
@@ -34,6 +35,11 @@ def _fraction_option(value: str | None, option: str) -> Fraction | None:
     if number is None or number <= 0:
         raise fail(
             f"{option}: {value!r} ist keine positive Zahl / is not a positive number",
+            ExitCode.USAGE,
+        )
+    if number > MAX_VZAE:
+        raise fail(
+            f"{option}: {value!r} ist zu groß (höchstens {MAX_VZAE}) / is too large (at most {MAX_VZAE})",
             ExitCode.USAGE,
         )
     return number

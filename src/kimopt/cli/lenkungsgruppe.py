@@ -153,18 +153,11 @@ def report(
     Exit: 0 Bericht geschrieben, 1 fehlerhafte Eingabe.
     """
     from kimopt.errors import Finding, InputError
-    from kimopt.io.reader import read_document
+    from kimopt.io.plan_file import read_plan
     from kimopt.report import check_suffix, classical_baselines, write_report
 
     check_suffix(output)
-    data = read_document(plan).data
-    missing = [
-        key
-        for key in ("status", "summary", "kommunen", "hosts", "finance", "objectives")
-        if key not in data
-    ]
-    if missing:
-        raise InputError(plan, [Finding((missing[0],), "missing", {})], data)
+    data = read_plan(plan).data
     baselines = None
     if instance is not None:
         from kimopt.load import load_inputs

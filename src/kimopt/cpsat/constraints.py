@@ -14,31 +14,48 @@ from ortools.sat.python import cp_model
 from kimopt.cpsat.switches import Switches
 from kimopt.cpsat.variables import Variables
 from kimopt.problem import Problem
+from kimopt.rules import (
+    BUDGET_KOMMUNE,
+    BUDGET_KREIS,
+    EXISTING,
+    FUNDING_CAP,
+    HOST_SIZE,
+    KREIS_SHARE,
+    PROVIDER_AREA,
+    QUOTA_RULE,
+    REACHABILITY,
+    RULES,
+    SHARING,
+)
 
 Domain = cp_model.Domain
 
 
-def funding_cap(m: cp_model.CpModel, p: Problem, v: Variables, sw: Switches) -> None:
+@FUNDING_CAP.model
+def funding_cap(model: cp_model.CpModel, problem: Problem, variables: Variables, switches: Switches) -> None:
     """At most the fundable positions are used.
 
     .. math:: N \\le P
     """
-    m.add(v.used_total <= p.positions).only_enforce_if(sw.lits("funding_cap"))
+    model.add(variables.used_total <= problem.positions).only_enforce_if(switches.lits(FUNDING_CAP))
 
 
-def kreis_share(m: cp_model.CpModel, p: Problem, v: Variables, sw: Switches) -> None:
+@KREIS_SHARE.model
+def kreis_share(model: cp_model.CpModel, problem: Problem, variables: Variables, switches: Switches) -> None:
     """The Kreis keeps at least its minimum share ``s = num/den`` of the used positions.
 
     .. math:: den \\cdot H_{kreis} \\ge num \\cdot N
     """
-    share = p.model.kreis_min_share
+    share = problem.model.kreis_min_share
     if share == 0:
         return
-    m.add(share.denominator * v.hosted(p.kreis) >= share.numerator * v.used_total).only_enforce_if(
-        sw.lits("kreis_share"))
+    kreis = variables.hosted(problem.kreis)
+    model.add(share.denominator * kreis >= share.numerator * variables.used_total).only_enforce_if(
+        switches.lits(KREIS_SHARE))
 
 
-def host_size(m: cp_model.CpModel, p: Problem, v: Variables, sw: Switches) -> None:
+@HOST_SIZE.model
+def host_size(model: cp_model.CpModel, problem: Problem, variables: Variables, switches: Switches) -> None:
     """Each host employs nothing, or between the minimum size and its maximum, in whole steps.
 
     .. math:: H_h = step \\cdot k_h,\\quad k_h \\in \\{0\\} \\cup
@@ -46,17 +63,18 @@ def host_size(m: cp_model.CpModel, p: Problem, v: Variables, sw: Switches) -> No
 
     The Kreis's maximum is the funding cap; a Träger's capacity is ``provider_area``'s.
     """
-    step = p.units(p.model.host_step_vzae)
-    lowest = max(1, -(-p.units_up(p.model.min_host_vzae) // step))
-    for h, host in enumerate(p.hosts):
-        limit = host.max_units if host.kind == "kommune" and host.max_units is not None else v.cap
-        highest = min(limit, v.cap) // step
+    step = problem.units(problem.model.host_step_vzae)
+    lowest = max(1, -(-problem.units_up(problem.model.min_host_vzae) // step))
+    for h, host in enumerate(problem.hosts):
+        limit = host.max_units if host.kind == "kommune" and host.max_units is not None else variables.cap
+        highest = min(limit, variables.cap) // step
         domain = Domain.from_intervals([[0, 0], [lowest, highest]] if highest >= lowest else [[0, 0]])
-        steps = m.new_int_var_from_domain(domain, f"steps[{host.name}]")
-        m.add(v.hosted(h) == step * steps).only_enforce_if(sw.lits("host_size", host.name))
+        steps = model.new_int_var_from_domain(domain, f"steps[{host.name}]")
+        model.add(variables.hosted(h) == step * steps).only_enforce_if(switches.lits(HOST_SIZE, host.name))
 
 
-def sharing(m: cp_model.CpModel, p: Problem, v: Variables, sw: Switches) -> None:
+@SHARING.model
+def sharing(model: cp_model.CpModel, problem: Problem, variables: Variables, switches: Switches) -> None:
     """A Kommune host serves partners only if it serves itself; few partners; no tiny parts.
 
     For Kommune host ``k`` with self link ``kk`` and partner links ``ki`` (``s`` = link used):
@@ -65,46 +83,50 @@ def sharing(m: cp_model.CpModel, p: Problem, v: Variables, sw: Switches) -> None
               a[k,j] \\ge min\\_share \\cdot s_{kj}\\ \\forall j
     """
     # a used link carries at least one unit, even with min_share_vzae 0: "serves itself" means > 0
-    min_share = max(1, p.units_up(p.model.share))
-    for h, host in enumerate(p.hosts):
+    min_share = max(1, problem.units_up(problem.model.share))
+    for h, host in enumerate(problem.hosts):
         if host.kind != "kommune":
             continue
-        own = p.self_link(h)
-        partners = [li for li in p.links_of_host[h] if p.links[li].shared]
-        lits = sw.lits("sharing", host.name)
-        for li in p.links_of_host[h]:
-            m.add(v.a[li] >= min_share * v.link_used[li]).only_enforce_if(lits)
+        own = problem.self_link(h)
+        partners = [li for li in problem.links_of_host[h] if problem.links[li].shared]
+        lits = switches.lits(SHARING, host.name)
+        for li in problem.links_of_host[h]:
+            model.add(variables.a[li] >= min_share * variables.link_used[li]).only_enforce_if(lits)
         if not partners or own is None:
             continue
         for li in partners:
-            m.add(v.link_used[li] <= v.link_used[own]).only_enforce_if(lits)
-        if len(partners) > p.model.max_sharing_partners:
-            m.add(sum(v.link_used[li] for li in partners) <= p.model.max_sharing_partners).only_enforce_if(lits)
+            model.add(variables.link_used[li] <= variables.link_used[own]).only_enforce_if(lits)
+        if len(partners) > problem.model.max_sharing_partners:
+            chosen = sum(variables.link_used[li] for li in partners)
+            model.add(chosen <= problem.model.max_sharing_partners).only_enforce_if(lits)
 
 
-def provider_area(m: cp_model.CpModel, p: Problem, v: Variables, sw: Switches) -> None:
+@PROVIDER_AREA.model
+def provider_area(model: cp_model.CpModel, problem: Problem, variables: Variables, switches: Switches) -> None:
     """A Träger serves only Kommunen in its area (links exist only there) and up to its capacity.
 
     .. math:: H_t \\le max_t
     """
-    for h, host in enumerate(p.hosts):
+    for h, host in enumerate(problem.hosts):
         if host.kind == "traeger" and host.max_units is not None:
-            m.add(v.hosted(h) <= host.max_units).only_enforce_if(sw.lits("provider_area", host.name))
+            model.add(variables.hosted(h) <= host.max_units).only_enforce_if(switches.lits(PROVIDER_AREA, host.name))
 
 
-def existing(m: cp_model.CpModel, p: Problem, v: Variables, sw: Switches) -> None:
+@EXISTING.model
+def existing(model: cp_model.CpModel, problem: Problem, variables: Variables, switches: Switches) -> None:
     """With ``keep_existing``, filled positions stay with their host.
 
     .. math:: H_h \\ge E_h
     """
-    if not p.model.keep_existing:
+    if not problem.model.keep_existing:
         return
-    for h, host in enumerate(p.hosts):
+    for h, host in enumerate(problem.hosts):
         if host.existing_units > 0:
-            m.add(v.hosted(h) >= host.existing_units).only_enforce_if(sw.lits("existing", host.name))
+            model.add(variables.hosted(h) >= host.existing_units).only_enforce_if(switches.lits(EXISTING, host.name))
 
 
-def budget_kommune(m: cp_model.CpModel, p: Problem, v: Variables, sw: Switches) -> None:
+@BUDGET_KOMMUNE.model
+def budget_kommune(model: cp_model.CpModel, problem: Problem, variables: Variables, switches: Switches) -> None:
     """A Kommune's Eigenanteil for the Kommune hosts serving it stays within its budget.
 
     .. math:: \\sum_k d_k \\cdot part_{k,i} \\cdot g \\le budget_i
@@ -112,16 +134,17 @@ def budget_kommune(m: cp_model.CpModel, p: Problem, v: Variables, sw: Switches) 
     where a partner's part is ``a[k,i]`` and the host's own part counts only above its
     existing positions. Not applied when the Kreis covers the Kommunen's deficit.
     """
-    if p.model.kreis_covers_kommunen:
+    if problem.model.kreis_covers_kommunen:
         return
-    for i, kommune in p.kommunen_in_order():
+    for i, kommune in problem.kommunen_in_order():
         if kommune.budget is None:
             continue
-        m.add(v.kommune_payment(i) <= kommune.budget * p.g.denominator).only_enforce_if(
-            sw.lits("budget_kommune", kommune.name))
+        model.add(variables.kommune_payment(i) <= kommune.budget * problem.g.denominator).only_enforce_if(
+            switches.lits(BUDGET_KOMMUNE, kommune.name))
 
 
-def budget_kreis(m: cp_model.CpModel, p: Problem, v: Variables, sw: Switches) -> None:
+@BUDGET_KREIS.model
+def budget_kreis(model: cp_model.CpModel, problem: Problem, variables: Variables, switches: Switches) -> None:
     """The Kreis's Eigenanteil stays within its budget.
 
     .. math:: d_{kreis} n_{kreis} g + \\sum_{t: coverage} d_t n_t g
@@ -129,25 +152,27 @@ def budget_kreis(m: cp_model.CpModel, p: Problem, v: Variables, sw: Switches) ->
 
     with ``n_h = max(0, H_h − E_h)`` the new positions.
     """
-    budget = p.instance.kreis.budget
+    budget = problem.instance.kreis.budget
     if budget is None:
         return
-    m.add(v.kreis_payment() <= budget * p.g.denominator).only_enforce_if(sw.lits("budget_kreis"))
+    model.add(variables.kreis_payment() <= budget * problem.g.denominator).only_enforce_if(switches.lits(BUDGET_KREIS))
 
 
-def reachability(m: cp_model.CpModel, p: Problem, v: Variables, sw: Switches) -> None:
+@REACHABILITY.model
+def reachability(model: cp_model.CpModel, problem: Problem, variables: Variables, switches: Switches) -> None:
     """Every Kommune receives at least the minimum coverage (Erreichbarkeit vor Ort).
 
     .. math:: c_i \\ge min\\_coverage
     """
-    minimum = p.units_up(p.model.min_coverage_vzae)
+    minimum = problem.units_up(problem.model.min_coverage_vzae)
     if minimum == 0:
         return
-    for i, kommune in p.kommunen_in_order():
-        m.add(v.coverage(i) >= minimum).only_enforce_if(sw.lits("reachability", kommune.name))
+    for i, kommune in problem.kommunen_in_order():
+        model.add(variables.coverage(i) >= minimum).only_enforce_if(switches.lits(REACHABILITY, kommune.name))
 
 
-def quota_rule(m: cp_model.CpModel, p: Problem, v: Variables, sw: Switches) -> None:
+@QUOTA_RULE.model
+def quota_rule(model: cp_model.CpModel, problem: Problem, variables: Variables, switches: Switches) -> None:
     """Coverage lies between the target rounded down and rounded up to the granularity.
 
     With ``e_i = N·w_i/W`` (in units) and integer ``c_i``:
@@ -155,22 +180,17 @@ def quota_rule(m: cp_model.CpModel, p: Problem, v: Variables, sw: Switches) -> N
 
     .. math:: N w_i - W + 1 \\le c_i W \\le N w_i + W - 1
     """
-    if not p.model.quota_rule:
+    if not problem.model.quota_rule:
         return
-    total = p.total_weight
-    for i, kommune in p.kommunen_in_order():
-        scaled = total * v.coverage(i) - p.weights[i] * v.used_total
-        lits = sw.lits("quota_rule", kommune.name)
-        m.add(scaled >= 1 - total).only_enforce_if(lits)
-        m.add(scaled <= total - 1).only_enforce_if(lits)
+    total = problem.total_weight
+    for i, kommune in problem.kommunen_in_order():
+        scaled = total * variables.coverage(i) - problem.weights[i] * variables.used_total
+        lits = switches.lits(QUOTA_RULE, kommune.name)
+        model.add(scaled >= 1 - total).only_enforce_if(lits)
+        model.add(scaled <= total - 1).only_enforce_if(lits)
 
 
-RULES = (funding_cap, kreis_share, host_size, sharing, provider_area, existing, budget_kommune,
-         budget_kreis, reachability, quota_rule)
-"""Every rule family, in the order they are added (cheap global rules first)."""
-
-
-def add_constraints(m: cp_model.CpModel, p: Problem, v: Variables, sw: Switches) -> None:
-    """Add every rule family of DESIGN §2."""
+def add_constraints(model: cp_model.CpModel, problem: Problem, variables: Variables, switches: Switches) -> None:
+    """Add every rule family of DESIGN §2, in the order of :data:`kimopt.rules.RULES`."""
     for rule in RULES:
-        rule(m, p, v, sw)
+        rule.hook("model")(model, problem, variables, switches)

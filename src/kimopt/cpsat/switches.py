@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from kimopt.rules import Rule
+
 RuleId = tuple[str, str]
 
 
@@ -24,11 +26,11 @@ class Switches:
     headroom: int = 0  # extra units the universe must allow (a wish beyond what the rules demand)
     literals: dict[RuleId, cp_model.IntVar] = field(default_factory=dict)
 
-    def lits(self, rule: str, subject: str = "") -> list[cp_model.IntVar]:
+    def lits(self, rule: Rule, subject: str = "") -> list[cp_model.IntVar]:
         """The enforcement literals of one rule instance: none when rules are hard."""
         if not self.switchable:
             return []
-        key = (rule, subject)
+        key = (rule.name, subject)
         if key not in self.literals:
-            self.literals[key] = self.model.new_bool_var(f"rule[{rule}:{subject}]")
+            self.literals[key] = self.model.new_bool_var(f"rule[{rule.name}:{subject}]")
         return [self.literals[key]]

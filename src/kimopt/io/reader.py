@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,10 +18,12 @@ from typing import Any
 import yaml
 
 from kimopt.errors import Finding, InputError, Loc
+from kimopt.numbers import MAX_NUMBER_TEXT, NumberError, to_fraction
 
 MAX_BYTES = 32 * 1024 * 1024
 MAX_ALIASES = 1000
 MAX_NODES = 1_000_000  # nodes after expanding every alias; a planner's file has a few thousand
+MAX_COMPOSED = 200_000  # nodes as written (a Kreis of 400 Kommunen has about 12,000)
 YAML_SUFFIXES = (".yaml", ".yml")
 JSON_SUFFIXES = (".json",)
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -44,15 +47,20 @@ def _fail(path: Path, code: str, **params: Any) -> InputError:
 
 
 def read_bytes(path: Path) -> bytes:
-    """The file's bytes after the checks every input gets (exists, is a file, size)."""
-    if not path.exists():
-        raise _fail(path, "file_missing")
-    if path.is_dir():
-        raise _fail(path, "file_is_directory")
+    """The file's bytes after the checks every input gets (exists, is a regular file, size).
+
+    A FIFO or a device is refused before it is opened: reading one could wait forever.
+    """
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise _fail(path, "file_too_large", value=size, limit=MAX_BYTES)
+        if not path.exists():
+            raise _fail(path, "file_missing")
+        if path.is_dir():
+            raise _fail(path, "file_is_directory")
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise _fail(path, "file_not_regular")
+        if info.st_size > MAX_BYTES:
+            raise _fail(path, "file_too_large", value=info.st_size, limit=MAX_BYTES)
         with path.open("rb") as handle:
             return handle.read(MAX_BYTES + 1)
     except OSError as exc:
@@ -75,8 +83,26 @@ def read_text(path: Path) -> str:
     return text
 
 
-class _Loader(yaml.SafeLoader):
-    """Safe loader with YAML 1.2 integers, duplicate-key detection and an alias budget."""
+class _Checks:
+    """Duplicate keys, merge keys and complex keys, found while a mapping is constructed."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise _Unsupported("yaml_merge_key", key_node.start_mark.line + 1)
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _Unsupported("yaml_complex_key", key_node.start_mark.line + 1)
+            key = self.construct_object(key_node, deep=True)  # type: ignore[attr-defined]
+            duplicate = key in seen
+            seen.add(key)
+            if duplicate:
+                raise _DuplicateKey(key, key_node.start_mark.line + 1)
+        return super().construct_mapping(node, deep=deep)  # type: ignore[misc]
+
+
+class _Loader(_Checks, yaml.SafeLoader):
+    """Safe loader in pure Python (where libyaml is missing), with an alias budget."""
 
     aliases = 0
 
@@ -88,18 +114,19 @@ class _Loader(yaml.SafeLoader):
                 raise _AliasBomb(mark.line + 1)
         return super().compose_node(parent, index)
 
-    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            try:
-                duplicate = key in seen
-                seen.add(key)
-            except TypeError:  # an unhashable key; validation names it later
-                continue
-            if duplicate:
-                raise _DuplicateKey(key, key_node.start_mark.line + 1)
-        return super().construct_mapping(node, deep=deep)
+
+_LIBYAML = getattr(yaml, "__with_libyaml__", False)
+_CBase: Any = yaml.CSafeLoader if _LIBYAML else yaml.SafeLoader
+
+
+class _FastLoader(_Checks, _CBase):  # type: ignore[misc, valid-type]
+    """The same loader on libyaml: a 4 MB scalar takes milliseconds, not 20 seconds."""
+
+
+class _Unsupported(Exception):
+    def __init__(self, code: str, line: int) -> None:
+        self.code = code
+        self.line = line
 
 
 class _AliasBomb(Exception):
@@ -114,12 +141,50 @@ class _DuplicateKey(Exception):
 
 
 # YAML 1.1 reads 05170 as an octal number and 1:30 as 90; an AGS must stay text.
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:int"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$"), list("-+0123456789"))
+for _cls in (_Loader, _FastLoader):
+    _cls.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:int"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    _cls.add_implicit_resolver(
+        "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$"), list("-+0123456789"))
+
+
+def _construct_int(loader: _Loader, node: Any) -> int | str:
+    digits = str(node.value).replace("_", "")
+    return _bounded_int(digits) if len(digits) > MAX_NUMBER_TEXT else loader.construct_yaml_int(node)
+
+
+def _construct_float(loader: _Loader, node: Any) -> float | str:
+    text = str(node.value).replace("_", "")
+    return text if _too_long(text) else float(loader.construct_yaml_float(node))
+
+
+for _cls in (_Loader, _FastLoader):
+    _cls.add_constructor("tag:yaml.org,2002:int", _construct_int)
+    _cls.add_constructor("tag:yaml.org,2002:float", _construct_float)
+
+
+def _count_events(text: str) -> None:
+    """Refuse, before anything is built, a document of more than :data:`MAX_COMPOSED` nodes or
+    :data:`MAX_ALIASES` aliases (a node costs PyYAML about 700 bytes: 32 MiB of ``[1, 1, …]``
+    would take gigabytes and minutes)."""
+    nodes = aliases = 0
+    for event in yaml.parse(text, Loader=_CBase):
+        line = event.start_mark.line + 1 if event.start_mark else 0
+        if isinstance(event, yaml.AliasEvent):
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                raise _AliasBomb(line)
+        elif isinstance(event, (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            nodes += 1
+            if nodes > MAX_COMPOSED:
+                raise _TooManyNodes(line)
+
+
+class _TooManyNodes(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
 
 
 def _expanded_size(node: Any, memo: dict[int, int]) -> int:
@@ -153,14 +218,20 @@ def _node_lines(node: Any, loc: Loc, lines: dict[Loc, int | str], depth: int = 0
 
 def parse_yaml(path: Path, text: str) -> Document:
     """Parse YAML safely; syntax errors, tags, duplicates and alias bombs become findings."""
-    loader = _Loader(text)
+    loader: Any = None
     try:
+        _count_events(text)
+        loader = _FastLoader(text) if _LIBYAML else _Loader(text)
         node = loader.get_single_node()
         if node is not None and _expanded_size(node, {}) > MAX_NODES:
             raise _AliasBomb(node.start_mark.line + 1)
         data = loader.construct_document(node) if node is not None else None
     except _AliasBomb as exc:
         raise _fail(path, "yaml_aliases", line=exc.line) from None
+    except _TooManyNodes as exc:
+        raise _fail(path, "yaml_too_many_nodes", line=exc.line, limit=MAX_COMPOSED) from None
+    except _Unsupported as exc:
+        raise _fail(path, exc.code, line=exc.line) from None
     except _DuplicateKey as exc:
         raise _fail(path, "yaml_duplicate_key", value=exc.key, line=exc.line) from None
     except yaml.constructor.ConstructorError as exc:
@@ -170,7 +241,10 @@ def parse_yaml(path: Path, text: str) -> Document:
                     line=mark.line + 1 if mark else "?") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise _fail(path, "yaml_syntax", value=exc.problem or exc.context or "",
+        problem = exc.problem or exc.context or ""
+        if "nesting depth" in problem:  # libyaml's own bound
+            problem = "zu tief verschachtelt / nested too deeply"
+        raise _fail(path, "yaml_syntax", value=problem,
                     line=mark.line + 1 if mark else "?", column=mark.column + 1 if mark else "?") from None
     except RecursionError:
         raise _fail(path, "yaml_syntax", value="zu tief verschachtelt / nested too deeply",
@@ -179,12 +253,33 @@ def parse_yaml(path: Path, text: str) -> Document:
         raise _fail(path, "yaml_syntax", value=str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
                     line="?", column="?") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     lines: dict[Loc, int | str] = {}
     _node_lines(node, (), lines)
     if node is None:
         raise _fail(path, "file_empty")
     return Document(path, data, lines)
+
+
+def _bounded_int(text: str) -> int | str:
+    """An integer as written; beyond :data:`~kimopt.numbers.MAX_NUMBER_TEXT` digits the text
+    itself, which the field's validation refuses by name (``int()`` of 5,000 digits raises)."""
+    return int(text) if len(text) <= MAX_NUMBER_TEXT else text
+
+
+def _too_long(text: str) -> bool:
+    try:
+        to_fraction(text)
+    except NumberError as exc:
+        return exc.code == "number_too_long"
+    return False
+
+
+def _bounded_float(text: str) -> float | str:
+    """A decimal as written; beyond the bounds of :func:`~kimopt.numbers.to_fraction` the text
+    itself (not ``inf``), so that the message shows what the planner wrote."""
+    return text if _too_long(text) else float(text)
 
 
 def _json_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -198,8 +293,11 @@ def _json_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def parse_json(path: Path, text: str) -> Document:
     """Parse JSON; syntax errors with line and column, duplicate keys refused."""
+    if text.count(",") + text.count("[") + text.count("{") > MAX_COMPOSED:  # a bound on the values
+        raise _fail(path, "file_too_many_nodes", limit=MAX_COMPOSED)
     try:
-        data = json.loads(text, object_pairs_hook=_json_pairs)
+        data = json.loads(text, object_pairs_hook=_json_pairs, parse_int=_bounded_int,
+                          parse_float=_bounded_float)
     except json.JSONDecodeError as exc:
         raise _fail(path, "json_syntax", value=exc.msg, line=exc.lineno, column=exc.colno) from None
     except _DuplicateKey as exc:
@@ -211,13 +309,10 @@ def parse_json(path: Path, text: str) -> Document:
 
 
 def read_document(path: Path | str) -> Document:
-    """Read a YAML or JSON file into a :class:`Document` (Excel is read by ``kimopt.io.excel``)."""
+    """Read a YAML or JSON file into a :class:`Document` (:func:`kimopt.load.read_input` picks
+    this or the Excel reader by the file's suffix)."""
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix in EXCEL_SUFFIXES:
-        from kimopt.io.excel import read_workbook  # openpyxl only when a workbook is read
-
-        return read_workbook(path)
     text = read_text(path)
     if suffix in JSON_SUFFIXES:
         document = parse_json(path, text)

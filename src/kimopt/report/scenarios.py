@@ -35,13 +35,10 @@ from kimopt.data import (
     Kreis,
     PlanningModel,
     Traeger,
-    instance_findings,
-    model_findings,
     pairing_findings,
 )
-from kimopt.errors import Finding, InputError, Loc
-from kimopt.io.reader import read_document
-from kimopt.load import _finding
+from kimopt.errors import Finding, InputError, Loc, error_findings
+from kimopt.load import read_input
 
 SCENARIO_KEYS = ("name", "model", "instance")
 SECTIONS: dict[str, type[BaseModel]] = {"kreis": Kreis, "funding": Funding}
@@ -156,8 +153,8 @@ def _validate(
         return cls.model_validate(data)
     except ValidationError as exc:
         for error in exc.errors(include_url=False):
-            finding = _finding(error, cls)
-            findings.append(Finding(to_loc(finding.loc), finding.code, finding.params))
+            for finding in error_findings(error, cls):
+                findings.append(Finding(to_loc(finding.loc), finding.code, finding.params))
         return None
 
 
@@ -209,14 +206,23 @@ def _scenario(
     instance = _validate(Instance, instance_data, instance_loc, findings)
     if model is None or instance is None:
         return None
-    findings += [Finding((*model_prefix, *f.loc), f.code, f.params) for f in model_findings(model)]
-    findings += [
-        Finding(instance_loc(f.loc), f.code, f.params)
-        for f in [*instance_findings(instance), *pairing_findings(instance, model)]
-    ]
+    findings += [Finding(instance_loc(f.loc), f.code, f.params) for f in pairing_findings(instance, model)]
     if len(findings) > count:
         return None
     return Scenario(name.strip(), instance, model)
+
+
+def apply_scenario(
+    entry: dict[str, Any], base_instance: Instance, base_model: PlanningModel
+) -> tuple[Scenario | None, list[Finding]]:
+    """One scenario entry, as it would stand in a file, applied and validated like a file.
+
+    The findings are located as in a file's first scenario (``("scenarios", 0, "instance",
+    "kommunen", "Voerde (Niederrhein)", "budget")``); the scenario is ``None`` if there are any.
+    """
+    findings: list[Finding] = []
+    scenario = _scenario(entry, 0, base_instance, base_model, findings)
+    return (scenario if not findings else None), findings
 
 
 def load_scenarios(
@@ -229,7 +235,7 @@ def load_scenarios(
     InputError
         For every problem in the file, each naming the scenario and the field.
     """
-    document = read_document(path)
+    document = read_input(path)
     findings: list[Finding] = []
     for key in document.data:
         if key != "scenarios":

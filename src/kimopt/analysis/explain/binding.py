@@ -11,20 +11,33 @@ with slack cannot limit the optimum; the half-step and quota rules are always ti
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from ortools.sat.python import cp_model
-
-from kimopt.analysis.explain.core import ExplainTimeout, Scenario, canonical, new_solver
-from kimopt.cpsat.objectives import LEVELS
+from kimopt.analysis.explain.core import ExplainTimeout, Scenario, canonical
+from kimopt.cpsat.objectives import Level
 from kimopt.cpsat.switches import RuleId
 from kimopt.numbers import decimal_vzae, round_euros
 from kimopt.plan import Plan
 from kimopt.problem import Problem
-from kimopt.solve import LevelResult
+from kimopt.results import LevelResult, Status
+from kimopt.rules import (
+    BUDGET_KOMMUNE,
+    BUDGET_KREIS,
+    EXISTING,
+    FUNDING_CAP,
+    HOST_SIZE,
+    KREIS_SHARE,
+    PROVIDER_AREA,
+    QUOTA_RULE,
+    REACHABILITY,
+    RULES,
+    SHARING,
+)
+from kimopt.solve import lexicographic
 
 
 @dataclass(frozen=True)
@@ -70,38 +83,76 @@ def tight_rules(plan: Plan) -> list[RuleId]:
     zero) would break it: a Kreis at 4.0 VZÄ with 11 × 1/3 = 3.67 cannot give up half a
     position, so the Kreis quota binds although it holds with room to spare.
     """
-    problem, inst, model = plan.problem, plan.instance, plan.problem.model
-    g = problem.g
-    step = model.host_step_vzae
-    payments = {p.payer: p.eur for p in plan.payments}
-    tight: list[RuleId] = []
-    if plan.used + step > inst.funding.positions_vzae:
-        tight.append(("funding_cap", ""))
-    if plan.used > 0 and plan.kreis_vzae - step < model.kreis_min_share * plan.used:
-        tight.append(("kreis_share", ""))
-    for h, host in enumerate(problem.hosts):
-        tight.append(("host_size", host.name))
-        if host.kind == "kommune" and _sharing_tight(plan, h):
-            tight.append(("sharing", host.name))
-        if (
-            host.kind == "traeger"
-            and host.max_units is not None
-            and plan.hosted[h] + step > problem.vzae(host.max_units)
-        ):
-            tight.append(("provider_area", host.name))
-        if host.existing_units and plan.hosted[h] - step < problem.vzae(host.existing_units):
-            tight.append(("existing", host.name))
-    for i, kommune in enumerate(inst.kommunen):
-        deficits = [problem.hosts[k].deficit_per_vzae for k in _kommune_hosts_serving(problem, i)]
-        if _no_room(kommune.budget, payments[kommune.name], deficits, g):
-            tight.append(("budget_kommune", kommune.name))
-        if model.min_coverage_vzae and plan.coverage[i] - g < model.min_coverage_vzae:
-            tight.append(("reachability", kommune.name))
-        tight.append(("quota_rule", kommune.name))
-    kreis_paid = [host.deficit_per_vzae for host in problem.hosts if host.kreis_pays]
-    if _no_room(inst.kreis.budget, payments[inst.kreis.name], kreis_paid, g):
-        tight.append(("budget_kreis", ""))
+    tight = [(rule.name, subject) for rule in RULES for subject in rule.hook("tight")(plan)]
     return sorted(tight, key=canonical)
+
+
+@FUNDING_CAP.tight
+def _funding_cap(plan: Plan) -> list[str]:
+    return [""] if plan.used + plan.problem.model.host_step_vzae > plan.instance.funding.positions_vzae else []
+
+
+@KREIS_SHARE.tight
+def _kreis_share(plan: Plan) -> list[str]:
+    model = plan.problem.model
+    return [""] if plan.used > 0 and plan.kreis_vzae - model.host_step_vzae < model.kreis_min_share * plan.used \
+        else []
+
+
+@HOST_SIZE.tight
+def _host_size(plan: Plan) -> list[str]:
+    return [host.name for host in plan.problem.hosts]  # always: sizes come in whole steps
+
+
+@SHARING.tight
+def _sharing(plan: Plan) -> list[str]:
+    return [host.name for h, host in enumerate(plan.problem.hosts)
+            if host.kind == "kommune" and _sharing_tight(plan, h)]
+
+
+@PROVIDER_AREA.tight
+def _provider_area(plan: Plan) -> list[str]:
+    problem, step = plan.problem, plan.problem.model.host_step_vzae
+    return [host.name for h, host in enumerate(problem.hosts)
+            if host.kind == "traeger" and host.max_units is not None
+            and plan.hosted[h] + step > problem.vzae(host.max_units)]
+
+
+@EXISTING.tight
+def _existing(plan: Plan) -> list[str]:
+    problem, step = plan.problem, plan.problem.model.host_step_vzae
+    return [host.name for h, host in enumerate(problem.hosts)
+            if host.existing_units and plan.hosted[h] - step < problem.vzae(host.existing_units)]
+
+
+@BUDGET_KOMMUNE.tight
+def _budget_kommune(plan: Plan) -> list[str]:
+    problem = plan.problem
+    payments = {p.payer: p.eur for p in plan.payments}
+    tight = []
+    for i, kommune in enumerate(plan.instance.kommunen):
+        deficits = [problem.hosts[k].deficit_per_vzae for k in _kommune_hosts_serving(problem, i)]
+        if _no_room(kommune.budget, payments[kommune.name], deficits, problem.g):
+            tight.append(kommune.name)
+    return tight
+
+
+@BUDGET_KREIS.tight
+def _budget_kreis(plan: Plan) -> list[str]:
+    problem, kreis = plan.problem, plan.instance.kreis
+    kreis_paid = [host.deficit_per_vzae for host in problem.hosts if host.kreis_pays]
+    return [""] if _no_room(kreis.budget, plan.payments[0].eur, kreis_paid, problem.g) else []
+
+
+@REACHABILITY.tight
+def _reachability(plan: Plan) -> list[str]:
+    minimum, g = plan.problem.model.min_coverage_vzae, plan.problem.g
+    return [k.name for i, k in enumerate(plan.instance.kommunen) if minimum and plan.coverage[i] - g < minimum]
+
+
+@QUOTA_RULE.tight
+def _quota_rule(plan: Plan) -> list[str]:
+    return [k.name for k in plan.instance.kommunen]  # always: coverage comes in whole units
 
 
 def _better(value: Fraction, base: Fraction, maximize: bool) -> bool:
@@ -115,30 +166,27 @@ def relax_one(
     rules = scenario.build(switchable=True).switches.literals
     cm = scenario.relaxed({other for other in rules if other != rule})
     model = scenario.model
-    used: int | None = None  # N_used* of the relaxed model: level 1, or found first (as in solve)
-    if model.objectives[0].name != "use_positions":
-        cm.model.maximize(cm.variables.used_total)
-        solver = new_solver(time_limit, model.seed, model.workers or 1)
-        code = solver.solve(cm.model)
-        if code != cp_model.OPTIMAL:
-            raise ExplainTimeout(solver.status_name(code))
-        used = solver.value(cm.variables.used_total)
-    for objective, base in zip(model.objectives, baseline, strict=True):
-        level = LEVELS[objective.name](cm.model, cm.problem, cm.variables, objective, used)
-        cm.model.maximize(level.expr) if level.maximize else cm.model.minimize(level.expr)
-        solver = new_solver(time_limit, model.seed, model.workers or 1)
-        code = solver.solve(cm.model)
-        if code != cp_model.OPTIMAL or base.value is None:
-            raise ExplainTimeout(solver.status_name(code))
-        units = solver.value(level.expr)
-        value = level.factor * units
-        if _better(value, base.value, level.maximize):
-            unbounded = rule == ("funding_cap", "") and level.name == "use_positions"
-            return Binding(rule, level.name, level.unit, base.value, None if unbounded else value)
-        cm.model.add(level.expr == units)
-        if level.name == "use_positions" and used is None:
-            used = units
-    return None
+    base = {r.name: r for r in baseline}
+
+    def beats(level: Level, found: LevelResult) -> bool:
+        before = base[level.name].value
+        if before is None:
+            raise ExplainTimeout("baseline without value")
+        assert found.value is not None
+        return _better(found.value, before, level.maximize)
+
+    deadline = time.perf_counter() + time_limit
+    run = lexicographic(cm, deadline, model.workers or 1, model.seed, shortcut=False, stop=beats)
+    if run.status is not Status.OPTIMAL:
+        raise ExplainTimeout(run.status.value)
+    if not run.stopped:
+        return None
+    found = run.levels[-1]
+    assert found.value is not None
+    before = base[found.name].value
+    assert before is not None
+    unbounded = rule == (FUNDING_CAP.name, "") and found.name == "use_positions"
+    return Binding(rule, found.name, found.unit, before, None if unbounded else found.value)
 
 
 def binding_rules(

@@ -11,7 +11,7 @@ presolve, and on the Wesel instance with a minimum coverage of 1 VZÄ that took 
 (with the literals fixed, milliseconds). Fixing them also keeps the answer deterministic: a
 feasibility verdict is a fact whatever the number of workers, while a core depends on which
 worker wins. The deletion filter runs in a canonical order (rule family as in
-:data:`~kimopt.cpsat.constraints.RULES`, then subject), so the same input always gives the
+:data:`~kimopt.rules.RULES`, then subject), so the same input always gives the
 same conflict.
 """
 
@@ -25,13 +25,14 @@ from typing import Literal
 
 from ortools.sat.python import cp_model
 
-from kimopt.cpsat.constraints import RULES
+from kimopt.cpsat.solver import new_solver
 from kimopt.cpsat.switches import RuleId
 from kimopt.data import Instance, PlanningModel
 from kimopt.problem import HostKind, Problem, compile_problem
+from kimopt.rules import HOST_SIZE, RULES
 from kimopt.solve import CpsatModel, build
 
-FAMILIES: tuple[str, ...] = tuple(rule.__name__ for rule in RULES)
+FAMILIES: tuple[str, ...] = tuple(rule.name for rule in RULES)
 
 Op = Literal["=", ">=", "<="]
 
@@ -130,7 +131,7 @@ class Scenario:
             return cm
         hosted = cm.variables.hosted(h)
         if self._hidden_kommune() is not None:
-            cm.model.add(hosted <= 0).only_enforce_if(cm.switches.lits("host_size", wish.name))
+            cm.model.add(hosted <= 0).only_enforce_if(cm.switches.lits(HOST_SIZE, wish.name))
         if wish.op == "=":
             cm.model.add(hosted == wish.units)
         elif wish.op == ">=":
@@ -165,15 +166,6 @@ def headroom(problem: Problem, wish: Wish | None) -> int:
     return (wish.units if wish else 0) + extra
 
 
-def new_solver(time_limit: float, seed: int, workers: int = 1) -> cp_model.CpSolver:
-    """A CP-SAT solver with a fixed seed (one worker by default: reproducible cores)."""
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(time_limit, 0.01)
-    solver.parameters.num_workers = workers
-    solver.parameters.random_seed = seed
-    return solver
-
-
 def run(model: cp_model.CpModel, solver: cp_model.CpSolver) -> bool:
     """Solve; ``True`` if feasible, ``False`` if proven infeasible.
 
@@ -195,7 +187,7 @@ def run(model: cp_model.CpModel, solver: cp_model.CpSolver) -> bool:
 def feasible(scenario: Scenario, time_limit: float = 60.0) -> bool:
     """Whether the scenario has any plan (every rule hard, the wish included)."""
     cm = scenario.build(switchable=False)
-    return run(cm.model, new_solver(time_limit, scenario.model.seed, scenario.model.workers or 1))
+    return run(cm.model, new_solver(time_limit, scenario.model.workers or 1, scenario.model.seed))
 
 
 class Oracle:
@@ -213,7 +205,7 @@ class Oracle:
         """Has the scenario a plan when exactly the rule instances ``active`` hold?"""
         model = self.scenario.model
         cm = self.scenario.relaxed(set(active))
-        return run(cm.model, new_solver(self.time_limit, model.seed, model.workers or 1))
+        return run(cm.model, new_solver(self.time_limit, model.workers or 1, model.seed))
 
 
 def minimal_conflict(oracle: Oracle) -> list[RuleId] | None:

@@ -12,17 +12,28 @@ instead. Every repair is then verified by re-solving the scenario with the repai
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Literal
+from typing import Literal, cast
 
 from ortools.sat.python import cp_model
 
-from kimopt.analysis.explain.core import ExplainTimeout, Scenario, feasible, new_solver
+from kimopt import rules
+from kimopt.analysis.explain.core import ExplainTimeout, Scenario, feasible
+from kimopt.cpsat.solver import new_solver
 from kimopt.cpsat.switches import RuleId
 from kimopt.data import Kommune, Traeger
 from kimopt.problem import Problem
+from kimopt.rules import (
+    BUDGET_KOMMUNE,
+    BUDGET_KREIS,
+    EXISTING,
+    FUNDING_CAP,
+    HOST_SIZE,
+    KREIS_SHARE,
+    PROVIDER_AREA,
+    REACHABILITY,
+)
 from kimopt.solve import CpsatModel
 
 Number = Literal[
@@ -35,17 +46,6 @@ Number = Literal[
     "traeger_max_vzae",
     "existing_vzae",
 ]
-NUMBER_OF: dict[str, Number] = {
-    "funding_cap": "positions_vzae",
-    "kreis_share": "kreis_min_share",
-    "reachability": "min_coverage_vzae",
-    "budget_kommune": "kommune_budget",
-    "budget_kreis": "kreis_budget",
-    "host_size": "kommune_max_vzae",
-    "provider_area": "traeger_max_vzae",
-    "existing": "existing_vzae",
-}
-"""The number each rule family is about (``host_size``: only a Kommune host has a maximum)."""
 SHARE_STEP = Fraction(1, 1000)
 """One unit of a share when verifying a repair: 0.1 percentage points."""
 
@@ -159,7 +159,7 @@ def _optimum(
 ) -> tuple[int, cp_model.CpSolver] | None:
     """Optimal value of ``expr`` (``None`` if infeasible)."""
     cm.model.maximize(expr) if maximize else cm.model.minimize(expr)
-    solver = new_solver(time_limit, scenario.model.seed, scenario.model.workers or 1)
+    solver = new_solver(time_limit, scenario.model.workers or 1, scenario.model.seed)
     code = solver.solve(cm.model)
     if code == cp_model.INFEASIBLE:
         return None
@@ -172,6 +172,7 @@ def _host(problem: Problem, name: str) -> int:
     return next(h for h, host in enumerate(problem.hosts) if host.name == name)
 
 
+@BUDGET_KOMMUNE.repair
 def _budget_kommune(scenario: Scenario, rule: RuleId, time_limit: float) -> Fraction | None:
     """Least budget: the least Eigenanteil the Kommune can pay under all other rules."""
     cm = _relaxed(scenario, {rule})
@@ -182,6 +183,7 @@ def _budget_kommune(scenario: Scenario, rule: RuleId, time_limit: float) -> Frac
     )
 
 
+@BUDGET_KREIS.repair
 def _budget_kreis(scenario: Scenario, rule: RuleId, time_limit: float) -> Fraction | None:
     """Least Kreis budget: the least Eigenanteil the Kreis can pay under all other rules."""
     cm = _relaxed(scenario, {rule})
@@ -191,6 +193,7 @@ def _budget_kreis(scenario: Scenario, rule: RuleId, time_limit: float) -> Fracti
     )
 
 
+@FUNDING_CAP.repair
 def _positions(scenario: Scenario, rule: RuleId, time_limit: float) -> Fraction | None:
     """Least fundable VZÄ: the fewest positions a plan can use under all other rules."""
     cm = _relaxed(scenario, {rule})
@@ -198,9 +201,10 @@ def _positions(scenario: Scenario, rule: RuleId, time_limit: float) -> Fraction 
     return None if found is None else cm.problem.vzae(max(found[0], 1))
 
 
+@REACHABILITY.repair
 def _min_coverage(scenario: Scenario, rule: RuleId, time_limit: float) -> Fraction | None:
     """Largest minimum coverage: maximise ``min_i c_i`` with every reachability rule off."""
-    cm = _relaxed(scenario, {r for r in scenario_rules(scenario) if r[0] == "reachability"})
+    cm = _relaxed(scenario, {r for r in scenario_rules(scenario) if r[0] == REACHABILITY.name})
     floor = cm.model.new_int_var(0, cm.variables.cap, "min_coverage")
     for i in range(len(scenario.instance.kommunen)):
         cm.model.add(floor <= cm.variables.coverage(i))
@@ -208,6 +212,7 @@ def _min_coverage(scenario: Scenario, rule: RuleId, time_limit: float) -> Fracti
     return None if found is None else cm.problem.vzae(found[0])
 
 
+@KREIS_SHARE.repair
 def _kreis_share(scenario: Scenario, rule: RuleId, time_limit: float) -> Fraction | None:
     """Largest Kreis share ``max H_kreis / N`` under all other rules (Dinkelbach's method).
 
@@ -230,6 +235,8 @@ def _kreis_share(scenario: Scenario, rule: RuleId, time_limit: float) -> Fractio
         ratio = Fraction(solver.value(kreis), solver.value(used))
 
 
+@HOST_SIZE.repair
+@PROVIDER_AREA.repair
 def _max_vzae(scenario: Scenario, rule: RuleId, time_limit: float) -> Fraction | None:
     """Least maximum of a host: its smallest size under all other rules.
 
@@ -240,7 +247,7 @@ def _max_vzae(scenario: Scenario, rule: RuleId, time_limit: float) -> Fraction |
     problem = cm.problem
     h = _host(problem, rule[1])
     hosted = cm.variables.hosted(h)
-    if rule[0] == "host_size":
+    if rule[0] == HOST_SIZE.name:
         step = problem.units(problem.model.host_step_vzae)
         lowest = max(1, -(-problem.units_up(problem.model.min_host_vzae) // step))
         highest = cm.variables.cap // step
@@ -253,6 +260,7 @@ def _max_vzae(scenario: Scenario, rule: RuleId, time_limit: float) -> Fraction |
     return None if found is None else problem.vzae(found[0])
 
 
+@EXISTING.repair
 def _existing(scenario: Scenario, rule: RuleId, time_limit: float) -> Fraction | None:
     """Existing VZÄ nearest to the current value (down first) that make the scenario feasible.
 
@@ -277,19 +285,6 @@ def _existing(scenario: Scenario, rule: RuleId, time_limit: float) -> Fraction |
     return None
 
 
-Solver = Callable[[Scenario, RuleId, float], Fraction | None]
-SOLVERS: dict[Number, Solver] = {
-    "kommune_budget": _budget_kommune,
-    "kreis_budget": _budget_kreis,
-    "positions_vzae": _positions,
-    "min_coverage_vzae": _min_coverage,
-    "kreis_min_share": _kreis_share,
-    "kommune_max_vzae": _max_vzae,
-    "traeger_max_vzae": _max_vzae,
-    "existing_vzae": _existing,
-}
-
-
 def scenario_rules(scenario: Scenario) -> list[RuleId]:
     """Every rule instance of the scenario."""
     return list(scenario.build(switchable=True).switches.literals)
@@ -298,9 +293,9 @@ def scenario_rules(scenario: Scenario) -> list[RuleId]:
 def number_of(scenario: Scenario, rule: RuleId) -> Number | None:
     """The number a rule instance is about, if any (a Kommune's ``max_vzae`` for ``host_size``)."""
     family, subject = rule
-    if family == "host_size" and not any(k.name == subject for k in scenario.instance.kommunen):
+    if family == HOST_SIZE.name and not any(k.name == subject for k in scenario.instance.kommunen):
         return None  # the Kreis has no maximum; a Träger's is provider_area's
-    return NUMBER_OF.get(family)
+    return cast("Number | None", rules.rule(family).number)
 
 
 def one_unit(number: Number, scenario: Scenario) -> Fraction:
@@ -350,7 +345,7 @@ def smallest_repair(scenario: Scenario, rule: RuleId, time_limit: float = 60.0) 
     if number is None:
         return Repair(rule, None, subject, None, None, ">=")
     current = current_value(scenario, number, subject)
-    value = SOLVERS[number](scenario, rule, time_limit)
+    value = rules.rule(rule[0]).hook("repair")(scenario, rule, time_limit)
     direction: Literal[">=", "<="] = ">="
     if number == "existing_vzae":
         direction = "<=" if value is None or current is None or value < current else ">="

@@ -8,10 +8,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fractions import Fraction
 
+from kimopt import rules
 from kimopt.analysis.explain.core import Scenario, Wish
 from kimopt.analysis.explain.repair import Repair
 from kimopt.cpsat.switches import RuleId
-from kimopt.labels import OBJECTIVE_LABELS, RULE_NAMES
+from kimopt.labels import OBJECTIVE_LABELS
 from kimopt.labels import t as _t
 from kimopt.numbers import fmt_euros, fmt_number, fraction_text
 
@@ -30,9 +31,10 @@ def share(value: Fraction, lang: str) -> str:
 def rule_label(rule: RuleId, lang: str) -> str:
     """``Förderobergrenze (funding_cap)``; with the subject for per-host or per-Kommune rules."""
     family, subject = rule
-    name = RULE_NAMES[family][0 if lang == "de" else 1]
-    if family in ("budget_kommune", "budget_kreis"):
-        return f"{name} {subject} ({family})" if subject else f"{name} Kreis ({family})"
+    entry = rules.rule(family)
+    name = entry.label(lang)
+    if entry.subject_first:
+        return f"{name} {subject or 'Kreis'} ({family})"
     return f"{name} ({family})" + (f" {subject}" if subject else "")
 
 
@@ -42,6 +44,7 @@ def wish_text(wish: Wish, scenario: Scenario, lang: str) -> str:
     return f"{wish.name} {op} {vzae(wish.units * scenario.model.granularity_vzae, lang)}"
 
 
+@rules.HOST_SIZE.describe
 def _host_size(scenario: Scenario, subject: str, lang: str) -> str:
     model, inst = scenario.model, scenario.instance
     kommune = next((k for k in inst.kommunen if k.name == subject), None)
@@ -64,61 +67,73 @@ def _host_size(scenario: Scenario, subject: str, lang: str) -> str:
 def rule_text(scenario: Scenario, rule: RuleId, lang: str = "de") -> str:
     """One rule instance with its numbers, as one sentence."""
     family, subject = rule
-    inst, model = scenario.instance, scenario.model
-    label = rule_label(rule, lang)
-    if family == "funding_cap":
-        body = _t(lang, "höchstens", "at most") + " " + vzae(inst.funding.positions_vzae, lang)
-    elif family == "kreis_share":
-        body = _t(
-            lang,
-            f"der Kreis behält mindestens {share(model.kreis_min_share, lang)} der VZÄ",
-            f"the Kreis keeps at least {share(model.kreis_min_share, lang)} of the VZÄ",
-        )
-    elif family == "host_size":
-        body = _host_size(scenario, subject, lang)
-    elif family == "sharing":
-        body = _t(
-            lang,
-            f"Partner nur, wenn {subject} sich selbst versorgt; höchstens "
-            f"{model.max_sharing_partners} Partner; je Teil mindestens {vzae(model.share, lang)}",
-            f"partners only if {subject} serves itself; at most {model.max_sharing_partners} "
-            f"partners; each part at least {vzae(model.share, lang)}",
-        )
-    elif family == "provider_area":
-        traeger = next(t for t in inst.traeger if t.name == subject)
-        body = _t(
-            lang,
-            f"nur {', '.join(traeger.serves)}; höchstens {vzae(traeger.max_vzae, lang)}",
-            f"only {', '.join(traeger.serves)}; at most {vzae(traeger.max_vzae, lang)}",
-        )
-    elif family == "existing":
-        body = _t(
-            lang,
-            f"{vzae(existing_of(scenario, subject), lang)} besetzte Stellen bleiben",
-            f"{vzae(existing_of(scenario, subject), lang)} filled positions stay",
-        )
-    elif family in ("budget_kommune", "budget_kreis"):
-        budget = (
-            inst.kreis.budget
-            if family == "budget_kreis"
-            else next(k.budget for k in inst.kommunen if k.name == subject)
-        )
-        body = _t(lang, "Eigenanteil höchstens ", "own share at most ") + fmt_euros(
-            budget or 0, lang
-        )
-    elif family == "reachability":
-        body = _t(
-            lang,
-            f"mindestens {vzae(model.min_coverage_vzae, lang)}",
-            f"at least {vzae(model.min_coverage_vzae, lang)}",
-        )
-    else:  # quota_rule
-        body = _t(
-            lang,
-            f"Versorgung = Soll-VZÄ ab- oder aufgerundet auf {vzae(model.granularity_vzae, 'de')}",
-            f"coverage = target rounded down or up to {vzae(model.granularity_vzae, 'en')}",
-        )
-    return f"{label}: {body}"
+    body = rules.rule(family).hook("describe")(scenario, subject, lang)
+    return f"{rule_label(rule, lang)}: {body}"
+
+
+@rules.FUNDING_CAP.describe
+def _funding_cap(scenario: Scenario, subject: str, lang: str) -> str:
+    return _t(lang, "höchstens", "at most") + " " + vzae(scenario.instance.funding.positions_vzae, lang)
+
+
+@rules.KREIS_SHARE.describe
+def _kreis_share(scenario: Scenario, subject: str, lang: str) -> str:
+    minimum = share(scenario.model.kreis_min_share, lang)
+    return _t(lang, f"der Kreis behält mindestens {minimum} der VZÄ",
+              f"the Kreis keeps at least {minimum} of the VZÄ")
+
+
+@rules.SHARING.describe
+def _sharing(scenario: Scenario, subject: str, lang: str) -> str:
+    model = scenario.model
+    return _t(
+        lang,
+        f"Partner nur, wenn {subject} sich selbst versorgt; höchstens "
+        f"{model.max_sharing_partners} Partner; je Teil mindestens {vzae(model.share, lang)}",
+        f"partners only if {subject} serves itself; at most {model.max_sharing_partners} "
+        f"partners; each part at least {vzae(model.share, lang)}",
+    )
+
+
+@rules.PROVIDER_AREA.describe
+def _provider_area(scenario: Scenario, subject: str, lang: str) -> str:
+    traeger = next(t for t in scenario.instance.traeger if t.name == subject)
+    return _t(
+        lang,
+        f"nur {', '.join(traeger.serves)}; höchstens {vzae(traeger.max_vzae, lang)}",
+        f"only {', '.join(traeger.serves)}; at most {vzae(traeger.max_vzae, lang)}",
+    )
+
+
+@rules.EXISTING.describe
+def _existing(scenario: Scenario, subject: str, lang: str) -> str:
+    filled = vzae(existing_of(scenario, subject), lang)
+    return _t(lang, f"{filled} besetzte Stellen bleiben", f"{filled} filled positions stay")
+
+
+@rules.BUDGET_KOMMUNE.describe
+def _budget_kommune(scenario: Scenario, subject: str, lang: str) -> str:
+    budget = next(k.budget for k in scenario.instance.kommunen if k.name == subject)
+    return _t(lang, "Eigenanteil höchstens ", "own share at most ") + fmt_euros(budget or 0, lang)
+
+
+@rules.BUDGET_KREIS.describe
+def _budget_kreis(scenario: Scenario, subject: str, lang: str) -> str:
+    budget = scenario.instance.kreis.budget
+    return _t(lang, "Eigenanteil höchstens ", "own share at most ") + fmt_euros(budget or 0, lang)
+
+
+@rules.REACHABILITY.describe
+def _reachability(scenario: Scenario, subject: str, lang: str) -> str:
+    minimum = vzae(scenario.model.min_coverage_vzae, lang)
+    return _t(lang, f"mindestens {minimum}", f"at least {minimum}")
+
+
+@rules.QUOTA_RULE.describe
+def _quota_rule(scenario: Scenario, subject: str, lang: str) -> str:
+    g = scenario.model.granularity_vzae
+    return _t(lang, f"Versorgung = Soll-VZÄ ab- oder aufgerundet auf {vzae(g, 'de')}",
+              f"coverage = target rounded down or up to {vzae(g, 'en')}")
 
 
 def existing_of(scenario: Scenario, host: str) -> Fraction:
@@ -146,36 +161,36 @@ def conflict_lines(scenario: Scenario, conflict: Sequence[RuleId], lang: str = "
     When the funding cap meets only minimum coverage, or only existing positions, the
     arithmetic is shown in one line: demand > cap.
     """
-    rules = list(conflict)
-    families = {r[0] for r in rules}
-    cap = scenario.instance.funding.positions_vzae
-    cap_text = f"{rule_label(('funding_cap', ''), lang)} {vzae(cap, lang)}"
-    if families == {"funding_cap", "reachability"}:
-        n = sum(1 for r in rules if r[0] == "reachability")
+    members = list(conflict)
+    families = {r[0] for r in members}
+    cap_rule, reach, existing = rules.FUNDING_CAP.name, rules.REACHABILITY.name, rules.EXISTING.name
+    cap_text = f"{rule_label((cap_rule, ''), lang)} {vzae(scenario.instance.funding.positions_vzae, lang)}"
+    if families == {cap_rule, reach}:
+        n = sum(1 for r in members if r[0] == reach)
         each = scenario.model.min_coverage_vzae
         return [
-            f"{rule_label(('reachability', ''), lang)}: {n} Kommunen × {vzae(each, lang)} = "
+            f"{rule_label((reach, ''), lang)}: {n} Kommunen × {vzae(each, lang)} = "
             f"{vzae(n * each, lang)} > {cap_text}"
         ]
-    if families == {"funding_cap", "existing"}:
-        hosts = [r[1] for r in rules if r[0] == "existing"]
+    if families == {cap_rule, existing}:
+        hosts = [r[1] for r in members if r[0] == existing]
         parts = " + ".join(f"{h} {vzae(existing_of(scenario, h), lang)}" for h in hosts)
         total = sum((existing_of(scenario, h) for h in hosts), Fraction(0))
-        return [f"{rule_label(('existing', ''), lang)}: {parts} = {vzae(total, lang)} > {cap_text}"]
+        return [f"{rule_label((existing, ''), lang)}: {parts} = {vzae(total, lang)} > {cap_text}"]
     lines: list[str] = []
     done: set[str] = set()
-    for rule in rules:
-        family = rule[0]
-        if family in ("reachability", "quota_rule"):
+    for member in members:
+        family = member[0]
+        if rules.rule(family).grouped:
             if family in done:
                 continue
             done.add(family)
-            subjects = [r[1] for r in rules if r[0] == family]
+            subjects = [r[1] for r in members if r[0] == family]
             text = rule_text(scenario, (family, ""), lang)
             head, body = text.split(": ", 1)
             lines.append(f"{head} {_names(subjects, lang)}: {body}")
             continue
-        lines.append(rule_text(scenario, rule, lang))
+        lines.append(rule_text(scenario, member, lang))
     return lines
 
 

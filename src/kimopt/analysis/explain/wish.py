@@ -16,7 +16,7 @@ from fractions import Fraction
 
 from kimopt.analysis.explain.core import Scenario, Wish
 from kimopt.analysis.explain.texts import vzae
-from kimopt.data import Instance, PlanningModel
+from kimopt.data import MAX_VZAE, Instance, PlanningModel
 from kimopt.numbers import NumberError, to_fraction
 from kimopt.plan import Plan
 from kimopt.problem import HostKind
@@ -123,6 +123,11 @@ def parse_wish(text: str, instance: Instance, model: PlanningModel) -> Wish:
             f"--want „{text}“: „{match['value'].strip()}“ ist keine VZÄ-Zahl ≥ 0",
             f"--want '{text}': '{match['value'].strip()}' is not a VZÄ number ≥ 0",
         ) from None
+    if value > MAX_VZAE:
+        raise WishError(
+            f"--want „{text}“: {match['value'].strip()} VZÄ ist zu groß (höchstens {MAX_VZAE})",
+            f"--want '{text}': {match['value'].strip()} VZÄ is too large (at most {MAX_VZAE})",
+        )
     name, kind = _resolve(match["name"].strip(), instance)
     op = _OPS[match["op"]]
     g = model.granularity_vzae
@@ -183,16 +188,11 @@ def optimal_plan(scenario: Scenario, time_limit: float) -> Plan | None:
     return Plan(cm.problem, result.units, result.status, result.levels, result.solver)
 
 
-def wish_price(scenario: Scenario, time_limit: float = 60.0) -> Price | None:
-    """Level by level and payer by payer: the plan with the wish against the plan without it."""
-    after = optimal_plan(scenario, time_limit)
-    before = optimal_plan(replace(scenario, wish=None), time_limit)
-    if after is None or before is None:
-        return None
-    levels = [
-        LevelChange(b.name, b.unit, b.value, a.value)
-        for b, a in zip(before.levels, after.levels, strict=True)
-    ]
+def price_between(before: Plan, after: Plan) -> Price:
+    """The change from ``before`` to ``after``: every level of ``after`` (matched by name, so a
+    new order of the objectives still compares like with like) and every payer's Eigenanteil."""
+    earlier = {level.name: level.value for level in before.levels}
+    levels = [LevelChange(a.name, a.unit, earlier.get(a.name), a.value) for a in after.levels]
     paid_before = {p.payer: p.eur for p in before.payments}
     paid_after = {p.payer: p.eur for p in after.payments}
     payers = [
@@ -200,3 +200,12 @@ def wish_price(scenario: Scenario, time_limit: float = 60.0) -> Price | None:
         for name in dict.fromkeys([*paid_before, *paid_after])
     ]
     return Price(levels, payers, before, after)
+
+
+def wish_price(scenario: Scenario, time_limit: float = 60.0) -> Price | None:
+    """Level by level and payer by payer: the plan with the wish against the plan without it."""
+    after = optimal_plan(scenario, time_limit)
+    before = optimal_plan(replace(scenario, wish=None), time_limit)
+    if after is None or before is None:
+        return None
+    return price_between(before, after)

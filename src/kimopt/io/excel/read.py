@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import warnings
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -13,7 +14,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from kimopt.data import Instance
-from kimopt.errors import Finding, InputError, Loc
+from kimopt.errors import Finding, InputError, Loc, error_findings
 from kimopt.io.excel.cells import _Problem, cell_value
 from kimopt.io.excel.schema import (
     _HEADER_WORDS,
@@ -36,6 +37,8 @@ from kimopt.io.reader import Document, read_bytes
 MAX_UNPACKED = 256 * 1024 * 1024  # bytes of all parts of the zip together
 MAX_ROWS = 100_000  # rows scanned per sheet
 MAX_COLUMNS = 200
+MAX_CELLS = 200_000  # cells in all worksheets together, counted in the XML before openpyxl parses it
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s>/]")
 HEADER_SEARCH_ROWS = 10
 
 
@@ -238,12 +241,36 @@ def _open_workbook(path: Path) -> Any:
     if unpacked > MAX_UNPACKED:
         raise InputError(path, [Finding((), "xlsx_too_large",
                                         {"detail": unpacked, "limit": MAX_UNPACKED})])
+    cells = _count_cells(raw)
+    if cells > MAX_CELLS:
+        raise InputError(path, [Finding((), "xlsx_too_many_cells", {"detail": cells, "limit": MAX_CELLS})])
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about unsupported extensions
             return load_workbook(io.BytesIO(raw), read_only=True, data_only=True, keep_links=False)
     except Exception as exc:  # openpyxl raises many kinds for damaged parts
         raise _not_workbook(path, exc) from None
+
+
+def _count_cells(raw: bytes) -> int:
+    """Cells in every worksheet's XML, read in chunks: openpyxl holds a whole row in memory,
+    and a row of twelve million cells in a small file would take gigabytes."""
+    count = 0
+    with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+        for info in archive.infolist():
+            if not info.filename.startswith("xl/worksheets/") or not info.filename.endswith(".xml"):
+                continue
+            with archive.open(info) as part:
+                tail = b""
+                while chunk := part.read(1 << 20):
+                    block = tail + chunk
+                    cut = max(0, len(block) - 16)  # a tag cut at the end is counted with the next chunk
+                    count += sum(1 for m in _CELL_TAG.finditer(block) if m.start() < cut)
+                    tail = block[cut:]
+                    if count > MAX_CELLS:
+                        return count
+                count += len(_CELL_TAG.findall(tail))
+    return count
 
 
 def _not_workbook(path: Path, exc: BaseException) -> InputError:
@@ -271,6 +298,11 @@ def read_workbook(path: Path | str) -> Document:
     reader = _Reader(path)
     try:
         titles = list(workbook.sheetnames)
+        hidden = [t for t in titles if getattr(workbook[t], "sheet_state", "visible") != "visible"]
+        for sheet in (KREIS, FUNDING, KOMMUNEN, TRAEGER):
+            if (title := _find_sheet(hidden, sheet)) is not None:
+                raise InputError(path, [Finding((), "xlsx_sheet_hidden", {"value": title})])
+        titles = [t for t in titles if t not in hidden]
         found = {sheet.title: _find_sheet(titles, sheet)
                  for sheet in (KREIS, FUNDING, KOMMUNEN, TRAEGER)}
         for sheet in (KREIS, FUNDING, KOMMUNEN):
@@ -308,13 +340,10 @@ def _other_findings(reader: _Reader) -> list[Finding]:
         return []
     from pydantic import ValidationError
 
-    from kimopt.data import instance_findings
-    from kimopt.load import _finding as pydantic_finding  # the same wording as for YAML
-
     reported = {f.loc for f in reader.findings}
     try:
-        instance = Instance.model_validate(reader.data)
+        Instance.model_validate(reader.data)
     except ValidationError as exc:
-        found = [pydantic_finding(e, Instance) for e in exc.errors(include_url=False)]
+        found = [f for e in exc.errors(include_url=False) for f in error_findings(e, Instance)]
         return [f for f in found if f.loc not in reported]
-    return instance_findings(instance)
+    return []

@@ -26,6 +26,12 @@ _MESSAGES: dict[str, tuple[str, str]] = {
                        "without a password"),
     "xlsx_too_large": ("die Arbeitsmappe ist entpackt zu groß ({detail} Bytes, höchstens {limit})",
                        "the workbook is too large unpacked ({detail} bytes, at most {limit})"),
+    "xlsx_too_many_cells": ("die Arbeitsmappe hat zu viele Zellen ({detail}, höchstens {limit})",
+                            "the workbook has too many cells ({detail}, at most {limit})"),
+    "xlsx_sheet_hidden": ("Tabellenblatt {value} ist ausgeblendet: einblenden und prüfen oder löschen "
+                          "(kimopt liest keine verborgenen Daten)",
+                          "worksheet {value} is hidden: unhide and check it, or delete it "
+                          "(kimopt reads no hidden data)"),
     "xlsx_sheet_missing": ("Tabellenblatt {value} fehlt (vorhanden: {sheets})",
                            "worksheet {value} is missing (present: {sheets})"),
     "xlsx_no_header": ("Tabellenblatt {value}: keine Kopfzeile mit Spaltennamen gefunden "

@@ -1,0 +1,193 @@
+"""The plan file (``solve -o plan.json``) as a typed, versioned contract: DESIGN §3's keys.
+
+:class:`PlanFile` is what :meth:`kimopt.plan.Plan.to_file` builds and what ``schemas/
+plan.schema.json`` publishes (``tests/test_plan_file.py`` keeps the two in step). Keys keep the
+order in which they are written; a key that does not apply (``measure`` of a level without
+one, ``gap`` of a proven level, ``binding_rules`` when not computed) is left out, not null.
+VZÄ are decimals, euros whole numbers. :data:`SCHEMA_VERSION` rises when a key changes
+meaning or goes away; new keys may be added without it.
+
+No solver here: the file is read by reports, the checker and notebooks alike.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from kimopt.results import Status
+
+SCHEMA_VERSION = 1
+HostType = Literal["kreis", "kommune", "traeger"]
+Figure = int | float  # a level's value: VZÄ as a decimal, euros and counts whole
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready data in the file's key order, keys that do not apply left out."""
+        return self.model_dump(mode="json", exclude_unset=True)
+
+
+class LevelEntry(_Entry):
+    """One objective level in solving order: its value, its proven bound, whether proven."""
+
+    name: str
+    unit: Literal["VZÄ", "EUR", "count", "rank"]
+    value: Figure
+    bound: Figure | None = Field(description="proven bound; null for a level the time limit did not reach")
+    proven_optimal: bool
+    measure: Literal["l1", "max"] | None = None
+    value_exact: str | None = Field(None, description="the VZÄ value as an exact fraction, e.g. 149726/460113")
+    gap: Figure | None = Field(None, description="|value − bound| of a level cut short by the time limit")
+
+
+class Eigenanteil(_Entry):
+    """Yearly Eigenanteil by payer, euros (``total``: Kreis and Kommunen)."""
+
+    kreis: int
+    kommunen: int
+    traeger: int
+    total: int
+
+
+class BindingRule(_Entry):
+    """A rule instance whose relaxation improves a level (``relaxed_value`` null: unbounded)."""
+
+    rule: str
+    subject: str | None
+    level: str
+    value: Figure
+    relaxed_value: Figure | None
+
+
+class Summary(_Entry):
+    """The plan's key figures."""
+
+    positions_used: float
+    positions_fundable: float
+    target_basis_vzae: float = Field(description="N_used*: the VZÄ on which the targets rest")
+    kreis_vzae: float
+    partner_vzae: float
+    kreis_share: float
+    funding_eur: int
+    eigenanteil_eur: Eigenanteil
+    deviation_l1: float
+    deviation_max: float
+    loosemore_hanby: float
+    gallagher: float
+    quota_rule_holds: bool
+    binding_rules: list[BindingRule] | None = Field(
+        None, description="null when they could not be proven within the time limit; absent when not computed")
+
+
+class Host(_Entry):
+    """One employer with its size, existing and new positions, costs and who pays its deficit."""
+
+    name: str
+    host_type: HostType
+    vzae: float
+    existing_vzae: float
+    new_vzae: float
+    max_vzae: float | None
+    cost_per_vzae: int
+    deficit_per_vzae: int
+    deficit_paid_by_kreis: bool
+
+
+class Served(_Entry):
+    """One host's part in a Kommune's coverage."""
+
+    host: str
+    host_type: HostType
+    vzae: float
+
+
+class Kommune(_Entry):
+    """One Kommune: key share, target ``e_i``, coverage ``c_i`` and its signed deviation."""
+
+    name: str
+    ags: str | None
+    population: int
+    key_share: float
+    target_vzae: float
+    coverage_vzae: float
+    deviation_vzae: float
+    served_by: list[Served]
+    eigenanteil_eur: int | None = Field(
+        None, description="the Kommune's yearly Eigenanteil, rounded so that the Kommunen add up to the summary's")
+    budget_eur: int | None = Field(None, description="the Kommune's budget for its Eigenanteil; null: unlimited")
+
+
+class Link(_Entry):
+    """VZÄ of one host serving one Kommune (only links in use)."""
+
+    host: str
+    host_type: HostType
+    kommune: str
+    vzae: float
+
+
+class Payment(_Entry):
+    """One payer's yearly Eigenanteil (payers who pay nothing are left out, the Kreis never)."""
+
+    payer: str
+    payer_type: HostType
+    eur: int
+    budget_eur: int | None
+
+
+class Finance(_Entry):
+    """Funding, total cost and the Eigenanteil of each payer, euros per year."""
+
+    rate_per_vzae: int
+    funding_eur: int
+    total_cost_eur: int
+    eigenanteil: list[Payment]
+
+
+class TieBreak(_Entry):
+    """Whether the deterministic tie-break finished within the time limit."""
+
+    proven: bool
+    seconds: float
+
+
+class Solver(_Entry):
+    """How the plan was found; the only part that differs between runs (times). A plan
+    recomputed outside a solve (e.g. from edited links) has only ``level_seconds``."""
+
+    ortools: str | None = None
+    seconds: float | None = None
+    workers: int | None = None
+    seed: int | None = None
+    tie_break: TieBreak | None = None
+    level_seconds: dict[str, float]
+
+
+class PlanFile(_Entry):
+    """An allocation plan as written to ``plan.json`` (DESIGN §3)."""
+
+    schema_version: int = Field(SCHEMA_VERSION, description="version of this layout")
+    kimopt: str = Field(description="kimopt version that wrote the plan")
+    instance: str
+    model: str = Field(description="name of the planning model (its file stem)")
+    status: Status
+    objectives: list[LevelEntry]
+    summary: Summary
+    hosts: list[Host]
+    kommunen: list[Kommune]
+    links: list[Link]
+    finance: Finance
+    solver: Solver
+    input_sha256: str = Field(description="SHA-256 of the validated instance and model")
+    fixed_links: list[Link] | None = Field(
+        None, description="links the planner fixed (solve --fix), 0 VZÄ included; absent without --fix")
+
+
+def schema_text() -> str:
+    """The published JSON Schema of :class:`PlanFile` (``schemas/plan.schema.json``)."""
+    return json.dumps(PlanFile.model_json_schema(), ensure_ascii=False, indent=2) + "\n"

@@ -1,0 +1,128 @@
+"""The rule families of DESIGN §2: one entry each, and every place a rule lives hangs off it.
+
+An entry (:class:`Rule`) holds what is *about* the rule — its name, the German and English
+label, which subjects it has, the number a planner can change to repair it — and collects the
+rule's functions from the modules that need them, each registered with a decorator next to
+its code::
+
+    @FUNDING_CAP.model      # kimopt.cpsat.constraints: the CP-SAT constraints
+    @FUNDING_CAP.check      # kimopt.check: the independent checker
+    @FUNDING_CAP.tight      # kimopt.analysis.explain.binding: is the rule without slack in a plan?
+    @FUNDING_CAP.describe   # kimopt.analysis.explain.texts: the rule with its numbers, in words
+    @FUNDING_CAP.repair     # kimopt.analysis.explain.repair: the least change of its number
+
+Every module iterates :data:`RULES` (in this order: cheap global rules first; explanations keep
+the later families in a conflict where there is a choice), never a list of names of its own.
+Adding a rule family means one entry here, its functions in those modules, and their tests;
+``tests/test_architecture.py`` checks that every entry has every function.
+
+This module imports nothing of the solver, so labels and reports can use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
+
+Scope = Literal["global", "host", "kommune"]
+"""What one instance of the rule is about: the whole plan, one host, or one Kommune."""
+
+HOOKS = ("model", "check", "tight", "describe", "repair")
+"""The functions every rule family has (``repair`` only when it has a number)."""
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(eq=False)
+class Rule:
+    """One rule family: its name (as in DESIGN §2, the checker and the explanations) and labels."""
+
+    name: str
+    label_de: str
+    label_en: str
+    scope: Scope
+    number: str | None = None
+    """The number a planner can change so the rule gives way (``None``: only the rule itself)."""
+    grouped: bool = False
+    """Explanations list its instances in one line over the Kommunen (``reachability``)."""
+    subject_first: bool = False
+    """Its label names the subject right after the label (``Budget Voerde (budget_kommune)``)."""
+    hooks: dict[str, Callable[..., Any]] = field(default_factory=dict, repr=False)
+
+    def label(self, lang: str) -> str:
+        """The German or English label."""
+        return self.label_de if lang == "de" else self.label_en
+
+    def _register(self, hook: str) -> Callable[[F], F]:
+        def register(function: F) -> F:
+            if hook in self.hooks:
+                raise ValueError(f"rule {self.name}: {hook} registered twice")
+            self.hooks[hook] = function
+            return function
+        return register
+
+    @property
+    def model(self) -> Callable[[F], F]:
+        """Decorator: the CP-SAT constraints ``(model, problem, variables, switches) -> None``."""
+        return self._register("model")
+
+    @property
+    def check(self) -> Callable[[F], F]:
+        """Decorator: the checker's test ``(checker) -> None``, adding a violation per breach."""
+        return self._register("check")
+
+    @property
+    def tight(self) -> Callable[[F], F]:
+        """Decorator: ``(plan) -> subjects`` whose instances have no slack in the plan."""
+        return self._register("tight")
+
+    @property
+    def describe(self) -> Callable[[F], F]:
+        """Decorator: ``(scenario, subject, lang) -> str``, the rule with its numbers."""
+        return self._register("describe")
+
+    @property
+    def repair(self) -> Callable[[F], F]:
+        """Decorator: ``(scenario, rule_id, time_limit) -> value | None``, the least change."""
+        return self._register("repair")
+
+    def hook(self, name: str) -> Callable[..., Any]:
+        """A registered function (the module that defines it must have been imported)."""
+        try:
+            return self.hooks[name]
+        except KeyError:
+            raise LookupError(f"rule {self.name} has no {name} function registered") from None
+
+    def required_hooks(self) -> tuple[str, ...]:
+        """The functions this rule must have."""
+        return HOOKS if self.number is not None else tuple(h for h in HOOKS if h != "repair")
+
+
+FUNDING_CAP = Rule("funding_cap", "Förderobergrenze", "Funding cap", "global", number="positions_vzae")
+KREIS_SHARE = Rule("kreis_share", "Kreisanteil", "Kreis share", "global", number="kreis_min_share")
+HOST_SIZE = Rule("host_size", "Stellengröße", "Host size", "host", number="kommune_max_vzae")
+SHARING = Rule("sharing", "Teilen", "Sharing", "host")
+PROVIDER_AREA = Rule("provider_area", "Trägergebiet", "Provider area", "host", number="traeger_max_vzae")
+EXISTING = Rule("existing", "Bestand", "Existing positions", "host", number="existing_vzae")
+BUDGET_KOMMUNE = Rule("budget_kommune", "Budget", "Budget", "kommune", number="kommune_budget", subject_first=True)
+BUDGET_KREIS = Rule("budget_kreis", "Budget", "Budget", "global", number="kreis_budget", subject_first=True)
+REACHABILITY = Rule("reachability", "Erreichbarkeit", "Reachability", "kommune", number="min_coverage_vzae",
+                    grouped=True)
+QUOTA_RULE = Rule("quota_rule", "Quotenregel", "Quota rule", "kommune", grouped=True)
+
+RULES: tuple[Rule, ...] = (FUNDING_CAP, KREIS_SHARE, HOST_SIZE, SHARING, PROVIDER_AREA, EXISTING,
+                           BUDGET_KOMMUNE, BUDGET_KREIS, REACHABILITY, QUOTA_RULE)
+"""Every rule family, in the order they are added, checked and explained."""
+
+BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULES}
+
+
+def rule(name: str) -> Rule:
+    """The rule family of that name (:class:`KeyError` for an unknown one)."""
+    return BY_NAME[name]
+
+
+def position(name: str) -> int:
+    """A family's place in :data:`RULES` (unknown names last), for a canonical order."""
+    return next((n for n, entry in enumerate(RULES) if entry.name == name), len(RULES))

@@ -1,0 +1,45 @@
+"""``kimopt serve``: the live what-if page for the Lenkungsgruppe (DESIGN §7).
+
+:mod:`~kimopt.serve.form` turns the page's controls into a scenario entry,
+:mod:`~kimopt.serve.solving` solves it (or explains why not), :mod:`~kimopt.serve.session`
+keeps the history and cancels stale solves, :mod:`~kimopt.serve.view` lays the report's tables
+out for the templates, :mod:`~kimopt.serve.app` is the web application and
+:mod:`~kimopt.serve.export` the downloads.
+"""
+
+from __future__ import annotations
+
+HOST = "127.0.0.1"  # never another interface: the page is for the machine it runs on
+
+
+def port_free(port: int) -> bool:
+    """Whether this server could listen on 127.0.0.1:``port`` (checked as uvicorn binds)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+def run(session: object, port: int, open_browser: bool = False) -> None:
+    """Serve ``session`` on 127.0.0.1:``port`` until Ctrl-C."""
+    import threading
+    import webbrowser
+
+    import uvicorn
+
+    from kimopt.serve.app import create_app
+    from kimopt.serve.session import Session
+
+    assert isinstance(session, Session)
+    app = create_app(session, port)
+    if open_browser:
+        threading.Timer(0.8, webbrowser.open, [f"http://{HOST}:{port}/"]).start()
+    uvicorn.run(app, host=HOST, port=port, log_level="warning", access_log=False)
+
+
+__all__ = ["HOST", "port_free", "run"]

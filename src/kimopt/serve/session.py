@@ -1,0 +1,277 @@
+"""The page's one session: the file's inputs, the history of changes, what is shown, and cancelling.
+
+Every change gets a new *generation*; the solve of an older generation stops at its next level
+(:class:`~kimopt.serve.solving.Superseded`) and its answer is discarded, so only the newest
+change is answered. Solves run one at a time; finished answers are kept by form, so undo and
+reset show their plan at once. Nothing here writes a file except :meth:`Session.save_scenario`.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from kimopt.data import Instance, PlanningModel
+from kimopt.serve.form import Form, base_form, normalised, scenario_entry
+from kimopt.serve.solving import Outcome, Superseded, inputs_of, solve
+
+CACHE_SIZE = 64
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What the results show: this state's outcome beside the plan shown before it."""
+
+    generation: int
+    form: Form
+    outcome: Outcome
+    previous: Outcome | None  # the last state that had a plan, before this one
+
+
+@dataclass(frozen=True)
+class BindingRow:
+    rule: str
+    level: str
+    change: str
+
+
+class SaveError(ValueError):
+    """„Szenario speichern“ was refused; the text says why."""
+
+
+def _key(form: Form) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(form.items()))
+
+
+def file_stem(name: str) -> str:
+    """A file name from what a person typed: letters, digits and ``-`` only, never a path."""
+    folded = unicodedata.normalize("NFKD", name.replace("ß", "ss"))
+    ascii_name = folded.encode("ascii", "ignore").decode()
+    stem = re.sub(r"[^A-Za-z0-9]+", "-", ascii_name).strip("-").lower()[:60].strip("-")
+    return stem or "szenario"
+
+
+def _line(text: str) -> str:
+    """Text for a comment line: no line breaks, so nothing typed can become YAML."""
+    return " ".join(text.split())
+
+
+def _plain(value: Any) -> Any:
+    """Scenario values as a person would write them: ``16400``, ``1.5``; exact fractions as text."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, str):
+        try:
+            number = Fraction(value)
+        except (ValueError, ZeroDivisionError):
+            return value
+        if number.denominator == 1 and "/" not in value:
+            return int(number)
+        if "/" not in value and Fraction(repr(float(number))) == number:
+            return float(number)
+    return value
+
+
+class Session:
+    """One instance and model from files, changed on the page, never written back."""
+
+    def __init__(self, instance_path: Path, model_path: Path | None, instance: Instance,
+                 model: PlanningModel, model_name: str, scenario_dir: Path, workers: int = 2) -> None:
+        self.instance_path, self.model_path = instance_path, model_path
+        self.instance, self.model, self.model_name = instance, model, model_name
+        self.scenario_dir = scenario_dir
+        self.workers = workers
+        self.base = base_form(instance, model)
+        self.history: list[Form] = [dict(self.base)]
+        self.generation = 0
+        self._state = threading.Lock()
+        self._solving = threading.Lock()
+        self._outcomes: OrderedDict[tuple[tuple[str, str], ...], Outcome] = OrderedDict()
+        self._bindings: dict[tuple[tuple[str, str], ...], list[BindingRow] | str] = {}
+        self._charts: dict[tuple[tuple[str, str], ...], list[tuple[str, str]]] = {}
+        self.last_plan: Outcome | None = None
+        shown = self._show(lambda history: None)
+        assert shown is not None
+        self.current: Shown = shown
+
+    # --- changes -------------------------------------------------------------------------
+    def change(self, raw: Form) -> Shown | None:
+        """Apply the filled form; ``None`` if a newer change superseded this one."""
+        form = normalised(raw, self.instance, self.model)
+
+        def push(history: list[Form]) -> None:
+            if form != history[-1]:
+                history.append(form)
+
+        return self._show(push)
+
+    def undo(self) -> Shown | None:
+        """Back to the state before the last change (the file's state stays)."""
+        return self._show(lambda history: history.pop() if len(history) > 1 else None)
+
+    def reset(self) -> Shown | None:
+        """Back to the file."""
+
+        def to_file(history: list[Form]) -> None:
+            del history[1:]
+
+        return self._show(to_file)
+
+    def stopper(self, generation: int) -> Any:
+        def stop(_: object) -> None:
+            if self.generation != generation:
+                raise Superseded
+
+        return stop
+
+    def _show(self, mutate: Any) -> Shown | None:
+        with self._state:
+            self.generation += 1
+            generation = self.generation
+            mutate(self.history)
+            form = dict(self.history[-1])
+            previous = self.last_plan
+        stop = self.stopper(generation)
+        try:
+            with self._solving:
+                stop("")
+                outcome = self._outcome(form, stop)
+        except Superseded:
+            return None
+        with self._state:
+            if generation != self.generation:
+                return None
+            if outcome.kind == "plan":
+                self.last_plan = outcome
+            self.current = Shown(generation, form, outcome, previous)
+            return self.current
+
+    def _outcome(self, form: Form, stop: Any) -> Outcome:
+        key = _key(form)
+        if key in self._outcomes:
+            self._outcomes.move_to_end(key)
+            return self._outcomes[key]
+        inputs = inputs_of(form, self.instance, self.model)
+        outcome = solve(inputs, stop, self.workers, self.model_name) if inputs.kind == "plan" else inputs
+        self._outcomes[key] = outcome
+        while len(self._outcomes) > CACHE_SIZE:
+            self._outcomes.popitem(last=False)
+        return outcome
+
+    def _current_if(self, generation: int) -> Shown | None:
+        with self._state:
+            return self.current if generation == self.generation else None
+
+    # --- what follows a plan: binding rules and charts ----------------------------------
+    def binding(self, generation: int) -> list[BindingRow] | str | None:
+        """The binding rules of the shown plan (a sentence when there are none to give)."""
+        from kimopt.analysis.explain.binding import binding_rules
+        from kimopt.analysis.explain.core import ExplainTimeout
+        from kimopt.analysis.explain.texts import level_label, level_value, rule_text
+
+        shown = self._current_if(generation)
+        if shown is None:
+            return None
+        outcome = shown.outcome
+        if outcome.plan is None:
+            return "Kein Plan – keine bindenden Regeln."
+        if outcome.plan.status != "OPTIMAL":
+            return "Optimum nicht bewiesen – bindende Regeln unbekannt."
+        key = _key(shown.form)
+        if key not in self._bindings:
+            stop = self.stopper(generation)
+            try:
+                with self._solving:
+                    # one worker: the binding rules do not depend on it, and it leaves the other core free
+                    scenario = replace(outcome.scenario, model=outcome.model.model_copy(update={"workers": 1}))
+                    found = binding_rules(scenario, outcome.plan, float(outcome.model.time_limit_s), stop)
+            except Superseded:
+                return None
+            except ExplainTimeout:
+                self._bindings[key] = "Nicht im Zeitlimit entschieden."
+            else:
+                self._bindings[key] = [
+                    BindingRow(
+                        rule_text(outcome.scenario, b.rule, "de"),
+                        level_label(b.level, "de"),
+                        f"{level_value(b.before, b.unit, 'de')} → {level_value(b.after, b.unit, 'de')}"
+                        if b.after is not None else "würde besser",
+                    )
+                    for b in found
+                ]
+        return self._bindings[key]
+
+    def charts(self, generation: int) -> list[tuple[str, str]] | None:
+        """The report's charts of the shown plan (caption, inline SVG)."""
+        from kimopt.report.charts import plan_charts
+
+        shown = self._current_if(generation)
+        if shown is None:
+            return None
+        plan = shown.outcome if shown.outcome.plan_json else self.last_plan
+        if plan is None or plan.plan_json is None:
+            return []
+        key = (("plan", plan.plan_json["input_sha256"]), ("links", repr(plan.plan_json["links"])))
+        if key not in self._charts:
+            self._charts[key] = plan_charts(plan.plan_json, "de")
+        return self._charts[key]
+
+    # --- explicit actions that write or export ------------------------------------------
+    def save_scenario(self, name: str) -> tuple[Path, str]:
+        """Write the shown state as a scenario file for ``kimopt compare -s`` into the fixed folder.
+
+        Returns the file and a note (the wish, which scenario files cannot hold). The file
+        name comes from ``name`` (only letters, digits and ``-``); an existing file is never
+        replaced. The written file is read back as ``compare`` reads it.
+        """
+        import yaml
+
+        from kimopt.io.atomic import write_text_atomic
+        from kimopt.report.scenarios import load_scenarios
+
+        title = " ".join(name.split())[:80]
+        if not title:
+            raise SaveError("Bitte einen Namen für das Szenario angeben.")
+        with self._state:
+            shown = self.current
+        if shown.outcome.kind == "invalid":
+            raise SaveError("Die Eingaben enthalten Fehler – erst korrigieren, dann speichern.")
+        entry = scenario_entry(shown.form, self.instance, self.model, title)
+        if "model" not in entry and "instance" not in entry:
+            raise SaveError("Keine Änderung gegenüber der Datei – nichts zu speichern.")
+        folder = self.scenario_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        stem = file_stem(title)
+        path = folder / f"{stem}.yaml"
+        n = 2
+        while path.exists():
+            path = folder / f"{stem}-{n}.yaml"
+            n += 1
+        base = f"kimopt compare {self.instance_path}"
+        if self.model_path is not None:
+            base += f" -m {self.model_path}"
+        note = ""
+        header = [f"# Szenario aus kimopt serve für {_line(self.instance.name)}.",
+                  f"#   {_line(base)} -s {_line(str(path))}"]
+        if shown.form["wish"]:
+            note = (f"Der Wunsch „{shown.form['wish']}“ ist nicht Teil der Datei "
+                    "(Szenariodateien kennen keine Wünsche).")
+            header.append(f"# Nicht gespeichert (Szenariodateien kennen keine Wünsche): {_line(shown.form['wish'])}")
+        body = yaml.safe_dump({"scenarios": [_plain(entry)]}, allow_unicode=True, sort_keys=False)
+        write_text_atomic(path, "\n".join(header) + "\n" + body)
+        load_scenarios(path, self.instance, self.model)  # what compare will do; raises if it could not
+        return path, note
+
+    def report_plan(self) -> dict[str, Any] | None:
+        """The plan the page shows (the last one, when the current state has none)."""
+        with self._state:
+            outcome = self.current.outcome if self.current.outcome.plan_json else self.last_plan
+        return outcome.plan_json if outcome else None

@@ -1,0 +1,27 @@
+// kimopt serve: the large-type switch (remembered in this browser) and the "rechnet …" state.
+(function () {
+  "use strict";
+  var KEY = "kimopt-large-type";
+  function apply(on) {
+    document.documentElement.classList.toggle("large", on);
+  }
+  try { apply(window.localStorage.getItem(KEY) === "1"); } catch (e) { /* storage may be off */ }
+  document.addEventListener("DOMContentLoaded", function () {
+    var box = document.getElementById("large-type");
+    if (!box) { return; }
+    box.checked = document.documentElement.classList.contains("large");
+    box.addEventListener("change", function () {
+      apply(box.checked);
+      try { window.localStorage.setItem(KEY, box.checked ? "1" : "0"); } catch (e) { /* ignore */ }
+    });
+  });
+  // results are busy while a change is being solved (for screen readers too)
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var results = document.getElementById("results");
+    if (results && event.detail.elt && event.detail.elt.id === "controls") { results.setAttribute("aria-busy", "true"); }
+  });
+  document.addEventListener("htmx:afterRequest", function () {
+    var results = document.getElementById("results");
+    if (results) { results.removeAttribute("aria-busy"); }
+  });
+})();

@@ -1,0 +1,137 @@
+"""What the templates show, built from the report's own tables (:mod:`kimopt.report.tables`,
+:mod:`kimopt.report.compare`) so that the page and the HTML report say the same in the same words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from kimopt.analysis.explain.texts import level_label, level_value, signed
+from kimopt.analysis.explain.wish import price_between
+from kimopt.report.compare import comparison_tables
+from kimopt.report.html import table_html
+from kimopt.report.money import finance_table
+from kimopt.report.tables import hosts_table, kommunen_table, summary_table
+from kimopt.serve.form import changes
+from kimopt.serve.session import Session, Shown
+
+BEFORE, NOW = "vorher", "jetzt"
+
+
+@dataclass
+class PriceRow:
+    what: str
+    before: str
+    after: str
+    delta: str
+    changed: bool
+
+
+@dataclass
+class Results:
+    """The results region: a headline, the state's changes, and blocks of report HTML."""
+
+    kind: str
+    headline: str
+    changes: list[tuple[str, str, str]]
+    errors: dict[str, str]
+    general: list[str] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+    levels: list[PriceRow] = field(default_factory=list)
+    payers: list[PriceRow] = field(default_factory=list)
+    comparison: list[str] = field(default_factory=list)
+    plan_blocks: list[str] = field(default_factory=list)
+    plan_title: str = ""
+    has_plan: bool = False
+
+
+def _price(shown: Shown) -> tuple[list[PriceRow], list[PriceRow]]:
+    before, after = shown.previous, shown.outcome
+    if before is None or before.plan is None or after.plan is None:
+        return [], []
+    price = price_between(before.plan, after.plan)
+    levels = []
+    for n, change in enumerate(price.levels, start=1):
+        what = f"{n}. {level_label(change.name, 'de')}"
+        if change.before is None or change.after is None or change.delta is None:
+            known = "–" if change.after is None else level_value(change.after, change.unit, "de")
+            levels.append(PriceRow(what, "–" if change.before is None else
+                                   level_value(change.before, change.unit, "de"), known, "nicht vergleichbar", True))
+            continue
+        levels.append(PriceRow(what, level_value(change.before, change.unit, "de"),
+                               level_value(change.after, change.unit, "de"),
+                               signed(change.delta, change.unit, "de"), bool(change.delta)))
+    payers = [
+        PriceRow(p.payer, level_value(p.before, "EUR", "de"), level_value(p.after, "EUR", "de"),
+                 signed(p.after - p.before, "EUR", "de"), True)
+        for p in price.payers if p.after != p.before
+    ]
+    return levels, payers
+
+
+def results(session: Session, shown: Shown) -> Results:
+    """The results of the shown state: plan beside the previous one, or why there is none."""
+    outcome = shown.outcome
+    changed = changes(shown.form, session.instance, session.model)
+    if outcome.kind == "plan":
+        seconds = f"{outcome.seconds:.2f}".replace(".", ",")
+        headline = f"Plan neu berechnet ({outcome.plan_json['status'] if outcome.plan_json else ''}, {seconds} s)."
+        if shown.previous is None:
+            headline = "Plan aus der Datei."
+    elif outcome.kind == "infeasible":
+        headline = "Diese Änderung ist nicht möglich – kein zulässiger Plan."
+    elif outcome.kind == "invalid":
+        headline = "Eingabe prüfen – " + (
+            f"{len(outcome.errors) + len(outcome.general)} Feld(er) fehlerhaft." if outcome.errors else "fehlerhaft.")
+    else:
+        headline = "Kein Plan im Zeitlimit gefunden."
+    view = Results(outcome.kind, headline, changed, outcome.errors, outcome.general, outcome.lines)
+    current = outcome if outcome.plan_json else session.last_plan
+    if current is None or current.plan_json is None:
+        return view
+    view.has_plan = True
+    plan = current.plan_json
+    if outcome.plan_json is not None:
+        view.levels, view.payers = _price(shown)
+        if shown.previous is not None and shown.previous.plan_json is not None:
+            plans = [{"alternative": BEFORE, **shown.previous.plan_json}, {"alternative": NOW, **plan}]
+            view.comparison = [table_html(t) for t in comparison_tables(plans, "de")]
+        view.plan_title = "Der Plan jetzt"
+    else:
+        view.plan_title = "Zuletzt möglicher Plan (unverändert)"
+    view.plan_blocks = [table_html(t(plan, "de")) for t in (summary_table, kommunen_table, finance_table, hosts_table)]
+    return view
+
+
+def objective_choices() -> list[tuple[str, str]]:
+    from kimopt.data import OBJECTIVE_NAMES
+    from kimopt.serve.form import objective_label
+
+    return [(name, objective_label(name)) for name in OBJECTIVE_NAMES]
+
+
+def host_names(session: Session) -> list[str]:
+    inst = session.instance
+    return [k.name for k in inst.kommunen] + [t.name for t in inst.traeger] + [inst.kreis.name]
+
+
+def context(session: Session, shown: Shown, token: str) -> dict[str, Any]:
+    """Everything the page template needs."""
+    from kimopt.serve.form import fields
+
+    all_fields = fields(session.instance, session.model)
+    return {
+        "session": session,
+        "token": token,
+        "title": session.instance.name,
+        "fields": {f.name: f for f in all_fields},
+        "kommunen": list(enumerate(session.instance.kommunen)),
+        "traeger": list(enumerate(session.instance.traeger)),
+        "objective_fields": [f for f in all_fields if f.group == "objectives"],
+        "objectives": objective_choices(),
+        "hosts": host_names(session),
+        "form": shown.form,
+        "shown": shown,
+        "results": results(session, shown),
+        "error_fields": [f.name for f in all_fields if f.group != "objectives"] + ["obj1"],
+    }

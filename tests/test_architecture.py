@@ -1,0 +1,121 @@
+"""The shape of the package: which modules stay free of the solver, and the result types."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from kimopt.results import Status
+from kimopt.rules import RULES
+from tests.conftest import instance, model, tiny
+
+
+@pytest.mark.parametrize("module", ["kimopt.plan", "kimopt.check", "kimopt.results", "kimopt.load",
+                                    "kimopt.problem", "kimopt.errors"])
+def test_solver_free_modules_do_not_load_ortools(module: str) -> None:
+    # a fresh interpreter: this test process has OR-Tools loaded already
+    code = f"import sys, {module}; print(sorted(m for m in sys.modules if m.split('.')[0] == 'ortools'))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_reading_yaml_does_not_load_openpyxl() -> None:
+    code = ("import sys; from kimopt.load import load_instance; load_instance('instances/kreis-wesel-2022.yaml');"
+            "print('openpyxl' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+
+
+def test_status_is_written_as_its_contract_string() -> None:
+    assert json.dumps({"status": Status.FEASIBLE}) == '{"status": "FEASIBLE"}'
+    assert f"{Status.INFEASIBLE}" == "INFEASIBLE"
+    assert Status("UNKNOWN") is Status.UNKNOWN
+    assert [s.value for s in Status] == ["OPTIMAL", "FEASIBLE", "INFEASIBLE", "UNKNOWN"]  # DESIGN §3
+
+
+def test_only_optimal_and_feasible_come_with_a_plan() -> None:
+    assert [s for s in Status if s.has_plan] == [Status.OPTIMAL, Status.FEASIBLE]
+
+
+# ---- the rule registry ----------------------------------------------------------------------
+
+RULE_MODULES = ("kimopt.cpsat.constraints", "kimopt.check", "kimopt.analysis.explain.binding",
+                "kimopt.analysis.explain.texts", "kimopt.analysis.explain.repair")
+"""The modules that register a rule family's functions (see kimopt.rules)."""
+
+
+def _import_rule_modules() -> None:
+    import importlib
+
+    for name in RULE_MODULES:
+        importlib.import_module(name)
+
+
+@pytest.mark.parametrize("name", [rule.name for rule in RULES])
+def test_every_rule_family_has_every_function(name: str) -> None:
+    from kimopt.rules import rule
+
+    _import_rule_modules()
+    entry = rule(name)
+    assert set(entry.hooks) == set(entry.required_hooks()), name
+    assert entry.label_de and entry.label_en
+
+
+def test_every_repair_number_is_one_explain_can_change() -> None:
+    from typing import get_args
+
+    from kimopt.analysis.explain.repair import Number
+    from kimopt.analysis.explain.texts import NUMBER_LABELS
+    from kimopt.rules import RULES
+
+    numbers = {rule.number for rule in RULES if rule.number is not None}
+    assert numbers <= set(get_args(Number))
+    assert set(get_args(Number)) <= set(NUMBER_LABELS)
+
+
+def test_rule_names_are_unique_and_labelled() -> None:
+    from kimopt.labels import RULE_NAMES
+    from kimopt.rules import RULES
+
+    assert len({rule.name for rule in RULES}) == len(RULES)
+    assert list(RULE_NAMES) == [rule.name for rule in RULES]
+
+
+def test_rule_modules_name_rules_only_through_the_registry() -> None:
+    # a bare "budget_kommune" in these modules would be a rule outside the registry's reach
+    import ast
+    import importlib
+    import inspect
+
+    from kimopt.rules import RULES
+
+    names = {rule.name for rule in RULES}
+    for module_name in (*RULE_MODULES, "kimopt.labels", "kimopt.analysis.explain.core",
+                        "kimopt.cpsat.switches"):
+        tree = ast.parse(inspect.getsource(importlib.import_module(module_name)))
+        literals = {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)}
+        assert not names & literals, (module_name, names & literals)
+
+
+def test_switchable_model_names_only_registered_rules() -> None:
+    from kimopt.analysis.explain.core import Scenario
+    from kimopt.rules import BY_NAME
+
+    strict = model(min_coverage_vzae="0.5", quota_rule=True)
+    literals = Scenario(instance(tiny()), strict).build(switchable=True).switches.literals
+    assert {family for family, _ in literals} <= set(BY_NAME)
+
+
+def test_checker_reports_only_registered_rules_or_file_checks() -> None:
+    from kimopt.check import FILE_CHECKS, check_plan
+    from kimopt.rules import BY_NAME
+
+    # 100.05 VZÄ at the Kreis for Adorf: over the cap, off the grid; Bedorf and Cedorf get nothing
+    broken = {"links": [{"host": "Kreis Klein", "host_type": "kreis", "kommune": "Adorf", "vzae": 100.05},
+                        {"host": "Niemand", "host_type": "traeger", "kommune": "Adorf", "vzae": 1}]}
+    violations = check_plan(instance(tiny()), model(min_coverage_vzae="0.5"), broken)
+    assert {"funding_cap", "reachability", "granularity", "plan"} <= {v.rule for v in violations}
+    assert {v.rule for v in violations} <= set(BY_NAME) | set(FILE_CHECKS)

@@ -1,0 +1,289 @@
+"""``kimopt serve`` through Starlette's test client: safety, re-solving, errors, scenarios, exports."""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from kimopt.cli import app as cli
+from kimopt.load import load_inputs
+from kimopt.serve import session as session_module
+from kimopt.serve.app import create_app
+from kimopt.serve.session import Session, file_stem
+from tests.conftest import INSTANCES, TEST_SETTINGS
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # Starlette 1.x prefers httpx2; httpx works the same here
+    from starlette.testclient import TestClient
+
+WESEL = INSTANCES / "kreis-wesel-2022.yaml"
+PORT = 8765
+TOKEN = "test-token"
+ORIGIN = f"http://127.0.0.1:{PORT}"
+
+
+def make_session(tmp_path: Path, instance: Path = WESEL) -> Session:
+    inputs = load_inputs(instance)
+    model = inputs.model.model_copy(update={"workers": TEST_SETTINGS["workers"]})
+    return Session(instance, None, inputs.instance, model, inputs.model_name, tmp_path / "szenarien")
+
+
+@pytest.fixture(scope="module")
+def wesel_session(tmp_path_factory: pytest.TempPathFactory) -> Session:
+    """One session on Kreis Wesel for the tests that reset it first (solving it takes a moment)."""
+    return make_session(tmp_path_factory.mktemp("serve"))
+
+
+@pytest.fixture
+def client(wesel_session: Session) -> TestClient:
+    """A client on the Wesel session, back at the file's state."""
+    test_client = TestClient(create_app(wesel_session, PORT, TOKEN), base_url=ORIGIN)
+    assert test_client.post("/reset", headers={"X-Kimopt-Token": TOKEN}).status_code == 200
+    return test_client
+
+
+def change(client: TestClient, session: Session, **fields: str) -> Any:
+    form = {**session.base, **fields}
+    return client.post("/change", data=form, headers={"X-Kimopt-Token": TOKEN, "Origin": ORIGIN})
+
+
+def test_page_shows_the_plan_and_the_german_controls(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    for label in ("Kreisquote", "Budget", "Interesse (max. VZÄ)", "Partner", "Kapazität (VZÄ)", "Wunsch",
+                  "Reihenfolge der Ziele", "Szenario speichern", "Rückgängig", "rechnet …"):
+        assert label in page.text, label
+    assert '<label for="f-kreisquote"' in page.text and 'id="f-kreisquote"' in page.text
+    assert "4,0 (36,4 %)" in page.text  # the file's plan: 4 VZÄ at the Kreis of 11
+    assert TOKEN in page.text
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+
+
+def test_htmx_is_served_from_the_package(client: TestClient) -> None:
+    script = client.get("/static/htmx.min.js")
+    assert script.status_code == 200 and "htmx" in script.text[:2000]
+
+
+@pytest.mark.parametrize("headers", [{}, {"X-Kimopt-Token": "wrong"}], ids=["no token", "wrong token"])
+def test_a_change_without_the_session_token_is_refused(
+    client: TestClient, wesel_session: Session, headers: dict[str, str]
+) -> None:
+    before = wesel_session.generation
+    answer = client.post("/change", data={**wesel_session.base, "kreisquote": "40"}, headers=headers)
+    assert answer.status_code == 403
+    assert wesel_session.generation == before  # nothing was solved
+    for path in ("/undo", "/reset", "/save"):
+        assert client.post(path, headers=headers).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"Host": "evil.example"}, {"Host": f"evil.example:{PORT}"}, {"Host": "127.0.0.1:9999"},
+     {"Origin": "http://evil.example"}, {"Origin": f"http://127.0.0.1:{PORT}.evil.example"},
+     {"Sec-Fetch-Site": "cross-site"}],
+    ids=["host", "host with port", "other port", "origin", "origin lookalike", "cross-site"],
+)
+def test_foreign_host_or_origin_is_refused(client: TestClient, headers: dict[str, str]) -> None:
+    assert client.get("/", headers=headers).status_code == 403
+    answer = client.post("/change", headers={"X-Kimopt-Token": TOKEN, **headers})
+    assert answer.status_code == 403
+
+
+def test_localhost_by_name_is_this_server(client: TestClient) -> None:
+    assert client.get("/", headers={"Host": f"localhost:{PORT}"}).status_code == 200
+
+
+def test_kreisquote_40_re_solves_and_prices_the_change(client: TestClient, wesel_session: Session) -> None:
+    answer = change(client, wesel_session, kreisquote="40")
+    assert answer.status_code == 200
+    text = answer.text
+    assert "Plan neu berechnet (OPTIMAL" in text
+    assert "4,5 (40,9 %)" in text  # 4.5 of 11 VZÄ: the least multiple of 0.5 with ≥ 40 %
+    # the previous plan beside the new one, the changed cells marked
+    plain = text.replace(' class="num"', "")
+    assert "<th>vorher</th>" in plain and "<th>jetzt</th>" in plain
+    assert '<td class="num diff">4,5</td>' in text
+    # the price per level and per payer, as explain --want prices it: 7.0 → 6.5 VZÄ with partners,
+    # the Kreis pays for its extra half position (0.5 × 16,400 € = 8,200 €)
+    assert "−0,500 VZÄ" in text and "+8.200 €" in text
+    assert 'hx-get="/binding?gen=' in text
+    shown = wesel_session.current
+    assert shown.outcome.plan_json is not None
+    assert shown.outcome.plan_json["summary"]["kreis_vzae"] == 4.5
+
+
+def test_binding_rules_of_the_shown_plan(client: TestClient, wesel_session: Session) -> None:
+    change(client, wesel_session, kreisquote="40")
+    answer = client.get(f"/binding?gen={wesel_session.generation}")
+    assert answer.status_code == 200
+    assert "kreis_share" in answer.text and "2/5" in answer.text
+    assert client.get(f"/binding?gen={wesel_session.generation - 1}").status_code == 204  # a stale request
+
+
+def test_an_infeasible_wish_gets_the_explain_answer(client: TestClient, wesel_session: Session) -> None:
+    answer = change(client, wesel_session, wish="Voerde (Niederrhein) = 2")
+    assert answer.status_code == 200
+    assert 'id="explanation"' in answer.text
+    assert "nicht erfüllbar" in answer.text and "budget_kommune" in answer.text
+    assert "Kleinste Änderung" in answer.text
+    assert "Zuletzt möglicher Plan" in answer.text  # the last plan stays visible
+    assert "Traceback" not in answer.text
+
+
+def test_a_possible_wish_is_priced_as_explain_prices_it(client: TestClient, wesel_session: Session) -> None:
+    answer = change(client, wesel_session, wish="Kreis Wesel = 5")
+    assert "Plan neu berechnet" in answer.text
+    # kimopt explain --want "Kreis Wesel=5": −1,000 VZÄ with Kommunen/Träger, −2 employers,
+    # +16.400 € for the Kreis, −8.200 € each for Kamp-Lintfort and Neukirchen-Vluyn
+    for figure in ("−1,000 VZÄ", "<td class=\"num diff\">−2</td>", "+16.400 €", "−8.200 €"):
+        assert figure in answer.text, figure
+    assert wesel_session.current.outcome.plan_json["summary"]["kreis_vzae"] == 5
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"k0_budget": "abc"}, "k0_budget", "keine Zahl"),  # not a number
+        ({"k1_max": "0,25"}, "k1_max", "0,1"),  # off the granularity of 0.1
+        ({"k1_partner": "Hünxe, Nirgendwo"}, "k1_partner", "Nirgendwo"),  # unknown Kommune
+        ({"kreisquote": "viel"}, "kreisquote", "viel"),  # not a number
+        ({"wish": "Vörde = 1"}, "wish", "Voerde (Niederrhein)"),  # unknown name, with a suggestion
+        ({"obj2": "use_positions"}, "obj1", "use_positions"),  # the same objective twice
+    ],
+    ids=["budget", "granularity", "partner", "kreisquote", "wish", "objectives"],
+)
+def test_a_bad_entry_gets_the_validate_message_next_to_its_field(
+    client: TestClient, wesel_session: Session, fields: dict[str, str], field: str, message: str
+) -> None:
+    answer = change(client, wesel_session, **fields)
+    assert answer.status_code == 200
+    assert "Eingabe prüfen" in answer.text
+    start = answer.text.index(f'<span id="e-{field}"')
+    span = answer.text[start:answer.text.index("</span>", start)]
+    assert 'hx-swap-oob="true"' in span and message in span, span
+
+
+def test_objective_order_re_solves(client: TestClient, wesel_session: Session) -> None:
+    answer = change(client, wesel_session, obj2="own_cost", obj4="proportionality")
+    assert "Plan neu berechnet" in answer.text
+    objectives = wesel_session.current.outcome.model.objectives
+    assert [o.name for o in objectives][:4] == ["use_positions", "own_cost", "partner_share", "proportionality"]
+    assert objectives[3].measure == "l1"
+
+
+def test_undo_and_reset(client: TestClient, wesel_session: Session) -> None:
+    change(client, wesel_session, kreisquote="40")
+    change(client, wesel_session, kreisquote="40", k10_budget="16400")
+    headers = {"X-Kimopt-Token": TOKEN}
+    undone = client.post("/undo", headers=headers)
+    assert undone.status_code == 200
+    assert wesel_session.current.form["kreisquote"] == "40" and wesel_session.current.form["k10_budget"] == "0"
+    assert 'id="f-kreisquote" name="kreisquote" type="text" value="40"' in undone.text
+    reset = client.post("/reset", headers=headers)
+    assert wesel_session.current.form == wesel_session.base
+    assert "Keine Änderung gegenüber der Datei" in reset.text
+    assert len(wesel_session.history) == 1
+
+
+def test_save_scenario_then_compare_reads_it(client: TestClient, wesel_session: Session) -> None:
+    original = WESEL.read_bytes()
+    assert not wesel_session.scenario_dir.exists() or not any(wesel_session.scenario_dir.iterdir())
+    change(client, wesel_session, kreisquote="40", k10_budget="16.400 €", t0_max="1,5")
+    saved = client.post("/save", data={"scenario_name": "../../Kreisquote 40 % / Voerde zahlt"},
+                        headers={"X-Kimopt-Token": TOKEN})
+    assert saved.status_code == 200 and "Gespeichert" in saved.text
+    files = list(wesel_session.scenario_dir.iterdir())
+    assert [f.name for f in files] == ["kreisquote-40-voerde-zahlt.yaml"]  # inside the folder, sanitised
+    result = CliRunner().invoke(cli, ["compare", str(WESEL), "-s", str(files[0]), "--time-limit", "30"])
+    assert result.exit_code == 0, result.output
+    assert "../../Kreisquote 40 % / Voerde zahlt" in result.output
+    assert "40,9 %" in result.output
+    text = files[0].read_text(encoding="utf-8")
+    assert "kreis_min_share: 2/5" in text and "budget: 16400" in text and "max_vzae: 1.5" in text
+    # saving again never replaces the first file
+    client.post("/save", data={"scenario_name": "Kreisquote 40 % / Voerde zahlt"}, headers={"X-Kimopt-Token": TOKEN})
+    assert sorted(f.name for f in wesel_session.scenario_dir.iterdir()) == [
+        "kreisquote-40-voerde-zahlt-2.yaml", "kreisquote-40-voerde-zahlt.yaml"]
+    assert WESEL.read_bytes() == original
+
+
+def test_save_refuses_without_a_change_and_notes_a_wish(client: TestClient, wesel_session: Session) -> None:
+    refused = client.post("/save", data={"scenario_name": "nichts"}, headers={"X-Kimopt-Token": TOKEN})
+    assert "Keine Änderung" in refused.text
+    change(client, wesel_session, k10_budget="16400", wish="Voerde (Niederrhein)=1")
+    saved = client.post("/save", data={"scenario_name": "Wunsch\nscenarios: []"}, headers={"X-Kimopt-Token": TOKEN})
+    assert "nicht Teil der Datei" in saved.text
+    path = wesel_session.scenario_dir / "wunsch-scenarios.yaml"
+    assert "# Nicht gespeichert" in path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("typed", "stem"),
+    [("Kreisquote 40 %", "kreisquote-40"), ("../../etc/passwd", "etc-passwd"), ("Übernahme ß", "ubernahme-ss"),
+     ("", "szenario"), ("...", "szenario"), ("C:\\Windows\\x", "c-windows-x")],
+)
+def test_file_names_never_name_a_path(typed: str, stem: str) -> None:
+    assert file_stem(typed) == stem
+
+
+def test_report_downloads(client: TestClient, wesel_session: Session) -> None:
+    change(client, wesel_session, kreisquote="40")
+    html = client.get("/bericht.html")
+    assert html.status_code == 200 and "attachment" in html.headers["content-disposition"]
+    assert "4,5 (40,9 %)" in html.text
+    xlsx = client.get("/bericht.xlsx")
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+
+
+def test_charts_follow_the_plan(client: TestClient, wesel_session: Session) -> None:
+    answer = client.get(f"/charts?gen={wesel_session.generation}")
+    assert answer.status_code == 200 and answer.text.count("<svg") >= 1
+
+
+def test_a_newer_change_cancels_an_older_solve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    session = make_session(tmp_path)
+    real_solve = session_module.solve
+    first_started, calls = threading.Event(), []
+
+    def slow_first(inputs: Any, stop: Any, workers: int, model_name: str) -> Any:
+        calls.append(inputs.model.kreis_min_share)
+        if len(calls) == 1:
+            mine = session.generation
+            first_started.set()
+            while session.generation == mine:  # hold this solve until the newer change has arrived
+                threading.Event().wait(0.01)
+        return real_solve(inputs, stop, workers, model_name)
+
+    monkeypatch.setattr(session_module, "solve", slow_first)
+    older: list[Any] = []
+    thread = threading.Thread(target=lambda: older.append(session.change({**session.base, "kreisquote": "40"})))
+    thread.start()
+    assert first_started.wait(10)
+    newer = session.change({**session.base, "kreisquote": "50"})
+    thread.join(30)
+    assert older == [None]  # the older solve stopped at its next level and was not shown
+    assert newer is not None and newer.form["kreisquote"] == "50"
+    assert session.current is newer
+
+
+def test_serve_command_refuses_bad_input(tmp_path: Path) -> None:
+    broken = tmp_path / "kaputt.yaml"
+    broken.write_text("name: x\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["serve", str(broken)])
+    assert result.exit_code == 1 and "kaputt.yaml" in result.output
+
+
+def test_serve_command_refuses_a_port_in_use() -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli, ["serve", str(WESEL), "--port", str(port)])
+    assert result.exit_code == 1 and "belegt" in result.output
