@@ -199,3 +199,56 @@ def test_real_instance_plan_from_file(tmp_path: Path) -> None:
     assert voerde[2] == 36047
     assert voerde[4] == pytest.approx(11 * 36047 / 460113, abs=1e-6)  # "about one VZÄ": 0.862
     assert not list(tmp_path.glob(".plan.xlsx.*"))  # no temporary file left behind
+
+
+def test_no_euro_sign_twice(plan: dict[str, Any], tmp_path: Path) -> None:
+    """A euro figure carries its „€“ in the number format, so the unit column stays empty."""
+    path = tmp_path / "plan.xlsx"
+    write_plan_workbook(plan, path, comparison=[{**plan, "alternative": "A"}, {**plan, "alternative": "B"}])
+    workbook = reopen(path)
+    for sheet in (workbook["Übersicht"], workbook["Vergleich"]):
+        for row in sheet.iter_rows():
+            euro_cells = [c for c in row if "€" in str(c.number_format)]
+            if euro_cells:
+                assert "€" not in [str(c.value) for c in row], [c.value for c in row]
+
+
+def test_comparison_workbook_marks_differences_and_opens_on_it(plan: dict[str, Any], tmp_path: Path) -> None:
+    other = solved(tiny(), kreis_min_share="1/2")
+    path = tmp_path / "vergleich.xlsx"
+    write_plan_workbook(plan, path, comparison=[{**plan, "alternative": "A"}, {**other, "alternative": "B"}])
+    workbook = reopen(path)
+    assert workbook.active.title == "Vergleich"
+    assert [ws.sheet_view.tabSelected for ws in workbook.worksheets].count(True) == 1
+    sheet = workbook["Vergleich"]
+    marked = {row[0].value: row[3].fill.fgColor.rgb for row in sheet.iter_rows(min_row=2) if row[3].value is not None}
+    rows = {row[0]: row[2:] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert rows["davon beim Kreis"][0] != rows["davon beim Kreis"][1]
+    assert marked["davon beim Kreis"].endswith("FFF1B8")  # different: marked as in the HTML
+    assert not str(marked["Stellen verwendet"]).endswith("FFF1B8")  # the same: not marked
+
+
+def test_comparison_workbook_has_each_kommunes_eigenanteil(tmp_path: Path) -> None:
+    from kimopt.load import load_instance
+
+    wesel, _ = load_instance(INSTANCES / "kreis-wesel-2022.yaml")
+    base = plan_instance(wesel, model()).plan_json
+    covered = plan_instance(wesel, model(kreis_covers_kommunen=True)).plan_json
+    assert base is not None and covered is not None
+    path = tmp_path / "vergleich.xlsx"
+    write_plan_workbook(base, path, comparison=[{**base, "alternative": "Standard"},
+                                                {**covered, "alternative": "Kreis trägt alles"}])
+    rows = {row[0]: row[2:] for row in reopen(path)["Vergleich"].iter_rows(min_row=2, values_only=True)}
+    paying = [p for p in base["finance"]["eigenanteil"] if p["payer_type"] == "kommune"]
+    assert paying
+    for payment in paying:  # the Kommune pays in the standard plan, nothing when the Kreis covers it
+        assert rows[f"Eigenanteil {payment['payer']}"] == (payment["eur"], 0)
+
+
+def test_every_sheet_prints_one_page_wide_with_its_header(plan: dict[str, Any], tmp_path: Path) -> None:
+    path = tmp_path / "plan.xlsx"
+    write_plan_workbook(plan, path, comparison=[{**plan, "alternative": "A"}])
+    for sheet in reopen(path).worksheets:
+        assert sheet.page_setup.orientation == "landscape" and int(sheet.page_setup.paperSize) == 9  # A4
+        assert sheet.page_setup.fitToWidth == 1 and sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert sheet.print_title_rows, sheet.title

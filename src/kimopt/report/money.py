@@ -80,6 +80,33 @@ def transfers(plan: dict[str, Any]) -> list[tuple[str, str, str, Fraction, Fract
     return out
 
 
+def _own_part(plan: dict[str, Any], payer: str) -> Fraction:
+    """The part of a payer's Eigenanteil that is no transfer: its own new positions."""
+    host = next((h for h in _hosts(plan) if h["name"] == payer), None)
+    if host is None or (host.get("deficit_paid_by_kreis") and host.get("host_type") != "kreis"):
+        return Fraction(0)
+    deficit = _exact(host.get("deficit_per_vzae"))
+    if host.get("host_type") != "kommune":
+        return deficit * _exact(host.get("new_vzae"))
+    own = sum((_exact(link.get("vzae")) for link in plan.get("links") or []
+               if link.get("host") == payer and link.get("kommune") == payer), Fraction(0))
+    return deficit * max(Fraction(0), own - _exact(host.get("existing_vzae")))
+
+
+def _payer_rounding(plan: dict[str, Any], moves: list[tuple[str, str, str, Fraction, Fraction]]) -> dict[int, int]:
+    """Whole euros per transfer such that a payer's own part and its transfers add up to the
+    Eigenanteil the plan shows for that payer (the same rounding as everywhere in the report)."""
+    shown = {p["payer"]: int(p["eur"]) for p in plan["finance"].get("eigenanteil") or []}
+    out: dict[int, int] = {}
+    for payer in dict.fromkeys(m[0] for m in moves):
+        mine = [m for m in moves if m[0] == payer]
+        own = _own_part(plan, payer)
+        total = shown.get(payer)
+        parts = round_parts([own, *(m[4] for m in mine)], total)
+        out.update({id(m): e for m, e in zip(mine, parts[1:], strict=True)})
+    return out
+
+
 def transfers_table(plan: dict[str, Any], lang: str) -> Table:
     """„Wer zahlt wem“: funding from the Land via the Kreis, Kostenausgleich, Defizitübernahme."""
     moves = transfers(plan)
@@ -99,7 +126,7 @@ def transfers_table(plan: dict[str, Any], lang: str) -> Table:
     kept = funding[0][4] - sum((m[4] for m in passed), Fraction(0))
     shares = round_parts([m[4] for m in passed] + [kept], total_funding)
     euros.update({id(m): e for m, e in zip(passed, shares[:-1], strict=True)})
-    euros.update({id(m): e for m, e in zip(own, round_parts([m[4] for m in own]), strict=True)})
+    euros.update(_payer_rounding(plan, own))
     rows = [[m[0], m[1], kinds[m[2]].format(v=vzae(m[3], lang)), fmt_euros(euros[id(m)], lang)]
             for m in funding + passed + own]
     if own:

@@ -221,7 +221,8 @@ def _overview(ws: Any, plan: dict[str, Any], t: _Lang) -> None:
                Col(t("Schranke", "Bound"), None, 12), Col(t("Einheit", "Unit"), None, 8),
                Col(t("bewiesen optimal", "proven optimal"), None, 10)]
     rows = [[n, str(level.get("name", "")), t.objective(level.get("name")), level.get("value"),
-             level.get("bound"), t.unit(level.get("unit")), t.yes(level.get("proven_optimal"))]
+             level.get("bound"), "" if level.get("unit") == "EUR" else t.unit(level.get("unit")),  # € in the format
+             t.yes(level.get("proven_optimal"))]
             for n, level in enumerate(levels, start=1)]
     top = next_row + 1
     _table(ws, top, columns, rows, filtered=False)
