@@ -435,12 +435,12 @@ def summary_frame(rows: list[Row]) -> pd.DataFrame:
 
 
 def read_summary(out: Path) -> pd.DataFrame:
-    """``summary.csv`` of a finished batch in ``out`` as a DataFrame (empty text cells as ``""``)."""
-    import pandas as pd
+    """The summary of a finished batch in ``out`` as a DataFrame, from ``summary.json`` (the column
+    keys and JSON types; ``summary.csv`` is laid out for German Excel)."""
+    import json
 
-    frame = pd.read_csv(out / SUMMARY_NAMES[0], dtype={c: str for c in TEXT_COLUMNS}, keep_default_na=False,
-                        na_values={c: [""] for c in COLUMNS if c not in TEXT_COLUMNS})
-    return frame
+    data = json.loads((out / SUMMARY_NAMES[2]).read_text(encoding="utf-8"))
+    return summary_frame([Row(**{k: v for k, v in entry.items() if k in COLUMNS}) for entry in data])
 
 
 def write_summary(rows: list[Row], out: Path, lang: str = "de") -> list[Path]:

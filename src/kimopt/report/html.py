@@ -75,7 +75,7 @@ div.draft { display: none; }
 }
 """
 
-SHORT_TABLE = 14  # rows: a table this short is never split over two pages
+SHORT_TABLE = 10  # rows: a table this short is never split over two pages
 DENSE_COLUMNS = 8  # columns: a table this wide is set smaller, so it fits A4 portrait
 
 
