@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -33,6 +34,12 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DEFAULT_GV100 = ROOT.parent / "shared" / "data" / "gv100ad" / "GV100AD_301121.ASC"
 KIMOPT = str(Path(sys.executable).with_name("kimopt"))
+
+
+def cpu_seconds() -> float:
+    """User + system CPU time of every finished child process so far (and their children)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _run(args: list[str]) -> float:
@@ -52,20 +59,26 @@ def _summary_ok(folder: Path) -> str:
     return f"{proven}/{len(data['territories'])} OPTIMAL, adds up: {sums['adds_up']}"
 
 
-def nrw(gv100: Path, tmp: Path) -> list[tuple[str, float, str]]:
+Row = tuple[str, float, float, str]
+
+
+def _measured(name: str, args: list[str], note: str = "") -> Row:
+    cpu = cpu_seconds()
+    seconds = _run(args)
+    return name, seconds, cpu_seconds() - cpu, note
+
+
+def nrw(gv100: Path, tmp: Path) -> list[Row]:
     round_file = ROOT / "instances" / "round-nrw-2022.yaml"
     out, plans = tmp / "nrw-out", tmp / "nrw-plans"
-    rows = []
-    seconds = _run(["round", str(round_file), "--gv100", str(gv100), "-o", str(out)])
-    rows.append(("nrw: round only (54 territories)", seconds, "table CSV/XLSX/HTML/JSON"))
-    seconds = _run(["round", str(round_file), "--gv100", str(gv100), "-o", str(out), "--plans", str(plans),
-                    "-j", "2"])
-    rows.append(("nrw: round + 54 plans", seconds, _summary_ok(plans)))
-    seconds = _run(["round", str(round_file), "--gv100", str(gv100), "-o", str(out), "--plans", str(plans),
-                    "-j", "2", "--resume"])
-    rows.append(("nrw: round + plans --resume", seconds, _summary_ok(plans)))
-    seconds = _run(["batch", str(plans / "instances"), "--out", str(tmp / "nrw-batch"), "-j", "2"])
-    rows.append(("nrw: floor: batch of the 54 instances", seconds, ""))
+    common = ["round", str(round_file), "--gv100", str(gv100), "-o", str(out)]
+    rows = [_measured("nrw: round only (54 territories)", common, "table CSV/XLSX/HTML/JSON")]
+    rows.append(_measured("nrw: round + 54 plans", [*common, "--plans", str(plans), "-j", "2"]))
+    rows[-1] = (*rows[-1][:3], _summary_ok(plans))
+    rows.append(_measured("nrw: round + plans --resume", [*common, "--plans", str(plans), "-j", "2", "--resume"]))
+    rows[-1] = (*rows[-1][:3], _summary_ok(plans))
+    rows.append(_measured("nrw: floor: batch of the 54 instances",
+                          ["batch", str(plans / "instances"), "--out", str(tmp / "nrw-batch"), "-j", "2"]))
     return rows
 
 
@@ -76,7 +89,7 @@ def _land_rounds(gv100: Path, folder: Path) -> list[Path]:
 
     directory = read_gv100(gv100)
     folder.mkdir()
-    files = []
+    files: list[tuple[int, Path]] = []
     for land in sorted(directory.laender):
         population = sum(g.population for g in directory.gemeinden if g.ags[:2] == land)
         total = Fraction(round(population * Fraction(24, 10) / 100000 * 2), 2)
@@ -85,11 +98,11 @@ def _land_rounds(gv100: Path, folder: Path) -> list[Path]:
             "name": f"Runde {directory.laender[land]}", "land": land, "total_vzae": str(total),
             "rate_per_vzae": 55000, "step_vzae": "0.5", "method": "sainte-lague", "base_vzae": 1,
         }), encoding="utf-8")
-        files.append(path)
-    return files
+        files.append((len(directory.land(land)), path))
+    return [path for _, path in sorted(files, key=lambda x: (-x[0], x[1].name))]  # largest first
 
 
-def germany(gv100: Path, tmp: Path) -> list[tuple[str, float, str]]:
+def germany(gv100: Path, tmp: Path) -> list[Row]:
     rounds = _land_rounds(gv100, tmp / "rounds")
 
     def one(path: Path) -> float:
@@ -97,10 +110,10 @@ def germany(gv100: Path, tmp: Path) -> list[tuple[str, float, str]]:
         return _run(["round", str(path), "--gv100", str(gv100), "-o", str(tmp / f"out-{land}"),
                      "--plans", str(tmp / f"plans-{land}"), "-j", "1"])
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     with ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(one, rounds))
-    wall = time.perf_counter() - started
+    wall, cpu = time.perf_counter() - started, cpu_seconds() - cpu
     proven = total = 0
     adds_up = True
     for path in rounds:
@@ -108,14 +121,14 @@ def germany(gv100: Path, tmp: Path) -> list[tuple[str, float, str]]:
         total += len(data["territories"])
         proven += sum(t["status"] == "OPTIMAL" for t in data["territories"])
         adds_up &= data["sums"]["adds_up"]
-    rows = [(f"germany: 16 Land rounds + {total} plans", wall, f"{proven}/{total} OPTIMAL, adds up: {adds_up}")]
+    rows = [(f"germany: 16 Land rounds + {total} plans", wall, cpu, f"{proven}/{total} OPTIMAL, adds up: {adds_up}")]
     instances = [str(p) for path in rounds for p in (tmp / f"plans-{path.stem.split('-')[1]}" / "instances").iterdir()]
     listing = tmp / "all-instances"
     listing.mkdir()
     for file in instances:
         os.symlink(file, listing / Path(file).name)
-    seconds = _run(["batch", str(listing), "--out", str(tmp / "germany-batch"), "-j", "2"])
-    rows.append((f"germany: floor: batch of the {len(instances)} instances", seconds, ""))
+    rows.append(_measured(f"germany: floor: batch of the {len(instances)} instances",
+                          ["batch", str(listing), "--out", str(tmp / "germany-batch"), "-j", "2"]))
     return rows
 
 
@@ -127,16 +140,16 @@ def main() -> None:
     if not args.gv100.exists():
         raise SystemExit(f"GV100AD file not found: {args.gv100}")
     load = os.getloadavg()[0]
-    rows = []
+    rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="kimopt-round-") as tmp:
         if args.scenario in ("nrw", "all"):
             rows += nrw(args.gv100, Path(tmp))
         if args.scenario in ("germany", "all"):
             rows += germany(args.gv100, Path(tmp))
     print(f"load average at the start: {load:.1f} on {os.cpu_count()} cores")
-    print(f"{'measurement':<44} {'wall s':>8}  result")
-    for name, seconds, note in rows:
-        print(f"{name:<44} {seconds:8.2f}  {note}")
+    print(f"{'measurement':<44} {'wall s':>8} {'CPU s':>8}  result")
+    for name, seconds, cpu, note in rows:
+        print(f"{name:<44} {seconds:8.2f} {cpu:8.2f}  {note}")
 
 
 if __name__ == "__main__":

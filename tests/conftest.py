@@ -5,12 +5,17 @@ from __future__ import annotations
 import copy
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
 
 from kimopt.data import Instance, PlanningModel
+
+if TYPE_CHECKING:
+    from fractions import Fraction
+
+    from kimopt.pipeline import Outcome
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCES = ROOT / "instances"
@@ -53,6 +58,43 @@ def model(**changes: Any) -> PlanningModel:
 def instance(data: dict[str, Any]) -> Instance:
     """Validate an instance dict."""
     return Instance.model_validate(data)
+
+
+DEFICIT = 71400 - 55000
+"""The deficit of one VZÄ in the small instances: 16,400 € a year."""
+
+
+def solve(data: dict[str, Any], **settings: Any) -> Outcome:
+    """Solve an instance dict under the test model with ``settings`` (plan checked)."""
+    from kimopt.pipeline import plan_instance
+
+    return plan_instance(instance(data), model(**settings))
+
+
+def with_kommune(data: dict[str, Any], name: str, **fields: Any) -> dict[str, Any]:
+    """``data`` with the fields of the Kommune ``name`` changed."""
+    for k in data["kommunen"]:
+        if k["name"] == name:
+            k.update(fields)
+    return data
+
+
+def hosted(outcome: Outcome, name: str) -> Fraction:
+    """``H_h`` of the host ``name`` in the plan."""
+    assert outcome.plan is not None
+    hosts = outcome.problem.hosts
+    return next(outcome.plan.hosted[h] for h, host in enumerate(hosts) if host.name == name)
+
+
+def coverage(outcome: Outcome) -> dict[str, Fraction]:
+    """``c_i`` by Kommune name."""
+    assert outcome.plan is not None
+    return {k.name: c for k, c in zip(outcome.problem.instance.kommunen, outcome.plan.coverage, strict=True)}
+
+
+def level(outcome: Outcome, name: str) -> Fraction | None:
+    """A level's value as the solver proved it."""
+    return next(lv.value for lv in outcome.result.levels if lv.name == name)
 
 
 def write_yaml(path: Path, data: Any) -> Path:

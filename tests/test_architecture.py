@@ -68,12 +68,11 @@ def test_every_repair_number_is_one_explain_can_change() -> None:
     from typing import get_args
 
     from kimopt.analysis.explain.repair import Number
-    from kimopt.analysis.explain.texts import NUMBER_LABELS
-    from kimopt.rules import RULES
+    from kimopt.rules import NUMBERS, RULES
 
-    numbers = {rule.number for rule in RULES if rule.number is not None}
-    assert numbers <= set(get_args(Number))
-    assert set(get_args(Number)) <= set(NUMBER_LABELS)
+    numbers = [rule.number.name for rule in RULES if rule.number is not None]
+    assert len(numbers) == len(set(numbers)) == len(NUMBERS)  # one rule per number
+    assert set(numbers) == set(get_args(Number))
 
 
 def test_rule_names_are_unique_and_labelled() -> None:
@@ -119,3 +118,47 @@ def test_checker_reports_only_registered_rules_or_file_checks() -> None:
     violations = check_plan(instance(tiny()), model(min_coverage_vzae="0.5"), broken)
     assert {"funding_cap", "reachability", "granularity", "plan"} <= {v.rule for v in violations}
     assert {v.rule for v in violations} <= set(BY_NAME) | set(FILE_CHECKS)
+
+
+def test_solver_parameters_are_set_in_one_place() -> None:
+    # every CP-SAT solve takes its solver from kimopt.cpsat.solver.new_solver
+    from tests.conftest import ROOT
+
+    source = ROOT / "src" / "kimopt"
+    texts = {path.relative_to(source).as_posix(): path.read_text(encoding="utf-8")
+             for path in sorted(source.rglob("*.py"))}
+    setting = [name for name, text in texts.items() if "CpSolver()" in text or ".parameters." in text]
+    assert setting == ["cpsat/solver.py"]
+
+
+def test_the_report_layer_does_not_solve() -> None:
+    # reports lay out plans that the analyses found; solving belongs to kimopt.analysis
+    import ast
+
+    from tests.conftest import ROOT
+
+    solving = ("kimopt.solve", "kimopt.pipeline", "kimopt.cpsat", "ortools")
+    for path in sorted((ROOT / "src" / "kimopt" / "report").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+        imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        assert not {m for m in imported if m.startswith(solving)}, path.name
+
+
+def test_a_batch_row_names_a_missing_plan_apart_from_the_plan_statuses() -> None:
+    from kimopt.analysis.batch import STATUS_EXIT, RunStatus
+
+    assert RunStatus.of_plan(Status.UNKNOWN) is RunStatus.TIMEOUT  # no plan within the time limit: exit 4
+    assert [RunStatus.of_plan(s) for s in (Status.OPTIMAL, Status.FEASIBLE, Status.INFEASIBLE)] == [
+        RunStatus.OPTIMAL, RunStatus.FEASIBLE, RunStatus.INFEASIBLE]
+    assert set(STATUS_EXIT) == {s.value for s in RunStatus}
+    assert [STATUS_EXIT[s.value] for s in (RunStatus.TIMEOUT, RunStatus.INFEASIBLE, RunStatus.REJECTED)] == [4, 3, 5]
+
+
+def test_terminal_tables_are_laid_out_in_the_console_package_only() -> None:
+    from tests.conftest import ROOT
+
+    source = ROOT / "src" / "kimopt"
+    padding = sorted(path.relative_to(source).as_posix() for path in source.rglob("*.py")
+                     if "ljust(" in path.read_text(encoding="utf-8") or "rjust(" in path.read_text(encoding="utf-8"))
+    assert padding == ["console/table.py"]

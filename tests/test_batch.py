@@ -166,7 +166,7 @@ def test_interrupt_keeps_finished_plans_and_writes_the_summary(
             raise KeyboardInterrupt
         return real(task)
 
-    monkeypatch.setattr(batch_module, "run_task", interrupted_second)
+    monkeypatch.setattr(batch_module.run, "run_task", interrupted_second)
     result = runner.invoke(app, _batch(folder, out, test_model_file))
     assert result.exit_code == 130, result.output
     assert [p.name for p in out.glob("*.plan.json")] == ["a-klein.plan.json"]

@@ -10,9 +10,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from kimopt.analysis.comparison import Alternative, solve_alternatives
 from kimopt.cli import app
 from kimopt.load import load_inputs
-from kimopt.report.compare import Alternative, comparison_tables, solve_alternatives
+from kimopt.report.compare import comparison_tables
 from tests.conftest import INSTANCES, MODELS, TEST_SETTINGS, model, write_yaml
 
 runner = CliRunner()

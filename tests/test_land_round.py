@@ -72,6 +72,23 @@ def test_bounded_sainte_lague_by_hand() -> None:
     assert verify(a) == []
 
 
+def test_published_sainte_lague_example_and_its_bounded_variants() -> None:
+    # electowiki, "Sainte-Laguë method", 35-seat example: votes 503, 304, 193 -> 17, 11, 7; the
+    # last three seats went to B (11th, 304/21 = 14.476), C (7th, 193/13 = 14.846) and A (17th,
+    # 503/33 = 15.242), the next claims are A 503/35 = 14.371, B 304/23 = 13.217, C 193/15 = 12.867
+    # (divisors 1, 3, 5, … as there; kimopt's a + 1/2 is the same order).
+    a = run([503, 304, 193], total_vzae=35)
+    assert steps(a) == [17, 11, 7]
+    # A at most 16: its 17th seat (15.242) goes to the best remaining claim, B's 12th (13.217)
+    capped = run([503, 304, 193], total_vzae=35, maximum={"05001": 16})
+    assert steps(capped) == [16, 12, 7] and capped.binding == ("max", None, None)
+    # C at least 8: C's 8th claim (12.867) is below every awarded one, so the lowest awarded
+    # claim gives way — B's 11th (14.476): 17, 10, 8
+    floored = run([503, 304, 193], total_vzae=35, existing={"05003": 8})
+    assert steps(floored) == [17, 10, 8] and floored.binding == (None, None, "min")
+    assert verify(capped) == [] and verify(floored) == []
+
+
 def test_unbounded_sainte_lague_by_hand() -> None:
     # 6000, 3000, 1000 for 7 steps: priorities 12000 A, 6000 B, 4000 A, 2400 A, 2000 B(w/1.5)
     # and C (1000/0.5), ... : A 12000, B 6000, A 4000, A 2400, B 2000 = C 2000 (both: 2 left),
@@ -469,3 +486,93 @@ def test_a_tie_at_the_end_of_many_steps_is_still_reported() -> None:
     a = run([400, 400, 200], total_vzae=101, method="dhondt")
     assert a.undecided is not None and a.undecided.parties == (0, 1)
     assert steps(a) == [40, 40, 20]
+
+
+@needs_gv100
+def test_bundled_sockel_round_and_overlay(tmp_path: Path) -> None:
+    from kimopt.data import Instance, instance_findings
+    from kimopt.land.plans import instance_data, overlay_files
+    from kimopt.land.round_file import load_round
+
+    ready = prepare(NRW_ROUND, GV100)
+    sockel, document = load_round(INSTANCES / "round-nrw-2022-sockel.yaml")
+    a = ready.with_round(sockel, document).allocate()
+    # Sockel 5 for each of 54 (270 VZÄ), the other 161 by population
+    assert sum(a.vzae) == 431 and min(a.vzae) >= 5 and verify(a) == []
+    wesel = next(t for t in ready.territories if t.ags == "05170")
+    overlay = overlay_files(INSTANCES / "round-nrw-overlay", ready.territories)
+    assert set(overlay) == {"05170"}
+    data = instance_data(wesel, Fraction(11), Fraction(0), 2022, 55000, 71400, overlay["05170"])
+    instance = Instance.model_validate(data)
+    assert instance_findings(instance) == []
+    assert [k.name for k in instance.kommunen if k.max_vzae > 0] == [
+        "Dinslaken", "Kamp-Lintfort", "Moers", "Voerde (Niederrhein)", "Wesel", "Xanten"]
+    assert instance.traeger[0].name == "Caritasverband Dinslaken und Wesel"
+
+
+def test_overlay_naming_an_unknown_kommune(tmp_path: Path, mini_gv100: Path) -> None:
+    overlay = tmp_path / "overlay"
+    overlay.mkdir()
+    write_yaml(overlay / "05003-cekreis.yaml", {"kommunen": [{"name": "Cedorff", "max_vzae": 1}],
+                                                 "traeger_liste": []})
+    path = write_yaml(tmp_path / "runde.yaml", GOOD)
+    result = runner.invoke(app, ["round", str(path), "--gv100", str(mini_gv100), "-o", str(tmp_path / "o"),
+                                 "--plans", str(tmp_path / "p"), "--overlay", str(overlay), "--lang", "en"])
+    assert result.exit_code == 1
+    assert "05003-cekreis.yaml" in result.output
+    assert "'Cedorff' is not a Gemeinde of this territory" in result.output
+    assert "'traeger_liste' cannot be set in an overlay" in result.output
+
+
+def test_english_output(tmp_path: Path, mini_gv100: Path) -> None:
+    path = write_yaml(tmp_path / "runde.yaml", {**GOOD, "maximum": {"05002": 4}})
+    result = runner.invoke(app, ["round", str(path), "--gv100", str(mini_gv100), "-o", str(tmp_path / "o"),
+                                 "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert "Bound binds: Stadt Bestadt (max)" in result.output
+    text = (tmp_path / "o" / "zuteilung.csv").read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0].startswith("AGS,Territory,Population")
+
+
+def test_compare_key_names_a_column_or_a_file(tmp_path: Path, mini_gv100: Path) -> None:
+    path = write_yaml(tmp_path / "runde.yaml", {**GOOD, "base_vzae": 2, "base_mode": "added"})
+    out = tmp_path / "o"
+    result = runner.invoke(app, ["round", str(path), "--gv100", str(mini_gv100), "-o", str(out),
+                                 "--compare-key", "populaton"])
+    assert result.exit_code == 2 and "population" in result.output
+    result = runner.invoke(app, ["round", str(path), "--gv100", str(mini_gv100), "-o", str(out),
+                                 "--compare-key", "population"])
+    assert result.exit_code == 0, result.output
+    data = json.loads((out / "zuteilung.json").read_text(encoding="utf-8"))
+    # Sockel 2 each (6), 4 by population 100k : 150k : 50k = 1.33, 2, 0.67 (in steps of 0.5:
+    # 8 steps: 2.67, 4, 1.33 -> 3, 4, 1) -> 3.5, 4, 2.5; the pure key: 20 steps 6.67, 10, 3.33 -> 3.5, 5, 1.5
+    assert [t["vzae"] for t in data["territories"]] == [3.5, 4.0, 2.5]
+    assert [t["vzae_compare"] for t in data["compare"]["territories"]] == [3.5, 5.0, 1.5]
+    assert data["compare"]["labels"] == ["Sockel 2 + population", "population"]
+
+
+def test_plans_never_overwrite_an_overlay(tmp_path: Path, mini_gv100: Path) -> None:
+    plans = tmp_path / "p"
+    (plans / "instances").mkdir(parents=True)
+    write_yaml(plans / "instances" / "05001-altkreis.yaml", {"kreis": {"budget": 1000}})
+    path = write_yaml(tmp_path / "runde.yaml", GOOD)
+    result = runner.invoke(app, ["round", str(path), "--gv100", str(mini_gv100), "-o", str(tmp_path / "o"),
+                                 "--plans", str(plans), "--overlay", str(plans / "instances")])
+    assert result.exit_code == 1
+    assert "Eingabedatei" in result.output
+    assert "budget: 1000" in (plans / "instances" / "05001-altkreis.yaml").read_text(encoding="utf-8")
+
+
+def test_an_imported_instance_serves_as_overlay(tmp_path: Path, mini_gv100: Path) -> None:
+    # `kimopt import gv100 --land` writes whole instances; a planner edits one and uses the folder
+    folder = tmp_path / "import"
+    assert runner.invoke(app, ["import", "gv100", str(mini_gv100), "--land", "05", "-o", str(folder)]).exit_code == 0
+    edited = folder / "05001-altkreis.yaml"
+    text = edited.read_text(encoding="utf-8").replace('population: 60000}', 'population: 60000, max_vzae: 2}')
+    edited.write_text(text, encoding="utf-8")
+    path = write_yaml(tmp_path / "runde.yaml", GOOD)
+    result = runner.invoke(app, ["round", str(path), "--gv100", str(mini_gv100), "-o", str(tmp_path / "o"),
+                                 "--plans", str(tmp_path / "p"), "--overlay", str(folder), "-j", "1"])
+    assert result.exit_code == 0, result.output
+    made = (tmp_path / "p" / "instances" / "05001-altkreis.yaml").read_text(encoding="utf-8")
+    assert "max_vzae: 2" in made and "positions_vzae: 3.5" in made  # the round's VZÄ, not the import's

@@ -26,3 +26,9 @@ def test_ci_runs_the_readme_test_command() -> None:
     lines = [line for line in ci.splitlines() if line.strip() and not line.startswith("#")]
     assert lines[-1] == test
     assert "venv" in ci and '".[dev]"' in ci
+
+
+def test_ci_lints_and_checks_types_before_the_tests() -> None:
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    lint, types = ci.index(".venv/bin/ruff check src tests benchmarks"), ci.index(".venv/bin/mypy")
+    assert lint < types < ci.index(readme_commands()[1])

@@ -9,37 +9,11 @@ forced conflict that must come out INFEASIBLE.
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Any
 
-from kimopt.pipeline import Outcome, plan_instance
-from tests.conftest import instance, model, tiny
+import pytest
 
-
-def solve(data: dict[str, Any], **settings: Any) -> Outcome:
-    return plan_instance(instance(data), model(**settings))
-
-
-def hosted(outcome: Outcome, name: str) -> Fraction:
-    assert outcome.plan is not None
-    hosts = outcome.problem.hosts
-    return next(outcome.plan.hosted[h] for h, host in enumerate(hosts) if host.name == name)
-
-
-def coverage(outcome: Outcome) -> dict[str, Fraction]:
-    assert outcome.plan is not None
-    return {k.name: c for k, c in zip(outcome.problem.instance.kommunen, outcome.plan.coverage, strict=True)}
-
-
-def level(outcome: Outcome, name: str) -> Fraction | None:
-    return next(lv.value for lv in outcome.result.levels if lv.name == name)
-
-
-def with_kommune(data: dict[str, Any], name: str, **fields: Any) -> dict[str, Any]:
-    for k in data["kommunen"]:
-        if k["name"] == name:
-            k.update(fields)
-    return data
-
+from kimopt.pipeline import PlanRejected
+from tests.conftest import coverage, hosted, level, solve, tiny, with_kommune
 
 TRAEGER = {"name": "Caritas", "max_vzae": 1.0, "serves": ["Bedorf"], "cost_per_vzae": 71400,
            "deficit_coverage": True}
@@ -169,3 +143,84 @@ def test_quota_rule_fractional_target() -> None:
     assert Fraction(1, 10) <= cov["Bedorf"] <= Fraction(2, 10)
     assert Fraction(3, 10) <= cov["Cedorf"] <= Fraction(4, 10)
     assert sum(cov.values()) == Fraction(7, 10)
+
+
+# ---- edge cases across the rules -----------------------------------------------------------
+
+
+def test_existing_positions_of_a_kommune_that_wants_no_more_stay() -> None:
+    """``existing``: a Kommune with 1.0 VZÄ filled and ``max_vzae: 0`` keeps them (filled
+    positions count as wanted), and model and checker agree on it: a plan, never PlanRejected."""
+    data = with_kommune(tiny(), "Adorf", existing_vzae=1.0, max_vzae=0)
+    try:
+        outcome = solve(data)
+    except PlanRejected as exc:
+        pytest.fail(f"model and checker disagree on existing positions of a non-host Kommune: {exc}")
+    assert outcome.status in {"OPTIMAL", "INFEASIBLE"}
+
+
+def test_sharing_with_min_share_zero_still_needs_an_own_part() -> None:
+    """``sharing``: with ``min_share_vzae: 0`` a Kommune host still serves partners only if it
+    serves itself with a positive part; model and checker agree (a plan, never PlanRejected)."""
+    data = with_kommune(tiny(), "Adorf", population=0, max_vzae=0.5, share_with=["Bedorf"])
+    try:
+        outcome = solve(data, min_share_vzae=0)
+    except PlanRejected as exc:
+        pytest.fail(f"model allows a partner-only Kommune host, checker rejects: {exc}")
+    assert outcome.status == "OPTIMAL"
+
+
+def test_all_budgets_zero_give_an_empty_but_valid_plan() -> None:
+    data = tiny(kreis={"name": "Kreis Klein", "cost_per_vzae": 71400, "budget": 0},
+                kommunen=[{**k, "budget": 0, "max_vzae": 1.0} for k in tiny()["kommunen"]])
+    outcome = solve(data)
+    assert outcome.status == "OPTIMAL" and outcome.plan is not None
+    assert outcome.plan.used == 0  # the Kreis may add nothing, so 1/3 of N forces N = 0
+    assert outcome.plan_json is not None and outcome.plan_json["links"] == []
+
+
+def test_positions_not_a_multiple_of_the_host_step() -> None:
+    outcome = solve(tiny(funding={"year": 2022, "positions_vzae": 3.2, "rate_per_vzae": 55000}))
+    assert outcome.plan is not None and outcome.plan_json is not None
+    assert outcome.plan.used == 3  # hosts come in 0.5 steps; the Kreis alone hosts
+    assert outcome.plan_json["summary"]["positions_fundable"] == 3.2
+
+
+@pytest.mark.parametrize("share", ["0", "1"])
+def test_kreis_min_share_extremes(share: str) -> None:
+    data = with_kommune(tiny(), "Adorf", max_vzae=1.0)
+    outcome = solve(data, kreis_min_share=share)
+    assert outcome.plan is not None
+    assert outcome.plan.used == 3
+    if share == "1":
+        assert hosted(outcome, "Kreis Klein") == 3
+        assert level(outcome, "partner_share") == 0
+    else:
+        assert hosted(outcome, "Adorf") == 1
+        assert level(outcome, "partner_share") == 1
+
+
+def test_existing_above_a_hosts_maximum() -> None:
+    """A Kommune's filled positions count as wanted (its maximum is at least its existing
+    positions); a Träger's capacity is a hard limit, so there the conflict is infeasible."""
+    data = with_kommune(tiny(), "Adorf", max_vzae=0.5, existing_vzae=1.0)
+    outcome = solve(data)
+    assert outcome.status == "OPTIMAL"
+    assert outcome.plan is not None
+    assert outcome.plan.hosted[next(h for h, host in enumerate(outcome.problem.hosts) if host.name == "Adorf")] == 1
+    traeger = {"name": "Caritas", "max_vzae": 0.5, "serves": ["Bedorf"], "cost_per_vzae": 71400,
+               "existing_vzae": 1.0}
+    assert solve(tiny(traeger=[traeger])).status == "INFEASIBLE"
+    # without keep_existing both are plannable and the checker agrees
+    assert solve(data, keep_existing=False).status == "OPTIMAL"
+    assert solve(tiny(traeger=[traeger]), keep_existing=False).status == "OPTIMAL"
+
+
+def test_quota_rule_with_fractional_targets_agrees_with_checker() -> None:
+    data = tiny(kommunen=[{"name": n, "population": p, "max_vzae": 1.0}
+                          for n, p in (("Adorf", 1), ("Bedorf", 1), ("Cedorf", 1))])
+    outcome = solve(data, quota_rule=True)
+    assert outcome.plan is not None
+    for c in coverage(outcome).values():
+        assert Fraction(9, 10) <= c <= Fraction(11, 10)  # e_i = 1.0 exactly at N = 3
+    assert outcome.plan.indices["quota_rule_holds"]

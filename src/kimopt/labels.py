@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kimopt.results import Status
 from kimopt.rules import RULES
 
 OBJECTIVE_LABELS: dict[str, tuple[str, str]] = {
@@ -13,11 +14,12 @@ OBJECTIVE_LABELS: dict[str, tuple[str, str]] = {
     "fewer_hosts": ("Anstellungsträger + geteilte Stellen", "employers + shared positions"),
 }
 
-STATUS_LABELS = {
-    "OPTIMAL": ("optimal (bewiesen)", "optimal (proven)"),
-    "FEASIBLE": ("zulässig, Optimum nicht bewiesen (Zeitlimit)", "feasible, optimum not proven (time limit)"),
-    "INFEASIBLE": ("unlösbar", "infeasible"),
-    "UNKNOWN": ("kein Plan im Zeitlimit", "no plan within the time limit"),
+STATUS_LABELS: dict[str, tuple[str, str]] = {
+    Status.OPTIMAL.value: ("optimal (bewiesen)", "optimal (proven)"),
+    Status.FEASIBLE.value: ("zulässig, Optimum nicht bewiesen (Zeitlimit)",
+                            "feasible, optimum not proven (time limit)"),
+    Status.INFEASIBLE.value: ("unlösbar", "infeasible"),
+    Status.UNKNOWN.value: ("kein Plan im Zeitlimit", "no plan within the time limit"),
 }
 
 

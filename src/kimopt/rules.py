@@ -34,6 +34,25 @@ HOOKS = ("model", "check", "tight", "describe", "repair")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+@dataclass(frozen=True)
+class Number:
+    """The number in a rule that a planner can change so the rule gives way (explain's repairs).
+
+    ``label_*`` may name the subject (``{subject}``); ``per_subject`` is false for one number of
+    the whole plan (the funding cap), true for one per Kommune, host or payer.
+    """
+
+    name: str
+    label_de: str
+    label_en: str
+    unit: Literal["VZÄ", "EUR", "share"]
+    per_subject: bool
+
+    def label(self, lang: str, subject: str = "") -> str:
+        """The label for people, with the subject filled in."""
+        return (self.label_de if lang == "de" else self.label_en).format(subject=subject)
+
+
 @dataclass(eq=False)
 class Rule:
     """One rule family: its name (as in DESIGN §2, the checker and the explanations) and labels."""
@@ -42,7 +61,7 @@ class Rule:
     label_de: str
     label_en: str
     scope: Scope
-    number: str | None = None
+    number: Number | None = None
     """The number a planner can change so the rule gives way (``None``: only the rule itself)."""
     grouped: bool = False
     """Explanations list its instances in one line over the Kommunen (``reachability``)."""
@@ -99,16 +118,26 @@ class Rule:
         return HOOKS if self.number is not None else tuple(h for h in HOOKS if h != "repair")
 
 
-FUNDING_CAP = Rule("funding_cap", "Förderobergrenze", "Funding cap", "global", number="positions_vzae")
-KREIS_SHARE = Rule("kreis_share", "Kreisanteil", "Kreis share", "global", number="kreis_min_share")
-HOST_SIZE = Rule("host_size", "Stellengröße", "Host size", "host", number="kommune_max_vzae")
+FUNDING_CAP = Rule("funding_cap", "Förderobergrenze", "Funding cap", "global",
+                   number=Number("positions_vzae", "Förderobergrenze", "Funding cap", "VZÄ", False))
+KREIS_SHARE = Rule("kreis_share", "Kreisanteil", "Kreis share", "global",
+                   number=Number("kreis_min_share", "Mindestanteil Kreis", "Kreis minimum share", "share", False))
+HOST_SIZE = Rule("host_size", "Stellengröße", "Host size", "host",  # only a Kommune host has a maximum
+                 number=Number("kommune_max_vzae", "Höchstwert {subject} (max_vzae)", "Maximum {subject} (max_vzae)",
+                               "VZÄ", True))
 SHARING = Rule("sharing", "Teilen", "Sharing", "host")
-PROVIDER_AREA = Rule("provider_area", "Trägergebiet", "Provider area", "host", number="traeger_max_vzae")
-EXISTING = Rule("existing", "Bestand", "Existing positions", "host", number="existing_vzae")
-BUDGET_KOMMUNE = Rule("budget_kommune", "Budget", "Budget", "kommune", number="kommune_budget", subject_first=True)
-BUDGET_KREIS = Rule("budget_kreis", "Budget", "Budget", "global", number="kreis_budget", subject_first=True)
-REACHABILITY = Rule("reachability", "Erreichbarkeit", "Reachability", "kommune", number="min_coverage_vzae",
-                    grouped=True)
+PROVIDER_AREA = Rule("provider_area", "Trägergebiet", "Provider area", "host",
+                     number=Number("traeger_max_vzae", "Kapazität {subject} (max_vzae)",
+                                   "Capacity {subject} (max_vzae)", "VZÄ", True))
+EXISTING = Rule("existing", "Bestand", "Existing positions", "host",
+                number=Number("existing_vzae", "Bestand {subject}", "Existing positions {subject}", "VZÄ", True))
+BUDGET_KOMMUNE = Rule("budget_kommune", "Budget", "Budget", "kommune", subject_first=True,
+                      number=Number("kommune_budget", "Budget {subject}", "Budget {subject}", "EUR", True))
+BUDGET_KREIS = Rule("budget_kreis", "Budget", "Budget", "global", subject_first=True,
+                    number=Number("kreis_budget", "Budget Kreis", "Kreis budget", "EUR", False))
+REACHABILITY = Rule("reachability", "Erreichbarkeit", "Reachability", "kommune", grouped=True,
+                    number=Number("min_coverage_vzae", "Mindestversorgung je Kommune", "Minimum coverage per Kommune",
+                                  "VZÄ", False))
 QUOTA_RULE = Rule("quota_rule", "Quotenregel", "Quota rule", "kommune", grouped=True)
 
 RULES: tuple[Rule, ...] = (FUNDING_CAP, KREIS_SHARE, HOST_SIZE, SHARING, PROVIDER_AREA, EXISTING,
@@ -121,6 +150,10 @@ BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULES}
 def rule(name: str) -> Rule:
     """The rule family of that name (:class:`KeyError` for an unknown one)."""
     return BY_NAME[name]
+
+
+NUMBERS: dict[str, Number] = {rule.number.name: rule.number for rule in RULES if rule.number is not None}
+"""Every repairable number by name (one rule each)."""
 
 
 def position(name: str) -> int:

@@ -16,13 +16,14 @@ from fractions import Fraction
 from typing import Any
 
 from kimopt.data import Instance, PlanningModel
+from kimopt.results import Status
 
 
 @dataclass
 class Alternatives:
     """The outcome: the status of the lexicographic solve and the equally good plans found."""
 
-    status: str
+    status: Status
     plans: list[dict[str, Any]] = field(default_factory=list)
     complete: bool = False  # True: no further equally good plan exists
 
@@ -62,7 +63,6 @@ def equally_good_plans(
     from kimopt.pipeline import PlanRejected
     from kimopt.plan import Plan
     from kimopt.problem import compile_problem
-    from kimopt.results import Status
     from kimopt.solve import build, hold_levels, solve_levels
 
     problem = compile_problem(instance, model)
@@ -98,7 +98,7 @@ def equally_good_plans(
         _same_levels(plan, result.levels)
         plans.append(data)
         _cut(m, v.a, units, len(plans))
-    return Alternatives("OPTIMAL", plans, complete)
+    return Alternatives(Status.OPTIMAL, plans, complete)
 
 
 def _same_levels(plan: Any, levels: list[Any]) -> None:
@@ -146,61 +146,3 @@ def choice_points(plans: list[dict[str, Any]]) -> dict[str, list[float]]:
         if len(set(values)) > 1:
             out[name] = values
     return out
-
-
-def render_text(result: Alternatives, lang: str) -> str:
-    """The list for the terminal: the first plan's allocation, then what each other plan changes."""
-    from kimopt.numbers import fmt_number
-
-    def t(de: str, en: str) -> str:
-        return de if lang == "de" else en
-
-    plans = result.plans
-    lines = [
-        t(f"{len(plans)} gleich gute Pläne", f"{len(plans)} equally good plans")
-        + (
-            t(" (alle)", " (all of them)")
-            if result.complete
-            else t(
-                " (Grenze erreicht, es kann weitere geben)", " (limit reached, there may be more)"
-            )
-        ),
-        t(
-            "Alle sind auf jeder Zielebene gleich gut und vom Prüfer bestätigt.",
-            "All are equally good on every level and confirmed by the checker.",
-        ),
-    ]
-    if not plans:
-        return "\n".join(lines)
-    lines += ["", t("Plan 1 (der Plan von kimopt solve):", "Plan 1 (the plan of kimopt solve):")]
-    for link in plans[0]["links"]:
-        lines.append(
-            f"  {link['host']} → {link['kommune']}: {fmt_number(link['vzae'], 1, lang)} VZÄ"
-        )
-    for n, plan in enumerate(plans[1:], start=2):
-        lines += ["", t(f"Plan {n} – anders als Plan 1:", f"Plan {n} – differs from plan 1:")]
-        for c in changes(plans[0], plan):
-            lines.append(
-                f"  {c.host} → {c.kommune}: {fmt_number(c.first, 1, lang)} → "
-                f"{fmt_number(c.here, 1, lang)} VZÄ"
-            )
-    varying = choice_points(plans)
-    if varying:
-        lines += [
-            "",
-            t(
-                "Kommunen, deren Ist-VZÄ zwischen den Plänen wechseln:",
-                "Kommunen whose coverage varies between the plans:",
-            ),
-        ]
-        for name, values in varying.items():
-            lines.append(f"  {name}: " + " / ".join(fmt_number(x, 1, lang) for x in values))
-    elif len(plans) > 1:
-        lines += [
-            "",
-            t(
-                "Die Ist-VZÄ jeder Kommune sind in allen Plänen gleich; nur die Anstellungsträger wechseln.",
-                "Every Kommune's coverage is the same in all plans; only the employers change.",
-            ),
-        ]
-    return "\n".join(lines)

@@ -37,6 +37,7 @@ def explain(
     from kimopt.analysis.explain.core import ExplainTimeout, Scenario
     from kimopt.analysis.explain.wish import WishError, parse_wish
     from kimopt.load import load_inputs
+    from kimopt.results import Status
     from kimopt.solve import ModelTooLarge
 
     inputs = load_inputs(instance, model)
@@ -63,7 +64,7 @@ def explain(
             ExitCode.NO_PLAN,
         ) from None
     typer.echo(answer.text)
-    if answer.status == "INFEASIBLE":
+    if answer.status is Status.INFEASIBLE:
         raise typer.Exit(ExitCode.INFEASIBLE)
-    if answer.status != "FEASIBLE":
+    if answer.status is not Status.FEASIBLE:
         raise typer.Exit(ExitCode.NO_PLAN)

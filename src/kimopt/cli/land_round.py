@@ -28,7 +28,7 @@ def _key_label(round_: Any, lang: str) -> str:
              f"{key}, at least {exact_text(round_.base_vzae, lang)}")
 
 
-def _second_round(spec: str, first: Any) -> tuple[Any, Any]:
+def _second_round(spec: str, first: Any, lang: str) -> tuple[Any, Any]:
     """``--compare-key``: a key column (``population``: the pure key, no base) or a round file."""
     from kimopt.land.round_file import load_round
 
@@ -37,6 +37,11 @@ def _second_round(spec: str, first: Any) -> tuple[Any, Any]:
         return load_round(path)
     from fractions import Fraction
 
+    columns = ["population", *(first.indicators.columns if first.indicators is not None else ())]
+    if spec not in columns:
+        raise fail(f"--compare-key {spec}: " + t(lang, "weder Rundendatei noch Spalte; Spalten: ",
+                                                 "neither a round file nor a column; columns: ")
+                   + ", ".join(columns), ExitCode.USAGE)
     return first.round.model_copy(update={"key": {spec: Fraction(1)}, "base_vzae": Fraction(0),
                                           "tie_winners": []}), None
 
@@ -77,6 +82,18 @@ def round_command(
     Exit: 0 verteilt (und mit --plans: jeder Plan gefunden), 1 fehlerhafte Eingabe oder offener
     Gleichstand bei --plans, 2 Aufruf, 3 Grenzen nicht einhaltbar; mit --plans sonst wie batch.
     """
+    from kimopt.errors import InputError
+
+    try:
+        _round(round_file, gv100, output, compare_key, calibrate, plans, overlay, model, workers, solver_workers,
+               resume, time_limit, lang)
+    except InputError as exc:  # every problem of a round file at once (kimopt validate reads instances only)
+        raise fail(exc.render(lang.value), ExitCode.BAD_INPUT) from None
+
+
+def _round(round_file: Path, gv100: Path, output: Path, compare_key: str | None, calibrate: Path | None,
+           plans: Path | None, overlay: Path | None, model: Path | None, workers: int | None,
+           solver_workers: int, resume: bool, time_limit: float | None, lang: Lang) -> None:
     from kimopt.io.atomic import guard_output, write_bytes_atomic, write_text_atomic
     from kimopt.land.allocate import RoundInfeasible, divisor_text
     from kimopt.land.output import (
@@ -116,7 +133,7 @@ def round_command(
     second = None
     labels = ("", "")
     if compare_key is not None:
-        other_round, other_doc = _second_round(compare_key, ready)
+        other_round, other_doc = _second_round(compare_key, ready, language)
         if other_doc is not None:
             inputs.append(other_doc.path)
         try:
@@ -180,8 +197,9 @@ def round_command(
         raise fail(f"{plans}: " + t(language, "kein Ordner", "not a folder"), ExitCode.BAD_INPUT)
     plans.mkdir(parents=True, exist_ok=True)
     year = ready.round.year or int(ready.directory.gebietsstand[:4]) + 1
+    protected = [p for p in inputs if p is not None] + ([ready.indicators.path] if ready.indicators else [])
     done = run_plans(allocation, plans, overlay, year, model, workers or os.cpu_count() or 1, solver_workers,
-                     resume, time_limit, language)
+                     resume, time_limit, language, protected)
     counts: dict[str, int] = {}
     for row in done.rows:
         counts[row.status] = counts.get(row.status, 0) + 1
@@ -219,19 +237,22 @@ def _calibration(ready: Any, allocation: Any, path: Path, lang: str) -> tuple[di
     fit = calibrate(ready.territories, ready.columns, chosen, observed, table)
     best = fit.best
     step = ready.round.step_vzae
-    # the fitted base and weights applied to this round: base to whole steps (Sockel), same total
+    # the fit as a round: base and the implied Land total to whole steps, the base as a Sockel,
+    # apportioned by the round's method — the figures it would really give, in whole steps
     applied = None
     base = (best.base / step + Fraction(1, 2)) // 1 * step
-    if best.proportional > 0:
+    implied = (fit.implied_total(best) / step + Fraction(1, 2)) // 1 * step
+    if best.proportional > 0 and implied > 0:
         trial = ready.round.model_copy(update={"base_vzae": base, "base_mode": "added", "key": best.weights,
-                                               "tie_winners": []})
+                                               "tie_winners": [], "total_vzae": implied, "budget_eur": None,
+                                               "existing": {}, "maximum": {}})
         try:
             applied = allocate(trial, ready.territories, ready.with_round(trial).shares)
         except RoundInfeasible:
             applied = None
     head = ["AGS", t(lang, "Gebiet", "Territory"), t(lang, "beobachtet", "observed"),
             t(lang, "angepasst", "fitted"), t(lang, "Abweichung", "deviation"),
-            t(lang, "in dieser Runde", "in this round")]
+            f"{t(lang, 'als Runde', 'as a round')} ({fmt_number(implied, 1, lang)} VZÄ)"]
     body = []
     for n, (territory, y, yhat) in enumerate(zip(fit.territories, fit.observed, best.fitted, strict=True)):
         index = chosen[n]
@@ -255,7 +276,7 @@ def _calibration(ready: Any, allocation: Any, path: Path, lang: str) -> tuple[di
     data = {
         "observations": [{"ags": tr.ags, "name": tr.name, "observed_vzae": decimal_vzae(y),
                           "fitted_vzae": decimal_vzae(yhat),
-                          "in_round_vzae": None if applied is None else decimal_vzae(applied.vzae[chosen[n]])}
+                          "as_round_vzae": None if applied is None else decimal_vzae(applied.vzae[chosen[n]])}
                          for n, (tr, y, yhat) in enumerate(zip(fit.territories, fit.observed, best.fitted,
                                                                strict=True))],
         "deviation_vzae": decimal_vzae(fit.deviation), "deviation_exact": fraction_text(fit.deviation),
@@ -265,6 +286,7 @@ def _calibration(ready: Any, allocation: Any, path: Path, lang: str) -> tuple[di
                   "implied_total_vzae": decimal_vzae(fit.implied_total(f))} for f in fit.fits],
         "systems_solved": fit.systems,
         "applied": None if applied is None else {"base_vzae": decimal_vzae(base), "base_mode": "added",
+                                                 "total_vzae": decimal_vzae(implied),
                                                  "key": {k: exact_text(v, "en") for k, v in best.weights.items()}},
     }
     title = t(lang, "Kalibrierung: Sockel + Schlüssel", "Calibration: base + key")

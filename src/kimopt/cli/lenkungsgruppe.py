@@ -19,6 +19,7 @@ from kimopt.cli.app import (
     guarded,
 )
 from kimopt.labels import t as _t
+from kimopt.results import Status
 
 
 def _internal(exc: Any, lang: Lang) -> typer.Exit:
@@ -69,10 +70,12 @@ def compare(
     Jede Alternative (jedes Modell, jedes Szenario) wird gelöst; Unterschiede zur ersten sind
     mit * markiert. Exit: 0, 1 fehlerhafte Eingabe.
     """
+    from kimopt.analysis.comparison import Alternative, solve_alternatives
+    from kimopt.console.compare import render_comparison
     from kimopt.load import load_inputs
     from kimopt.pipeline import PlanRejected
     from kimopt.report import check_suffix
-    from kimopt.report.compare import Alternative, render_text, solve_alternatives, write_comparison
+    from kimopt.report.compare import write_comparison
     from kimopt.report.scenarios import load_scenarios
     from kimopt.solve import ModelTooLarge
 
@@ -112,7 +115,7 @@ def compare(
         raise fail(f"{instance}: {exc}", ExitCode.BAD_INPUT) from None
     except PlanRejected as exc:
         raise _internal(exc, lang) from None
-    typer.echo(render_text(plans, lang.value))
+    typer.echo(render_comparison(plans, lang.value))
     if output is not None:
         write_comparison(plans, output, lang.value, [instance, scenarios, *model_paths], draft=entwurf)
         typer.echo(_t(lang, "\nVergleich geschrieben: ", "\nComparison written: ") + str(output))
@@ -225,7 +228,8 @@ def alternatives(
 
     Exit: 0, 1 fehlerhafte Eingabe, 3 unlösbar, 4 kein Optimum im Zeitlimit.
     """
-    from kimopt.analysis.alternatives import equally_good_plans, render_text
+    from kimopt.analysis.alternatives import equally_good_plans
+    from kimopt.console.alternatives import render_alternatives
     from kimopt.io.atomic import guard_output, write_text_atomic
     from kimopt.load import load_inputs
     from kimopt.pipeline import PlanRejected
@@ -247,7 +251,7 @@ def alternatives(
         raise fail(f"{instance}: {exc}", ExitCode.BAD_INPUT) from None
     except PlanRejected as exc:
         raise _internal(exc, lang) from None
-    if result.status == "INFEASIBLE":
+    if result.status is Status.INFEASIBLE:
         raise fail(
             f"{instance}: "
             + _t(
@@ -257,7 +261,7 @@ def alternatives(
             ),
             ExitCode.INFEASIBLE,
         )
-    if result.status != "OPTIMAL":
+    if result.status is not Status.OPTIMAL:
         raise fail(
             f"{instance}: "
             + _t(
@@ -267,7 +271,7 @@ def alternatives(
             ),
             ExitCode.NO_PLAN,
         )
-    typer.echo(render_text(result, lang.value))
+    typer.echo(render_alternatives(result, lang.value))
     if output is None:
         return
     labelled = [

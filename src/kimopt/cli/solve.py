@@ -42,6 +42,7 @@ def solve(
     from kimopt.load import load_inputs
     from kimopt.pipeline import PlanRejected, plan_instance
     from kimopt.plan import dumps
+    from kimopt.results import Status
     from kimopt.solve import ModelTooLarge
 
     inputs = load_inputs(instance, model)
@@ -75,11 +76,11 @@ def solve(
     except PlanRejected as exc:
         raise fail("Interner Fehler: der Prüfer verwirft den Plan / internal error, the checker rejects the plan:\n"
                    + "\n".join(v.text(lang.value) for v in exc.violations), ExitCode.RULES_BROKEN) from None
-    if outcome.status == "INFEASIBLE" and fixed and sheet is not None:
+    if outcome.status is Status.INFEASIBLE and fixed and sheet is not None:
         from kimopt.fixed_rows import conflict_text
 
         raise fail(f"{fix}: " + conflict_text(sheet, outcome.problem, fixed, lang.value), ExitCode.INFEASIBLE)
-    if outcome.status == "INFEASIBLE":
+    if outcome.status is Status.INFEASIBLE:
         from kimopt.analysis.explain.answer import infeasible_text
 
         raise fail(infeasible_text(inputs.instance, inputs.model, lang.value), ExitCode.INFEASIBLE)

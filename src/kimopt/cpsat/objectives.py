@@ -32,13 +32,13 @@ class Level:
     measure: str | None = None
 
 
-def use_positions(m: cp_model.CpModel, p: Problem, v: Variables, objective: Objective,
+def use_positions(model: cp_model.CpModel, problem: Problem, variables: Variables, objective: Objective,
                   used: int | None) -> Level:
     """Maximise the positions used: ``max N``."""
-    return Level("use_positions", v.used_total, True, p.g, "VZÄ")
+    return Level("use_positions", variables.used_total, True, problem.g, "VZÄ")
 
 
-def proportionality(m: cp_model.CpModel, p: Problem, v: Variables, objective: Objective,
+def proportionality(model: cp_model.CpModel, problem: Problem, variables: Variables, objective: Objective,
                     used: int | None) -> Level:
     r"""Minimise the deviation from the key: ``Σ_i |c_i − e_i|`` (l1) or ``max_i |c_i − e_i|`` (max).
 
@@ -53,85 +53,87 @@ def proportionality(m: cp_model.CpModel, p: Problem, v: Variables, objective: Ob
     solver's linear relaxation tight; the generic form ``dev_i ≥ ±(c_i·W − N·w_i)`` is used
     otherwise.
     """
-    terms = _deviation_terms(m, p, v, used)
-    total = p.total_weight
+    terms = _deviation_terms(model, problem, variables, used)
+    total = problem.total_weight
     measure = objective.measure or "l1"
     if measure == "max":
-        worst = m.new_int_var(0, max(v.cap * total, 1), "dev_max")
+        worst = model.new_int_var(0, max(variables.cap * total, 1), "dev_max")
         for term in terms:
-            m.add(worst >= term)
-        return Level("proportionality", worst, False, p.g / total, "VZÄ", measure)
-    return Level("proportionality", LinearExpr.sum(terms), False, p.g / total, "VZÄ", measure)
+            model.add(worst >= term)
+        return Level("proportionality", worst, False, problem.g / total, "VZÄ", measure)
+    return Level("proportionality", LinearExpr.sum(terms), False, problem.g / total, "VZÄ", measure)
 
 
-def _deviation_terms(m: cp_model.CpModel, p: Problem, v: Variables, used: int | None) -> list[LinearExpr]:
+def _deviation_terms(model: cp_model.CpModel, problem: Problem, variables: Variables,
+                     used: int | None) -> list[LinearExpr]:
     """``W·|c_i − e_i|`` for every Kommune, as linear expressions (exact at the optimum)."""
-    total = p.total_weight
+    total = problem.total_weight
     terms: list[LinearExpr] = []
-    for i, kommune in p.kommunen_in_order():
-        coverage = v.coverage(i)
+    for i, kommune in problem.kommunen_in_order():
+        coverage = variables.coverage(i)
         if used is None:
-            dev = m.new_int_var(0, max(v.cap * total, v.cap * p.weights[i]), f"dev[{kommune.name}]")
-            scaled = total * coverage - p.weights[i] * v.used_total
-            m.add(dev >= scaled)
-            m.add(dev >= -scaled)
+            widest = max(variables.cap * total, variables.cap * problem.weights[i])
+            dev = model.new_int_var(0, widest, f"dev[{kommune.name}]")
+            scaled = total * coverage - problem.weights[i] * variables.used_total
+            model.add(dev >= scaled)
+            model.add(dev >= -scaled)
             terms.append(dev)
             continue
-        floor, rest = divmod(used * p.weights[i], total)
-        up1 = m.new_bool_var(f"up1[{kommune.name}]")
-        up = m.new_int_var(0, max(0, v.cap - floor - 1), f"up[{kommune.name}]")
-        down = m.new_int_var(0, floor, f"down[{kommune.name}]")
-        m.add(coverage == floor + up1 + up - down)
+        floor, rest = divmod(used * problem.weights[i], total)
+        up1 = model.new_bool_var(f"up1[{kommune.name}]")
+        up = model.new_int_var(0, max(0, variables.cap - floor - 1), f"up[{kommune.name}]")
+        down = model.new_int_var(0, floor, f"down[{kommune.name}]")
+        model.add(coverage == floor + up1 + up - down)
         terms.append(rest + (total - 2 * rest) * up1 + total * up + total * down)
     return terms
 
 
-def partner_share(m: cp_model.CpModel, p: Problem, v: Variables, objective: Objective,
+def partner_share(model: cp_model.CpModel, problem: Problem, variables: Variables, objective: Objective,
                   used: int | None) -> Level:
     """Maximise ``min(N − H_kreis, (1 − s)·N)``: positions go preferably to Kommunen and Träger.
 
     With ``s = num/den``: ``z ≤ den·(N − H_kreis)``, ``z ≤ (den − num)·N``; the value is ``z/den``.
     """
-    share = p.model.kreis_min_share
+    share = problem.model.kreis_min_share
     den, num = share.denominator, share.numerator
-    z = m.new_int_var(0, den * v.cap, "partner_share")
-    m.add(z <= den * (v.used_total - v.hosted(p.kreis)))
-    m.add(z <= (den - num) * v.used_total)
-    return Level("partner_share", z, True, p.g / den, "VZÄ")
+    z = model.new_int_var(0, den * variables.cap, "partner_share")
+    model.add(z <= den * (variables.used_total - variables.hosted(problem.kreis)))
+    model.add(z <= (den - num) * variables.used_total)
+    return Level("partner_share", z, True, problem.g / den, "VZÄ")
 
 
-def own_cost(m: cp_model.CpModel, p: Problem, v: Variables, objective: Objective,
+def own_cost(model: cp_model.CpModel, problem: Problem, variables: Variables, objective: Objective,
              used: int | None) -> Level:
     """Minimise the total Eigenanteil of Kreis and Kommunen, euros per year."""
-    return Level("own_cost", v.own_cost(), False, Fraction(1, p.g.denominator), "EUR")
+    return Level("own_cost", variables.own_cost(), False, Fraction(1, problem.g.denominator), "EUR")
 
 
-def stability(m: cp_model.CpModel, p: Problem, v: Variables, objective: Objective,
+def stability(model: cp_model.CpModel, problem: Problem, variables: Variables, objective: Objective,
               used: int | None) -> Level:
     """Minimise the change against existing positions: ``Σ_h |H_h − E_h|``."""
     changes = []
-    for h, host in enumerate(p.hosts):
-        change = m.new_int_var(0, max(v.cap, host.existing_units), f"change[{host.name}]")
-        m.add(change >= v.hosted(h) - host.existing_units)
-        m.add(change >= host.existing_units - v.hosted(h))
+    for h, host in enumerate(problem.hosts):
+        change = model.new_int_var(0, max(variables.cap, host.existing_units), f"change[{host.name}]")
+        model.add(change >= variables.hosted(h) - host.existing_units)
+        model.add(change >= host.existing_units - variables.hosted(h))
         changes.append(change)
-    return Level("stability", LinearExpr.sum(changes), False, p.g, "VZÄ")
+    return Level("stability", LinearExpr.sum(changes), False, problem.g, "VZÄ")
 
 
-def fewer_hosts(m: cp_model.CpModel, p: Problem, v: Variables, objective: Objective,
+def fewer_hosts(model: cp_model.CpModel, problem: Problem, variables: Variables, objective: Objective,
                 used: int | None) -> Level:
     """Minimise the hosts employing someone plus the shared links (simpler administration)."""
-    shared = [v.link_used[li] for li in v.link_used if p.links[li].shared]
-    return Level("fewer_hosts", LinearExpr.sum([*v.used, *shared]), False, Fraction(1), "count")
+    shared = [variables.link_used[li] for li in variables.link_used if problem.links[li].shared]
+    return Level("fewer_hosts", LinearExpr.sum([*variables.used, *shared]), False, Fraction(1), "count")
 
 
-def tie_break(m: cp_model.CpModel, p: Problem, v: Variables) -> Level:
+def tie_break(model: cp_model.CpModel, problem: Problem, variables: Variables) -> Level:
     """Minimise ``Σ_l rank_l · a_l`` over a canonical order of the links.
 
     The rank (host kind: Kommune, Träger, Kreis; then host name; then Kommune name) does not
     depend on the order of records in the file, so a permuted instance gives the same plan.
     """
-    return Level("tie_break", LinearExpr.weighted_sum(v.a, list(p.rank)), False, Fraction(1), "rank")
+    return Level("tie_break", LinearExpr.weighted_sum(variables.a, list(problem.rank)), False, Fraction(1), "rank")
 
 
 UNITS = {"use_positions": "VZÄ", "proportionality": "VZÄ", "partner_share": "VZÄ", "own_cost": "EUR",

@@ -80,11 +80,12 @@ def tie_text(allocation: Allocation, row: Row, lang: str) -> str:
     tie = allocation.tie
     if not row.tied or tie is None:
         return ""
-    steps = fmt_number(tie.seats * allocation.step, 1, lang)
+    steps = fmt_number(allocation.step, 1, lang) if allocation.tie_decided \
+        else fmt_number(tie.seats * allocation.step, 1, lang)
     if allocation.tie_decided:
-        won = row.ags in allocation.round.tie_winners
-        return t(lang, f"Gleichstand, entschieden (tie_winners): {'+' if won else '±'}",
-                 f"tie, decided (tie_winners): {'+' if won else '±'}").replace(": ±", ": –")
+        if row.ags in allocation.round.tie_winners:
+            return t(lang, f"Gleichstand: +{steps} VZÄ nach tie_winners", f"tie: +{steps} VZÄ by tie_winners")
+        return t(lang, "Gleichstand: leer ausgegangen (tie_winners)", "tie: not chosen (tie_winners)")
     return t(lang, f"Gleichstand: {len(tie.parties)} Gebiete um {steps} VZÄ",
              f"tie: {len(tie.parties)} territories for {steps} VZÄ")
 

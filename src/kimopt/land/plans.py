@@ -11,6 +11,10 @@ instance but partial:
   ``budget``, ``share_with``, ``cost_per_vzae``, ``existing_vzae``, ``indicators`` …;
 * ``traeger``: the territory's Träger, as in an instance.
 
+A whole instance works as well (as ``kimopt import gv100 --land`` writes them, then edited):
+its ``name`` and ``funding`` are replaced by the round's, its Kommunen must agree with the
+GV100AD (AGS, population).
+
 Without an overlay the Kreis holds the round's Bestand (``existing``) as its existing positions
 and costs ``cost_per_vzae`` of the round file. The instances go through the usual batch
 (:mod:`kimopt.analysis.batch`: parallel, resumable with ``--resume``, every plan checked); the
@@ -41,6 +45,10 @@ MESSAGES.update(
         "overlay_key": (
             "{value} kann im Overlay nicht gesetzt werden (kommt aus der Runde und der GV100AD)",
             "{value} cannot be set in an overlay (it comes from the round and the GV100AD)",
+        ),
+        "overlay_differs": (
+            "{value} weicht von der GV100AD ab ({limit}); die Runde rechnet mit der GV100AD",
+            "{value} differs from the GV100AD ({limit}); the round counts with the GV100AD",
         ),
         "overlay_kommune": (
             "{value} ist keine Gemeinde dieses Gebiets laut GV100AD",
@@ -101,34 +109,38 @@ def instance_data(territory: Territory, vzae: Fraction, existing: Fraction, year
     extra = document.data
     findings = []
     for key in extra:
-        if key not in ("kreis", "kommunen", "traeger"):
+        # a whole instance may serve as overlay (as `import gv100` wrote it, then edited):
+        # its name and funding are the round's
+        if key not in ("kreis", "kommunen", "traeger", "name", "funding"):
             findings.append(Finding((key,), "overlay_key", {"value": key}))
     kreis = extra.get("kreis") or {}
-    if isinstance(kreis, dict):
-        for key in ("name", "ags"):
-            if key in kreis:
-                findings.append(Finding(("kreis", key), "overlay_key", {"value": key}))
-        data["kreis"].update({k: v for k, v in kreis.items() if k not in ("name", "ags")})
-        if "existing_vzae" not in kreis:
-            # the round's Bestand counts positions anywhere in the territory
-            elsewhere = sum((to_fraction(e.get("existing_vzae", 0)) for section in ("kommunen", "traeger")
-                             for e in (extra.get(section) or []) if isinstance(e, dict)), Fraction(0))
-            data["kreis"]["existing_vzae"] = _number(max(Fraction(0), existing - elsewhere))
+    if not isinstance(kreis, dict):
+        findings.append(Finding(("kreis",), "not_mapping", {"value": kreis}))
+        kreis = {}
+    if kreis.get("ags", territory.ags) != territory.ags:
+        findings.append(Finding(("kreis", "ags"), "overlay_differs", {"value": kreis["ags"], "limit": territory.ags}))
+    data["kreis"].update({k: v for k, v in kreis.items() if k not in ("name", "ags")})
+    if "existing_vzae" not in kreis:
+        # the round's Bestand counts positions anywhere in the territory
+        elsewhere = sum((to_fraction(e.get("existing_vzae", 0)) for section in ("kommunen", "traeger")
+                         for e in (extra.get(section) or []) if isinstance(e, dict)), Fraction(0))
+        data["kreis"]["existing_vzae"] = _number(max(Fraction(0), existing - elsewhere))
     index = {}
     for n, k in enumerate(kommunen):
         index[k["name"]] = n
         index[k["ags"]] = n
     for j, entry in enumerate(extra.get("kommunen") or []):
         if not isinstance(entry, dict):
+            findings.append(Finding(("kommunen", j), "not_mapping", {"value": entry}))
             continue
         ref = entry.get("ags", entry.get("name"))
         if ref not in index:
             findings.append(Finding(("kommunen", j), "overlay_kommune", {"value": ref}))
             continue
-        for key in ("population",):
-            if key in entry:
-                findings.append(Finding(("kommunen", j, key), "overlay_key", {"value": key}))
         target = kommunen[index[ref]]
+        if "population" in entry and entry["population"] != target["population"]:
+            findings.append(Finding(("kommunen", j, "population"), "overlay_differs",
+                                    {"value": entry["population"], "limit": target["population"]}))
         target.update({k: v for k, v in entry.items() if k not in ("name", "ags", "population")})
     data["traeger"] = list(extra.get("traeger") or [])
     if findings:
@@ -352,13 +364,20 @@ class PlansResult:
     interrupted: bool = False
 
 
-def write_instances(allocation: Allocation, folder: Path, overlay: Path | None, year: int) -> dict[str, Path]:
-    """One instance per territory with VZÄ > 0; unchanged files are left as they are (resume)."""
-    from kimopt.io.atomic import write_text_atomic
+def write_instances(allocation: Allocation, folder: Path, overlay: Path | None, year: int,
+                    protected: list[Path]) -> dict[str, Path]:
+    """One instance per territory with VZÄ > 0; unchanged files are left as they are (resume).
+
+    No instance is written over an input (the round file, an overlay, …): that is refused.
+    """
+    from kimopt.io.atomic import guard_output, write_text_atomic
 
     r = allocation.round
     overlays = overlay_files(overlay, list(allocation.territories))
     folder.mkdir(parents=True, exist_ok=True)
+    inputs = [*protected, *overlays.values()]
+    for territory in allocation.territories:
+        guard_output(folder / instance_name(territory), inputs)
     written: dict[str, Path] = {}
     for territory, vzae in zip(allocation.territories, allocation.vzae, strict=True):
         if vzae <= 0:
@@ -376,13 +395,13 @@ def write_instances(allocation: Allocation, folder: Path, overlay: Path | None, 
 
 def run_plans(allocation: Allocation, folder: Path, overlay: Path | None, year: int, model: Path | None,
               processes: int, solver_workers: int, resume: bool, time_limit: float | None,
-              lang: str) -> PlansResult:
+              lang: str, protected: list[Path] | None = None) -> PlansResult:
     """Instances, the batch of their plans and the two-level summary in ``folder``."""
     from kimopt.analysis.batch import Interrupted, Progress, Task, exit_code, run_batch, write_summary
     from kimopt.io.atomic import write_bytes_atomic, write_text_atomic
     from kimopt.plan import dumps
 
-    instances = write_instances(allocation, folder / "instances", overlay, year)
+    instances = write_instances(allocation, folder / "instances", overlay, year, protected or [])
     plan_folder = folder / "plans"
     plan_folder.mkdir(exist_ok=True)
     plans = {ags: plan_folder / (path.name[: -len(".yaml")] + ".plan.json") for ags, path in instances.items()}

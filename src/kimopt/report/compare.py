@@ -1,4 +1,5 @@
-"""Alternatives side by side: each solved on its own, then one table per aspect.
+"""Alternatives side by side: one table per aspect of the plans that
+:func:`kimopt.analysis.comparison.solve_alternatives` found (nothing is solved here).
 
 An alternative is a named pair of instance and planning model (a model file or a scenario).
 The first alternative is the reference: every figure of another alternative that differs
@@ -10,11 +11,9 @@ says so instead of figures.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kimopt.data import Instance, PlanningModel
 from kimopt.labels import STATUS_LABELS, pick, t
 from kimopt.numbers import fmt_euros, fmt_number
 from kimopt.report.tables import (
@@ -25,49 +24,6 @@ from kimopt.report.tables import (
     status_text,
     vzae,
 )
-
-
-@dataclass(frozen=True)
-class Alternative:
-    """A named instance and planning model to solve."""
-
-    name: str
-    instance: Instance
-    model: PlanningModel
-    model_name: str
-
-
-def solve_alternatives(
-    alternatives: list[Alternative],
-    time_limit: float | None = None,
-    progress: Callable[[str], None] | None = None,
-) -> list[dict[str, Any]]:
-    """Each alternative's checked plan JSON with the key ``alternative`` (its name) first.
-
-    Without a plan the entry holds only ``alternative``, ``instance``, ``model`` and ``status``.
-    """
-    from kimopt.pipeline import plan_instance
-
-    plans = []
-    for alternative in alternatives:
-        if progress:
-            progress(alternative.name)
-        outcome = plan_instance(
-            alternative.instance, alternative.model, alternative.model_name, time_limit
-        )
-        head = {"alternative": alternative.name}
-        if outcome.plan_json is None:
-            plans.append(
-                {
-                    **head,
-                    "instance": alternative.instance.name,
-                    "model": alternative.model_name,
-                    "status": outcome.status,
-                }
-            )
-        else:
-            plans.append({**head, **outcome.plan_json})
-    return plans
 
 
 def has_plan(plan: dict[str, Any]) -> bool:
@@ -232,27 +188,6 @@ def comparison_tables(plans: list[dict[str, Any]], lang: str) -> list[Table]:
     for table in (figures, coverage, hosts):
         table.note = note
     return [figures, coverage, hosts]
-
-
-def render_text(plans: list[dict[str, Any]], lang: str) -> str:
-    """The comparison for the terminal: ``*`` after each differing cell and before its row."""
-    from kimopt.console import _table as text_table
-
-    lines = [comparison_title(plans, lang), ""]
-    for table in comparison_tables(plans, lang):
-        rows = [["", *table.head]]
-        for row, marked in zip(table.rows, table.emphasis, strict=True):
-            cells = [c + " *" if n in marked else c for n, c in enumerate(row)]
-            rows.append(["*" if marked else "", *cells])
-        lines += [table.title, *text_table(rows, {n + 1 for n in table.numeric}), ""]
-    lines.append(
-        t(
-            lang,
-            "* = anders als in der ersten Alternative mit Plan.",
-            "* = different from the first alternative with a plan.",
-        )
-    )
-    return "\n".join(lines)
 
 
 def comparison_title(plans: list[dict[str, Any]], lang: str) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from kimopt.data import Instance, PlanningModel
+from kimopt.results import Status
 from kimopt.serve.form import Form, base_form, normalised, scenario_entry
 from kimopt.serve.solving import Outcome, Superseded, inputs_of, solve
 
@@ -32,6 +33,7 @@ class Shown:
     form: Form
     outcome: Outcome
     previous: Outcome | None  # the last state that had a plan, before this one
+    remembered: bool = False  # solved before (undo, reset, a state seen again): not solved anew
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,11 @@ class Session:
     def change(self, raw: Form) -> Shown | None:
         """Apply the filled form; ``None`` if a newer change superseded this one."""
         form = normalised(raw, self.instance, self.model)
+        with self._state:
+            same, generation = form == self.history[-1], self.generation
+        if same:  # the state shown or being solved (Enter sends "change" and "submit"): no new solve
+            with self._solving, self._state:  # a running solve publishes before it lets go
+                return self.current if generation == self.generation else None
 
         def push(history: list[Form]) -> None:
             if form != history[-1]:
@@ -143,16 +150,17 @@ class Session:
         try:
             with self._solving:
                 stop("")
+                remembered = _key(form) in self._outcomes
                 outcome = self._outcome(form, stop)
+                with self._state:
+                    if generation != self.generation:
+                        return None
+                    if outcome.kind == "plan":
+                        self.last_plan = outcome
+                    self.current = Shown(generation, form, outcome, previous, remembered)
+                    return self.current
         except Superseded:
             return None
-        with self._state:
-            if generation != self.generation:
-                return None
-            if outcome.kind == "plan":
-                self.last_plan = outcome
-            self.current = Shown(generation, form, outcome, previous)
-            return self.current
 
     def _outcome(self, form: Form, stop: Any) -> Outcome:
         key = _key(form)
@@ -183,7 +191,7 @@ class Session:
         outcome = shown.outcome
         if outcome.plan is None:
             return "Kein Plan – keine bindenden Regeln."
-        if outcome.plan.status != "OPTIMAL":
+        if outcome.plan.status is not Status.OPTIMAL:
             return "Optimum nicht bewiesen – bindende Regeln unbekannt."
         key = _key(shown.form)
         if key not in self._bindings:
@@ -192,21 +200,28 @@ class Session:
                 with self._solving:
                     # one worker: the binding rules do not depend on it, and it leaves the other core free
                     scenario = replace(outcome.scenario, model=outcome.model.model_copy(update={"workers": 1}))
-                    found = binding_rules(scenario, outcome.plan, float(outcome.model.time_limit_s), stop)
+                    found = binding_rules(scenario, outcome.plan, progress=stop)
             except Superseded:
                 return None
             except ExplainTimeout:
                 self._bindings[key] = "Nicht im Zeitlimit entschieden."
             else:
-                self._bindings[key] = [
+                rows = [
                     BindingRow(
                         rule_text(outcome.scenario, b.rule, "de"),
                         level_label(b.level, "de"),
-                        f"{level_value(b.before, b.unit, 'de')} → {level_value(b.after, b.unit, 'de')}"
+                        (f"{level_value(b.before, b.unit, 'de')} → {level_value(b.after, b.unit, 'de')}"
+                         + ("" if getattr(b, "proven", True) else " (oder besser)"))
                         if b.after is not None else "würde besser",
                     )
                     for b in found
                 ]
+                unchecked = getattr(found, "unchecked", [])
+                if unchecked:  # the analysis' work limit: say which rules were not fully checked
+                    rows.append(BindingRow(
+                        "nicht vollständig geprüft (Rechenmenge erschöpft): "
+                        + ", ".join(rule_text(outcome.scenario, r, "de") for r in unchecked), "", ""))
+                self._bindings[key] = rows
         return self._bindings[key]
 
     def charts(self, generation: int) -> list[tuple[str, str]] | None:

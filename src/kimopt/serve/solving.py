@@ -19,6 +19,7 @@ from kimopt.data import Instance, PlanningModel
 from kimopt.errors import Finding, finding_message
 from kimopt.plan import Plan
 from kimopt.report.scenarios import apply_scenario
+from kimopt.results import Status
 from kimopt.serve.form import Form, field_of, objective_findings, scenario_entry
 from kimopt.solve import ModelTooLarge, solve_levels
 
@@ -105,7 +106,7 @@ def solve(inputs: Outcome, stop: Stop, workers: int, model_name: str = "kim-stan
     except ModelTooLarge as exc:
         return Outcome("invalid", inputs.instance, model, general=[str(exc)])
     if result.units is None:
-        if result.status != "INFEASIBLE":
+        if result.status is not Status.INFEASIBLE:
             return Outcome("no_plan", inputs.instance, model, inputs.wish,
                            lines=["Kein Plan im Zeitlimit gefunden (time_limit_s im Modell erhöhen)."])
         stop("explain")
@@ -113,8 +114,11 @@ def solve(inputs: Outcome, stop: Stop, workers: int, model_name: str = "kim-stan
             answer = conflict_answer(scenario, "de", limit)
         except ExplainTimeout:
             answer = None
-        lines = answer.lines if answer else ["Kein zulässiger Plan – die Regeln widersprechen sich."]
-        return Outcome("infeasible", inputs.instance, model, inputs.wish, lines=lines)
+        if answer is None:  # every rule holds together: the lexicographic solve itself failed
+            return Outcome("no_plan", inputs.instance, model, inputs.wish, lines=[
+                "Ein Plan ist möglich (keine Regel widerspricht), aber die Optimierung hat ihn nicht "
+                "gefunden – ein Fehler in kimopt, bekannt für Wünsche, die die Abweichung vergrößern."])
+        return Outcome("infeasible", inputs.instance, model, inputs.wish, lines=answer.lines)
     plan = Plan(cm.problem, result.units, result.status, result.levels, result.solver,
                 model_name, result.target_units)
     data = plan.to_json()

@@ -76,6 +76,8 @@ def results(session: Session, shown: Shown) -> Results:
     if outcome.kind == "plan":
         seconds = f"{outcome.seconds:.2f}".replace(".", ",")
         headline = f"Plan neu berechnet ({outcome.plan_json['status'] if outcome.plan_json else ''}, {seconds} s)."
+        if shown.remembered:
+            headline = "Plan wiederhergestellt (schon berechnet)."
         if shown.previous is None:
             headline = "Plan aus der Datei."
     elif outcome.kind == "infeasible":
@@ -84,7 +86,7 @@ def results(session: Session, shown: Shown) -> Results:
         headline = "Eingabe prüfen – " + (
             f"{len(outcome.errors) + len(outcome.general)} Feld(er) fehlerhaft." if outcome.errors else "fehlerhaft.")
     else:
-        headline = "Kein Plan im Zeitlimit gefunden."
+        headline = "Kein Plan berechnet."
     view = Results(outcome.kind, headline, changed, outcome.errors, outcome.general, outcome.lines)
     current = outcome if outcome.plan_json else session.last_plan
     if current is None or current.plan_json is None:

@@ -24,6 +24,7 @@ from kimopt.analysis.explain.texts import (
 from kimopt.analysis.explain.wish import Price, optimal_plan, wish_price
 from kimopt.data import Instance, PlanningModel
 from kimopt.labels import t as _t
+from kimopt.results import Status
 
 SHORT_LABELS: dict[str, tuple[str, str]] = {
     "use_positions": ("VZÄ verwendet", "VZÄ used"),
@@ -39,7 +40,7 @@ SHORT_LABELS: dict[str, tuple[str, str]] = {
 class Answer:
     """What ``explain`` prints and how it exits: ``INFEASIBLE``, ``FEASIBLE`` or ``UNKNOWN``."""
 
-    status: str
+    status: Status
     lines: list[str]
 
     @property
@@ -89,7 +90,7 @@ def conflict_answer(
                 "Infeasible without any named rule involved.",
             )
         )
-        return Answer("INFEASIBLE", [head.rsplit(" – ", 1)[0] + ".", reason])
+        return Answer(Status.INFEASIBLE, [head.rsplit(" – ", 1)[0] + ".", reason])
     lines = [head, *(f"  - {line}" for line in conflict_lines(scenario, conflict, lang))]
     lines.append(
         _t(
@@ -101,7 +102,7 @@ def conflict_answer(
     lines += [
         f"  - {repair_text(r, lang)}" for r in smallest_repairs(scenario, conflict, time_limit)
     ]
-    return Answer("INFEASIBLE", lines)
+    return Answer(Status.INFEASIBLE, lines)
 
 
 def price_lines(scenario: Scenario, price: Price, lang: str = "de") -> list[str]:
@@ -169,9 +170,9 @@ def binding_lines(scenario: Scenario, lang: str = "de", time_limit: float = 60.0
     """The optimal plan's binding rules (``UNKNOWN`` if the optimum is not proven in time)."""
     name = scenario.instance.name
     plan = optimal_plan(scenario, time_limit)
-    if plan is None or plan.status != "OPTIMAL":
+    if plan is None or plan.status is not Status.OPTIMAL:
         return Answer(
-            "UNKNOWN",
+            Status.UNKNOWN,
             [
                 _t(
                     lang,
@@ -206,7 +207,7 @@ def binding_lines(scenario: Scenario, lang: str = "de", time_limit: float = 60.0
             f"  - {rule_text(scenario, b.rule, lang)} ⇒ {b.level}, "
             f"{level_label(b.level, lang)}: {gain}"
         )
-    return Answer("FEASIBLE", lines)
+    return Answer(Status.FEASIBLE, lines)
 
 
 def explain(scenario: Scenario, lang: str = "de", time_limit: float = 60.0) -> Answer:
@@ -215,7 +216,7 @@ def explain(scenario: Scenario, lang: str = "de", time_limit: float = 60.0) -> A
         answer = conflict_answer(scenario, lang, time_limit)
         if answer is None:  # only the switchable model's wider bounds could make this happen
             return Answer(
-                "INFEASIBLE",
+                Status.INFEASIBLE,
                 [
                     _t(
                         lang,
@@ -230,10 +231,10 @@ def explain(scenario: Scenario, lang: str = "de", time_limit: float = 60.0) -> A
     price = wish_price(scenario, time_limit)
     if price is None:
         return Answer(
-            "UNKNOWN",
+            Status.UNKNOWN,
             [_t(lang, "Kein Plan im Zeitlimit gefunden.", "No plan found within the time limit.")],
         )
-    return Answer("FEASIBLE", price_lines(scenario, price, lang))
+    return Answer(Status.FEASIBLE, price_lines(scenario, price, lang))
 
 
 def infeasible_text(instance: Instance, model: PlanningModel, lang: str = "de") -> str:

@@ -238,7 +238,7 @@ def add_binding_rules(
     rules are only defined against a proven optimum.
     """
     found: list[dict[str, Any]] | None = None
-    if plan.status == "OPTIMAL":
+    if plan.status is Status.OPTIMAL:
         try:
             found = binding_json(
                 binding_rules(Scenario(plan.instance, plan.problem.model), plan, time_limit)

@@ -67,9 +67,7 @@ class Repair:
     @property
     def unit(self) -> str:
         """``EUR``, ``share`` or ``VZÄ``."""
-        if self.number in ("kommune_budget", "kreis_budget"):
-            return "EUR"
-        return "share" if self.number == "kreis_min_share" else "VZÄ"
+        return "VZÄ" if self.number is None else rules.NUMBERS[self.number].unit
 
 
 # ---- reading and changing one number ------------------------------------------------------
@@ -295,18 +293,16 @@ def number_of(scenario: Scenario, rule: RuleId) -> Number | None:
     family, subject = rule
     if family == HOST_SIZE.name and not any(k.name == subject for k in scenario.instance.kommunen):
         return None  # the Kreis has no maximum; a Träger's is provider_area's
-    return cast("Number | None", rules.rule(family).number)
+    number = rules.rule(family).number
+    return None if number is None else cast("Number", number.name)
 
 
 def one_unit(number: Number, scenario: Scenario) -> Fraction:
     """The smallest change of a number: 1 € or one ``g``."""
-    if number == "kreis_min_share":
+    unit = rules.NUMBERS[number].unit
+    if unit == "share":
         return SHARE_STEP
-    return (
-        Fraction(1)
-        if number in ("kommune_budget", "kreis_budget")
-        else scenario.model.granularity_vzae
-    )
+    return Fraction(1) if unit == "EUR" else scenario.model.granularity_vzae
 
 
 def stricter(
@@ -337,11 +333,7 @@ def verify(scenario: Scenario, repair: Repair, time_limit: float) -> bool:
 def smallest_repair(scenario: Scenario, rule: RuleId, time_limit: float = 60.0) -> Repair:
     """The least change of the rule's number that makes the scenario feasible, verified."""
     number = number_of(scenario, rule)
-    subject = (
-        ""
-        if number in ("positions_vzae", "kreis_min_share", "min_coverage_vzae", "kreis_budget")
-        else rule[1]
-    )
+    subject = rule[1] if number is not None and rules.NUMBERS[number].per_subject else ""
     if number is None:
         return Repair(rule, None, subject, None, None, ">=")
     current = current_value(scenario, number, subject)
@@ -367,7 +359,7 @@ def smallest_repairs(
     seen: set[tuple[Number | None, str]] = set()
     for rule in conflict:
         number = number_of(scenario, rule)
-        key = (number, "" if number == "min_coverage_vzae" else rule[1])
+        key = (number, rule[1] if number is not None and rules.NUMBERS[number].per_subject else "")
         if number is not None and key in seen:
             continue
         seen.add(key)

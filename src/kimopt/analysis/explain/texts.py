@@ -194,18 +194,6 @@ def conflict_lines(scenario: Scenario, conflict: Sequence[RuleId], lang: str = "
     return lines
 
 
-NUMBER_LABELS: dict[str, tuple[str, str]] = {
-    "positions_vzae": ("Förderobergrenze", "Funding cap"),
-    "kreis_min_share": ("Mindestanteil Kreis", "Kreis minimum share"),
-    "min_coverage_vzae": ("Mindestversorgung je Kommune", "Minimum coverage per Kommune"),
-    "kommune_budget": ("Budget {subject}", "Budget {subject}"),
-    "kreis_budget": ("Budget Kreis", "Kreis budget"),
-    "kommune_max_vzae": ("Höchstwert {subject} (max_vzae)", "Maximum {subject} (max_vzae)"),
-    "traeger_max_vzae": ("Kapazität {subject} (max_vzae)", "Capacity {subject} (max_vzae)"),
-    "existing_vzae": ("Bestand {subject}", "Existing positions {subject}"),
-}
-
-
 def _number(repair: Repair, value: Fraction | None, lang: str) -> str:
     if value is None:
         return _t(lang, "unbegrenzt", "unlimited")
@@ -224,8 +212,7 @@ def repair_text(repair: Repair, lang: str = "de") -> str:
             "keine einzelne Zahl – nur die Regel selbst lockern",
             "no single number – relax the rule itself",
         )
-    de, en = NUMBER_LABELS[repair.number]
-    label = (de if lang == "de" else en).format(subject=repair.subject)
+    label = rules.NUMBERS[repair.number].label(lang, repair.subject)
     if repair.value is None:
         return f"{label}: " + _t(
             lang, "keine Änderung dieser Zahl allein hilft", "no change of this number alone helps"

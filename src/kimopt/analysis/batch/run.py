@@ -1,4 +1,4 @@
-"""A funding round: many instances solved in parallel processes, one plan each, one summary.
+"""Running a batch: the instance files collected, each solved in a worker process, a row each.
 
 Every instance is loaded, solved and checked in a worker process (:func:`run_task`), which
 writes its plan atomically as soon as it is found, so an interrupted batch keeps every plan
@@ -12,35 +12,57 @@ Exit code of a batch (:func:`exit_code`), the most serious problem wins:
 
 from __future__ import annotations
 
-import csv
 import glob
-import io
 import json
-import sys
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any
 
 from kimopt.errors import InputError
-
-if TYPE_CHECKING:
-    import pandas as pd
+from kimopt.results import Status
 
 INSTANCE_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx", ".xlsm")
 PLAN_SUFFIX = ".plan.json"
 SUMMARY_NAMES = ("summary.csv", "summary.xlsx", "summary.json")
 
-# status -> exit code; statuses with a plan map to 0
-STATUS_EXIT = {
-    "OPTIMAL": 0,
-    "FEASIBLE": 0,
-    "TIMEOUT": 4,
-    "INFEASIBLE": 3,
-    "INPUT_ERROR": 1,
-    "ERROR": 1,
-    "REJECTED": 5,
+class RunStatus(str, Enum):
+    """What became of one instance of a batch (the summary's ``status`` column).
+
+    Not a plan status (:class:`kimopt.results.Status`): ``OPTIMAL``, ``FEASIBLE`` and
+    ``INFEASIBLE`` are the plan's own; ``TIMEOUT`` is a plan status ``UNKNOWN`` (no plan within
+    the time limit); ``INPUT_ERROR``, ``ERROR`` and ``REJECTED`` (the checker refused the plan)
+    say why there was no solve or no plan at all.
+    """
+
+    OPTIMAL = "OPTIMAL"
+    FEASIBLE = "FEASIBLE"
+    INFEASIBLE = "INFEASIBLE"
+    TIMEOUT = "TIMEOUT"
+    INPUT_ERROR = "INPUT_ERROR"
+    ERROR = "ERROR"
+    REJECTED = "REJECTED"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @classmethod
+    def of_plan(cls, status: Status) -> RunStatus:
+        """The row status of a solve that ended with this plan status."""
+        return cls.TIMEOUT if status is Status.UNKNOWN else cls(status.value)
+
+
+# row status -> exit code; statuses with a plan map to 0
+STATUS_EXIT: dict[str, int] = {
+    RunStatus.OPTIMAL.value: 0,
+    RunStatus.FEASIBLE.value: 0,
+    RunStatus.TIMEOUT.value: 4,
+    RunStatus.INFEASIBLE.value: 3,
+    RunStatus.INPUT_ERROR.value: 1,
+    RunStatus.ERROR.value: 1,
+    RunStatus.REJECTED.value: 5,
 }
 EXIT_PRECEDENCE = (5, 1, 3, 4)
 
@@ -80,20 +102,6 @@ class Row:
         return STATUS_EXIT.get(self.status, 1) == 0
 
 
-HEADERS = {  # column -> (German, English) for the workbook and the German CSV; the English CSV uses the keys
-    "file": ("Datei", "File"),
-    "name": ("Name", "Name"),
-    "status": ("Status", "Status"),
-    "positions_used": ("VZÄ genutzt", "VZÄ used"),
-    "positions_fundable": ("VZÄ förderfähig", "VZÄ fundable"),
-    "kreis_share": ("Anteil Kreis", "Kreis share"),
-    "deviation_l1": ("Abweichung Σ|c−e| (VZÄ)", "Deviation Σ|c−e| (VZÄ)"),
-    "eigenanteil_eur": ("Eigenanteil (€/Jahr)", "Own share (€/year)"),
-    "seconds": ("Sekunden", "Seconds"),
-    "error": ("Fehler", "Error"),
-    "plan": ("Plan", "Plan"),
-    "resumed": ("übernommen (--resume)", "kept (--resume)"),
-}
 MESSAGES = {
     "INFEASIBLE": (
         "keine zulässige Verteilung – die Regeln widersprechen sich (kimopt explain zeigt warum)",
@@ -156,7 +164,7 @@ def collect(patterns: Iterable[str], lang: str = "de") -> tuple[list[Path], list
             matches = []
         if not matches:
             missing.append(
-                Row(file=str(pattern), status="INPUT_ERROR", error=_text("missing", lang))
+                Row(file=str(pattern), status=RunStatus.INPUT_ERROR.value, error=_text("missing", lang))
             )
         for match in matches:
             key = match.resolve()
@@ -217,13 +225,13 @@ def run_task(task: Task) -> Row:
         return _run(task, row, started)
     except InputError as exc:
         row.status, row.error = (
-            "INPUT_ERROR",
+            RunStatus.INPUT_ERROR.value,
             exc.render(task.lang, limit=1 if len(exc.findings) > 1 else None),
         )
     except MemoryError:
-        row.status, row.error = "ERROR", "Zu wenig Speicher / out of memory"
+        row.status, row.error = RunStatus.ERROR.value, "Zu wenig Speicher / out of memory"
     except Exception as exc:  # one broken instance must not end the funding round
-        row.status, row.error = "ERROR", f"{type(exc).__name__}: {exc}"
+        row.status, row.error = RunStatus.ERROR.value, f"{type(exc).__name__}: {exc}"
     row.seconds = round(time.perf_counter() - started, 3)
     return row
 
@@ -244,16 +252,16 @@ def _run(task: Task, row: Row, started: float) -> Row:
         # a proven plan for the same content is kept; an unproven one gets another chance
         if (
             previous
-            and previous.get("status") == "OPTIMAL"
+            and previous.get("status") == Status.OPTIMAL.value
             and previous.get("input_sha256") == input_sha256(inputs.instance, model)
         ):
             return _row_from_plan(task, previous, time.perf_counter() - started, resumed=True)
     try:
         outcome = plan_instance(inputs.instance, model, inputs.model_name, task.time_limit)
     except ModelTooLarge as exc:
-        row.status, row.error = "INPUT_ERROR", str(exc)
+        row.status, row.error = RunStatus.INPUT_ERROR.value, str(exc)
     except PlanRejected as exc:
-        row.status = "REJECTED"
+        row.status = RunStatus.REJECTED.value
         row.error = (
             _text("REJECTED", task.lang)
             + ": "
@@ -265,7 +273,7 @@ def _run(task: Task, row: Row, started: float) -> Row:
             return _row_from_plan(
                 task, outcome.plan_json, time.perf_counter() - started, resumed=False
             )
-        row.status = "INFEASIBLE" if outcome.status == "INFEASIBLE" else "TIMEOUT"
+        row.status = RunStatus.of_plan(outcome.status).value
         row.error = _text(row.status, task.lang)
     row.seconds = round(time.perf_counter() - started, 3)
     return row
@@ -321,7 +329,7 @@ def run_batch(
                 row = future.result()
             except Exception as exc:  # a worker died (killed, out of memory): record and go on
                 row = Row(
-                    file=str(tasks[i].path), status="ERROR", error=f"{type(exc).__name__}: {exc}"
+                    file=str(tasks[i].path), status=RunStatus.ERROR.value, error=f"{type(exc).__name__}: {exc}"
                 )
             done(i, row)
     except KeyboardInterrupt:
@@ -338,154 +346,3 @@ def exit_code(rows: Iterable[Row]) -> int:
     """The batch's exit code: 0 when every instance has a plan, else the most serious problem."""
     codes = {STATUS_EXIT.get(row.status, 1) for row in rows}
     return next((code for code in EXIT_PRECEDENCE if code in codes), 0)
-
-
-# --- summary ----------------------------------------------------------------------------------
-
-COLUMNS = tuple(f.name for f in fields(Row))
-
-
-def neutralise(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula (``= + - @``, tab, CR) gets a leading ``'``."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def _csv_cell(value: Any, lang: str) -> str:
-    """One CSV cell: German decimal comma and ja/nein, or English dots and yes/no."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return ("ja" if value else "nein") if lang == "de" else ("yes" if value else "no")
-    if isinstance(value, float) and lang == "de":
-        return format(value, "f").rstrip("0").rstrip(".").replace(".", ",") if value % 1 else str(int(value))
-    return str(neutralise(value))
-
-
-def summary_csv(rows: list[Row], lang: str = "de") -> str:
-    """The summary as CSV, one row per instance.
-
-    German (default): what German Excel opens as columns on a double click – ``;`` as separator,
-    decimal comma, ``ja``/``nein``, German headers, UTF-8 with a byte-order mark. English: the
-    column keys as header, ``,`` and dot decimals, for scripts (``summary.json`` has the same keys).
-    """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";" if lang == "de" else ",", lineterminator="\r\n")
-    writer.writerow([HEADERS[c][0] for c in COLUMNS] if lang == "de" else COLUMNS)
-    for row in rows:
-        writer.writerow([_csv_cell(v, lang) for v in asdict(row).values()])
-    return ("\ufeff" if lang == "de" else "") + buffer.getvalue()
-
-
-def summary_json(rows: list[Row]) -> str:
-    """The summary with the column keys and JSON types, for scripts and tests."""
-    import json
-
-    return json.dumps([asdict(row) for row in rows], ensure_ascii=False, indent=2) + "\n"
-
-
-def summary_xlsx(rows: list[Row], lang: str = "de") -> bytes:
-    """The summary as a workbook for the Lenkungsgruppe: labelled columns, filters, formats."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Übersicht" if lang == "de" else "Summary"
-    sheet.append([HEADERS[c][0 if lang == "de" else 1] for c in COLUMNS])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    formats = {
-        "positions_used": "0.0",
-        "positions_fundable": "0.0",
-        "kreis_share": "0.0%",
-        "deviation_l1": "0.000",
-        "eigenanteil_eur": '#,##0 "€"',
-        "seconds": "0.00",
-    }
-    for row in rows:
-        values = asdict(row)
-        values["resumed"] = ("ja" if lang == "de" else "yes") if row.resumed else ""
-        sheet.append([neutralise(values[c]) for c in COLUMNS])
-        for c, cell in zip(COLUMNS, sheet[sheet.max_row], strict=True):
-            if c in formats:
-                cell.number_format = formats[c]
-    widths = {"file": 40, "name": 34, "status": 12, "error": 60, "plan": 36}
-    for n, c in enumerate(COLUMNS):
-        sheet.column_dimensions[sheet.cell(1, n + 1).column_letter].width = widths.get(c, 14)
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
-    from kimopt.report.xlsx import page_setup
-
-    page_setup(sheet)  # one page wide in landscape, the header row on every page
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-TEXT_COLUMNS = ("file", "name", "status", "error", "plan")
-
-
-def summary_frame(rows: list[Row]) -> pd.DataFrame:
-    """The summary as a pandas DataFrame: one row per instance, the columns of ``summary.csv``."""
-    import pandas as pd
-
-    return pd.DataFrame([asdict(row) for row in rows], columns=list(COLUMNS))
-
-
-def read_summary(out: Path) -> pd.DataFrame:
-    """The summary of a finished batch in ``out`` as a DataFrame, from ``summary.json`` (the column
-    keys and JSON types; ``summary.csv`` is laid out for German Excel)."""
-    import json
-
-    data = json.loads((out / SUMMARY_NAMES[2]).read_text(encoding="utf-8"))
-    return summary_frame([Row(**{k: v for k, v in entry.items() if k in COLUMNS}) for entry in data])
-
-
-def write_summary(rows: list[Row], out: Path, lang: str = "de") -> list[Path]:
-    """``summary.csv`` (German Excel, or the keys with ``lang="en"``), ``summary.xlsx`` and
-    ``summary.json`` in ``out``, each written atomically."""
-    from kimopt.io.atomic import write_bytes_atomic, write_text_atomic
-
-    csv_path, xlsx_path, json_path = (out / name for name in SUMMARY_NAMES)
-    write_text_atomic(csv_path, summary_csv(rows, lang))
-    write_bytes_atomic(xlsx_path, summary_xlsx(rows, lang))
-    write_text_atomic(json_path, summary_json(rows))
-    return [csv_path, xlsx_path, json_path]
-
-
-class Progress:
-    """A progress line on stderr: a redrawn bar on a terminal, one line per instance otherwise."""
-
-    def __init__(self, total: int, lang: str = "de", stream: TextIO | None = None) -> None:
-        self.total, self.lang = total, lang
-        self.stream = stream or sys.stderr
-        self.done = self.failed = 0
-        self.started = time.perf_counter()
-        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
-
-    def __call__(self, row: Row) -> None:
-        self.done += 1
-        self.failed += not row.has_plan
-        elapsed = time.perf_counter() - self.started
-        if self.tty:
-            width = 30
-            filled = width * self.done // max(self.total, 1)
-            label = "Probleme" if self.lang == "de" else "problems"
-            self.stream.write(
-                f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}"
-                f"  {label}: {self.failed}  {elapsed:5.1f} s"
-            )
-        else:
-            self.stream.write(
-                f"[{self.done}/{self.total}] {Path(row.file).name}: {row.status}"
-                + (f" ({row.seconds:.2f} s)" if row.seconds is not None else "")
-                + "\n"
-            )
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.tty:
-            self.stream.write("\n")
-            self.stream.flush()

@@ -4,20 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from kimopt.console.table import text_table as _table
 from kimopt.labels import OBJECTIVE_LABELS, RULE_NAMES, STATUS_LABELS
 from kimopt.labels import t as _t
 from kimopt.numbers import fmt_euros, fmt_level, fmt_number
-
-
-def _table(rows: list[list[str]], right: set[int]) -> list[str]:
-    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
-    lines = []
-    for n, row in enumerate(rows):
-        cells = [cell.rjust(widths[c]) if c in right else cell.ljust(widths[c]) for c, cell in enumerate(row)]
-        lines.append("  ".join(cells).rstrip())
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return lines
+from kimopt.results import Status
 
 
 def render_plan(plan: dict[str, Any], lang: str = "de") -> str:
@@ -71,7 +62,7 @@ def render_plan(plan: dict[str, Any], lang: str = "de") -> str:
         lines.append(f"{n:>2}. {level['name']:<16} {label:<40} {fmt_level(level['value'], level['unit'], lang):>14}"
                      f"   {_t(lang, 'Schranke', 'bound')} {fmt_level(level['bound'], level['unit'], lang)}, {proven}")
     tie = plan.get("solver", {}).get("tie_break", {})
-    if plan["status"] == "OPTIMAL" and tie and not tie.get("proven"):
+    if plan["status"] == Status.OPTIMAL.value and tie and not tie.get("proven"):
         lines += ["", _t(lang, "Hinweis: Die Gleichstandsregel wurde im Zeitlimit nicht beendet; unter gleich guten "
                                "Plänen kann ein Lauf einen anderen wählen (alle Ebenen bleiben optimal).",
                          "Note: the tie-break did not finish in time; among equally good plans another run may "

@@ -1,0 +1,135 @@
+"""Budget thresholds: the least budget increase of each payer that changes the plan."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from kimopt.analysis.sensitivity.base import Progress, Solved, optimal_base, solve_instance
+from kimopt.data import Instance, PlanningModel
+from kimopt.problem import Problem
+
+
+@dataclass(frozen=True)
+class LinkChange:
+    """A link whose VZÄ differ between the plan and the plan with the raised budget."""
+
+    host: str
+    kommune: str
+    before: Fraction
+    after: Fraction
+
+
+@dataclass(frozen=True)
+class BudgetThreshold:
+    """The smallest budget increase that changes the plan (None: no increase changes it)."""
+
+    payer: str
+    payer_type: str  # "kreis" or "kommune"
+    budget: int
+    increase: int | None
+    eigenanteil_before: Fraction
+    eigenanteil_after: Fraction | None
+    changes: tuple[LinkChange, ...] = ()
+    verified: bool = True  # re-solved: one euro below keeps the plan, the threshold changes it
+
+
+def _deficits(problem: Problem, payer: int | None) -> list[int]:
+    """Deficits per VZÄ of the hosts whose new positions the payer pays (None: the Kreis)."""
+    found = set()
+    for h, host in enumerate(problem.hosts):
+        if payer is None:
+            pays = host.kind != "kommune" and host.kreis_pays
+            pays = pays or (host.kind == "kommune" and problem.model.kreis_covers_kommunen)
+        else:
+            pays = host.kind == "kommune" and not problem.model.kreis_covers_kommunen and any(
+                problem.links[link].kommune == payer for link in problem.links_of_host[h])
+        if pays and host.deficit_per_vzae > 0:
+            found.add(host.deficit_per_vzae)
+    return sorted(found)
+
+
+def payment_levels(deficits: Sequence[int], g: Fraction, units: int, above: int) -> list[int]:
+    """Whole-euro budgets at which ``Σ n_d·g·d ≤ budget`` admits a new payment: the sums
+    ``g·Σ n_d·d`` (``Σ n_d ≤ units``) above ``above``, rounded up to whole euros, ascending."""
+    reached = {(0, 0)}  # (Σ n_d·d, Σ n_d)
+    for deficit in deficits:
+        reached = {(total + n * deficit, count + n) for total, count in reached
+                   for n in range(units - count + 1)}
+    return sorted({math.ceil(g * total) for total, _ in reached if math.ceil(g * total) > above})
+
+
+def _with_budget(instance: Instance, payer: int | None, budget: int | None) -> Instance:
+    if payer is None:
+        kreis = instance.kreis.model_copy(update={"budget": budget})
+        return instance.model_copy(update={"kreis": kreis})
+    kommunen = list(instance.kommunen)
+    kommunen[payer] = kommunen[payer].model_copy(update={"budget": budget})
+    return instance.model_copy(update={"kommunen": kommunen})
+
+
+def budget_thresholds(instance: Instance, model: PlanningModel, time_limit: float | None = None,
+                      progress: Progress = None) -> list[BudgetThreshold]:
+    """For the Kreis and every Kommune with a budget: the smallest increase changing the plan."""
+    base = optimal_base(instance, model, time_limit)
+    assert base.plan is not None
+    problem = base.plan.problem
+    payers: list[tuple[int | None, str, str, int]] = []
+    if instance.kreis.budget is not None:
+        payers.append((None, instance.kreis.name, "kreis", instance.kreis.budget))
+    payers += [(i, k.name, "kommune", k.budget) for i, k in enumerate(instance.kommunen)
+               if k.budget is not None]
+    out = []
+    for payer, name, kind, budget in payers:
+        if progress:
+            progress(name)
+        cache: dict[int | None, Solved] = {budget: base}
+
+        def at(value: int | None, payer: int | None = payer,
+               cache: dict[int | None, Solved] = cache) -> Solved:
+            if value not in cache:
+                changed = _with_budget(instance, payer, value)
+                cache[value] = solve_instance(changed, model, time_limit)
+            return cache[value]
+
+        levels = payment_levels(_deficits(problem, payer), problem.g, problem.positions, budget)
+        found = None
+        if at(None).units != base.units and levels:
+            lo, hi = 0, len(levels) - 1  # at(levels[-1]) is as good as unlimited
+            if at(levels[hi]).units != base.units:
+                while lo < hi:
+                    mid = (lo + hi) // 2
+                    if at(levels[mid]).units != base.units:
+                        hi = mid
+                    else:
+                        lo = mid + 1
+                found = levels[lo]
+                if at(found - 1).units != base.units:
+                    # the bisection's premise failed (plans not nested here): take the first
+                    # level that changes the plan, level by level
+                    found = next(level for level in levels if at(level).units != base.units)
+        out.append(_budget_result(base, name, kind, budget, found, at))
+    return out
+
+
+def _budget_result(base: Solved, name: str, kind: str, budget: int, found: int | None,
+                   at: Callable[[int | None], Solved]) -> BudgetThreshold:
+    assert base.plan is not None
+    if found is None:
+        return BudgetThreshold(name, kind, budget, None, base.plan.eigenanteil, None)
+    after = at(found)
+    verified = at(found - 1).units == base.units and after.units != base.units
+    problem = base.plan.problem
+    changes = []
+    if after.units is not None and base.units is not None:
+        for index, (old, new) in enumerate(zip(base.units, after.units, strict=True)):
+            if old != new:
+                link = problem.links[index]
+                changes.append(LinkChange(problem.hosts[link.host].name,
+                                          problem.instance.kommunen[link.kommune].name,
+                                          problem.vzae(old), problem.vzae(new)))
+    return BudgetThreshold(name, kind, budget, found - budget, base.plan.eigenanteil,
+                           after.plan.eigenanteil if after.plan else None, tuple(changes),
+                           verified)

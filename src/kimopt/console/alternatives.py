@@ -1,0 +1,62 @@
+"""Equally good plans (``kimopt alternatives``) for the terminal."""
+
+from __future__ import annotations
+
+from kimopt.analysis.alternatives import Alternatives, changes, choice_points
+from kimopt.numbers import fmt_number
+
+
+def render_alternatives(result: Alternatives, lang: str) -> str:
+    """The list for the terminal: the first plan's allocation, then what each other plan changes."""
+    def t(de: str, en: str) -> str:
+        return de if lang == "de" else en
+
+    plans = result.plans
+    lines = [
+        t(f"{len(plans)} gleich gute Pläne", f"{len(plans)} equally good plans")
+        + (
+            t(" (alle)", " (all of them)")
+            if result.complete
+            else t(
+                " (Grenze erreicht, es kann weitere geben)", " (limit reached, there may be more)"
+            )
+        ),
+        t(
+            "Alle sind auf jeder Zielebene gleich gut und vom Prüfer bestätigt.",
+            "All are equally good on every level and confirmed by the checker.",
+        ),
+    ]
+    if not plans:
+        return "\n".join(lines)
+    lines += ["", t("Plan 1 (der Plan von kimopt solve):", "Plan 1 (the plan of kimopt solve):")]
+    for link in plans[0]["links"]:
+        lines.append(
+            f"  {link['host']} → {link['kommune']}: {fmt_number(link['vzae'], 1, lang)} VZÄ"
+        )
+    for n, plan in enumerate(plans[1:], start=2):
+        lines += ["", t(f"Plan {n} – anders als Plan 1:", f"Plan {n} – differs from plan 1:")]
+        for c in changes(plans[0], plan):
+            lines.append(
+                f"  {c.host} → {c.kommune}: {fmt_number(c.first, 1, lang)} → "
+                f"{fmt_number(c.here, 1, lang)} VZÄ"
+            )
+    varying = choice_points(plans)
+    if varying:
+        lines += [
+            "",
+            t(
+                "Kommunen, deren Ist-VZÄ zwischen den Plänen wechseln:",
+                "Kommunen whose coverage varies between the plans:",
+            ),
+        ]
+        for name, values in varying.items():
+            lines.append(f"  {name}: " + " / ".join(fmt_number(x, 1, lang) for x in values))
+    elif len(plans) > 1:
+        lines += [
+            "",
+            t(
+                "Die Ist-VZÄ jeder Kommune sind in allen Plänen gleich; nur die Anstellungsträger wechseln.",
+                "Every Kommune's coverage is the same in all plans; only the employers change.",
+            ),
+        ]
+    return "\n".join(lines)
