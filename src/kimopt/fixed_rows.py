@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from kimopt.check import Violation, check_plan
+from kimopt.cpsat.solver import new_solver
 from kimopt.data import Instance, PlanningModel
 from kimopt.io.excel.plan_sheet import PlanRow, PlanSheet
 from kimopt.labels import t
@@ -79,10 +80,7 @@ def _feasible(problem: Problem, fixed: dict[int, int], seconds: float) -> bool:
 
     cm = build(problem)
     fix_links(cm, fixed)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = seconds
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = problem.model.seed
+    solver = new_solver(seconds, 1, problem.model.seed)  # one worker: the same answer every run
     return solver.solve(cm.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
 
 
