@@ -131,6 +131,9 @@ class Kommune(_Entry):
     coverage_vzae: float
     deviation_vzae: float
     served_by: list[Served]
+    eigenanteil_eur: int | None = Field(
+        None, description="the Kommune's yearly Eigenanteil, rounded so that the Kommunen add up to the summary's")
+    budget_eur: int | None = Field(None, description="the Kommune's budget for its Eigenanteil; null: unlimited")
 
 
 class Link(_Entry):
@@ -195,6 +198,8 @@ class PlanFile(_Entry):
     finance: Finance
     solver: Solver
     input_sha256: str = Field(description="SHA-256 of the validated instance and model")
+    fixed_links: list[Link] | None = Field(
+        None, description="links the planner fixed (solve --fix), 0 VZÄ included; absent without --fix")
 
 
 def schema_text() -> str:

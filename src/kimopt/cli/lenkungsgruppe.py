@@ -56,10 +56,13 @@ def compare(
         typer.Option(
             "--output",
             "-o",
-            help="Vergleich schreiben: .html, .md, .csv, .xlsx / write the comparison.",
+            "--report",
+            help="Vergleich schreiben: .html, .pdf, .md, .csv, .xlsx / write the comparison.",
         ),
     ] = None,
     time_limit: TimeLimitOption = None,
+    entwurf: Annotated[bool, typer.Option(
+        "--entwurf", help="Bericht als Entwurf kennzeichnen / mark the report as a draft.")] = False,
     lang: LangOption = Lang.de,
 ) -> None:
     """Alternativen nebeneinander / alternatives side by side.
@@ -117,7 +120,7 @@ def compare(
         raise _internal(exc, lang) from None
     typer.echo(render_comparison(plans, lang.value))
     if output is not None:
-        write_comparison(plans, output, lang.value, [instance, scenarios, *model_paths])
+        write_comparison(plans, output, lang.value, [instance, scenarios, *model_paths], draft=entwurf)
         typer.echo(_t(lang, "\nVergleich geschrieben: ", "\nComparison written: ") + str(output))
 
 
@@ -132,10 +135,13 @@ def report(
         typer.Option(
             "--output",
             "-o",
-            help="Bericht: .html, .md, .csv oder .xlsx / report file.",
+            "--report",
+            help="Bericht: .html, .pdf, .md, .csv oder .xlsx / report file.",
             show_default=False,
         ),
     ],
+    entwurf: Annotated[bool, typer.Option(
+        "--entwurf", help="Bericht als Entwurf kennzeichnen / mark the report as a draft.")] = False,
     instance: Annotated[
         Path | None,
         typer.Option(
@@ -188,7 +194,7 @@ def report(
             )
         baselines = classical_baselines(inputs.instance, inputs.model, data)
         data = {**data, "year": inputs.instance.funding.year}
-    write_report(data, output, lang.value, baselines, inputs=[plan, instance, model])
+    write_report(data, output, lang.value, baselines, inputs=[plan, instance, model], draft=entwurf)
     typer.echo(_t(lang, "Bericht geschrieben: ", "Report written: ") + str(output))
 
 
@@ -212,10 +218,13 @@ def alternatives(
         typer.Option(
             "--output",
             "-o",
-            help="Pläne schreiben: .json, oder als Vergleich .html, .md, .csv, .xlsx.",
+            "--report",
+            help="Pläne schreiben: .json, oder als Vergleich .html, .pdf, .md, .csv, .xlsx.",
         ),
     ] = None,
     time_limit: TimeLimitOption = None,
+    entwurf: Annotated[bool, typer.Option(
+        "--entwurf", help="Bericht als Entwurf kennzeichnen / mark the report as a draft.")] = False,
     lang: LangOption = Lang.de,
 ) -> None:
     """Gleich gute Pläne (Gleichstände auf jeder Zielebene) / equally good plans (ties on every level).
@@ -288,5 +297,5 @@ def alternatives(
             ),
         )
     else:
-        write_comparison(labelled, output, lang.value, [instance, model])
+        write_comparison(labelled, output, lang.value, [instance, model], draft=entwurf)
     typer.echo(_t(lang, "\nGeschrieben: ", "\nWritten: ") + str(output))

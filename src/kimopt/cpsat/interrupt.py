@@ -22,10 +22,12 @@ from ortools.sat.python import cp_model
 
 
 class InterruptibleSolver(cp_model.CpSolver):
-    """``CpSolver`` whose :meth:`solve` lets Ctrl-C raise :class:`KeyboardInterrupt`."""
+    """``CpSolver`` whose :meth:`solve` lets Ctrl-C raise :class:`KeyboardInterrupt`.
+
+    Made only by :mod:`kimopt.cpsat.solver`, which also switches CP-SAT's own handler off.
+    """
 
     def solve(self, model: cp_model.CpModel, *args: Any, **kwargs: Any) -> Any:
-        self.parameters.catch_sigint_signal = False  # never a FEASIBLE plan from Ctrl-C
         if threading.current_thread() is not threading.main_thread() or sys.platform == "win32" \
                 or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
             # No Python Ctrl-C here (a batch worker ignores SIGINT; its parent ends it), or no

@@ -23,7 +23,7 @@ def new_solver(seconds: float, workers: int, seed: int) -> cp_model.CpSolver:
     all a level needs (see :mod:`kimopt.solve`). Ctrl-C stops it and reaches Python as
     :class:`KeyboardInterrupt` (:mod:`kimopt.cpsat.interrupt`), never as a plan.
     """
-    solver = InterruptibleSolver()
+    solver = _interruptible()
     solver.parameters.max_time_in_seconds = max(seconds, MIN_SECONDS)
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
@@ -37,8 +37,15 @@ def work_limited_solver(work: float, seed: int) -> cp_model.CpSolver:
     same on every run and machine; for analyses whose answer must not depend on the clock
     (binding rules, the list of equally good plans).
     """
-    solver = cp_model.CpSolver()
+    solver = _interruptible()
     solver.parameters.max_deterministic_time = max(work, MIN_SECONDS)
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
+    return solver
+
+
+def _interruptible() -> cp_model.CpSolver:
+    """A solver that leaves Ctrl-C to Python (:mod:`kimopt.cpsat.interrupt`): never a plan from it."""
+    solver = InterruptibleSolver()
+    solver.parameters.catch_sigint_signal = False
     return solver
