@@ -51,7 +51,8 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Any]]:
 
     session = make_session(tmp_path)
     port = _free_port()
-    config = uvicorn.Config(create_app(session, port), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(create_app(session, port), host="127.0.0.1", port=port, log_level="warning",
+                            timeout_graceful_shutdown=1)
     running = uvicorn.Server(config)
     thread = threading.Thread(target=running.run, daemon=True)
     thread.start()
@@ -92,12 +93,13 @@ def shots(tmp_path: Path) -> Path:
 def _loaded(page: Any, url: str) -> None:
     page.goto(url + "/")
     expect(page.locator("#headline")).to_have_text("Plan aus der Datei.")
-    expect(page.locator("#binding table")).to_be_visible()
 
 
 def test_kreisquote_40_changes_the_plan_and_marks_the_differences(server: Any, page: Any, shots: Path) -> None:
     url, _ = server
     _loaded(page, url)
+    expect(page.locator("#binding table")).to_be_visible()
+    expect(page.locator("#charts figure").first).to_be_visible()
     page.screenshot(path=str(shots / "serve-1-start.png"))
     summary = page.locator("#plan #summary")
     expect(summary).to_contain_text("4,0 (36,4 %)")

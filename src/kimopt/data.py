@@ -12,6 +12,7 @@ is left to the caller that has both.
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Iterator
 from fractions import Fraction
 from typing import Annotated, Any, Literal
@@ -31,6 +32,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from kimopt.errors import Finding, FindingsError
+from kimopt.names import suggestions
 from kimopt.numbers import NumberError, fraction_text, to_euros, to_fraction
 
 # Plausibility limits: far above any Kreis, far below what 64-bit solver arithmetic can carry.
@@ -98,13 +100,40 @@ def _count(value: object) -> int:
     return int(number)
 
 
+MAX_TEXT = 200  # characters of a name: a 1 MB name made the HTML report take a minute and 2 GB
+
+
 def _text(value: object) -> str:
+    """Text as people compare it: Unicode NFC (``Hünxe`` typed either way is one name), trimmed,
+    at most :data:`MAX_TEXT` characters and free of control characters."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise PydanticCustomError("not_text", "{value}", {"value": value})
-    text = str(value).strip()
+    text = unicodedata.normalize("NFC", str(value)).strip()
     if not text:
         raise PydanticCustomError("empty_text", "")
+    if len(text) > MAX_TEXT:
+        raise PydanticCustomError("too_long", "{value}", {"value": text, "limit": MAX_TEXT})
+    if any(unicodedata.category(ch) == "Cc" for ch in text):
+        raise PydanticCustomError("control_character", "{value}", {"value": text.encode("unicode_escape").decode()})
     return text
+
+
+def ags_text(value: object, digits: int) -> object:
+    """An AGS given as a number is its text with the leading zeros restored (``5170044`` →
+    ``"05170044"``): one rule for JSON integers and Excel number cells."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**digits:
+        return str(value).zfill(digits)
+    return value
+
+
+def _ags8(value: object) -> str:
+    return _text(ags_text(value, 8))
+
+
+def _ags5(value: object) -> str:
+    return _text(ags_text(value, 5))
 
 
 _YES = {"true", "ja", "yes", "j", "y", "1", "wahr", "x"}
@@ -125,7 +154,7 @@ def _names(value: object) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str):
-        return [part.strip() for part in value.split(";") if part.strip()]
+        return [_text(part) for part in value.split(";") if part.strip()]
     if not isinstance(value, list):
         raise PydanticCustomError("not_list", "{value}", {"value": value})
     return [_text(item) for item in value]
@@ -141,6 +170,8 @@ Share = Annotated[Fraction, BeforeValidator(_share), PlainSerializer(_as_text)]
 Euros = Annotated[int, BeforeValidator(_euros)]
 Count = Annotated[int, BeforeValidator(_count)]
 Text = Annotated[str, BeforeValidator(_text)]
+Ags8 = Annotated[str, BeforeValidator(_ags8)]
+Ags5 = Annotated[str, BeforeValidator(_ags5)]
 Flag = Annotated[bool, BeforeValidator(_flag)]
 Names = Annotated[list[str], BeforeValidator(_names)]
 
@@ -149,11 +180,21 @@ class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
 
+MAX_RECORDS = 5_000  # Kommunen or Träger of one instance (Germany has 10,800 Gemeinden, NRW 396)
+
+
+def _few(value: Any) -> Any:
+    """Refuse a list of records beyond :data:`MAX_RECORDS` before each is validated."""
+    if isinstance(value, list) and len(value) > MAX_RECORDS:
+        raise PydanticCustomError("too_many_entries", "{count}", {"count": len(value), "limit": MAX_RECORDS})
+    return value
+
+
 class Kreis(_Record):
     """The district: the funding recipient, always a host of positions."""
 
     name: Text = Field(description="Name of the Kreis")
-    ags: Text | None = Field(None, description="Amtlicher Gemeindeschlüssel of the Kreis")
+    ags: Ags5 | None = Field(None, description="Amtlicher Gemeindeschlüssel of the Kreis")
     cost_per_vzae: Euros = Field(description="Real yearly cost of one VZÄ at the Kreis, €")
     budget: Euros | None = Field(None, description="Yearly Eigenanteil the Kreis can carry, € (null = unlimited)")
     existing_vzae: Vzae = Field(Fraction(0), description="Positions already filled at the Kreis")
@@ -171,7 +212,7 @@ class Kommune(_Record):
     """A member municipality: always served, a host only if ``max_vzae > 0``."""
 
     name: Text
-    ags: Text | None = None
+    ags: Ags8 | None = None
     population: Count = Field(description="Inhabitants (official figure)")
     max_vzae: Vzae = Field(Fraction(0), description="Positions the Kommune would employ itself")
     cost_per_vzae: Euros | None = Field(None, description="Real yearly cost per VZÄ, € (default: the Kreis's)")
@@ -301,7 +342,12 @@ class Instance(_Record):
     @field_validator("traeger", "years", mode="before")
     @classmethod
     def _no_traeger(cls, value: Any) -> Any:
-        return [] if value is None else value
+        return [] if value is None else _few(value)
+
+    @field_validator("kommunen", mode="before")
+    @classmethod
+    def _few_kommunen(cls, value: Any) -> Any:
+        return _few(value)
 
     @model_validator(mode="after")
     def _records_agree(self) -> Instance:
@@ -396,7 +442,7 @@ class PlanningModel(_Record):
 
 
 def _closest(name: str, candidates: list[str]) -> dict[str, str]:
-    hint = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    hint = suggestions(name, candidates)
     return {"hint": hint[0]} if hint else {}
 
 
@@ -418,6 +464,12 @@ def instance_findings(instance: Instance) -> list[Finding]:
         if traeger.name in traeger_names:
             findings.append(Finding(("traeger", t, "name"), "duplicate_name", {"value": traeger.name}))
         traeger_names.add(traeger.name)
+
+    for i, kommune in enumerate(instance.kommunen):
+        other = seen_ags.get(kommune.name)
+        if other is not None and other != i:  # "05170044" would name two Kommunen
+            findings.append(Finding(("kommunen", i, "name"), "name_is_other_ags",
+                                    {"value": kommune.name, "other": instance.kommunen[other].name}))
 
     index = instance.kommune_index()
     names = [k.name for k in instance.kommunen]

@@ -72,6 +72,15 @@ class BindingRule(_Entry):
     level: str
     value: Figure
     relaxed_value: Figure | None
+    relaxed_value_proven: bool = Field(
+        True, description="false: the work limit stopped the search for the best relaxed value")
+
+
+class RuleRef(_Entry):
+    """A rule instance: its family and subject (null for a rule about the whole plan)."""
+
+    rule: str
+    subject: str | None
 
 
 class Summary(_Entry):
@@ -91,7 +100,12 @@ class Summary(_Entry):
     gallagher: float
     quota_rule_holds: bool
     binding_rules: list[BindingRule] | None = Field(
-        None, description="null when they could not be proven within the time limit; absent when not computed")
+        None, description="null when the plan is not proven optimal; absent when not computed")
+    binding_rules_complete: bool | None = Field(
+        None, description="false: the deterministic work limit left the rules in binding_rules_unchecked "
+                          "undecided („nicht vollständig geprüft“)")
+    binding_rules_unchecked: list[RuleRef] | None = Field(
+        None, description="rule instances not completely checked (empty when complete)")
     eigenanteil_eur_by_year: dict[str, YearTotals] | None = Field(
         None, description="DESIGN §5: Eigenanteil of all Bausteine per year (key: the year); only in multi-year plans")
 
@@ -129,6 +143,9 @@ class Kommune(_Entry):
     coverage_vzae: float
     deviation_vzae: float
     served_by: list[Served]
+    eigenanteil_eur: int | None = Field(
+        None, description="the Kommune's yearly Eigenanteil, rounded so that the Kommunen add up to the summary's")
+    budget_eur: int | None = Field(None, description="the Kommune's budget for its Eigenanteil; null: unlimited")
 
 
 class Link(_Entry):
@@ -260,6 +277,8 @@ class PlanFile(_Entry):
         None, description="DESIGN §5: every year; the top level describes the first (multi-year plans only)")
     solver: Solver
     input_sha256: str = Field(description="SHA-256 of the validated instance and model")
+    fixed_links: list[Link] | None = Field(
+        None, description="links the planner fixed (solve --fix), 0 VZÄ included; absent without --fix")
 
 
 def schema_text() -> str:

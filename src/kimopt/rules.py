@@ -7,7 +7,6 @@ its code::
 
     @FUNDING_CAP.model      # kimopt.cpsat.constraints: the CP-SAT constraints
     @FUNDING_CAP.check      # kimopt.check: the independent checker
-    @FUNDING_CAP.tight      # kimopt.analysis.explain.binding: is the rule without slack in a plan?
     @FUNDING_CAP.describe   # kimopt.analysis.explain.texts: the rule with its numbers, in words
     @FUNDING_CAP.repair     # kimopt.analysis.explain.repair: the least change of its number
 
@@ -28,7 +27,7 @@ from typing import Any, Literal, TypeVar
 Scope = Literal["global", "host", "kommune"]
 """What one instance of the rule is about: the whole plan, one host, or one Kommune."""
 
-HOOKS = ("model", "check", "tight", "describe", "repair")
+HOOKS = ("model", "check", "describe", "repair")
 """The functions every rule family has (``repair`` only when it has a number)."""
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -94,11 +93,6 @@ class Rule:
     def check(self) -> Callable[[F], F]:
         """Decorator: the checker's test ``(checker) -> None``, adding a violation per breach."""
         return self._register("check")
-
-    @property
-    def tight(self) -> Callable[[F], F]:
-        """Decorator: ``(plan) -> subjects`` whose instances have no slack in the plan."""
-        return self._register("tight")
 
     @property
     def describe(self) -> Callable[[F], F]:

@@ -52,8 +52,11 @@ def explain(
             )
         except WishError as exc:
             raise fail(exc.text(lang.value), ExitCode.BAD_INPUT) from None
+    from kimopt.cli.progress import progress
+
     try:
-        answer = answer_for(scenario, lang.value, float(inputs.model.time_limit_s))
+        with progress("Erkläre" if lang == Lang.de else "Explaining"):
+            answer = answer_for(scenario, lang.value, float(inputs.model.time_limit_s))
     except ModelTooLarge as exc:
         raise fail(f"{instance}: {exc}", ExitCode.BAD_INPUT) from None
     except ExplainTimeout:

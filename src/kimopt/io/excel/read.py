@@ -260,7 +260,10 @@ def _open_workbook(path: Path) -> Any:
     if unpacked > MAX_UNPACKED:
         raise InputError(path, [Finding((), "xlsx_too_large",
                                         {"detail": unpacked, "limit": MAX_UNPACKED})])
-    cells = _count_cells(raw)
+    try:
+        cells = _count_cells(raw)
+    except Exception as exc:  # a damaged part: bad header, deflate stream, CRC
+        raise _not_workbook(path, exc) from None
     if cells > MAX_CELLS:
         raise InputError(path, [Finding((), "xlsx_too_many_cells", {"detail": cells, "limit": MAX_CELLS})])
     try:
