@@ -7,7 +7,6 @@ files themselves are in the catalogue ``tests/data/broken/`` (``tests/test_bad_i
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import signal
@@ -473,6 +472,7 @@ def test_ctrl_c_in_batch_then_resume(tmp_path: Path) -> None:
         "a-klein.plan.json",
         "b-klein.plan.json",
         "summary.csv",
+        "summary.json",
         "summary.xlsx",
     ]
     summary = (out / "summary.csv").read_text(encoding="utf-8")
@@ -495,10 +495,9 @@ def test_ctrl_c_in_batch_then_resume(tmp_path: Path) -> None:
         ],
     )
     assert result.exit_code in (0, 4), result.output
-    with (out / "summary.csv").open(encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert [Path(r["file"]).name for r in rows] == ["a-klein.yaml", "b-klein.yaml", "c-gross.yaml"]
-    assert [r["resumed"] for r in rows[:2]] == ["True", "True"]
+    assert [r["resumed"] for r in rows[:2]] == [True, True]
     assert not list(out.glob(".*.tmp"))
 
 
@@ -529,8 +528,7 @@ def test_every_file_of_the_folder_gets_a_row(tmp_path: Path) -> None:
     model_file = write_yaml(tmp_path / "model.yaml", TEST_SETTINGS)
     result = runner.invoke(app, ["batch", str(folder), "--out", str(out), "-m", str(model_file), "-j", "1"])
     assert result.exit_code == 1, result.output
-    with (out / "summary.csv").open(encoding="utf-8") as handle:
-        rows = {Path(r["file"]).name: r for r in csv.DictReader(handle)}
+    rows = {Path(r["file"]).name: r for r in json.loads((out / "summary.json").read_text(encoding="utf-8"))}
     assert set(rows) == {"a-klein.yaml", "b-kreis\x07.yaml", "c-schleife.yaml", "d-ziel-fehlt.json"}
     assert rows["b-kreis\x07.yaml"]["status"] == "OPTIMAL"
     assert "im Kreis" in rows["c-schleife.yaml"]["error"] and "ins Leere" in rows["d-ziel-fehlt.json"]["error"]

@@ -456,8 +456,8 @@ def test_plans_two_levels_add_up_and_resume(tmp_path: Path, mini_gv100: Path) ->
     assert csv_text.splitlines()[1].startswith("Land;05;Testland;300.000;10,0")
     again = runner.invoke(app, [*args, "--resume"])
     assert again.exit_code == 0, again.output
-    batch = (tmp_path / "p" / "summary.csv").read_text(encoding="utf-8")
-    assert batch.count("True") == 3  # every plan kept (resumed)
+    batch = json.loads((tmp_path / "p" / "summary.json").read_text(encoding="utf-8"))
+    assert [row["resumed"] for row in batch] == [True] * 3  # every plan kept (resumed)
 
 
 def test_plans_refuse_an_undecided_tie(tmp_path: Path, mini_gv100: Path) -> None:

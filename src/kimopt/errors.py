@@ -124,6 +124,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "not_a_document": ("die Datei muss aus Schlüsseln wie „name:“, „kreis:“ bestehen, enthält aber {kind_de}",
                        "the file must consist of keys such as 'name:', 'kreis:' but holds {kind_en}"),
     "plan_mismatch": ("{value}", "{value}"),
+    "pdf_unavailable": ("PDF kann hier nicht erzeugt werden ({detail}); installieren: {value}",
+                        "PDF cannot be made here ({detail}); install: {value}"),
     "output_is_input": ("die Ausgabe würde eine Eingabedatei überschreiben; anderen Namen wählen",
                         "the output would overwrite an input file; choose another name"),
 }
@@ -152,7 +154,7 @@ def _message(finding: Finding, lang: str) -> str:
     from kimopt.numbers import exact_text
 
     params = {k: exact_text(v, lang) if isinstance(v, Fraction) else v for k, v in finding.params.items()}
-    if "value" in params and finding.code not in {"plan_mismatch", "yaml_syntax", "json_syntax",
+    if "value" in params and finding.code not in {"plan_mismatch", "pdf_unavailable", "yaml_syntax", "json_syntax",
                                                   "file_unreadable", "file_unwritable", "file_too_large",
                                                   "file_encoding"}:
         params["value"] = _quote(params["value"], lang)
@@ -177,7 +179,9 @@ def finding_message(finding: Finding, lang: str = "de") -> str:
     return _message(finding, lang)
 
 
-SECTION_LABELS = {"kreis": ("Kreis", "Kreis"), "funding": ("Förderung", "funding")}
+SECTION_LABELS = {"kreis": ("Kreis", "Kreis"), "funding": ("Förderung", "funding"),
+                  "coordination": ("Baustein 1 (Koordination)", "Baustein 1 (coordination)"),
+                  "authorities": ("Baustein 3 (Ausländerbehörden)", "Baustein 3 (authorities)")}
 
 RECORD_LABELS = {
     "kommunen": ("Kommune", "Kommune"),
@@ -186,6 +190,7 @@ RECORD_LABELS = {
     "links": ("Verbindung", "link"),
     "hosts": ("Stelle", "host"),
     "scenarios": ("Szenario", "scenario"),
+    "years": ("Jahr", "year"),
 }
 
 

@@ -55,6 +55,15 @@ class CpsatModel:
     side_rules: list[Callable[[list[int]], bool]] = field(default_factory=list)
 
 
+def fix_links(cm: CpsatModel, fixed: dict[int, int]) -> None:
+    """Keep the planner's fixed rows: ``a[l] = u`` for every fixed link ``l`` (also a side rule, so
+    no plan built outside the model, such as the largest-remainder construction, moves them)."""
+    for li, units in sorted(fixed.items()):
+        cm.model.add(cm.variables.a[li] == units)
+    rows = dict(fixed)
+    cm.side_rules.append(lambda plan: all(plan[li] == units for li, units in rows.items()))
+
+
 def build(problem: Problem, switchable: bool = False, headroom: int = 0) -> CpsatModel:
     """Variables, every rule family and every objective level of the planning model.
 
@@ -331,11 +340,17 @@ def _solver_info(started: float, workers: int, seed: int) -> dict[str, Any]:
 
 
 def solve_problem(problem: Problem, time_limit: float | None = None,
-                  progress: Callable[[str], None] | None = None) -> SolveResult:
-    """Build the CP-SAT model of ``problem`` and optimise it lexicographically."""
+                  progress: Callable[[str], None] | None = None,
+                  fixed: dict[int, int] | None = None) -> SolveResult:
+    """Build the CP-SAT model of ``problem`` and optimise it lexicographically.
+
+    ``fixed`` (link → units) keeps those links as the planner set them (``solve --fix``).
+    """
     settings = problem.model
     limit = float(settings.time_limit_s) if time_limit is None else time_limit
     cm = build(problem)
+    if fixed:
+        fix_links(cm, fixed)
     return solve_levels(cm, limit, settings.workers or 1, settings.seed, progress)
 
 

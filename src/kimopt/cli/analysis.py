@@ -155,6 +155,7 @@ def sensitivity(
     4 kein Plan im Zeitlimit.
     """
     from kimopt.analysis.sensitivity import SensitivityError, analyse
+    from kimopt.cli.horizon import one_year_only
     from kimopt.console.sensitivity import render_sensitivity
     from kimopt.io.atomic import guard_output, write_text_atomic
     from kimopt.load import load_inputs
@@ -167,6 +168,7 @@ def sensitivity(
         raise fail(_t(lang, "--chart braucht --part tradeoff", "--chart needs --part tradeoff"),
                    ExitCode.USAGE)
     inputs = load_inputs(instance, model)
+    one_year_only(inputs.instance, instance, "sensitivity", lang)
     for target in (output, chart):
         if target is not None:
             guard_output(target, [instance, model])

@@ -183,7 +183,7 @@ def batch(
         Path,
         typer.Option(
             "--out",
-            help="Ordner für Pläne und summary.csv/.xlsx (wird angelegt).",
+            help="Ordner für Pläne und summary.csv/.xlsx/.json (wird angelegt).",
             show_default=False,
         ),
     ],
@@ -218,7 +218,8 @@ def batch(
 ) -> None:
     """Viele Instanzen lösen: eine Förderrunde / solve many instances: a funding round.
 
-    Schreibt je Instanz <name>.plan.json sowie summary.csv und summary.xlsx nach --out.
+    Schreibt je Instanz <name>.plan.json sowie summary.csv (für deutsches Excel), summary.xlsx
+    und summary.json nach --out.
     Exit: 0 jede Instanz hat einen Plan; sonst der schwerste Fall: 5 Plan verletzt Regeln,
     1 fehlerhafte Eingabe, 3 unlösbar, 4 kein Plan im Zeitlimit; 130 abgebrochen (Strg-C).
     """

@@ -102,4 +102,8 @@ def render_plan(plan: dict[str, Any], lang: str = "de") -> str:
         lines += ["", _t(lang, f"Begrenzende Regeln nicht vollständig geprüft ({len(unchecked)} Regeln): "
                                f"{names}",
                          f"Binding rules not completely checked ({len(unchecked)} rules): {names}")]
+    if plan.get("years"):
+        from kimopt.console.horizon import horizon_lines
+
+        lines += horizon_lines(plan, lang)
     return "\n".join(lines)

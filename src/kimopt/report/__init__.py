@@ -1,8 +1,10 @@
 """Reports for the Lenkungsgruppe: one plan, or alternatives side by side, in four formats.
 
 The format follows the file's suffix: ``.html`` (self-contained, print-ready, with charts),
-``.md``, ``.csv`` and ``.xlsx`` (the workbook of :mod:`kimopt.report.xlsx`). Output is written
-atomically and never over an input. No run date is written, so the same plan gives the same file.
+``.pdf`` (the same HTML printed by WeasyPrint, :mod:`kimopt.report.pdf`), ``.md``, ``.csv``
+and ``.xlsx`` (the workbook of :mod:`kimopt.report.xlsx`). Output is written atomically and
+never over an input. Only the PDF carries a date („Stand“); every other format is the same
+file for the same plan.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ if TYPE_CHECKING:
     from kimopt.data import Instance, PlanningModel
     from kimopt.report.tables import Baseline
 
-SUFFIXES = (".html", ".md", ".csv", ".xlsx")
+SUFFIXES = (".html", ".pdf", ".md", ".csv", ".xlsx")
 
 
 def check_suffix(path: Path) -> str:
@@ -32,6 +34,10 @@ def check_suffix(path: Path) -> str:
             path,
             [Finding((), "file_suffix", {"value": suffix or "''", "choices": ", ".join(SUFFIXES)})],
         )
+    if suffix == ".pdf":  # say what to install before anything is solved
+        from kimopt.report.pdf import require_pdf
+
+        require_pdf(path)
     return suffix
 
 
@@ -40,6 +46,8 @@ def render_plan_report(
     suffix: str,
     lang: str = "de",
     baselines: list[Baseline] | None = None,
+    draft: bool = False,
+    stand: str = "",
 ) -> str:
     """The text of a plan report in one of the text formats (``.html``, ``.md``, ``.csv``)."""
     from kimopt.report.tables import meta_lines, plan_tables, title
@@ -49,7 +57,7 @@ def render_plan_report(
         from kimopt.report.charts import plan_charts
         from kimopt.report.html import plan_html
 
-        return plan_html(plan, lang, tables, plan_charts(plan, lang))
+        return plan_html(plan, lang, tables, plan_charts(plan, lang), draft, stand)
     if suffix == ".md":
         from kimopt.report.markdown import document
 
@@ -64,6 +72,7 @@ def report_bytes(
     path: Path,
     lang: str = "de",
     baselines: list[Baseline] | None = None,
+    draft: bool = False,
 ) -> bytes:
     """The report of one plan in the format ``path``'s suffix names, not yet written.
 
@@ -73,7 +82,11 @@ def report_bytes(
     suffix = check_suffix(Path(path))
     if suffix == ".xlsx":
         return xlsx_bytes(plan, Path(path).name, lang, None)
-    return render_plan_report(plan, suffix, lang, baselines).encode("utf-8")
+    if suffix == ".pdf":
+        from kimopt.report.pdf import pdf_bytes, stand_date
+
+        return pdf_bytes(render_plan_report(plan, ".html", lang, baselines, draft, stand_date()))
+    return render_plan_report(plan, suffix, lang, baselines, draft).encode("utf-8")
 
 
 def write_report(
@@ -82,6 +95,7 @@ def write_report(
     lang: str = "de",
     baselines: list[Baseline] | None = None,
     inputs: Iterable[Path | None] = (),
+    draft: bool = False,
 ) -> None:
     """Write the report of one plan to ``path`` in the format its suffix names.
 
@@ -93,7 +107,7 @@ def write_report(
     path = Path(path)
     check_suffix(path)
     guard_output(path, inputs)
-    write_bytes_atomic(path, report_bytes(plan, path, lang, baselines))
+    write_bytes_atomic(path, report_bytes(plan, path, lang, baselines, draft))
 
 
 def xlsx_bytes(plan: dict[str, Any], name: str, lang: str, comparison: list[dict[str, Any]] | None) -> bytes:

@@ -28,7 +28,7 @@ from kimopt.results import Status
 
 INSTANCE_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx", ".xlsm")
 PLAN_SUFFIX = ".plan.json"
-SUMMARY_NAMES = ("summary.csv", "summary.xlsx")
+SUMMARY_NAMES = ("summary.csv", "summary.xlsx", "summary.json")
 
 class RunStatus(str, Enum):
     """What became of one instance of a batch (the summary's ``status`` column).
