@@ -27,8 +27,12 @@ def _decimal(value: Fraction) -> float:
     return float(value)
 
 
-def enrich(name: str, kreis_ags: str, gemeinden: list[Gemeinde], seed: int = SEED) -> dict[str, Any]:
-    """An instance dict with interests, budgets, sharing partners and Träger drawn from ``seed``."""
+def enrich(name: str, kreis_ags: str, gemeinden: list[Gemeinde], seed: int = SEED,
+           traeger_count: int | None = None) -> dict[str, Any]:
+    """An instance dict with interests, budgets, sharing partners and Träger drawn from ``seed``.
+
+    ``traeger_count`` overrides the number of Träger (one per 25 Kommunen by default).
+    """
     rng = random.Random(f"{seed}:{kreis_ags}")
     names = short_names(gemeinden)
     population = sum(g.population for g in gemeinden)
@@ -48,7 +52,7 @@ def enrich(name: str, kreis_ags: str, gemeinden: list[Gemeinde], seed: int = SEE
         kommunen.append(kommune)
     traeger = []
     if len(gemeinden) > 1:
-        count = max(2, min(40, len(gemeinden) // 25))
+        count = traeger_count or max(2, min(40, len(gemeinden) // 25))
         for t in range(count):
             size = rng.randint(min(3, len(names)), min(30, len(names)))
             start = rng.randrange(0, len(names) - size + 1)
@@ -74,10 +78,11 @@ def enrich(name: str, kreis_ags: str, gemeinden: list[Gemeinde], seed: int = SEE
     }
 
 
-def kreis_instance(directory: Directory, key: str, seed: int = SEED) -> dict[str, Any]:
+def kreis_instance(directory: Directory, key: str, seed: int = SEED,
+                   traeger_count: int | None = None) -> dict[str, Any]:
     """One Kreis (or kreisfreie Stadt) of the directory, enriched."""
     record = directory.kreis(key)
-    return enrich(record.display_name, key, directory.populated(key), seed)
+    return enrich(record.display_name, key, directory.populated(key), seed, traeger_count)
 
 
 def all_kreise(directory: Directory, seed: int = SEED) -> list[dict[str, Any]]:

@@ -64,6 +64,18 @@ def test_every_rule_family_has_every_function(name: str) -> None:
     assert entry.label_de and entry.label_en
 
 
+@pytest.mark.parametrize("name", ["continuity", "coordination", "authorities"])
+def test_every_horizon_rule_has_its_functions(name: str) -> None:
+    import kimopt.analysis.explain.horizon
+    import kimopt.check_horizon
+    import kimopt.cpsat.horizon  # noqa: F401 - they register the horizon rules' functions
+    from kimopt.rules import HORIZON_RULES, rule
+
+    entry = rule(name)
+    assert entry in HORIZON_RULES
+    assert set(entry.hooks) == set(entry.required_hooks()), name
+
+
 def test_every_repair_number_is_one_explain_can_change() -> None:
     from typing import get_args
 
@@ -77,10 +89,11 @@ def test_every_repair_number_is_one_explain_can_change() -> None:
 
 def test_rule_names_are_unique_and_labelled() -> None:
     from kimopt.labels import RULE_NAMES
-    from kimopt.rules import RULES
+    from kimopt.rules import HORIZON_RULES, RULES
 
-    assert len({rule.name for rule in RULES}) == len(RULES)
-    assert list(RULE_NAMES) == [rule.name for rule in RULES]
+    every = (*RULES, *HORIZON_RULES)
+    assert len({rule.name for rule in every}) == len(every)
+    assert list(RULE_NAMES) == [rule.name for rule in every]
 
 
 def test_rule_modules_name_rules_only_through_the_registry() -> None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import openpyxl
 import pytest
 from typer.testing import CliRunner
 
@@ -43,9 +46,28 @@ def _round(folder: Path, broken: bool = True, infeasible: bool = True) -> Path:
     return folder
 
 
-def _summary(out: Path) -> dict[str, dict[str, str]]:
-    with (out / "summary.csv").open(encoding="utf-8") as stream:
-        return {Path(row["file"]).name: row for row in csv.DictReader(stream)}
+def _summary(out: Path) -> dict[str, dict[str, Any]]:
+    """The summary by file name, with the column keys (``summary.json``)."""
+    rows = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    return {Path(row["file"]).name: row for row in rows}
+
+
+def german_excel_files(out: Path, rows: dict[str, dict[str, Any]]) -> None:
+    """summary.csv opens as columns in German Excel; summary.xlsx prints one page wide."""
+    raw = (out / "summary.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Excel reads the umlauts
+    table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert table[0][:5] == ["Datei", "Name", "Status", "VZÄ genutzt", "VZÄ förderfähig"]
+    by_file = {Path(line[0]).name: dict(zip(table[0], line, strict=True)) for line in table[1:]}
+    klein = by_file["a-klein.yaml"]
+    assert klein["VZÄ genutzt"] == "3" and klein["übernommen (--resume)"] == "nein"
+    for key, header in (("kreis_share", "Anteil Kreis"), ("deviation_l1", "Abweichung Σ|c−e| (VZÄ)")):
+        assert "." not in klein[header]  # decimal comma, no dots
+        assert float(klein[header].replace(",", ".")) == rows["a-klein.yaml"][key]
+    assert "False" not in raw.decode("utf-8-sig")
+    sheet = openpyxl.load_workbook(out / "summary.xlsx").active
+    assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.fitToWidth == 1
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.print_title_rows == "$1:$1"
 
 
 def _batch(source: Path, out: Path, model_file: Path, *extra: str, workers: int = 1) -> list[str]:
@@ -71,10 +93,8 @@ def test_mixed_round_records_every_instance_and_goes_on(tmp_path, test_model_fil
     )
     assert "keine zulässige Verteilung" in rows["d-widerspruch.yaml"]["error"]
     # 3 VZÄ fundable; tiny() can use them all
-    assert (rows["a-klein.yaml"]["positions_used"], rows["a-klein.yaml"]["positions_fundable"]) == (
-        "3.0",
-        "3.0",
-    )
+    assert (rows["a-klein.yaml"]["positions_used"], rows["a-klein.yaml"]["positions_fundable"]) == (3.0, 3.0)
+    german_excel_files(out, rows)
     assert sorted(p.name for p in out.glob("*.plan.json")) == [
         "a-klein.plan.json",
         "b-gross.plan.json",
@@ -122,7 +142,7 @@ def test_resume_skips_plans_of_the_same_content(tmp_path, test_model_file):
     result = runner.invoke(app, [*args, "--resume"])
     assert result.exit_code == 0, result.output
     rows = _summary(out)
-    assert rows["a-klein.yaml"]["resumed"] == "True" and rows["b-gross.yaml"]["resumed"] == "False"
+    assert rows["a-klein.yaml"]["resumed"] is True and rows["b-gross.yaml"]["resumed"] is False
     assert kept.stat().st_mtime_ns == before  # untouched
     assert (
         json.loads((out / "b-gross.plan.json").read_text(encoding="utf-8"))["summary"][
@@ -163,7 +183,9 @@ def test_formula_injection_is_neutralised(tmp_path, test_model_file):
     out = tmp_path / "out"
     result = runner.invoke(app, _batch(folder, out, test_model_file))
     assert result.exit_code == 0, result.output
-    assert _summary(out)["x.yaml"]["name"].startswith("'=")
+    table = list(csv.reader(io.StringIO((out / "summary.csv").read_text(encoding="utf-8-sig")), delimiter=";"))
+    assert table[1][1].startswith("'=")
+    assert _summary(out)["x.yaml"]["name"] == '=HYPERLINK("http://evil")'  # JSON is data, never run
     sheet = load_workbook(out / "summary.xlsx").active
     assert sheet.cell(2, 2).value.startswith("'=") and sheet.cell(2, 2).data_type == "s"
 
@@ -233,3 +255,12 @@ def test_help_and_validate_import_neither_ortools_nor_pandas(command, tmp_path):
         check=False,
     )
     assert "HEAVY []" in result.stdout, result.stdout + result.stderr
+
+
+def test_english_summary_keeps_the_column_keys() -> None:
+    from kimopt.analysis.batch import COLUMNS, summary_csv
+
+    text = summary_csv([Row(file="a.yaml", status="OPTIMAL", positions_used=3.5, resumed=True)], "en")
+    header, line = text.splitlines()[:2]
+    assert header.split(",") == list(COLUMNS) and not text.startswith("\ufeff")
+    assert "3.5" in line.split(",") and line.endswith("yes")

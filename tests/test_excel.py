@@ -38,6 +38,9 @@ from kimopt.load import load_instance
 from kimopt.pipeline import plan_instance
 from tests.conftest import DATA, INSTANCES, model, write_yaml
 
+FREE = openpyxl.utils.get_column_letter(len(KOMMUNE_FIELDS) + 1)  # the first column after the contract's
+FREE2 = openpyxl.utils.get_column_letter(len(KOMMUNE_FIELDS) + 2)  # and the one after it
+
 runner = CliRunner()
 EXCEL = DATA / "excel"
 WESEL = INSTANCES / "kreis-wesel-2022.yaml"
@@ -345,9 +348,9 @@ def test_empty_cells_mean_not_given(tmp_path: Path) -> None:
 def test_indicator_columns_are_read(tmp_path: Path) -> None:
     def indicators(workbook: openpyxl.Workbook) -> None:
         sheet = workbook["Kommunen"]
-        sheet["J1"] = "Kennzahl: refugees"
-        sheet["J2"] = "1.234"
-        sheet["J3"] = "12,5"
+        sheet[f"{FREE}1"] = "Kennzahl: refugees"
+        sheet[f"{FREE}2"] = "1.234"
+        sheet[f"{FREE}3"] = "12,5"
 
     instance, _ = load_instance(edited(tmp_path, indicators))
     assert instance.kommunen[0].indicators == {"refugees": 1234}
@@ -481,7 +484,8 @@ def test_file_that_is_no_workbook(name: str, message: str) -> None:
 
 BROKEN_SHEETS = [
     (_drop_sheet("Förderung"),
-     "Tabellenblatt „Förderung“ fehlt (vorhanden: Kreis, Kommunen, Träger, Hinweise)"),
+     "Tabellenblatt „Förderung“ fehlt (vorhanden: Kreis, Kommunen, Träger, Jahre, Baustein 1, Baustein 3, "
+     "Hinweise)"),
     (_drop_sheet("Kommunen"), "Tabellenblatt „Kommunen“ fehlt"),
     (_empty_kommunen, "Tabellenblatt „Kommunen“ enthält keine Kommunen"),
     (_headers_gone, "Tabellenblatt „Kommunen“: keine Kopfzeile mit Spaltennamen gefunden"),
@@ -490,7 +494,7 @@ BROKEN_SHEETS = [
     (_set("Kommunen", "C1", "Einwoner"), "Tabellenblatt Kommunen: Spalte „Einwohner“ fehlt"),
     (_set("Kommunen", "D1", "Einwohner"),
      "Kommunen!D1: die Spalte „Einwohner“ gibt es schon in Kommunen!C1"),
-    (_set("Kommunen", "K5", 17), "Kommunen!K5: Wert „17“ in einer Spalte ohne Überschrift"),
+    (_set("Kommunen", f"{FREE2}5", 17), f"Kommunen!{FREE2}5: Wert „17“ in einer Spalte ohne Überschrift"),
     (_set("Kreis", "A9", "Kostn je VZÄ"), "Kreis!A9: unbekannte Angabe „Kostn je VZÄ“"),
     (_set("Kreis", "A9", "AGS"), "Kreis!A9: die Angabe „AGS“ steht schon in Kreis!A4"),
 ]
@@ -515,8 +519,8 @@ def _then(first: Change, second: Change) -> Change:
 def test_total_row_and_note_columns_are_skipped(tmp_path: Path) -> None:
     def extras(workbook: openpyxl.Workbook) -> None:
         sheet = workbook["Kommunen"]
-        sheet["J1"] = "Bemerkung"
-        sheet["J2"] = "Interesse laut Ratsbeschluss"
+        sheet[f"{FREE}1"] = "Bemerkung"
+        sheet[f"{FREE}2"] = "Interesse laut Ratsbeschluss"
         sheet.append(["Summe", None, 460113])
 
     instance, _ = load_instance(edited(tmp_path, extras))
@@ -540,14 +544,17 @@ def test_template_explains_every_header_and_validates_input(tmp_path: Path) -> N
     target = tmp_path / "vorlage.xlsx"
     invoke("template", "-o", str(target))
     workbook = openpyxl.load_workbook(target)
-    assert workbook.sheetnames == ["Kreis", "Förderung", "Kommunen", "Träger", "Hinweise"]
+    # a sheet per part of DESIGN §5: later years, Baustein 1, Baustein 3 (empty: a one-year Kreis)
+    assert workbook.sheetnames == ["Kreis", "Förderung", "Kommunen", "Träger", "Jahre", "Baustein 1",
+                                   "Baustein 3", "Hinweise"]
     assert workbook.active.title == "Kreis"
 
     kommunen = workbook["Kommunen"]
     headers = [cell.value for cell in kommunen[1]]
     assert headers == ["Name", "AGS", "Einwohner", "Max. VZÄ", "Kosten je VZÄ (€)", "Budget (€)",
-                       "Teilt mit", "Vorhandene VZÄ", "Ausländerbehörde"]
-    for title in ("Kommunen", "Träger"):
+                       "Teilt mit", "Vorhandene VZÄ", "Ausländerbehörde", "Jugendamt", "Integrationsrat",
+                       "Koordination VZÄ"]
+    for title in ("Kommunen", "Träger", "Jahre", "Baustein 3"):
         sheet = workbook[title]
         assert sheet.freeze_panes == "B2"
         for cell in sheet[1]:
@@ -556,7 +563,7 @@ def test_template_explains_every_header_and_validates_input(tmp_path: Path) -> N
             assert sheet.column_dimensions[cell.column_letter].width >= 10
     assert "Einwohnerzahl" in kommunen["C1"].comment.text
     assert "€" in kommunen["E1"].comment.text or "Euro" in kommunen["E1"].comment.text
-    for title in ("Kreis", "Förderung"):
+    for title in ("Kreis", "Förderung", "Baustein 1"):
         sheet = workbook[title]
         assert sheet.freeze_panes == "A2"
         labels = [row[0] for row in sheet.iter_rows(min_row=2)]

@@ -63,12 +63,12 @@ def test_sheets_and_headers(plan: dict[str, Any], tmp_path: Path) -> None:
     path = tmp_path / "plan.xlsx"
     write_plan_workbook(plan, path)
     workbook = reopen(path)
-    assert workbook.sheetnames == ["Übersicht", "Kommunen", "Stellen", "Finanzen"]
+    assert workbook.sheetnames == ["Übersicht", "Kommunen", "Zuordnung", "Finanzen"]
     assert header(workbook["Kommunen"]) == [
         "Kommune", "AGS", "Einwohner", "Schlüsselanteil", "Soll-VZÄ", "Ist-VZÄ", "Abweichung (VZÄ)",
         "Versorgt durch"]
-    assert header(workbook["Stellen"]) == ["Anstellungsträger", "Art", "Versorgt Kommune", "VZÄ",
-                                           "Geteilte Stelle"]
+    assert header(workbook["Zuordnung"]) == ["Anstellungsträger", "Art", "Kommune", "VZÄ", "fest",
+                                             "Geteilte Stelle"]
     assert header(workbook["Finanzen"])[:3] == ["Anstellungsträger", "Art", "VZÄ"]
     overview = workbook["Übersicht"]
     assert overview["A1"].value == "KIM-Verteilungsplan: Kreis Klein"
@@ -89,9 +89,9 @@ def test_figures_match_the_plan(plan: dict[str, Any], tmp_path: Path) -> None:
     assert [row[5] for row in kommunen[:3]] == [k["coverage_vzae"] for k in plan["kommunen"]]
     assert kommunen[3][2] == 60000   # 20,000 + 10,000 + 30,000 inhabitants
     assert kommunen[3][5] == 3       # 3 VZÄ in all
-    links = list(workbook["Stellen"].iter_rows(min_row=2, values_only=True))
-    assert len(links) == len(plan["links"]) + 1
-    assert links[-1][3] == pytest.approx(3)
+    links = [row for row in workbook["Zuordnung"].iter_rows(min_row=2, values_only=True) if row[3]]
+    assert len(links) == len(plan["links"])  # no total row: planners edit this sheet
+    assert sum(row[3] for row in links) == pytest.approx(3)
     finance = list(workbook["Finanzen"].iter_rows(values_only=True))
     payer_head = next(i for i, row in enumerate(finance) if row[0] == "Zahler")
     payers = finance[payer_head + 1:]
@@ -118,9 +118,9 @@ def test_number_formats_header_style_autofilter_frozen_header(plan: dict[str, An
     assert finanzen["G2"].number_format == '#,##0 "€"'  # Kosten je VZÄ
     assert finanzen["C2"].number_format == "0.0"
     assert finanzen.auto_filter.ref is not None and finanzen.freeze_panes == "B2"
-    stellen = workbook["Stellen"]
-    assert stellen["D2"].number_format == "0.0"
-    assert stellen.auto_filter.ref.startswith("A1:E")
+    zuordnung = workbook["Zuordnung"]
+    assert zuordnung["D2"].number_format == "0.0"
+    assert zuordnung.auto_filter.ref.startswith("A1:F")
     overview = workbook["Übersicht"]
     euros = next(row for row in overview.iter_rows(min_row=4)
                  if row[0].value == "Förderung pro Jahr")
@@ -169,7 +169,7 @@ def test_english_labels(plan: dict[str, Any], tmp_path: Path) -> None:
     path = tmp_path / "plan.xlsx"
     write_plan_workbook(plan, path, lang="en", comparison=[{**plan, "alternative": "A"}])
     workbook = reopen(path)
-    assert workbook.sheetnames == ["Overview", "Kommunen", "Positions", "Finance", "Comparison"]
+    assert workbook.sheetnames == ["Overview", "Kommunen", "Assignment", "Finance", "Comparison"]
     assert header(workbook["Kommunen"])[2] == "Population"
     assert workbook["Overview"]["A1"].value == "KIM allocation plan: Kreis Klein"
 
@@ -199,3 +199,56 @@ def test_real_instance_plan_from_file(tmp_path: Path) -> None:
     assert voerde[2] == 36047
     assert voerde[4] == pytest.approx(11 * 36047 / 460113, abs=1e-6)  # "about one VZÄ": 0.862
     assert not list(tmp_path.glob(".plan.xlsx.*"))  # no temporary file left behind
+
+
+def test_no_euro_sign_twice(plan: dict[str, Any], tmp_path: Path) -> None:
+    """A euro figure carries its „€“ in the number format, so the unit column stays empty."""
+    path = tmp_path / "plan.xlsx"
+    write_plan_workbook(plan, path, comparison=[{**plan, "alternative": "A"}, {**plan, "alternative": "B"}])
+    workbook = reopen(path)
+    for sheet in (workbook["Übersicht"], workbook["Vergleich"]):
+        for row in sheet.iter_rows():
+            euro_cells = [c for c in row if "€" in str(c.number_format)]
+            if euro_cells:
+                assert "€" not in [str(c.value) for c in row], [c.value for c in row]
+
+
+def test_comparison_workbook_marks_differences_and_opens_on_it(plan: dict[str, Any], tmp_path: Path) -> None:
+    other = solved(tiny(), kreis_min_share="1/2")
+    path = tmp_path / "vergleich.xlsx"
+    write_plan_workbook(plan, path, comparison=[{**plan, "alternative": "A"}, {**other, "alternative": "B"}])
+    workbook = reopen(path)
+    assert workbook.active.title == "Vergleich"
+    assert [ws.sheet_view.tabSelected for ws in workbook.worksheets].count(True) == 1
+    sheet = workbook["Vergleich"]
+    marked = {row[0].value: row[3].fill.fgColor.rgb for row in sheet.iter_rows(min_row=2) if row[3].value is not None}
+    rows = {row[0]: row[2:] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert rows["davon beim Kreis"][0] != rows["davon beim Kreis"][1]
+    assert marked["davon beim Kreis"].endswith("FFF1B8")  # different: marked as in the HTML
+    assert not str(marked["Stellen verwendet"]).endswith("FFF1B8")  # the same: not marked
+
+
+def test_comparison_workbook_has_each_kommunes_eigenanteil(tmp_path: Path) -> None:
+    from kimopt.load import load_instance
+
+    wesel, _ = load_instance(INSTANCES / "kreis-wesel-2022.yaml")
+    base = plan_instance(wesel, model()).plan_json
+    covered = plan_instance(wesel, model(kreis_covers_kommunen=True)).plan_json
+    assert base is not None and covered is not None
+    path = tmp_path / "vergleich.xlsx"
+    write_plan_workbook(base, path, comparison=[{**base, "alternative": "Standard"},
+                                                {**covered, "alternative": "Kreis trägt alles"}])
+    rows = {row[0]: row[2:] for row in reopen(path)["Vergleich"].iter_rows(min_row=2, values_only=True)}
+    paying = [p for p in base["finance"]["eigenanteil"] if p["payer_type"] == "kommune"]
+    assert paying
+    for payment in paying:  # the Kommune pays in the standard plan, nothing when the Kreis covers it
+        assert rows[f"Eigenanteil {payment['payer']}"] == (payment["eur"], 0)
+
+
+def test_every_sheet_prints_one_page_wide_with_its_header(plan: dict[str, Any], tmp_path: Path) -> None:
+    path = tmp_path / "plan.xlsx"
+    write_plan_workbook(plan, path, comparison=[{**plan, "alternative": "A"}])
+    for sheet in reopen(path).worksheets:
+        assert sheet.page_setup.orientation == "landscape" and int(sheet.page_setup.paperSize) == 9  # A4
+        assert sheet.page_setup.fitToWidth == 1 and sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert sheet.print_title_rows, sheet.title

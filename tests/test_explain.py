@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from kimopt.analysis.explain.binding import add_binding_rules, binding_rules, tight_rules
+from kimopt.analysis.explain.binding import add_binding_rules, binding_rules
 from kimopt.analysis.explain.core import Oracle, Scenario, feasible, minimal_conflict
 from kimopt.analysis.explain.repair import Repair, smallest_repairs, stricter, with_number
 from kimopt.analysis.explain.wish import WishError, optimal_plan, parse_wish, wish_price
@@ -285,7 +285,6 @@ def test_binding_rules() -> None:
     scenario = tiny_scenario(max_vzae=1.0, budget=8200)
     plan = optimal_plan(scenario, 60)
     assert plan is not None and plan.status == "OPTIMAL"
-    assert ("budget_kommune", "Adorf") in tight_rules(plan)
     found = {b.rule: b for b in binding_rules(scenario, plan)}
     assert found[("funding_cap", "")].level == "use_positions"
     budget = found[("budget_kommune", "Adorf")]
@@ -297,13 +296,19 @@ def test_binding_rules() -> None:
         "level": "partner_share",
         "value": 0.5,
         "relaxed_value": 1.0,
+        "relaxed_value_proven": True,
     } in data["summary"]["binding_rules"]
+    assert data["summary"]["binding_rules_complete"] is True
 
 
-def test_slack_budget_is_not_tight() -> None:
-    # 20.000 € leaves room for more than 1,0 × 16.400 €.
-    plan = optimal_plan(tiny_scenario(max_vzae=1.0, budget=20000), 60)
-    assert plan is not None and ("budget_kommune", "Adorf") not in tight_rules(plan)
+def test_slack_budget_is_not_binding() -> None:
+    # 20.000 € leaves room for more than 1,0 × 16.400 €, and Adorf is at its maximum 1,0.
+    scenario = tiny_scenario(max_vzae=1.0, budget=20000)
+    plan = optimal_plan(scenario, 60)
+    assert plan is not None
+    report = binding_rules(scenario, plan)
+    assert report.complete
+    assert ("budget_kommune", "Adorf") not in {b.rule for b in report}
 
 
 def test_cli_infeasible_explains_and_exits_3() -> None:

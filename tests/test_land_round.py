@@ -312,7 +312,7 @@ def test_nrw_round_command_writes_every_format(tmp_path: Path) -> None:
     text = raw.decode("utf-8-sig")
     assert "05558;Kreis Coesfeld;220.712;" in text and "Mindestwert (Bestand)" in text
     html = (out / "zuteilung.html").read_text(encoding="utf-8")
-    assert "<svg" in html and "Zwei Schlüssel im Vergleich" in html
+    assert "<svg" in html and "Zwei Schlüssel im Vergleich" in html and "Kalibrierung: Sockel + Schlüssel" in html
     from openpyxl import load_workbook
 
     book = load_workbook(out / "zuteilung.xlsx")
@@ -456,8 +456,8 @@ def test_plans_two_levels_add_up_and_resume(tmp_path: Path, mini_gv100: Path) ->
     assert csv_text.splitlines()[1].startswith("Land;05;Testland;300.000;10,0")
     again = runner.invoke(app, [*args, "--resume"])
     assert again.exit_code == 0, again.output
-    batch = (tmp_path / "p" / "summary.csv").read_text(encoding="utf-8")
-    assert batch.count("True") == 3  # every plan kept (resumed)
+    batch = json.loads((tmp_path / "p" / "summary.json").read_text(encoding="utf-8"))
+    assert [row["resumed"] for row in batch] == [True] * 3  # every plan kept (resumed)
 
 
 def test_plans_refuse_an_undecided_tie(tmp_path: Path, mini_gv100: Path) -> None:
@@ -576,3 +576,13 @@ def test_an_imported_instance_serves_as_overlay(tmp_path: Path, mini_gv100: Path
     assert result.exit_code == 0, result.output
     made = (tmp_path / "p" / "instances" / "05001-altkreis.yaml").read_text(encoding="utf-8")
     assert "max_vzae: 2" in made and "positions_vzae: 3.5" in made  # the round's VZÄ, not the import's
+
+
+def test_same_round_same_bytes(tmp_path: Path, mini_gv100: Path) -> None:
+    path = write_yaml(tmp_path / "runde.yaml", {**GOOD, "base_vzae": 1})
+    for out in ("a", "b"):
+        args = ["round", str(path), "--gv100", str(mini_gv100), "-o", str(tmp_path / out),
+                "--compare-key", "population"]
+        assert runner.invoke(app, args).exit_code == 0
+    for name in ("zuteilung.csv", "zuteilung.xlsx", "zuteilung.html", "zuteilung.json"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()

@@ -74,6 +74,6 @@ def test_real_plan_with_binding_rules_is_on_the_contract() -> None:
     inputs = load_inputs(ROOT / "instances" / "kreis-wesel-2022.yaml")
     outcome = plan_instance(inputs.instance, model())
     assert outcome.plan is not None and outcome.plan_json is not None
-    data = add_binding_rules(outcome.plan_json, outcome.plan, 60)
+    data = add_binding_rules(outcome.plan_json, outcome.plan)
     assert data["summary"]["binding_rules"]  # Wesel: at least the funding cap binds
     assert PlanFile.model_validate(data).to_json() == data

@@ -10,6 +10,7 @@ any that do not match the links. Deliberately written apart from :mod:`kimopt.pr
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from fractions import Fraction
@@ -56,6 +57,11 @@ class Violation:
         return f"{self.rule}{where}: {self.de if lang == 'de' else self.en}"
 
 
+def _nfc(value: object) -> object:
+    """Names compared as the instance stores them (Unicode NFC: ``Hünxe`` typed either way)."""
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+
+
 def _shown(value: object) -> str:
     """A value from the plan file as written, cut short (a hand-edited plan may hold anything)."""
     text = repr(value)
@@ -63,8 +69,18 @@ def _shown(value: object) -> str:
 
 
 def _v(value: Fraction, lang: str) -> str:
+    """VZÄ in the one format of every message: ``0,862 VZÄ`` (up to three places)."""
     text = fmt_vzae(value, lang, places=3).rstrip("0").rstrip(",.")
     return f"{text} VZÄ"
+
+
+def _reported(value: object, lang: str, unit: str = "VZÄ") -> str:
+    """A figure as the plan reports it, in the same format as the computed one."""
+    try:
+        number = to_fraction(value)
+    except NumberError:
+        return _shown(value)
+    return fmt_euros(number, lang) if unit == "€" else _v(number, lang)
 
 
 class _Checker:
@@ -104,7 +120,7 @@ class _Checker:
             if not isinstance(entry, dict):
                 self.add("plan", f"links[{n}]", "Eintrag ist kein Abschnitt", "entry is not a mapping")
                 continue
-            kind, host, kommune = entry.get("host_type"), entry.get("host"), entry.get("kommune")
+            kind, host, kommune = entry.get("host_type"), _nfc(entry.get("host")), _nfc(entry.get("kommune"))
             try:
                 vzae = to_fraction(entry.get("vzae"))
             except NumberError:
@@ -361,22 +377,24 @@ class _Checker:
         for key, exact in (("positions_used", self.used), ("kreis_vzae", self.kreis),
                            ("partner_vzae", self.used - self.kreis)):
             if key in summary and differs(summary[key], exact):
-                self.add("plan", f"summary.{key}", f"angegeben {summary[key]}, aus den Verbindungen {float(exact)}",
-                         f"reported {summary[key]}, the links give {float(exact)}")
+                self.add("plan", f"summary.{key}",
+                         f"angegeben {_reported(summary[key], 'de')}, aus den Verbindungen {_v(exact, 'de')}",
+                         f"reported {_reported(summary[key], 'en')}, the links give {_v(exact, 'en')}")
         own: dict[str, Any] = section(summary, "eigenanteil_eur", dict)
         total = self.pay_kreis + (0 if self.model.kreis_covers_kommunen else sum(self.pay_kommune, Fraction(0)))
         for key, exact in (("kreis", self.pay_kreis), ("total", total)):
-            if key in own and differs(own[key], exact, Fraction(1, 2)):
+            # shown euros are rounded so that the parts add up (kimopt.numbers.round_parts): within 1 €
+            if key in own and differs(own[key], exact, Fraction(1)):
                 self.add("plan", f"summary.eigenanteil_eur.{key}",
-                         f"angegeben {own[key]} €, berechnet {fmt_euros(exact)}",
-                         f"reported €{own[key]}, computed {fmt_euros(exact, 'en')}")
+                         f"angegeben {_reported(own[key], 'de', '€')}, berechnet {fmt_euros(exact)}",
+                         f"reported {_reported(own[key], 'en', '€')}, computed {fmt_euros(exact, 'en')}")
         for entry in section(plan, "hosts", list):
             if isinstance(entry, dict) and "vzae" in entry:
-                exact = self.hosted.get((str(entry.get("host_type")), str(entry.get("name"))), Fraction(0))
+                exact = self.hosted.get((str(entry.get("host_type")), str(_nfc(entry.get("name")))), Fraction(0))
                 if differs(entry["vzae"], exact):
                     self.add("plan", f"hosts: {entry.get('name')}",
-                             f"angegeben {entry['vzae']} VZÄ, aus den Verbindungen {float(exact)}",
-                             f"reported {entry['vzae']} VZÄ, the links give {float(exact)}")
+                             f"angegeben {_reported(entry['vzae'], 'de')}, aus den Verbindungen {_v(exact, 'de')}",
+                             f"reported {_reported(entry['vzae'], 'en')}, the links give {_v(exact, 'en')}")
         try:
             basis: Fraction | None = to_fraction(summary["target_basis_vzae"]) if "target_basis_vzae" in summary \
                 else None
@@ -384,20 +402,20 @@ class _Checker:
             basis = None
         if basis is not None and not self.used <= basis <= self.instance.funding.positions_vzae:
             self.add("plan", "summary.target_basis_vzae",
-                     f"Bezugsgröße der Soll-Werte {basis} liegt nicht zwischen {float(self.used)} "
+                     f"Bezugsgröße der Soll-Werte {_v(basis, 'de')} liegt nicht zwischen {_v(self.used, 'de')} "
                      "und der Förderobergrenze",
-                     f"target basis {basis} is not between {float(self.used)} and the funding cap")
+                     f"target basis {_v(basis, 'en')} is not between {_v(self.used, 'en')} and the funding cap")
             basis = None
         targets = self.targets(basis)
         for entry in section(plan, "kommunen", list):
-            i = self.lookup.get(str(entry.get("name"))) if isinstance(entry, dict) else None
+            i = self.lookup.get(str(_nfc(entry.get("name")))) if isinstance(entry, dict) else None
             if i is None:
                 continue
             for key, exact in (("coverage_vzae", self.coverage[i]), ("target_vzae", targets[i])):
                 if key in entry and differs(entry[key], exact):
                     self.add("plan", f"kommunen: {entry['name']}.{key}",
-                             f"angegeben {entry[key]}, berechnet {float(exact):.6f}",
-                             f"reported {entry[key]}, computed {float(exact):.6f}")
+                             f"angegeben {_reported(entry[key], 'de')}, berechnet {_v(exact, 'de')}",
+                             f"reported {_reported(entry[key], 'en')}, computed {_v(exact, 'en')}")
 
 
 def check_plan(instance: Instance, model: PlanningModel, plan: dict[str, Any]) -> list[Violation]:

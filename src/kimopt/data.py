@@ -12,6 +12,7 @@ is left to the caller that has both.
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Iterator
 from fractions import Fraction
 from typing import Annotated, Any, Literal
@@ -22,12 +23,16 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
     field_validator,
+    model_serializer,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from kimopt.errors import Finding, FindingsError
+from kimopt.names import suggestions
 from kimopt.numbers import NumberError, fraction_text, to_euros, to_fraction
 
 # Plausibility limits: far above any Kreis, far below what 64-bit solver arithmetic can carry.
@@ -95,13 +100,40 @@ def _count(value: object) -> int:
     return int(number)
 
 
+MAX_TEXT = 200  # characters of a name: a 1 MB name made the HTML report take a minute and 2 GB
+
+
 def _text(value: object) -> str:
+    """Text as people compare it: Unicode NFC (``Hünxe`` typed either way is one name), trimmed,
+    at most :data:`MAX_TEXT` characters and free of control characters."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise PydanticCustomError("not_text", "{value}", {"value": value})
-    text = str(value).strip()
+    text = unicodedata.normalize("NFC", str(value)).strip()
     if not text:
         raise PydanticCustomError("empty_text", "")
+    if len(text) > MAX_TEXT:
+        raise PydanticCustomError("too_long", "{value}", {"value": text, "limit": MAX_TEXT})
+    if any(unicodedata.category(ch) == "Cc" for ch in text):
+        raise PydanticCustomError("control_character", "{value}", {"value": text.encode("unicode_escape").decode()})
     return text
+
+
+def ags_text(value: object, digits: int) -> object:
+    """An AGS given as a number is its text with the leading zeros restored (``5170044`` →
+    ``"05170044"``): one rule for JSON integers and Excel number cells."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**digits:
+        return str(value).zfill(digits)
+    return value
+
+
+def _ags8(value: object) -> str:
+    return _text(ags_text(value, 8))
+
+
+def _ags5(value: object) -> str:
+    return _text(ags_text(value, 5))
 
 
 _YES = {"true", "ja", "yes", "j", "y", "1", "wahr", "x"}
@@ -122,7 +154,7 @@ def _names(value: object) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str):
-        return [part.strip() for part in value.split(";") if part.strip()]
+        return [_text(part) for part in value.split(";") if part.strip()]
     if not isinstance(value, list):
         raise PydanticCustomError("not_list", "{value}", {"value": value})
     return [_text(item) for item in value]
@@ -138,6 +170,8 @@ Share = Annotated[Fraction, BeforeValidator(_share), PlainSerializer(_as_text)]
 Euros = Annotated[int, BeforeValidator(_euros)]
 Count = Annotated[int, BeforeValidator(_count)]
 Text = Annotated[str, BeforeValidator(_text)]
+Ags8 = Annotated[str, BeforeValidator(_ags8)]
+Ags5 = Annotated[str, BeforeValidator(_ags5)]
 Flag = Annotated[bool, BeforeValidator(_flag)]
 Names = Annotated[list[str], BeforeValidator(_names)]
 
@@ -146,11 +180,21 @@ class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
 
+MAX_RECORDS = 5_000  # Kommunen or Träger of one instance (Germany has 10,800 Gemeinden, NRW 396)
+
+
+def _few(value: Any) -> Any:
+    """Refuse a list of records beyond :data:`MAX_RECORDS` before each is validated."""
+    if isinstance(value, list) and len(value) > MAX_RECORDS:
+        raise PydanticCustomError("too_many_entries", "{count}", {"count": len(value), "limit": MAX_RECORDS})
+    return value
+
+
 class Kreis(_Record):
     """The district: the funding recipient, always a host of positions."""
 
     name: Text = Field(description="Name of the Kreis")
-    ags: Text | None = Field(None, description="Amtlicher Gemeindeschlüssel of the Kreis")
+    ags: Ags5 | None = Field(None, description="Amtlicher Gemeindeschlüssel of the Kreis")
     cost_per_vzae: Euros = Field(description="Real yearly cost of one VZÄ at the Kreis, €")
     budget: Euros | None = Field(None, description="Yearly Eigenanteil the Kreis can carry, € (null = unlimited)")
     existing_vzae: Vzae = Field(Fraction(0), description="Positions already filled at the Kreis")
@@ -168,7 +212,7 @@ class Kommune(_Record):
     """A member municipality: always served, a host only if ``max_vzae > 0``."""
 
     name: Text
-    ags: Text | None = None
+    ags: Ags8 | None = None
     population: Count = Field(description="Inhabitants (official figure)")
     max_vzae: Vzae = Field(Fraction(0), description="Positions the Kommune would employ itself")
     cost_per_vzae: Euros | None = Field(None, description="Real yearly cost per VZÄ, € (default: the Kreis's)")
@@ -177,6 +221,14 @@ class Kommune(_Record):
     existing_vzae: Vzae = Fraction(0)
     auslaenderbehoerde: Flag = False
     indicators: dict[str, Annotated[Fraction, BeforeValidator(_indicator)]] = Field(default_factory=dict)
+    jugendamt: Flag = Field(False, description="Has its own Jugendamt (Baustein 1 condition)")
+    integrationsrat: Flag = Field(False, description="Has its own Integrationsrat (Baustein 1 condition)")
+    coordinator_vzae: Vzae | None = Field(
+        None, description="Baustein 1 coordinators employed here, overriding the rule (DESIGN §5)")
+
+    @model_serializer(mode="wrap")
+    def _without_defaults(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
+        return _drop_defaults(handler(self), _KOMMUNE_DEFAULTS)
 
 
 class Traeger(_Record):
@@ -190,6 +242,91 @@ class Traeger(_Record):
     existing_vzae: Vzae = Fraction(0)
 
 
+# ---- DESIGN §5: later years and Bausteine 1 and 3 (all optional) ---------------------------
+
+Flagname = Literal["auslaenderbehoerde", "jugendamt", "integrationsrat"]
+QUALIFYING_FLAGS: tuple[Flagname, ...] = ("auslaenderbehoerde", "jugendamt", "integrationsrat")
+_KOMMUNE_DEFAULTS: dict[str, Any] = {"jugendamt": False, "integrationsrat": False, "coordinator_vzae": None}
+_INSTANCE_DEFAULTS: dict[str, Any] = {"years": [], "coordination": None, "authorities": None}
+
+
+def _drop_defaults(data: Any, defaults: dict[str, Any]) -> Any:
+    """Leave out the §5 keys at their defaults, so one-year content (and its hash) stays as it was."""
+    if isinstance(data, dict):
+        for key, default in defaults.items():
+            if key in data and data[key] == default:
+                del data[key]
+    return data
+
+
+def _growth(value: object) -> Fraction:
+    number = _exact(value)
+    if not 0 <= number <= 1:
+        raise PydanticCustomError("share_out_of_range", "{value}", {"value": value})
+    return number
+
+
+def _budgets(value: object) -> object:
+    return {} if value is None else value
+
+
+Growth = Annotated[Fraction, BeforeValidator(_growth), PlainSerializer(_as_text)]
+
+
+class Year(_Record):
+    """A later funding year; every key given overrides the year before (DESIGN §5).
+
+    ``cost_growth`` raises every cost by that fraction over the previous year (euros rounded
+    half up) and carries on to later years like the other keys; ``costs`` sets an employer's
+    cost outright; ``budgets`` sets a payer's yearly budget (``null`` = unlimited).
+    """
+
+    year: Count = Field(description="Funding year")
+    positions_vzae: PositiveVzae | None = Field(None, description="Fundable Baustein 2 positions, VZÄ")
+    rate_per_vzae: Euros | None = Field(None, description="Baustein 2 funding per VZÄ and year, €")
+    cost_growth: Growth | None = Field(None, description="Cost rise over the previous year, e.g. 3/100")
+    costs: dict[str, Euros] = Field(default_factory=dict, description="Cost per VZÄ by employer name, €")
+    budgets: Annotated[dict[str, Euros | None], BeforeValidator(_budgets)] = Field(
+        default_factory=dict, description="Yearly Eigenanteil budget by payer (Kreis or Kommune), €")
+    coordination_rate_per_vzae: Euros | None = Field(None, description="Baustein 1 rate per coordinator VZÄ, €")
+    assistant_rate_per_vzae: Euros | None = Field(None, description="Baustein 1 rate per assistant VZÄ, €")
+    authorities_rate_per_vzae: Euros | None = Field(None, description="Baustein 3 rate per VZÄ, €")
+
+
+class Coordination(_Record):
+    """Baustein 1: strategic coordinators at the Kreis and at every qualifying Kommune."""
+
+    base_vzae: Vzae = Field(Fraction(0), description="Coordinators at the Kreis")
+    assistant_vzae: Vzae = Field(Fraction(0), description="Administrative assistant at the Kreis")
+    per_kommune_vzae: Vzae = Field(Fraction(1), description="Coordinators at each qualifying Kommune")
+    qualifies_by: list[Flagname] = Field(default_factory=lambda: list(QUALIFYING_FLAGS),
+                                         description="Flags a Kommune must all have")
+    rate_per_vzae: Euros = Field(description="Funding per coordinator VZÄ and year, €")
+    assistant_rate_per_vzae: Euros = Field(0, description="Funding per assistant VZÄ and year, €")
+    cost_per_vzae: Euros | None = Field(None, description="Real cost per coordinator VZÄ (default: employer's)")
+    assistant_cost_per_vzae: Euros | None = Field(None, description="Real cost per assistant VZÄ (default: Kreis's)")
+
+
+class AuthorityPosition(_Record):
+    """Baustein 3: extra positions in one Ausländer- or Einbürgerungsbehörde."""
+
+    host: Text = Field(description="The Kreis or a Kommune with its own Ausländerbehörde")
+    vzae: PositiveVzae = Field(description="Positions, in 0.5-VZÄ slices")
+    cost_per_vzae: Euros | None = Field(None, description="Real cost per VZÄ (default: the host's)")
+
+
+class Authorities(_Record):
+    """Baustein 3: exactly the listed positions, each at the Kreis or a Kommune with Ausländerbehörde."""
+
+    rate_per_vzae: Euros = Field(description="Funding per VZÄ and year, €")
+    positions: list[AuthorityPosition] = Field(default_factory=list)
+
+    @field_validator("positions", mode="before")
+    @classmethod
+    def _no_positions(cls, value: Any) -> Any:
+        return [] if value is None else value
+
+
 class Instance(_Record):
     """One Kreis in one funding round."""
 
@@ -198,11 +335,19 @@ class Instance(_Record):
     funding: Funding
     kommunen: list[Kommune] = Field(min_length=1)
     traeger: list[Traeger] = Field(default_factory=list)
+    years: list[Year] = Field(default_factory=list, description="Later funding years, in order (DESIGN §5)")
+    coordination: Coordination | None = Field(None, description="Baustein 1 (DESIGN §5)")
+    authorities: Authorities | None = Field(None, description="Baustein 3 (DESIGN §5)")
 
-    @field_validator("traeger", mode="before")
+    @field_validator("traeger", "years", mode="before")
     @classmethod
     def _no_traeger(cls, value: Any) -> Any:
-        return [] if value is None else value
+        return [] if value is None else _few(value)
+
+    @field_validator("kommunen", mode="before")
+    @classmethod
+    def _few_kommunen(cls, value: Any) -> Any:
+        return _few(value)
 
     @model_validator(mode="after")
     def _records_agree(self) -> Instance:
@@ -211,6 +356,15 @@ class Instance(_Record):
         if findings:
             raise FindingsError(findings)
         return self
+
+    @model_serializer(mode="wrap")
+    def _without_defaults(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
+        return _drop_defaults(handler(self), _INSTANCE_DEFAULTS)
+
+    @property
+    def multi(self) -> bool:
+        """Whether DESIGN §5 applies: later years or Baustein 1 or 3."""
+        return bool(self.years) or self.coordination is not None or self.authorities is not None
 
     def kommune_index(self) -> dict[str, int]:
         """Index of every Kommune by name and by AGS."""
@@ -288,7 +442,7 @@ class PlanningModel(_Record):
 
 
 def _closest(name: str, candidates: list[str]) -> dict[str, str]:
-    hint = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    hint = suggestions(name, candidates)
     return {"hint": hint[0]} if hint else {}
 
 
@@ -311,6 +465,12 @@ def instance_findings(instance: Instance) -> list[Finding]:
             findings.append(Finding(("traeger", t, "name"), "duplicate_name", {"value": traeger.name}))
         traeger_names.add(traeger.name)
 
+    for i, kommune in enumerate(instance.kommunen):
+        other = seen_ags.get(kommune.name)
+        if other is not None and other != i:  # "05170044" would name two Kommunen
+            findings.append(Finding(("kommunen", i, "name"), "name_is_other_ags",
+                                    {"value": kommune.name, "other": instance.kommunen[other].name}))
+
     index = instance.kommune_index()
     names = [k.name for k in instance.kommunen]
     for i, kommune in enumerate(instance.kommunen):
@@ -327,6 +487,9 @@ def instance_findings(instance: Instance) -> list[Finding]:
             if served not in index:
                 findings.append(Finding(("traeger", t, "serves", j), "unknown_kommune",
                                         {"value": served, **_closest(served, names)}))
+    from kimopt.horizon import horizon_findings  # the §5 checks live with the year expansion
+
+    findings += horizon_findings(instance)
     return findings
 
 
@@ -339,6 +502,18 @@ def _vzae_fields(instance: Instance) -> Iterator[tuple[tuple[str | int, ...], Fr
     for t, traeger in enumerate(instance.traeger):
         yield ("traeger", t, "max_vzae"), traeger.max_vzae
         yield ("traeger", t, "existing_vzae"), traeger.existing_vzae
+    for y, year in enumerate(instance.years):
+        if year.positions_vzae is not None:
+            yield ("years", y, "positions_vzae"), year.positions_vzae
+    if instance.coordination is not None:
+        for key in ("base_vzae", "assistant_vzae", "per_kommune_vzae"):
+            yield ("coordination", key), getattr(instance.coordination, key)
+    for i, kommune in enumerate(instance.kommunen):
+        if kommune.coordinator_vzae is not None:
+            yield ("kommunen", i, "coordinator_vzae"), kommune.coordinator_vzae
+    if instance.authorities is not None:
+        for j, position in enumerate(instance.authorities.positions):
+            yield ("authorities", "positions", j, "vzae"), position.vzae
 
 
 def _finite_decimal(value: Fraction) -> bool:

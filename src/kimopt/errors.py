@@ -46,6 +46,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
                    "{value} is not allowed{hint_en}; allowed: {choices}"),
     "invalid": ("ungültiger Wert {value}", "invalid value {value}"),
     "duplicate_name": ("der Name {value} kommt mehrfach vor", "the name {value} occurs more than once"),
+    "too_many_entries": ("{count} Einträge sind zu viele (höchstens {limit})",
+                         "{count} entries are too many (at most {limit})"),
+    "too_long": ("{value} ist zu lang (höchstens {limit} Zeichen)", "{value} is too long (at most {limit} characters)"),
+    "control_character": ("{value} enthält Steuerzeichen (z. B. Zeilenumbruch, Tabulator)",
+                          "{value} contains control characters (e.g. a line break or tab)"),
+    "name_is_other_ags": ("der Name {value} ist der Gemeindeschlüssel von {other}: Verweise wären mehrdeutig",
+                          "the name {value} is the municipality key (AGS) of {other}: references would be ambiguous"),
     "duplicate_ags": ("der Gemeindeschlüssel {value} kommt mehrfach vor",
                       "the municipality key (AGS) {value} occurs more than once"),
     "unknown_kommune": ("{value} ist keine Kommune dieser Instanz{hint_de}",
@@ -77,9 +84,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "minimum size {value} VZÄ exceeds the maximum {limit} VZÄ"),
     # file-level problems
     "file_missing": ("Datei nicht gefunden", "file not found"),
+    "file_link_broken": ("die Verknüpfung führt ins Leere oder im Kreis", "the link leads nowhere or in a circle"),
     "file_is_directory": ("das ist ein Ordner, keine Datei", "this is a folder, not a file"),
     "file_not_regular": ("das ist keine gewöhnliche Datei (z. B. eine Pipe oder ein Gerät)",
                          "this is not a regular file (e.g. a pipe or a device)"),
+    "file_unwritable": ("Datei kann nicht geschrieben werden ({value}); nichts wurde geschrieben",
+                        "file cannot be written ({value}); nothing was written"),
     "file_unreadable": ("Datei kann nicht gelesen werden ({value})", "file cannot be read ({value})"),
     "file_too_large": ("Datei ist zu groß ({value} Bytes, höchstens {limit})",
                        "file is too large ({value} bytes, at most {limit})"),
@@ -114,6 +124,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "not_a_document": ("die Datei muss aus Schlüsseln wie „name:“, „kreis:“ bestehen, enthält aber {kind_de}",
                        "the file must consist of keys such as 'name:', 'kreis:' but holds {kind_en}"),
     "plan_mismatch": ("{value}", "{value}"),
+    "pdf_unavailable": ("PDF kann hier nicht erzeugt werden ({detail}); installieren: {value}",
+                        "PDF cannot be made here ({detail}); install: {value}"),
     "output_is_input": ("die Ausgabe würde eine Eingabedatei überschreiben; anderen Namen wählen",
                         "the output would overwrite an input file; choose another name"),
 }
@@ -142,8 +154,9 @@ def _message(finding: Finding, lang: str) -> str:
     from kimopt.numbers import exact_text
 
     params = {k: exact_text(v, lang) if isinstance(v, Fraction) else v for k, v in finding.params.items()}
-    if "value" in params and finding.code not in {"plan_mismatch", "yaml_syntax", "json_syntax",
-                                                  "file_unreadable", "file_too_large", "file_encoding"}:
+    if "value" in params and finding.code not in {"plan_mismatch", "pdf_unavailable", "yaml_syntax", "json_syntax",
+                                                  "file_unreadable", "file_unwritable", "file_too_large",
+                                                  "file_encoding"}:
         params["value"] = _quote(params["value"], lang)
     hint = finding.params.get("hint")
     params["hint_de"] = f" – meinten Sie {_quote(hint, 'de')}?" if hint else ""
@@ -166,7 +179,9 @@ def finding_message(finding: Finding, lang: str = "de") -> str:
     return _message(finding, lang)
 
 
-SECTION_LABELS = {"kreis": ("Kreis", "Kreis"), "funding": ("Förderung", "funding")}
+SECTION_LABELS = {"kreis": ("Kreis", "Kreis"), "funding": ("Förderung", "funding"),
+                  "coordination": ("Baustein 1 (Koordination)", "Baustein 1 (coordination)"),
+                  "authorities": ("Baustein 3 (Ausländerbehörden)", "Baustein 3 (authorities)")}
 
 RECORD_LABELS = {
     "kommunen": ("Kommune", "Kommune"),
@@ -175,6 +190,7 @@ RECORD_LABELS = {
     "links": ("Verbindung", "link"),
     "hosts": ("Stelle", "host"),
     "scenarios": ("Szenario", "scenario"),
+    "years": ("Jahr", "year"),
 }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kimopt.results import Status
-from kimopt.rules import RULES
+from kimopt.rules import HORIZON_RULES, RULES
 
 OBJECTIVE_LABELS: dict[str, tuple[str, str]] = {
     "use_positions": ("Förderung ausschöpfen (VZÄ verwendet)", "use the funding (VZÄ used)"),
@@ -12,6 +12,7 @@ OBJECTIVE_LABELS: dict[str, tuple[str, str]] = {
     "own_cost": ("Eigenanteil Kreis + Kommunen", "own share Kreis + Kommunen"),
     "stability": ("Änderung gegenüber Bestand", "change against existing positions"),
     "fewer_hosts": ("Anstellungsträger + geteilte Stellen", "employers + shared positions"),
+    "continuity": ("Kürzung ggü. Vorjahr (Förderung fällt)", "cut against the year before (funding falls)"),
 }
 
 STATUS_LABELS: dict[str, tuple[str, str]] = {
@@ -23,7 +24,8 @@ STATUS_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-RULE_NAMES: dict[str, tuple[str, str]] = {rule.name: (rule.label_de, rule.label_en) for rule in RULES}
+RULE_NAMES: dict[str, tuple[str, str]] = {rule.name: (rule.label_de, rule.label_en)
+                                          for rule in (*RULES, *HORIZON_RULES)}
 """Rule family -> (German, English) label, from the registry :mod:`kimopt.rules`."""
 
 HOST_TYPES: dict[str, tuple[str, str]] = {

@@ -90,6 +90,26 @@ def decimal_vzae(value: Fraction, places: int = 6) -> float:
         return float(quantised.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
 
 
+def round_parts(parts: list[Fraction], total: int | None = None) -> list[int]:
+    """Whole euros for ``parts`` that add up to ``total`` (default: the rounded exact sum).
+
+    Largest remainders: every part is rounded down, then the euros still missing go to the
+    parts with the largest fractional rests (ties: the earlier part), so each shown part lies
+    within one euro of its exact value and the shown parts add up to the shown total.
+    """
+    target = round_euros(sum(parts, Fraction(0))) if total is None else total
+    floors = [math.floor(p) for p in parts]
+    missing = target - sum(floors)
+    order = sorted(range(len(parts)), key=lambda i: (-(parts[i] - floors[i]), i))
+    if missing >= 0:
+        for i in order[:missing]:
+            floors[i] += 1
+    else:  # the total asks for less than the floors (only when ``total`` is given smaller)
+        for i in order[::-1][:-missing]:
+            floors[i] -= 1
+    return floors
+
+
 def round_euros(value: Fraction) -> int:
     """Euros rounded half up to a whole euro (exact input, integer output)."""
     with localcontext(_context(value, 0)):

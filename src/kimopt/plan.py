@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from kimopt import __version__
 from kimopt import plan_file as pf
 from kimopt.data import Instance, PlanningModel
-from kimopt.numbers import decimal_vzae, fraction_text, round_euros
+from kimopt.numbers import decimal_vzae, fraction_text, round_euros, round_parts
 from kimopt.problem import Problem
 from kimopt.results import LevelResult, Status
 
@@ -150,6 +150,19 @@ class Plan:
         return payments
 
     @cached_property
+    def shown_payments(self) -> list[int]:
+        """Each payer's Eigenanteil in whole euros, rounded so that the parts add up: Kreis and
+        Kommunen to the rounded ``own_cost`` total, the Träger among themselves."""
+        payments = self.payments
+        public = [n for n, p in enumerate(payments) if p.payer_type != "traeger"]
+        private = [n for n, p in enumerate(payments) if p.payer_type == "traeger"]
+        shown = [0] * len(payments)
+        for group in (public, private):
+            for n, euros in zip(group, round_parts([payments[n].eur for n in group]), strict=True):
+                shown[n] = euros
+        return shown
+
+    @cached_property
     def eigenanteil(self) -> Fraction:
         """Total yearly Eigenanteil of Kreis and Kommunen (the ``own_cost`` level)."""
         return sum((p.eur for p in self.payments if p.payer_type != "traeger"), Fraction(0))
@@ -230,6 +243,7 @@ class Plan:
         kommunen = inst.kommunen
         idx = self.indices
         payments = self.payments
+        shown = self.shown_payments
         summary = pf.Summary(
             positions_used=decimal_vzae(self.used),
             positions_fundable=decimal_vzae(inst.funding.positions_vzae),
@@ -239,10 +253,10 @@ class Plan:
             kreis_share=decimal_vzae(self.kreis_vzae / self.used if self.used else Fraction(0)),
             funding_eur=round_euros(self.funding),
             eigenanteil_eur=pf.Eigenanteil(
-                kreis=round_euros(payments[0].eur),
-                kommunen=round_euros(sum((p.eur for p in payments if p.payer_type == "kommune"), Fraction(0))),
-                traeger=round_euros(sum((p.eur for p in payments if p.payer_type == "traeger"), Fraction(0))),
-                total=round_euros(self.eigenanteil),
+                kreis=shown[0],
+                kommunen=sum(e for p, e in zip(payments, shown, strict=True) if p.payer_type == "kommune"),
+                traeger=sum(e for p, e in zip(payments, shown, strict=True) if p.payer_type == "traeger"),
+                total=sum(e for p, e in zip(payments, shown, strict=True) if p.payer_type != "traeger"),
             ),
             deviation_l1=decimal_vzae(idx["deviation_l1"]),
             deviation_max=decimal_vzae(idx["deviation_max"]),
@@ -274,14 +288,16 @@ class Plan:
                 coverage_vzae=decimal_vzae(self.coverage[i]),
                 deviation_vzae=decimal_vzae(self.coverage[i] - self.targets[i]),
                 served_by=served,
+                eigenanteil_eur=shown[1 + i],
+                budget_eur=kommune.budget,
             ))
         finance = pf.Finance(
             rate_per_vzae=inst.funding.rate_per_vzae,
             funding_eur=round_euros(self.funding),
             total_cost_eur=round_euros(sum((host.cost_per_vzae * self.hosted[h]
                                             for h, host in enumerate(problem.hosts)), Fraction(0))),
-            eigenanteil=[pf.Payment(payer=p.payer, payer_type=p.payer_type, eur=round_euros(p.eur),
-                                    budget_eur=p.budget) for p in payments if p.eur or p.payer_type == "kreis"],
+            eigenanteil=[pf.Payment(payer=p.payer, payer_type=p.payer_type, eur=e, budget_eur=p.budget)
+                         for p, e in zip(payments, shown, strict=True) if p.eur or p.payer_type == "kreis"],
         )
         # every time is here, so that the rest of the plan is the same between runs
         solver = pf.Solver(**self.solver, level_seconds={lv.name: round(lv.seconds, 3) for lv in self.levels})

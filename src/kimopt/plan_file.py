@@ -54,6 +54,16 @@ class Eigenanteil(_Entry):
     total: int
 
 
+class YearTotals(_Entry):
+    """One year's Eigenanteil of all Bausteine: Kreis, Kommunen, Träger, total (Kreis + Kommunen), by payer."""
+
+    kreis: int
+    kommunen: int
+    traeger: int
+    total: int
+    by_payer: dict[str, int]
+
+
 class BindingRule(_Entry):
     """A rule instance whose relaxation improves a level (``relaxed_value`` null: unbounded)."""
 
@@ -62,6 +72,15 @@ class BindingRule(_Entry):
     level: str
     value: Figure
     relaxed_value: Figure | None
+    relaxed_value_proven: bool = Field(
+        True, description="false: the work limit stopped the search for the best relaxed value")
+
+
+class RuleRef(_Entry):
+    """A rule instance: its family and subject (null for a rule about the whole plan)."""
+
+    rule: str
+    subject: str | None
 
 
 class Summary(_Entry):
@@ -81,7 +100,14 @@ class Summary(_Entry):
     gallagher: float
     quota_rule_holds: bool
     binding_rules: list[BindingRule] | None = Field(
-        None, description="null when they could not be proven within the time limit; absent when not computed")
+        None, description="null when the plan is not proven optimal; absent when not computed")
+    binding_rules_complete: bool | None = Field(
+        None, description="false: the deterministic work limit left the rules in binding_rules_unchecked "
+                          "undecided („nicht vollständig geprüft“)")
+    binding_rules_unchecked: list[RuleRef] | None = Field(
+        None, description="rule instances not completely checked (empty when complete)")
+    eigenanteil_eur_by_year: dict[str, YearTotals] | None = Field(
+        None, description="DESIGN §5: Eigenanteil of all Bausteine per year (key: the year); only in multi-year plans")
 
 
 class Host(_Entry):
@@ -117,6 +143,9 @@ class Kommune(_Entry):
     coverage_vzae: float
     deviation_vzae: float
     served_by: list[Served]
+    eigenanteil_eur: int | None = Field(
+        None, description="the Kommune's yearly Eigenanteil, rounded so that the Kommunen add up to the summary's")
+    budget_eur: int | None = Field(None, description="the Kommune's budget for its Eigenanteil; null: unlimited")
 
 
 class Link(_Entry):
@@ -162,7 +191,72 @@ class Solver(_Entry):
     workers: int | None = None
     seed: int | None = None
     tie_break: TieBreak | None = None
-    level_seconds: dict[str, float]
+    level_seconds: dict[str, float] = Field(description="per level; in a multi-year plan keyed „2023: own_cost“")
+    method: str | None = Field(None, description="how several years were optimised (multi-year plans only)")
+
+
+class FixedPosition(_Entry):
+    """DESIGN §5: a Baustein 1 (``coordinator``, ``assistant``) or Baustein 3 (``authority``) position."""
+
+    role: Literal["coordinator", "assistant", "authority"]
+    host: str
+    host_type: Literal["kreis", "kommune"]
+    vzae: float
+    cost_per_vzae: int
+    rate_per_vzae: int
+    funding_eur: int
+    eigenanteil_eur: int
+    payer: str
+
+
+class ContinuityCut(_Entry):
+    """A host holding fewer VZÄ than the year before, because the year's funding falls."""
+
+    host: str
+    host_type: HostType
+    from_vzae: float
+    to_vzae: float
+
+
+class PayerYear(_Entry):
+    """One payer's Eigenanteil in one year, per Baustein, with the budget that holds for their sum."""
+
+    payer: str
+    payer_type: HostType
+    baustein_1_eur: int
+    baustein_2_eur: int
+    baustein_3_eur: int
+    eur: int
+    budget_eur: int | None
+
+
+class EmployerYear(_Entry):
+    """One employer's VZÄ in one year, per Baustein."""
+
+    employer: str
+    host_type: HostType
+    baustein_1_vzae: float
+    baustein_2_vzae: float
+    baustein_3_vzae: float
+    vzae: float
+
+
+class YearEntry(_Entry):
+    """DESIGN §5: one year of a multi-year plan, with the one-year contract for its Baustein 2."""
+
+    year: int | None
+    status: Status
+    objectives: list[LevelEntry]
+    summary: Summary
+    hosts: list[Host]
+    kommunen: list[Kommune]
+    links: list[Link]
+    finance: Finance
+    coordination: list[FixedPosition]
+    authorities: list[FixedPosition]
+    continuity_cuts: list[ContinuityCut]
+    eigenanteil: list[PayerYear]
+    vzae_by_baustein: list[EmployerYear]
 
 
 class PlanFile(_Entry):
@@ -179,8 +273,12 @@ class PlanFile(_Entry):
     kommunen: list[Kommune]
     links: list[Link]
     finance: Finance
+    years: list[YearEntry] | None = Field(
+        None, description="DESIGN §5: every year; the top level describes the first (multi-year plans only)")
     solver: Solver
     input_sha256: str = Field(description="SHA-256 of the validated instance and model")
+    fixed_links: list[Link] | None = Field(
+        None, description="links the planner fixed (solve --fix), 0 VZÄ included; absent without --fix")
 
 
 def schema_text() -> str:

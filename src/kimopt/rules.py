@@ -7,7 +7,6 @@ its code::
 
     @FUNDING_CAP.model      # kimopt.cpsat.constraints: the CP-SAT constraints
     @FUNDING_CAP.check      # kimopt.check: the independent checker
-    @FUNDING_CAP.tight      # kimopt.analysis.explain.binding: is the rule without slack in a plan?
     @FUNDING_CAP.describe   # kimopt.analysis.explain.texts: the rule with its numbers, in words
     @FUNDING_CAP.repair     # kimopt.analysis.explain.repair: the least change of its number
 
@@ -28,7 +27,7 @@ from typing import Any, Literal, TypeVar
 Scope = Literal["global", "host", "kommune"]
 """What one instance of the rule is about: the whole plan, one host, or one Kommune."""
 
-HOOKS = ("model", "check", "tight", "describe", "repair")
+HOOKS = ("model", "check", "describe", "repair")
 """The functions every rule family has (``repair`` only when it has a number)."""
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -67,6 +66,10 @@ class Rule:
     """Explanations list its instances in one line over the Kommunen (``reachability``)."""
     subject_first: bool = False
     """Its label names the subject right after the label (``Budget Voerde (budget_kommune)``)."""
+    horizon: bool = False
+    """A rule of DESIGN §5 that joins years or Bausteine (see :data:`HORIZON_RULES`)."""
+    decides: bool = True
+    """Its rule constrains a decision (a horizon rule about fixed positions only has none)."""
     hooks: dict[str, Callable[..., Any]] = field(default_factory=dict, repr=False)
 
     def label(self, lang: str) -> str:
@@ -92,11 +95,6 @@ class Rule:
         return self._register("check")
 
     @property
-    def tight(self) -> Callable[[F], F]:
-        """Decorator: ``(plan) -> subjects`` whose instances have no slack in the plan."""
-        return self._register("tight")
-
-    @property
     def describe(self) -> Callable[[F], F]:
         """Decorator: ``(scenario, subject, lang) -> str``, the rule with its numbers."""
         return self._register("describe")
@@ -115,6 +113,8 @@ class Rule:
 
     def required_hooks(self) -> tuple[str, ...]:
         """The functions this rule must have."""
+        if self.horizon:
+            return HORIZON_HOOKS if self.decides else tuple(h for h in HORIZON_HOOKS if h != "model")
         return HOOKS if self.number is not None else tuple(h for h in HOOKS if h != "repair")
 
 
@@ -144,7 +144,25 @@ RULES: tuple[Rule, ...] = (FUNDING_CAP, KREIS_SHARE, HOST_SIZE, SHARING, PROVIDE
                            BUDGET_KOMMUNE, BUDGET_KREIS, REACHABILITY, QUOTA_RULE)
 """Every rule family, in the order they are added, checked and explained."""
 
-BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULES}
+CONTINUITY = Rule("continuity", "Kontinuität", "Continuity", "host", horizon=True)
+COORDINATION = Rule("coordination", "Koordination (Baustein 1)", "Coordination (Baustein 1)", "global",
+                    horizon=True, decides=False)
+AUTHORITIES = Rule("authorities", "Ausländerbehörden (Baustein 3)", "Authorities (Baustein 3)", "global",
+                   horizon=True, decides=False)
+
+HORIZON_RULES: tuple[Rule, ...] = (CONTINUITY, COORDINATION, AUTHORITIES)
+"""The rule families of DESIGN §5, between years and Bausteine; a one-year plan has none of them.
+
+Their hooks take the horizon rather than one year: ``model`` ``(horizon_model) -> None``
+(:mod:`kimopt.cpsat.horizon`; only ``continuity`` decides anything: Bausteine 1 and 3 are fixed
+and enter the model through the budgets), ``check`` ``(horizon_checker, year) -> None``
+(:mod:`kimopt.check_horizon`), ``describe`` ``(year, settings, subject, lang) -> str``
+(:mod:`kimopt.analysis.explain.horizon`).
+"""
+
+HORIZON_HOOKS = ("model", "check", "describe")
+
+BY_NAME: dict[str, Rule] = {rule.name: rule for rule in (*RULES, *HORIZON_RULES)}
 
 
 def rule(name: str) -> Rule:

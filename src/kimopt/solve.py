@@ -16,7 +16,7 @@ import sys
 import time
 import types
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
@@ -41,12 +41,27 @@ class ModelTooLarge(ValueError):
 
 @dataclass
 class CpsatModel:
-    """A CP-SAT model of one problem with its variables and rule switches."""
+    """A CP-SAT model of one problem with its variables and rule switches.
+
+    ``side_rules`` test, in plain Python, the constraints added beyond the rules of the problem
+    (e.g. a planner's wish): a plan built outside the solver, such as the proportionality
+    level's proof by construction, counts only if it passes them as well as the checker.
+    """
 
     problem: Problem
     model: cp_model.CpModel
     variables: Variables
     switches: Switches
+    side_rules: list[Callable[[list[int]], bool]] = field(default_factory=list)
+
+
+def fix_links(cm: CpsatModel, fixed: dict[int, int]) -> None:
+    """Keep the planner's fixed rows: ``a[l] = u`` for every fixed link ``l`` (also a side rule, so
+    no plan built outside the model, such as the largest-remainder construction, moves them)."""
+    for li, units in sorted(fixed.items()):
+        cm.model.add(cm.variables.a[li] == units)
+    rows = dict(fixed)
+    cm.side_rules.append(lambda plan: all(plan[li] == units for li, units in rows.items()))
 
 
 def build(problem: Problem, switchable: bool = False, headroom: int = 0) -> CpsatModel:
@@ -77,8 +92,10 @@ def guard_magnitudes(problem: Problem, universe_units: int) -> None:
     reach = 4 * cap * total * max(widest + 1, 2)
     if reach >= INT64_SAFE or 4 * cap * total * len(problem.instance.kommunen) >= INT64_SAFE:
         raise ModelTooLarge(
-            f"Verteilungsschlüssel zu fein (Summe der Gewichte {total}); Kennzahlen runden "
-            f"/ distribution key too fine-grained (weight sum {total}); round the indicators")
+            f"Verteilungsschlüssel oder Granularität zu fein (Summe der Gewichte {total}, "
+            f"{cap - 1} Einheiten); Kennzahlen runden oder granularity_vzae vergröbern "
+            f"/ distribution key or granularity too fine (weight sum {total}, {cap - 1} units); "
+            "round the indicators or coarsen granularity_vzae")
 
 
 def _hint(cm: CpsatModel, solver: cp_model.CpSolver) -> None:
@@ -174,7 +191,7 @@ def lexicographic(cm: CpsatModel, deadline: float, workers: int, seed: int, *,
             assert used is not None
             optimum = remainder_optimum(cm.problem, used)
             only_n = all(r.name == "use_positions" for r in results)
-            reached = _remainder_plan(cm.problem, optimum, solution, only_n)
+            reached = _remainder_plan(cm, optimum, solution, only_n)
             if reached is not None:  # proven by construction: the plan meets the lower bound
                 value_at_bound = Fraction(optimum.lb, cm.problem.total_weight) * cm.problem.g
                 results.append(LevelResult(objective.name, UNITS[objective.name], value_at_bound,
@@ -246,21 +263,25 @@ def solve_levels(cm: CpsatModel, time_limit: float, workers: int, seed: int,
     return SolveResult(run.status, solution, results, info, run.used)
 
 
-def _remainder_plan(problem: Problem, optimum: RemainderOptimum, solution: list[int] | None,
+def _remainder_plan(cm: CpsatModel, optimum: RemainderOptimum, solution: list[int] | None,
                     only_n_fixed: bool) -> list[int] | None:
     """A plan that meets the largest-remainder bound, if the Kreis can fill in; else ``None``.
 
     Candidates: the previous level's plan with the Kreis serving the largest-remainder
     coverages (every host keeps its size, so earlier levels keep their values), and — when
     only ``N`` has been fixed so far — the Kreis serving everything. A candidate counts only if
-    the independent checker accepts it; then its deviation is the lower bound, so it is optimal.
+    the independent checker and the model's side rules accept it; then its deviation is the
+    lower bound, so it is optimal.
     """
     if solution is None:
         return None
+    problem = cm.problem
     candidates = [solution] + ([[0] * len(solution)] if only_n_fixed else [])
     for start in candidates:
         filled = kreis_fills_in(problem, start, optimum)
-        if filled is not None and not check_plan(problem.instance, problem.model, Plan(problem, filled).to_json()):
+        if filled is None or not all(accepts(filled) for accepts in cm.side_rules):
+            continue
+        if not check_plan(problem.instance, problem.model, Plan(problem, filled).to_json()):
             return filled
     return None
 
@@ -319,11 +340,17 @@ def _solver_info(started: float, workers: int, seed: int) -> dict[str, Any]:
 
 
 def solve_problem(problem: Problem, time_limit: float | None = None,
-                  progress: Callable[[str], None] | None = None) -> SolveResult:
-    """Build the CP-SAT model of ``problem`` and optimise it lexicographically."""
+                  progress: Callable[[str], None] | None = None,
+                  fixed: dict[int, int] | None = None) -> SolveResult:
+    """Build the CP-SAT model of ``problem`` and optimise it lexicographically.
+
+    ``fixed`` (link → units) keeps those links as the planner set them (``solve --fix``).
+    """
     settings = problem.model
     limit = float(settings.time_limit_s) if time_limit is None else time_limit
     cm = build(problem)
+    if fixed:
+        fix_links(cm, fixed)
     return solve_levels(cm, limit, settings.workers or 1, settings.seed, progress)
 
 

@@ -7,6 +7,11 @@ link (Hamming distance ≥ 1). Each round minimises the deterministic tie-break 
 :func:`kimopt.cpsat.objectives.tie_break` with one worker and the model's seed, so the first
 plan is the one ``kimopt solve`` returns and the order is the same on every run. Cuts on the
 link values alone (not on auxiliary variables) make every plan listed a different allocation.
+
+The enumeration stops at ``-k`` plans, when no further plan exists (the list is complete), or
+when its deterministic work (:data:`ENUMERATION_WORK`, CP-SAT's ``max_deterministic_time``
+over all rounds, one worker) is spent — never at a wall-clock time, so the same input lists
+the same plans on every run, and an incomplete list says so.
 """
 
 from __future__ import annotations
@@ -18,6 +23,9 @@ from typing import Any
 from kimopt.data import Instance, PlanningModel
 from kimopt.results import Status
 
+ENUMERATION_WORK = 30.0
+"""Deterministic work (CP-SAT's deterministic seconds) for listing the equally good plans."""
+
 
 @dataclass
 class Alternatives:
@@ -26,6 +34,7 @@ class Alternatives:
     status: Status
     plans: list[dict[str, Any]] = field(default_factory=list)
     complete: bool = False  # True: no further equally good plan exists
+    work_spent: bool = False  # True: the work limit stopped the list (there may be more)
 
 
 @dataclass(frozen=True)
@@ -53,13 +62,11 @@ def equally_good_plans(
     kimopt.pipeline.PlanRejected
         If a plan breaks a rule or differs from the optimum on a level (a defect in kimopt).
     """
-    import time
-
     from ortools.sat.python import cp_model
 
     from kimopt.check import check_plan
     from kimopt.cpsat.objectives import tie_break
-    from kimopt.cpsat.solver import new_solver
+    from kimopt.cpsat.solver import work_limited_solver
     from kimopt.pipeline import PlanRejected
     from kimopt.plan import Plan
     from kimopt.problem import compile_problem
@@ -67,7 +74,6 @@ def equally_good_plans(
 
     problem = compile_problem(instance, model)
     limit_s = float(model.time_limit_s) if time_limit is None else time_limit
-    deadline = time.perf_counter() + limit_s
     workers = model.workers or 1
     result = solve_levels(build(problem), limit_s, workers, model.seed)
     if result.status is not Status.OPTIMAL or result.units is None:
@@ -79,15 +85,21 @@ def equally_good_plans(
     m.minimize(tie_break(m, problem, v).expr)
 
     plans: list[dict[str, Any]] = []
-    complete = False
+    complete = spent = False
+    work = 0.0
     while len(plans) < limit:
-        solver = new_solver(deadline - time.perf_counter(), 1, model.seed)
+        if work >= ENUMERATION_WORK:
+            spent = True
+            break
+        solver = work_limited_solver(ENUMERATION_WORK - work, model.seed)
         code = solver.solve(m)
+        work += solver.deterministic_time
         if code == cp_model.INFEASIBLE:
             complete = True
             break
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            break  # time is up: the list is not known to be complete
+            spent = True  # the work is spent: the list is not known to be complete
+            break
         units = [solver.value(x) for x in v.a]
         plan = Plan(problem, units, Status.OPTIMAL, result.levels, dict(result.solver), model_name,
                     result.target_units)
@@ -98,7 +110,7 @@ def equally_good_plans(
         _same_levels(plan, result.levels)
         plans.append(data)
         _cut(m, v.a, units, len(plans))
-    return Alternatives(Status.OPTIMAL, plans, complete)
+    return Alternatives(Status.OPTIMAL, plans, complete, spent)
 
 
 def _same_levels(plan: Any, levels: list[Any]) -> None:

@@ -59,6 +59,9 @@ from kimopt.data import Instance, PlanningModel
 from kimopt.numbers import decimal_vzae, fraction_text
 from kimopt.problem import key_weights
 
+MAX_SEATS = 10_000
+"""Steps ``positions / step`` one apportionment may share out (a Kreis has 11 VZÄ in 0.1 steps: 110)."""
+
 
 class ApportionError(ValueError):
     """The seats cannot be apportioned as asked (bounds that cannot hold, a step that misfits)."""
@@ -412,6 +415,11 @@ def apportion_instance(instance: Instance, model: PlanningModel, method: str,
         amount, unit = fraction_text(positions), fraction_text(step)
         raise ApportionError(f"{amount} VZÄ sind kein Vielfaches der Schrittweite {unit} VZÄ",
                              f"{amount} VZÄ is not a multiple of the step {unit} VZÄ")
+    if positions / step > MAX_SEATS:  # divisor methods award seat by seat: 10^10 of them would not end
+        raise ApportionError(
+            f"{fraction_text(positions / step)} Schritte sind zu viele (höchstens {MAX_SEATS}); "
+            "eine größere Schrittweite wählen",
+            f"{fraction_text(positions / step)} steps are too many (at most {MAX_SEATS}); choose a larger step")
     low, high = kommune_bounds(instance, model, step, bounds)
     result = apportion(key_weights(instance, model), int(positions / step), method, low, high)
     return KreisApportionment(instance, result, step, positions, bounds, dict(model.key))

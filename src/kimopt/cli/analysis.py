@@ -8,7 +8,18 @@ from typing import Annotated
 
 import typer
 
-from kimopt.cli.app import ExitCode, InstanceArg, Lang, LangOption, ModelOption, TimeLimitOption, app, fail, guarded
+from kimopt.cli.app import (
+    ExitCode,
+    InstanceArg,
+    Lang,
+    LangOption,
+    ModelOption,
+    TimeLimitOption,
+    app,
+    fail,
+    guarded,
+    require_json,
+)
 from kimopt.labels import t as _t
 
 
@@ -67,7 +78,7 @@ def apportion(
     Gleichstände werden gemeldet, nicht entschieden. Exit: 0, 1 fehlerhafte Eingabe,
     2 Aufruf, 3 Grenzen nicht einhaltbar.
     """
-    from kimopt.analysis.apportion import ApportionError, apportion_instance
+    from kimopt.analysis.apportion import MAX_SEATS, ApportionError, apportion_instance
     from kimopt.console.apportion import render_apportionment, tie_warning
     from kimopt.io.atomic import guard_output, write_text_atomic
     from kimopt.load import load_inputs
@@ -78,6 +89,7 @@ def apportion(
     inputs = load_inputs(instance, model)
     if output is not None:
         guard_output(output, [instance, model])
+    require_json(output, lang)
     chosen = inputs.model.host_step_vzae if exact_step is None else exact_step
     positions = inputs.instance.funding.positions_vzae
     if positions % chosen:
@@ -87,6 +99,9 @@ def apportion(
         if exact_step is not None:
             raise fail(f"--step: {message}", ExitCode.USAGE)
         raise fail(f"{model or 'kim-standard'}: host_step_vzae: {message}", ExitCode.BAD_INPUT)
+    if exact_step is not None and positions / chosen > MAX_SEATS:
+        raise fail(_t(lang, f"--step: {step} VZÄ ist zu fein ({MAX_SEATS} Schritte höchstens)",
+                      f"--step: {step} VZÄ is too fine (at most {MAX_SEATS} steps)"), ExitCode.USAGE)
     try:
         result = apportion_instance(inputs.instance, inputs.model, method.value, chosen, bounds)
     except ApportionError as exc:
@@ -140,6 +155,7 @@ def sensitivity(
     4 kein Plan im Zeitlimit.
     """
     from kimopt.analysis.sensitivity import SensitivityError, analyse
+    from kimopt.cli.horizon import one_year_only
     from kimopt.console.sensitivity import render_sensitivity
     from kimopt.io.atomic import guard_output, write_text_atomic
     from kimopt.load import load_inputs
@@ -152,12 +168,17 @@ def sensitivity(
         raise fail(_t(lang, "--chart braucht --part tradeoff", "--chart needs --part tradeoff"),
                    ExitCode.USAGE)
     inputs = load_inputs(instance, model)
+    one_year_only(inputs.instance, instance, "sensitivity", lang)
     for target in (output, chart):
         if target is not None:
             guard_output(target, [instance, model])
+    require_json(output, lang)
+    from kimopt.cli.progress import progress
+
     try:
-        result = analyse(inputs.instance, inputs.model, inputs.model_name, parts, max_points,
-                         time_limit)
+        with progress(_t(lang, "Sensitivität", "Sensitivity")) as step:
+            result = analyse(inputs.instance, inputs.model, inputs.model_name, parts, max_points,
+                             time_limit, step)
     except SensitivityError as exc:
         if exc.status is Status.INFEASIBLE:
             message = _t(lang, "keine zulässige Verteilung", "no feasible allocation")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import sys
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
@@ -34,6 +36,8 @@ class ExitCode:
     INFEASIBLE = 3
     NO_PLAN = 4
     RULES_BROKEN = 5
+    INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+    CLOSED_PIPE = 141  # the reader of stdout went away (``| head``): 128 + SIGPIPE
 
 
 class Lang(str, Enum):
@@ -59,7 +63,31 @@ def fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
+def require_json(output: Path | None, lang: Lang, report_option: str | None = None) -> None:
+    """``-o`` of a command that writes JSON: refuse another suffix instead of writing JSON into
+    a file named ``plan.html`` (exit 2), and name the option that writes reports, if any."""
+    if output is None or output.suffix.lower() == ".json":
+        return
+    de = lang == Lang.de
+    suffix = output.suffix or "''"
+    message = (f"{output}: -o schreibt JSON, bitte .json als Endung (nicht {suffix})" if de
+               else f"{output}: -o writes JSON, please use .json (not {suffix})")
+    if report_option:
+        message += (f"; einen Bericht schreibt {report_option} {output.name}" if de
+                    else f"; {report_option} {output.name} writes a report")
+    raise fail(message, ExitCode.USAGE)
+
+
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _closed_pipe() -> typer.Exit:
+    """``kimopt … | head``: the reader has gone, so end quietly like any Unix tool (exit 141,
+    128 + SIGPIPE) and keep the interpreter from complaining on its final flush."""
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return typer.Exit(ExitCode.CLOSED_PIPE)
 
 
 def guarded(func: F) -> F:
@@ -70,10 +98,18 @@ def guarded(func: F) -> F:
         lang = kwargs.get("lang", Lang.de)
         lang = lang.value if isinstance(lang, Lang) else str(lang)
         try:
-            return func(*args, **kwargs)
+            result = func(*args, **kwargs)
+            if sys.stdout is not None:  # None when started with stdout closed (``>&-``)
+                sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
+            return result
+        except BrokenPipeError:
+            raise _closed_pipe() from None
         except InputError as exc:
             raise fail(exc.render(lang, limit=1 if len(exc.findings) > 1 else None), ExitCode.BAD_INPUT) from None
-        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        except KeyboardInterrupt:
+            raise fail("Abgebrochen (Strg+C); nichts geschrieben / interrupted, nothing written",
+                       ExitCode.INTERRUPTED) from None
+        except (typer.Exit, typer.Abort):
             raise
         except MemoryError:
             raise fail("Zu wenig Speicher / out of memory", ExitCode.BAD_INPUT) from None

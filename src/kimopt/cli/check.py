@@ -14,24 +14,42 @@ from kimopt.cli.app import ExitCode, InstanceArg, Lang, LangOption, ModelOption,
 @guarded
 def check(
     instance: InstanceArg,
-    plan: Annotated[Path, typer.Argument(help="Plan-JSON (von kimopt oder von Hand bearbeitet).", show_default=False)],
+    plan: Annotated[Path, typer.Argument(
+        help="Plan: JSON (von kimopt oder von Hand bearbeitet) oder Arbeitsmappe mit Blatt „Zuordnung“.",
+        show_default=False)],
     model: ModelOption = None,
     lang: LangOption = Lang.de,
 ) -> None:
     """Plan unabhängig vom Solver prüfen / verify a plan independently of the solver.
 
-    Exit: 0 gültig, 1 Eingabe unlesbar, 5 der Plan verletzt Regeln.
+    Exit: 0 gültig, 1 Eingabe unlesbar oder Plan einer anderen Instanz, 5 der Plan verletzt Regeln
+    (jede mit ihrer Zelle, wenn der Plan eine Arbeitsmappe ist).
     """
     from kimopt.check import check_plan
-    from kimopt.load import load_inputs, read_input
+    from kimopt.load import load_inputs
+    from kimopt.plan_source import foreign_plan, read_plan
 
     inputs = load_inputs(instance, model)
-    document = read_input(plan)
-    violations = check_plan(inputs.instance, inputs.model, document.data)
+    data, sheet = read_plan(plan)
+    verdict = foreign_plan(data, inputs.instance, inputs.model, lang.value)
+    if verdict is not None and verdict.foreign:
+        raise fail(f"{plan}: {verdict.text}", ExitCode.BAD_INPUT)
+    if verdict is not None:
+        typer.echo(f"{plan}: {verdict.text}", err=True)
+    if inputs.instance.multi:  # several years or Bausteine: every year and Baustein on its own (DESIGN §5)
+        from kimopt.check_horizon import check_horizon
+
+        violations = check_horizon(inputs.instance, inputs.model, data)
+    else:
+        violations = check_plan(inputs.instance, inputs.model, data)
     if violations:
         head = (f"{plan}: {len(violations)} Regelverletzung(en)" if lang == Lang.de
                 else f"{plan}: {len(violations)} rule violation(s)")
-        raise fail("\n".join([head, *("  " + v.text(lang.value) for v in violations)]), ExitCode.RULES_BROKEN)
+        lines = []
+        for v in violations:
+            where = sheet.locate(v.subject) if sheet is not None else ""
+            lines.append("  " + v.text(lang.value) + (f" [{where}]" if where else ""))
+        raise fail("\n".join([head, *lines]), ExitCode.RULES_BROKEN)
     typer.echo(f"{plan}: " + ("gültig – alle Regeln eingehalten." if lang == Lang.de else "valid – every rule holds."))
 
 

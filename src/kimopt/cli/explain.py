@@ -41,6 +41,9 @@ def explain(
     from kimopt.solve import ModelTooLarge
 
     inputs = load_inputs(instance, model)
+    if inputs.instance.multi:  # several years or Bausteine (DESIGN §5)
+        _explain_horizon(inputs.instance, inputs.model, want, lang)
+        return
     scenario = Scenario(inputs.instance, inputs.model)
     if want is not None:
         try:
@@ -49,8 +52,11 @@ def explain(
             )
         except WishError as exc:
             raise fail(exc.text(lang.value), ExitCode.BAD_INPUT) from None
+    from kimopt.cli.progress import progress
+
     try:
-        answer = answer_for(scenario, lang.value, float(inputs.model.time_limit_s))
+        with progress("Erkläre" if lang == Lang.de else "Explaining"):
+            answer = answer_for(scenario, lang.value, float(inputs.model.time_limit_s))
     except ModelTooLarge as exc:
         raise fail(f"{instance}: {exc}", ExitCode.BAD_INPUT) from None
     except ExplainTimeout:
@@ -68,3 +74,25 @@ def explain(
         raise typer.Exit(ExitCode.INFEASIBLE)
     if answer.status is not Status.FEASIBLE:
         raise typer.Exit(ExitCode.NO_PLAN)
+
+
+def _explain_horizon(instance: object, model: object, want: str | None, lang: Lang) -> None:
+    from kimopt.analysis.explain.core import ExplainTimeout
+    from kimopt.analysis.explain.horizon import horizon_explain_text
+    from kimopt.data import Instance, PlanningModel
+
+    assert isinstance(instance, Instance) and isinstance(model, PlanningModel)
+    if want is not None:
+        raise fail("--want: " + ("Wünsche gibt es bisher nur für einjährige Instanzen ohne Baustein 1 und 3."
+                                 if lang == Lang.de else
+                                 "wishes are so far available only for one-year instances without Bausteine 1 "
+                                 "and 3."), ExitCode.USAGE)
+    try:
+        status, text = horizon_explain_text(instance, model, lang.value, float(model.time_limit_s))
+    except ExplainTimeout:
+        raise fail(("nicht im Zeitlimit entschieden; time_limit_s im Modell erhöhen." if lang == Lang.de
+                    else "not decided within the time limit; raise time_limit_s in the model."),
+                   ExitCode.NO_PLAN) from None
+    typer.echo(text)
+    if status == "INFEASIBLE":
+        raise typer.Exit(ExitCode.INFEASIBLE)

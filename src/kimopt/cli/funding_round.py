@@ -183,7 +183,7 @@ def batch(
         Path,
         typer.Option(
             "--out",
-            help="Ordner für Pläne und summary.csv/.xlsx (wird angelegt).",
+            help="Ordner für Pläne und summary.csv/.xlsx/.json (wird angelegt).",
             show_default=False,
         ),
     ],
@@ -218,7 +218,8 @@ def batch(
 ) -> None:
     """Viele Instanzen lösen: eine Förderrunde / solve many instances: a funding round.
 
-    Schreibt je Instanz <name>.plan.json sowie summary.csv und summary.xlsx nach --out.
+    Schreibt je Instanz <name>.plan.json sowie summary.csv (für deutsches Excel), summary.xlsx
+    und summary.json nach --out.
     Exit: 0 jede Instanz hat einen Plan; sonst der schwerste Fall: 5 Plan verletzt Regeln,
     1 fehlerhafte Eingabe, 3 unlösbar, 4 kein Plan im Zeitlimit; 130 abgebrochen (Strg-C).
     """
@@ -226,6 +227,7 @@ def batch(
         Interrupted,
         Progress,
         Task,
+        clean_temporary,
         collect,
         exit_code,
         plan_paths,
@@ -241,6 +243,7 @@ def batch(
         raise fail(f"{out}: " + ("kein Ordner" if de else "not a folder"), ExitCode.BAD_INPUT)
     files, missing = collect(paths, lang.value)
     out.mkdir(parents=True, exist_ok=True)
+    clean_temporary(out)  # what an interrupted run left half-written
     tasks = []
     for file, plan in zip(files, plan_paths(files, out), strict=True):
         guard_output(plan, [file, model])
@@ -251,6 +254,7 @@ def batch(
         rows = run_batch(tasks, processes, progress)
     except Interrupted as stop:
         progress.close()
+        clean_temporary(out)
         finished = [r for r in stop.rows if r is not None]
         write_summary(missing + finished, out, lang.value)
         raise fail(

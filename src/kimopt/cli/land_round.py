@@ -160,7 +160,8 @@ def _round(round_file: Path, gv100: Path, output: Path, compare_key: str | None,
         guard_output(target, inputs)
     write_text_atomic(targets[0], csv_text(tables, language))
     write_bytes_atomic(targets[1], xlsx_bytes(allocation, language, second, labels))
-    write_text_atomic(targets[2], html_text(allocation, language, second, labels))
+    write_text_atomic(targets[2], html_text(allocation, language, second, labels,
+                                            [table for table in tables if table.key == "kalibrierung"]))
     write_text_atomic(targets[3], dumps(result))
 
     name = ready.directory.laender.get(ready.round.land, ready.round.land)

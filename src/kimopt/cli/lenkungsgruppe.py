@@ -56,10 +56,13 @@ def compare(
         typer.Option(
             "--output",
             "-o",
-            help="Vergleich schreiben: .html, .md, .csv, .xlsx / write the comparison.",
+            "--report",
+            help="Vergleich schreiben: .html, .pdf, .md, .csv, .xlsx / write the comparison.",
         ),
     ] = None,
     time_limit: TimeLimitOption = None,
+    entwurf: Annotated[bool, typer.Option(
+        "--entwurf", help="Bericht als Entwurf kennzeichnen / mark the report as a draft.")] = False,
     lang: LangOption = Lang.de,
 ) -> None:
     """Alternativen nebeneinander / alternatives side by side.
@@ -106,15 +109,18 @@ def compare(
             ),
             ExitCode.USAGE,
         )
+    from kimopt.cli.progress import progress
+
     try:
-        plans = solve_alternatives(alternatives, time_limit)
+        with progress(_t(lang, "Vergleiche", "Comparing")) as step:
+            plans = solve_alternatives(alternatives, time_limit, step)
     except ModelTooLarge as exc:
         raise fail(f"{instance}: {exc}", ExitCode.BAD_INPUT) from None
     except PlanRejected as exc:
         raise _internal(exc, lang) from None
     typer.echo(render_comparison(plans, lang.value))
     if output is not None:
-        write_comparison(plans, output, lang.value, [instance, scenarios, *model_paths])
+        write_comparison(plans, output, lang.value, [instance, scenarios, *model_paths], draft=entwurf)
         typer.echo(_t(lang, "\nVergleich geschrieben: ", "\nComparison written: ") + str(output))
 
 
@@ -129,10 +135,13 @@ def report(
         typer.Option(
             "--output",
             "-o",
-            help="Bericht: .html, .md, .csv oder .xlsx / report file.",
+            "--report",
+            help="Bericht: .html, .pdf, .md, .csv oder .xlsx / report file.",
             show_default=False,
         ),
     ],
+    entwurf: Annotated[bool, typer.Option(
+        "--entwurf", help="Bericht als Entwurf kennzeichnen / mark the report as a draft.")] = False,
     instance: Annotated[
         Path | None,
         typer.Option(
@@ -185,7 +194,7 @@ def report(
             )
         baselines = classical_baselines(inputs.instance, inputs.model, data)
         data = {**data, "year": inputs.instance.funding.year}
-    write_report(data, output, lang.value, baselines, inputs=[plan, instance, model])
+    write_report(data, output, lang.value, baselines, inputs=[plan, instance, model], draft=entwurf)
     typer.echo(_t(lang, "Bericht geschrieben: ", "Report written: ") + str(output))
 
 
@@ -209,10 +218,13 @@ def alternatives(
         typer.Option(
             "--output",
             "-o",
-            help="Pläne schreiben: .json, oder als Vergleich .html, .md, .csv, .xlsx.",
+            "--report",
+            help="Pläne schreiben: .json, oder als Vergleich .html, .pdf, .md, .csv, .xlsx.",
         ),
     ] = None,
     time_limit: TimeLimitOption = None,
+    entwurf: Annotated[bool, typer.Option(
+        "--entwurf", help="Bericht als Entwurf kennzeichnen / mark the report as a draft.")] = False,
     lang: LangOption = Lang.de,
 ) -> None:
     """Gleich gute Pläne (Gleichstände auf jeder Zielebene) / equally good plans (ties on every level).
@@ -220,6 +232,7 @@ def alternatives(
     Exit: 0, 1 fehlerhafte Eingabe, 3 unlösbar, 4 kein Optimum im Zeitlimit.
     """
     from kimopt.analysis.alternatives import equally_good_plans
+    from kimopt.cli.horizon import one_year_only
     from kimopt.console.alternatives import render_alternatives
     from kimopt.io.atomic import guard_output, write_text_atomic
     from kimopt.load import load_inputs
@@ -230,14 +243,18 @@ def alternatives(
     from kimopt.solve import ModelTooLarge
 
     inputs = load_inputs(instance, model)
+    one_year_only(inputs.instance, instance, "alternatives", lang)
     if output is not None:
         if output.suffix.lower() != ".json":
             check_suffix(output)
         guard_output(output, [instance, model])
+    from kimopt.cli.progress import progress
+
     try:
-        result = equally_good_plans(
-            inputs.instance, inputs.model, inputs.model_name, limit, time_limit
-        )
+        with progress(_t(lang, "Gleich gute Pläne", "Equally good plans")):
+            result = equally_good_plans(
+                inputs.instance, inputs.model, inputs.model_name, limit, time_limit
+            )
     except ModelTooLarge as exc:
         raise fail(f"{instance}: {exc}", ExitCode.BAD_INPUT) from None
     except PlanRejected as exc:
@@ -276,10 +293,11 @@ def alternatives(
                     "instance": inputs.instance.name,
                     "model": inputs.model_name,
                     "complete": result.complete,
+                    "work_limit_reached": result.work_spent,
                     "plans": labelled,
                 }
             ),
         )
     else:
-        write_comparison(labelled, output, lang.value, [instance, model])
+        write_comparison(labelled, output, lang.value, [instance, model], draft=entwurf)
     typer.echo(_t(lang, "\nGeschrieben: ", "\nWritten: ") + str(output))

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from kimopt.cli.app import ExitCode, InstanceArg, ModelOption, app, fail, guarded
+from kimopt.cli.app import ExitCode, InstanceArg, Lang, ModelOption, app, fail, guarded
 
 
 @app.command()
@@ -33,11 +33,13 @@ def serve(
     Kapazitäten, Wünsche und die Reihenfolge der Ziele ändern, der optimale Plan folgt.
     Die Instanzdatei wird nie verändert. Beenden mit Strg-C.
     """
+    from kimopt.cli.horizon import one_year_only
     from kimopt.load import load_inputs
     from kimopt.serve import HOST, port_free, run
     from kimopt.serve.session import Session
 
     inputs = load_inputs(instance, model)
+    one_year_only(inputs.instance, instance, "serve", Lang.de)
     if not port_free(port):
         raise fail(f"Port {port} auf {HOST} ist belegt – mit --port einen anderen wählen "
                    f"/ port {port} is in use, choose another with --port.", ExitCode.BAD_INPUT)

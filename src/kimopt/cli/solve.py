@@ -7,7 +7,18 @@ from typing import Annotated
 
 import typer
 
-from kimopt.cli.app import ExitCode, InstanceArg, Lang, LangOption, ModelOption, TimeLimitOption, app, fail, guarded
+from kimopt.cli.app import (
+    ExitCode,
+    InstanceArg,
+    Lang,
+    LangOption,
+    ModelOption,
+    TimeLimitOption,
+    app,
+    fail,
+    guarded,
+    require_json,
+)
 
 
 @app.command()
@@ -22,17 +33,24 @@ def solve(
         "--report", help="Bericht schreiben: .html, .md, .csv, .xlsx / write a report.")] = None,
     binding: Annotated[bool, typer.Option(
         "--binding/--no-binding",
-        help="Begrenzende Regeln ermitteln (ein Nachlösen je knapper Regel) / find the binding rules.")] = True,
+        help="Begrenzende Regeln ermitteln (mit fester Rechenmenge, ohne Zeitlimit) / find the binding "
+             "rules (within a fixed amount of work, not a time limit).")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Keine Tabelle ausgeben / print no table.")] = False,
+    fix: Annotated[Path | None, typer.Option(
+        "--fix", help="Plan-Arbeitsmappe: Zeilen mit „fest“ = ja bleiben, der Rest wird optimiert "
+                      "/ plan workbook: rows marked fixed stay, the rest is optimised.")] = None,
+    entwurf: Annotated[bool, typer.Option(
+        "--entwurf", help="Bericht als Entwurf kennzeichnen / mark the report as a draft.")] = False,
     lang: LangOption = Lang.de,
 ) -> None:
     """Optimalen Verteilungsplan berechnen / compute the optimal allocation plan.
 
-    Exit: 0 Plan, 1 fehlerhafte Eingabe, 3 unlösbar, 4 kein Plan im Zeitlimit,
+    Exit: 0 Plan, 1 fehlerhafte Eingabe, 3 unlösbar (mit --fix: die festen Zeilen lassen sich nicht
+    ergänzen; gesagt wird, welche), 4 kein Plan im Zeitlimit,
     5 der unabhängige Prüfer verwirft den Plan (ein Fehler in kimopt; nichts wird geschrieben).
     """
     from kimopt.console import render_plan
-    from kimopt.io.atomic import guard_output, write_text_atomic
+    from kimopt.io.atomic import guard_output, write_all_atomic
     from kimopt.load import load_inputs
     from kimopt.pipeline import PlanRejected, plan_instance
     from kimopt.plan import dumps
@@ -41,20 +59,50 @@ def solve(
 
     inputs = load_inputs(instance, model)
     if output is not None:
-        guard_output(output, [instance, model])
+        guard_output(output, [instance, model, fix])
+    require_json(output, lang, "--report")
     if report is not None:
         from kimopt.report import check_suffix
 
         check_suffix(report)
-        guard_output(report, [instance, model])
+        guard_output(report, [instance, model, fix])
+    fixed: dict[int, int] | None = None
+    sheet = None
+    if fix is not None:
+        from kimopt.fixed_rows import FixConflict, check_sheet_instance, fixed_links
+        from kimopt.io.excel.plan_sheet import read_plan_sheet
+        from kimopt.problem import compile_problem
+
+        sheet = read_plan_sheet(fix)
+        foreign = check_sheet_instance(sheet, inputs.instance, inputs.model, lang.value)
+        if foreign:
+            raise fail(f"{fix}: {foreign}", ExitCode.BAD_INPUT)
+        try:
+            fixed = fixed_links(sheet, compile_problem(inputs.instance, inputs.model), lang.value)
+        except FixConflict as exc:
+            raise fail(f"{fix}: {exc.text}", ExitCode.INFEASIBLE) from None
+        binding = False  # binding rules are defined against the free optimum, not a fixed one
+    from kimopt.cli.progress import progress
+
+    de = lang == Lang.de
     try:
-        outcome = plan_instance(inputs.instance, inputs.model, inputs.model_name, time_limit)
+        with progress("Löse" if de else "Solving") as step:
+            outcome = plan_instance(inputs.instance, inputs.model, inputs.model_name, time_limit, step,
+                                    fixed=fixed)
     except ModelTooLarge as exc:
         raise fail(f"{instance}: {exc}", ExitCode.BAD_INPUT) from None
     except PlanRejected as exc:
         raise fail("Interner Fehler: der Prüfer verwirft den Plan / internal error, the checker rejects the plan:\n"
                    + "\n".join(v.text(lang.value) for v in exc.violations), ExitCode.RULES_BROKEN) from None
+    if outcome.status is Status.INFEASIBLE and fixed and sheet is not None:
+        from kimopt.fixed_rows import conflict_text
+
+        raise fail(f"{fix}: " + conflict_text(sheet, outcome.problem, fixed, lang.value), ExitCode.INFEASIBLE)
     if outcome.status is Status.INFEASIBLE:
+        if inputs.instance.multi:
+            from kimopt.analysis.explain.horizon import horizon_infeasible_text
+
+            raise fail(horizon_infeasible_text(inputs.instance, inputs.model, lang.value), ExitCode.INFEASIBLE)
         from kimopt.analysis.explain.answer import infeasible_text
 
         raise fail(infeasible_text(inputs.instance, inputs.model, lang.value), ExitCode.INFEASIBLE)
@@ -65,19 +113,22 @@ def solve(
     if binding and outcome.plan is not None:
         from kimopt.analysis.explain.binding import add_binding_rules
 
-        limit = time_limit if time_limit is not None else float(inputs.model.time_limit_s)
-        add_binding_rules(outcome.plan_json, outcome.plan, limit)
-    if not quiet:
-        typer.echo(render_plan(outcome.plan_json, lang.value))
+        with progress("Begrenzende Regeln" if de else "Binding rules") as step:
+            add_binding_rules(outcome.plan_json, outcome.plan, step)
+    # every output is rendered before any is written: a failing report leaves no plan behind
+    outputs: list[tuple[Path, bytes]] = []
     if output is not None:
-        write_text_atomic(output, dumps(outcome.plan_json))
-        if not quiet:
-            typer.echo(("\nPlan geschrieben: " if lang == Lang.de else "\nPlan written: ") + str(output))
+        outputs.append((output, dumps(outcome.plan_json).encode("utf-8")))
     if report is not None:
-        from kimopt.report import classical_baselines, write_report
+        from kimopt.report import classical_baselines, report_bytes
 
         baselines = classical_baselines(inputs.instance, inputs.model, outcome.plan_json)
-        write_report({**outcome.plan_json, "year": inputs.instance.funding.year}, report, lang.value, baselines,
-                     inputs=[instance, model])
-        if not quiet:
+        outputs.append((report, report_bytes({**outcome.plan_json, "year": inputs.instance.funding.year}, report,
+                                             lang.value, baselines, entwurf)))
+    write_all_atomic(outputs)
+    if not quiet:
+        typer.echo(render_plan(outcome.plan_json, lang.value))
+        if output is not None:
+            typer.echo(("\nPlan geschrieben: " if lang == Lang.de else "\nPlan written: ") + str(output))
+        if report is not None:
             typer.echo(("Bericht geschrieben: " if lang == Lang.de else "Report written: ") + str(report))

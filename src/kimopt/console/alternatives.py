@@ -18,6 +18,11 @@ def render_alternatives(result: Alternatives, lang: str) -> str:
             t(" (alle)", " (all of them)")
             if result.complete
             else t(
+                " – unvollständig: Rechenmenge erschöpft, es kann weitere geben",
+                " – incomplete: work limit reached, there may be more",
+            )
+            if result.work_spent
+            else t(
                 " (Grenze erreicht, es kann weitere geben)", " (limit reached, there may be more)"
             )
         ),

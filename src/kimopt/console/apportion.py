@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from typing import Any
 
@@ -11,11 +12,22 @@ BOUND_NOTES = {"min": (" (Untergrenze vorhandene Stellen)", " (minimum: existing
                "max": (" (Obergrenze max_vzae)", " (maximum: max_vzae)")}
 
 
+def step_places(step: Fraction) -> int:
+    """Decimal places that write every multiple of ``step`` exactly (0,25 → 2), at least one."""
+    places, denominator = 0, step.denominator
+    while denominator != 1 and places < 12:
+        places += 1
+        denominator = Fraction(denominator, math.gcd(denominator, 10)).numerator
+    return max(places, 1)
+
+
 def render_apportionment(data: dict[str, Any], lang: str = "de") -> str:
-    """A table (Kommune, Einwohner, Quote, VZÄ) with the totals and quota-rule notes."""
+    """A table (Kommune, Einwohner, Quote, VZÄ) with the totals and quota-rule notes; VZÄ in
+    the step's precision, so that the column adds up to its sum as printed."""
     from kimopt.numbers import fmt_number
 
     de = lang == "de"
+    places = step_places(Fraction(str(data["step"])))
     rows = [["Kommune", "Einwohner" if de else "Population", "Quote" if de else "Quota", "VZÄ", ""]]
     for k in data["kommunen"]:
         notes = []
@@ -23,14 +35,15 @@ def render_apportionment(data: dict[str, Any], lang: str = "de") -> str:
             notes.append("Gleichstand" if de else "tie")
         if not k["quota_rule"]:
             notes.append("Quotenregel verletzt" if de else "quota rule violated")
-        quota, vzae = fmt_number(k["quota"], 3, lang), fmt_number(k["vzae"], 1, lang)
+        quota, vzae = fmt_number(k["quota"], 3, lang), fmt_number(k["vzae"], places, lang)
         people = fmt_number(k["population"], 0, lang)
         rows.append([k["name"], people, quota, vzae, ", ".join(notes)])
     total = sum(Fraction(str(k["vzae"])) for k in data["kommunen"])
     people = sum(k["population"] for k in data["kommunen"])
     rows.append(["Summe" if de else "Total", fmt_number(people, 0, lang),
-                 fmt_number(data["positions_vzae"], 3, lang), fmt_number(total, 1, lang), ""])
-    amount, step = fmt_number(data["positions_vzae"], 1, lang), fmt_number(data["step"], 2, lang)
+                 fmt_number(data["positions_vzae"], 3, lang), fmt_number(total, places, lang), ""])
+    amount = fmt_number(data["positions_vzae"], places, lang)
+    step = fmt_number(data["step"], max(places, 2), lang)
     head = (f"{data['method_label']} – {data['instance']}: {amount} VZÄ "
             + (f"in Schritten von {step} VZÄ" if de else f"in steps of {step} VZÄ"))
     if data["bounds"]:

@@ -11,6 +11,21 @@ from kimopt.numbers import fmt_euros, fmt_level, fmt_number
 from kimopt.results import Status
 
 
+def _level_status(level: dict[str, Any], lang: str) -> str:
+    """Bound and proof of one level; a level cut short by the time limit shows its gap."""
+    unit = level["unit"]
+    if level["proven_optimal"]:
+        return f"{_t(lang, 'Schranke', 'bound')} {fmt_level(level['bound'], unit, lang)}, " + \
+            _t(lang, "bewiesen optimal", "proven optimal")
+    if level["bound"] is None:
+        return _t(lang, "im Zeitlimit nicht erreicht: Wert des Plans, keine Schranke",
+                  "not reached within the time limit: the plan's value, no bound")
+    gap = level.get("gap")
+    gap_text = f", {_t(lang, 'Lücke', 'gap')} {fmt_level(gap, unit, lang)}" if gap is not None else ""
+    return (f"{_t(lang, 'Schranke', 'bound')} {fmt_level(level['bound'], unit, lang)}{gap_text}, "
+            + _t(lang, "nicht bewiesen (Zeitlimit)", "not proven (time limit)"))
+
+
 def render_plan(plan: dict[str, Any], lang: str = "de") -> str:
     """Summary table per Kommune, the totals and the objective levels."""
     summary = plan["summary"]
@@ -57,10 +72,8 @@ def render_plan(plan: dict[str, Any], lang: str = "de") -> str:
                      "Objectives (lexicographic, in this order):")]
     for n, level in enumerate(plan["objectives"], start=1):
         label = OBJECTIVE_LABELS.get(level["name"], (level["name"], level["name"]))[0 if lang == "de" else 1]
-        proven = _t(lang, "bewiesen optimal", "proven optimal") if level["proven_optimal"] else \
-            _t(lang, "nicht bewiesen", "not proven")
         lines.append(f"{n:>2}. {level['name']:<16} {label:<40} {fmt_level(level['value'], level['unit'], lang):>14}"
-                     f"   {_t(lang, 'Schranke', 'bound')} {fmt_level(level['bound'], level['unit'], lang)}, {proven}")
+                     f"   {_level_status(level, lang)}")
     tie = plan.get("solver", {}).get("tie_break", {})
     if plan["status"] == Status.OPTIMAL.value and tie and not tie.get("proven"):
         lines += ["", _t(lang, "Hinweis: Die Gleichstandsregel wurde im Zeitlimit nicht beendet; unter gleich guten "
@@ -77,6 +90,20 @@ def render_plan(plan: dict[str, Any], lang: str = "de") -> str:
             unit = next((lv["unit"] for lv in plan["objectives"] if lv["name"] == b["level"]), "")
             after = fmt_level(b["relaxed_value"], unit, lang) if b["relaxed_value"] is not None else \
                 _t(lang, "besser", "better")
+            if b["relaxed_value"] is not None and not b.get("relaxed_value_proven", True):
+                after += _t(lang, " (oder besser)", " (or better)")
             before = fmt_level(b["value"], unit, lang)
             lines.append(f" - {name} ({b['rule']}){subject}: {b['level']} {before} → {after}")
+    unchecked = summary.get("binding_rules_unchecked") or []
+    if unchecked:
+        names = ", ".join(
+            RULE_NAMES.get(u["rule"], (u["rule"], u["rule"]))[0 if lang == "de" else 1]
+            + (f" {u['subject']}" if u.get("subject") else "") for u in unchecked)
+        lines += ["", _t(lang, f"Begrenzende Regeln nicht vollständig geprüft ({len(unchecked)} Regeln): "
+                               f"{names}",
+                         f"Binding rules not completely checked ({len(unchecked)} rules): {names}")]
+    if plan.get("years"):
+        from kimopt.console.horizon import horizon_lines
+
+        lines += horizon_lines(plan, lang)
     return "\n".join(lines)

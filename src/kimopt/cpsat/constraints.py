@@ -9,6 +9,8 @@ plain solve, so the rule is unconditional).
 
 from __future__ import annotations
 
+import math
+
 from ortools.sat.python import cp_model
 
 from kimopt.cpsat.switches import Switches
@@ -132,14 +134,15 @@ def budget_kommune(model: cp_model.CpModel, problem: Problem, variables: Variabl
     .. math:: \\sum_k d_k \\cdot part_{k,i} \\cdot g \\le budget_i
 
     where a partner's part is ``a[k,i]`` and the host's own part counts only above its
-    existing positions. Not applied when the Kreis covers the Kommunen's deficit.
+    existing positions. Not applied when the Kreis covers the Kommunen's deficit. (A budget
+    may be a fraction: what Bausteine 1 and 3 leave of it, see :mod:`kimopt.cpsat.horizon`.)
     """
     if problem.model.kreis_covers_kommunen:
         return
     for i, kommune in problem.kommunen_in_order():
         if kommune.budget is None:
             continue
-        model.add(variables.kommune_payment(i) <= kommune.budget * problem.g.denominator).only_enforce_if(
+        model.add(variables.kommune_payment(i) <= math.floor(kommune.budget * problem.g.denominator)).only_enforce_if(
             switches.lits(BUDGET_KOMMUNE, kommune.name))
 
 
@@ -155,7 +158,8 @@ def budget_kreis(model: cp_model.CpModel, problem: Problem, variables: Variables
     budget = problem.instance.kreis.budget
     if budget is None:
         return
-    model.add(variables.kreis_payment() <= budget * problem.g.denominator).only_enforce_if(switches.lits(BUDGET_KREIS))
+    model.add(variables.kreis_payment() <= math.floor(budget * problem.g.denominator)).only_enforce_if(
+        switches.lits(BUDGET_KREIS))
 
 
 @REACHABILITY.model

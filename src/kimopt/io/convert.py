@@ -69,7 +69,21 @@ def instance_data(instance: Instance) -> dict[str, Any]:
         "funding": _record(instance.funding),
         "kommunen": [_record(k) for k in instance.kommunen],
         "traeger": [_record(t) for t in instance.traeger],
+        **_horizon_data(instance),
     })
+
+
+def _horizon_data(instance: Instance) -> dict[str, Any]:
+    """DESIGN §5: later years, Baustein 1 and Baustein 3, only where the instance has them."""
+    out: dict[str, Any] = {}
+    if instance.years:
+        out["years"] = [_record(y) for y in instance.years]
+    if instance.coordination is not None:
+        out["coordination"] = _record(instance.coordination)
+    if instance.authorities is not None:
+        out["authorities"] = {"rate_per_vzae": instance.authorities.rate_per_vzae,
+                              "positions": [_record(p) for p in instance.authorities.positions]}
+    return out
 
 
 _LOOKS_TYPED = re.compile(

@@ -21,6 +21,7 @@ from kimopt.errors import Finding, InputError, Loc
 from kimopt.numbers import MAX_NUMBER_TEXT, NumberError, to_fraction
 
 MAX_BYTES = 32 * 1024 * 1024
+MAX_DOCUMENT_BYTES = 8 * 1024 * 1024  # a YAML/JSON instance or plan; a Kreis of 400 Kommunen has 100 KB
 MAX_ALIASES = 1000
 MAX_NODES = 1_000_000  # nodes after expanding every alias; a planner's file has a few thousand
 MAX_COMPOSED = 200_000  # nodes as written (a Kreis of 400 Kommunen has about 12,000)
@@ -46,30 +47,31 @@ def _fail(path: Path, code: str, **params: Any) -> InputError:
     return InputError(path, [Finding((), code, params)])
 
 
-def read_bytes(path: Path) -> bytes:
+def read_bytes(path: Path, limit: int | None = None) -> bytes:
     """The file's bytes after the checks every input gets (exists, is a regular file, size).
 
     A FIFO or a device is refused before it is opened: reading one could wait forever.
     """
     try:
         if not path.exists():
-            raise _fail(path, "file_missing")
+            raise _fail(path, "file_link_broken" if path.is_symlink() else "file_missing")
         if path.is_dir():
             raise _fail(path, "file_is_directory")
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):
             raise _fail(path, "file_not_regular")
-        if info.st_size > MAX_BYTES:
-            raise _fail(path, "file_too_large", value=info.st_size, limit=MAX_BYTES)
+        limit = MAX_BYTES if limit is None else min(limit, MAX_BYTES)
+        if info.st_size > limit:
+            raise _fail(path, "file_too_large", value=info.st_size, limit=limit)
         with path.open("rb") as handle:
-            return handle.read(MAX_BYTES + 1)
+            return handle.read(limit + 1)
     except OSError as exc:
         raise _fail(path, "file_unreadable", value=exc.strerror or type(exc).__name__) from None
 
 
-def read_text(path: Path) -> str:
+def read_text(path: Path, limit: int | None = None) -> str:
     """The file as text: refuses empty, binary and non-UTF-8 files."""
-    raw = read_bytes(path)
+    raw = read_bytes(path, limit)
     if not raw.strip():
         raise _fail(path, "file_empty")
     if b"\x00" in raw[:8192]:
@@ -313,7 +315,7 @@ def read_document(path: Path | str) -> Document:
     this or the Excel reader by the file's suffix)."""
     path = Path(path)
     suffix = path.suffix.lower()
-    text = read_text(path)
+    text = read_text(path, MAX_DOCUMENT_BYTES)
     if suffix in JSON_SUFFIXES:
         document = parse_json(path, text)
     elif suffix in YAML_SUFFIXES or suffix == "":

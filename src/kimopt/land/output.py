@@ -392,8 +392,8 @@ def chart_svg(allocation: Allocation, lang: str, second: Allocation | None = Non
 
 
 def html_text(allocation: Allocation, lang: str, second: Allocation | None = None,
-              labels: tuple[str, str] = ("", "")) -> str:
-    """One self-contained page: settings, the chart, the table, the comparison, ties."""
+              labels: tuple[str, str] = ("", ""), extra: list[Table] | None = None) -> str:
+    """One self-contained page: settings, the chart, the table, the comparison, ties, ``extra``."""
     from kimopt.report.html import figure_html, page, table_html
 
     blocks = ["<style>body { max-width: 72rem; } #zuteilung table, #vergleich table { font-size: 9pt; }</style>"]
@@ -413,5 +413,6 @@ def html_text(allocation: Allocation, lang: str, second: Allocation | None = Non
     blocks.append(table_html(territory_table(allocation, lang)))
     if second is not None:
         blocks.append(table_html(comparison_table(allocation, second, labels, lang)))
+    blocks += [table_html(table) for table in extra or []]
     heading = t(lang, "Förderrunde ", "Funding round ") + allocation.round.name
     return page(heading, meta(allocation, lang), blocks, lang)

@@ -1,8 +1,10 @@
 """Reports for the Lenkungsgruppe: one plan, or alternatives side by side, in four formats.
 
 The format follows the file's suffix: ``.html`` (self-contained, print-ready, with charts),
-``.md``, ``.csv`` and ``.xlsx`` (the workbook of :mod:`kimopt.report.xlsx`). Output is written
-atomically and never over an input. No run date is written, so the same plan gives the same file.
+``.pdf`` (the same HTML printed by WeasyPrint, :mod:`kimopt.report.pdf`), ``.md``, ``.csv``
+and ``.xlsx`` (the workbook of :mod:`kimopt.report.xlsx`). Output is written atomically and
+never over an input. Only the PDF carries a date („Stand“); every other format is the same
+file for the same plan.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ if TYPE_CHECKING:
     from kimopt.data import Instance, PlanningModel
     from kimopt.report.tables import Baseline
 
-SUFFIXES = (".html", ".md", ".csv", ".xlsx")
+SUFFIXES = (".html", ".pdf", ".md", ".csv", ".xlsx")
 
 
 def check_suffix(path: Path) -> str:
@@ -32,6 +34,10 @@ def check_suffix(path: Path) -> str:
             path,
             [Finding((), "file_suffix", {"value": suffix or "''", "choices": ", ".join(SUFFIXES)})],
         )
+    if suffix == ".pdf":  # say what to install before anything is solved
+        from kimopt.report.pdf import require_pdf
+
+        require_pdf(path)
     return suffix
 
 
@@ -40,6 +46,8 @@ def render_plan_report(
     suffix: str,
     lang: str = "de",
     baselines: list[Baseline] | None = None,
+    draft: bool = False,
+    stand: str = "",
 ) -> str:
     """The text of a plan report in one of the text formats (``.html``, ``.md``, ``.csv``)."""
     from kimopt.report.tables import meta_lines, plan_tables, title
@@ -49,7 +57,7 @@ def render_plan_report(
         from kimopt.report.charts import plan_charts
         from kimopt.report.html import plan_html
 
-        return plan_html(plan, lang, tables, plan_charts(plan, lang))
+        return plan_html(plan, lang, tables, plan_charts(plan, lang), draft, stand)
     if suffix == ".md":
         from kimopt.report.markdown import document
 
@@ -59,42 +67,68 @@ def render_plan_report(
     return tables_csv(tables, lang)
 
 
+def report_bytes(
+    plan: dict[str, Any],
+    path: Path,
+    lang: str = "de",
+    baselines: list[Baseline] | None = None,
+    draft: bool = False,
+) -> bytes:
+    """The report of one plan in the format ``path``'s suffix names, not yet written.
+
+    Commands that write several files render each first and write them together
+    (:func:`kimopt.io.atomic.write_all_atomic`), so a failing report leaves no plan behind.
+    """
+    suffix = check_suffix(Path(path))
+    if suffix == ".xlsx":
+        return xlsx_bytes(plan, Path(path).name, lang, None)
+    if suffix == ".pdf":
+        from kimopt.report.pdf import pdf_bytes, stand_date
+
+        return pdf_bytes(render_plan_report(plan, ".html", lang, baselines, draft, stand_date()))
+    return render_plan_report(plan, suffix, lang, baselines, draft).encode("utf-8")
+
+
 def write_report(
     plan: dict[str, Any],
     path: Path,
     lang: str = "de",
     baselines: list[Baseline] | None = None,
     inputs: Iterable[Path | None] = (),
+    draft: bool = False,
 ) -> None:
     """Write the report of one plan to ``path`` in the format its suffix names.
 
     ``baselines`` (see :func:`classical_baselines`) adds the comparison with classical
     apportionment methods.
     """
-    from kimopt.io.atomic import guard_output, write_text_atomic
+    from kimopt.io.atomic import guard_output, write_bytes_atomic
 
     path = Path(path)
-    suffix = check_suffix(path)
+    check_suffix(path)
     guard_output(path, inputs)
-    if suffix == ".xlsx":
-        write_xlsx(plan, path, lang, None)
-        return
-    write_text_atomic(path, render_plan_report(plan, suffix, lang, baselines))
+    write_bytes_atomic(path, report_bytes(plan, path, lang, baselines, draft))
+
+
+def xlsx_bytes(plan: dict[str, Any], name: str, lang: str, comparison: list[dict[str, Any]] | None) -> bytes:
+    """The workbook of :func:`kimopt.report.xlsx.write_plan_workbook`, built in a private folder."""
+    import tempfile
+
+    from kimopt.report.xlsx import write_plan_workbook
+
+    with tempfile.TemporaryDirectory() as folder:
+        temporary = Path(folder) / name
+        write_plan_workbook(plan, temporary, lang=lang, comparison=comparison)
+        return temporary.read_bytes()
 
 
 def write_xlsx(
     plan: dict[str, Any], path: Path, lang: str, comparison: list[dict[str, Any]] | None
 ) -> None:
-    """The workbook via :func:`kimopt.report.xlsx.write_plan_workbook`, written to a temporary file first."""
-    import tempfile
-
+    """The workbook via :func:`kimopt.report.xlsx.write_plan_workbook`, written atomically."""
     from kimopt.io.atomic import write_bytes_atomic
-    from kimopt.report.xlsx import write_plan_workbook
 
-    with tempfile.TemporaryDirectory(dir=path.parent) as folder:
-        temporary = Path(folder) / path.name
-        write_plan_workbook(plan, temporary, lang=lang, comparison=comparison)
-        write_bytes_atomic(path, temporary.read_bytes())
+    write_bytes_atomic(path, xlsx_bytes(plan, path.name, lang, comparison))
 
 
 def classical_baselines(

@@ -10,9 +10,11 @@ none of them.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from kimopt.labels import HOST_TYPES, pick, t
 
@@ -36,7 +38,9 @@ _STRIP = [
 ]
 
 
-def _svg(figure: Any) -> str:
+def _svg(figure: Any, prefix: str) -> str:
+    """The figure as inline SVG; every id gets ``prefix``, so charts on one page never share one
+    (a shared clip-path id would clip one chart with another's frame)."""
     import matplotlib
 
     buffer = io.StringIO()
@@ -45,7 +49,25 @@ def _svg(figure: Any) -> str:
     text = buffer.getvalue()
     for pattern in _STRIP:
         text = pattern.sub("", text)
-    return text
+    text = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}-\1"', text)
+    return re.sub(r'(href="#|url\(#)([^")]+)', rf"\1{prefix}-\2", text)
+
+
+F = TypeVar("F", bound=Callable[..., str])
+
+
+def _plain_text(chart: F) -> F:
+    """Every label of the chart drawn as written: a Kommune named ``$x$`` is text, not mathtext
+    (which matplotlib would parse, and fail on, by default)."""
+
+    @functools.wraps(chart)
+    def drawn(*args: Any, **kwargs: Any) -> str:
+        import matplotlib
+
+        with matplotlib.rc_context({"text.parse_math": False}):
+            return chart(*args, **kwargs)
+
+    return drawn  # type: ignore[return-value]
 
 
 def _figure(width: float, height: float) -> Any:
@@ -56,114 +78,133 @@ def _figure(width: float, height: float) -> Any:
     return figure
 
 
-def _number_format(lang: str) -> Any:
+def _number_format(lang: str, places: int | None = None) -> Any:
+    """Axis ticks in the reader's convention: ``0,5`` and ``16.400`` in German."""
     from matplotlib.ticker import FuncFormatter
 
-    return FuncFormatter(lambda x, _: f"{x:g}".replace(".", ",") if lang == "de" else f"{x:g}")
+    from kimopt.numbers import fmt_number
+
+    def label(x: float, _: object) -> str:
+        if places is not None:
+            return fmt_number(x, places, lang)
+        text = f"{x:g}"
+        return text.replace(".", ",") if lang == "de" else text
+
+    return FuncFormatter(label)
 
 
+def _legend(figure: Any, columns: int) -> None:
+    """The legend above the plot, outside it: it never covers a bar."""
+    figure.legend(loc="outside upper left", ncol=columns, frameon=False, fontsize=8)
+
+
+def _finish(axes: Any, lang: str, xlabel: str, places: int | None = None) -> None:
+    axes.invert_yaxis()
+    axes.set_xlabel(xlabel)
+    axes.xaxis.set_major_formatter(_number_format(lang, places))
+    axes.spines[["top", "right"]].set_visible(False)
+
+
+@_plain_text
 def coverage_chart(plan: dict[str, Any], lang: str) -> str:
-    """Target vs coverage per Kommune: horizontal bar pairs, Kommunen in file order from the top."""
+    """Target vs coverage per Kommune: horizontal bar pairs, Kommunen in file order from the top.
+
+    A single Kommune is no chart: a sentence says its figures instead.
+    """
+    from kimopt.report.tables import vzae
+
     kommunen = plan["kommunen"]
+    if len(kommunen) < 2:
+        k = kommunen[0] if kommunen else None
+        return t(lang, f"Eine Kommune: {k['name']} erhält {vzae(k['coverage_vzae'], lang)} VZÄ (Soll "
+                       f"{vzae(k['target_vzae'], lang, 3)})." if k else "Keine Kommunen.",
+                 f"One Kommune: {k['name']} gets {vzae(k['coverage_vzae'], lang)} VZÄ (target "
+                 f"{vzae(k['target_vzae'], lang, 3)})." if k else "No Kommunen.")
     names = [k["name"] for k in kommunen]
     positions = list(range(len(names)))
-    figure = _figure(7.0, 0.8 + 0.32 * len(names))
+    figure = _figure(7.0, 1.1 + 0.32 * len(names))
     axes = figure.add_subplot()
     height = 0.4
-    axes.barh(
-        [p - height / 2 for p in positions],
-        [k["target_vzae"] for k in kommunen],
-        height,
-        color=COLOURS["target"],
-        label=t(lang, "Soll (nach Schlüssel)", "target (by key)"),
-    )
-    axes.barh(
-        [p + height / 2 for p in positions],
-        [k["coverage_vzae"] for k in kommunen],
-        height,
-        color=COLOURS["coverage"],
-        label=t(lang, "Ist (Plan)", "coverage (plan)"),
-    )
+    axes.barh([p - height / 2 for p in positions], [k["target_vzae"] for k in kommunen], height,
+              color=COLOURS["target"], label=t(lang, "Soll (nach Schlüssel)", "target (by key)"))
+    axes.barh([p + height / 2 for p in positions], [k["coverage_vzae"] for k in kommunen], height,
+              color=COLOURS["coverage"], label=t(lang, "Ist (Plan)", "coverage (plan)"))
     axes.set_yticks(positions, names)
-    axes.invert_yaxis()
-    axes.set_xlabel("VZÄ")
-    axes.xaxis.set_major_formatter(_number_format(lang))
-    axes.legend(loc="lower right", frameon=False)
-    axes.spines[["top", "right"]].set_visible(False)
-    axes.set_title(
-        t(lang, "Soll und Ist je Kommune", "Target and coverage per Kommune"), loc="left"
-    )
-    return _svg(figure)
+    _finish(axes, lang, "VZÄ")
+    _legend(figure, 2)
+    return _svg(figure, "cov")
 
 
+@_plain_text
 def hosts_chart(plan: dict[str, Any], lang: str) -> str:
-    """VZÄ by host type (Kreis, Kommunen, Träger): one bar each, the value written at the bar."""
+    """VZÄ by host type (Kreis, Kommunen, Träger), the value written at the bar.
+
+    When one type holds every position, a sentence says so instead of a one-bar chart.
+    """
+    from kimopt.report.tables import vzae
+
     totals = {kind: 0.0 for kind in HOST_TYPES}
     for host in plan["hosts"]:
         totals[host["host_type"]] += host["vzae"]
-    kinds = list(totals)
-    figure = _figure(7.0, 1.9)
+    kinds = [k for k in totals if totals[k] > 0]
+    if len(kinds) < 2:
+        only = pick(HOST_TYPES[kinds[0]], lang) if kinds else "–"
+        total = vzae(sum(totals.values()), lang)
+        return t(lang, f"Alle {total} VZÄ liegen bei: {only}.", f"All {total} VZÄ are with: {only}.")
+    figure = _figure(7.0, 1.2 + 0.35 * len(kinds))
     axes = figure.add_subplot()
-    bars = axes.barh(
-        range(len(kinds)), [totals[k] for k in kinds], 0.6, color=[COLOURS[k] for k in kinds]
-    )
-    axes.bar_label(
-        bars,
-        labels=[f"{totals[k]:.1f}".replace(".", "," if lang == "de" else ".") for k in kinds],
-        padding=3,
-    )
+    for n, kind in enumerate(kinds):
+        bars = axes.barh([n], [totals[kind]], 0.6, color=COLOURS[kind], label=pick(HOST_TYPES[kind], lang))
+        axes.bar_label(bars, labels=[vzae(totals[kind], lang)], padding=3)
     axes.set_yticks(range(len(kinds)), [pick(HOST_TYPES[k], lang) for k in kinds])
-    axes.invert_yaxis()
-    axes.set_xlabel("VZÄ")
-    axes.xaxis.set_major_formatter(_number_format(lang))
-    axes.spines[["top", "right"]].set_visible(False)
-    axes.set_title(
-        t(lang, "Stellen nach Anstellungsträger", "Positions by type of employer"), loc="left"
-    )
-    return _svg(figure)
+    axes.set_xlim(0, max(totals.values()) * 1.15)  # room for the value at the longest bar
+    _finish(axes, lang, "VZÄ")
+    _legend(figure, len(kinds))
+    return _svg(figure, "hosts")
 
 
+PAYER_LABELS = {
+    "kreis": ("Eigenanteil Kreis", "own share Kreis"),
+    "kommune": ("Eigenanteil Kommune", "own share Kommune"),
+    "traeger": ("Eigenanteil Träger", "own share Träger"),
+}
+
+
+@_plain_text
 def eigenanteil_chart(plan: dict[str, Any], lang: str) -> str:
-    """Eigenanteil by payer in euros per year, with each limited budget as a red mark."""
-    payers = plan["finance"]["eigenanteil"]
-    figure = _figure(7.0, 0.9 + 0.32 * max(len(payers), 1))
+    """Eigenanteil by payer in euros per year, each limited budget as a red mark.
+
+    One colour per type of payer, each in the legend; a single payer is said in a sentence.
+    """
+    from kimopt.numbers import fmt_euros
+
+    payers = [p for p in plan["finance"]["eigenanteil"] if p["eur"] or p["budget_eur"]]
+    if len(payers) < 2:
+        if not payers or not payers[0]["eur"]:
+            return t(lang, "Kein Eigenanteil: die Förderung deckt alle Kosten.",
+                     "No own share: the funding covers every cost.")
+        p = payers[0]
+        return t(lang, f"Nur {p['payer']} trägt einen Eigenanteil: {fmt_euros(p['eur'], lang)} im Jahr.",
+                 f"Only {p['payer']} pays an own share: {fmt_euros(p['eur'], lang)} a year.")
+    figure = _figure(7.0, 1.2 + 0.32 * len(payers))
     axes = figure.add_subplot()
-    positions = list(range(len(payers)))
-    colours = [COLOURS.get(p["payer_type"], COLOURS["kommune"]) for p in payers]
-    axes.barh(
-        positions,
-        [p["eur"] for p in payers],
-        0.6,
-        color=colours,
-        label=t(lang, "Eigenanteil", "own share"),
-    )
+    for kind in ("kreis", "kommune", "traeger"):
+        rows = [(n, p) for n, p in enumerate(payers) if p["payer_type"] == kind]
+        if rows:
+            axes.barh([n for n, _ in rows], [p["eur"] for _, p in rows], 0.6, color=COLOURS[kind],
+                      label=pick(PAYER_LABELS[kind], lang))
     budgets = [(n, p["budget_eur"]) for n, p in enumerate(payers) if p["budget_eur"] is not None]
     if budgets:
-        axes.scatter(
-            [b for _, b in budgets],
-            [n for n, _ in budgets],
-            marker="|",
-            s=250,
-            color=COLOURS["budget"],
-            label=t(lang, "Budget", "budget"),
-            zorder=3,
-        )
-    axes.set_yticks(positions, [p["payer"] for p in payers])
-    axes.invert_yaxis()
-    axes.set_xlabel(t(lang, "Euro pro Jahr", "euros per year"))
-    from matplotlib.ticker import FuncFormatter
-
-    axes.xaxis.set_major_formatter(
-        FuncFormatter(lambda x, _: f"{x:,.0f}".replace(",", "." if lang == "de" else ","))
-    )
-    axes.legend(loc="lower right", frameon=False)
-    axes.spines[["top", "right"]].set_visible(False)
-    axes.set_title(t(lang, "Eigenanteil nach Zahler", "Own share by payer"), loc="left")
-    return _svg(figure)
+        axes.scatter([b for _, b in budgets], [n for n, _ in budgets], marker="|", s=250,
+                     color=COLOURS["budget"], label=t(lang, "Budget", "budget"), zorder=3)
+    axes.set_yticks(range(len(payers)), [p["payer"] for p in payers])
+    _finish(axes, lang, t(lang, "Euro pro Jahr", "euros per year"), places=0)
+    _legend(figure, 4)
+    return _svg(figure, "own")
 
 
 def plan_charts(plan: dict[str, Any], lang: str) -> list[tuple[str, str]]:
-    """The three charts of a plan report as ``(caption, svg)``."""
+    """The three charts of a plan report as ``(caption, svg or sentence)``."""
     return [
         (
             t(lang, "Soll und Ist je Kommune", "Target and coverage per Kommune"),
@@ -177,38 +218,63 @@ def plan_charts(plan: dict[str, Any], lang: str) -> list[tuple[str, str]]:
     ]
 
 
-def comparison_chart(plans: list[dict[str, Any]], lang: str) -> str:
-    """Coverage per Kommune, one bar per alternative with a plan, the target as a black tick."""
-    with_plan = [p for p in plans if "kommunen" in p]
-    names = [k["name"] for k in with_plan[0]["kommunen"]]
-    figure = _figure(7.0, 1.0 + 0.22 * len(names) * max(len(with_plan), 2) / 2)
+# ten distinct colours: up to ten alternatives, none sharing a colour
+PALETTE = ["#1f5f8b", "#d08c2f", "#4f9d69", "#8e5ea2", "#b03a2e", "#5b6670", "#c9a227", "#2aa1b3",
+           "#e377c2", "#7f5539"]
+
+
+def _grouped(rows: list[str], plans: list[dict[str, Any]], values: list[dict[str, float]], lang: str,
+             prefix: str, target: dict[str, float] | None = None) -> str:
+    """One bar per alternative for each row, each alternative in its own colour (all in the legend)."""
+    figure = _figure(7.0, 1.4 + 0.2 * len(rows) * max(len(plans), 2) / 2)
     axes = figure.add_subplot()
-    height = 0.8 / len(with_plan)
-    palette = ["#1f5f8b", "#d08c2f", "#4f9d69", "#8e5ea2", "#b03a2e", "#5b6670", "#c9a227"]
-    for n, plan in enumerate(with_plan):
-        coverage = {k["name"]: k["coverage_vzae"] for k in plan["kommunen"]}
-        offsets = [i - 0.4 + height * (n + 0.5) for i in range(len(names))]
-        axes.barh(
-            offsets,
-            [coverage.get(name, 0) for name in names],
-            height * 0.9,
-            color=palette[n % len(palette)],
-            label=plan["alternative"],
-        )
+    height = 0.8 / len(plans)
+    for n, (plan, value) in enumerate(zip(plans, values, strict=True)):
+        offsets = [i - 0.4 + height * (n + 0.5) for i in range(len(rows))]
+        axes.barh(offsets, [value.get(name, 0) for name in rows], height * 0.9,
+                  color=PALETTE[n % len(PALETTE)], label=plan["alternative"])
+    if target is not None:
+        axes.scatter([target[name] for name in rows], range(len(rows)), marker="|", s=300, color="black",
+                     label=t(lang, "Soll (erste Alternative)", "target (first alternative)"), zorder=3)
+    axes.set_yticks(range(len(rows)), rows)
+    _finish(axes, lang, "VZÄ")
+    _legend(figure, 3)
+    return _svg(figure, prefix)
+
+
+@_plain_text
+def comparison_chart(plans: list[dict[str, Any]], lang: str) -> str:
+    """Coverage per Kommune, one bar per alternative with a plan, the target as a black tick.
+
+    Only Kommunen whose coverage differs between the alternatives are drawn; when none
+    differs (or only one alternative has a plan) a sentence says so instead.
+    """
+    with_plan = [p for p in plans if "kommunen" in p]
+    if len(with_plan) < 2:
+        return t(lang, "Nur eine Alternative hat einen Plan – kein Vergleich der Kommunen möglich.",
+                 "Only one alternative has a plan – no comparison of the Kommunen.")
+    names = [k["name"] for k in with_plan[0]["kommunen"]]
+    coverage = [{k["name"]: k["coverage_vzae"] for k in plan["kommunen"]} for plan in with_plan]
+    differing = [name for name in names if len({c.get(name) for c in coverage}) > 1]
+    if not differing:
+        return t(lang, "Alle Alternativen geben jeder Kommune dieselben VZÄ.",
+                 "Every alternative gives each Kommune the same VZÄ.")
     target = {k["name"]: k["target_vzae"] for k in with_plan[0]["kommunen"]}
-    axes.scatter(
-        [target[name] for name in names],
-        range(len(names)),
-        marker="|",
-        s=300,
-        color="black",
-        label=t(lang, "Soll (erste Alternative)", "target (first alternative)"),
-        zorder=3,
-    )
-    axes.set_yticks(range(len(names)), names)
-    axes.invert_yaxis()
-    axes.set_xlabel("VZÄ")
-    axes.xaxis.set_major_formatter(_number_format(lang))
-    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, frameon=False, fontsize=8)
-    axes.spines[["top", "right"]].set_visible(False)
-    return _svg(figure)
+    return _grouped(differing, with_plan, coverage, lang, "cmp", target)
+
+
+@_plain_text
+def employers_chart(plans: list[dict[str, Any]], lang: str) -> str:
+    """VZÄ per employer, only for employers whose VZÄ differ between the alternatives."""
+    with_plan = [p for p in plans if "hosts" in p]
+    if len(with_plan) < 2:
+        return ""
+    names: list[str] = []
+    for plan in with_plan:
+        names += [h["name"] for h in plan["hosts"] if h["name"] not in names]
+    held = [{h["name"]: h["vzae"] for h in plan["hosts"]} for plan in with_plan]
+    differing = [name for name in names if len({h.get(name, 0) for h in held}) > 1]
+    if not differing:
+        return t(lang, "Alle Alternativen geben jedem Anstellungsträger dieselben VZÄ.",
+                 "Every alternative gives each employer the same VZÄ.")
+    return _grouped(differing, with_plan, held, lang, "emp")

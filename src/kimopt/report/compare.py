@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kimopt.labels import pick, t
+from kimopt.labels import STATUS_LABELS, pick, t
 from kimopt.numbers import fmt_euros, fmt_number
 from kimopt.report.tables import (
     INDEX_LABELS,
@@ -39,7 +39,9 @@ def _figure_rows(plans: list[dict[str, Any]], lang: str) -> list[Row]:
 
     rows: list[Row] = [
         (t(lang, "Planungsmodell", "Planning model"), [str(p.get("model", "")) for p in plans]),
-        (t(lang, "Status", "Status"), [status_text(p["status"], lang) for p in plans]),
+        # the short label: a column of alternatives is narrow (the full text is in the page head)
+        (t(lang, "Status", "Status"), [pick(STATUS_LABELS.get(p["status"], (p["status"],) * 2), lang)
+                                       for p in plans]),
         (
             t(lang, "VZÄ verwendet", "VZÄ used"),
             each(lambda p: vzae(p["summary"]["positions_used"], lang)),
@@ -89,7 +91,9 @@ def _figure_rows(plans: list[dict[str, Any]], lang: str) -> list[Row]:
             return index_value(p["summary"], key, lang)
 
         rows.append((pick(label, lang), each(index)))
-    return rows
+    from kimopt.report.horizon import compare_rows  # DESIGN §5: every year, all Bausteine
+
+    return rows + compare_rows(plans, lang)
 
 
 def _by_kommune(plans: list[dict[str, Any]], cell: Callable[[dict[str, Any]], str]) -> list[Row]:
@@ -205,13 +209,35 @@ def comparison_meta(plans: list[dict[str, Any]], lang: str) -> list[tuple[str, s
     ]
 
 
+def comparison_html(plans: list[dict[str, Any]], lang: str, draft: bool = False, stand: str = "") -> str:
+    """The comparison as one HTML page: landscape in print, tables split into parts of at most
+    five alternatives, the chart only for Kommunen whose coverage differs."""
+    from kimopt.report.charts import comparison_chart, employers_chart
+    from kimopt.report.html import figure_html, kreis_name, page, split_columns, table_html
+
+    tables = comparison_tables(plans, lang)
+    heading, meta = comparison_title(plans, lang), comparison_meta(plans, lang)
+    blocks = [table_html(part) for part in split_columns(tables[0], lang)]
+    if any(map(has_plan, plans)):
+        caption = t(lang, "Ist-VZÄ je Kommune und Alternative", "Coverage VZÄ per Kommune and alternative")
+        employers = t(lang, "VZÄ je Anstellungsträger und Alternative", "VZÄ per employer and alternative")
+        title = t(lang, "Was sich unterscheidet", "What differs")
+        blocks.append(f'<section id="chart"><h2>{title}</h2>'
+                      + figure_html(caption, comparison_chart(plans, lang))
+                      + figure_html(employers, employers_chart(plans, lang)) + "</section>")
+    blocks += [table_html(part) for table in tables[1:] for part in split_columns(table, lang)]
+    kreis = next((kreis_name(p) for p in plans if has_plan(p)), "")
+    return page(heading, meta, blocks, lang, draft=draft, kreis=kreis, wide=True, stand=stand)
+
+
 def write_comparison(
     plans: list[dict[str, Any]],
     path: Path,
     lang: str = "de",
     inputs: list[Path | None] | None = None,
+    draft: bool = False,
 ) -> None:
-    """Write the comparison in the format of ``path``'s suffix (HTML, Markdown, CSV or XLSX)."""
+    """Write the comparison in the format of ``path``'s suffix (HTML, PDF, Markdown, CSV or XLSX)."""
     from kimopt.io.atomic import guard_output, write_text_atomic
     from kimopt.report import check_suffix, write_xlsx
 
@@ -243,23 +269,11 @@ def write_comparison(
         write_xlsx(base, path, lang, plans)
         return
     if suffix == ".html":
-        from kimopt.report.charts import comparison_chart
-        from kimopt.report.html import figure_html, page, table_html
+        write_text_atomic(path, comparison_html(plans, lang, draft))
+    elif suffix == ".pdf":
+        from kimopt.report.pdf import stand_date, write_pdf
 
-        blocks = [table_html(tables[0])]
-        if sum(map(has_plan, plans)) >= 1:
-            caption = t(
-                lang,
-                "Ist-VZÄ je Kommune und Alternative",
-                "Coverage VZÄ per Kommune and alternative",
-            )
-            blocks.append(
-                f'<section id="chart"><h2>{caption}</h2>'
-                + figure_html(caption, comparison_chart(plans, lang))
-                + "</section>"
-            )
-        blocks += [table_html(table) for table in tables[1:]]
-        write_text_atomic(path, page(heading, meta, blocks, lang))
+        write_pdf(path, comparison_html(plans, lang, draft, stand_date()))
     elif suffix == ".md":
         from kimopt.report.markdown import document
 

@@ -6,14 +6,16 @@ from kimopt.report.tables import Table
 
 
 def cell(text: str) -> str:
-    """A cell that cannot break the table: pipes escaped, line breaks flattened."""
+    """A cell that cannot break the table or carry markup: pipes escaped, line breaks flattened,
+    ``<`` ``>`` ``&`` as entities (a name ``<script>`` stays text in every Markdown viewer)."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
 def table_markdown(table: Table) -> str:
     """A pipe table; emphasised cells in bold, numeric columns right-aligned."""
     lines = [
-        f"## {table.title}",
+        f"## {cell(table.title)}",
         "",
         "| " + " | ".join(cell(h) for h in table.head) + " |",
         "|"
@@ -36,6 +38,6 @@ def table_markdown(table: Table) -> str:
 
 def document(heading: str, meta: list[tuple[str, str]], tables: list[Table]) -> str:
     """Title, provenance lines, then every table."""
-    parts = [f"# {heading}", "", *(f"- **{cell(k)}:** {cell(v)}" for k, v in meta), ""]
+    parts = [f"# {cell(heading)}", "", *(f"- **{cell(k)}:** {cell(v)}" for k, v in meta), ""]
     parts += [table_markdown(table) for table in tables]
     return "\n".join(parts)

@@ -8,6 +8,7 @@ labels are the same in every format.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from kimopt.labels import HOST_KIND, OBJECTIVE_LABELS, STATUS_LABELS, pick, t
@@ -30,9 +31,10 @@ class Table:
     numeric: set[int] = field(default_factory=set)
     note: str = ""
     emphasis: list[set[int]] = field(default_factory=list)  # per row: cells to highlight
+    prose: bool = False  # one sentence per row: HTML shows paragraphs, not a grid
 
 
-def vzae(value: float | int, lang: str, places: int = 1) -> str:
+def vzae(value: float | int | Fraction, lang: str, places: int = 1) -> str:
     """VZÄ for people: ``0,9``."""
     return fmt_number(value, places, lang)
 
@@ -98,38 +100,61 @@ def summary_table(plan: dict[str, Any], lang: str) -> Table:
     )
 
 
+def kommune_money(plan: dict[str, Any], kommune: dict[str, Any]) -> tuple[int, int | None, bool]:
+    """A Kommune's yearly Eigenanteil, its budget and whether the plan records the budget
+    (older plans list budgets only for Kommunen that pay)."""
+    if "eigenanteil_eur" in kommune:
+        return int(kommune["eigenanteil_eur"]), kommune.get("budget_eur"), True
+    paid = next((p for p in plan.get("finance", {}).get("eigenanteil", [])
+                 if p["payer_type"] == "kommune" and p["payer"] == kommune["name"]), None)
+    return (int(paid["eur"]), paid.get("budget_eur"), True) if paid else (0, None, False)
+
+
+def budget_use(paid: int, budget: int | None, lang: str) -> str:
+    """``50 %`` of a budget; ``–`` without a limited budget above 0."""
+    return percent(paid / budget, lang, 0) if budget else "–"
+
+
 def kommunen_table(plan: dict[str, Any], lang: str) -> Table:
-    """Per Kommune: population, key share, target, coverage, deviation, served by."""
+    """One row per Kommune: population, target, coverage, deviation, employers, Eigenanteil, budget."""
     head = [
         t(lang, "Kommune", "Kommune"),
         t(lang, "Einwohner", "Population"),
-        t(lang, "Anteil", "Key share"),
         t(lang, "Soll-VZÄ", "Target VZÄ"),
         t(lang, "Ist-VZÄ", "Coverage VZÄ"),
         t(lang, "Abweichung", "Deviation"),
-        t(lang, "betreut durch", "served by"),
+        t(lang, "Anstellungsträger (VZÄ)", "Employers (VZÄ)"),
+        t(lang, "Eigenanteil", "Own share"),
+        t(lang, "Budget", "Budget"),
+        t(lang, "genutzt", "used"),
     ]
-    rows = [
-        [
+    rows = []
+    for k in plan["kommunen"]:
+        paid, budget, known = kommune_money(plan, k)
+        rows.append([
             k["name"],
             fmt_number(k["population"], 0, lang),
-            percent(k["key_share"], lang, 2),
             fmt_number(k["target_vzae"], 3, lang),
             vzae(k["coverage_vzae"], lang),
             signed(k["deviation_vzae"], lang),
             served_text(k["served_by"], lang),
-        ]
-        for k in plan["kommunen"]
-    ]
+            fmt_euros(paid, lang),
+            ("–" if not known else t(lang, "unbegrenzt", "unlimited")) if budget is None
+            else fmt_euros(budget, lang),
+            budget_use(paid, budget, lang),
+        ])
     s = plan["summary"]
     rows.append(
         [
             t(lang, "Summe", "Total"),
             fmt_number(sum(k["population"] for k in plan["kommunen"]), 0, lang),
-            percent(1, lang, 2),
             fmt_number(sum(k["target_vzae"] for k in plan["kommunen"]), 3, lang),
             vzae(s["positions_used"], lang),
-            fmt_number(s["deviation_l1"], 3, lang) + " (Σ|·|)",
+            t(lang, f"zusammen {fmt_number(s['deviation_l1'], 3, lang)}",
+              f"in all {fmt_number(s['deviation_l1'], 3, lang)}"),
+            "",
+            fmt_euros(s["eigenanteil_eur"]["kommunen"], lang),
+            "",
             "",
         ]
     )
@@ -138,7 +163,11 @@ def kommunen_table(plan: dict[str, Any], lang: str) -> Table:
         t(lang, "Verteilung auf die Kommunen", "Allocation to the Kommunen"),
         head,
         rows,
-        {1, 2, 3, 4, 5},
+        {1, 2, 3, 4, 6, 7, 8},
+        note=t(lang, "Soll: rechnerischer Anteil nach dem Verteilungsschlüssel. Eigenanteil: was die Kommune "
+                     "im Jahr selbst trägt (eigene neue Stellen und Kostenausgleich an die Gastkommune).",
+               "Target: the calculated share by the key. Own share: what the Kommune pays itself per year "
+               "(its own new positions and cost sharing with its host Kommune)."),
     )
 
 
@@ -268,38 +297,6 @@ def indices_table(plan: dict[str, Any], lang: str) -> Table:
     )
 
 
-def finance_table(plan: dict[str, Any], lang: str) -> Table:
-    """Funding, total cost and the Eigenanteil by payer against the payer's budget."""
-    f = plan["finance"]
-    head = [
-        t(lang, "Posten", "Item"),
-        t(lang, "Betrag pro Jahr", "Amount per year"),
-        t(lang, "Budget", "Budget"),
-        t(lang, "Budget ausgeschöpft", "Budget used"),
-    ]
-    rows = [
-        [
-            t(lang, "Förderung", "Funding") + f" ({fmt_euros(f['rate_per_vzae'], lang)} / VZÄ)",
-            fmt_euros(f["funding_eur"], lang),
-            "",
-            "",
-        ],
-        [t(lang, "Gesamtkosten", "Total cost"), fmt_euros(f["total_cost_eur"], lang), "", ""],
-    ]
-    for p in f["eigenanteil"]:
-        budget = p["budget_eur"]
-        used = "" if not budget else percent(p["eur"] / budget, lang, 0)
-        rows.append(
-            [
-                t(lang, "Eigenanteil ", "Own share ") + p["payer"],
-                fmt_euros(p["eur"], lang),
-                t(lang, "unbegrenzt", "unlimited") if budget is None else fmt_euros(budget, lang),
-                used,
-            ]
-        )
-    return Table("finance", t(lang, "Finanzen", "Finance"), head, rows, {1, 2, 3})
-
-
 @dataclass(frozen=True)
 class Baseline:
     """A classical apportionment to set against the plan: VZÄ per Kommune and any tie."""
@@ -356,17 +353,22 @@ def plan_tables(
     plan: dict[str, Any], lang: str, baselines: list[Baseline] | None = None
 ) -> list[Table]:
     """Every section of a plan report, in reading order."""
+    from kimopt.report.decision import appendix_tables, decision_table
+    from kimopt.report.money import finance_table, transfers_table
+
     tables = [
         summary_table(plan, lang),
         kommunen_table(plan, lang),
-        objectives_table(plan, lang),
-        indices_table(plan, lang),
+        decision_table(plan, lang),
         finance_table(plan, lang),
+        transfers_table(plan, lang),
         hosts_table(plan, lang),
     ]
     if baselines:
         tables.append(baselines_table(plan, baselines, lang))
-    return tables
+    from kimopt.report.horizon import horizon_tables  # DESIGN §5: years and Bausteine
+
+    return tables + horizon_tables(plan, lang) + appendix_tables(plan, lang)
 
 
 def title(plan: dict[str, Any], lang: str) -> str:
@@ -388,4 +390,6 @@ def meta_lines(plan: dict[str, Any], lang: str) -> list[tuple[str, str]]:
             (t(lang, "Prüfsumme der Eingaben", "Checksum of the inputs"), plan["input_sha256"][:16])
         )
     lines.append(("kimopt / OR-Tools", f"{plan.get('kimopt', '')} / {solver.get('ortools', '')}"))
-    return lines
+    from kimopt.report.horizon import horizon_meta
+
+    return lines + horizon_meta(plan, lang)

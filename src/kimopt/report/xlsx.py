@@ -4,7 +4,9 @@ Sheets (German names; English ones with ``lang="en"``):
 
 ``Übersicht``  the key figures and every objective level with its value and bound;
 ``Kommunen``   key share, target, coverage, deviation and who serves each Kommune;
-``Stellen``    one row per placement (employer → Kommune, VZÄ);
+``Zuordnung``  one row per link (employer, type, Kommune, VZÄ, fixed): planners edit it, and
+               ``kimopt check`` and ``kimopt solve --fix`` read it back
+               (:mod:`kimopt.io.excel.plan_sheet`);
 ``Finanzen``   cost, funding and deficit per employer, then the Eigenanteil by payer;
 ``Vergleich``  alternatives side by side (only when ``comparison`` is given).
 
@@ -44,13 +46,14 @@ TEXT = "@"
 UNIT_FORMATS = {"VZÄ": VZAE_EXACT, "EUR": EURO, "count": COUNT, "rank": COUNT}
 
 SHEET_NAMES = {
-    "de": ("Übersicht", "Kommunen", "Stellen", "Finanzen", "Vergleich"),
-    "en": ("Overview", "Kommunen", "Positions", "Finance", "Comparison"),
+    "de": ("Übersicht", "Kommunen", "Zuordnung", "Finanzen", "Vergleich"),
+    "en": ("Overview", "Kommunen", "Assignment", "Finance", "Comparison"),
 }
 
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=14)
 HEAD_FILL = PatternFill("solid", fgColor="DDE7F3")
+MARK_FILL = PatternFill("solid", fgColor="FFF1B8")  # the HTML report's mark colour
 HEAD_BORDER = Border(bottom=Side(style="thin", color="7F7F7F"))
 TOTAL_BORDER = Border(top=Side(style="thin", color="7F7F7F"))
 WRAP = Alignment(wrap_text=True, vertical="top")
@@ -199,8 +202,11 @@ def _overview(ws: Any, plan: dict[str, Any], t: _Lang) -> None:
     ]
     columns = [Col(t("Kennzahl", "Figure"), None, 40), Col(t("Wert", "Value"), None, 18),
                Col(t("Einheit", "Unit"), None, 8)]
-    next_row = _table(ws, 3, columns, [[name, value, unit] for name, value, _, unit in figures],
+    # the euro format shows "€" itself: no second "€" in the unit column
+    next_row = _table(ws, 3, columns, [[name, value, "" if fmt == EURO else unit]
+                                       for name, value, fmt, unit in figures],
                       filtered=False)
+    ws.print_title_rows = "3:3"
     for r, (_, value, fmt, _) in enumerate(figures, start=4):
         ws.cell(r, 2).alignment = RIGHT
         if fmt and value is not None:
@@ -215,7 +221,8 @@ def _overview(ws: Any, plan: dict[str, Any], t: _Lang) -> None:
                Col(t("Schranke", "Bound"), None, 12), Col(t("Einheit", "Unit"), None, 8),
                Col(t("bewiesen optimal", "proven optimal"), None, 10)]
     rows = [[n, str(level.get("name", "")), t.objective(level.get("name")), level.get("value"),
-             level.get("bound"), t.unit(level.get("unit")), t.yes(level.get("proven_optimal"))]
+             level.get("bound"), "" if level.get("unit") == "EUR" else t.unit(level.get("unit")),  # € in the format
+             t.yes(level.get("proven_optimal"))]
             for n, level in enumerate(levels, start=1)]
     top = next_row + 1
     _table(ws, top, columns, rows, filtered=False)
@@ -245,17 +252,32 @@ def _kommunen(ws: Any, plan: dict[str, Any], t: _Lang) -> None:
     _table(ws, 1, columns, rows, total=total)
 
 
-def _stellen(ws: Any, plan: dict[str, Any], t: _Lang) -> None:
+def _zuordnung(ws: Any, plan: dict[str, Any], t: _Lang) -> None:
+    """One row per link, in the columns :mod:`kimopt.io.excel.plan_sheet` reads back.
+
+    No total row: the planner edits the VZÄ here, and a stale sum would mislead.
+    """
+    fixed = {(f.get("host_type"), f.get("host"), f.get("kommune")) for f in plan.get("fixed_links") or []}
     columns = [Col(t("Anstellungsträger", "Employer"), None, 30), Col(t("Art", "Type"), None, 9),
-               Col(t("Versorgt Kommune", "Serves Kommune"), None, 22), Col("VZÄ", VZAE, 7),
+               Col("Kommune", None, 22), Col("VZÄ", VZAE, 7), Col(t("fest", "fixed"), None, 6),
                Col(t("Geteilte Stelle", "Shared position"), None, 10)]
     links: list[dict[str, Any]] = list(plan.get("links") or [])
     rows = [[link.get("host"), t.kind(link.get("host_type")), link.get("kommune"), link.get("vzae"),
+             t.yes((link.get("host_type"), link.get("host"), link.get("kommune")) in fixed),
              t.yes(link.get("host_type") == "kommune" and link.get("host") != link.get("kommune"))]
             for link in links]
-    total = [t("Summe", "Total"), None, None, float(sum(_num(link.get("vzae")) for link in links)),
-             None]
-    _table(ws, 1, columns, rows, total=total)
+    listed = {(link.get("host_type"), link.get("host"), link.get("kommune")) for link in links}
+    rows += [[f.get("host"), t.kind(f.get("host_type")), f.get("kommune"), f.get("vzae"), t.yes(True), t.yes(False)]
+             for f in plan.get("fixed_links") or []
+             if (f.get("host_type"), f.get("host"), f.get("kommune")) not in listed]  # fixed at 0 VZÄ
+    _table(ws, 1, columns, rows)
+    note = len(rows) + 3
+    put(ws, note, 1, t("Bearbeiten: VZÄ ändern, Zeilen hinzufügen oder löschen (VZÄ 0 = keine Verbindung); "
+                       "„fest“ = ja hält die Zeile bei kimopt solve --fix fest. "
+                       "Prüfen mit: kimopt check INSTANZ plan.xlsx",
+                       "Edit: change VZÄ, add or delete rows (VZÄ 0 = no link); \"fixed\" = yes keeps the "
+                       "row in kimopt solve --fix. Verify with: kimopt check INSTANCE plan.xlsx")).font = Font(
+        italic=True, color="5B6670")
 
 
 def _finanzen(ws: Any, plan: dict[str, Any], t: _Lang) -> None:
@@ -307,7 +329,7 @@ def _comparison(ws: Any, plans: Sequence[dict[str, Any]], t: _Lang) -> None:
     formats: list[str | None] = []
 
     def add(label: str, unit: str, fmt: str | None, values: list[Any]) -> None:
-        rows.append([label, unit, *values])
+        rows.append([label, "" if fmt == EURO else unit, *values])
         formats.append(fmt)
 
     def union(key: str) -> list[str]:
@@ -340,6 +362,15 @@ def _comparison(ws: Any, plans: Sequence[dict[str, Any]], t: _Lang) -> None:
                         ("traeger", "Eigenanteil Träger", "Own share Träger"),
                         ("total", "Eigenanteil Kreis + Kommunen", "Own share Kreis + Kommunen")):
         add(t(de, en), "€", EURO, summary("eigenanteil_eur", key))
+    payers: list[str] = []
+    for plan in plans:
+        payers += [str(p.get("payer")) for p in (plan.get("finance") or {}).get("eigenanteil") or []
+                   if p.get("payer_type") == "kommune" and str(p.get("payer")) not in payers]
+    for payer in payers:
+        add(t("Eigenanteil ", "Own share ") + payer, "€", EURO,
+            [None if "finance" not in p else
+             sum(int(_num(x.get("eur"))) for x in p["finance"].get("eigenanteil") or []
+                 if str(x.get("payer")) == payer) for p in plans])
     for name in union("objectives"):
         unit = next((find(p, "objectives", name, "unit") for p in plans
                      if find(p, "objectives", name, "unit")), "")
@@ -358,10 +389,26 @@ def _comparison(ws: Any, plans: Sequence[dict[str, Any]], t: _Lang) -> None:
                *(Col(name, None, 14) for name in names)]
     _table(ws, 1, columns, rows)
     ws.freeze_panes = "C2"
-    for r, fmt in enumerate(formats, start=2):
+    for r, (row, fmt) in enumerate(zip(rows, formats, strict=True), start=2):
         for c in range(3, 3 + len(plans)):
             if fmt:
                 ws.cell(r, c).number_format = fmt
+            if c > 3 and row[c - 1] != row[2]:  # as in the HTML: what differs from the first alternative
+                ws.cell(r, c).fill, ws.cell(r, c).font = MARK_FILL, BOLD
+    note = len(rows) + 3
+    put(ws, note, 1, t("Gelb markiert: anders als in der ersten Alternative.",
+                       "Marked yellow: different from the first alternative.")).font = Font(italic=True)
+    ws.cell(note, 1).fill = MARK_FILL
+
+
+def page_setup(ws: Any, header_rows: str | None = None) -> None:
+    """Committee print-outs: A4 landscape, one page wide, the header row on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if header_rows or not ws.print_title_rows:
+        ws.print_title_rows = header_rows or "1:1"
 
 
 def plan_workbook(plan_json: dict[str, Any], lang: str = "de",
@@ -373,14 +420,19 @@ def plan_workbook(plan_json: dict[str, Any], lang: str = "de",
     overview, kommunen, stellen, finanzen, vergleich = SHEET_NAMES["de" if t.de else "en"]
     _overview(workbook.create_sheet(overview), plan_json, t)
     _kommunen(workbook.create_sheet(kommunen), plan_json, t)
-    _stellen(workbook.create_sheet(stellen), plan_json, t)
+    _zuordnung(workbook.create_sheet(stellen), plan_json, t)
     _finanzen(workbook.create_sheet(finanzen), plan_json, t)
     if comparison:
         _comparison(workbook.create_sheet(vergleich), comparison, t)
-    for ws in workbook.worksheets:  # committee print-outs: landscape, one page wide
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
+    from kimopt.report.horizon import horizon_sheet  # DESIGN §5: years and Bausteine
+
+    horizon_sheet(workbook, plan_json, lang)
+    if comparison:
+        workbook.active = workbook.worksheets.index(workbook[vergleich])  # a comparison opens on the comparison
+        for ws in workbook.worksheets:  # one selected tab only: two would be grouped in Excel
+            ws.sheet_view.tabSelected = ws.title == vergleich
+    for ws in workbook.worksheets:
+        page_setup(ws)
     title = str(plan_json.get("instance", ""))
     workbook.properties.title = ILLEGAL_CHARACTERS_RE.sub("", title)[:200]
     workbook.properties.creator = "kimopt"

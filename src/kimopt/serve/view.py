@@ -10,7 +10,8 @@ from kimopt.analysis.explain.texts import level_label, level_value, signed
 from kimopt.analysis.explain.wish import price_between
 from kimopt.report.compare import comparison_tables
 from kimopt.report.html import table_html
-from kimopt.report.tables import finance_table, hosts_table, kommunen_table, summary_table
+from kimopt.report.money import finance_table
+from kimopt.report.tables import hosts_table, kommunen_table, summary_table
 from kimopt.serve.form import changes
 from kimopt.serve.session import Session, Shown
 

@@ -12,8 +12,10 @@ Exit code of a batch (:func:`exit_code`), the most serious problem wins:
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import json
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -26,7 +28,7 @@ from kimopt.results import Status
 
 INSTANCE_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx", ".xlsm")
 PLAN_SUFFIX = ".plan.json"
-SUMMARY_NAMES = ("summary.csv", "summary.xlsx")
+SUMMARY_NAMES = ("summary.csv", "summary.xlsx", "summary.json")
 
 class RunStatus(str, Enum):
     """What became of one instance of a batch (the summary's ``status`` column).
@@ -131,9 +133,11 @@ def _text(key: str, lang: str) -> str:
 
 
 def _is_instance(path: Path) -> bool:
+    """An instance file by its name; a link that leads nowhere (or in a circle) counts too, so
+    that it gets a row with its reason instead of silently missing from the summary."""
     name = path.name
     return (
-        path.is_file()
+        (path.is_file() or path.is_symlink() or (path.exists() and not path.is_dir()))
         and path.suffix.lower() in INSTANCE_SUFFIXES
         and not name.endswith(PLAN_SUFFIX)
         and not name.startswith((".", "~$"))
@@ -167,7 +171,10 @@ def collect(patterns: Iterable[str], lang: str = "de") -> tuple[list[Path], list
                 Row(file=str(pattern), status=RunStatus.INPUT_ERROR.value, error=_text("missing", lang))
             )
         for match in matches:
-            key = match.resolve()
+            try:
+                key = match.resolve()
+            except (OSError, RuntimeError):  # a link in a circle: its row says so
+                key = match.absolute()
             if key not in seen:
                 seen.add(key)
                 found.append(match)
@@ -319,7 +326,8 @@ def run_batch(
 
     # spawn: a fresh interpreter per worker, safe whatever threads the parent has started
     pool = ProcessPoolExecutor(
-        max_workers=min(processes, len(tasks)), mp_context=multiprocessing.get_context("spawn")
+        max_workers=min(processes, len(tasks)), mp_context=multiprocessing.get_context("spawn"),
+        initializer=worker_start, initargs=(os.getpid(),),
     )
     futures = {pool.submit(run_task, task): i for i, task in enumerate(tasks)}
     try:
@@ -334,12 +342,44 @@ def run_batch(
             done(i, row)
     except KeyboardInterrupt:
         # a running solve may take up to its time limit: stop the workers instead of waiting
-        for process in list(getattr(pool, "_processes", {}).values()):
+        processes_ = list(getattr(pool, "_processes", {}).values())
+        for process in processes_:
             process.terminate()
         pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes_:  # ended before the caller cleans up their temporary files
+            process.join(5)
         raise Interrupted(rows) from None
     pool.shutdown()
     return [r for r in rows if r is not None]
+
+
+def worker_start(parent: int) -> None:
+    """In each worker: Ctrl-C is the parent's to handle (a worker that caught it would hand back
+    a broken row), and the worker ends when its parent is gone (``kill -9`` of the batch)."""
+    import signal
+    import threading
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def clean_temporary(out: Path) -> list[Path]:
+    """Remove what an interrupted batch left half-written in ``out``: kimopt's own temporary
+    files of plans and summaries (``.<name>.<random>.tmp``), nothing else."""
+    removed = []
+    for path in out.glob(".*.tmp"):
+        target = path.name[1:].rsplit(".", 2)[0]
+        if target.endswith(PLAN_SUFFIX) or target in SUMMARY_NAMES:
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed.append(path)
+    return removed
 
 
 def exit_code(rows: Iterable[Row]) -> int:

@@ -1,4 +1,5 @@
-"""The summary of a batch: ``summary.csv`` for machines, ``summary.xlsx`` for people, a DataFrame."""
+"""The summary of a batch: ``summary.csv`` for German Excel (or the keys with ``lang="en"``),
+``summary.xlsx`` for people, ``summary.json`` for machines, a DataFrame."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from kimopt.analysis.batch.run import SUMMARY_NAMES, Row
 if TYPE_CHECKING:
     import pandas as pd
 
-HEADERS = {  # column -> (German, English) for the workbook; the CSV uses the column keys
+HEADERS = {  # column -> (German, English) for the workbook and the German CSV; the English CSV uses the keys
     "file": ("Datei", "File"),
     "name": ("Name", "Name"),
     "status": ("Status", "Status"),
@@ -38,14 +39,46 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-def summary_csv(rows: list[Row]) -> str:
-    """The summary as CSV: column keys as header, dot decimals, one row per instance."""
+def _cell_text(value: Any) -> Any:
+    """Control characters (a file named with one) cannot stand in a workbook: shown as ``\\x07``."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub(lambda m: m.group().encode("unicode_escape").decode(), value)
+    return value
+
+
+def _csv_cell(value: Any, lang: str) -> str:
+    """One CSV cell: German decimal comma and ja/nein, or English dots and yes/no."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return ("ja" if value else "nein") if lang == "de" else ("yes" if value else "no")
+    if isinstance(value, float) and lang == "de":
+        return format(value, "f").rstrip("0").rstrip(".").replace(".", ",") if value % 1 else str(int(value))
+    return str(neutralise(value))
+
+
+def summary_csv(rows: list[Row], lang: str = "de") -> str:
+    """The summary as CSV, one row per instance.
+
+    German (default): what German Excel opens as columns on a double click – ``;`` as separator,
+    decimal comma, ``ja``/``nein``, German headers, UTF-8 with a byte-order mark. English: the
+    column keys as header, ``,`` and dot decimals, for scripts (``summary.json`` has the same keys).
+    """
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer = csv.writer(buffer, delimiter=";" if lang == "de" else ",", lineterminator="\r\n")
+    writer.writerow([HEADERS[c][0] for c in COLUMNS] if lang == "de" else COLUMNS)
     for row in rows:
-        writer.writerow(["" if v is None else neutralise(v) for v in asdict(row).values()])
-    return buffer.getvalue()
+        writer.writerow([_csv_cell(v, lang) for v in asdict(row).values()])
+    return ("\ufeff" if lang == "de" else "") + buffer.getvalue()
+
+
+def summary_json(rows: list[Row]) -> str:
+    """The summary with the column keys and JSON types, for scripts and tests."""
+    import json
+
+    return json.dumps([asdict(row) for row in rows], ensure_ascii=False, indent=2) + "\n"
 
 
 def summary_xlsx(rows: list[Row], lang: str = "de") -> bytes:
@@ -70,7 +103,7 @@ def summary_xlsx(rows: list[Row], lang: str = "de") -> bytes:
     for row in rows:
         values = asdict(row)
         values["resumed"] = ("ja" if lang == "de" else "yes") if row.resumed else ""
-        sheet.append([neutralise(values[c]) for c in COLUMNS])
+        sheet.append([_cell_text(neutralise(values[c])) for c in COLUMNS])
         for c, cell in zip(COLUMNS, sheet[sheet.max_row], strict=True):
             if c in formats:
                 cell.number_format = formats[c]
@@ -79,12 +112,12 @@ def summary_xlsx(rows: list[Row], lang: str = "de") -> bytes:
         sheet.column_dimensions[sheet.cell(1, n + 1).column_letter].width = widths.get(c, 14)
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
+    from kimopt.report.xlsx import page_setup
+
+    page_setup(sheet)  # one page wide in landscape, the header row on every page
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
-
-
-TEXT_COLUMNS = ("file", "name", "status", "error", "plan")
 
 
 def summary_frame(rows: list[Row]) -> pd.DataFrame:
@@ -95,19 +128,21 @@ def summary_frame(rows: list[Row]) -> pd.DataFrame:
 
 
 def read_summary(out: Path) -> pd.DataFrame:
-    """``summary.csv`` of a finished batch in ``out`` as a DataFrame (empty text cells as ``""``)."""
-    import pandas as pd
+    """The summary of a finished batch in ``out`` as a DataFrame, from ``summary.json`` (the column
+    keys and JSON types; ``summary.csv`` is laid out for German Excel)."""
+    import json
 
-    frame = pd.read_csv(out / SUMMARY_NAMES[0], dtype={c: str for c in TEXT_COLUMNS}, keep_default_na=False,
-                        na_values={c: [""] for c in COLUMNS if c not in TEXT_COLUMNS})
-    return frame
+    data = json.loads((out / SUMMARY_NAMES[2]).read_text(encoding="utf-8"))
+    return summary_frame([Row(**{k: v for k, v in entry.items() if k in COLUMNS}) for entry in data])
 
 
 def write_summary(rows: list[Row], out: Path, lang: str = "de") -> list[Path]:
-    """``summary.csv`` and ``summary.xlsx`` in ``out``, each written atomically."""
+    """``summary.csv`` (German Excel, or the keys with ``lang="en"``), ``summary.xlsx`` and
+    ``summary.json`` in ``out``, each written atomically."""
     from kimopt.io.atomic import write_bytes_atomic, write_text_atomic
 
-    csv_path, xlsx_path = out / SUMMARY_NAMES[0], out / SUMMARY_NAMES[1]
-    write_text_atomic(csv_path, summary_csv(rows))
+    csv_path, xlsx_path, json_path = (out / name for name in SUMMARY_NAMES)
+    write_text_atomic(csv_path, summary_csv(rows, lang))
     write_bytes_atomic(xlsx_path, summary_xlsx(rows, lang))
-    return [csv_path, xlsx_path]
+    write_text_atomic(json_path, summary_json(rows))
+    return [csv_path, xlsx_path, json_path]

@@ -27,9 +27,9 @@ from kimopt.labels import t as _t
 from kimopt.results import Status
 
 SHORT_LABELS: dict[str, tuple[str, str]] = {
-    "use_positions": ("VZÄ verwendet", "VZÄ used"),
+    "use_positions": ("verwendet", "used"),  # after a figure in VZÄ: "−2,000 VZÄ verwendet"
     "proportionality": ("Abweichung", "deviation"),
-    "partner_share": ("VZÄ bei Kommunen/Trägern", "VZÄ with Kommunen/Träger"),
+    "partner_share": ("bei Kommunen/Trägern", "with Kommunen/Träger"),
     "own_cost": ("Eigenanteil gesamt", "own share in total"),
     "stability": ("Änderung ggü. Bestand", "change against existing"),
     "fewer_hosts": ("Anstellungsträger", "employers"),
@@ -181,7 +181,7 @@ def binding_lines(scenario: Scenario, lang: str = "de", time_limit: float = 60.0
                 )
             ],
         )
-    bindings = binding_rules(scenario, plan, time_limit)
+    bindings = binding_rules(scenario, plan)
     lines = [
         _t(
             lang,
@@ -189,7 +189,7 @@ def binding_lines(scenario: Scenario, lang: str = "de", time_limit: float = 60.0
             f"{name}: a plan is possible. Binding rules (relaxing one improves a level):",
         )
     ]
-    if not bindings:
+    if not bindings and bindings.complete:
         lines.append(
             _t(
                 lang,
@@ -203,9 +203,22 @@ def binding_lines(scenario: Scenario, lang: str = "de", time_limit: float = 60.0
             if b.after is not None
             else _t(lang, "würde besser", "would improve")
         )
+        if b.after is not None and not b.proven:
+            gain += _t(lang, " (oder besser)", " (or better)")
         lines.append(
             f"  - {rule_text(scenario, b.rule, lang)} ⇒ {b.level}, "
             f"{level_label(b.level, lang)}: {gain}"
+        )
+    if not bindings.complete:
+        lines.append(
+            _t(
+                lang,
+                f"  nicht vollständig geprüft: {len(bindings.unchecked)} "
+                "Regeln – "
+                + ", ".join(rule_text(scenario, r, lang) for r in bindings.unchecked),
+                f"  not completely checked: {len(bindings.unchecked)} rules – "
+                + ", ".join(rule_text(scenario, r, lang) for r in bindings.unchecked),
+            )
         )
     return Answer(Status.FEASIBLE, lines)
 

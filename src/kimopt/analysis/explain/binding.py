@@ -2,211 +2,293 @@
 
 A rule instance is *binding* when switching it off (every other rule kept) gives a
 lexicographically better optimum: some level improves while every earlier level keeps its
-value. The relaxed model is solved level by level and stops at the first level that improves
-(binding) or fails to improve after the last one (not binding). To keep this affordable only
-rule instances that are *tight* in the plan are tried — a budget with less room than one more
-unit would cost, a host at its maximum, a Kommune at its minimum coverage, … — since a rule
-with slack cannot limit the optimum; the half-step and quota rules are always tight.
+value. The plan is optimal, so with one rule off each level either keeps its value or is the
+first to improve; level ``k`` improves exactly when some plan has the rule off, the levels
+before ``k`` at the plan's values and level ``k`` better.
+
+Fast: one switchable model holds every level — "at the plan's value" and "better than the
+plan" each behind a literal — and is reused for every check, with the rule literals fixed by
+their domains so presolve sees a plain model. Switching more rules off can only help, so one
+check with *every* rule instance off tells whether any of them can improve a level (no slack
+heuristics: in whole host steps a budget with room for one step can still bind when the
+better plan needs two). Only when a level can improve does a second check ask for the
+fewest rules that must be off for it: one rule is binding; two or more mean that no rule
+improves the level on its own. Levels already at their best possible value (the largest-remainder bound, the whole
+partner share, no Eigenanteil, no change) are not checked at all.
+
+Same input, same answer: every check runs with one CP-SAT worker, a fixed seed and a
+deterministic work limit (``max_deterministic_time``), never wall time. Rules whose check
+that limit cut short are reported as not completely checked, never silently dropped.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from kimopt.analysis.explain.core import ExplainTimeout, Scenario, canonical
-from kimopt.cpsat.objectives import Level
+from ortools.sat.python import cp_model
+
+from kimopt.analysis.explain.core import Scenario, canonical
+from kimopt.cpsat.objectives import LEVELS, Level
+from kimopt.cpsat.remainders import remainder_optimum
+from kimopt.cpsat.solver import work_limited_solver
 from kimopt.cpsat.switches import RuleId
 from kimopt.numbers import decimal_vzae, round_euros
 from kimopt.plan import Plan
-from kimopt.problem import Problem
 from kimopt.results import LevelResult, Status
-from kimopt.rules import (
-    BUDGET_KOMMUNE,
-    BUDGET_KREIS,
-    EXISTING,
-    FUNDING_CAP,
-    HOST_SIZE,
-    KREIS_SHARE,
-    PROVIDER_AREA,
-    QUOTA_RULE,
-    REACHABILITY,
-    RULES,
-    SHARING,
-)
-from kimopt.solve import lexicographic
+from kimopt.rules import FUNDING_CAP
+from kimopt.solve import CpsatModel
+
+WORK_PER_CHECK = 4.0
+"""Deterministic work limit of one check, in CP-SAT's deterministic seconds."""
+WORK_FEWEST = 0.05
+"""Work limit of the search for the fewest rules to switch off (halving the set takes over)."""
+WORK_TOTAL = 40.0
+"""Deterministic work of the whole analysis; rules left when it is spent are reported unchecked."""
 
 
 @dataclass(frozen=True)
 class Binding:
     """Relaxing ``rule`` improves ``level`` from ``before`` to ``after`` (``None``: without the
-    rule the level is bounded by nothing but the model's own universe, e.g. the funding cap)."""
+    rule the level is bounded by nothing but the model's own universe, e.g. the funding cap).
+    ``proven`` is false when the work limit stopped the search for the best ``after`` (then
+    ``after`` is an improvement found, not necessarily the best)."""
 
     rule: RuleId
     level: str
     unit: str
     before: Fraction
     after: Fraction | None
+    proven: bool = True
 
 
-def _kommune_hosts_serving(problem: Problem, kommune: int) -> list[int]:
-    hosts = [problem.links[link].host for link in problem.links_of_kommune[kommune]]
-    return [h for h in hosts if problem.hosts[h].kind == "kommune"]
+@dataclass
+class BindingReport:
+    """The binding rules found, and the rule instances the work limit left not fully checked."""
+
+    bindings: list[Binding] = field(default_factory=list)
+    unchecked: list[RuleId] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        """Every rule instance was decided: binding or not."""
+        return not self.unchecked
+
+    def __iter__(self) -> Iterator[Binding]:
+        return iter(self.bindings)
+
+    def __len__(self) -> int:
+        return len(self.bindings)
 
 
-def _no_room(budget: int | None, paid: Fraction, deficits: list[int], g: Fraction) -> bool:
-    """A budget is tight when what is left would not pay for one more unit of any host."""
-    costs = [d * g for d in deficits if d > 0]
-    return budget is not None and bool(costs) and budget - paid < min(costs)
+def _fixed_domain(cm: CpsatModel, literal: cp_model.IntVar, value: int) -> None:
+    domain = cm.model.proto.variables[literal.index].domain
+    domain.clear()
+    domain.extend([value, value])
 
 
-def _sharing_tight(plan: Plan, h: int) -> bool:
-    problem = plan.problem
-    own = problem.self_link(h)
-    partners = [link for link in problem.links_of_host[h] if problem.links[link].shared]
-    minimum = problem.units_up(problem.model.share)
-    if any(0 < plan.units[link] == minimum for link in problem.links_of_host[h]):
-        return True
-    if not partners:
-        return False
-    used = sum(1 for link in partners if plan.units[link] > 0)
-    return (own is not None and plan.units[own] == 0) or used >= problem.model.max_sharing_partners
+class _Probe:
+    """The switchable model with every level of the plan, reused for each check."""
+
+    def __init__(self, scenario: Scenario, plan: Plan) -> None:
+        self.cm = scenario.build(switchable=True)
+        self.model = scenario.model
+        self.literals = self.cm.switches.literals
+        self.work = 0.0
+        self.last_check = 0.0
+        cm, used = self.cm, _targets(plan)
+        self.levels: list[tuple[Level, int, cp_model.IntVar, cp_model.IntVar]] = []
+        for objective, base in zip(scenario.model.objectives, plan.levels, strict=True):
+            level = LEVELS[objective.name](cm.model, cm.problem, cm.variables, objective, used)
+            assert base.value is not None
+            units = base.value / level.factor
+            assert units.denominator == 1
+            at, better = (cm.model.new_bool_var(f"{level.name}@plan"),
+                          cm.model.new_bool_var(f"{level.name}>plan"))
+            if level.maximize:
+                cm.model.add(level.expr >= int(units)).only_enforce_if(at)
+                cm.model.add(level.expr >= int(units) + 1).only_enforce_if(better)
+            else:
+                cm.model.add(level.expr <= int(units)).only_enforce_if(at)
+                cm.model.add(level.expr <= int(units) - 1).only_enforce_if(better)
+            self.levels.append((level, int(units), at, better))
+        for var, value in zip(cm.variables.a, plan.units, strict=True):
+            cm.model.add_hint(var, value)
+
+    def _set(self, off: set[RuleId], level: int, free: set[RuleId] | None = None) -> None:
+        for rule, literal in self.literals.items():
+            if free and rule in free:
+                _free_domain(self.cm, literal)
+            else:
+                _fixed_domain(self.cm, literal, int(rule not in off))
+        for k, (_, _, at, better) in enumerate(self.levels):
+            _fixed_domain(self.cm, at, int(k < level))
+            _fixed_domain(self.cm, better, int(k == level))
+
+    def _solver(self, limit: float = WORK_PER_CHECK) -> cp_model.CpSolver:
+        return work_limited_solver(min(limit, WORK_TOTAL - self.work), self.model.seed)
+
+    @property
+    def spent(self) -> bool:
+        return self.work >= WORK_TOTAL
+
+    def improves(self, off: set[RuleId], level: int) -> bool | None:
+        """Can level ``level`` improve with the rules ``off`` switched off? ``None``: undecided."""
+        self._set(off, level)
+        self.cm.model.clear_objective()
+        solver = self._solver()
+        code = solver.solve(self.cm.model)
+        self.work += solver.deterministic_time
+        self.last_check = solver.deterministic_time
+        if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return True
+        return False if code == cp_model.INFEASIBLE else None
+
+    def fewest(self, among: list[RuleId], level: int) -> tuple[bool, list[RuleId]]:
+        """The fewest rules of ``among`` to switch off so that ``level`` improves, and whether
+        that is proven the fewest (the others are kept on, the earlier levels at the plan's)."""
+        self._set(set(among), level, free=set(among))
+        model = self.cm.model.clone()
+        off_count = sum(1 - self.literals[rule] for rule in among)
+        model.add(off_count >= 1)  # the plan is optimal: with every rule on nothing improves
+        model.minimize(off_count)
+        # worth it where a check is expensive (many Kommunen); halving is cheaper on small models
+        solver = self._solver(min(WORK_FEWEST, max(0.005, 16 * self.last_check)))
+        code = solver.solve(model)
+        self.work += solver.deterministic_time
+        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return False, []
+        off = [rule for rule in among if solver.value(self.literals[rule]) == 0]
+        return code == cp_model.OPTIMAL, off
+
+    def best(self, rule: RuleId, level: int) -> tuple[int, bool]:
+        """The best value of level ``level`` with ``rule`` off (solver units) and whether proven."""
+        expr_level = self.levels[level][0]
+        self._set({rule}, level)
+        model = self.cm.model
+        model.maximize(expr_level.expr) if expr_level.maximize else model.minimize(expr_level.expr)
+        solver = self._solver()
+        code = solver.solve(model)
+        self.work += solver.deterministic_time
+        model.clear_objective()
+        return solver.value(expr_level.expr), code == cp_model.OPTIMAL
 
 
-def tight_rules(plan: Plan) -> list[RuleId]:
-    """Rule instances without slack in the plan, in canonical order.
-
-    Hosts change in whole steps, so a rule counts as tight when one host step (not only
-    zero) would break it: a Kreis at 4.0 VZÄ with 11 × 1/3 = 3.67 cannot give up half a
-    position, so the Kreis quota binds although it holds with room to spare.
-    """
-    tight = [(rule.name, subject) for rule in RULES for subject in rule.hook("tight")(plan)]
-    return sorted(tight, key=canonical)
+def _free_domain(cm: CpsatModel, literal: cp_model.IntVar) -> None:
+    domain = cm.model.proto.variables[literal.index].domain
+    domain.clear()
+    domain.extend([0, 1])
 
 
-@FUNDING_CAP.tight
-def _funding_cap(plan: Plan) -> list[str]:
-    return [""] if plan.used + plan.problem.model.host_step_vzae > plan.instance.funding.positions_vzae else []
+def _targets(plan: Plan) -> int:
+    """``N_used*``, on which the plan's targets rest."""
+    return plan.target_units if plan.target_units is not None else plan.problem.units(plan.used)
 
 
-@KREIS_SHARE.tight
-def _kreis_share(plan: Plan) -> list[str]:
-    model = plan.problem.model
-    return [""] if plan.used > 0 and plan.kreis_vzae - model.host_step_vzae < model.kreis_min_share * plan.used \
-        else []
-
-
-@HOST_SIZE.tight
-def _host_size(plan: Plan) -> list[str]:
-    return [host.name for host in plan.problem.hosts]  # always: sizes come in whole steps
-
-
-@SHARING.tight
-def _sharing(plan: Plan) -> list[str]:
-    return [host.name for h, host in enumerate(plan.problem.hosts)
-            if host.kind == "kommune" and _sharing_tight(plan, h)]
-
-
-@PROVIDER_AREA.tight
-def _provider_area(plan: Plan) -> list[str]:
-    problem, step = plan.problem, plan.problem.model.host_step_vzae
-    return [host.name for h, host in enumerate(problem.hosts)
-            if host.kind == "traeger" and host.max_units is not None
-            and plan.hosted[h] + step > problem.vzae(host.max_units)]
-
-
-@EXISTING.tight
-def _existing(plan: Plan) -> list[str]:
-    problem, step = plan.problem, plan.problem.model.host_step_vzae
-    return [host.name for h, host in enumerate(problem.hosts)
-            if host.existing_units and plan.hosted[h] - step < problem.vzae(host.existing_units)]
-
-
-@BUDGET_KOMMUNE.tight
-def _budget_kommune(plan: Plan) -> list[str]:
-    problem = plan.problem
-    payments = {p.payer: p.eur for p in plan.payments}
-    tight = []
-    for i, kommune in enumerate(plan.instance.kommunen):
-        deficits = [problem.hosts[k].deficit_per_vzae for k in _kommune_hosts_serving(problem, i)]
-        if _no_room(kommune.budget, payments[kommune.name], deficits, problem.g):
-            tight.append(kommune.name)
-    return tight
-
-
-@BUDGET_KREIS.tight
-def _budget_kreis(plan: Plan) -> list[str]:
-    problem, kreis = plan.problem, plan.instance.kreis
-    kreis_paid = [host.deficit_per_vzae for host in problem.hosts if host.kreis_pays]
-    return [""] if _no_room(kreis.budget, plan.payments[0].eur, kreis_paid, problem.g) else []
-
-
-@REACHABILITY.tight
-def _reachability(plan: Plan) -> list[str]:
-    minimum, g = plan.problem.model.min_coverage_vzae, plan.problem.g
-    return [k.name for i, k in enumerate(plan.instance.kommunen) if minimum and plan.coverage[i] - g < minimum]
-
-
-@QUOTA_RULE.tight
-def _quota_rule(plan: Plan) -> list[str]:
-    return [k.name for k in plan.instance.kommunen]  # always: coverage comes in whole units
-
-
-def _better(value: Fraction, base: Fraction, maximize: bool) -> bool:
-    return value > base if maximize else value < base
-
-
-def relax_one(
-    scenario: Scenario, rule: RuleId, baseline: list[LevelResult], time_limit: float
-) -> Binding | None:
-    """Optimise level by level with ``rule`` off; the first level that beats the plan, if any."""
-    rules = scenario.build(switchable=True).switches.literals
-    cm = scenario.relaxed({other for other in rules if other != rule})
-    model = scenario.model
-    base = {r.name: r for r in baseline}
-
-    def beats(level: Level, found: LevelResult) -> bool:
-        before = base[level.name].value
-        if before is None:
-            raise ExplainTimeout("baseline without value")
-        assert found.value is not None
-        return _better(found.value, before, level.maximize)
-
-    deadline = time.perf_counter() + time_limit
-    run = lexicographic(cm, deadline, model.workers or 1, model.seed, shortcut=False, stop=beats)
-    if run.status is not Status.OPTIMAL:
-        raise ExplainTimeout(run.status.value)
-    if not run.stopped:
-        return None
-    found = run.levels[-1]
-    assert found.value is not None
-    before = base[found.name].value
-    assert before is not None
-    unbounded = rule == (FUNDING_CAP.name, "") and found.name == "use_positions"
-    return Binding(rule, found.name, found.unit, before, None if unbounded else found.value)
+def _at_best(level: Level, value: int, plan: Plan) -> bool:
+    """No rule can improve a level that is already at the best value any plan of ``N`` has."""
+    problem, used = plan.problem, _targets(plan)
+    n_units = problem.units(plan.used)
+    if level.name == "proportionality" and level.measure in (None, "l1") and used == n_units:
+        return value == remainder_optimum(problem, n_units).lb
+    if level.name == "partner_share":
+        share = problem.model.kreis_min_share
+        return value == (share.denominator - share.numerator) * n_units
+    if level.name in ("own_cost", "stability"):
+        return value == 0
+    if level.name == "fewer_hosts":
+        return value <= int(n_units > 0)
+    return False
 
 
 def binding_rules(
     scenario: Scenario,
     plan: Plan,
-    time_limit: float = 60.0,
-    progress: Callable[[RuleId], None] | None = None,
-) -> list[Binding]:
-    """The rule instances that limit the optimum of ``plan`` (which must be proven optimal)."""
-    known = set(scenario.build(switchable=True).switches.literals)
-    found: list[Binding] = []
-    for rule in tight_rules(plan):
-        if rule not in known:
-            continue
+    progress: Callable[[str], None] | None = None,
+) -> BindingReport:
+    """The rule instances that limit the optimum of ``plan`` (which must be proven optimal).
+
+    Needs the objectives to start with ``use_positions`` (as every bundled model does):
+    otherwise switching a rule off could move ``N_used*`` and with it the targets themselves,
+    which is no "better" or "worse" on the plan's levels, so every rule is reported unchecked.
+    Rules are also reported unchecked when the deterministic work (:data:`WORK_TOTAL`) is spent.
+    """
+    probe = _Probe(scenario, plan)
+    rules = sorted(probe.literals, key=canonical)
+    report = BindingReport()
+    first = scenario.model.objectives[0].name if scenario.model.objectives else ""
+    if first != "use_positions":
+        report.unchecked = rules
+        return report
+    open_rules = list(rules)
+    for k, (level, value, _, _) in enumerate(probe.levels):
+        if not open_rules:
+            break
         if progress:
-            progress(rule)
-        binding = relax_one(scenario, rule, plan.levels, time_limit)
-        if binding is not None:
-            found.append(binding)
-    return found
+            progress(level.name)
+        if _at_best(level, value, plan):
+            continue
+        found, unchecked = _search(probe, open_rules, k)
+        for rule in found:
+            report.bindings.append(_binding(probe, rule, k, plan.levels[k]))
+        done = set(found) | set(unchecked)
+        report.unchecked += unchecked
+        open_rules = [r for r in open_rules if r not in done]
+        if probe.spent:
+            report.unchecked += open_rules
+            break
+    report.bindings.sort(key=lambda b: canonical(b.rule))
+    report.unchecked.sort(key=canonical)
+    return report
+
+
+def _search(probe: _Probe, candidates: list[RuleId], level: int,
+            whole: bool = True) -> tuple[list[RuleId], list[RuleId]]:
+    """Which ``candidates`` alone improve ``level``: (binding, undecided), in canonical order.
+
+    First a check with all of them off (infeasible in the common case, which presolve proves
+    fast); when the level can improve, the fewest rules whose switching off suffices: one rule
+    is binding; two or more (proven) mean no candidate improves the level alone. When that
+    search is cut short, the set is halved and each half checked (by the first check alone).
+    """
+    found: list[RuleId] = []
+    todo = list(candidates)
+    while todo:
+        if probe.spent:
+            return found, todo
+        improves = probe.improves(set(todo), level)
+        if improves is None and len(todo) == 1:
+            return found, todo
+        if improves is False:
+            return found, []
+        if improves is True and len(todo) == 1:
+            return found + todo, []
+        proven, off = probe.fewest(todo, level) if improves and whole else (False, [])
+        if len(off) == 1:  # a plan with only this rule off improves the level
+            found += off
+            todo = [r for r in todo if r not in off]
+            continue
+        if proven:
+            return found, []
+        half = len(todo) // 2
+        unchecked: list[RuleId] = []
+        for part in (todo[:half], todo[half:]):
+            more, undecided = _search(probe, part, level, whole=False)
+            found += more
+            unchecked += undecided
+        return found, unchecked
+    return found, []
+
+
+def _binding(probe: _Probe, rule: RuleId, k: int, base: LevelResult) -> Binding:
+    level = probe.levels[k][0]
+    assert base.value is not None
+    if rule == (FUNDING_CAP.name, "") and level.name == "use_positions":
+        return Binding(rule, level.name, level.unit, base.value, None)
+    value, proven = probe.best(rule, k)
+    return Binding(rule, level.name, level.unit, base.value, level.factor * value, proven)
 
 
 def _figure(value: Fraction, unit: str) -> float | int:
@@ -215,35 +297,40 @@ def _figure(value: Fraction, unit: str) -> float | int:
     return decimal_vzae(value) if unit == "VZÄ" else int(value)
 
 
-def binding_json(bindings: list[Binding]) -> list[dict[str, Any]]:
-    """Binding rules for the plan JSON: rule, subject, the level that improves, before/after."""
-    return [
-        {
-            "rule": b.rule[0],
-            "subject": b.rule[1] or None,
-            "level": b.level,
-            "value": _figure(b.before, b.unit),
-            "relaxed_value": None if b.after is None else _figure(b.after, b.unit),
-        }
-        for b in bindings
-    ]
+def binding_json(report: BindingReport) -> dict[str, Any]:
+    """Binding rules for the plan JSON: rule, subject, the level that improves, before/after;
+    and the rule instances not completely checked (empty when the analysis is complete)."""
+    return {
+        "binding_rules": [
+            {
+                "rule": b.rule[0],
+                "subject": b.rule[1] or None,
+                "level": b.level,
+                "value": _figure(b.before, b.unit),
+                "relaxed_value": None if b.after is None else _figure(b.after, b.unit),
+                "relaxed_value_proven": b.proven,
+            }
+            for b in report.bindings
+        ],
+        "binding_rules_complete": report.complete,
+        "binding_rules_unchecked": [
+            {"rule": rule, "subject": subject or None} for rule, subject in report.unchecked
+        ],
+    }
 
 
 def add_binding_rules(
-    plan_json: dict[str, Any], plan: Plan, time_limit: float = 60.0
+    plan_json: dict[str, Any], plan: Plan, progress: Callable[[str], None] | None = None
 ) -> dict[str, Any]:
-    """Add ``summary.binding_rules`` to a plan JSON (for ``solve -o``).
+    """Add ``summary.binding_rules`` (and whether they are complete) to a plan JSON.
 
-    ``None`` when the plan is not proven optimal or a re-solve hits the time limit: binding
-    rules are only defined against a proven optimum.
+    ``None`` when the plan is not proven optimal: binding rules are only defined against a
+    proven optimum. The answer does not depend on time: see the module docstring.
     """
-    found: list[dict[str, Any]] | None = None
-    if plan.status is Status.OPTIMAL:
-        try:
-            found = binding_json(
-                binding_rules(Scenario(plan.instance, plan.problem.model), plan, time_limit)
-            )
-        except ExplainTimeout:
-            found = None
-    plan_json.setdefault("summary", {})["binding_rules"] = found
+    summary = plan_json.setdefault("summary", {})
+    if plan.status is not Status.OPTIMAL:
+        summary.update(binding_rules=None, binding_rules_complete=False, binding_rules_unchecked=[])
+        return plan_json
+    report = binding_rules(Scenario(plan.instance, plan.problem.model), plan, progress)
+    summary.update(binding_json(report))
     return plan_json

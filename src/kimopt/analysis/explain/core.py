@@ -62,6 +62,12 @@ class Wish:
     units: int
     text: str
 
+    def holds(self, hosted: int) -> bool:
+        """Whether a host employing ``hosted`` units meets the wish."""
+        if self.op == "=":
+            return hosted == self.units
+        return hosted >= self.units if self.op == ">=" else hosted <= self.units
+
 
 @dataclass(frozen=True)
 class Scenario:
@@ -138,6 +144,8 @@ class Scenario:
             cm.model.add(hosted >= wish.units)
         else:
             cm.model.add(hosted <= wish.units)
+        links = problem.links_of_host[h]
+        cm.side_rules.append(lambda units: wish.holds(sum(units[li] for li in links)))
         return cm
 
 

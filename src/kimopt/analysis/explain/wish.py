@@ -8,7 +8,6 @@ every payer's Eigenanteil against the optimal plan without it.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from dataclasses import dataclass, replace
@@ -17,6 +16,7 @@ from fractions import Fraction
 from kimopt.analysis.explain.core import Scenario, Wish
 from kimopt.analysis.explain.texts import vzae
 from kimopt.data import MAX_VZAE, Instance, PlanningModel
+from kimopt.names import suggestions
 from kimopt.numbers import NumberError, to_fraction
 from kimopt.plan import Plan
 from kimopt.problem import HostKind
@@ -69,17 +69,6 @@ def _resolve(name: str, instance: Instance) -> tuple[str, HostKind]:
         f"--want: keine Kommune und kein Träger heißt „{name}“{hint_de}",
         f"--want: unknown Kommune or Träger '{name}'{hint_en}",
     )
-
-
-def suggestions(name: str, names: list[str]) -> list[str]:
-    """Up to three names close to ``name``: containing it, or similar to the name or its
-    first word (``Vörde`` finds ``Voerde (Niederrhein)``)."""
-    key = name.casefold()
-    short = {n.split(" (")[0].casefold(): n for n in names}
-    found = [n for n in names if key and key in n.casefold()]
-    found += [short[s] for s in difflib.get_close_matches(key, list(short), n=3, cutoff=0.6)]
-    found += difflib.get_close_matches(name, names, n=3, cutoff=0.6)
-    return list(dict.fromkeys(found))[:3]
 
 
 def _number(text: str) -> Fraction:
@@ -185,7 +174,8 @@ def optimal_plan(scenario: Scenario, time_limit: float) -> Plan | None:
     result = solve_levels(cm, time_limit, model.workers or 1, model.seed)
     if result.units is None:
         return None
-    return Plan(cm.problem, result.units, result.status, result.levels, result.solver)
+    return Plan(cm.problem, result.units, result.status, result.levels, result.solver,
+                target_units=result.target_units)
 
 
 def price_between(before: Plan, after: Plan) -> Price:

@@ -118,16 +118,11 @@ def parse_number(text: str, kind: str = "number") -> int | str | None:
 
 
 def _ags(value: object, digits: int) -> object:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, int):
-        text = str(value)
-        if value >= 0 and len(text) <= digits:
-            return text.zfill(digits)
-        return text
-    return value
+    """Leading zeros restored by the instance's own rule; other numbers become their text."""
+    from kimopt.data import ags_text
+
+    value = ags_text(value, digits)
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 def cell_value(value: object, kind: str) -> object:

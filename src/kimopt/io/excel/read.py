@@ -20,11 +20,16 @@ from kimopt.io.excel.schema import (
     _HEADER_WORDS,
     _INDICATOR_HEADER,
     _NOTE_COLUMN,
+    _PREFIXED_HEADER,
     _SUM_WORDS,
+    AUTHORITIES,
+    COORDINATION,
     FUNDING,
     KOMMUNEN,
     KREIS,
+    PREFIXES,
     TRAEGER,
+    YEARS,
     Field,
     Sheet,
     _display,
@@ -152,9 +157,13 @@ class _Reader:
             text = _display(head)
             cell = f"{title}!{get_column_letter(c + 1)}{header_number}"
             indicator = _INDICATOR_HEADER.match(text) if sheet is KOMMUNEN else None
+            prefixed = _PREFIXED_HEADER.match(text) if sheet is YEARS else None  # "Kosten: Moers"
             if indicator:
                 key: Loc = ("indicators", indicator.group(1))
                 kind = "number"
+            elif prefixed:
+                section, kind = PREFIXES[prefixed.group(1).casefold()]
+                key = (section, prefixed.group(2))
             elif normalise(text) in lookup:
                 field = lookup[normalise(text)]
                 key, kind = field.path, field.kind
@@ -202,12 +211,22 @@ class _Reader:
                                         f"{title}!{get_column_letter(c + 1)}{number} ({text})")
                 if value is None:
                     continue
-                if key[0] == "indicators":
-                    record.setdefault("indicators", {})[key[1]] = value
+                if len(key) == 2:  # a named column: indicators, or a year's costs and budgets
+                    record.setdefault(str(key[0]), {})[key[1]] = value
                 else:
                     record[str(key[0])] = value
             records.append(record)
         return records
+
+
+def _read_authorities(reader: _Reader, worksheet: Any, title: str) -> None:
+    """The Baustein 3 table: its rows are ``authorities.positions`` (the rate is on „Förderung“)."""
+    records = reader.read_table(worksheet, AUTHORITIES, title)
+    flat = str(AUTHORITIES.record)
+    for loc in [loc for loc in reader.lines if loc[:1] == (flat,)]:
+        reader.lines[("authorities", "positions", *loc[1:])] = reader.lines.pop(loc)
+    if records or "authorities" in reader.data:
+        reader.data.setdefault("authorities", {})["positions"] = records
 
 
 def _split_commas(data: dict[str, Any]) -> None:
@@ -241,7 +260,10 @@ def _open_workbook(path: Path) -> Any:
     if unpacked > MAX_UNPACKED:
         raise InputError(path, [Finding((), "xlsx_too_large",
                                         {"detail": unpacked, "limit": MAX_UNPACKED})])
-    cells = _count_cells(raw)
+    try:
+        cells = _count_cells(raw)
+    except Exception as exc:  # a damaged part: bad header, deflate stream, CRC
+        raise _not_workbook(path, exc) from None
     if cells > MAX_CELLS:
         raise InputError(path, [Finding((), "xlsx_too_many_cells", {"detail": cells, "limit": MAX_CELLS})])
     try:
@@ -304,19 +326,22 @@ def read_workbook(path: Path | str) -> Document:
                 raise InputError(path, [Finding((), "xlsx_sheet_hidden", {"value": title})])
         titles = [t for t in titles if t not in hidden]
         found = {sheet.title: _find_sheet(titles, sheet)
-                 for sheet in (KREIS, FUNDING, KOMMUNEN, TRAEGER)}
+                 for sheet in (KREIS, FUNDING, KOMMUNEN, TRAEGER, YEARS, COORDINATION, AUTHORITIES)}
         for sheet in (KREIS, FUNDING, KOMMUNEN):
             if found[sheet.title] is None:
                 reader.problem((), "xlsx_sheet_missing", value=sheet.title,
                                sheets=", ".join(titles) or "–")
         try:
-            for sheet in (KREIS, FUNDING):
+            for sheet in (KREIS, FUNDING, COORDINATION):
                 if (title := found[sheet.title]) is not None:
                     reader.read_pairs(workbook[title], sheet, title)
-            for sheet in (KOMMUNEN, TRAEGER):
+            for sheet in (KOMMUNEN, TRAEGER, YEARS):
                 if (title := found[sheet.title]) is not None:
                     records = reader.read_table(workbook[title], sheet, title)
-                    reader.data[str(sheet.record)] = records
+                    if records or sheet is not YEARS:
+                        reader.data[str(sheet.record)] = records
+            if (title := found[AUTHORITIES.title]) is not None:
+                _read_authorities(reader, workbook[title], title)
         except _Problem as exc:
             reader.problem((), exc.code, **exc.params)
         except InputError:

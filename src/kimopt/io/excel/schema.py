@@ -158,6 +158,15 @@ KOMMUNE_FIELDS: tuple[Field, ...] = (
     Field(("auslaenderbehoerde",), "Ausländerbehörde", "flag",
           "ja, wenn die Kommune eine eigene Ausländerbehörde hat; sonst nein oder leer.",
           ("Eigene Ausländerbehörde", "ABH"), width=12),
+    Field(("jugendamt",), "Jugendamt", "flag",
+          "ja, wenn die Kommune ein eigenes Jugendamt hat (Baustein 1); sonst nein oder leer.",
+          ("Eigenes Jugendamt",), width=11),
+    Field(("integrationsrat",), "Integrationsrat", "flag",
+          "ja, wenn die Kommune einen Integrationsrat hat (Baustein 1); sonst nein oder leer.",
+          ("Integrationsausschuss",), width=13),
+    Field(("coordinator_vzae",), "Koordination VZÄ", "vzae",
+          "Baustein 1: Koordinierende, die die Kommune anstellt, abweichend von der Regel des "
+          "Blatts „Baustein 1“; leer = nach der Regel.", ("Koordinatoren VZÄ",), width=12),
 )
 
 TRAEGER_FIELDS: tuple[Field, ...] = (
@@ -182,6 +191,74 @@ TRAEGER_FIELDS: tuple[Field, ...] = (
           ("Bestand VZÄ", "Vorhanden"), width=12),
 )
 
+# ---- DESIGN §5: later years, Baustein 1 and Baustein 3 (each sheet optional) ------------------
+
+YEAR_FIELDS: tuple[Field, ...] = (
+    Field(("year",), "Jahr", "count", "Förderjahr nach dem ersten (Blatt Förderung), z. B. 2023; in "
+          "aufsteigender Reihenfolge.", ("Förderjahr",), required=True, width=10),
+    Field(("positions_vzae",), "Förderfähige VZÄ", "vzae",
+          "Baustein 2: förderfähige Stellen in diesem Jahr; leer = wie im Vorjahr.", ("Stellen",), width=12),
+    Field(("rate_per_vzae",), "Förderpauschale je VZÄ (€)", "euro",
+          "Baustein 2: Pauschale je VZÄ in diesem Jahr (z. B. 57.000); leer = wie im Vorjahr.",
+          ("Pauschale je VZÄ",), width=16),
+    Field(("cost_growth",), "Kostensteigerung", "number",
+          "Anstieg aller Kosten gegenüber dem Vorjahr als Anteil, z. B. 3/100 oder 0,03 (auf ganze Euro "
+          "gerundet); gilt weiter, bis ein Jahr einen anderen Wert nennt; leer = wie im Vorjahr.",
+          ("Kostenanstieg",), width=14),
+    Field(("coordination_rate_per_vzae",), "Pauschale Koordination (€)", "euro",
+          "Baustein 1: Pauschale je Koordinations-VZÄ in diesem Jahr; leer = wie im Vorjahr.", (), width=16),
+    Field(("assistant_rate_per_vzae",), "Pauschale Assistenz (€)", "euro",
+          "Baustein 1: Pauschale je Assistenz-VZÄ in diesem Jahr; leer = wie im Vorjahr.", (), width=16),
+    Field(("authorities_rate_per_vzae",), "Pauschale Ausländerbehörde (€)", "euro",
+          "Baustein 3: Pauschale je VZÄ in diesem Jahr; leer = wie im Vorjahr.", (), width=16),
+)
+COST_PREFIX = "Kosten: "
+COST_COMMENT = ("Kosten je VZÄ dieses Anstellungsträgers (Kreis, Kommune oder Träger; Name nach "
+                "„Kosten:“) in diesem Jahr, ganze Euro; ersetzt die Kostensteigerung; leer = wie berechnet.")
+BUDGET_PREFIX = "Budget: "
+BUDGET_COMMENT = ("Budget dieses Zahlers (Kreis oder Kommune; Name nach „Budget:“) in diesem Jahr für alle "
+                  "Bausteine, ganze Euro; leer = wie im Vorjahr.")
+PREFIXES: dict[str, tuple[str, str]] = {"cost": ("costs", "euro"), "kosten": ("costs", "euro"),
+                                        "budget": ("budgets", "euro")}
+_PREFIXED_HEADER = re.compile(r"^\s*(kosten|cost|budget)\s*[:.]\s*(.+?)\s*$", re.I)
+
+COORDINATION_FIELDS: tuple[Field, ...] = (
+    Field(("coordination", "base_vzae"), "Koordination beim Kreis (VZÄ)", "vzae",
+          "Baustein 1: Koordinierende beim Kreis (Kommunales Integrationszentrum), z. B. 3,5.", ("Basis VZÄ",)),
+    Field(("coordination", "assistant_vzae"), "Assistenz beim Kreis (VZÄ)", "vzae",
+          "Baustein 1: Verwaltungsassistenz beim Kreis, z. B. 0,5.", ("Assistenz VZÄ",)),
+    Field(("coordination", "per_kommune_vzae"), "Je Kommune (VZÄ)", "vzae",
+          "Baustein 1: Koordinierende bei jeder Kommune, die alle Merkmale hat (dort angestellt); "
+          "leer = 1,0.", ("Je berechtigte Kommune",)),
+    Field(("coordination", "qualifies_by"), "Merkmale", "names",
+          "Merkmale, die eine Kommune alle haben muss, getrennt durch „;“: auslaenderbehoerde; jugendamt; "
+          "integrationsrat (leer = alle drei).", ("Voraussetzungen",)),
+    Field(("coordination", "rate_per_vzae"), "Pauschale Koordination je VZÄ (€)", "euro",
+          "Förderung je Koordinations-VZÄ und Jahr, bis zu den tatsächlichen Kosten (z. B. 57.000).",
+          ("Pauschale Koordination",)),
+    Field(("coordination", "assistant_rate_per_vzae"), "Pauschale Assistenz je VZÄ (€)", "euro",
+          "Förderung je Assistenz-VZÄ und Jahr (22.500 € je halbe Stelle = 45.000).", ("Pauschale Assistenz",)),
+    Field(("coordination", "cost_per_vzae"), "Kosten Koordination je VZÄ (€)", "euro",
+          "Tatsächliche Jahreskosten einer Koordinationsstelle; leer = Kosten je VZÄ des Anstellungsträgers.",
+          ("Kosten Koordination",)),
+    Field(("coordination", "assistant_cost_per_vzae"), "Kosten Assistenz je VZÄ (€)", "euro",
+          "Tatsächliche Jahreskosten der Assistenz; leer = Kosten je VZÄ des Kreises.", ("Kosten Assistenz",)),
+)
+
+AUTHORITY_FIELDS: tuple[Field, ...] = (
+    Field(("host",), "Anstellungsträger", "text",
+          "Der Kreis oder eine Kommune mit eigener Ausländerbehörde (Name oder AGS).",
+          ("Behörde", "Stelle", "Name"), required=True, width=28),
+    Field(("vzae",), "VZÄ", "vzae", "Zusätzliche Stellen in dieser Behörde, in halben Stellen (0,5; 1,0 …).",
+          ("Stellen",), required=True, width=10),
+    Field(("cost_per_vzae",), "Kosten je VZÄ (€)", "euro",
+          "Tatsächliche Jahreskosten je VZÄ; leer = Kosten je VZÄ des Anstellungsträgers.", ("Kosten pro VZÄ",),
+          width=16),
+)
+AUTHORITY_RATE = Field(("authorities", "rate_per_vzae"), "Pauschale Baustein 3 je VZÄ (€)", "euro",
+                       "Baustein 3 (Ausländerbehörden): Förderung je VZÄ und Jahr; nur mit Stellen im Blatt "
+                       "„Baustein 3“.", ("Pauschale Ausländerbehörde",))
+
 INDICATOR_PREFIX = "Kennzahl: "
 INDICATOR_COMMENT = ("Weitere Kennzahl der Kommune für einen gewichteten Verteilungsschlüssel "
                      "(z. B. Zahl der Geflüchteten), Zahl ≥ 0. Der Name nach „Kennzahl:“ ist der "
@@ -200,9 +277,13 @@ class Sheet:
 
 
 KREIS = Sheet("Kreis", ("Kreis", "kreis"), KREIS_FIELDS, None)
-FUNDING = Sheet("Förderung", ("Förderung", "funding", "Forderung"), FUNDING_FIELDS, None)
+FUNDING = Sheet("Förderung", ("Förderung", "funding", "Forderung"), (*FUNDING_FIELDS, AUTHORITY_RATE), None)
 KOMMUNEN = Sheet("Kommunen", ("Kommunen", "kommunen", "Gemeinden"), KOMMUNE_FIELDS, "kommunen")
 TRAEGER = Sheet("Träger", ("Träger", "traeger", "Trager"), TRAEGER_FIELDS, "traeger")
+YEARS = Sheet("Jahre", ("Jahre", "years", "Folgejahre"), YEAR_FIELDS, "years")
+COORDINATION = Sheet("Baustein 1", ("Baustein 1", "Koordination", "coordination"), COORDINATION_FIELDS, None)
+AUTHORITIES = Sheet("Baustein 3", ("Baustein 3", "Ausländerbehörden", "authorities"), AUTHORITY_FIELDS,
+                    "authorities.positions")
 NOTES_TITLE = "Hinweise"
 
 _HEADER_WORDS = {"angabe", "feld", "key", "schluessel", "parameter"}

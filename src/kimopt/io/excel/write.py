@@ -22,6 +22,12 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from kimopt.data import Instance
 from kimopt.errors import Finding, InputError, Loc
 from kimopt.io.excel.schema import (
+    AUTHORITIES,
+    BUDGET_COMMENT,
+    BUDGET_PREFIX,
+    COORDINATION,
+    COST_COMMENT,
+    COST_PREFIX,
     FUNDING,
     INDICATOR_COMMENT,
     INDICATOR_PREFIX,
@@ -29,6 +35,7 @@ from kimopt.io.excel.schema import (
     KREIS,
     NOTES_TITLE,
     TRAEGER,
+    YEARS,
     Field,
     Sheet,
 )
@@ -172,14 +179,18 @@ class _Writer:
         worksheet.freeze_panes = "A2"
         return worksheet
 
-    def table(self, sheet: Sheet, records: list[dict[str, Any]], indicators: list[str]) -> Any:
+    def table(self, sheet: Sheet, records: list[dict[str, Any]], indicators: list[str],
+              named: tuple[tuple[Field, str], ...] = ()) -> Any:
+        """A table sheet; ``indicators`` and ``named`` add one column per named entry of a mapping
+        (``indicators``; a year's ``costs`` and ``budgets``), the field giving label, kind and section."""
         worksheet = self.workbook.create_sheet(sheet.title)
         columns: list[tuple[Field, str | None]] = [(f, None) for f in sheet.fields]
         columns += [(Field(("indicators",), INDICATOR_PREFIX + name, "number", INDICATOR_COMMENT),
                      name) for name in indicators]
+        columns += list(named)
         assert sheet.record is not None
         for c, (field, indicator) in enumerate(columns, start=1):
-            key = f"indicators.{indicator}" if indicator else field.key
+            key = f"{field.key}.{indicator}" if indicator else field.key
             self.header(worksheet.cell(1, c), field.label, field.comment, key)
             letter = get_column_letter(c)
             texts = [str(r.get(field.key, "")) for r in records if field.kind == "text"]
@@ -191,8 +202,8 @@ class _Writer:
             _validate(worksheet, field.kind, f"{letter}2:{letter}{last}")
             for i, record in enumerate(records):
                 if indicator:
-                    value = record["indicators"].get(indicator)
-                    loc: Loc = (sheet.record, i, "indicators", indicator)
+                    value = (record.get(field.key) or {}).get(indicator)
+                    loc: Loc = (sheet.record, i, field.key, indicator)
                 else:
                     value, loc = record.get(field.key), (sheet.record, i, field.key)
                 self.value(worksheet.cell(i + 2, c), value, field.kind, loc)
@@ -252,6 +263,11 @@ def instance_records(instance: Instance) -> dict[str, Any]:
         "funding": dict(instance.funding),
         "kommunen": [dict(k) for k in instance.kommunen],
         "traeger": [dict(t) for t in instance.traeger],
+        "years": [dict(y) for y in instance.years],
+        "coordination": dict(instance.coordination) if instance.coordination else None,
+        "authorities": {"rate_per_vzae": instance.authorities.rate_per_vzae,
+                        "positions": [dict(p) for p in instance.authorities.positions]}
+        if instance.authorities else None,
     }
 
 
@@ -266,7 +282,8 @@ def instance_workbook(instance: Instance, source: Path | None = None) -> bytes:
     data = instance_records(instance)
     writer = _Writer(source)
     writer.workbook.remove(writer.workbook.active)
-    merged = {"name": data["name"], "kreis": data["kreis"], "funding": data["funding"]}
+    merged = {"name": data["name"], "kreis": data["kreis"], "funding": data["funding"],
+              "authorities": data["authorities"], "coordination": data["coordination"]}
     writer.pairs(KREIS, merged)
     writer.pairs(FUNDING, merged)
     indicators: list[str] = []
@@ -274,6 +291,16 @@ def instance_workbook(instance: Instance, source: Path | None = None) -> bytes:
         indicators += [name for name in kommune.indicators if name not in indicators]
     writer.table(KOMMUNEN, data["kommunen"], indicators)
     writer.table(TRAEGER, data["traeger"], [])
+    # DESIGN §5: later years, Baustein 1, Baustein 3 (empty sheets when unused: the template shows them)
+    named: list[tuple[Field, str]] = []
+    for section, prefix, comment in (("costs", COST_PREFIX, COST_COMMENT), ("budgets", BUDGET_PREFIX, BUDGET_COMMENT)):
+        names: list[str] = []
+        for year in instance.years:
+            names += [n for n in getattr(year, section) if n not in names]
+        named += [(Field((section,), prefix + name, "euro", comment), name) for name in names]
+    writer.table(YEARS, data["years"], [], tuple(named))
+    writer.pairs(COORDINATION, merged)
+    writer.table(AUTHORITIES, data["authorities"]["positions"] if data["authorities"] else [], [])
     writer.notes()
     return writer.to_bytes()
 
@@ -293,6 +320,12 @@ NOTES: tuple[str, ...] = (
     "• Kommunen: eine Kommune je Zeile unter der Kopfzeile. Pflicht: Name, Einwohner.",
     "• Träger: ein Träger je Zeile (Pflicht: Name, Max. VZÄ, Versorgt, Kosten je VZÄ); darf "
     "leer bleiben.",
+    "• Jahre (optional): ein späteres Förderjahr je Zeile; leere Zellen = wie im Vorjahr. Spalten "
+    "„Kosten: Name“ und „Budget: Name“ setzen Kosten bzw. Budget eines Anstellungsträgers/Zahlers.",
+    "• Baustein 1 (optional): Koordinierende beim Kreis und je Kommune mit Ausländerbehörde, "
+    "Jugendamt und Integrationsrat (Spalten im Blatt Kommunen).",
+    "• Baustein 3 (optional): zusätzliche Stellen in Ausländerbehörden, je Zeile eine Behörde "
+    "(Kreis oder Kommune mit Ausländerbehörde); die Pauschale steht im Blatt Förderung.",
     "• Weitere Kennzahlen: zusätzliche Spalte „Kennzahl: Name“ im Blatt Kommunen (z. B. "
     "„Kennzahl: refugees“); im Planungsmodell unter key mit Gewicht verwenden.",
     "• Dieses Blatt und weitere eigene Blätter werden nicht gelesen; Blatt- und Spaltennamen "

@@ -1,0 +1,122 @@
+"""``solve --fix plan.xlsx``: the rows a planner marked „fest“ stay, the rest is optimised.
+
+Two things can stand in the way, and both are said with the cells to change:
+the fixed rows break a rule no further row could repair (a link that may not exist, more VZÄ
+than funded, a budget exceeded, a host above its maximum), or they are possible one by one
+but the rules cannot complete them into a plan; then a smallest set of fixed rows that
+cannot stand together is named (each of them is needed for the conflict).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from kimopt.check import Violation, check_plan
+from kimopt.cpsat.solver import new_solver
+from kimopt.data import Instance, PlanningModel
+from kimopt.io.excel.plan_sheet import PlanRow, PlanSheet
+from kimopt.labels import t
+from kimopt.numbers import fmt_vzae
+from kimopt.problem import Problem
+
+# Rules that adding further rows can never repair: a violation by the fixed rows alone is final.
+FINAL_RULES = {"plan", "granularity", "funding_cap", "provider_area", "budget_kommune", "budget_kreis",
+               "sharing"}
+
+
+@dataclass(frozen=True)
+class FixConflict(Exception):
+    """The fixed rows cannot be completed into a plan; ``text`` says why and where."""
+
+    text: str
+
+
+def _final(violation: Violation) -> bool:
+    if violation.rule in FINAL_RULES:
+        # a host serving partners may still add its own row; every other sharing breach stays
+        return not (violation.rule == "sharing" and "nicht sich selbst" in violation.de)
+    # a host above its maximum (or with none) stays so, whatever is added; too small a host may grow
+    return violation.rule == "host_size" and ("Obergrenze" in violation.de or "kein Personal" in violation.de)
+
+
+def _row_text(sheet: PlanSheet, row: PlanRow, lang: str) -> str:
+    return f"{sheet.cell(row)} ({row.host} → {row.kommune} {fmt_vzae(row.vzae, lang)} VZÄ)"
+
+
+def fixed_links(sheet: PlanSheet, problem: Problem, lang: str) -> dict[int, int]:
+    """The fixed rows as link index → units.
+
+    Raises
+    ------
+    FixConflict
+        If the fixed rows alone break a rule no further row repairs.
+    """
+    rows = [r for r in sheet.rows if r.fixed]
+    partial = PlanSheet(sheet.path, sheet.title, rows, sheet.columns)
+    final = [v for v in check_plan(problem.instance, problem.model, partial.plan()) if _final(v)]
+    if final:
+        head = t(lang, "Die festen Zeilen verletzen schon allein Regeln, die keine weitere Zeile heilt:",
+                 "The fixed rows alone break rules that no further row can repair:")
+        lines = [f"  {v.text(lang)}" + (f" [{w}]" if (w := partial.locate(v.subject)) else "") for v in final]
+        raise FixConflict("\n".join([head, *lines]))
+    index: dict[tuple[str, str, str], int] = {(problem.hosts[link.host].kind, problem.hosts[link.host].name,
+              problem.instance.kommunen[link.kommune].name): li for li, link in enumerate(problem.links)}
+    by_ags = {k.ags: k.name for k in problem.instance.kommunen if k.ags}
+    out: dict[int, int] = {}
+    for row in rows:
+        li = index.get((row.host_type, by_ags.get(row.host, row.host) if row.host_type == "kommune" else row.host,
+                        by_ags.get(row.kommune, row.kommune)))
+        if li is None:
+            raise FixConflict(t(lang, f"{_row_text(sheet, row, lang)}: diese Verbindung ist nicht möglich.",
+                                f"{_row_text(sheet, row, lang)}: this link is not possible."))
+        out[li] = out.get(li, 0) + problem.units(row.vzae)
+    return out
+
+
+def _feasible(problem: Problem, fixed: dict[int, int], seconds: float) -> bool:
+    from kimopt.solve import build, fix_links
+
+    cm = build(problem)
+    fix_links(cm, fixed)
+    solver = new_solver(seconds, 1, problem.model.seed)  # one worker: the same answer every run
+    return solver.solve(cm.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+
+
+def conflict_text(sheet: PlanSheet, problem: Problem, fixed: dict[int, int], lang: str,
+                  seconds: float = 10.0) -> str:
+    """Why the fixed rows cannot be completed: a smallest set of them that cannot stand together.
+
+    A deletion filter over the fixed links: a link stays in the set only if the rest of the
+    set can be completed without it, so every link named is part of the conflict.
+    """
+    needed = dict(sorted(fixed.items()))
+    for li in list(needed):
+        trial = {k: v for k, v in needed.items() if k != li}
+        if not _feasible(problem, trial, seconds):
+            needed = trial
+    rows = [r for r in sheet.rows if r.fixed]
+    names = {li: (problem.hosts[problem.links[li].host].name,
+                  problem.instance.kommunen[problem.links[li].kommune].name) for li in needed}
+    shown = [r for r in rows if (r.host, r.kommune) in names.values()]
+    if not needed:
+        return t(lang, "Die Regeln lassen schon ohne die festen Zeilen keinen Plan zu.",
+                 "The rules allow no plan even without the fixed rows.")
+    head = t(lang,
+             "Die festen Zeilen lassen sich nicht zu einem Plan ergänzen, der alle Regeln einhält. "
+             "Diese festen Zeilen gehen zusammen nicht:",
+             "The fixed rows cannot be completed into a plan that keeps every rule. "
+             "These fixed rows cannot stand together:")
+    tail = t(lang,
+             "Eine davon ändern oder freigeben („fest“ = nein), dann gibt es einen Plan.",
+             "Change or release one of them (\"fixed\" = no) and there is a plan.")
+    return "\n".join([head, *(f"  {_row_text(sheet, r, lang)}" for r in shown), tail])
+
+
+def check_sheet_instance(sheet: PlanSheet, instance: Instance, model: PlanningModel, lang: str) -> str | None:
+    """The message when the workbook belongs to another instance (``None``: it fits)."""
+    from kimopt.plan_source import foreign_plan
+
+    verdict = foreign_plan(sheet.plan(), instance, model, lang)
+    return verdict.text if verdict is not None and verdict.foreign else None

@@ -1,0 +1,288 @@
+"""Several years and Bausteine 1 and 3 (DESIGN §5): the horizon expanded year by year.
+
+An instance's first year is its ``funding`` with the costs and budgets as written; every
+entry of ``years`` overrides the year before (``positions_vzae``, ``rate_per_vzae``, the
+Baustein 1 and 3 rates, ``cost_growth``, which carries on, ``costs`` by employer, ``budgets``
+by payer). ``cost_growth`` raises every cost, also the explicit Baustein 1 and 3 costs, by that
+fraction over the previous year, each rounded half up to a whole euro.
+
+Bausteine 1 and 3 leave no choice: Baustein 1 employs ``base_vzae`` coordinators and
+``assistant_vzae`` assistant at the Kreis and ``per_kommune_vzae`` coordinators at every Kommune
+with all the flags of ``qualifies_by`` (a Kommune's ``coordinator_vzae`` overrides); Baustein 3
+places exactly the listed positions. Their Eigenanteil ``max(0, cost − rate)`` per VZÄ is a
+fixed amount per payer and year that shares the yearly budget with Baustein 2. No solver here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Literal
+
+from kimopt.data import Instance, Kommune, PlanningModel, _closest
+from kimopt.errors import MESSAGES, Finding
+from kimopt.numbers import round_euros
+
+MESSAGES.setdefault("years_order", ("das Jahr {value} muss nach dem Vorjahr {limit} liegen",
+                                    "the year {value} must come after the year before, {limit}"))
+MESSAGES.setdefault("year_needed", ("mit weiteren Jahren („years“) muss das erste Förderjahr angegeben sein",
+                                    "with later years ('years') the first funding year must be given"))
+MESSAGES.setdefault("unknown_employer", ("{value} ist kein Anstellungsträger dieser Instanz (Kreis, Kommune "
+                                         "oder Träger){hint_de}",
+                                         "{value} is no employer of this instance (Kreis, Kommune or "
+                                         "Träger){hint_en}"))
+MESSAGES.setdefault("unknown_payer", ("{value} ist weder der Kreis noch eine Kommune dieser Instanz{hint_de}",
+                                      "{value} is neither the Kreis nor a Kommune of this instance{hint_en}"))
+MESSAGES.setdefault("authority_without_abh", (
+    "{value} hat keine eigene Ausländerbehörde (auslaenderbehoerde: nein); Stellen in "
+    "Ausländerbehörden gibt es nur beim Kreis oder bei Kommunen mit eigener Behörde",
+    "{value} has no Ausländerbehörde of its own (auslaenderbehoerde: false); authority "
+    "positions exist only at the Kreis or at Kommunen with their own authority"))
+MESSAGES.setdefault("authority_slice", ("{value} VZÄ ist kein Vielfaches von 0,5 VZÄ (Stellen werden "
+                                        "in halben Stellen bewilligt)",
+                                        "{value} VZÄ is not a multiple of 0.5 VZÄ (positions are "
+                                        "granted in half positions)"))
+MESSAGES.setdefault("coordination_missing", ("coordinator_vzae ohne Abschnitt „coordination“ (Baustein 1)",
+                                             "coordinator_vzae without a section 'coordination' (Baustein 1)"))
+
+AUTHORITY_SLICE = Fraction(1, 2)
+
+Role = Literal["coordinator", "assistant", "authority"]
+ROLE_BAUSTEIN: dict[str, int] = {"coordinator": 1, "assistant": 1, "authority": 3}
+
+
+@dataclass(frozen=True)
+class FixedPosition:
+    """A Baustein 1 or 3 position of one year: who employs it, its cost and its funding."""
+
+    role: Role
+    host: str
+    host_type: Literal["kreis", "kommune"]
+    vzae: Fraction
+    cost_per_vzae: int
+    rate_per_vzae: int
+
+    @property
+    def baustein(self) -> int:
+        return ROLE_BAUSTEIN[self.role]
+
+    @property
+    def eigenanteil(self) -> Fraction:
+        """``max(0, cost − rate) × VZÄ``, euros per year."""
+        return max(0, self.cost_per_vzae - self.rate_per_vzae) * self.vzae
+
+    @property
+    def funding(self) -> Fraction:
+        """The rate paid up to the real cost, euros per year."""
+        return min(self.rate_per_vzae, self.cost_per_vzae) * self.vzae
+
+    def payer(self, instance: Instance, model: PlanningModel) -> str:
+        """The employer pays; with ``kreis_covers_kommunen`` the Kreis pays for Kommunen too."""
+        if self.host_type == "kommune" and not model.kreis_covers_kommunen:
+            return self.host
+        return instance.kreis.name
+
+
+@dataclass(frozen=True)
+class HorizonYear:
+    """One year of the horizon: its Baustein 2 instance and its fixed Baustein 1 and 3 positions."""
+
+    year: int | None
+    instance: Instance  # Baustein 2 of this year: that year's funding, costs and budgets
+    coordination: tuple[FixedPosition, ...]
+    authorities: tuple[FixedPosition, ...]
+
+    @property
+    def label(self) -> str:
+        return str(self.year) if self.year is not None else "1"
+
+    @property
+    def fixed(self) -> tuple[FixedPosition, ...]:
+        return self.coordination + self.authorities
+
+    def fixed_payments(self, model: PlanningModel) -> dict[str, Fraction]:
+        """Baustein 1 and 3 Eigenanteil by payer name."""
+        out: dict[str, Fraction] = {}
+        for position in self.fixed:
+            payer = position.payer(self.instance, model)
+            out[payer] = out.get(payer, Fraction(0)) + position.eigenanteil
+        return out
+
+
+def grow(cost: int, growth: Fraction) -> int:
+    """``cost × (1 + growth)``, rounded half up to a whole euro."""
+    return round_euros(cost * (1 + growth))
+
+
+def qualifies(kommune: Kommune, flags: list[str]) -> bool:
+    """A Kommune qualifies for Baustein 1 coordinators when it has every flag of ``qualifies_by``."""
+    return all(getattr(kommune, flag) for flag in flags)
+
+
+def _coordination(instance: Instance, coordinator_cost: int | None, assistant_cost: int | None,
+                  rate: int, assistant_rate: int) -> tuple[FixedPosition, ...]:
+    c = instance.coordination
+    if c is None:
+        return ()
+    kreis = instance.kreis
+    out: list[FixedPosition] = []
+    if c.base_vzae:
+        out.append(FixedPosition("coordinator", kreis.name, "kreis", c.base_vzae,
+                                 coordinator_cost if coordinator_cost is not None else kreis.cost_per_vzae, rate))
+    if c.assistant_vzae:
+        out.append(FixedPosition("assistant", kreis.name, "kreis", c.assistant_vzae,
+                                 assistant_cost if assistant_cost is not None else kreis.cost_per_vzae,
+                                 assistant_rate))
+    for kommune in sorted(instance.kommunen, key=lambda k: k.name):
+        if kommune.coordinator_vzae is not None:
+            vzae = kommune.coordinator_vzae
+        else:
+            vzae = c.per_kommune_vzae if qualifies(kommune, list(c.qualifies_by)) else Fraction(0)
+        if vzae:
+            own = kommune.cost_per_vzae if kommune.cost_per_vzae is not None else kreis.cost_per_vzae
+            out.append(FixedPosition("coordinator", kommune.name, "kommune", vzae,
+                                     coordinator_cost if coordinator_cost is not None else own, rate))
+    return tuple(out)
+
+
+def _authorities(instance: Instance, costs: list[int | None], rate: int) -> tuple[FixedPosition, ...]:
+    a = instance.authorities
+    if a is None:
+        return ()
+    index = instance.kommune_index()
+    kreis = instance.kreis
+    out: list[FixedPosition] = []
+    for position, cost in zip(a.positions, costs, strict=True):
+        if position.host == kreis.name or position.host == kreis.ags:
+            out.append(FixedPosition("authority", kreis.name, "kreis", position.vzae,
+                                     cost if cost is not None else kreis.cost_per_vzae, rate))
+            continue
+        kommune = instance.kommunen[index[position.host]]
+        own = kommune.cost_per_vzae if kommune.cost_per_vzae is not None else kreis.cost_per_vzae
+        out.append(FixedPosition("authority", kommune.name, "kommune", position.vzae,
+                                 cost if cost is not None else own, rate))
+    return tuple(sorted(out, key=lambda p: (p.host_type != "kreis", p.host)))
+
+
+def _base(instance: Instance) -> Instance:
+    """The first year's Baustein 2 instance: the file's content without the §5 keys."""
+    return instance.model_copy(update={"years": [], "coordination": None, "authorities": None})
+
+
+def expand(instance: Instance) -> list[HorizonYear]:
+    """Every year of the horizon in order, each with its Baustein 2 instance and fixed positions.
+
+    Assumes a validated instance (:func:`horizon_findings` is empty).
+    """
+    current = _base(instance)
+    c, a = instance.coordination, instance.authorities
+    coordinator_cost = c.cost_per_vzae if c else None
+    assistant_cost = c.assistant_cost_per_vzae if c else None
+    rate_b1 = c.rate_per_vzae if c else 0
+    rate_assistant = c.assistant_rate_per_vzae if c else 0
+    authority_costs: list[int | None] = [p.cost_per_vzae for p in a.positions] if a else []
+    rate_b3 = a.rate_per_vzae if a else 0
+    growth = Fraction(0)
+    years: list[HorizonYear] = []
+
+    def add(year: int | None) -> None:
+        years.append(HorizonYear(year, current, _coordination(instance_view(), coordinator_cost, assistant_cost,
+                                                              rate_b1, rate_assistant),
+                                 _authorities(instance_view(), authority_costs, rate_b3)))
+
+    def instance_view() -> Instance:
+        # Baustein 1 and 3 read the flags and positions from the file, the costs from this year.
+        return current.model_copy(update={"coordination": c, "authorities": a})
+
+    add(instance.funding.year)
+    for entry in instance.years:
+        if entry.cost_growth is not None:
+            growth = entry.cost_growth
+        funding = current.funding.model_copy(update={
+            "year": entry.year,
+            "positions_vzae": entry.positions_vzae if entry.positions_vzae is not None
+            else current.funding.positions_vzae,
+            "rate_per_vzae": entry.rate_per_vzae if entry.rate_per_vzae is not None
+            else current.funding.rate_per_vzae})
+        current = _next_year(current, funding, growth, entry.costs, entry.budgets)
+        if growth:
+            coordinator_cost = None if coordinator_cost is None else grow(coordinator_cost, growth)
+            assistant_cost = None if assistant_cost is None else grow(assistant_cost, growth)
+            authority_costs = [None if x is None else grow(x, growth) for x in authority_costs]
+        rate_b1 = entry.coordination_rate_per_vzae if entry.coordination_rate_per_vzae is not None else rate_b1
+        rate_assistant = entry.assistant_rate_per_vzae if entry.assistant_rate_per_vzae is not None \
+            else rate_assistant
+        rate_b3 = entry.authorities_rate_per_vzae if entry.authorities_rate_per_vzae is not None else rate_b3
+        add(entry.year)
+    return years
+
+
+def _next_year(previous: Instance, funding: object, growth: Fraction, costs: dict[str, int],
+               budgets: dict[str, int | None]) -> Instance:
+    """The next year's Baustein 2 instance: costs grown (then set), budgets set by name."""
+    kreis = previous.kreis
+    kreis_cost = costs.get(kreis.name, grow(kreis.cost_per_vzae, growth))
+    kreis = kreis.model_copy(update={"cost_per_vzae": kreis_cost,
+                                     "budget": budgets.get(kreis.name, kreis.budget)})
+    kommunen = []
+    for k in previous.kommunen:
+        update: dict[str, object] = {}
+        if k.cost_per_vzae is not None:
+            update["cost_per_vzae"] = grow(k.cost_per_vzae, growth)
+        for key in (k.name, k.ags):
+            if key is not None and key in costs:
+                update["cost_per_vzae"] = costs[key]
+            if key is not None and key in budgets:
+                update["budget"] = budgets[key]
+        kommunen.append(k.model_copy(update=update))
+    traeger = [t.model_copy(update={"cost_per_vzae": costs.get(t.name, grow(t.cost_per_vzae, growth))})
+               for t in previous.traeger]
+    return previous.model_copy(update={"kreis": kreis, "funding": funding, "kommunen": kommunen,
+                                       "traeger": traeger})
+
+
+def horizon_findings(instance: Instance) -> list[Finding]:
+    """Problems of the §5 keys: years in order, known employers and payers, Baustein 3 hosts."""
+    findings: list[Finding] = []
+    index = instance.kommune_index()
+    kommune_names = [k.name for k in instance.kommunen]
+    kreis = instance.kreis
+    employers = {kreis.name, *index, *(t.name for t in instance.traeger)}
+    payers = {kreis.name, *index}
+    if instance.years and instance.funding.year is None:
+        findings.append(Finding(("funding", "year"), "year_needed", {}))
+    previous = instance.funding.year
+    for y, entry in enumerate(instance.years):
+        if previous is not None and entry.year <= previous:
+            findings.append(Finding(("years", y, "year"), "years_order", {"value": entry.year, "limit": previous}))
+        previous = entry.year
+        for name in entry.costs:
+            if name not in employers:
+                findings.append(Finding(("years", y, "costs", name), "unknown_employer",
+                                        {"value": name, **_closest(name, sorted(employers))}))
+        for name in entry.budgets:
+            if name not in payers:
+                findings.append(Finding(("years", y, "budgets", name), "unknown_payer",
+                                        {"value": name, **_closest(name, [kreis.name, *kommune_names])}))
+    if instance.coordination is None:
+        for i, kommune in enumerate(instance.kommunen):
+            if kommune.coordinator_vzae is not None:
+                findings.append(Finding(("kommunen", i, "coordinator_vzae"), "coordination_missing", {}))
+    if instance.authorities is not None:
+        seen: set[str] = set()
+        for j, position in enumerate(instance.authorities.positions):
+            loc = ("authorities", "positions", j)
+            if position.vzae % AUTHORITY_SLICE:
+                findings.append(Finding((*loc, "vzae"), "authority_slice", {"value": position.vzae}))
+            at_kreis = position.host in (kreis.name, kreis.ags)
+            if not at_kreis and position.host not in index:
+                findings.append(Finding((*loc, "host"), "unknown_kommune",
+                                        {"value": position.host, **_closest(position.host, kommune_names)}))
+                continue
+            name = kreis.name if at_kreis else instance.kommunen[index[position.host]].name
+            if name in seen:
+                findings.append(Finding((*loc, "host"), "duplicate_name", {"value": position.host}))
+            seen.add(name)
+            if not at_kreis and not instance.kommunen[index[position.host]].auslaenderbehoerde:
+                findings.append(Finding((*loc, "host"), "authority_without_abh", {"value": name}))
+    return findings

@@ -1,0 +1,122 @@
+"""The Haushalt sections of a multi-year, multi-Baustein plan (DESIGN §5) for every report format.
+
+Two tables: the Eigenanteil per year and payer (Baustein 1, 2, 3, together, budget) and the
+VZÄ per year and employer (Baustein 1, 2, 3, together); and each year's levels with their
+proven bounds. The text formats (HTML, Markdown, CSV) get them as :class:`Table` sections,
+the plan workbook as a sheet „Haushalt“.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kimopt.labels import t
+from kimopt.numbers import fmt_euros, fmt_level
+from kimopt.report.tables import Table, vzae
+
+BAUSTEINE = ("baustein_1", "baustein_2", "baustein_3")
+
+
+def _budget(entry: dict[str, Any], lang: str) -> str:
+    if entry["payer_type"] == "traeger":
+        return "–"
+    return t(lang, "unbegrenzt", "unlimited") if entry["budget_eur"] is None else fmt_euros(entry["budget_eur"], lang)
+
+
+def eigenanteil_table(plan: dict[str, Any], lang: str) -> Table:
+    """Year × payer: what each payer carries in each year, per Baustein, against its budget."""
+    head = [t(lang, "Jahr", "Year"), t(lang, "Zahler", "Payer"), "Baustein 1", "Baustein 2", "Baustein 3",
+            t(lang, "Eigenanteil", "Own share"), t(lang, "Budget", "Budget")]
+    rows = [[str(year["year"]), p["payer"], *(fmt_euros(p[f"{b}_eur"], lang) for b in BAUSTEINE),
+             fmt_euros(p["eur"], lang), _budget(p, lang)]
+            for year in plan["years"] for p in year["eigenanteil"]]
+    return Table("haushalt_eigenanteil", t(lang, "Haushalt: Eigenanteil je Jahr und Zahler (alle Bausteine)",
+                                            "Budget: own share per year and payer (all Bausteine)"),
+                 head, rows, {2, 3, 4, 5, 6},
+                 t(lang, "Das Budget gilt je Jahr für alle Bausteine zusammen; € pro Jahr.",
+                   "The budget holds per year for all Bausteine together; € per year."))
+
+
+def vzae_table(plan: dict[str, Any], lang: str) -> Table:
+    """Year × employer: the VZÄ of each Baustein."""
+    head = [t(lang, "Jahr", "Year"), t(lang, "Anstellungsträger", "Employer"), "Baustein 1", "Baustein 2",
+            "Baustein 3", t(lang, "VZÄ gesamt", "VZÄ in total")]
+    rows = [[str(year["year"]), e["employer"], *(vzae(e[f"{b}_vzae"], lang) for b in BAUSTEINE), vzae(e["vzae"], lang)]
+            for year in plan["years"] for e in year["vzae_by_baustein"]]
+    return Table("haushalt_vzae", t(lang, "Stellen je Jahr und Anstellungsträger nach Baustein",
+                                     "Positions per year and employer by Baustein"), head, rows, {2, 3, 4, 5},
+                 t(lang, "Baustein 1: Koordination; 2: Case Management; 3: Ausländerbehörden.",
+                   "Baustein 1: coordination; 2: case management; 3: immigration authorities."))
+
+
+def years_levels_table(plan: dict[str, Any], lang: str) -> Table:
+    """Every year's levels with value and proven bound (optimised year by year, earlier years first)."""
+    head = [t(lang, "Jahr", "Year"), t(lang, "Ziel", "Objective"), t(lang, "Wert", "Value"),
+            t(lang, "Schranke", "Bound"), t(lang, "bewiesen optimal", "proven optimal")]
+    rows = []
+    for year in plan["years"]:
+        for level in year["objectives"]:
+            rows.append([str(year["year"]), level["name"],
+                         fmt_level(level["value"], level["unit"], lang), fmt_level(level["bound"], level["unit"], lang),
+                         t(lang, "ja", "yes") if level["proven_optimal"] else t(lang, "nein", "no")])
+    return Table("haushalt_ziele", t(lang, "Ziele je Jahr", "Objectives per year"), head, rows, {2, 3},
+                 t(lang, "Jahr für Jahr optimiert, frühere Jahre zuerst, in einem Modell über alle Jahre.",
+                   "Optimised year by year, earlier years first, in one model over all years."))
+
+
+def horizon_meta(plan: dict[str, Any], lang: str) -> list[tuple[str, str]]:
+    """The line under the title of a multi-year plan: which years, and what the first sections show."""
+    if not plan.get("years"):
+        return []
+    years = [str(y["year"]) for y in plan["years"]]
+    return [(t(lang, "Jahre", "Years"), f"{years[0]}–{years[-1]}" if len(years) > 1 else years[0]),
+            (t(lang, "Hinweis", "Note"), t(lang, f"Tabellen bis „Anstellungsträger“: {years[0]}, Baustein 2; "
+                                                 "alle Jahre und Bausteine unter „Haushalt“.",
+                                           f"tables up to 'Employers': {years[0]}, Baustein 2; every year and "
+                                           "Baustein under 'Budget'."))]
+
+
+def horizon_tables(plan: dict[str, Any], lang: str) -> list[Table]:
+    """The sections a multi-year plan adds (none for a one-year plan)."""
+    if not plan.get("years"):
+        return []
+    return [eigenanteil_table(plan, lang), vzae_table(plan, lang), years_levels_table(plan, lang)]
+
+
+def compare_rows(plans: list[dict[str, Any]], lang: str) -> list[tuple[str, list[str | None]]]:
+    """Rows for ``compare``: each year's Eigenanteil of all Bausteine (Kreis, and Kreis + Kommunen)."""
+    years: list[str] = []
+    for plan in plans:
+        years += [y for y in (plan.get("summary") or {}).get("eigenanteil_eur_by_year", {}) if y not in years]
+    rows: list[tuple[str, list[str | None]]] = []
+    for year in years:
+        for key, de, en in (("kreis", "Kreis", "Kreis"), ("total", "Kreis + Kommunen", "Kreis + Kommunen")):
+            cells: list[str | None] = []
+            for plan in plans:
+                totals = (plan.get("summary") or {}).get("eigenanteil_eur_by_year", {}).get(year)
+                cells.append(fmt_euros(totals[key], lang) if totals else None)
+            rows.append((t(lang, f"{year}: Eigenanteil {de} (alle Bausteine)",
+                           f"{year}: own share {en} (all Bausteine)"), cells))
+    return rows
+
+
+def horizon_sheet(workbook: Any, plan: dict[str, Any], lang: str) -> None:
+    """The workbook sheet „Haushalt“: year × payer Eigenanteil and year × employer VZÄ, as numbers."""
+    from kimopt.report.xlsx import EURO, VZAE, Col, _table
+
+    if not plan.get("years"):
+        return
+    ws = workbook.create_sheet(t(lang, "Haushalt", "Budget"))
+    euro = [Col("Baustein 1", EURO, 12), Col("Baustein 2", EURO, 12), Col("Baustein 3", EURO, 12),
+            Col(t(lang, "Eigenanteil", "Own share"), EURO, 12), Col(t(lang, "Budget", "Budget"), EURO, 12)]
+    payers = [[year["year"], p["payer"], *(p[f"{b}_eur"] for b in BAUSTEINE), p["eur"],
+               None if p["payer_type"] == "traeger" else p["budget_eur"]]
+              for year in plan["years"] for p in year["eigenanteil"]]
+    top = _table(ws, 1, [Col(t(lang, "Jahr", "Year"), None, 6), Col(t(lang, "Zahler", "Payer"), None, 24), *euro],
+                 payers)
+    staff = [Col("Baustein 1", VZAE), Col("Baustein 2", VZAE), Col("Baustein 3", VZAE),
+             Col(t(lang, "VZÄ gesamt", "VZÄ in total"), VZAE)]
+    employers = [[year["year"], e["employer"], *(e[f"{b}_vzae"] for b in BAUSTEINE), e["vzae"]]
+                 for year in plan["years"] for e in year["vzae_by_baustein"]]
+    _table(ws, top, [Col(t(lang, "Jahr", "Year"), None, 6), Col(t(lang, "Anstellungsträger", "Employer"), None, 24),
+                     *staff], employers, filtered=False)

@@ -1,0 +1,195 @@
+"""The money of a plan for a committee: who pays whom, and why cost and funding differ.
+
+Rules (DESIGN §2): the Land funds ``min(rate, cost)`` per VZÄ through the Kreis, the
+Fördermittelempfänger, which passes the funding on to the other employers. Each employer's
+deficit ``d = max(0, cost − rate)`` per VZÄ is due for new positions: a sharing partner pays
+its host ``d × part`` (the Kostenausgleich of the Kooperationsvereinbarung), the Kreis pays
+the deficit of Träger with Defizitübernahme (and of Kommune hosts with
+``kreis_covers_kommunen``). Hence
+
+    total cost − funding = Σ Eigenanteil of every payer + the deficit of existing positions,
+
+the last being financed already. Every amount is computed exactly from the plan's links and
+rounded with :func:`kimopt.numbers.round_parts`, so the rows shown add up to the totals shown.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from kimopt.labels import t
+from kimopt.numbers import NumberError, fmt_euros, round_parts, to_fraction
+from kimopt.report.tables import Table, vzae
+
+LAND = ("Land NRW", "Land NRW")
+
+
+def _exact(value: object) -> Fraction:
+    try:
+        return to_fraction(value if value is not None else 0)
+    except NumberError:
+        return Fraction(0)
+
+
+def _hosts(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    return [h for h in plan.get("hosts") or [] if _exact(h.get("vzae"))]
+
+
+def _funded(plan: dict[str, Any], host: dict[str, Any]) -> Fraction:
+    rate = _exact(plan["finance"]["rate_per_vzae"])
+    return min(rate, _exact(host.get("cost_per_vzae"))) * _exact(host.get("vzae"))
+
+
+def transfers(plan: dict[str, Any]) -> list[tuple[str, str, str, Fraction, Fraction]]:
+    """Every payment as ``(from, to, kind, VZÄ, exact euros)``; kinds: ``funding``,
+    ``passed_on``, ``kostenausgleich``, ``defizit``."""
+    kreis = next((h["name"] for h in plan.get("hosts") or [] if h.get("host_type") == "kreis"), "Kreis")
+    out: list[tuple[str, str, str, Fraction, Fraction]] = []
+    hosts = _hosts(plan)
+    used = sum((_exact(h.get("vzae")) for h in hosts), Fraction(0))
+    out.append((LAND[0], kreis, "funding", used, sum((_funded(plan, h) for h in hosts), Fraction(0))))
+    for h in hosts:
+        if h.get("host_type") != "kreis":
+            out.append((kreis, h["name"], "passed_on", _exact(h.get("vzae")), _funded(plan, h)))
+    by_name = {h["name"]: h for h in hosts}
+    own: dict[str, Fraction] = {}
+    for link in plan.get("links") or []:
+        host = by_name.get(link.get("host"))
+        if host is None or host.get("host_type") != "kommune":
+            continue
+        deficit = _exact(host.get("deficit_per_vzae"))
+        part = _exact(link.get("vzae"))
+        if link.get("kommune") == host["name"]:
+            own[host["name"]] = part
+            continue
+        payer = kreis if host.get("deficit_paid_by_kreis") else str(link.get("kommune"))
+        kind = "defizit" if host.get("deficit_paid_by_kreis") else "kostenausgleich"
+        if deficit and part:
+            out.append((payer, host["name"], kind, part, deficit * part))
+    for h in hosts:
+        deficit = _exact(h.get("deficit_per_vzae"))
+        if h.get("host_type") == "kreis" or not h.get("deficit_paid_by_kreis") or not deficit:
+            continue
+        if h.get("host_type") == "kommune":  # the Kreis covers the host's own new part
+            new = max(Fraction(0), own.get(h["name"], Fraction(0)) - _exact(h.get("existing_vzae")))
+        else:
+            new = _exact(h.get("new_vzae"))
+        if new:
+            out.append((kreis, h["name"], "defizit", new, deficit * new))
+    return out
+
+
+def _own_part(plan: dict[str, Any], payer: str) -> Fraction:
+    """The part of a payer's Eigenanteil that is no transfer: its own new positions."""
+    host = next((h for h in _hosts(plan) if h["name"] == payer), None)
+    if host is None or (host.get("deficit_paid_by_kreis") and host.get("host_type") != "kreis"):
+        return Fraction(0)
+    deficit = _exact(host.get("deficit_per_vzae"))
+    if host.get("host_type") != "kommune":
+        return deficit * _exact(host.get("new_vzae"))
+    own = sum((_exact(link.get("vzae")) for link in plan.get("links") or []
+               if link.get("host") == payer and link.get("kommune") == payer), Fraction(0))
+    return deficit * max(Fraction(0), own - _exact(host.get("existing_vzae")))
+
+
+def _payer_rounding(plan: dict[str, Any], moves: list[tuple[str, str, str, Fraction, Fraction]]) -> dict[int, int]:
+    """Whole euros per transfer such that a payer's own part and its transfers add up to the
+    Eigenanteil the plan shows for that payer (the same rounding as everywhere in the report)."""
+    shown = {p["payer"]: int(p["eur"]) for p in plan["finance"].get("eigenanteil") or []}
+    out: dict[int, int] = {}
+    for payer in dict.fromkeys(m[0] for m in moves):
+        mine = [m for m in moves if m[0] == payer]
+        own = _own_part(plan, payer)
+        total = shown.get(payer)
+        parts = round_parts([own, *(m[4] for m in mine)], total)
+        out.update({id(m): e for m, e in zip(mine, parts[1:], strict=True)})
+    return out
+
+
+def transfers_table(plan: dict[str, Any], lang: str) -> Table:
+    """„Wer zahlt wem“: funding from the Land via the Kreis, Kostenausgleich, Defizitübernahme."""
+    moves = transfers(plan)
+    kinds = {
+        "funding": t(lang, "KIM-Förderung für {v} VZÄ (Fördermittelempfänger)", "KIM funding for {v} VZÄ (recipient)"),
+        "passed_on": t(lang, "weitergeleitete Förderung für {v} VZÄ", "funding passed on for {v} VZÄ"),
+        "kostenausgleich": t(lang, "Kostenausgleich (Kooperationsvereinbarung) für {v} VZÄ",
+                             "cost sharing (cooperation agreement) for {v} VZÄ"),
+        "defizit": t(lang, "Defizitübernahme für {v} neue VZÄ", "deficit coverage for {v} new VZÄ"),
+    }
+    funding = [m for m in moves if m[2] == "funding"]
+    passed = [m for m in moves if m[2] == "passed_on"]
+    own = [m for m in moves if m[2] in ("kostenausgleich", "defizit")]
+    total_funding = int(plan["finance"]["funding_eur"])
+    euros = {id(m): e for m, e in zip(funding, [total_funding], strict=True)}
+    # what is passed on and what the Kreis keeps for its own staff add up to the Land's total
+    kept = funding[0][4] - sum((m[4] for m in passed), Fraction(0))
+    shares = round_parts([m[4] for m in passed] + [kept], total_funding)
+    euros.update({id(m): e for m, e in zip(passed, shares[:-1], strict=True)})
+    euros.update(_payer_rounding(plan, own))
+    rows = [[m[0], m[1], kinds[m[2]].format(v=vzae(m[3], lang)), fmt_euros(euros[id(m)], lang)]
+            for m in funding + passed + own]
+    if own:
+        rows.append([t(lang, "Summe Kostenausgleich und Defizitübernahme", "Total cost sharing and deficit coverage"),
+                     "", "", fmt_euros(sum(euros[id(m)] for m in own), lang)])
+    note = t(lang,
+             "Die Förderung zahlt das Land an den Kreis als Fördermittelempfänger; er leitet sie an die "
+             "anderen Anstellungsträger weiter. Kostenausgleich: eine Partnerkommune zahlt ihrer "
+             "Gastkommune deren Defizit je VZÄ für ihren Anteil.",
+             "The Land pays the funding to the Kreis as recipient, which passes it on to the other "
+             "employers. Cost sharing: a partner Kommune pays its host Kommune the host's deficit per VZÄ "
+             "for its part.")
+    return Table("transfers", t(lang, "Wer zahlt wem (pro Jahr)", "Who pays whom (per year)"),
+                 [t(lang, "Von", "From"), t(lang, "An", "To"), t(lang, "Wofür", "What for"),
+                  t(lang, "Betrag", "Amount")], rows, {3}, note=note)
+
+
+def existing_deficit(plan: dict[str, Any]) -> Fraction:
+    """The deficit of positions that existed before the plan (financed already): ``d × min(H, e)``
+    per host, for a Kommune host ``d × min(own part, e)`` (its partners pay their part in full)."""
+    own = {link.get("host"): _exact(link.get("vzae")) for link in plan.get("links") or []
+           if link.get("host_type") == "kommune" and link.get("host") == link.get("kommune")}
+    total = Fraction(0)
+    for h in _hosts(plan):
+        held = own.get(h["name"], Fraction(0)) if h.get("host_type") == "kommune" else _exact(h.get("vzae"))
+        total += _exact(h.get("deficit_per_vzae")) * min(held, _exact(h.get("existing_vzae")))
+    return total
+
+
+def finance_table(plan: dict[str, Any], lang: str) -> Table:
+    """Cost, funding and the gap between them, explained by payer: the rows add up to the euro."""
+    f, own = plan["finance"], plan["summary"]["eigenanteil_eur"]
+    cost, funding = int(f["total_cost_eur"]), int(f["funding_eur"])
+    gap = cost - funding
+    parts = [int(own["kreis"]), int(own["kommunen"]), int(own["traeger"])]
+    existing = gap - sum(parts)  # exact identity; the rounded rest equals the existing deficit
+    kreis_budget = next((p.get("budget_eur") for p in f.get("eigenanteil") or [] if p["payer_type"] == "kreis"), None)
+
+    def budget(value: int | None, paid: int) -> list[str]:
+        if value is None:
+            return [t(lang, "unbegrenzt", "unlimited"), ""]
+        return [fmt_euros(value, lang), f"{round(100 * paid / value)} %" if value else ""]
+
+    rows = [
+        [t(lang, "Gesamtkosten der Stellen", "Total cost of the positions"), fmt_euros(cost, lang), "", ""],
+        [t(lang, "− Förderung", "− funding") + f" ({fmt_euros(f['rate_per_vzae'], lang)} / VZÄ)",
+         fmt_euros(funding, lang), "", ""],
+        [t(lang, "= nicht durch Förderung gedeckt", "= not covered by funding"), fmt_euros(gap, lang), "", ""],
+        [t(lang, "   davon Eigenanteil Kreis", "   of which own share Kreis"), fmt_euros(parts[0], lang),
+         *budget(kreis_budget, parts[0])],
+        [t(lang, "   davon Eigenanteil Kommunen (je Kommune: Tabelle oben)",
+           "   of which own share Kommunen (per Kommune: table above)"), fmt_euros(parts[1], lang), "", ""],
+        [t(lang, "   davon Träger ohne Defizitübernahme", "   of which Träger without deficit coverage"),
+         fmt_euros(parts[2], lang), "", ""],
+        [t(lang, "   davon bestehende Stellen (bereits finanziert)",
+           "   of which existing positions (financed already)"),
+         fmt_euros(existing, lang), "", ""],
+    ]
+    note = t(lang,
+             "Eigenanteil: Kosten über der Förderung, fällig für neue Stellen. Für bestehende Stellen ist "
+             "das Defizit bereits finanziert. Beträge auf ganze Euro so gerundet, dass die Teile die Summe ergeben.",
+             "Own share: cost above the funding, due for new positions. For existing positions the deficit is "
+             "financed already. Amounts rounded to whole euros so that the parts add up to the total.")
+    return Table("finance", t(lang, "Finanzen (pro Jahr)", "Finance (per year)"),
+                 [t(lang, "Posten", "Item"), t(lang, "Betrag", "Amount"), "Budget",
+                  t(lang, "ausgeschöpft", "used")], rows, {1, 2, 3}, note=note)
