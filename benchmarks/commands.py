@@ -72,8 +72,11 @@ def _instances(gv100: Path, folder: Path) -> dict[str, tuple[Path, str]]:
 
 
 def _commands(path: Path, wish: str, name: str, out: Path) -> dict[str, list[str]]:
-    compare = (["-s", str(ROOT / "models" / "scenarios-wesel.yaml")] if name == "wesel"
-               else [arg for model in MODELS for arg in ("-m", str(model))])
+    compare = (
+        ["-s", str(ROOT / "models" / "scenarios-wesel.yaml")]
+        if name == "wesel"
+        else [arg for model in MODELS for arg in ("-m", str(model))]
+    )
     return {
         "solve-floor": ["solve", str(path), "--no-binding", "-o", str(out / "floor.json")],
         "solve": ["solve", str(path), "-o", str(out / "plan.json")],
@@ -94,8 +97,9 @@ def _time(kimopt: str, args: list[str]) -> tuple[float, float, int]:
     """Wall and CPU seconds (user + system, every thread) of one run, and its exit code."""
     start, cpu = time.perf_counter(), _cpu()
     try:
-        done = subprocess.run([kimopt, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              timeout=TIMEOUT, check=False)
+        done = subprocess.run(
+            [kimopt, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=TIMEOUT, check=False
+        )
     except subprocess.TimeoutExpired:
         return float("inf"), float("inf"), -1
     return time.perf_counter() - start, _cpu() - cpu, done.returncode
@@ -107,21 +111,27 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", default="wesel,mettmann,steinfurt,bitburg")
     parser.add_argument("--commands", default="", help="only these commands (comma-separated)")
-    parser.add_argument("--skip", default="", help="instance:command pairs to leave out, e.g. "
-                        "bitburg:sensitivity (over 10 minutes)")
+    parser.add_argument(
+        "--skip", default="", help="instance:command pairs to leave out, e.g. bitburg:sensitivity (over 10 minutes)"
+    )
     args = parser.parse_args()
     kimopt = _kimopt()
     with tempfile.TemporaryDirectory(prefix="kimopt-commands-") as tmp:
         folder = Path(tmp)
         instances = _instances(args.gv100, folder)
-        print(f"{'instance':<10} {'command':<14} {'wall s':>8} {'× floor':>8} {'CPU s':>7} {'× floor':>8}"
-              "  exit  wall of each run")
+        print(
+            f"{'instance':<10} {'command':<14} {'wall s':>8} {'× floor':>8} {'CPU s':>7} {'× floor':>8}"
+            "  exit  wall of each run"
+        )
         for name in args.only.split(","):
             path, wish = instances[name]
             commands = _commands(path, wish, name, folder)
             skipped = set(args.skip.split(","))
-            chosen = [c for c in commands if (not args.commands or c in args.commands.split(","))
-                      and f"{name}:{c}" not in skipped]
+            chosen = [
+                c
+                for c in commands
+                if (not args.commands or c in args.commands.split(",")) and f"{name}:{c}" not in skipped
+            ]
             if "solve-floor" not in chosen:
                 chosen.insert(0, "solve-floor")
             floor = (0.0, 0.0)
@@ -131,9 +141,11 @@ def main() -> None:
                 cpu = statistics.median(r[1] for r in runs)
                 codes = sorted({r[2] for r in runs})
                 floor = (wall, cpu) if command == "solve-floor" else floor
-                print(f"{name:<10} {command:<14} {wall:8.2f} {wall / floor[0]:8.2f} {cpu:7.2f} "
-                      f"{cpu / floor[1]:8.2f}  {','.join(map(str, codes)):>4}  "
-                      + " ".join(f"{r[0]:.2f}" for r in runs), flush=True)
+                print(
+                    f"{name:<10} {command:<14} {wall:8.2f} {wall / floor[0]:8.2f} {cpu:7.2f} "
+                    f"{cpu / floor[1]:8.2f}  {','.join(map(str, codes)):>4}  " + " ".join(f"{r[0]:.2f}" for r in runs),
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

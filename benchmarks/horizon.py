@@ -47,7 +47,8 @@ def _five_years(folder: Path) -> Path:
     data = yaml.safe_load((INSTANCES / "kreis-wesel-2022-2023.yaml").read_text(encoding="utf-8"))
     data["name"] = "Kreis Wesel 2022-2026 (Bausteine 1-3)"
     data["years"] = [{"year": 2023, "rate_per_vzae": 57000, "cost_growth": "3/100"}] + [
-        {"year": y} for y in range(2024, 2027)]
+        {"year": y} for y in range(2024, 2027)
+    ]
     for kommune in data["kommunen"]:  # budgets rise with the costs, so that five years stay feasible
         if kommune.get("budget"):
             kommune["budget"] = int(kommune["budget"] * 1.2)
@@ -68,14 +69,19 @@ def main() -> None:
         folder = Path(tmp)
         plan = str(folder / "plan.json")
         rows = []
-        for label, name in (("mettmann 2022 (floor)", "kreis-mettmann-2022"),
-                            ("mettmann 2022-2023", "kreis-mettmann-2022-2023"),
-                            ("wesel 2022 (floor)", "kreis-wesel-2022"),
-                            ("wesel 2022-2023, Bausteine 1-3", "kreis-wesel-2022-2023")):
-            rows.append((label, _seconds(["solve", str(INSTANCES / f"{name}.yaml"), "-q", "-o", plan,
-                                          "--no-binding"])))
-        rows.append(("wesel 2022-2026, Bausteine 1-3", _seconds(["solve", str(_five_years(folder)), "-q", "-o", plan,
-                                                                 "--no-binding"])))
+        for label, name in (
+            ("mettmann 2022 (floor)", "kreis-mettmann-2022"),
+            ("mettmann 2022-2023", "kreis-mettmann-2022-2023"),
+            ("wesel 2022 (floor)", "kreis-wesel-2022"),
+            ("wesel 2022-2023, Bausteine 1-3", "kreis-wesel-2022-2023"),
+        ):
+            rows.append((label, _seconds(["solve", str(INSTANCES / f"{name}.yaml"), "-q", "-o", plan, "--no-binding"])))
+        rows.append(
+            (
+                "wesel 2022-2026, Bausteine 1-3",
+                _seconds(["solve", str(_five_years(folder)), "-q", "-o", plan, "--no-binding"]),
+            )
+        )
         rows.append(("explain wesel 2022-2023, Moers 10,000 €", _seconds(["explain", str(_broken(folder))], expect=3)))
     print("| command | median seconds (3 runs) |")
     print("| --- | ---: |")

@@ -1,8 +1,8 @@
 """Per-level times of kimopt on one benchmark instance (not run by pytest).
 
-    python benchmarks/levels.py c                       # all of Germany as one Kreis, 120 s
-    python benchmarks/levels.py a                       # Eifelkreis Bitburg-Prüm
-    python benchmarks/levels.py c --drop fewer_hosts    # the same without the last level
+python benchmarks/levels.py c                       # all of Germany as one Kreis, 120 s
+python benchmarks/levels.py a                       # Eifelkreis Bitburg-Prüm
+python benchmarks/levels.py c --drop fewer_hosts    # the same without the last level
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from scenarios import germany, kreis_instance
 
 from kimopt.data import OBJECTIVE_NAMES, Instance, PlanningModel
 from kimopt.io.gv100 import read_gv100
+from kimopt.lexicographic import build, solve_levels
 from kimopt.problem import compile_problem
-from kimopt.solve import build, solve_levels
 
 DEFAULT_GV100 = Path(__file__).resolve().parents[2] / "shared" / "data" / "gv100ad" / "GV100AD_301121.ASC"
 
@@ -40,8 +40,10 @@ def main() -> None:
     problem = compile_problem(Instance.model_validate(data), model)
     started = time.perf_counter()
     result = solve_levels(build(problem), args.time_limit, args.workers, 0)
-    print(f"{data['name']}: {len(problem.instance.kommunen)} Kommunen, {len(problem.hosts)} employers, "
-          f"status {result.status}, {time.perf_counter() - started:.2f} s")
+    print(
+        f"{data['name']}: {len(problem.instance.kommunen)} Kommunen, {len(problem.hosts)} employers, "
+        f"status {result.status}, {time.perf_counter() - started:.2f} s"
+    )
     for level in result.levels:
         value = "–" if level.value is None else f"{float(level.value):.6g}"
         bound = "–" if level.bound is None else f"{float(level.bound):.6g}"

@@ -77,8 +77,12 @@ def nrw(gv100: Path, tmp: Path) -> list[Row]:
     rows[-1] = (*rows[-1][:3], _summary_ok(plans))
     rows.append(_measured("nrw: round + plans --resume", [*common, "--plans", str(plans), "-j", "2", "--resume"]))
     rows[-1] = (*rows[-1][:3], _summary_ok(plans))
-    rows.append(_measured("nrw: floor: batch of the 54 instances",
-                          ["batch", str(plans / "instances"), "--out", str(tmp / "nrw-batch"), "-j", "2"]))
+    rows.append(
+        _measured(
+            "nrw: floor: batch of the 54 instances",
+            ["batch", str(plans / "instances"), "--out", str(tmp / "nrw-batch"), "-j", "2"],
+        )
+    )
     return rows
 
 
@@ -94,10 +98,20 @@ def _land_rounds(gv100: Path, folder: Path) -> list[Path]:
         population = sum(g.population for g in directory.gemeinden if g.ags[:2] == land)
         total = Fraction(round(population * Fraction(24, 10) / 100000 * 2), 2)
         path = folder / f"round-{land}.json"
-        path.write_text(json.dumps({
-            "name": f"Runde {directory.laender[land]}", "land": land, "total_vzae": str(total),
-            "rate_per_vzae": 55000, "step_vzae": "0.5", "method": "sainte-lague", "base_vzae": 1,
-        }), encoding="utf-8")
+        path.write_text(
+            json.dumps(
+                {
+                    "name": f"Runde {directory.laender[land]}",
+                    "land": land,
+                    "total_vzae": str(total),
+                    "rate_per_vzae": 55000,
+                    "step_vzae": "0.5",
+                    "method": "sainte-lague",
+                    "base_vzae": 1,
+                }
+            ),
+            encoding="utf-8",
+        )
         files.append((len(directory.land(land)), path))
     return [path for _, path in sorted(files, key=lambda x: (-x[0], x[1].name))]  # largest first
 
@@ -107,8 +121,20 @@ def germany(gv100: Path, tmp: Path) -> list[Row]:
 
     def one(path: Path) -> float:
         land = path.stem.split("-")[1]
-        return _run(["round", str(path), "--gv100", str(gv100), "-o", str(tmp / f"out-{land}"),
-                     "--plans", str(tmp / f"plans-{land}"), "-j", "1"])
+        return _run(
+            [
+                "round",
+                str(path),
+                "--gv100",
+                str(gv100),
+                "-o",
+                str(tmp / f"out-{land}"),
+                "--plans",
+                str(tmp / f"plans-{land}"),
+                "-j",
+                "1",
+            ]
+        )
 
     started, cpu = time.perf_counter(), cpu_seconds()
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -127,8 +153,12 @@ def germany(gv100: Path, tmp: Path) -> list[Row]:
     listing.mkdir()
     for file in instances:
         os.symlink(file, listing / Path(file).name)
-    rows.append(_measured(f"germany: floor: batch of the {len(instances)} instances",
-                          ["batch", str(listing), "--out", str(tmp / "germany-batch"), "-j", "2"]))
+    rows.append(
+        _measured(
+            f"germany: floor: batch of the {len(instances)} instances",
+            ["batch", str(listing), "--out", str(tmp / "germany-batch"), "-j", "2"],
+        )
+    )
     return rows
 
 

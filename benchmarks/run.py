@@ -215,8 +215,10 @@ def main() -> None:
                 out = subprocess.run(command, capture_output=True, text=True, check=False, timeout=MEASURE_TIMEOUT)
             except subprocess.TimeoutExpired:
                 # HiGHS' presolve on the all-Germany model does not honour its own time limit
-                print(f"{scenario} {method}: stopped after {MEASURE_TIMEOUT} s (its own time limit not honoured)",
-                      flush=True)
+                print(
+                    f"{scenario} {method}: stopped after {MEASURE_TIMEOUT} s (its own time limit not honoured)",
+                    flush=True,
+                )
                 continue
             line = next((li for li in out.stdout.splitlines() if li.startswith("RESULT ")), None)
             if line is None:

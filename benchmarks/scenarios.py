@@ -27,8 +27,9 @@ def _decimal(value: Fraction) -> float:
     return float(value)
 
 
-def enrich(name: str, kreis_ags: str, gemeinden: list[Gemeinde], seed: int = SEED,
-           traeger_count: int | None = None) -> dict[str, Any]:
+def enrich(
+    name: str, kreis_ags: str, gemeinden: list[Gemeinde], seed: int = SEED, traeger_count: int | None = None
+) -> dict[str, Any]:
     """An instance dict with interests, budgets, sharing partners and Träger drawn from ``seed``.
 
     ``traeger_count`` overrides the number of Träger (one per 25 Kommunen by default).
@@ -78,8 +79,9 @@ def enrich(name: str, kreis_ags: str, gemeinden: list[Gemeinde], seed: int = SEE
     }
 
 
-def kreis_instance(directory: Directory, key: str, seed: int = SEED,
-                   traeger_count: int | None = None) -> dict[str, Any]:
+def kreis_instance(
+    directory: Directory, key: str, seed: int = SEED, traeger_count: int | None = None
+) -> dict[str, Any]:
     """One Kreis (or kreisfreie Stadt) of the directory, enriched."""
     record = directory.kreis(key)
     return enrich(record.display_name, key, directory.populated(key), seed, traeger_count)

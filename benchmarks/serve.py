@@ -96,7 +96,10 @@ def bench_instance(instance: str, count: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
         server = subprocess.Popen(
             [str(KIMOPT), "serve", str(ROOT / instance), "--port", str(port), "--scenario-dir", folder],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         try:
             url = f"http://127.0.0.1:{port}"
             started = time.perf_counter()
@@ -119,8 +122,9 @@ def bench_instance(instance: str, count: int) -> dict[str, Any]:
                 status, text = _post(url + "/change", token, form)
                 answer_times.append(time.perf_counter() - t0)
                 assert status == 200, status
-                kinds.append("plan" if "Plan neu berechnet" in text else
-                             "infeasible" if 'id="explanation"' in text else "other")
+                kinds.append(
+                    "plan" if "Plan neu berechnet" in text else "infeasible" if 'id="explanation"' in text else "other"
+                )
                 generation = re.search(r'data-generation="(\d+)"', text)
                 assert generation
                 if 'hx-get="/binding' in text:
@@ -138,8 +142,14 @@ def bench_instance(instance: str, count: int) -> dict[str, Any]:
         if state.kind == "plan":
             solve(state, stop, 2)
         floor.append(time.perf_counter() - t0)
-    return {"instance": Path(instance).stem, "startup": startup, "answer": answer_times,
-            "binding": binding_times, "floor": floor, "kinds": kinds}
+    return {
+        "instance": Path(instance).stem,
+        "startup": startup,
+        "answer": answer_times,
+        "binding": binding_times,
+        "floor": floor,
+        "kinds": kinds,
+    }
 
 
 def main() -> None:
@@ -147,8 +157,16 @@ def main() -> None:
     parser.add_argument("-n", "--changes", type=int, default=40)
     args = parser.parse_args()
     print(f"kimopt serve: {args.changes} different changes per instance, over HTTP (p50 / p95 in seconds)\n")
-    head = ("instance", "change p50", "change p95", "binding p50", "binding p95", "solve p50 (floor)",
-            "ratio p50", "answers")
+    head = (
+        "instance",
+        "change p50",
+        "change p95",
+        "binding p50",
+        "binding p95",
+        "solve p50 (floor)",
+        "ratio p50",
+        "answers",
+    )
     print(" | ".join(head))
     print(" | ".join("---" for _ in head))
     worst = 0.0
@@ -161,8 +179,9 @@ def main() -> None:
         f50 = statistics.median(r["floor"])
         kinds = r["kinds"]
         answers = ", ".join(f"{kinds.count(k)} {k}" for k in ("plan", "infeasible", "other") if kinds.count(k))
-        print(f"{r['instance']} | {p50:.3f} | {p95:.3f} | {b50:.3f} | {b95:.3f} | {f50:.3f} | "
-              f"{p50 / f50:.2f} | {answers}")
+        print(
+            f"{r['instance']} | {p50:.3f} | {p95:.3f} | {b50:.3f} | {b95:.3f} | {f50:.3f} | {p50 / f50:.2f} | {answers}"
+        )
     print(f"\nTarget: change p95 < 1 s on both: {'met' if worst < 1 else 'NOT met'} (worst p95 {worst:.3f} s).")
 
 

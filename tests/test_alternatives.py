@@ -40,9 +40,7 @@ def test_a_known_tie_gives_every_equally_good_plan() -> None:
     assert result.plans[0]["links"] == reference["links"]  # the first is the plan of `kimopt solve`
     for plan in result.plans:
         assert check_plan(inst, settings, plan) == []
-        assert [o["value"] for o in plan["objectives"]] == [
-            o["value"] for o in reference["objectives"]
-        ]
+        assert [o["value"] for o in plan["objectives"]] == [o["value"] for o in reference["objectives"]]
         assert Fraction(plan["objectives"][1]["value_exact"]) == Fraction(2, 15)
 
 
@@ -106,9 +104,7 @@ def test_cli_lists_and_writes_the_plans(tmp_path: Path) -> None:
 
 def test_cli_infeasible_instance_exits_3(tmp_path: Path) -> None:
     path = write_yaml(tmp_path / "instance.yaml", three_equal())
-    settings = write_yaml(
-        tmp_path / "model.yaml", {**TEST_SETTINGS, "min_coverage_vzae": 1}
-    )  # 3 × 1 > 1 VZÄ
+    settings = write_yaml(tmp_path / "model.yaml", {**TEST_SETTINGS, "min_coverage_vzae": 1})  # 3 × 1 > 1 VZÄ
     result = runner.invoke(app, ["alternatives", str(path), "-m", str(settings)])
     assert result.exit_code == 3
     assert "keine zulässige Verteilung" in result.output

@@ -92,7 +92,8 @@ def test_readme_notebook_example_runs() -> None:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     example = re.search(r"```python\n(.*?)```", text, re.S)
     assert example is not None
-    run = subprocess.run([sys.executable, "-c", example.group(1)], cwd=ROOT, capture_output=True, text=True,
-                         timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-c", example.group(1)], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert run.returncode == 0, run.stderr
     assert "Voerde (Niederrhein)" in run.stdout

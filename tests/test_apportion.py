@@ -23,10 +23,21 @@ DIVISOR_METHODS = ("dhondt", "sainte-lague", "huntington-hill", "adams", "dean")
 
 # 1790 US census, apportionment populations (Balinski & Young, Fair Representation), 3,615,920.
 US_1790 = {
-    "Connecticut": 236841, "Delaware": 55540, "Georgia": 70835, "Kentucky": 68705,
-    "Maryland": 278514, "Massachusetts": 475327, "New Hampshire": 141822, "New Jersey": 179570,
-    "New York": 331589, "North Carolina": 353523, "Pennsylvania": 432879, "Rhode Island": 68446,
-    "South Carolina": 206236, "Vermont": 85533, "Virginia": 630560,
+    "Connecticut": 236841,
+    "Delaware": 55540,
+    "Georgia": 70835,
+    "Kentucky": 68705,
+    "Maryland": 278514,
+    "Massachusetts": 475327,
+    "New Hampshire": 141822,
+    "New Jersey": 179570,
+    "New York": 331589,
+    "North Carolina": 353523,
+    "Pennsylvania": 432879,
+    "Rhode Island": 68446,
+    "South Carolina": 206236,
+    "Vermont": 85533,
+    "Virginia": 630560,
 }
 
 
@@ -42,19 +53,45 @@ def seats_of(weights: dict[str, int], house: int, method: str) -> dict[str, int]
 def test_hamilton_1790_vetoed_bill_with_120_seats():
     # Hamilton's method, 120 seats: the bill Washington vetoed (COMAP, For All Practical
     # Purposes, Table 14.5). Lower quotas sum to 111; the 9 largest remainders get a seat.
-    published = {"New Jersey": 6, "Virginia": 21, "Connecticut": 8, "South Carolina": 7,
-                 "Delaware": 2, "Vermont": 3, "Massachusetts": 16, "North Carolina": 12,
-                 "New Hampshire": 5, "Pennsylvania": 14, "Georgia": 2, "Kentucky": 2,
-                 "Rhode Island": 2, "Maryland": 9, "New York": 11}
+    published = {
+        "New Jersey": 6,
+        "Virginia": 21,
+        "Connecticut": 8,
+        "South Carolina": 7,
+        "Delaware": 2,
+        "Vermont": 3,
+        "Massachusetts": 16,
+        "North Carolina": 12,
+        "New Hampshire": 5,
+        "Pennsylvania": 14,
+        "Georgia": 2,
+        "Kentucky": 2,
+        "Rhode Island": 2,
+        "Maryland": 9,
+        "New York": 11,
+    }
     assert seats_of(US_1790, 120, "hare-niemeyer") == published
 
 
 def test_jefferson_1790_apportionment_act_with_105_seats():
     # Jefferson's method (= D'Hondt) gave the first House of 1792: Virginia 19, Delaware 1.
-    published = {"Virginia": 19, "Massachusetts": 14, "Pennsylvania": 13, "North Carolina": 10,
-                 "New York": 10, "Maryland": 8, "Connecticut": 7, "South Carolina": 6,
-                 "New Jersey": 5, "New Hampshire": 4, "Vermont": 2, "Georgia": 2, "Kentucky": 2,
-                 "Rhode Island": 2, "Delaware": 1}
+    published = {
+        "Virginia": 19,
+        "Massachusetts": 14,
+        "Pennsylvania": 13,
+        "North Carolina": 10,
+        "New York": 10,
+        "Maryland": 8,
+        "Connecticut": 7,
+        "South Carolina": 6,
+        "New Jersey": 5,
+        "New Hampshire": 4,
+        "Vermont": 2,
+        "Georgia": 2,
+        "Kentucky": 2,
+        "Rhode Island": 2,
+        "Delaware": 1,
+    }
     assert seats_of(US_1790, 105, "dhondt") == published
 
 
@@ -67,32 +104,41 @@ def test_huntington_hill_1790_agrees_with_the_published_divisor():
         n = seats[state]
         quotient_sq = Fraction(population, divisor) ** 2
         assert (n - 1) * n < quotient_sq <= n * (n + 1), state  # rounded at the geometric mean
-    assert {s: seats[s] for s in ("Connecticut", "Delaware", "Georgia", "Maryland",
-                                  "Massachusetts", "Kentucky")} == {
-        "Connecticut": 7, "Delaware": 2, "Georgia": 2, "Maryland": 8, "Massachusetts": 14,
-        "Kentucky": 2}
+    assert {s: seats[s] for s in ("Connecticut", "Delaware", "Georgia", "Maryland", "Massachusetts", "Kentucky")} == {
+        "Connecticut": 7,
+        "Delaware": 2,
+        "Georgia": 2,
+        "Maryland": 8,
+        "Massachusetts": 14,
+        "Kentucky": 2,
+    }
 
 
-PARTIES = {"Yellows": 47000, "Whites": 16000, "Reds": 15800, "Greens": 12000, "Blues": 6100,
-           "Pinks": 3100}
+PARTIES = {"Yellows": 47000, "Whites": 16000, "Reds": 15800, "Greens": 12000, "Blues": 6100, "Pinks": 3100}
 
 
-@pytest.mark.parametrize(("method", "published"), [
-    # Hare quota 10,000: quotas 4.7 1.6 1.58 1.2 0.61 0.31 → 7 seats by whole parts,
-    # remainders .70 (Yellows), .61 (Blues), .60 (Whites) take the other three.
-    ("hare-niemeyer", (5, 2, 1, 1, 1, 0)),
-    ("dhondt", (5, 2, 2, 1, 0, 0)),
-    ("sainte-lague", (4, 2, 2, 1, 1, 0)),
-])
+@pytest.mark.parametrize(
+    ("method", "published"),
+    [
+        # Hare quota 10,000: quotas 4.7 1.6 1.58 1.2 0.61 0.31 → 7 seats by whole parts,
+        # remainders .70 (Yellows), .61 (Blues), .60 (Whites) take the other three.
+        ("hare-niemeyer", (5, 2, 1, 1, 1, 0)),
+        ("dhondt", (5, 2, 2, 1, 0, 0)),
+        ("sainte-lague", (4, 2, 2, 1, 1, 0)),
+    ],
+)
 def test_largest_remainder_textbook_example(method, published):
     # Wikipedia, "Largest remainder method" / "Highest averages method": 100,000 votes, 10 seats.
     assert tuple(seats_of(PARTIES, 10, method).values()) == published
 
 
-@pytest.mark.parametrize(("method", "published"), [
-    ("dhondt", (4, 3, 1, 0)),  # quotients 100k 80k 50k 40k 33.3k 30k 26.7k 25k take the 8 seats
-    ("sainte-lague", (3, 3, 1, 1)),  # 100k 80k 33.3k 30k 26.7k 20k 20k 16k
-])
+@pytest.mark.parametrize(
+    ("method", "published"),
+    [
+        ("dhondt", (4, 3, 1, 0)),  # quotients 100k 80k 50k 40k 33.3k 30k 26.7k 25k take the 8 seats
+        ("sainte-lague", (3, 3, 1, 1)),  # 100k 80k 33.3k 30k 26.7k 20k 20k 16k
+    ],
+)
 def test_dhondt_and_sainte_lague_election_example(method, published):
     # Wikipedia, "D'Hondt method": 230,000 voters, 8 seats, parties A-D.
     votes = {"A": 100000, "B": 80000, "C": 30000, "D": 20000}
@@ -202,11 +248,14 @@ def test_bounded_divisor_method():
     assert apportion([10, 20, 30], 6, "dhondt", [2, 0, 0], [None, 1, None]).seats == (2, 1, 3)
 
 
-@pytest.mark.parametrize(("lower", "upper"), [
-    ([4, 4, 0], [None, None, None]),  # minima 8 > 6 seats
-    ([0, 0, 0], [1, 1, 1]),  # maxima 3 < 6 seats
-    ([2, 0, 0], [1, None, None]),  # minimum above maximum
-])
+@pytest.mark.parametrize(
+    ("lower", "upper"),
+    [
+        ([4, 4, 0], [None, None, None]),  # minima 8 > 6 seats
+        ([0, 0, 0], [1, 1, 1]),  # maxima 3 < 6 seats
+        ([2, 0, 0], [1, None, None]),  # minimum above maximum
+    ],
+)
 def test_bounds_that_cannot_hold_are_refused(lower, upper):
     for method in METHODS:
         with pytest.raises(ApportionError):
@@ -229,8 +278,9 @@ def _signpost_below(method: str) -> Callable[[int, Fraction], bool]:
     return lambda n, x_squared: n * (n + 1) < x_squared
 
 
-def reference_divisor(weights: Sequence[int], house: int, method: str,
-                      lower: Sequence[int], upper: Sequence[int | None]) -> tuple[int, ...] | None:
+def reference_divisor(
+    weights: Sequence[int], house: int, method: str, lower: Sequence[int], upper: Sequence[int | None]
+) -> tuple[int, ...] | None:
     """Search the divisor directly: ``a_i = clamp(#{n: s(n) < w_i/d}, l_i, u_i)``, Σ = house.
 
     The candidate divisors are the critical values ``w_i/s(n)`` and the midpoints between
@@ -251,13 +301,17 @@ def reference_divisor(weights: Sequence[int], house: int, method: str,
             out.append(n if high is None else min(high, n))
         return tuple(out)
 
-    posts = {"dhondt": lambda n: Fraction(n + 1), "sainte-lague": lambda n: Fraction(2 * n + 1, 2),
-             "adams": Fraction, "dean": lambda n: Fraction(2 * n * (n + 1), 2 * n + 1),
-             "huntington-hill": lambda n: Fraction(n * (n + 1))}[method]
-    critical = sorted({Fraction(w) ** power / posts(n) for w in weights if w > 0
-                       for n in range(house + 1) if posts(n) > 0})
-    candidates = sorted([*critical, *((a + b) / 2 for a, b in itertools.pairwise(critical)),
-                         critical[-1] * 2])
+    posts = {
+        "dhondt": lambda n: Fraction(n + 1),
+        "sainte-lague": lambda n: Fraction(2 * n + 1, 2),
+        "adams": Fraction,
+        "dean": lambda n: Fraction(2 * n * (n + 1), 2 * n + 1),
+        "huntington-hill": lambda n: Fraction(n * (n + 1)),
+    }[method]
+    critical = sorted(
+        {Fraction(w) ** power / posts(n) for w in weights if w > 0 for n in range(house + 1) if posts(n) > 0}
+    )
+    candidates = sorted([*critical, *((a + b) / 2 for a, b in itertools.pairwise(critical)), critical[-1] * 2])
     # the total falls as d grows: bisect for the smallest candidate giving at most ``house``
     lo, hi = 0, len(candidates) - 1
     while lo < hi:
@@ -321,8 +375,7 @@ def test_wesel_with_max_vzae_bounds_agrees_with_the_bounded_reference(method):
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.integers(1, 500), min_size=2, max_size=6), st.integers(6, 25),
-       st.sampled_from(list(METHODS)))
+@given(st.lists(st.integers(1, 500), min_size=2, max_size=6), st.integers(6, 25), st.sampled_from(list(METHODS)))
 def test_random_weights_agree_with_the_reference(weights, house, method):
     got = apportion(weights, house, method)
     expected = reference(weights, house, method)
@@ -361,8 +414,9 @@ runner = CliRunner()
 
 def test_cli_writes_the_json_contract(tmp_path):
     out = tmp_path / "hare.json"
-    result = runner.invoke(app, ["apportion", str(INSTANCES / "kreis-wesel-2022.yaml"),
-                                 "--method", "hare-niemeyer", "-o", str(out)])
+    result = runner.invoke(
+        app, ["apportion", str(INSTANCES / "kreis-wesel-2022.yaml"), "--method", "hare-niemeyer", "-o", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert "Einwohner" in result.output
     assert "Quote" in result.output
@@ -377,14 +431,17 @@ def test_cli_writes_the_json_contract(tmp_path):
 
 
 def test_cli_reports_a_tie_with_a_warning_and_exit_0(tmp_path):
-    data = tiny(kommunen=[{"name": "Adorf", "population": 10000},
-                          {"name": "Bedorf", "population": 10000},
-                          {"name": "Cedorf", "population": 20000}],
-                funding={"year": 2022, "positions_vzae": 1.5, "rate_per_vzae": 55000})
+    data = tiny(
+        kommunen=[
+            {"name": "Adorf", "population": 10000},
+            {"name": "Bedorf", "population": 10000},
+            {"name": "Cedorf", "population": 20000},
+        ],
+        funding={"year": 2022, "positions_vzae": 1.5, "rate_per_vzae": 55000},
+    )
     path = write_yaml(tmp_path / "tie.yaml", data)
     out = tmp_path / "tie.json"
-    result = runner.invoke(app, ["apportion", str(path), "--method", "dhondt", "--lang", "en",
-                                 "-o", str(out)])
+    result = runner.invoke(app, ["apportion", str(path), "--method", "dhondt", "--lang", "en", "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert "WARNING: tie" in result.output
     assert "Population" in result.output
@@ -406,11 +463,14 @@ def test_cli_bounds_that_cannot_hold_exit_3(tmp_path):
     assert unbounded.exit_code == 0
 
 
-@pytest.mark.parametrize(("args", "code"), [
-    (["--step", "0.4"], 2),  # 3 VZÄ are not whole steps of 0.4
-    (["--step", "zero"], 2),  # not a number
-    (["--method", "jefferson"], 2),  # unknown method
-])
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["--step", "0.4"], 2),  # 3 VZÄ are not whole steps of 0.4
+        (["--step", "zero"], 2),  # not a number
+        (["--method", "jefferson"], 2),  # unknown method
+    ],
+)
 def test_cli_bad_options(args, code, tmp_path):
     path = write_yaml(tmp_path / "tiny.yaml", tiny())
     base = ["apportion", str(path)] + ([] if "--method" in args else ["--method", "dhondt"])

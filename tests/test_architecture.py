@@ -13,8 +13,9 @@ from kimopt.rules import RULES
 from tests.conftest import instance, model, tiny
 
 
-@pytest.mark.parametrize("module", ["kimopt.plan", "kimopt.check", "kimopt.results", "kimopt.load",
-                                    "kimopt.problem", "kimopt.errors"])
+@pytest.mark.parametrize(
+    "module", ["kimopt.plan", "kimopt.check", "kimopt.results", "kimopt.load", "kimopt.problem", "kimopt.errors"]
+)
 def test_solver_free_modules_do_not_load_ortools(module: str) -> None:
     # a fresh interpreter: this test process has OR-Tools loaded already
     code = f"import sys, {module}; print(sorted(m for m in sys.modules if m.split('.')[0] == 'ortools'))"
@@ -23,8 +24,10 @@ def test_solver_free_modules_do_not_load_ortools(module: str) -> None:
 
 
 def test_reading_yaml_does_not_load_openpyxl() -> None:
-    code = ("import sys; from kimopt.load import load_instance; load_instance('instances/kreis-wesel-2022.yaml');"
-            "print('openpyxl' in sys.modules)")
+    code = (
+        "import sys; from kimopt.load import load_instance; load_instance('instances/kreis-wesel-2022.yaml');"
+        "print('openpyxl' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
 
@@ -42,8 +45,13 @@ def test_only_optimal_and_feasible_come_with_a_plan() -> None:
 
 # ---- the rule registry ----------------------------------------------------------------------
 
-RULE_MODULES = ("kimopt.cpsat.constraints", "kimopt.check", "kimopt.analysis.explain.binding",
-                "kimopt.analysis.explain.texts", "kimopt.analysis.explain.repair")
+RULE_MODULES = (
+    "kimopt.cpsat.constraints",
+    "kimopt.check",
+    "kimopt.analysis.explain.binding",
+    "kimopt.analysis.explain.texts",
+    "kimopt.analysis.explain.repair",
+)
 """The modules that register a rule family's functions (see kimopt.rules)."""
 
 
@@ -105,8 +113,7 @@ def test_rule_modules_name_rules_only_through_the_registry() -> None:
     from kimopt.rules import RULES
 
     names = {rule.name for rule in RULES}
-    for module_name in (*RULE_MODULES, "kimopt.labels", "kimopt.analysis.explain.core",
-                        "kimopt.cpsat.switches"):
+    for module_name in (*RULE_MODULES, "kimopt.labels", "kimopt.analysis.explain.core", "kimopt.cpsat.switches"):
         tree = ast.parse(inspect.getsource(importlib.import_module(module_name)))
         literals = {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)}
         assert not names & literals, (module_name, names & literals)
@@ -126,8 +133,12 @@ def test_checker_reports_only_registered_rules_or_file_checks() -> None:
     from kimopt.rules import BY_NAME
 
     # 100.05 VZÄ at the Kreis for Adorf: over the cap, off the grid; Bedorf and Cedorf get nothing
-    broken = {"links": [{"host": "Kreis Klein", "host_type": "kreis", "kommune": "Adorf", "vzae": 100.05},
-                        {"host": "Niemand", "host_type": "traeger", "kommune": "Adorf", "vzae": 1}]}
+    broken = {
+        "links": [
+            {"host": "Kreis Klein", "host_type": "kreis", "kommune": "Adorf", "vzae": 100.05},
+            {"host": "Niemand", "host_type": "traeger", "kommune": "Adorf", "vzae": 1},
+        ]
+    }
     violations = check_plan(instance(tiny()), model(min_coverage_vzae="0.5"), broken)
     assert {"funding_cap", "reachability", "granularity", "plan"} <= {v.rule for v in violations}
     assert {v.rule for v in violations} <= set(BY_NAME) | set(FILE_CHECKS)
@@ -138,8 +149,9 @@ def test_solver_parameters_are_set_in_one_place() -> None:
     from tests.conftest import ROOT
 
     source = ROOT / "src" / "kimopt"
-    texts = {path.relative_to(source).as_posix(): path.read_text(encoding="utf-8")
-             for path in sorted(source.rglob("*.py"))}
+    texts = {
+        path.relative_to(source).as_posix(): path.read_text(encoding="utf-8") for path in sorted(source.rglob("*.py"))
+    }
     setting = [name for name, text in texts.items() if "CpSolver()" in text or ".parameters." in text]
     assert setting == ["cpsat/solver.py"]
 
@@ -150,7 +162,7 @@ def test_the_report_layer_does_not_solve() -> None:
 
     from tests.conftest import ROOT
 
-    solving = ("kimopt.solve", "kimopt.pipeline", "kimopt.cpsat", "ortools")
+    solving = ("kimopt.lexicographic", "kimopt.pipeline", "kimopt.cpsat", "ortools")
     for path in sorted((ROOT / "src" / "kimopt" / "report").rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
@@ -163,7 +175,10 @@ def test_a_batch_row_names_a_missing_plan_apart_from_the_plan_statuses() -> None
 
     assert RunStatus.of_plan(Status.UNKNOWN) is RunStatus.TIMEOUT  # no plan within the time limit: exit 4
     assert [RunStatus.of_plan(s) for s in (Status.OPTIMAL, Status.FEASIBLE, Status.INFEASIBLE)] == [
-        RunStatus.OPTIMAL, RunStatus.FEASIBLE, RunStatus.INFEASIBLE]
+        RunStatus.OPTIMAL,
+        RunStatus.FEASIBLE,
+        RunStatus.INFEASIBLE,
+    ]
     assert set(STATUS_EXIT) == {s.value for s in RunStatus}
     assert [STATUS_EXIT[s.value] for s in (RunStatus.TIMEOUT, RunStatus.INFEASIBLE, RunStatus.REJECTED)] == [4, 3, 5]
 
@@ -172,6 +187,9 @@ def test_terminal_tables_are_laid_out_in_the_console_package_only() -> None:
     from tests.conftest import ROOT
 
     source = ROOT / "src" / "kimopt"
-    padding = sorted(path.relative_to(source).as_posix() for path in source.rglob("*.py")
-                     if "ljust(" in path.read_text(encoding="utf-8") or "rjust(" in path.read_text(encoding="utf-8"))
+    padding = sorted(
+        path.relative_to(source).as_posix()
+        for path in source.rglob("*.py")
+        if "ljust(" in path.read_text(encoding="utf-8") or "rjust(" in path.read_text(encoding="utf-8")
+    )
     assert padding == ["console/table.py"]

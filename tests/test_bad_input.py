@@ -120,8 +120,11 @@ def test_broken_instance(name: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", sorted(MODEL_CASES))
 def test_broken_model(name: str, tmp_path: Path) -> None:
     out = tmp_path / "plan.json"
-    output = assert_clean_failure(["solve", str(INSTANCES / "kreis-wesel-2022.yaml"), "--model",
-                                   str(BROKEN_MODELS / name), "-o", str(out)], MODEL_CASES[name], out)
+    output = assert_clean_failure(
+        ["solve", str(INSTANCES / "kreis-wesel-2022.yaml"), "--model", str(BROKEN_MODELS / name), "-o", str(out)],
+        MODEL_CASES[name],
+        out,
+    )
     assert name in output
 
 

@@ -87,10 +87,7 @@ def test_mixed_round_records_every_instance_and_goes_on(tmp_path, test_model_fil
         "c-kaputt.yaml": "INPUT_ERROR",
         "d-widerspruch.yaml": "INFEASIBLE",
     }
-    assert (
-        "population" in rows["c-kaputt.yaml"]["error"]
-        and "negativ" in rows["c-kaputt.yaml"]["error"]
-    )
+    assert "population" in rows["c-kaputt.yaml"]["error"] and "negativ" in rows["c-kaputt.yaml"]["error"]
     assert "keine zulässige Verteilung" in rows["d-widerspruch.yaml"]["error"]
     # 3 VZÄ fundable; tiny() can use them all
     assert (rows["a-klein.yaml"]["positions_used"], rows["a-klein.yaml"]["positions_fundable"]) == (3.0, 3.0)
@@ -144,17 +141,10 @@ def test_resume_skips_plans_of_the_same_content(tmp_path, test_model_file):
     rows = _summary(out)
     assert rows["a-klein.yaml"]["resumed"] is True and rows["b-gross.yaml"]["resumed"] is False
     assert kept.stat().st_mtime_ns == before  # untouched
-    assert (
-        json.loads((out / "b-gross.plan.json").read_text(encoding="utf-8"))["summary"][
-            "positions_used"
-        ]
-        == 4
-    )
+    assert json.loads((out / "b-gross.plan.json").read_text(encoding="utf-8"))["summary"]["positions_used"] == 4
 
 
-def test_interrupt_keeps_finished_plans_and_writes_the_summary(
-    tmp_path, test_model_file, monkeypatch
-):
+def test_interrupt_keeps_finished_plans_and_writes_the_summary(tmp_path, test_model_file, monkeypatch):
     folder = _round(tmp_path / "runde", broken=False, infeasible=False)
     out = tmp_path / "out"
     real = batch_module.run_task
@@ -229,9 +219,7 @@ def test_collect_folders_globs_and_missing_paths(tmp_path):
     assert [m.status for m in missing] == ["INPUT_ERROR"]
     other = tmp_path / "other"
     other.mkdir()
-    names = [
-        p.name for p in plan_paths([folder / "a-klein.yaml", other / "a-klein.yaml"], tmp_path)
-    ]
+    names = [p.name for p in plan_paths([folder / "a-klein.yaml", other / "a-klein.yaml"], tmp_path)]
     assert names == ["a-klein.plan.json", "a-klein-2.plan.json"]
 
 

@@ -47,8 +47,9 @@ def test_plan_file_differed_between_runs(tmp_path: Path) -> None:
     outputs = []
     for run in (1, 2):
         out = tmp_path / f"plan{run}.json"
-        done = subprocess.run([str(KIMOPT), "solve", str(path), "-q", "-o", str(out)],
-                              capture_output=True, text=True, timeout=300)
+        done = subprocess.run(
+            [str(KIMOPT), "solve", str(path), "-q", "-o", str(out)], capture_output=True, text=True, timeout=300
+        )
         assert done.returncode == 0, done.stderr
         outputs.append(_without_solver(out))
     assert outputs[0] == outputs[1]

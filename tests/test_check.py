@@ -28,9 +28,9 @@ from typer.testing import CliRunner
 from kimopt.check import check_plan
 from kimopt.cli import app
 from kimopt.cpsat.variables import Variables
+from kimopt.lexicographic import build
 from kimopt.plan import Plan
 from kimopt.problem import Problem, compile_problem
-from kimopt.solve import build
 from tests.conftest import TEST_SETTINGS, instance, model, tiny, write_yaml
 
 runner = CliRunner()

@@ -36,8 +36,7 @@ def test_wish_that_worsens_the_deviation_had_no_plan(tmp_path: Path) -> None:
     # A has 1 of 3 inhabitants: target 1,0 VZÄ, so A = 2 deviates by 2 × 1,0 = 2,0 VZÄ. The
     # proportionality shortcut used to fix the coverages at the unwished optimum (exit 4).
     path = write_yaml(tmp_path / "ab.yaml", TWO_KOMMUNEN)
-    result = runner.invoke(app, ["explain", str(path), "-m", str(_model_file(tmp_path)),
-                                 "--want", "A=2"])
+    result = runner.invoke(app, ["explain", str(path), "-m", str(_model_file(tmp_path)), "--want", "A=2"])
     assert result.exit_code == 0, result.output
     assert "0,000 VZÄ → 2,000 VZÄ  (+2,000 VZÄ)" in result.output
 
@@ -50,8 +49,9 @@ def test_wesel_wish_for_voerde_with_budget_had_no_plan(tmp_path: Path) -> None:
         if kommune["name"] == "Voerde (Niederrhein)":
             kommune["budget"] = 16400
     path = write_yaml(tmp_path / "wesel.yaml", data)
-    result = runner.invoke(app, ["explain", str(path), "-m", str(_model_file(tmp_path)),
-                                 "--want", "Voerde (Niederrhein)=1"])
+    result = runner.invoke(
+        app, ["explain", str(path), "-m", str(_model_file(tmp_path)), "--want", "Voerde (Niederrhein)=1"]
+    )
     assert result.exit_code == 0, result.output
     assert "Voerde (Niederrhein): 0 € → 16.400 € (+16.400 €)" in result.output
 
@@ -71,8 +71,7 @@ def test_validate_reported_one_problem_at_a_time(tmp_path: Path) -> None:
     assert "4 Problem(e) gefunden" in result.output
     assert "„populaton“: unbekannter Schlüssel – meinten Sie „population“?" in result.output
     assert "„Hünxee“ ist keine Kommune dieser Instanz – meinten Sie „Hünxe“?" in result.output
-    assert ("„Voerde“ ist keine Kommune dieser Instanz – meinten Sie „Voerde (Niederrhein)“?"
-            in result.output)
+    assert "„Voerde“ ist keine Kommune dieser Instanz – meinten Sie „Voerde (Niederrhein)“?" in result.output
     assert "„1,55“ VZÄ ist kein Vielfaches der Granularität 0,1 VZÄ" in result.output
 
 
@@ -139,8 +138,9 @@ def test_closed_pipe_ended_with_internal_error() -> None:
     import sys
 
     kimopt = Path(sys.executable).parent / "kimopt"
-    process = subprocess.Popen([str(kimopt), "solve", str(WESEL), "--no-binding"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [str(kimopt), "solve", str(WESEL), "--no-binding"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     assert process.stdout is not None and process.stderr is not None
     process.stdout.close()
     err = process.stderr.read()
@@ -178,8 +178,7 @@ def test_payers_rounded_one_by_one_did_not_add_up(tmp_path: Path) -> None:
 def test_wish_price_said_vzae_twice(tmp_path: Path) -> None:
     # "+1,000 VZÄ VZÄ bei Kommunen/Trägern": the unit comes with the figure, not the label too.
     path = write_yaml(tmp_path / "ab.yaml", TWO_KOMMUNEN)
-    result = runner.invoke(app, ["explain", str(path), "-m", str(_model_file(tmp_path)),
-                                 "--want", "A=2"])
+    result = runner.invoke(app, ["explain", str(path), "-m", str(_model_file(tmp_path)), "--want", "A=2"])
     assert "+1,000 VZÄ bei Kommunen/Trägern" in result.output
     assert "VZÄ VZÄ" not in result.output
 

@@ -40,9 +40,7 @@ def test_wesel_scenarios_side_by_side(test_model_file: Path, tmp_path: Path) -> 
     assert result.exit_code == 0, result.output
     names = [s["name"] for s in yaml.safe_load(SCENARIOS.read_text(encoding="utf-8"))["scenarios"]]
     assert len(names) == 4
-    header = next(
-        line for line in result.output.splitlines() if line.strip().startswith("Kennzahl ")
-    )
+    header = next(line for line in result.output.splitlines() if line.strip().startswith("Kennzahl "))
     for name in ["test-model", *names]:
         assert name in header
     lines = result.output.splitlines()
@@ -109,18 +107,14 @@ def test_differences_are_marked_against_the_first_alternative() -> None:
     ]
     plans = solve_alternatives(alternatives)
     figures = comparison_tables(plans, "de")[0]
-    rows = {
-        row[0]: (row, marked) for row, marked in zip(figures.rows, figures.emphasis, strict=True)
-    }
+    rows = {row[0]: (row, marked) for row, marked in zip(figures.rows, figures.emphasis, strict=True)}
     row, marked = rows["VZÄ beim Kreis"]
     assert row[1] != row[2] and marked == {2}
     row, marked = rows["VZÄ verwendet"]
     assert row[1] == row[2] and not marked
 
 
-def test_an_infeasible_alternative_is_shown_not_fatal(
-    test_model_file: Path, tmp_path: Path
-) -> None:
+def test_an_infeasible_alternative_is_shown_not_fatal(test_model_file: Path, tmp_path: Path) -> None:
     scenarios = write_yaml(
         tmp_path / "s.yaml",
         {
@@ -132,13 +126,9 @@ def test_an_infeasible_alternative_is_shown_not_fatal(
             ]
         },
     )
-    result = runner.invoke(
-        app, ["compare", str(WESEL), "-m", str(test_model_file), "--scenarios", str(scenarios)]
-    )
+    result = runner.invoke(app, ["compare", str(WESEL), "-m", str(test_model_file), "--scenarios", str(scenarios)])
     assert result.exit_code == 0, result.output
-    status = next(
-        line for line in result.output.splitlines() if line.lstrip("* ").startswith("Status")
-    )
+    status = next(line for line in result.output.splitlines() if line.lstrip("* ").startswith("Status"))
     assert "unlösbar" in status and "optimal (bewiesen)" in status  # the short labels of INFEASIBLE, OPTIMAL
     assert "– (kein Plan)" in result.output
 
@@ -191,9 +181,7 @@ def test_scenario_file_errors_name_scenario_and_field(
     test_model_file: Path, tmp_path: Path, scenarios: list[dict[str, Any]], expected: list[str]
 ) -> None:
     path = write_yaml(tmp_path / "scenarios.yaml", {"scenarios": scenarios})
-    result = runner.invoke(
-        app, ["compare", str(WESEL), "-m", str(test_model_file), "--scenarios", str(path)]
-    )
+    result = runner.invoke(app, ["compare", str(WESEL), "-m", str(test_model_file), "--scenarios", str(path)])
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
     for part in expected:
@@ -203,8 +191,6 @@ def test_scenario_file_errors_name_scenario_and_field(
 
 def test_scenario_file_must_hold_a_list(test_model_file: Path, tmp_path: Path) -> None:
     path = write_yaml(tmp_path / "scenarios.yaml", {"szenarien": []})
-    result = runner.invoke(
-        app, ["compare", str(WESEL), "-m", str(test_model_file), "--scenarios", str(path)]
-    )
+    result = runner.invoke(app, ["compare", str(WESEL), "-m", str(test_model_file), "--scenarios", str(path)])
     assert result.exit_code == 1
     assert "szenarien" in result.output and "scenarios" in result.output

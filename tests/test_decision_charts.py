@@ -19,8 +19,19 @@ from kimopt.report.charts import (
 from kimopt.report.decision import appendix_tables, decision_table
 from tests.conftest import INSTANCES, model
 
-TERMS = ("Σ", "|", "use_positions", "proportionality", "partner_share", "own_cost", "fewer_hosts",
-         "funding_cap", "kreis_share", "provider_area", "l1")
+TERMS = (
+    "Σ",
+    "|",
+    "use_positions",
+    "proportionality",
+    "partner_share",
+    "own_cost",
+    "fewer_hosts",
+    "funding_cap",
+    "kreis_share",
+    "provider_area",
+    "l1",
+)
 
 
 @pytest.fixture(scope="module")
@@ -51,9 +62,15 @@ def test_exact_terms_go_to_the_appendix(wesel: dict[str, Any]) -> None:
         assert term in text
 
 
-@pytest.mark.parametrize(("lang", "value", "places", "expected"), [
-    ("de", 0.5, None, "0,5"), ("de", 2.0, None, "2"), ("de", 16400, 0, "16.400"), ("en", 16400, 0, "16,400"),
-])
+@pytest.mark.parametrize(
+    ("lang", "value", "places", "expected"),
+    [
+        ("de", 0.5, None, "0,5"),
+        ("de", 2.0, None, "2"),
+        ("de", 16400, 0, "16.400"),
+        ("en", 16400, 0, "16,400"),
+    ],
+)
 def test_axes_use_the_readers_decimals(lang: str, value: float, places: int | None, expected: str) -> None:
     assert _number_format(lang, places)(value, None) == expected
 
@@ -62,7 +79,7 @@ def test_legend_names_every_colour_and_sits_outside(wesel: dict[str, Any]) -> No
     svg = eigenanteil_chart(wesel, "de")
     # the legend is the figure's (placed above the axes), not one inside the plot area
     assert svg.count('id="own-legend_') == 1
-    axes = svg[svg.index('id="own-axes_1"'):]
+    axes = svg[svg.index('id="own-axes_1"') :]
     assert axes.index('id="own-legend_1"') > axes.index('id="own-patch_')
     assert "#1f5f8b" in svg and "#4f9d69" in svg  # Kreis and Kommune bars, both in the legend
 
@@ -73,8 +90,10 @@ def test_a_single_point_is_a_sentence(wesel: dict[str, Any]) -> None:
     kreis_only = {**wesel, "hosts": [h for h in wesel["hosts"] if h["host_type"] == "kreis"]}
     assert hosts_chart(kreis_only, "de") == "Alle 4,0 VZÄ liegen bei: Kreis."
     payer = [p for p in wesel["finance"]["eigenanteil"] if p["payer_type"] == "kreis"]
-    assert eigenanteil_chart({**wesel, "finance": {**wesel["finance"], "eigenanteil": payer}}, "de") == \
-        "Nur Kreis Wesel trägt einen Eigenanteil: 82.000 € im Jahr."
+    assert (
+        eigenanteil_chart({**wesel, "finance": {**wesel["finance"], "eigenanteil": payer}}, "de")
+        == "Nur Kreis Wesel trägt einen Eigenanteil: 82.000 € im Jahr."
+    )
 
 
 def test_comparison_chart_only_for_kommunen_that_differ(wesel: dict[str, Any]) -> None:

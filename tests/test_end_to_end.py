@@ -31,8 +31,9 @@ def wesel(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str
     tmp = tmp_path_factory.mktemp("wesel")
     model_file = write_yaml(tmp / "m.yaml", {"workers": 2})
     out = tmp / "plan.json"
-    result = runner.invoke(app, ["solve", str(INSTANCES / "kreis-wesel-2022.yaml"), "-m", str(model_file),
-                                 "-o", str(out)])
+    result = runner.invoke(
+        app, ["solve", str(INSTANCES / "kreis-wesel-2022.yaml"), "-m", str(model_file), "-o", str(out)]
+    )
     assert result.exit_code == 0, result.output
     return json.loads(out.read_text(encoding="utf-8")), result.output
 
@@ -42,8 +43,9 @@ def mettmann(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     tmp = tmp_path_factory.mktemp("mettmann")
     model_file = write_yaml(tmp / "m.yaml", {"workers": 2})
     out = tmp / "plan.json"
-    result = runner.invoke(app, ["solve", str(INSTANCES / "kreis-mettmann-2022.yaml"), "-m", str(model_file),
-                                 "-o", str(out), "--quiet"])
+    result = runner.invoke(
+        app, ["solve", str(INSTANCES / "kreis-mettmann-2022.yaml"), "-m", str(model_file), "-o", str(out), "--quiet"]
+    )
     assert result.exit_code == 0, result.output
     return json.loads(out.read_text(encoding="utf-8"))
 
@@ -55,7 +57,13 @@ def test_wesel_uses_all_eleven_positions(wesel: tuple[dict[str, Any], str]) -> N
     assert plan["summary"]["positions_fundable"] == 11.0
     assert all(level["proven_optimal"] for level in plan["objectives"])
     assert [level["name"] for level in plan["objectives"]] == [
-        "use_positions", "proportionality", "partner_share", "own_cost", "stability", "fewer_hosts"]
+        "use_positions",
+        "proportionality",
+        "partner_share",
+        "own_cost",
+        "stability",
+        "fewer_hosts",
+    ]
 
 
 def test_wesel_kreis_keeps_a_third(wesel: tuple[dict[str, Any], str]) -> None:
@@ -87,8 +95,9 @@ def test_mettmann_places_the_seven_new_positions(mettmann: dict[str, Any]) -> No
 
 
 @pytest.mark.parametrize("name", ["kreis-wesel-2022.yaml", "kreis-mettmann-2022.yaml"])
-def test_plans_pass_the_independent_checker(name: str, wesel: tuple[dict[str, Any], str],
-                                            mettmann: dict[str, Any]) -> None:
+def test_plans_pass_the_independent_checker(
+    name: str, wesel: tuple[dict[str, Any], str], mettmann: dict[str, Any]
+) -> None:
     plan = wesel[0] if "wesel" in name else mettmann
     inputs = load_inputs(INSTANCES / name)
     assert check_plan(inputs.instance, inputs.model, plan) == []
@@ -96,10 +105,26 @@ def test_plans_pass_the_independent_checker(name: str, wesel: tuple[dict[str, An
 
 def test_plan_has_the_contract_keys(wesel: tuple[dict[str, Any], str]) -> None:
     plan, _ = wesel
-    assert {"status", "objectives", "summary", "hosts", "kommunen", "links", "finance", "solver",
-            "input_sha256"} <= plan.keys()
-    assert {"positions_used", "positions_fundable", "kreis_vzae", "partner_vzae", "funding_eur",
-            "eigenanteil_eur", "deviation_l1"} <= plan["summary"].keys()
+    assert {
+        "status",
+        "objectives",
+        "summary",
+        "hosts",
+        "kommunen",
+        "links",
+        "finance",
+        "solver",
+        "input_sha256",
+    } <= plan.keys()
+    assert {
+        "positions_used",
+        "positions_fundable",
+        "kreis_vzae",
+        "partner_vzae",
+        "funding_eur",
+        "eigenanteil_eur",
+        "deviation_l1",
+    } <= plan["summary"].keys()
     for level in plan["objectives"]:
         assert {"name", "value", "bound"} <= level.keys()
     for link in plan["links"]:
@@ -130,8 +155,9 @@ def test_standard_model_file_equals_the_defaults() -> None:
 
 
 def test_english_output(tmp_path: Path, test_model_file: Path) -> None:
-    result = runner.invoke(app, ["solve", str(INSTANCES / "kreis-mettmann-2022.yaml"), "-m", str(test_model_file),
-                                 "--lang", "en"])
+    result = runner.invoke(
+        app, ["solve", str(INSTANCES / "kreis-mettmann-2022.yaml"), "-m", str(test_model_file), "--lang", "en"]
+    )
     assert result.exit_code == 0
     assert "Target VZÄ" in result.output and "proven optimal" in result.output
 
@@ -139,16 +165,29 @@ def test_english_output(tmp_path: Path, test_model_file: Path) -> None:
 def test_infeasible_instance_exits_3(tmp_path: Path, test_model_file: Path) -> None:
     model_file = write_yaml(tmp_path / "reach.yaml", {"workers": 2, "min_coverage_vzae": 1})
     out = tmp_path / "plan.json"
-    result = runner.invoke(app, ["solve", str(INSTANCES / "kreis-wesel-2022.yaml"), "-m", str(model_file),
-                                 "-o", str(out)])
+    result = runner.invoke(
+        app, ["solve", str(INSTANCES / "kreis-wesel-2022.yaml"), "-m", str(model_file), "-o", str(out)]
+    )
     assert result.exit_code == 3, result.output  # 13 Kommunen × 1.0 VZÄ > 11 VZÄ
     assert not out.exists()
 
 
 def test_time_limit_too_short_gives_exit_4_or_a_marked_plan(tmp_path: Path, test_model_file: Path) -> None:
     out = tmp_path / "plan.json"
-    result = runner.invoke(app, ["solve", str(INSTANCES / "kreis-wesel-2022.yaml"), "-m", str(test_model_file),
-                                 "-o", str(out), "--time-limit", "0.01", "-q"])
+    result = runner.invoke(
+        app,
+        [
+            "solve",
+            str(INSTANCES / "kreis-wesel-2022.yaml"),
+            "-m",
+            str(test_model_file),
+            "-o",
+            str(out),
+            "--time-limit",
+            "0.01",
+            "-q",
+        ],
+    )
     assert result.exit_code in (0, 4), result.output
     if result.exit_code == 0:
         plan = json.loads(out.read_text(encoding="utf-8"))

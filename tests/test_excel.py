@@ -49,22 +49,35 @@ WESEL = INSTANCES / "kreis-wesel-2022.yaml"
 # decimal, names that look like formulas or numbers, AGS with leading zeros, a partner named
 # by its AGS, indicators on some Kommunen only, an unlimited Kreis budget.
 TRICKY: dict[str, Any] = {
-    "name": "=Kreis \"Test\" 2022",
-    "kreis": {"name": "Kreis Test", "ags": "01001", "cost_per_vzae": 71400, "budget": None,
-              "existing_vzae": "1/3"},
+    "name": '=Kreis "Test" 2022',
+    "kreis": {"name": "Kreis Test", "ags": "01001", "cost_per_vzae": 71400, "budget": None, "existing_vzae": "1/3"},
     "funding": {"year": 2022, "positions_vzae": "7/2", "rate_per_vzae": 55000},
     "kommunen": [
-        {"name": "=HYPERLINK(\"http://example.org\",\"klick\")", "ags": "01001001",
-         "population": 20000, "max_vzae": "0.25", "cost_per_vzae": 70000, "budget": 0,
-         "share_with": ["01001002"], "existing_vzae": "1/3", "auslaenderbehoerde": True,
-         "indicators": {"refugees": 410, "quote": "0.1"}},
+        {
+            "name": '=HYPERLINK("http://example.org","klick")',
+            "ags": "01001001",
+            "population": 20000,
+            "max_vzae": "0.25",
+            "cost_per_vzae": 70000,
+            "budget": 0,
+            "share_with": ["01001002"],
+            "existing_vzae": "1/3",
+            "auslaenderbehoerde": True,
+            "indicators": {"refugees": 410, "quote": "0.1"},
+        },
         {"name": "0815", "ags": "01001002", "population": 10000, "indicators": {"refugees": "1/7"}},
         {"name": "-Minusdorf", "population": 987654321},
         {"name": "+Plusdorf", "population": 0, "budget": 12345, "max_vzae": "0.1"},
     ],
     "traeger": [
-        {"name": "@Caritas", "max_vzae": "2/3", "serves": ["0815", "-Minusdorf"],
-         "cost_per_vzae": 71400, "deficit_coverage": True, "existing_vzae": "0.5"},
+        {
+            "name": "@Caritas",
+            "max_vzae": "2/3",
+            "serves": ["0815", "-Minusdorf"],
+            "cost_per_vzae": 71400,
+            "deficit_coverage": True,
+            "existing_vzae": "0.5",
+        },
         {"name": "AWO", "max_vzae": 1, "serves": ["+Plusdorf"], "cost_per_vzae": 0},
     ],
 }
@@ -95,8 +108,11 @@ def sheet_xml(path: Path, title: str) -> str:
 
 @pytest.mark.parametrize("source", ["wesel", "mettmann", "tricky"])
 def test_yaml_to_xlsx_to_yaml_is_identical(source: str, tmp_path: Path) -> None:
-    original = {"wesel": WESEL, "mettmann": INSTANCES / "kreis-mettmann-2022.yaml",
-                "tricky": write_yaml(tmp_path / "tricky.yaml", TRICKY)}[source]
+    original = {
+        "wesel": WESEL,
+        "mettmann": INSTANCES / "kreis-mettmann-2022.yaml",
+        "tricky": write_yaml(tmp_path / "tricky.yaml", TRICKY),
+    }[source]
     workbook = convert(original, tmp_path / "instance.xlsx")
     back = convert(workbook, tmp_path / "back.yaml")
     before, _ = load_instance(original)
@@ -170,26 +186,52 @@ def typed_like_a_planner(data: dict[str, Any], path: Path) -> Path:
     funding.append(["Förderpauschale", german(f["rate_per_vzae"], 2) + " EUR"])
     kommunen = workbook.create_sheet("Kommunen")
     kommunen.append(["Kommunen im " + k["name"]])
-    kommunen.append(["Gemeinde", "Gemeindeschlüssel", "Einwohnerzahl", "Max VZÄ", "Kosten pro VZÄ",
-                     "Budget", "Teilt mit", "Vorhandene VZÄ", "Ausländerbehörde", "Bemerkung"])
+    kommunen.append(
+        [
+            "Gemeinde",
+            "Gemeindeschlüssel",
+            "Einwohnerzahl",
+            "Max VZÄ",
+            "Kosten pro VZÄ",
+            "Budget",
+            "Teilt mit",
+            "Vorhandene VZÄ",
+            "Ausländerbehörde",
+            "Bemerkung",
+        ]
+    )
     total = 0
     for kommune in data["kommunen"]:
         total += kommune["population"]
         budget = kommune.get("budget")
         cost = kommune.get("cost_per_vzae")
-        kommunen.append([
-            f" {kommune['name']}", kommune["ags"], german(kommune["population"]),
-            german(float(kommune.get("max_vzae", 0)), 1),
-            None if cost is None else german(cost) + " €",
-            None if budget is None else german(budget, 2) + " €",
-            " ; ".join(kommune.get("share_with", [])) or None, "0", "nein", "Quelle: GV100AD"])
+        kommunen.append(
+            [
+                f" {kommune['name']}",
+                kommune["ags"],
+                german(kommune["population"]),
+                german(float(kommune.get("max_vzae", 0)), 1),
+                None if cost is None else german(cost) + " €",
+                None if budget is None else german(budget, 2) + " €",
+                " ; ".join(kommune.get("share_with", [])) or None,
+                "0",
+                "nein",
+                "Quelle: GV100AD",
+            ]
+        )
     kommunen.append(["Summe", None, german(total)])
     traeger = workbook.create_sheet("Träger")
     traeger.append(["Name", "Max. VZÄ", "Versorgt", "Kosten je VZÄ (€)", "Defizitübernahme"])
     for t in data["traeger"]:
-        traeger.append([t["name"], german(float(t["max_vzae"]), 1), "; ".join(t["serves"]),
-                        german(t["cost_per_vzae"]) + " €",
-                        "ja" if t.get("deficit_coverage") else "nein"])
+        traeger.append(
+            [
+                t["name"],
+                german(float(t["max_vzae"]), 1),
+                "; ".join(t["serves"]),
+                german(t["cost_per_vzae"]) + " €",
+                "ja" if t.get("deficit_coverage") else "nein",
+            ]
+        )
     workbook.save(path)
     return path
 
@@ -222,27 +264,30 @@ def test_german_workbook_through_the_command_line(tmp_path: Path, test_model_fil
     assert "OPTIMAL" in result.output
 
 
-@pytest.mark.parametrize(("text", "kind", "expected"), [
-    ("36.047", "count", 36047),           # German thousands dot
-    ("36 047", "count", 36047),           # spaces as thousands separator
-    ("1.234.567", "count", 1234567),
-    ("0,5", "vzae", "0.5"),               # German decimal comma
-    ("0.5", "vzae", "0.5"),               # English decimal point
-    ("1.5", "vzae", "1.5"),               # in VZÄ a single dot is a decimal point
-    ("1.500", "vzae", "1.5"),
-    ("55.000 €", "euro", 55000),
-    ("55.000,00", "euro", 55000),
-    ("55.000,00 EUR", "euro", 55000),
-    ("−5.000 €", "euro", -5000),          # Unicode minus: stays negative, the validator refuses it
-    ("1/3", "vzae", "1/3"),               # exact fraction
-    (" 1 / 3 ", "vzae", "1/3"),
-    ("1,234.5", "number", "1234.5"),      # English notation with both separators
-    ("0.500", "count", "0.5"),            # a leading 0 is never a thousands group
-    ("viele", "count", None),             # not a number: handed on to the validator
-    ("1/0", "vzae", None),
-    ("1.2.3", "count", None),
-    ("12,34,5", "count", None),
-])
+@pytest.mark.parametrize(
+    ("text", "kind", "expected"),
+    [
+        ("36.047", "count", 36047),  # German thousands dot
+        ("36 047", "count", 36047),  # spaces as thousands separator
+        ("1.234.567", "count", 1234567),
+        ("0,5", "vzae", "0.5"),  # German decimal comma
+        ("0.5", "vzae", "0.5"),  # English decimal point
+        ("1.5", "vzae", "1.5"),  # in VZÄ a single dot is a decimal point
+        ("1.500", "vzae", "1.5"),
+        ("55.000 €", "euro", 55000),
+        ("55.000,00", "euro", 55000),
+        ("55.000,00 EUR", "euro", 55000),
+        ("−5.000 €", "euro", -5000),  # Unicode minus: stays negative, the validator refuses it
+        ("1/3", "vzae", "1/3"),  # exact fraction
+        (" 1 / 3 ", "vzae", "1/3"),
+        ("1,234.5", "number", "1234.5"),  # English notation with both separators
+        ("0.500", "count", "0.5"),  # a leading 0 is never a thousands group
+        ("viele", "count", None),  # not a number: handed on to the validator
+        ("1/0", "vzae", None),
+        ("1.2.3", "count", None),
+        ("12,34,5", "count", None),
+    ],
+)
 def test_numbers_as_germans_type_them(text: str, kind: str, expected: object) -> None:
     assert parse_number(text, kind) == expected
 
@@ -256,13 +301,16 @@ def test_ambiguous_comma_in_euros_is_refused_not_guessed() -> None:
     assert cell_value("55,50", "euro") == "55.5"  # two decimals: clearly cents (refused later)
 
 
-@pytest.mark.parametrize(("stored", "expected"), [
-    (0.1, "0.1"),                          # never 0.1000000000000000055511151231257827
-    (36047.0, 36047),
-    (0.1 + 0.2, "0.3"),                    # a formula's binary noise, as Excel shows it
-    (2.5, "2.5"),
-    (1e-7, "0.0000001"),
-])
+@pytest.mark.parametrize(
+    ("stored", "expected"),
+    [
+        (0.1, "0.1"),  # never 0.1000000000000000055511151231257827
+        (36047.0, 36047),
+        (0.1 + 0.2, "0.3"),  # a formula's binary noise, as Excel shows it
+        (2.5, "2.5"),
+        (1e-7, "0.0000001"),
+    ],
+)
 def test_stored_floats_become_the_decimal_excel_shows(stored: float, expected: object) -> None:
     assert float_value(stored) == expected
     assert cell_value(stored, "vzae") == expected
@@ -298,15 +346,20 @@ def edited(tmp_path: Path, change: Change, name: str = "edited.xlsx") -> Path:
 
 def test_english_keys_as_headers_and_sheet_names(tmp_path: Path) -> None:
     def english(workbook: openpyxl.Workbook) -> None:
-        for sheet, title in (("Kreis", "kreis"), ("Förderung", "funding"), ("Kommunen", "kommunen"),
-                             ("Träger", "traeger")):
+        for sheet, title in (
+            ("Kreis", "kreis"),
+            ("Förderung", "funding"),
+            ("Kommunen", "kommunen"),
+            ("Träger", "traeger"),
+        ):
             workbook[sheet].title = "x"  # openpyxl refuses a title equal but for case at once
             workbook["x"].title = title
         for sheet, fields in (("kommunen", KOMMUNE_FIELDS), ("traeger", TRAEGER_FIELDS)):
             for c, field in enumerate(fields, start=1):
                 workbook[sheet].cell(1, c).value = field.key
-        for row, key in enumerate(["instance_name", "name", "ags", "cost_per_vzae", "budget",
-                                   "existing_vzae"], start=2):
+        for row, key in enumerate(
+            ["instance_name", "name", "ags", "cost_per_vzae", "budget", "existing_vzae"], start=2
+        ):
             workbook["kreis"].cell(row, 1).value = key
         for row, key in enumerate(["year", "positions_vzae", "rate_per_vzae"], start=2):
             workbook["funding"].cell(row, 1).value = key
@@ -335,9 +388,9 @@ def test_comma_separated_partners_are_split_when_all_are_kommunen(tmp_path: Path
 
 def test_empty_cells_mean_not_given(tmp_path: Path) -> None:
     def blank(workbook: openpyxl.Workbook) -> None:
-        workbook["Kommunen"]["F3"] = None   # Dinslaken's budget: unlimited
-        workbook["Kommunen"]["E3"] = "  "   # its cost: the Kreis's
-        workbook["Kreis"]["B7"] = None      # existing VZÄ at the Kreis: 0
+        workbook["Kommunen"]["F3"] = None  # Dinslaken's budget: unlimited
+        workbook["Kommunen"]["E3"] = "  "  # its cost: the Kreis's
+        workbook["Kreis"]["B7"] = None  # existing VZÄ at the Kreis: 0
 
     instance, _ = load_instance(edited(tmp_path, blank))
     assert instance.kommunen[1].budget is None
@@ -384,17 +437,14 @@ MALFORMED = [
     ("Kommunen", "C3", "36.04", "Kommunen!C3 (Einwohner)", "„36.04“ ist keine ganze Zahl"),
     ("Kommunen", "D4", "-1", "Kommunen!D4 (Max. VZÄ)", "„-1“ darf nicht negativ sein"),
     ("Kommunen", "E5", "55,000", "Kommunen!E5 (Kosten je VZÄ (€))", "„55,000“ ist mehrdeutig"),
-    ("Kommunen", "F6", "24.600,50 €", "Kommunen!F6 (Budget (€))",
-     "„24.600,50 €“: Beträge in ganzen Euro"),
+    ("Kommunen", "F6", "24.600,50 €", "Kommunen!F6 (Budget (€))", "„24.600,50 €“: Beträge in ganzen Euro"),
     ("Kommunen", "I2", "vielleicht", "Kommunen!I2 (Ausländerbehörde)", "weder ja/true noch nein"),
     ("Kommunen", "G2", "Xantn", "Kommunen!G2 (Teilt mit)", "meinten Sie „Xanten“"),
     ("Kommunen", "G3", "Dinslaken", "Kommunen!G3 (Teilt mit)", "nicht mit sich selbst teilen"),
-    ("Kommunen", "C8", dt.datetime(2022, 3, 1), "Kommunen!C8 (Einwohner)",
-     "„01.03.2022“ hat Excel als Datum"),
+    ("Kommunen", "C8", dt.datetime(2022, 3, 1), "Kommunen!C8 (Einwohner)", "„01.03.2022“ hat Excel als Datum"),
     ("Kommunen", "A3", None, "Kommunen!A3 (Name)", "Pflichtangabe fehlt"),
     ("Kommunen", "A4", "Alpen", "Kommunen!A4 (Name)", "der Name „Alpen“ kommt mehrfach vor"),
-    ("Kommunen", "B4", "05170004", "Kommunen!B4 (AGS)",
-     "Gemeindeschlüssel „05170004“ kommt mehrfach vor"),
+    ("Kommunen", "B4", "05170004", "Kommunen!B4 (AGS)", "Gemeindeschlüssel „05170004“ kommt mehrfach vor"),
     ("Kommunen", "D2", "0,25", "Kommunen!D2 (Max. VZÄ)", "kein Vielfaches der Granularität"),
     ("Kreis", "B5", "teuer", "Kreis!B5 (Kosten je VZÄ (€))", "„teuer“ ist keine Zahl"),
     ("Kreis", "B3", None, "Kreis!B3 (Name)", "Pflichtangabe fehlt"),
@@ -406,10 +456,12 @@ MALFORMED = [
 ]
 
 
-@pytest.mark.parametrize(("sheet", "cell", "value", "where", "what"), MALFORMED,
-                         ids=[f"{case[0]}!{case[1]}={case[2]}" for case in MALFORMED])
+@pytest.mark.parametrize(
+    ("sheet", "cell", "value", "where", "what"), MALFORMED, ids=[f"{case[0]}!{case[1]}={case[2]}" for case in MALFORMED]
+)
 def test_malformed_cell_names_sheet_row_and_column(
-        sheet: str, cell: str, value: object, where: str, what: str, tmp_path: Path) -> None:
+    sheet: str, cell: str, value: object, where: str, what: str, tmp_path: Path
+) -> None:
     def change(workbook: openpyxl.Workbook) -> None:
         workbook[sheet][cell] = value
 
@@ -432,8 +484,8 @@ def test_malformed_cell_in_english(tmp_path: Path) -> None:
 
 def test_validate_lists_every_malformed_cell_at_once(tmp_path: Path) -> None:
     def change(workbook: openpyxl.Workbook) -> None:
-        workbook["Kommunen"]["E5"] = "55,000"   # found while reading
-        workbook["Kommunen"]["C7"] = "viele"    # found by the validators
+        workbook["Kommunen"]["E5"] = "55,000"  # found while reading
+        workbook["Kommunen"]["C7"] = "viele"  # found by the validators
         workbook["Träger"]["B2"] = "-2"
 
     result = invoke("validate", str(edited(tmp_path, change)))
@@ -449,12 +501,14 @@ def test_validate_lists_every_malformed_cell_at_once(tmp_path: Path) -> None:
 def _drop_sheet(title: str) -> Change:
     def change(workbook: openpyxl.Workbook) -> None:
         del workbook[title]
+
     return change
 
 
 def _set(sheet: str, cell: str, value: object) -> Change:
     def change(workbook: openpyxl.Workbook) -> None:
         workbook[sheet][cell] = value
+
     return change
 
 
@@ -483,17 +537,16 @@ def test_file_that_is_no_workbook(name: str, message: str) -> None:
 
 
 BROKEN_SHEETS = [
-    (_drop_sheet("Förderung"),
-     "Tabellenblatt „Förderung“ fehlt (vorhanden: Kreis, Kommunen, Träger, Jahre, Baustein 1, Baustein 3, "
-     "Hinweise)"),
+    (
+        _drop_sheet("Förderung"),
+        "Tabellenblatt „Förderung“ fehlt (vorhanden: Kreis, Kommunen, Träger, Jahre, Baustein 1, Baustein 3, Hinweise)",
+    ),
     (_drop_sheet("Kommunen"), "Tabellenblatt „Kommunen“ fehlt"),
     (_empty_kommunen, "Tabellenblatt „Kommunen“ enthält keine Kommunen"),
     (_headers_gone, "Tabellenblatt „Kommunen“: keine Kopfzeile mit Spaltennamen gefunden"),
-    (_set("Kommunen", "C1", "Einwoner"),
-     "Kommunen!C1: unbekannte Spalte „Einwoner“ – meinten Sie „Einwohner“?"),
+    (_set("Kommunen", "C1", "Einwoner"), "Kommunen!C1: unbekannte Spalte „Einwoner“ – meinten Sie „Einwohner“?"),
     (_set("Kommunen", "C1", "Einwoner"), "Tabellenblatt Kommunen: Spalte „Einwohner“ fehlt"),
-    (_set("Kommunen", "D1", "Einwohner"),
-     "Kommunen!D1: die Spalte „Einwohner“ gibt es schon in Kommunen!C1"),
+    (_set("Kommunen", "D1", "Einwohner"), "Kommunen!D1: die Spalte „Einwohner“ gibt es schon in Kommunen!C1"),
     (_set("Kommunen", f"{FREE2}5", 17), f"Kommunen!{FREE2}5: Wert „17“ in einer Spalte ohne Überschrift"),
     (_set("Kreis", "A9", "Kostn je VZÄ"), "Kreis!A9: unbekannte Angabe „Kostn je VZÄ“"),
     (_set("Kreis", "A9", "AGS"), "Kreis!A9: die Angabe „AGS“ steht schon in Kreis!A4"),
@@ -513,6 +566,7 @@ def _then(first: Change, second: Change) -> Change:
     def change(workbook: openpyxl.Workbook) -> None:
         first(workbook)
         second(workbook)
+
     return change
 
 
@@ -545,15 +599,34 @@ def test_template_explains_every_header_and_validates_input(tmp_path: Path) -> N
     invoke("template", "-o", str(target))
     workbook = openpyxl.load_workbook(target)
     # a sheet per part of DESIGN §5: later years, Baustein 1, Baustein 3 (empty: a one-year Kreis)
-    assert workbook.sheetnames == ["Kreis", "Förderung", "Kommunen", "Träger", "Jahre", "Baustein 1",
-                                   "Baustein 3", "Hinweise"]
+    assert workbook.sheetnames == [
+        "Kreis",
+        "Förderung",
+        "Kommunen",
+        "Träger",
+        "Jahre",
+        "Baustein 1",
+        "Baustein 3",
+        "Hinweise",
+    ]
     assert workbook.active.title == "Kreis"
 
     kommunen = workbook["Kommunen"]
     headers = [cell.value for cell in kommunen[1]]
-    assert headers == ["Name", "AGS", "Einwohner", "Max. VZÄ", "Kosten je VZÄ (€)", "Budget (€)",
-                       "Teilt mit", "Vorhandene VZÄ", "Ausländerbehörde", "Jugendamt", "Integrationsrat",
-                       "Koordination VZÄ"]
+    assert headers == [
+        "Name",
+        "AGS",
+        "Einwohner",
+        "Max. VZÄ",
+        "Kosten je VZÄ (€)",
+        "Budget (€)",
+        "Teilt mit",
+        "Vorhandene VZÄ",
+        "Ausländerbehörde",
+        "Jugendamt",
+        "Integrationsrat",
+        "Koordination VZÄ",
+    ]
     for title in ("Kommunen", "Träger", "Jahre", "Baustein 3"):
         sheet = workbook[title]
         assert sheet.freeze_panes == "B2"

@@ -36,8 +36,15 @@ def plan() -> dict[str, Any]:
     """Tiny with Adorf as a host sharing with Bedorf, and a Träger with deficit coverage."""
     data = tiny()
     data["kommunen"][0].update(max_vzae=1, budget=16400, share_with=["Bedorf"])
-    data["traeger"] = [{"name": "@Caritas", "max_vzae": 1, "serves": ["Bedorf", "Cedorf"],
-                        "cost_per_vzae": 71400, "deficit_coverage": True}]
+    data["traeger"] = [
+        {
+            "name": "@Caritas",
+            "max_vzae": 1,
+            "serves": ["Bedorf", "Cedorf"],
+            "cost_per_vzae": 71400,
+            "deficit_coverage": True,
+        }
+    ]
     return solved(data)
 
 
@@ -65,10 +72,16 @@ def test_sheets_and_headers(plan: dict[str, Any], tmp_path: Path) -> None:
     workbook = reopen(path)
     assert workbook.sheetnames == ["Übersicht", "Kommunen", "Zuordnung", "Finanzen"]
     assert header(workbook["Kommunen"]) == [
-        "Kommune", "AGS", "Einwohner", "Schlüsselanteil", "Soll-VZÄ", "Ist-VZÄ", "Abweichung (VZÄ)",
-        "Versorgt durch"]
-    assert header(workbook["Zuordnung"]) == ["Anstellungsträger", "Art", "Kommune", "VZÄ", "fest",
-                                             "Geteilte Stelle"]
+        "Kommune",
+        "AGS",
+        "Einwohner",
+        "Schlüsselanteil",
+        "Soll-VZÄ",
+        "Ist-VZÄ",
+        "Abweichung (VZÄ)",
+        "Versorgt durch",
+    ]
+    assert header(workbook["Zuordnung"]) == ["Anstellungsträger", "Art", "Kommune", "VZÄ", "fest", "Geteilte Stelle"]
     assert header(workbook["Finanzen"])[:3] == ["Anstellungsträger", "Art", "VZÄ"]
     overview = workbook["Übersicht"]
     assert overview["A1"].value == "KIM-Verteilungsplan: Kreis Klein"
@@ -87,29 +100,28 @@ def test_figures_match_the_plan(plan: dict[str, Any], tmp_path: Path) -> None:
     kommunen = list(workbook["Kommunen"].iter_rows(min_row=2, values_only=True))
     assert [row[0] for row in kommunen] == ["Adorf", "Bedorf", "Cedorf", "Summe"]
     assert [row[5] for row in kommunen[:3]] == [k["coverage_vzae"] for k in plan["kommunen"]]
-    assert kommunen[3][2] == 60000   # 20,000 + 10,000 + 30,000 inhabitants
-    assert kommunen[3][5] == 3       # 3 VZÄ in all
+    assert kommunen[3][2] == 60000  # 20,000 + 10,000 + 30,000 inhabitants
+    assert kommunen[3][5] == 3  # 3 VZÄ in all
     links = [row for row in workbook["Zuordnung"].iter_rows(min_row=2, values_only=True) if row[3]]
     assert len(links) == len(plan["links"])  # no total row: planners edit this sheet
     assert sum(row[3] for row in links) == pytest.approx(3)
     finance = list(workbook["Finanzen"].iter_rows(values_only=True))
     payer_head = next(i for i, row in enumerate(finance) if row[0] == "Zahler")
-    payers = finance[payer_head + 1:]
+    payers = finance[payer_head + 1 :]
     assert payers[-1][0] == "Summe"
     own = plan["summary"]["eigenanteil_eur"]
     assert payers[-1][2] == own["total"] + own["traeger"]
     assert payers[0][3] == "unbegrenzt"  # the Kreis has no budget
 
 
-def test_number_formats_header_style_autofilter_frozen_header(plan: dict[str, Any],
-                                                              tmp_path: Path) -> None:
+def test_number_formats_header_style_autofilter_frozen_header(plan: dict[str, Any], tmp_path: Path) -> None:
     path = tmp_path / "plan.xlsx"
     write_plan_workbook(plan, path)
     workbook = reopen(path)
     kommunen = workbook["Kommunen"]
-    assert kommunen["F2"].number_format == "0.0"        # Ist-VZÄ, one decimal
-    assert kommunen["E2"].number_format == "0.000"      # Soll-VZÄ
-    assert kommunen["C2"].number_format == "#,##0"      # Einwohner
+    assert kommunen["F2"].number_format == "0.0"  # Ist-VZÄ, one decimal
+    assert kommunen["E2"].number_format == "0.000"  # Soll-VZÄ
+    assert kommunen["C2"].number_format == "#,##0"  # Einwohner
     assert kommunen["D2"].number_format == "0.00%"
     assert kommunen["A1"].font.bold and kommunen["H1"].font.bold
     assert kommunen.auto_filter.ref == "A1:H4"
@@ -122,8 +134,7 @@ def test_number_formats_header_style_autofilter_frozen_header(plan: dict[str, An
     assert zuordnung["D2"].number_format == "0.0"
     assert zuordnung.auto_filter.ref.startswith("A1:F")
     overview = workbook["Übersicht"]
-    euros = next(row for row in overview.iter_rows(min_row=4)
-                 if row[0].value == "Förderung pro Jahr")
+    euros = next(row for row in overview.iter_rows(min_row=4) if row[0].value == "Förderung pro Jahr")
     assert euros[1].number_format == '#,##0 "€"'
     assert all(column.width and column.width >= 6 for column in kommunen.column_dimensions.values())
 
@@ -150,8 +161,9 @@ def test_names_that_look_like_formulas_stay_text(injected: dict[str, Any], tmp_p
 def test_comparison_sheet(plan: dict[str, Any], tmp_path: Path) -> None:
     other = solved(tiny(), kreis_min_share="1/2")
     path = tmp_path / "vergleich.xlsx"
-    write_plan_workbook(plan, path, comparison=[{**plan, "alternative": "A: Standard"},
-                                                {**other, "alternative": "B: Kreis die Hälfte"}])
+    write_plan_workbook(
+        plan, path, comparison=[{**plan, "alternative": "A: Standard"}, {**other, "alternative": "B: Kreis die Hälfte"}]
+    )
     workbook = reopen(path)
     assert workbook.sheetnames[-1] == "Vergleich"
     sheet = workbook["Vergleich"]
@@ -192,8 +204,7 @@ def test_real_instance_plan_from_file(tmp_path: Path) -> None:
     target = tmp_path / "plan.xlsx"
     write_plan_workbook(json.loads(plan_file.read_text(encoding="utf-8")), target)
     sheet = reopen(target)["Kommunen"]
-    voerde = next(row for row in sheet.iter_rows(min_row=2, values_only=True)
-                  if row[0] == "Voerde (Niederrhein)")
+    voerde = next(row for row in sheet.iter_rows(min_row=2, values_only=True) if row[0] == "Voerde (Niederrhein)")
     assert voerde[1] == "05170044"
     assert sheet["B2"].number_format == "@"  # the AGS keeps its leading zero when edited
     assert voerde[2] == 36047
@@ -236,8 +247,9 @@ def test_comparison_workbook_has_each_kommunes_eigenanteil(tmp_path: Path) -> No
     covered = plan_instance(wesel, model(kreis_covers_kommunen=True)).plan_json
     assert base is not None and covered is not None
     path = tmp_path / "vergleich.xlsx"
-    write_plan_workbook(base, path, comparison=[{**base, "alternative": "Standard"},
-                                                {**covered, "alternative": "Kreis trägt alles"}])
+    write_plan_workbook(
+        base, path, comparison=[{**base, "alternative": "Standard"}, {**covered, "alternative": "Kreis trägt alles"}]
+    )
     rows = {row[0]: row[2:] for row in reopen(path)["Vergleich"].iter_rows(min_row=2, values_only=True)}
     paying = [p for p in base["finance"]["eigenanteil"] if p["payer_type"] == "kommune"]
     assert paying

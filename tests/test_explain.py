@@ -84,9 +84,7 @@ def test_fixtures_cover_every_rule_family() -> None:
     from kimopt.analysis.explain.core import FAMILIES
 
     assert {rule[0] for rules in EXPECTED.values() for rule in rules} == set(FAMILIES)
-    assert {p.stem for p in INFEASIBLE.glob("*.yaml") if not p.stem.endswith(".model")} == set(
-        EXPECTED
-    )
+    assert {p.stem for p in INFEASIBLE.glob("*.yaml") if not p.stem.endswith(".model")} == set(EXPECTED)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -113,16 +111,10 @@ def _plan_status(scenario: Scenario) -> str:
 def check_repair(scenario: Scenario, repair: Repair) -> None:
     """The repaired number gives a plan; one unit stricter gives none (checked by the pipeline)."""
     assert repair.number is not None and repair.value is not None and repair.verified
-    assert (
-        _plan_status(with_number(scenario, repair.number, repair.subject, repair.value))
-        == "OPTIMAL"
-    )
+    assert _plan_status(with_number(scenario, repair.number, repair.subject, repair.value)) == "OPTIMAL"
     tighter = stricter(repair.number, repair.value, scenario, repair.direction)
     if tighter is not None and repair.number != "existing_vzae":
-        assert (
-            _plan_status(with_number(scenario, repair.number, repair.subject, tighter))
-            == "INFEASIBLE"
-        )
+        assert _plan_status(with_number(scenario, repair.number, repair.subject, tighter)) == "INFEASIBLE"
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -140,9 +132,7 @@ def test_repairs_are_smallest(name: str) -> None:
 def test_repair_values() -> None:
     repairs = {
         r.number: r.value
-        for r in smallest_repairs(
-            scenario_of("kreis_share_over_existing"), EXPECTED["kreis_share_over_existing"]
-        )
+        for r in smallest_repairs(scenario_of("kreis_share_over_existing"), EXPECTED["kreis_share_over_existing"])
     }
     # Cap: 2,5 + 1,5 = 4,0. Share: with 2,5 at Adorf the Kreis has at most 0,5 of 3,0 = 1/6.
     # Existing: 2,0 at Adorf leaves the Kreis 1,0 = a third of 3,0.
@@ -160,9 +150,7 @@ def test_repair_values() -> None:
 def test_existing_repair_one_step_nearer_is_infeasible() -> None:
     scenario = scenario_of("host_size_below_existing")
     repair = next(
-        r
-        for r in smallest_repairs(scenario, EXPECTED["host_size_below_existing"])
-        if r.number == "existing_vzae"
+        r for r in smallest_repairs(scenario, EXPECTED["host_size_below_existing"]) if r.number == "existing_vzae"
     )
     # 0,3 → 0,5: filled positions count as wanted, so 0,5 filled makes Adorf a host of 0,5 VZÄ
     # (the nearest repair); 0,4 is still below the minimum host size, and so are 0,1 and 0,2.
@@ -194,9 +182,7 @@ def test_voerde_wish_cli() -> None:
     result = runner.invoke(app, ["explain", str(WESEL), "--want", "Voerde (Niederrhein)=1"])
     assert result.exit_code == 3, result.output
     assert "budget_kommune" in result.output and "16.400 €" in result.output
-    result = runner.invoke(
-        app, ["explain", str(WESEL), "--want", "Voerde (Niederrhein)=1", "--lang", "en"]
-    )
+    result = runner.invoke(app, ["explain", str(WESEL), "--want", "Voerde (Niederrhein)=1", "--lang", "en"])
     assert result.exit_code == 3 and "€16,400" in result.output and "Wish" in result.output
 
 
@@ -232,9 +218,7 @@ def test_wish_for_kommune_without_positions() -> None:
     conflict = minimal_conflict(Oracle(scenario))
     assert conflict == [("host_size", "Bedorf")]
     (repair,) = smallest_repairs(scenario, conflict)
-    assert (
-        repair.number == "kommune_max_vzae" and repair.value == Fraction(1, 2) and repair.verified
-    )
+    assert repair.number == "kommune_max_vzae" and repair.value == Fraction(1, 2) and repair.verified
 
 
 @pytest.mark.parametrize(
@@ -269,9 +253,7 @@ def test_bad_wish(text: str) -> None:
 
 
 def test_bad_wish_cli_suggests_names(test_model_file: Path) -> None:
-    result = runner.invoke(
-        app, ["explain", str(WESEL), "-m", str(test_model_file), "--want", "Vörde=1"]
-    )
+    result = runner.invoke(app, ["explain", str(WESEL), "-m", str(test_model_file), "--want", "Vörde=1"])
     assert result.exit_code == 1
     assert "Voerde (Niederrhein)" in result.output and "Traceback" not in result.output
     result = runner.invoke(app, ["explain", str(WESEL), "--want", "Moers 1"])
@@ -334,8 +316,6 @@ def test_solve_prints_the_same_explanation() -> None:
 
 
 def test_cli_feasible_lists_binding_rules(test_model_file: Path) -> None:
-    result = runner.invoke(
-        app, ["explain", str(DATA / "valid_tiny.yaml"), "-m", str(test_model_file)]
-    )
+    result = runner.invoke(app, ["explain", str(DATA / "valid_tiny.yaml"), "-m", str(test_model_file)])
     assert result.exit_code == 0, result.output
     assert "funding_cap" in result.output and "Bindende Regeln" in result.output

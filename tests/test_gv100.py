@@ -16,9 +16,7 @@ from tests.conftest import DATA, GV100
 
 SMALL = DATA / "gv100" / "GV100AD_test.ASC"
 runner = CliRunner()
-needs_gv100 = pytest.mark.skipif(
-    not GV100.exists(), reason=f"official GV100AD file not found at {GV100}"
-)
+needs_gv100 = pytest.mark.skipif(not GV100.exists(), reason=f"official GV100AD file not found at {GV100}")
 
 
 @pytest.fixture(scope="module")
@@ -87,10 +85,7 @@ def test_kreisfreie_stadt_is_its_own_only_kommune(small, tmp_path):
     path.write_text(imported.text, encoding="utf-8")
     instance, _ = load_instance(path)
     assert [(k.name, k.population) for k in instance.kommunen] == [("Musterstadt", 150000)]
-    assert (
-        instance.kreis.name == "Stadt Musterstadt"
-        and instance.funding.positions_vzae == Fraction(7, 2)
-    )
+    assert instance.kreis.name == "Stadt Musterstadt" and instance.funding.positions_vzae == Fraction(7, 2)
 
 
 def test_same_short_name_keeps_both_distinct(small):
@@ -185,10 +180,7 @@ def test_cli_kreis_to_file_and_stdout(tmp_path):
     )
     assert result.exit_code == 0, result.output
     instance, _ = load_instance(target)
-    assert (
-        instance.funding.positions_vzae == Fraction(5, 2)
-        and instance.funding.rate_per_vzae == 57000
-    )
+    assert instance.funding.positions_vzae == Fraction(5, 2) and instance.funding.rate_per_vzae == 57000
     shown = runner.invoke(app, ["import", "gv100", str(SMALL), "--kreis", "98101"])
     assert shown.exit_code == 0 and 'name: "Stadt Musterstadt 2022"' in shown.output
 

@@ -75,23 +75,35 @@ def test_one_year_content_and_hash_unchanged() -> None:
     assert input_sha256(inst, model()) == input_sha256(instance(copy.deepcopy(data)), model())
 
 
-@pytest.mark.parametrize(("changes", "code", "words"), [
-    # a Baustein 3 position at a Kommune without its own Ausländerbehörde
-    ({"authorities": {"rate_per_vzae": 55000, "positions": [{"host": "Adorf", "vzae": 0.5}]}},
-     "authority_without_abh", "„Adorf“ hat keine eigene Ausländerbehörde"),
-    # Baustein 3 positions come in half positions
-    ({"authorities": {"rate_per_vzae": 55000, "positions": [{"host": "Kreis Klein", "vzae": 0.3}]}},
-     "authority_slice", "kein Vielfaches von 0,5"),
-    # a misspelt host
-    ({"authorities": {"rate_per_vzae": 55000, "positions": [{"host": "Adrof", "vzae": 0.5}]}},
-     "unknown_kommune", "meinten Sie „Adorf“"),
-    # years must come after the first year
-    ({"years": [{"year": 2021}]}, "years_order", "2021"),
-    # costs only for employers of the instance
-    ({"years": [{"year": 2023, "costs": {"Cedrof": 73000}}]}, "unknown_employer", "Cedrof"),
-    # budgets only for the Kreis and Kommunen
-    ({"years": [{"year": 2023, "budgets": {"Caritas": 0}}]}, "unknown_payer", "Caritas"),
-])
+@pytest.mark.parametrize(
+    ("changes", "code", "words"),
+    [
+        # a Baustein 3 position at a Kommune without its own Ausländerbehörde
+        (
+            {"authorities": {"rate_per_vzae": 55000, "positions": [{"host": "Adorf", "vzae": 0.5}]}},
+            "authority_without_abh",
+            "„Adorf“ hat keine eigene Ausländerbehörde",
+        ),
+        # Baustein 3 positions come in half positions
+        (
+            {"authorities": {"rate_per_vzae": 55000, "positions": [{"host": "Kreis Klein", "vzae": 0.3}]}},
+            "authority_slice",
+            "kein Vielfaches von 0,5",
+        ),
+        # a misspelt host
+        (
+            {"authorities": {"rate_per_vzae": 55000, "positions": [{"host": "Adrof", "vzae": 0.5}]}},
+            "unknown_kommune",
+            "meinten Sie „Adorf“",
+        ),
+        # years must come after the first year
+        ({"years": [{"year": 2021}]}, "years_order", "2021"),
+        # costs only for employers of the instance
+        ({"years": [{"year": 2023, "costs": {"Cedrof": 73000}}]}, "unknown_employer", "Cedrof"),
+        # budgets only for the Kreis and Kommunen
+        ({"years": [{"year": 2023, "budgets": {"Caritas": 0}}]}, "unknown_payer", "Caritas"),
+    ],
+)
 def test_bad_horizon_input_is_named(tmp_path: Path, changes: dict[str, Any], code: str, words: str) -> None:
     path = write_yaml(tmp_path / "bad.yaml", tiny(**changes))
     with pytest.raises(InputError) as caught:
@@ -168,10 +180,13 @@ def test_continuity_holds_and_cuts_only_where_funding_falls() -> None:
 def test_continuity_forced_conflict_names_year_and_rule() -> None:
     # 2022: the Kreis may pay nothing (budget 0), so Adorf (reachability 0.5) is served by its own
     # host; 2023: Adorf may pay nothing, so its host would have to go – continuity forbids it.
-    data = {"name": "Kreis Eins", "kreis": {"name": "Kreis Eins", "cost_per_vzae": 71400, "budget": 0},
-            "funding": {"year": 2022, "positions_vzae": 1, "rate_per_vzae": 55000},
-            "kommunen": [{"name": "Adorf", "population": 100, "max_vzae": 1}],
-            "years": [{"year": 2023, "budgets": {"Kreis Eins": None, "Adorf": 0}}]}
+    data = {
+        "name": "Kreis Eins",
+        "kreis": {"name": "Kreis Eins", "cost_per_vzae": 71400, "budget": 0},
+        "funding": {"year": 2022, "positions_vzae": 1, "rate_per_vzae": 55000},
+        "kommunen": [{"name": "Adorf", "population": 100, "max_vzae": 1}],
+        "years": [{"year": 2023, "budgets": {"Kreis Eins": None, "Adorf": 0}}],
+    }
     settings = {"kreis_min_share": "0", "min_coverage_vzae": "0.5"}
     assert solve(data, **settings).status == "INFEASIBLE"
     lines = horizon_conflict(instance(data), model(**settings))
@@ -186,15 +201,20 @@ def test_continuity_forced_conflict_names_year_and_rule() -> None:
 
 # ---- Baustein 1: coordination ----------------------------------------------------------------
 
-COORDINATION = {"base_vzae": 1.0, "assistant_vzae": 0.5, "per_kommune_vzae": 1.0, "rate_per_vzae": 57000,
-                "assistant_rate_per_vzae": 45000}
+COORDINATION = {
+    "base_vzae": 1.0,
+    "assistant_vzae": 0.5,
+    "per_kommune_vzae": 1.0,
+    "rate_per_vzae": 57000,
+    "assistant_rate_per_vzae": 45000,
+}
 
 
 def with_coordination(**kreis: Any) -> dict[str, Any]:
-    data = tiny(coordination=COORDINATION,
-                kreis={"name": "Kreis Klein", "cost_per_vzae": 71400, "budget": None, **kreis})
-    return kommune(data, "Adorf", auslaenderbehoerde=True, jugendamt=True, integrationsrat=True,
-                   cost_per_vzae=71400)
+    data = tiny(
+        coordination=COORDINATION, kreis={"name": "Kreis Klein", "cost_per_vzae": 71400, "budget": None, **kreis}
+    )
+    return kommune(data, "Adorf", auslaenderbehoerde=True, jugendamt=True, integrationsrat=True, cost_per_vzae=71400)
 
 
 def test_coordination_known_optimum() -> None:
@@ -211,8 +231,11 @@ def test_coordination_known_optimum() -> None:
     assert "Bedorf" not in payers
     assert payers["Cedorf"]["baustein_1_eur"] == 7200
     assert {(c["host"], c["role"], c["vzae"]) for c in entry["coordination"]} == {
-        ("Kreis Klein", "coordinator", 1.0), ("Kreis Klein", "assistant", 0.5), ("Adorf", "coordinator", 1.0),
-        ("Cedorf", "coordinator", 0.5)}
+        ("Kreis Klein", "coordinator", 1.0),
+        ("Kreis Klein", "assistant", 0.5),
+        ("Adorf", "coordinator", 1.0),
+        ("Cedorf", "coordinator", 0.5),
+    }
 
 
 def test_coordination_forced_conflict() -> None:
@@ -221,8 +244,9 @@ def test_coordination_forced_conflict() -> None:
     assert solve(data).status == "INFEASIBLE"
     lines = horizon_conflict(instance(data), model())
     assert lines is not None
-    assert any("2022: Budget Adorf (budget_kommune)" in line and "Koordination (Baustein 1) 14.400 €" in line
-               for line in lines)
+    assert any(
+        "2022: Budget Adorf (budget_kommune)" in line and "Koordination (Baustein 1) 14.400 €" in line for line in lines
+    )
     # the smallest repair: Adorf's budget must carry its coordinator, 1.0 × (71,400 − 57,000) = 14,400 €
     assert "  - 2022: Budget Adorf ≥ 14.400 € (bisher 10.000 €)" in lines
 
@@ -251,9 +275,13 @@ def test_coordination_checker_rejects_missing_coordinator() -> None:
 
 
 def with_authorities(budget: int | None = None) -> dict[str, Any]:
-    data = tiny(authorities={"rate_per_vzae": 55000, "positions": [{"host": "Kreis Klein", "vzae": 1.0},
-                                                                    {"host": "Cedorf", "vzae": 0.5}]},
-                kreis={"name": "Kreis Klein", "cost_per_vzae": 71400, "budget": budget})
+    data = tiny(
+        authorities={
+            "rate_per_vzae": 55000,
+            "positions": [{"host": "Kreis Klein", "vzae": 1.0}, {"host": "Cedorf", "vzae": 0.5}],
+        },
+        kreis={"name": "Kreis Klein", "cost_per_vzae": 71400, "budget": budget},
+    )
     return kommune(data, "Cedorf", auslaenderbehoerde=True)
 
 
@@ -275,8 +303,10 @@ def test_authorities_forced_conflict() -> None:
     assert solve(data).status == "INFEASIBLE"
     lines = horizon_conflict(instance(data), model())
     assert lines is not None
-    assert any("2022: Budget Kreis (budget_kreis)" in line and "Ausländerbehörde (Baustein 3) 16.400 €" in line
-               for line in lines)
+    assert any(
+        "2022: Budget Kreis (budget_kreis)" in line and "Ausländerbehörde (Baustein 3) 16.400 €" in line
+        for line in lines
+    )
     # a plan exists once Baustein 3 fits: 1.0 × 16,400 € (Baustein 2 may then place nothing new;
     # using positions is an objective, not a rule)
     assert "  - 2022: Budget Kreis Klein ≥ 16.400 € (bisher 10.000 €)" in lines
@@ -287,8 +317,9 @@ def test_authorities_checker_rejects_a_kommune_without_authority() -> None:
     outcome = solve(data)
     assert outcome.plan_json is not None
     broken = copy.deepcopy(outcome.plan_json)
-    broken["years"][0]["authorities"].append({"role": "authority", "host": "Adorf", "host_type": "kommune",
-                                              "vzae": 0.5})
+    broken["years"][0]["authorities"].append(
+        {"role": "authority", "host": "Adorf", "host_type": "kommune", "vzae": 0.5}
+    )
     rules = {(v.rule, v.subject) for v in check_horizon(instance(data), model(), broken)}
     assert ("authorities", "2022: Adorf") in rules
 
@@ -339,8 +370,12 @@ def test_explain_cli_names_the_year(tmp_path: Path, test_model_file: Path) -> No
 
 # ---- properties -----------------------------------------------------------------------------
 
-SETTINGS = settings(max_examples=12, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=12,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 HALF = [Fraction(k, 2) for k in range(0, 5)]
 
 
@@ -352,8 +387,11 @@ def horizons(draw: st.DrawFn) -> dict[str, Any]:
     for i in range(n):
         k: dict[str, Any] = {"name": f"K{i}", "population": draw(st.integers(100, 50_000))}
         if draw(st.booleans()):
-            k.update(max_vzae=str(draw(st.sampled_from(HALF[1:]))), cost_per_vzae=draw(st.sampled_from([55000, 71400])),
-                     budget=draw(st.sampled_from([None, 0, 16400, 40000])))
+            k.update(
+                max_vzae=str(draw(st.sampled_from(HALF[1:]))),
+                cost_per_vzae=draw(st.sampled_from([55000, 71400])),
+                budget=draw(st.sampled_from([None, 0, 16400, 40000])),
+            )
         flags = draw(st.booleans())
         k.update(auslaenderbehoerde=flags, jugendamt=flags, integrationsrat=draw(st.booleans()))
         kommunen.append(k)
@@ -371,28 +409,41 @@ def horizons(draw: st.DrawFn) -> dict[str, Any]:
         years.append(entry)
     data: dict[str, Any] = {
         "name": "Zufallskreis",
-        "kreis": {"name": "Kreis Zufall", "cost_per_vzae": 71400,
-                  "budget": draw(st.sampled_from([None, 50000, 120000])),
-                  "existing_vzae": str(draw(st.sampled_from(HALF[:3])))},
-        "funding": {"year": 2022, "positions_vzae": str(Fraction(draw(st.integers(2, 12)), 2)),
-                    "rate_per_vzae": 55000},
-        "kommunen": kommunen, "years": years}
+        "kreis": {
+            "name": "Kreis Zufall",
+            "cost_per_vzae": 71400,
+            "budget": draw(st.sampled_from([None, 50000, 120000])),
+            "existing_vzae": str(draw(st.sampled_from(HALF[:3]))),
+        },
+        "funding": {"year": 2022, "positions_vzae": str(Fraction(draw(st.integers(2, 12)), 2)), "rate_per_vzae": 55000},
+        "kommunen": kommunen,
+        "years": years,
+    }
     if draw(st.booleans()):
-        data["coordination"] = {"base_vzae": "1.5", "assistant_vzae": "0.5", "rate_per_vzae": 57000,
-                                "assistant_rate_per_vzae": 45000}
+        data["coordination"] = {
+            "base_vzae": "1.5",
+            "assistant_vzae": "0.5",
+            "rate_per_vzae": 57000,
+            "assistant_rate_per_vzae": 45000,
+        }
     abh = [k["name"] for k in kommunen if k["auslaenderbehoerde"]]
     if draw(st.booleans()):
-        data["authorities"] = {"rate_per_vzae": 55000, "positions": [{"host": "Kreis Zufall", "vzae": "0.5"}]
-                               + [{"host": name, "vzae": "0.5"} for name in abh[:1]]}
+        data["authorities"] = {
+            "rate_per_vzae": 55000,
+            "positions": [{"host": "Kreis Zufall", "vzae": "0.5"}]
+            + [{"host": name, "vzae": "0.5"} for name in abh[:1]],
+        }
     return data
 
 
-horizon_settings = st.fixed_dictionaries({
-    "keep_existing": st.booleans(),
-    "kreis_covers_kommunen": st.booleans(),
-    "min_coverage_vzae": st.sampled_from(["0", "0.1"]),
-    "objectives": st.sampled_from([None, ["own_cost", "use_positions", "proportionality"]]),
-})
+horizon_settings = st.fixed_dictionaries(
+    {
+        "keep_existing": st.booleans(),
+        "kreis_covers_kommunen": st.booleans(),
+        "min_coverage_vzae": st.sampled_from(["0", "0.1"]),
+        "objectives": st.sampled_from([None, ["own_cost", "use_positions", "proportionality"]]),
+    }
+)
 
 
 @SETTINGS
@@ -456,8 +507,9 @@ def wesel_plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The Kreis Wesel 2022-2023 plan with Bausteine 1-3, written by ``kimopt solve``."""
     out = tmp_path_factory.mktemp("wesel") / "plan.json"
     settings = write_yaml(out.parent / "model.yaml", {"workers": 2})
-    result = runner.invoke(app, ["solve", str(INSTANCES / "kreis-wesel-2022-2023.yaml"), "-m", str(settings),
-                                 "-o", str(out), "-q"])
+    result = runner.invoke(
+        app, ["solve", str(INSTANCES / "kreis-wesel-2022-2023.yaml"), "-m", str(settings), "-o", str(out), "-q"]
+    )
     assert result.exit_code == 0, result.output
     return out
 

@@ -35,8 +35,14 @@ def territory(ags: str, population: int) -> Territory:
 
 def round_file(**changes: Any) -> RoundFile:
     """A round of 10 VZÄ in whole steps, Sainte-Laguë, no base; ``changes`` override keys."""
-    data: dict[str, Any] = {"name": "Test", "land": "05", "total_vzae": 10, "rate_per_vzae": 55000,
-                            "step_vzae": 1, "method": "sainte-lague"}
+    data: dict[str, Any] = {
+        "name": "Test",
+        "land": "05",
+        "total_vzae": 10,
+        "rate_per_vzae": 55000,
+        "step_vzae": 1,
+        "method": "sainte-lague",
+    }
     data.update(changes)
     return RoundFile.model_validate(data)
 
@@ -165,11 +171,16 @@ def test_tie_is_reported_never_broken() -> None:
     assert verify(b) == []
 
 
-@pytest.mark.parametrize("method", ["dhondt", "sainte-lague", "huntington-hill", "adams", "dean",
-                                    "hare-niemeyer"])
+@pytest.mark.parametrize("method", ["dhondt", "sainte-lague", "huntington-hill", "adams", "dean", "hare-niemeyer"])
 def test_every_method_passes_the_independent_check(method: str) -> None:
-    a = run([123457, 98765, 55555, 31000, 7000], total_vzae=37, method=method, base_vzae=1,
-            existing={"05002": 9}, maximum={"05001": 14})
+    a = run(
+        [123457, 98765, 55555, 31000, 7000],
+        total_vzae=37,
+        method=method,
+        base_vzae=1,
+        existing={"05002": 9},
+        maximum={"05001": 14},
+    )
     assert sum(a.seats) == 37
     assert verify(a) == []
     assert all(low <= s for low, s in zip(a.lower, a.seats, strict=True))
@@ -195,13 +206,16 @@ def test_verify_finds_a_wrong_result() -> None:
     assert verify(replace(a, seats=(4, 2, 2, 1)))  # below a minimum and the sum is short
 
 
-@pytest.mark.parametrize(("changes", "words"), [
-    ({"base_vzae": 3}, ["Mindestwerte", "12,0 VZÄ", "10,0 VZÄ"]),  # 4 × 3 > 10
-    ({"existing": {"05001": 8}, "base_vzae": 1}, ["Mindestwerte", "T05001 8,0 VZÄ"]),  # 8 + 3 > 10
-    ({"maximum": {"05001": 1}, "base_vzae": 2}, ["T05001", "Höchstwert 1,0 VZÄ", "Mindestwert 2,0"]),
-    ({"maximum": {"05001": 1, "05002": 1, "05003": 1, "05004": 1}}, ["Höchstwerte", "4,0 VZÄ von 10,0 VZÄ"]),
-    ({"base_vzae": 3, "base_mode": "added"}, ["Sockel", "12,0 VZÄ"]),
-])
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"base_vzae": 3}, ["Mindestwerte", "12,0 VZÄ", "10,0 VZÄ"]),  # 4 × 3 > 10
+        ({"existing": {"05001": 8}, "base_vzae": 1}, ["Mindestwerte", "T05001 8,0 VZÄ"]),  # 8 + 3 > 10
+        ({"maximum": {"05001": 1}, "base_vzae": 2}, ["T05001", "Höchstwert 1,0 VZÄ", "Mindestwert 2,0"]),
+        ({"maximum": {"05001": 1, "05002": 1, "05003": 1, "05004": 1}}, ["Höchstwerte", "4,0 VZÄ von 10,0 VZÄ"]),
+        ({"base_vzae": 3, "base_mode": "added"}, ["Sockel", "12,0 VZÄ"]),
+    ],
+)
 def test_infeasible_bounds_say_which(changes: dict[str, Any], words: list[str]) -> None:
     with pytest.raises(RoundInfeasible) as caught:
         run([5000, 3000, 1500, 500], **changes)
@@ -247,6 +261,7 @@ def test_calibration_least_total_deviation_by_hand() -> None:
 
 def _webster_by_bisection(weights: list[int], house: int, low: list[int], high: list[int | None]) -> list[int]:
     """Sainte-Laguë with bounds, computed another way: bisect the divisor until the sum fits."""
+
     def seats(d: Fraction) -> list[int]:
         out = []
         for w, lo, hi in zip(weights, low, high, strict=True):
@@ -272,10 +287,20 @@ def _webster_by_bisection(weights: list[int], house: int, low: list[int], high: 
 def test_nrw_53_territories_sums_bounds_and_an_independent_computation(tmp_path: Path) -> None:
     # the 53 GV100AD territories as they are (no split), base 2, Bestand in Coesfeld and
     # Mettmann, Köln held at 20 VZÄ
-    path = write_yaml(tmp_path / "nrw.yaml", {
-        "name": "NRW", "land": "05", "total_vzae": 431, "rate_per_vzae": 55000, "step_vzae": 0.5,
-        "method": "sainte-lague", "base_vzae": 2, "existing": {"05558": 6, "05158": 9},
-        "maximum": {"05315": 20}})
+    path = write_yaml(
+        tmp_path / "nrw.yaml",
+        {
+            "name": "NRW",
+            "land": "05",
+            "total_vzae": 431,
+            "rate_per_vzae": 55000,
+            "step_vzae": 0.5,
+            "method": "sainte-lague",
+            "base_vzae": 2,
+            "existing": {"05558": 6, "05158": 9},
+            "maximum": {"05315": 20},
+        },
+    )
     ready = prepare(path, GV100)
     assert len(ready.territories) == 53
     a = ready.allocate()
@@ -295,9 +320,21 @@ def test_nrw_53_territories_sums_bounds_and_an_independent_computation(tmp_path:
 @needs_gv100
 def test_nrw_round_command_writes_every_format(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    result = runner.invoke(app, ["round", str(NRW_ROUND), "--gv100", str(GV100), "-o", str(out),
-                                 "--compare-key", "population",
-                                 "--calibrate", str(INSTANCES / "round-nrw-observed.csv")])
+    result = runner.invoke(
+        app,
+        [
+            "round",
+            str(NRW_ROUND),
+            "--gv100",
+            str(GV100),
+            "-o",
+            str(out),
+            "--compare-key",
+            "population",
+            "--calibrate",
+            str(INSTANCES / "round-nrw-observed.csv"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads((out / "zuteilung.json").read_text(encoding="utf-8"))
     assert len(data["territories"]) == 54  # the Stadt Aachen split off
@@ -327,18 +364,21 @@ def test_nrw_round_command_writes_every_format(tmp_path: Path) -> None:
 GOOD: dict[str, Any] = {"name": "R", "land": "05", "total_vzae": 10, "rate_per_vzae": 55000}
 
 
-@pytest.mark.parametrize(("changes", "words"), [
-    ({"total_vzae": None}, ["total_vzae", "genau eine Angabe"]),  # no size at all
-    ({"budget_eur": 100000}, ["genau eine Angabe"]),  # total and budget both
-    ({"total_vzae": "10.3"}, ["total_vzae", "kein Vielfaches der Schrittweite 0,5"]),
-    ({"method": "saint-lague"}, ["method", "meinten Sie „sainte-lague“"]),
-    ({"key": {"population": "1/2"}}, ["key", "Summe „0,5“"]),  # weights must add up to 1
-    ({"land": "NRW"}, ["land", "kein Landesschlüssel"]),
-    ({"totl_vzae": 3}, ["totl_vzae", "meinten Sie „total_vzae“"]),
-    ({"existing": {"5170": 3}}, ["existing", "kein Gebietsschlüssel"]),
-    ({"rate_per_vzae": 0}, ["rate_per_vzae", "größer als 0"]),
-    ({"territories": [{"ags": "05999", "gemeinden": ["0599"]}]}, ["Gebiet 1", "gemeinden"]),
-])
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"total_vzae": None}, ["total_vzae", "genau eine Angabe"]),  # no size at all
+        ({"budget_eur": 100000}, ["genau eine Angabe"]),  # total and budget both
+        ({"total_vzae": "10.3"}, ["total_vzae", "kein Vielfaches der Schrittweite 0,5"]),
+        ({"method": "saint-lague"}, ["method", "meinten Sie „sainte-lague“"]),
+        ({"key": {"population": "1/2"}}, ["key", "Summe „0,5“"]),  # weights must add up to 1
+        ({"land": "NRW"}, ["land", "kein Landesschlüssel"]),
+        ({"totl_vzae": 3}, ["totl_vzae", "meinten Sie „total_vzae“"]),
+        ({"existing": {"5170": 3}}, ["existing", "kein Gebietsschlüssel"]),
+        ({"rate_per_vzae": 0}, ["rate_per_vzae", "größer als 0"]),
+        ({"territories": [{"ags": "05999", "gemeinden": ["0599"]}]}, ["Gebiet 1", "gemeinden"]),
+    ],
+)
 def test_bad_round_files_name_file_and_field(tmp_path: Path, changes: dict[str, Any], words: list[str]) -> None:
     data = {**GOOD, **changes}
     data = {k: v for k, v in data.items() if v is not None}
@@ -353,12 +393,13 @@ def test_bad_round_files_name_file_and_field(tmp_path: Path, changes: dict[str, 
 @pytest.fixture
 def mini_gv100(tmp_path: Path) -> Path:
     """A GV100AD file of a made-up Land 05: Kreis 05001 (3 Gemeinden), Stadt 05002, Kreis 05003 (2)."""
+
     def line(kind: str, key: str, name: str, code: str, population: int | None = None) -> str:
         chars = [" "] * 150
         chars[0:2] = kind
         chars[2:10] = "20211130"
-        chars[10:10 + len(key)] = key
-        chars[22:22 + len(name)] = name
+        chars[10 : 10 + len(key)] = key
+        chars[22 : 22 + len(name)] = name
         chars[122:124] = code
         if population is not None:
             chars[139:150] = f"{population:011d}"
@@ -366,26 +407,34 @@ def mini_gv100(tmp_path: Path) -> Path:
 
     lines = [
         line("10", "05", "Testland", "  "),
-        line("40", "05001", "Altkreis", "43"), line("40", "05002", "Bestadt, Stadt", "41"),
+        line("40", "05001", "Altkreis", "43"),
+        line("40", "05002", "Bestadt, Stadt", "41"),
         line("40", "05003", "Cekreis", "43"),
-        line("60", "05001001", "Ahausen, Stadt", "63", 60000), line("60", "05001002", "Adorf", "64", 30000),
-        line("60", "05001003", "Aberg", "64", 10000), line("60", "05002000", "Bestadt, Stadt", "61", 150000),
-        line("60", "05003001", "Cedorf", "64", 40000), line("60", "05003002", "Ceheim", "64", 10000),
+        line("60", "05001001", "Ahausen, Stadt", "63", 60000),
+        line("60", "05001002", "Adorf", "64", 30000),
+        line("60", "05001003", "Aberg", "64", 10000),
+        line("60", "05002000", "Bestadt, Stadt", "61", 150000),
+        line("60", "05003001", "Cedorf", "64", 40000),
+        line("60", "05003002", "Ceheim", "64", 10000),
     ]
     path = tmp_path / "mini.asc"
     path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
     return path
 
 
-@pytest.mark.parametrize(("changes", "words"), [
-    ({"existing": {"05009": 3}}, ["existing.05009", "kein Gebiet dieser Runde"]),
-    ({"territories": [{"ags": "05001009", "gemeinden": ["05001009"]}]}, ["Gebiet 1", "keine bewohnte Gemeinde"]),
-    ({"territories": [{"ags": "05009"}]}, ["Gebiet 1", "ags", "kein Gebiet"]),
-    ({"key": {"population": "1/2", "refugees": "1/2"}}, ["key.refugees", "indicators"]),
-    ({"tie_winners": ["05001"]}, ["tie_winners", "keinen Gleichstand"]),
-])
-def test_bad_references_need_the_directory(tmp_path: Path, mini_gv100: Path, changes: dict[str, Any],
-                                           words: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"existing": {"05009": 3}}, ["existing.05009", "kein Gebiet dieser Runde"]),
+        ({"territories": [{"ags": "05001009", "gemeinden": ["05001009"]}]}, ["Gebiet 1", "keine bewohnte Gemeinde"]),
+        ({"territories": [{"ags": "05009"}]}, ["Gebiet 1", "ags", "kein Gebiet"]),
+        ({"key": {"population": "1/2", "refugees": "1/2"}}, ["key.refugees", "indicators"]),
+        ({"tie_winners": ["05001"]}, ["tie_winners", "keinen Gleichstand"]),
+    ],
+)
+def test_bad_references_need_the_directory(
+    tmp_path: Path, mini_gv100: Path, changes: dict[str, Any], words: list[str]
+) -> None:
     path = write_yaml(tmp_path / "runde.yaml", {**GOOD, **changes})
     result = runner.invoke(app, ["round", str(path), "--gv100", str(mini_gv100), "-o", str(tmp_path / "o")])
     assert result.exit_code == 1, result.output
@@ -395,8 +444,9 @@ def test_bad_references_need_the_directory(tmp_path: Path, mini_gv100: Path, cha
 
 def test_indicator_file_problems_name_line_and_column(tmp_path: Path, mini_gv100: Path) -> None:
     (tmp_path / "ind.csv").write_text("ags;refugees\n05001;1.200\n05002;viele\n05003;300\n", encoding="utf-8")
-    path = write_yaml(tmp_path / "runde.yaml", {**GOOD, "indicators": "ind.csv",
-                                                 "key": {"population": "1/2", "refugees": "1/2"}})
+    path = write_yaml(
+        tmp_path / "runde.yaml", {**GOOD, "indicators": "ind.csv", "key": {"population": "1/2", "refugees": "1/2"}}
+    )
     result = runner.invoke(app, ["round", str(path), "--gv100", str(mini_gv100), "-o", str(tmp_path / "o")])
     assert result.exit_code == 1
     assert "ind.csv:3" in result.output and "refugees" in result.output and "viele" in result.output
@@ -416,8 +466,10 @@ def test_indicator_key_mixes_column_shares_exactly(tmp_path: Path, mini_gv100: P
     for row in (["05001", "Altkreis", 1200], [5002, "Bestadt", 600], ["05003", "Cekreis", 200]):
         book.active.append(row)
     book.save(tmp_path / "ind.xlsx")
-    path = write_yaml(tmp_path / "runde.yaml", {**GOOD, "indicators": "ind.xlsx", "total_vzae": 15,
-                                                 "key": {"population": "1/2", "refugees": "1/2"}})
+    path = write_yaml(
+        tmp_path / "runde.yaml",
+        {**GOOD, "indicators": "ind.xlsx", "total_vzae": 15, "key": {"population": "1/2", "refugees": "1/2"}},
+    )
     ready = prepare(path, mini_gv100)
     assert ready.shares == [Fraction(7, 15), Fraction(2, 5), Fraction(2, 15)]
     # 15 VZÄ = 30 steps, quotas exactly 14, 12, 4 steps: 7, 6, 2 VZÄ
@@ -425,15 +477,23 @@ def test_indicator_key_mixes_column_shares_exactly(tmp_path: Path, mini_gv100: P
 
 
 def test_split_merge_rename(tmp_path: Path, mini_gv100: Path) -> None:
-    path = write_yaml(tmp_path / "runde.yaml", {**GOOD, "territories": [
-        {"ags": "05001001", "gemeinden": ["05001001"]},  # Ahausen leaves the Altkreis
-        {"ags": "05004", "name": "Bestadt und Cekreis", "kreise": ["05002", "05003"]},
-        {"ags": "05001", "name": "Altkreis (ohne Ahausen)"},
-    ]})
+    path = write_yaml(
+        tmp_path / "runde.yaml",
+        {
+            **GOOD,
+            "territories": [
+                {"ags": "05001001", "gemeinden": ["05001001"]},  # Ahausen leaves the Altkreis
+                {"ags": "05004", "name": "Bestadt und Cekreis", "kreise": ["05002", "05003"]},
+                {"ags": "05001", "name": "Altkreis (ohne Ahausen)"},
+            ],
+        },
+    )
     ready = prepare(path, mini_gv100)
     assert [(t.ags, t.name, t.population) for t in ready.territories] == [
-        ("05001", "Altkreis (ohne Ahausen)", 40000), ("05001001", "Stadt Ahausen", 60000),
-        ("05004", "Bestadt und Cekreis", 200000)]
+        ("05001", "Altkreis (ohne Ahausen)", 40000),
+        ("05001001", "Stadt Ahausen", 60000),
+        ("05004", "Bestadt und Cekreis", 200000),
+    ]
 
 
 def test_plans_two_levels_add_up_and_resume(tmp_path: Path, mini_gv100: Path) -> None:
@@ -441,8 +501,20 @@ def test_plans_two_levels_add_up_and_resume(tmp_path: Path, mini_gv100: Path) ->
     overlay.mkdir()
     write_yaml(overlay / "05001.yaml", {"kommunen": [{"ags": "05001001", "max_vzae": 1, "budget": None}]})
     path = write_yaml(tmp_path / "runde.yaml", {**GOOD, "existing": {"05001": 1}})
-    args = ["round", str(path), "--gv100", str(mini_gv100), "-o", str(tmp_path / "o"), "--plans",
-            str(tmp_path / "p"), "--overlay", str(overlay), "-j", "1"]
+    args = [
+        "round",
+        str(path),
+        "--gv100",
+        str(mini_gv100),
+        "-o",
+        str(tmp_path / "o"),
+        "--plans",
+        str(tmp_path / "p"),
+        "--overlay",
+        str(overlay),
+        "-j",
+        "1",
+    ]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     summary = json.loads((tmp_path / "p" / "land-summary.json").read_text(encoding="utf-8"))
@@ -463,10 +535,13 @@ def test_plans_two_levels_add_up_and_resume(tmp_path: Path, mini_gv100: Path) ->
 def test_plans_refuse_an_undecided_tie(tmp_path: Path, mini_gv100: Path) -> None:
     # D'Hondt, 1 step: Altkreis 100,000 and Bestadt 150,000 ... no tie; make one with equal keys
     (tmp_path / "ind.csv").write_text("ags;x\n05001;1\n05002;1\n05003;0\n", encoding="utf-8")
-    path = write_yaml(tmp_path / "runde.yaml", {**GOOD, "total_vzae": 1, "step_vzae": 1, "method": "dhondt",
-                                                 "indicators": "ind.csv", "key": {"x": 1}})
-    result = runner.invoke(app, ["round", str(path), "--gv100", str(mini_gv100), "-o", str(tmp_path / "o"),
-                                 "--plans", str(tmp_path / "p")])
+    path = write_yaml(
+        tmp_path / "runde.yaml",
+        {**GOOD, "total_vzae": 1, "step_vzae": 1, "method": "dhondt", "indicators": "ind.csv", "key": {"x": 1}},
+    )
+    result = runner.invoke(
+        app, ["round", str(path), "--gv100", str(mini_gv100), "-o", str(tmp_path / "o"), "--plans", str(tmp_path / "p")]
+    )
     assert result.exit_code == 1
     assert "Gleichstand" in result.output and "tie_winners" in result.output
     data = json.loads((tmp_path / "o" / "zuteilung.json").read_text(encoding="utf-8"))
@@ -506,18 +581,38 @@ def test_bundled_sockel_round_and_overlay(tmp_path: Path) -> None:
     instance = Instance.model_validate(data)
     assert instance_findings(instance) == []
     assert [k.name for k in instance.kommunen if k.max_vzae > 0] == [
-        "Dinslaken", "Kamp-Lintfort", "Moers", "Voerde (Niederrhein)", "Wesel", "Xanten"]
+        "Dinslaken",
+        "Kamp-Lintfort",
+        "Moers",
+        "Voerde (Niederrhein)",
+        "Wesel",
+        "Xanten",
+    ]
     assert instance.traeger[0].name == "Caritasverband Dinslaken und Wesel"
 
 
 def test_overlay_naming_an_unknown_kommune(tmp_path: Path, mini_gv100: Path) -> None:
     overlay = tmp_path / "overlay"
     overlay.mkdir()
-    write_yaml(overlay / "05003-cekreis.yaml", {"kommunen": [{"name": "Cedorff", "max_vzae": 1}],
-                                                 "traeger_liste": []})
+    write_yaml(overlay / "05003-cekreis.yaml", {"kommunen": [{"name": "Cedorff", "max_vzae": 1}], "traeger_liste": []})
     path = write_yaml(tmp_path / "runde.yaml", GOOD)
-    result = runner.invoke(app, ["round", str(path), "--gv100", str(mini_gv100), "-o", str(tmp_path / "o"),
-                                 "--plans", str(tmp_path / "p"), "--overlay", str(overlay), "--lang", "en"])
+    result = runner.invoke(
+        app,
+        [
+            "round",
+            str(path),
+            "--gv100",
+            str(mini_gv100),
+            "-o",
+            str(tmp_path / "o"),
+            "--plans",
+            str(tmp_path / "p"),
+            "--overlay",
+            str(overlay),
+            "--lang",
+            "en",
+        ],
+    )
     assert result.exit_code == 1
     assert "05003-cekreis.yaml" in result.output
     assert "'Cedorff' is not a Gemeinde of this territory" in result.output
@@ -526,8 +621,9 @@ def test_overlay_naming_an_unknown_kommune(tmp_path: Path, mini_gv100: Path) -> 
 
 def test_english_output(tmp_path: Path, mini_gv100: Path) -> None:
     path = write_yaml(tmp_path / "runde.yaml", {**GOOD, "maximum": {"05002": 4}})
-    result = runner.invoke(app, ["round", str(path), "--gv100", str(mini_gv100), "-o", str(tmp_path / "o"),
-                                 "--lang", "en"])
+    result = runner.invoke(
+        app, ["round", str(path), "--gv100", str(mini_gv100), "-o", str(tmp_path / "o"), "--lang", "en"]
+    )
     assert result.exit_code == 0, result.output
     assert "Bound binds: Stadt Bestadt (max)" in result.output
     text = (tmp_path / "o" / "zuteilung.csv").read_text(encoding="utf-8-sig")
@@ -537,11 +633,13 @@ def test_english_output(tmp_path: Path, mini_gv100: Path) -> None:
 def test_compare_key_names_a_column_or_a_file(tmp_path: Path, mini_gv100: Path) -> None:
     path = write_yaml(tmp_path / "runde.yaml", {**GOOD, "base_vzae": 2, "base_mode": "added"})
     out = tmp_path / "o"
-    result = runner.invoke(app, ["round", str(path), "--gv100", str(mini_gv100), "-o", str(out),
-                                 "--compare-key", "populaton"])
+    result = runner.invoke(
+        app, ["round", str(path), "--gv100", str(mini_gv100), "-o", str(out), "--compare-key", "populaton"]
+    )
     assert result.exit_code == 2 and "population" in result.output
-    result = runner.invoke(app, ["round", str(path), "--gv100", str(mini_gv100), "-o", str(out),
-                                 "--compare-key", "population"])
+    result = runner.invoke(
+        app, ["round", str(path), "--gv100", str(mini_gv100), "-o", str(out), "--compare-key", "population"]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads((out / "zuteilung.json").read_text(encoding="utf-8"))
     # Sockel 2 each (6), 4 by population 100k : 150k : 50k = 1.33, 2, 0.67 (in steps of 0.5:
@@ -556,8 +654,21 @@ def test_plans_never_overwrite_an_overlay(tmp_path: Path, mini_gv100: Path) -> N
     (plans / "instances").mkdir(parents=True)
     write_yaml(plans / "instances" / "05001-altkreis.yaml", {"kreis": {"budget": 1000}})
     path = write_yaml(tmp_path / "runde.yaml", GOOD)
-    result = runner.invoke(app, ["round", str(path), "--gv100", str(mini_gv100), "-o", str(tmp_path / "o"),
-                                 "--plans", str(plans), "--overlay", str(plans / "instances")])
+    result = runner.invoke(
+        app,
+        [
+            "round",
+            str(path),
+            "--gv100",
+            str(mini_gv100),
+            "-o",
+            str(tmp_path / "o"),
+            "--plans",
+            str(plans),
+            "--overlay",
+            str(plans / "instances"),
+        ],
+    )
     assert result.exit_code == 1
     assert "Eingabedatei" in result.output
     assert "budget: 1000" in (plans / "instances" / "05001-altkreis.yaml").read_text(encoding="utf-8")
@@ -568,11 +679,26 @@ def test_an_imported_instance_serves_as_overlay(tmp_path: Path, mini_gv100: Path
     folder = tmp_path / "import"
     assert runner.invoke(app, ["import", "gv100", str(mini_gv100), "--land", "05", "-o", str(folder)]).exit_code == 0
     edited = folder / "05001-altkreis.yaml"
-    text = edited.read_text(encoding="utf-8").replace('population: 60000}', 'population: 60000, max_vzae: 2}')
+    text = edited.read_text(encoding="utf-8").replace("population: 60000}", "population: 60000, max_vzae: 2}")
     edited.write_text(text, encoding="utf-8")
     path = write_yaml(tmp_path / "runde.yaml", GOOD)
-    result = runner.invoke(app, ["round", str(path), "--gv100", str(mini_gv100), "-o", str(tmp_path / "o"),
-                                 "--plans", str(tmp_path / "p"), "--overlay", str(folder), "-j", "1"])
+    result = runner.invoke(
+        app,
+        [
+            "round",
+            str(path),
+            "--gv100",
+            str(mini_gv100),
+            "-o",
+            str(tmp_path / "o"),
+            "--plans",
+            str(tmp_path / "p"),
+            "--overlay",
+            str(folder),
+            "-j",
+            "1",
+        ],
+    )
     assert result.exit_code == 0, result.output
     made = (tmp_path / "p" / "instances" / "05001-altkreis.yaml").read_text(encoding="utf-8")
     assert "max_vzae: 2" in made and "positions_vzae: 3.5" in made  # the round's VZÄ, not the import's
@@ -581,8 +707,16 @@ def test_an_imported_instance_serves_as_overlay(tmp_path: Path, mini_gv100: Path
 def test_same_round_same_bytes(tmp_path: Path, mini_gv100: Path) -> None:
     path = write_yaml(tmp_path / "runde.yaml", {**GOOD, "base_vzae": 1})
     for out in ("a", "b"):
-        args = ["round", str(path), "--gv100", str(mini_gv100), "-o", str(tmp_path / out),
-                "--compare-key", "population"]
+        args = [
+            "round",
+            str(path),
+            "--gv100",
+            str(mini_gv100),
+            "-o",
+            str(tmp_path / out),
+            "--compare-key",
+            "population",
+        ]
         assert runner.invoke(app, args).exit_code == 0
     for name in ("zuteilung.csv", "zuteilung.xlsx", "zuteilung.html", "zuteilung.json"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()

@@ -50,10 +50,17 @@ def plan() -> dict[str, Any]:
     data = tiny(kreis={"name": "Kreis Klein", "cost_per_vzae": 71405, "budget": None})
     data["kommunen"][0].update(max_vzae=1.0, cost_per_vzae=71405, share_with=["Bedorf"])
     problem = compile_problem(instance(data), model())
-    wanted = {("Adorf", "Adorf"): 7, ("Adorf", "Bedorf"): 3, ("Kreis Klein", "Bedorf"): 2,
-              ("Kreis Klein", "Cedorf"): 15, ("Kreis Klein", "Adorf"): 3}
-    units = [wanted.get((problem.hosts[link.host].name, problem.instance.kommunen[link.kommune].name), 0)
-             for link in problem.links]
+    wanted = {
+        ("Adorf", "Adorf"): 7,
+        ("Adorf", "Bedorf"): 3,
+        ("Kreis Klein", "Bedorf"): 2,
+        ("Kreis Klein", "Cedorf"): 15,
+        ("Kreis Klein", "Adorf"): 3,
+    }
+    units = [
+        wanted.get((problem.hosts[link.host].name, problem.instance.kommunen[link.kommune].name), 0)
+        for link in problem.links
+    ]
     return Plan(problem, units).to_json()
 
 
@@ -105,7 +112,8 @@ def test_mettmann_kreis_covers_the_traeger(tmp_path: Any) -> None:
     rows = transfers_table(plan, "de").rows
     cover = [euros(r[3]) for r in rows if "Defizitübernahme" in r[2]]
     assert sum(cover) == 114800 - 16400 * sum(  # the Kreis's own new positions are no transfer
-        h["new_vzae"] for h in plan["hosts"] if h["host_type"] == "kreis")
+        h["new_vzae"] for h in plan["hosts"] if h["host_type"] == "kreis"
+    )
     amounts = {r[0].strip(): euros(r[1]) for r in finance_table(plan, "de").rows}
     assert amounts["davon Eigenanteil Kreis"] == 114800
     assert amounts["davon bestehende Stellen (bereits finanziert)"] == 9 * 16400  # the 9 existing VZÄ

@@ -118,8 +118,9 @@ def test_plan_pdf(plan: dict[str, Any], folder: Path, tmp_path: Path) -> None:
 
 def test_solve_writes_the_pdf_straight_away(model_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "plan.pdf"
-    result = runner.invoke(app, ["solve", str(INSTANCES / "kreis-mettmann-2022.yaml"), "-m", str(model_file),
-                                 "-q", "--report", str(out)])
+    result = runner.invoke(
+        app, ["solve", str(INSTANCES / "kreis-mettmann-2022.yaml"), "-m", str(model_file), "-q", "--report", str(out)]
+    )
     assert result.exit_code == 0, result.output
     texts = pages(out)
     assert "Seite 1 von" in texts[0] and "ENTWURF" not in " ".join(texts)
@@ -128,8 +129,19 @@ def test_solve_writes_the_pdf_straight_away(model_file: Path, tmp_path: Path) ->
 
 def test_five_scenarios_on_landscape_pages(model_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "vergleich.pdf"
-    result = runner.invoke(app, ["compare", str(WESEL), "-m", str(model_file), "-s",
-                                 str(MODELS / "scenarios-wesel.yaml"), "--report", str(out)])
+    result = runner.invoke(
+        app,
+        [
+            "compare",
+            str(WESEL),
+            "-m",
+            str(model_file),
+            "-s",
+            str(MODELS / "scenarios-wesel.yaml"),
+            "--report",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     reader = pypdf.PdfReader(out)
     box = reader.pages[0].mediabox
@@ -137,8 +149,12 @@ def test_five_scenarios_on_landscape_pages(model_file: Path, tmp_path: Path) -> 
     texts = pages(out)
     assert_every_page_has_head_and_foot(texts, "Vergleich der Alternativen – Kreis Wesel 2022")
     whole = flat(" ".join(texts))
-    for name in ("Kreis übernimmt das Defizit der Kommunen", "Voerde Budget 16.400 €", "Kreisquote 40 %",
-                 "Förderung 57.000 €"):
+    for name in (
+        "Kreis übernimmt das Defizit der Kommunen",
+        "Voerde Budget 16.400 €",
+        "Kreisquote 40 %",
+        "Förderung 57.000 €",
+    ):
         assert name in whole
     assert "627.000 €" in whole  # 11 × 57.000 €: the fifth column is on the page
     assert "40,9 %" in whole  # the Kreis share under the 40 % quota
@@ -147,8 +163,7 @@ def test_five_scenarios_on_landscape_pages(model_file: Path, tmp_path: Path) -> 
 
 def test_ten_alternatives_fit(model_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "alternativen.pdf"
-    result = runner.invoke(app, ["alternatives", str(WESEL), "-m", str(model_file), "-k", "10",
-                                 "--report", str(out)])
+    result = runner.invoke(app, ["alternatives", str(WESEL), "-m", str(model_file), "-k", "10", "--report", str(out)])
     assert result.exit_code == 0, result.output
     whole = flat(" ".join(pages(out)))
     for n in range(1, 11):
@@ -157,9 +172,9 @@ def test_ten_alternatives_fit(model_file: Path, tmp_path: Path) -> None:
     right_margin_is_blank(out, tmp_path)
 
 
-def test_without_weasyprint_the_message_says_what_to_install(folder: Path, plan: dict[str, Any],
-                                                              tmp_path: Path,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_weasyprint_the_message_says_what_to_install(
+    folder: Path, plan: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(sys.modules, "weasyprint", None)  # import fails as on a machine without it
     out = tmp_path / "plan.pdf"
     result = runner.invoke(app, ["report", str(folder / "plan.json"), "-o", str(out)])

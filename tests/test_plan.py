@@ -18,11 +18,13 @@ def test_partner_pays_its_part_even_from_existing_positions() -> None:
     itself. Targets 0.5, 1.0, 1.5 (10/20/30 of 60 thousand × 3 VZÄ): Adorf 1.0 (+0.5), and the
     other 2.0 VZÄ leave Bedorf and Cedorf 0.5 short together: deviation 1.0 VZÄ.
     """
-    data = tiny(kommunen=[
-        {"name": "Adorf", "population": 10000, "max_vzae": 1.0, "existing_vzae": 1.0, "share_with": ["Bedorf"]},
-        {"name": "Bedorf", "population": 20000, "budget": 0},
-        {"name": "Cedorf", "population": 30000},
-    ])
+    data = tiny(
+        kommunen=[
+            {"name": "Adorf", "population": 10000, "max_vzae": 1.0, "existing_vzae": 1.0, "share_with": ["Bedorf"]},
+            {"name": "Bedorf", "population": 20000, "budget": 0},
+            {"name": "Cedorf", "population": 30000},
+        ]
+    )
     outcome = solve(data)
     assert outcome.status == "OPTIMAL"
     assert level(outcome, "proportionality") == 1
@@ -42,8 +44,13 @@ def test_kommune_with_population_zero_gets_target_zero() -> None:
 
 
 def test_traeger_without_deficit_coverage_pays_itself_and_is_outside_own_cost() -> None:
-    traeger = {"name": "Caritas", "max_vzae": 1.0, "serves": ["Bedorf"], "cost_per_vzae": 71400,
-               "deficit_coverage": False}
+    traeger = {
+        "name": "Caritas",
+        "max_vzae": 1.0,
+        "serves": ["Bedorf"],
+        "cost_per_vzae": 71400,
+        "deficit_coverage": False,
+    }
     outcome = solve(tiny(traeger=[traeger]), kreis_min_share=0)
     assert outcome.plan is not None and outcome.plan_json is not None
     assert hosted(outcome, "Caritas") == Fraction(1, 2)  # Bedorf's target 0.5
@@ -87,14 +94,26 @@ def test_plan_json_has_the_design_keys() -> None:
     outcome = solve(with_kommune(tiny(), "Adorf", max_vzae=1.0))
     plan = outcome.plan_json
     assert plan is not None
-    for k in ("status", "objectives", "summary", "hosts", "kommunen", "links", "finance", "solver",
-              "input_sha256"):
+    for k in ("status", "objectives", "summary", "hosts", "kommunen", "links", "finance", "solver", "input_sha256"):
         assert k in plan
-    for k in ("positions_used", "positions_fundable", "kreis_vzae", "partner_vzae", "funding_eur",
-              "eigenanteil_eur", "deviation_l1"):
+    for k in (
+        "positions_used",
+        "positions_fundable",
+        "kreis_vzae",
+        "partner_vzae",
+        "funding_eur",
+        "eigenanteil_eur",
+        "deviation_l1",
+    ):
         assert k in plan["summary"]
-    assert [o["name"] for o in plan["objectives"]] == ["use_positions", "proportionality", "partner_share",
-                                                       "own_cost", "stability", "fewer_hosts"]
+    assert [o["name"] for o in plan["objectives"]] == [
+        "use_positions",
+        "proportionality",
+        "partner_share",
+        "own_cost",
+        "stability",
+        "fewer_hosts",
+    ]
     assert all({"name", "value", "bound"} <= set(o) for o in plan["objectives"])
     assert all(set(x) == {"host", "host_type", "kommune", "vzae"} for x in plan["links"])
     assert {x["host_type"] for x in plan["links"]} <= {"kreis", "kommune", "traeger"}

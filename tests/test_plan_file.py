@@ -57,11 +57,14 @@ def test_vzae_stay_decimals_and_euros_whole(plan_json: dict) -> None:
     assert adorf["target_vzae"] == 1.0
 
 
-@pytest.mark.parametrize(("key", "value"), [
-    ("status", "DONE"),  # not one of OPTIMAL, FEASIBLE, INFEASIBLE, UNKNOWN
-    ("links", [{"host": "Kreis Klein", "host_type": "bund", "kommune": "Adorf", "vzae": 1.0}]),  # no such host type
-    ("surprise", 1),  # a key the contract does not know
-])
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("status", "DONE"),  # not one of OPTIMAL, FEASIBLE, INFEASIBLE, UNKNOWN
+        ("links", [{"host": "Kreis Klein", "host_type": "bund", "kommune": "Adorf", "vzae": 1.0}]),  # no such host type
+        ("surprise", 1),  # a key the contract does not know
+    ],
+)
 def test_a_file_off_the_contract_is_refused(plan_json: dict, key: str, value: object) -> None:
     with pytest.raises(ValidationError):
         PlanFile.model_validate({**plan_json, key: value})

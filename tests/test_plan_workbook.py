@@ -24,8 +24,9 @@ def workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("plan")
     model = folder / "model.yaml"
     model.write_text("workers: 2\n", encoding="utf-8")
-    result = runner.invoke(app, ["solve", str(WESEL), "-m", str(model), "-q", "--no-binding",
-                                 "--report", str(folder / "plan.xlsx")])
+    result = runner.invoke(
+        app, ["solve", str(WESEL), "-m", str(model), "-q", "--no-binding", "--report", str(folder / "plan.xlsx")]
+    )
     assert result.exit_code == 0, result.output
     return folder / "plan.xlsx"
 
@@ -98,8 +99,9 @@ def test_solve_fix_keeps_the_fixed_rows(workbook: Path, tmp_path: Path) -> None:
     n = row_of(workbook, "Kreis Wesel", "Alpen")
     path = edited(workbook, tmp_path / "fest.xlsx", {f"D{n}": 1.0, f"E{n}": "ja"})
     out = tmp_path / "plan.json"
-    result = runner.invoke(app, ["solve", str(WESEL), "--fix", str(path), "-q", "-o", str(out),
-                                 "--report", str(tmp_path / "neu.xlsx")])
+    result = runner.invoke(
+        app, ["solve", str(WESEL), "--fix", str(path), "-q", "-o", str(out), "--report", str(tmp_path / "neu.xlsx")]
+    )
     assert result.exit_code == 0, result.output
     plan = json.loads(out.read_text(encoding="utf-8"))
     alpen = [link for link in plan["links"] if link["host"] == "Kreis Wesel" and link["kommune"] == "Alpen"]

@@ -27,8 +27,13 @@ pypdf = pytest.importorskip("pypdf")
 
 runner = CliRunner()
 WESEL = INSTANCES / "kreis-wesel-2022.yaml"
-SCENARIOS = ["test-model", "Kreis übernimmt das Defizit der Kommunen", "Voerde Budget 16.400 €",
-             "Kreisquote 40 %", "Förderung 57.000 €"]
+SCENARIOS = [
+    "test-model",
+    "Kreis übernimmt das Defizit der Kommunen",
+    "Voerde Budget 16.400 €",
+    "Kreisquote 40 %",
+    "Förderung 57.000 €",
+]
 
 LAYOUT = """() => {
   const width = document.documentElement.clientWidth;

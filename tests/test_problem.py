@@ -8,12 +8,22 @@ from tests.conftest import instance, model, solve, tiny
 
 
 def test_traeger_serving_a_kommune_twice_and_references_by_ags() -> None:
-    data = tiny(kommunen=[
-        {"name": "Adorf", "ags": "05170001", "population": 20000, "max_vzae": 1.0, "share_with": ["05170002"]},
-        {"name": "Bedorf", "ags": "05170002", "population": 10000},
-        {"name": "Cedorf", "ags": "05170003", "population": 30000},
-    ], traeger=[{"name": "Caritas", "max_vzae": 1.0, "serves": ["Cedorf", "05170003", "Cedorf"],
-                 "cost_per_vzae": 71400, "deficit_coverage": True}])
+    data = tiny(
+        kommunen=[
+            {"name": "Adorf", "ags": "05170001", "population": 20000, "max_vzae": 1.0, "share_with": ["05170002"]},
+            {"name": "Bedorf", "ags": "05170002", "population": 10000},
+            {"name": "Cedorf", "ags": "05170003", "population": 30000},
+        ],
+        traeger=[
+            {
+                "name": "Caritas",
+                "max_vzae": 1.0,
+                "serves": ["Cedorf", "05170003", "Cedorf"],
+                "cost_per_vzae": 71400,
+                "deficit_coverage": True,
+            }
+        ],
+    )
     problem = compile_problem(instance(data), model())
     names = [(problem.hosts[li.host].name, problem.instance.kommunen[li.kommune].name) for li in problem.links]
     assert names.count(("Caritas", "Cedorf")) == 1

@@ -19,8 +19,12 @@ from kimopt.cpsat.remainders import remainder_optimum
 from kimopt.pipeline import Outcome, plan_instance
 from tests.conftest import instance, model
 
-SETTINGS = settings(max_examples=25, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 HALF = [Fraction(k, 2) for k in range(0, 5)]
 
 
@@ -34,9 +38,12 @@ def instances(draw: st.DrawFn, max_kommunen: int = 30) -> dict[str, Any]:
         kommune: dict[str, Any] = {"name": name, "population": draw(st.integers(100, 200_000))}
         if draw(st.booleans()):
             maximum = draw(st.sampled_from(HALF[1:]))
-            kommune.update(max_vzae=str(maximum), cost_per_vzae=draw(st.sampled_from([55000, 71400])),
-                           budget=draw(st.sampled_from([None, 0, 8200, 16400, 50000])),
-                           existing_vzae=str(draw(st.sampled_from([h for h in HALF if h <= maximum]))))
+            kommune.update(
+                max_vzae=str(maximum),
+                cost_per_vzae=draw(st.sampled_from([55000, 71400])),
+                budget=draw(st.sampled_from([None, 0, 8200, 16400, 50000])),
+                existing_vzae=str(draw(st.sampled_from([h for h in HALF if h <= maximum]))),
+            )
         kommunen.append(kommune)
     for i in range(n):
         if draw(st.integers(0, 3)) == 0:
@@ -46,32 +53,46 @@ def instances(draw: st.DrawFn, max_kommunen: int = 30) -> dict[str, Any]:
     traeger = []
     for t in range(draw(st.integers(0, 3))):
         serves = draw(st.lists(st.sampled_from(names), min_size=1, max_size=min(n, 5), unique=True))
-        traeger.append({"name": f"Träger {t}", "max_vzae": str(draw(st.sampled_from(HALF[1:]))), "serves": serves,
-                        "cost_per_vzae": 71400, "deficit_coverage": draw(st.booleans()),
-                        "existing_vzae": str(draw(st.sampled_from(HALF[:2])))})
+        traeger.append(
+            {
+                "name": f"Träger {t}",
+                "max_vzae": str(draw(st.sampled_from(HALF[1:]))),
+                "serves": serves,
+                "cost_per_vzae": 71400,
+                "deficit_coverage": draw(st.booleans()),
+                "existing_vzae": str(draw(st.sampled_from(HALF[:2]))),
+            }
+        )
     return {
         "name": "Zufallskreis",
-        "kreis": {"name": "Kreis Zufall", "cost_per_vzae": 71400,
-                  "budget": draw(st.sampled_from([None, 0, 32800, 100000])),
-                  "existing_vzae": str(draw(st.sampled_from(HALF)))},
+        "kreis": {
+            "name": "Kreis Zufall",
+            "cost_per_vzae": 71400,
+            "budget": draw(st.sampled_from([None, 0, 32800, 100000])),
+            "existing_vzae": str(draw(st.sampled_from(HALF))),
+        },
         "funding": {"positions_vzae": str(Fraction(draw(st.integers(2, 40)), 2)), "rate_per_vzae": 55000},
         "kommunen": kommunen,
         "traeger": traeger,
     }
 
 
-settings_strategy = st.fixed_dictionaries({
-    "kreis_min_share": st.sampled_from(["0", "1/4", "1/3", "1/2"]),
-    "quota_rule": st.booleans(),
-    "min_coverage_vzae": st.sampled_from(["0", "0.1"]),
-    "keep_existing": st.booleans(),
-    "kreis_covers_kommunen": st.booleans(),
-    "objectives": st.sampled_from([
-        None,
-        ["use_positions", {"name": "proportionality", "measure": "max"}, "own_cost"],
-        ["own_cost", "use_positions", "proportionality"],
-    ]),
-})
+settings_strategy = st.fixed_dictionaries(
+    {
+        "kreis_min_share": st.sampled_from(["0", "1/4", "1/3", "1/2"]),
+        "quota_rule": st.booleans(),
+        "min_coverage_vzae": st.sampled_from(["0", "0.1"]),
+        "keep_existing": st.booleans(),
+        "kreis_covers_kommunen": st.booleans(),
+        "objectives": st.sampled_from(
+            [
+                None,
+                ["use_positions", {"name": "proportionality", "measure": "max"}, "own_cost"],
+                ["own_cost", "use_positions", "proportionality"],
+            ]
+        ),
+    }
+)
 
 
 def solve(data: dict[str, Any], changes: dict[str, Any]) -> Outcome:
@@ -103,6 +124,7 @@ def test_every_plan_passes_the_checker(data: dict[str, Any], changes: dict[str, 
 
 def corruptions(plan: dict[str, Any], data: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
     """Single changes to a valid plan, each of which must be caught."""
+
     def bump_link(i: int, delta: float) -> dict[str, Any]:
         bad = copy.deepcopy(plan)
         bad["links"][i]["vzae"] = round(bad["links"][i]["vzae"] + delta, 6)
@@ -119,8 +141,13 @@ def corruptions(plan: dict[str, Any], data: dict[str, Any]) -> st.SearchStrategy
         return bad
 
     n = len(plan["links"])
-    options = [st.builds(summary, st.sampled_from(["positions_used", "kreis_vzae", "partner_vzae"]),
-                         st.sampled_from([-0.1, 0.1, 1.0]))]
+    options = [
+        st.builds(
+            summary,
+            st.sampled_from(["positions_used", "kreis_vzae", "partner_vzae"]),
+            st.sampled_from([-0.1, 0.1, 1.0]),
+        )
+    ]
     if n:
         options.append(st.builds(bump_link, st.integers(0, n - 1), st.sampled_from([-0.1, 0.1, 0.05, 0.5])))
         options.append(st.builds(rehost, st.integers(0, n - 1), st.just("Niemand"), st.just("traeger")))

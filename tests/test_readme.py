@@ -31,4 +31,5 @@ def test_ci_runs_the_readme_test_command() -> None:
 def test_ci_lints_and_checks_types_before_the_tests() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     lint, types = ci.index(".venv/bin/ruff check src tests benchmarks"), ci.index(".venv/bin/mypy")
-    assert lint < types < ci.index(readme_commands()[1])
+    style = ci.index(".venv/bin/ruff format --check src tests benchmarks")
+    assert lint < style < types < ci.index(readme_commands()[1])

@@ -29,8 +29,13 @@ def test_equal_remainders_are_tied_not_chosen() -> None:
 
 
 def test_kreis_fills_in_keeps_other_hosts_and_the_kreis_total() -> None:
-    data = tiny(kommunen=[{"name": "Adorf", "population": 20000, "max_vzae": 1.0},
-                          {"name": "Bedorf", "population": 10000}, {"name": "Cedorf", "population": 30001}])
+    data = tiny(
+        kommunen=[
+            {"name": "Adorf", "population": 20000, "max_vzae": 1.0},
+            {"name": "Bedorf", "population": 10000},
+            {"name": "Cedorf", "population": 30001},
+        ]
+    )
     problem = compile_problem(instance(data), model())
     units = [0] * len(problem.links)
     kreis_links = [li for li, link in enumerate(problem.links) if link.host == problem.kreis]
@@ -46,8 +51,10 @@ def test_kreis_fills_in_keeps_other_hosts_and_the_kreis_total() -> None:
 
 
 def test_solved_deviation_never_below_the_bound_and_equal_when_the_kreis_can_fill_in() -> None:
-    outcome = plan_instance(instance(tiny(funding={"positions_vzae": 2.3, "rate_per_vzae": 55000})),
-                            model(host_step_vzae=0.1, min_host_vzae=0.1))
+    outcome = plan_instance(
+        instance(tiny(funding={"positions_vzae": 2.3, "rate_per_vzae": 55000})),
+        model(host_step_vzae=0.1, min_host_vzae=0.1),
+    )
     problem = outcome.problem
     optimum = remainder_optimum(problem, problem.units(outcome.plan.used))
     value = next(lv.value for lv in outcome.result.levels if lv.name == "proportionality")
@@ -57,11 +64,20 @@ def test_solved_deviation_never_below_the_bound_and_equal_when_the_kreis_can_fil
 def test_proof_by_construction_and_by_search_give_the_same_plan(monkeypatch) -> None:
     # Whether the proportionality level is proven by construction (which depends on the
     # previous level's plan) or by search, the model that follows is the same, and so is the plan.
-    import kimopt.solve as solve
+    import kimopt.lexicographic as solve
 
-    data = tiny(traeger=[{"name": "Caritas", "max_vzae": 1.0, "serves": ["Bedorf", "Cedorf"],
-                          "cost_per_vzae": 71400, "deficit_coverage": True}],
-                funding={"positions_vzae": 2.7, "rate_per_vzae": 55000})
+    data = tiny(
+        traeger=[
+            {
+                "name": "Caritas",
+                "max_vzae": 1.0,
+                "serves": ["Bedorf", "Cedorf"],
+                "cost_per_vzae": 71400,
+                "deficit_coverage": True,
+            }
+        ],
+        funding={"positions_vzae": 2.7, "rate_per_vzae": 55000},
+    )
     built = plan_instance(instance(data), model())
     monkeypatch.setattr(solve, "_remainder_plan", lambda *args: None)
     searched = plan_instance(instance(data), model())

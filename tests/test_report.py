@@ -61,9 +61,7 @@ def plans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Pat
     out = {}
     for name in REAL:
         plan = folder / f"{name}.json"
-        result = runner.invoke(
-            app, ["solve", str(INSTANCES / name), "-m", str(model), "-q", "-o", str(plan)]
-        )
+        result = runner.invoke(app, ["solve", str(INSTANCES / name), "-m", str(model), "-q", "-o", str(plan)])
         assert result.exit_code == 0, result.output
         out[name] = (plan, model)
     return out
@@ -79,9 +77,7 @@ def assert_self_contained(source: str) -> None:
 
 
 @pytest.mark.parametrize("name", REAL)
-def test_html_report_is_self_contained_with_charts_and_figures(
-    plans, tmp_path: Path, name: str
-) -> None:
+def test_html_report_is_self_contained_with_charts_and_figures(plans, tmp_path: Path, name: str) -> None:
     plan_path, model = plans[name]
     plan = json.loads(plan_path.read_text(encoding="utf-8"))
     out = tmp_path / "bericht.html"
@@ -168,9 +164,7 @@ def test_markdown_report_holds_the_kommune_table(plans, tmp_path: Path, name: st
 def test_solve_writes_report_and_never_over_an_input(tmp_path: Path, test_model_file: Path) -> None:
     instance = INSTANCES / "kreis-wesel-2022.yaml"
     out = tmp_path / "plan.html"
-    result = runner.invoke(
-        app, ["solve", str(instance), "-m", str(test_model_file), "-q", "--report", str(out)]
-    )
+    result = runner.invoke(app, ["solve", str(instance), "-m", str(test_model_file), "-q", "--report", str(out)])
     assert result.exit_code == 0, result.output
     page, _ = parse(out)
     assert page.tags.count("svg") == 3 and "Hare–Niemeyer" in " ".join(page.text)
@@ -239,9 +233,7 @@ def test_csv_report_with_a_hostile_kommune_name(tmp_path: Path) -> None:
     instance = write_yaml(tmp_path / "instance.yaml", data)
     model = write_yaml(tmp_path / "model.yaml", TEST_SETTINGS)
     out = tmp_path / "plan.csv"
-    result = runner.invoke(
-        app, ["solve", str(instance), "-m", str(model), "-q", "--report", str(out)]
-    )
+    result = runner.invoke(app, ["solve", str(instance), "-m", str(model), "-q", "--report", str(out)])
     assert result.exit_code == 0, result.output
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM for Excel

@@ -15,8 +15,7 @@ import pytest
 from kimopt.pipeline import PlanRejected
 from tests.conftest import coverage, hosted, level, solve, tiny, with_kommune
 
-TRAEGER = {"name": "Caritas", "max_vzae": 1.0, "serves": ["Bedorf"], "cost_per_vzae": 71400,
-           "deficit_coverage": True}
+TRAEGER = {"name": "Caritas", "max_vzae": 1.0, "serves": ["Bedorf"], "cost_per_vzae": 71400, "deficit_coverage": True}
 
 
 def test_funding_cap() -> None:
@@ -25,8 +24,9 @@ def test_funding_cap() -> None:
     assert outcome.status == "OPTIMAL"
     assert outcome.plan is not None and outcome.plan.used == 3
     # 11 existing Kreis positions that must stay cannot fit under a cap of 3 VZÄ.
-    assert solve(tiny(kreis={"name": "Kreis Klein", "cost_per_vzae": 71400, "existing_vzae": 3.5})).status \
-        == "INFEASIBLE"
+    assert (
+        solve(tiny(kreis={"name": "Kreis Klein", "cost_per_vzae": 71400, "existing_vzae": 3.5})).status == "INFEASIBLE"
+    )
 
 
 def test_kreis_share() -> None:
@@ -109,8 +109,9 @@ def test_budget_kreis() -> None:
     assert level(outcome, "use_positions") == 1
     # A Träger keeps 1.0 existing VZÄ, so the Kreis needs ≥ 0.5 (one third, in 0.5 steps) at
     # 8,200 € — with a budget of 0 € that is impossible.
-    blocked = tiny(kreis={"name": "Kreis Klein", "cost_per_vzae": 71400, "budget": 0},
-                   traeger=[{**TRAEGER, "existing_vzae": 1.0}])
+    blocked = tiny(
+        kreis={"name": "Kreis Klein", "cost_per_vzae": 71400, "budget": 0}, traeger=[{**TRAEGER, "existing_vzae": 1.0}]
+    )
     assert solve(blocked).status == "INFEASIBLE"
 
 
@@ -136,8 +137,12 @@ def test_quota_rule() -> None:
 def test_quota_rule_fractional_target() -> None:
     # P = 0.7 VZÄ: targets 0.7 × (1/3, 1/6, 1/2) = 0.2333, 0.1167, 0.35 VZÄ, so each coverage
     # lies between the neighbouring multiples of 0.1 and they add up to 0.7.
-    outcome = solve(tiny(funding={"positions_vzae": 0.7, "rate_per_vzae": 55000}), quota_rule=True,
-                    host_step_vzae=0.1, min_host_vzae=0.1)
+    outcome = solve(
+        tiny(funding={"positions_vzae": 0.7, "rate_per_vzae": 55000}),
+        quota_rule=True,
+        host_step_vzae=0.1,
+        min_host_vzae=0.1,
+    )
     cov = coverage(outcome)
     assert Fraction(2, 10) <= cov["Adorf"] <= Fraction(3, 10)
     assert Fraction(1, 10) <= cov["Bedorf"] <= Fraction(2, 10)
@@ -171,8 +176,10 @@ def test_sharing_with_min_share_zero_still_needs_an_own_part() -> None:
 
 
 def test_all_budgets_zero_give_an_empty_but_valid_plan() -> None:
-    data = tiny(kreis={"name": "Kreis Klein", "cost_per_vzae": 71400, "budget": 0},
-                kommunen=[{**k, "budget": 0, "max_vzae": 1.0} for k in tiny()["kommunen"]])
+    data = tiny(
+        kreis={"name": "Kreis Klein", "cost_per_vzae": 71400, "budget": 0},
+        kommunen=[{**k, "budget": 0, "max_vzae": 1.0} for k in tiny()["kommunen"]],
+    )
     outcome = solve(data)
     assert outcome.status == "OPTIMAL" and outcome.plan is not None
     assert outcome.plan.used == 0  # the Kreis may add nothing, so 1/3 of N forces N = 0
@@ -208,8 +215,7 @@ def test_existing_above_a_hosts_maximum() -> None:
     assert outcome.status == "OPTIMAL"
     assert outcome.plan is not None
     assert outcome.plan.hosted[next(h for h, host in enumerate(outcome.problem.hosts) if host.name == "Adorf")] == 1
-    traeger = {"name": "Caritas", "max_vzae": 0.5, "serves": ["Bedorf"], "cost_per_vzae": 71400,
-               "existing_vzae": 1.0}
+    traeger = {"name": "Caritas", "max_vzae": 0.5, "serves": ["Bedorf"], "cost_per_vzae": 71400, "existing_vzae": 1.0}
     assert solve(tiny(traeger=[traeger])).status == "INFEASIBLE"
     # without keep_existing both are plannable and the checker agrees
     assert solve(data, keep_existing=False).status == "OPTIMAL"
@@ -217,8 +223,11 @@ def test_existing_above_a_hosts_maximum() -> None:
 
 
 def test_quota_rule_with_fractional_targets_agrees_with_checker() -> None:
-    data = tiny(kommunen=[{"name": n, "population": p, "max_vzae": 1.0}
-                          for n, p in (("Adorf", 1), ("Bedorf", 1), ("Cedorf", 1))])
+    data = tiny(
+        kommunen=[
+            {"name": n, "population": p, "max_vzae": 1.0} for n, p in (("Adorf", 1), ("Bedorf", 1), ("Cedorf", 1))
+        ]
+    )
     outcome = solve(data, quota_rule=True)
     assert outcome.plan is not None
     for c in coverage(outcome).values():

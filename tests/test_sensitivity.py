@@ -102,8 +102,11 @@ def test_a_budget_that_binds_nothing_has_no_threshold():
 
 def tradeoff_instance() -> dict:
     """A Träger without deficit coverage serves only Adorf: its positions cost the Kreis nothing."""
-    return tiny(traeger=[{"name": "Caritas", "max_vzae": 2.0, "serves": ["Adorf"],
-                          "cost_per_vzae": 71400, "deficit_coverage": False}])
+    return tiny(
+        traeger=[
+            {"name": "Caritas", "max_vzae": 2.0, "serves": ["Adorf"], "cost_per_vzae": 71400, "deficit_coverage": False}
+        ]
+    )
 
 
 def test_tradeoff_curve_is_the_pareto_front():
@@ -114,8 +117,7 @@ def test_tradeoff_curve_is_the_pareto_front():
     curve = tradeoff_curve(instance(tradeoff_instance()), model())
     assert curve.positions_used == 3
     assert curve.complete
-    assert [(p.eigenanteil, p.deviation) for p in curve.points] == [
-        (32800, 0), (24600, 1), (16400, 2)]
+    assert [(p.eigenanteil, p.deviation) for p in curve.points] == [(32800, 0), (24600, 1), (16400, 2)]
     assert all(p.proven for p in curve.points)
 
 
@@ -128,8 +130,9 @@ def test_tradeoff_curve_stops_at_max_points():
 def test_cli_tiny_json_table_and_svg_chart(tmp_path, test_model_file):
     path = write_yaml(tmp_path / "tradeoff.yaml", tradeoff_instance())
     out, chart = tmp_path / "sens.json", tmp_path / "curve.svg"
-    result = runner.invoke(app, ["sensitivity", str(path), "--model", str(test_model_file),
-                                 "-o", str(out), "--chart", str(chart)])
+    result = runner.invoke(
+        app, ["sensitivity", str(path), "--model", str(test_model_file), "-o", str(out), "--chart", str(chart)]
+    )
     assert result.exit_code == 0, result.output
     assert "Einwohner" in result.output
     assert "Zielkonflikt" in result.output
@@ -144,19 +147,35 @@ def test_cli_tiny_json_table_and_svg_chart(tmp_path, test_model_file):
 def test_cli_english_png_chart(tmp_path, test_model_file):
     path = write_yaml(tmp_path / "tradeoff.yaml", tradeoff_instance())
     chart = tmp_path / "curve.png"
-    result = runner.invoke(app, ["sensitivity", str(path), "--model", str(test_model_file),
-                                 "--part", "tradeoff", "--chart", str(chart), "--lang", "en"])
+    result = runner.invoke(
+        app,
+        [
+            "sensitivity",
+            str(path),
+            "--model",
+            str(test_model_file),
+            "--part",
+            "tradeoff",
+            "--chart",
+            str(chart),
+            "--lang",
+            "en",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "Trade-off" in result.output
     assert "Inhabitants" not in result.output  # populations not asked for
     assert chart.read_bytes().startswith(b"\x89PNG")
 
 
-@pytest.mark.parametrize(("extra", "code"), [
-    (["--chart", "curve.pdf"], 2),  # only SVG or PNG
-    (["--part", "populations", "--chart", "curve.svg"], 2),  # a chart needs the trade-off
-    (["--part", "everything"], 2),  # unknown part
-])
+@pytest.mark.parametrize(
+    ("extra", "code"),
+    [
+        (["--chart", "curve.pdf"], 2),  # only SVG or PNG
+        (["--part", "populations", "--chart", "curve.svg"], 2),  # a chart needs the trade-off
+        (["--part", "everything"], 2),  # unknown part
+    ],
+)
 def test_cli_usage_errors(tmp_path, test_model_file, extra, code):
     path = write_yaml(tmp_path / "tiny.yaml", tiny())
     extra = [str(tmp_path / e) if e.startswith("curve") else e for e in extra]
@@ -175,13 +194,13 @@ def test_cli_smoke_kreis_wesel(tmp_path, test_model_file):
     """The whole Kreis Wesel: structure, and two thresholds re-solved on both sides."""
     out = tmp_path / "wesel.json"
     source = INSTANCES / "kreis-wesel-2022.yaml"
-    result = runner.invoke(app, ["sensitivity", str(source), "--model", str(test_model_file),
-                                 "-o", str(out)])
+    result = runner.invoke(app, ["sensitivity", str(source), "--model", str(test_model_file), "-o", str(out)])
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text(encoding="utf-8"))
     assert len(data["populations"]) == 13
     assert {b["payer"] for b in data["budgets"]} == {
-        k["name"] for k in data["populations"]}  # the Kreis has no budget (null) in Wesel
+        k["name"] for k in data["populations"]
+    }  # the Kreis has no budget (null) in Wesel
     assert data["tradeoff"]["points"]
     inputs = load_inputs(source, test_model_file)
     names = [k.name for k in inputs.instance.kommunen]
@@ -190,8 +209,10 @@ def test_cli_smoke_kreis_wesel(tmp_path, test_model_file):
         step = entry["increase"]
         assert step is not None
         i = names.index(name)
-        for inhabitants, expected in ((step["inhabitants"] - 1, step["coverage_before"]),
-                                      (step["inhabitants"], step["coverage_after"])):
+        for inhabitants, expected in (
+            (step["inhabitants"] - 1, step["coverage_before"]),
+            (step["inhabitants"], step["coverage_after"]),
+        ):
             kommunen = list(inputs.instance.kommunen)
             population = entry["population"] + inhabitants
             kommunen[i] = kommunen[i].model_copy(update={"population": population})

@@ -58,8 +58,18 @@ def change(client: TestClient, session: Session, **fields: str) -> Any:
 def test_page_shows_the_plan_and_the_german_controls(client: TestClient) -> None:
     page = client.get("/")
     assert page.status_code == 200
-    for label in ("Kreisquote", "Budget", "Interesse (max. VZÄ)", "Partner", "Kapazität (VZÄ)", "Wunsch",
-                  "Reihenfolge der Ziele", "Szenario speichern", "Rückgängig", "rechnet …"):
+    for label in (
+        "Kreisquote",
+        "Budget",
+        "Interesse (max. VZÄ)",
+        "Partner",
+        "Kapazität (VZÄ)",
+        "Wunsch",
+        "Reihenfolge der Ziele",
+        "Szenario speichern",
+        "Rückgängig",
+        "rechnet …",
+    ):
         assert label in page.text, label
     assert '<label for="f-kreisquote"' in page.text and 'id="f-kreisquote"' in page.text
     assert "4,0 (36,4 %)" in page.text  # the file's plan: 4 VZÄ at the Kreis of 11
@@ -86,9 +96,14 @@ def test_a_change_without_the_session_token_is_refused(
 
 @pytest.mark.parametrize(
     "headers",
-    [{"Host": "evil.example"}, {"Host": f"evil.example:{PORT}"}, {"Host": "127.0.0.1:9999"},
-     {"Origin": "http://evil.example"}, {"Origin": f"http://127.0.0.1:{PORT}.evil.example"},
-     {"Sec-Fetch-Site": "cross-site"}],
+    [
+        {"Host": "evil.example"},
+        {"Host": f"evil.example:{PORT}"},
+        {"Host": "127.0.0.1:9999"},
+        {"Origin": "http://evil.example"},
+        {"Origin": f"http://127.0.0.1:{PORT}.evil.example"},
+        {"Sec-Fetch-Site": "cross-site"},
+    ],
     ids=["host", "host with port", "other port", "origin", "origin lookalike", "cross-site"],
 )
 def test_foreign_host_or_origin_is_refused(client: TestClient, headers: dict[str, str]) -> None:
@@ -97,8 +112,16 @@ def test_foreign_host_or_origin_is_refused(client: TestClient, headers: dict[str
     assert answer.status_code == 403
 
 
-@pytest.mark.parametrize("path", ["/static/../app.py", "/static/%2e%2e/app.py", "/static/..%2fsession.py",
-                                  "/bericht.yaml", "/static/../../../../etc/passwd"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/../app.py",
+        "/static/%2e%2e/app.py",
+        "/static/..%2fsession.py",
+        "/bericht.yaml",
+        "/static/../../../../etc/passwd",
+    ],
+)
 def test_no_request_reads_a_file_outside_the_static_folder(client: TestClient, path: str) -> None:
     answer = client.get(path)
     assert answer.status_code == 404
@@ -151,7 +174,7 @@ def test_a_possible_wish_is_priced_as_explain_prices_it(client: TestClient, wese
     assert "Plan neu berechnet" in answer.text
     # kimopt explain --want "Kreis Wesel=5": −1,000 VZÄ with Kommunen/Träger, −2 employers,
     # +16.400 € for the Kreis, −8.200 € each for Kamp-Lintfort and Neukirchen-Vluyn
-    for figure in ("−1,000 VZÄ", "<td class=\"num diff\">−2</td>", "+16.400 €", "−8.200 €"):
+    for figure in ("−1,000 VZÄ", '<td class="num diff">−2</td>', "+16.400 €", "−8.200 €"):
         assert figure in answer.text, figure
     assert wesel_session.current.outcome.plan_json["summary"]["kreis_vzae"] == 5
 
@@ -166,8 +189,7 @@ def test_a_plan_the_solve_misses_is_not_called_impossible(client: TestClient, we
     assert "nicht erfüllbar" not in answer.text and "widersprechen sich" not in answer.text
     # since issue 10 the solve finds this plan itself (the proof by construction respects the
     # wish); the session may have computed the same form before and then restores it
-    assert any(text in answer.text for text in
-               ("Plan neu berechnet", "Plan wiederhergestellt", "Ein Plan ist möglich"))
+    assert any(text in answer.text for text in ("Plan neu berechnet", "Plan wiederhergestellt", "Ein Plan ist möglich"))
 
 
 @pytest.mark.parametrize(
@@ -189,7 +211,7 @@ def test_a_bad_entry_gets_the_validate_message_next_to_its_field(
     assert answer.status_code == 200
     assert "Eingabe prüfen" in answer.text
     start = answer.text.index(f'<span id="e-{field}"')
-    span = answer.text[start:answer.text.index("</span>", start)]
+    span = answer.text[start : answer.text.index("</span>", start)]
     assert 'hx-swap-oob="true"' in span and message in span, span
 
 
@@ -219,8 +241,9 @@ def test_save_scenario_then_compare_reads_it(client: TestClient, wesel_session: 
     original = WESEL.read_bytes()
     assert not wesel_session.scenario_dir.exists() or not any(wesel_session.scenario_dir.iterdir())
     change(client, wesel_session, kreisquote="40", k10_budget="16.400 €", t0_max="1,5")
-    saved = client.post("/save", data={"scenario_name": "../../Kreisquote 40 % / Voerde zahlt"},
-                        headers={"X-Kimopt-Token": TOKEN})
+    saved = client.post(
+        "/save", data={"scenario_name": "../../Kreisquote 40 % / Voerde zahlt"}, headers={"X-Kimopt-Token": TOKEN}
+    )
     assert saved.status_code == 200 and "Gespeichert" in saved.text
     files = list(wesel_session.scenario_dir.iterdir())
     assert [f.name for f in files] == ["kreisquote-40-voerde-zahlt.yaml"]  # inside the folder, sanitised
@@ -233,7 +256,9 @@ def test_save_scenario_then_compare_reads_it(client: TestClient, wesel_session: 
     # saving again never replaces the first file
     client.post("/save", data={"scenario_name": "Kreisquote 40 % / Voerde zahlt"}, headers={"X-Kimopt-Token": TOKEN})
     assert sorted(f.name for f in wesel_session.scenario_dir.iterdir()) == [
-        "kreisquote-40-voerde-zahlt-2.yaml", "kreisquote-40-voerde-zahlt.yaml"]
+        "kreisquote-40-voerde-zahlt-2.yaml",
+        "kreisquote-40-voerde-zahlt.yaml",
+    ]
     assert WESEL.read_bytes() == original
 
 
@@ -249,8 +274,14 @@ def test_save_refuses_without_a_change_and_notes_a_wish(client: TestClient, wese
 
 @pytest.mark.parametrize(
     ("typed", "stem"),
-    [("Kreisquote 40 %", "kreisquote-40"), ("../../etc/passwd", "etc-passwd"), ("Übernahme ß", "ubernahme-ss"),
-     ("", "szenario"), ("...", "szenario"), ("C:\\Windows\\x", "c-windows-x")],
+    [
+        ("Kreisquote 40 %", "kreisquote-40"),
+        ("../../etc/passwd", "etc-passwd"),
+        ("Übernahme ß", "ubernahme-ss"),
+        ("", "szenario"),
+        ("...", "szenario"),
+        ("C:\\Windows\\x", "c-windows-x"),
+    ],
 )
 def test_file_names_never_name_a_path(typed: str, stem: str) -> None:
     assert file_stem(typed) == stem

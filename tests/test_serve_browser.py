@@ -24,13 +24,21 @@ from kimopt.serve.app import create_app
 from tests.test_serve import WESEL, make_session
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 VIEWPORT = {"width": 1280, "height": 720}
 
 if not CHROMIUM.exists() and not os.environ.get("CI"):
-    pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium); browser tests skipped locally",
-                allow_module_level=True)
+    pytest.skip(
+        f"{CHROMIUM} not installed (apt-get install chromium); browser tests skipped locally", allow_module_level=True
+    )
 
 from playwright import sync_api  # noqa: E402  (after the skip: only where a browser can run)
 
@@ -51,8 +59,9 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Any]]:
 
     session = make_session(tmp_path)
     port = _free_port()
-    config = uvicorn.Config(create_app(session, port), host="127.0.0.1", port=port, log_level="warning",
-                            timeout_graceful_shutdown=1)
+    config = uvicorn.Config(
+        create_app(session, port), host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1
+    )
     running = uvicorn.Server(config)
     thread = threading.Thread(target=running.run, daemon=True)
     thread.start()
@@ -71,7 +80,8 @@ def browser() -> Iterator[Any]:
     with sync_api.sync_playwright() as playwright:
         # evil.test resolves to this machine: a DNS-rebinding page as a browser would meet it
         launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=[*ARGS, "--host-resolver-rules=MAP evil.test 127.0.0.1"])
+            executable_path=str(CHROMIUM), args=[*ARGS, "--host-resolver-rules=MAP evil.test 127.0.0.1"]
+        )
         yield launched
         launched.close()
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from kimopt.lexicographic import ModelTooLarge, build
 from kimopt.problem import compile_problem
-from kimopt.solve import ModelTooLarge, build
 from tests.conftest import instance, model, solve, tiny, with_kommune
 
 
@@ -19,25 +19,36 @@ def without_solver(plan_json: dict[str, Any]) -> dict[str, Any]:
 
 def big_instance(n: int, host: bool = False, traeger: int = 0) -> dict[str, Any]:
     """``n`` Kommunen (optionally each a 0.5-VZÄ host), ``traeger`` Träger serving all of them."""
-    kommunen = [{"name": f"K{i:05d}", "population": 1000 + i, **({"max_vzae": 0.5} if host else {})}
-                for i in range(n)]
-    providers = [{"name": f"T{t}", "max_vzae": 5, "serves": [k["name"] for k in kommunen],
-                  "cost_per_vzae": 71400} for t in range(traeger)]
-    return {"name": "Groß", "kreis": {"name": "Kreis Groß", "cost_per_vzae": 71400},
-            "funding": {"positions_vzae": n // 10 + 1, "rate_per_vzae": 55000},
-            "kommunen": kommunen, "traeger": providers}
+    kommunen = [{"name": f"K{i:05d}", "population": 1000 + i, **({"max_vzae": 0.5} if host else {})} for i in range(n)]
+    providers = [
+        {"name": f"T{t}", "max_vzae": 5, "serves": [k["name"] for k in kommunen], "cost_per_vzae": 71400}
+        for t in range(traeger)
+    ]
+    return {
+        "name": "Groß",
+        "kreis": {"name": "Kreis Groß", "cost_per_vzae": 71400},
+        "funding": {"positions_vzae": n // 10 + 1, "rate_per_vzae": 55000},
+        "kommunen": kommunen,
+        "traeger": providers,
+    }
 
 
-@pytest.mark.parametrize("objectives", [
-    ["proportionality", "use_positions"],
-    ["proportionality", "partner_share", "own_cost"],
-], ids=["proportionality_first", "use_positions_dropped"])
+@pytest.mark.parametrize(
+    "objectives",
+    [
+        ["proportionality", "use_positions"],
+        ["proportionality", "partner_share", "own_cost"],
+    ],
+    ids=["proportionality_first", "use_positions_dropped"],
+)
 def test_targets_rest_on_the_most_positions_when_use_positions_is_not_first(objectives: list[str]) -> None:
     """A model may reorder or drop levels; the targets ``e_i = N_used* × w_i / W`` still rest on
     the most positions any plan can use (a separate solve first), so proportionality cannot
     "win" by leaving all funding unused (1 VZÄ fundable, three equal Kommunen)."""
-    data = tiny(kommunen=[{"name": n, "population": 1} for n in ("Adorf", "Bedorf", "Cedorf")],
-                funding={"year": 2022, "positions_vzae": 1, "rate_per_vzae": 55000})
+    data = tiny(
+        kommunen=[{"name": n, "population": 1} for n in ("Adorf", "Bedorf", "Cedorf")],
+        funding={"year": 2022, "positions_vzae": 1, "rate_per_vzae": 55000},
+    )
     outcome = solve(data, objectives=objectives)
     assert outcome.plan is not None
     assert outcome.plan.used > 0, "reordering the levels produced a plan with 0 VZÄ"
@@ -59,14 +70,21 @@ def test_key_too_fine_for_64_bit_rows_is_refused_cleanly() -> None:
     refuses with ModelTooLarge (a clear input error), never a RuntimeError."""
     # Populations are capped at 10^9 on input, but a mixed key of two columns with coprime
     # totals still gives a weight sum W near 10^18.
-    data = tiny(kommunen=[{"name": "A", "population": 999999937, "indicators": {"x": 999999893}},
-                          {"name": "B", "population": 999999929, "indicators": {"x": 999999883}}],
-                funding={"year": 2022, "positions_vzae": 1, "rate_per_vzae": 55000},
-                traeger=[{"name": f"T{t:02d}", "max_vzae": 1, "serves": ["A", "B"], "cost_per_vzae": 71400}
-                         for t in range(60)])
+    data = tiny(
+        kommunen=[
+            {"name": "A", "population": 999999937, "indicators": {"x": 999999893}},
+            {"name": "B", "population": 999999929, "indicators": {"x": 999999883}},
+        ],
+        funding={"year": 2022, "positions_vzae": 1, "rate_per_vzae": 55000},
+        traeger=[{"name": f"T{t:02d}", "max_vzae": 1, "serves": ["A", "B"], "cost_per_vzae": 71400} for t in range(60)],
+    )
     with contextlib.suppress(ModelTooLarge):  # refusing cleanly is fine; a RuntimeError is not
-        solve(data, objectives=["proportionality", "use_positions"], time_limit_s=20,
-              key={"population": "1/2", "x": "1/2"})
+        solve(
+            data,
+            objectives=["proportionality", "use_positions"],
+            time_limit_s=20,
+            key={"population": "1/2", "x": "1/2"},
+        )
 
 
 def test_same_input_twice_gives_identical_plan_json() -> None:
@@ -78,10 +96,22 @@ def test_same_input_twice_gives_identical_plan_json() -> None:
 
 def test_permuted_records_give_the_same_links() -> None:
     data = with_kommune(tiny(), "Adorf", max_vzae=1.0, share_with=["Bedorf"])
-    data["traeger"] = [{"name": "Caritas", "max_vzae": 1.0, "serves": ["Cedorf", "Bedorf"],
-                        "cost_per_vzae": 71400, "deficit_coverage": True},
-                       {"name": "AWO", "max_vzae": 1.0, "serves": ["Bedorf", "Cedorf"],
-                        "cost_per_vzae": 71400, "deficit_coverage": True}]
+    data["traeger"] = [
+        {
+            "name": "Caritas",
+            "max_vzae": 1.0,
+            "serves": ["Cedorf", "Bedorf"],
+            "cost_per_vzae": 71400,
+            "deficit_coverage": True,
+        },
+        {
+            "name": "AWO",
+            "max_vzae": 1.0,
+            "serves": ["Bedorf", "Cedorf"],
+            "cost_per_vzae": 71400,
+            "deficit_coverage": True,
+        },
+    ]
     permuted = copy.deepcopy(data)
     permuted["kommunen"].reverse()
     permuted["traeger"].reverse()

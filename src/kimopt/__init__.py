@@ -12,7 +12,7 @@ from typing import Any
 __version__ = "0.1.0"
 __all__ = ["NoPlan", "__version__", "batch_summary", "load_instance", "load_model", "solve"]
 
-_API = {"load_instance", "load_model", "batch_summary", "NoPlan"}
+_API = {"load_instance", "load_model", "solve", "batch_summary", "NoPlan"}
 
 
 def __getattr__(name: str) -> Any:
@@ -20,8 +20,4 @@ def __getattr__(name: str) -> Any:
         from kimopt import api
 
         return getattr(api, name)
-    if name == "solve":  # the module kimopt.solve, callable as kimopt.api.solve
-        import kimopt.solve
-
-        return kimopt.solve
     raise AttributeError(f"module 'kimopt' has no attribute {name!r}")

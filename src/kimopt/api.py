@@ -48,8 +48,9 @@ def load_model(path: Path | str | None = None) -> PlanningModel:
     return load(path)[0]
 
 
-def solve(instance: Instance | Path | str, model: PlanningModel | Path | str | None = None, *,
-          time_limit: float | None = None) -> Plan:
+def solve(
+    instance: Instance | Path | str, model: PlanningModel | Path | str | None = None, *, time_limit: float | None = None
+) -> Plan:
     """The optimal plan of ``instance`` under ``model`` (a path or an object; default the standard).
 
     Raises

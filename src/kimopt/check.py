@@ -113,8 +113,7 @@ class _Checker:
         links: dict[tuple[str, str, int], Fraction] = {}
         raw = plan.get("links")
         if not isinstance(raw, list):
-            self.add("plan", "links", "der Plan enthält keine Liste „links“",
-                     "the plan has no list 'links'")
+            self.add("plan", "links", "der Plan enthält keine Liste „links“", "the plan has no list 'links'")
             return links
         for n, entry in enumerate(raw, start=1):
             if not isinstance(entry, dict):
@@ -124,12 +123,20 @@ class _Checker:
             try:
                 vzae = to_fraction(entry.get("vzae"))
             except NumberError:
-                self.add("plan", f"links[{n}]", f"VZÄ {_shown(entry.get('vzae'))} ist keine Zahl",
-                         f"VZÄ {_shown(entry.get('vzae'))} is not a number")
+                self.add(
+                    "plan",
+                    f"links[{n}]",
+                    f"VZÄ {_shown(entry.get('vzae'))} ist keine Zahl",
+                    f"VZÄ {_shown(entry.get('vzae'))} is not a number",
+                )
                 continue
             if abs(vzae) > MAX_VZAE:
-                self.add("plan", f"links[{n}]", f"VZÄ {_shown(entry.get('vzae'))} ist zu groß (höchstens {MAX_VZAE})",
-                         f"VZÄ {_shown(entry.get('vzae'))} is too large (at most {MAX_VZAE})")
+                self.add(
+                    "plan",
+                    f"links[{n}]",
+                    f"VZÄ {_shown(entry.get('vzae'))} ist zu groß (höchstens {MAX_VZAE})",
+                    f"VZÄ {_shown(entry.get('vzae'))} is too large (at most {MAX_VZAE})",
+                )
                 continue
             if kind not in {"kreis", "kommune", "traeger"}:
                 self.add("plan", f"links[{n}]", f"unbekannter host_type {kind!r}", f"unknown host_type {kind!r}")
@@ -153,9 +160,12 @@ class _Checker:
         g = self.model.granularity_vzae
         for (_, host, i), vzae in links.items():
             if vzae % g:
-                self.add("granularity", f"{host} → {self.kommune_names[i]}",
-                         f"{_v(vzae, 'de')} ist kein Vielfaches von {_v(g, 'de')}",
-                         f"{_v(vzae, 'en')} is not a multiple of {_v(g, 'en')}")
+                self.add(
+                    "granularity",
+                    f"{host} → {self.kommune_names[i]}",
+                    f"{_v(vzae, 'de')} ist kein Vielfaches von {_v(g, 'de')}",
+                    f"{_v(vzae, 'en')} is not a multiple of {_v(g, 'en')}",
+                )
 
     def allowed_links(self, links: dict[tuple[str, str, int], Fraction]) -> None:
         kommunen = self.instance.kommunen
@@ -171,18 +181,30 @@ class _Checker:
                 if k is None:
                     self.add("plan", host, "unbekannte Kommune als Stelle", "unknown Kommune as host")
                 elif kommunen[k].max_vzae <= 0 and kommunen[k].existing_vzae <= 0:
-                    self.add(HOST_SIZE, host, "die Kommune stellt kein Personal (max_vzae 0)",
-                             "the Kommune employs no positions (max_vzae 0)")
+                    self.add(
+                        HOST_SIZE,
+                        host,
+                        "die Kommune stellt kein Personal (max_vzae 0)",
+                        "the Kommune employs no positions (max_vzae 0)",
+                    )
                 elif i != k and i not in self.partners[k]:
-                    self.add(SHARING, f"{host} → {target}", f"{target} ist kein Teilungspartner von {host}",
-                             f"{target} is not a sharing partner of {host}")
+                    self.add(
+                        SHARING,
+                        f"{host} → {target}",
+                        f"{target} ist kein Teilungspartner von {host}",
+                        f"{target} is not a sharing partner of {host}",
+                    )
             elif kind == "traeger":
                 area = areas.get(host)
                 if area is None:
                     self.add("plan", host, "unbekannter Träger", "unknown Träger")
                 elif i not in area:
-                    self.add(PROVIDER_AREA, f"{host} → {target}", f"{target} liegt nicht im Gebiet des Trägers",
-                             f"{target} is outside the Träger's area")
+                    self.add(
+                        PROVIDER_AREA,
+                        f"{host} → {target}",
+                        f"{target} liegt nicht im Gebiet des Trägers",
+                        f"{target} is outside the Träger's area",
+                    )
 
     def totals(self, links: dict[tuple[str, str, int], Fraction]) -> None:
         self.links = links
@@ -198,16 +220,23 @@ class _Checker:
     def funding_cap(self) -> None:
         cap = self.instance.funding.positions_vzae
         if self.used > cap:
-            self.add(FUNDING_CAP, "", f"{_v(self.used, 'de')} verwendet > Förderobergrenze {_v(cap, 'de')}",
-                     f"{_v(self.used, 'en')} used > funding cap {_v(cap, 'en')}")
+            self.add(
+                FUNDING_CAP,
+                "",
+                f"{_v(self.used, 'de')} verwendet > Förderobergrenze {_v(cap, 'de')}",
+                f"{_v(self.used, 'en')} used > funding cap {_v(cap, 'en')}",
+            )
 
     @KREIS_SHARE.check
     def kreis_share(self) -> None:
         share = self.model.kreis_min_share
         if self.kreis < share * self.used:
-            self.add(KREIS_SHARE, self.instance.kreis.name,
-                     f"Kreis {_v(self.kreis, 'de')} < {share} × {_v(self.used, 'de')}",
-                     f"Kreis {_v(self.kreis, 'en')} < {share} × {_v(self.used, 'en')}")
+            self.add(
+                KREIS_SHARE,
+                self.instance.kreis.name,
+                f"Kreis {_v(self.kreis, 'de')} < {share} × {_v(self.used, 'de')}",
+                f"Kreis {_v(self.kreis, 'en')} < {share} × {_v(self.used, 'en')}",
+            )
 
     def _maximum(self, kind: str, host: str) -> Fraction | None:
         if kind == "kommune" and host in self.lookup:
@@ -223,14 +252,26 @@ class _Checker:
                 continue
             limit = self._maximum(kind, host)
             if size % step:
-                self.add(HOST_SIZE, host, f"{_v(size, 'de')} ist kein Vielfaches von {_v(step, 'de')}",
-                         f"{_v(size, 'en')} is not a multiple of {_v(step, 'en')}")
+                self.add(
+                    HOST_SIZE,
+                    host,
+                    f"{_v(size, 'de')} ist kein Vielfaches von {_v(step, 'de')}",
+                    f"{_v(size, 'en')} is not a multiple of {_v(step, 'en')}",
+                )
             if size < lowest:
-                self.add(HOST_SIZE, host, f"{_v(size, 'de')} < Mindestgröße {_v(lowest, 'de')}",
-                         f"{_v(size, 'en')} < minimum size {_v(lowest, 'en')}")
+                self.add(
+                    HOST_SIZE,
+                    host,
+                    f"{_v(size, 'de')} < Mindestgröße {_v(lowest, 'de')}",
+                    f"{_v(size, 'en')} < minimum size {_v(lowest, 'en')}",
+                )
             if limit is not None and size > limit:
-                self.add(HOST_SIZE, host, f"{_v(size, 'de')} > Obergrenze {_v(limit, 'de')}",
-                         f"{_v(size, 'en')} > maximum {_v(limit, 'en')}")
+                self.add(
+                    HOST_SIZE,
+                    host,
+                    f"{_v(size, 'de')} > Obergrenze {_v(limit, 'de')}",
+                    f"{_v(size, 'en')} > maximum {_v(limit, 'en')}",
+                )
 
     @SHARING.check
     def sharing(self) -> None:
@@ -243,24 +284,34 @@ class _Checker:
             host = self.kommune_names[k]
             partners = [i for i in served if i != k]
             if partners and k not in served:
-                self.add(SHARING, host, "versorgt Partner, aber nicht sich selbst",
-                         "serves partners but not itself")
+                self.add(SHARING, host, "versorgt Partner, aber nicht sich selbst", "serves partners but not itself")
             if len(partners) > self.model.max_sharing_partners:
-                self.add(SHARING, host, f"{len(partners)} Partner > höchstens {self.model.max_sharing_partners}",
-                         f"{len(partners)} partners > at most {self.model.max_sharing_partners}")
+                self.add(
+                    SHARING,
+                    host,
+                    f"{len(partners)} Partner > höchstens {self.model.max_sharing_partners}",
+                    f"{len(partners)} partners > at most {self.model.max_sharing_partners}",
+                )
             for i, vzae in served.items():
                 if vzae < smallest:
-                    self.add(SHARING, f"{host} → {self.kommune_names[i]}",
-                             f"Anteil {_v(vzae, 'de')} < Mindestanteil {_v(smallest, 'de')}",
-                             f"part {_v(vzae, 'en')} < minimum part {_v(smallest, 'en')}")
+                    self.add(
+                        SHARING,
+                        f"{host} → {self.kommune_names[i]}",
+                        f"Anteil {_v(vzae, 'de')} < Mindestanteil {_v(smallest, 'de')}",
+                        f"part {_v(vzae, 'en')} < minimum part {_v(smallest, 'en')}",
+                    )
 
     @PROVIDER_AREA.check
     def provider_area(self) -> None:
         for t in self.instance.traeger:
             size = self.hosted.get(("traeger", t.name), Fraction(0))
             if size > t.max_vzae:
-                self.add(PROVIDER_AREA, t.name, f"{_v(size, 'de')} > Kapazität {_v(t.max_vzae, 'de')}",
-                         f"{_v(size, 'en')} > capacity {_v(t.max_vzae, 'en')}")
+                self.add(
+                    PROVIDER_AREA,
+                    t.name,
+                    f"{_v(size, 'de')} > Kapazität {_v(t.max_vzae, 'de')}",
+                    f"{_v(size, 'en')} > capacity {_v(t.max_vzae, 'en')}",
+                )
 
     def _hosts(self) -> list[tuple[str, str, Fraction, int, bool]]:
         """(kind, name, existing, cost, Kreis pays) of every possible host."""
@@ -279,8 +330,12 @@ class _Checker:
         for kind, name, before, _, _ in self._hosts():
             now = self.hosted.get((kind, name), Fraction(0))
             if now < before:
-                self.add(EXISTING, name, f"{_v(now, 'de')} < vorhandene {_v(before, 'de')}",
-                         f"{_v(now, 'en')} < existing {_v(before, 'en')}")
+                self.add(
+                    EXISTING,
+                    name,
+                    f"{_v(now, 'de')} < vorhandene {_v(before, 'de')}",
+                    f"{_v(now, 'en')} < existing {_v(before, 'en')}",
+                )
 
     def payments(self, links: dict[tuple[str, str, int], Fraction]) -> None:
         """Eigenanteil per payer, computed from the rule text of DESIGN §2."""
@@ -315,31 +370,47 @@ class _Checker:
             return
         for k, paid in zip(self.instance.kommunen, self.pay_kommune, strict=True):
             if k.budget is not None and paid > k.budget:
-                self.add(BUDGET_KOMMUNE, k.name, f"Eigenanteil {fmt_euros(paid)} > Budget {fmt_euros(k.budget)}",
-                         f"own share {fmt_euros(paid, 'en')} > budget {fmt_euros(k.budget, 'en')}")
+                self.add(
+                    BUDGET_KOMMUNE,
+                    k.name,
+                    f"Eigenanteil {fmt_euros(paid)} > Budget {fmt_euros(k.budget)}",
+                    f"own share {fmt_euros(paid, 'en')} > budget {fmt_euros(k.budget, 'en')}",
+                )
 
     @BUDGET_KREIS.check
     def budget_kreis(self) -> None:
         budget = self.instance.kreis.budget
         if budget is not None and self.pay_kreis > budget:
-            self.add(BUDGET_KREIS, self.instance.kreis.name,
-                     f"Eigenanteil {fmt_euros(self.pay_kreis)} > Budget {fmt_euros(budget)}",
-                     f"own share {fmt_euros(self.pay_kreis, 'en')} > budget {fmt_euros(budget, 'en')}")
+            self.add(
+                BUDGET_KREIS,
+                self.instance.kreis.name,
+                f"Eigenanteil {fmt_euros(self.pay_kreis)} > Budget {fmt_euros(budget)}",
+                f"own share {fmt_euros(self.pay_kreis, 'en')} > budget {fmt_euros(budget, 'en')}",
+            )
 
     @REACHABILITY.check
     def reachability(self) -> None:
         minimum = self.model.min_coverage_vzae
         for name, c in zip(self.kommune_names, self.coverage, strict=True):
             if c < minimum:
-                self.add(REACHABILITY, name, f"{_v(c, 'de')} < Mindestversorgung {_v(minimum, 'de')}",
-                         f"{_v(c, 'en')} < minimum coverage {_v(minimum, 'en')}")
+                self.add(
+                    REACHABILITY,
+                    name,
+                    f"{_v(c, 'de')} < Mindestversorgung {_v(minimum, 'de')}",
+                    f"{_v(c, 'en')} < minimum coverage {_v(minimum, 'en')}",
+                )
 
     def targets(self, basis: Fraction | None = None) -> list[Fraction]:
         """``e_i = basis × share_i``; the basis is the plan's own N unless given."""
         basis = self.used if basis is None else basis
         key = self.model.key
-        columns = {name: [Fraction(k.population) if name == "population" else k.indicators.get(name, Fraction(0))
-                          for k in self.instance.kommunen] for name in key}
+        columns = {
+            name: [
+                Fraction(k.population) if name == "population" else k.indicators.get(name, Fraction(0))
+                for k in self.instance.kommunen
+            ]
+            for name in key
+        }
         shares = [Fraction(0)] * len(self.kommune_names)
         for name, weight in key.items():
             total = sum(columns[name], Fraction(0))
@@ -356,13 +427,18 @@ class _Checker:
         for name, c, e in zip(self.kommune_names, self.coverage, self.targets(), strict=True):
             low, high = math.floor(e / g) * g, math.ceil(e / g) * g
             if not low <= c <= high:
-                self.add(QUOTA_RULE, name, f"{_v(c, 'de')} außerhalb [{_v(low, 'de')}, {_v(high, 'de')}]",
-                         f"{_v(c, 'en')} outside [{_v(low, 'en')}, {_v(high, 'en')}]")
+                self.add(
+                    QUOTA_RULE,
+                    name,
+                    f"{_v(c, 'de')} außerhalb [{_v(low, 'de')}, {_v(high, 'de')}]",
+                    f"{_v(c, 'en')} outside [{_v(low, 'en')}, {_v(high, 'en')}]",
+                )
 
     # ---- reported figures ----------------------------------------------------------------
 
     def reported(self, plan: dict[str, Any]) -> None:
         """The plan's own figures must match what its links imply."""
+
         def differs(reported: object, exact: Fraction, tolerance: Fraction = TOLERANCE) -> bool:
             try:
                 return abs(to_fraction(reported) - exact) > tolerance
@@ -374,37 +450,53 @@ class _Checker:
             return value if isinstance(value, kind) else kind()
 
         summary: dict[str, Any] = section(plan, "summary", dict)
-        for key, exact in (("positions_used", self.used), ("kreis_vzae", self.kreis),
-                           ("partner_vzae", self.used - self.kreis)):
+        for key, exact in (
+            ("positions_used", self.used),
+            ("kreis_vzae", self.kreis),
+            ("partner_vzae", self.used - self.kreis),
+        ):
             if key in summary and differs(summary[key], exact):
-                self.add("plan", f"summary.{key}",
-                         f"angegeben {_reported(summary[key], 'de')}, aus den Verbindungen {_v(exact, 'de')}",
-                         f"reported {_reported(summary[key], 'en')}, the links give {_v(exact, 'en')}")
+                self.add(
+                    "plan",
+                    f"summary.{key}",
+                    f"angegeben {_reported(summary[key], 'de')}, aus den Verbindungen {_v(exact, 'de')}",
+                    f"reported {_reported(summary[key], 'en')}, the links give {_v(exact, 'en')}",
+                )
         own: dict[str, Any] = section(summary, "eigenanteil_eur", dict)
         total = self.pay_kreis + (0 if self.model.kreis_covers_kommunen else sum(self.pay_kommune, Fraction(0)))
         for key, exact in (("kreis", self.pay_kreis), ("total", total)):
             # shown euros are rounded so that the parts add up (kimopt.numbers.round_parts): within 1 €
             if key in own and differs(own[key], exact, Fraction(1)):
-                self.add("plan", f"summary.eigenanteil_eur.{key}",
-                         f"angegeben {_reported(own[key], 'de', '€')}, berechnet {fmt_euros(exact)}",
-                         f"reported {_reported(own[key], 'en', '€')}, computed {fmt_euros(exact, 'en')}")
+                self.add(
+                    "plan",
+                    f"summary.eigenanteil_eur.{key}",
+                    f"angegeben {_reported(own[key], 'de', '€')}, berechnet {fmt_euros(exact)}",
+                    f"reported {_reported(own[key], 'en', '€')}, computed {fmt_euros(exact, 'en')}",
+                )
         for entry in section(plan, "hosts", list):
             if isinstance(entry, dict) and "vzae" in entry:
                 exact = self.hosted.get((str(entry.get("host_type")), str(_nfc(entry.get("name")))), Fraction(0))
                 if differs(entry["vzae"], exact):
-                    self.add("plan", f"hosts: {entry.get('name')}",
-                             f"angegeben {_reported(entry['vzae'], 'de')}, aus den Verbindungen {_v(exact, 'de')}",
-                             f"reported {_reported(entry['vzae'], 'en')}, the links give {_v(exact, 'en')}")
+                    self.add(
+                        "plan",
+                        f"hosts: {entry.get('name')}",
+                        f"angegeben {_reported(entry['vzae'], 'de')}, aus den Verbindungen {_v(exact, 'de')}",
+                        f"reported {_reported(entry['vzae'], 'en')}, the links give {_v(exact, 'en')}",
+                    )
         try:
-            basis: Fraction | None = to_fraction(summary["target_basis_vzae"]) if "target_basis_vzae" in summary \
-                else None
+            basis: Fraction | None = (
+                to_fraction(summary["target_basis_vzae"]) if "target_basis_vzae" in summary else None
+            )
         except NumberError:
             basis = None
         if basis is not None and not self.used <= basis <= self.instance.funding.positions_vzae:
-            self.add("plan", "summary.target_basis_vzae",
-                     f"Bezugsgröße der Soll-Werte {_v(basis, 'de')} liegt nicht zwischen {_v(self.used, 'de')} "
-                     "und der Förderobergrenze",
-                     f"target basis {_v(basis, 'en')} is not between {_v(self.used, 'en')} and the funding cap")
+            self.add(
+                "plan",
+                "summary.target_basis_vzae",
+                f"Bezugsgröße der Soll-Werte {_v(basis, 'de')} liegt nicht zwischen {_v(self.used, 'de')} "
+                "und der Förderobergrenze",
+                f"target basis {_v(basis, 'en')} is not between {_v(self.used, 'en')} and the funding cap",
+            )
             basis = None
         targets = self.targets(basis)
         for entry in section(plan, "kommunen", list):
@@ -413,9 +505,12 @@ class _Checker:
                 continue
             for key, exact in (("coverage_vzae", self.coverage[i]), ("target_vzae", targets[i])):
                 if key in entry and differs(entry[key], exact):
-                    self.add("plan", f"kommunen: {entry['name']}.{key}",
-                             f"angegeben {_reported(entry[key], 'de')}, berechnet {_v(exact, 'de')}",
-                             f"reported {_reported(entry[key], 'en')}, computed {_v(exact, 'en')}")
+                    self.add(
+                        "plan",
+                        f"kommunen: {entry['name']}.{key}",
+                        f"angegeben {_reported(entry[key], 'de')}, berechnet {_v(exact, 'de')}",
+                        f"reported {_reported(entry[key], 'en')}, computed {_v(exact, 'en')}",
+                    )
 
 
 def check_plan(instance: Instance, model: PlanningModel, plan: dict[str, Any]) -> list[Violation]:

@@ -77,13 +77,19 @@ def _years(instance: Instance) -> list[tuple[int | None, Instance]]:
                 kreis_budget = budget
             else:
                 kommune_budget[name] = budget
-        derived = instance.model_copy(update={
-            "funding": instance.funding.model_copy(update={"year": year.year, "positions_vzae": positions,
-                                                           "rate_per_vzae": rate}),
-            "kreis": instance.kreis.model_copy(update={"cost_per_vzae": kreis_cost, "budget": kreis_budget}),
-            "kommunen": [k.model_copy(update={"cost_per_vzae": kommune_cost[k.name], "budget": kommune_budget[k.name]})
-                         for k in instance.kommunen],
-            "traeger": [t.model_copy(update={"cost_per_vzae": traeger_cost[t.name]}) for t in instance.traeger]})
+        derived = instance.model_copy(
+            update={
+                "funding": instance.funding.model_copy(
+                    update={"year": year.year, "positions_vzae": positions, "rate_per_vzae": rate}
+                ),
+                "kreis": instance.kreis.model_copy(update={"cost_per_vzae": kreis_cost, "budget": kreis_budget}),
+                "kommunen": [
+                    k.model_copy(update={"cost_per_vzae": kommune_cost[k.name], "budget": kommune_budget[k.name]})
+                    for k in instance.kommunen
+                ],
+                "traeger": [t.model_copy(update={"cost_per_vzae": traeger_cost[t.name]}) for t in instance.traeger],
+            }
+        )
         out.append((year.year, derived))
     return out
 
@@ -94,9 +100,13 @@ def _rates(instance: Instance) -> list[tuple[int, int, int]]:
     rates = [(c.rate_per_vzae if c else 0, c.assistant_rate_per_vzae if c else 0, a.rate_per_vzae if a else 0)]
     for year in instance.years:
         b1, assistant, b3 = rates[-1]
-        rates.append((year.coordination_rate_per_vzae if year.coordination_rate_per_vzae is not None else b1,
-                      year.assistant_rate_per_vzae if year.assistant_rate_per_vzae is not None else assistant,
-                      year.authorities_rate_per_vzae if year.authorities_rate_per_vzae is not None else b3))
+        rates.append(
+            (
+                year.coordination_rate_per_vzae if year.coordination_rate_per_vzae is not None else b1,
+                year.assistant_rate_per_vzae if year.assistant_rate_per_vzae is not None else assistant,
+                year.authorities_rate_per_vzae if year.authorities_rate_per_vzae is not None else b3,
+            )
+        )
     return rates
 
 
@@ -139,18 +149,37 @@ class _Horizon:
         inst, c, a = self.instance, self.instance.coordination, self.instance.authorities
         b1_rate, assistant_rate, b3_rate = _rates(inst)[n]
         kreis = derived.kreis
-        costs = {k.name: k.cost_per_vzae if k.cost_per_vzae is not None else kreis.cost_per_vzae
-                 for k in derived.kommunen}
+        costs = {
+            k.name: k.cost_per_vzae if k.cost_per_vzae is not None else kreis.cost_per_vzae for k in derived.kommunen
+        }
         out = []
         if c is not None:
             own_cost = _grown(c.cost_per_vzae, inst, n)
             assistant_cost = _grown(c.assistant_cost_per_vzae, inst, n)
             if c.base_vzae:
-                out.append((1, "coordinator", "kreis", kreis.name, c.base_vzae,
-                            own_cost if own_cost is not None else kreis.cost_per_vzae, b1_rate))
+                out.append(
+                    (
+                        1,
+                        "coordinator",
+                        "kreis",
+                        kreis.name,
+                        c.base_vzae,
+                        own_cost if own_cost is not None else kreis.cost_per_vzae,
+                        b1_rate,
+                    )
+                )
             if c.assistant_vzae:
-                out.append((1, "assistant", "kreis", kreis.name, c.assistant_vzae,
-                            assistant_cost if assistant_cost is not None else kreis.cost_per_vzae, assistant_rate))
+                out.append(
+                    (
+                        1,
+                        "assistant",
+                        "kreis",
+                        kreis.name,
+                        c.assistant_vzae,
+                        assistant_cost if assistant_cost is not None else kreis.cost_per_vzae,
+                        assistant_rate,
+                    )
+                )
             for k in inst.kommunen:
                 if k.coordinator_vzae is not None:
                     vzae = k.coordinator_vzae
@@ -159,19 +188,46 @@ class _Horizon:
                 else:
                     vzae = Fraction(0)
                 if vzae:
-                    out.append((1, "coordinator", "kommune", k.name, vzae,
-                                own_cost if own_cost is not None else costs[k.name], b1_rate))
+                    out.append(
+                        (
+                            1,
+                            "coordinator",
+                            "kommune",
+                            k.name,
+                            vzae,
+                            own_cost if own_cost is not None else costs[k.name],
+                            b1_rate,
+                        )
+                    )
         if a is not None:
             by_key = {k.name: k for k in inst.kommunen} | {k.ags: k for k in inst.kommunen if k.ags}
             for position in a.positions:
                 cost = _grown(position.cost_per_vzae, inst, n)
                 if position.host in (kreis.name, kreis.ags):
-                    out.append((3, "authority", "kreis", kreis.name, position.vzae,
-                                cost if cost is not None else kreis.cost_per_vzae, b3_rate))
+                    out.append(
+                        (
+                            3,
+                            "authority",
+                            "kreis",
+                            kreis.name,
+                            position.vzae,
+                            cost if cost is not None else kreis.cost_per_vzae,
+                            b3_rate,
+                        )
+                    )
                 elif position.host in by_key:
                     k = by_key[position.host]
-                    out.append((3, "authority", "kommune", k.name, position.vzae,
-                                cost if cost is not None else costs[k.name], b3_rate))
+                    out.append(
+                        (
+                            3,
+                            "authority",
+                            "kommune",
+                            k.name,
+                            position.vzae,
+                            cost if cost is not None else costs[k.name],
+                            b3_rate,
+                        )
+                    )
         return out
 
     def listed(self, year: Year, key: str, rule: Rule, baustein: int) -> dict[tuple[str, str, str], Fraction]:
@@ -183,26 +239,39 @@ class _Horizon:
             if not isinstance(item, dict):
                 continue
             try:
-                found[(str(item.get("role")), str(item.get("host_type")), str(item.get("host")))] += \
-                    to_fraction(item.get("vzae"))
+                found[(str(item.get("role")), str(item.get("host_type")), str(item.get("host")))] += to_fraction(
+                    item.get("vzae")
+                )
             except NumberError:
                 self.add(rule, year.label, str(item.get("host")), "VZÄ ist keine Zahl", "VZÄ is not a number")
         want = {(role, kind, host): vzae for role, kind, host, vzae in expected}
         for (role, kind, host), vzae in sorted(want.items()):
             have = found.get((role, kind, host), Fraction(0))
             if have != vzae:
-                self.add(rule, year.label, host,
-                         f"{_ROLE[role][0]}: {_v(have, 'de')} im Plan, die Regel verlangt {_v(vzae, 'de')}",
-                         f"{_ROLE[role][1]}: {_v(have, 'en')} in the plan, the rule requires {_v(vzae, 'en')}")
+                self.add(
+                    rule,
+                    year.label,
+                    host,
+                    f"{_ROLE[role][0]}: {_v(have, 'de')} im Plan, die Regel verlangt {_v(vzae, 'de')}",
+                    f"{_ROLE[role][1]}: {_v(have, 'en')} in the plan, the rule requires {_v(vzae, 'en')}",
+                )
         for (role, kind, host), vzae in sorted(found.items()):
             if (role, kind, host) not in want and vzae:
-                self.add(rule, year.label, host, f"{_v(vzae, 'de')} ohne Grundlage in der Regel",
-                         f"{_v(vzae, 'en')} the rule does not provide")
+                self.add(
+                    rule,
+                    year.label,
+                    host,
+                    f"{_v(vzae, 'de')} ohne Grundlage in der Regel",
+                    f"{_v(vzae, 'en')} the rule does not provide",
+                )
         return found
 
 
-_ROLE = {"coordinator": ("Koordination", "coordinators"), "assistant": ("Assistenz", "assistant"),
-         "authority": ("Stellen in der Ausländerbehörde", "authority positions")}
+_ROLE = {
+    "coordinator": ("Koordination", "coordinators"),
+    "assistant": ("Assistenz", "assistant"),
+    "authority": ("Stellen in der Ausländerbehörde", "authority positions"),
+}
 
 
 @COORDINATION.check
@@ -227,18 +296,25 @@ def continuity(h: _Horizon, year: Year) -> None:
     if year.previous is None or not h.model.keep_existing:
         return
     hosted = year.checker.hosted
-    cuts = {key: before - hosted.get(key, Fraction(0)) for key, before in year.previous.items()
-            if hosted.get(key, Fraction(0)) < before}
+    cuts = {
+        key: before - hosted.get(key, Fraction(0))
+        for key, before in year.previous.items()
+        if hosted.get(key, Fraction(0)) < before
+    }
     room = max(Fraction(0), sum(year.previous.values(), Fraction(0)) - year.derived.funding.positions_vzae)
     if sum(cuts.values(), Fraction(0)) <= room:
         return
     for (kind, name), cut in sorted(cuts.items()):
         before, now = year.previous[(kind, name)], year.previous[(kind, name)] - cut
-        h.add(CONTINUITY, year.label, name,
-              f"{_v(before, 'de')} im Vorjahr, jetzt {_v(now, 'de')}; Kürzungen nur, soweit die "
-              f"Förderung unter das Vorjahr fällt ({_v(room, 'de')})",
-              f"{_v(before, 'en')} the year before, now {_v(now, 'en')}; cuts only as far as "
-              f"funding falls below the year before ({_v(room, 'en')})")
+        h.add(
+            CONTINUITY,
+            year.label,
+            name,
+            f"{_v(before, 'de')} im Vorjahr, jetzt {_v(now, 'de')}; Kürzungen nur, soweit die "
+            f"Förderung unter das Vorjahr fällt ({_v(room, 'de')})",
+            f"{_v(before, 'en')} the year before, now {_v(now, 'en')}; cuts only as far as "
+            f"funding falls below the year before ({_v(room, 'en')})",
+        )
 
 
 def _year_checker(derived: Instance, model: PlanningModel, entry: dict[str, Any]) -> _Checker:
@@ -268,17 +344,25 @@ def _budgets(h: _Horizon, year: Year) -> dict[str, Fraction]:
         else:
             kreis_pays += amount
     if derived.kreis.budget is not None and kreis_pays > derived.kreis.budget:
-        h.add(BUDGET_KREIS, year.label, derived.kreis.name,
-              f"Eigenanteil aller Bausteine {fmt_euros(kreis_pays)} > Budget {fmt_euros(derived.kreis.budget)}",
-              f"own share of all Bausteine {fmt_euros(kreis_pays, 'en')} > budget "
-              f"{fmt_euros(derived.kreis.budget, 'en')}")
+        h.add(
+            BUDGET_KREIS,
+            year.label,
+            derived.kreis.name,
+            f"Eigenanteil aller Bausteine {fmt_euros(kreis_pays)} > Budget {fmt_euros(derived.kreis.budget)}",
+            f"own share of all Bausteine {fmt_euros(kreis_pays, 'en')} > budget "
+            f"{fmt_euros(derived.kreis.budget, 'en')}",
+        )
     if not model.kreis_covers_kommunen:
         for k in derived.kommunen:
             if k.budget is not None and kommune_pays[k.name] > k.budget:
-                h.add(BUDGET_KOMMUNE, year.label, k.name,
-                      f"Eigenanteil aller Bausteine {fmt_euros(kommune_pays[k.name])} > Budget {fmt_euros(k.budget)}",
-                      f"own share of all Bausteine {fmt_euros(kommune_pays[k.name], 'en')} > budget "
-                      f"{fmt_euros(k.budget, 'en')}")
+                h.add(
+                    BUDGET_KOMMUNE,
+                    year.label,
+                    k.name,
+                    f"Eigenanteil aller Bausteine {fmt_euros(kommune_pays[k.name])} > Budget {fmt_euros(k.budget)}",
+                    f"own share of all Bausteine {fmt_euros(kommune_pays[k.name], 'en')} > budget "
+                    f"{fmt_euros(k.budget, 'en')}",
+                )
     total = kreis_pays + (Fraction(0) if model.kreis_covers_kommunen else sum(kommune_pays.values(), Fraction(0)))
     return {"kreis": kreis_pays, "total": total}
 
@@ -289,8 +373,13 @@ def check_horizon(instance: Instance, model: PlanningModel, plan: dict[str, Any]
     years = _years(instance)
     entries = plan.get("years")
     if not isinstance(entries, list) or len(entries) != len(years):
-        h.add("plan", "years", "", f"der Plan muss {len(years)} Jahre unter „years“ enthalten",
-              f"the plan must hold {len(years)} years under 'years'")
+        h.add(
+            "plan",
+            "years",
+            "",
+            f"der Plan muss {len(years)} Jahre unter „years“ enthalten",
+            f"the plan must hold {len(years)} years under 'years'",
+        )
         return h.violations
     summary = plan.get("summary")
     by_year = summary.get("eigenanteil_eur_by_year") if isinstance(summary, dict) else None
@@ -298,12 +387,18 @@ def check_horizon(instance: Instance, model: PlanningModel, plan: dict[str, Any]
     for n, ((number, derived), entry) in enumerate(zip(years, entries, strict=True)):
         label = str(number) if number is not None else "1"
         if not isinstance(entry, dict) or entry.get("year") != number:
-            h.add("plan", label, "years", f"Eintrag {n + 1} ist nicht das Jahr {label}",
-                  f"entry {n + 1} is not the year {label}")
+            h.add(
+                "plan",
+                label,
+                "years",
+                f"Eintrag {n + 1} ist nicht das Jahr {label}",
+                f"entry {n + 1} is not the year {label}",
+            )
             continue
         checker = _year_checker(derived, model, entry)
-        h.violations += [Violation(v.rule, f"{label}: {v.subject}" if v.subject else label, v.de, v.en)
-                         for v in checker.violations]
+        h.violations += [
+            Violation(v.rule, f"{label}: {v.subject}" if v.subject else label, v.de, v.en) for v in checker.violations
+        ]
         year = Year(n, label, derived, entry, checker, h.expected(n, derived), previous)
         for rule in HORIZON_RULES:
             rule.hook("check")(h, year)
@@ -317,9 +412,13 @@ def check_horizon(instance: Instance, model: PlanningModel, plan: dict[str, Any]
             except NumberError:
                 wrong = True
             if wrong:
-                h.add("plan", label, f"summary.eigenanteil_eur_by_year.{key}",
-                      f"angegeben {reported[key]} €, berechnet {fmt_euros(exact)}",
-                      f"reported €{reported[key]}, computed {fmt_euros(exact, 'en')}")
+                h.add(
+                    "plan",
+                    label,
+                    f"summary.eigenanteil_eur_by_year.{key}",
+                    f"angegeben {reported[key]} €, berechnet {fmt_euros(exact)}",
+                    f"reported €{reported[key]}, computed {fmt_euros(exact, 'en')}",
+                )
         previous = dict(checker.hosted)
     # one-year readers see the first year at the top level: it must be the same plan (checked above)
     first = entries[0] if isinstance(entries[0], dict) else {}
@@ -328,6 +427,11 @@ def check_horizon(instance: Instance, model: PlanningModel, plan: dict[str, Any]
         if key == "summary" and isinstance(top, dict):
             top = {k: v for k, v in top.items() if k not in ("eigenanteil_eur_by_year", "binding_rules")}
         if top != first.get(key):
-            h.add("plan", key, "", f"„{key}“ oben ist nicht das erste Jahr des Plans",
-                  f"the top-level '{key}' is not the plan's first year")
+            h.add(
+                "plan",
+                key,
+                "",
+                f"„{key}“ oben ist nicht das erste Jahr des Plans",
+                f"the top-level '{key}' is not the plan's first year",
+            )
     return h.violations

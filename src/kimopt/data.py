@@ -224,7 +224,8 @@ class Kommune(_Record):
     jugendamt: Flag = Field(False, description="Has its own Jugendamt (Baustein 1 condition)")
     integrationsrat: Flag = Field(False, description="Has its own Integrationsrat (Baustein 1 condition)")
     coordinator_vzae: Vzae | None = Field(
-        None, description="Baustein 1 coordinators employed here, overriding the rule (DESIGN §5)")
+        None, description="Baustein 1 coordinators employed here, overriding the rule (DESIGN §5)"
+    )
 
     @model_serializer(mode="wrap")
     def _without_defaults(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
@@ -287,7 +288,8 @@ class Year(_Record):
     cost_growth: Growth | None = Field(None, description="Cost rise over the previous year, e.g. 3/100")
     costs: dict[str, Euros] = Field(default_factory=dict, description="Cost per VZÄ by employer name, €")
     budgets: Annotated[dict[str, Euros | None], BeforeValidator(_budgets)] = Field(
-        default_factory=dict, description="Yearly Eigenanteil budget by payer (Kreis or Kommune), €")
+        default_factory=dict, description="Yearly Eigenanteil budget by payer (Kreis or Kommune), €"
+    )
     coordination_rate_per_vzae: Euros | None = Field(None, description="Baustein 1 rate per coordinator VZÄ, €")
     assistant_rate_per_vzae: Euros | None = Field(None, description="Baustein 1 rate per assistant VZÄ, €")
     authorities_rate_per_vzae: Euros | None = Field(None, description="Baustein 3 rate per VZÄ, €")
@@ -299,8 +301,9 @@ class Coordination(_Record):
     base_vzae: Vzae = Field(Fraction(0), description="Coordinators at the Kreis")
     assistant_vzae: Vzae = Field(Fraction(0), description="Administrative assistant at the Kreis")
     per_kommune_vzae: Vzae = Field(Fraction(1), description="Coordinators at each qualifying Kommune")
-    qualifies_by: list[Flagname] = Field(default_factory=lambda: list(QUALIFYING_FLAGS),
-                                         description="Flags a Kommune must all have")
+    qualifies_by: list[Flagname] = Field(
+        default_factory=lambda: list(QUALIFYING_FLAGS), description="Flags a Kommune must all have"
+    )
     rate_per_vzae: Euros = Field(description="Funding per coordinator VZÄ and year, €")
     assistant_rate_per_vzae: Euros = Field(0, description="Funding per assistant VZÄ and year, €")
     cost_per_vzae: Euros | None = Field(None, description="Real cost per coordinator VZÄ (default: employer's)")
@@ -376,15 +379,13 @@ class Instance(_Record):
         return index
 
 
-OBJECTIVE_NAMES = ("use_positions", "proportionality", "partner_share", "own_cost", "stability",
-                   "fewer_hosts")
+OBJECTIVE_NAMES = ("use_positions", "proportionality", "partner_share", "own_cost", "stability", "fewer_hosts")
 
 
 class Objective(_Record):
     """One level of the lexicographic optimisation."""
 
-    name: Literal["use_positions", "proportionality", "partner_share", "own_cost", "stability",
-                  "fewer_hosts"]
+    name: Literal["use_positions", "proportionality", "partner_share", "own_cost", "stability", "fewer_hosts"]
     measure: Literal["l1", "max"] | None = None
 
     @field_validator("name", mode="before")
@@ -392,8 +393,11 @@ class Objective(_Record):
     def _known(cls, value: Any) -> Any:
         if isinstance(value, str) and value not in OBJECTIVE_NAMES:
             hint = difflib.get_close_matches(value, OBJECTIVE_NAMES, n=1)
-            raise PydanticCustomError("bad_choice", "{value}", {
-                "value": value, "choices": ", ".join(OBJECTIVE_NAMES), **({"hint": hint[0]} if hint else {})})
+            raise PydanticCustomError(
+                "bad_choice",
+                "{value}",
+                {"value": value, "choices": ", ".join(OBJECTIVE_NAMES), **({"hint": hint[0]} if hint else {})},
+            )
         return value
 
 
@@ -402,8 +406,10 @@ def _objective(value: object) -> object:
 
 
 def _default_objectives() -> list[Objective]:
-    return [Objective(name=n, measure="l1" if n == "proportionality" else None)  # type: ignore[arg-type]
-            for n in OBJECTIVE_NAMES]
+    return [
+        Objective(name=n, measure="l1" if n == "proportionality" else None)  # type: ignore[arg-type]
+        for n in OBJECTIVE_NAMES
+    ]
 
 
 class PlanningModel(_Record):
@@ -419,10 +425,12 @@ class PlanningModel(_Record):
     keep_existing: Flag = Field(True, description="Filled positions stay with their host")
     kreis_covers_kommunen: Flag = Field(False, description="The Kreis carries the Kommunen's deficit")
     quota_rule: Flag = Field(False, description="Coverage within the target rounded down/up to g")
-    key: dict[str, Share] = Field(default_factory=lambda: {"population": Fraction(1)},
-                                  description="Weights of the distribution key's columns")
+    key: dict[str, Share] = Field(
+        default_factory=lambda: {"population": Fraction(1)}, description="Weights of the distribution key's columns"
+    )
     objectives: list[Annotated[Objective, BeforeValidator(_objective)]] = Field(
-        default_factory=_default_objectives, min_length=1)
+        default_factory=_default_objectives, min_length=1
+    )
     time_limit_s: PositiveVzae = Field(Fraction(60), description="Wall-clock limit for all levels, s")
     workers: Count = Field(8, description="CP-SAT search workers")
     seed: Count = Field(0, description="CP-SAT random seed")
@@ -468,8 +476,13 @@ def instance_findings(instance: Instance) -> list[Finding]:
     for i, kommune in enumerate(instance.kommunen):
         other = seen_ags.get(kommune.name)
         if other is not None and other != i:  # "05170044" would name two Kommunen
-            findings.append(Finding(("kommunen", i, "name"), "name_is_other_ags",
-                                    {"value": kommune.name, "other": instance.kommunen[other].name}))
+            findings.append(
+                Finding(
+                    ("kommunen", i, "name"),
+                    "name_is_other_ags",
+                    {"value": kommune.name, "other": instance.kommunen[other].name},
+                )
+            )
 
     index = instance.kommune_index()
     names = [k.name for k in instance.kommunen]
@@ -485,8 +498,11 @@ def instance_findings(instance: Instance) -> list[Finding]:
             findings.append(Finding(("traeger", t, "serves"), "empty_list", {}))
         for j, served in enumerate(traeger.serves):
             if served not in index:
-                findings.append(Finding(("traeger", t, "serves", j), "unknown_kommune",
-                                        {"value": served, **_closest(served, names)}))
+                findings.append(
+                    Finding(
+                        ("traeger", t, "serves", j), "unknown_kommune", {"value": served, **_closest(served, names)}
+                    )
+                )
     from kimopt.horizon import horizon_findings  # the §5 checks live with the year expansion
 
     findings += horizon_findings(instance)
@@ -534,11 +550,11 @@ def model_findings(model: PlanningModel) -> list[Finding]:
     for key in ("host_step_vzae", "min_host_vzae", "min_coverage_vzae"):
         value: Fraction = getattr(model, key)
         if value % g:
-            findings.append(Finding((key,), "off_granularity",
-                                    {"value": value, "granularity": g}))
+            findings.append(Finding((key,), "off_granularity", {"value": value, "granularity": g}))
     if model.min_share_vzae is not None and model.min_share_vzae % g:
-        findings.append(Finding(("min_share_vzae",), "off_granularity",
-                                {"value": model.min_share_vzae, "granularity": g}))
+        findings.append(
+            Finding(("min_share_vzae",), "off_granularity", {"value": model.min_share_vzae, "granularity": g})
+        )
     total = sum(model.key.values(), Fraction(0))
     if model.key and total != 1:
         findings.append(Finding(("key",), "key_weights", {"value": total}))
@@ -561,8 +577,7 @@ def pairing_findings(instance: Instance, model: PlanningModel) -> list[Finding]:
     g = model.granularity_vzae
     for loc, value in _vzae_fields(instance):
         if value % g:
-            findings.append(Finding(loc, "off_granularity",
-                                    {"value": value, "granularity": g}))
+            findings.append(Finding(loc, "off_granularity", {"value": value, "granularity": g}))
     for column in model.key:
         if column == "population":
             continue
@@ -570,8 +585,10 @@ def pairing_findings(instance: Instance, model: PlanningModel) -> list[Finding]:
             if column not in kommune.indicators:
                 findings.append(Finding(("kommunen", i, "indicators"), "unknown_indicator", {"value": column}))
     for column in model.key:
-        column_total = sum((k.population if column == "population" else k.indicators.get(column, 0)
-                            for k in instance.kommunen), Fraction(0))
+        column_total = sum(
+            (k.population if column == "population" else k.indicators.get(column, 0) for k in instance.kommunen),
+            Fraction(0),
+        )
         if column_total == 0 and model.key[column] > 0:
             findings.append(Finding(("kommunen",), "zero_key", {"value": column}))
     return findings

@@ -25,12 +25,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "unknown_key": ("unbekannter Schlüssel{hint_de}", "unknown key{hint_en}"),
     "not_a_number": ("{value} ist keine Zahl", "{value} is not a number"),
     "not_finite": ("{value} ist keine endliche Zahl", "{value} is not a finite number"),
-    "number_too_long": ("{value}: Zahl mit zu vielen Stellen oder zu großem Exponenten; "
-                        "eine Zahl wie 12,5 oder 1/3 angeben",
-                        "{value}: number with too many digits or too large an exponent; "
-                        "give a number such as 12.5 or 1/3"),
-    "not_whole_euros": ("{value}: Beträge in ganzen Euro angeben",
-                        "{value}: give amounts in whole euros"),
+    "number_too_long": (
+        "{value}: Zahl mit zu vielen Stellen oder zu großem Exponenten; eine Zahl wie 12,5 oder 1/3 angeben",
+        "{value}: number with too many digits or too large an exponent; give a number such as 12.5 or 1/3",
+    ),
+    "not_whole_euros": ("{value}: Beträge in ganzen Euro angeben", "{value}: give amounts in whole euros"),
     "not_integer": ("{value} ist keine ganze Zahl", "{value} is not a whole number"),
     "negative": ("{value} darf nicht negativ sein", "{value} must not be negative"),
     "not_positive": ("{value} muss größer als 0 sein", "{value} must be greater than 0"),
@@ -38,96 +37,157 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "empty_text": ("darf nicht leer sein", "must not be empty"),
     "not_bool": ("{value} ist weder ja/true noch nein/false", "{value} is neither yes/true nor no/false"),
     "not_list": ("{value} ist keine Liste", "{value} is not a list"),
-    "empty_list": ("die Liste ist leer, mindestens ein Eintrag nötig",
-                   "the list is empty, at least one entry is needed"),
-    "not_mapping": ("{value} ist kein Abschnitt mit Schlüsseln (Mapping)",
-                    "{value} is not a section of keys (mapping)"),
-    "bad_choice": ("{value} ist nicht erlaubt{hint_de}; erlaubt: {choices}",
-                   "{value} is not allowed{hint_en}; allowed: {choices}"),
+    "empty_list": (
+        "die Liste ist leer, mindestens ein Eintrag nötig",
+        "the list is empty, at least one entry is needed",
+    ),
+    "not_mapping": (
+        "{value} ist kein Abschnitt mit Schlüsseln (Mapping)",
+        "{value} is not a section of keys (mapping)",
+    ),
+    "bad_choice": (
+        "{value} ist nicht erlaubt{hint_de}; erlaubt: {choices}",
+        "{value} is not allowed{hint_en}; allowed: {choices}",
+    ),
     "invalid": ("ungültiger Wert {value}", "invalid value {value}"),
     "duplicate_name": ("der Name {value} kommt mehrfach vor", "the name {value} occurs more than once"),
-    "too_many_entries": ("{count} Einträge sind zu viele (höchstens {limit})",
-                         "{count} entries are too many (at most {limit})"),
+    "too_many_entries": (
+        "{count} Einträge sind zu viele (höchstens {limit})",
+        "{count} entries are too many (at most {limit})",
+    ),
     "too_long": ("{value} ist zu lang (höchstens {limit} Zeichen)", "{value} is too long (at most {limit} characters)"),
-    "control_character": ("{value} enthält Steuerzeichen (z. B. Zeilenumbruch, Tabulator)",
-                          "{value} contains control characters (e.g. a line break or tab)"),
-    "name_is_other_ags": ("der Name {value} ist der Gemeindeschlüssel von {other}: Verweise wären mehrdeutig",
-                          "the name {value} is the municipality key (AGS) of {other}: references would be ambiguous"),
-    "duplicate_ags": ("der Gemeindeschlüssel {value} kommt mehrfach vor",
-                      "the municipality key (AGS) {value} occurs more than once"),
-    "unknown_kommune": ("{value} ist keine Kommune dieser Instanz{hint_de}",
-                        "{value} is not a Kommune of this instance{hint_en}"),
-    "unknown_traeger": ("{value} ist kein Träger dieser Instanz{hint_de}",
-                        "{value} is not a Träger of this instance{hint_en}"),
-    "scenario_empty": ("das Szenario {value} ändert nichts: „model“ und/oder „instance“ angeben",
-                       "the scenario {value} changes nothing: give 'model' and/or 'instance'"),
-    "self_share": ("eine Kommune kann sich nicht mit sich selbst teilen",
-                   "a Kommune cannot share with itself"),
-    "off_granularity": ("{value} VZÄ ist kein Vielfaches der Granularität {granularity} VZÄ",
-                        "{value} VZÄ is not a multiple of the granularity {granularity} VZÄ"),
-    "not_decimal": ("{value} VZÄ: die Granularität muss ein Dezimalbruch sein (z. B. 0,1 oder 0,25)",
-                    "{value} VZÄ: the granularity must be a decimal (e.g. 0.1 or 0.25)"),
-    "share_out_of_range": ("{value} muss zwischen 0 und 1 liegen",
-                           "{value} must lie between 0 and 1"),
-    "unknown_indicator": ("Kennzahl {value} fehlt bei dieser Kommune (Schlüssel verlangt sie)",
-                          "indicator {value} is missing for this Kommune (the key needs it)"),
-    "zero_key": ("die Summe des Verteilungsschlüssels ist 0 (z. B. alle Einwohner 0)",
-                 "the distribution key sums to 0 (for example all populations 0)"),
-    "key_weights": ("die Gewichte des Schlüssels müssen sich zu 1 addieren (Summe {value})",
-                    "the key's weights must add up to 1 (sum {value})"),
-    "duplicate_objective": ("das Ziel {value} steht mehrfach in der Liste",
-                            "the objective {value} is listed more than once"),
-    "measure_not_allowed": ("das Ziel {value} hat kein Maß (measure)",
-                            "the objective {value} takes no measure"),
+    "control_character": (
+        "{value} enthält Steuerzeichen (z. B. Zeilenumbruch, Tabulator)",
+        "{value} contains control characters (e.g. a line break or tab)",
+    ),
+    "name_is_other_ags": (
+        "der Name {value} ist der Gemeindeschlüssel von {other}: Verweise wären mehrdeutig",
+        "the name {value} is the municipality key (AGS) of {other}: references would be ambiguous",
+    ),
+    "duplicate_ags": (
+        "der Gemeindeschlüssel {value} kommt mehrfach vor",
+        "the municipality key (AGS) {value} occurs more than once",
+    ),
+    "unknown_kommune": (
+        "{value} ist keine Kommune dieser Instanz{hint_de}",
+        "{value} is not a Kommune of this instance{hint_en}",
+    ),
+    "unknown_traeger": (
+        "{value} ist kein Träger dieser Instanz{hint_de}",
+        "{value} is not a Träger of this instance{hint_en}",
+    ),
+    "scenario_empty": (
+        "das Szenario {value} ändert nichts: „model“ und/oder „instance“ angeben",
+        "the scenario {value} changes nothing: give 'model' and/or 'instance'",
+    ),
+    "self_share": ("eine Kommune kann sich nicht mit sich selbst teilen", "a Kommune cannot share with itself"),
+    "off_granularity": (
+        "{value} VZÄ ist kein Vielfaches der Granularität {granularity} VZÄ",
+        "{value} VZÄ is not a multiple of the granularity {granularity} VZÄ",
+    ),
+    "not_decimal": (
+        "{value} VZÄ: die Granularität muss ein Dezimalbruch sein (z. B. 0,1 oder 0,25)",
+        "{value} VZÄ: the granularity must be a decimal (e.g. 0.1 or 0.25)",
+    ),
+    "share_out_of_range": ("{value} muss zwischen 0 und 1 liegen", "{value} must lie between 0 and 1"),
+    "unknown_indicator": (
+        "Kennzahl {value} fehlt bei dieser Kommune (Schlüssel verlangt sie)",
+        "indicator {value} is missing for this Kommune (the key needs it)",
+    ),
+    "zero_key": (
+        "die Summe des Verteilungsschlüssels ist 0 (z. B. alle Einwohner 0)",
+        "the distribution key sums to 0 (for example all populations 0)",
+    ),
+    "key_weights": (
+        "die Gewichte des Schlüssels müssen sich zu 1 addieren (Summe {value})",
+        "the key's weights must add up to 1 (sum {value})",
+    ),
+    "duplicate_objective": (
+        "das Ziel {value} steht mehrfach in der Liste",
+        "the objective {value} is listed more than once",
+    ),
+    "measure_not_allowed": ("das Ziel {value} hat kein Maß (measure)", "the objective {value} takes no measure"),
     "too_large": ("{value} ist zu groß (höchstens {limit})", "{value} is too large (at most {limit})"),
-    "min_above_max": ("Mindestgröße {value} VZÄ liegt über der Obergrenze {limit} VZÄ",
-                      "minimum size {value} VZÄ exceeds the maximum {limit} VZÄ"),
+    "min_above_max": (
+        "Mindestgröße {value} VZÄ liegt über der Obergrenze {limit} VZÄ",
+        "minimum size {value} VZÄ exceeds the maximum {limit} VZÄ",
+    ),
     # file-level problems
     "file_missing": ("Datei nicht gefunden", "file not found"),
     "file_link_broken": ("die Verknüpfung führt ins Leere oder im Kreis", "the link leads nowhere or in a circle"),
     "file_is_directory": ("das ist ein Ordner, keine Datei", "this is a folder, not a file"),
-    "file_not_regular": ("das ist keine gewöhnliche Datei (z. B. eine Pipe oder ein Gerät)",
-                         "this is not a regular file (e.g. a pipe or a device)"),
-    "file_unwritable": ("Datei kann nicht geschrieben werden ({value}); nichts wurde geschrieben",
-                        "file cannot be written ({value}); nothing was written"),
+    "file_not_regular": (
+        "das ist keine gewöhnliche Datei (z. B. eine Pipe oder ein Gerät)",
+        "this is not a regular file (e.g. a pipe or a device)",
+    ),
+    "file_unwritable": (
+        "Datei kann nicht geschrieben werden ({value}); nichts wurde geschrieben",
+        "file cannot be written ({value}); nothing was written",
+    ),
     "file_unreadable": ("Datei kann nicht gelesen werden ({value})", "file cannot be read ({value})"),
-    "file_too_large": ("Datei ist zu groß ({value} Bytes, höchstens {limit})",
-                       "file is too large ({value} bytes, at most {limit})"),
+    "file_too_large": (
+        "Datei ist zu groß ({value} Bytes, höchstens {limit})",
+        "file is too large ({value} bytes, at most {limit})",
+    ),
     "file_empty": ("Datei ist leer", "file is empty"),
     "file_binary": ("Datei ist keine Textdatei (Binärdaten)", "file is not a text file (binary data)"),
-    "file_encoding": ("Datei ist nicht UTF-8-kodiert (Byte {value}); bitte als UTF-8 speichern",
-                      "file is not UTF-8 encoded (byte {value}); please save it as UTF-8"),
-    "file_suffix": ("unbekanntes Dateiformat {value}; erwartet {choices}",
-                    "unknown file format {value}; expected {choices}"),
-    "yaml_syntax": ("YAML-Syntaxfehler in Zeile {line}, Spalte {column}: {value}",
-                    "YAML syntax error at line {line}, column {column}: {value}"),
-    "json_syntax": ("JSON-Syntaxfehler in Zeile {line}, Spalte {column}: {value}",
-                    "JSON syntax error at line {line}, column {column}: {value}"),
-    "yaml_tag": ("YAML-Tag {value} in Zeile {line} ist nicht erlaubt (nur einfache Daten)",
-                 "YAML tag {value} at line {line} is not allowed (plain data only)"),
-    "yaml_aliases": ("zu viele YAML-Verweise (Anker/Alias) in Zeile {line}; Datei abgelehnt",
-                     "too many YAML references (anchors/aliases) at line {line}; file refused"),
-    "yaml_too_many_nodes": ("die YAML-Datei hat zu viele Einträge (mehr als {limit}, ab Zeile {line}); "
-                            "Datei abgelehnt",
-                            "the YAML file has too many entries (more than {limit}, from line {line}); "
-                            "file refused"),
-    "file_too_many_nodes": ("die Datei hat zu viele Einträge (mehr als {limit}); Datei abgelehnt",
-                            "the file has too many entries (more than {limit}); file refused"),
-    "yaml_merge_key": ("YAML-Zusammenführung „<<“ in Zeile {line} wird nicht unterstützt: "
-                       "die Einträge ausschreiben",
-                       "YAML merge key '<<' at line {line} is not supported: write the entries out"),
-    "yaml_complex_key": ("der Schlüssel in Zeile {line} ist eine Liste oder ein Abschnitt; "
-                         "Schlüssel müssen einfacher Text sein",
-                         "the key at line {line} is a list or a section; keys must be plain text"),
-    "yaml_duplicate_key": ("der Schlüssel {value} steht in Zeile {line} doppelt",
-                           "the key {value} appears twice at line {line}"),
-    "not_a_document": ("die Datei muss aus Schlüsseln wie „name:“, „kreis:“ bestehen, enthält aber {kind_de}",
-                       "the file must consist of keys such as 'name:', 'kreis:' but holds {kind_en}"),
+    "file_encoding": (
+        "Datei ist nicht UTF-8-kodiert (Byte {value}); bitte als UTF-8 speichern",
+        "file is not UTF-8 encoded (byte {value}); please save it as UTF-8",
+    ),
+    "file_suffix": (
+        "unbekanntes Dateiformat {value}; erwartet {choices}",
+        "unknown file format {value}; expected {choices}",
+    ),
+    "yaml_syntax": (
+        "YAML-Syntaxfehler in Zeile {line}, Spalte {column}: {value}",
+        "YAML syntax error at line {line}, column {column}: {value}",
+    ),
+    "json_syntax": (
+        "JSON-Syntaxfehler in Zeile {line}, Spalte {column}: {value}",
+        "JSON syntax error at line {line}, column {column}: {value}",
+    ),
+    "yaml_tag": (
+        "YAML-Tag {value} in Zeile {line} ist nicht erlaubt (nur einfache Daten)",
+        "YAML tag {value} at line {line} is not allowed (plain data only)",
+    ),
+    "yaml_aliases": (
+        "zu viele YAML-Verweise (Anker/Alias) in Zeile {line}; Datei abgelehnt",
+        "too many YAML references (anchors/aliases) at line {line}; file refused",
+    ),
+    "yaml_too_many_nodes": (
+        "die YAML-Datei hat zu viele Einträge (mehr als {limit}, ab Zeile {line}); Datei abgelehnt",
+        "the YAML file has too many entries (more than {limit}, from line {line}); file refused",
+    ),
+    "file_too_many_nodes": (
+        "die Datei hat zu viele Einträge (mehr als {limit}); Datei abgelehnt",
+        "the file has too many entries (more than {limit}); file refused",
+    ),
+    "yaml_merge_key": (
+        "YAML-Zusammenführung „<<“ in Zeile {line} wird nicht unterstützt: die Einträge ausschreiben",
+        "YAML merge key '<<' at line {line} is not supported: write the entries out",
+    ),
+    "yaml_complex_key": (
+        "der Schlüssel in Zeile {line} ist eine Liste oder ein Abschnitt; Schlüssel müssen einfacher Text sein",
+        "the key at line {line} is a list or a section; keys must be plain text",
+    ),
+    "yaml_duplicate_key": (
+        "der Schlüssel {value} steht in Zeile {line} doppelt",
+        "the key {value} appears twice at line {line}",
+    ),
+    "not_a_document": (
+        "die Datei muss aus Schlüsseln wie „name:“, „kreis:“ bestehen, enthält aber {kind_de}",
+        "the file must consist of keys such as 'name:', 'kreis:' but holds {kind_en}",
+    ),
     "plan_mismatch": ("{value}", "{value}"),
-    "pdf_unavailable": ("PDF kann hier nicht erzeugt werden ({detail}); installieren: {value}",
-                        "PDF cannot be made here ({detail}); install: {value}"),
-    "output_is_input": ("die Ausgabe würde eine Eingabedatei überschreiben; anderen Namen wählen",
-                        "the output would overwrite an input file; choose another name"),
+    "pdf_unavailable": (
+        "PDF kann hier nicht erzeugt werden ({detail}); installieren: {value}",
+        "PDF cannot be made here ({detail}); install: {value}",
+    ),
+    "output_is_input": (
+        "die Ausgabe würde eine Eingabedatei überschreiben; anderen Namen wählen",
+        "the output would overwrite an input file; choose another name",
+    ),
 }
 
 
@@ -154,19 +214,28 @@ def _message(finding: Finding, lang: str) -> str:
     from kimopt.numbers import exact_text
 
     params = {k: exact_text(v, lang) if isinstance(v, Fraction) else v for k, v in finding.params.items()}
-    if "value" in params and finding.code not in {"plan_mismatch", "pdf_unavailable", "yaml_syntax", "json_syntax",
-                                                  "file_unreadable", "file_unwritable", "file_too_large",
-                                                  "file_encoding"}:
+    if "value" in params and finding.code not in {
+        "plan_mismatch",
+        "pdf_unavailable",
+        "yaml_syntax",
+        "json_syntax",
+        "file_unreadable",
+        "file_unwritable",
+        "file_too_large",
+        "file_encoding",
+    }:
         params["value"] = _quote(params["value"], lang)
     hint = finding.params.get("hint")
     params["hint_de"] = f" – meinten Sie {_quote(hint, 'de')}?" if hint else ""
     params["hint_en"] = f" – did you mean {_quote(hint, 'en')}?" if hint else ""
     params.setdefault("value", "")
     kind = str(finding.params.get("kind", ""))
-    params["kind_de"] = {"list": "eine Liste", "str": "nur Text", "int": "nur eine Zahl",
-                         "float": "nur eine Zahl"}.get(kind, kind)
-    params["kind_en"] = {"list": "a list", "str": "only text", "int": "only a number",
-                         "float": "only a number"}.get(kind, kind)
+    params["kind_de"] = {"list": "eine Liste", "str": "nur Text", "int": "nur eine Zahl", "float": "nur eine Zahl"}.get(
+        kind, kind
+    )
+    params["kind_en"] = {"list": "a list", "str": "only text", "int": "only a number", "float": "only a number"}.get(
+        kind, kind
+    )
     template = de if lang == "de" else en
     try:
         return template.format(**params)
@@ -179,9 +248,12 @@ def finding_message(finding: Finding, lang: str = "de") -> str:
     return _message(finding, lang)
 
 
-SECTION_LABELS = {"kreis": ("Kreis", "Kreis"), "funding": ("Förderung", "funding"),
-                  "coordination": ("Baustein 1 (Koordination)", "Baustein 1 (coordination)"),
-                  "authorities": ("Baustein 3 (Ausländerbehörden)", "Baustein 3 (authorities)")}
+SECTION_LABELS = {
+    "kreis": ("Kreis", "Kreis"),
+    "funding": ("Förderung", "funding"),
+    "coordination": ("Baustein 1 (Koordination)", "Baustein 1 (coordination)"),
+    "authorities": ("Baustein 3 (Ausländerbehörden)", "Baustein 3 (authorities)"),
+}
 
 RECORD_LABELS = {
     "kommunen": ("Kommune", "Kommune"),
@@ -225,8 +297,13 @@ def describe_location(raw: object, loc: Loc, lang: str = "de") -> tuple[str | No
 class InputError(Exception):
     """Bad input: one file and every finding in it, renderable in German or English."""
 
-    def __init__(self, path: Path | str | None, findings: Sequence[Finding], raw: object = None,
-                 line_of: Mapping[Loc, int | str] | None = None) -> None:
+    def __init__(
+        self,
+        path: Path | str | None,
+        findings: Sequence[Finding],
+        raw: object = None,
+        line_of: Mapping[Loc, int | str] | None = None,
+    ) -> None:
         self.path = Path(path) if path is not None else None
         self.findings = list(findings)
         self.raw = raw
@@ -238,8 +315,10 @@ class InputError(Exception):
         record, field_text = describe_location(self.raw, finding.loc, lang)
         parts = [str(self.path) if self.path else ("Eingabe" if lang == "de" else "input")]
         # the nearest enclosing key with a known line (a key that is missing has none itself)
-        line = next((self.line_of[finding.loc[:n]] for n in range(len(finding.loc), 0, -1)
-                     if finding.loc[:n] in self.line_of), self.line_of.get(finding.loc))
+        line = next(
+            (self.line_of[finding.loc[:n]] for n in range(len(finding.loc), 0, -1) if finding.loc[:n] in self.line_of),
+            self.line_of.get(finding.loc),
+        )
         if isinstance(line, int):
             parts[0] += f":{line}"
         elif line is not None:  # a workbook cell such as "Kommunen!C7 (Einwohner)" names the field itself
@@ -258,8 +337,11 @@ class InputError(Exception):
         lines = [self.render_finding(f, lang) for f in shown]
         if limit is not None and len(self.findings) > limit:
             more = len(self.findings) - limit
-            lines.append(f"… und {more} weitere Probleme (kimopt validate zeigt alle)" if lang == "de"
-                         else f"… and {more} more problems (kimopt validate shows all)")
+            lines.append(
+                f"… und {more} weitere Probleme (kimopt validate zeigt alle)"
+                if lang == "de"
+                else f"… and {more} more problems (kimopt validate shows all)"
+            )
         return "\n".join(lines)
 
 
@@ -348,6 +430,5 @@ def pydantic_findings(exc: ValidationError, root: type[BaseModel]) -> list[Findi
     the planner needs only the second, which names the key as typed and the right spelling.
     """
     findings = [f for e in exc.errors(include_url=False) for f in error_findings(e, root)]
-    suggested = {(*f.loc[:-1], f.params["hint"]) for f in findings
-                 if f.code == "unknown_key" and "hint" in f.params}
+    suggested = {(*f.loc[:-1], f.params["hint"]) for f in findings if f.code == "unknown_key" and "hint" in f.params}
     return [f for f in findings if not (f.code == "missing" and f.loc in suggested)]

@@ -22,8 +22,7 @@ from kimopt.numbers import fmt_vzae
 from kimopt.problem import Problem
 
 # Rules that adding further rows can never repair: a violation by the fixed rows alone is final.
-FINAL_RULES = {"plan", "granularity", "funding_cap", "provider_area", "budget_kommune", "budget_kreis",
-               "sharing"}
+FINAL_RULES = {"plan", "granularity", "funding_cap", "provider_area", "budget_kommune", "budget_kreis", "sharing"}
 
 
 @dataclass(frozen=True)
@@ -57,26 +56,41 @@ def fixed_links(sheet: PlanSheet, problem: Problem, lang: str) -> dict[int, int]
     partial = PlanSheet(sheet.path, sheet.title, rows, sheet.columns)
     final = [v for v in check_plan(problem.instance, problem.model, partial.plan()) if _final(v)]
     if final:
-        head = t(lang, "Die festen Zeilen verletzen schon allein Regeln, die keine weitere Zeile heilt:",
-                 "The fixed rows alone break rules that no further row can repair:")
+        head = t(
+            lang,
+            "Die festen Zeilen verletzen schon allein Regeln, die keine weitere Zeile heilt:",
+            "The fixed rows alone break rules that no further row can repair:",
+        )
         lines = [f"  {v.text(lang)}" + (f" [{w}]" if (w := partial.locate(v.subject)) else "") for v in final]
         raise FixConflict("\n".join([head, *lines]))
-    index: dict[tuple[str, str, str], int] = {(problem.hosts[link.host].kind, problem.hosts[link.host].name,
-              problem.instance.kommunen[link.kommune].name): li for li, link in enumerate(problem.links)}
+    index: dict[tuple[str, str, str], int] = {
+        (problem.hosts[link.host].kind, problem.hosts[link.host].name, problem.instance.kommunen[link.kommune].name): li
+        for li, link in enumerate(problem.links)
+    }
     by_ags = {k.ags: k.name for k in problem.instance.kommunen if k.ags}
     out: dict[int, int] = {}
     for row in rows:
-        li = index.get((row.host_type, by_ags.get(row.host, row.host) if row.host_type == "kommune" else row.host,
-                        by_ags.get(row.kommune, row.kommune)))
+        li = index.get(
+            (
+                row.host_type,
+                by_ags.get(row.host, row.host) if row.host_type == "kommune" else row.host,
+                by_ags.get(row.kommune, row.kommune),
+            )
+        )
         if li is None:
-            raise FixConflict(t(lang, f"{_row_text(sheet, row, lang)}: diese Verbindung ist nicht möglich.",
-                                f"{_row_text(sheet, row, lang)}: this link is not possible."))
+            raise FixConflict(
+                t(
+                    lang,
+                    f"{_row_text(sheet, row, lang)}: diese Verbindung ist nicht möglich.",
+                    f"{_row_text(sheet, row, lang)}: this link is not possible.",
+                )
+            )
         out[li] = out.get(li, 0) + problem.units(row.vzae)
     return out
 
 
 def _feasible(problem: Problem, fixed: dict[int, int], seconds: float) -> bool:
-    from kimopt.solve import build, fix_links
+    from kimopt.lexicographic import build, fix_links
 
     cm = build(problem)
     fix_links(cm, fixed)
@@ -84,8 +98,7 @@ def _feasible(problem: Problem, fixed: dict[int, int], seconds: float) -> bool:
     return solver.solve(cm.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
 
 
-def conflict_text(sheet: PlanSheet, problem: Problem, fixed: dict[int, int], lang: str,
-                  seconds: float = 10.0) -> str:
+def conflict_text(sheet: PlanSheet, problem: Problem, fixed: dict[int, int], lang: str, seconds: float = 10.0) -> str:
     """Why the fixed rows cannot be completed: a smallest set of them that cannot stand together.
 
     A deletion filter over the fixed links: a link stays in the set only if the rest of the
@@ -97,20 +110,28 @@ def conflict_text(sheet: PlanSheet, problem: Problem, fixed: dict[int, int], lan
         if not _feasible(problem, trial, seconds):
             needed = trial
     rows = [r for r in sheet.rows if r.fixed]
-    names = {li: (problem.hosts[problem.links[li].host].name,
-                  problem.instance.kommunen[problem.links[li].kommune].name) for li in needed}
+    names = {
+        li: (problem.hosts[problem.links[li].host].name, problem.instance.kommunen[problem.links[li].kommune].name)
+        for li in needed
+    }
     shown = [r for r in rows if (r.host, r.kommune) in names.values()]
     if not needed:
-        return t(lang, "Die Regeln lassen schon ohne die festen Zeilen keinen Plan zu.",
-                 "The rules allow no plan even without the fixed rows.")
-    head = t(lang,
-             "Die festen Zeilen lassen sich nicht zu einem Plan ergänzen, der alle Regeln einhält. "
-             "Diese festen Zeilen gehen zusammen nicht:",
-             "The fixed rows cannot be completed into a plan that keeps every rule. "
-             "These fixed rows cannot stand together:")
-    tail = t(lang,
-             "Eine davon ändern oder freigeben („fest“ = nein), dann gibt es einen Plan.",
-             "Change or release one of them (\"fixed\" = no) and there is a plan.")
+        return t(
+            lang,
+            "Die Regeln lassen schon ohne die festen Zeilen keinen Plan zu.",
+            "The rules allow no plan even without the fixed rows.",
+        )
+    head = t(
+        lang,
+        "Die festen Zeilen lassen sich nicht zu einem Plan ergänzen, der alle Regeln einhält. "
+        "Diese festen Zeilen gehen zusammen nicht:",
+        "The fixed rows cannot be completed into a plan that keeps every rule. These fixed rows cannot stand together:",
+    )
+    tail = t(
+        lang,
+        "Eine davon ändern oder freigeben („fest“ = nein), dann gibt es einen Plan.",
+        'Change or release one of them ("fixed" = no) and there is a plan.',
+    )
     return "\n".join([head, *(f"  {_row_text(sheet, r, lang)}" for r in shown), tail])
 
 

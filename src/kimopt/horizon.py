@@ -23,27 +23,57 @@ from kimopt.data import Instance, Kommune, PlanningModel, _closest
 from kimopt.errors import MESSAGES, Finding
 from kimopt.numbers import round_euros
 
-MESSAGES.setdefault("years_order", ("das Jahr {value} muss nach dem Vorjahr {limit} liegen",
-                                    "the year {value} must come after the year before, {limit}"))
-MESSAGES.setdefault("year_needed", ("mit weiteren Jahren („years“) muss das erste Förderjahr angegeben sein",
-                                    "with later years ('years') the first funding year must be given"))
-MESSAGES.setdefault("unknown_employer", ("{value} ist kein Anstellungsträger dieser Instanz (Kreis, Kommune "
-                                         "oder Träger){hint_de}",
-                                         "{value} is no employer of this instance (Kreis, Kommune or "
-                                         "Träger){hint_en}"))
-MESSAGES.setdefault("unknown_payer", ("{value} ist weder der Kreis noch eine Kommune dieser Instanz{hint_de}",
-                                      "{value} is neither the Kreis nor a Kommune of this instance{hint_en}"))
-MESSAGES.setdefault("authority_without_abh", (
-    "{value} hat keine eigene Ausländerbehörde (auslaenderbehoerde: nein); Stellen in "
-    "Ausländerbehörden gibt es nur beim Kreis oder bei Kommunen mit eigener Behörde",
-    "{value} has no Ausländerbehörde of its own (auslaenderbehoerde: false); authority "
-    "positions exist only at the Kreis or at Kommunen with their own authority"))
-MESSAGES.setdefault("authority_slice", ("{value} VZÄ ist kein Vielfaches von 0,5 VZÄ (Stellen werden "
-                                        "in halben Stellen bewilligt)",
-                                        "{value} VZÄ is not a multiple of 0.5 VZÄ (positions are "
-                                        "granted in half positions)"))
-MESSAGES.setdefault("coordination_missing", ("coordinator_vzae ohne Abschnitt „coordination“ (Baustein 1)",
-                                             "coordinator_vzae without a section 'coordination' (Baustein 1)"))
+MESSAGES.setdefault(
+    "years_order",
+    (
+        "das Jahr {value} muss nach dem Vorjahr {limit} liegen",
+        "the year {value} must come after the year before, {limit}",
+    ),
+)
+MESSAGES.setdefault(
+    "year_needed",
+    (
+        "mit weiteren Jahren („years“) muss das erste Förderjahr angegeben sein",
+        "with later years ('years') the first funding year must be given",
+    ),
+)
+MESSAGES.setdefault(
+    "unknown_employer",
+    (
+        "{value} ist kein Anstellungsträger dieser Instanz (Kreis, Kommune oder Träger){hint_de}",
+        "{value} is no employer of this instance (Kreis, Kommune or Träger){hint_en}",
+    ),
+)
+MESSAGES.setdefault(
+    "unknown_payer",
+    (
+        "{value} ist weder der Kreis noch eine Kommune dieser Instanz{hint_de}",
+        "{value} is neither the Kreis nor a Kommune of this instance{hint_en}",
+    ),
+)
+MESSAGES.setdefault(
+    "authority_without_abh",
+    (
+        "{value} hat keine eigene Ausländerbehörde (auslaenderbehoerde: nein); Stellen in "
+        "Ausländerbehörden gibt es nur beim Kreis oder bei Kommunen mit eigener Behörde",
+        "{value} has no Ausländerbehörde of its own (auslaenderbehoerde: false); authority "
+        "positions exist only at the Kreis or at Kommunen with their own authority",
+    ),
+)
+MESSAGES.setdefault(
+    "authority_slice",
+    (
+        "{value} VZÄ ist kein Vielfaches von 0,5 VZÄ (Stellen werden in halben Stellen bewilligt)",
+        "{value} VZÄ is not a multiple of 0.5 VZÄ (positions are granted in half positions)",
+    ),
+)
+MESSAGES.setdefault(
+    "coordination_missing",
+    (
+        "coordinator_vzae ohne Abschnitt „coordination“ (Baustein 1)",
+        "coordinator_vzae without a section 'coordination' (Baustein 1)",
+    ),
+)
 
 AUTHORITY_SLICE = Fraction(1, 2)
 
@@ -119,20 +149,36 @@ def qualifies(kommune: Kommune, flags: list[str]) -> bool:
     return all(getattr(kommune, flag) for flag in flags)
 
 
-def _coordination(instance: Instance, coordinator_cost: int | None, assistant_cost: int | None,
-                  rate: int, assistant_rate: int) -> tuple[FixedPosition, ...]:
+def _coordination(
+    instance: Instance, coordinator_cost: int | None, assistant_cost: int | None, rate: int, assistant_rate: int
+) -> tuple[FixedPosition, ...]:
     c = instance.coordination
     if c is None:
         return ()
     kreis = instance.kreis
     out: list[FixedPosition] = []
     if c.base_vzae:
-        out.append(FixedPosition("coordinator", kreis.name, "kreis", c.base_vzae,
-                                 coordinator_cost if coordinator_cost is not None else kreis.cost_per_vzae, rate))
+        out.append(
+            FixedPosition(
+                "coordinator",
+                kreis.name,
+                "kreis",
+                c.base_vzae,
+                coordinator_cost if coordinator_cost is not None else kreis.cost_per_vzae,
+                rate,
+            )
+        )
     if c.assistant_vzae:
-        out.append(FixedPosition("assistant", kreis.name, "kreis", c.assistant_vzae,
-                                 assistant_cost if assistant_cost is not None else kreis.cost_per_vzae,
-                                 assistant_rate))
+        out.append(
+            FixedPosition(
+                "assistant",
+                kreis.name,
+                "kreis",
+                c.assistant_vzae,
+                assistant_cost if assistant_cost is not None else kreis.cost_per_vzae,
+                assistant_rate,
+            )
+        )
     for kommune in sorted(instance.kommunen, key=lambda k: k.name):
         if kommune.coordinator_vzae is not None:
             vzae = kommune.coordinator_vzae
@@ -140,8 +186,16 @@ def _coordination(instance: Instance, coordinator_cost: int | None, assistant_co
             vzae = c.per_kommune_vzae if qualifies(kommune, list(c.qualifies_by)) else Fraction(0)
         if vzae:
             own = kommune.cost_per_vzae if kommune.cost_per_vzae is not None else kreis.cost_per_vzae
-            out.append(FixedPosition("coordinator", kommune.name, "kommune", vzae,
-                                     coordinator_cost if coordinator_cost is not None else own, rate))
+            out.append(
+                FixedPosition(
+                    "coordinator",
+                    kommune.name,
+                    "kommune",
+                    vzae,
+                    coordinator_cost if coordinator_cost is not None else own,
+                    rate,
+                )
+            )
     return tuple(out)
 
 
@@ -154,13 +208,22 @@ def _authorities(instance: Instance, costs: list[int | None], rate: int) -> tupl
     out: list[FixedPosition] = []
     for position, cost in zip(a.positions, costs, strict=True):
         if position.host == kreis.name or position.host == kreis.ags:
-            out.append(FixedPosition("authority", kreis.name, "kreis", position.vzae,
-                                     cost if cost is not None else kreis.cost_per_vzae, rate))
+            out.append(
+                FixedPosition(
+                    "authority",
+                    kreis.name,
+                    "kreis",
+                    position.vzae,
+                    cost if cost is not None else kreis.cost_per_vzae,
+                    rate,
+                )
+            )
             continue
         kommune = instance.kommunen[index[position.host]]
         own = kommune.cost_per_vzae if kommune.cost_per_vzae is not None else kreis.cost_per_vzae
-        out.append(FixedPosition("authority", kommune.name, "kommune", position.vzae,
-                                 cost if cost is not None else own, rate))
+        out.append(
+            FixedPosition("authority", kommune.name, "kommune", position.vzae, cost if cost is not None else own, rate)
+        )
     return tuple(sorted(out, key=lambda p: (p.host_type != "kreis", p.host)))
 
 
@@ -186,9 +249,14 @@ def expand(instance: Instance) -> list[HorizonYear]:
     years: list[HorizonYear] = []
 
     def add(year: int | None) -> None:
-        years.append(HorizonYear(year, current, _coordination(instance_view(), coordinator_cost, assistant_cost,
-                                                              rate_b1, rate_assistant),
-                                 _authorities(instance_view(), authority_costs, rate_b3)))
+        years.append(
+            HorizonYear(
+                year,
+                current,
+                _coordination(instance_view(), coordinator_cost, assistant_cost, rate_b1, rate_assistant),
+                _authorities(instance_view(), authority_costs, rate_b3),
+            )
+        )
 
     def instance_view() -> Instance:
         # Baustein 1 and 3 read the flags and positions from the file, the costs from this year.
@@ -198,32 +266,36 @@ def expand(instance: Instance) -> list[HorizonYear]:
     for entry in instance.years:
         if entry.cost_growth is not None:
             growth = entry.cost_growth
-        funding = current.funding.model_copy(update={
-            "year": entry.year,
-            "positions_vzae": entry.positions_vzae if entry.positions_vzae is not None
-            else current.funding.positions_vzae,
-            "rate_per_vzae": entry.rate_per_vzae if entry.rate_per_vzae is not None
-            else current.funding.rate_per_vzae})
+        funding = current.funding.model_copy(
+            update={
+                "year": entry.year,
+                "positions_vzae": entry.positions_vzae
+                if entry.positions_vzae is not None
+                else current.funding.positions_vzae,
+                "rate_per_vzae": entry.rate_per_vzae
+                if entry.rate_per_vzae is not None
+                else current.funding.rate_per_vzae,
+            }
+        )
         current = _next_year(current, funding, growth, entry.costs, entry.budgets)
         if growth:
             coordinator_cost = None if coordinator_cost is None else grow(coordinator_cost, growth)
             assistant_cost = None if assistant_cost is None else grow(assistant_cost, growth)
             authority_costs = [None if x is None else grow(x, growth) for x in authority_costs]
         rate_b1 = entry.coordination_rate_per_vzae if entry.coordination_rate_per_vzae is not None else rate_b1
-        rate_assistant = entry.assistant_rate_per_vzae if entry.assistant_rate_per_vzae is not None \
-            else rate_assistant
+        rate_assistant = entry.assistant_rate_per_vzae if entry.assistant_rate_per_vzae is not None else rate_assistant
         rate_b3 = entry.authorities_rate_per_vzae if entry.authorities_rate_per_vzae is not None else rate_b3
         add(entry.year)
     return years
 
 
-def _next_year(previous: Instance, funding: object, growth: Fraction, costs: dict[str, int],
-               budgets: dict[str, int | None]) -> Instance:
+def _next_year(
+    previous: Instance, funding: object, growth: Fraction, costs: dict[str, int], budgets: dict[str, int | None]
+) -> Instance:
     """The next year's Baustein 2 instance: costs grown (then set), budgets set by name."""
     kreis = previous.kreis
     kreis_cost = costs.get(kreis.name, grow(kreis.cost_per_vzae, growth))
-    kreis = kreis.model_copy(update={"cost_per_vzae": kreis_cost,
-                                     "budget": budgets.get(kreis.name, kreis.budget)})
+    kreis = kreis.model_copy(update={"cost_per_vzae": kreis_cost, "budget": budgets.get(kreis.name, kreis.budget)})
     kommunen = []
     for k in previous.kommunen:
         update: dict[str, object] = {}
@@ -235,10 +307,11 @@ def _next_year(previous: Instance, funding: object, growth: Fraction, costs: dic
             if key is not None and key in budgets:
                 update["budget"] = budgets[key]
         kommunen.append(k.model_copy(update=update))
-    traeger = [t.model_copy(update={"cost_per_vzae": costs.get(t.name, grow(t.cost_per_vzae, growth))})
-               for t in previous.traeger]
-    return previous.model_copy(update={"kreis": kreis, "funding": funding, "kommunen": kommunen,
-                                       "traeger": traeger})
+    traeger = [
+        t.model_copy(update={"cost_per_vzae": costs.get(t.name, grow(t.cost_per_vzae, growth))})
+        for t in previous.traeger
+    ]
+    return previous.model_copy(update={"kreis": kreis, "funding": funding, "kommunen": kommunen, "traeger": traeger})
 
 
 def horizon_findings(instance: Instance) -> list[Finding]:
@@ -258,12 +331,22 @@ def horizon_findings(instance: Instance) -> list[Finding]:
         previous = entry.year
         for name in entry.costs:
             if name not in employers:
-                findings.append(Finding(("years", y, "costs", name), "unknown_employer",
-                                        {"value": name, **_closest(name, sorted(employers))}))
+                findings.append(
+                    Finding(
+                        ("years", y, "costs", name),
+                        "unknown_employer",
+                        {"value": name, **_closest(name, sorted(employers))},
+                    )
+                )
         for name in entry.budgets:
             if name not in payers:
-                findings.append(Finding(("years", y, "budgets", name), "unknown_payer",
-                                        {"value": name, **_closest(name, [kreis.name, *kommune_names])}))
+                findings.append(
+                    Finding(
+                        ("years", y, "budgets", name),
+                        "unknown_payer",
+                        {"value": name, **_closest(name, [kreis.name, *kommune_names])},
+                    )
+                )
     if instance.coordination is None:
         for i, kommune in enumerate(instance.kommunen):
             if kommune.coordinator_vzae is not None:
@@ -276,8 +359,13 @@ def horizon_findings(instance: Instance) -> list[Finding]:
                 findings.append(Finding((*loc, "vzae"), "authority_slice", {"value": position.vzae}))
             at_kreis = position.host in (kreis.name, kreis.ags)
             if not at_kreis and position.host not in index:
-                findings.append(Finding((*loc, "host"), "unknown_kommune",
-                                        {"value": position.host, **_closest(position.host, kommune_names)}))
+                findings.append(
+                    Finding(
+                        (*loc, "host"),
+                        "unknown_kommune",
+                        {"value": position.host, **_closest(position.host, kommune_names)},
+                    )
+                )
                 continue
             name = kreis.name if at_kreis else instance.kommunen[index[position.host]].name
             if name in seen:

@@ -17,15 +17,18 @@ OBJECTIVE_LABELS: dict[str, tuple[str, str]] = {
 
 STATUS_LABELS: dict[str, tuple[str, str]] = {
     Status.OPTIMAL.value: ("optimal (bewiesen)", "optimal (proven)"),
-    Status.FEASIBLE.value: ("zulässig, Optimum nicht bewiesen (Zeitlimit)",
-                            "feasible, optimum not proven (time limit)"),
+    Status.FEASIBLE.value: (
+        "zulässig, Optimum nicht bewiesen (Zeitlimit)",
+        "feasible, optimum not proven (time limit)",
+    ),
     Status.INFEASIBLE.value: ("unlösbar", "infeasible"),
     Status.UNKNOWN.value: ("kein Plan im Zeitlimit", "no plan within the time limit"),
 }
 
 
-RULE_NAMES: dict[str, tuple[str, str]] = {rule.name: (rule.label_de, rule.label_en)
-                                          for rule in (*RULES, *HORIZON_RULES)}
+RULE_NAMES: dict[str, tuple[str, str]] = {
+    rule.name: (rule.label_de, rule.label_en) for rule in (*RULES, *HORIZON_RULES)
+}
 """Rule family -> (German, English) label, from the registry :mod:`kimopt.rules`."""
 
 HOST_TYPES: dict[str, tuple[str, str]] = {

@@ -107,7 +107,7 @@ def collect_findings(instance_path: Path | str, model_path: Path | str | None = 
             more = instance_findings(salvaged)
             if model is not None:
                 more += pairing_findings(salvaged, model)
-            findings += [f for f in more if not any(f.loc[:len(r)] == r for r in reported)]
+            findings += [f for f in more if not any(f.loc[: len(r)] == r for r in reported)]
     else:
         if model is not None:
             findings = pairing_findings(instance, model)

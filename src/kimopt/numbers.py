@@ -113,15 +113,13 @@ def round_parts(parts: list[Fraction], total: int | None = None) -> list[int]:
 def round_euros(value: Fraction) -> int:
     """Euros rounded half up to a whole euro (exact input, integer output)."""
     with localcontext(_context(value, 0)):
-        return int((Decimal(value.numerator) / Decimal(value.denominator)).quantize(
-            Decimal(1), rounding=ROUND_HALF_UP))
+        return int((Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def fmt_number(value: Fraction | int | float, places: int, lang: str = "de") -> str:
     """Format with thousands separators in the reader's convention (``1.234,5`` in German)."""
     with localcontext(_context(value, places)):
-        exact = Decimal(value.numerator) / Decimal(value.denominator) if isinstance(value, Fraction) \
-            else Decimal(value)
+        exact = Decimal(value.numerator) / Decimal(value.denominator) if isinstance(value, Fraction) else Decimal(value)
         quantised = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     if quantised == 0:
         quantised = abs(quantised)

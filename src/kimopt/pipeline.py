@@ -8,11 +8,11 @@ from typing import Any
 
 from kimopt.check import Violation, check_plan
 from kimopt.data import Instance, PlanningModel
+from kimopt.lexicographic import solve_problem
 from kimopt.numbers import decimal_vzae
 from kimopt.plan import Plan
 from kimopt.problem import Problem, compile_problem
 from kimopt.results import SolveResult, Status
-from kimopt.solve import solve_problem
 
 
 class PlanRejected(RuntimeError):
@@ -37,10 +37,14 @@ class Outcome:
         return self.result.status
 
 
-def plan_instance(instance: Instance, model: PlanningModel, model_name: str = "kim-standard",
-                  time_limit: float | None = None,
-                  progress: Callable[[str], None] | None = None,
-                  fixed: dict[int, int] | None = None) -> Outcome:
+def plan_instance(
+    instance: Instance,
+    model: PlanningModel,
+    model_name: str = "kim-standard",
+    time_limit: float | None = None,
+    progress: Callable[[str], None] | None = None,
+    fixed: dict[int, int] | None = None,
+) -> Outcome:
     """Solve ``instance`` under ``model`` and verify the plan with the independent checker.
 
     ``fixed`` (link index → units) keeps the planner's fixed rows; the plan lists them under
@@ -57,23 +61,32 @@ def plan_instance(instance: Instance, model: PlanningModel, model_name: str = "k
     result = solve_problem(problem, time_limit=time_limit, progress=progress, fixed=fixed)
     if result.units is None:
         return Outcome(problem, result, None, None)
-    plan = Plan(problem, result.units, result.status, result.levels, result.solver, model_name,
-                result.target_units)
+    plan = Plan(problem, result.units, result.status, result.levels, result.solver, model_name, result.target_units)
     data = plan.to_json()
     if fixed:
         hosts = [problem.hosts[problem.links[li].host] for li in sorted(fixed)]
         data["fixed_links"] = [
-            {"host": host.name, "host_type": host.kind, "kommune": instance.kommunen[problem.links[li].kommune].name,
-             "vzae": decimal_vzae(problem.vzae(units))}
-            for host, (li, units) in zip(hosts, sorted(fixed.items()), strict=True)]
+            {
+                "host": host.name,
+                "host_type": host.kind,
+                "kommune": instance.kommunen[problem.links[li].kommune].name,
+                "vzae": decimal_vzae(problem.vzae(units)),
+            }
+            for host, (li, units) in zip(hosts, sorted(fixed.items()), strict=True)
+        ]
     violations = check_plan(instance, model, data)
     if violations:
         raise PlanRejected(violations)
     return Outcome(problem, result, plan, data)
 
 
-def _plan_horizon(instance: Instance, model: PlanningModel, model_name: str, time_limit: float | None,
-                  progress: Callable[[str], None] | None) -> Outcome:
+def _plan_horizon(
+    instance: Instance,
+    model: PlanningModel,
+    model_name: str,
+    time_limit: float | None,
+    progress: Callable[[str], None] | None,
+) -> Outcome:
     """Every year at once (:mod:`kimopt.solve_horizon`), checked year by year and Baustein by Baustein."""
     from kimopt.check_horizon import check_horizon
     from kimopt.plan_horizon import horizon_json
@@ -81,8 +94,9 @@ def _plan_horizon(instance: Instance, model: PlanningModel, model_name: str, tim
 
     horizon = solve_horizon(instance, model, time_limit, progress)
     first = horizon.model.years[0].problem
-    result = SolveResult(horizon.status, horizon.years[0].units, horizon.years[0].levels, horizon.solver,
-                         horizon.years[0].target_units)
+    result = SolveResult(
+        horizon.status, horizon.years[0].units, horizon.years[0].levels, horizon.solver, horizon.years[0].target_units
+    )
     if horizon.failed_year is not None:
         return Outcome(first, result, None, None)
     data = horizon_json(instance, model, horizon, model_name)

@@ -30,11 +30,17 @@ def input_sha256(instance: Instance, model: PlanningModel) -> str:
     """Hash of the validated content (not the file's formatting): same content, same hash.
 
     The number of search workers and the time limit are left out: they do not change an
-    optimal plan (see :mod:`kimopt.solve`), so ``solve`` and ``batch`` agree on the hash.
+    optimal plan (see :mod:`kimopt.lexicographic`), so ``solve`` and ``batch`` agree on the hash.
     """
-    payload = json.dumps({"instance": instance.model_dump(mode="json"),
-                          "model": model.model_dump(mode="json", exclude={"workers", "time_limit_s"})},
-                         sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    payload = json.dumps(
+        {
+            "instance": instance.model_dump(mode="json"),
+            "model": model.model_dump(mode="json", exclude={"workers", "time_limit_s"}),
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -74,14 +80,18 @@ class Plan:
     @cached_property
     def hosted(self) -> list[Fraction]:
         """``H_h`` in VZÄ for every host."""
-        return [sum((self.vzae(li) for li in self.problem.links_of_host[h]), Fraction(0))
-                for h in range(len(self.problem.hosts))]
+        return [
+            sum((self.vzae(li) for li in self.problem.links_of_host[h]), Fraction(0))
+            for h in range(len(self.problem.hosts))
+        ]
 
     @cached_property
     def coverage(self) -> list[Fraction]:
         """``c_i`` in VZÄ for every Kommune."""
-        return [sum((self.vzae(li) for li in self.problem.links_of_kommune[i]), Fraction(0))
-                for i in range(len(self.instance.kommunen))]
+        return [
+            sum((self.vzae(li) for li in self.problem.links_of_kommune[i]), Fraction(0))
+            for i in range(len(self.instance.kommunen))
+        ]
 
     @cached_property
     def used(self) -> Fraction:
@@ -110,8 +120,10 @@ class Plan:
     @cached_property
     def new_vzae(self) -> list[Fraction]:
         """Positions above the existing ones, per host."""
-        return [max(Fraction(0), self.hosted[h] - self.problem.vzae(host.existing_units))
-                for h, host in enumerate(self.problem.hosts)]
+        return [
+            max(Fraction(0), self.hosted[h] - self.problem.vzae(host.existing_units))
+            for h, host in enumerate(self.problem.hosts)
+        ]
 
     @cached_property
     def payments(self) -> list[Payment]:
@@ -145,8 +157,7 @@ class Plan:
                     by_kommune[link.kommune] += host.deficit_per_vzae * part
         payments = [Payment(self.instance.kreis.name, "kreis", kreis, self.instance.kreis.budget)]
         payments += [Payment(k.name, "kommune", by_kommune[i], k.budget) for i, k in enumerate(kommunen)]
-        payments += [Payment(t.name, "traeger", by_traeger[j], None)
-                     for j, t in enumerate(self.instance.traeger)]
+        payments += [Payment(t.name, "traeger", by_traeger[j], None) for j, t in enumerate(self.instance.traeger)]
         return payments
 
     @cached_property
@@ -171,8 +182,9 @@ class Plan:
     def funding(self) -> Fraction:
         """Yearly funding: the flat rate per VZÄ, paid up to the real cost."""
         rate = self.instance.funding.rate_per_vzae
-        return sum((min(rate, host.cost_per_vzae) * self.hosted[h]
-                    for h, host in enumerate(self.problem.hosts)), Fraction(0))
+        return sum(
+            (min(rate, host.cost_per_vzae) * self.hosted[h] for h, host in enumerate(self.problem.hosts)), Fraction(0)
+        )
 
     @property
     def kreis_vzae(self) -> Fraction:
@@ -190,8 +202,7 @@ class Plan:
         gaps = [shares[i] - self.key_share(i) for i in range(n)]
         g = self.problem.g
         own = [self.used * self.key_share(i) for i in range(n)]  # the quota rule uses the plan's own N
-        quota = all(math.floor(e / g) * g <= c <= math.ceil(e / g) * g
-                    for c, e in zip(self.coverage, own, strict=True))
+        quota = all(math.floor(e / g) * g <= c <= math.ceil(e / g) * g for c, e in zip(self.coverage, own, strict=True))
         return {
             "deviation_l1": sum(self.deviations, Fraction(0)),
             "deviation_max": max(self.deviations, default=Fraction(0)),
@@ -211,8 +222,13 @@ class Plan:
         if name == "own_cost":
             return self.eigenanteil
         if name == "stability":
-            return sum((abs(self.hosted[h] - self.problem.vzae(host.existing_units))
-                        for h, host in enumerate(self.problem.hosts)), Fraction(0))
+            return sum(
+                (
+                    abs(self.hosted[h] - self.problem.vzae(host.existing_units))
+                    for h, host in enumerate(self.problem.hosts)
+                ),
+                Fraction(0),
+            )
         if name == "fewer_hosts":
             shared = sum(1 for li, link in enumerate(self.problem.links) if link.shared and self.units[li])
             return Fraction(sum(1 for x in self.hosted if x > 0) + shared)
@@ -224,10 +240,13 @@ class Plan:
         out = []
         for level in self.levels:
             value = level.value if level.value is not None else self.objective_value(level.name, level.measure)
-            entry: dict[str, Any] = {"name": level.name, "unit": level.unit,
-                                     "value": _figure(value, level.unit),
-                                     "bound": None if level.bound is None else _figure(level.bound, level.unit),
-                                     "proven_optimal": level.proven}
+            entry: dict[str, Any] = {
+                "name": level.name,
+                "unit": level.unit,
+                "value": _figure(value, level.unit),
+                "bound": None if level.bound is None else _figure(level.bound, level.unit),
+                "proven_optimal": level.proven,
+            }
             if level.measure:
                 entry["measure"] = level.measure
             if level.unit == "VZÄ":
@@ -265,39 +284,65 @@ class Plan:
             quota_rule_holds=idx["quota_rule_holds"],
         )
         hosts = [
-            pf.Host(name=host.name, host_type=host.kind, vzae=decimal_vzae(self.hosted[h]),
-                    existing_vzae=decimal_vzae(problem.vzae(host.existing_units)),
-                    new_vzae=decimal_vzae(self.new_vzae[h]),
-                    max_vzae=None if host.max_units is None else decimal_vzae(problem.vzae(host.max_units)),
-                    cost_per_vzae=host.cost_per_vzae, deficit_per_vzae=host.deficit_per_vzae,
-                    deficit_paid_by_kreis=host.kreis_pays)
-            for h, host in enumerate(problem.hosts)]
-        links = [pf.Link(host=problem.hosts[link.host].name, host_type=problem.hosts[link.host].kind,
-                         kommune=kommunen[link.kommune].name, vzae=decimal_vzae(self.vzae(li)))
-                 for li, link in enumerate(problem.links) if self.units[li]]
+            pf.Host(
+                name=host.name,
+                host_type=host.kind,
+                vzae=decimal_vzae(self.hosted[h]),
+                existing_vzae=decimal_vzae(problem.vzae(host.existing_units)),
+                new_vzae=decimal_vzae(self.new_vzae[h]),
+                max_vzae=None if host.max_units is None else decimal_vzae(problem.vzae(host.max_units)),
+                cost_per_vzae=host.cost_per_vzae,
+                deficit_per_vzae=host.deficit_per_vzae,
+                deficit_paid_by_kreis=host.kreis_pays,
+            )
+            for h, host in enumerate(problem.hosts)
+        ]
+        links = [
+            pf.Link(
+                host=problem.hosts[link.host].name,
+                host_type=problem.hosts[link.host].kind,
+                kommune=kommunen[link.kommune].name,
+                vzae=decimal_vzae(self.vzae(li)),
+            )
+            for li, link in enumerate(problem.links)
+            if self.units[li]
+        ]
         kommunen_entries = []
         for i, kommune in enumerate(kommunen):
-            served = [pf.Served(host=problem.hosts[problem.links[li].host].name,
-                                host_type=problem.hosts[problem.links[li].host].kind,
-                                vzae=decimal_vzae(self.vzae(li)))
-                      for li in problem.links_of_kommune[i] if self.units[li]]
-            kommunen_entries.append(pf.Kommune(
-                name=kommune.name, ags=kommune.ags, population=kommune.population,
-                key_share=decimal_vzae(self.key_share(i), 8),
-                target_vzae=decimal_vzae(self.targets[i]),
-                coverage_vzae=decimal_vzae(self.coverage[i]),
-                deviation_vzae=decimal_vzae(self.coverage[i] - self.targets[i]),
-                served_by=served,
-                eigenanteil_eur=shown[1 + i],
-                budget_eur=kommune.budget,
-            ))
+            served = [
+                pf.Served(
+                    host=problem.hosts[problem.links[li].host].name,
+                    host_type=problem.hosts[problem.links[li].host].kind,
+                    vzae=decimal_vzae(self.vzae(li)),
+                )
+                for li in problem.links_of_kommune[i]
+                if self.units[li]
+            ]
+            kommunen_entries.append(
+                pf.Kommune(
+                    name=kommune.name,
+                    ags=kommune.ags,
+                    population=kommune.population,
+                    key_share=decimal_vzae(self.key_share(i), 8),
+                    target_vzae=decimal_vzae(self.targets[i]),
+                    coverage_vzae=decimal_vzae(self.coverage[i]),
+                    deviation_vzae=decimal_vzae(self.coverage[i] - self.targets[i]),
+                    served_by=served,
+                    eigenanteil_eur=shown[1 + i],
+                    budget_eur=kommune.budget,
+                )
+            )
         finance = pf.Finance(
             rate_per_vzae=inst.funding.rate_per_vzae,
             funding_eur=round_euros(self.funding),
-            total_cost_eur=round_euros(sum((host.cost_per_vzae * self.hosted[h]
-                                            for h, host in enumerate(problem.hosts)), Fraction(0))),
-            eigenanteil=[pf.Payment(payer=p.payer, payer_type=p.payer_type, eur=e, budget_eur=p.budget)
-                         for p, e in zip(payments, shown, strict=True) if p.eur or p.payer_type == "kreis"],
+            total_cost_eur=round_euros(
+                sum((host.cost_per_vzae * self.hosted[h] for h, host in enumerate(problem.hosts)), Fraction(0))
+            ),
+            eigenanteil=[
+                pf.Payment(payer=p.payer, payer_type=p.payer_type, eur=e, budget_eur=p.budget)
+                for p, e in zip(payments, shown, strict=True)
+                if p.eur or p.payer_type == "kreis"
+            ],
         )
         # every time is here, so that the rest of the plan is the same between runs
         solver = pf.Solver(**self.solver, level_seconds={lv.name: round(lv.seconds, 3) for lv in self.levels})
@@ -331,9 +376,11 @@ class Plan:
             columns = [c for c in entry.model_fields if c not in leave_out]
             return pd.DataFrame([e.model_dump(include=set(columns)) for e in entries], columns=columns)
 
-        return {"kommunen": frame(file.kommunen, pf.Kommune, frozenset({"served_by"})),
-                "hosts": frame(file.hosts, pf.Host),
-                "links": frame(file.links, pf.Link)}
+        return {
+            "kommunen": frame(file.kommunen, pf.Kommune, frozenset({"served_by"})),
+            "hosts": frame(file.hosts, pf.Host),
+            "links": frame(file.links, pf.Link),
+        }
 
     def to_json(self) -> dict[str, Any]:
         """The plan file as JSON-ready data (:meth:`to_file`), the keys of DESIGN §3 in order."""

@@ -73,7 +73,8 @@ class BindingRule(_Entry):
     value: Figure
     relaxed_value: Figure | None
     relaxed_value_proven: bool = Field(
-        True, description="false: the work limit stopped the search for the best relaxed value")
+        True, description="false: the work limit stopped the search for the best relaxed value"
+    )
 
 
 class RuleRef(_Entry):
@@ -100,14 +101,19 @@ class Summary(_Entry):
     gallagher: float
     quota_rule_holds: bool
     binding_rules: list[BindingRule] | None = Field(
-        None, description="null when the plan is not proven optimal; absent when not computed")
+        None, description="null when the plan is not proven optimal; absent when not computed"
+    )
     binding_rules_complete: bool | None = Field(
-        None, description="false: the deterministic work limit left the rules in binding_rules_unchecked "
-                          "undecided („nicht vollständig geprüft“)")
+        None,
+        description="false: the deterministic work limit left the rules in binding_rules_unchecked "
+        "undecided („nicht vollständig geprüft“)",
+    )
     binding_rules_unchecked: list[RuleRef] | None = Field(
-        None, description="rule instances not completely checked (empty when complete)")
+        None, description="rule instances not completely checked (empty when complete)"
+    )
     eigenanteil_eur_by_year: dict[str, YearTotals] | None = Field(
-        None, description="DESIGN §5: Eigenanteil of all Bausteine per year (key: the year); only in multi-year plans")
+        None, description="DESIGN §5: Eigenanteil of all Bausteine per year (key: the year); only in multi-year plans"
+    )
 
 
 class Host(_Entry):
@@ -144,7 +150,8 @@ class Kommune(_Entry):
     deviation_vzae: float
     served_by: list[Served]
     eigenanteil_eur: int | None = Field(
-        None, description="the Kommune's yearly Eigenanteil, rounded so that the Kommunen add up to the summary's")
+        None, description="the Kommune's yearly Eigenanteil, rounded so that the Kommunen add up to the summary's"
+    )
     budget_eur: int | None = Field(None, description="the Kommune's budget for its Eigenanteil; null: unlimited")
 
 
@@ -274,11 +281,13 @@ class PlanFile(_Entry):
     links: list[Link]
     finance: Finance
     years: list[YearEntry] | None = Field(
-        None, description="DESIGN §5: every year; the top level describes the first (multi-year plans only)")
+        None, description="DESIGN §5: every year; the top level describes the first (multi-year plans only)"
+    )
     solver: Solver
     input_sha256: str = Field(description="SHA-256 of the validated instance and model")
     fixed_links: list[Link] | None = Field(
-        None, description="links the planner fixed (solve --fix), 0 VZÄ included; absent without --fix")
+        None, description="links the planner fixed (solve --fix), 0 VZÄ included; absent without --fix"
+    )
 
 
 def schema_text() -> str:

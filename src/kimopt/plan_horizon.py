@@ -23,10 +23,17 @@ from kimopt.solve_horizon import HorizonResult
 
 
 def _position_json(position: FixedPosition, instance: Instance, model: PlanningModel) -> dict[str, Any]:
-    return {"role": position.role, "host": position.host, "host_type": position.host_type,
-            "vzae": decimal_vzae(position.vzae), "cost_per_vzae": position.cost_per_vzae,
-            "rate_per_vzae": position.rate_per_vzae, "funding_eur": round_euros(position.funding),
-            "eigenanteil_eur": round_euros(position.eigenanteil), "payer": position.payer(instance, model)}
+    return {
+        "role": position.role,
+        "host": position.host,
+        "host_type": position.host_type,
+        "vzae": decimal_vzae(position.vzae),
+        "cost_per_vzae": position.cost_per_vzae,
+        "rate_per_vzae": position.rate_per_vzae,
+        "funding_eur": round_euros(position.funding),
+        "eigenanteil_eur": round_euros(position.eigenanteil),
+        "payer": position.payer(instance, model),
+    }
 
 
 @dataclass
@@ -48,26 +55,46 @@ class YearPlan:
         inst = self.horizon.instance
         rows: dict[str, dict[str, Any]] = {}
         for p in self.plan.payments:
-            rows[p.payer] = {"payer": p.payer, "payer_type": p.payer_type, "b1": Fraction(0), "b2": p.eur,
-                             "b3": Fraction(0), "budget_eur": p.budget}
+            rows[p.payer] = {
+                "payer": p.payer,
+                "payer_type": p.payer_type,
+                "b1": Fraction(0),
+                "b2": p.eur,
+                "b3": Fraction(0),
+                "budget_eur": p.budget,
+            }
         for position in self.horizon.fixed:
             row = rows[position.payer(inst, self.model)]
             row["b1" if position.baustein == 1 else "b3"] += position.eigenanteil
         return [r for r in rows.values() if r["b1"] or r["b2"] or r["b3"] or r["payer_type"] == "kreis"]
 
     def eigenanteil_json(self) -> list[dict[str, Any]]:
-        return [{"payer": r["payer"], "payer_type": r["payer_type"], "baustein_1_eur": round_euros(r["b1"]),
-                 "baustein_2_eur": round_euros(r["b2"]), "baustein_3_eur": round_euros(r["b3"]),
-                 "eur": round_euros(r["b1"] + r["b2"] + r["b3"]), "budget_eur": r["budget_eur"]}
-                for r in self.payers]
+        return [
+            {
+                "payer": r["payer"],
+                "payer_type": r["payer_type"],
+                "baustein_1_eur": round_euros(r["b1"]),
+                "baustein_2_eur": round_euros(r["b2"]),
+                "baustein_3_eur": round_euros(r["b3"]),
+                "eur": round_euros(r["b1"] + r["b2"] + r["b3"]),
+                "budget_eur": r["budget_eur"],
+            }
+            for r in self.payers
+        ]
 
     def by_year_json(self) -> dict[str, Any]:
         """``summary.eigenanteil_eur_by_year`` entry: Kreis, Kommunen, Träger, total, and by payer."""
+
         def total(kind: str) -> Fraction:
             return sum((r["b1"] + r["b2"] + r["b3"] for r in self.payers if r["payer_type"] == kind), Fraction(0))
-        return {"kreis": round_euros(total("kreis")), "kommunen": round_euros(total("kommune")),
-                "traeger": round_euros(total("traeger")), "total": round_euros(total("kreis") + total("kommune")),
-                "by_payer": {r["payer"]: round_euros(r["b1"] + r["b2"] + r["b3"]) for r in self.payers}}
+
+        return {
+            "kreis": round_euros(total("kreis")),
+            "kommunen": round_euros(total("kommune")),
+            "traeger": round_euros(total("traeger")),
+            "total": round_euros(total("kreis") + total("kommune")),
+            "by_payer": {r["payer"]: round_euros(r["b1"] + r["b2"] + r["b3"]) for r in self.payers},
+        }
 
     def vzae_by_baustein(self) -> list[dict[str, Any]]:
         """Every employer with VZÄ in this year, per Baustein."""
@@ -75,36 +102,66 @@ class YearPlan:
         problem = self.plan.problem
         for h, host in enumerate(problem.hosts):
             if self.plan.hosted[h]:
-                rows[(host.kind, host.name)] = {"employer": host.name, "host_type": host.kind,
-                                                "b1": Fraction(0), "b2": self.plan.hosted[h], "b3": Fraction(0)}
+                rows[(host.kind, host.name)] = {
+                    "employer": host.name,
+                    "host_type": host.kind,
+                    "b1": Fraction(0),
+                    "b2": self.plan.hosted[h],
+                    "b3": Fraction(0),
+                }
         for position in self.horizon.fixed:
-            row = rows.setdefault((position.host_type, position.host), {
-                "employer": position.host, "host_type": position.host_type,
-                "b1": Fraction(0), "b2": Fraction(0), "b3": Fraction(0)})
+            row = rows.setdefault(
+                (position.host_type, position.host),
+                {
+                    "employer": position.host,
+                    "host_type": position.host_type,
+                    "b1": Fraction(0),
+                    "b2": Fraction(0),
+                    "b3": Fraction(0),
+                },
+            )
             row["b1" if position.baustein == 1 else "b3"] += position.vzae
         order = {"kreis": 0, "kommune": 1, "traeger": 2}
-        return [{"employer": r["employer"], "host_type": r["host_type"], "baustein_1_vzae": decimal_vzae(r["b1"]),
-                 "baustein_2_vzae": decimal_vzae(r["b2"]), "baustein_3_vzae": decimal_vzae(r["b3"]),
-                 "vzae": decimal_vzae(r["b1"] + r["b2"] + r["b3"])}
-                for r in sorted(rows.values(), key=lambda r: (order[r["host_type"]], r["employer"]))]
+        return [
+            {
+                "employer": r["employer"],
+                "host_type": r["host_type"],
+                "baustein_1_vzae": decimal_vzae(r["b1"]),
+                "baustein_2_vzae": decimal_vzae(r["b2"]),
+                "baustein_3_vzae": decimal_vzae(r["b3"]),
+                "vzae": decimal_vzae(r["b1"] + r["b2"] + r["b3"]),
+            }
+            for r in sorted(rows.values(), key=lambda r: (order[r["host_type"]], r["employer"]))
+        ]
 
     def to_json(self) -> dict[str, Any]:
         data = self.plan.to_json()
         inst, model = self.horizon.instance, self.model
         cuts = []
         if self.previous is not None:
-            before = {(h.kind, h.name): self.previous.plan.hosted[i]
-                      for i, h in enumerate(self.previous.plan.problem.hosts)}
+            before = {
+                (h.kind, h.name): self.previous.plan.hosted[i] for i, h in enumerate(self.previous.plan.problem.hosts)
+            }
             for h, host in enumerate(self.plan.problem.hosts):
                 cut = self.cuts.get(host.name, Fraction(0))
                 if cut:
-                    cuts.append({"host": host.name, "host_type": host.kind,
-                                 "from_vzae": decimal_vzae(before[(host.kind, host.name)]),
-                                 "to_vzae": decimal_vzae(self.plan.hosted[h])})
+                    cuts.append(
+                        {
+                            "host": host.name,
+                            "host_type": host.kind,
+                            "from_vzae": decimal_vzae(before[(host.kind, host.name)]),
+                            "to_vzae": decimal_vzae(self.plan.hosted[h]),
+                        }
+                    )
         return {
-            "year": self.horizon.year, "status": self.plan.status, "objectives": data["objectives"],
-            "summary": data["summary"], "hosts": data["hosts"], "kommunen": data["kommunen"],
-            "links": data["links"], "finance": data["finance"],
+            "year": self.horizon.year,
+            "status": self.plan.status,
+            "objectives": data["objectives"],
+            "summary": data["summary"],
+            "hosts": data["hosts"],
+            "kommunen": data["kommunen"],
+            "links": data["links"],
+            "finance": data["finance"],
             "coordination": [_position_json(p, inst, model) for p in self.horizon.coordination],
             "authorities": [_position_json(p, inst, model) for p in self.horizon.authorities],
             "continuity_cuts": cuts,
@@ -113,8 +170,7 @@ class YearPlan:
         }
 
 
-def year_plans(instance: Instance, model: PlanningModel, result: HorizonResult,
-               model_name: str) -> list[YearPlan]:
+def year_plans(instance: Instance, model: PlanningModel, result: HorizonResult, model_name: str) -> list[YearPlan]:
     """The per-year plans of a solved horizon (every year must have its units)."""
     out: list[YearPlan] = []
     for ym, yr in zip(result.model.years, result.years, strict=True):
@@ -136,7 +192,10 @@ def horizon_json(instance: Instance, model: PlanningModel, result: HorizonResult
     first["summary"]["eigenanteil_eur_by_year"] = {str(p.horizon.label): p.by_year_json() for p in plans}
     first["years"] = years
     level_seconds = {f"{p.horizon.label}: {lv.name}": round(lv.seconds, 3) for p in plans for lv in p.plan.levels}
-    first["solver"] = {**result.solver, "level_seconds": level_seconds,
-                       "method": "year-major lexicographic, one model over all years"}
+    first["solver"] = {
+        **result.solver,
+        "level_seconds": level_seconds,
+        "method": "year-major lexicographic, one model over all years",
+    }
     first["input_sha256"] = input_sha256(instance, model)
     return PlanFile.model_validate(first).to_json()  # the typed contract fixes keys and their order

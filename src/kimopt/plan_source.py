@@ -36,8 +36,7 @@ class Provenance:
     text: str
 
 
-def foreign_plan(plan: dict[str, Any], instance: Instance, model: PlanningModel,
-                 lang: str) -> Provenance | None:
+def foreign_plan(plan: dict[str, Any], instance: Instance, model: PlanningModel, lang: str) -> Provenance | None:
     """``None`` when the plan records this instance and model (or records nothing).
 
     Another instance's name and checksum: the plan belongs elsewhere (checking it would only
@@ -52,16 +51,24 @@ def foreign_plan(plan: dict[str, Any], instance: Instance, model: PlanningModel,
     if checksum == input_sha256(instance, model):
         return None
     if isinstance(recorded, str) and recorded and recorded != instance.name:
-        return Provenance(True, t(
+        return Provenance(
+            True,
+            t(
+                lang,
+                f"der Plan gehört zur Instanz „{recorded}“, nicht zu „{instance.name}“ (Prüfsumme "
+                f"{checksum[:16]}…); die Instanz angeben, aus der der Plan berechnet wurde.",
+                f"the plan belongs to the instance '{recorded}', not to '{instance.name}' (checksum "
+                f"{checksum[:16]}…); give the instance the plan was computed from.",
+            ),
+        )
+    return Provenance(
+        False,
+        t(
             lang,
-            f"der Plan gehört zur Instanz „{recorded}“, nicht zu „{instance.name}“ (Prüfsumme "
-            f"{checksum[:16]}…); die Instanz angeben, aus der der Plan berechnet wurde.",
-            f"the plan belongs to the instance '{recorded}', not to '{instance.name}' (checksum "
-            f"{checksum[:16]}…); give the instance the plan was computed from."))
-    return Provenance(False, t(
-        lang,
-        "Hinweis: die Prüfsumme im Plan passt nicht zu Instanz und Modell – eines von beiden wurde "
-        "seit der Berechnung geändert (oder ein anderes --model angegeben); geprüft wird gegen die "
-        "angegebenen Dateien.",
-        "Note: the plan's checksum does not match the instance and model – one of them changed since "
-        "the plan was computed (or another --model was given); the plan is checked against the given files."))
+            "Hinweis: die Prüfsumme im Plan passt nicht zu Instanz und Modell – eines von beiden wurde "
+            "seit der Berechnung geändert (oder ein anderes --model angegeben); geprüft wird gegen die "
+            "angegebenen Dateien.",
+            "Note: the plan's checksum does not match the instance and model – one of them changed since "
+            "the plan was computed (or another --model was given); the plan is checked against the given files.",
+        ),
+    )

@@ -123,9 +123,14 @@ class Problem:
     def rank(self) -> tuple[int, ...]:
         """A canonical order of the links (kind, host name, Kommune name) for the tie-break."""
         kommunen = self.instance.kommunen
-        order = sorted(range(len(self.links)), key=lambda li: (
-            KIND_ORDER[self.hosts[self.links[li].host].kind], self.hosts[self.links[li].host].name,
-            kommunen[self.links[li].kommune].name))
+        order = sorted(
+            range(len(self.links)),
+            key=lambda li: (
+                KIND_ORDER[self.hosts[self.links[li].host].kind],
+                self.hosts[self.links[li].host].name,
+                kommunen[self.links[li].kommune].name,
+            ),
+        )
         rank = [0] * len(self.links)
         for position, li in enumerate(order):
             rank[li] = position + 1
@@ -151,8 +156,10 @@ def key_weights(instance: Instance, model: PlanningModel) -> tuple[int, ...]:
     With the default key (population only) the weights are the populations divided by their
     greatest common divisor; a mix of columns is brought to a common denominator exactly.
     """
-    columns = {name: [Fraction(k.population) if name == "population" else k.indicators[name]
-                      for k in instance.kommunen] for name in model.key}
+    columns = {
+        name: [Fraction(k.population) if name == "population" else k.indicators[name] for k in instance.kommunen]
+        for name in model.key
+    }
     shares = [Fraction(0)] * len(instance.kommunen)
     for name, weight in model.key.items():
         total = sum(columns[name], Fraction(0))
@@ -184,8 +191,18 @@ def compile_problem(instance: Instance, model: PlanningModel) -> Problem:
     order = name_order(kommunen)
     by_name = {i: kommunen[i].name for i in range(len(kommunen))}
     kreis = instance.kreis
-    hosts = [Host(kreis.name, "kreis", -1, None, whole_units(kreis.existing_vzae, g), kreis.cost_per_vzae,
-                  max(0, kreis.cost_per_vzae - rate), True)]
+    hosts = [
+        Host(
+            kreis.name,
+            "kreis",
+            -1,
+            None,
+            whole_units(kreis.existing_vzae, g),
+            kreis.cost_per_vzae,
+            max(0, kreis.cost_per_vzae - rate),
+            True,
+        )
+    ]
     links: list[Link] = [Link(0, i, False) for i in order]
 
     partners: list[set[int]] = [set() for _ in kommunen]
@@ -201,17 +218,35 @@ def compile_problem(instance: Instance, model: PlanningModel) -> Problem:
             continue
         cost = kommune.cost_per_vzae if kommune.cost_per_vzae is not None else kreis.cost_per_vzae
         # Filled positions count as wanted: "we have 1.0 VZÄ and want no more" is max_vzae 0.
-        hosts.append(Host(kommune.name, "kommune", i, whole_units(max(kommune.max_vzae, kommune.existing_vzae), g),
-                          whole_units(kommune.existing_vzae, g), cost, max(0, cost - rate),
-                          model.kreis_covers_kommunen))
+        hosts.append(
+            Host(
+                kommune.name,
+                "kommune",
+                i,
+                whole_units(max(kommune.max_vzae, kommune.existing_vzae), g),
+                whole_units(kommune.existing_vzae, g),
+                cost,
+                max(0, cost - rate),
+                model.kreis_covers_kommunen,
+            )
+        )
         h = len(hosts) - 1
         links.append(Link(h, i, False))
         links.extend(Link(h, j, True) for j in sorted(partners[i], key=by_name.__getitem__))
     for t in name_order(instance.traeger):
         traeger = instance.traeger[t]
-        hosts.append(Host(traeger.name, "traeger", t, whole_units(traeger.max_vzae, g),
-                          whole_units(traeger.existing_vzae, g), traeger.cost_per_vzae,
-                          max(0, traeger.cost_per_vzae - rate), traeger.deficit_coverage))
+        hosts.append(
+            Host(
+                traeger.name,
+                "traeger",
+                t,
+                whole_units(traeger.max_vzae, g),
+                whole_units(traeger.existing_vzae, g),
+                traeger.cost_per_vzae,
+                max(0, traeger.cost_per_vzae - rate),
+                traeger.deficit_coverage,
+            )
+        )
         h = len(hosts) - 1
         served = {index[name] for name in traeger.serves}
         links.extend(Link(h, j, False) for j in sorted(served, key=by_name.__getitem__))

@@ -1,7 +1,7 @@
 """What a solve returns, free of solver types: the plan status, each level's figures, the result.
 
 The plan, the checker, the reports and the analyses read these without loading OR-Tools;
-only :mod:`kimopt.solve` fills them in.
+only :mod:`kimopt.lexicographic` fills them in.
 """
 
 from __future__ import annotations

@@ -82,6 +82,7 @@ class Rule:
                 raise ValueError(f"rule {self.name}: {hook} registered twice")
             self.hooks[hook] = function
             return function
+
         return register
 
     @property
@@ -118,37 +119,89 @@ class Rule:
         return HOOKS if self.number is not None else tuple(h for h in HOOKS if h != "repair")
 
 
-FUNDING_CAP = Rule("funding_cap", "Förderobergrenze", "Funding cap", "global",
-                   number=Number("positions_vzae", "Förderobergrenze", "Funding cap", "VZÄ", False))
-KREIS_SHARE = Rule("kreis_share", "Kreisanteil", "Kreis share", "global",
-                   number=Number("kreis_min_share", "Mindestanteil Kreis", "Kreis minimum share", "share", False))
-HOST_SIZE = Rule("host_size", "Stellengröße", "Host size", "host",  # only a Kommune host has a maximum
-                 number=Number("kommune_max_vzae", "Höchstwert {subject} (max_vzae)", "Maximum {subject} (max_vzae)",
-                               "VZÄ", True))
+FUNDING_CAP = Rule(
+    "funding_cap",
+    "Förderobergrenze",
+    "Funding cap",
+    "global",
+    number=Number("positions_vzae", "Förderobergrenze", "Funding cap", "VZÄ", False),
+)
+KREIS_SHARE = Rule(
+    "kreis_share",
+    "Kreisanteil",
+    "Kreis share",
+    "global",
+    number=Number("kreis_min_share", "Mindestanteil Kreis", "Kreis minimum share", "share", False),
+)
+HOST_SIZE = Rule(
+    "host_size",
+    "Stellengröße",
+    "Host size",
+    "host",  # only a Kommune host has a maximum
+    number=Number("kommune_max_vzae", "Höchstwert {subject} (max_vzae)", "Maximum {subject} (max_vzae)", "VZÄ", True),
+)
 SHARING = Rule("sharing", "Teilen", "Sharing", "host")
-PROVIDER_AREA = Rule("provider_area", "Trägergebiet", "Provider area", "host",
-                     number=Number("traeger_max_vzae", "Kapazität {subject} (max_vzae)",
-                                   "Capacity {subject} (max_vzae)", "VZÄ", True))
-EXISTING = Rule("existing", "Bestand", "Existing positions", "host",
-                number=Number("existing_vzae", "Bestand {subject}", "Existing positions {subject}", "VZÄ", True))
-BUDGET_KOMMUNE = Rule("budget_kommune", "Budget", "Budget", "kommune", subject_first=True,
-                      number=Number("kommune_budget", "Budget {subject}", "Budget {subject}", "EUR", True))
-BUDGET_KREIS = Rule("budget_kreis", "Budget", "Budget", "global", subject_first=True,
-                    number=Number("kreis_budget", "Budget Kreis", "Kreis budget", "EUR", False))
-REACHABILITY = Rule("reachability", "Erreichbarkeit", "Reachability", "kommune", grouped=True,
-                    number=Number("min_coverage_vzae", "Mindestversorgung je Kommune", "Minimum coverage per Kommune",
-                                  "VZÄ", False))
+PROVIDER_AREA = Rule(
+    "provider_area",
+    "Trägergebiet",
+    "Provider area",
+    "host",
+    number=Number("traeger_max_vzae", "Kapazität {subject} (max_vzae)", "Capacity {subject} (max_vzae)", "VZÄ", True),
+)
+EXISTING = Rule(
+    "existing",
+    "Bestand",
+    "Existing positions",
+    "host",
+    number=Number("existing_vzae", "Bestand {subject}", "Existing positions {subject}", "VZÄ", True),
+)
+BUDGET_KOMMUNE = Rule(
+    "budget_kommune",
+    "Budget",
+    "Budget",
+    "kommune",
+    subject_first=True,
+    number=Number("kommune_budget", "Budget {subject}", "Budget {subject}", "EUR", True),
+)
+BUDGET_KREIS = Rule(
+    "budget_kreis",
+    "Budget",
+    "Budget",
+    "global",
+    subject_first=True,
+    number=Number("kreis_budget", "Budget Kreis", "Kreis budget", "EUR", False),
+)
+REACHABILITY = Rule(
+    "reachability",
+    "Erreichbarkeit",
+    "Reachability",
+    "kommune",
+    grouped=True,
+    number=Number("min_coverage_vzae", "Mindestversorgung je Kommune", "Minimum coverage per Kommune", "VZÄ", False),
+)
 QUOTA_RULE = Rule("quota_rule", "Quotenregel", "Quota rule", "kommune", grouped=True)
 
-RULES: tuple[Rule, ...] = (FUNDING_CAP, KREIS_SHARE, HOST_SIZE, SHARING, PROVIDER_AREA, EXISTING,
-                           BUDGET_KOMMUNE, BUDGET_KREIS, REACHABILITY, QUOTA_RULE)
+RULES: tuple[Rule, ...] = (
+    FUNDING_CAP,
+    KREIS_SHARE,
+    HOST_SIZE,
+    SHARING,
+    PROVIDER_AREA,
+    EXISTING,
+    BUDGET_KOMMUNE,
+    BUDGET_KREIS,
+    REACHABILITY,
+    QUOTA_RULE,
+)
 """Every rule family, in the order they are added, checked and explained."""
 
 CONTINUITY = Rule("continuity", "Kontinuität", "Continuity", "host", horizon=True)
-COORDINATION = Rule("coordination", "Koordination (Baustein 1)", "Coordination (Baustein 1)", "global",
-                    horizon=True, decides=False)
-AUTHORITIES = Rule("authorities", "Ausländerbehörden (Baustein 3)", "Authorities (Baustein 3)", "global",
-                   horizon=True, decides=False)
+COORDINATION = Rule(
+    "coordination", "Koordination (Baustein 1)", "Coordination (Baustein 1)", "global", horizon=True, decides=False
+)
+AUTHORITIES = Rule(
+    "authorities", "Ausländerbehörden (Baustein 3)", "Authorities (Baustein 3)", "global", horizon=True, decides=False
+)
 
 HORIZON_RULES: tuple[Rule, ...] = (CONTINUITY, COORDINATION, AUTHORITIES)
 """The rule families of DESIGN §5, between years and Bausteine; a one-year plan has none of them.

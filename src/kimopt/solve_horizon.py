@@ -32,8 +32,8 @@ from kimopt.cpsat.horizon import HorizonModel, YearModel, build_horizon
 from kimopt.cpsat.objectives import UNITS, Level
 from kimopt.cpsat.solver import new_solver
 from kimopt.data import Instance, PlanningModel
+from kimopt.lexicographic import CpsatModel, ModelTooLarge, _exact_bound, _solver_info, fix_level, lexicographic
 from kimopt.results import LevelResult, Status
-from kimopt.solve import CpsatModel, ModelTooLarge, _exact_bound, _solver_info, fix_level, lexicographic
 
 LinearExpr = cp_model.LinearExpr
 
@@ -75,8 +75,9 @@ def _year_view(hm: HorizonModel, ym: YearModel) -> CpsatModel:
     return CpsatModel(ym.problem, hm.model, ym.variables, hm.switches)
 
 
-def _least_cut(hm: HorizonModel, ym: YearModel, deadline: float, workers: int,
-               seed: int) -> tuple[Status, LevelResult | None]:
+def _least_cut(
+    hm: HorizonModel, ym: YearModel, deadline: float, workers: int, seed: int
+) -> tuple[Status, LevelResult | None]:
     """The ``continuity`` level of a year whose funding falls: solve, fix, report."""
     level = continuity_level(ym)
     hm.model.minimize(level.expr)
@@ -96,15 +97,20 @@ def _least_cut(hm: HorizonModel, ym: YearModel, deadline: float, workers: int,
     if proven:
         fix_level(hm.model, level, value)
     return (Status.OPTIMAL if proven else Status.FEASIBLE), LevelResult(
-        level.name, level.unit, level.factor * value, level.factor * bound, proven, seconds)
+        level.name, level.unit, level.factor * value, level.factor * bound, proven, seconds
+    )
 
 
-def solve_horizon(instance: Instance, settings: PlanningModel, time_limit: float | None = None,
-                  progress: Callable[[str], None] | None = None) -> HorizonResult:
+def solve_horizon(
+    instance: Instance,
+    settings: PlanningModel,
+    time_limit: float | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> HorizonResult:
     """Build the horizon model and optimise it year-major; then the tie-break over all years.
 
     Each year's levels run through the one lexicographic loop of kimopt
-    (:func:`kimopt.solve.lexicographic`) on that year's view of the shared model, without the
+    (:func:`kimopt.lexicographic.lexicographic`) on that year's view of the shared model, without the
     largest-remainder shortcut: its plan by construction is checked against one year only,
     while here a plan must also keep the other years' rules.
     """
@@ -140,8 +146,7 @@ def solve_horizon(instance: Instance, settings: PlanningModel, time_limit: float
             if cut_status is not Status.OPTIMAL:
                 status = result.status = Status.FEASIBLE
                 break
-        run = lexicographic(_year_view(hm, ym), deadline, workers, seed, shortcut=False,
-                            progress=labelled(ym.label))
+        run = lexicographic(_year_view(hm, ym), deadline, workers, seed, shortcut=False, progress=labelled(ym.label))
         if not run.status.has_plan:
             if run.status is Status.UNKNOWN and reached:
                 status = Status.FEASIBLE
@@ -157,8 +162,9 @@ def solve_horizon(instance: Instance, settings: PlanningModel, time_limit: float
         done = {lv.name for lv in result.levels}
         for objective in settings.objectives:
             if objective.name not in done:
-                result.levels.append(LevelResult(objective.name, UNITS[objective.name], None, None, False, 0.0,
-                                                 objective.measure))
+                result.levels.append(
+                    LevelResult(objective.name, UNITS[objective.name], None, None, False, 0.0, objective.measure)
+                )
                 if result.status is Status.OPTIMAL:
                     result.status = Status.FEASIBLE
     values, tie = _tie_break(hm, deadline, seed, final=status is Status.OPTIMAL, workers=workers)
@@ -172,8 +178,9 @@ def solve_horizon(instance: Instance, settings: PlanningModel, time_limit: float
     return HorizonResult(status, results, hm, info)
 
 
-def _tie_break(hm: HorizonModel, deadline: float, seed: int, final: bool,
-               workers: int) -> tuple[dict[int, int] | None, dict[str, Any]]:
+def _tie_break(
+    hm: HorizonModel, deadline: float, seed: int, final: bool, workers: int
+) -> tuple[dict[int, int] | None, dict[str, Any]]:
     """Minimise ``Σ_y Σ_l rank_l · a_l^y`` with one worker and no hint (deterministic).
 
     Without ``final`` (a level was cut short) it only finds a plan for every year that keeps
@@ -184,8 +191,11 @@ def _tie_break(hm: HorizonModel, deadline: float, seed: int, final: bool,
     hm.model.minimize(LinearExpr.sum(terms))
     # the hint is the plan of the last level solved and fixed: a plan for every year
     hint = dict(zip(hm.model.proto.solution_hint.vars, hm.model.proto.solution_hint.values, strict=True))
-    fallback = ({id(x): hint[x.index] for ym in hm.years for x in [*ym.variables.a, *ym.cuts]}
-                if all(x.index in hint for ym in hm.years for x in [*ym.variables.a, *ym.cuts]) else None)
+    fallback = (
+        {id(x): hint[x.index] for ym in hm.years for x in [*ym.variables.a, *ym.cuts]}
+        if all(x.index in hint for ym in hm.years for x in [*ym.variables.a, *ym.cuts])
+        else None
+    )
     if final:
         hm.model.clear_hints()  # a hint from a parallel search would make the result depend on timing
     solver = new_solver(deadline - time.perf_counter(), 1 if final else workers, seed)

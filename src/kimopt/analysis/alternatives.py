@@ -67,10 +67,10 @@ def equally_good_plans(
     from kimopt.check import check_plan
     from kimopt.cpsat.objectives import tie_break
     from kimopt.cpsat.solver import work_limited_solver
+    from kimopt.lexicographic import build, hold_levels, solve_levels
     from kimopt.pipeline import PlanRejected
     from kimopt.plan import Plan
     from kimopt.problem import compile_problem
-    from kimopt.solve import build, hold_levels, solve_levels
 
     problem = compile_problem(instance, model)
     limit_s = float(model.time_limit_s) if time_limit is None else time_limit
@@ -101,8 +101,7 @@ def equally_good_plans(
             spent = True  # the work is spent: the list is not known to be complete
             break
         units = [solver.value(x) for x in v.a]
-        plan = Plan(problem, units, Status.OPTIMAL, result.levels, dict(result.solver), model_name,
-                    result.target_units)
+        plan = Plan(problem, units, Status.OPTIMAL, result.levels, dict(result.solver), model_name, result.target_units)
         data = plan.to_json()
         violations = check_plan(instance, model, data)
         if violations:
@@ -118,9 +117,7 @@ def _same_levels(plan: Any, levels: list[Any]) -> None:
     for level in levels:
         value = plan.objective_value(level.name, level.measure)
         if Fraction(value) != level.value:
-            raise RuntimeError(
-                f"equally good plan differs on {level.name}: {value} ≠ {level.value}"
-            )
+            raise RuntimeError(f"equally good plan differs on {level.name}: {value} ≠ {level.value}")
 
 
 def _cut(m: Any, a: list[Any], units: list[int], n: int) -> None:
@@ -142,11 +139,7 @@ def changes(first: dict[str, Any], other: dict[str, Any]) -> list[Change]:
     a, b = links(first), links(other)
     order = {"kommune": 0, "traeger": 1, "kreis": 2}
     keys = sorted(set(a) | set(b), key=lambda k: (order.get(k[0], 3), k[1], k[2]))
-    return [
-        Change(k[1], k[0], k[2], a.get(k, 0.0), b.get(k, 0.0))
-        for k in keys
-        if a.get(k, 0.0) != b.get(k, 0.0)
-    ]
+    return [Change(k[1], k[0], k[2], a.get(k, 0.0), b.get(k, 0.0)) for k in keys if a.get(k, 0.0) != b.get(k, 0.0)]
 
 
 def choice_points(plans: list[dict[str, Any]]) -> dict[str, list[float]]:

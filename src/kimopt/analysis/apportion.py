@@ -93,8 +93,7 @@ METHODS: dict[str, Method] = {
     "dhondt": Method("dhondt", "D'Hondt", lambda a: Fraction(a + 1)),
     "sainte-lague": Method("sainte-lague", "Sainte-Laguë", lambda a: a + Fraction(1, 2)),
     # the signpost squared, a(a+1): only products of squares are compared
-    "huntington-hill": Method("huntington-hill", "Huntington–Hill",
-                              lambda a: Fraction(a * (a + 1)), True),
+    "huntington-hill": Method("huntington-hill", "Huntington–Hill", lambda a: Fraction(a * (a + 1)), True),
     "adams": Method("adams", "Adams", lambda a: Fraction(a)),
     "dean": Method("dean", "Dean", lambda a: Fraction(2 * a * (a + 1), 2 * a + 1)),
 }
@@ -143,9 +142,13 @@ class Apportionment:
         return out
 
 
-def apportion(weights: Sequence[int | Fraction], house: int, method: str,
-              lower: Sequence[int] | None = None,
-              upper: Sequence[int | None] | None = None) -> Apportionment:
+def apportion(
+    weights: Sequence[int | Fraction],
+    house: int,
+    method: str,
+    lower: Sequence[int] | None = None,
+    upper: Sequence[int | None] | None = None,
+) -> Apportionment:
     """Apportion ``house`` seats by ``method`` within the bounds (see the module docstring).
 
     Raises
@@ -155,8 +158,10 @@ def apportion(weights: Sequence[int | Fraction], house: int, method: str,
         (``Σ l_i > h``, ``l_i > u_i``, or the maxima leave seats nobody may take).
     """
     if method not in METHODS:
-        raise ApportionError(f"unbekanntes Verfahren {method}; erlaubt: {', '.join(METHODS)}",
-                             f"unknown method {method}; allowed: {', '.join(METHODS)}")
+        raise ApportionError(
+            f"unbekanntes Verfahren {method}; erlaubt: {', '.join(METHODS)}",
+            f"unknown method {method}; allowed: {', '.join(METHODS)}",
+        )
     w = tuple(Fraction(x) for x in weights)
     n = len(w)
     low = tuple(lower) if lower is not None else (0,) * n
@@ -168,24 +173,26 @@ def apportion(weights: Sequence[int | Fraction], house: int, method: str,
     return _highest_averages(chosen, w, house, low, high)
 
 
-def _check(w: tuple[Fraction, ...], house: int, low: tuple[int, ...],
-           high: tuple[int | None, ...]) -> None:
+def _check(w: tuple[Fraction, ...], house: int, low: tuple[int, ...], high: tuple[int | None, ...]) -> None:
     if not len(w) == len(low) == len(high):
         raise ValueError("weights, lower and upper differ in length")
     if house < 0 or any(x < 0 for x in w) or sum(w) == 0:
-        raise ApportionError("Gewichte und Sitzzahl müssen ≥ 0 sein, mindestens ein Gewicht > 0",
-                             "weights and house size must be ≥ 0, at least one weight > 0")
+        raise ApportionError(
+            "Gewichte und Sitzzahl müssen ≥ 0 sein, mindestens ein Gewicht > 0",
+            "weights and house size must be ≥ 0, at least one weight > 0",
+        )
     if any(u is not None and u < m for m, u in zip(low, high, strict=True)) or sum(low) > house:
         raise ApportionError(
             f"die Mindestwerte ({sum(low)} Einheiten) passen nicht in {house} Einheiten",
-            f"the minima ({sum(low)} units) do not fit into {house} units")
+            f"the minima ({sum(low)} units) do not fit into {house} units",
+        )
     # a party with weight 0 never claims more than its minimum
-    room = sum((m if x == 0 else (u if u is not None else house))
-               for x, m, u in zip(w, low, high, strict=True))
+    room = sum((m if x == 0 else (u if u is not None else house)) for x, m, u in zip(w, low, high, strict=True))
     if room < house:
         raise ApportionError(
             f"die Höchstwerte lassen nur {room} von {house} Einheiten zu",
-            f"the maxima allow only {room} of {house} units")
+            f"the maxima allow only {room} of {house} units",
+        )
 
 
 def _priority(method: Method, weight: Fraction, seats: int) -> tuple[int, Fraction]:
@@ -209,8 +216,9 @@ def _award(seats: list[int], front: tuple[int, ...], left: int) -> Tie | None:
     return None
 
 
-def _highest_averages(method: Method, w: tuple[Fraction, ...], house: int, low: tuple[int, ...],
-                      high: tuple[int | None, ...]) -> Apportionment:
+def _highest_averages(
+    method: Method, w: tuple[Fraction, ...], house: int, low: tuple[int, ...], high: tuple[int | None, ...]
+) -> Apportionment:
     seats = list(low)
     left = house - sum(seats)
     tie = None
@@ -226,13 +234,15 @@ def _highest_averages(method: Method, w: tuple[Fraction, ...], house: int, low: 
     return Apportionment(method.name, house, w, tuple(seats), tie, low, high)
 
 
-def bounded_quotas(w: Sequence[Fraction], house: int, low: Sequence[int],
-                   high: Sequence[int | None]) -> tuple[Fraction, ...]:
+def bounded_quotas(
+    w: Sequence[Fraction], house: int, low: Sequence[int], high: Sequence[int | None]
+) -> tuple[Fraction, ...]:
     """``q_i = clamp(λ·w_i, l_i, u_i)`` with ``Σ q_i = h`` (exact; ``λ = h/W`` without bounds).
 
     ``Σ q_i`` is piecewise linear and non-decreasing in ``λ`` with breakpoints ``l_i/w_i`` and
     ``u_i/w_i``; the segment that reaches ``h`` is found and solved exactly.
     """
+
     def quotas(lam: Fraction) -> list[Fraction]:
         out = []
         for x, m, u in zip(w, low, high, strict=True):
@@ -240,9 +250,10 @@ def bounded_quotas(w: Sequence[Fraction], house: int, low: Sequence[int],
             out.append(q if u is None else min(q, Fraction(u)))
         return out
 
-    points = sorted({Fraction(0)} | {Fraction(b) / x
-                                     for x, m, u in zip(w, low, high, strict=True) if x > 0
-                                     for b in (m, u) if b is not None})
+    points = sorted(
+        {Fraction(0)}
+        | {Fraction(b) / x for x, m, u in zip(w, low, high, strict=True) if x > 0 for b in (m, u) if b is not None}
+    )
     start = Fraction(0)
     for point in points:
         if sum(quotas(point)) >= house:
@@ -250,8 +261,11 @@ def bounded_quotas(w: Sequence[Fraction], house: int, low: Sequence[int],
         start = point
     # on [start, next point] every party is either held at a bound or free (q = λ·w)
     base = quotas(start)
-    free = [i for i, (x, q) in enumerate(zip(w, base, strict=True))
-            if x > 0 and q == start * x and (high[i] is None or q < high[i])]  # type: ignore[operator]
+    free = [
+        i
+        for i, (x, q, h) in enumerate(zip(w, base, high, strict=True))
+        if x > 0 and q == start * x and (h is None or q < h)
+    ]
     slope = sum((w[i] for i in free), Fraction(0))
     if slope == 0:
         return tuple(base)
@@ -259,8 +273,9 @@ def bounded_quotas(w: Sequence[Fraction], house: int, low: Sequence[int],
     return tuple(quotas(lam))
 
 
-def _largest_remainders(w: tuple[Fraction, ...], house: int, low: tuple[int, ...],
-                        high: tuple[int | None, ...]) -> Apportionment:
+def _largest_remainders(
+    w: tuple[Fraction, ...], house: int, low: tuple[int, ...], high: tuple[int | None, ...]
+) -> Apportionment:
     quota = bounded_quotas(w, house, low, high)
     seats = [math.floor(q) for q in quota]
     left = house - sum(seats)
@@ -332,10 +347,14 @@ class KreisApportionment:
         for i, kommune in enumerate(self.instance.kommunen):
             quota = self.quota_vzae[i]
             row: dict[str, Any] = {
-                "name": kommune.name, "ags": kommune.ags, "population": kommune.population,
+                "name": kommune.name,
+                "ags": kommune.ags,
+                "population": kommune.population,
                 "weight": fraction_text(r.weights[i]),
-                "quota": decimal_vzae(quota), "quota_exact": fraction_text(quota),
-                "vzae": decimal_vzae(self.vzae[i]), "seats": r.seats[i],
+                "quota": decimal_vzae(quota),
+                "quota_exact": fraction_text(quota),
+                "vzae": decimal_vzae(self.vzae[i]),
+                "seats": r.seats[i],
                 "min_vzae": decimal_vzae(r.lower[i] * self.step),
                 "max_vzae": None if r.upper[i] is None else decimal_vzae(r.upper[i] * self.step),  # type: ignore[operator]
                 "tied": bool(tie and i in tie.parties),
@@ -355,15 +374,20 @@ class KreisApportionment:
             "bounds": self.bounds,
             "determined": r.determined,
             "kommunen": rows,
-            "ties": [] if tie is None else [{"kommunen": self.tied, "seats": tie.seats,
-                                             "vzae": decimal_vzae(tie.seats * self.step)}],
-            "quota_rule_violations": [{
-                "name": self.instance.kommunen[i].name, "vzae": decimal_vzae(self.vzae[i]),
-                "quota": decimal_vzae(self.quota_vzae[i]),
-                "lower": decimal_vzae(math.floor(r.quotas[i]) * self.step),
-                "upper": decimal_vzae(math.ceil(r.quotas[i]) * self.step),
-                "at_bound": _at_bound(r, i),
-            } for i in sorted(violations)],
+            "ties": []
+            if tie is None
+            else [{"kommunen": self.tied, "seats": tie.seats, "vzae": decimal_vzae(tie.seats * self.step)}],
+            "quota_rule_violations": [
+                {
+                    "name": self.instance.kommunen[i].name,
+                    "vzae": decimal_vzae(self.vzae[i]),
+                    "quota": decimal_vzae(self.quota_vzae[i]),
+                    "lower": decimal_vzae(math.floor(r.quotas[i]) * self.step),
+                    "upper": decimal_vzae(math.ceil(r.quotas[i]) * self.step),
+                    "at_bound": _at_bound(r, i),
+                }
+                for i in sorted(violations)
+            ],
         }
 
 
@@ -378,8 +402,9 @@ def _at_bound(r: Apportionment, i: int) -> str | None:
     return None
 
 
-def kommune_bounds(instance: Instance, model: PlanningModel, step: Fraction,
-                   bounds: bool) -> tuple[list[int], list[int | None]]:
+def kommune_bounds(
+    instance: Instance, model: PlanningModel, step: Fraction, bounds: bool
+) -> tuple[list[int], list[int | None]]:
     """Minimum and maximum steps per Kommune.
 
     Minimum: the Kommune's ``existing_vzae`` (filled positions stay) when the model keeps
@@ -388,16 +413,21 @@ def kommune_bounds(instance: Instance, model: PlanningModel, step: Fraction,
     "employs nobody itself", not "receives nothing": in kimopt the Kreis serves every Kommune,
     so ``max_vzae`` limits only what a Kommune employs — hence the bounds are off by default.
     """
-    low = [math.ceil(k.existing_vzae / step) if model.keep_existing else 0
-           for k in instance.kommunen]
-    high: list[int | None] = [math.floor(k.max_vzae / step) if bounds and k.max_vzae > 0 else None
-                              for k in instance.kommunen]
+    low = [math.ceil(k.existing_vzae / step) if model.keep_existing else 0 for k in instance.kommunen]
+    high: list[int | None] = [
+        math.floor(k.max_vzae / step) if bounds and k.max_vzae > 0 else None for k in instance.kommunen
+    ]
     return low, high
 
 
-def apportion_instance(instance: Instance, model: PlanningModel, method: str,
-                       step: Fraction | None = None, bounds: bool = False,
-                       positions: Fraction | None = None) -> KreisApportionment:
+def apportion_instance(
+    instance: Instance,
+    model: PlanningModel,
+    method: str,
+    step: Fraction | None = None,
+    bounds: bool = False,
+    positions: Fraction | None = None,
+) -> KreisApportionment:
     """Apportion ``positions`` (default: the fundable VZÄ) among the Kommunen by ``method``.
 
     ``step`` defaults to the model's ``host_step_vzae``; the weights are the model's key
@@ -413,21 +443,27 @@ def apportion_instance(instance: Instance, model: PlanningModel, method: str,
     positions = instance.funding.positions_vzae if positions is None else Fraction(positions)
     if step <= 0 or positions % step:
         amount, unit = fraction_text(positions), fraction_text(step)
-        raise ApportionError(f"{amount} VZÄ sind kein Vielfaches der Schrittweite {unit} VZÄ",
-                             f"{amount} VZÄ is not a multiple of the step {unit} VZÄ")
+        raise ApportionError(
+            f"{amount} VZÄ sind kein Vielfaches der Schrittweite {unit} VZÄ",
+            f"{amount} VZÄ is not a multiple of the step {unit} VZÄ",
+        )
     if positions / step > MAX_SEATS:  # divisor methods award seat by seat: 10^10 of them would not end
         raise ApportionError(
             f"{fraction_text(positions / step)} Schritte sind zu viele (höchstens {MAX_SEATS}); "
             "eine größere Schrittweite wählen",
-            f"{fraction_text(positions / step)} steps are too many (at most {MAX_SEATS}); choose a larger step")
+            f"{fraction_text(positions / step)} steps are too many (at most {MAX_SEATS}); choose a larger step",
+        )
     low, high = kommune_bounds(instance, model, step, bounds)
     result = apportion(key_weights(instance, model), int(positions / step), method, low, high)
     return KreisApportionment(instance, result, step, positions, bounds, dict(model.key))
 
 
-def baselines(instance: Instance, model: PlanningModel,
-              methods: Sequence[str] = ("hare-niemeyer", "sainte-lague"),
-              step: Fraction | None = None,
-              positions: Fraction | None = None) -> dict[str, KreisApportionment]:
+def baselines(
+    instance: Instance,
+    model: PlanningModel,
+    methods: Sequence[str] = ("hare-niemeyer", "sainte-lague"),
+    step: Fraction | None = None,
+    positions: Fraction | None = None,
+) -> dict[str, KreisApportionment]:
     """Several methods at once (by default the two a report sets against the optimal plan)."""
     return {m: apportion_instance(instance, model, m, step, positions=positions) for m in methods}

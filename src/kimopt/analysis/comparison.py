@@ -38,9 +38,7 @@ def solve_alternatives(
     for alternative in alternatives:
         if progress:
             progress(alternative.name)
-        outcome = plan_instance(
-            alternative.instance, alternative.model, alternative.model_name, time_limit
-        )
+        outcome = plan_instance(alternative.instance, alternative.model, alternative.model_name, time_limit)
         head = {"alternative": alternative.name}
         if outcome.plan_json is None:
             plans.append(

@@ -49,25 +49,38 @@ def _step(value: str | None) -> str | None:
     return value
 
 
-OutputOption = Annotated[Path | None, typer.Option(
-    "--output", "-o", help="Ergebnis als JSON schreiben / write the result as JSON.")]
-
-
+OutputOption = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Ergebnis als JSON schreiben / write the result as JSON.")
+]
 
 
 @app.command()
 @guarded
 def apportion(
     instance: InstanceArg,
-    method: Annotated[MethodName, typer.Option(
-        "--method", show_default=False, help="Verfahren / method: hare-niemeyer, dhondt, "
-        "sainte-lague, huntington-hill, adams, dean.")],
-    step: Annotated[str | None, typer.Option(
-        "--step", callback=_step, help="Schrittweite in VZÄ (Standard: host_step_vzae des Modells) "
-        "/ step in VZÄ (default: the model's host_step_vzae).")] = None,
-    bounds: Annotated[bool, typer.Option(
-        "--bounds", help="max_vzae der Kommunen als Obergrenze (wo > 0) "
-        "/ max_vzae as an upper bound (where > 0).")] = False,
+    method: Annotated[
+        MethodName,
+        typer.Option(
+            "--method",
+            show_default=False,
+            help="Verfahren / method: hare-niemeyer, dhondt, sainte-lague, huntington-hill, adams, dean.",
+        ),
+    ],
+    step: Annotated[
+        str | None,
+        typer.Option(
+            "--step",
+            callback=_step,
+            help="Schrittweite in VZÄ (Standard: host_step_vzae des Modells) "
+            "/ step in VZÄ (default: the model's host_step_vzae).",
+        ),
+    ] = None,
+    bounds: Annotated[
+        bool,
+        typer.Option(
+            "--bounds", help="max_vzae der Kommunen als Obergrenze (wo > 0) / max_vzae as an upper bound (where > 0)."
+        ),
+    ] = False,
     model: ModelOption = None,
     output: OutputOption = None,
     lang: LangOption = Lang.de,
@@ -94,14 +107,23 @@ def apportion(
     positions = inputs.instance.funding.positions_vzae
     if positions % chosen:
         amount, unit = fmt_number(positions, 2, lang.value), fmt_number(chosen, 3, lang.value)
-        message = _t(lang, f"{amount} VZÄ lassen sich nicht in Schritte von {unit} VZÄ teilen",
-                     f"{amount} VZÄ cannot be divided into steps of {unit} VZÄ")
+        message = _t(
+            lang,
+            f"{amount} VZÄ lassen sich nicht in Schritte von {unit} VZÄ teilen",
+            f"{amount} VZÄ cannot be divided into steps of {unit} VZÄ",
+        )
         if exact_step is not None:
             raise fail(f"--step: {message}", ExitCode.USAGE)
         raise fail(f"{model or 'kim-standard'}: host_step_vzae: {message}", ExitCode.BAD_INPUT)
     if exact_step is not None and positions / chosen > MAX_SEATS:
-        raise fail(_t(lang, f"--step: {step} VZÄ ist zu fein ({MAX_SEATS} Schritte höchstens)",
-                      f"--step: {step} VZÄ is too fine (at most {MAX_SEATS} steps)"), ExitCode.USAGE)
+        raise fail(
+            _t(
+                lang,
+                f"--step: {step} VZÄ ist zu fein ({MAX_SEATS} Schritte höchstens)",
+                f"--step: {step} VZÄ is too fine (at most {MAX_SEATS} steps)",
+            ),
+            ExitCode.USAGE,
+        )
     try:
         result = apportion_instance(inputs.instance, inputs.model, method.value, chosen, bounds)
     except ApportionError as exc:
@@ -135,15 +157,25 @@ def sensitivity(
     instance: InstanceArg,
     model: ModelOption = None,
     output: OutputOption = None,
-    chart: Annotated[Path | None, typer.Option(
-        "--chart", callback=_chart_path,
-        help="Zielkonflikt-Kurve als SVG/PNG / trade-off chart as SVG or PNG.")] = None,
-    part: Annotated[list[Part] | None, typer.Option(
-        "--part", help="Nur diese Analyse(n) / only these analyses: populations, budgets, "
-        "tradeoff (mehrfach / repeatable).")] = None,
-    max_points: Annotated[int, typer.Option(
-        "--max-points", min=1, help="Höchstens so viele Punkte der Kurve / at most this many "
-        "points on the curve.")] = 40,
+    chart: Annotated[
+        Path | None,
+        typer.Option(
+            "--chart", callback=_chart_path, help="Zielkonflikt-Kurve als SVG/PNG / trade-off chart as SVG or PNG."
+        ),
+    ] = None,
+    part: Annotated[
+        list[Part] | None,
+        typer.Option(
+            "--part",
+            help="Nur diese Analyse(n) / only these analyses: populations, budgets, tradeoff (mehrfach / repeatable).",
+        ),
+    ] = None,
+    max_points: Annotated[
+        int,
+        typer.Option(
+            "--max-points", min=1, help="Höchstens so viele Punkte der Kurve / at most this many points on the curve."
+        ),
+    ] = 40,
     time_limit: TimeLimitOption = None,
     lang: LangOption = Lang.de,
 ) -> None:
@@ -165,8 +197,7 @@ def sensitivity(
 
     parts = [p.value for p in part] if part else [p.value for p in Part]
     if chart is not None and "tradeoff" not in parts:
-        raise fail(_t(lang, "--chart braucht --part tradeoff", "--chart needs --part tradeoff"),
-                   ExitCode.USAGE)
+        raise fail(_t(lang, "--chart braucht --part tradeoff", "--chart needs --part tradeoff"), ExitCode.USAGE)
     inputs = load_inputs(instance, model)
     one_year_only(inputs.instance, instance, "sensitivity", lang)
     for target in (output, chart):
@@ -177,15 +208,15 @@ def sensitivity(
 
     try:
         with progress(_t(lang, "Sensitivität", "Sensitivity")) as step:
-            result = analyse(inputs.instance, inputs.model, inputs.model_name, parts, max_points,
-                             time_limit, step)
+            result = analyse(inputs.instance, inputs.model, inputs.model_name, parts, max_points, time_limit, step)
     except SensitivityError as exc:
         if exc.status is Status.INFEASIBLE:
             message = _t(lang, "keine zulässige Verteilung", "no feasible allocation")
             raise fail(f"{instance}: {message}", ExitCode.INFEASIBLE) from None
-        raise fail(f"{instance}: " + _t(lang, "kein optimaler Plan im Zeitlimit",
-                                        "no optimal plan within the time limit"),
-                   ExitCode.NO_PLAN) from None
+        raise fail(
+            f"{instance}: " + _t(lang, "kein optimaler Plan im Zeitlimit", "no optimal plan within the time limit"),
+            ExitCode.NO_PLAN,
+        ) from None
     data = result.to_json()
     typer.echo(render_sensitivity(data, lang.value))
     if output is not None:

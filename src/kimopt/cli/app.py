@@ -19,7 +19,7 @@ from kimopt.errors import InputError
 app = typer.Typer(
     name="kimopt",
     help="Optimale Verteilung der KIM-Case-Management-Stellen (VZÄ) auf Kreis, Kommunen und Träger.\n\n"
-         "Provably optimal allocation of KIM case-management positions.",
+    "Provably optimal allocation of KIM case-management positions.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -48,12 +48,21 @@ class Lang(str, Enum):
 
 
 LangOption = Annotated[Lang, typer.Option("--lang", help="Sprache / language: de, en.")]
-ModelOption = Annotated[Path | None, typer.Option(
-    "--model", "-m", help="Planungsmodell (YAML/JSON); ohne Angabe models/kim-standard.yaml (Voreinstellungen).")]
-TimeLimitOption = Annotated[float | None, typer.Option(
-    "--time-limit", min=0.01,
-    help="Zeitlimit je Lösung (alle Zielebenen) in Sekunden; ohne Angabe time_limit_s des Modells "
-         "/ time limit per solve (all levels), s.")]
+ModelOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--model", "-m", help="Planungsmodell (YAML/JSON); ohne Angabe models/kim-standard.yaml (Voreinstellungen)."
+    ),
+]
+TimeLimitOption = Annotated[
+    float | None,
+    typer.Option(
+        "--time-limit",
+        min=0.01,
+        help="Zeitlimit je Lösung (alle Zielebenen) in Sekunden; ohne Angabe time_limit_s des Modells "
+        "/ time limit per solve (all levels), s.",
+    ),
+]
 InstanceArg = Annotated[Path, typer.Argument(help="Instanz: YAML, JSON oder Excel (.xlsx).", show_default=False)]
 
 
@@ -70,11 +79,17 @@ def require_json(output: Path | None, lang: Lang, report_option: str | None = No
         return
     de = lang == Lang.de
     suffix = output.suffix or "''"
-    message = (f"{output}: -o schreibt JSON, bitte .json als Endung (nicht {suffix})" if de
-               else f"{output}: -o writes JSON, please use .json (not {suffix})")
+    message = (
+        f"{output}: -o schreibt JSON, bitte .json als Endung (nicht {suffix})"
+        if de
+        else f"{output}: -o writes JSON, please use .json (not {suffix})"
+    )
     if report_option:
-        message += (f"; einen Bericht schreibt {report_option} {output.name}" if de
-                    else f"; {report_option} {output.name} writes a report")
+        message += (
+            f"; einen Bericht schreibt {report_option} {output.name}"
+            if de
+            else f"; {report_option} {output.name} writes a report"
+        )
     raise fail(message, ExitCode.USAGE)
 
 
@@ -107,8 +122,9 @@ def guarded(func: F) -> F:
         except InputError as exc:
             raise fail(exc.render(lang, limit=1 if len(exc.findings) > 1 else None), ExitCode.BAD_INPUT) from None
         except KeyboardInterrupt:
-            raise fail("Abgebrochen (Strg+C); nichts geschrieben / interrupted, nothing written",
-                       ExitCode.INTERRUPTED) from None
+            raise fail(
+                "Abgebrochen (Strg+C); nichts geschrieben / interrupted, nothing written", ExitCode.INTERRUPTED
+            ) from None
         except (typer.Exit, typer.Abort):
             raise
         except MemoryError:
@@ -117,8 +133,10 @@ def guarded(func: F) -> F:
             if os.environ.get("KIMOPT_DEBUG"):
                 raise
             name = type(exc).__name__
-            raise fail(f"Interner Fehler / internal error ({name}): {exc}. "
-                       "KIMOPT_DEBUG=1 zeigt Details / shows details.", ExitCode.BAD_INPUT) from None
+            raise fail(
+                f"Interner Fehler / internal error ({name}): {exc}. KIMOPT_DEBUG=1 zeigt Details / shows details.",
+                ExitCode.BAD_INPUT,
+            ) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -130,6 +148,9 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
-def main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                               help="Version anzeigen / show the version.")] = False) -> None:
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Version anzeigen / show the version.")
+    ] = False,
+) -> None:
     """kimopt: KIM-Stellenverteilung mit beweisbar optimalen Plänen."""

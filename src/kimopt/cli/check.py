@@ -14,9 +14,13 @@ from kimopt.cli.app import ExitCode, InstanceArg, Lang, LangOption, ModelOption,
 @guarded
 def check(
     instance: InstanceArg,
-    plan: Annotated[Path, typer.Argument(
-        help="Plan: JSON (von kimopt oder von Hand bearbeitet) oder Arbeitsmappe mit Blatt „Zuordnung“.",
-        show_default=False)],
+    plan: Annotated[
+        Path,
+        typer.Argument(
+            help="Plan: JSON (von kimopt oder von Hand bearbeitet) oder Arbeitsmappe mit Blatt „Zuordnung“.",
+            show_default=False,
+        ),
+    ],
     model: ModelOption = None,
     lang: LangOption = Lang.de,
 ) -> None:
@@ -43,8 +47,11 @@ def check(
     else:
         violations = check_plan(inputs.instance, inputs.model, data)
     if violations:
-        head = (f"{plan}: {len(violations)} Regelverletzung(en)" if lang == Lang.de
-                else f"{plan}: {len(violations)} rule violation(s)")
+        head = (
+            f"{plan}: {len(violations)} Regelverletzung(en)"
+            if lang == Lang.de
+            else f"{plan}: {len(violations)} rule violation(s)"
+        )
         lines = []
         for v in violations:
             where = sheet.locate(v.subject) if sheet is not None else ""

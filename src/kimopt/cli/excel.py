@@ -9,10 +9,10 @@ import typer
 
 from kimopt.cli.app import ExitCode, Lang, LangOption, app, fail, guarded
 
-OutputOption = Annotated[Path, typer.Option(
-    "--output", "-o", help="Zieldatei (.xlsx) / output workbook.")]
-ForceOption = Annotated[bool, typer.Option(
-    "--force", help="Vorhandene Instanzdatei ersetzen / replace an existing instance file.")]
+OutputOption = Annotated[Path, typer.Option("--output", "-o", help="Zieldatei (.xlsx) / output workbook.")]
+ForceOption = Annotated[
+    bool, typer.Option("--force", help="Vorhandene Instanzdatei ersetzen / replace an existing instance file.")
+]
 
 
 def protect_instance_file(output: Path, force: bool, lang: Lang) -> None:
@@ -20,24 +20,37 @@ def protect_instance_file(output: Path, force: bool, lang: Lang) -> None:
     inputs never; an *instance file* (``template``, ``convert``) holds a planner's data, so an
     existing one is replaced only with ``--force``."""
     if output.exists() and not force:
-        raise fail(f"{output}: " + ("die Datei gibt es schon (eine Instanz mit Eingaben?); anderen "
-                                    "Namen mit -o oder --force." if lang == Lang.de else
-                                    "the file exists (an instance with inputs?); choose another "
-                                    "name with -o or use --force."), ExitCode.USAGE)
+        raise fail(
+            f"{output}: "
+            + (
+                "die Datei gibt es schon (eine Instanz mit Eingaben?); anderen Namen mit -o oder --force."
+                if lang == Lang.de
+                else "the file exists (an instance with inputs?); choose another name with -o or use --force."
+            ),
+            ExitCode.USAGE,
+        )
 
 
-SourceArg = Annotated[Path, typer.Argument(
-    metavar="INPUT", help="Instanz: YAML, JSON oder Excel (.xlsx) / instance file.",
-    show_default=False)]
-TargetOption = Annotated[Path, typer.Option(
-    "--output", "-o", show_default=False,
-    help="Zieldatei; das Format folgt der Endung: .yaml, .json, .xlsx / format by suffix.")]
+SourceArg = Annotated[
+    Path,
+    typer.Argument(metavar="INPUT", help="Instanz: YAML, JSON oder Excel (.xlsx) / instance file.", show_default=False),
+]
+TargetOption = Annotated[
+    Path,
+    typer.Option(
+        "--output",
+        "-o",
+        show_default=False,
+        help="Zieldatei; das Format folgt der Endung: .yaml, .json, .xlsx / format by suffix.",
+    ),
+]
 
 
 @app.command()
 @guarded
-def template(output: OutputOption = Path("vorlage.xlsx"), force: ForceOption = False,
-             lang: LangOption = Lang.de) -> None:
+def template(
+    output: OutputOption = Path("vorlage.xlsx"), force: ForceOption = False, lang: LangOption = Lang.de
+) -> None:
     """Excel-Vorlage für eine Instanz erzeugen / write an Excel template for an instance.
 
     Blätter Kreis, Förderung, Kommunen, Träger und Hinweise mit deutschen Spaltennamen, einem
@@ -51,24 +64,33 @@ def template(output: OutputOption = Path("vorlage.xlsx"), force: ForceOption = F
 
     de = lang == Lang.de
     if output.suffix.lower() != ".xlsx":
-        raise fail(f"{output}: " + ("die Vorlage ist eine Excel-Datei, bitte .xlsx als Endung."
-                                    if de else "the template is a workbook, please use .xlsx."),
-                   ExitCode.USAGE)
+        raise fail(
+            f"{output}: "
+            + (
+                "die Vorlage ist eine Excel-Datei, bitte .xlsx als Endung."
+                if de
+                else "the template is a workbook, please use .xlsx."
+            ),
+            ExitCode.USAGE,
+        )
     guard_output(output, [])
     protect_instance_file(output, force, lang)
     write_bytes_atomic(output, template_workbook())
     if de:
-        typer.echo(f"Vorlage geschrieben: {output}\nAusfüllen, dann prüfen mit  kimopt validate "
-                   f"{output}  und rechnen mit  kimopt solve {output}")
+        typer.echo(
+            f"Vorlage geschrieben: {output}\nAusfüllen, dann prüfen mit  kimopt validate "
+            f"{output}  und rechnen mit  kimopt solve {output}"
+        )
     else:
-        typer.echo(f"Template written: {output}\nFill it in, then check it with  kimopt validate "
-                   f"{output}  and solve it with  kimopt solve {output}")
+        typer.echo(
+            f"Template written: {output}\nFill it in, then check it with  kimopt validate "
+            f"{output}  and solve it with  kimopt solve {output}"
+        )
 
 
 @app.command()
 @guarded
-def convert(source: SourceArg, output: TargetOption, force: ForceOption = False,
-            lang: LangOption = Lang.de) -> None:
+def convert(source: SourceArg, output: TargetOption, force: ForceOption = False, lang: LangOption = Lang.de) -> None:
     """Instanz zwischen YAML, JSON und Excel umwandeln / convert an instance (YAML, JSON, XLSX).
 
     Verlustfrei für jeden Wert: exakte Brüche (1/3) bleiben exakt, Namen und AGS bleiben Text.
@@ -87,5 +109,4 @@ def convert(source: SourceArg, output: TargetOption, force: ForceOption = False,
     protect_instance_file(output, force, lang)
     instance, _ = load_instance(source)
     write_bytes_atomic(output, instance_bytes(instance, output, source))
-    typer.echo(f"Umgewandelt: {source} → {output}" if lang == Lang.de
-               else f"Converted: {source} → {output}")
+    typer.echo(f"Umgewandelt: {source} → {output}" if lang == Lang.de else f"Converted: {source} → {output}")

@@ -36,9 +36,9 @@ def explain(
     from kimopt.analysis.explain.answer import explain as answer_for
     from kimopt.analysis.explain.core import ExplainTimeout, Scenario
     from kimopt.analysis.explain.wish import WishError, parse_wish
+    from kimopt.lexicographic import ModelTooLarge
     from kimopt.load import load_inputs
     from kimopt.results import Status
-    from kimopt.solve import ModelTooLarge
 
     inputs = load_inputs(instance, model)
     if inputs.instance.multi:  # several years or Bausteine (DESIGN §5)
@@ -47,9 +47,7 @@ def explain(
     scenario = Scenario(inputs.instance, inputs.model)
     if want is not None:
         try:
-            scenario = Scenario(
-                inputs.instance, inputs.model, parse_wish(want, inputs.instance, inputs.model)
-            )
+            scenario = Scenario(inputs.instance, inputs.model, parse_wish(want, inputs.instance, inputs.model))
         except WishError as exc:
             raise fail(exc.text(lang.value), ExitCode.BAD_INPUT) from None
     from kimopt.cli.progress import progress
@@ -83,16 +81,26 @@ def _explain_horizon(instance: object, model: object, want: str | None, lang: La
 
     assert isinstance(instance, Instance) and isinstance(model, PlanningModel)
     if want is not None:
-        raise fail("--want: " + ("Wünsche gibt es bisher nur für einjährige Instanzen ohne Baustein 1 und 3."
-                                 if lang == Lang.de else
-                                 "wishes are so far available only for one-year instances without Bausteine 1 "
-                                 "and 3."), ExitCode.USAGE)
+        raise fail(
+            "--want: "
+            + (
+                "Wünsche gibt es bisher nur für einjährige Instanzen ohne Baustein 1 und 3."
+                if lang == Lang.de
+                else "wishes are so far available only for one-year instances without Bausteine 1 and 3."
+            ),
+            ExitCode.USAGE,
+        )
     try:
         status, text = horizon_explain_text(instance, model, lang.value, float(model.time_limit_s))
     except ExplainTimeout:
-        raise fail(("nicht im Zeitlimit entschieden; time_limit_s im Modell erhöhen." if lang == Lang.de
-                    else "not decided within the time limit; raise time_limit_s in the model."),
-                   ExitCode.NO_PLAN) from None
+        raise fail(
+            (
+                "nicht im Zeitlimit entschieden; time_limit_s im Modell erhöhen."
+                if lang == Lang.de
+                else "not decided within the time limit; raise time_limit_s in the model."
+            ),
+            ExitCode.NO_PLAN,
+        ) from None
     typer.echo(text)
     if status == "INFEASIBLE":
         raise typer.Exit(ExitCode.INFEASIBLE)

@@ -50,15 +50,11 @@ def _fraction_option(value: str | None, option: str) -> Fraction | None:
 def import_gv100(
     file: Annotated[
         Path,
-        typer.Argument(
-            help="GV100AD-Datei von Destatis (Festbreitenformat, .ASC).", show_default=False
-        ),
+        typer.Argument(help="GV100AD-Datei von Destatis (Festbreitenformat, .ASC).", show_default=False),
     ],
     kreis: Annotated[
         str | None,
-        typer.Option(
-            "--kreis", help="Kreisschlüssel (5 Ziffern, z. B. 05170 Kreis Wesel): eine Instanz."
-        ),
+        typer.Option("--kreis", help="Kreisschlüssel (5 Ziffern, z. B. 05170 Kreis Wesel): eine Instanz."),
     ] = None,
     land: Annotated[
         str | None,
@@ -78,14 +74,10 @@ def import_gv100(
             help="VZÄ je 100.000 Einwohner, auf 0,5 gerundet, mind. 1 (Vorgabe 2.4 ≈ Wesel).",
         ),
     ] = None,
-    rate: Annotated[
-        int, typer.Option("--rate", min=0, help="Förderung je VZÄ und Jahr, € / funding per VZÄ.")
-    ] = 55000,
+    rate: Annotated[int, typer.Option("--rate", min=0, help="Förderung je VZÄ und Jahr, € / funding per VZÄ.")] = 55000,
     year: Annotated[
         int | None,
-        typer.Option(
-            "--year", help="Förderjahr (Vorgabe: Jahr des Gebietsstands + 1) / funding year."
-        ),
+        typer.Option("--year", help="Förderjahr (Vorgabe: Jahr des Gebietsstands + 1) / funding year."),
     ] = None,
     output: Annotated[
         Path | None,
@@ -110,9 +102,7 @@ def import_gv100(
     de = lang == Lang.de
     if (kreis is None) == (land is None):
         raise fail(
-            "Genau eine Angabe nötig: --kreis oder --land"
-            if de
-            else "Give exactly one of --kreis and --land",
+            "Genau eine Angabe nötig: --kreis oder --land" if de else "Give exactly one of --kreis and --land",
             ExitCode.USAGE,
         )
     if positions is not None and (per_100k is not None or land is not None):
@@ -150,9 +140,7 @@ def import_gv100(
     if output.exists() and not output.is_dir():
         raise fail(f"{output}: " + ("kein Ordner" if de else "not a folder"), ExitCode.BAD_INPUT)
     if not output.parent.exists():
-        raise fail(
-            f"{output.parent}: " + ("Ordner fehlt" if de else "folder missing"), ExitCode.BAD_INPUT
-        )
+        raise fail(f"{output.parent}: " + ("Ordner fehlt" if de else "folder missing"), ExitCode.BAD_INPUT)
     output.mkdir(exist_ok=True)
     population = 0
     for record in kreise:

@@ -22,10 +22,16 @@ def _key_label(round_: Any, lang: str) -> str:
     if round_.base_vzae == 0:
         return key
     if round_.base_mode == "added":
-        return t(lang, f"Sockel {exact_text(round_.base_vzae, lang)} + {key}",
-                 f"base {exact_text(round_.base_vzae, lang)} + {key}")
-    return t(lang, f"{key}, mind. {exact_text(round_.base_vzae, lang)}",
-             f"{key}, at least {exact_text(round_.base_vzae, lang)}")
+        return t(
+            lang,
+            f"Sockel {exact_text(round_.base_vzae, lang)} + {key}",
+            f"base {exact_text(round_.base_vzae, lang)} + {key}",
+        )
+    return t(
+        lang,
+        f"{key}, mind. {exact_text(round_.base_vzae, lang)}",
+        f"{key}, at least {exact_text(round_.base_vzae, lang)}",
+    )
 
 
 def _second_round(spec: str, first: Any, lang: str) -> tuple[Any, Any]:
@@ -39,11 +45,15 @@ def _second_round(spec: str, first: Any, lang: str) -> tuple[Any, Any]:
 
     columns = ["population", *(first.indicators.columns if first.indicators is not None else ())]
     if spec not in columns:
-        raise fail(f"--compare-key {spec}: " + t(lang, "weder Rundendatei noch Spalte; Spalten: ",
-                                                 "neither a round file nor a column; columns: ")
-                   + ", ".join(columns), ExitCode.USAGE)
-    return first.round.model_copy(update={"key": {spec: Fraction(1)}, "base_vzae": Fraction(0),
-                                          "tie_winners": []}), None
+        raise fail(
+            f"--compare-key {spec}: "
+            + t(lang, "weder Rundendatei noch Spalte; Spalten: ", "neither a round file nor a column; columns: ")
+            + ", ".join(columns),
+            ExitCode.USAGE,
+        )
+    return first.round.model_copy(
+        update={"key": {spec: Fraction(1)}, "base_vzae": Fraction(0), "tie_winners": []}
+    ), None
 
 
 @app.command("round")
@@ -51,26 +61,51 @@ def _second_round(spec: str, first: Any, lang: str) -> tuple[Any, Any]:
 def round_command(
     round_file: Annotated[Path, typer.Argument(help="Rundendatei (YAML/JSON, DESIGN §6).", show_default=False)],
     gv100: Annotated[Path, typer.Option("--gv100", help="GV100AD-Datei von Destatis (.ASC).", show_default=False)],
-    output: Annotated[Path, typer.Option(
-        "--output", "-o", help="Ordner für zuteilung.csv/.xlsx/.html/.json (wird angelegt).", show_default=False)],
-    compare_key: Annotated[str | None, typer.Option(
-        "--compare-key", help="Zweiter Schlüssel zum Vergleich: eine Spalte (z. B. population: reiner "
-        "Bevölkerungsschlüssel ohne Sockel) oder eine zweite Rundendatei.")] = None,
-    calibrate: Annotated[Path | None, typer.Option(
-        "--calibrate", help="Beobachtete Zuteilungen (CSV/XLSX: ags;vzae): Sockel und Gewichte, die sie "
-        "am besten wiedergeben (kleinste Gesamtabweichung, exakt).")] = None,
-    plans: Annotated[Path | None, typer.Option(
-        "--plans", help="Ordner: je Gebiet eine Instanz mit seinen VZÄ, ihre optimalen Pläne und eine "
-        "Zusammenfassung Land → Gebiet → Kommune.")] = None,
-    overlay: Annotated[Path | None, typer.Option(
-        "--overlay", help="Ordner mit Ergänzungen je Gebiet (<AGS>.yaml: Interesse, Budgets, Träger).")] = None,
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output", "-o", help="Ordner für zuteilung.csv/.xlsx/.html/.json (wird angelegt).", show_default=False
+        ),
+    ],
+    compare_key: Annotated[
+        str | None,
+        typer.Option(
+            "--compare-key",
+            help="Zweiter Schlüssel zum Vergleich: eine Spalte (z. B. population: reiner "
+            "Bevölkerungsschlüssel ohne Sockel) oder eine zweite Rundendatei.",
+        ),
+    ] = None,
+    calibrate: Annotated[
+        Path | None,
+        typer.Option(
+            "--calibrate",
+            help="Beobachtete Zuteilungen (CSV/XLSX: ags;vzae): Sockel und Gewichte, die sie "
+            "am besten wiedergeben (kleinste Gesamtabweichung, exakt).",
+        ),
+    ] = None,
+    plans: Annotated[
+        Path | None,
+        typer.Option(
+            "--plans",
+            help="Ordner: je Gebiet eine Instanz mit seinen VZÄ, ihre optimalen Pläne und eine "
+            "Zusammenfassung Land → Gebiet → Kommune.",
+        ),
+    ] = None,
+    overlay: Annotated[
+        Path | None,
+        typer.Option("--overlay", help="Ordner mit Ergänzungen je Gebiet (<AGS>.yaml: Interesse, Budgets, Träger)."),
+    ] = None,
     model: ModelOption = None,
-    workers: Annotated[int | None, typer.Option(
-        "--workers", "-j", min=1, help="Parallele Prozesse für --plans (Vorgabe: Zahl der Kerne).")] = None,
-    solver_workers: Annotated[int, typer.Option(
-        "--solver-workers", min=1, max=64, help="CP-SAT-Threads je Instanz.")] = 1,
-    resume: Annotated[bool, typer.Option(
-        "--resume", help="--plans: Gebiete mit optimalem Plan gleichen Inhalts überspringen.")] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", "-j", min=1, help="Parallele Prozesse für --plans (Vorgabe: Zahl der Kerne)."),
+    ] = None,
+    solver_workers: Annotated[
+        int, typer.Option("--solver-workers", min=1, max=64, help="CP-SAT-Threads je Instanz.")
+    ] = 1,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="--plans: Gebiete mit optimalem Plan gleichen Inhalts überspringen.")
+    ] = False,
     time_limit: TimeLimitOption = None,
     lang: LangOption = Lang.de,
 ) -> None:
@@ -85,15 +120,40 @@ def round_command(
     from kimopt.errors import InputError
 
     try:
-        _round(round_file, gv100, output, compare_key, calibrate, plans, overlay, model, workers, solver_workers,
-               resume, time_limit, lang)
+        _round(
+            round_file,
+            gv100,
+            output,
+            compare_key,
+            calibrate,
+            plans,
+            overlay,
+            model,
+            workers,
+            solver_workers,
+            resume,
+            time_limit,
+            lang,
+        )
     except InputError as exc:  # every problem of a round file at once (kimopt validate reads instances only)
         raise fail(exc.render(lang.value), ExitCode.BAD_INPUT) from None
 
 
-def _round(round_file: Path, gv100: Path, output: Path, compare_key: str | None, calibrate: Path | None,
-           plans: Path | None, overlay: Path | None, model: Path | None, workers: int | None,
-           solver_workers: int, resume: bool, time_limit: float | None, lang: Lang) -> None:
+def _round(
+    round_file: Path,
+    gv100: Path,
+    output: Path,
+    compare_key: str | None,
+    calibrate: Path | None,
+    plans: Path | None,
+    overlay: Path | None,
+    model: Path | None,
+    workers: int | None,
+    solver_workers: int,
+    resume: bool,
+    time_limit: float | None,
+    lang: Lang,
+) -> None:
     from kimopt.io.atomic import guard_output, write_bytes_atomic, write_text_atomic
     from kimopt.land.allocate import RoundInfeasible, divisor_text
     from kimopt.land.output import (
@@ -139,8 +199,10 @@ def _round(round_file: Path, gv100: Path, output: Path, compare_key: str | None,
         try:
             second = ready.with_round(other_round, other_doc).allocate()
         except RoundInfeasible as exc:
-            raise fail(t(language, "Vergleichsschlüssel unlösbar: ", "Comparison key infeasible: ")
-                       + exc.text(language), ExitCode.INFEASIBLE) from None
+            raise fail(
+                t(language, "Vergleichsschlüssel unlösbar: ", "Comparison key infeasible: ") + exc.text(language),
+                ExitCode.INFEASIBLE,
+            ) from None
         labels = (_key_label(ready.round, language), _key_label(other_round, language))
 
     result = to_json(allocation)
@@ -150,8 +212,9 @@ def _round(round_file: Path, gv100: Path, output: Path, compare_key: str | None,
         tables.append(comparison_table(allocation, second, labels, language))
     calibration_text: list[str] = []
     if calibrate is not None:
-        result["calibration"], calibration_text, calibration_table = _calibration(ready, allocation, calibrate,
-                                                                                  language)
+        result["calibration"], calibration_text, calibration_table = _calibration(
+            ready, allocation, calibrate, language
+        )
         tables.append(calibration_table)
 
     output.mkdir(exist_ok=True)
@@ -160,14 +223,17 @@ def _round(round_file: Path, gv100: Path, output: Path, compare_key: str | None,
         guard_output(target, inputs)
     write_text_atomic(targets[0], csv_text(tables, language))
     write_bytes_atomic(targets[1], xlsx_bytes(allocation, language, second, labels))
-    write_text_atomic(targets[2], html_text(allocation, language, second, labels,
-                                            [table for table in tables if table.key == "kalibrierung"]))
+    write_text_atomic(
+        targets[2],
+        html_text(allocation, language, second, labels, [table for table in tables if table.key == "kalibrierung"]),
+    )
     write_text_atomic(targets[3], dumps(result))
 
     name = ready.directory.laender.get(ready.round.land, ready.round.land)
     typer.echo(
         f"{ready.round.name}: {len(allocation.territories)} "
-        + t(language, "Gebiete", "territories") + f" ({name}), "
+        + t(language, "Gebiete", "territories")
+        + f" ({name}), "
         + f"{fmt_number(allocation.total, 1, language)} VZÄ, {result['method_label']}; "
         + divisor_text(allocation, language)
     )
@@ -175,10 +241,17 @@ def _round(round_file: Path, gv100: Path, output: Path, compare_key: str | None,
     if bound:
         typer.echo(t(language, "Grenze bindet: ", "Bound binds: ") + ", ".join(bound))
     for tie in result["ties"]:
-        state = t(language, "entschieden durch tie_winners", "decided by tie_winners") if tie["decided_by"] \
+        state = (
+            t(language, "entschieden durch tie_winners", "decided by tie_winners")
+            if tie["decided_by"]
             else t(language, "NICHT entschieden", "NOT decided")
-        typer.echo(t(language, "Gleichstand um ", "Tie for ") + f"{fmt_number(tie['vzae'], 1, language)} VZÄ: "
-                   + ", ".join(tie["names"]) + f" ({state})")
+        )
+        typer.echo(
+            t(language, "Gleichstand um ", "Tie for ")
+            + f"{fmt_number(tie['vzae'], 1, language)} VZÄ: "
+            + ", ".join(tie["names"])
+            + f" ({state})"
+        )
     if result["check"]:
         raise fail("Interner Fehler / internal error: " + "; ".join(result["check"]), ExitCode.RULES_BROKEN)
     for line in calibration_text:
@@ -188,10 +261,15 @@ def _round(round_file: Path, gv100: Path, output: Path, compare_key: str | None,
     if plans is None:
         return
     if allocation.undecided is not None:
-        raise fail(t(language, "--plans braucht eine vollständige Zuteilung: den Gleichstand mit tie_winners "
-                               "in der Rundendatei entscheiden",
-                     "--plans needs a complete allocation: decide the tie with tie_winners in the round file"),
-                   ExitCode.BAD_INPUT)
+        raise fail(
+            t(
+                language,
+                "--plans braucht eine vollständige Zuteilung: den Gleichstand mit tie_winners "
+                "in der Rundendatei entscheiden",
+                "--plans needs a complete allocation: decide the tie with tie_winners in the round file",
+            ),
+            ExitCode.BAD_INPUT,
+        )
     from kimopt.land.plans import run_plans
 
     if plans.exists() and not plans.is_dir():
@@ -199,8 +277,19 @@ def _round(round_file: Path, gv100: Path, output: Path, compare_key: str | None,
     plans.mkdir(parents=True, exist_ok=True)
     year = ready.round.year or int(ready.directory.gebietsstand[:4]) + 1
     protected = [p for p in inputs if p is not None] + ([ready.indicators.path] if ready.indicators else [])
-    done = run_plans(allocation, plans, overlay, year, model, workers or os.cpu_count() or 1, solver_workers,
-                     resume, time_limit, language, protected)
+    done = run_plans(
+        allocation,
+        plans,
+        overlay,
+        year,
+        model,
+        workers or os.cpu_count() or 1,
+        solver_workers,
+        resume,
+        time_limit,
+        language,
+        protected,
+    )
     counts: dict[str, int] = {}
     for row in done.rows:
         counts[row.status] = counts.get(row.status, 0) + 1
@@ -208,12 +297,16 @@ def _round(round_file: Path, gv100: Path, output: Path, compare_key: str | None,
 
     total = sums(done.planned, allocation)
     typer.echo(
-        f"{len(done.rows)} " + t(language, "Pläne: ", "plans: ")
+        f"{len(done.rows)} "
+        + t(language, "Pläne: ", "plans: ")
         + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-        + t(language, f"; genutzt {fmt_number(total['used_vzae'], 1, language)} von "
-                      f"{fmt_number(total['allocated_vzae'], 1, language)} VZÄ",
+        + t(
+            language,
+            f"; genutzt {fmt_number(total['used_vzae'], 1, language)} von "
+            f"{fmt_number(total['allocated_vzae'], 1, language)} VZÄ",
             f"; used {fmt_number(total['used_vzae'], 1, language)} of "
-            f"{fmt_number(total['allocated_vzae'], 1, language)} VZÄ")
+            f"{fmt_number(total['allocated_vzae'], 1, language)} VZÄ",
+        )
     )
     for row in done.rows:
         if not row.has_plan:
@@ -244,51 +337,97 @@ def _calibration(ready: Any, allocation: Any, path: Path, lang: str) -> tuple[di
     base = (best.base / step + Fraction(1, 2)) // 1 * step
     implied = (fit.implied_total(best) / step + Fraction(1, 2)) // 1 * step
     if best.proportional > 0 and implied > 0:
-        trial = ready.round.model_copy(update={"base_vzae": base, "base_mode": "added", "key": best.weights,
-                                               "tie_winners": [], "total_vzae": implied, "budget_eur": None,
-                                               "existing": {}, "maximum": {}})
+        trial = ready.round.model_copy(
+            update={
+                "base_vzae": base,
+                "base_mode": "added",
+                "key": best.weights,
+                "tie_winners": [],
+                "total_vzae": implied,
+                "budget_eur": None,
+                "existing": {},
+                "maximum": {},
+            }
+        )
         try:
             applied = allocate(trial, ready.territories, ready.with_round(trial).shares)
         except RoundInfeasible:
             applied = None
-    head = ["AGS", t(lang, "Gebiet", "Territory"), t(lang, "beobachtet", "observed"),
-            t(lang, "angepasst", "fitted"), t(lang, "Abweichung", "deviation"),
-            f"{t(lang, 'als Runde', 'as a round')} ({fmt_number(implied, 1, lang)} VZÄ)"]
+    head = [
+        "AGS",
+        t(lang, "Gebiet", "Territory"),
+        t(lang, "beobachtet", "observed"),
+        t(lang, "angepasst", "fitted"),
+        t(lang, "Abweichung", "deviation"),
+        f"{t(lang, 'als Runde', 'as a round')} ({fmt_number(implied, 1, lang)} VZÄ)",
+    ]
     body = []
     for n, (territory, y, yhat) in enumerate(zip(fit.territories, fit.observed, best.fitted, strict=True)):
         index = chosen[n]
-        body.append([territory.ags, territory.name, fmt_number(y, 1, lang), fmt_number(yhat, 2, lang),
-                     fmt_number(yhat - y, 2, lang),
-                     "" if applied is None else fmt_number(applied.vzae[index], 1, lang)])
+        body.append(
+            [
+                territory.ags,
+                territory.name,
+                fmt_number(y, 1, lang),
+                fmt_number(yhat, 2, lang),
+                fmt_number(yhat - y, 2, lang),
+                "" if applied is None else fmt_number(applied.vzae[index], 1, lang),
+            ]
+        )
     weights = ", ".join(f"{k} {fmt_number(v, 3, lang)}" for k, v in best.weights.items())
     lines = [
         t(lang, "Kalibrierung (kleinste Gesamtabweichung, exakt): ", "Calibration (least total deviation, exact): ")
-        + t(lang, f"Sockel {fmt_number(best.base, 2, lang)} VZÄ + {fmt_number(best.proportional, 1, lang)} VZÄ "
-                  f"nach Schlüssel ({weights}); Gesamtabweichung {fmt_number(fit.deviation, 2, lang)} VZÄ "
-                  f"bei {len(observed)} Beobachtungen; das entspräche {fmt_number(fit.implied_total(best), 1, lang)}"
-                  " VZÄ für das Land",
+        + t(
+            lang,
+            f"Sockel {fmt_number(best.base, 2, lang)} VZÄ + {fmt_number(best.proportional, 1, lang)} VZÄ "
+            f"nach Schlüssel ({weights}); Gesamtabweichung {fmt_number(fit.deviation, 2, lang)} VZÄ "
+            f"bei {len(observed)} Beobachtungen; das entspräche {fmt_number(fit.implied_total(best), 1, lang)}"
+            " VZÄ für das Land",
             f"base {fmt_number(best.base, 2, lang)} VZÄ + {fmt_number(best.proportional, 1, lang)} VZÄ by the key "
             f"({weights}); total deviation {fmt_number(fit.deviation, 2, lang)} VZÄ over {len(observed)} "
-            f"observations; that would mean {fmt_number(fit.implied_total(best), 1, lang)} VZÄ for the Land"),
+            f"observations; that would mean {fmt_number(fit.implied_total(best), 1, lang)} VZÄ for the Land",
+        ),
     ]
     if len(fit.fits) > 1:
-        lines.append(t(lang, f"  {len(fit.fits)} gleich gute Anpassungen (die Daten entscheiden nicht)",
-                       f"  {len(fit.fits)} equally good fits (the data do not decide)"))
+        lines.append(
+            t(
+                lang,
+                f"  {len(fit.fits)} gleich gute Anpassungen (die Daten entscheiden nicht)",
+                f"  {len(fit.fits)} equally good fits (the data do not decide)",
+            )
+        )
     data = {
-        "observations": [{"ags": tr.ags, "name": tr.name, "observed_vzae": decimal_vzae(y),
-                          "fitted_vzae": decimal_vzae(yhat),
-                          "as_round_vzae": None if applied is None else decimal_vzae(applied.vzae[chosen[n]])}
-                         for n, (tr, y, yhat) in enumerate(zip(fit.territories, fit.observed, best.fitted,
-                                                               strict=True))],
-        "deviation_vzae": decimal_vzae(fit.deviation), "deviation_exact": fraction_text(fit.deviation),
-        "fits": [{"base_vzae": decimal_vzae(f.base), "base_exact": fraction_text(f.base),
-                  "proportional_vzae": decimal_vzae(f.proportional),
-                  "weights": {k: fraction_text(v) for k, v in f.weights.items()},
-                  "implied_total_vzae": decimal_vzae(fit.implied_total(f))} for f in fit.fits],
+        "observations": [
+            {
+                "ags": tr.ags,
+                "name": tr.name,
+                "observed_vzae": decimal_vzae(y),
+                "fitted_vzae": decimal_vzae(yhat),
+                "as_round_vzae": None if applied is None else decimal_vzae(applied.vzae[chosen[n]]),
+            }
+            for n, (tr, y, yhat) in enumerate(zip(fit.territories, fit.observed, best.fitted, strict=True))
+        ],
+        "deviation_vzae": decimal_vzae(fit.deviation),
+        "deviation_exact": fraction_text(fit.deviation),
+        "fits": [
+            {
+                "base_vzae": decimal_vzae(f.base),
+                "base_exact": fraction_text(f.base),
+                "proportional_vzae": decimal_vzae(f.proportional),
+                "weights": {k: fraction_text(v) for k, v in f.weights.items()},
+                "implied_total_vzae": decimal_vzae(fit.implied_total(f)),
+            }
+            for f in fit.fits
+        ],
         "systems_solved": fit.systems,
-        "applied": None if applied is None else {"base_vzae": decimal_vzae(base), "base_mode": "added",
-                                                 "total_vzae": decimal_vzae(implied),
-                                                 "key": {k: exact_text(v, "en") for k, v in best.weights.items()}},
+        "applied": None
+        if applied is None
+        else {
+            "base_vzae": decimal_vzae(base),
+            "base_mode": "added",
+            "total_vzae": decimal_vzae(implied),
+            "key": {k: exact_text(v, "en") for k, v in best.weights.items()},
+        },
     }
     title = t(lang, "Kalibrierung: Sockel + Schlüssel", "Calibration: base + key")
     return data, lines, Table("kalibrierung", title, head, body, {2, 3, 4, 5}, note=lines[0])

@@ -61,8 +61,9 @@ def compare(
         ),
     ] = None,
     time_limit: TimeLimitOption = None,
-    entwurf: Annotated[bool, typer.Option(
-        "--entwurf", help="Bericht als Entwurf kennzeichnen / mark the report as a draft.")] = False,
+    entwurf: Annotated[
+        bool, typer.Option("--entwurf", help="Bericht als Entwurf kennzeichnen / mark the report as a draft.")
+    ] = False,
     lang: LangOption = Lang.de,
 ) -> None:
     """Alternativen nebeneinander / alternatives side by side.
@@ -72,12 +73,12 @@ def compare(
     """
     from kimopt.analysis.comparison import Alternative, solve_alternatives
     from kimopt.console.compare import render_comparison
+    from kimopt.lexicographic import ModelTooLarge
     from kimopt.load import load_inputs
     from kimopt.pipeline import PlanRejected
     from kimopt.report import check_suffix
     from kimopt.report.compare import write_comparison
     from kimopt.report.scenarios import load_scenarios
-    from kimopt.solve import ModelTooLarge
 
     model_paths: list[Path | None] = [*models] if models else [None]
     if output is not None:
@@ -97,9 +98,7 @@ def compare(
     if scenarios is not None:
         base = alternatives[0]
         for scenario in load_scenarios(scenarios, base.instance, base.model):
-            alternatives.append(
-                Alternative(scenario.name, scenario.instance, scenario.model, base.model_name)
-            )
+            alternatives.append(Alternative(scenario.name, scenario.instance, scenario.model, base.model_name))
     if len(alternatives) < 2:
         raise fail(
             _t(
@@ -127,9 +126,7 @@ def compare(
 @app.command()
 @guarded
 def report(
-    plan: Annotated[
-        Path, typer.Argument(help="Plan (JSON von kimopt solve -o).", show_default=False)
-    ],
+    plan: Annotated[Path, typer.Argument(help="Plan (JSON von kimopt solve -o).", show_default=False)],
     output: Annotated[
         Path,
         typer.Option(
@@ -140,8 +137,9 @@ def report(
             show_default=False,
         ),
     ],
-    entwurf: Annotated[bool, typer.Option(
-        "--entwurf", help="Bericht als Entwurf kennzeichnen / mark the report as a draft.")] = False,
+    entwurf: Annotated[
+        bool, typer.Option("--entwurf", help="Bericht als Entwurf kennzeichnen / mark the report as a draft.")
+    ] = False,
     instance: Annotated[
         Path | None,
         typer.Option(
@@ -170,9 +168,7 @@ def report(
         from kimopt.plan import input_sha256
 
         inputs = load_inputs(instance, model)
-        if data.get("input_sha256") and data["input_sha256"] != input_sha256(
-            inputs.instance, inputs.model
-        ):
+        if data.get("input_sha256") and data["input_sha256"] != input_sha256(inputs.instance, inputs.model):
             raise InputError(
                 plan,
                 [
@@ -223,8 +219,9 @@ def alternatives(
         ),
     ] = None,
     time_limit: TimeLimitOption = None,
-    entwurf: Annotated[bool, typer.Option(
-        "--entwurf", help="Bericht als Entwurf kennzeichnen / mark the report as a draft.")] = False,
+    entwurf: Annotated[
+        bool, typer.Option("--entwurf", help="Bericht als Entwurf kennzeichnen / mark the report as a draft.")
+    ] = False,
     lang: LangOption = Lang.de,
 ) -> None:
     """Gleich gute Pläne (Gleichstände auf jeder Zielebene) / equally good plans (ties on every level).
@@ -235,12 +232,12 @@ def alternatives(
     from kimopt.cli.horizon import one_year_only
     from kimopt.console.alternatives import render_alternatives
     from kimopt.io.atomic import guard_output, write_text_atomic
+    from kimopt.lexicographic import ModelTooLarge
     from kimopt.load import load_inputs
     from kimopt.pipeline import PlanRejected
     from kimopt.plan import dumps
     from kimopt.report import check_suffix
     from kimopt.report.compare import write_comparison
-    from kimopt.solve import ModelTooLarge
 
     inputs = load_inputs(instance, model)
     one_year_only(inputs.instance, instance, "alternatives", lang)
@@ -252,9 +249,7 @@ def alternatives(
 
     try:
         with progress(_t(lang, "Gleich gute Pläne", "Equally good plans")):
-            result = equally_good_plans(
-                inputs.instance, inputs.model, inputs.model_name, limit, time_limit
-            )
+            result = equally_good_plans(inputs.instance, inputs.model, inputs.model_name, limit, time_limit)
     except ModelTooLarge as exc:
         raise fail(f"{instance}: {exc}", ExitCode.BAD_INPUT) from None
     except PlanRejected as exc:
@@ -282,9 +277,7 @@ def alternatives(
     typer.echo(render_alternatives(result, lang.value))
     if output is None:
         return
-    labelled = [
-        {"alternative": f"Plan {n}", **plan} for n, plan in enumerate(result.plans, start=1)
-    ]
+    labelled = [{"alternative": f"Plan {n}", **plan} for n, plan in enumerate(result.plans, start=1)]
     if output.suffix.lower() == ".json":
         write_text_atomic(
             output,

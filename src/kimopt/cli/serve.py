@@ -21,8 +21,7 @@ def serve(
         Path,
         typer.Option(
             "--scenario-dir",
-            help="Ordner für „Szenario speichern“ (wird erst beim Speichern angelegt) "
-            "/ folder for saved scenarios.",
+            help="Ordner für „Szenario speichern“ (wird erst beim Speichern angelegt) / folder for saved scenarios.",
             file_okay=False,
         ),
     ] = Path("szenarien"),
@@ -41,8 +40,11 @@ def serve(
     inputs = load_inputs(instance, model)
     one_year_only(inputs.instance, instance, "serve", Lang.de)
     if not port_free(port):
-        raise fail(f"Port {port} auf {HOST} ist belegt – mit --port einen anderen wählen "
-                   f"/ port {port} is in use, choose another with --port.", ExitCode.BAD_INPUT)
+        raise fail(
+            f"Port {port} auf {HOST} ist belegt – mit --port einen anderen wählen "
+            f"/ port {port} is in use, choose another with --port.",
+            ExitCode.BAD_INPUT,
+        )
     session = Session(instance, model, inputs.instance, inputs.model, inputs.model_name, scenario_dir.absolute())
     if session.current.outcome.kind == "invalid":
         raise fail(f"{instance}: " + "; ".join(session.current.outcome.general), ExitCode.BAD_INPUT)

@@ -26,21 +26,33 @@ from kimopt.cli.app import (
 def solve(
     instance: InstanceArg,
     model: ModelOption = None,
-    output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Plan als JSON schreiben / write the plan JSON.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Plan als JSON schreiben / write the plan JSON.")
+    ] = None,
     time_limit: TimeLimitOption = None,
-    report: Annotated[Path | None, typer.Option(
-        "--report", help="Bericht schreiben: .html, .md, .csv, .xlsx / write a report.")] = None,
-    binding: Annotated[bool, typer.Option(
-        "--binding/--no-binding",
-        help="Begrenzende Regeln ermitteln (mit fester Rechenmenge, ohne Zeitlimit) / find the binding "
-             "rules (within a fixed amount of work, not a time limit).")] = True,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Bericht schreiben: .html, .md, .csv, .xlsx / write a report.")
+    ] = None,
+    binding: Annotated[
+        bool,
+        typer.Option(
+            "--binding/--no-binding",
+            help="Begrenzende Regeln ermitteln (mit fester Rechenmenge, ohne Zeitlimit) / find the binding "
+            "rules (within a fixed amount of work, not a time limit).",
+        ),
+    ] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Keine Tabelle ausgeben / print no table.")] = False,
-    fix: Annotated[Path | None, typer.Option(
-        "--fix", help="Plan-Arbeitsmappe: Zeilen mit „fest“ = ja bleiben, der Rest wird optimiert "
-                      "/ plan workbook: rows marked fixed stay, the rest is optimised.")] = None,
-    entwurf: Annotated[bool, typer.Option(
-        "--entwurf", help="Bericht als Entwurf kennzeichnen / mark the report as a draft.")] = False,
+    fix: Annotated[
+        Path | None,
+        typer.Option(
+            "--fix",
+            help="Plan-Arbeitsmappe: Zeilen mit „fest“ = ja bleiben, der Rest wird optimiert "
+            "/ plan workbook: rows marked fixed stay, the rest is optimised.",
+        ),
+    ] = None,
+    entwurf: Annotated[
+        bool, typer.Option("--entwurf", help="Bericht als Entwurf kennzeichnen / mark the report as a draft.")
+    ] = False,
     lang: LangOption = Lang.de,
 ) -> None:
     """Optimalen Verteilungsplan berechnen / compute the optimal allocation plan.
@@ -51,11 +63,11 @@ def solve(
     """
     from kimopt.console import render_plan
     from kimopt.io.atomic import guard_output, write_all_atomic
+    from kimopt.lexicographic import ModelTooLarge
     from kimopt.load import load_inputs
     from kimopt.pipeline import PlanRejected, plan_instance
     from kimopt.plan import dumps
     from kimopt.results import Status
-    from kimopt.solve import ModelTooLarge
 
     inputs = load_inputs(instance, model)
     if output is not None:
@@ -87,13 +99,15 @@ def solve(
     de = lang == Lang.de
     try:
         with progress("Löse" if de else "Solving") as step:
-            outcome = plan_instance(inputs.instance, inputs.model, inputs.model_name, time_limit, step,
-                                    fixed=fixed)
+            outcome = plan_instance(inputs.instance, inputs.model, inputs.model_name, time_limit, step, fixed=fixed)
     except ModelTooLarge as exc:
         raise fail(f"{instance}: {exc}", ExitCode.BAD_INPUT) from None
     except PlanRejected as exc:
-        raise fail("Interner Fehler: der Prüfer verwirft den Plan / internal error, the checker rejects the plan:\n"
-                   + "\n".join(v.text(lang.value) for v in exc.violations), ExitCode.RULES_BROKEN) from None
+        raise fail(
+            "Interner Fehler: der Prüfer verwirft den Plan / internal error, the checker rejects the plan:\n"
+            + "\n".join(v.text(lang.value) for v in exc.violations),
+            ExitCode.RULES_BROKEN,
+        ) from None
     if outcome.status is Status.INFEASIBLE and fixed and sheet is not None:
         from kimopt.fixed_rows import conflict_text
 
@@ -107,8 +121,11 @@ def solve(
 
         raise fail(infeasible_text(inputs.instance, inputs.model, lang.value), ExitCode.INFEASIBLE)
     if outcome.plan_json is None:
-        message = ("kein Plan im Zeitlimit gefunden; --time-limit erhöhen." if lang == Lang.de
-                   else "no plan found within the time limit; raise --time-limit.")
+        message = (
+            "kein Plan im Zeitlimit gefunden; --time-limit erhöhen."
+            if lang == Lang.de
+            else "no plan found within the time limit; raise --time-limit."
+        )
         raise fail(f"{instance}: {message}", ExitCode.NO_PLAN)
     if binding and outcome.plan is not None:
         from kimopt.analysis.explain.binding import add_binding_rules
@@ -123,8 +140,14 @@ def solve(
         from kimopt.report import classical_baselines, report_bytes
 
         baselines = classical_baselines(inputs.instance, inputs.model, outcome.plan_json)
-        outputs.append((report, report_bytes({**outcome.plan_json, "year": inputs.instance.funding.year}, report,
-                                             lang.value, baselines, entwurf)))
+        outputs.append(
+            (
+                report,
+                report_bytes(
+                    {**outcome.plan_json, "year": inputs.instance.funding.year}, report, lang.value, baselines, entwurf
+                ),
+            )
+        )
     write_all_atomic(outputs)
     if not quiet:
         typer.echo(render_plan(outcome.plan_json, lang.value))

@@ -8,6 +8,7 @@ from kimopt.numbers import fmt_number
 
 def render_alternatives(result: Alternatives, lang: str) -> str:
     """The list for the terminal: the first plan's allocation, then what each other plan changes."""
+
     def t(de: str, en: str) -> str:
         return de if lang == "de" else en
 
@@ -22,9 +23,7 @@ def render_alternatives(result: Alternatives, lang: str) -> str:
                 " – incomplete: work limit reached, there may be more",
             )
             if result.work_spent
-            else t(
-                " (Grenze erreicht, es kann weitere geben)", " (limit reached, there may be more)"
-            )
+            else t(" (Grenze erreicht, es kann weitere geben)", " (limit reached, there may be more)")
         ),
         t(
             "Alle sind auf jeder Zielebene gleich gut und vom Prüfer bestätigt.",
@@ -35,15 +34,12 @@ def render_alternatives(result: Alternatives, lang: str) -> str:
         return "\n".join(lines)
     lines += ["", t("Plan 1 (der Plan von kimopt solve):", "Plan 1 (the plan of kimopt solve):")]
     for link in plans[0]["links"]:
-        lines.append(
-            f"  {link['host']} → {link['kommune']}: {fmt_number(link['vzae'], 1, lang)} VZÄ"
-        )
+        lines.append(f"  {link['host']} → {link['kommune']}: {fmt_number(link['vzae'], 1, lang)} VZÄ")
     for n, plan in enumerate(plans[1:], start=2):
         lines += ["", t(f"Plan {n} – anders als Plan 1:", f"Plan {n} – differs from plan 1:")]
         for c in changes(plans[0], plan):
             lines.append(
-                f"  {c.host} → {c.kommune}: {fmt_number(c.first, 1, lang)} → "
-                f"{fmt_number(c.here, 1, lang)} VZÄ"
+                f"  {c.host} → {c.kommune}: {fmt_number(c.first, 1, lang)} → {fmt_number(c.here, 1, lang)} VZÄ"
             )
     varying = choice_points(plans)
     if varying:

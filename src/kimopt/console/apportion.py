@@ -8,8 +8,10 @@ from typing import Any
 
 from kimopt.console.table import text_table as _table
 
-BOUND_NOTES = {"min": (" (Untergrenze vorhandene Stellen)", " (minimum: existing positions)"),
-               "max": (" (Obergrenze max_vzae)", " (maximum: max_vzae)")}
+BOUND_NOTES = {
+    "min": (" (Untergrenze vorhandene Stellen)", " (minimum: existing positions)"),
+    "max": (" (Obergrenze max_vzae)", " (maximum: max_vzae)"),
+}
 
 
 def step_places(step: Fraction) -> int:
@@ -40,27 +42,44 @@ def render_apportionment(data: dict[str, Any], lang: str = "de") -> str:
         rows.append([k["name"], people, quota, vzae, ", ".join(notes)])
     total = sum(Fraction(str(k["vzae"])) for k in data["kommunen"])
     people = sum(k["population"] for k in data["kommunen"])
-    rows.append(["Summe" if de else "Total", fmt_number(people, 0, lang),
-                 fmt_number(data["positions_vzae"], 3, lang), fmt_number(total, places, lang), ""])
+    rows.append(
+        [
+            "Summe" if de else "Total",
+            fmt_number(people, 0, lang),
+            fmt_number(data["positions_vzae"], 3, lang),
+            fmt_number(total, places, lang),
+            "",
+        ]
+    )
     amount = fmt_number(data["positions_vzae"], places, lang)
     step = fmt_number(data["step"], max(places, 2), lang)
-    head = (f"{data['method_label']} – {data['instance']}: {amount} VZÄ "
-            + (f"in Schritten von {step} VZÄ" if de else f"in steps of {step} VZÄ"))
+    head = f"{data['method_label']} – {data['instance']}: {amount} VZÄ " + (
+        f"in Schritten von {step} VZÄ" if de else f"in steps of {step} VZÄ"
+    )
     if data["bounds"]:
         head += ", mit Obergrenzen max_vzae" if de else ", with max_vzae bounds"
     if not any(row[4] for row in rows[1:]):
         rows = [row[:4] for row in rows]
     lines = [head, "", *_table(rows, {1, 2, 3})]
     if not data["quota_rule_violations"]:
-        lines.append("\n" + ("Quotenregel: für jede Kommune eingehalten." if de
-                             else "Quota rule: holds for every Kommune."))
+        lines.append(
+            "\n" + ("Quotenregel: für jede Kommune eingehalten." if de else "Quota rule: holds for every Kommune.")
+        )
     else:
-        lines.append("\n" + ("Quotenregel verletzt (Quote abgerundet … aufgerundet):" if de
-                             else "Quota rule violated (quota rounded down … up):"))
-        lines.extend(f"  {v['name']}: {fmt_number(v['vzae'], 1, lang)} VZÄ, "
-                     f"{fmt_number(v['lower'], 1, lang)} … {fmt_number(v['upper'], 1, lang)}"
-                     + (BOUND_NOTES[v["at_bound"]][0 if de else 1] if v["at_bound"] else "")
-                     for v in data["quota_rule_violations"])
+        lines.append(
+            "\n"
+            + (
+                "Quotenregel verletzt (Quote abgerundet … aufgerundet):"
+                if de
+                else "Quota rule violated (quota rounded down … up):"
+            )
+        )
+        lines.extend(
+            f"  {v['name']}: {fmt_number(v['vzae'], 1, lang)} VZÄ, "
+            f"{fmt_number(v['lower'], 1, lang)} … {fmt_number(v['upper'], 1, lang)}"
+            + (BOUND_NOTES[v["at_bound"]][0 if de else 1] if v["at_bound"] else "")
+            for v in data["quota_rule_violations"]
+        )
     return "\n".join(lines)
 
 
@@ -75,8 +94,10 @@ def tie_warning(data: dict[str, Any], lang: str = "de") -> str:
         parts.append(
             f"WARNUNG: Gleichstand – {names} haben exakt den gleichen Anspruch auf die letzten "
             f"{amount} VZÄ ({tie['seats']} Schritt(e)). Das Verfahren entscheidet nicht; "
-            "die Spalte VZÄ zeigt nur die sicheren VZÄ." if lang == "de" else
-            f"WARNING: tie – {names} have exactly equal claims on the last {amount} VZÄ "
+            "die Spalte VZÄ zeigt nur die sicheren VZÄ."
+            if lang == "de"
+            else f"WARNING: tie – {names} have exactly equal claims on the last {amount} VZÄ "
             f"({tie['seats']} step(s)). The method does not decide; "
-            "the VZÄ column shows the certain VZÄ only.")
+            "the VZÄ column shows the certain VZÄ only."
+        )
     return "\n".join(parts)

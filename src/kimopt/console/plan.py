@@ -15,81 +15,141 @@ def _level_status(level: dict[str, Any], lang: str) -> str:
     """Bound and proof of one level; a level cut short by the time limit shows its gap."""
     unit = level["unit"]
     if level["proven_optimal"]:
-        return f"{_t(lang, 'Schranke', 'bound')} {fmt_level(level['bound'], unit, lang)}, " + \
-            _t(lang, "bewiesen optimal", "proven optimal")
+        return f"{_t(lang, 'Schranke', 'bound')} {fmt_level(level['bound'], unit, lang)}, " + _t(
+            lang, "bewiesen optimal", "proven optimal"
+        )
     if level["bound"] is None:
-        return _t(lang, "im Zeitlimit nicht erreicht: Wert des Plans, keine Schranke",
-                  "not reached within the time limit: the plan's value, no bound")
+        return _t(
+            lang,
+            "im Zeitlimit nicht erreicht: Wert des Plans, keine Schranke",
+            "not reached within the time limit: the plan's value, no bound",
+        )
     gap = level.get("gap")
     gap_text = f", {_t(lang, 'Lücke', 'gap')} {fmt_level(gap, unit, lang)}" if gap is not None else ""
-    return (f"{_t(lang, 'Schranke', 'bound')} {fmt_level(level['bound'], unit, lang)}{gap_text}, "
-            + _t(lang, "nicht bewiesen (Zeitlimit)", "not proven (time limit)"))
+    return f"{_t(lang, 'Schranke', 'bound')} {fmt_level(level['bound'], unit, lang)}{gap_text}, " + _t(
+        lang, "nicht bewiesen (Zeitlimit)", "not proven (time limit)"
+    )
 
 
 def render_plan(plan: dict[str, Any], lang: str = "de") -> str:
     """Summary table per Kommune, the totals and the objective levels."""
     summary = plan["summary"]
-    head = [_t(lang, "Kommune", "Kommune"), _t(lang, "Einwohner", "Population"), _t(lang, "Anteil", "Share"),
-            _t(lang, "Soll-VZÄ", "Target VZÄ"), _t(lang, "Ist-VZÄ", "VZÄ"), _t(lang, "Abweichung", "Deviation"),
-            _t(lang, "Träger/Stelle", "Employer")]
+    head = [
+        _t(lang, "Kommune", "Kommune"),
+        _t(lang, "Einwohner", "Population"),
+        _t(lang, "Anteil", "Share"),
+        _t(lang, "Soll-VZÄ", "Target VZÄ"),
+        _t(lang, "Ist-VZÄ", "VZÄ"),
+        _t(lang, "Abweichung", "Deviation"),
+        _t(lang, "Träger/Stelle", "Employer"),
+    ]
     rows = [head]
     for k in plan["kommunen"]:
         served = "; ".join(f"{s['host']} {fmt_number(s['vzae'], 1, lang)}" for s in k["served_by"]) or "–"
         deviation = k["deviation_vzae"]
-        rows.append([k["name"], fmt_number(k["population"], 0, lang),
-                     f"{fmt_number(k['key_share'] * 100, 2, lang)} %", fmt_number(k["target_vzae"], 3, lang),
-                     fmt_number(k["coverage_vzae"], 1, lang),
-                     ("+" if deviation > 0 else "") + fmt_number(deviation, 3, lang), served])
+        rows.append(
+            [
+                k["name"],
+                fmt_number(k["population"], 0, lang),
+                f"{fmt_number(k['key_share'] * 100, 2, lang)} %",
+                fmt_number(k["target_vzae"], 3, lang),
+                fmt_number(k["coverage_vzae"], 1, lang),
+                ("+" if deviation > 0 else "") + fmt_number(deviation, 3, lang),
+                served,
+            ]
+        )
     total_pop = sum(k["population"] for k in plan["kommunen"])
-    rows.append([_t(lang, "Summe", "Total"), fmt_number(total_pop, 0, lang), f"{fmt_number(100, 2, lang)} %",
-                 fmt_number(sum(k["target_vzae"] for k in plan["kommunen"]), 3, lang),
-                 fmt_number(summary["positions_used"], 1, lang),
-                 fmt_number(summary["deviation_l1"], 3, lang) + " (Σ|·|)", ""])
+    rows.append(
+        [
+            _t(lang, "Summe", "Total"),
+            fmt_number(total_pop, 0, lang),
+            f"{fmt_number(100, 2, lang)} %",
+            fmt_number(sum(k["target_vzae"] for k in plan["kommunen"]), 3, lang),
+            fmt_number(summary["positions_used"], 1, lang),
+            fmt_number(summary["deviation_l1"], 3, lang) + " (Σ|·|)",
+            "",
+        ]
+    )
 
     status = STATUS_LABELS.get(plan["status"], (plan["status"], plan["status"]))[0 if lang == "de" else 1]
     seconds = plan.get("solver", {}).get("seconds")
-    lines = [f"{plan['instance']} — {_t(lang, 'Modell', 'model')} {plan['model']} — "
-             f"{_t(lang, 'Status', 'status')}: {plan['status']}, {status}"
-             + (f" ({fmt_number(seconds, 2, lang)} s)" if seconds is not None else ""), ""]
+    lines = [
+        f"{plan['instance']} — {_t(lang, 'Modell', 'model')} {plan['model']} — "
+        f"{_t(lang, 'Status', 'status')}: {plan['status']}, {status}"
+        + (f" ({fmt_number(seconds, 2, lang)} s)" if seconds is not None else ""),
+        "",
+    ]
     lines += _table(rows, {1, 2, 3, 4, 5})
     own = summary["eigenanteil_eur"]
     share = fmt_number(summary["kreis_share"] * 100, 1, lang)
-    lines += ["",
-              _t(lang, "Stellen", "Positions") + f": {fmt_number(summary['positions_used'], 1, lang)} "
-              + _t(lang, "von", "of") + f" {fmt_number(summary['positions_fundable'], 1, lang)} VZÄ; "
-              + f"Kreis {fmt_number(summary['kreis_vzae'], 1, lang)} VZÄ ({share} %), "
-              + _t(lang, "Kommunen/Träger", "Kommunen/Träger") + f" {fmt_number(summary['partner_vzae'], 1, lang)} VZÄ",
-              _t(lang, "Förderung", "Funding") + f": {fmt_euros(summary['funding_eur'], lang)} "
-              + _t(lang, "pro Jahr", "per year") + "; " + _t(lang, "Eigenanteil", "own share")
-              + f": Kreis {fmt_euros(own['kreis'], lang)}, " + _t(lang, "Kommunen", "Kommunen")
-              + f" {fmt_euros(own['kommunen'], lang)}, " + _t(lang, "Träger", "Träger")
-              + f" {fmt_euros(own['traeger'], lang)}"]
+    lines += [
+        "",
+        _t(lang, "Stellen", "Positions")
+        + f": {fmt_number(summary['positions_used'], 1, lang)} "
+        + _t(lang, "von", "of")
+        + f" {fmt_number(summary['positions_fundable'], 1, lang)} VZÄ; "
+        + f"Kreis {fmt_number(summary['kreis_vzae'], 1, lang)} VZÄ ({share} %), "
+        + _t(lang, "Kommunen/Träger", "Kommunen/Träger")
+        + f" {fmt_number(summary['partner_vzae'], 1, lang)} VZÄ",
+        _t(lang, "Förderung", "Funding")
+        + f": {fmt_euros(summary['funding_eur'], lang)} "
+        + _t(lang, "pro Jahr", "per year")
+        + "; "
+        + _t(lang, "Eigenanteil", "own share")
+        + f": Kreis {fmt_euros(own['kreis'], lang)}, "
+        + _t(lang, "Kommunen", "Kommunen")
+        + f" {fmt_euros(own['kommunen'], lang)}, "
+        + _t(lang, "Träger", "Träger")
+        + f" {fmt_euros(own['traeger'], lang)}",
+    ]
     hosts = [h for h in plan["hosts"] if h["vzae"] > 0]
     if hosts:
-        lines.append(_t(lang, "Anstellungsträger", "Employers") + ": "
-                     + "; ".join(f"{h['name']} {fmt_number(h['vzae'], 1, lang)}" for h in hosts))
-    lines += ["", _t(lang, "Ziele (lexikographisch, in dieser Reihenfolge):",
-                     "Objectives (lexicographic, in this order):")]
+        lines.append(
+            _t(lang, "Anstellungsträger", "Employers")
+            + ": "
+            + "; ".join(f"{h['name']} {fmt_number(h['vzae'], 1, lang)}" for h in hosts)
+        )
+    lines += [
+        "",
+        _t(lang, "Ziele (lexikographisch, in dieser Reihenfolge):", "Objectives (lexicographic, in this order):"),
+    ]
     for n, level in enumerate(plan["objectives"], start=1):
         label = OBJECTIVE_LABELS.get(level["name"], (level["name"], level["name"]))[0 if lang == "de" else 1]
-        lines.append(f"{n:>2}. {level['name']:<16} {label:<40} {fmt_level(level['value'], level['unit'], lang):>14}"
-                     f"   {_level_status(level, lang)}")
+        lines.append(
+            f"{n:>2}. {level['name']:<16} {label:<40} {fmt_level(level['value'], level['unit'], lang):>14}"
+            f"   {_level_status(level, lang)}"
+        )
     tie = plan.get("solver", {}).get("tie_break", {})
     if plan["status"] == Status.OPTIMAL.value and tie and not tie.get("proven"):
-        lines += ["", _t(lang, "Hinweis: Die Gleichstandsregel wurde im Zeitlimit nicht beendet; unter gleich guten "
-                               "Plänen kann ein Lauf einen anderen wählen (alle Ebenen bleiben optimal).",
-                         "Note: the tie-break did not finish in time; among equally good plans another run may "
-                         "choose another (every level stays optimal).")]
+        lines += [
+            "",
+            _t(
+                lang,
+                "Hinweis: Die Gleichstandsregel wurde im Zeitlimit nicht beendet; unter gleich guten "
+                "Plänen kann ein Lauf einen anderen wählen (alle Ebenen bleiben optimal).",
+                "Note: the tie-break did not finish in time; among equally good plans another run may "
+                "choose another (every level stays optimal).",
+            ),
+        ]
     bindings = summary.get("binding_rules")
     if bindings:
-        lines += ["", _t(lang, "Begrenzende Regeln (Lockern verbessert eine Ebene):",
-                         "Binding rules (relaxing one improves a level):")]
+        lines += [
+            "",
+            _t(
+                lang,
+                "Begrenzende Regeln (Lockern verbessert eine Ebene):",
+                "Binding rules (relaxing one improves a level):",
+            ),
+        ]
         for b in bindings:
             name = RULE_NAMES.get(b["rule"], (b["rule"], b["rule"]))[0 if lang == "de" else 1]
             subject = f" {b['subject']}" if b.get("subject") else ""
             unit = next((lv["unit"] for lv in plan["objectives"] if lv["name"] == b["level"]), "")
-            after = fmt_level(b["relaxed_value"], unit, lang) if b["relaxed_value"] is not None else \
-                _t(lang, "besser", "better")
+            after = (
+                fmt_level(b["relaxed_value"], unit, lang)
+                if b["relaxed_value"] is not None
+                else _t(lang, "besser", "better")
+            )
             if b["relaxed_value"] is not None and not b.get("relaxed_value_proven", True):
                 after += _t(lang, " (oder besser)", " (or better)")
             before = fmt_level(b["value"], unit, lang)
@@ -98,10 +158,17 @@ def render_plan(plan: dict[str, Any], lang: str = "de") -> str:
     if unchecked:
         names = ", ".join(
             RULE_NAMES.get(u["rule"], (u["rule"], u["rule"]))[0 if lang == "de" else 1]
-            + (f" {u['subject']}" if u.get("subject") else "") for u in unchecked)
-        lines += ["", _t(lang, f"Begrenzende Regeln nicht vollständig geprüft ({len(unchecked)} Regeln): "
-                               f"{names}",
-                         f"Binding rules not completely checked ({len(unchecked)} rules): {names}")]
+            + (f" {u['subject']}" if u.get("subject") else "")
+            for u in unchecked
+        )
+        lines += [
+            "",
+            _t(
+                lang,
+                f"Begrenzende Regeln nicht vollständig geprüft ({len(unchecked)} Regeln): {names}",
+                f"Binding rules not completely checked ({len(unchecked)} rules): {names}",
+            ),
+        ]
     if plan.get("years"):
         from kimopt.console.horizon import horizon_lines
 

@@ -22,19 +22,47 @@ def render_sensitivity(data: dict[str, Any], lang: str = "de") -> str:
         return f"{sign}{fmt_number(found['inhabitants'], 0, lang)} → {shown} VZÄ"
 
     if data["populations"]:
-        lines += ["", "Einwohner, die die VZÄ einer Kommune ändern:" if de
-                  else "Inhabitants that change a Kommune's VZÄ:", ""]
-        rows = [["Kommune", "Einwohner" if de else "Population", "VZÄ", "mehr" if de else "more",
-                 "weniger" if de else "fewer"]]
-        rows += [[p["name"], fmt_number(p["population"], 0, lang),
-                  fmt_number(p["coverage"], 1, lang), step(p["increase"], "+"),
-                  step(p["decrease"], "−")] for p in data["populations"]]
+        lines += [
+            "",
+            "Einwohner, die die VZÄ einer Kommune ändern:" if de else "Inhabitants that change a Kommune's VZÄ:",
+            "",
+        ]
+        rows = [
+            [
+                "Kommune",
+                "Einwohner" if de else "Population",
+                "VZÄ",
+                "mehr" if de else "more",
+                "weniger" if de else "fewer",
+            ]
+        ]
+        rows += [
+            [
+                p["name"],
+                fmt_number(p["population"], 0, lang),
+                fmt_number(p["coverage"], 1, lang),
+                step(p["increase"], "+"),
+                step(p["decrease"], "−"),
+            ]
+            for p in data["populations"]
+        ]
         lines += _table(rows, {1, 2, 3, 4})
     if data["budgets"]:
-        lines += ["", "Kleinste Budgeterhöhung, die den Plan ändert:" if de
-                  else "Smallest budget increase that changes the plan:", ""]
-        rows = [["Zahler" if de else "Payer", "Budget", "Erhöhung" if de else "Increase",
-                 "Eigenanteil vorher → nachher" if de else "Eigenanteil before → after"]]
+        lines += [
+            "",
+            "Kleinste Budgeterhöhung, die den Plan ändert:"
+            if de
+            else "Smallest budget increase that changes the plan:",
+            "",
+        ]
+        rows = [
+            [
+                "Zahler" if de else "Payer",
+                "Budget",
+                "Erhöhung" if de else "Increase",
+                "Eigenanteil vorher → nachher" if de else "Eigenanteil before → after",
+            ]
+        ]
         notes = []
         for b in data["budgets"]:
             before = fmt_euros(b["eigenanteil_before_eur"], lang)
@@ -44,28 +72,48 @@ def render_sensitivity(data: dict[str, Any], lang: str = "de") -> str:
                 continue
             after = b["eigenanteil_after_eur"]
             unsure = "" if b["verified"] else (" (nicht bestätigt)" if de else " (not confirmed)")
-            rows.append([b["payer"], fmt_euros(b["budget_eur"], lang),
-                         "+" + fmt_euros(b["increase_eur"], lang) + unsure,
-                         f"{before} → " + ("–" if after is None else fmt_euros(after, lang))])
-            notes.append(f"  {b['payer']}: " + "; ".join(
-                f"{c['host']} → {c['kommune']} {fmt_number(c['before_vzae'], 1, lang)} → "
-                f"{fmt_number(c['after_vzae'], 1, lang)} VZÄ" for c in b["changes"]))
+            rows.append(
+                [
+                    b["payer"],
+                    fmt_euros(b["budget_eur"], lang),
+                    "+" + fmt_euros(b["increase_eur"], lang) + unsure,
+                    f"{before} → " + ("–" if after is None else fmt_euros(after, lang)),
+                ]
+            )
+            notes.append(
+                f"  {b['payer']}: "
+                + "; ".join(
+                    f"{c['host']} → {c['kommune']} {fmt_number(c['before_vzae'], 1, lang)} → "
+                    f"{fmt_number(c['after_vzae'], 1, lang)} VZÄ"
+                    for c in b["changes"]
+                )
+            )
         lines += _table(rows, {1, 2})
         if notes:
             lines += ["", "Was sich ändert:" if de else "What changes:", *notes]
     if data["tradeoff"] is not None:
         curve = data["tradeoff"]
-        lines += ["", ("Zielkonflikt bei {n} VZÄ (ε-Beschränkung, Pareto-optimal):" if de else
-                       "Trade-off at {n} VZÄ (ε-constraint, Pareto optimal):").format(
-            n=fmt_number(curve["positions_used"], 1, lang)), ""]
+        lines += [
+            "",
+            (
+                "Zielkonflikt bei {n} VZÄ (ε-Beschränkung, Pareto-optimal):"
+                if de
+                else "Trade-off at {n} VZÄ (ε-constraint, Pareto optimal):"
+            ).format(n=fmt_number(curve["positions_used"], 1, lang)),
+            "",
+        ]
         rows = [["Eigenanteil", "Abweichung Σ|c − e|" if de else "Deviation Σ|c − e|"]]
-        rows += [[fmt_euros(p["eigenanteil_eur"], lang),
-                  f"{fmt_number(p['deviation_l1'], 3, lang)} VZÄ"] for p in curve["points"]]
+        rows += [
+            [fmt_euros(p["eigenanteil_eur"], lang), f"{fmt_number(p['deviation_l1'], 3, lang)} VZÄ"]
+            for p in curve["points"]
+        ]
         lines += _table(rows, {0, 1})
         if len(curve["points"]) == 1:
-            lines.append("Kein Zielkonflikt: weniger Eigenanteil ist bei dieser Stellenzahl nicht "
-                         "möglich." if de else "No trade-off: no allocation of these positions "
-                         "costs less.")
+            lines.append(
+                "Kein Zielkonflikt: weniger Eigenanteil ist bei dieser Stellenzahl nicht möglich."
+                if de
+                else "No trade-off: no allocation of these positions costs less."
+            )
         if not curve["complete"]:
             lines.append("… (--max-points erreicht / reached)")
     return "\n".join(lines)

@@ -53,7 +53,8 @@ def kreis_share(model: cp_model.CpModel, problem: Problem, variables: Variables,
         return
     kreis = variables.hosted(problem.kreis)
     model.add(share.denominator * kreis >= share.numerator * variables.used_total).only_enforce_if(
-        switches.lits(KREIS_SHARE))
+        switches.lits(KREIS_SHARE)
+    )
 
 
 @HOST_SIZE.model
@@ -143,7 +144,8 @@ def budget_kommune(model: cp_model.CpModel, problem: Problem, variables: Variabl
         if kommune.budget is None:
             continue
         model.add(variables.kommune_payment(i) <= math.floor(kommune.budget * problem.g.denominator)).only_enforce_if(
-            switches.lits(BUDGET_KOMMUNE, kommune.name))
+            switches.lits(BUDGET_KOMMUNE, kommune.name)
+        )
 
 
 @BUDGET_KREIS.model
@@ -159,7 +161,8 @@ def budget_kreis(model: cp_model.CpModel, problem: Problem, variables: Variables
     if budget is None:
         return
     model.add(variables.kreis_payment() <= math.floor(budget * problem.g.denominator)).only_enforce_if(
-        switches.lits(BUDGET_KREIS))
+        switches.lits(BUDGET_KREIS)
+    )
 
 
 @REACHABILITY.model

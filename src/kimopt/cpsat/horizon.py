@@ -93,7 +93,7 @@ def build_horizon(instance: Instance, settings: PlanningModel, switchable: bool 
     fall below the year before's, cuts ``k_h^y ≥ 0`` are allowed (``H_h^y + k_h^y ≥ H_h^{y−1}``)
     and the horizon solver makes them as small as possible first.
     """
-    from kimopt.solve import guard_magnitudes
+    from kimopt.lexicographic import guard_magnitudes
 
     model = cp_model.CpModel()
     model.name = instance.name

@@ -28,8 +28,11 @@ class InterruptibleSolver(cp_model.CpSolver):
     """
 
     def solve(self, model: cp_model.CpModel, *args: Any, **kwargs: Any) -> Any:
-        if threading.current_thread() is not threading.main_thread() or sys.platform == "win32" \
-                or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        if (
+            threading.current_thread() is not threading.main_thread()
+            or sys.platform == "win32"
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+        ):
             # No Python Ctrl-C here (a batch worker ignores SIGINT; its parent ends it), or no
             # select() on pipes (Windows): Ctrl-C then raises when the search ends on its own.
             return super().solve(model, *args, **kwargs)

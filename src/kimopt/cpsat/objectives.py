@@ -32,14 +32,16 @@ class Level:
     measure: str | None = None
 
 
-def use_positions(model: cp_model.CpModel, problem: Problem, variables: Variables, objective: Objective,
-                  used: int | None) -> Level:
+def use_positions(
+    model: cp_model.CpModel, problem: Problem, variables: Variables, objective: Objective, used: int | None
+) -> Level:
     """Maximise the positions used: ``max N``."""
     return Level("use_positions", variables.used_total, True, problem.g, "VZÄ")
 
 
-def proportionality(model: cp_model.CpModel, problem: Problem, variables: Variables, objective: Objective,
-                    used: int | None) -> Level:
+def proportionality(
+    model: cp_model.CpModel, problem: Problem, variables: Variables, objective: Objective, used: int | None
+) -> Level:
     r"""Minimise the deviation from the key: ``Σ_i |c_i − e_i|`` (l1) or ``max_i |c_i − e_i|`` (max).
 
     Scaled by ``W`` to stay integral, ``W·|c_i − e_i| = |c_i·W − N·w_i|``. When ``N`` is
@@ -64,8 +66,9 @@ def proportionality(model: cp_model.CpModel, problem: Problem, variables: Variab
     return Level("proportionality", LinearExpr.sum(terms), False, problem.g / total, "VZÄ", measure)
 
 
-def _deviation_terms(model: cp_model.CpModel, problem: Problem, variables: Variables,
-                     used: int | None) -> list[LinearExpr]:
+def _deviation_terms(
+    model: cp_model.CpModel, problem: Problem, variables: Variables, used: int | None
+) -> list[LinearExpr]:
     """``W·|c_i − e_i|`` for every Kommune, as linear expressions (exact at the optimum)."""
     total = problem.total_weight
     terms: list[LinearExpr] = []
@@ -88,8 +91,9 @@ def _deviation_terms(model: cp_model.CpModel, problem: Problem, variables: Varia
     return terms
 
 
-def partner_share(model: cp_model.CpModel, problem: Problem, variables: Variables, objective: Objective,
-                  used: int | None) -> Level:
+def partner_share(
+    model: cp_model.CpModel, problem: Problem, variables: Variables, objective: Objective, used: int | None
+) -> Level:
     """Maximise ``min(N − H_kreis, (1 − s)·N)``: positions go preferably to Kommunen and Träger.
 
     With ``s = num/den``: ``z ≤ den·(N − H_kreis)``, ``z ≤ (den − num)·N``; the value is ``z/den``.
@@ -102,14 +106,16 @@ def partner_share(model: cp_model.CpModel, problem: Problem, variables: Variable
     return Level("partner_share", z, True, problem.g / den, "VZÄ")
 
 
-def own_cost(model: cp_model.CpModel, problem: Problem, variables: Variables, objective: Objective,
-             used: int | None) -> Level:
+def own_cost(
+    model: cp_model.CpModel, problem: Problem, variables: Variables, objective: Objective, used: int | None
+) -> Level:
     """Minimise the total Eigenanteil of Kreis and Kommunen, euros per year."""
     return Level("own_cost", variables.own_cost(), False, Fraction(1, problem.g.denominator), "EUR")
 
 
-def stability(model: cp_model.CpModel, problem: Problem, variables: Variables, objective: Objective,
-              used: int | None) -> Level:
+def stability(
+    model: cp_model.CpModel, problem: Problem, variables: Variables, objective: Objective, used: int | None
+) -> Level:
     """Minimise the change against existing positions: ``Σ_h |H_h − E_h|``."""
     changes = []
     for h, host in enumerate(problem.hosts):
@@ -120,8 +126,9 @@ def stability(model: cp_model.CpModel, problem: Problem, variables: Variables, o
     return Level("stability", LinearExpr.sum(changes), False, problem.g, "VZÄ")
 
 
-def fewer_hosts(model: cp_model.CpModel, problem: Problem, variables: Variables, objective: Objective,
-                used: int | None) -> Level:
+def fewer_hosts(
+    model: cp_model.CpModel, problem: Problem, variables: Variables, objective: Objective, used: int | None
+) -> Level:
     """Minimise the hosts employing someone plus the shared links (simpler administration)."""
     shared = [variables.link_used[li] for li in variables.link_used if problem.links[li].shared]
     return Level("fewer_hosts", LinearExpr.sum([*variables.used, *shared]), False, Fraction(1), "count")
@@ -136,8 +143,14 @@ def tie_break(model: cp_model.CpModel, problem: Problem, variables: Variables) -
     return Level("tie_break", LinearExpr.weighted_sum(variables.a, list(problem.rank)), False, Fraction(1), "rank")
 
 
-UNITS = {"use_positions": "VZÄ", "proportionality": "VZÄ", "partner_share": "VZÄ", "own_cost": "EUR",
-         "stability": "VZÄ", "fewer_hosts": "count"}
+UNITS = {
+    "use_positions": "VZÄ",
+    "proportionality": "VZÄ",
+    "partner_share": "VZÄ",
+    "own_cost": "EUR",
+    "stability": "VZÄ",
+    "fewer_hosts": "count",
+}
 """The unit each level is reported in."""
 
 LEVELS: dict[str, Callable[[cp_model.CpModel, Problem, Variables, Objective, int | None], Level]] = {

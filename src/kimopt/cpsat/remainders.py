@@ -60,7 +60,7 @@ def kreis_fills_in(problem: Problem, units: list[int], optimum: RemainderOptimum
         coverage[i] += 1
     # among tied Kommunen, first those whose other hosts already need the extra unit
     tied = sorted(optimum.tied, key=lambda i: others[i] <= optimum.floor[i])
-    for i in tied[:optimum.tied_up]:
+    for i in tied[: optimum.tied_up]:
         coverage[i] += 1
     if any(o > c for o, c in zip(others, coverage, strict=True)):
         return None

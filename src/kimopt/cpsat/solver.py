@@ -20,7 +20,7 @@ def new_solver(seconds: float, workers: int, seed: int) -> cp_model.CpSolver:
     """A CP-SAT solver limited to ``seconds`` (at least :data:`MIN_SECONDS`) with a fixed seed.
 
     One worker searches deterministically; several find the same optimal *values*, which is
-    all a level needs (see :mod:`kimopt.solve`). Ctrl-C stops it and reaches Python as
+    all a level needs (see :mod:`kimopt.lexicographic`). Ctrl-C stops it and reaches Python as
     :class:`KeyboardInterrupt` (:mod:`kimopt.cpsat.interrupt`), never as a plan.
     """
     solver = _interruptible()

@@ -97,8 +97,7 @@ class Variables:
         """Total Eigenanteil of Kreis and Kommunen (euro × g.denominator)."""
         if self.problem.model.kreis_covers_kommunen:
             return self.kreis_payment()
-        return self.kreis_payment() + LinearExpr.sum(
-            [self.kommune_payment(i) for i in self.problem.kommune_order])
+        return self.kreis_payment() + LinearExpr.sum([self.kommune_payment(i) for i in self.problem.kommune_order])
 
 
 def host_upper(problem: Problem, host: int, cap: int, switches: Switches) -> int:
@@ -116,8 +115,7 @@ def add_variables(problem: Problem, model: cp_model.CpModel, switches: Switches)
     a: list[IntVar] = []
     a_upper: list[int] = []
     for link in problem.links:
-        ub = min(host_upper(problem, link.host, cap, switches),
-                 coverage_cap(problem, link.kommune, switches, cap))
+        ub = min(host_upper(problem, link.host, cap, switches), coverage_cap(problem, link.kommune, switches, cap))
         a_upper.append(ub)
         a.append(model.new_int_var(0, ub, f"a[{problem.hosts[link.host].name}->{kommunen[link.kommune].name}]"))
 

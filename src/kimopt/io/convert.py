@@ -51,8 +51,7 @@ def _record(record: BaseModel, keep: tuple[str, ...] = ()) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, field in type(record).model_fields.items():
         value = getattr(record, name)
-        if name in keep or field.is_required() or \
-                value != field.get_default(call_default_factory=True):
+        if name in keep or field.is_required() or value != field.get_default(call_default_factory=True):
             out[name] = value
     return out
 
@@ -63,14 +62,16 @@ def instance_data(instance: Instance) -> dict[str, Any]:
     The Kreis keeps ``budget`` and ``existing_vzae`` (``budget: null`` says "unlimited");
     otherwise keys with their default value are left out.
     """
-    return _plain({
-        "name": instance.name,
-        "kreis": _record(instance.kreis, keep=("budget", "existing_vzae")),
-        "funding": _record(instance.funding),
-        "kommunen": [_record(k) for k in instance.kommunen],
-        "traeger": [_record(t) for t in instance.traeger],
-        **_horizon_data(instance),
-    })
+    return _plain(
+        {
+            "name": instance.name,
+            "kreis": _record(instance.kreis, keep=("budget", "existing_vzae")),
+            "funding": _record(instance.funding),
+            "kommunen": [_record(k) for k in instance.kommunen],
+            "traeger": [_record(t) for t in instance.traeger],
+            **_horizon_data(instance),
+        }
+    )
 
 
 def _horizon_data(instance: Instance) -> dict[str, Any]:
@@ -81,13 +82,14 @@ def _horizon_data(instance: Instance) -> dict[str, Any]:
     if instance.coordination is not None:
         out["coordination"] = _record(instance.coordination)
     if instance.authorities is not None:
-        out["authorities"] = {"rate_per_vzae": instance.authorities.rate_per_vzae,
-                              "positions": [_record(p) for p in instance.authorities.positions]}
+        out["authorities"] = {
+            "rate_per_vzae": instance.authorities.rate_per_vzae,
+            "positions": [_record(p) for p in instance.authorities.positions],
+        }
     return out
 
 
-_LOOKS_TYPED = re.compile(
-    r"[-+.0-9][-+.0-9_:eE]*|(?i:y|n|yes|no|on|off|true|false|null|~|ja|nein|\.nan|\.inf|-\.inf)")
+_LOOKS_TYPED = re.compile(r"[-+.0-9][-+.0-9_:eE]*|(?i:y|n|yes|no|on|off|true|false|null|~|ja|nein|\.nan|\.inf|-\.inf)")
 
 
 class _Dumper(yaml.SafeDumper):
@@ -104,10 +106,14 @@ _Dumper.add_representer(str, _text)
 
 def dump_yaml(data: dict[str, Any], source: Path | None = None) -> str:
     """YAML text in the layout of ``instances/*.yaml`` (block style, keys in contract order)."""
-    head = "# kimopt instance" + (f", converted from {source.name}" if source else "") + \
-        " (comments of the source are not carried over)\n"
-    return head + yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False,
-                            default_flow_style=False, width=100)
+    head = (
+        "# kimopt instance"
+        + (f", converted from {source.name}" if source else "")
+        + " (comments of the source are not carried over)\n"
+    )
+    return head + yaml.dump(
+        data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False, width=100
+    )
 
 
 def dump_json(data: dict[str, Any]) -> str:
@@ -125,8 +131,9 @@ def output_format(path: Path) -> str:
     if suffix == ".xlsx":
         return "xlsx"
     hint = " (.xlsm: als .xlsx speichern / save as .xlsx)" if suffix in EXCEL_SUFFIXES else ""
-    raise InputError(path, [Finding((), "file_suffix", {
-        "value": suffix or "''", "choices": ", ".join(OUTPUT_SUFFIXES) + hint})])
+    raise InputError(
+        path, [Finding((), "file_suffix", {"value": suffix or "''", "choices": ", ".join(OUTPUT_SUFFIXES) + hint})]
+    )
 
 
 def instance_bytes(instance: Instance, target: Path, source: Path | None = None) -> bytes:

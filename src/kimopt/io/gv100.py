@@ -35,10 +35,8 @@ MESSAGES.update(
             "unknown record type {value} (expected 10, 20, 30, 40, 50 or 60) – not a GV100AD file?",
         ),
         "gv100_short_line": (
-            "Zeile zu kurz: {length} Zeichen, Satzart {kind} braucht mindestens {needed}"
-            " – keine GV100AD-Datei?",
-            "line too short: {length} characters, record type {kind} needs at least {needed}"
-            " – not a GV100AD file?",
+            "Zeile zu kurz: {length} Zeichen, Satzart {kind} braucht mindestens {needed} – keine GV100AD-Datei?",
+            "line too short: {length} characters, record type {kind} needs at least {needed} – not a GV100AD file?",
         ),
         "gv100_no_records": (
             "keine Kreise (Satzart 40) und Gemeinden (Satzart 60) – keine GV100AD-Datei?",
@@ -151,9 +149,7 @@ class Directory:
         if key not in self.kreise:
             same_land = [k for k in sorted(self.kreise) if k[:2] == key[:2]]
             span = f" (Land {key[:2]}: {same_land[0]}–{same_land[-1]})" if same_land else ""
-            raise InputError(
-                self.path, [Finding((), "gv100_unknown_kreis", {"value": key, "span": span})]
-            )
+            raise InputError(self.path, [Finding((), "gv100_unknown_kreis", {"value": key, "span": span})])
         return self.kreise[key]
 
     def land(self, key: str) -> list[KreisRecord]:
@@ -174,9 +170,7 @@ class Directory:
         return kreise
 
 
-def _field(
-    path: Path, number: int, line: str, spec: tuple[str, int, int, str], digits: bool
-) -> str:
+def _field(path: Path, number: int, line: str, spec: tuple[str, int, int, str], digits: bool) -> str:
     name, first, last, expected = spec
     value = line[first - 1 : last]
     if (digits and not value.isdigit()) or (not digits and not value.strip()):
@@ -216,9 +210,7 @@ def read_gv100(path: Path | str) -> Directory:
             continue
         kind = line[:2]
         if kind not in RECORD_TYPES:
-            raise InputError(
-                path, [Finding((), "gv100_record_type", {"value": line[:2]})], line_of={(): number}
-            )
+            raise InputError(path, [Finding((), "gv100_record_type", {"value": line[:2]})], line_of={(): number})
         if len(line) < _MIN_LENGTH.get(kind, 10):
             raise InputError(
                 path,
@@ -267,9 +259,7 @@ def short_names(gemeinden: list[Gemeinde]) -> list[str]:
     counts = Counter(short)
     names = [s if counts[s] == 1 else g.name for s, g in zip(short, gemeinden, strict=True)]
     counts = Counter(names)
-    return [
-        n if counts[n] == 1 else f"{n} ({g.ags})" for n, g in zip(names, gemeinden, strict=True)
-    ]
+    return [n if counts[n] == 1 else f"{n} ({g.ags})" for n, g in zip(names, gemeinden, strict=True)]
 
 
 # --- instances -------------------------------------------------------------------------------
@@ -291,9 +281,7 @@ def positions_for(population: int, per_100k: Fraction) -> Fraction:
 
 def slug(text: str) -> str:
     """File-name friendly form of a name (``Kreis Wesel`` → ``kreis-wesel``)."""
-    table = str.maketrans(
-        {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"}
-    )
+    table = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
     return re.sub(r"[^a-z0-9]+", "-", text.translate(table).lower()).strip("-") or "kreis"
 
 
@@ -368,17 +356,13 @@ def instance_yaml(
         f"name: {_quote(f'{name} {funding_year}')}",
         f"kreis: {{name: {_quote(name)}, ags: {_quote(key)}, cost_per_vzae: {kreis_cost},"
         " budget: null, existing_vzae: 0}",
-        f"funding: {{year: {funding_year}, positions_vzae: {_vzae(fundable)},"
-        f" rate_per_vzae: {rate}}}",
+        f"funding: {{year: {funding_year}, positions_vzae: {_vzae(fundable)}, rate_per_vzae: {rate}}}",
         "kommunen:",
     ]
     for gemeinde, short in zip(gemeinden, short_names(gemeinden), strict=True):
-        entry = (f"  - {{name: {_quote(short)}, ags: {_quote(gemeinde.ags)},"
-                 f" population: {gemeinde.population}}}")
+        entry = f"  - {{name: {_quote(short)}, ags: {_quote(gemeinde.ags)}, population: {gemeinde.population}}}"
         if short != gemeinde.name:
             entry += f"  # {gemeinde.name}"
         lines.append(entry)
     lines.append("traeger: []")
-    return Imported(
-        kreis, f"{key}-{slug(name)}.yaml", "\n".join(lines) + "\n", population, len(gemeinden)
-    )
+    return Imported(kreis, f"{key}-{slug(name)}.yaml", "\n".join(lines) + "\n", population, len(gemeinden))

@@ -148,8 +148,7 @@ for _cls in (_Loader, _FastLoader):
         first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:int"]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
-    _cls.add_implicit_resolver(
-        "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$"), list("-+0123456789"))
+    _cls.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$"), list("-+0123456789"))
 
 
 def _construct_int(loader: _Loader, node: Any) -> int | str:
@@ -239,21 +238,33 @@ def parse_yaml(path: Path, text: str) -> Document:
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
         tag = re.search(r"tag '([^']*)'", str(exc.problem))
-        raise _fail(path, "yaml_tag", value=tag.group(1) if tag else exc.problem,
-                    line=mark.line + 1 if mark else "?") from None
+        raise _fail(
+            path, "yaml_tag", value=tag.group(1) if tag else exc.problem, line=mark.line + 1 if mark else "?"
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or ""
         if "nesting depth" in problem:  # libyaml's own bound
             problem = "zu tief verschachtelt / nested too deeply"
-        raise _fail(path, "yaml_syntax", value=problem,
-                    line=mark.line + 1 if mark else "?", column=mark.column + 1 if mark else "?") from None
+        raise _fail(
+            path,
+            "yaml_syntax",
+            value=problem,
+            line=mark.line + 1 if mark else "?",
+            column=mark.column + 1 if mark else "?",
+        ) from None
     except RecursionError:
-        raise _fail(path, "yaml_syntax", value="zu tief verschachtelt / nested too deeply",
-                    line="?", column="?") from None
+        raise _fail(
+            path, "yaml_syntax", value="zu tief verschachtelt / nested too deeply", line="?", column="?"
+        ) from None
     except (yaml.YAMLError, ValueError, OverflowError) as exc:
-        raise _fail(path, "yaml_syntax", value=str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
-                    line="?", column="?") from None
+        raise _fail(
+            path,
+            "yaml_syntax",
+            value=str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+            line="?",
+            column="?",
+        ) from None
     finally:
         if loader is not None:
             loader.dispose()
@@ -298,15 +309,15 @@ def parse_json(path: Path, text: str) -> Document:
     if text.count(",") + text.count("[") + text.count("{") > MAX_COMPOSED:  # a bound on the values
         raise _fail(path, "file_too_many_nodes", limit=MAX_COMPOSED)
     try:
-        data = json.loads(text, object_pairs_hook=_json_pairs, parse_int=_bounded_int,
-                          parse_float=_bounded_float)
+        data = json.loads(text, object_pairs_hook=_json_pairs, parse_int=_bounded_int, parse_float=_bounded_float)
     except json.JSONDecodeError as exc:
         raise _fail(path, "json_syntax", value=exc.msg, line=exc.lineno, column=exc.colno) from None
     except _DuplicateKey as exc:
         raise _fail(path, "yaml_duplicate_key", value=exc.key, line="?") from None
     except RecursionError:
-        raise _fail(path, "json_syntax", value="zu tief verschachtelt / nested too deeply",
-                    line="?", column="?") from None
+        raise _fail(
+            path, "json_syntax", value="zu tief verschachtelt / nested too deeply", line="?", column="?"
+        ) from None
     return Document(path, data)
 
 

@@ -182,8 +182,14 @@ def bounds(round_: RoundFile, found: list[Territory]) -> tuple[list[int], list[i
     return lower, upper, source
 
 
-def _explain_infeasible(round_: RoundFile, found: list[Territory], weights: list[Fraction],
-                        lower: list[int], upper: list[int | None], house: int) -> None:
+def _explain_infeasible(
+    round_: RoundFile,
+    found: list[Territory],
+    weights: list[Fraction],
+    lower: list[int],
+    upper: list[int | None],
+    house: int,
+) -> None:
     """Raise :class:`RoundInfeasible` naming the bounds that cannot hold together."""
     step = round_.step_vzae
 
@@ -196,7 +202,9 @@ def _explain_infeasible(round_: RoundFile, found: list[Territory], weights: list
             f"Der Sockel {v(base, 'de')} × {len(found)} Gebiete = {v(base * len(found), 'de')} "
             f"übersteigt die {v(house, 'de')} der Runde",
             f"The base {v(base, 'en')} × {len(found)} territories = {v(base * len(found), 'en')} "
-            f"exceeds the round's {v(house, 'en')}", [])
+            f"exceeds the round's {v(house, 'en')}",
+            [],
+        )
     for territory, low, high in zip(found, lower, upper, strict=True):
         if high is not None and high < low:
             why_de = "Bestand" if round_.existing.get(territory.ags, 0) > round_.base_vzae else "Sockel"
@@ -205,10 +213,14 @@ def _explain_infeasible(round_: RoundFile, found: list[Territory], weights: list
                 f"{territory.name} ({territory.ags}): Höchstwert {v(high, 'de')} liegt unter dem "
                 f"Mindestwert {v(low, 'de')} ({why_de})",
                 f"{territory.name} ({territory.ags}): maximum {v(high, 'en')} is below the "
-                f"minimum {v(low, 'en')} ({why_en})", [territory.ags])
+                f"minimum {v(low, 'en')} ({why_en})",
+                [territory.ags],
+            )
     if sum(lower) > house:
-        above = sorted(((low - base, t) for t, low in zip(found, lower, strict=True) if low > base),
-                       key=lambda x: (-x[0], x[1].ags))
+        above = sorted(
+            ((low - base, t) for t, low in zip(found, lower, strict=True) if low > base),
+            key=lambda x: (-x[0], x[1].ags),
+        )
         listed_de = ", ".join(f"{t.name} {v(low + base, 'de')}" for low, t in above[:8])
         listed_en = ", ".join(f"{t.name} {v(low + base, 'en')}" for low, t in above[:8])
         more = len(above) - 8
@@ -221,21 +233,29 @@ def _explain_infeasible(round_: RoundFile, found: list[Territory], weights: list
             f"base {v(base, 'en')} per territory"
             + (f"; existing above it: {listed_en}" if above else "")
             + (f" and {more} more" if more > 0 else ""),
-            [t.ags for _, t in above])
-    room = sum(low if w == 0 else (high if high is not None else house)
-               for w, low, high in zip(weights, lower, upper, strict=True))
+            [t.ags for _, t in above],
+        )
+    room = sum(
+        low if w == 0 else (high if high is not None else house)
+        for w, low, high in zip(weights, lower, upper, strict=True)
+    )
     if room < house:
         capped = [t for t, high in zip(found, upper, strict=True) if high is not None]
         names = ", ".join(t.name for t in capped[:8]) + (" …" if len(capped) > 8 else "")
         raise RoundInfeasible(
-            f"Die Höchstwerte lassen nur {v(room, 'de')} von {v(house, 'de')} zu "
-            f"(Höchstwerte: {names})",
+            f"Die Höchstwerte lassen nur {v(room, 'de')} von {v(house, 'de')} zu (Höchstwerte: {names})",
             f"The maxima allow only {v(room, 'en')} of {v(house, 'en')} (maxima: {names})",
-            [t.ags for t in capped])
+            [t.ags for t in capped],
+        )
 
 
-def allocate(round_: RoundFile, found: list[Territory], shares: list[Fraction],
-             document: Document | None = None, land_name: str = "") -> Allocation:
+def allocate(
+    round_: RoundFile,
+    found: list[Territory],
+    shares: list[Fraction],
+    document: Document | None = None,
+    land_name: str = "",
+) -> Allocation:
     """Apportion the round's total among ``found`` by ``shares`` (see the module docstring).
 
     Raises
@@ -264,22 +284,33 @@ def allocate(round_: RoundFile, found: list[Territory], shares: list[Fraction],
         raise _tie_error(document, "round_tie_none", {})
     interval = lam = None
     if METHODS[round_.method].signpost is not None:
-        interval = _interval(round_.method, weights, seats, low_free, high_free,
-                             result.tie if not decided else None)
+        interval = _interval(round_.method, weights, seats, low_free, high_free, result.tie if not decided else None)
         binding = _binding_divisor(round_.method, weights, seats, low_free, high_free, interval)
     else:
         quotas = bounded_quotas(weights, house - base * len(found), low_free, high_free)
         lam = _lambda(weights, quotas, low_free, high_free)
         binding = _binding_hare(weights, quotas, low_free, high_free, lam, house - base * len(found))
     return Allocation(
-        round_, tuple(found), tuple(shares), tuple(weights), house, base, tuple(lower),
-        tuple(upper), tuple(source), tuple(a + base for a in seats), result.tie, decided,
-        interval, lam, tuple(binding), land_name,
+        round_,
+        tuple(found),
+        tuple(shares),
+        tuple(weights),
+        house,
+        base,
+        tuple(lower),
+        tuple(upper),
+        tuple(source),
+        tuple(a + base for a in seats),
+        result.tie,
+        decided,
+        interval,
+        lam,
+        tuple(binding),
+        land_name,
     )
 
 
-def _apportion(method: str, w: list[Fraction], house: int, low: list[int],
-               high: list[int | None]) -> Apportionment:
+def _apportion(method: str, w: list[Fraction], house: int, low: list[int], high: list[int | None]) -> Apportionment:
     """:func:`~kimopt.analysis.apportion.apportion`, started close to the result.
 
     A divisor method hands out steps one by one from the lower bounds (``h·n`` priorities). It
@@ -299,8 +330,7 @@ def _apportion(method: str, w: list[Fraction], house: int, low: list[int],
     return apportion(w, house, method, low, high)
 
 
-def _strictly_consistent(method: str, w: list[Fraction], a: list[int], low: list[int],
-                         high: list[int | None]) -> bool:
+def _strictly_consistent(method: str, w: list[Fraction], a: list[int], low: list[int], high: list[int | None]) -> bool:
     """A divisor gives ``a`` with these bounds and no claim on a next step equals a claim on a
     last step: ``max`` of the former < ``min`` of the latter. Equality would be a tie, which a
     start above one of the tied territories could hide — such a case is computed from the bounds."""
@@ -313,8 +343,9 @@ def _tie_error(document: Document | None, code: str, params: dict[str, object]) 
     return document.error([finding]) if document else InputError(None, [finding])
 
 
-def _decide(tie: Tie, round_: RoundFile, found: list[Territory], seats: list[int],
-            document: Document | None) -> list[int]:
+def _decide(
+    tie: Tie, round_: RoundFile, found: list[Territory], seats: list[int], document: Document | None
+) -> list[int]:
     index = {t.ags: i for i, t in enumerate(found)}
     winners = [index[a] for a in round_.tie_winners if a in index]
     if len(set(winners)) != tie.seats or not set(winners) <= set(tie.parties):
@@ -326,8 +357,9 @@ def _decide(tie: Tie, round_: RoundFile, found: list[Territory], seats: list[int
     return out
 
 
-def _interval(method: str, w: list[Fraction], a: list[int], low: list[int], high: list[int | None],
-              tie: Tie | None) -> Interval | None:
+def _interval(
+    method: str, w: list[Fraction], a: list[int], low: list[int], high: list[int | None], tie: Tie | None
+) -> Interval | None:
     lows: list[Fraction] = []
     for i, weight in enumerate(w):
         if weight > 0 and (high[i] is None or a[i] < high[i]):  # type: ignore[operator]
@@ -335,8 +367,7 @@ def _interval(method: str, w: list[Fraction], a: list[int], low: list[int], high
             if claim is None:
                 return None  # a territory with weight > 0 would claim a step at any divisor
             lows.append(claim)
-    highs = [c for i, weight in enumerate(w) if a[i] > low[i]
-             if (c := _claim(method, weight, a[i] - 1)) is not None]
+    highs = [c for i, weight in enumerate(w) if a[i] > low[i] if (c := _claim(method, weight, a[i] - 1)) is not None]
     lo = max(lows, default=Fraction(0))
     hi = min(highs, default=None)
     if tie is not None:
@@ -344,8 +375,9 @@ def _interval(method: str, w: list[Fraction], a: list[int], low: list[int], high
     return Interval(lo, hi, bool(METHODS[method].squared))
 
 
-def _binding_divisor(method: str, w: list[Fraction], a: list[int], low: list[int],
-                     high: list[int | None], interval: Interval | None) -> list[str | None]:
+def _binding_divisor(
+    method: str, w: list[Fraction], a: list[int], low: list[int], high: list[int | None], interval: Interval | None
+) -> list[str | None]:
     out: list[str | None] = []
     for i, weight in enumerate(w):
         flag = None
@@ -365,8 +397,7 @@ def _binding_divisor(method: str, w: list[Fraction], a: list[int], low: list[int
     return out
 
 
-def _lambda(w: list[Fraction], q: tuple[Fraction, ...], low: list[int],
-            high: list[int | None]) -> Fraction | None:
+def _lambda(w: list[Fraction], q: tuple[Fraction, ...], low: list[int], high: list[int | None]) -> Fraction | None:
     """``λ`` of the bounded quotas, read off a territory that no bound holds (else ``None``)."""
     for i, weight in enumerate(w):
         if weight > 0 and q[i] > low[i] and (high[i] is None or q[i] < high[i]):  # type: ignore[operator]
@@ -374,8 +405,9 @@ def _lambda(w: list[Fraction], q: tuple[Fraction, ...], low: list[int],
     return None
 
 
-def _binding_hare(w: list[Fraction], q: tuple[Fraction, ...], low: list[int], high: list[int | None],
-                  lam: Fraction | None, house: int) -> list[str | None]:
+def _binding_hare(
+    w: list[Fraction], q: tuple[Fraction, ...], low: list[int], high: list[int | None], lam: Fraction | None, house: int
+) -> list[str | None]:
     total = sum(w, Fraction(0))
     out: list[str | None] = []
     for i, weight in enumerate(w):
@@ -470,16 +502,25 @@ def divisor_text(allocation: Allocation, lang: str) -> str:
     """``1 VZÄ je 41.502 bis 41.688 Einwohner`` (or the Hare quota, or why there is none)."""
     from kimopt.numbers import fmt_number
 
-    unit = t(lang, "Einwohner", "inhabitants") if set(allocation.round.key) == {"population"} \
+    unit = (
+        t(lang, "Einwohner", "inhabitants")
+        if set(allocation.round.key) == {"population"}
         else t(lang, "Schlüsseleinwohner", "key inhabitants")
+    )
     if allocation.hare_lambda is not None:
         quota = 1 / (allocation.hare_lambda * allocation.step)
-        return t(lang, f"Quote: 1 VZÄ je {fmt_number(quota, 1, lang)} {unit}",
-                 f"quota: 1 VZÄ per {fmt_number(quota, 1, lang)} {unit}")
+        return t(
+            lang,
+            f"Quote: 1 VZÄ je {fmt_number(quota, 1, lang)} {unit}",
+            f"quota: 1 VZÄ per {fmt_number(quota, 1, lang)} {unit}",
+        )
     bounds_ = allocation.divisor_vzae()
     if bounds_ is None:
-        return t(lang, "kein Divisor (jedes Gebiet mit Gewicht braucht einen ersten Schritt)",
-                 "no divisor (every territory with weight needs a first step)")
+        return t(
+            lang,
+            "kein Divisor (jedes Gebiet mit Gewicht braucht einen ersten Schritt)",
+            "no divisor (every territory with weight needs a first step)",
+        )
     low, high = bounds_
     assert low is not None
     squared = allocation.interval is not None and allocation.interval.squared
@@ -490,8 +531,7 @@ def divisor_text(allocation: Allocation, lang: str) -> str:
         return fmt_number(x, 1, lang)
 
     high_text = "∞" if high is None else show(high)
-    text = t(lang, f"1 VZÄ je {show(low)} bis {high_text} {unit}",
-             f"1 VZÄ per {show(low)} to {high_text} {unit}")
+    text = t(lang, f"1 VZÄ je {show(low)} bis {high_text} {unit}", f"1 VZÄ per {show(low)} to {high_text} {unit}")
     nice = allocation.nice_divisor()
     if nice is not None and high != low:
         text += t(lang, f" (z. B. {exact_text(nice, lang)})", f" (e.g. {exact_text(nice, lang)})")

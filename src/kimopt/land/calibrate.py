@@ -127,8 +127,13 @@ def _solve(matrix: list[list[Fraction]], rhs: list[Fraction]) -> list[Fraction] 
     return [a[r][n] for r in range(n)]
 
 
-def calibrate(found: list[Territory], columns: dict[str, list[Fraction]], chosen: list[int],
-              observed: list[Fraction], source: TableFile | None = None) -> Calibration:
+def calibrate(
+    found: list[Territory],
+    columns: dict[str, list[Fraction]],
+    chosen: list[int],
+    observed: list[Fraction],
+    source: TableFile | None = None,
+) -> Calibration:
     """The exact least-deviation fit of ``b + Σ r_k z_ik`` to the observations (module doc)."""
     names = list(columns)
     shares = {k: [x / sum(v, Fraction(0)) for x in v] for k, v in columns.items()}
@@ -147,8 +152,13 @@ def calibrate(found: list[Territory], columns: dict[str, list[Fraction]], chosen
         solution = _solve([c[0] for c in subset], [c[1] for c in subset])
         if solution is None or any(x < 0 for x in solution):
             continue
-        deviation = sum((abs(y - sum((c * x for c, x in zip(row, solution, strict=True)), Fraction(0)))
-                         for row, y in zip(rows, observed, strict=True)), Fraction(0))
+        deviation = sum(
+            (
+                abs(y - sum((c * x for c, x in zip(row, solution, strict=True)), Fraction(0)))
+                for row, y in zip(rows, observed, strict=True)
+            ),
+            Fraction(0),
+        )
         if best is None or deviation < best:
             best, optimal = deviation, {tuple(solution): deviation}
         elif deviation == best:

@@ -125,21 +125,23 @@ def read_table(path: Path) -> TableFile:
     names = [h.strip() for h in header]
     key = next((i for i, h in enumerate(names) if h.lower() in KEY_HEADERS), None)
     if key is None:
-        raise InputError(path, [Finding((), "table_no_key", {"value": ", ".join(names)})],
-                         line_of={(): header_where})
+        raise InputError(path, [Finding((), "table_no_key", {"value": ", ".join(names)})], line_of={(): header_where})
     rows: dict[str, dict[str, Cell]] = {}
     for where, cells in grid[1:]:
         raw_key = cells[key] if key < len(cells) else ""
         ags = _normal_ags(raw_key)
         if ags is None:
-            raise InputError(path, [Finding((names[key],), "table_bad_ags", {"value": raw_key})],
-                             line_of={(names[key],): where})
+            raise InputError(
+                path, [Finding((names[key],), "table_bad_ags", {"value": raw_key})], line_of={(names[key],): where}
+            )
         if ags in rows:
-            raise InputError(path, [Finding((names[key],), "table_duplicate", {"value": ags})],
-                             line_of={(names[key],): where})
+            raise InputError(
+                path, [Finding((names[key],), "table_duplicate", {"value": ags})], line_of={(names[key],): where}
+            )
         rows[ags] = {
             name: Cell(cells[i] if i < len(cells) else "", _cell_where(where, i))
-            for i, name in enumerate(names) if i != key and name
+            for i, name in enumerate(names)
+            if i != key and name
         }
     return TableFile(path, tuple(n for i, n in enumerate(names) if i != key and n), rows)
 
@@ -174,9 +176,7 @@ def _xlsx_rows(path: Path) -> list[tuple[int | str, list[str]]]:
     return grid  # "Tabelle1!7": _cell_where makes it "Tabelle1!B7"
 
 
-def column_values(
-    table: TableFile | None, column: str, found: Sequence[Territory]
-) -> list[Fraction]:
+def column_values(table: TableFile | None, column: str, found: Sequence[Territory]) -> list[Fraction]:
     """One key column for every territory, in territory order (population from the GV100AD)."""
     if column == "population":
         return [Fraction(t.population) for t in found]

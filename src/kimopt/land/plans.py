@@ -87,8 +87,9 @@ def _number(value: Fraction) -> int | float:
     return int(value) if value.denominator == 1 else float(value)
 
 
-def instance_data(territory: Territory, vzae: Fraction, existing: Fraction, year: int, rate: int,
-                  cost: int, overlay: Path | None) -> dict[str, Any]:
+def instance_data(
+    territory: Territory, vzae: Fraction, existing: Fraction, year: int, rate: int, cost: int, overlay: Path | None
+) -> dict[str, Any]:
     """The instance of one territory (see the module docstring), overlay applied."""
     gemeinden = list(territory.gemeinden)
     kommunen: list[dict[str, Any]] = [
@@ -97,8 +98,13 @@ def instance_data(territory: Territory, vzae: Fraction, existing: Fraction, year
     ]
     data: dict[str, Any] = {
         "name": f"{territory.name} {year}",
-        "kreis": {"name": territory.name, "ags": territory.ags, "cost_per_vzae": cost, "budget": None,
-                  "existing_vzae": _number(existing)},
+        "kreis": {
+            "name": territory.name,
+            "ags": territory.ags,
+            "cost_per_vzae": cost,
+            "budget": None,
+            "existing_vzae": _number(existing),
+        },
         "funding": {"year": year, "positions_vzae": _number(vzae), "rate_per_vzae": rate},
         "kommunen": kommunen,
         "traeger": [],
@@ -122,8 +128,15 @@ def instance_data(territory: Territory, vzae: Fraction, existing: Fraction, year
     data["kreis"].update({k: v for k, v in kreis.items() if k not in ("name", "ags")})
     if "existing_vzae" not in kreis:
         # the round's Bestand counts positions anywhere in the territory
-        elsewhere = sum((to_fraction(e.get("existing_vzae", 0)) for section in ("kommunen", "traeger")
-                         for e in (extra.get(section) or []) if isinstance(e, dict)), Fraction(0))
+        elsewhere = sum(
+            (
+                to_fraction(e.get("existing_vzae", 0))
+                for section in ("kommunen", "traeger")
+                for e in (extra.get(section) or [])
+                if isinstance(e, dict)
+            ),
+            Fraction(0),
+        )
         data["kreis"]["existing_vzae"] = _number(max(Fraction(0), existing - elsewhere))
     index = {}
     for n, k in enumerate(kommunen):
@@ -139,8 +152,13 @@ def instance_data(territory: Territory, vzae: Fraction, existing: Fraction, year
             continue
         target = kommunen[index[ref]]
         if "population" in entry and entry["population"] != target["population"]:
-            findings.append(Finding(("kommunen", j, "population"), "overlay_differs",
-                                    {"value": entry["population"], "limit": target["population"]}))
+            findings.append(
+                Finding(
+                    ("kommunen", j, "population"),
+                    "overlay_differs",
+                    {"value": entry["population"], "limit": target["population"]},
+                )
+            )
         target.update({k: v for k, v in entry.items() if k not in ("name", "ags", "population")})
     data["traeger"] = list(extra.get("traeger") or [])
     if findings:
@@ -205,8 +223,9 @@ class PlannedTerritory:
         return int(self.plan["summary"]["eigenanteil_eur"]["total"]) if self.plan else 0
 
 
-def read_plans(allocation: Allocation, instances: dict[str, Path], plans: dict[str, Path],
-               rows: dict[str, Any]) -> list[PlannedTerritory]:
+def read_plans(
+    allocation: Allocation, instances: dict[str, Path], plans: dict[str, Path], rows: dict[str, Any]
+) -> list[PlannedTerritory]:
     """Every territory with its plan (where one was made), in AGS order."""
     out = []
     for territory, vzae in zip(allocation.territories, allocation.vzae, strict=True):
@@ -232,10 +251,12 @@ def sums(planned: list[PlannedTerritory], allocation: Allocation) -> dict[str, A
     used = sum((p.used for p in planned), Fraction(0))
     coverage_ok = all(
         sum((to_fraction(k["coverage_vzae"]) for k in p.kommunen), Fraction(0)) == p.used
-        for p in planned if p.plan is not None
+        for p in planned
+        if p.plan is not None
     )
-    hosted_ok = all(p.hosted("kreis") + p.hosted("kommune") + p.hosted("traeger") == p.used
-                    for p in planned if p.plan is not None)
+    hosted_ok = all(
+        p.hosted("kreis") + p.hosted("kommune") + p.hosted("traeger") == p.used for p in planned if p.plan is not None
+    )
     return {
         "allocated_vzae": decimal_vzae(allocated),
         "total_vzae": decimal_vzae(allocation.total),
@@ -246,35 +267,84 @@ def sums(planned: list[PlannedTerritory], allocation: Allocation) -> dict[str, A
         "eigenanteil_eur": sum(p.eigenanteil for p in planned),
         "territories_with_plan": sum(p.plan is not None for p in planned),
         "adds_up": allocated + (allocation.undecided.seats * allocation.step if allocation.undecided else 0)
-        == allocation.total and coverage_ok and hosted_ok,
+        == allocation.total
+        and coverage_ok
+        and hosted_ok,
     }
 
 
-HEAD = [("Ebene", "Level"), ("AGS", "AGS"), ("Name", "Name"), ("Einwohner", "Population"),
-        ("VZÄ zugeteilt", "VZÄ allocated"), ("Status", "Status"), ("VZÄ genutzt / Ist", "VZÄ used / coverage"),
-        ("Soll (Schlüssel)", "Target (key)"), ("beim Kreis", "at the Kreis"), ("bei Kommunen", "at Kommunen"),
-        ("bei Trägern", "at Träger"), ("Eigenanteil €/Jahr", "Own share €/year")]
+HEAD = [
+    ("Ebene", "Level"),
+    ("AGS", "AGS"),
+    ("Name", "Name"),
+    ("Einwohner", "Population"),
+    ("VZÄ zugeteilt", "VZÄ allocated"),
+    ("Status", "Status"),
+    ("VZÄ genutzt / Ist", "VZÄ used / coverage"),
+    ("Soll (Schlüssel)", "Target (key)"),
+    ("beim Kreis", "at the Kreis"),
+    ("bei Kommunen", "at Kommunen"),
+    ("bei Trägern", "at Träger"),
+    ("Eigenanteil €/Jahr", "Own share €/year"),
+]
 
 
 def summary_rows(planned: list[PlannedTerritory], allocation: Allocation, lang: str) -> list[list[Any]]:
     """Rows of the two-level summary as values (numbers stay exact fractions or ints)."""
     total = sums(planned, allocation)
     level = [t(lang, "Land", "Land"), t(lang, "Gebiet", "Territory"), t(lang, "Kommune", "Kommune")]
-    out: list[list[Any]] = [[
-        level[0], allocation.round.land, allocation.land_name or allocation.round.name, allocation.population,
-        sum((p.vzae for p in planned), Fraction(0)), "", sum((p.used for p in planned), Fraction(0)), None,
-        sum((p.hosted("kreis") for p in planned), Fraction(0)),
-        sum((p.hosted("kommune") for p in planned), Fraction(0)),
-        sum((p.hosted("traeger") for p in planned), Fraction(0)), total["eigenanteil_eur"],
-    ]]
+    out: list[list[Any]] = [
+        [
+            level[0],
+            allocation.round.land,
+            allocation.land_name or allocation.round.name,
+            allocation.population,
+            sum((p.vzae for p in planned), Fraction(0)),
+            "",
+            sum((p.used for p in planned), Fraction(0)),
+            None,
+            sum((p.hosted("kreis") for p in planned), Fraction(0)),
+            sum((p.hosted("kommune") for p in planned), Fraction(0)),
+            sum((p.hosted("traeger") for p in planned), Fraction(0)),
+            total["eigenanteil_eur"],
+        ]
+    ]
     for p in planned:
-        out.append([level[1], p.ags, p.name, p.population, p.vzae, p.status or "", p.used, None,
-                    p.hosted("kreis"), p.hosted("kommune"), p.hosted("traeger"), p.eigenanteil])
+        out.append(
+            [
+                level[1],
+                p.ags,
+                p.name,
+                p.population,
+                p.vzae,
+                p.status or "",
+                p.used,
+                None,
+                p.hosted("kreis"),
+                p.hosted("kommune"),
+                p.hosted("traeger"),
+                p.eigenanteil,
+            ]
+        )
         hosts = {h["name"]: h for h in (p.plan or {}).get("hosts", []) if h["host_type"] == "kommune"}
         for k in p.kommunen:
             own = to_fraction(hosts[k["name"]]["vzae"]) if k["name"] in hosts else Fraction(0)
-            out.append([level[2], k.get("ags") or "", k["name"], k["population"], None, "",
-                        to_fraction(k["coverage_vzae"]), to_fraction(k["target_vzae"]), None, own, None, None])
+            out.append(
+                [
+                    level[2],
+                    k.get("ags") or "",
+                    k["name"],
+                    k["population"],
+                    None,
+                    "",
+                    to_fraction(k["coverage_vzae"]),
+                    to_fraction(k["target_vzae"]),
+                    None,
+                    own,
+                    None,
+                    None,
+                ]
+            )
     return out
 
 
@@ -336,16 +406,33 @@ def summary_json(planned: list[PlannedTerritory], allocation: Allocation) -> dic
     return {
         "round": allocation.round.name,
         "sums": sums(planned, allocation),
-        "territories": [{
-            "ags": p.ags, "name": p.name, "population": p.population, "vzae": decimal_vzae(p.vzae),
-            "instance": p.instance, "status": p.status, "error": p.error,
-            "used_vzae": decimal_vzae(p.used), "kreis_vzae": decimal_vzae(p.hosted("kreis")),
-            "kommunen_vzae": decimal_vzae(p.hosted("kommune")), "traeger_vzae": decimal_vzae(p.hosted("traeger")),
-            "eigenanteil_eur": p.eigenanteil,
-            "kommunen": [{"name": k["name"], "ags": k.get("ags"), "population": k["population"],
-                          "target_vzae": k["target_vzae"], "coverage_vzae": k["coverage_vzae"]}
-                         for k in p.kommunen],
-        } for p in planned],
+        "territories": [
+            {
+                "ags": p.ags,
+                "name": p.name,
+                "population": p.population,
+                "vzae": decimal_vzae(p.vzae),
+                "instance": p.instance,
+                "status": p.status,
+                "error": p.error,
+                "used_vzae": decimal_vzae(p.used),
+                "kreis_vzae": decimal_vzae(p.hosted("kreis")),
+                "kommunen_vzae": decimal_vzae(p.hosted("kommune")),
+                "traeger_vzae": decimal_vzae(p.hosted("traeger")),
+                "eigenanteil_eur": p.eigenanteil,
+                "kommunen": [
+                    {
+                        "name": k["name"],
+                        "ags": k.get("ags"),
+                        "population": k["population"],
+                        "target_vzae": k["target_vzae"],
+                        "coverage_vzae": k["coverage_vzae"],
+                    }
+                    for k in p.kommunen
+                ],
+            }
+            for p in planned
+        ],
     }
 
 
@@ -364,8 +451,9 @@ class PlansResult:
     interrupted: bool = False
 
 
-def write_instances(allocation: Allocation, folder: Path, overlay: Path | None, year: int,
-                    protected: list[Path]) -> dict[str, Path]:
+def write_instances(
+    allocation: Allocation, folder: Path, overlay: Path | None, year: int, protected: list[Path]
+) -> dict[str, Path]:
     """One instance per territory with VZÄ > 0; unchanged files are left as they are (resume).
 
     No instance is written over an input (the round file, an overlay, …): that is refused.
@@ -383,8 +471,9 @@ def write_instances(allocation: Allocation, folder: Path, overlay: Path | None, 
         if vzae <= 0:
             continue
         existing = r.existing.get(territory.ags, Fraction(0))
-        data = instance_data(territory, vzae, existing, year, r.rate_per_vzae, r.cost_per_vzae,
-                             overlays.get(territory.ags))
+        data = instance_data(
+            territory, vzae, existing, year, r.rate_per_vzae, r.cost_per_vzae, overlays.get(territory.ags)
+        )
         text = instance_text(data, territory, r.name)
         path = folder / instance_name(territory)
         if not path.exists() or path.read_text(encoding="utf-8") != text:
@@ -393,9 +482,19 @@ def write_instances(allocation: Allocation, folder: Path, overlay: Path | None, 
     return written
 
 
-def run_plans(allocation: Allocation, folder: Path, overlay: Path | None, year: int, model: Path | None,
-              processes: int, solver_workers: int, resume: bool, time_limit: float | None,
-              lang: str, protected: list[Path] | None = None) -> PlansResult:
+def run_plans(
+    allocation: Allocation,
+    folder: Path,
+    overlay: Path | None,
+    year: int,
+    model: Path | None,
+    processes: int,
+    solver_workers: int,
+    resume: bool,
+    time_limit: float | None,
+    lang: str,
+    protected: list[Path] | None = None,
+) -> PlansResult:
     """Instances, the batch of their plans and the two-level summary in ``folder``."""
     from kimopt.analysis.batch import Interrupted, Progress, Task, exit_code, run_batch, write_summary
     from kimopt.io.atomic import write_bytes_atomic, write_text_atomic
@@ -419,8 +518,11 @@ def run_plans(allocation: Allocation, folder: Path, overlay: Path | None, year: 
     rows = {a: by_file.get(str(instances[a])) for a in order}
     planned = read_plans(allocation, instances, plans, {a: r for a, r in rows.items() if r is not None})
     written = write_summary(batch_rows, folder, lang)
-    csv_path, xlsx_path, json_path = (folder / "land-summary.csv", folder / "land-summary.xlsx",
-                                      folder / "land-summary.json")
+    csv_path, xlsx_path, json_path = (
+        folder / "land-summary.csv",
+        folder / "land-summary.xlsx",
+        folder / "land-summary.json",
+    )
     write_text_atomic(csv_path, summary_csv(planned, allocation, lang))
     write_bytes_atomic(xlsx_path, summary_xlsx(planned, allocation, lang))
     write_text_atomic(json_path, dumps(summary_json(planned, allocation)))

@@ -186,13 +186,9 @@ def round_findings(round_: RoundFile) -> list[Finding]:
         findings.append(Finding(("total_vzae",), "round_size", {}))
     step = round_.step_vzae
     if round_.total_vzae is not None and round_.total_vzae % step:
-        findings.append(
-            Finding(("total_vzae",), "round_off_step", {"value": round_.total_vzae, "step": step})
-        )
+        findings.append(Finding(("total_vzae",), "round_off_step", {"value": round_.total_vzae, "step": step}))
     if round_.base_vzae % step:
-        findings.append(
-            Finding(("base_vzae",), "round_off_step", {"value": round_.base_vzae, "step": step})
-        )
+        findings.append(Finding(("base_vzae",), "round_off_step", {"value": round_.base_vzae, "step": step}))
     total = sum(round_.key.values(), Fraction(0))
     if not round_.key:
         findings.append(Finding(("key",), "empty_list", {}))

@@ -82,8 +82,9 @@ def territories(directory: Directory, round_: RoundFile, document: Document) -> 
             parts = []
             for n, ags in enumerate(override.kreise):
                 if ags not in current:
-                    findings.append(Finding((*loc, "kreise", n), "round_unknown_territory",
-                                            {"value": ags, **_hint(ags, current)}))
+                    findings.append(
+                        Finding((*loc, "kreise", n), "round_unknown_territory", {"value": ags, **_hint(ags, current)})
+                    )
                 else:
                     parts.append(current.pop(ags))
             if parts:
@@ -94,8 +95,11 @@ def territories(directory: Directory, round_: RoundFile, document: Document) -> 
             if override.name:
                 current[override.ags] = replace(current[override.ags], name=override.name)
         else:
-            findings.append(Finding((*loc, "ags"), "round_unknown_territory",
-                                    {"value": override.ags, **_hint(override.ags, current)}))
+            findings.append(
+                Finding(
+                    (*loc, "ags"), "round_unknown_territory", {"value": override.ags, **_hint(override.ags, current)}
+                )
+            )
     for key, territory in current.items():
         if not territory.gemeinden:
             findings.append(Finding(("territories",), "round_empty_territory", {"value": key}))
@@ -116,11 +120,9 @@ def check_keys(round_: RoundFile, found: list[Territory], document: Document) ->
     for section in ("existing", "maximum"):
         for ags in getattr(round_, section):
             if ags not in known:
-                findings.append(Finding((section, ags), "round_unknown_territory",
-                                        {"value": ags, **_hint(ags, known)}))
+                findings.append(Finding((section, ags), "round_unknown_territory", {"value": ags, **_hint(ags, known)}))
     for n, ags in enumerate(round_.tie_winners):
         if ags not in known:
-            findings.append(Finding(("tie_winners", n), "round_unknown_territory",
-                                    {"value": ags, **_hint(ags, known)}))
+            findings.append(Finding(("tie_winners", n), "round_unknown_territory", {"value": ags, **_hint(ags, known)}))
     if findings:
         raise document.error(findings)

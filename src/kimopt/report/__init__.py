@@ -122,18 +122,14 @@ def xlsx_bytes(plan: dict[str, Any], name: str, lang: str, comparison: list[dict
         return temporary.read_bytes()
 
 
-def write_xlsx(
-    plan: dict[str, Any], path: Path, lang: str, comparison: list[dict[str, Any]] | None
-) -> None:
+def write_xlsx(plan: dict[str, Any], path: Path, lang: str, comparison: list[dict[str, Any]] | None) -> None:
     """The workbook via :func:`kimopt.report.xlsx.write_plan_workbook`, written atomically."""
     from kimopt.io.atomic import write_bytes_atomic
 
     write_bytes_atomic(path, xlsx_bytes(plan, path.name, lang, comparison))
 
 
-def classical_baselines(
-    instance: Instance, model: PlanningModel, plan: dict[str, Any]
-) -> list[Baseline]:
+def classical_baselines(instance: Instance, model: PlanningModel, plan: dict[str, Any]) -> list[Baseline]:
     """Hare–Niemeyer and Sainte-Laguë on the plan's used VZÄ, in steps of the granularity.
 
     The same total and the same unit as the plan's coverage, so every difference is a choice
@@ -144,9 +140,7 @@ def classical_baselines(
     from kimopt.numbers import decimal_vzae, to_fraction
     from kimopt.report.tables import Baseline
 
-    used = next(
-        (o.get("value_exact") for o in plan["objectives"] if o["name"] == "use_positions"), None
-    )
+    used = next((o.get("value_exact") for o in plan["objectives"] if o["name"] == "use_positions"), None)
     positions = to_fraction(used if used is not None else plan["summary"]["positions_used"])
     try:
         found = baselines(instance, model, step=model.granularity_vzae, positions=positions)
@@ -158,10 +152,7 @@ def classical_baselines(
         out.append(
             Baseline(
                 method,
-                {
-                    k.name: decimal_vzae(v)
-                    for k, v in zip(instance.kommunen, result.vzae, strict=True)
-                },
+                {k.name: decimal_vzae(v) for k, v in zip(instance.kommunen, result.vzae, strict=True)},
                 result.tied,
                 decimal_vzae(tie.seats * result.step) if tie else 0.0,
             )

@@ -116,19 +116,36 @@ def coverage_chart(plan: dict[str, Any], lang: str) -> str:
     kommunen = plan["kommunen"]
     if len(kommunen) < 2:
         k = kommunen[0] if kommunen else None
-        return t(lang, f"Eine Kommune: {k['name']} erhält {vzae(k['coverage_vzae'], lang)} VZÄ (Soll "
-                       f"{vzae(k['target_vzae'], lang, 3)})." if k else "Keine Kommunen.",
-                 f"One Kommune: {k['name']} gets {vzae(k['coverage_vzae'], lang)} VZÄ (target "
-                 f"{vzae(k['target_vzae'], lang, 3)})." if k else "No Kommunen.")
+        return t(
+            lang,
+            f"Eine Kommune: {k['name']} erhält {vzae(k['coverage_vzae'], lang)} VZÄ (Soll "
+            f"{vzae(k['target_vzae'], lang, 3)})."
+            if k
+            else "Keine Kommunen.",
+            f"One Kommune: {k['name']} gets {vzae(k['coverage_vzae'], lang)} VZÄ (target "
+            f"{vzae(k['target_vzae'], lang, 3)})."
+            if k
+            else "No Kommunen.",
+        )
     names = [k["name"] for k in kommunen]
     positions = list(range(len(names)))
     figure = _figure(7.0, 1.1 + 0.32 * len(names))
     axes = figure.add_subplot()
     height = 0.4
-    axes.barh([p - height / 2 for p in positions], [k["target_vzae"] for k in kommunen], height,
-              color=COLOURS["target"], label=t(lang, "Soll (nach Schlüssel)", "target (by key)"))
-    axes.barh([p + height / 2 for p in positions], [k["coverage_vzae"] for k in kommunen], height,
-              color=COLOURS["coverage"], label=t(lang, "Ist (Plan)", "coverage (plan)"))
+    axes.barh(
+        [p - height / 2 for p in positions],
+        [k["target_vzae"] for k in kommunen],
+        height,
+        color=COLOURS["target"],
+        label=t(lang, "Soll (nach Schlüssel)", "target (by key)"),
+    )
+    axes.barh(
+        [p + height / 2 for p in positions],
+        [k["coverage_vzae"] for k in kommunen],
+        height,
+        color=COLOURS["coverage"],
+        label=t(lang, "Ist (Plan)", "coverage (plan)"),
+    )
     axes.set_yticks(positions, names)
     _finish(axes, lang, "VZÄ")
     _legend(figure, 2)
@@ -181,22 +198,40 @@ def eigenanteil_chart(plan: dict[str, Any], lang: str) -> str:
     payers = [p for p in plan["finance"]["eigenanteil"] if p["eur"] or p["budget_eur"]]
     if len(payers) < 2:
         if not payers or not payers[0]["eur"]:
-            return t(lang, "Kein Eigenanteil: die Förderung deckt alle Kosten.",
-                     "No own share: the funding covers every cost.")
+            return t(
+                lang,
+                "Kein Eigenanteil: die Förderung deckt alle Kosten.",
+                "No own share: the funding covers every cost.",
+            )
         p = payers[0]
-        return t(lang, f"Nur {p['payer']} trägt einen Eigenanteil: {fmt_euros(p['eur'], lang)} im Jahr.",
-                 f"Only {p['payer']} pays an own share: {fmt_euros(p['eur'], lang)} a year.")
+        return t(
+            lang,
+            f"Nur {p['payer']} trägt einen Eigenanteil: {fmt_euros(p['eur'], lang)} im Jahr.",
+            f"Only {p['payer']} pays an own share: {fmt_euros(p['eur'], lang)} a year.",
+        )
     figure = _figure(7.0, 1.2 + 0.32 * len(payers))
     axes = figure.add_subplot()
     for kind in ("kreis", "kommune", "traeger"):
         rows = [(n, p) for n, p in enumerate(payers) if p["payer_type"] == kind]
         if rows:
-            axes.barh([n for n, _ in rows], [p["eur"] for _, p in rows], 0.6, color=COLOURS[kind],
-                      label=pick(PAYER_LABELS[kind], lang))
+            axes.barh(
+                [n for n, _ in rows],
+                [p["eur"] for _, p in rows],
+                0.6,
+                color=COLOURS[kind],
+                label=pick(PAYER_LABELS[kind], lang),
+            )
     budgets = [(n, p["budget_eur"]) for n, p in enumerate(payers) if p["budget_eur"] is not None]
     if budgets:
-        axes.scatter([b for _, b in budgets], [n for n, _ in budgets], marker="|", s=250,
-                     color=COLOURS["budget"], label=t(lang, "Budget", "budget"), zorder=3)
+        axes.scatter(
+            [b for _, b in budgets],
+            [n for n, _ in budgets],
+            marker="|",
+            s=250,
+            color=COLOURS["budget"],
+            label=t(lang, "Budget", "budget"),
+            zorder=3,
+        )
     axes.set_yticks(range(len(payers)), [p["payer"] for p in payers])
     _finish(axes, lang, t(lang, "Euro pro Jahr", "euros per year"), places=0)
     _legend(figure, 4)
@@ -219,23 +254,40 @@ def plan_charts(plan: dict[str, Any], lang: str) -> list[tuple[str, str]]:
 
 
 # ten distinct colours: up to ten alternatives, none sharing a colour
-PALETTE = ["#1f5f8b", "#d08c2f", "#4f9d69", "#8e5ea2", "#b03a2e", "#5b6670", "#c9a227", "#2aa1b3",
-           "#e377c2", "#7f5539"]
+PALETTE = ["#1f5f8b", "#d08c2f", "#4f9d69", "#8e5ea2", "#b03a2e", "#5b6670", "#c9a227", "#2aa1b3", "#e377c2", "#7f5539"]
 
 
-def _grouped(rows: list[str], plans: list[dict[str, Any]], values: list[dict[str, float]], lang: str,
-             prefix: str, target: dict[str, float] | None = None) -> str:
+def _grouped(
+    rows: list[str],
+    plans: list[dict[str, Any]],
+    values: list[dict[str, float]],
+    lang: str,
+    prefix: str,
+    target: dict[str, float] | None = None,
+) -> str:
     """One bar per alternative for each row, each alternative in its own colour (all in the legend)."""
     figure = _figure(7.0, 1.4 + 0.2 * len(rows) * max(len(plans), 2) / 2)
     axes = figure.add_subplot()
     height = 0.8 / len(plans)
     for n, (plan, value) in enumerate(zip(plans, values, strict=True)):
         offsets = [i - 0.4 + height * (n + 0.5) for i in range(len(rows))]
-        axes.barh(offsets, [value.get(name, 0) for name in rows], height * 0.9,
-                  color=PALETTE[n % len(PALETTE)], label=plan["alternative"])
+        axes.barh(
+            offsets,
+            [value.get(name, 0) for name in rows],
+            height * 0.9,
+            color=PALETTE[n % len(PALETTE)],
+            label=plan["alternative"],
+        )
     if target is not None:
-        axes.scatter([target[name] for name in rows], range(len(rows)), marker="|", s=300, color="black",
-                     label=t(lang, "Soll (erste Alternative)", "target (first alternative)"), zorder=3)
+        axes.scatter(
+            [target[name] for name in rows],
+            range(len(rows)),
+            marker="|",
+            s=300,
+            color="black",
+            label=t(lang, "Soll (erste Alternative)", "target (first alternative)"),
+            zorder=3,
+        )
     axes.set_yticks(range(len(rows)), rows)
     _finish(axes, lang, "VZÄ")
     _legend(figure, 3)
@@ -251,14 +303,20 @@ def comparison_chart(plans: list[dict[str, Any]], lang: str) -> str:
     """
     with_plan = [p for p in plans if "kommunen" in p]
     if len(with_plan) < 2:
-        return t(lang, "Nur eine Alternative hat einen Plan – kein Vergleich der Kommunen möglich.",
-                 "Only one alternative has a plan – no comparison of the Kommunen.")
+        return t(
+            lang,
+            "Nur eine Alternative hat einen Plan – kein Vergleich der Kommunen möglich.",
+            "Only one alternative has a plan – no comparison of the Kommunen.",
+        )
     names = [k["name"] for k in with_plan[0]["kommunen"]]
     coverage = [{k["name"]: k["coverage_vzae"] for k in plan["kommunen"]} for plan in with_plan]
     differing = [name for name in names if len({c.get(name) for c in coverage}) > 1]
     if not differing:
-        return t(lang, "Alle Alternativen geben jeder Kommune dieselben VZÄ.",
-                 "Every alternative gives each Kommune the same VZÄ.")
+        return t(
+            lang,
+            "Alle Alternativen geben jeder Kommune dieselben VZÄ.",
+            "Every alternative gives each Kommune the same VZÄ.",
+        )
     target = {k["name"]: k["target_vzae"] for k in with_plan[0]["kommunen"]}
     return _grouped(differing, with_plan, coverage, lang, "cmp", target)
 
@@ -275,6 +333,9 @@ def employers_chart(plans: list[dict[str, Any]], lang: str) -> str:
     held = [{h["name"]: h["vzae"] for h in plan["hosts"]} for plan in with_plan]
     differing = [name for name in names if len({h.get(name, 0) for h in held}) > 1]
     if not differing:
-        return t(lang, "Alle Alternativen geben jedem Anstellungsträger dieselben VZÄ.",
-                 "Every alternative gives each employer the same VZÄ.")
+        return t(
+            lang,
+            "Alle Alternativen geben jedem Anstellungsträger dieselben VZÄ.",
+            "Every alternative gives each employer the same VZÄ.",
+        )
     return _grouped(differing, with_plan, held, lang, "emp")

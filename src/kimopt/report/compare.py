@@ -40,8 +40,7 @@ def _figure_rows(plans: list[dict[str, Any]], lang: str) -> list[Row]:
     rows: list[Row] = [
         (t(lang, "Planungsmodell", "Planning model"), [str(p.get("model", "")) for p in plans]),
         # the short label: a column of alternatives is narrow (the full text is in the page head)
-        (t(lang, "Status", "Status"), [pick(STATUS_LABELS.get(p["status"], (p["status"],) * 2), lang)
-                                       for p in plans]),
+        (t(lang, "Status", "Status"), [pick(STATUS_LABELS.get(p["status"], (p["status"],) * 2), lang) for p in plans]),
         (
             t(lang, "VZÄ verwendet", "VZÄ used"),
             each(lambda p: vzae(p["summary"]["positions_used"], lang)),
@@ -139,15 +138,11 @@ def _table(
         marked = set()
         if reference is not None:
             base = cells[reference]
-            marked = {
-                n + 1 for n, c in enumerate(cells) if c is not None and n != reference and c != base
-            }
+            marked = {n + 1 for n, c in enumerate(cells) if c is not None and n != reference and c != base}
         body.append([label, *(missing if c is None else c for c in cells)])
         emphasis.append(marked)
     head = [first, *(p["alternative"] for p in plans)]
-    return Table(
-        key, title, head, body, set(range(1, len(head))) if numeric else set(), emphasis=emphasis
-    )
+    return Table(key, title, head, body, set(range(1, len(head))) if numeric else set(), emphasis=emphasis)
 
 
 def comparison_tables(plans: list[dict[str, Any]], lang: str) -> list[Table]:
@@ -194,9 +189,7 @@ def comparison_tables(plans: list[dict[str, Any]], lang: str) -> list[Table]:
 
 def comparison_title(plans: list[dict[str, Any]], lang: str) -> str:
     instances = list(dict.fromkeys(str(p.get("instance", "")) for p in plans))
-    return t(lang, "Vergleich der Alternativen – ", "Comparison of alternatives – ") + ", ".join(
-        instances
-    )
+    return t(lang, "Vergleich der Alternativen – ", "Comparison of alternatives – ") + ", ".join(instances)
 
 
 def comparison_meta(plans: list[dict[str, Any]], lang: str) -> list[tuple[str, str]]:
@@ -222,9 +215,12 @@ def comparison_html(plans: list[dict[str, Any]], lang: str, draft: bool = False,
         caption = t(lang, "Ist-VZÄ je Kommune und Alternative", "Coverage VZÄ per Kommune and alternative")
         employers = t(lang, "VZÄ je Anstellungsträger und Alternative", "VZÄ per employer and alternative")
         title = t(lang, "Was sich unterscheidet", "What differs")
-        blocks.append(f'<section id="chart"><h2>{title}</h2>'
-                      + figure_html(caption, comparison_chart(plans, lang))
-                      + figure_html(employers, employers_chart(plans, lang)) + "</section>")
+        blocks.append(
+            f'<section id="chart"><h2>{title}</h2>'
+            + figure_html(caption, comparison_chart(plans, lang))
+            + figure_html(employers, employers_chart(plans, lang))
+            + "</section>"
+        )
     blocks += [table_html(part) for table in tables[1:] for part in split_columns(table, lang)]
     kreis = next((kreis_name(p) for p in plans if has_plan(p)), "")
     return page(heading, meta, blocks, lang, draft=draft, kreis=kreis, wide=True, stand=stand)

@@ -32,36 +32,56 @@ def level_sentence(level: dict[str, Any], plan: dict[str, Any], lang: str) -> st
     s = plan["summary"]
     name, v = level["name"], _value(level, lang)
     if name == "use_positions":
-        return t(lang, f"möglichst viele förderfähige Stellen nutzen: {vzae(s['positions_used'], lang)} von "
-                       f"{vzae(s['positions_fundable'], lang)} VZÄ werden eingesetzt.",
-                 f"use as many fundable positions as possible: {vzae(s['positions_used'], lang)} of "
-                 f"{vzae(s['positions_fundable'], lang)} VZÄ are used.")
+        return t(
+            lang,
+            f"möglichst viele förderfähige Stellen nutzen: {vzae(s['positions_used'], lang)} von "
+            f"{vzae(s['positions_fundable'], lang)} VZÄ werden eingesetzt.",
+            f"use as many fundable positions as possible: {vzae(s['positions_used'], lang)} of "
+            f"{vzae(s['positions_fundable'], lang)} VZÄ are used.",
+        )
     if name == "proportionality" and level.get("measure") == "max":
-        return t(lang, f"die Stellen so nach dem Verteilungsschlüssel verteilen, dass keine Kommune weit von "
-                       f"ihrem rechnerischen Anteil abweicht: höchstens {v}.",
-                 f"share the positions by the key so that no Kommune is far from its calculated share: "
-                 f"at most {v}.")
+        return t(
+            lang,
+            f"die Stellen so nach dem Verteilungsschlüssel verteilen, dass keine Kommune weit von "
+            f"ihrem rechnerischen Anteil abweicht: höchstens {v}.",
+            f"share the positions by the key so that no Kommune is far from its calculated share: at most {v}.",
+        )
     if name == "proportionality":
-        return t(lang, f"die Stellen möglichst genau nach dem Verteilungsschlüssel (Einwohner) verteilen: alle "
-                       f"Kommunen zusammen weichen um {v} von ihrem rechnerischen Anteil ab – weniger ist "
-                       "nach den Regeln nicht möglich, weil Stellen nur in ganzen Schritten vergeben werden.",
-                 f"share the positions as closely as possible by the key (population): together the Kommunen "
-                 f"differ by {v} from their calculated shares – no plan within the rules does better, since "
-                 "positions come in whole steps.")
+        return t(
+            lang,
+            f"die Stellen möglichst genau nach dem Verteilungsschlüssel (Einwohner) verteilen: alle "
+            f"Kommunen zusammen weichen um {v} von ihrem rechnerischen Anteil ab – weniger ist "
+            "nach den Regeln nicht möglich, weil Stellen nur in ganzen Schritten vergeben werden.",
+            f"share the positions as closely as possible by the key (population): together the Kommunen "
+            f"differ by {v} from their calculated shares – no plan within the rules does better, since "
+            "positions come in whole steps.",
+        )
     if name == "partner_share":
-        return t(lang, f"möglichst viele Stellen an Kommunen und Träger geben: {vzae(s['partner_vzae'], lang)} VZÄ; "
-                       f"der Kreis behält {vzae(s['kreis_vzae'], lang)} VZÄ ({percent(s['kreis_share'], lang)}).",
-                 f"give as many positions as possible to Kommunen and Träger: {vzae(s['partner_vzae'], lang)} VZÄ; "
-                 f"the Kreis keeps {vzae(s['kreis_vzae'], lang)} VZÄ ({percent(s['kreis_share'], lang)}).")
+        return t(
+            lang,
+            f"möglichst viele Stellen an Kommunen und Träger geben: {vzae(s['partner_vzae'], lang)} VZÄ; "
+            f"der Kreis behält {vzae(s['kreis_vzae'], lang)} VZÄ ({percent(s['kreis_share'], lang)}).",
+            f"give as many positions as possible to Kommunen and Träger: {vzae(s['partner_vzae'], lang)} VZÄ; "
+            f"the Kreis keeps {vzae(s['kreis_vzae'], lang)} VZÄ ({percent(s['kreis_share'], lang)}).",
+        )
     if name == "own_cost":
-        return t(lang, f"den Eigenanteil von Kreis und Kommunen so klein wie möglich halten: {v} im Jahr.",
-                 f"keep the own share of Kreis and Kommunen as small as possible: {v} a year.")
+        return t(
+            lang,
+            f"den Eigenanteil von Kreis und Kommunen so klein wie möglich halten: {v} im Jahr.",
+            f"keep the own share of Kreis and Kommunen as small as possible: {v} a year.",
+        )
     if name == "stability":
-        return t(lang, f"so wenig wie möglich an den bestehenden Stellen ändern: {v} Änderung insgesamt.",
-                 f"change the existing positions as little as possible: {v} of change in all.")
+        return t(
+            lang,
+            f"so wenig wie möglich an den bestehenden Stellen ändern: {v} Änderung insgesamt.",
+            f"change the existing positions as little as possible: {v} of change in all.",
+        )
     if name == "fewer_hosts":
-        return t(lang, f"mit möglichst wenigen Anstellungsträgern und geteilten Stellen auskommen: {v}.",
-                 f"make do with as few employers and shared positions as possible: {v}.")
+        return t(
+            lang,
+            f"mit möglichst wenigen Anstellungsträgern und geteilten Stellen auskommen: {v}.",
+            f"make do with as few employers and shared positions as possible: {v}.",
+        )
     return f"{name}: {v}"
 
 
@@ -70,28 +90,46 @@ def binding_sentence(binding: dict[str, Any], plan: dict[str, Any], lang: str) -
     rule, subject = binding["rule"], binding.get("subject") or ""
     level = next((lv for lv in plan["objectives"] if lv["name"] == binding["level"]), {"name": binding["level"]})
     before = _value({**level, "value": binding["value"]}, lang)
-    after = None if binding.get("relaxed_value") is None else _value({**level, "value": binding["relaxed_value"]},
-                                                                      lang)
+    after = None if binding.get("relaxed_value") is None else _value({**level, "value": binding["relaxed_value"]}, lang)
     what = {
         "funding_cap": t(lang, "Es gibt nicht mehr förderfähige Stellen", "There are no more fundable positions"),
-        "kreis_share": t(lang, "Der Kreis muss mindestens seinen Mindestanteil der Stellen behalten",
-                         "The Kreis must keep at least its minimum share of the positions"),
-        "provider_area": t(lang, f"{subject} kann nicht mehr Stellen übernehmen (Kapazität, Gebiet)",
-                           f"{subject} cannot take more positions (capacity, area)"),
-        "budget_kommune": t(lang, f"Das Budget von {subject} reicht nicht für mehr",
-                            f"The budget of {subject} does not allow more"),
-        "budget_kreis": t(lang, "Das Budget des Kreises reicht nicht für mehr",
-                          "The Kreis's budget does not allow more"),
-        "host_size": t(lang, f"{subject} kann nur Stellen in bestimmter Größe anstellen",
-                       f"{subject} can employ positions of certain sizes only"),
-        "sharing": t(lang, f"{subject} kann Stellen nur mit seinen Partnerkommunen teilen",
-                     f"{subject} can share positions only with its partner Kommunen"),
-        "existing": t(lang, f"Bestehende Stellen bei {subject} bleiben erhalten",
-                      f"Existing positions at {subject} stay"),
-        "reachability": t(lang, f"{subject} muss vor Ort erreichbar versorgt sein",
-                          f"{subject} must be served locally"),
-        "quota_rule": t(lang, "Jede Kommune muss nahe an ihrem rechnerischen Anteil liegen (Quotenregel)",
-                        "Every Kommune must be close to its calculated share (quota rule)"),
+        "kreis_share": t(
+            lang,
+            "Der Kreis muss mindestens seinen Mindestanteil der Stellen behalten",
+            "The Kreis must keep at least its minimum share of the positions",
+        ),
+        "provider_area": t(
+            lang,
+            f"{subject} kann nicht mehr Stellen übernehmen (Kapazität, Gebiet)",
+            f"{subject} cannot take more positions (capacity, area)",
+        ),
+        "budget_kommune": t(
+            lang, f"Das Budget von {subject} reicht nicht für mehr", f"The budget of {subject} does not allow more"
+        ),
+        "budget_kreis": t(
+            lang, "Das Budget des Kreises reicht nicht für mehr", "The Kreis's budget does not allow more"
+        ),
+        "host_size": t(
+            lang,
+            f"{subject} kann nur Stellen in bestimmter Größe anstellen",
+            f"{subject} can employ positions of certain sizes only",
+        ),
+        "sharing": t(
+            lang,
+            f"{subject} kann Stellen nur mit seinen Partnerkommunen teilen",
+            f"{subject} can share positions only with its partner Kommunen",
+        ),
+        "existing": t(
+            lang, f"Bestehende Stellen bei {subject} bleiben erhalten", f"Existing positions at {subject} stay"
+        ),
+        "reachability": t(
+            lang, f"{subject} muss vor Ort erreichbar versorgt sein", f"{subject} must be served locally"
+        ),
+        "quota_rule": t(
+            lang,
+            "Jede Kommune muss nahe an ihrem rechnerischen Anteil liegen (Quotenregel)",
+            "Every Kommune must be close to its calculated share (quota rule)",
+        ),
     }.get(rule, pick(RULE_NAMES.get(rule, (rule, rule)), lang))
     label = {
         "use_positions": t(lang, "genutzte Stellen", "positions used"),
@@ -102,11 +140,17 @@ def binding_sentence(binding: dict[str, Any], plan: dict[str, Any], lang: str) -
         "fewer_hosts": t(lang, "Anstellungsträger und geteilte Stellen", "employers and shared positions"),
     }.get(binding["level"], binding["level"])
     if after is None:
-        effect = t(lang, f"ohne diese Grenze wäre bei „{label}“ mehr als {before} möglich",
-                   f"without this limit, more than {before} would be possible for '{label}'")
+        effect = t(
+            lang,
+            f"ohne diese Grenze wäre bei „{label}“ mehr als {before} möglich",
+            f"without this limit, more than {before} would be possible for '{label}'",
+        )
     else:
-        effect = t(lang, f"ohne diese Grenze wären bei „{label}“ {after} statt {before} möglich",
-                   f"without this limit, '{label}' could be {after} instead of {before}")
+        effect = t(
+            lang,
+            f"ohne diese Grenze wären bei „{label}“ {after} statt {before} möglich",
+            f"without this limit, '{label}' could be {after} instead of {before}",
+        )
     return f"{what}; {effect}."
 
 
@@ -119,24 +163,37 @@ def decision_table(plan: dict[str, Any], lang: str) -> Table:
         word = order[-1] if n == len(levels) - 1 and n else order[min(n, len(order) - 2)]
         sentence = f"{word}: {level_sentence(level, plan, lang)}"
         if not level.get("proven_optimal"):
-            sentence += t(lang, " (Im Zeitlimit nicht als bestmöglich bewiesen.)",
-                          " (Not proven best within the time limit.)")
+            sentence += t(
+                lang, " (Im Zeitlimit nicht als bestmöglich bewiesen.)", " (Not proven best within the time limit.)"
+            )
         rows.append([sentence])
-    rows.append([t(lang, "Jeder Schritt hält das Ergebnis der vorigen fest; ein späterer Schritt darf ein früheres "
-                         "Ergebnis nie verschlechtern. Bleiben danach mehrere gleich gute Pläne, entscheidet eine "
-                         "feste Reihenfolge (eigene Stellen der Kommunen vor Trägern vor dem Kreis), damit dieselben "
-                         "Eingaben immer denselben Plan ergeben.",
-                   "Each step keeps what the earlier ones achieved; a later step never makes an earlier result "
-                   "worse. Where several plans remain equally good, a fixed order decides (a Kommune's own staff "
-                   "before Träger before the Kreis), so the same inputs always give the same plan.")])
+    rows.append(
+        [
+            t(
+                lang,
+                "Jeder Schritt hält das Ergebnis der vorigen fest; ein späterer Schritt darf ein früheres "
+                "Ergebnis nie verschlechtern. Bleiben danach mehrere gleich gute Pläne, entscheidet eine "
+                "feste Reihenfolge (eigene Stellen der Kommunen vor Trägern vor dem Kreis), damit dieselben "
+                "Eingaben immer denselben Plan ergeben.",
+                "Each step keeps what the earlier ones achieved; a later step never makes an earlier result "
+                "worse. Where several plans remain equally good, a fixed order decides (a Kommune's own staff "
+                "before Träger before the Kreis), so the same inputs always give the same plan.",
+            )
+        ]
+    )
     bindings = (plan.get("summary") or {}).get("binding_rules")
     if bindings:
         rows.append([t(lang, "Diese Regeln haben den Plan begrenzt:", "These rules limited the plan:")])
         rows += [["– " + binding_sentence(b, plan, lang)] for b in bindings]
     elif bindings == []:
         rows.append([t(lang, "Keine einzelne Regel begrenzt den Plan.", "No single rule limits the plan.")])
-    return Table("decision", t(lang, "Wie wurde entschieden?", "How was it decided?"),
-                 [t(lang, "Schritt", "Step")], rows, prose=True)
+    return Table(
+        "decision",
+        t(lang, "Wie wurde entschieden?", "How was it decided?"),
+        [t(lang, "Schritt", "Step")],
+        rows,
+        prose=True,
+    )
 
 
 def appendix_tables(plan: dict[str, Any], lang: str) -> list[Table]:
@@ -148,9 +205,29 @@ def appendix_tables(plan: dict[str, Any], lang: str) -> list[Table]:
     bindings = (plan.get("summary") or {}).get("binding_rules")
     if bindings:
         units = {lv["name"]: lv.get("unit", "") for lv in plan.get("objectives") or []}
-        rows = [[b["rule"], b.get("subject") or "", b["level"], fmt_level(b["value"], units.get(b["level"], ""), lang),
-                 fmt_level(b.get("relaxed_value"), units.get(b["level"], ""), lang)] for b in bindings]
-        tables.append(Table("binding", t(lang, "Anhang: begrenzende Regeln", "Appendix: binding rules"),
-                            [t(lang, "Regel", "Rule"), t(lang, "betrifft", "subject"), t(lang, "Ebene", "Level"),
-                             t(lang, "Wert", "Value"), t(lang, "gelockert", "relaxed")], rows, {3, 4}))
+        rows = [
+            [
+                b["rule"],
+                b.get("subject") or "",
+                b["level"],
+                fmt_level(b["value"], units.get(b["level"], ""), lang),
+                fmt_level(b.get("relaxed_value"), units.get(b["level"], ""), lang),
+            ]
+            for b in bindings
+        ]
+        tables.append(
+            Table(
+                "binding",
+                t(lang, "Anhang: begrenzende Regeln", "Appendix: binding rules"),
+                [
+                    t(lang, "Regel", "Rule"),
+                    t(lang, "betrifft", "subject"),
+                    t(lang, "Ebene", "Level"),
+                    t(lang, "Wert", "Value"),
+                    t(lang, "gelockert", "relaxed"),
+                ],
+                rows,
+                {3, 4},
+            )
+        )
     return tables

@@ -25,43 +25,106 @@ def _budget(entry: dict[str, Any], lang: str) -> str:
 
 def eigenanteil_table(plan: dict[str, Any], lang: str) -> Table:
     """Year × payer: what each payer carries in each year, per Baustein, against its budget."""
-    head = [t(lang, "Jahr", "Year"), t(lang, "Zahler", "Payer"), "Baustein 1", "Baustein 2", "Baustein 3",
-            t(lang, "Eigenanteil", "Own share"), t(lang, "Budget", "Budget")]
-    rows = [[str(year["year"]), p["payer"], *(fmt_euros(p[f"{b}_eur"], lang) for b in BAUSTEINE),
-             fmt_euros(p["eur"], lang), _budget(p, lang)]
-            for year in plan["years"] for p in year["eigenanteil"]]
-    return Table("haushalt_eigenanteil", t(lang, "Haushalt: Eigenanteil je Jahr und Zahler (alle Bausteine)",
-                                            "Budget: own share per year and payer (all Bausteine)"),
-                 head, rows, {2, 3, 4, 5, 6},
-                 t(lang, "Das Budget gilt je Jahr für alle Bausteine zusammen; € pro Jahr.",
-                   "The budget holds per year for all Bausteine together; € per year."))
+    head = [
+        t(lang, "Jahr", "Year"),
+        t(lang, "Zahler", "Payer"),
+        "Baustein 1",
+        "Baustein 2",
+        "Baustein 3",
+        t(lang, "Eigenanteil", "Own share"),
+        t(lang, "Budget", "Budget"),
+    ]
+    rows = [
+        [
+            str(year["year"]),
+            p["payer"],
+            *(fmt_euros(p[f"{b}_eur"], lang) for b in BAUSTEINE),
+            fmt_euros(p["eur"], lang),
+            _budget(p, lang),
+        ]
+        for year in plan["years"]
+        for p in year["eigenanteil"]
+    ]
+    return Table(
+        "haushalt_eigenanteil",
+        t(
+            lang,
+            "Haushalt: Eigenanteil je Jahr und Zahler (alle Bausteine)",
+            "Budget: own share per year and payer (all Bausteine)",
+        ),
+        head,
+        rows,
+        {2, 3, 4, 5, 6},
+        t(
+            lang,
+            "Das Budget gilt je Jahr für alle Bausteine zusammen; € pro Jahr.",
+            "The budget holds per year for all Bausteine together; € per year.",
+        ),
+    )
 
 
 def vzae_table(plan: dict[str, Any], lang: str) -> Table:
     """Year × employer: the VZÄ of each Baustein."""
-    head = [t(lang, "Jahr", "Year"), t(lang, "Anstellungsträger", "Employer"), "Baustein 1", "Baustein 2",
-            "Baustein 3", t(lang, "VZÄ gesamt", "VZÄ in total")]
-    rows = [[str(year["year"]), e["employer"], *(vzae(e[f"{b}_vzae"], lang) for b in BAUSTEINE), vzae(e["vzae"], lang)]
-            for year in plan["years"] for e in year["vzae_by_baustein"]]
-    return Table("haushalt_vzae", t(lang, "Stellen je Jahr und Anstellungsträger nach Baustein",
-                                     "Positions per year and employer by Baustein"), head, rows, {2, 3, 4, 5},
-                 t(lang, "Baustein 1: Koordination; 2: Case Management; 3: Ausländerbehörden.",
-                   "Baustein 1: coordination; 2: case management; 3: immigration authorities."))
+    head = [
+        t(lang, "Jahr", "Year"),
+        t(lang, "Anstellungsträger", "Employer"),
+        "Baustein 1",
+        "Baustein 2",
+        "Baustein 3",
+        t(lang, "VZÄ gesamt", "VZÄ in total"),
+    ]
+    rows = [
+        [str(year["year"]), e["employer"], *(vzae(e[f"{b}_vzae"], lang) for b in BAUSTEINE), vzae(e["vzae"], lang)]
+        for year in plan["years"]
+        for e in year["vzae_by_baustein"]
+    ]
+    return Table(
+        "haushalt_vzae",
+        t(lang, "Stellen je Jahr und Anstellungsträger nach Baustein", "Positions per year and employer by Baustein"),
+        head,
+        rows,
+        {2, 3, 4, 5},
+        t(
+            lang,
+            "Baustein 1: Koordination; 2: Case Management; 3: Ausländerbehörden.",
+            "Baustein 1: coordination; 2: case management; 3: immigration authorities.",
+        ),
+    )
 
 
 def years_levels_table(plan: dict[str, Any], lang: str) -> Table:
     """Every year's levels with value and proven bound (optimised year by year, earlier years first)."""
-    head = [t(lang, "Jahr", "Year"), t(lang, "Ziel", "Objective"), t(lang, "Wert", "Value"),
-            t(lang, "Schranke", "Bound"), t(lang, "bewiesen optimal", "proven optimal")]
+    head = [
+        t(lang, "Jahr", "Year"),
+        t(lang, "Ziel", "Objective"),
+        t(lang, "Wert", "Value"),
+        t(lang, "Schranke", "Bound"),
+        t(lang, "bewiesen optimal", "proven optimal"),
+    ]
     rows = []
     for year in plan["years"]:
         for level in year["objectives"]:
-            rows.append([str(year["year"]), level["name"],
-                         fmt_level(level["value"], level["unit"], lang), fmt_level(level["bound"], level["unit"], lang),
-                         t(lang, "ja", "yes") if level["proven_optimal"] else t(lang, "nein", "no")])
-    return Table("haushalt_ziele", t(lang, "Ziele je Jahr", "Objectives per year"), head, rows, {2, 3},
-                 t(lang, "Jahr für Jahr optimiert, frühere Jahre zuerst, in einem Modell über alle Jahre.",
-                   "Optimised year by year, earlier years first, in one model over all years."))
+            rows.append(
+                [
+                    str(year["year"]),
+                    level["name"],
+                    fmt_level(level["value"], level["unit"], lang),
+                    fmt_level(level["bound"], level["unit"], lang),
+                    t(lang, "ja", "yes") if level["proven_optimal"] else t(lang, "nein", "no"),
+                ]
+            )
+    return Table(
+        "haushalt_ziele",
+        t(lang, "Ziele je Jahr", "Objectives per year"),
+        head,
+        rows,
+        {2, 3},
+        t(
+            lang,
+            "Jahr für Jahr optimiert, frühere Jahre zuerst, in einem Modell über alle Jahre.",
+            "Optimised year by year, earlier years first, in one model over all years.",
+        ),
+    )
 
 
 def horizon_meta(plan: dict[str, Any], lang: str) -> list[tuple[str, str]]:
@@ -69,11 +132,17 @@ def horizon_meta(plan: dict[str, Any], lang: str) -> list[tuple[str, str]]:
     if not plan.get("years"):
         return []
     years = [str(y["year"]) for y in plan["years"]]
-    return [(t(lang, "Jahre", "Years"), f"{years[0]}–{years[-1]}" if len(years) > 1 else years[0]),
-            (t(lang, "Hinweis", "Note"), t(lang, f"Tabellen bis „Anstellungsträger“: {years[0]}, Baustein 2; "
-                                                 "alle Jahre und Bausteine unter „Haushalt“.",
-                                           f"tables up to 'Employers': {years[0]}, Baustein 2; every year and "
-                                           "Baustein under 'Budget'."))]
+    return [
+        (t(lang, "Jahre", "Years"), f"{years[0]}–{years[-1]}" if len(years) > 1 else years[0]),
+        (
+            t(lang, "Hinweis", "Note"),
+            t(
+                lang,
+                f"Tabellen bis „Anstellungsträger“: {years[0]}, Baustein 2; alle Jahre und Bausteine unter „Haushalt“.",
+                f"tables up to 'Employers': {years[0]}, Baustein 2; every year and Baustein under 'Budget'.",
+            ),
+        ),
+    ]
 
 
 def horizon_tables(plan: dict[str, Any], lang: str) -> list[Table]:
@@ -95,8 +164,12 @@ def compare_rows(plans: list[dict[str, Any]], lang: str) -> list[tuple[str, list
             for plan in plans:
                 totals = (plan.get("summary") or {}).get("eigenanteil_eur_by_year", {}).get(year)
                 cells.append(fmt_euros(totals[key], lang) if totals else None)
-            rows.append((t(lang, f"{year}: Eigenanteil {de} (alle Bausteine)",
-                           f"{year}: own share {en} (all Bausteine)"), cells))
+            rows.append(
+                (
+                    t(lang, f"{year}: Eigenanteil {de} (alle Bausteine)", f"{year}: own share {en} (all Bausteine)"),
+                    cells,
+                )
+            )
     return rows
 
 
@@ -107,16 +180,42 @@ def horizon_sheet(workbook: Any, plan: dict[str, Any], lang: str) -> None:
     if not plan.get("years"):
         return
     ws = workbook.create_sheet(t(lang, "Haushalt", "Budget"))
-    euro = [Col("Baustein 1", EURO, 12), Col("Baustein 2", EURO, 12), Col("Baustein 3", EURO, 12),
-            Col(t(lang, "Eigenanteil", "Own share"), EURO, 12), Col(t(lang, "Budget", "Budget"), EURO, 12)]
-    payers = [[year["year"], p["payer"], *(p[f"{b}_eur"] for b in BAUSTEINE), p["eur"],
-               None if p["payer_type"] == "traeger" else p["budget_eur"]]
-              for year in plan["years"] for p in year["eigenanteil"]]
-    top = _table(ws, 1, [Col(t(lang, "Jahr", "Year"), None, 6), Col(t(lang, "Zahler", "Payer"), None, 24), *euro],
-                 payers)
-    staff = [Col("Baustein 1", VZAE), Col("Baustein 2", VZAE), Col("Baustein 3", VZAE),
-             Col(t(lang, "VZÄ gesamt", "VZÄ in total"), VZAE)]
-    employers = [[year["year"], e["employer"], *(e[f"{b}_vzae"] for b in BAUSTEINE), e["vzae"]]
-                 for year in plan["years"] for e in year["vzae_by_baustein"]]
-    _table(ws, top, [Col(t(lang, "Jahr", "Year"), None, 6), Col(t(lang, "Anstellungsträger", "Employer"), None, 24),
-                     *staff], employers, filtered=False)
+    euro = [
+        Col("Baustein 1", EURO, 12),
+        Col("Baustein 2", EURO, 12),
+        Col("Baustein 3", EURO, 12),
+        Col(t(lang, "Eigenanteil", "Own share"), EURO, 12),
+        Col(t(lang, "Budget", "Budget"), EURO, 12),
+    ]
+    payers = [
+        [
+            year["year"],
+            p["payer"],
+            *(p[f"{b}_eur"] for b in BAUSTEINE),
+            p["eur"],
+            None if p["payer_type"] == "traeger" else p["budget_eur"],
+        ]
+        for year in plan["years"]
+        for p in year["eigenanteil"]
+    ]
+    top = _table(
+        ws, 1, [Col(t(lang, "Jahr", "Year"), None, 6), Col(t(lang, "Zahler", "Payer"), None, 24), *euro], payers
+    )
+    staff = [
+        Col("Baustein 1", VZAE),
+        Col("Baustein 2", VZAE),
+        Col("Baustein 3", VZAE),
+        Col(t(lang, "VZÄ gesamt", "VZÄ in total"), VZAE),
+    ]
+    employers = [
+        [year["year"], e["employer"], *(e[f"{b}_vzae"] for b in BAUSTEINE), e["vzae"]]
+        for year in plan["years"]
+        for e in year["vzae_by_baustein"]
+    ]
+    _table(
+        ws,
+        top,
+        [Col(t(lang, "Jahr", "Year"), None, 6), Col(t(lang, "Anstellungsträger", "Employer"), None, 24), *staff],
+        employers,
+        filtered=False,
+    )

@@ -117,16 +117,12 @@ def table_html(table: Table, row_classes: list[str] | None = None) -> str:
     for r, row in enumerate(table.rows):
         marked = table.emphasis[r] if r < len(table.emphasis) else set()
         row_class = row_classes[r] if row_classes and r < len(row_classes) else ""
-        cells = "".join(
-            f"<td{cls(c, 'diff' if c in marked else '')}>{escape(v)}</td>"
-            for c, v in enumerate(row)
-        )
-        body.append(
-            f"<tr{f' class={chr(34)}{row_class}{chr(34)}' if row_class else ''}>{cells}</tr>"
-        )
+        cells = "".join(f"<td{cls(c, 'diff' if c in marked else '')}>{escape(v)}</td>" for c, v in enumerate(row))
+        body.append(f"<tr{f' class={chr(34)}{row_class}{chr(34)}' if row_class else ''}>{cells}</tr>")
     note = f'<p class="note">{escape(table.note)}</p>' if table.note else ""
-    classes = " ".join(c for c, on in (("short", len(table.rows) <= SHORT_TABLE),
-                                        ("dense", len(table.head) >= DENSE_COLUMNS)) if on)
+    classes = " ".join(
+        c for c, on in (("short", len(table.rows) <= SHORT_TABLE), ("dense", len(table.head) >= DENSE_COLUMNS)) if on
+    )
     short = f' class="{classes}"' if classes else ""
     return (
         f'<section id="{table.key}"><h2>{escape(table.title)}</h2>\n<table{short}><thead><tr>{head}</tr></thead>'
@@ -140,10 +136,13 @@ def prose_html(table: Table) -> str:
     for row in table.rows:
         text = row[0] if row else ""
         item = text.startswith("– ")
-        paragraphs.append(f'<p{" class=" + chr(34) + "item" + chr(34) if item else ""}>{escape(text)}</p>')
+        paragraphs.append(f"<p{' class=' + chr(34) + 'item' + chr(34) if item else ''}>{escape(text)}</p>")
     note = f'<p class="note">{escape(table.note)}</p>' if table.note else ""
-    return (f'<section id="{table.key}"><h2>{escape(table.title)}</h2>\n<div class="prose">'
-            + "\n".join(paragraphs) + f"</div>{note}</section>")
+    return (
+        f'<section id="{table.key}"><h2>{escape(table.title)}</h2>\n<div class="prose">'
+        + "\n".join(paragraphs)
+        + f"</div>{note}</section>"
+    )
 
 
 def split_columns(table: Table, lang: str, keep: int = 1, per: int = COLUMNS_PER_TABLE) -> list[Table]:
@@ -157,20 +156,31 @@ def split_columns(table: Table, lang: str, keep: int = 1, per: int = COLUMNS_PER
         stop = min(start + per, len(table.head))
         columns = list(range(keep)) + list(range(start, stop))
         remap = {old: new for new, old in enumerate(columns)}
-        parts.append(replace(
-            table,
-            key=f"{table.key}-{start}",
-            title=f"{table.title} ({start - keep + 1}–{stop - keep} {t(lang, 'von', 'of')} {values})",
-            head=[table.head[c] for c in columns],
-            rows=[[row[c] for c in columns] for row in table.rows],
-            numeric={remap[c] for c in table.numeric if c in remap},
-            emphasis=[{remap[c] for c in marked if c in remap} for marked in table.emphasis],
-        ))
+        parts.append(
+            replace(
+                table,
+                key=f"{table.key}-{start}",
+                title=f"{table.title} ({start - keep + 1}–{stop - keep} {t(lang, 'von', 'of')} {values})",
+                head=[table.head[c] for c in columns],
+                rows=[[row[c] for c in columns] for row in table.rows],
+                numeric={remap[c] for c in table.numeric if c in remap},
+                emphasis=[{remap[c] for c in marked if c in remap} for marked in table.emphasis],
+            )
+        )
     return parts
 
 
-def page(heading: str, meta: list[tuple[str, str]], blocks: list[str], lang: str, *,
-         draft: bool = False, kreis: str = "", wide: bool = False, stand: str = "") -> str:
+def page(
+    heading: str,
+    meta: list[tuple[str, str]],
+    blocks: list[str],
+    lang: str,
+    *,
+    draft: bool = False,
+    kreis: str = "",
+    wide: bool = False,
+    stand: str = "",
+) -> str:
     """The whole document around the ``blocks`` of HTML.
 
     ``stand`` (``TT.MM.JJJJ``) is shown under the title and on every printed page; without it
@@ -184,15 +194,19 @@ def page(heading: str, meta: list[tuple[str, str]], blocks: list[str], lang: str
         "Made with kimopt. All figures computed exactly; VZÄ shown to one decimal, targets to three.",
     )
     shown = (t(lang, "ENTWURF – ", "DRAFT – ") if draft else "") + heading
-    sub = escape(kreis) + (" · " if kreis and stand else "") + (escape(t(lang, "Stand: ", "As of: ") + stand)
-                                                               if stand else "")
+    sub = (
+        escape(kreis)
+        + (" · " if kreis and stand else "")
+        + (escape(t(lang, "Stand: ", "As of: ") + stand) if stand else "")
+    )
     mark = f'<div class="draft" aria-hidden="true">{escape(t(lang, "ENTWURF", "DRAFT"))}</div>\n' if draft else ""
     return (
         f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{escape(shown)}</title>\n<style>{CSS}{page_css(heading, kreis, stand, draft, lang, wide)}</style>\n"
         f"</head>\n<body{' class=' + chr(34) + 'wide' + chr(34) if wide else ''}>\n{mark}"
-        f'<header><h1>{escape(shown)}</h1>' + (f'<p class="kreis">{sub}</p>' if sub else "")
+        f"<header><h1>{escape(shown)}</h1>"
+        + (f'<p class="kreis">{sub}</p>' if sub else "")
         + f'<dl class="meta">{dl}</dl></header>\n'
         + "\n".join(blocks)
         + f"\n<footer>{escape(footer)}</footer>\n</body>\n</html>\n"
@@ -206,8 +220,10 @@ def figure_html(caption: str, svg: str, small: bool = False) -> str:
     if not svg.lstrip().startswith("<svg"):
         return f'<p class="chart-note">{escape(svg)}</p>'
     extra = ' class="small"' if small else ""
-    return (f'<figure{extra} role="img" aria-label="{escape(caption)}">{svg}'
-            f"<figcaption>{escape(caption)}</figcaption></figure>")
+    return (
+        f'<figure{extra} role="img" aria-label="{escape(caption)}">{svg}'
+        f"<figcaption>{escape(caption)}</figcaption></figure>"
+    )
 
 
 def kreis_name(plan: dict[str, Any]) -> str:
@@ -216,8 +232,12 @@ def kreis_name(plan: dict[str, Any]) -> str:
 
 
 def plan_html(
-    plan: dict[str, Any], lang: str, tables: list[Table], charts: list[tuple[str, str]],
-    draft: bool = False, stand: str = "",
+    plan: dict[str, Any],
+    lang: str,
+    tables: list[Table],
+    charts: list[tuple[str, str]],
+    draft: bool = False,
+    stand: str = "",
 ) -> str:
     """The plan report: the summary, the per-Kommune table, the charts, then every other section."""
     by_key = {table.key: table for table in tables}
@@ -228,5 +248,6 @@ def plan_html(
         + "</section>"
     )
     blocks += [table_html(table) for table in tables if table.key not in ("summary", "kommunen")]
-    return page(title(plan, lang), meta_lines(plan, lang), blocks, lang, draft=draft, kreis=kreis_name(plan),
-                stand=stand)
+    return page(
+        title(plan, lang), meta_lines(plan, lang), blocks, lang, draft=draft, kreis=kreis_name(plan), stand=stand
+    )

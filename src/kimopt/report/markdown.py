@@ -18,18 +18,12 @@ def table_markdown(table: Table) -> str:
         f"## {cell(table.title)}",
         "",
         "| " + " | ".join(cell(h) for h in table.head) + " |",
-        "|"
-        + "|".join("---:" if c in table.numeric else "---" for c in range(len(table.head)))
-        + "|",
+        "|" + "|".join("---:" if c in table.numeric else "---" for c in range(len(table.head))) + "|",
     ]
     for r, row in enumerate(table.rows):
         marked = table.emphasis[r] if r < len(table.emphasis) else set()
         lines.append(
-            "| "
-            + " | ".join(
-                f"**{cell(v)}**" if c in marked and v else cell(v) for c, v in enumerate(row)
-            )
-            + " |"
+            "| " + " | ".join(f"**{cell(v)}**" if c in marked and v else cell(v) for c, v in enumerate(row)) + " |"
         )
     if table.note:
         lines += ["", f"*{cell(table.note)}*"]

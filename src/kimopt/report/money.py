@@ -88,8 +88,14 @@ def _own_part(plan: dict[str, Any], payer: str) -> Fraction:
     deficit = _exact(host.get("deficit_per_vzae"))
     if host.get("host_type") != "kommune":
         return deficit * _exact(host.get("new_vzae"))
-    own = sum((_exact(link.get("vzae")) for link in plan.get("links") or []
-               if link.get("host") == payer and link.get("kommune") == payer), Fraction(0))
+    own = sum(
+        (
+            _exact(link.get("vzae"))
+            for link in plan.get("links") or []
+            if link.get("host") == payer and link.get("kommune") == payer
+        ),
+        Fraction(0),
+    )
     return deficit * max(Fraction(0), own - _exact(host.get("existing_vzae")))
 
 
@@ -113,8 +119,11 @@ def transfers_table(plan: dict[str, Any], lang: str) -> Table:
     kinds = {
         "funding": t(lang, "KIM-Förderung für {v} VZÄ (Fördermittelempfänger)", "KIM funding for {v} VZÄ (recipient)"),
         "passed_on": t(lang, "weitergeleitete Förderung für {v} VZÄ", "funding passed on for {v} VZÄ"),
-        "kostenausgleich": t(lang, "Kostenausgleich (Kooperationsvereinbarung) für {v} VZÄ",
-                             "cost sharing (cooperation agreement) for {v} VZÄ"),
+        "kostenausgleich": t(
+            lang,
+            "Kostenausgleich (Kooperationsvereinbarung) für {v} VZÄ",
+            "cost sharing (cooperation agreement) for {v} VZÄ",
+        ),
         "defizit": t(lang, "Defizitübernahme für {v} neue VZÄ", "deficit coverage for {v} new VZÄ"),
     }
     funding = [m for m in moves if m[2] == "funding"]
@@ -127,28 +136,46 @@ def transfers_table(plan: dict[str, Any], lang: str) -> Table:
     shares = round_parts([m[4] for m in passed] + [kept], total_funding)
     euros.update({id(m): e for m, e in zip(passed, shares[:-1], strict=True)})
     euros.update(_payer_rounding(plan, own))
-    rows = [[m[0], m[1], kinds[m[2]].format(v=vzae(m[3], lang)), fmt_euros(euros[id(m)], lang)]
-            for m in funding + passed + own]
+    rows = [
+        [m[0], m[1], kinds[m[2]].format(v=vzae(m[3], lang)), fmt_euros(euros[id(m)], lang)]
+        for m in funding + passed + own
+    ]
     if own:
-        rows.append([t(lang, "Summe Kostenausgleich und Defizitübernahme", "Total cost sharing and deficit coverage"),
-                     "", "", fmt_euros(sum(euros[id(m)] for m in own), lang)])
-    note = t(lang,
-             "Die Förderung zahlt das Land an den Kreis als Fördermittelempfänger; er leitet sie an die "
-             "anderen Anstellungsträger weiter. Kostenausgleich: eine Partnerkommune zahlt ihrer "
-             "Gastkommune deren Defizit je VZÄ für ihren Anteil.",
-             "The Land pays the funding to the Kreis as recipient, which passes it on to the other "
-             "employers. Cost sharing: a partner Kommune pays its host Kommune the host's deficit per VZÄ "
-             "for its part.")
-    return Table("transfers", t(lang, "Wer zahlt wem (pro Jahr)", "Who pays whom (per year)"),
-                 [t(lang, "Von", "From"), t(lang, "An", "To"), t(lang, "Wofür", "What for"),
-                  t(lang, "Betrag", "Amount")], rows, {3}, note=note)
+        rows.append(
+            [
+                t(lang, "Summe Kostenausgleich und Defizitübernahme", "Total cost sharing and deficit coverage"),
+                "",
+                "",
+                fmt_euros(sum(euros[id(m)] for m in own), lang),
+            ]
+        )
+    note = t(
+        lang,
+        "Die Förderung zahlt das Land an den Kreis als Fördermittelempfänger; er leitet sie an die "
+        "anderen Anstellungsträger weiter. Kostenausgleich: eine Partnerkommune zahlt ihrer "
+        "Gastkommune deren Defizit je VZÄ für ihren Anteil.",
+        "The Land pays the funding to the Kreis as recipient, which passes it on to the other "
+        "employers. Cost sharing: a partner Kommune pays its host Kommune the host's deficit per VZÄ "
+        "for its part.",
+    )
+    return Table(
+        "transfers",
+        t(lang, "Wer zahlt wem (pro Jahr)", "Who pays whom (per year)"),
+        [t(lang, "Von", "From"), t(lang, "An", "To"), t(lang, "Wofür", "What for"), t(lang, "Betrag", "Amount")],
+        rows,
+        {3},
+        note=note,
+    )
 
 
 def existing_deficit(plan: dict[str, Any]) -> Fraction:
     """The deficit of positions that existed before the plan (financed already): ``d × min(H, e)``
     per host, for a Kommune host ``d × min(own part, e)`` (its partners pay their part in full)."""
-    own = {link.get("host"): _exact(link.get("vzae")) for link in plan.get("links") or []
-           if link.get("host_type") == "kommune" and link.get("host") == link.get("kommune")}
+    own = {
+        link.get("host"): _exact(link.get("vzae"))
+        for link in plan.get("links") or []
+        if link.get("host_type") == "kommune" and link.get("host") == link.get("kommune")
+    }
     total = Fraction(0)
     for h in _hosts(plan):
         held = own.get(h["name"], Fraction(0)) if h.get("host_type") == "kommune" else _exact(h.get("vzae"))
@@ -172,24 +199,57 @@ def finance_table(plan: dict[str, Any], lang: str) -> Table:
 
     rows = [
         [t(lang, "Gesamtkosten der Stellen", "Total cost of the positions"), fmt_euros(cost, lang), "", ""],
-        [t(lang, "− Förderung", "− funding") + f" ({fmt_euros(f['rate_per_vzae'], lang)} / VZÄ)",
-         fmt_euros(funding, lang), "", ""],
+        [
+            t(lang, "− Förderung", "− funding") + f" ({fmt_euros(f['rate_per_vzae'], lang)} / VZÄ)",
+            fmt_euros(funding, lang),
+            "",
+            "",
+        ],
         [t(lang, "= nicht durch Förderung gedeckt", "= not covered by funding"), fmt_euros(gap, lang), "", ""],
-        [t(lang, "   davon Eigenanteil Kreis", "   of which own share Kreis"), fmt_euros(parts[0], lang),
-         *budget(kreis_budget, parts[0])],
-        [t(lang, "   davon Eigenanteil Kommunen (je Kommune: Tabelle oben)",
-           "   of which own share Kommunen (per Kommune: table above)"), fmt_euros(parts[1], lang), "", ""],
-        [t(lang, "   davon Träger ohne Defizitübernahme", "   of which Träger without deficit coverage"),
-         fmt_euros(parts[2], lang), "", ""],
-        [t(lang, "   davon bestehende Stellen (bereits finanziert)",
-           "   of which existing positions (financed already)"),
-         fmt_euros(existing, lang), "", ""],
+        [
+            t(lang, "   davon Eigenanteil Kreis", "   of which own share Kreis"),
+            fmt_euros(parts[0], lang),
+            *budget(kreis_budget, parts[0]),
+        ],
+        [
+            t(
+                lang,
+                "   davon Eigenanteil Kommunen (je Kommune: Tabelle oben)",
+                "   of which own share Kommunen (per Kommune: table above)",
+            ),
+            fmt_euros(parts[1], lang),
+            "",
+            "",
+        ],
+        [
+            t(lang, "   davon Träger ohne Defizitübernahme", "   of which Träger without deficit coverage"),
+            fmt_euros(parts[2], lang),
+            "",
+            "",
+        ],
+        [
+            t(
+                lang,
+                "   davon bestehende Stellen (bereits finanziert)",
+                "   of which existing positions (financed already)",
+            ),
+            fmt_euros(existing, lang),
+            "",
+            "",
+        ],
     ]
-    note = t(lang,
-             "Eigenanteil: Kosten über der Förderung, fällig für neue Stellen. Für bestehende Stellen ist "
-             "das Defizit bereits finanziert. Beträge auf ganze Euro so gerundet, dass die Teile die Summe ergeben.",
-             "Own share: cost above the funding, due for new positions. For existing positions the deficit is "
-             "financed already. Amounts rounded to whole euros so that the parts add up to the total.")
-    return Table("finance", t(lang, "Finanzen (pro Jahr)", "Finance (per year)"),
-                 [t(lang, "Posten", "Item"), t(lang, "Betrag", "Amount"), "Budget",
-                  t(lang, "ausgeschöpft", "used")], rows, {1, 2, 3}, note=note)
+    note = t(
+        lang,
+        "Eigenanteil: Kosten über der Förderung, fällig für neue Stellen. Für bestehende Stellen ist "
+        "das Defizit bereits finanziert. Beträge auf ganze Euro so gerundet, dass die Teile die Summe ergeben.",
+        "Own share: cost above the funding, due for new positions. For existing positions the deficit is "
+        "financed already. Amounts rounded to whole euros so that the parts add up to the total.",
+    )
+    return Table(
+        "finance",
+        t(lang, "Finanzen (pro Jahr)", "Finance (per year)"),
+        [t(lang, "Posten", "Item"), t(lang, "Betrag", "Amount"), "Budget", t(lang, "ausgeschöpft", "used")],
+        rows,
+        {1, 2, 3},
+        note=note,
+    )

@@ -14,16 +14,16 @@ from typing import Any
 
 from kimopt.errors import Finding, InputError
 
-INSTALL = ('pip install "kimopt[pdf]" (WeasyPrint) und Pango: '
-           "apt-get install libpango-1.0-0 libpangoft2-1.0-0")
+INSTALL = 'pip install "kimopt[pdf]" (WeasyPrint) und Pango: apt-get install libpango-1.0-0 libpangoft2-1.0-0'
 
 
 def _weasyprint(path: Path | None = None) -> Any:
     try:
         import weasyprint
     except (ImportError, OSError) as exc:  # OSError: WeasyPrint is there, but Pango is missing
-        raise InputError(path, [Finding((), "pdf_unavailable", {"value": INSTALL, "detail": type(exc).__name__})]) \
-            from None
+        raise InputError(
+            path, [Finding((), "pdf_unavailable", {"value": INSTALL, "detail": type(exc).__name__})]
+        ) from None
     return weasyprint
 
 

@@ -66,9 +66,7 @@ def _mapping(value: object, loc: Loc, findings: list[Finding]) -> dict[str, Any]
     return None
 
 
-def _check_fields(
-    patch: dict[str, Any], cls: type[BaseModel], loc: Loc, findings: list[Finding]
-) -> None:
+def _check_fields(patch: dict[str, Any], cls: type[BaseModel], loc: Loc, findings: list[Finding]) -> None:
     for key in patch:
         if key not in cls.model_fields:
             findings.append(_unknown((*loc, key), key, list(cls.model_fields)))
@@ -92,12 +90,8 @@ def _patch_records(
         where = (*loc, name)
         if str(name) not in by_name:
             code = "unknown_kommune" if kind == "kommunen" else "unknown_traeger"
-            hint = difflib.get_close_matches(
-                str(name), [str(r["name"]) for r in records], n=1, cutoff=0.6
-            )
-            findings.append(
-                Finding(where, code, {"value": name, **({"hint": hint[0]} if hint else {})})
-            )
+            hint = difflib.get_close_matches(str(name), [str(r["name"]) for r in records], n=1, cutoff=0.6)
+            findings.append(Finding(where, code, {"value": name, **({"hint": hint[0]} if hint else {})}))
             continue
         fields = _mapping(fields, where, findings)
         if fields is None:
@@ -134,9 +128,7 @@ def _patched_instance(
     return data, named
 
 
-def _instance_loc(
-    loc: Loc, prefix: Loc, named: dict[tuple[str, int], str], instance: dict[str, Any]
-) -> Loc:
+def _instance_loc(loc: Loc, prefix: Loc, named: dict[tuple[str, int], str], instance: dict[str, Any]) -> Loc:
     """``('kommunen', 10, 'budget')`` → ``(*prefix, 'kommunen', 'Voerde (Niederrhein)', 'budget')``."""
     if len(loc) >= 2 and loc[0] in RECORDS and isinstance(loc[1], int):
         name = named.get((str(loc[0]), loc[1]))
@@ -146,9 +138,7 @@ def _instance_loc(
     return (*prefix, *loc)
 
 
-def _validate(
-    cls: type[BaseModel], data: dict[str, Any], to_loc: Any, findings: list[Finding]
-) -> Any:
+def _validate(cls: type[BaseModel], data: dict[str, Any], to_loc: Any, findings: list[Finding]) -> Any:
     try:
         return cls.model_validate(data)
     except ValidationError as exc:
@@ -174,9 +164,7 @@ def _scenario(
             findings.append(_unknown((*loc, key), key, list(SCENARIO_KEYS)))
     name = entry.get("name")
     if not isinstance(name, str) or not name.strip():
-        findings.append(
-            Finding((*loc, "name"), "missing" if name is None else "not_text", {"value": name})
-        )
+        findings.append(Finding((*loc, "name"), "missing" if name is None else "not_text", {"value": name}))
         return None
     if "model" not in entry and "instance" not in entry:
         findings.append(Finding(loc, "scenario_empty", {"value": name}))
@@ -191,9 +179,7 @@ def _scenario(
     instance_data: dict[str, Any] = base_instance.model_dump(mode="json")
     named: dict[tuple[str, int], str] = {}
     if instance_patch is not None:
-        instance_data, named = _patched_instance(
-            base_instance, instance_patch, (*loc, "instance"), findings
-        )
+        instance_data, named = _patched_instance(base_instance, instance_patch, (*loc, "instance"), findings)
     if len(findings) > count:
         return None
     model_prefix: Loc = (*loc, "model")
@@ -225,9 +211,7 @@ def apply_scenario(
     return (scenario if not findings else None), findings
 
 
-def load_scenarios(
-    path: Path | str, base_instance: Instance, base_model: PlanningModel
-) -> list[Scenario]:
+def load_scenarios(path: Path | str, base_instance: Instance, base_model: PlanningModel) -> list[Scenario]:
     """Read a scenario file and apply each scenario to the base instance and model.
 
     Raises
@@ -252,9 +236,7 @@ def load_scenarios(
         if scenario is None:
             continue
         if scenario.name in seen:
-            findings.append(
-                Finding(("scenarios", n, "name"), "duplicate_name", {"value": scenario.name})
-            )
+            findings.append(Finding(("scenarios", n, "name"), "duplicate_name", {"value": scenario.name}))
         seen.add(scenario.name)
         scenarios.append(scenario)
     if findings:

@@ -105,8 +105,14 @@ def kommune_money(plan: dict[str, Any], kommune: dict[str, Any]) -> tuple[int, i
     (older plans list budgets only for Kommunen that pay)."""
     if "eigenanteil_eur" in kommune:
         return int(kommune["eigenanteil_eur"]), kommune.get("budget_eur"), True
-    paid = next((p for p in plan.get("finance", {}).get("eigenanteil", [])
-                 if p["payer_type"] == "kommune" and p["payer"] == kommune["name"]), None)
+    paid = next(
+        (
+            p
+            for p in plan.get("finance", {}).get("eigenanteil", [])
+            if p["payer_type"] == "kommune" and p["payer"] == kommune["name"]
+        ),
+        None,
+    )
     return (int(paid["eur"]), paid.get("budget_eur"), True) if paid else (0, None, False)
 
 
@@ -131,18 +137,21 @@ def kommunen_table(plan: dict[str, Any], lang: str) -> Table:
     rows = []
     for k in plan["kommunen"]:
         paid, budget, known = kommune_money(plan, k)
-        rows.append([
-            k["name"],
-            fmt_number(k["population"], 0, lang),
-            fmt_number(k["target_vzae"], 3, lang),
-            vzae(k["coverage_vzae"], lang),
-            signed(k["deviation_vzae"], lang),
-            served_text(k["served_by"], lang),
-            fmt_euros(paid, lang),
-            ("–" if not known else t(lang, "unbegrenzt", "unlimited")) if budget is None
-            else fmt_euros(budget, lang),
-            budget_use(paid, budget, lang),
-        ])
+        rows.append(
+            [
+                k["name"],
+                fmt_number(k["population"], 0, lang),
+                fmt_number(k["target_vzae"], 3, lang),
+                vzae(k["coverage_vzae"], lang),
+                signed(k["deviation_vzae"], lang),
+                served_text(k["served_by"], lang),
+                fmt_euros(paid, lang),
+                ("–" if not known else t(lang, "unbegrenzt", "unlimited"))
+                if budget is None
+                else fmt_euros(budget, lang),
+                budget_use(paid, budget, lang),
+            ]
+        )
     s = plan["summary"]
     rows.append(
         [
@@ -150,8 +159,11 @@ def kommunen_table(plan: dict[str, Any], lang: str) -> Table:
             fmt_number(sum(k["population"] for k in plan["kommunen"]), 0, lang),
             fmt_number(sum(k["target_vzae"] for k in plan["kommunen"]), 3, lang),
             vzae(s["positions_used"], lang),
-            t(lang, f"zusammen {fmt_number(s['deviation_l1'], 3, lang)}",
-              f"in all {fmt_number(s['deviation_l1'], 3, lang)}"),
+            t(
+                lang,
+                f"zusammen {fmt_number(s['deviation_l1'], 3, lang)}",
+                f"in all {fmt_number(s['deviation_l1'], 3, lang)}",
+            ),
             "",
             fmt_euros(s["eigenanteil_eur"]["kommunen"], lang),
             "",
@@ -164,10 +176,13 @@ def kommunen_table(plan: dict[str, Any], lang: str) -> Table:
         head,
         rows,
         {1, 2, 3, 4, 6, 7, 8},
-        note=t(lang, "Soll: rechnerischer Anteil nach dem Verteilungsschlüssel. Eigenanteil: was die Kommune "
-                     "im Jahr selbst trägt (eigene neue Stellen und Kostenausgleich an die Gastkommune).",
-               "Target: the calculated share by the key. Own share: what the Kommune pays itself per year "
-               "(its own new positions and cost sharing with its host Kommune)."),
+        note=t(
+            lang,
+            "Soll: rechnerischer Anteil nach dem Verteilungsschlüssel. Eigenanteil: was die Kommune "
+            "im Jahr selbst trägt (eigene neue Stellen und Kostenausgleich an die Gastkommune).",
+            "Target: the calculated share by the key. Own share: what the Kommune pays itself per year "
+            "(its own new positions and cost sharing with its host Kommune).",
+        ),
     )
 
 
@@ -189,11 +204,7 @@ def hosts_table(plan: dict[str, Any], lang: str) -> Table:
         payer = (
             "Kreis"
             if h["deficit_paid_by_kreis"]
-            else (
-                h["name"]
-                if h["host_type"] != "kommune"
-                else t(lang, "betreute Kommunen", "Kommunen served")
-            )
+            else (h["name"] if h["host_type"] != "kommune" else t(lang, "betreute Kommunen", "Kommunen served"))
         )
         rows.append(
             [
@@ -283,10 +294,7 @@ def index_value(summary: dict[str, Any], key: str, lang: str) -> str:
 
 def indices_table(plan: dict[str, Any], lang: str) -> Table:
     """L1, max, Loosemore–Hanby, Gallagher and the quota rule."""
-    rows = [
-        [pick(label, lang), index_value(plan["summary"], key, lang)]
-        for key, label in INDEX_LABELS.items()
-    ]
+    rows = [[pick(label, lang), index_value(plan["summary"], key, lang)] for key, label in INDEX_LABELS.items()]
     return Table(
         "indices",
         t(lang, "Disproportionalität", "Disproportionality"),
@@ -329,8 +337,7 @@ def baselines_table(plan: dict[str, Any], baselines: list[Baseline], lang: str) 
         emphasis.append(marked)
     note = t(
         lang,
-        "Markiert: anders als im optimalen Plan. Gleiche Gesamtzahl an VZÄ, "
-        "Schritte der Granularität.",
+        "Markiert: anders als im optimalen Plan. Gleiche Gesamtzahl an VZÄ, Schritte der Granularität.",
         "Marked: different from the optimal plan. Same total VZÄ, steps of the granularity.",
     )
     for b in baselines:
@@ -344,14 +351,10 @@ def baselines_table(plan: dict[str, Any], baselines: list[Baseline], lang: str) 
                 "(+?), not decided by the method.",
             )
     title = t(lang, "Vergleich mit klassischen Verfahren", "Comparison with classical methods")
-    return Table(
-        "baselines", title, head, rows, set(range(1, len(head))), note=note, emphasis=emphasis
-    )
+    return Table("baselines", title, head, rows, set(range(1, len(head))), note=note, emphasis=emphasis)
 
 
-def plan_tables(
-    plan: dict[str, Any], lang: str, baselines: list[Baseline] | None = None
-) -> list[Table]:
+def plan_tables(plan: dict[str, Any], lang: str, baselines: list[Baseline] | None = None) -> list[Table]:
     """Every section of a plan report, in reading order."""
     from kimopt.report.decision import appendix_tables, decision_table
     from kimopt.report.money import finance_table, transfers_table
@@ -386,9 +389,7 @@ def meta_lines(plan: dict[str, Any], lang: str) -> list[tuple[str, str]]:
     if plan.get("year") is not None:
         lines.append((t(lang, "Förderjahr", "Funding year"), str(plan["year"])))
     if plan.get("input_sha256"):
-        lines.append(
-            (t(lang, "Prüfsumme der Eingaben", "Checksum of the inputs"), plan["input_sha256"][:16])
-        )
+        lines.append((t(lang, "Prüfsumme der Eingaben", "Checksum of the inputs"), plan["input_sha256"][:16]))
     lines.append(("kimopt / OR-Tools", f"{plan.get('kimopt', '')} / {solver.get('ortools', '')}"))
     from kimopt.report.horizon import horizon_meta
 

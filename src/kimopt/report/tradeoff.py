@@ -23,22 +23,32 @@ def tradeoff_chart(data: dict[str, Any], target: Any, lang: str = "de") -> None:
     xs = [p["eigenanteil_eur"] for p in points]
     ys = [p["deviation_l1"] for p in points]
     ax.step(xs, ys, where="post", color="#1f4e79", linewidth=1.2)
-    ax.plot(xs, ys, "o", color="#1f4e79", markersize=4,
-            label="Pareto-optimal (ε-Beschränkung)" if de else "Pareto optimal (ε-constraint)")
+    ax.plot(
+        xs,
+        ys,
+        "o",
+        color="#1f4e79",
+        markersize=4,
+        label="Pareto-optimal (ε-Beschränkung)" if de else "Pareto optimal (ε-constraint)",
+    )
     plan = data["plan"]
-    ax.plot([plan["eigenanteil_eur"]], [plan["deviation_l1"]], "D", color="#c00000",
-            label="optimaler Plan" if de else "optimal plan")
-    ax.set_xlabel("Eigenanteil Kreis + Kommunen (€/Jahr)" if de
-                  else "Eigenanteil Kreis + Kommunen (€/year)")
-    ax.set_ylabel("Abweichung vom Schlüssel Σ|c − e| (VZÄ)" if de
-                  else "deviation from the key Σ|c − e| (VZÄ)")
-    ax.set_title(("Zielkonflikt Proportionalität – Eigenanteil: " if de else
-                  "Trade-off proportionality – Eigenanteil: ") + data["instance"])
+    ax.plot(
+        [plan["eigenanteil_eur"]],
+        [plan["deviation_l1"]],
+        "D",
+        color="#c00000",
+        label="optimaler Plan" if de else "optimal plan",
+    )
+    ax.set_xlabel("Eigenanteil Kreis + Kommunen (€/Jahr)" if de else "Eigenanteil Kreis + Kommunen (€/year)")
+    ax.set_ylabel("Abweichung vom Schlüssel Σ|c − e| (VZÄ)" if de else "deviation from the key Σ|c − e| (VZÄ)")
+    ax.set_title(
+        ("Zielkonflikt Proportionalität – Eigenanteil: " if de else "Trade-off proportionality – Eigenanteil: ")
+        + data["instance"]
+    )
     ax.grid(True, alpha=0.3)
     ax.legend()
     if de:
-        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
-            lambda x, _: f"{x:,.0f}".replace(",", ".")))
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: f"{x:,.0f}".replace(",", ".")))
     fig.tight_layout()
     buffer = io.BytesIO()
     suffix = Path(target).suffix.lower().lstrip(".")

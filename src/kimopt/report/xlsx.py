@@ -119,8 +119,15 @@ def _euros(value: Decimal) -> int:
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def _table(ws: Any, top: int, columns: Sequence[Col], rows: Sequence[Sequence[Any]], *,
-           total: Sequence[Any] | None = None, filtered: bool = True) -> int:
+def _table(
+    ws: Any,
+    top: int,
+    columns: Sequence[Col],
+    rows: Sequence[Sequence[Any]],
+    *,
+    total: Sequence[Any] | None = None,
+    filtered: bool = True,
+) -> int:
     """A header at row ``top``, the rows and a bold total row; returns the next free row.
 
     ``filtered`` tables get the sheet's autofilter and frozen header (one per sheet).
@@ -149,8 +156,7 @@ def _widths(ws: Any, columns: Sequence[Col], rows: Sequence[Sequence[Any]]) -> N
     for c, column in enumerate(columns, start=1):
         cells = [row[c - 1] for row in rows]
         sizes = [len(v) for v in cells if isinstance(v, str)]
-        sizes += [len(f"{v:,.1f}") + 2 for v in cells
-                  if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        sizes += [len(f"{v:,.1f}") + 2 for v in cells if isinstance(v, (int, float)) and not isinstance(v, bool)]
         wanted = max([column.width, min(len(column.label), 24) + 2, *sizes]) + 1
         dimension = ws.column_dimensions[get_column_letter(c)]
         dimension.width = max(dimension.width or 0, min(wanted, 60))
@@ -165,47 +171,59 @@ def _overview(ws: Any, plan: dict[str, Any], t: _Lang) -> None:
     solver: dict[str, Any] = plan.get("solver") or {}
     status = str(plan.get("status", ""))
     label = STATUS_LABELS.get(status)
-    put(ws, 1, 1, t("KIM-Verteilungsplan: ", "KIM allocation plan: ")
-        + str(plan.get("instance", ""))).font = TITLE
+    put(ws, 1, 1, t("KIM-Verteilungsplan: ", "KIM allocation plan: ") + str(plan.get("instance", ""))).font = TITLE
     quota = summary.get("quota_rule_holds")
     figures: list[tuple[str, Any, str | None, str]] = [
         (t("Instanz", "Instance"), plan.get("instance"), None, ""),
         (t("Planungsmodell", "Planning model"), plan.get("model"), None, ""),
         ("Status", f"{status} – {t.pick(label)}" if label else status, None, ""),
         (t("Stellen verwendet", "Positions used"), summary.get("positions_used"), VZAE, "VZÄ"),
-        (t("Förderfähige Stellen", "Fundable positions"), summary.get("positions_fundable"),
-         VZAE, "VZÄ"),
+        (t("Förderfähige Stellen", "Fundable positions"), summary.get("positions_fundable"), VZAE, "VZÄ"),
         (t("davon beim Kreis", "of which at the Kreis"), summary.get("kreis_vzae"), VZAE, "VZÄ"),
-        (t("davon bei Kommunen und Trägern", "of which with Kommunen and Träger"),
-         summary.get("partner_vzae"), VZAE, "VZÄ"),
+        (
+            t("davon bei Kommunen und Trägern", "of which with Kommunen and Träger"),
+            summary.get("partner_vzae"),
+            VZAE,
+            "VZÄ",
+        ),
         (t("Anteil des Kreises", "Kreis share"), summary.get("kreis_share"), PERCENT, ""),
         (t("Förderung pro Jahr", "Funding per year"), summary.get("funding_eur"), EURO, "€"),
         (t("Eigenanteil Kreis pro Jahr", "Own share Kreis per year"), own.get("kreis"), EURO, "€"),
-        (t("Eigenanteil Kommunen pro Jahr", "Own share Kommunen per year"), own.get("kommunen"),
-         EURO, "€"),
-        (t("Eigenanteil Träger pro Jahr", "Own share Träger per year"), own.get("traeger"),
-         EURO, "€"),
-        (t("Eigenanteil Kreis + Kommunen", "Own share Kreis + Kommunen"), own.get("total"),
-         EURO, "€"),
-        (t("Abweichung vom Schlüssel (Summe |Ist − Soll|)", "Deviation from the key (sum |c − e|)"),
-         summary.get("deviation_l1"), VZAE_EXACT, "VZÄ"),
-        (t("Größte Abweichung einer Kommune", "Largest deviation of a Kommune"),
-         summary.get("deviation_max"), VZAE_EXACT, "VZÄ"),
-        (t("Quotenregel eingehalten", "Quota rule holds"), None if quota is None else t.yes(quota),
-         None, ""),
+        (t("Eigenanteil Kommunen pro Jahr", "Own share Kommunen per year"), own.get("kommunen"), EURO, "€"),
+        (t("Eigenanteil Träger pro Jahr", "Own share Träger per year"), own.get("traeger"), EURO, "€"),
+        (t("Eigenanteil Kreis + Kommunen", "Own share Kreis + Kommunen"), own.get("total"), EURO, "€"),
+        (
+            t("Abweichung vom Schlüssel (Summe |Ist − Soll|)", "Deviation from the key (sum |c − e|)"),
+            summary.get("deviation_l1"),
+            VZAE_EXACT,
+            "VZÄ",
+        ),
+        (
+            t("Größte Abweichung einer Kommune", "Largest deviation of a Kommune"),
+            summary.get("deviation_max"),
+            VZAE_EXACT,
+            "VZÄ",
+        ),
+        (t("Quotenregel eingehalten", "Quota rule holds"), None if quota is None else t.yes(quota), None, ""),
         ("kimopt", plan.get("kimopt"), None, ""),
         ("OR-Tools", solver.get("ortools"), None, ""),
         (t("Rechenzeit", "Solve time"), solver.get("seconds"), "0.00", "s"),
         (t("Zufallsstartwert (seed)", "Random seed"), solver.get("seed"), "0", ""),
-        (t("Prüfsumme der Eingaben (SHA-256)", "Input checksum (SHA-256)"),
-         plan.get("input_sha256"), None, ""),
+        (t("Prüfsumme der Eingaben (SHA-256)", "Input checksum (SHA-256)"), plan.get("input_sha256"), None, ""),
     ]
-    columns = [Col(t("Kennzahl", "Figure"), None, 40), Col(t("Wert", "Value"), None, 18),
-               Col(t("Einheit", "Unit"), None, 8)]
+    columns = [
+        Col(t("Kennzahl", "Figure"), None, 40),
+        Col(t("Wert", "Value"), None, 18),
+        Col(t("Einheit", "Unit"), None, 8),
+    ]
     # the euro format shows "€" itself: no second "€" in the unit column
-    next_row = _table(ws, 3, columns, [[name, value, "" if fmt == EURO else unit]
-                                       for name, value, fmt, unit in figures],
-                      filtered=False)
+    next_row = _table(
+        ws,
+        3,
+        columns,
+        [[name, value, "" if fmt == EURO else unit] for name, value, fmt, unit in figures],
+        filtered=False,
+    )
     ws.print_title_rows = "3:3"
     for r, (_, value, fmt, _) in enumerate(figures, start=4):
         ws.cell(r, 2).alignment = RIGHT
@@ -213,17 +231,34 @@ def _overview(ws: Any, plan: dict[str, Any], t: _Lang) -> None:
             ws.cell(r, 2).number_format = fmt
     ws.column_dimensions["B"].width = 30  # the checksum stays readable, other figures fit
 
-    put(ws, next_row, 1, t("Ziele (lexikographisch, in dieser Reihenfolge)",
-                           "Objectives (lexicographic, in this order)")).font = BOLD
+    put(
+        ws,
+        next_row,
+        1,
+        t("Ziele (lexikographisch, in dieser Reihenfolge)", "Objectives (lexicographic, in this order)"),
+    ).font = BOLD
     levels: list[dict[str, Any]] = list(plan.get("objectives") or [])
-    columns = [Col(t("Ebene", "Level"), "0", 6), Col(t("Ziel", "Objective"), None, 16),
-               Col(t("Bedeutung", "Meaning"), None, 30), Col(t("Wert", "Value"), None, 12),
-               Col(t("Schranke", "Bound"), None, 12), Col(t("Einheit", "Unit"), None, 8),
-               Col(t("bewiesen optimal", "proven optimal"), None, 10)]
-    rows = [[n, str(level.get("name", "")), t.objective(level.get("name")), level.get("value"),
-             level.get("bound"), "" if level.get("unit") == "EUR" else t.unit(level.get("unit")),  # € in the format
-             t.yes(level.get("proven_optimal"))]
-            for n, level in enumerate(levels, start=1)]
+    columns = [
+        Col(t("Ebene", "Level"), "0", 6),
+        Col(t("Ziel", "Objective"), None, 16),
+        Col(t("Bedeutung", "Meaning"), None, 30),
+        Col(t("Wert", "Value"), None, 12),
+        Col(t("Schranke", "Bound"), None, 12),
+        Col(t("Einheit", "Unit"), None, 8),
+        Col(t("bewiesen optimal", "proven optimal"), None, 10),
+    ]
+    rows = [
+        [
+            n,
+            str(level.get("name", "")),
+            t.objective(level.get("name")),
+            level.get("value"),
+            level.get("bound"),
+            "" if level.get("unit") == "EUR" else t.unit(level.get("unit")),  # € in the format
+            t.yes(level.get("proven_optimal")),
+        ]
+        for n, level in enumerate(levels, start=1)
+    ]
     top = next_row + 1
     _table(ws, top, columns, rows, filtered=False)
     for r, level in enumerate(levels, start=top + 1):
@@ -233,22 +268,40 @@ def _overview(ws: Any, plan: dict[str, Any], t: _Lang) -> None:
 
 def _kommunen(ws: Any, plan: dict[str, Any], t: _Lang) -> None:
     lang = "de" if t.de else "en"
-    columns = [Col("Kommune", None, 22), Col("AGS", TEXT, 10),
-               Col(t("Einwohner", "Population"), COUNT, 11),
-               Col(t("Schlüsselanteil", "Key share"), SHARE, 10),
-               Col(t("Soll-VZÄ", "Target VZÄ"), VZAE_EXACT, 9), Col(t("Ist-VZÄ", "VZÄ"), VZAE, 8),
-               Col(t("Abweichung (VZÄ)", "Deviation (VZÄ)"), SIGNED, 11),
-               Col(t("Versorgt durch", "Served by"), None, 30)]
+    columns = [
+        Col("Kommune", None, 22),
+        Col("AGS", TEXT, 10),
+        Col(t("Einwohner", "Population"), COUNT, 11),
+        Col(t("Schlüsselanteil", "Key share"), SHARE, 10),
+        Col(t("Soll-VZÄ", "Target VZÄ"), VZAE_EXACT, 9),
+        Col(t("Ist-VZÄ", "VZÄ"), VZAE, 8),
+        Col(t("Abweichung (VZÄ)", "Deviation (VZÄ)"), SIGNED, 11),
+        Col(t("Versorgt durch", "Served by"), None, 30),
+    ]
     kommunen: list[dict[str, Any]] = list(plan.get("kommunen") or [])
-    rows = [[k.get("name"), k.get("ags"), k.get("population"), k.get("key_share"),
-             k.get("target_vzae"), k.get("coverage_vzae"), k.get("deviation_vzae"),
-             "; ".join(f"{s.get('host', '')} {fmt_number(s.get('vzae', 0), 1, lang)}"
-                       for s in k.get("served_by") or [])]
-            for k in kommunen]
-    total = [t("Summe", "Total"), None, int(sum(_num(k.get("population")) for k in kommunen)),
-             float(sum(_num(k.get("key_share")) for k in kommunen)),
-             float(sum(_num(k.get("target_vzae")) for k in kommunen)),
-             float(sum(_num(k.get("coverage_vzae")) for k in kommunen)), None, None]
+    rows = [
+        [
+            k.get("name"),
+            k.get("ags"),
+            k.get("population"),
+            k.get("key_share"),
+            k.get("target_vzae"),
+            k.get("coverage_vzae"),
+            k.get("deviation_vzae"),
+            "; ".join(f"{s.get('host', '')} {fmt_number(s.get('vzae', 0), 1, lang)}" for s in k.get("served_by") or []),
+        ]
+        for k in kommunen
+    ]
+    total = [
+        t("Summe", "Total"),
+        None,
+        int(sum(_num(k.get("population")) for k in kommunen)),
+        float(sum(_num(k.get("key_share")) for k in kommunen)),
+        float(sum(_num(k.get("target_vzae")) for k in kommunen)),
+        float(sum(_num(k.get("coverage_vzae")) for k in kommunen)),
+        None,
+        None,
+    ]
     _table(ws, 1, columns, rows, total=total)
 
 
@@ -258,67 +311,129 @@ def _zuordnung(ws: Any, plan: dict[str, Any], t: _Lang) -> None:
     No total row: the planner edits the VZÄ here, and a stale sum would mislead.
     """
     fixed = {(f.get("host_type"), f.get("host"), f.get("kommune")) for f in plan.get("fixed_links") or []}
-    columns = [Col(t("Anstellungsträger", "Employer"), None, 30), Col(t("Art", "Type"), None, 9),
-               Col("Kommune", None, 22), Col("VZÄ", VZAE, 7), Col(t("fest", "fixed"), None, 6),
-               Col(t("Geteilte Stelle", "Shared position"), None, 10)]
+    columns = [
+        Col(t("Anstellungsträger", "Employer"), None, 30),
+        Col(t("Art", "Type"), None, 9),
+        Col("Kommune", None, 22),
+        Col("VZÄ", VZAE, 7),
+        Col(t("fest", "fixed"), None, 6),
+        Col(t("Geteilte Stelle", "Shared position"), None, 10),
+    ]
     links: list[dict[str, Any]] = list(plan.get("links") or [])
-    rows = [[link.get("host"), t.kind(link.get("host_type")), link.get("kommune"), link.get("vzae"),
-             t.yes((link.get("host_type"), link.get("host"), link.get("kommune")) in fixed),
-             t.yes(link.get("host_type") == "kommune" and link.get("host") != link.get("kommune"))]
-            for link in links]
+    rows = [
+        [
+            link.get("host"),
+            t.kind(link.get("host_type")),
+            link.get("kommune"),
+            link.get("vzae"),
+            t.yes((link.get("host_type"), link.get("host"), link.get("kommune")) in fixed),
+            t.yes(link.get("host_type") == "kommune" and link.get("host") != link.get("kommune")),
+        ]
+        for link in links
+    ]
     listed = {(link.get("host_type"), link.get("host"), link.get("kommune")) for link in links}
-    rows += [[f.get("host"), t.kind(f.get("host_type")), f.get("kommune"), f.get("vzae"), t.yes(True), t.yes(False)]
-             for f in plan.get("fixed_links") or []
-             if (f.get("host_type"), f.get("host"), f.get("kommune")) not in listed]  # fixed at 0 VZÄ
+    rows += [
+        [f.get("host"), t.kind(f.get("host_type")), f.get("kommune"), f.get("vzae"), t.yes(True), t.yes(False)]
+        for f in plan.get("fixed_links") or []
+        if (f.get("host_type"), f.get("host"), f.get("kommune")) not in listed
+    ]  # fixed at 0 VZÄ
     _table(ws, 1, columns, rows)
     note = len(rows) + 3
-    put(ws, note, 1, t("Bearbeiten: VZÄ ändern, Zeilen hinzufügen oder löschen (VZÄ 0 = keine Verbindung); "
-                       "„fest“ = ja hält die Zeile bei kimopt solve --fix fest. "
-                       "Prüfen mit: kimopt check INSTANZ plan.xlsx",
-                       "Edit: change VZÄ, add or delete rows (VZÄ 0 = no link); \"fixed\" = yes keeps the "
-                       "row in kimopt solve --fix. Verify with: kimopt check INSTANCE plan.xlsx")).font = Font(
-        italic=True, color="5B6670")
+    put(
+        ws,
+        note,
+        1,
+        t(
+            "Bearbeiten: VZÄ ändern, Zeilen hinzufügen oder löschen (VZÄ 0 = keine Verbindung); "
+            "„fest“ = ja hält die Zeile bei kimopt solve --fix fest. "
+            "Prüfen mit: kimopt check INSTANZ plan.xlsx",
+            'Edit: change VZÄ, add or delete rows (VZÄ 0 = no link); "fixed" = yes keeps the '
+            "row in kimopt solve --fix. Verify with: kimopt check INSTANCE plan.xlsx",
+        ),
+    ).font = Font(italic=True, color="5B6670")
 
 
 def _finanzen(ws: Any, plan: dict[str, Any], t: _Lang) -> None:
     finance: dict[str, Any] = plan.get("finance") or {}
     rate = _num(finance.get("rate_per_vzae"))
-    columns = [Col(t("Anstellungsträger", "Employer"), None, 30), Col(t("Art", "Type"), None, 9),
-               Col("VZÄ", VZAE, 7), Col(t("davon vorhanden", "of which existing"), VZAE, 9),
-               Col(t("davon neu", "of which new"), VZAE, 9),
-               Col(t("Obergrenze VZÄ", "Maximum VZÄ"), VZAE, 9),
-               Col(t("Kosten je VZÄ", "Cost per VZÄ"), EURO, 11),
-               Col(t("Förderung je VZÄ", "Funding per VZÄ"), EURO, 11),
-               Col(t("Defizit je VZÄ", "Deficit per VZÄ"), EURO, 11),
-               Col(t("Kosten pro Jahr", "Cost per year"), EURO, 12),
-               Col(t("Förderung pro Jahr", "Funding per year"), EURO, 12),
-               Col(t("Defizit trägt", "Deficit paid by"), None, 12)]
+    columns = [
+        Col(t("Anstellungsträger", "Employer"), None, 30),
+        Col(t("Art", "Type"), None, 9),
+        Col("VZÄ", VZAE, 7),
+        Col(t("davon vorhanden", "of which existing"), VZAE, 9),
+        Col(t("davon neu", "of which new"), VZAE, 9),
+        Col(t("Obergrenze VZÄ", "Maximum VZÄ"), VZAE, 9),
+        Col(t("Kosten je VZÄ", "Cost per VZÄ"), EURO, 11),
+        Col(t("Förderung je VZÄ", "Funding per VZÄ"), EURO, 11),
+        Col(t("Defizit je VZÄ", "Deficit per VZÄ"), EURO, 11),
+        Col(t("Kosten pro Jahr", "Cost per year"), EURO, 12),
+        Col(t("Förderung pro Jahr", "Funding per year"), EURO, 12),
+        Col(t("Defizit trägt", "Deficit paid by"), None, 12),
+    ]
     rows = []
     for host in plan.get("hosts") or []:
         vzae, cost = _num(host.get("vzae")), _num(host.get("cost_per_vzae"))
         funded = min(rate, cost)  # the flat rate, paid up to the real cost
         payer = "Kreis" if host.get("deficit_paid_by_kreis") else t.kind(host.get("host_type"))
-        rows.append([host.get("name"), t.kind(host.get("host_type")), host.get("vzae"),
-                     host.get("existing_vzae"), host.get("new_vzae"), host.get("max_vzae"),
-                     host.get("cost_per_vzae"), int(funded), host.get("deficit_per_vzae"),
-                     _euros(cost * vzae), _euros(funded * vzae), payer])
-    total = [t("Summe", "Total"), None, float(sum(_num(row[2]) for row in rows)), None, None, None,
-             None, None, None, finance.get("total_cost_eur", sum(row[9] for row in rows)),
-             finance.get("funding_eur", sum(row[10] for row in rows)), None]
+        rows.append(
+            [
+                host.get("name"),
+                t.kind(host.get("host_type")),
+                host.get("vzae"),
+                host.get("existing_vzae"),
+                host.get("new_vzae"),
+                host.get("max_vzae"),
+                host.get("cost_per_vzae"),
+                int(funded),
+                host.get("deficit_per_vzae"),
+                _euros(cost * vzae),
+                _euros(funded * vzae),
+                payer,
+            ]
+        )
+    total = [
+        t("Summe", "Total"),
+        None,
+        float(sum(_num(row[2]) for row in rows)),
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        finance.get("total_cost_eur", sum(row[9] for row in rows)),
+        finance.get("funding_eur", sum(row[10] for row in rows)),
+        None,
+    ]
     next_row = _table(ws, 1, columns, rows, total=total)
 
-    put(ws, next_row, 1, t("Eigenanteil nach Zahler (pro Jahr, für neue Stellen)",
-                           "Own share by payer (per year, for new positions)")).font = BOLD
-    columns = [Col(t("Zahler", "Payer"), None, 30), Col(t("Art", "Type"), None, 9),
-               Col(t("Eigenanteil", "Own share"), EURO, 12), Col("Budget", EURO, 12),
-               Col(t("Budget frei", "Budget left"), EURO, 12)]
+    put(
+        ws,
+        next_row,
+        1,
+        t("Eigenanteil nach Zahler (pro Jahr, für neue Stellen)", "Own share by payer (per year, for new positions)"),
+    ).font = BOLD
+    columns = [
+        Col(t("Zahler", "Payer"), None, 30),
+        Col(t("Art", "Type"), None, 9),
+        Col(t("Eigenanteil", "Own share"), EURO, 12),
+        Col("Budget", EURO, 12),
+        Col(t("Budget frei", "Budget left"), EURO, 12),
+    ]
     payments: list[dict[str, Any]] = list(finance.get("eigenanteil") or [])
     rows = []
     for payment in payments:
         budget = payment.get("budget_eur")
         left = None if budget is None else int(_num(budget) - _num(payment.get("eur")))
-        rows.append([payment.get("payer"), t.kind(payment.get("payer_type")), payment.get("eur"),
-                     t("unbegrenzt", "unlimited") if budget is None else budget, left])
+        rows.append(
+            [
+                payment.get("payer"),
+                t.kind(payment.get("payer_type")),
+                payment.get("eur"),
+                t("unbegrenzt", "unlimited") if budget is None else budget,
+                left,
+            ]
+        )
     total = [t("Summe", "Total"), None, int(sum(_num(p.get("eur")) for p in payments)), None, None]
     _table(ws, next_row + 1, columns, rows, total=total, filtered=False)
 
@@ -335,8 +450,7 @@ def _comparison(ws: Any, plans: Sequence[dict[str, Any]], t: _Lang) -> None:
     def union(key: str) -> list[str]:
         names: list[str] = []
         for plan in plans:
-            names += [str(r.get("name")) for r in plan.get(key) or []
-                      if str(r.get("name")) not in names]
+            names += [str(r.get("name")) for r in plan.get(key) or [] if str(r.get("name")) not in names]
         return names
 
     def find(plan: dict[str, Any], key: str, name: str, field: str) -> Any:
@@ -350,43 +464,65 @@ def _comparison(ws: Any, plans: Sequence[dict[str, Any]], t: _Lang) -> None:
     add(t("Planungsmodell", "Planning model"), "", None, [p.get("model") for p in plans])
     add(t("Stellen verwendet", "Positions used"), "VZÄ", VZAE, summary("positions_used"))
     add(t("davon beim Kreis", "of which at the Kreis"), "VZÄ", VZAE, summary("kreis_vzae"))
-    add(t("davon bei Kommunen und Trägern", "of which with Kommunen and Träger"), "VZÄ", VZAE,
-        summary("partner_vzae"))
+    add(t("davon bei Kommunen und Trägern", "of which with Kommunen and Träger"), "VZÄ", VZAE, summary("partner_vzae"))
     add(t("Anteil des Kreises", "Kreis share"), "", PERCENT, summary("kreis_share"))
-    add(t("Abweichung vom Schlüssel (Summe)", "Deviation from the key (sum)"), "VZÄ", VZAE_EXACT,
-        summary("deviation_l1"))
+    add(
+        t("Abweichung vom Schlüssel (Summe)", "Deviation from the key (sum)"),
+        "VZÄ",
+        VZAE_EXACT,
+        summary("deviation_l1"),
+    )
     add(t("Größte Abweichung", "Largest deviation"), "VZÄ", VZAE_EXACT, summary("deviation_max"))
     add(t("Förderung pro Jahr", "Funding per year"), "€", EURO, summary("funding_eur"))
-    for key, de, en in (("kreis", "Eigenanteil Kreis", "Own share Kreis"),
-                        ("kommunen", "Eigenanteil Kommunen", "Own share Kommunen"),
-                        ("traeger", "Eigenanteil Träger", "Own share Träger"),
-                        ("total", "Eigenanteil Kreis + Kommunen", "Own share Kreis + Kommunen")):
+    for key, de, en in (
+        ("kreis", "Eigenanteil Kreis", "Own share Kreis"),
+        ("kommunen", "Eigenanteil Kommunen", "Own share Kommunen"),
+        ("traeger", "Eigenanteil Träger", "Own share Träger"),
+        ("total", "Eigenanteil Kreis + Kommunen", "Own share Kreis + Kommunen"),
+    ):
         add(t(de, en), "€", EURO, summary("eigenanteil_eur", key))
     payers: list[str] = []
     for plan in plans:
-        payers += [str(p.get("payer")) for p in (plan.get("finance") or {}).get("eigenanteil") or []
-                   if p.get("payer_type") == "kommune" and str(p.get("payer")) not in payers]
+        payers += [
+            str(p.get("payer"))
+            for p in (plan.get("finance") or {}).get("eigenanteil") or []
+            if p.get("payer_type") == "kommune" and str(p.get("payer")) not in payers
+        ]
     for payer in payers:
-        add(t("Eigenanteil ", "Own share ") + payer, "€", EURO,
-            [None if "finance" not in p else
-             sum(int(_num(x.get("eur"))) for x in p["finance"].get("eigenanteil") or []
-                 if str(x.get("payer")) == payer) for p in plans])
+        add(
+            t("Eigenanteil ", "Own share ") + payer,
+            "€",
+            EURO,
+            [
+                None
+                if "finance" not in p
+                else sum(
+                    int(_num(x.get("eur")))
+                    for x in p["finance"].get("eigenanteil") or []
+                    if str(x.get("payer")) == payer
+                )
+                for p in plans
+            ],
+        )
     for name in union("objectives"):
-        unit = next((find(p, "objectives", name, "unit") for p in plans
-                     if find(p, "objectives", name, "unit")), "")
-        add(t("Ziel: ", "Objective: ") + t.objective(name), t.unit(unit),
-            UNIT_FORMATS.get(str(unit)), [find(p, "objectives", name, "value") for p in plans])
+        unit = next((find(p, "objectives", name, "unit") for p in plans if find(p, "objectives", name, "unit")), "")
+        add(
+            t("Ziel: ", "Objective: ") + t.objective(name),
+            t.unit(unit),
+            UNIT_FORMATS.get(str(unit)),
+            [find(p, "objectives", name, "value") for p in plans],
+        )
     for name in union("kommunen"):
-        add(t("Ist-VZÄ ", "VZÄ ") + name, "VZÄ", VZAE,
-            [find(p, "kommunen", name, "coverage_vzae") for p in plans])
+        add(t("Ist-VZÄ ", "VZÄ ") + name, "VZÄ", VZAE, [find(p, "kommunen", name, "coverage_vzae") for p in plans])
     for name in union("hosts"):
-        add(t("Stellen bei ", "Positions at ") + name, "VZÄ", VZAE,
-            [find(p, "hosts", name, "vzae") for p in plans])
+        add(t("Stellen bei ", "Positions at ") + name, "VZÄ", VZAE, [find(p, "hosts", name, "vzae") for p in plans])
 
-    names = [str(p.get("alternative") or p.get("instance") or f"Alternative {n}")
-             for n, p in enumerate(plans, start=1)]
-    columns = [Col(t("Kennzahl", "Figure"), None, 34), Col(t("Einheit", "Unit"), None, 7),
-               *(Col(name, None, 14) for name in names)]
+    names = [str(p.get("alternative") or p.get("instance") or f"Alternative {n}") for n, p in enumerate(plans, start=1)]
+    columns = [
+        Col(t("Kennzahl", "Figure"), None, 34),
+        Col(t("Einheit", "Unit"), None, 7),
+        *(Col(name, None, 14) for name in names),
+    ]
     _table(ws, 1, columns, rows)
     ws.freeze_panes = "C2"
     for r, (row, fmt) in enumerate(zip(rows, formats, strict=True), start=2):
@@ -396,8 +532,15 @@ def _comparison(ws: Any, plans: Sequence[dict[str, Any]], t: _Lang) -> None:
             if c > 3 and row[c - 1] != row[2]:  # as in the HTML: what differs from the first alternative
                 ws.cell(r, c).fill, ws.cell(r, c).font = MARK_FILL, BOLD
     note = len(rows) + 3
-    put(ws, note, 1, t("Gelb markiert: anders als in der ersten Alternative.",
-                       "Marked yellow: different from the first alternative.")).font = Font(italic=True)
+    put(
+        ws,
+        note,
+        1,
+        t(
+            "Gelb markiert: anders als in der ersten Alternative.",
+            "Marked yellow: different from the first alternative.",
+        ),
+    ).font = Font(italic=True)
     ws.cell(note, 1).fill = MARK_FILL
 
 
@@ -411,8 +554,7 @@ def page_setup(ws: Any, header_rows: str | None = None) -> None:
         ws.print_title_rows = header_rows or "1:1"
 
 
-def plan_workbook(plan_json: dict[str, Any], lang: str = "de",
-                  comparison: list[dict[str, Any]] | None = None) -> bytes:
+def plan_workbook(plan_json: dict[str, Any], lang: str = "de", comparison: list[dict[str, Any]] | None = None) -> bytes:
     """The plan workbook as ``.xlsx`` bytes (the same plan gives the same bytes)."""
     t = _Lang(lang)
     workbook = Workbook()
@@ -439,8 +581,9 @@ def plan_workbook(plan_json: dict[str, Any], lang: str = "de",
     return workbook_bytes(workbook)
 
 
-def write_plan_workbook(plan_json: dict[str, Any], path: Path | str, lang: str = "de",
-                        comparison: list[dict[str, Any]] | None = None) -> None:
+def write_plan_workbook(
+    plan_json: dict[str, Any], path: Path | str, lang: str = "de", comparison: list[dict[str, Any]] | None = None
+) -> None:
     """Write the plan workbook to ``path`` atomically.
 
     Parameters

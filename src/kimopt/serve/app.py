@@ -167,8 +167,10 @@ def create_app(session: Session, port: int, token: str | None = None) -> Starlet
         if session.model_path is not None:
             command += f" -m {session.model_path}"
         command += f" -s {path}"
-        text = (f'Gespeichert: <code id="saved-path">{_escape(str(path))}</code><br>'
-                f"Vergleichen mit <code>{_escape(command)}</code>")
+        text = (
+            f'Gespeichert: <code id="saved-path">{_escape(str(path))}</code><br>'
+            f"Vergleichen mit <code>{_escape(command)}</code>"
+        )
         if note:
             text += f"<br>{_escape(note)}"
         return HTMLResponse(text)
@@ -184,8 +186,9 @@ def create_app(session: Session, port: int, token: str | None = None) -> Starlet
                 return PlainTextResponse("PDF ist auf diesem Rechner nicht verfügbar.", status_code=404)
             data = await _threaded(report_bytes, plan, suffix)
             name = f"{session.instance_path.stem}-plan{suffix}"
-            return Response(data, media_type=MEDIA_TYPES[suffix],
-                            headers={"Content-Disposition": f'attachment; filename="{name}"'})
+            return Response(
+                data, media_type=MEDIA_TYPES[suffix], headers={"Content-Disposition": f'attachment; filename="{name}"'}
+            )
 
         return handler
 

@@ -122,9 +122,7 @@ def scenario_entry(form: Form, instance: Instance, model: PlanningModel, name: s
         measures: dict[str, str | None] = {o.name: o.measure for o in model.objectives}
         chosen = [form[n] for n in OBJECTIVE_FIELDS if form[n]]
         model_patch["objectives"] = [
-            {"name": c, **({"measure": measures[c]} if measures.get(c) else {})}
-            if c in OBJECTIVE_NAMES
-            else c
+            {"name": c, **({"measure": measures[c]} if measures.get(c) else {})} if c in OBJECTIVE_NAMES else c
             for c in chosen
         ]
     for i, k in enumerate(instance.kommunen):
@@ -191,8 +189,13 @@ def changes(form: Form, instance: Instance, model: PlanningModel) -> list[tuple[
             continue
         what = f"{f.record}: {f.label}" if f.record else f.label
         if f.group == "objectives":
-            out.append((what, objective_label(f.base) if f.base else "–",
-                        objective_label(form[f.name]) if form[f.name] else "–"))
+            out.append(
+                (
+                    what,
+                    objective_label(f.base) if f.base else "–",
+                    objective_label(form[f.name]) if form[f.name] else "–",
+                )
+            )
         else:
             out.append((what, f.base or "–", form[f.name] or "–"))
     return out

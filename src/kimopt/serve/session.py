@@ -85,8 +85,16 @@ def _plain(value: Any) -> Any:
 class Session:
     """One instance and model from files, changed on the page, never written back."""
 
-    def __init__(self, instance_path: Path, model_path: Path | None, instance: Instance,
-                 model: PlanningModel, model_name: str, scenario_dir: Path, workers: int = 2) -> None:
+    def __init__(
+        self,
+        instance_path: Path,
+        model_path: Path | None,
+        instance: Instance,
+        model: PlanningModel,
+        model_name: str,
+        scenario_dir: Path,
+        workers: int = 2,
+    ) -> None:
         self.instance_path, self.model_path = instance_path, model_path
         self.instance, self.model, self.model_name = instance, model, model_name
         self.scenario_dir = scenario_dir
@@ -218,17 +226,25 @@ class Session:
                     BindingRow(
                         rule_text(outcome.scenario, b.rule, "de"),
                         level_label(b.level, "de"),
-                        (f"{level_value(b.before, b.unit, 'de')} → {level_value(b.after, b.unit, 'de')}"
-                         + ("" if getattr(b, "proven", True) else " (oder besser)"))
-                        if b.after is not None else "würde besser",
+                        (
+                            f"{level_value(b.before, b.unit, 'de')} → {level_value(b.after, b.unit, 'de')}"
+                            + ("" if getattr(b, "proven", True) else " (oder besser)")
+                        )
+                        if b.after is not None
+                        else "würde besser",
                     )
                     for b in found
                 ]
                 unchecked = getattr(found, "unchecked", [])
                 if unchecked:  # the analysis' work limit: say which rules were not fully checked
-                    rows.append(BindingRow(
-                        "nicht vollständig geprüft (Rechenmenge erschöpft): "
-                        + ", ".join(rule_text(outcome.scenario, r, "de") for r in unchecked), "", ""))
+                    rows.append(
+                        BindingRow(
+                            "nicht vollständig geprüft (Rechenmenge erschöpft): "
+                            + ", ".join(rule_text(outcome.scenario, r, "de") for r in unchecked),
+                            "",
+                            "",
+                        )
+                    )
                 self._bindings[key] = rows
         return self._bindings[key]
 
@@ -282,11 +298,12 @@ class Session:
         if self.model_path is not None:
             base += f" -m {self.model_path}"
         note = ""
-        header = [f"# Szenario aus kimopt serve für {_line(self.instance.name)}.",
-                  f"#   {_line(base)} -s {_line(str(path))}"]
+        header = [
+            f"# Szenario aus kimopt serve für {_line(self.instance.name)}.",
+            f"#   {_line(base)} -s {_line(str(path))}",
+        ]
         if shown.form["wish"]:
-            note = (f"Der Wunsch „{shown.form['wish']}“ ist nicht Teil der Datei "
-                    "(Szenariodateien kennen keine Wünsche).")
+            note = f"Der Wunsch „{shown.form['wish']}“ ist nicht Teil der Datei (Szenariodateien kennen keine Wünsche)."
             header.append(f"# Nicht gespeichert (Szenariodateien kennen keine Wünsche): {_line(shown.form['wish'])}")
         body = yaml.safe_dump({"scenarios": [_plain(entry)]}, allow_unicode=True, sort_keys=False)
         write_text_atomic(path, "\n".join(header) + "\n" + body)

@@ -17,11 +17,11 @@ from kimopt.analysis.explain.wish import WishError, parse_wish
 from kimopt.check import check_plan
 from kimopt.data import Instance, PlanningModel
 from kimopt.errors import Finding, finding_message
+from kimopt.lexicographic import ModelTooLarge, solve_levels
 from kimopt.plan import Plan
 from kimopt.report.scenarios import apply_scenario
 from kimopt.results import Status
 from kimopt.serve.form import Form, field_of, objective_findings, scenario_entry
-from kimopt.solve import ModelTooLarge, solve_levels
 
 Stop = Callable[[str], None]
 
@@ -107,23 +107,35 @@ def solve(inputs: Outcome, stop: Stop, workers: int, model_name: str = "kim-stan
         return Outcome("invalid", inputs.instance, model, general=[str(exc)])
     if result.units is None:
         if result.status is not Status.INFEASIBLE:
-            return Outcome("no_plan", inputs.instance, model, inputs.wish,
-                           lines=["Kein Plan im Zeitlimit gefunden (time_limit_s im Modell erhöhen)."])
+            return Outcome(
+                "no_plan",
+                inputs.instance,
+                model,
+                inputs.wish,
+                lines=["Kein Plan im Zeitlimit gefunden (time_limit_s im Modell erhöhen)."],
+            )
         stop("explain")
         try:
             answer = conflict_answer(scenario, "de", limit)
         except ExplainTimeout:
             answer = None
         if answer is None:  # every rule holds together: the lexicographic solve itself failed
-            return Outcome("no_plan", inputs.instance, model, inputs.wish, lines=[
-                "Ein Plan ist möglich (keine Regel widerspricht), aber die Optimierung hat ihn nicht "
-                "gefunden – ein Fehler in kimopt, bekannt für Wünsche, die die Abweichung vergrößern."])
+            return Outcome(
+                "no_plan",
+                inputs.instance,
+                model,
+                inputs.wish,
+                lines=[
+                    "Ein Plan ist möglich (keine Regel widerspricht), aber die Optimierung hat ihn nicht "
+                    "gefunden – ein Fehler in kimopt, bekannt für Wünsche, die die Abweichung vergrößern."
+                ],
+            )
         return Outcome("infeasible", inputs.instance, model, inputs.wish, lines=answer.lines)
-    plan = Plan(cm.problem, result.units, result.status, result.levels, result.solver,
-                model_name, result.target_units)
+    plan = Plan(cm.problem, result.units, result.status, result.levels, result.solver, model_name, result.target_units)
     data = plan.to_json()
     violations = check_plan(inputs.instance, model, data)
     if violations:
         raise PlanRejected(violations)
-    return Outcome("plan", inputs.instance, model, inputs.wish, plan, data,
-                   seconds=float(result.solver.get("seconds", 0.0)))
+    return Outcome(
+        "plan", inputs.instance, model, inputs.wish, plan, data, seconds=float(result.solver.get("seconds", 0.0))
+    )

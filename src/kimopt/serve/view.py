@@ -55,16 +55,35 @@ def _price(shown: Shown) -> tuple[list[PriceRow], list[PriceRow]]:
         what = f"{n}. {level_label(change.name, 'de')}"
         if change.before is None or change.after is None or change.delta is None:
             known = "–" if change.after is None else level_value(change.after, change.unit, "de")
-            levels.append(PriceRow(what, "–" if change.before is None else
-                                   level_value(change.before, change.unit, "de"), known, "nicht vergleichbar", True))
+            levels.append(
+                PriceRow(
+                    what,
+                    "–" if change.before is None else level_value(change.before, change.unit, "de"),
+                    known,
+                    "nicht vergleichbar",
+                    True,
+                )
+            )
             continue
-        levels.append(PriceRow(what, level_value(change.before, change.unit, "de"),
-                               level_value(change.after, change.unit, "de"),
-                               signed(change.delta, change.unit, "de"), bool(change.delta)))
+        levels.append(
+            PriceRow(
+                what,
+                level_value(change.before, change.unit, "de"),
+                level_value(change.after, change.unit, "de"),
+                signed(change.delta, change.unit, "de"),
+                bool(change.delta),
+            )
+        )
     payers = [
-        PriceRow(p.payer, level_value(p.before, "EUR", "de"), level_value(p.after, "EUR", "de"),
-                 signed(p.after - p.before, "EUR", "de"), True)
-        for p in price.payers if p.after != p.before
+        PriceRow(
+            p.payer,
+            level_value(p.before, "EUR", "de"),
+            level_value(p.after, "EUR", "de"),
+            signed(p.after - p.before, "EUR", "de"),
+            True,
+        )
+        for p in price.payers
+        if p.after != p.before
     ]
     return levels, payers
 
@@ -84,7 +103,8 @@ def results(session: Session, shown: Shown) -> Results:
         headline = "Diese Änderung ist nicht möglich – kein zulässiger Plan."
     elif outcome.kind == "invalid":
         headline = "Eingabe prüfen – " + (
-            f"{len(outcome.errors) + len(outcome.general)} Feld(er) fehlerhaft." if outcome.errors else "fehlerhaft.")
+            f"{len(outcome.errors) + len(outcome.general)} Feld(er) fehlerhaft." if outcome.errors else "fehlerhaft."
+        )
     else:
         headline = "Kein Plan berechnet."
     view = Results(outcome.kind, headline, changed, outcome.errors, outcome.general, outcome.lines)

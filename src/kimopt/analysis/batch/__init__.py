@@ -35,7 +35,29 @@ from kimopt.analysis.batch.summary import (
     write_summary,
 )
 
-__all__ = ["COLUMNS", "EXIT_PRECEDENCE", "HEADERS", "INSTANCE_SUFFIXES", "PLAN_SUFFIX", "STATUS_EXIT",
-           "SUMMARY_NAMES", "Interrupted", "Progress", "Row", "RunStatus", "Task", "clean_temporary", "collect",
-           "exit_code", "neutralise", "plan_paths", "read_summary", "run_batch", "run_task", "summary_csv",
-           "summary_frame", "summary_xlsx", "write_summary"]
+__all__ = [
+    "COLUMNS",
+    "EXIT_PRECEDENCE",
+    "HEADERS",
+    "INSTANCE_SUFFIXES",
+    "PLAN_SUFFIX",
+    "STATUS_EXIT",
+    "SUMMARY_NAMES",
+    "Interrupted",
+    "Progress",
+    "Row",
+    "RunStatus",
+    "Task",
+    "clean_temporary",
+    "collect",
+    "exit_code",
+    "neutralise",
+    "plan_paths",
+    "read_summary",
+    "run_batch",
+    "run_task",
+    "summary_csv",
+    "summary_frame",
+    "summary_xlsx",
+    "write_summary",
+]

@@ -30,6 +30,7 @@ INSTANCE_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx", ".xlsm")
 PLAN_SUFFIX = ".plan.json"
 SUMMARY_NAMES = ("summary.csv", "summary.xlsx", "summary.json")
 
+
 class RunStatus(str, Enum):
     """What became of one instance of a batch (the summary's ``status`` column).
 
@@ -161,15 +162,11 @@ def collect(patterns: Iterable[str], lang: str = "de") -> tuple[list[Path], list
         elif path.exists():
             matches = [path]
         elif any(ch in pattern for ch in "*?["):
-            matches = sorted(
-                Path(p) for p in glob.glob(pattern, recursive=True) if _is_instance(Path(p))
-            )
+            matches = sorted(Path(p) for p in glob.glob(pattern, recursive=True) if _is_instance(Path(p)))
         else:
             matches = []
         if not matches:
-            missing.append(
-                Row(file=str(pattern), status=RunStatus.INPUT_ERROR.value, error=_text("missing", lang))
-            )
+            missing.append(Row(file=str(pattern), status=RunStatus.INPUT_ERROR.value, error=_text("missing", lang)))
         for match in matches:
             try:
                 key = match.resolve()
@@ -245,10 +242,10 @@ def run_task(task: Task) -> Row:
 
 def _run(task: Task, row: Row, started: float) -> Row:
     from kimopt.io.atomic import write_text_atomic
+    from kimopt.lexicographic import ModelTooLarge
     from kimopt.load import load_inputs
     from kimopt.pipeline import PlanRejected, plan_instance
     from kimopt.plan import dumps, input_sha256
-    from kimopt.solve import ModelTooLarge
 
     started = time.perf_counter()  # seconds count this instance, not the worker's first imports
     inputs = load_inputs(task.path, task.model_path)
@@ -269,17 +266,11 @@ def _run(task: Task, row: Row, started: float) -> Row:
         row.status, row.error = RunStatus.INPUT_ERROR.value, str(exc)
     except PlanRejected as exc:
         row.status = RunStatus.REJECTED.value
-        row.error = (
-            _text("REJECTED", task.lang)
-            + ": "
-            + "; ".join(v.text(task.lang) for v in exc.violations)
-        )
+        row.error = _text("REJECTED", task.lang) + ": " + "; ".join(v.text(task.lang) for v in exc.violations)
     else:
         if outcome.plan_json is not None:
             write_text_atomic(task.plan_path, dumps(outcome.plan_json))
-            return _row_from_plan(
-                task, outcome.plan_json, time.perf_counter() - started, resumed=False
-            )
+            return _row_from_plan(task, outcome.plan_json, time.perf_counter() - started, resumed=False)
         row.status = RunStatus.of_plan(outcome.status).value
         row.error = _text(row.status, task.lang)
     row.seconds = round(time.perf_counter() - started, 3)
@@ -296,9 +287,7 @@ class Interrupted(Exception):
     rows: list[Row | None] = field(default_factory=list)
 
 
-def run_batch(
-    tasks: list[Task], processes: int, on_row: Callable[[Row], None] | None = None
-) -> list[Row]:
+def run_batch(tasks: list[Task], processes: int, on_row: Callable[[Row], None] | None = None) -> list[Row]:
     """Run every task, in ``processes`` worker processes (1: in this process), rows in task order.
 
     Raises
@@ -326,8 +315,10 @@ def run_batch(
 
     # spawn: a fresh interpreter per worker, safe whatever threads the parent has started
     pool = ProcessPoolExecutor(
-        max_workers=min(processes, len(tasks)), mp_context=multiprocessing.get_context("spawn"),
-        initializer=worker_start, initargs=(os.getpid(),),
+        max_workers=min(processes, len(tasks)),
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=worker_start,
+        initargs=(os.getpid(),),
     )
     futures = {pool.submit(run_task, task): i for i, task in enumerate(tasks)}
     try:
@@ -336,9 +327,7 @@ def run_batch(
             try:
                 row = future.result()
             except Exception as exc:  # a worker died (killed, out of memory): record and go on
-                row = Row(
-                    file=str(tasks[i].path), status=RunStatus.ERROR.value, error=f"{type(exc).__name__}: {exc}"
-                )
+                row = Row(file=str(tasks[i].path), status=RunStatus.ERROR.value, error=f"{type(exc).__name__}: {exc}")
             done(i, row)
     except KeyboardInterrupt:
         # a running solve may take up to its time limit: stop the workers instead of waiting

@@ -48,11 +48,7 @@ class Answer:
         return "\n".join(self.lines)
 
 
-
-
-def conflict_answer(
-    scenario: Scenario, lang: str = "de", time_limit: float = 60.0
-) -> Answer | None:
+def conflict_answer(scenario: Scenario, lang: str = "de", time_limit: float = 60.0) -> Answer | None:
     """Minimal conflict and smallest repairs; ``None`` if the scenario is feasible."""
     conflict = minimal_conflict(Oracle(scenario, time_limit))
     if conflict is None:
@@ -99,9 +95,7 @@ def conflict_answer(
             "Smallest change of each number that makes a plan possible (all else unchanged):",
         )
     )
-    lines += [
-        f"  - {repair_text(r, lang)}" for r in smallest_repairs(scenario, conflict, time_limit)
-    ]
+    lines += [f"  - {repair_text(r, lang)}" for r in smallest_repairs(scenario, conflict, time_limit)]
     return Answer(Status.INFEASIBLE, lines)
 
 
@@ -120,8 +114,7 @@ def price_lines(scenario: Scenario, price: Price, lang: str = "de") -> list[str]
     for n, change in enumerate(price.levels, start=1):
         if change.before is None or change.after is None or change.delta is None:
             lines.append(
-                f"  {n}. {change.name:<16} "
-                + _t(lang, "nicht bewiesen (Zeitlimit)", "not proven (time limit)")
+                f"  {n}. {change.name:<16} " + _t(lang, "nicht bewiesen (Zeitlimit)", "not proven (time limit)")
             )
             continue
         lines.append(
@@ -131,26 +124,18 @@ def price_lines(scenario: Scenario, price: Price, lang: str = "de") -> list[str]
             f"({signed(change.delta, change.unit, lang)})"
         )
         if change.delta:
-            label = SHORT_LABELS.get(change.name, (change.name, change.name))[
-                0 if lang == "de" else 1
-            ]
+            label = SHORT_LABELS.get(change.name, (change.name, change.name))[0 if lang == "de" else 1]
             short.append(f"{signed(change.delta, change.unit, lang)} {label}")
     payers = [p for p in price.payers if p.after != p.before]
     if payers:
-        lines.append(
-            _t(lang, "Eigenanteil je Zahler (€ pro Jahr):", "Own share by payer (€ per year):")
-        )
+        lines.append(_t(lang, "Eigenanteil je Zahler (€ pro Jahr):", "Own share by payer (€ per year):"))
     for payer in payers:
         delta = payer.after - payer.before
         lines.append(
             f"  - {payer.payer}: {level_value(payer.before, 'EUR', lang)} → "
             f"{level_value(payer.after, 'EUR', lang)} ({signed(delta, 'EUR', lang)})"
         )
-        short.append(
-            f"{signed(delta, 'EUR', lang)} "
-            + _t(lang, "Eigenanteil", "own share")
-            + f" {payer.payer}"
-        )
+        short.append(f"{signed(delta, 'EUR', lang)} " + _t(lang, "Eigenanteil", "own share") + f" {payer.payer}")
     lines.append(
         _t(lang, "Kurz: ", "In short: ")
         + (
@@ -205,17 +190,13 @@ def binding_lines(scenario: Scenario, lang: str = "de", time_limit: float = 60.0
         )
         if b.after is not None and not b.proven:
             gain += _t(lang, " (oder besser)", " (or better)")
-        lines.append(
-            f"  - {rule_text(scenario, b.rule, lang)} ⇒ {b.level}, "
-            f"{level_label(b.level, lang)}: {gain}"
-        )
+        lines.append(f"  - {rule_text(scenario, b.rule, lang)} ⇒ {b.level}, {level_label(b.level, lang)}: {gain}")
     if not bindings.complete:
         lines.append(
             _t(
                 lang,
                 f"  nicht vollständig geprüft: {len(bindings.unchecked)} "
-                "Regeln – "
-                + ", ".join(rule_text(scenario, r, lang) for r in bindings.unchecked),
+                "Regeln – " + ", ".join(rule_text(scenario, r, lang) for r in bindings.unchecked),
                 f"  not completely checked: {len(bindings.unchecked)} rules – "
                 + ", ".join(rule_text(scenario, r, lang) for r in bindings.unchecked),
             )

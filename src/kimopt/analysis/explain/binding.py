@@ -35,11 +35,11 @@ from kimopt.cpsat.objectives import LEVELS, Level
 from kimopt.cpsat.remainders import remainder_optimum
 from kimopt.cpsat.solver import work_limited_solver
 from kimopt.cpsat.switches import RuleId
+from kimopt.lexicographic import CpsatModel
 from kimopt.numbers import decimal_vzae, round_euros
 from kimopt.plan import Plan
 from kimopt.results import LevelResult, Status
 from kimopt.rules import FUNDING_CAP
-from kimopt.solve import CpsatModel
 
 WORK_PER_CHECK = 4.0
 """Deterministic work limit of one check, in CP-SAT's deterministic seconds."""
@@ -105,8 +105,7 @@ class _Probe:
             assert base.value is not None
             units = base.value / level.factor
             assert units.denominator == 1
-            at, better = (cm.model.new_bool_var(f"{level.name}@plan"),
-                          cm.model.new_bool_var(f"{level.name}>plan"))
+            at, better = (cm.model.new_bool_var(f"{level.name}@plan"), cm.model.new_bool_var(f"{level.name}>plan"))
             if level.maximize:
                 cm.model.add(level.expr >= int(units)).only_enforce_if(at)
                 cm.model.add(level.expr >= int(units) + 1).only_enforce_if(better)
@@ -244,8 +243,9 @@ def binding_rules(
     return report
 
 
-def _search(probe: _Probe, candidates: list[RuleId], level: int,
-            whole: bool = True) -> tuple[list[RuleId], list[RuleId]]:
+def _search(
+    probe: _Probe, candidates: list[RuleId], level: int, whole: bool = True
+) -> tuple[list[RuleId], list[RuleId]]:
     """Which ``candidates`` alone improve ``level``: (binding, undecided), in canonical order.
 
     First a check with all of them off (infeasible in the common case, which presolve proves
@@ -313,9 +313,7 @@ def binding_json(report: BindingReport) -> dict[str, Any]:
             for b in report.bindings
         ],
         "binding_rules_complete": report.complete,
-        "binding_rules_unchecked": [
-            {"rule": rule, "subject": subject or None} for rule, subject in report.unchecked
-        ],
+        "binding_rules_unchecked": [{"rule": rule, "subject": subject or None} for rule, subject in report.unchecked],
     }
 
 

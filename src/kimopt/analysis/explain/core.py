@@ -28,9 +28,9 @@ from ortools.sat.python import cp_model
 from kimopt.cpsat.solver import new_solver
 from kimopt.cpsat.switches import RuleId
 from kimopt.data import Instance, PlanningModel
+from kimopt.lexicographic import CpsatModel, build
 from kimopt.problem import HostKind, Problem, compile_problem
 from kimopt.rules import HOST_SIZE, RULES
-from kimopt.solve import CpsatModel, build
 
 FAMILIES: tuple[str, ...] = tuple(rule.name for rule in RULES)
 
@@ -100,9 +100,7 @@ class Scenario:
         hidden = self._hidden_kommune()
         instance = self.instance
         if hidden is not None and self.wish is not None:
-            widened = (
-                instance.funding.positions_vzae + self.wish.units * self.model.granularity_vzae
-            )
+            widened = instance.funding.positions_vzae + self.wish.units * self.model.granularity_vzae
             kommunen = list(instance.kommunen)
             kommunen[hidden] = kommunen[hidden].model_copy(update={"max_vzae": widened})
             instance = instance.model_copy(update={"kommunen": kommunen})
@@ -113,9 +111,7 @@ class Scenario:
         if self.wish is None:
             return None
         return next(
-            h
-            for h, host in enumerate(problem.hosts)
-            if host.name == self.wish.name and host.kind == self.wish.kind
+            h for h, host in enumerate(problem.hosts) if host.name == self.wish.name and host.kind == self.wish.kind
         )
 
     def relaxed(self, active: set[RuleId]) -> CpsatModel:
@@ -129,9 +125,7 @@ class Scenario:
         """The CP-SAT model with the wish as a hard constraint (it is what is asked)."""
         problem = self.problem()
         wish = self.wish
-        cm = build(
-            problem, switchable=switchable, headroom=headroom(problem, wish) if switchable else 0
-        )
+        cm = build(problem, switchable=switchable, headroom=headroom(problem, wish) if switchable else 0)
         h = self.wish_host(problem)
         if wish is None or h is None:
             return cm
@@ -205,9 +199,7 @@ class Oracle:
     def __init__(self, scenario: Scenario, time_limit: float = 60.0) -> None:
         self.scenario = scenario
         self.time_limit = time_limit
-        self.rules: list[RuleId] = sorted(
-            scenario.build(switchable=True).switches.literals, key=canonical
-        )
+        self.rules: list[RuleId] = sorted(scenario.build(switchable=True).switches.literals, key=canonical)
 
     def feasible(self, active: Iterable[RuleId]) -> bool:
         """Has the scenario a plan when exactly the rule instances ``active`` hold?"""

@@ -56,8 +56,11 @@ def _canonical(rule: RuleId) -> tuple[int, int, str]:
 
 @rules.CONTINUITY.describe
 def _continuity(year: HorizonYear, model: PlanningModel, subject: str, lang: str) -> str:
-    return _t(lang, "hält mindestens die VZÄ des Vorjahres (Baustein 2)",
-              "holds at least the VZÄ of the year before (Baustein 2)")
+    return _t(
+        lang,
+        "hält mindestens die VZÄ des Vorjahres (Baustein 2)",
+        "holds at least the VZÄ of the year before (Baustein 2)",
+    )
 
 
 def _positions(year: HorizonYear, baustein: int, lang: str) -> str:
@@ -67,15 +70,20 @@ def _positions(year: HorizonYear, baustein: int, lang: str) -> str:
 
 @rules.COORDINATION.describe
 def _coordination(year: HorizonYear, model: PlanningModel, subject: str, lang: str) -> str:
-    return _t(lang, "Koordinierende beim Kreis und bei jeder Kommune mit allen Merkmalen: ",
-              "coordinators at the Kreis and at every Kommune with every flag: ") + _positions(year, 1, lang)
+    return _t(
+        lang,
+        "Koordinierende beim Kreis und bei jeder Kommune mit allen Merkmalen: ",
+        "coordinators at the Kreis and at every Kommune with every flag: ",
+    ) + _positions(year, 1, lang)
 
 
 @rules.AUTHORITIES.describe
 def _authorities(year: HorizonYear, model: PlanningModel, subject: str, lang: str) -> str:
-    return _t(lang, "genau die Stellen der Liste, beim Kreis oder einer Kommune mit Ausländerbehörde: ",
-              "exactly the listed positions, at the Kreis or a Kommune with Ausländerbehörde: ") \
-        + _positions(year, 3, lang)
+    return _t(
+        lang,
+        "genau die Stellen der Liste, beim Kreis oder einer Kommune mit Ausländerbehörde: ",
+        "exactly the listed positions, at the Kreis or a Kommune with Ausländerbehörde: ",
+    ) + _positions(year, 3, lang)
 
 
 def horizon_feasible(instance: Instance, model: PlanningModel, time_limit: float = 60.0) -> bool:
@@ -95,8 +103,11 @@ def horizon_rule_text(years: dict[str, HorizonYear], model: PlanningModel, rule:
         return f"{label}: " + rule_label((family, rest), lang) + ": " + entry.hook("describe")(year, model, rest, lang)
     if entry in (rules.BUDGET_KOMMUNE, rules.BUDGET_KREIS):
         payer = rest or year.instance.kreis.name
-        budget = year.instance.kreis.budget if entry is rules.BUDGET_KREIS else next(
-            k.budget for k in year.instance.kommunen if k.name == rest)
+        budget = (
+            year.instance.kreis.budget
+            if entry is rules.BUDGET_KREIS
+            else next(k.budget for k in year.instance.kommunen if k.name == rest)
+        )
         fixed = [p for p in year.fixed if p.payer(year.instance, model) == payer]
         b1 = sum((p.eigenanteil for p in fixed if p.baustein == 1), Fraction(0))
         b3 = sum((p.eigenanteil for p in fixed if p.baustein == 3), Fraction(0))
@@ -104,13 +115,15 @@ def horizon_rule_text(years: dict[str, HorizonYear], model: PlanningModel, rule:
         if b1:
             parts.append(_t(lang, "Koordination (Baustein 1) ", "coordination (Baustein 1) ") + fmt_euros(b1, lang))
         if b3:
-            parts.append(_t(lang, "Ausländerbehörde (Baustein 3) ", "authorities (Baustein 3) ")
-                         + fmt_euros(b3, lang))
+            parts.append(_t(lang, "Ausländerbehörde (Baustein 3) ", "authorities (Baustein 3) ") + fmt_euros(b3, lang))
         fixed_text = (_t(lang, "; fest gebunden: ", "; committed: ") + ", ".join(parts)) if parts else ""
         head = rule_label((family, rest), lang)
-        return (f"{label}: {head}: " + _t(lang, "Eigenanteil aller Bausteine höchstens ",
-                                          "own share of all Bausteine at most ")
-                + fmt_euros(budget or 0, lang) + fixed_text)
+        return (
+            f"{label}: {head}: "
+            + _t(lang, "Eigenanteil aller Bausteine höchstens ", "own share of all Bausteine at most ")
+            + fmt_euros(budget or 0, lang)
+            + fixed_text
+        )
     return f"{label}: Baustein 2 – " + rule_text(scenario, (family, rest), lang)
 
 
@@ -133,12 +146,16 @@ def with_budget(instance: Instance, n: int, payer: str, budget: int | None) -> I
         return instance.model_copy(update={"years": years})
     if payer == instance.kreis.name:
         return instance.model_copy(update={"kreis": instance.kreis.model_copy(update={"budget": budget})})
-    return instance.model_copy(update={"kommunen": [k.model_copy(update={"budget": budget}) if k.name == payer else k
-                                                    for k in instance.kommunen]})
+    return instance.model_copy(
+        update={
+            "kommunen": [k.model_copy(update={"budget": budget}) if k.name == payer else k for k in instance.kommunen]
+        }
+    )
 
 
-def budget_repair(instance: Instance, model: PlanningModel, rule: RuleId,
-                  time_limit: float = 60.0) -> tuple[int, int | None, list[str]] | None:
+def budget_repair(
+    instance: Instance, model: PlanningModel, rule: RuleId, time_limit: float = 60.0
+) -> tuple[int, int | None, list[str]] | None:
     """The least budget of that payer, as set in that year and carried on, that makes the horizon
     feasible; with the budget now and the years it holds for.
 
@@ -175,25 +192,29 @@ def budget_repair(instance: Instance, model: PlanningModel, rule: RuleId,
     den = hm.years[n].problem.g.denominator
     needed = -(-solver.value(worst) // (den * den))
     first = hm.years[n].horizon.instance
-    now = first.kreis.budget if payer == first.kreis.name else next(c.budget for c in first.kommunen
-                                                                    if c.name == payer)
+    now = first.kreis.budget if payer == first.kreis.name else next(c.budget for c in first.kommunen if c.name == payer)
     if not horizon_feasible(with_budget(instance, n, payer, needed), model, time_limit) or (
-            needed > 0 and horizon_feasible(with_budget(instance, n, payer, needed - 1), model, time_limit)):
+        needed > 0 and horizon_feasible(with_budget(instance, n, payer, needed - 1), model, time_limit)
+    ):
         raise RuntimeError(f"repair of {rule} not confirmed")  # the exact optimum must be tight
     return needed, now, [hm.years[k].label for k in carried]
 
 
-def horizon_conflict(instance: Instance, model: PlanningModel, lang: str = "de",
-                     time_limit: float = 60.0) -> list[str] | None:
+def horizon_conflict(
+    instance: Instance, model: PlanningModel, lang: str = "de", time_limit: float = 60.0
+) -> list[str] | None:
     """The minimal conflict and the smallest budget repairs as lines, or ``None`` if every year has a plan."""
     if horizon_feasible(instance, model, time_limit):
         return None
     conflict = minimal_conflict(HorizonOracle(instance, model, time_limit))
     years = {y.label: y for y in expand(instance)}
-    head = _t(lang, f"{instance.name}: kein zulässiger Plan über alle Jahre – diese Regeln widersprechen sich "
-                    "(jede einzelne zu lockern macht einen Plan möglich):",
-              f"{instance.name}: no feasible plan over all years – these rules contradict each other "
-              "(relaxing any one of them makes a plan possible):")
+    head = _t(
+        lang,
+        f"{instance.name}: kein zulässiger Plan über alle Jahre – diese Regeln widersprechen sich "
+        "(jede einzelne zu lockern macht einen Plan möglich):",
+        f"{instance.name}: no feasible plan over all years – these rules contradict each other "
+        "(relaxing any one of them makes a plan possible):",
+    )
     if not conflict:
         return [head, _t(lang, "  (kein einzelner Grund gefunden)", "  (no single reason found)")]
     lines = [head, *(f"  - {horizon_rule_text(years, model, rule, lang)}" for rule in conflict)]
@@ -205,32 +226,48 @@ def horizon_conflict(instance: Instance, model: PlanningModel, lang: str = "de",
         label, _, payer = rule[1].partition(": ")
         who = payer or years[label].instance.kreis.name
         if found is None:
-            repairs.append(f"  - {label}: Budget {who}: " + _t(lang, "keine Änderung dieser Zahl allein hilft",
-                                                                 "no change of this number alone helps"))
+            repairs.append(
+                f"  - {label}: Budget {who}: "
+                + _t(lang, "keine Änderung dieser Zahl allein hilft", "no change of this number alone helps")
+            )
             continue
         needed, now, held = found
         was = _t(lang, "unbegrenzt", "unlimited") if now is None else fmt_euros(now, lang)
         span = held[0] if len(held) == 1 else f"{held[0]}–{held[-1]}"
         repairs.append(f"  - {span}: Budget {who} ≥ {fmt_euros(needed, lang)} ({_t(lang, 'bisher', 'now')} {was})")
     if repairs:
-        lines += [_t(lang, "Kleinste Änderungen (je eine genügt, alle Bausteine zusammen):",
-                     "Smallest changes (any one suffices, all Bausteine together):"), *repairs]
+        lines += [
+            _t(
+                lang,
+                "Kleinste Änderungen (je eine genügt, alle Bausteine zusammen):",
+                "Smallest changes (any one suffices, all Bausteine together):",
+            ),
+            *repairs,
+        ]
     return lines
 
 
-def horizon_explain_text(instance: Instance, model: PlanningModel, lang: str = "de",
-                         time_limit: float = 60.0) -> tuple[str, str]:
+def horizon_explain_text(
+    instance: Instance, model: PlanningModel, lang: str = "de", time_limit: float = 60.0
+) -> tuple[str, str]:
     """``(status, text)`` for ``kimopt explain`` on a horizon instance."""
     lines = horizon_conflict(instance, model, lang, time_limit)
     if lines is not None:
         return "INFEASIBLE", "\n".join(lines)
-    lines = [_t(lang, f"{instance.name}: ein Plan über alle Jahre ist möglich (kimopt solve zeigt ihn mit der "
-                      "Haushaltstabelle).",
-                f"{instance.name}: a plan over all years is possible (kimopt solve shows it with the budget table).")]
+    lines = [
+        _t(
+            lang,
+            f"{instance.name}: ein Plan über alle Jahre ist möglich (kimopt solve zeigt ihn mit der Haushaltstabelle).",
+            f"{instance.name}: a plan over all years is possible (kimopt solve shows it with the budget table).",
+        )
+    ]
     for year in expand(instance):
         for rule in rules.HORIZON_RULES:
-            if rule.decides or (rule is rules.COORDINATION and instance.coordination is None) or \
-                    (rule is rules.AUTHORITIES and instance.authorities is None):
+            if (
+                rule.decides
+                or (rule is rules.COORDINATION and instance.coordination is None)
+                or (rule is rules.AUTHORITIES and instance.authorities is None)
+            ):
                 continue
             lines.append(f"  {year.label}: {rule.label(lang)}: {rule.hook('describe')(year, model, '', lang)}")
     return "FEASIBLE", "\n".join(lines)
@@ -243,6 +280,9 @@ def horizon_infeasible_text(instance: Instance, model: PlanningModel, lang: str 
     except ExplainTimeout:
         lines = None
     if lines is None:
-        return _t(lang, f"{instance.name}: keine zulässige Verteilung – die Regeln widersprechen sich.",
-                  f"{instance.name}: no feasible allocation – the rules contradict each other.")
+        return _t(
+            lang,
+            f"{instance.name}: keine zulässige Verteilung – die Regeln widersprechen sich.",
+            f"{instance.name}: no feasible allocation – the rules contradict each other.",
+        )
     return "\n".join(lines)

@@ -23,6 +23,7 @@ from kimopt.analysis.explain.core import ExplainTimeout, Scenario, feasible
 from kimopt.cpsat.solver import new_solver
 from kimopt.cpsat.switches import RuleId
 from kimopt.data import Kommune, Traeger
+from kimopt.lexicographic import CpsatModel
 from kimopt.problem import Problem
 from kimopt.rules import (
     BUDGET_KOMMUNE,
@@ -34,7 +35,6 @@ from kimopt.rules import (
     PROVIDER_AREA,
     REACHABILITY,
 )
-from kimopt.solve import CpsatModel
 
 Number = Literal[
     "positions_vzae",
@@ -114,9 +114,7 @@ def with_number(scenario: Scenario, number: Number, subject: str, value: Fractio
     inst, model = scenario.instance, scenario.model
     if number == "positions_vzae":
         return scenario.with_instance(
-            inst.model_copy(
-                update={"funding": inst.funding.model_copy(update={"positions_vzae": value})}
-            )
+            inst.model_copy(update={"funding": inst.funding.model_copy(update={"positions_vzae": value})})
         )
     if number in ("kreis_min_share", "min_coverage_vzae"):
         return scenario.with_model(model.model_copy(update={number: value}))
@@ -126,14 +124,10 @@ def with_number(scenario: Scenario, number: Number, subject: str, value: Fractio
         )
     if number == "existing_vzae" and subject == inst.kreis.name:
         return scenario.with_instance(
-            inst.model_copy(
-                update={"kreis": inst.kreis.model_copy(update={"existing_vzae": value})}
-            )
+            inst.model_copy(update={"kreis": inst.kreis.model_copy(update={"existing_vzae": value})})
         )
     record = _record(scenario, number, subject)
-    new = record.model_copy(
-        update={FIELD[number]: int(value) if number == "kommune_budget" else value}
-    )
+    new = record.model_copy(update={FIELD[number]: int(value) if number == "kommune_budget" else value})
     key = "traeger" if isinstance(record, Traeger) else "kommunen"
     records = [new if r is record else r for r in getattr(inst, key)]
     return scenario.with_instance(inst.model_copy(update={key: records}))
@@ -176,9 +170,7 @@ def _budget_kommune(scenario: Scenario, rule: RuleId, time_limit: float) -> Frac
     cm = _relaxed(scenario, {rule})
     i = next(i for i, k in enumerate(scenario.instance.kommunen) if k.name == rule[1])
     found = _optimum(cm, cm.variables.kommune_payment(i), False, scenario, time_limit)
-    return (
-        None if found is None else Fraction(math.ceil(Fraction(found[0], cm.problem.g.denominator)))
-    )
+    return None if found is None else Fraction(math.ceil(Fraction(found[0], cm.problem.g.denominator)))
 
 
 @BUDGET_KREIS.repair
@@ -186,9 +178,7 @@ def _budget_kreis(scenario: Scenario, rule: RuleId, time_limit: float) -> Fracti
     """Least Kreis budget: the least Eigenanteil the Kreis can pay under all other rules."""
     cm = _relaxed(scenario, {rule})
     found = _optimum(cm, cm.variables.kreis_payment(), False, scenario, time_limit)
-    return (
-        None if found is None else Fraction(math.ceil(Fraction(found[0], cm.problem.g.denominator)))
-    )
+    return None if found is None else Fraction(math.ceil(Fraction(found[0], cm.problem.g.denominator)))
 
 
 @FUNDING_CAP.repair
@@ -222,9 +212,7 @@ def _kreis_share(scenario: Scenario, rule: RuleId, time_limit: float) -> Fractio
     cm.model.add(used >= 1)  # with N = 0 the share rule holds, so it would not be in the conflict
     ratio = Fraction(0)
     while True:
-        found = _optimum(
-            cm, ratio.denominator * kreis - ratio.numerator * used, True, scenario, time_limit
-        )
+        found = _optimum(cm, ratio.denominator * kreis - ratio.numerator * used, True, scenario, time_limit)
         if found is None:
             return None
         value, solver = found
@@ -269,15 +257,11 @@ def _existing(scenario: Scenario, rule: RuleId, time_limit: float) -> Fraction |
     current = current_value(scenario, "existing_vzae", rule[1])
     assert current is not None
     problem = scenario.problem()
-    top = problem.vzae(problem.positions) + sum(
-        (problem.vzae(h.existing_units) for h in problem.hosts), Fraction(0)
-    )
+    top = problem.vzae(problem.positions) + sum((problem.vzae(h.existing_units) for h in problem.hosts), Fraction(0))
     steps = 1
     while current - steps * g >= 0 or current + steps * g <= top:
         for value in (current - steps * g, current + steps * g):
-            if 0 <= value <= top and feasible(
-                with_number(scenario, "existing_vzae", rule[1], value), time_limit
-            ):
+            if 0 <= value <= top and feasible(with_number(scenario, "existing_vzae", rule[1], value), time_limit):
                 return value
         steps += 1
     return None
@@ -305,9 +289,7 @@ def one_unit(number: Number, scenario: Scenario) -> Fraction:
     return Fraction(1) if unit == "EUR" else scenario.model.granularity_vzae
 
 
-def stricter(
-    number: Number, value: Fraction, scenario: Scenario, direction: str
-) -> Fraction | None:
+def stricter(number: Number, value: Fraction, scenario: Scenario, direction: str) -> Fraction | None:
     """The value one unit stricter than ``value`` (``None`` if there is none to test)."""
     unit = one_unit(number, scenario)
     tighter = value - unit if direction == ">=" else value + unit
@@ -325,9 +307,7 @@ def verify(scenario: Scenario, repair: Repair, time_limit: float) -> bool:
     if repair.number == "existing_vzae":
         return True  # the outward search proved every nearer value infeasible
     tighter = stricter(repair.number, repair.value, scenario, repair.direction)
-    return tighter is None or not feasible(
-        with_number(scenario, repair.number, repair.subject, tighter), time_limit
-    )
+    return tighter is None or not feasible(with_number(scenario, repair.number, repair.subject, tighter), time_limit)
 
 
 def smallest_repair(scenario: Scenario, rule: RuleId, time_limit: float = 60.0) -> Repair:
@@ -346,14 +326,10 @@ def smallest_repair(scenario: Scenario, rule: RuleId, time_limit: float = 60.0) 
     repair = Repair(rule, number, subject, current, value, direction)
     if value is None:
         return repair
-    return Repair(
-        rule, number, subject, current, value, direction, verify(scenario, repair, time_limit)
-    )
+    return Repair(rule, number, subject, current, value, direction, verify(scenario, repair, time_limit))
 
 
-def smallest_repairs(
-    scenario: Scenario, conflict: list[RuleId], time_limit: float = 60.0
-) -> list[Repair]:
+def smallest_repairs(scenario: Scenario, conflict: list[RuleId], time_limit: float = 60.0) -> list[Repair]:
     """One repair per number in the conflict (rules sharing a number, like reachability, once)."""
     repairs: list[Repair] = []
     seen: set[tuple[Number | None, str]] = set()

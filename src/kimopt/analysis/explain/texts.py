@@ -50,10 +50,8 @@ def _host_size(scenario: Scenario, subject: str, lang: str) -> str:
     kommune = next((k for k in inst.kommunen if k.name == subject), None)
     sizes = _t(
         lang,
-        f"0 VZÄ oder mindestens {vzae(model.min_host_vzae, lang)} in Schritten von "
-        f"{vzae(model.host_step_vzae, lang)}",
-        f"0 VZÄ or at least {vzae(model.min_host_vzae, lang)} in steps of "
-        f"{vzae(model.host_step_vzae, lang)}",
+        f"0 VZÄ oder mindestens {vzae(model.min_host_vzae, lang)} in Schritten von {vzae(model.host_step_vzae, lang)}",
+        f"0 VZÄ or at least {vzae(model.min_host_vzae, lang)} in steps of {vzae(model.host_step_vzae, lang)}",
     )
     if kommune is None:
         return sizes
@@ -79,8 +77,7 @@ def _funding_cap(scenario: Scenario, subject: str, lang: str) -> str:
 @rules.KREIS_SHARE.describe
 def _kreis_share(scenario: Scenario, subject: str, lang: str) -> str:
     minimum = share(scenario.model.kreis_min_share, lang)
-    return _t(lang, f"der Kreis behält mindestens {minimum} der VZÄ",
-              f"the Kreis keeps at least {minimum} of the VZÄ")
+    return _t(lang, f"der Kreis behält mindestens {minimum} der VZÄ", f"the Kreis keeps at least {minimum} of the VZÄ")
 
 
 @rules.SHARING.describe
@@ -132,8 +129,11 @@ def _reachability(scenario: Scenario, subject: str, lang: str) -> str:
 @rules.QUOTA_RULE.describe
 def _quota_rule(scenario: Scenario, subject: str, lang: str) -> str:
     g = scenario.model.granularity_vzae
-    return _t(lang, f"Versorgung = Soll-VZÄ ab- oder aufgerundet auf {vzae(g, 'de')}",
-              f"coverage = target rounded down or up to {vzae(g, 'en')}")
+    return _t(
+        lang,
+        f"Versorgung = Soll-VZÄ ab- oder aufgerundet auf {vzae(g, 'de')}",
+        f"coverage = target rounded down or up to {vzae(g, 'en')}",
+    )
 
 
 def existing_of(scenario: Scenario, host: str) -> Fraction:
@@ -141,18 +141,14 @@ def existing_of(scenario: Scenario, host: str) -> Fraction:
     inst = scenario.instance
     if host == inst.kreis.name:
         return inst.kreis.existing_vzae
-    record = next((k for k in inst.kommunen if k.name == host), None) or next(
-        t for t in inst.traeger if t.name == host
-    )
+    record = next((k for k in inst.kommunen if k.name == host), None) or next(t for t in inst.traeger if t.name == host)
     return record.existing_vzae
 
 
 def _names(subjects: Sequence[str], lang: str) -> str:
     if len(subjects) <= 4:
         return ", ".join(subjects)
-    return ", ".join(subjects[:3]) + _t(
-        lang, f" und {len(subjects) - 3} weitere", f" and {len(subjects) - 3} more"
-    )
+    return ", ".join(subjects[:3]) + _t(lang, f" und {len(subjects) - 3} weitere", f" and {len(subjects) - 3} more")
 
 
 def conflict_lines(scenario: Scenario, conflict: Sequence[RuleId], lang: str = "de") -> list[str]:
@@ -169,8 +165,7 @@ def conflict_lines(scenario: Scenario, conflict: Sequence[RuleId], lang: str = "
         n = sum(1 for r in members if r[0] == reach)
         each = scenario.model.min_coverage_vzae
         return [
-            f"{rule_label((reach, ''), lang)}: {n} Kommunen × {vzae(each, lang)} = "
-            f"{vzae(n * each, lang)} > {cap_text}"
+            f"{rule_label((reach, ''), lang)}: {n} Kommunen × {vzae(each, lang)} = {vzae(n * each, lang)} > {cap_text}"
         ]
     if families == {cap_rule, existing}:
         hosts = [r[1] for r in members if r[0] == existing]

@@ -16,11 +16,11 @@ from fractions import Fraction
 from kimopt.analysis.explain.core import Scenario, Wish
 from kimopt.analysis.explain.texts import vzae
 from kimopt.data import MAX_VZAE, Instance, PlanningModel
+from kimopt.lexicographic import solve_levels
 from kimopt.names import suggestions
 from kimopt.numbers import NumberError, to_fraction
 from kimopt.plan import Plan
 from kimopt.problem import HostKind
-from kimopt.solve import solve_levels
 
 _PATTERN = re.compile(r"^(?P<name>.*?)\s*(?P<op>>=|<=|≥|≤|=)\s*(?P<value>[^=<>≥≤]*)$")
 _OPS = {">=": ">=", "≥": ">=", "<=": "<=", "≤": "<=", "=": "="}
@@ -56,8 +56,7 @@ def _resolve(name: str, instance: Instance) -> tuple[str, HostKind]:
             found.add((by_ags[name], "kommune"))
         if len(found) > 1:
             raise WishError(
-                f"--want: „{name}“ ist nicht eindeutig (Kommune und Träger) – "
-                "bitte die AGS der Kommune angeben",
+                f"--want: „{name}“ ist nicht eindeutig (Kommune und Träger) – bitte die AGS der Kommune angeben",
                 f"--want: '{name}' is ambiguous (Kommune and Träger) – give the Kommune's AGS",
             )
         if found:
@@ -100,10 +99,8 @@ def parse_wish(text: str, instance: Instance, model: PlanningModel) -> Wish:
     match = _PATTERN.match(text.strip())
     if not match or not match["name"] or not match["value"].strip():
         raise WishError(
-            f"--want „{text}“: erwartet NAME=VZÄ, NAME>=VZÄ oder NAME<=VZÄ, "
-            'z. B. "Voerde (Niederrhein)=1"',
-            f"--want '{text}': expected NAME=VZÄ, NAME>=VZÄ or NAME<=VZÄ, "
-            'e.g. "Voerde (Niederrhein)=1"',
+            f'--want „{text}“: erwartet NAME=VZÄ, NAME>=VZÄ oder NAME<=VZÄ, z. B. "Voerde (Niederrhein)=1"',
+            f"--want '{text}': expected NAME=VZÄ, NAME>=VZÄ or NAME<=VZÄ, e.g. \"Voerde (Niederrhein)=1\"",
         )
     try:
         value = _number(match["value"])
@@ -123,10 +120,8 @@ def parse_wish(text: str, instance: Instance, model: PlanningModel) -> Wish:
     units = value / g
     if op == "=" and units.denominator != 1:
         raise WishError(
-            f"--want „{text}“: {vzae(value, 'de')} ist kein Vielfaches der Granularität "
-            f"{vzae(g, 'de')}",
-            f"--want '{text}': {vzae(value, 'en')} is not a multiple of the granularity "
-            f"{vzae(g, 'en')}",
+            f"--want „{text}“: {vzae(value, 'de')} ist kein Vielfaches der Granularität {vzae(g, 'de')}",
+            f"--want '{text}': {vzae(value, 'en')} is not a multiple of the granularity {vzae(g, 'en')}",
         )
     whole = math.ceil(units) if op == ">=" else math.floor(units)
     return Wish(name, kind, op, whole, text)  # type: ignore[arg-type]
@@ -174,8 +169,7 @@ def optimal_plan(scenario: Scenario, time_limit: float) -> Plan | None:
     result = solve_levels(cm, time_limit, model.workers or 1, model.seed)
     if result.units is None:
         return None
-    return Plan(cm.problem, result.units, result.status, result.levels, result.solver,
-                target_units=result.target_units)
+    return Plan(cm.problem, result.units, result.status, result.levels, result.solver, target_units=result.target_units)
 
 
 def price_between(before: Plan, after: Plan) -> Price:

@@ -47,10 +47,24 @@ from kimopt.data import Instance, PlanningModel
 from kimopt.numbers import decimal_vzae, fraction_text, round_euros
 from kimopt.plan import Plan
 
-__all__ = ["BudgetThreshold", "LinkChange", "PopulationThreshold", "Progress", "Sensitivity", "SensitivityError",
-           "Solved", "Step", "Tradeoff", "TradeoffPoint", "analyse", "budget_thresholds", "payment_levels",
-           "population_thresholds", "solve_instance", "tradeoff_curve"]
-
+__all__ = [
+    "BudgetThreshold",
+    "LinkChange",
+    "PopulationThreshold",
+    "Progress",
+    "Sensitivity",
+    "SensitivityError",
+    "Solved",
+    "Step",
+    "Tradeoff",
+    "TradeoffPoint",
+    "analyse",
+    "budget_thresholds",
+    "payment_levels",
+    "population_thresholds",
+    "solve_instance",
+    "tradeoff_curve",
+]
 
 
 @dataclass
@@ -67,51 +81,87 @@ class Sensitivity:
 
     def to_json(self) -> dict[str, Any]:
         """JSON: ``populations``, ``budgets``, ``tradeoff``; VZÄ as decimals, euros as integers."""
+
         def step(found: Step | None) -> dict[str, Any] | None:
             if found is None:
                 return None
             after = None if found.coverage_after is None else decimal_vzae(found.coverage_after)
-            return {"inhabitants": found.inhabitants,
-                    "coverage_before": decimal_vzae(found.coverage_before), "coverage_after": after}
+            return {
+                "inhabitants": found.inhabitants,
+                "coverage_before": decimal_vzae(found.coverage_before),
+                "coverage_after": after,
+            }
 
         return {
             "instance": self.instance.name,
             "model": self.model_name,
-            "plan": {"positions_used": decimal_vzae(self.plan.used),
-                     "deviation_l1": decimal_vzae(self.plan.indices["deviation_l1"]),
-                     "eigenanteil_eur": round_euros(self.plan.eigenanteil)},
-            "populations": [{
-                "name": p.kommune, "population": p.population, "coverage": decimal_vzae(p.coverage),
-                "increase": step(p.increase), "decrease": step(p.decrease), "solves": p.solves,
-            } for p in self.populations],
-            "budgets": [{
-                "payer": b.payer, "payer_type": b.payer_type, "budget_eur": b.budget,
-                "increase_eur": b.increase,
-                "threshold_eur": None if b.increase is None else b.budget + b.increase,
-                "verified": b.verified,
-                "eigenanteil_before_eur": round_euros(b.eigenanteil_before),
-                "eigenanteil_after_eur": None if b.eigenanteil_after is None
-                else round_euros(b.eigenanteil_after),
-                "changes": [{"host": c.host, "kommune": c.kommune,
-                             "before_vzae": decimal_vzae(c.before),
-                             "after_vzae": decimal_vzae(c.after)} for c in b.changes],
-            } for b in self.budgets],
-            "tradeoff": None if self.tradeoff is None else {
+            "plan": {
+                "positions_used": decimal_vzae(self.plan.used),
+                "deviation_l1": decimal_vzae(self.plan.indices["deviation_l1"]),
+                "eigenanteil_eur": round_euros(self.plan.eigenanteil),
+            },
+            "populations": [
+                {
+                    "name": p.kommune,
+                    "population": p.population,
+                    "coverage": decimal_vzae(p.coverage),
+                    "increase": step(p.increase),
+                    "decrease": step(p.decrease),
+                    "solves": p.solves,
+                }
+                for p in self.populations
+            ],
+            "budgets": [
+                {
+                    "payer": b.payer,
+                    "payer_type": b.payer_type,
+                    "budget_eur": b.budget,
+                    "increase_eur": b.increase,
+                    "threshold_eur": None if b.increase is None else b.budget + b.increase,
+                    "verified": b.verified,
+                    "eigenanteil_before_eur": round_euros(b.eigenanteil_before),
+                    "eigenanteil_after_eur": None if b.eigenanteil_after is None else round_euros(b.eigenanteil_after),
+                    "changes": [
+                        {
+                            "host": c.host,
+                            "kommune": c.kommune,
+                            "before_vzae": decimal_vzae(c.before),
+                            "after_vzae": decimal_vzae(c.after),
+                        }
+                        for c in b.changes
+                    ],
+                }
+                for b in self.budgets
+            ],
+            "tradeoff": None
+            if self.tradeoff is None
+            else {
                 "positions_used": decimal_vzae(self.tradeoff.positions_used),
                 "complete": self.tradeoff.complete,
-                "points": [{"eigenanteil_eur": round_euros(p.eigenanteil),
-                            "eigenanteil_exact": fraction_text(p.eigenanteil),
-                            "deviation_l1": decimal_vzae(p.deviation),
-                            "deviation_exact": fraction_text(p.deviation), "proven": p.proven}
-                           for p in self.tradeoff.points],
+                "points": [
+                    {
+                        "eigenanteil_eur": round_euros(p.eigenanteil),
+                        "eigenanteil_exact": fraction_text(p.eigenanteil),
+                        "deviation_l1": decimal_vzae(p.deviation),
+                        "deviation_exact": fraction_text(p.deviation),
+                        "proven": p.proven,
+                    }
+                    for p in self.tradeoff.points
+                ],
             },
             "seconds": round(self.seconds, 3),
         }
 
 
-def analyse(instance: Instance, model: PlanningModel, model_name: str = "kim-standard",
-            parts: Sequence[str] = ("populations", "budgets", "tradeoff"), max_points: int = 40,
-            time_limit: float | None = None, progress: Progress = None) -> Sensitivity:
+def analyse(
+    instance: Instance,
+    model: PlanningModel,
+    model_name: str = "kim-standard",
+    parts: Sequence[str] = ("populations", "budgets", "tradeoff"),
+    max_points: int = 40,
+    time_limit: float | None = None,
+    progress: Progress = None,
+) -> Sensitivity:
     """Run the chosen analyses (``populations``, ``budgets``, ``tradeoff``)."""
     started = time.perf_counter()
     # many small re-solves: workers beyond the cores only slow them; the plan does not depend on it
@@ -125,5 +175,4 @@ def analyse(instance: Instance, model: PlanningModel, model_name: str = "kim-sta
         budgets = budget_thresholds(instance, model, time_limit, progress)
     if "tradeoff" in parts:
         curve = tradeoff_curve(instance, model, max_points, time_limit, progress)
-    return Sensitivity(instance, model_name, base.plan, populations, budgets, curve,
-                       time.perf_counter() - started)
+    return Sensitivity(instance, model_name, base.plan, populations, budgets, curve, time.perf_counter() - started)

@@ -32,10 +32,9 @@ class Solved:
     plan: Plan | None
 
 
-def solve_instance(instance: Instance, model: PlanningModel,
-                   time_limit: float | None = None) -> Solved:
+def solve_instance(instance: Instance, model: PlanningModel, time_limit: float | None = None) -> Solved:
     """Solve lexicographically (no checker: thresholds compare plans of one compiled shape)."""
-    from kimopt.solve import solve_problem
+    from kimopt.lexicographic import solve_problem
 
     problem = compile_problem(instance, model)
     result = solve_problem(problem, time_limit=time_limit)

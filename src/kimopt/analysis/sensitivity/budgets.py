@@ -44,8 +44,11 @@ def _deficits(problem: Problem, payer: int | None) -> list[int]:
             pays = host.kind != "kommune" and host.kreis_pays
             pays = pays or (host.kind == "kommune" and problem.model.kreis_covers_kommunen)
         else:
-            pays = host.kind == "kommune" and not problem.model.kreis_covers_kommunen and any(
-                problem.links[link].kommune == payer for link in problem.links_of_host[h])
+            pays = (
+                host.kind == "kommune"
+                and not problem.model.kreis_covers_kommunen
+                and any(problem.links[link].kommune == payer for link in problem.links_of_host[h])
+            )
         if pays and host.deficit_per_vzae > 0:
             found.add(host.deficit_per_vzae)
     return sorted(found)
@@ -56,8 +59,7 @@ def payment_levels(deficits: Sequence[int], g: Fraction, units: int, above: int)
     ``g·Σ n_d·d`` (``Σ n_d ≤ units``) above ``above``, rounded up to whole euros, ascending."""
     reached = {(0, 0)}  # (Σ n_d·d, Σ n_d)
     for deficit in deficits:
-        reached = {(total + n * deficit, count + n) for total, count in reached
-                   for n in range(units - count + 1)}
+        reached = {(total + n * deficit, count + n) for total, count in reached for n in range(units - count + 1)}
     return sorted({math.ceil(g * total) for total, _ in reached if math.ceil(g * total) > above})
 
 
@@ -70,8 +72,9 @@ def _with_budget(instance: Instance, payer: int | None, budget: int | None) -> I
     return instance.model_copy(update={"kommunen": kommunen})
 
 
-def budget_thresholds(instance: Instance, model: PlanningModel, time_limit: float | None = None,
-                      progress: Progress = None) -> list[BudgetThreshold]:
+def budget_thresholds(
+    instance: Instance, model: PlanningModel, time_limit: float | None = None, progress: Progress = None
+) -> list[BudgetThreshold]:
     """For the Kreis and every Kommune with a budget: the smallest increase changing the plan."""
     base = optimal_base(instance, model, time_limit)
     assert base.plan is not None
@@ -79,16 +82,14 @@ def budget_thresholds(instance: Instance, model: PlanningModel, time_limit: floa
     payers: list[tuple[int | None, str, str, int]] = []
     if instance.kreis.budget is not None:
         payers.append((None, instance.kreis.name, "kreis", instance.kreis.budget))
-    payers += [(i, k.name, "kommune", k.budget) for i, k in enumerate(instance.kommunen)
-               if k.budget is not None]
+    payers += [(i, k.name, "kommune", k.budget) for i, k in enumerate(instance.kommunen) if k.budget is not None]
     out = []
     for payer, name, kind, budget in payers:
         if progress:
             progress(name)
         cache: dict[int | None, Solved] = {budget: base}
 
-        def at(value: int | None, payer: int | None = payer,
-               cache: dict[int | None, Solved] = cache) -> Solved:
+        def at(value: int | None, payer: int | None = payer, cache: dict[int | None, Solved] = cache) -> Solved:
             if value not in cache:
                 changed = _with_budget(instance, payer, value)
                 cache[value] = solve_instance(changed, model, time_limit)
@@ -114,8 +115,9 @@ def budget_thresholds(instance: Instance, model: PlanningModel, time_limit: floa
     return out
 
 
-def _budget_result(base: Solved, name: str, kind: str, budget: int, found: int | None,
-                   at: Callable[[int | None], Solved]) -> BudgetThreshold:
+def _budget_result(
+    base: Solved, name: str, kind: str, budget: int, found: int | None, at: Callable[[int | None], Solved]
+) -> BudgetThreshold:
     assert base.plan is not None
     if found is None:
         return BudgetThreshold(name, kind, budget, None, base.plan.eigenanteil, None)
@@ -127,9 +129,21 @@ def _budget_result(base: Solved, name: str, kind: str, budget: int, found: int |
         for index, (old, new) in enumerate(zip(base.units, after.units, strict=True)):
             if old != new:
                 link = problem.links[index]
-                changes.append(LinkChange(problem.hosts[link.host].name,
-                                          problem.instance.kommunen[link.kommune].name,
-                                          problem.vzae(old), problem.vzae(new)))
-    return BudgetThreshold(name, kind, budget, found - budget, base.plan.eigenanteil,
-                           after.plan.eigenanteil if after.plan else None, tuple(changes),
-                           verified)
+                changes.append(
+                    LinkChange(
+                        problem.hosts[link.host].name,
+                        problem.instance.kommunen[link.kommune].name,
+                        problem.vzae(old),
+                        problem.vzae(new),
+                    )
+                )
+    return BudgetThreshold(
+        name,
+        kind,
+        budget,
+        found - budget,
+        base.plan.eigenanteil,
+        after.plan.eigenanteil if after.plan else None,
+        tuple(changes),
+        verified,
+    )

@@ -38,9 +38,13 @@ def _with_population(instance: Instance, i: int, population: int) -> Instance:
     return instance.model_copy(update={"kommunen": kommunen})
 
 
-def population_thresholds(instance: Instance, model: PlanningModel,
-                          time_limit: float | None = None, progress: Progress = None,
-                          kommunen: Sequence[int] | None = None) -> list[PopulationThreshold]:
+def population_thresholds(
+    instance: Instance,
+    model: PlanningModel,
+    time_limit: float | None = None,
+    progress: Progress = None,
+    kommunen: Sequence[int] | None = None,
+) -> list[PopulationThreshold]:
     """For every Kommune (or those in ``kommunen``): the smallest ``+X`` / ``−Y`` inhabitants
     that change its coverage in the optimal plan.
 
@@ -58,8 +62,11 @@ def population_thresholds(instance: Instance, model: PlanningModel,
             progress(kommune.name)
         cache: dict[int, Fraction | None] = {kommune.population: base.coverage[i]}
 
-        def coverage_at(population: int, i: int = i, cache: dict[int, Fraction | None] = cache,
-                        ) -> Fraction | None:
+        def coverage_at(
+            population: int,
+            i: int = i,
+            cache: dict[int, Fraction | None] = cache,
+        ) -> Fraction | None:
             if population not in cache:
                 changed = _with_population(instance, i, population)
                 solved = solve_instance(changed, model, time_limit)
@@ -68,12 +75,18 @@ def population_thresholds(instance: Instance, model: PlanningModel,
 
         guess = _first_guess(instance, model, i, total)
         hare = _hare_coverage(instance, model, i, base.plan.used if base.plan else Fraction(0))
-        up = _search(coverage_at, kommune.population, +1, total, guess,
-                     _hint(hare, kommune.population, +1, total, guess))
-        down = _search(coverage_at, kommune.population, -1, kommune.population, guess,
-                       _hint(hare, kommune.population, -1, kommune.population, guess))
-        out.append(PopulationThreshold(kommune.name, kommune.population, base.coverage[i],
-                                       up, down, len(cache) - 1))
+        up = _search(
+            coverage_at, kommune.population, +1, total, guess, _hint(hare, kommune.population, +1, total, guess)
+        )
+        down = _search(
+            coverage_at,
+            kommune.population,
+            -1,
+            kommune.population,
+            guess,
+            _hint(hare, kommune.population, -1, kommune.population, guess),
+        )
+        out.append(PopulationThreshold(kommune.name, kommune.population, base.coverage[i], up, down, len(cache) - 1))
     return out
 
 
@@ -88,8 +101,9 @@ def _first_guess(instance: Instance, model: PlanningModel, i: int, total: int) -
     return max(1, math.floor(per_step / 4))
 
 
-def _hare_coverage(instance: Instance, model: PlanningModel, i: int,
-                   used: Fraction) -> Callable[[int], Fraction | None]:
+def _hare_coverage(
+    instance: Instance, model: PlanningModel, i: int, used: Fraction
+) -> Callable[[int], Fraction | None]:
     """Kommune ``i``'s Hare–Niemeyer VZÄ at granularity ``g`` for a given population of it.
 
     Without binding rules the L1-optimal coverage is exactly this rounding (with ``k`` round-ups
@@ -111,14 +125,19 @@ def _hare_coverage(instance: Instance, model: PlanningModel, i: int,
     return coverage
 
 
-def _hint(predict: Callable[[int], Fraction | None], population: int, sign: int, limit: int,
-          guess: int) -> int | None:
+def _hint(predict: Callable[[int], Fraction | None], population: int, sign: int, limit: int, guess: int) -> int | None:
     found = _search(predict, population, sign, limit, guess)
     return None if found is None else found.inhabitants
 
 
-def _search(coverage_at: Callable[[int], Fraction | None], population: int, sign: int,
-            limit: int, guess: int, hint: int | None = None) -> Step | None:
+def _search(
+    coverage_at: Callable[[int], Fraction | None],
+    population: int,
+    sign: int,
+    limit: int,
+    guess: int,
+    hint: int | None = None,
+) -> Step | None:
     """Smallest ``d`` in ``1..limit`` with ``coverage(p + sign·d) ≠ coverage(p)``, else None.
 
     Doubling from ``guess`` until the coverage changes, then bisection. A ``hint`` (a predicted

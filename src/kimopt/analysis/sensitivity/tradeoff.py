@@ -29,15 +29,20 @@ class Tradeoff:
     complete: bool = True
 
 
-def tradeoff_curve(instance: Instance, model: PlanningModel, max_points: int = 40,
-                   time_limit: float | None = None, progress: Progress = None) -> Tradeoff:
+def tradeoff_curve(
+    instance: Instance,
+    model: PlanningModel,
+    max_points: int = 40,
+    time_limit: float | None = None,
+    progress: Progress = None,
+) -> Tradeoff:
     """The ε-constraint curve of L1 deviation against total Eigenanteil (N at its optimum)."""
     from ortools.sat.python import cp_model
 
     from kimopt.cpsat.objectives import LEVELS
     from kimopt.cpsat.solver import new_solver
+    from kimopt.lexicographic import build, most_positions
     from kimopt.results import Status
-    from kimopt.solve import build, most_positions
 
     problem = compile_problem(instance, model)
     limit = float(model.time_limit_s if time_limit is None else time_limit)
@@ -75,8 +80,9 @@ def tradeoff_curve(instance: Instance, model: PlanningModel, max_points: int = 4
         if second not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             break
         paid = s.value(cost.expr)
-        curve.points.append(TradeoffPoint(cost.factor * paid, deviation.factor * best,
-                                          first == second == cp_model.OPTIMAL))
+        curve.points.append(
+            TradeoffPoint(cost.factor * paid, deviation.factor * best, first == second == cp_model.OPTIMAL)
+        )
         if progress:
             progress(f"{len(curve.points)}")
         cap = paid - 1

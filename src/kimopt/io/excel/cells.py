@@ -16,9 +16,11 @@ class _Ambiguous(Exception):
         thousands = int(whole + part)
         decimal = Decimal(f"{whole}.{part}").normalize()
         self.params = {
-            "thousands_de": f"{thousands:,}".replace(",", "."), "thousands_en": f"{thousands:,}",
+            "thousands_de": f"{thousands:,}".replace(",", "."),
+            "thousands_en": f"{thousands:,}",
             "decimal_de": format(decimal, "f").replace(".", ","),
-            "decimal_en": format(decimal, "f")}
+            "decimal_en": format(decimal, "f"),
+        }
 
 
 class _Problem(Exception):
@@ -93,8 +95,7 @@ def parse_number(text: str, kind: str = "number") -> int | str | None:
         number = f"{whole.replace(thousands, '')}.{part}" if grouped and part.isdigit() else None
     elif dots > 1 or commas > 1:
         separator = "." if dots else ","
-        number = body.replace(separator, "") if re.fullmatch(
-            rf"\d{{1,3}}(?:\{separator}\d{{3}})+", body) else None
+        number = body.replace(separator, "") if re.fullmatch(rf"\d{{1,3}}(?:\{separator}\d{{3}})+", body) else None
     elif dots or commas:
         separator = "." if dots else ","
         whole, _, part = body.partition(separator)

@@ -33,8 +33,14 @@ HEADERS: dict[str, tuple[str, str]] = {
     "fixed": ("fest", "fixed"),
 }
 REQUIRED = ("host", "host_type", "kommune", "vzae")
-KINDS = {"kreis": "kreis", "kommune": "kommune", "gemeinde": "kommune", "stadt": "kommune",
-         "trager": "traeger", "traeger": "traeger"}
+KINDS = {
+    "kreis": "kreis",
+    "kommune": "kommune",
+    "gemeinde": "kommune",
+    "stadt": "kommune",
+    "trager": "traeger",
+    "traeger": "traeger",
+}
 YES = {"ja", "j", "yes", "y", "x", "true", "wahr", "1"}
 NO = {"", "nein", "n", "no", "false", "falsch", "0"}
 INSTANCE_LABELS = ("Instanz", "Instance")
@@ -68,8 +74,10 @@ class PlanSheet:
     def plan(self) -> dict[str, Any]:
         """The plan as the checker reads it: links, and whose instance it is."""
         plan: dict[str, Any] = {
-            "links": [{"host": r.host, "host_type": r.host_type, "kommune": r.kommune,
-                       "vzae": decimal_vzae(r.vzae)} for r in self.rows],
+            "links": [
+                {"host": r.host, "host_type": r.host_type, "kommune": r.kommune, "vzae": decimal_vzae(r.vzae)}
+                for r in self.rows
+            ],
         }
         if self.instance:
             plan["instance"] = self.instance
@@ -83,15 +91,14 @@ class PlanSheet:
 
     def cells_of(self, host: str | None = None, kommune: str | None = None) -> list[PlanRow]:
         """The rows of ``host`` and/or serving ``kommune``."""
-        return [r for r in self.rows
-                if (host is None or r.host == host) and (kommune is None or r.kommune == kommune)]
+        return [r for r in self.rows if (host is None or r.host == host) and (kommune is None or r.kommune == kommune)]
 
     def locate(self, subject: str) -> str:
         """The VZÄ cells a checker's subject concerns: a link ``host → Kommune``, a host, a
         Kommune, ``links[n]`` or nothing (then the whole column)."""
         if subject.startswith("links[") and subject.endswith("]") and subject[6:-1].isdigit():
             n = int(subject[6:-1]) - 1
-            rows = self.rows[n:n + 1]
+            rows = self.rows[n : n + 1]
         elif " → " in subject:
             host, kommune = subject.split(" → ", 1)
             rows = self.cells_of(host, kommune)
@@ -138,8 +145,11 @@ def _overview(workbook: Any) -> tuple[str | None, str | None]:
     if title is None:
         return None, None
     found: dict[str, str] = {}
-    wanted = {normalise(label): key for key, labels in (("instance", INSTANCE_LABELS),
-                                                         ("sha", CHECKSUM_LABELS)) for label in labels}
+    wanted = {
+        normalise(label): key
+        for key, labels in (("instance", INSTANCE_LABELS), ("sha", CHECKSUM_LABELS))
+        for label in labels
+    }
     for n, row in enumerate(workbook[title].iter_rows(max_col=2, values_only=True), start=1):
         if n > 200:
             break
@@ -175,9 +185,21 @@ def read_plan_sheet(path: Path | str) -> PlanSheet:
     try:
         title = next((t for t in workbook.sheetnames if t in SHEET_NAMES), None)
         if title is None:
-            raise InputError(path, [Finding((), "plan_mismatch", {"value": (
-                "die Arbeitsmappe hat kein Blatt „Zuordnung“ (eine Zeile je Verbindung); "
-                "kimopt report -o plan.xlsx schreibt es")})])
+            raise InputError(
+                path,
+                [
+                    Finding(
+                        (),
+                        "plan_mismatch",
+                        {
+                            "value": (
+                                "die Arbeitsmappe hat kein Blatt „Zuordnung“ (eine Zeile je Verbindung); "
+                                "kimopt report -o plan.xlsx schreibt es"
+                            )
+                        },
+                    )
+                ],
+            )
         rows = list(workbook[title].iter_rows(values_only=True, max_col=30, max_row=100_000))
         instance, checksum = _overview(workbook)
     finally:
@@ -185,8 +207,9 @@ def read_plan_sheet(path: Path | str) -> PlanSheet:
     return _parse(path, title, rows, instance, checksum)
 
 
-def _parse(path: Path, title: str, rows: list[tuple[Any, ...]], instance: str | None,
-           checksum: str | None) -> PlanSheet:
+def _parse(
+    path: Path, title: str, rows: list[tuple[Any, ...]], instance: str | None, checksum: str | None
+) -> PlanSheet:
     wanted = {normalise(label): key for key, labels in HEADERS.items() for label in labels}
     header_row, columns = 0, {}
     for n, row in enumerate(rows[:10], start=1):
@@ -196,8 +219,14 @@ def _parse(path: Path, title: str, rows: list[tuple[Any, ...]], instance: str | 
             break
     if not header_row:
         names = ", ".join(f"„{HEADERS[k][0]}“" for k in REQUIRED)
-        raise InputError(path, [Finding((), "plan_mismatch", {
-            "value": f"im Blatt „{title}“ fehlt die Kopfzeile mit den Spalten {names}"})])
+        raise InputError(
+            path,
+            [
+                Finding(
+                    (), "plan_mismatch", {"value": f"im Blatt „{title}“ fehlt die Kopfzeile mit den Spalten {names}"}
+                )
+            ],
+        )
     letters = {key: get_column_letter(c + 1) for key, c in columns.items()}
     sheet = PlanSheet(path, title, [], letters, instance, checksum)
     findings: list[Finding] = []
@@ -209,6 +238,7 @@ def _parse(path: Path, title: str, rows: list[tuple[Any, ...]], instance: str | 
         findings.append(Finding(loc, code, {"value": value, **extra}))
 
     for n, row in enumerate(rows[header_row:], start=header_row + 1):
+
         def get(key: str, row: tuple[Any, ...] = row) -> object:
             c = columns.get(key)
             return row[c] if c is not None and c < len(row) else None

@@ -111,12 +111,18 @@ class _Reader:
             if field is None:
                 if key in _HEADER_WORDS or _blank(value):
                     continue  # the header row, a title or a section heading
-                self.problem((), "xlsx_unknown_label", value=_display(label),
-                             cell=f"{title}!A{number}", **_hint(str(label), sheet.fields))
+                self.problem(
+                    (),
+                    "xlsx_unknown_label",
+                    value=_display(label),
+                    cell=f"{title}!A{number}",
+                    **_hint(str(label), sheet.fields),
+                )
                 continue
             if field in seen:
-                self.problem((), "xlsx_duplicate_label", value=_display(label),
-                             cell=f"{title}!A{number}", first=seen[field])
+                self.problem(
+                    (), "xlsx_duplicate_label", value=_display(label), cell=f"{title}!A{number}", first=seen[field]
+                )
                 continue
             seen[field] = f"{title}!A{number}"
             parsed = self.read_value(field.path, value, field.kind, f"{where} ({_display(label)})")
@@ -143,8 +149,9 @@ class _Reader:
         position = self._header(rows, sheet) if rows else None
         if position is None:
             if rows or sheet is KOMMUNEN:
-                self.problem((), "xlsx_no_header", value=title,
-                             expected=", ".join(f.label for f in sheet.fields if f.required))
+                self.problem(
+                    (), "xlsx_no_header", value=title, expected=", ".join(f.label for f in sheet.fields if f.required)
+                )
             return []
         header_number, header = rows[position]
         lookup = _lookup(sheet.fields)
@@ -171,21 +178,25 @@ class _Reader:
                 columns[c] = None  # the planner's own remarks: not read
                 continue
             else:
-                self.problem((), "xlsx_unknown_column", value=text, cell=cell,
-                             **_hint(text, sheet.fields))
+                self.problem((), "xlsx_unknown_column", value=text, cell=cell, **_hint(text, sheet.fields))
                 continue
             if key in seen:
                 self.problem((), "xlsx_duplicate_column", value=text, cell=cell, first=seen[key])
                 continue
             seen[key] = cell
             columns[c] = (key, kind, text)
-        body = rows[position + 1:]
-        name_column = next((c for c, column in columns.items()
-                            if column and column[0] == ("name",)), None)
+        body = rows[position + 1 :]
+        name_column = next((c for c, column in columns.items() if column and column[0] == ("name",)), None)
         if name_column is not None:  # a total row typed below the table is not a record
-            body = [(n, row) for n, row in body if not (
-                name_column < len(row) and isinstance(row[name_column], str)
-                and normalise(row[name_column]) in _SUM_WORDS)]
+            body = [
+                (n, row)
+                for n, row in body
+                if not (
+                    name_column < len(row)
+                    and isinstance(row[name_column], str)
+                    and normalise(row[name_column]) in _SUM_WORDS
+                )
+            ]
         if not body:
             if sheet is KOMMUNEN:
                 self.problem((), "xlsx_no_rows", value=title)
@@ -200,15 +211,17 @@ class _Reader:
             self.lines[(record_key, i, "indicators")] = f"{title}!A{number}"
             for c, raw in enumerate(row):
                 if c not in columns and not _blank(raw) and c < len(header) and _blank(header[c]):
-                    self.problem((), "xlsx_unnamed_column", value=raw,
-                                 cell=f"{title}!{get_column_letter(c + 1)}{number}")
+                    self.problem(
+                        (), "xlsx_unnamed_column", value=raw, cell=f"{title}!{get_column_letter(c + 1)}{number}"
+                    )
             for c, column in columns.items():
                 if column is None:
                     continue
                 key, kind, text = column
                 raw = row[c] if c < len(row) else None
-                value = self.read_value((record_key, i, *key), raw, kind,
-                                        f"{title}!{get_column_letter(c + 1)}{number} ({text})")
+                value = self.read_value(
+                    (record_key, i, *key), raw, kind, f"{title}!{get_column_letter(c + 1)}{number} ({text})"
+                )
                 if value is None:
                     continue
                 if len(key) == 2:  # a named column: indicators, or a year's costs and budgets
@@ -231,8 +244,13 @@ def _read_authorities(reader: _Reader, worksheet: Any, title: str) -> None:
 
 def _split_commas(data: dict[str, Any]) -> None:
     """``Hünxe, Voerde`` in a list cell means two Kommunen when both are known."""
-    known = {str(k.get(key)) for k in data.get("kommunen", []) if isinstance(k, dict)
-             for key in ("name", "ags") if k.get(key) is not None}
+    known = {
+        str(k.get(key))
+        for k in data.get("kommunen", [])
+        if isinstance(k, dict)
+        for key in ("name", "ags")
+        if k.get(key) is not None
+    }
     for section, key in (("kommunen", "share_with"), ("traeger", "serves")):
         for record in data.get(section, []):
             names = record.get(key)
@@ -258,8 +276,7 @@ def _open_workbook(path: Path) -> Any:
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise _not_workbook(path, exc) from None
     if unpacked > MAX_UNPACKED:
-        raise InputError(path, [Finding((), "xlsx_too_large",
-                                        {"detail": unpacked, "limit": MAX_UNPACKED})])
+        raise InputError(path, [Finding((), "xlsx_too_large", {"detail": unpacked, "limit": MAX_UNPACKED})])
     try:
         cells = _count_cells(raw)
     except Exception as exc:  # a damaged part: bad header, deflate stream, CRC
@@ -325,12 +342,13 @@ def read_workbook(path: Path | str) -> Document:
             if (title := _find_sheet(hidden, sheet)) is not None:
                 raise InputError(path, [Finding((), "xlsx_sheet_hidden", {"value": title})])
         titles = [t for t in titles if t not in hidden]
-        found = {sheet.title: _find_sheet(titles, sheet)
-                 for sheet in (KREIS, FUNDING, KOMMUNEN, TRAEGER, YEARS, COORDINATION, AUTHORITIES)}
+        found = {
+            sheet.title: _find_sheet(titles, sheet)
+            for sheet in (KREIS, FUNDING, KOMMUNEN, TRAEGER, YEARS, COORDINATION, AUTHORITIES)
+        }
         for sheet in (KREIS, FUNDING, KOMMUNEN):
             if found[sheet.title] is None:
-                reader.problem((), "xlsx_sheet_missing", value=sheet.title,
-                               sheets=", ".join(titles) or "–")
+                reader.problem((), "xlsx_sheet_missing", value=sheet.title, sheets=", ".join(titles) or "–")
         try:
             for sheet in (KREIS, FUNDING, COORDINATION):
                 if (title := found[sheet.title]) is not None:

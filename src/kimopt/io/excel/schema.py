@@ -16,57 +16,79 @@ from kimopt.errors import MESSAGES
 # ---- messages of this module ------------------------------------------------------------
 
 _MESSAGES: dict[str, tuple[str, str]] = {
-    "xlsx_not_workbook": ("keine lesbare Excel-Arbeitsmappe (.xlsx), Datei beschädigt oder "
-                          "anderes Format ({detail})",
-                          "not a readable Excel workbook (.xlsx), the file is damaged or of "
-                          "another format ({detail})"),
-    "xlsx_encrypted": ("kennwortgeschützte Arbeitsmappe oder altes .xls-Format: bitte ohne "
-                       "Kennwort als .xlsx speichern",
-                       "password-protected workbook or old .xls format: please save it as .xlsx "
-                       "without a password"),
-    "xlsx_too_large": ("die Arbeitsmappe ist entpackt zu groß ({detail} Bytes, höchstens {limit})",
-                       "the workbook is too large unpacked ({detail} bytes, at most {limit})"),
-    "xlsx_too_many_cells": ("die Arbeitsmappe hat zu viele Zellen ({detail}, höchstens {limit})",
-                            "the workbook has too many cells ({detail}, at most {limit})"),
-    "xlsx_sheet_hidden": ("Tabellenblatt {value} ist ausgeblendet: einblenden und prüfen oder löschen "
-                          "(kimopt liest keine verborgenen Daten)",
-                          "worksheet {value} is hidden: unhide and check it, or delete it "
-                          "(kimopt reads no hidden data)"),
-    "xlsx_sheet_missing": ("Tabellenblatt {value} fehlt (vorhanden: {sheets})",
-                           "worksheet {value} is missing (present: {sheets})"),
-    "xlsx_no_header": ("Tabellenblatt {value}: keine Kopfzeile mit Spaltennamen gefunden "
-                       "(erwartet z. B. {expected})",
-                       "worksheet {value}: no header row with column names found "
-                       "(expected e.g. {expected})"),
-    "xlsx_unknown_column": ("{cell}: unbekannte Spalte {value}{hint_de}",
-                            "{cell}: unknown column {value}{hint_en}"),
-    "xlsx_duplicate_column": ("{cell}: die Spalte {value} gibt es schon in {first}",
-                              "{cell}: the column {value} already exists in {first}"),
-    "xlsx_missing_column": ("Tabellenblatt {sheet}: Spalte {value} fehlt",
-                            "worksheet {sheet}: column {value} is missing"),
-    "xlsx_unnamed_column": ("{cell}: Wert {value} in einer Spalte ohne Überschrift",
-                            "{cell}: value {value} in a column without a header"),
-    "xlsx_unknown_label": ("{cell}: unbekannte Angabe {value}{hint_de}",
-                           "{cell}: unknown field {value}{hint_en}"),
-    "xlsx_duplicate_label": ("{cell}: die Angabe {value} steht schon in {first}",
-                             "{cell}: the field {value} is already given in {first}"),
-    "xlsx_unlabelled_value": ("{cell}: Wert {value} ohne Angabe in Spalte A",
-                              "{cell}: value {value} without a field name in column A"),
-    "xlsx_no_rows": ("Tabellenblatt {value} enthält keine Kommunen (unter der Kopfzeile steht "
-                     "nichts)",
-                     "worksheet {value} holds no Kommunen (nothing below the header row)"),
-    "xlsx_too_many_rows": ("Tabellenblatt {value} hat zu viele Zeilen (höchstens {limit})",
-                           "worksheet {value} has too many rows (at most {limit})"),
-    "xlsx_ambiguous_number": ("{value} ist mehrdeutig ({thousands_de} oder {decimal_de}?): "
-                              "Tausender mit Punkt (55.000) oder ohne Trennzeichen schreiben",
-                              "{value} is ambiguous ({thousands_en} or {decimal_en}?): write it "
-                              "without a thousands separator"),
-    "xlsx_date": ("{value} hat Excel als Datum gespeichert, gemeint ist eine Zahl: Zelle als Zahl "
-                  "oder Text formatieren und neu eingeben",
-                  "Excel stored {value} as a date, but a number is meant: format the cell as "
-                  "number or text and type it again"),
-    "xlsx_illegal_text": ("{value} enthält Steuerzeichen, die Excel nicht speichern kann",
-                          "{value} contains control characters Excel cannot store"),
+    "xlsx_not_workbook": (
+        "keine lesbare Excel-Arbeitsmappe (.xlsx), Datei beschädigt oder anderes Format ({detail})",
+        "not a readable Excel workbook (.xlsx), the file is damaged or of another format ({detail})",
+    ),
+    "xlsx_encrypted": (
+        "kennwortgeschützte Arbeitsmappe oder altes .xls-Format: bitte ohne Kennwort als .xlsx speichern",
+        "password-protected workbook or old .xls format: please save it as .xlsx without a password",
+    ),
+    "xlsx_too_large": (
+        "die Arbeitsmappe ist entpackt zu groß ({detail} Bytes, höchstens {limit})",
+        "the workbook is too large unpacked ({detail} bytes, at most {limit})",
+    ),
+    "xlsx_too_many_cells": (
+        "die Arbeitsmappe hat zu viele Zellen ({detail}, höchstens {limit})",
+        "the workbook has too many cells ({detail}, at most {limit})",
+    ),
+    "xlsx_sheet_hidden": (
+        "Tabellenblatt {value} ist ausgeblendet: einblenden und prüfen oder löschen "
+        "(kimopt liest keine verborgenen Daten)",
+        "worksheet {value} is hidden: unhide and check it, or delete it (kimopt reads no hidden data)",
+    ),
+    "xlsx_sheet_missing": (
+        "Tabellenblatt {value} fehlt (vorhanden: {sheets})",
+        "worksheet {value} is missing (present: {sheets})",
+    ),
+    "xlsx_no_header": (
+        "Tabellenblatt {value}: keine Kopfzeile mit Spaltennamen gefunden (erwartet z. B. {expected})",
+        "worksheet {value}: no header row with column names found (expected e.g. {expected})",
+    ),
+    "xlsx_unknown_column": ("{cell}: unbekannte Spalte {value}{hint_de}", "{cell}: unknown column {value}{hint_en}"),
+    "xlsx_duplicate_column": (
+        "{cell}: die Spalte {value} gibt es schon in {first}",
+        "{cell}: the column {value} already exists in {first}",
+    ),
+    "xlsx_missing_column": (
+        "Tabellenblatt {sheet}: Spalte {value} fehlt",
+        "worksheet {sheet}: column {value} is missing",
+    ),
+    "xlsx_unnamed_column": (
+        "{cell}: Wert {value} in einer Spalte ohne Überschrift",
+        "{cell}: value {value} in a column without a header",
+    ),
+    "xlsx_unknown_label": ("{cell}: unbekannte Angabe {value}{hint_de}", "{cell}: unknown field {value}{hint_en}"),
+    "xlsx_duplicate_label": (
+        "{cell}: die Angabe {value} steht schon in {first}",
+        "{cell}: the field {value} is already given in {first}",
+    ),
+    "xlsx_unlabelled_value": (
+        "{cell}: Wert {value} ohne Angabe in Spalte A",
+        "{cell}: value {value} without a field name in column A",
+    ),
+    "xlsx_no_rows": (
+        "Tabellenblatt {value} enthält keine Kommunen (unter der Kopfzeile steht nichts)",
+        "worksheet {value} holds no Kommunen (nothing below the header row)",
+    ),
+    "xlsx_too_many_rows": (
+        "Tabellenblatt {value} hat zu viele Zeilen (höchstens {limit})",
+        "worksheet {value} has too many rows (at most {limit})",
+    ),
+    "xlsx_ambiguous_number": (
+        "{value} ist mehrdeutig ({thousands_de} oder {decimal_de}?): "
+        "Tausender mit Punkt (55.000) oder ohne Trennzeichen schreiben",
+        "{value} is ambiguous ({thousands_en} or {decimal_en}?): write it without a thousands separator",
+    ),
+    "xlsx_date": (
+        "{value} hat Excel als Datum gespeichert, gemeint ist eine Zahl: Zelle als Zahl "
+        "oder Text formatieren und neu eingeben",
+        "Excel stored {value} as a date, but a number is meant: format the cell as number or text and type it again",
+    ),
+    "xlsx_illegal_text": (
+        "{value} enthält Steuerzeichen, die Excel nicht speichern kann",
+        "{value} contains control characters Excel cannot store",
+    ),
 }
 for _code, _texts in _MESSAGES.items():
     MESSAGES.setdefault(_code, _texts)
@@ -98,171 +120,415 @@ class Field:
 
 
 KREIS_FIELDS: tuple[Field, ...] = (
-    Field(("name",), "Bezeichnung", "text",
-          "Name dieser Planung, z. B. „Kreis Wesel 2022“; erscheint in Plänen und Berichten.",
-          ("Instanz", "Planung", "instance", "instance_name"), required=True),
-    Field(("kreis", "name"), "Name", "text", "Name des Kreises (Fördermittelempfänger).",
-          ("Kreis", "Kreisname"), required=True),
-    Field(("kreis", "ags"), "AGS", "ags5",
-          "Amtlicher Gemeindeschlüssel des Kreises, 5 Stellen mit führender Null (z. B. 05170); "
-          "optional.", ("Gemeindeschlüssel", "Kreisschlüssel")),
-    Field(("kreis", "cost_per_vzae"), "Kosten je VZÄ (€)", "euro",
-          "Tatsächliche Jahreskosten einer Vollzeitstelle beim Kreis, ganze Euro "
-          "(Förderung + Eigenanteil, z. B. 71.400).", ("Kosten pro VZÄ",), required=True),
-    Field(("kreis", "budget"), "Budget (€)", "euro",
-          "Eigenanteil, den der Kreis pro Jahr höchstens trägt, ganze Euro; leer = unbegrenzt.",
-          ("Budget",)),
-    Field(("kreis", "existing_vzae"), "Vorhandene VZÄ", "vzae",
-          "Bereits besetzte Stellen beim Kreis (VZÄ); sie bleiben und sind schon finanziert. "
-          "Leer = 0.", ("Bestand VZÄ", "Vorhanden")),
+    Field(
+        ("name",),
+        "Bezeichnung",
+        "text",
+        "Name dieser Planung, z. B. „Kreis Wesel 2022“; erscheint in Plänen und Berichten.",
+        ("Instanz", "Planung", "instance", "instance_name"),
+        required=True,
+    ),
+    Field(
+        ("kreis", "name"),
+        "Name",
+        "text",
+        "Name des Kreises (Fördermittelempfänger).",
+        ("Kreis", "Kreisname"),
+        required=True,
+    ),
+    Field(
+        ("kreis", "ags"),
+        "AGS",
+        "ags5",
+        "Amtlicher Gemeindeschlüssel des Kreises, 5 Stellen mit führender Null (z. B. 05170); optional.",
+        ("Gemeindeschlüssel", "Kreisschlüssel"),
+    ),
+    Field(
+        ("kreis", "cost_per_vzae"),
+        "Kosten je VZÄ (€)",
+        "euro",
+        "Tatsächliche Jahreskosten einer Vollzeitstelle beim Kreis, ganze Euro "
+        "(Förderung + Eigenanteil, z. B. 71.400).",
+        ("Kosten pro VZÄ",),
+        required=True,
+    ),
+    Field(
+        ("kreis", "budget"),
+        "Budget (€)",
+        "euro",
+        "Eigenanteil, den der Kreis pro Jahr höchstens trägt, ganze Euro; leer = unbegrenzt.",
+        ("Budget",),
+    ),
+    Field(
+        ("kreis", "existing_vzae"),
+        "Vorhandene VZÄ",
+        "vzae",
+        "Bereits besetzte Stellen beim Kreis (VZÄ); sie bleiben und sind schon finanziert. Leer = 0.",
+        ("Bestand VZÄ", "Vorhanden"),
+    ),
 )
 
 FUNDING_FIELDS: tuple[Field, ...] = (
-    Field(("funding", "year"), "Jahr", "count", "Förderjahr, z. B. 2022; optional.",
-          ("Förderjahr",)),
-    Field(("funding", "positions_vzae"), "Förderfähige VZÄ", "vzae",
-          "Stellen (VZÄ), die das Land höchstens fördert, z. B. 11.",
-          ("Stellen", "Förderfähige Stellen", "Stellen (VZÄ)", "VZÄ"), required=True),
-    Field(("funding", "rate_per_vzae"), "Förderpauschale je VZÄ (€)", "euro",
-          "Pauschale Förderung je VZÄ und Jahr, ganze Euro (z. B. 55.000); gezahlt bis zu den "
-          "tatsächlichen Kosten.",
-          ("Pauschale je VZÄ", "Förderung je VZÄ", "Förderpauschale"), required=True),
+    Field(("funding", "year"), "Jahr", "count", "Förderjahr, z. B. 2022; optional.", ("Förderjahr",)),
+    Field(
+        ("funding", "positions_vzae"),
+        "Förderfähige VZÄ",
+        "vzae",
+        "Stellen (VZÄ), die das Land höchstens fördert, z. B. 11.",
+        ("Stellen", "Förderfähige Stellen", "Stellen (VZÄ)", "VZÄ"),
+        required=True,
+    ),
+    Field(
+        ("funding", "rate_per_vzae"),
+        "Förderpauschale je VZÄ (€)",
+        "euro",
+        "Pauschale Förderung je VZÄ und Jahr, ganze Euro (z. B. 55.000); gezahlt bis zu den tatsächlichen Kosten.",
+        ("Pauschale je VZÄ", "Förderung je VZÄ", "Förderpauschale"),
+        required=True,
+    ),
 )
 
 KOMMUNE_FIELDS: tuple[Field, ...] = (
-    Field(("name",), "Name", "text",
-          "Name der Kommune; so wird sie in „Teilt mit“ und „Versorgt“ genannt.",
-          ("Kommune", "Gemeinde", "Gemeindename", "Stadt"), required=True, width=24),
-    Field(("ags",), "AGS", "ags8",
-          "Amtlicher Gemeindeschlüssel, 8 Stellen mit führender Null (z. B. 05170044), als Text; "
-          "optional, in „Teilt mit“ und „Versorgt“ statt des Namens verwendbar.",
-          ("Gemeindeschlüssel", "Amtlicher Gemeindeschlüssel"), width=11),
-    Field(("population",), "Einwohner", "count",
-          "Einwohnerzahl (amtlich, z. B. GV100AD zum 31.12.), ganze Zahl ≥ 0; Grundlage des "
-          "Verteilungsschlüssels.", ("Einwohnerzahl", "Bevölkerung"), required=True, width=12),
-    Field(("max_vzae",), "Max. VZÄ", "vzae",
-          "Stellen (VZÄ), die die Kommune selbst anstellen würde; 0 oder leer = keine eigenen "
-          "Stellen. Vielfaches von 0,1.", ("Maximale VZÄ", "Höchstens VZÄ"), width=10),
-    Field(("cost_per_vzae",), "Kosten je VZÄ (€)", "euro",
-          "Tatsächliche Jahreskosten einer Vollzeitstelle bei der Kommune, ganze Euro; "
-          "leer = wie beim Kreis.", ("Kosten pro VZÄ",), width=16),
-    Field(("budget",), "Budget (€)", "euro",
-          "Eigenanteil, den die Kommune pro Jahr höchstens trägt, ganze Euro; leer = unbegrenzt, "
-          "0 = nichts.", ("Budget",), width=13),
-    Field(("share_with",), "Teilt mit", "names",
-          "Kommunen, mit denen sie sich Stellen teilen darf: Namen oder AGS, getrennt durch „;“. "
-          "Gilt in beide Richtungen.", ("Teilt Stellen mit", "Partner"), width=22),
-    Field(("existing_vzae",), "Vorhandene VZÄ", "vzae",
-          "Bereits besetzte Stellen bei der Kommune (VZÄ); sie bleiben und sind schon finanziert. "
-          "Leer = 0.", ("Bestand VZÄ", "Vorhanden"), width=12),
-    Field(("auslaenderbehoerde",), "Ausländerbehörde", "flag",
-          "ja, wenn die Kommune eine eigene Ausländerbehörde hat; sonst nein oder leer.",
-          ("Eigene Ausländerbehörde", "ABH"), width=12),
-    Field(("jugendamt",), "Jugendamt", "flag",
-          "ja, wenn die Kommune ein eigenes Jugendamt hat (Baustein 1); sonst nein oder leer.",
-          ("Eigenes Jugendamt",), width=11),
-    Field(("integrationsrat",), "Integrationsrat", "flag",
-          "ja, wenn die Kommune einen Integrationsrat hat (Baustein 1); sonst nein oder leer.",
-          ("Integrationsausschuss",), width=13),
-    Field(("coordinator_vzae",), "Koordination VZÄ", "vzae",
-          "Baustein 1: Koordinierende, die die Kommune anstellt, abweichend von der Regel des "
-          "Blatts „Baustein 1“; leer = nach der Regel.", ("Koordinatoren VZÄ",), width=12),
+    Field(
+        ("name",),
+        "Name",
+        "text",
+        "Name der Kommune; so wird sie in „Teilt mit“ und „Versorgt“ genannt.",
+        ("Kommune", "Gemeinde", "Gemeindename", "Stadt"),
+        required=True,
+        width=24,
+    ),
+    Field(
+        ("ags",),
+        "AGS",
+        "ags8",
+        "Amtlicher Gemeindeschlüssel, 8 Stellen mit führender Null (z. B. 05170044), als Text; "
+        "optional, in „Teilt mit“ und „Versorgt“ statt des Namens verwendbar.",
+        ("Gemeindeschlüssel", "Amtlicher Gemeindeschlüssel"),
+        width=11,
+    ),
+    Field(
+        ("population",),
+        "Einwohner",
+        "count",
+        "Einwohnerzahl (amtlich, z. B. GV100AD zum 31.12.), ganze Zahl ≥ 0; Grundlage des Verteilungsschlüssels.",
+        ("Einwohnerzahl", "Bevölkerung"),
+        required=True,
+        width=12,
+    ),
+    Field(
+        ("max_vzae",),
+        "Max. VZÄ",
+        "vzae",
+        "Stellen (VZÄ), die die Kommune selbst anstellen würde; 0 oder leer = keine eigenen "
+        "Stellen. Vielfaches von 0,1.",
+        ("Maximale VZÄ", "Höchstens VZÄ"),
+        width=10,
+    ),
+    Field(
+        ("cost_per_vzae",),
+        "Kosten je VZÄ (€)",
+        "euro",
+        "Tatsächliche Jahreskosten einer Vollzeitstelle bei der Kommune, ganze Euro; leer = wie beim Kreis.",
+        ("Kosten pro VZÄ",),
+        width=16,
+    ),
+    Field(
+        ("budget",),
+        "Budget (€)",
+        "euro",
+        "Eigenanteil, den die Kommune pro Jahr höchstens trägt, ganze Euro; leer = unbegrenzt, 0 = nichts.",
+        ("Budget",),
+        width=13,
+    ),
+    Field(
+        ("share_with",),
+        "Teilt mit",
+        "names",
+        "Kommunen, mit denen sie sich Stellen teilen darf: Namen oder AGS, getrennt durch „;“. "
+        "Gilt in beide Richtungen.",
+        ("Teilt Stellen mit", "Partner"),
+        width=22,
+    ),
+    Field(
+        ("existing_vzae",),
+        "Vorhandene VZÄ",
+        "vzae",
+        "Bereits besetzte Stellen bei der Kommune (VZÄ); sie bleiben und sind schon finanziert. Leer = 0.",
+        ("Bestand VZÄ", "Vorhanden"),
+        width=12,
+    ),
+    Field(
+        ("auslaenderbehoerde",),
+        "Ausländerbehörde",
+        "flag",
+        "ja, wenn die Kommune eine eigene Ausländerbehörde hat; sonst nein oder leer.",
+        ("Eigene Ausländerbehörde", "ABH"),
+        width=12,
+    ),
+    Field(
+        ("jugendamt",),
+        "Jugendamt",
+        "flag",
+        "ja, wenn die Kommune ein eigenes Jugendamt hat (Baustein 1); sonst nein oder leer.",
+        ("Eigenes Jugendamt",),
+        width=11,
+    ),
+    Field(
+        ("integrationsrat",),
+        "Integrationsrat",
+        "flag",
+        "ja, wenn die Kommune einen Integrationsrat hat (Baustein 1); sonst nein oder leer.",
+        ("Integrationsausschuss",),
+        width=13,
+    ),
+    Field(
+        ("coordinator_vzae",),
+        "Koordination VZÄ",
+        "vzae",
+        "Baustein 1: Koordinierende, die die Kommune anstellt, abweichend von der Regel des "
+        "Blatts „Baustein 1“; leer = nach der Regel.",
+        ("Koordinatoren VZÄ",),
+        width=12,
+    ),
 )
 
 TRAEGER_FIELDS: tuple[Field, ...] = (
-    Field(("name",), "Name", "text", "Name des Trägers der freien Wohlfahrtspflege.",
-          ("Träger", "Trägername"), required=True, width=34),
-    Field(("max_vzae",), "Max. VZÄ", "vzae",
-          "Stellen (VZÄ), die der Träger höchstens übernehmen kann; Vielfaches von 0,1.",
-          ("Maximale VZÄ", "Höchstens VZÄ"), required=True, width=10),
-    Field(("serves",), "Versorgt", "names",
-          "Kommunen in seinem Einsatzgebiet: Namen oder AGS, getrennt durch „;“.",
-          ("Versorgt Kommunen", "Einsatzgebiet", "Zuständig für", "Kommunen"), required=True,
-          width=40),
-    Field(("cost_per_vzae",), "Kosten je VZÄ (€)", "euro",
-          "Tatsächliche Jahreskosten einer Vollzeitstelle beim Träger, ganze Euro.",
-          ("Kosten pro VZÄ",), required=True, width=16),
-    Field(("deficit_coverage",), "Defizitübernahme", "flag",
-          "ja, wenn der Kreis den Eigenanteil des Trägers übernimmt (Defizitübernahme); "
-          "sonst nein.",
-          ("Defizit trägt Kreis", "Defizitübernahme durch den Kreis"), width=15),
-    Field(("existing_vzae",), "Vorhandene VZÄ", "vzae",
-          "Bereits besetzte Stellen beim Träger (VZÄ); sie bleiben. Leer = 0.",
-          ("Bestand VZÄ", "Vorhanden"), width=12),
+    Field(
+        ("name",),
+        "Name",
+        "text",
+        "Name des Trägers der freien Wohlfahrtspflege.",
+        ("Träger", "Trägername"),
+        required=True,
+        width=34,
+    ),
+    Field(
+        ("max_vzae",),
+        "Max. VZÄ",
+        "vzae",
+        "Stellen (VZÄ), die der Träger höchstens übernehmen kann; Vielfaches von 0,1.",
+        ("Maximale VZÄ", "Höchstens VZÄ"),
+        required=True,
+        width=10,
+    ),
+    Field(
+        ("serves",),
+        "Versorgt",
+        "names",
+        "Kommunen in seinem Einsatzgebiet: Namen oder AGS, getrennt durch „;“.",
+        ("Versorgt Kommunen", "Einsatzgebiet", "Zuständig für", "Kommunen"),
+        required=True,
+        width=40,
+    ),
+    Field(
+        ("cost_per_vzae",),
+        "Kosten je VZÄ (€)",
+        "euro",
+        "Tatsächliche Jahreskosten einer Vollzeitstelle beim Träger, ganze Euro.",
+        ("Kosten pro VZÄ",),
+        required=True,
+        width=16,
+    ),
+    Field(
+        ("deficit_coverage",),
+        "Defizitübernahme",
+        "flag",
+        "ja, wenn der Kreis den Eigenanteil des Trägers übernimmt (Defizitübernahme); sonst nein.",
+        ("Defizit trägt Kreis", "Defizitübernahme durch den Kreis"),
+        width=15,
+    ),
+    Field(
+        ("existing_vzae",),
+        "Vorhandene VZÄ",
+        "vzae",
+        "Bereits besetzte Stellen beim Träger (VZÄ); sie bleiben. Leer = 0.",
+        ("Bestand VZÄ", "Vorhanden"),
+        width=12,
+    ),
 )
 
 # ---- DESIGN §5: later years, Baustein 1 and Baustein 3 (each sheet optional) ------------------
 
 YEAR_FIELDS: tuple[Field, ...] = (
-    Field(("year",), "Jahr", "count", "Förderjahr nach dem ersten (Blatt Förderung), z. B. 2023; in "
-          "aufsteigender Reihenfolge.", ("Förderjahr",), required=True, width=10),
-    Field(("positions_vzae",), "Förderfähige VZÄ", "vzae",
-          "Baustein 2: förderfähige Stellen in diesem Jahr; leer = wie im Vorjahr.", ("Stellen",), width=12),
-    Field(("rate_per_vzae",), "Förderpauschale je VZÄ (€)", "euro",
-          "Baustein 2: Pauschale je VZÄ in diesem Jahr (z. B. 57.000); leer = wie im Vorjahr.",
-          ("Pauschale je VZÄ",), width=16),
-    Field(("cost_growth",), "Kostensteigerung", "number",
-          "Anstieg aller Kosten gegenüber dem Vorjahr als Anteil, z. B. 3/100 oder 0,03 (auf ganze Euro "
-          "gerundet); gilt weiter, bis ein Jahr einen anderen Wert nennt; leer = wie im Vorjahr.",
-          ("Kostenanstieg",), width=14),
-    Field(("coordination_rate_per_vzae",), "Pauschale Koordination (€)", "euro",
-          "Baustein 1: Pauschale je Koordinations-VZÄ in diesem Jahr; leer = wie im Vorjahr.", (), width=16),
-    Field(("assistant_rate_per_vzae",), "Pauschale Assistenz (€)", "euro",
-          "Baustein 1: Pauschale je Assistenz-VZÄ in diesem Jahr; leer = wie im Vorjahr.", (), width=16),
-    Field(("authorities_rate_per_vzae",), "Pauschale Ausländerbehörde (€)", "euro",
-          "Baustein 3: Pauschale je VZÄ in diesem Jahr; leer = wie im Vorjahr.", (), width=16),
+    Field(
+        ("year",),
+        "Jahr",
+        "count",
+        "Förderjahr nach dem ersten (Blatt Förderung), z. B. 2023; in aufsteigender Reihenfolge.",
+        ("Förderjahr",),
+        required=True,
+        width=10,
+    ),
+    Field(
+        ("positions_vzae",),
+        "Förderfähige VZÄ",
+        "vzae",
+        "Baustein 2: förderfähige Stellen in diesem Jahr; leer = wie im Vorjahr.",
+        ("Stellen",),
+        width=12,
+    ),
+    Field(
+        ("rate_per_vzae",),
+        "Förderpauschale je VZÄ (€)",
+        "euro",
+        "Baustein 2: Pauschale je VZÄ in diesem Jahr (z. B. 57.000); leer = wie im Vorjahr.",
+        ("Pauschale je VZÄ",),
+        width=16,
+    ),
+    Field(
+        ("cost_growth",),
+        "Kostensteigerung",
+        "number",
+        "Anstieg aller Kosten gegenüber dem Vorjahr als Anteil, z. B. 3/100 oder 0,03 (auf ganze Euro "
+        "gerundet); gilt weiter, bis ein Jahr einen anderen Wert nennt; leer = wie im Vorjahr.",
+        ("Kostenanstieg",),
+        width=14,
+    ),
+    Field(
+        ("coordination_rate_per_vzae",),
+        "Pauschale Koordination (€)",
+        "euro",
+        "Baustein 1: Pauschale je Koordinations-VZÄ in diesem Jahr; leer = wie im Vorjahr.",
+        (),
+        width=16,
+    ),
+    Field(
+        ("assistant_rate_per_vzae",),
+        "Pauschale Assistenz (€)",
+        "euro",
+        "Baustein 1: Pauschale je Assistenz-VZÄ in diesem Jahr; leer = wie im Vorjahr.",
+        (),
+        width=16,
+    ),
+    Field(
+        ("authorities_rate_per_vzae",),
+        "Pauschale Ausländerbehörde (€)",
+        "euro",
+        "Baustein 3: Pauschale je VZÄ in diesem Jahr; leer = wie im Vorjahr.",
+        (),
+        width=16,
+    ),
 )
 COST_PREFIX = "Kosten: "
-COST_COMMENT = ("Kosten je VZÄ dieses Anstellungsträgers (Kreis, Kommune oder Träger; Name nach "
-                "„Kosten:“) in diesem Jahr, ganze Euro; ersetzt die Kostensteigerung; leer = wie berechnet.")
+COST_COMMENT = (
+    "Kosten je VZÄ dieses Anstellungsträgers (Kreis, Kommune oder Träger; Name nach "
+    "„Kosten:“) in diesem Jahr, ganze Euro; ersetzt die Kostensteigerung; leer = wie berechnet."
+)
 BUDGET_PREFIX = "Budget: "
-BUDGET_COMMENT = ("Budget dieses Zahlers (Kreis oder Kommune; Name nach „Budget:“) in diesem Jahr für alle "
-                  "Bausteine, ganze Euro; leer = wie im Vorjahr.")
-PREFIXES: dict[str, tuple[str, str]] = {"cost": ("costs", "euro"), "kosten": ("costs", "euro"),
-                                        "budget": ("budgets", "euro")}
+BUDGET_COMMENT = (
+    "Budget dieses Zahlers (Kreis oder Kommune; Name nach „Budget:“) in diesem Jahr für alle "
+    "Bausteine, ganze Euro; leer = wie im Vorjahr."
+)
+PREFIXES: dict[str, tuple[str, str]] = {
+    "cost": ("costs", "euro"),
+    "kosten": ("costs", "euro"),
+    "budget": ("budgets", "euro"),
+}
 _PREFIXED_HEADER = re.compile(r"^\s*(kosten|cost|budget)\s*[:.]\s*(.+?)\s*$", re.I)
 
 COORDINATION_FIELDS: tuple[Field, ...] = (
-    Field(("coordination", "base_vzae"), "Koordination beim Kreis (VZÄ)", "vzae",
-          "Baustein 1: Koordinierende beim Kreis (Kommunales Integrationszentrum), z. B. 3,5.", ("Basis VZÄ",)),
-    Field(("coordination", "assistant_vzae"), "Assistenz beim Kreis (VZÄ)", "vzae",
-          "Baustein 1: Verwaltungsassistenz beim Kreis, z. B. 0,5.", ("Assistenz VZÄ",)),
-    Field(("coordination", "per_kommune_vzae"), "Je Kommune (VZÄ)", "vzae",
-          "Baustein 1: Koordinierende bei jeder Kommune, die alle Merkmale hat (dort angestellt); "
-          "leer = 1,0.", ("Je berechtigte Kommune",)),
-    Field(("coordination", "qualifies_by"), "Merkmale", "names",
-          "Merkmale, die eine Kommune alle haben muss, getrennt durch „;“: auslaenderbehoerde; jugendamt; "
-          "integrationsrat (leer = alle drei).", ("Voraussetzungen",)),
-    Field(("coordination", "rate_per_vzae"), "Pauschale Koordination je VZÄ (€)", "euro",
-          "Förderung je Koordinations-VZÄ und Jahr, bis zu den tatsächlichen Kosten (z. B. 57.000).",
-          ("Pauschale Koordination",)),
-    Field(("coordination", "assistant_rate_per_vzae"), "Pauschale Assistenz je VZÄ (€)", "euro",
-          "Förderung je Assistenz-VZÄ und Jahr (22.500 € je halbe Stelle = 45.000).", ("Pauschale Assistenz",)),
-    Field(("coordination", "cost_per_vzae"), "Kosten Koordination je VZÄ (€)", "euro",
-          "Tatsächliche Jahreskosten einer Koordinationsstelle; leer = Kosten je VZÄ des Anstellungsträgers.",
-          ("Kosten Koordination",)),
-    Field(("coordination", "assistant_cost_per_vzae"), "Kosten Assistenz je VZÄ (€)", "euro",
-          "Tatsächliche Jahreskosten der Assistenz; leer = Kosten je VZÄ des Kreises.", ("Kosten Assistenz",)),
+    Field(
+        ("coordination", "base_vzae"),
+        "Koordination beim Kreis (VZÄ)",
+        "vzae",
+        "Baustein 1: Koordinierende beim Kreis (Kommunales Integrationszentrum), z. B. 3,5.",
+        ("Basis VZÄ",),
+    ),
+    Field(
+        ("coordination", "assistant_vzae"),
+        "Assistenz beim Kreis (VZÄ)",
+        "vzae",
+        "Baustein 1: Verwaltungsassistenz beim Kreis, z. B. 0,5.",
+        ("Assistenz VZÄ",),
+    ),
+    Field(
+        ("coordination", "per_kommune_vzae"),
+        "Je Kommune (VZÄ)",
+        "vzae",
+        "Baustein 1: Koordinierende bei jeder Kommune, die alle Merkmale hat (dort angestellt); leer = 1,0.",
+        ("Je berechtigte Kommune",),
+    ),
+    Field(
+        ("coordination", "qualifies_by"),
+        "Merkmale",
+        "names",
+        "Merkmale, die eine Kommune alle haben muss, getrennt durch „;“: auslaenderbehoerde; jugendamt; "
+        "integrationsrat (leer = alle drei).",
+        ("Voraussetzungen",),
+    ),
+    Field(
+        ("coordination", "rate_per_vzae"),
+        "Pauschale Koordination je VZÄ (€)",
+        "euro",
+        "Förderung je Koordinations-VZÄ und Jahr, bis zu den tatsächlichen Kosten (z. B. 57.000).",
+        ("Pauschale Koordination",),
+    ),
+    Field(
+        ("coordination", "assistant_rate_per_vzae"),
+        "Pauschale Assistenz je VZÄ (€)",
+        "euro",
+        "Förderung je Assistenz-VZÄ und Jahr (22.500 € je halbe Stelle = 45.000).",
+        ("Pauschale Assistenz",),
+    ),
+    Field(
+        ("coordination", "cost_per_vzae"),
+        "Kosten Koordination je VZÄ (€)",
+        "euro",
+        "Tatsächliche Jahreskosten einer Koordinationsstelle; leer = Kosten je VZÄ des Anstellungsträgers.",
+        ("Kosten Koordination",),
+    ),
+    Field(
+        ("coordination", "assistant_cost_per_vzae"),
+        "Kosten Assistenz je VZÄ (€)",
+        "euro",
+        "Tatsächliche Jahreskosten der Assistenz; leer = Kosten je VZÄ des Kreises.",
+        ("Kosten Assistenz",),
+    ),
 )
 
 AUTHORITY_FIELDS: tuple[Field, ...] = (
-    Field(("host",), "Anstellungsträger", "text",
-          "Der Kreis oder eine Kommune mit eigener Ausländerbehörde (Name oder AGS).",
-          ("Behörde", "Stelle", "Name"), required=True, width=28),
-    Field(("vzae",), "VZÄ", "vzae", "Zusätzliche Stellen in dieser Behörde, in halben Stellen (0,5; 1,0 …).",
-          ("Stellen",), required=True, width=10),
-    Field(("cost_per_vzae",), "Kosten je VZÄ (€)", "euro",
-          "Tatsächliche Jahreskosten je VZÄ; leer = Kosten je VZÄ des Anstellungsträgers.", ("Kosten pro VZÄ",),
-          width=16),
+    Field(
+        ("host",),
+        "Anstellungsträger",
+        "text",
+        "Der Kreis oder eine Kommune mit eigener Ausländerbehörde (Name oder AGS).",
+        ("Behörde", "Stelle", "Name"),
+        required=True,
+        width=28,
+    ),
+    Field(
+        ("vzae",),
+        "VZÄ",
+        "vzae",
+        "Zusätzliche Stellen in dieser Behörde, in halben Stellen (0,5; 1,0 …).",
+        ("Stellen",),
+        required=True,
+        width=10,
+    ),
+    Field(
+        ("cost_per_vzae",),
+        "Kosten je VZÄ (€)",
+        "euro",
+        "Tatsächliche Jahreskosten je VZÄ; leer = Kosten je VZÄ des Anstellungsträgers.",
+        ("Kosten pro VZÄ",),
+        width=16,
+    ),
 )
-AUTHORITY_RATE = Field(("authorities", "rate_per_vzae"), "Pauschale Baustein 3 je VZÄ (€)", "euro",
-                       "Baustein 3 (Ausländerbehörden): Förderung je VZÄ und Jahr; nur mit Stellen im Blatt "
-                       "„Baustein 3“.", ("Pauschale Ausländerbehörde",))
+AUTHORITY_RATE = Field(
+    ("authorities", "rate_per_vzae"),
+    "Pauschale Baustein 3 je VZÄ (€)",
+    "euro",
+    "Baustein 3 (Ausländerbehörden): Förderung je VZÄ und Jahr; nur mit Stellen im Blatt „Baustein 3“.",
+    ("Pauschale Ausländerbehörde",),
+)
 
 INDICATOR_PREFIX = "Kennzahl: "
-INDICATOR_COMMENT = ("Weitere Kennzahl der Kommune für einen gewichteten Verteilungsschlüssel "
-                     "(z. B. Zahl der Geflüchteten), Zahl ≥ 0. Der Name nach „Kennzahl:“ ist der "
-                     "Name im Planungsmodell (key).")
+INDICATOR_COMMENT = (
+    "Weitere Kennzahl der Kommune für einen gewichteten Verteilungsschlüssel "
+    "(z. B. Zahl der Geflüchteten), Zahl ≥ 0. Der Name nach „Kennzahl:“ ist der "
+    "Name im Planungsmodell (key)."
+)
 _INDICATOR_HEADER = re.compile(r"^\s*(?:kennzahl|indikator|indicators?)\s*[:.]\s*(.+?)\s*$", re.I)
 
 
@@ -282,13 +548,13 @@ KOMMUNEN = Sheet("Kommunen", ("Kommunen", "kommunen", "Gemeinden"), KOMMUNE_FIEL
 TRAEGER = Sheet("Träger", ("Träger", "traeger", "Trager"), TRAEGER_FIELDS, "traeger")
 YEARS = Sheet("Jahre", ("Jahre", "years", "Folgejahre"), YEAR_FIELDS, "years")
 COORDINATION = Sheet("Baustein 1", ("Baustein 1", "Koordination", "coordination"), COORDINATION_FIELDS, None)
-AUTHORITIES = Sheet("Baustein 3", ("Baustein 3", "Ausländerbehörden", "authorities"), AUTHORITY_FIELDS,
-                    "authorities.positions")
+AUTHORITIES = Sheet(
+    "Baustein 3", ("Baustein 3", "Ausländerbehörden", "authorities"), AUTHORITY_FIELDS, "authorities.positions"
+)
 NOTES_TITLE = "Hinweise"
 
 _HEADER_WORDS = {"angabe", "feld", "key", "schluessel", "parameter"}
-_NOTE_COLUMN = re.compile(
-    r"^\s*(#|bemerkung|anmerkung|notiz|kommentar|hinweis|quelle|note|comment)", re.I)
+_NOTE_COLUMN = re.compile(r"^\s*(#|bemerkung|anmerkung|notiz|kommentar|hinweis|quelle|note|comment)", re.I)
 _SUM_WORDS = {"summe", "gesamt", "insgesamt", "total", "sum"}
 
 
@@ -305,8 +571,7 @@ def _lookup(fields: Sequence[Field]) -> dict[str, Field]:
     """Normalised header → field: German labels first, then aliases, then the YAML keys
     (``name`` is the Kreis's name on the Kreis sheet, its label „Name“ wins over the key)."""
     table: dict[str, Field] = {}
-    for names in ((f.label,) for f in fields), (f.aliases for f in fields), \
-            ((f.key, ".".join(f.path)) for f in fields):
+    for names in ((f.label,) for f in fields), (f.aliases for f in fields), ((f.key, ".".join(f.path)) for f in fields):
         for field, aliases in zip(fields, names, strict=True):
             for alias in aliases:
                 if normalise(alias):

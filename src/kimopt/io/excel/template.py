@@ -8,8 +8,9 @@ from kimopt.data import Instance
 from kimopt.io.excel.write import instance_workbook
 
 
-def _kommune(name: str, ags: str, population: int, budget: int, *share_with: str,
-             max_vzae: int | str = 0) -> dict[str, Any]:
+def _kommune(
+    name: str, ags: str, population: int, budget: int, *share_with: str, max_vzae: int | str = 0
+) -> dict[str, Any]:
     record: dict[str, Any] = {"name": name, "ags": ags, "population": population, "budget": budget}
     if max_vzae:
         record.update(max_vzae=max_vzae, cost_per_vzae=71400)
@@ -20,8 +21,7 @@ def _kommune(name: str, ags: str, population: int, budget: int, *share_with: str
 
 EXAMPLE: dict[str, Any] = {
     "name": "Kreis Wesel 2022",
-    "kreis": {"name": "Kreis Wesel", "ags": "05170", "cost_per_vzae": 71400, "budget": None,
-              "existing_vzae": 0},
+    "kreis": {"name": "Kreis Wesel", "ags": "05170", "cost_per_vzae": 71400, "budget": None, "existing_vzae": 0},
     "funding": {"year": 2022, "positions_vzae": 11, "rate_per_vzae": 55000},
     "kommunen": [
         _kommune("Alpen", "05170004", 12502, 4920, "Xanten"),
@@ -39,9 +39,13 @@ EXAMPLE: dict[str, Any] = {
         _kommune("Xanten", "05170052", 21521, 16400, max_vzae=1),
     ],
     "traeger": [
-        {"name": "Caritasverband Dinslaken und Wesel", "max_vzae": 1,
-         "serves": ["Dinslaken", "Voerde (Niederrhein)", "Hünxe"], "cost_per_vzae": 71400,
-         "deficit_coverage": True},
+        {
+            "name": "Caritasverband Dinslaken und Wesel",
+            "max_vzae": 1,
+            "serves": ["Dinslaken", "Voerde (Niederrhein)", "Hünxe"],
+            "cost_per_vzae": 71400,
+            "deficit_coverage": True,
+        },
     ],
 }
 """The example in the template: Kreis Wesel 2022 as in ``instances/kreis-wesel-2022.yaml``

@@ -46,9 +46,17 @@ EURO_FORMAT = '#,##0 "€"'
 COUNT_FORMAT = "#,##0"
 VZAE_FORMAT = "0.0###"
 TEXT_FORMAT = "@"
-FORMATS = {"count": COUNT_FORMAT, "euro": EURO_FORMAT, "vzae": VZAE_FORMAT, "text": TEXT_FORMAT,
-           "ags5": TEXT_FORMAT, "ags8": TEXT_FORMAT, "names": TEXT_FORMAT, "number": "General",
-           "flag": "General"}
+FORMATS = {
+    "count": COUNT_FORMAT,
+    "euro": EURO_FORMAT,
+    "vzae": VZAE_FORMAT,
+    "text": TEXT_FORMAT,
+    "ags5": TEXT_FORMAT,
+    "ags8": TEXT_FORMAT,
+    "names": TEXT_FORMAT,
+    "number": "General",
+    "flag": "General",
+}
 HEADER_FONT = Font(bold=True)
 TITLE_FONT = Font(bold=True, size=14)
 HEADER_FILL = PatternFill("solid", fgColor="DDE7F3")
@@ -87,8 +95,7 @@ def workbook_bytes(workbook: Any) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     stable = io.BytesIO()
-    with zipfile.ZipFile(buffer) as source, \
-            zipfile.ZipFile(stable, "w", zipfile.ZIP_DEFLATED) as target:
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(stable, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             data = source.read(info.filename)
             if info.filename == "docProps/core.xml":
@@ -158,9 +165,11 @@ class _Writer:
         worksheet = self.workbook.create_sheet(sheet.title)
         for column, text in enumerate(("Angabe", "Wert", "Erläuterung"), start=1):
             cell = worksheet.cell(1, column)
-            comment = {1: "Was angegeben wird (nicht ändern).",
-                       2: "Ihre Angabe; leere Zelle = nicht angegeben.",
-                       3: "Erklärung der Angabe; wird beim Einlesen nicht gelesen."}[column]
+            comment = {
+                1: "Was angegeben wird (nicht ändern).",
+                2: "Ihre Angabe; leere Zelle = nicht angegeben.",
+                3: "Erklärung der Angabe; wird beim Einlesen nicht gelesen.",
+            }[column]
             self.header(cell, text, comment, None)
         for row, field in enumerate(sheet.fields, start=2):
             label = worksheet.cell(row, 1)
@@ -171,22 +180,29 @@ class _Writer:
             self.value(worksheet.cell(row, 2), node, field.kind, field.path)
             set_text(worksheet.cell(row, 3), field.comment)
             worksheet.cell(row, 3).alignment = WRAP
-            _validate(worksheet, field.kind, f"B{row}", positive=field.key == "positions_vzae",
-                      year=field.key == "year")
+            _validate(
+                worksheet, field.kind, f"B{row}", positive=field.key == "positions_vzae", year=field.key == "year"
+            )
         worksheet.column_dimensions["A"].width = 28
         worksheet.column_dimensions["B"].width = 22
         worksheet.column_dimensions["C"].width = 90
         worksheet.freeze_panes = "A2"
         return worksheet
 
-    def table(self, sheet: Sheet, records: list[dict[str, Any]], indicators: list[str],
-              named: tuple[tuple[Field, str], ...] = ()) -> Any:
+    def table(
+        self,
+        sheet: Sheet,
+        records: list[dict[str, Any]],
+        indicators: list[str],
+        named: tuple[tuple[Field, str], ...] = (),
+    ) -> Any:
         """A table sheet; ``indicators`` and ``named`` add one column per named entry of a mapping
         (``indicators``; a year's ``costs`` and ``budgets``), the field giving label, kind and section."""
         worksheet = self.workbook.create_sheet(sheet.title)
         columns: list[tuple[Field, str | None]] = [(f, None) for f in sheet.fields]
-        columns += [(Field(("indicators",), INDICATOR_PREFIX + name, "number", INDICATOR_COMMENT),
-                     name) for name in indicators]
+        columns += [
+            (Field(("indicators",), INDICATOR_PREFIX + name, "number", INDICATOR_COMMENT), name) for name in indicators
+        ]
         columns += list(named)
         assert sheet.record is not None
         for c, (field, indicator) in enumerate(columns, start=1):
@@ -228,21 +244,21 @@ class _Writer:
         return workbook_bytes(self.workbook)
 
 
-def _validate(worksheet: Any, kind: str, ref: str, positive: bool = False,
-              year: bool = False) -> None:
+def _validate(worksheet: Any, kind: str, ref: str, positive: bool = False, year: bool = False) -> None:
     """Data validation for typing: numbers ≥ 0 (whole where whole numbers are meant), ja/nein."""
     if kind == "flag":
         rule = DataValidation(type="list", formula1='"ja,nein"', allow_blank=True)
         rule.error = "Bitte „ja“ oder „nein“ wählen."
     elif year:
-        rule = DataValidation(type="whole", operator="between", formula1="1990", formula2="2100",
-                              allow_blank=True)
+        rule = DataValidation(type="whole", operator="between", formula1="1990", formula2="2100", allow_blank=True)
         rule.error = "Bitte ein Jahr wie 2022 eingeben."
     elif kind in {"count", "euro"}:
-        rule = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0",
-                              allow_blank=True)
-        rule.error = ("Bitte eine ganze Zahl ≥ 0 eingeben (Euro ohne Cent)." if kind == "euro"
-                      else "Bitte eine ganze Zahl ≥ 0 eingeben.")
+        rule = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
+        rule.error = (
+            "Bitte eine ganze Zahl ≥ 0 eingeben (Euro ohne Cent)."
+            if kind == "euro"
+            else "Bitte eine ganze Zahl ≥ 0 eingeben."
+        )
     elif kind in {"vzae", "number"}:
         operator = "greaterThan" if positive else "greaterThanOrEqual"
         rule = DataValidation(type="decimal", operator=operator, formula1="0", allow_blank=True)
@@ -265,9 +281,12 @@ def instance_records(instance: Instance) -> dict[str, Any]:
         "traeger": [dict(t) for t in instance.traeger],
         "years": [dict(y) for y in instance.years],
         "coordination": dict(instance.coordination) if instance.coordination else None,
-        "authorities": {"rate_per_vzae": instance.authorities.rate_per_vzae,
-                        "positions": [dict(p) for p in instance.authorities.positions]}
-        if instance.authorities else None,
+        "authorities": {
+            "rate_per_vzae": instance.authorities.rate_per_vzae,
+            "positions": [dict(p) for p in instance.authorities.positions],
+        }
+        if instance.authorities
+        else None,
     }
 
 
@@ -282,8 +301,13 @@ def instance_workbook(instance: Instance, source: Path | None = None) -> bytes:
     data = instance_records(instance)
     writer = _Writer(source)
     writer.workbook.remove(writer.workbook.active)
-    merged = {"name": data["name"], "kreis": data["kreis"], "funding": data["funding"],
-              "authorities": data["authorities"], "coordination": data["coordination"]}
+    merged = {
+        "name": data["name"],
+        "kreis": data["kreis"],
+        "funding": data["funding"],
+        "authorities": data["authorities"],
+        "coordination": data["coordination"],
+    }
     writer.pairs(KREIS, merged)
     writer.pairs(FUNDING, merged)
     indicators: list[str] = []
@@ -312,14 +336,12 @@ NOTES: tuple[str, ...] = (
     "Diese Arbeitsmappe ist eine Instanz: ein Kreis in einer Förderrunde. Das Beispiel "
     "(Kreis Wesel 2022, Einwohner laut GV100AD zum 31.12.2020; Stellenwünsche, Kosten und "
     "Budgets sind Annahmen) durch die eigenen Angaben ersetzen.",
-    "Jede Spaltenüberschrift und jede Angabe hat einen Kommentar (rotes Dreieck) mit Bedeutung "
-    "und Einheit.",
+    "Jede Spaltenüberschrift und jede Angabe hat einen Kommentar (rotes Dreieck) mit Bedeutung und Einheit.",
     "",
     "Blätter",
     "• Kreis und Förderung: eine Angabe je Zeile – Spalte A die Angabe, Spalte B der Wert.",
     "• Kommunen: eine Kommune je Zeile unter der Kopfzeile. Pflicht: Name, Einwohner.",
-    "• Träger: ein Träger je Zeile (Pflicht: Name, Max. VZÄ, Versorgt, Kosten je VZÄ); darf "
-    "leer bleiben.",
+    "• Träger: ein Träger je Zeile (Pflicht: Name, Max. VZÄ, Versorgt, Kosten je VZÄ); darf leer bleiben.",
     "• Jahre (optional): ein späteres Förderjahr je Zeile; leere Zellen = wie im Vorjahr. Spalten "
     "„Kosten: Name“ und „Budget: Name“ setzen Kosten bzw. Budget eines Anstellungsträgers/Zahlers.",
     "• Baustein 1 (optional): Koordinierende beim Kreis und je Kommune mit Ausländerbehörde, "
@@ -328,18 +350,15 @@ NOTES: tuple[str, ...] = (
     "(Kreis oder Kommune mit Ausländerbehörde); die Pauschale steht im Blatt Förderung.",
     "• Weitere Kennzahlen: zusätzliche Spalte „Kennzahl: Name“ im Blatt Kommunen (z. B. "
     "„Kennzahl: refugees“); im Planungsmodell unter key mit Gewicht verwenden.",
-    "• Dieses Blatt und weitere eigene Blätter werden nicht gelesen; Blatt- und Spaltennamen "
-    "nicht ändern.",
+    "• Dieses Blatt und weitere eigene Blätter werden nicht gelesen; Blatt- und Spaltennamen nicht ändern.",
     "• Eigene Spalten für Notizen sind erlaubt, wenn ihre Überschrift mit „Bemerkung“, "
     "„Notiz“, „Quelle“ oder „#“ beginnt; sie werden nicht gelesen.",
     "",
     "Eingaben",
     "• Zahlen wie gewohnt: 36.047 oder 36047, 0,5, 55.000 €, 55.000,00; Brüche als Text: 1/3.",
-    "• Geldbeträge in ganzen Euro pro Jahr. Stellen in VZÄ (Vollzeitäquivalente), Vielfache "
-    "von 0,1.",
+    "• Geldbeträge in ganzen Euro pro Jahr. Stellen in VZÄ (Vollzeitäquivalente), Vielfache von 0,1.",
     "• ja/nein für Ausländerbehörde und Defizitübernahme; leer = nein.",
-    "• Listen (Teilt mit, Versorgt) mit Semikolon trennen: Hünxe; Voerde (Niederrhein). "
-    "Namen oder AGS.",
+    "• Listen (Teilt mit, Versorgt) mit Semikolon trennen: Hünxe; Voerde (Niederrhein). Namen oder AGS.",
     "• Leere Zelle = nicht angegeben: Budget leer = unbegrenzt, Kosten leer = wie beim Kreis, "
     "Max. VZÄ leer = keine eigenen Stellen.",
     "• Eine Zeile „Summe“ unter der Tabelle wird übersprungen. Formeln werden nicht berechnet: "
@@ -348,9 +367,7 @@ NOTES: tuple[str, ...] = (
     "8 Stellen (Kreis: 5) ergänzt.",
     "",
     "Rechnen",
-    "• Prüfen:      kimopt validate vorlage.xlsx   (nennt jedes Problem mit Zelle, z. B. "
-    "Kommunen!C7)",
-    "• Verteilen:   kimopt solve vorlage.xlsx -o plan.json --report plan.xlsx   (Plan als "
-    "Excel-Bericht)",
+    "• Prüfen:      kimopt validate vorlage.xlsx   (nennt jedes Problem mit Zelle, z. B. Kommunen!C7)",
+    "• Verteilen:   kimopt solve vorlage.xlsx -o plan.json --report plan.xlsx   (Plan als Excel-Bericht)",
     "• Umwandeln:   kimopt convert vorlage.xlsx -o instanz.yaml   (und zurück)",
 )

@@ -12,9 +12,7 @@ with the level's bound and gap.
 from __future__ import annotations
 
 import math
-import sys
 import time
-import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -95,7 +93,8 @@ def guard_magnitudes(problem: Problem, universe_units: int) -> None:
             f"Verteilungsschlüssel oder Granularität zu fein (Summe der Gewichte {total}, "
             f"{cap - 1} Einheiten); Kennzahlen runden oder granularity_vzae vergröbern "
             f"/ distribution key or granularity too fine (weight sum {total}, {cap - 1} units); "
-            "round the indicators or coarsen granularity_vzae")
+            "round the indicators or coarsen granularity_vzae"
+        )
 
 
 def _hint(cm: CpsatModel, solver: cp_model.CpSolver) -> None:
@@ -153,9 +152,16 @@ class Lexicographic:
 Stop = Callable[[Level, LevelResult], bool]
 
 
-def lexicographic(cm: CpsatModel, deadline: float, workers: int, seed: int, *,
-                  progress: Callable[[str], None] | None = None, shortcut: bool = True,
-                  stop: Stop | None = None) -> Lexicographic:
+def lexicographic(
+    cm: CpsatModel,
+    deadline: float,
+    workers: int,
+    seed: int,
+    *,
+    progress: Callable[[str], None] | None = None,
+    shortcut: bool = True,
+    stop: Stop | None = None,
+) -> Lexicographic:
     """Optimise the model's objective levels in order, each to proven optimality, then fix it.
 
     The one lexicographic loop of kimopt: :func:`solve_levels` adds the tie-break to it, the
@@ -186,7 +192,8 @@ def lexicographic(cm: CpsatModel, deadline: float, workers: int, seed: int, *,
         optimum: RemainderOptimum | None = None
         # the bound and the shortcut hold for plans of exactly N = used units: use_positions fixed
         n_fixed = used is not None and any(
-            r.name == "use_positions" and r.proven and r.value == cm.problem.vzae(used) for r in results)
+            r.name == "use_positions" and r.proven and r.value == cm.problem.vzae(used) for r in results
+        )
         if shortcut and objective.name == "proportionality" and (objective.measure or "l1") == "l1" and n_fixed:
             assert used is not None
             optimum = remainder_optimum(cm.problem, used)
@@ -194,8 +201,9 @@ def lexicographic(cm: CpsatModel, deadline: float, workers: int, seed: int, *,
             reached = _remainder_plan(cm, optimum, solution, only_n)
             if reached is not None:  # proven by construction: the plan meets the lower bound
                 value_at_bound = Fraction(optimum.lb, cm.problem.total_weight) * cm.problem.g
-                results.append(LevelResult(objective.name, UNITS[objective.name], value_at_bound,
-                                           value_at_bound, True, 0.0, "l1"))
+                results.append(
+                    LevelResult(objective.name, UNITS[objective.name], value_at_bound, value_at_bound, True, 0.0, "l1")
+                )
                 solution = _at_remainder_optimum(cm, optimum, reached)
                 continue
             # Search a copy: when the bound is met after all, the level's own variables stay out
@@ -220,8 +228,9 @@ def lexicographic(cm: CpsatModel, deadline: float, workers: int, seed: int, *,
         value = solver.value(level.expr)
         proven = code == cp_model.OPTIMAL
         bound = value if proven else _exact_bound(level, solver.best_objective_bound)
-        found = LevelResult(level.name, level.unit, level.factor * value, level.factor * bound,
-                            proven, seconds, level.measure)
+        found = LevelResult(
+            level.name, level.unit, level.factor * value, level.factor * bound, proven, seconds, level.measure
+        )
         results.append(found)
         solution = [solver.value(x) for x in cm.variables.a]
         if not proven:
@@ -242,8 +251,9 @@ def lexicographic(cm: CpsatModel, deadline: float, workers: int, seed: int, *,
     return Lexicographic(status, solution, results, used)
 
 
-def solve_levels(cm: CpsatModel, time_limit: float, workers: int, seed: int,
-                 progress: Callable[[str], None] | None = None) -> SolveResult:
+def solve_levels(
+    cm: CpsatModel, time_limit: float, workers: int, seed: int, progress: Callable[[str], None] | None = None
+) -> SolveResult:
     """Optimise the levels in order (:func:`lexicographic`); then the deterministic tie-break."""
     started = time.perf_counter()
     deadline = started + time_limit
@@ -251,10 +261,9 @@ def solve_levels(cm: CpsatModel, time_limit: float, workers: int, seed: int,
     if not run.status.has_plan:
         return SolveResult(run.status, None, run.levels, _solver_info(started, workers, seed))
     results, solution = run.levels, run.solution
-    for objective in cm.problem.model.objectives[len(results):]:
+    for objective in cm.problem.model.objectives[len(results) :]:
         # Levels the time limit did not reach: the plan recomputes their values, no bound.
-        results.append(LevelResult(objective.name, UNITS[objective.name], None, None, False, 0.0,
-                                   objective.measure))
+        results.append(LevelResult(objective.name, UNITS[objective.name], None, None, False, 0.0, objective.measure))
     tie: dict[str, Any] = {"proven": False, "seconds": 0.0}
     if run.status is Status.OPTIMAL:
         solution, tie = _tie_break(cm, deadline, seed, solution)
@@ -263,8 +272,9 @@ def solve_levels(cm: CpsatModel, time_limit: float, workers: int, seed: int,
     return SolveResult(run.status, solution, results, info, run.used)
 
 
-def _remainder_plan(cm: CpsatModel, optimum: RemainderOptimum, solution: list[int] | None,
-                    only_n_fixed: bool) -> list[int] | None:
+def _remainder_plan(
+    cm: CpsatModel, optimum: RemainderOptimum, solution: list[int] | None, only_n_fixed: bool
+) -> list[int] | None:
     """A plan that meets the largest-remainder bound, if the Kreis can fill in; else ``None``.
 
     Candidates: the previous level's plan with the Kreis serving the largest-remainder
@@ -300,8 +310,9 @@ def _at_remainder_optimum(cm: CpsatModel, optimum: RemainderOptimum, units: list
     for i in optimum.tied:
         cm.model.add_linear_constraint(v.coverage(i), optimum.floor[i], optimum.floor[i] + 1)
     if optimum.tied:
-        cm.model.add(sum(v.coverage(i) for i in optimum.tied)
-                     == sum(optimum.floor[i] for i in optimum.tied) + optimum.tied_up)
+        cm.model.add(
+            sum(v.coverage(i) for i in optimum.tied) == sum(optimum.floor[i] for i in optimum.tied) + optimum.tied_up
+        )
     cm.model.clear_hints()
     for var, value in zip(v.a, units, strict=True):
         cm.model.add_hint(var, value)
@@ -319,8 +330,9 @@ def most_positions(cm: CpsatModel, deadline: float, workers: int, seed: int) -> 
     return (Status.OPTIMAL if code == cp_model.OPTIMAL else Status.FEASIBLE), solver.value(cm.variables.used_total)
 
 
-def _tie_break(cm: CpsatModel, deadline: float, seed: int,
-               fallback: list[int] | None) -> tuple[list[int] | None, dict[str, Any]]:
+def _tie_break(
+    cm: CpsatModel, deadline: float, seed: int, fallback: list[int] | None
+) -> tuple[list[int] | None, dict[str, Any]]:
     level = tie_break(cm.model, cm.problem, cm.variables)
     cm.model.minimize(level.expr)
     cm.model.clear_hints()  # a hint from a parallel search would make the result depend on timing
@@ -330,7 +342,9 @@ def _tie_break(cm: CpsatModel, deadline: float, seed: int,
     seconds = time.perf_counter() - t0
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return [solver.value(x) for x in cm.variables.a], {
-            "proven": code == cp_model.OPTIMAL, "seconds": round(seconds, 3)}
+            "proven": code == cp_model.OPTIMAL,
+            "seconds": round(seconds, 3),
+        }
     return fallback, {"proven": False, "seconds": round(seconds, 3)}
 
 
@@ -339,9 +353,12 @@ def _solver_info(started: float, workers: int, seed: int) -> dict[str, Any]:
     return {"ortools": version, "seconds": round(time.perf_counter() - started, 3), "workers": workers, "seed": seed}
 
 
-def solve_problem(problem: Problem, time_limit: float | None = None,
-                  progress: Callable[[str], None] | None = None,
-                  fixed: dict[int, int] | None = None) -> SolveResult:
+def solve_problem(
+    problem: Problem,
+    time_limit: float | None = None,
+    progress: Callable[[str], None] | None = None,
+    fixed: dict[int, int] | None = None,
+) -> SolveResult:
     """Build the CP-SAT model of ``problem`` and optimise it lexicographically.
 
     ``fixed`` (link → units) keeps those links as the planner set them (``solve --fix``).
@@ -352,16 +369,3 @@ def solve_problem(problem: Problem, time_limit: float | None = None,
     if fixed:
         fix_links(cm, fixed)
     return solve_levels(cm, limit, settings.workers or 1, settings.seed, progress)
-
-
-class _CallableModule(types.ModuleType):
-    """``kimopt.solve`` is this module and, called, the notebook API :func:`kimopt.api.solve`:
-    ``kimopt.solve(instance)`` gives the plan, ``from kimopt.solve import build`` the builder."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        from kimopt.api import solve
-
-        return solve(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
