@@ -720,3 +720,19 @@ def test_same_round_same_bytes(tmp_path: Path, mini_gv100: Path) -> None:
         assert runner.invoke(app, args).exit_code == 0
     for name in ("zuteilung.csv", "zuteilung.xlsx", "zuteilung.html", "zuteilung.json"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+@needs_gv100
+def test_round_pdf_has_every_territory_and_page_numbers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pypdf
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764547200")  # 01.12.2025 as the „Stand“
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["round", str(NRW_ROUND), "--gv100", str(GV100), "-o", str(out), "--pdf"])
+    assert result.exit_code == 0, result.output
+    pages = [page.extract_text() or "" for page in pypdf.PdfReader(out / "zuteilung.pdf").pages]
+    assert all(f"Seite {n} von {len(pages)}" in text for n, text in enumerate(pages, 1))
+    assert all("Stand: 01.12.2025" in text for text in pages)
+    text = " ".join(pages)
+    data = json.loads((out / "zuteilung.json").read_text(encoding="utf-8"))
+    assert all(t["name"] in text for t in data["territories"])  # chart labels and table rows

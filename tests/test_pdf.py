@@ -16,14 +16,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pypdf
 import pytest
 from typer.testing import CliRunner
 
 from kimopt.cli import app
 from tests.conftest import INSTANCES, MODELS, TEST_SETTINGS, write_yaml
-
-pypdf = pytest.importorskip("pypdf")
-pytest.importorskip("weasyprint", reason="PDF needs WeasyPrint and Pango (README: Development)")
 
 runner = CliRunner()
 WESEL = INSTANCES / "kreis-wesel-2022.yaml"

@@ -12,7 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pypdf
 import pytest
+from playwright import sync_api
 from typer.testing import CliRunner
 
 from kimopt.cli import app
@@ -22,8 +24,6 @@ from tests.test_pdf import right_margin_is_blank
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
     pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api")
-pypdf = pytest.importorskip("pypdf")
 
 runner = CliRunner()
 WESEL = INSTANCES / "kreis-wesel-2022.yaml"

@@ -64,7 +64,10 @@ def round_command(
     output: Annotated[
         Path,
         typer.Option(
-            "--output", "-o", help="Ordner für zuteilung.csv/.xlsx/.html/.json (wird angelegt).", show_default=False
+            "--output",
+            "-o",
+            help="Ordner für zuteilung.csv/.xlsx/.html/.json (und .pdf; wird angelegt).",
+            show_default=False,
         ),
     ],
     compare_key: Annotated[
@@ -107,6 +110,9 @@ def round_command(
         bool, typer.Option("--resume", help="--plans: Gebiete mit optimalem Plan gleichen Inhalts überspringen.")
     ] = False,
     time_limit: TimeLimitOption = None,
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="Auch zuteilung.pdf schreiben (A4, für die Vorlage; braucht WeasyPrint).")
+    ] = False,
     lang: LangOption = Lang.de,
 ) -> None:
     """Förderrunde des Landes: VZÄ auf die KI-Kommunen verteilen / the Land's funding round.
@@ -133,6 +139,7 @@ def round_command(
             solver_workers,
             resume,
             time_limit,
+            pdf,
             lang,
         )
     except InputError as exc:  # every problem of a round file at once (kimopt validate reads instances only)
@@ -152,6 +159,7 @@ def _round(
     solver_workers: int,
     resume: bool,
     time_limit: float | None,
+    pdf: bool,
     lang: Lang,
 ) -> None:
     from kimopt.io.atomic import guard_output, write_bytes_atomic, write_text_atomic
@@ -185,6 +193,10 @@ def _round(
 
         load_model(model)  # a broken model stops the round before anything is written
 
+    if pdf:
+        from kimopt.report.pdf import require_pdf
+
+        require_pdf(output / "zuteilung.pdf")  # say what to install before anything is computed
     ready = prepare(round_file, gv100)
     try:
         allocation = ready.allocate()
@@ -218,16 +230,19 @@ def _round(
         tables.append(calibration_table)
 
     output.mkdir(exist_ok=True)
-    targets = [output / name for name in OUTPUT_NAMES]
+    targets = [output / name for name in OUTPUT_NAMES] + ([output / "zuteilung.pdf"] if pdf else [])
     for target in targets:
         guard_output(target, inputs)
+    calibration = [table for table in tables if table.key == "kalibrierung"]
     write_text_atomic(targets[0], csv_text(tables, language))
     write_bytes_atomic(targets[1], xlsx_bytes(allocation, language, second, labels))
-    write_text_atomic(
-        targets[2],
-        html_text(allocation, language, second, labels, [table for table in tables if table.key == "kalibrierung"]),
-    )
+    write_text_atomic(targets[2], html_text(allocation, language, second, labels, calibration))
     write_text_atomic(targets[3], dumps(result))
+    if pdf:
+        from kimopt.report.pdf import pdf_bytes, stand_date
+
+        printed = html_text(allocation, language, second, labels, calibration, stand_date())
+        write_bytes_atomic(targets[4], pdf_bytes(printed))
 
     name = ready.directory.laender.get(ready.round.land, ready.round.land)
     typer.echo(

@@ -539,8 +539,12 @@ def html_text(
     second: Allocation | None = None,
     labels: tuple[str, str] = ("", ""),
     extra: list[Table] | None = None,
+    stand: str = "",
 ) -> str:
-    """One self-contained page: settings, the chart, the table, the comparison, ties, ``extra``."""
+    """One self-contained page: settings, the chart, the table, the comparison, ties, ``extra``.
+
+    ``stand`` (a date) goes into the running head of every printed page (the PDF).
+    """
     from kimopt.report.html import figure_html, page, table_html
 
     blocks = ["<style>body { max-width: 72rem; } #zuteilung table, #vergleich table { font-size: 9pt; }</style>"]
@@ -570,4 +574,4 @@ def html_text(
         blocks.append(table_html(comparison_table(allocation, second, labels, lang)))
     blocks += [table_html(table) for table in extra or []]
     heading = t(lang, "Förderrunde ", "Funding round ") + allocation.round.name
-    return page(heading, meta(allocation, lang), blocks, lang)
+    return page(heading, meta(allocation, lang), blocks, lang, stand=stand)
