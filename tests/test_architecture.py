@@ -23,6 +23,14 @@ def test_solver_free_modules_do_not_load_ortools(module: str) -> None:
     assert out.strip() == "[]"
 
 
+def test_the_command_line_starts_without_heavy_libraries() -> None:
+    # `kimopt --help` and every command's start: each library is imported by the command that needs it
+    heavy = ("pydantic", "ortools", "pandas", "matplotlib", "openpyxl", "starlette", "weasyprint")
+    code = f"import sys, kimopt.cli; print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
 def test_reading_yaml_does_not_load_openpyxl() -> None:
     code = (
         "import sys; from kimopt.load import load_instance; load_instance('instances/kreis-wesel-2022.yaml');"

@@ -13,9 +13,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
-from pydantic import BaseModel, ValidationError
+if TYPE_CHECKING:  # pydantic is imported where a finding is translated, not on the CLI's start
+    from pydantic import BaseModel, ValidationError
 
 Loc = tuple[str | int, ...]
 
@@ -363,6 +364,8 @@ _PYDANTIC_CODES = {
 
 def _model_in(annotation: object) -> type[BaseModel] | None:
     """The pydantic class inside an annotation such as ``list[Kommune]`` or ``Kreis | None``."""
+    from pydantic import BaseModel
+
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in get_args(annotation):
