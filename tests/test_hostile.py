@@ -20,6 +20,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kimopt.cli import app
+from kimopt.data import MAX_RECORDS
 from tests.conftest import DATA, TEST_SETTINGS, write_yaml
 
 runner = CliRunner()
@@ -538,11 +539,11 @@ def test_every_file_of_the_folder_gets_a_row(tmp_path: Path) -> None:
 
 def test_too_many_kommunen_are_refused_before_each_is_checked(tmp_path: Path) -> None:
     path = tmp_path / "viele.json"
-    path.write_text(json.dumps({"name": "x", "kommunen": ["x"] * 5001}), encoding="utf-8")
+    path.write_text(json.dumps({"name": "x", "kommunen": ["x"] * (MAX_RECORDS + 1)}), encoding="utf-8")
     started = time.perf_counter()
     result = runner.invoke(app, ["validate", str(path)])
     assert result.exit_code == 1
-    assert "5001 Einträge sind zu viele (höchstens 5000)" in result.output
+    assert f"{MAX_RECORDS + 1} Einträge sind zu viele (höchstens {MAX_RECORDS})" in result.output
     assert time.perf_counter() - started < 5
 
 

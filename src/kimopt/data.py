@@ -180,7 +180,7 @@ class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
 
-MAX_RECORDS = 5_000  # Kommunen or Träger of one instance (Germany has 10,800 Gemeinden, NRW 396)
+MAX_RECORDS = 12_000  # Kommunen or Träger of one instance: every Gemeinde of Germany (10,997) fits
 
 
 def _few(value: Any) -> Any:

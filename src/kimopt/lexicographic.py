@@ -21,12 +21,13 @@ from typing import Any
 import ortools
 from ortools.sat.python import cp_model
 
+from kimopt import blocks
 from kimopt.check import check_plan
 from kimopt.cpsat.constraints import add_constraints
 from kimopt.cpsat.objectives import LEVELS, UNITS, Level, tie_break
 from kimopt.cpsat.remainders import RemainderOptimum, kreis_fills_in, remainder_optimum
 from kimopt.cpsat.solver import new_solver
-from kimopt.cpsat.switches import Switches
+from kimopt.cpsat.switches import RuleId, Switches
 from kimopt.cpsat.variables import Variables, add_variables, universe
 from kimopt.plan import Plan
 from kimopt.problem import INT64_SAFE, Problem
@@ -62,15 +63,18 @@ def fix_links(cm: CpsatModel, fixed: dict[int, int]) -> None:
     cm.side_rules.append(lambda plan: all(plan[li] == units for li, units in rows.items()))
 
 
-def build(problem: Problem, switchable: bool = False, headroom: int = 0) -> CpsatModel:
+def build(
+    problem: Problem, switchable: bool = False, headroom: int = 0, relaxed: frozenset[RuleId] = frozenset()
+) -> CpsatModel:
     """Variables, every rule family and every objective level of the planning model.
 
     ``headroom`` widens the switchable universe by that many units (see
-    :func:`~kimopt.cpsat.variables.universe`), e.g. for a wish larger than the rules demand.
+    :func:`~kimopt.cpsat.variables.universe`), e.g. for a wish larger than the rules demand;
+    ``relaxed`` rule instances are left out (a block of :mod:`kimopt.blocks`).
     """
     model = cp_model.CpModel()
     model.name = problem.instance.name
-    switches = Switches(model, switchable, headroom)
+    switches = Switches(model, switchable, headroom, relaxed=relaxed)
     guard_magnitudes(problem, universe(problem, switches))
     variables = add_variables(problem, model, switches)
     add_constraints(model, problem, variables, switches)
@@ -147,6 +151,8 @@ class Lexicographic:
     levels: list[LevelResult]
     used: int | None  # N_used*, on which the targets rest
     stopped: bool = False  # ``stop`` ended it after the last level in ``levels``
+    tie: dict[str, Any] | None = None  # the tie-break, when the blocks of :mod:`kimopt.blocks` did it too
+    blocks: int | None = None  # how many blocks solved the later levels
 
 
 Stop = Callable[[Level, LevelResult], bool]
@@ -167,12 +173,21 @@ def lexicographic(
     The one lexicographic loop of kimopt: :func:`solve_levels` adds the tie-break to it, the
     binding-rule analysis runs it on a relaxed model and ends it with ``stop`` at the first
     level that beats the plan. ``shortcut`` allows proving proportionality by construction
-    (:mod:`kimopt.cpsat.remainders`). The loop ends early, ``FEASIBLE``, at a level the time
+    (:mod:`kimopt.cpsat.remainders`) and then, in a plain model, the later levels and the
+    tie-break block by block (:mod:`kimopt.blocks`). The loop ends early, ``FEASIBLE``, at a level the time
     limit cuts short; ``INFEASIBLE`` or ``UNKNOWN`` (no plan at all) come without a solution.
     """
     results: list[LevelResult] = []
     solution: list[int] | None = None
     status = Status.OPTIMAL
+    by_blocks = (
+        shortcut
+        and stop is None
+        and not cm.side_rules
+        and not cm.switches.switchable
+        and not cm.switches.relaxed
+        and blocks.applies(cm.problem.model.objectives)
+    )
     # N_used*: the targets e_i = N_used* × w_i / W rest on the most positions any plan can use.
     # With use_positions first that is level 1; otherwise a separate solve finds it first, so
     # that a level such as proportionality cannot "win" by leaving positions unused.
@@ -205,6 +220,8 @@ def lexicographic(
                     LevelResult(objective.name, UNITS[objective.name], value_at_bound, value_at_bound, True, 0.0, "l1")
                 )
                 solution = _at_remainder_optimum(cm, optimum, reached)
+                if by_blocks and (done := _by_blocks(cm, optimum, results, used, deadline, seed)) is not None:
+                    return done
                 continue
             # Search a copy: when the bound is met after all, the level's own variables stay out
             # of the model, which then is the same as after a proof by construction.
@@ -240,6 +257,8 @@ def lexicographic(
             return Lexicographic(status, solution, results, used, stopped=True)
         if optimum is not None and value == optimum.lb:
             solution = _at_remainder_optimum(cm, optimum, solution)
+            if by_blocks and (done := _by_blocks(cm, optimum, results, used, deadline, seed)) is not None:
+                return done
             continue
         if optimum is not None:  # the bound was not met: the level enters the model itself
             level = LEVELS[objective.name](cm.model, cm.problem, cm.variables, objective, used)
@@ -265,10 +284,14 @@ def solve_levels(
         # Levels the time limit did not reach: the plan recomputes their values, no bound.
         results.append(LevelResult(objective.name, UNITS[objective.name], None, None, False, 0.0, objective.measure))
     tie: dict[str, Any] = {"proven": False, "seconds": 0.0}
-    if run.status is Status.OPTIMAL:
+    if run.tie is not None:
+        tie = run.tie
+    elif run.status is Status.OPTIMAL:
         solution, tie = _tie_break(cm, deadline, seed, solution)
     info = _solver_info(started, workers, seed)
     info["tie_break"] = tie
+    if run.blocks is not None:
+        info["blocks"] = run.blocks
     return SolveResult(run.status, solution, results, info, run.used)
 
 
@@ -291,7 +314,7 @@ def _remainder_plan(
         filled = kreis_fills_in(problem, start, optimum)
         if filled is None or not all(accepts(filled) for accepts in cm.side_rules):
             continue
-        if not check_plan(problem.instance, problem.model, Plan(problem, filled).to_json()):
+        if not check_plan(problem.instance, problem.model, Plan(problem, filled).links_json()):
             return filled
     return None
 
@@ -317,6 +340,70 @@ def _at_remainder_optimum(cm: CpsatModel, optimum: RemainderOptimum, units: list
     for var, value in zip(v.a, units, strict=True):
         cm.model.add_hint(var, value)
     return units
+
+
+def _by_blocks(
+    cm: CpsatModel, optimum: RemainderOptimum, results: list[LevelResult], used: int | None, deadline: float, seed: int
+) -> Lexicographic | None:
+    """The later levels and the tie-break, block by block (:mod:`kimopt.blocks`); ``None`` if not certified.
+
+    Each block runs this loop on its own small model (one worker, so its plan is the same on
+    every run); the combined plan counts only if the checker accepts it and its values equal
+    the relaxation's. The levels' values then come from the plan itself, and the whole model
+    holds them, as after a level-by-level solve.
+    """
+    problem = cm.problem
+    assert used is not None
+    split = blocks.partition(problem, optimum)
+    if not blocks.worthwhile(problem, split, used):
+        return None
+    units = [0] * len(problem.links)
+    for li, settled in split.settled:
+        units[li] = settled
+    seconds: dict[str, float] = {}
+    tie_seconds = 0.0
+    for block in split.blocks:
+        bcm = build(block.problem, relaxed=block.relaxed)
+        v = bcm.variables
+        for k, (least, most) in enumerate(block.coverage):
+            bcm.model.add_linear_constraint(v.coverage(k), least, most)
+        if block.tied:
+            bcm.model.add(sum(v.coverage(k) for k in block.tied) == block.tied_units)
+        bcm.model.add(v.used[block.problem.kreis] == 1)  # the Kreis is counted once, for the whole plan
+        run = lexicographic(bcm, deadline, 1, seed, shortcut=False)
+        if run.status is not Status.OPTIMAL or not all(r.proven for r in run.levels):
+            return None
+        for r in run.levels:
+            seconds[r.name] = seconds.get(r.name, 0.0) + r.seconds
+        bcm.model.minimize(tie_break(bcm.model, block.problem, v, block.rank).expr)
+        solver = new_solver(deadline - time.perf_counter(), 1, seed)
+        t0 = time.perf_counter()
+        code = solver.solve(bcm.model)
+        tie_seconds += time.perf_counter() - t0
+        if code != cp_model.OPTIMAL:
+            return None
+        for bl, li in enumerate(block.links):
+            units[li] = solver.value(v.a[bl])
+    if not blocks.meets_relaxed_values(problem, units, used):
+        return None
+    plan = Plan(problem, units)
+    if check_plan(problem.instance, problem.model, plan.links_json()):
+        return None
+    later = problem.model.objectives[len(results) :]
+    for objective in later:
+        value = plan.objective_value(objective.name, objective.measure)
+        spent = seconds.get(objective.name, 0.0)
+        results.append(LevelResult(objective.name, UNITS[objective.name], value, value, True, spent, objective.measure))
+        level = LEVELS[objective.name](cm.model, problem, cm.variables, objective, used)
+        exact = value / level.factor
+        if exact.denominator != 1:
+            raise RuntimeError(f"level {level.name}: non-integral value {exact}")
+        fix_level(cm.model, level, int(exact))
+    cm.model.clear_hints()
+    for var, hint in zip(cm.variables.a, units, strict=True):
+        cm.model.add_hint(var, hint)
+    tie = {"proven": True, "seconds": round(tie_seconds, 3)}
+    return Lexicographic(Status.OPTIMAL, units, results, used, tie=tie, blocks=len(split.blocks))
 
 
 def most_positions(cm: CpsatModel, deadline: float, workers: int, seed: int) -> tuple[Status, int | None]:

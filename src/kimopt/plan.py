@@ -297,16 +297,7 @@ class Plan:
             )
             for h, host in enumerate(problem.hosts)
         ]
-        links = [
-            pf.Link(
-                host=problem.hosts[link.host].name,
-                host_type=problem.hosts[link.host].kind,
-                kommune=kommunen[link.kommune].name,
-                vzae=decimal_vzae(self.vzae(li)),
-            )
-            for li, link in enumerate(problem.links)
-            if self.units[li]
-        ]
+        links = self._links()
         kommunen_entries = []
         for i, kommune in enumerate(kommunen):
             served = [
@@ -382,9 +373,27 @@ class Plan:
             "links": frame(file.links, pf.Link),
         }
 
+    def _links(self) -> list[pf.Link]:
+        problem, kommunen = self.problem, self.instance.kommunen
+        return [
+            pf.Link(
+                host=problem.hosts[link.host].name,
+                host_type=problem.hosts[link.host].kind,
+                kommune=kommunen[link.kommune].name,
+                vzae=decimal_vzae(self.vzae(li)),
+            )
+            for li, link in enumerate(problem.links)
+            if self.units[li]
+        ]
+
     def to_json(self) -> dict[str, Any]:
         """The plan file as JSON-ready data (:meth:`to_file`), the keys of DESIGN §3 in order."""
         return self.to_file().to_json()
+
+    def links_json(self) -> dict[str, Any]:
+        """Only the plan file's ``links``: all the checker needs to check the rules, without
+        the figures a whole plan file reports (for plans built on the way to the optimum)."""
+        return {"links": [link.to_json() for link in self._links()]}
 
 
 def _figure(value: Fraction, unit: str) -> float | int:

@@ -198,6 +198,9 @@ class Solver(_Entry):
     workers: int | None = None
     seed: int | None = None
     tie_break: TieBreak | None = None
+    blocks: int | None = Field(
+        None, description="the levels after proportionality and the tie-break were solved in this many blocks"
+    )
     level_seconds: dict[str, float] = Field(description="per level; in a multi-year plan keyed „2023: own_cost“")
     method: str | None = Field(None, description="how several years were optimised (multi-year plans only)")
 

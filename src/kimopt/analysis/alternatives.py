@@ -3,9 +3,9 @@
 After the lexicographic solve, a fresh model gets each level's expression fixed to its
 optimal value (``level.expr == value``). Distinct plans are then enumerated by no-good cuts
 on the link values: each new plan must differ from every plan found so far on at least one
-link (Hamming distance ≥ 1). Each round minimises the deterministic tie-break of
-:func:`kimopt.cpsat.objectives.tie_break` with one worker and the model's seed, so the first
-plan is the one ``kimopt solve`` returns and the order is the same on every run. Cuts on the
+link (Hamming distance ≥ 1). The first plan is the one ``kimopt solve`` returns; each further
+round minimises the deterministic tie-break of :func:`kimopt.cpsat.objectives.tie_break` with
+one worker and the model's seed, so the order is the same on every run. Cuts on the
 link values alone (not on auxiliary variables) make every plan listed a different allocation.
 
 The enumeration stops at ``-k`` plans, when no further plan exists (the list is complete), or
@@ -85,6 +85,19 @@ def equally_good_plans(
     m.minimize(tie_break(m, problem, v).expr)
 
     plans: list[dict[str, Any]] = []
+
+    def take(units: list[int]) -> None:
+        plan = Plan(problem, units, Status.OPTIMAL, result.levels, dict(result.solver), model_name, result.target_units)
+        data = plan.to_json()
+        violations = check_plan(instance, model, data)
+        if violations:
+            raise PlanRejected(violations)
+        _same_levels(plan, result.levels)
+        plans.append(data)
+        _cut(m, v.a, units, len(plans))
+
+    # the plan of `kimopt solve` comes first even where the tie-break has several optima
+    take(result.units)
     complete = spent = False
     work = 0.0
     while len(plans) < limit:
@@ -100,15 +113,7 @@ def equally_good_plans(
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             spent = True  # the work is spent: the list is not known to be complete
             break
-        units = [solver.value(x) for x in v.a]
-        plan = Plan(problem, units, Status.OPTIMAL, result.levels, dict(result.solver), model_name, result.target_units)
-        data = plan.to_json()
-        violations = check_plan(instance, model, data)
-        if violations:
-            raise PlanRejected(violations)
-        _same_levels(plan, result.levels)
-        plans.append(data)
-        _cut(m, v.a, units, len(plans))
+        take([solver.value(x) for x in v.a])
     return Alternatives(Status.OPTIMAL, plans, complete, spent)
 
 

@@ -7,7 +7,7 @@ expression, its sense and the exact factor that turns a solver value into the un
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -134,13 +134,17 @@ def fewer_hosts(
     return Level("fewer_hosts", LinearExpr.sum([*variables.used, *shared]), False, Fraction(1), "count")
 
 
-def tie_break(model: cp_model.CpModel, problem: Problem, variables: Variables) -> Level:
+def tie_break(
+    model: cp_model.CpModel, problem: Problem, variables: Variables, rank: Sequence[int] | None = None
+) -> Level:
     """Minimise ``Σ_l rank_l · a_l`` over a canonical order of the links.
 
     The rank (host kind: Kommune, Träger, Kreis; then host name; then Kommune name) does not
     depend on the order of records in the file, so a permuted instance gives the same plan.
+    A block of :mod:`kimopt.blocks` passes the whole problem's ranks of its links.
     """
-    return Level("tie_break", LinearExpr.weighted_sum(variables.a, list(problem.rank)), False, Fraction(1), "rank")
+    weights = list(problem.rank if rank is None else rank)
+    return Level("tie_break", LinearExpr.weighted_sum(variables.a, weights), False, Fraction(1), "rank")
 
 
 UNITS = {

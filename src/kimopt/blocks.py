@@ -1,0 +1,227 @@
+"""Kreis blocks: the levels after proportionality, solved one block of Kommunen at a time.
+
+Once ``proportionality`` is proven at the largest-remainder bound, every Kommune's coverage
+``c_i`` is fixed (:mod:`kimopt.cpsat.remainders`; the Kommunen tied at the threshold share one
+sum), so the Kreis serves each Kommune what the other hosts leave,
+``a[K,i] = c_i − Σ_{h≠K} a[h,i]``. A *block* is a set of Kommunen joined by the Kommune hosts
+and Träger that may serve them; the tied Kommunen form one block together. Blocks share
+nothing but the Kreis. A Kommune that only the Kreis serves, and that is not tied, has
+nothing left to decide.
+
+**Relaxation.** Leave out the Kreis's own rules: its share, its size in whole steps, its
+filled positions and its budget (the funding cap holds with the fixed coverages). What is
+left falls apart into one problem per block, and every later level becomes a sum over the
+blocks plus a constant, at least as good as the level itself:
+
+- ``partner_share``: ``N − H_K`` for ``min(N − H_K, (1 − s)·N)``;
+- ``own_cost`` and ``stability``: ``Σ_b H_K,b − E_K`` for the Kreis's
+  ``max(0, H_K − E_K)`` and ``|H_K − E_K|``;
+- ``fewer_hosts``: the Kreis counted once if every plan employs it, else not at all;
+- the tie-break ``Σ_l rank_l · a_l`` exactly.
+
+So the relaxation's lexicographic optimum is every block at its own, found block by block in
+small models. **Certificate.** If the combined plan keeps every rule (the independent
+checker) and its values equal the relaxed ones — the Kreis keeps at least ``E_K`` (its share
+the checker sees), and it employs someone only if every plan does — then no plan of the whole
+model is better on any level: the plan is optimal, tie-break included. Otherwise the whole
+model is solved as before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from kimopt.cpsat.remainders import RemainderOptimum
+from kimopt.data import Instance, Objective
+from kimopt.problem import Problem, compile_problem
+from kimopt.rules import HOST_SIZE
+
+LATER_LEVELS = frozenset({"partner_share", "own_cost", "stability", "fewer_hosts"})
+"""The levels that separate by block once the coverages are fixed."""
+
+
+@dataclass(frozen=True)
+class Block:
+    """One block: its own problem and how its links and Kommunen sit in the whole problem."""
+
+    problem: Problem  # the block's Kommunen, hosts and links; its Kreis without the Kreis's own rules
+    kommunen: tuple[int, ...]  # for each Kommune of the block, the Kommune of the whole problem
+    links: tuple[int, ...]  # for each link of the block, the link of the whole problem
+    coverage: tuple[tuple[int, int], ...]  # for each Kommune of the block, its least and most units
+    tied: tuple[int, ...]  # the block's Kommunen tied at the threshold (between ⌊e_i⌋ and ⌊e_i⌋ + 1) …
+    tied_units: int  # … and what they receive together
+    rank: tuple[int, ...]  # the whole problem's tie-break rank of each link of the block
+
+    @property
+    def relaxed(self) -> frozenset[tuple[str, str]]:
+        """The Kreis's size in whole steps is a rule of the whole plan, not of one block."""
+        return frozenset({(HOST_SIZE.name, self.problem.hosts[self.problem.kreis].name)})
+
+
+@dataclass(frozen=True)
+class Partition:
+    """The blocks of a problem, and the Kreis links that have nothing left to decide."""
+
+    blocks: tuple[Block, ...]
+    settled: tuple[tuple[int, int], ...]  # (link, units): the Kreis serves the whole coverage
+
+
+def applies(objectives: list[Objective]) -> bool:
+    """Whether every level after ``proportionality`` separates by block."""
+    names = [o.name for o in objectives]
+    if names[:2] != ["use_positions", "proportionality"] or (objectives[1].measure or "l1") != "l1":
+        return False
+    return bool(names[2:]) and set(names[2:]) <= LATER_LEVELS
+
+
+def partition(problem: Problem, optimum: RemainderOptimum) -> Partition:
+    """Split the Kommunen into blocks joined by their non-Kreis hosts (and the tie)."""
+    n = len(problem.instance.kommunen)
+    parent = list(range(n))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def join(members: list[int]) -> None:
+        for other in members[1:]:
+            parent[root(other)] = root(members[0])
+
+    decided = [False] * n
+    for h in range(len(problem.hosts)):
+        if h == problem.kreis:
+            continue
+        members = [problem.links[li].kommune for li in problem.links_of_host[h]]
+        join(members)
+        for i in members:
+            decided[i] = True
+    join(list(optimum.tied))
+    for i in optimum.tied:
+        decided[i] = True
+
+    tied = set(optimum.tied)
+    bounds = []
+    for i, floor in enumerate(optimum.floor):
+        fixed = floor + (i in optimum.up)
+        bounds.append((floor, floor + 1) if i in tied else (fixed, fixed))
+    groups: dict[int, list[int]] = {}
+    settled: list[tuple[int, int]] = []
+    for i in problem.kommune_order:
+        if decided[i]:
+            groups.setdefault(root(i), []).append(i)
+        else:
+            settled.extend((li, bounds[i][0]) for li in problem.links_of_kommune[i])
+    tied_units = sum(optimum.floor[i] for i in optimum.tied) + optimum.tied_up
+    index = problem.instance.kommune_index()
+    split = tuple(_block(problem, index, members, bounds, tied, tied_units) for members in groups.values())
+    return Partition(split, tuple(settled))
+
+
+def _block(
+    problem: Problem,
+    index: dict[str, int],
+    members: list[int],
+    bounds: list[tuple[int, int]],
+    tied: set[int],
+    tied_units: int,
+) -> Block:
+    """The block of ``members`` (whole-problem Kommune indices) as a problem of its own.
+
+    Its Kommune ``k`` is ``members[k]``; its Kreis has no budget and no filled positions, and
+    its Kreis share is 0, so each level counts only what the block decides.
+    """
+    instance = problem.instance
+    inside = {instance.kommunen[i].name for i in members}
+
+    def within(names: list[str]) -> list[str]:
+        return [name for name in names if instance.kommunen[index[name]].name in inside]
+
+    kommunen = [
+        instance.kommunen[i].model_copy(update={"share_with": within(instance.kommunen[i].share_with)}) for i in members
+    ]
+    hosts_inside = {problem.hosts[problem.links[li].host].name for i in members for li in problem.links_of_kommune[i]}
+    traeger = [t for t in instance.traeger if t.name in hosts_inside]
+    ties = tuple(k for k, i in enumerate(members) if i in tied)
+    units = sum(bounds[i][0] for i in members if i not in tied) + (tied_units if ties else 0)
+    sub: Instance = instance.model_copy(
+        update={
+            "kommunen": kommunen,
+            "traeger": traeger,
+            "kreis": instance.kreis.model_copy(update={"budget": None, "existing_vzae": Fraction(0)}),
+            "funding": instance.funding.model_copy(update={"positions_vzae": problem.vzae(units)}),
+        }
+    )
+    # use_positions first (its value is the fixed sum) spares the loop its search for N
+    objectives = [Objective(name="use_positions")] + [o for o in problem.model.objectives if o.name in LATER_LEVELS]
+    settings = problem.model.model_copy(
+        update={"kreis_min_share": Fraction(0), "quota_rule": False, "objectives": objectives}
+    )
+    block = compile_problem(sub, settings)
+    whole = {_key(problem, li): li for i in members for li in problem.links_of_kommune[i]}
+    links = tuple(whole[_key(block, li)] for li in range(len(block.links)))
+    coverage = tuple(bounds[i] for i in members)
+    return Block(
+        block, tuple(members), links, coverage, ties, tied_units if ties else 0, tuple(problem.rank[li] for li in links)
+    )
+
+
+def _key(problem: Problem, li: int) -> tuple[str, str, str]:
+    link = problem.links[li]
+    host = problem.hosts[link.host]
+    return host.kind, host.name, problem.instance.kommunen[link.kommune].name
+
+
+def worthwhile(problem: Problem, split: Partition, used: int) -> bool:
+    """Whether solving block by block is worth trying: the blocks split the problem, and no
+    rule of the Kreis can bind in any plan, so the certificate can only fail by a defect.
+
+    The Kommune hosts and Träger take at most ``Σ_h min(max_h, Σ_i most_i)`` units; that must
+    leave the Kreis its share and its filled positions. The Kreis pays at most the largest
+    deficit it carries for every unit; that must fit its budget.
+    """
+    if len(split.blocks) < 2 and not split.settled:
+        return False
+    most = [0] * len(problem.instance.kommunen)
+    for block in split.blocks:
+        for i, (_, top) in zip(block.kommunen, block.coverage, strict=True):
+            most[i] = top
+    others = 0
+    for h, host in enumerate(problem.hosts):
+        if h != problem.kreis:
+            reach = sum(most[problem.links[li].kommune] for li in problem.links_of_host[h])
+            others += reach if host.max_units is None else min(host.max_units, reach)
+    share = problem.model.kreis_min_share
+    kreis = problem.hosts[problem.kreis]
+    if share.denominator * others > (share.denominator - share.numerator) * used:
+        return False
+    if others > used - kreis.existing_units:
+        return False
+    budget = problem.instance.kreis.budget
+    if budget is None:
+        return True
+    deficits = [host.deficit_per_vzae for host in problem.hosts if host.kreis_pays]
+    return max(deficits, default=0) * problem.vzae(used) <= budget
+
+
+def kreis_always_employs(problem: Problem, used: int) -> bool:
+    """Whether every plan with ``used`` units gives the Kreis positions (its share or its filled ones)."""
+    kreis = problem.hosts[problem.kreis]
+    return (problem.model.kreis_min_share > 0 and used > 0) or (
+        problem.model.keep_existing and kreis.existing_units > 0
+    )
+
+
+def meets_relaxed_values(problem: Problem, units: list[int], used: int) -> bool:
+    """Whether the plan's values equal the relaxation's (see the module docstring).
+
+    The Kreis's share is a rule and is left to the checker.
+    """
+    kreis = problem.hosts[problem.kreis]
+    hosted = sum(units[li] for li in problem.links_of_host[problem.kreis])
+    if hosted < kreis.existing_units:
+        return False
+    counted = "fewer_hosts" in {o.name for o in problem.model.objectives}
+    return not (counted and hosted > 0 and not kreis_always_employs(problem, used))
