@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kimopt.numbers import fmt_number
 from kimopt.results import Status
 from kimopt.rules import HORIZON_RULES, RULES
 
@@ -52,3 +53,15 @@ def t(lang: str, de: str, en: str) -> str:
 def pick(labels: tuple[str, str], lang: str) -> str:
     """The German or English entry of a ``(de, en)`` pair."""
     return labels[0 if lang == "de" else 1]
+
+
+SHOWN_NAMES = 12
+"""A list of names read on a screen stops here; the plan file has them all."""
+
+
+def some_of(names: list[str], lang: str, limit: int = SHOWN_NAMES) -> str:
+    """``names`` joined by commas, the first ``limit`` of them and how many more."""
+    if len(names) <= limit:
+        return ", ".join(names)
+    more = fmt_number(len(names) - limit, 0, lang)
+    return ", ".join(names[:limit]) + t(lang, f" … und {more} weitere", f" … and {more} more")

@@ -220,7 +220,7 @@ def lexicographic(
                     LevelResult(objective.name, UNITS[objective.name], value_at_bound, value_at_bound, True, 0.0, "l1")
                 )
                 solution = _at_remainder_optimum(cm, optimum, reached)
-                if by_blocks and (done := _by_blocks(cm, optimum, results, used, deadline, seed)) is not None:
+                if by_blocks and (done := _by_blocks(cm, optimum, results, used, deadline, seed, progress)) is not None:
                     return done
                 continue
             # Search a copy: when the bound is met after all, the level's own variables stay out
@@ -257,7 +257,7 @@ def lexicographic(
             return Lexicographic(status, solution, results, used, stopped=True)
         if optimum is not None and value == optimum.lb:
             solution = _at_remainder_optimum(cm, optimum, solution)
-            if by_blocks and (done := _by_blocks(cm, optimum, results, used, deadline, seed)) is not None:
+            if by_blocks and (done := _by_blocks(cm, optimum, results, used, deadline, seed, progress)) is not None:
                 return done
             continue
         if optimum is not None:  # the bound was not met: the level enters the model itself
@@ -343,7 +343,13 @@ def _at_remainder_optimum(cm: CpsatModel, optimum: RemainderOptimum, units: list
 
 
 def _by_blocks(
-    cm: CpsatModel, optimum: RemainderOptimum, results: list[LevelResult], used: int | None, deadline: float, seed: int
+    cm: CpsatModel,
+    optimum: RemainderOptimum,
+    results: list[LevelResult],
+    used: int | None,
+    deadline: float,
+    seed: int,
+    progress: Callable[[str], None] | None,
 ) -> Lexicographic | None:
     """The later levels and the tie-break, block by block (:mod:`kimopt.blocks`); ``None`` if not certified.
 
@@ -362,7 +368,10 @@ def _by_blocks(
         units[li] = settled
     seconds: dict[str, float] = {}
     tie_seconds = 0.0
-    for block in split.blocks:
+    later = problem.model.objectives[len(results) :]
+    for number, block in enumerate(split.blocks, start=1):
+        if progress:
+            progress(f"{later[0].name} … {later[-1].name}: {number}/{len(split.blocks)}")
         bcm = build(block.problem, relaxed=block.relaxed)
         v = bcm.variables
         for k, (least, most) in enumerate(block.coverage):
@@ -389,7 +398,6 @@ def _by_blocks(
     plan = Plan(problem, units)
     if check_plan(problem.instance, problem.model, plan.links_json()):
         return None
-    later = problem.model.objectives[len(results) :]
     for objective in later:
         value = plan.objective_value(objective.name, objective.measure)
         spent = seconds.get(objective.name, 0.0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kimopt.console.table import text_table as _table
-from kimopt.labels import OBJECTIVE_LABELS, RULE_NAMES, STATUS_LABELS
+from kimopt.labels import OBJECTIVE_LABELS, RULE_NAMES, STATUS_LABELS, some_of
 from kimopt.labels import t as _t
 from kimopt.numbers import fmt_euros, fmt_level, fmt_number
 from kimopt.results import Status
@@ -156,17 +156,21 @@ def render_plan(plan: dict[str, Any], lang: str = "de") -> str:
             lines.append(f" - {name} ({b['rule']}){subject}: {b['level']} {before} → {after}")
     unchecked = summary.get("binding_rules_unchecked") or []
     if unchecked:
-        names = ", ".join(
-            RULE_NAMES.get(u["rule"], (u["rule"], u["rule"]))[0 if lang == "de" else 1]
-            + (f" {u['subject']}" if u.get("subject") else "")
-            for u in unchecked
+        names = some_of(
+            [
+                RULE_NAMES.get(u["rule"], (u["rule"], u["rule"]))[0 if lang == "de" else 1]
+                + (f" {u['subject']}" if u.get("subject") else "")
+                for u in unchecked
+            ],
+            lang,
         )
+        count = fmt_number(len(unchecked), 0, lang)
         lines += [
             "",
             _t(
                 lang,
-                f"Begrenzende Regeln nicht vollständig geprüft ({len(unchecked)} Regeln): {names}",
-                f"Binding rules not completely checked ({len(unchecked)} rules): {names}",
+                f"Begrenzende Regeln nicht vollständig geprüft ({count} Regeln): {names}",
+                f"Binding rules not completely checked ({count} rules): {names}",
             ),
         ]
     if plan.get("years"):

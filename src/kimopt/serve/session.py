@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from kimopt.data import Instance, PlanningModel
+from kimopt.labels import some_of
 from kimopt.results import Status
 from kimopt.serve.form import Form, base_form, normalised, scenario_entry
 from kimopt.serve.solving import Outcome, Superseded, inputs_of, solve
@@ -240,7 +241,7 @@ class Session:
                     rows.append(
                         BindingRow(
                             "nicht vollständig geprüft (Rechenmenge erschöpft): "
-                            + ", ".join(rule_text(outcome.scenario, r, "de") for r in unchecked),
+                            + some_of([rule_text(outcome.scenario, r, "de") for r in unchecked], "de"),
                             "",
                             "",
                         )

@@ -23,7 +23,9 @@ from kimopt.analysis.explain.texts import (
 )
 from kimopt.analysis.explain.wish import Price, optimal_plan, wish_price
 from kimopt.data import Instance, PlanningModel
+from kimopt.labels import some_of
 from kimopt.labels import t as _t
+from kimopt.numbers import fmt_number
 from kimopt.results import Status
 
 SHORT_LABELS: dict[str, tuple[str, str]] = {
@@ -192,13 +194,12 @@ def binding_lines(scenario: Scenario, lang: str = "de", time_limit: float = 60.0
             gain += _t(lang, " (oder besser)", " (or better)")
         lines.append(f"  - {rule_text(scenario, b.rule, lang)} ⇒ {b.level}, {level_label(b.level, lang)}: {gain}")
     if not bindings.complete:
+        unchecked = some_of([rule_text(scenario, r, lang) for r in bindings.unchecked], lang)
         lines.append(
             _t(
                 lang,
-                f"  nicht vollständig geprüft: {len(bindings.unchecked)} "
-                "Regeln – " + ", ".join(rule_text(scenario, r, lang) for r in bindings.unchecked),
-                f"  not completely checked: {len(bindings.unchecked)} rules – "
-                + ", ".join(rule_text(scenario, r, lang) for r in bindings.unchecked),
+                f"  nicht vollständig geprüft: {fmt_number(len(bindings.unchecked), 0, lang)} Regeln – {unchecked}",
+                f"  not completely checked: {fmt_number(len(bindings.unchecked), 0, lang)} rules – {unchecked}",
             )
         )
     return Answer(Status.FEASIBLE, lines)

@@ -47,6 +47,11 @@ WORK_FEWEST = 0.05
 """Work limit of the search for the fewest rules to switch off (halving the set takes over)."""
 WORK_TOTAL = 40.0
 """Deterministic work of the whole analysis; rules left when it is spent are reported unchecked."""
+WORK_REFERENCE_VARIABLES = 2_000
+"""Up to this many model variables the limits above hold as they are (Eifelkreis Bitburg-Prüm,
+234 Gemeinden, has 1,248); a larger model gets them in proportion, because CP-SAT's
+deterministic time under-counts the work on large models: one check of 4 deterministic
+seconds took 55 s of wall time on 10,789 Kommunen."""
 
 
 @dataclass(frozen=True)
@@ -115,6 +120,8 @@ class _Probe:
             self.levels.append((level, int(units), at, better))
         for var, value in zip(cm.variables.a, plan.units, strict=True):
             cm.model.add_hint(var, value)
+        self.scale = min(1.0, WORK_REFERENCE_VARIABLES / len(cm.model.proto.variables))
+        self.budget = WORK_TOTAL * self.scale
 
     def _set(self, off: set[RuleId], level: int, free: set[RuleId] | None = None) -> None:
         for rule, literal in self.literals.items():
@@ -127,11 +134,11 @@ class _Probe:
             _fixed_domain(self.cm, better, int(k == level))
 
     def _solver(self, limit: float = WORK_PER_CHECK) -> cp_model.CpSolver:
-        return work_limited_solver(min(limit, WORK_TOTAL - self.work), self.model.seed)
+        return work_limited_solver(min(limit * self.scale, self.budget - self.work), self.model.seed)
 
     @property
     def spent(self) -> bool:
-        return self.work >= WORK_TOTAL
+        return self.work >= self.budget
 
     def improves(self, off: set[RuleId], level: int) -> bool | None:
         """Can level ``level`` improve with the rules ``off`` switched off? ``None``: undecided."""
@@ -154,7 +161,7 @@ class _Probe:
         model.add(off_count >= 1)  # the plan is optimal: with every rule on nothing improves
         model.minimize(off_count)
         # worth it where a check is expensive (many Kommunen); halving is cheaper on small models
-        solver = self._solver(min(WORK_FEWEST, max(0.005, 16 * self.last_check)))
+        solver = self._solver(min(WORK_FEWEST, max(0.005, 16 * self.last_check / self.scale)))
         code = solver.solve(model)
         self.work += solver.deterministic_time
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
