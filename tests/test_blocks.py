@@ -18,6 +18,12 @@ from kimopt.results import SolveResult, Status
 from tests.conftest import instance, model, tiny
 
 
+@pytest.fixture(autouse=True)
+def small_instances_by_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These instances are small enough to follow; by default they would be one model."""
+    monkeypatch.setattr(blocks, "MIN_KOMMUNEN", 0)
+
+
 def land(seed: int, kommunen: int = 40, positions: float = 40.0, **kreis: Any) -> dict[str, Any]:
     """A Kreis of many small Kommunen: some employ staff and share it with neighbours, Träger
     serve stretches of Kommunen; the Kreis keeps most positions, so its share does not bind."""
@@ -57,12 +63,13 @@ def land(seed: int, kommunen: int = 40, positions: float = 40.0, **kreis: Any) -
 
 def solved(data: dict[str, Any], monkeypatch: pytest.MonkeyPatch | None = None, **settings: Any) -> SolveResult:
     """Solve ``data``; with ``monkeypatch``, the whole model only (no blocks)."""
+    applies = blocks.applies
     if monkeypatch is not None:
         monkeypatch.setattr(blocks, "applies", lambda objectives: False)
     problem = compile_problem(instance(data), model(**settings))
     result = solve_problem(problem)
     if monkeypatch is not None:
-        monkeypatch.undo()
+        monkeypatch.setattr(blocks, "applies", applies)
     return result
 
 
@@ -191,3 +198,10 @@ def test_a_long_list_of_names_shows_twelve_and_counts_the_rest() -> None:
     assert some_of(names[:12], "de") == ", ".join(names[:12])
     assert some_of(names, "de").endswith("Gemeinde 11 … und 1.238 weitere")
     assert some_of(names, "en").endswith("Gemeinde 11 … and 1,238 more")
+
+
+def test_a_kreis_of_fewer_kommunen_than_the_threshold_is_one_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(blocks, "MIN_KOMMUNEN", 41)
+    assert "blocks" not in solved(land(3)).solver  # 40 Kommunen
+    monkeypatch.setattr(blocks, "MIN_KOMMUNEN", 40)
+    assert "blocks" in solved(land(3)).solver
