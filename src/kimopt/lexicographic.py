@@ -4,9 +4,11 @@ Determinism: every level's optimal *value* is unique, so the levels may use seve
 workers. Which of the equally good plans is returned is decided by a last tie-break level
 (:func:`kimopt.cpsat.objectives.tie_break`) solved with one worker, a fixed seed and no
 solution hint; a single CP-SAT worker is deterministic, so the same input and model give
-the same plan on every run and machine with the same OR-Tools version. A time limit that
-cuts a level short ends the optimisation there: the plan is the best found, ``FEASIBLE``,
-with the level's bound and gap.
+the same plan on every run and machine with the same OR-Tools version. Where the later levels
+are solved block by block (:mod:`kimopt.blocks`), every block's levels and tie-break run on one
+worker, so its hints come from deterministic solves too. A time limit that cuts a level short
+ends the optimisation there: the plan is the best found, ``FEASIBLE``, with the level's bound
+and gap.
 """
 
 from __future__ import annotations
@@ -174,8 +176,9 @@ def lexicographic(
     binding-rule analysis runs it on a relaxed model and ends it with ``stop`` at the first
     level that beats the plan. ``shortcut`` allows proving proportionality by construction
     (:mod:`kimopt.cpsat.remainders`) and then, in a plain model, the later levels and the
-    tie-break block by block (:mod:`kimopt.blocks`). The loop ends early, ``FEASIBLE``, at a level the time
-    limit cuts short; ``INFEASIBLE`` or ``UNKNOWN`` (no plan at all) come without a solution.
+    tie-break block by block (:mod:`kimopt.blocks`). The loop ends early, ``FEASIBLE``, at a
+    level the time limit cuts short; ``INFEASIBLE`` or ``UNKNOWN`` (no plan at all) come without
+    a solution.
     """
     results: list[LevelResult] = []
     solution: list[int] | None = None
@@ -367,32 +370,15 @@ def _by_blocks(
     for li, settled in split.settled:
         units[li] = settled
     seconds: dict[str, float] = {}
-    tie_seconds = 0.0
     later = problem.model.objectives[len(results) :]
     for number, block in enumerate(split.blocks, start=1):
         if progress:
             progress(f"{later[0].name} … {later[-1].name}: {number}/{len(split.blocks)}")
-        bcm = build(block.problem, relaxed=block.relaxed)
-        v = bcm.variables
-        for k, (least, most) in enumerate(block.coverage):
-            bcm.model.add_linear_constraint(v.coverage(k), least, most)
-        if block.tied:
-            bcm.model.add(sum(v.coverage(k) for k in block.tied) == block.tied_units)
-        bcm.model.add(v.used[block.problem.kreis] == 1)  # the Kreis is counted once, for the whole plan
-        run = lexicographic(bcm, deadline, 1, seed, shortcut=False)
-        if run.status is not Status.OPTIMAL or not all(r.proven for r in run.levels):
+        solved = _solve_block(block, deadline, seed, seconds)
+        if solved is None:
             return None
-        for r in run.levels:
-            seconds[r.name] = seconds.get(r.name, 0.0) + r.seconds
-        bcm.model.minimize(tie_break(bcm.model, block.problem, v, block.rank).expr)
-        solver = new_solver(deadline - time.perf_counter(), 1, seed)
-        t0 = time.perf_counter()
-        code = solver.solve(bcm.model)
-        tie_seconds += time.perf_counter() - t0
-        if code != cp_model.OPTIMAL:
-            return None
-        for bl, li in enumerate(block.links):
-            units[li] = solver.value(v.a[bl])
+        for li, block_units in zip(block.links, solved, strict=True):
+            units[li] = block_units
     if not blocks.meets_relaxed_values(problem, units, used):
         return None
     plan = Plan(problem, units)
@@ -410,8 +396,33 @@ def _by_blocks(
     cm.model.clear_hints()
     for var, hint in zip(cm.variables.a, units, strict=True):
         cm.model.add_hint(var, hint)
-    tie = {"proven": True, "seconds": round(tie_seconds, 3)}
+    tie = {"proven": True, "seconds": round(seconds.pop("tie_break", 0.0), 3)}
     return Lexicographic(Status.OPTIMAL, units, results, used, tie=tie, blocks=len(split.blocks))
+
+
+def _solve_block(block: blocks.Block, deadline: float, seed: int, seconds: dict[str, float]) -> list[int] | None:
+    """The block's plan at its lexicographic optimum and then its tie-break, each proven on one
+    worker (``None`` otherwise); the time of each level is added to ``seconds``."""
+    bcm = build(block.problem, relaxed=block.relaxed)
+    v = bcm.variables
+    for k, (least, most) in enumerate(block.coverage):
+        bcm.model.add_linear_constraint(v.coverage(k), least, most)
+    if block.tied:
+        bcm.model.add(sum(v.coverage(k) for k in block.tied) == block.tied_units)
+    bcm.model.add(v.used[block.problem.kreis] == 1)  # the Kreis is counted once, for the whole plan
+    run = lexicographic(bcm, deadline, 1, seed, shortcut=False)
+    if run.status is not Status.OPTIMAL or not all(r.proven for r in run.levels):
+        return None
+    for r in run.levels:
+        seconds[r.name] = seconds.get(r.name, 0.0) + r.seconds
+    bcm.model.minimize(tie_break(bcm.model, block.problem, v, block.rank).expr)
+    solver = new_solver(deadline - time.perf_counter(), 1, seed)
+    started = time.perf_counter()
+    code = solver.solve(bcm.model)
+    seconds["tie_break"] = seconds.get("tie_break", 0.0) + time.perf_counter() - started
+    if code != cp_model.OPTIMAL:
+        return None
+    return [solver.value(x) for x in v.a]
 
 
 def most_positions(cm: CpsatModel, deadline: float, workers: int, seed: int) -> tuple[Status, int | None]:
