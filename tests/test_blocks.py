@@ -170,18 +170,63 @@ def test_kommunen_tied_at_the_threshold_share_one_block() -> None:
 def test_the_certificate_needs_the_kreis_filled_positions_and_its_count() -> None:
     data = tiny(kreis={"name": "Kreis Klein", "cost_per_vzae": 71400, "budget": None, "existing_vzae": 2})
     problem = compile_problem(instance(data), model())
+    nothing_settled = blocks.Partition((), ())
     kreis_links = problem.links_of_host[problem.kreis]
     below = [0] * len(problem.links)
     below[kreis_links[0]] = 10  # 1 VZÄ at the Kreis, 2 filled
-    assert not blocks.meets_relaxed_values(problem, below, 30)
+    assert not blocks.meets_relaxed_values(problem, below, 30, nothing_settled)
     enough = [0] * len(problem.links)
     for li, units in zip(kreis_links, (10, 5, 15), strict=True):
         enough[li] = units
-    assert blocks.meets_relaxed_values(problem, enough, 30)
-    # without a Kreis share or filled positions, a plan need not employ anyone at the Kreis
+    assert blocks.meets_relaxed_values(problem, enough, 30, nothing_settled)
+    # without a Kreis share or filled positions, a plan need not employ anyone at the Kreis …
     free = compile_problem(instance(tiny()), model(kreis_min_share=0))
-    assert not blocks.meets_relaxed_values(free, enough, 30)
-    assert blocks.meets_relaxed_values(free, [0] * len(free.links), 30)
+    assert not blocks.meets_relaxed_values(free, enough, 30, nothing_settled)
+    assert blocks.meets_relaxed_values(free, [0] * len(free.links), 30, nothing_settled)
+    # … unless a Kommune with coverage is served by the Kreis alone
+    assert blocks.meets_relaxed_values(free, enough, 30, blocks.Partition((), ((kreis_links[0], 10),)))
+
+
+def test_a_kreis_share_of_zero_is_solved_by_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    # every plan employs someone at the Kreis: the Kommunen that only the Kreis serves need it
+    data = land(4)
+    result = solved(data, kreis_min_share=0)
+    assert "blocks" in result.solver
+    whole = solved(data, monkeypatch, kreis_min_share=0)
+    assert [r.value for r in result.levels] == [r.value for r in whole.levels]
+
+
+def test_a_traeger_named_like_the_kreis_crashed_the_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the block took the Träger by name, so also into blocks it does not serve (KeyError)
+    data = land(5)
+    data["traeger"][0]["name"] = data["kreis"]["name"]
+    data["kommunen"][0]["name"] = data["kreis"]["name"]  # and a Kommune too: its size rule stays
+    data["kommunen"][0]["share_with"] = []
+    result = solved(data)
+    assert result.status is Status.OPTIMAL and "blocks" in result.solver
+    whole = solved(data, monkeypatch)
+    assert [r.value for r in result.levels] == [r.value for r in whole.levels]
+
+
+def test_a_fine_indicator_key_in_a_block_fell_over_the_size_guard() -> None:
+    # The block's own key weights had a common denominator far beyond the whole model's, and
+    # ModelTooLarge stopped the solve. A block reads no key: it has the population key.
+    primes, parts = [999983, 1000003, 1000033], [400000, 500000, 300000]
+    data = tiny(
+        kommunen=[
+            {
+                "name": "Adorf",
+                "population": 1000,
+                "max_vzae": 1,
+                "share_with": ["Bedorf"],
+                "indicators": {f"c{k}": parts[k] for k in range(3)},
+            },
+            {"name": "Bedorf", "population": 1000, "indicators": {f"c{k}": primes[k] - parts[k] for k in range(3)}},
+            {"name": "Cedorf", "population": 1000, "indicators": {f"c{k}": 10**7 - primes[k] for k in range(3)}},
+        ]
+    )
+    result = solved(data, key={"c0": "1/3", "c1": "1/3", "c2": "1/3"})
+    assert result.status is Status.OPTIMAL and all(r.proven for r in result.levels)
 
 
 def test_the_links_the_checker_reads_are_those_of_the_whole_plan_file() -> None:

@@ -81,6 +81,11 @@ def applies(objectives: list[Objective]) -> bool:
     return bool(names[2:]) and set(names[2:]) <= LATER_LEVELS
 
 
+def large_enough(problem: Problem) -> bool:
+    """Whether the problem has the :data:`MIN_KOMMUNEN` that make blocks pay."""
+    return len(problem.instance.kommunen) >= MIN_KOMMUNEN
+
+
 def partition(problem: Problem, optimum: RemainderOptimum) -> Partition:
     """Split the Kommunen into blocks joined by their non-Kreis hosts (and the tie)."""
     n = len(problem.instance.kommunen)
@@ -148,22 +153,28 @@ def _block(
     kommunen = [
         instance.kommunen[i].model_copy(update={"share_with": within(instance.kommunen[i].share_with)}) for i in members
     ]
-    hosts_inside = {problem.hosts[problem.links[li].host].name for i in members for li in problem.links_of_kommune[i]}
-    traeger = [t for t in instance.traeger if t.name in hosts_inside]
+    serving = {problem.hosts[problem.links[li].host] for i in members for li in problem.links_of_kommune[i]}
+    traeger = [instance.traeger[t] for t in sorted(host.record for host in serving if host.kind == "traeger")]
+    names = {k.name for k in kommunen} | {t.name for t in traeger}
+    kreis_name = instance.kreis.name
+    while kreis_name in names:  # the Kreis's relaxed rules are named by it: no Kommune may share the name
+        kreis_name += " (Kreis)"
     ties = tuple(k for k, i in enumerate(members) if i in tied)
     units = sum(bounds[i][0] for i in members if i not in tied) + (tied_units if ties else 0)
     sub: Instance = instance.model_copy(
         update={
             "kommunen": kommunen,
             "traeger": traeger,
-            "kreis": instance.kreis.model_copy(update={"budget": None, "existing_vzae": Fraction(0)}),
+            "kreis": instance.kreis.model_copy(
+                update={"name": kreis_name, "budget": None, "existing_vzae": Fraction(0)}
+            ),
             "funding": instance.funding.model_copy(update={"positions_vzae": problem.vzae(units)}),
         }
     )
     objectives = [o for o in problem.model.objectives if o.name in LATER_LEVELS]
-    settings = problem.model.model_copy(
-        update={"kreis_min_share": Fraction(0), "quota_rule": False, "objectives": objectives}
-    )
+    # no level of a block reads the key: the plain population key keeps its weights small
+    neutral = {"kreis_min_share": Fraction(0), "quota_rule": False, "key": {"population": Fraction(1)}}
+    settings = problem.model.model_copy(update={**neutral, "objectives": objectives})
     block = compile_problem(sub, settings)
     whole = {_key(problem, li): li for i in members for li in problem.links_of_kommune[i]}
     links = tuple(whole[_key(block, li)] for li in range(len(block.links)))
@@ -176,19 +187,19 @@ def _block(
 def _key(problem: Problem, li: int) -> tuple[str, str, str]:
     link = problem.links[li]
     host = problem.hosts[link.host]
-    return host.kind, host.name, problem.instance.kommunen[link.kommune].name
+    return host.kind, "" if host.kind == "kreis" else host.name, problem.instance.kommunen[link.kommune].name
 
 
 def worthwhile(problem: Problem, split: Partition, used: int) -> bool:
-    """Whether solving block by block is worth trying: the problem is large
-    (:data:`MIN_KOMMUNEN`), the blocks split it, and no rule of the Kreis can bind in any plan,
-    so the certificate can only fail by a defect.
+    """Whether solving block by block is worth trying: the blocks split the problem, and no
+    rule of the Kreis can bind in any plan, so the certificate can only fail by a defect.
 
     The Kommune hosts and Träger take at most ``Σ_h min(max_h, Σ_i most_i)`` units; that must
-    leave the Kreis its share and its filled positions. The Kreis pays at most the largest
-    deficit it carries for every unit; that must fit its budget.
+    leave the Kreis its share, its filled positions and its smallest size. The Kreis pays at
+    most the largest deficit it carries for every unit; that must fit its budget. Where
+    ``fewer_hosts`` counts the Kreis, every plan must employ someone there.
     """
-    if len(problem.instance.kommunen) < MIN_KOMMUNEN or (len(split.blocks) < 2 and not split.settled):
+    if len(split.blocks) < 2 and not split.settled:
         return False
     most = [0] * len(problem.instance.kommunen)
     for block in split.blocks:
@@ -203,7 +214,11 @@ def worthwhile(problem: Problem, split: Partition, used: int) -> bool:
     kreis = problem.hosts[problem.kreis]
     if share.denominator * others > (share.denominator - share.numerator) * used:
         return False
-    if others > used - kreis.existing_units:
+    step = problem.units(problem.model.host_step_vzae)
+    smallest = step * max(1, -(-problem.units_up(problem.model.min_host_vzae) // step)) if used else 0
+    if others > used - max(kreis.existing_units, smallest):
+        return False
+    if "fewer_hosts" in {o.name for o in problem.model.objectives} and not kreis_always_employs(problem, used, split):
         return False
     budget = problem.instance.kreis.budget
     if budget is None:
@@ -212,15 +227,18 @@ def worthwhile(problem: Problem, split: Partition, used: int) -> bool:
     return max(deficits, default=0) * problem.vzae(used) <= budget
 
 
-def kreis_always_employs(problem: Problem, used: int) -> bool:
-    """Whether every plan with ``used`` units gives the Kreis positions (its share or its filled ones)."""
+def kreis_always_employs(problem: Problem, used: int, split: Partition) -> bool:
+    """Whether every plan with ``used`` units gives the Kreis positions: its share, its filled
+    positions, or a Kommune with coverage that only the Kreis serves."""
     kreis = problem.hosts[problem.kreis]
-    return (problem.model.kreis_min_share > 0 and used > 0) or (
-        problem.model.keep_existing and kreis.existing_units > 0
+    return (
+        (problem.model.kreis_min_share > 0 and used > 0)
+        or (problem.model.keep_existing and kreis.existing_units > 0)
+        or any(units > 0 for _, units in split.settled)
     )
 
 
-def meets_relaxed_values(problem: Problem, units: list[int], used: int) -> bool:
+def meets_relaxed_values(problem: Problem, units: list[int], used: int, split: Partition) -> bool:
     """Whether the plan's values equal the relaxation's (see the module docstring).
 
     The Kreis's share is a rule and is left to the checker.
@@ -230,4 +248,4 @@ def meets_relaxed_values(problem: Problem, units: list[int], used: int) -> bool:
     if hosted < kreis.existing_units:
         return False
     counted = "fewer_hosts" in {o.name for o in problem.model.objectives}
-    return not (counted and hosted > 0 and not kreis_always_employs(problem, used))
+    return not (counted and hosted > 0 and not kreis_always_employs(problem, used, split))

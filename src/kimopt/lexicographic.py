@@ -190,6 +190,7 @@ def lexicographic(
         and not cm.switches.switchable
         and not cm.switches.relaxed
         and blocks.applies(cm.problem.model.objectives)
+        and blocks.large_enough(cm.problem)
     )
     # N_used*: the targets e_i = N_used* × w_i / W rest on the most positions any plan can use.
     # With use_positions first that is level 1; otherwise a separate solve finds it first, so
@@ -379,7 +380,7 @@ def _by_blocks(
             return None
         for li, block_units in zip(block.links, solved, strict=True):
             units[li] = block_units
-    if not blocks.meets_relaxed_values(problem, units, used):
+    if not blocks.meets_relaxed_values(problem, units, used, split):
         return None
     plan = Plan(problem, units)
     if check_plan(problem.instance, problem.model, plan.links_json()):
@@ -403,7 +404,10 @@ def _by_blocks(
 def _solve_block(block: blocks.Block, deadline: float, seed: int, seconds: dict[str, float]) -> list[int] | None:
     """The block's plan at its lexicographic optimum and then its tie-break, each proven on one
     worker (``None`` otherwise); the time of each level is added to ``seconds``."""
-    bcm = build(block.problem, relaxed=block.relaxed)
+    try:
+        bcm = build(block.problem, relaxed=block.relaxed)
+    except ModelTooLarge:  # the whole model, which passed the same guard, is solved instead
+        return None
     v = bcm.variables
     for k, (least, most) in enumerate(block.coverage):
         bcm.model.add_linear_constraint(v.coverage(k), least, most)
