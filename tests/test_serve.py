@@ -15,6 +15,7 @@ from kimopt.cli import app as cli
 from kimopt.load import load_inputs
 from kimopt.serve import session as session_module
 from kimopt.serve.app import create_app
+from kimopt.serve.form import normalised
 from kimopt.serve.session import Session, file_stem
 from tests.conftest import INSTANCES, TEST_SETTINGS
 
@@ -325,6 +326,22 @@ def test_a_newer_change_cancels_an_older_solve(tmp_path: Path, monkeypatch: pyte
     assert older == [None]  # the older solve stopped at its next level and was not shown
     assert newer is not None and newer.form["kreisquote"] == "50"
     assert session.current is newer
+    session.close()
+
+
+def test_the_second_request_of_enter_showed_the_plan_before_the_change(tmp_path: Path) -> None:
+    # Enter sends "change" and "submit" with the same form. When the first waits behind an older
+    # solve, the second can take the lock first: it answered with the plan shown before (CI saw
+    # the page stay at 36,4 % after Kreisquote 40). Here the first has recorded its change but not
+    # yet solved it when the second arrives.
+    session = make_session(tmp_path)
+    forty = {**session.base, "kreisquote": "40"}
+    with session._state:
+        session.generation += 1
+        session.history.append(normalised(forty, session.instance, session.model))
+    shown = session.change(forty)
+    assert shown is not None and shown.form["kreisquote"] == "40"
+    assert shown.outcome.plan_json is not None and shown.outcome.plan_json["summary"]["kreis_vzae"] == 4.5
     session.close()
 
 

@@ -141,8 +141,9 @@ def _block(
 ) -> Block:
     """The block of ``members`` (whole-problem Kommune indices) as a problem of its own.
 
-    Its Kommune ``k`` is ``members[k]``; its Kreis has no budget and no filled positions, and
-    its Kreis share is 0, so each level counts only what the block decides.
+    Its Kommune ``k`` is ``members[k]``; its Kreis has no budget and no filled positions (and
+    another name where a Kommune or Träger of the block has the Kreis's), and its Kreis share is
+    0, so each level counts only what the block decides.
     """
     instance = problem.instance
     inside = {instance.kommunen[i].name for i in members}

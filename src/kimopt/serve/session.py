@@ -121,7 +121,14 @@ class Session:
             same, generation = form == self.history[-1], self.generation
         if same:  # the state shown or being solved (Enter sends "change" and "submit"): no new solve
             with self._solving, self._state:  # a running solve publishes before it lets go
-                return self.current if generation == self.generation else None
+                if generation != self.generation:
+                    return None
+                if self.current.form == form:
+                    return self.current
+            # Its solve has not started: it still waits behind an older one, and this request took
+            # the lock first. Solve the state here (that one then gives way) rather than answer
+            # with the plan shown before it.
+            return self._show(lambda history: None)
 
         def push(history: list[Form]) -> None:
             if form != history[-1]:
