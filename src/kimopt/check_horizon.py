@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from kimopt.check import Violation, _Checker, _v
+from kimopt.check import Violation, _Checker, _v, checked
 from kimopt.data import Instance, PlanningModel
 from kimopt.numbers import NumberError, fmt_euros, to_fraction
 from kimopt.rules import (
@@ -35,7 +35,6 @@ from kimopt.rules import (
     CONTINUITY,
     COORDINATION,
     HORIZON_RULES,
-    RULES,
     Rule,
 )
 
@@ -319,17 +318,7 @@ def continuity(h: _Horizon, year: Year) -> None:
 
 def _year_checker(derived: Instance, model: PlanningModel, entry: dict[str, Any]) -> _Checker:
     """The one-year checker over a year's Baustein 2 links; budgets are checked over all Bausteine."""
-    checker = _Checker(derived, model)
-    links = checker.read_links(entry)
-    checker.granularity(links)
-    checker.allowed_links(links)
-    checker.totals(links)
-    checker.payments(links)
-    for rule in RULES:
-        if rule not in (BUDGET_KOMMUNE, BUDGET_KREIS):
-            rule.hook("check")(checker)
-    checker.reported(entry)
-    return checker
+    return checked(derived, model, entry, leave_out=frozenset({BUDGET_KOMMUNE, BUDGET_KREIS}))
 
 
 def _budgets(h: _Horizon, year: Year) -> dict[str, Fraction]:
