@@ -170,7 +170,7 @@ def test_kommunen_tied_at_the_threshold_share_one_block() -> None:
 def test_the_certificate_needs_the_kreis_filled_positions_and_its_count() -> None:
     data = tiny(kreis={"name": "Kreis Klein", "cost_per_vzae": 71400, "budget": None, "existing_vzae": 2})
     problem = compile_problem(instance(data), model())
-    nothing_settled = blocks.Partition((), ())
+    nothing_settled = blocks.Partition(problem, (), (), ())
     kreis_links = problem.links_of_host[problem.kreis]
     below = [0] * len(problem.links)
     below[kreis_links[0]] = 10  # 1 VZÄ at the Kreis, 2 filled
@@ -184,7 +184,7 @@ def test_the_certificate_needs_the_kreis_filled_positions_and_its_count() -> Non
     assert not blocks.meets_relaxed_values(free, enough, 30, nothing_settled)
     assert blocks.meets_relaxed_values(free, [0] * len(free.links), 30, nothing_settled)
     # … unless a Kommune with coverage is served by the Kreis alone
-    assert blocks.meets_relaxed_values(free, enough, 30, blocks.Partition((), ((kreis_links[0], 10),)))
+    assert blocks.meets_relaxed_values(free, enough, 30, blocks.Partition(free, (), (), ((kreis_links[0], 10),)))
 
 
 def test_a_kreis_share_of_zero_is_solved_by_blocks(monkeypatch: pytest.MonkeyPatch) -> None:

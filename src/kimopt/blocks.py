@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 
 from kimopt.cpsat.remainders import RemainderOptimum
 from kimopt.data import Instance, Objective
@@ -69,8 +70,18 @@ class Block:
 class Partition:
     """The blocks of a problem, and the Kreis links that have nothing left to decide."""
 
-    blocks: tuple[Block, ...]
+    problem: Problem
+    groups: tuple[tuple[int, ...], ...]  # the Kommunen of each block
+    bounds: tuple[tuple[int, int], ...]  # for each Kommune, its least and most units
     settled: tuple[tuple[int, int], ...]  # (link, units): the Kreis serves the whole coverage
+    tied: frozenset[int] = frozenset()  # the Kommunen tied at the threshold …
+    tied_units: int = 0  # … and what they receive together
+
+    @cached_property
+    def blocks(self) -> tuple[Block, ...]:
+        """Each block as a problem of its own (compiled only when they are solved)."""
+        index = self.problem.instance.kommune_index()
+        return tuple(_block(self, index, members) for members in self.groups)
 
 
 def applies(objectives: list[Objective]) -> bool:
@@ -126,25 +137,18 @@ def partition(problem: Problem, optimum: RemainderOptimum) -> Partition:
         else:
             settled.extend((li, bounds[i][0]) for li in problem.links_of_kommune[i])
     tied_units = sum(optimum.floor[i] for i in optimum.tied) + optimum.tied_up
-    index = problem.instance.kommune_index()
-    split = tuple(_block(problem, index, members, bounds, tied, tied_units) for members in groups.values())
-    return Partition(split, tuple(settled))
+    joined = tuple(tuple(group) for group in groups.values())
+    return Partition(problem, joined, tuple(bounds), tuple(settled), frozenset(tied), tied_units)
 
 
-def _block(
-    problem: Problem,
-    index: dict[str, int],
-    members: list[int],
-    bounds: list[tuple[int, int]],
-    tied: set[int],
-    tied_units: int,
-) -> Block:
+def _block(split: Partition, index: dict[str, int], members: tuple[int, ...]) -> Block:
     """The block of ``members`` (whole-problem Kommune indices) as a problem of its own.
 
     Its Kommune ``k`` is ``members[k]``; its Kreis has no budget and no filled positions (and
     another name where a Kommune or Träger of the block has the Kreis's), and its Kreis share is
     0, so each level counts only what the block decides.
     """
+    problem, bounds, tied = split.problem, split.bounds, split.tied
     instance = problem.instance
     inside = {instance.kommunen[i].name for i in members}
 
@@ -161,7 +165,7 @@ def _block(
     while kreis_name in names:  # the Kreis's relaxed rules are named by it: no Kommune may share the name
         kreis_name += " (Kreis)"
     ties = tuple(k for k, i in enumerate(members) if i in tied)
-    units = sum(bounds[i][0] for i in members if i not in tied) + (tied_units if ties else 0)
+    units = sum(bounds[i][0] for i in members if i not in tied) + (split.tied_units if ties else 0)
     sub: Instance = instance.model_copy(
         update={
             "kommunen": kommunen,
@@ -180,9 +184,8 @@ def _block(
     whole = {_key(problem, li): li for i in members for li in problem.links_of_kommune[i]}
     links = tuple(whole[_key(block, li)] for li in range(len(block.links)))
     coverage = tuple(bounds[i] for i in members)
-    return Block(
-        block, tuple(members), links, coverage, ties, tied_units if ties else 0, tuple(problem.rank[li] for li in links)
-    )
+    tied_units = split.tied_units if ties else 0
+    return Block(block, members, links, coverage, ties, tied_units, tuple(problem.rank[li] for li in links))
 
 
 def _key(problem: Problem, li: int) -> tuple[str, str, str]:
@@ -200,12 +203,9 @@ def worthwhile(problem: Problem, split: Partition, used: int) -> bool:
     most the largest deficit it carries for every unit; that must fit its budget. Where
     ``fewer_hosts`` counts the Kreis, every plan must employ someone there.
     """
-    if len(split.blocks) < 2 and not split.settled:
+    if len(split.groups) < 2 and not split.settled:
         return False
-    most = [0] * len(problem.instance.kommunen)
-    for block in split.blocks:
-        for i, (_, top) in zip(block.kommunen, block.coverage, strict=True):
-            most[i] = top
+    most = [top for _, top in split.bounds]
     others = 0
     for h, host in enumerate(problem.hosts):
         if h != problem.kreis:
@@ -219,7 +219,7 @@ def worthwhile(problem: Problem, split: Partition, used: int) -> bool:
     smallest = step * max(1, -(-problem.units_up(problem.model.min_host_vzae) // step)) if used else 0
     if others > used - max(kreis.existing_units, smallest):
         return False
-    if "fewer_hosts" in {o.name for o in problem.model.objectives} and not kreis_always_employs(problem, used, split):
+    if _counts_hosts(problem) and not kreis_always_employs(problem, used, split):
         return False
     budget = problem.instance.kreis.budget
     if budget is None:
@@ -248,5 +248,8 @@ def meets_relaxed_values(problem: Problem, units: list[int], used: int, split: P
     hosted = sum(units[li] for li in problem.links_of_host[problem.kreis])
     if hosted < kreis.existing_units:
         return False
-    counted = "fewer_hosts" in {o.name for o in problem.model.objectives}
-    return not (counted and hosted > 0 and not kreis_always_employs(problem, used, split))
+    return not (_counts_hosts(problem) and hosted > 0 and not kreis_always_employs(problem, used, split))
+
+
+def _counts_hosts(problem: Problem) -> bool:
+    return any(o.name == "fewer_hosts" for o in problem.model.objectives)

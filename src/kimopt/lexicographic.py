@@ -359,8 +359,8 @@ def _by_blocks(
 
     Each block runs this loop on its own small model (one worker, so its plan is the same on
     every run); the combined plan counts only if the checker accepts it and its values equal
-    the relaxation's. The levels' values then come from the plan itself, and the whole model
-    holds them, as after a level-by-level solve.
+    the relaxation's. The levels' values then come from the plan itself; the whole model is
+    not solved again (the tie-break is done too), so it is left as it is.
     """
     problem = cm.problem
     assert used is not None
@@ -389,14 +389,6 @@ def _by_blocks(
         value = plan.objective_value(objective.name, objective.measure)
         spent = seconds.get(objective.name, 0.0)
         results.append(LevelResult(objective.name, UNITS[objective.name], value, value, True, spent, objective.measure))
-        level = LEVELS[objective.name](cm.model, problem, cm.variables, objective, used)
-        exact = value / level.factor
-        if exact.denominator != 1:
-            raise RuntimeError(f"level {level.name}: non-integral value {exact}")
-        fix_level(cm.model, level, int(exact))
-    cm.model.clear_hints()
-    for var, hint in zip(cm.variables.a, units, strict=True):
-        cm.model.add_hint(var, hint)
     tie = {"proven": True, "seconds": round(seconds.pop("tie_break", 0.0), 3)}
     return Lexicographic(Status.OPTIMAL, units, results, used, tie=tie, blocks=len(split.blocks))
 
