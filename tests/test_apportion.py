@@ -9,15 +9,17 @@ from collections.abc import Callable, Sequence
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from kimopt.analysis.apportion import METHODS, ApportionError, apportion, apportion_instance, baselines
 from kimopt.cli import app
 from kimopt.load import load_inputs
 from kimopt.problem import key_weights
-from tests.conftest import INSTANCES, instance, model, tiny, write_yaml
+from tests.conftest import INSTANCES, dev_extra, instance, model, tiny, write_yaml
+
+hypothesis = dev_extra("hypothesis")
+st = dev_extra("hypothesis.strategies")
+given, settings = hypothesis.given, hypothesis.settings
 
 DIVISOR_METHODS = ("dhondt", "sainte-lague", "huntington-hill", "adams", "dean")
 

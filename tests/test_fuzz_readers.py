@@ -14,12 +14,14 @@ from pathlib import Path
 
 import openpyxl
 import yaml
-from hypothesis import HealthCheck, assume, given, settings
-from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from kimopt.cli import app
-from tests.conftest import DATA
+from tests.conftest import DATA, dev_extra
+
+hypothesis = dev_extra("hypothesis")
+st = dev_extra("hypothesis.strategies")
+HealthCheck, assume, given, settings = hypothesis.HealthCheck, hypothesis.assume, hypothesis.given, hypothesis.settings
 
 runner = CliRunner()
 VALID = (DATA / "valid_tiny.yaml").read_text(encoding="utf-8")

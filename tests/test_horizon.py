@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from kimopt.analysis.explain.horizon import horizon_conflict
@@ -26,7 +24,11 @@ from kimopt.errors import InputError
 from kimopt.load import load_inputs, load_instance
 from kimopt.pipeline import Outcome, plan_instance
 from kimopt.plan import input_sha256
-from tests.conftest import INSTANCES, instance, model, tiny, write_yaml
+from tests.conftest import INSTANCES, dev_extra, instance, model, tiny, write_yaml
+
+hypothesis = dev_extra("hypothesis")
+st = dev_extra("hypothesis.strategies")
+HealthCheck, given, settings = hypothesis.HealthCheck, hypothesis.given, hypothesis.settings
 
 runner = CliRunner()
 

@@ -16,12 +16,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pypdf
 import pytest
 from typer.testing import CliRunner
 
 from kimopt.cli import app
-from tests.conftest import INSTANCES, MODELS, TEST_SETTINGS, write_yaml
+from tests.conftest import INSTANCES, MODELS, TEST_SETTINGS, dev_extra, write_yaml
+
+pypdf = dev_extra("pypdf")
 
 runner = CliRunner()
 WESEL = INSTANCES / "kreis-wesel-2022.yaml"

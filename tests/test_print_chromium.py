@@ -12,14 +12,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pypdf
 import pytest
-from playwright import sync_api
 from typer.testing import CliRunner
 
 from kimopt.cli import app
-from tests.conftest import INSTANCES, MODELS, TEST_SETTINGS, write_yaml
+from tests.conftest import INSTANCES, MODELS, TEST_SETTINGS, dev_extra, write_yaml
 from tests.test_pdf import right_margin_is_blank
+
+pypdf = dev_extra("pypdf")
+sync_api = dev_extra("playwright.sync_api")
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():

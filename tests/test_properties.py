@@ -11,13 +11,14 @@ import copy
 from fractions import Fraction
 from typing import Any
 
-from hypothesis import HealthCheck, assume, given, settings
-from hypothesis import strategies as st
-
 from kimopt.check import check_plan
 from kimopt.cpsat.remainders import remainder_optimum
 from kimopt.pipeline import Outcome, plan_instance
-from tests.conftest import instance, model
+from tests.conftest import dev_extra, instance, model
+
+hypothesis = dev_extra("hypothesis")
+st = dev_extra("hypothesis.strategies")
+HealthCheck, assume, given, settings = hypothesis.HealthCheck, hypothesis.assume, hypothesis.given, hypothesis.settings
 
 SETTINGS = settings(
     max_examples=25,

@@ -17,8 +17,9 @@ from kimopt.serve import session as session_module
 from kimopt.serve.app import create_app
 from kimopt.serve.form import normalised
 from kimopt.serve.session import Session, file_stem
-from tests.conftest import INSTANCES, TEST_SETTINGS
+from tests.conftest import INSTANCES, TEST_SETTINGS, dev_extra
 
+dev_extra("httpx")  # what starlette.testclient drives the app with
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # Starlette 1.x prefers httpx2; httpx works the same here
     from starlette.testclient import TestClient

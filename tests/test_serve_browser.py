@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 
 from kimopt.cli import app as cli
 from kimopt.serve.app import create_app
+from tests.conftest import dev_extra
 from tests.test_serve import WESEL, make_session
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -40,7 +41,7 @@ if not CHROMIUM.exists() and not os.environ.get("CI"):
         f"{CHROMIUM} not installed (apt-get install chromium); browser tests skipped locally", allow_module_level=True
     )
 
-from playwright import sync_api  # noqa: E402  (after the skip: only where a browser can run)
+sync_api = dev_extra("playwright.sync_api")  # after the skip: only where a browser can run
 
 expect = sync_api.expect
 expect.set_options(timeout=30_000)  # two cores shared by many processes: a solve may wait its turn
