@@ -12,7 +12,7 @@ from kimopt.analysis.alternatives import changes, equally_good_plans
 from kimopt.check import check_plan
 from kimopt.cli import app
 from kimopt.pipeline import plan_instance
-from tests.conftest import TEST_SETTINGS, instance, model, tiny, write_yaml
+from tests.conftest import TEST_SETTINGS, assert_checker_refuses_a_broken_copy, instance, model, tiny, write_yaml
 
 runner = CliRunner()
 
@@ -40,6 +40,7 @@ def test_a_known_tie_gives_every_equally_good_plan() -> None:
     assert result.plans[0]["links"] == reference["links"]  # the first is the plan of `kimopt solve`
     for plan in result.plans:
         assert check_plan(inst, settings, plan) == []
+        assert_checker_refuses_a_broken_copy(inst, settings, plan)
         assert [o["value"] for o in plan["objectives"]] == [o["value"] for o in reference["objectives"]]
         assert Fraction(plan["objectives"][1]["value_exact"]) == Fraction(2, 15)
 

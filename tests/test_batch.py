@@ -98,7 +98,12 @@ def test_mixed_round_records_every_instance_and_goes_on(tmp_path, test_model_fil
     ]
     plan = json.loads((out / "b-gross.plan.json").read_text(encoding="utf-8"))
     assert plan["status"] == "OPTIMAL" and plan["summary"]["positions_used"] == 6
-    assert (out / "summary.xlsx").stat().st_size > 0
+    workbook = openpyxl.load_workbook(out / "summary.xlsx").active
+    table = [row for row in workbook.iter_rows(values_only=True) if row[0]]
+    assert table[0][:3] == ("Datei", "Name", "Status")
+    assert {Path(str(row[0])).name: row[2] for row in table[1:]} == {  # the same four rows as summary.json
+        name: row["status"] for name, row in rows.items()
+    }
 
 
 def test_infeasible_alone_gives_exit_3_and_process_pool_works(tmp_path, test_model_file):

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from kimopt.check import check_plan
 from kimopt.cli import app
 from kimopt.load import load_inputs
-from tests.conftest import INSTANCES, MODELS, write_yaml
+from tests.conftest import INSTANCES, MODELS, assert_checker_refuses_a_broken_copy, write_yaml
 
 runner = CliRunner()
 
@@ -101,6 +101,7 @@ def test_plans_pass_the_independent_checker(
     plan = wesel[0] if "wesel" in name else mettmann
     inputs = load_inputs(INSTANCES / name)
     assert check_plan(inputs.instance, inputs.model, plan) == []
+    assert_checker_refuses_a_broken_copy(inputs.instance, inputs.model, plan)
 
 
 def test_plan_has_the_contract_keys(wesel: tuple[dict[str, Any], str]) -> None:

@@ -6,6 +6,7 @@ with names a spreadsheet could mistake for formulas.
 
 from __future__ import annotations
 
+import io
 import json
 import zipfile
 from pathlib import Path
@@ -188,7 +189,11 @@ def test_english_labels(plan: dict[str, Any], tmp_path: Path) -> None:
 
 def test_same_plan_same_bytes_and_partial_plans_do_not_crash(plan: dict[str, Any]) -> None:
     assert plan_workbook(plan) == plan_workbook(plan)
-    assert plan_workbook({}, comparison=[{}])  # a hand-edited plan missing everything
+    # a hand-edited plan missing everything: every sheet is there, the tables are empty
+    empty = openpyxl.load_workbook(io.BytesIO(plan_workbook({}, comparison=[{}])))
+    assert empty.sheetnames == ["Übersicht", "Kommunen", "Zuordnung", "Finanzen", "Vergleich"]
+    assert header(empty["Zuordnung"]) == ["Anstellungsträger", "Art", "Kommune", "VZÄ", "fest", "Geteilte Stelle"]
+    assert all(cell.value is None for row in empty["Zuordnung"].iter_rows(min_row=2, max_row=2) for cell in row)
 
 
 def test_real_instance_plan_from_file(tmp_path: Path) -> None:

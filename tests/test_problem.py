@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kimopt.check import check_plan
 from kimopt.problem import compile_problem
-from tests.conftest import instance, model, solve, tiny
+from tests.conftest import assert_checker_refuses_a_broken_copy, instance, model, solve, tiny
 
 
 def test_traeger_serving_a_kommune_twice_and_references_by_ags() -> None:
@@ -32,3 +32,4 @@ def test_traeger_serving_a_kommune_twice_and_references_by_ags() -> None:
     assert outcome.status == "OPTIMAL"
     assert outcome.plan_json is not None
     assert check_plan(instance(data), model(), outcome.plan_json) == []
+    assert_checker_refuses_a_broken_copy(instance(data), model(), outcome.plan_json)

@@ -14,7 +14,7 @@ from typing import Any
 from kimopt.check import check_plan
 from kimopt.cpsat.remainders import remainder_optimum
 from kimopt.pipeline import Outcome, plan_instance
-from tests.conftest import dev_extra, instance, model
+from tests.conftest import assert_checker_refuses_a_broken_copy, dev_extra, instance, model
 
 hypothesis = dev_extra("hypothesis")
 st = dev_extra("hypothesis.strategies")
@@ -112,6 +112,7 @@ def test_every_plan_passes_the_checker(data: dict[str, Any], changes: dict[str, 
     assume(outcome.plan is not None)
     assert outcome.plan_json is not None and outcome.plan is not None
     assert check_plan(outcome.problem.instance, outcome.problem.model, outcome.plan_json) == []
+    assert_checker_refuses_a_broken_copy(outcome.problem.instance, outcome.problem.model, outcome.plan_json)
     for level in outcome.result.levels:
         if level.proven:  # the solver's value is the plan's own recomputed figure
             assert level.value == outcome.plan.objective_value(level.name, level.measure)
