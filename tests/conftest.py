@@ -121,19 +121,22 @@ def dev_extra(module: str) -> Any:
 
 
 def assert_checker_refuses_a_broken_copy(inst: Instance, settings: PlanningModel, plan: dict[str, Any]) -> None:
-    """The checker is no formality on ``plan``: a copy whose first link is raised by all the
-    fundable VZÄ (or, without links, gets one of twice the cap) uses more than the cap, and the
-    checker names ``funding_cap``.
+    """The checker is no formality on ``plan``: a copy whose first link (of the first year) is
+    raised by all the fundable VZÄ (or, without links, gets one of twice the cap) uses more than
+    the cap, and the checker (of every year, for a multi-year plan) names ``funding_cap``.
 
     (A ``check_plan(...) == []`` after ``plan_instance`` alone cannot fail: the pipeline
     refuses every plan the checker rejects.)"""
     from kimopt.check import check_plan
+    from kimopt.check_horizon import check_horizon
 
     broken = copy.deepcopy(plan)
-    fundable = plan["summary"]["positions_fundable"]
-    if broken["links"]:
-        broken["links"][0]["vzae"] = round(broken["links"][0]["vzae"] + fundable, 6)
+    part = broken["years"][0] if inst.multi else broken
+    fundable = part["summary"]["positions_fundable"]
+    if part["links"]:
+        part["links"][0]["vzae"] = round(part["links"][0]["vzae"] + fundable, 6)
     else:  # a plan that uses nothing: one link of twice the cap
         kommune = inst.kommunen[0].name
-        broken["links"] = [{"host": inst.kreis.name, "host_type": "kreis", "kommune": kommune, "vzae": 2 * fundable}]
-    assert "funding_cap" in {v.rule for v in check_plan(inst, settings, broken)}
+        part["links"] = [{"host": inst.kreis.name, "host_type": "kreis", "kommune": kommune, "vzae": 2 * fundable}]
+    check = check_horizon if inst.multi else check_plan
+    assert "funding_cap" in {v.rule for v in check(inst, settings, broken)}

@@ -24,7 +24,7 @@ from kimopt.errors import InputError
 from kimopt.load import load_inputs, load_instance
 from kimopt.pipeline import Outcome, plan_instance
 from kimopt.plan import input_sha256
-from tests.conftest import INSTANCES, dev_extra, instance, model, tiny, write_yaml
+from tests.conftest import INSTANCES, assert_checker_refuses_a_broken_copy, dev_extra, instance, model, tiny, write_yaml
 
 hypothesis = dev_extra("hypothesis")
 st = dev_extra("hypothesis.strategies")
@@ -460,6 +460,7 @@ def test_property_horizon_plans_pass_the_checker(data: dict[str, Any], changes: 
         return
     plan = outcome.plan_json
     assert not check_horizon(instance(data), model(**changes), plan)
+    assert_checker_refuses_a_broken_copy(instance(data), model(**changes), plan)
     assert len(plan["years"]) == 1 + len(data["years"])
     for entry in plan["years"]:
         assert all(lv["proven_optimal"] for lv in entry["objectives"])
@@ -603,5 +604,6 @@ def test_a_time_limit_gives_a_checked_plan_or_none(seconds: float) -> None:
     if outcome.plan_json is None:
         return
     assert not check_horizon(inputs.instance, model(), outcome.plan_json)
+    assert_checker_refuses_a_broken_copy(inputs.instance, model(), outcome.plan_json)
     if outcome.status == "FEASIBLE":
         assert not all(lv["proven_optimal"] for y in outcome.plan_json["years"] for lv in y["objectives"])
