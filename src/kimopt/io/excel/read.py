@@ -266,7 +266,9 @@ def _split_commas(data: dict[str, Any]) -> None:
             record[key] = split
 
 
-def _open_workbook(path: Path) -> Any:
+def _open_workbook(path: Path, data_only: bool = True) -> Any:
+    """The workbook in read-only mode after the checks of size, unpacked size and cell count
+    (``data_only=False``: the formulas as written instead of the values Excel stored)."""
     raw = read_bytes(path)
     if raw[:8] == bytes.fromhex("d0cf11e0a1b11ae1"):
         raise InputError(path, [Finding((), "xlsx_encrypted", {})])
@@ -286,7 +288,7 @@ def _open_workbook(path: Path) -> Any:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about unsupported extensions
-            return load_workbook(io.BytesIO(raw), read_only=True, data_only=True, keep_links=False)
+            return load_workbook(io.BytesIO(raw), read_only=True, data_only=data_only, keep_links=False)
     except Exception as exc:  # openpyxl raises many kinds for damaged parts
         raise _not_workbook(path, exc) from None
 
