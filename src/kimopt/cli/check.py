@@ -19,6 +19,7 @@ def check(
         typer.Argument(
             help="Plan: JSON (von kimopt oder von Hand bearbeitet) oder Arbeitsmappe mit Blatt „Zuordnung“.",
             show_default=False,
+            readable=False,
         ),
     ],
     model: ModelOption = None,
