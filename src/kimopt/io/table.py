@@ -37,20 +37,20 @@ MESSAGES.update(
             "the table has too many rows (at most {limit})",
         ),
         "table_too_many_columns": (
-            "Zeile {line} hat zu viele Spalten ({count}, höchstens {limit})",
-            "line {line} has too many columns ({count}, at most {limit})",
+            "die Zeile hat zu viele Spalten ({count}, höchstens {limit})",
+            "the line has too many columns ({count}, at most {limit})",
         ),
         "table_too_many_cells": (
             "die Tabelle hat zu viele Zellen (höchstens {limit})",
             "the table has too many cells (at most {limit})",
         ),
         "table_cell_too_long": (
-            "eine Zelle in Zeile {line} ist zu lang (höchstens {limit} Zeichen)",
-            "a cell in line {line} is too long (at most {limit} characters)",
+            "die Zelle ist zu lang (höchstens {limit} Zeichen)",
+            "the cell is too long (at most {limit} characters)",
         ),
         "table_csv_syntax": (
-            "die CSV-Datei ist in Zeile {line} nicht lesbar ({value})",
-            "the CSV file cannot be read at line {line} ({value})",
+            "die CSV-Zeile ist nicht lesbar ({value})",
+            "the CSV line cannot be read ({value})",
         ),
         "xlsx_no_visible_sheet": (
             "die Arbeitsmappe hat kein sichtbares Tabellenblatt",
@@ -112,7 +112,7 @@ def read_csv(path: Path) -> Grid:
     for number, line in enumerate(lines, start=1):
         count = line.count(delimiter) + 1  # an upper bound: a quoted delimiter is counted too
         if count > MAX_COLUMNS:
-            raise _fail(path, "table_too_many_columns", number, line=number, count=count, limit=MAX_COLUMNS)
+            raise _fail(path, "table_too_many_columns", number, count=count, limit=MAX_COLUMNS)
         cells += count
         if cells > MAX_CELLS:
             raise _fail(path, "table_too_many_cells", number, limit=MAX_CELLS)
@@ -128,8 +128,8 @@ def read_csv(path: Path) -> Grid:
     except csv.Error as exc:
         line = reader.line_num or start
         if "field larger" in str(exc):
-            raise _fail(path, "table_cell_too_long", line, line=line, limit=MAX_CELL_CHARS) from None
-        raise _fail(path, "table_csv_syntax", line, line=line, value=str(exc)) from None
+            raise _fail(path, "table_cell_too_long", line, limit=MAX_CELL_CHARS) from None
+        raise _fail(path, "table_csv_syntax", line, value=str(exc)) from None
     finally:
         csv.field_size_limit(previous)
     return Grid(path, None, rows)
@@ -205,10 +205,10 @@ class Book:
                 raise _fail(self.path, "xlsx_too_many_rows", value=title, limit=MAX_ROWS)
             for c, value in enumerate(row):
                 text = written[c] if c < len(written) else None
+                cell = f"{title}!{get_column_letter(c + 1)}{number}"
                 if value is None and isinstance(text, str) and text.startswith("="):
-                    cell = f"{title}!{get_column_letter(c + 1)}{number}"
                     raise _fail(self.path, "xlsx_formula_no_value", value=text[:40], cell=cell)
                 if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
-                    raise _fail(self.path, "table_cell_too_long", line=f"{title}!{number}", limit=MAX_CELL_CHARS)
+                    raise _fail(self.path, "table_cell_too_long", cell, limit=MAX_CELL_CHARS)
             if any(v is not None and not (isinstance(v, str) and not v.strip()) for v in row):
                 yield number, tuple(row)
