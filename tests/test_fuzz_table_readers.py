@@ -145,7 +145,9 @@ def test_mutated_indicator_workbook(cells: list[tuple[int, int, object]], hidden
 
 @FUZZ
 @given(cells=CELLS, formula=st.sampled_from([None, "=1+1", "=A1", "=SUMME(D2:D3)"]))
-def test_mutated_plan_workbook(cells: list[tuple[int, int, object]], formula: str | None, tmp_path_factory: Any) -> None:
+def test_mutated_plan_workbook(
+    cells: list[tuple[int, int, object]], formula: str | None, tmp_path_factory: Any
+) -> None:
     book = changed(plan_book(), cells)
     if formula:
         book.active.cell(row=3, column=4, value=formula)

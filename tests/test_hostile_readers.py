@@ -237,6 +237,19 @@ def test_a_small_workbook_of_millions_of_cells_is_refused_within_bounded_memory(
     assert "REFUSED" in done.stdout and "zu viele Zellen" in done.stdout, done.stderr[-400:]
 
 
+def test_a_workbook_claiming_an_unknown_zip_version_is_refused(tmp_path: Path) -> None:
+    # found by tests/test_fuzz_table_readers.py: zipfile raises NotImplementedError, not BadZipFile
+    plan_book([["Kreis Klein", "Kreis", "Adorf", 1, "nein"]]).save(tmp_path / "plan.xlsx")
+    data = bytearray((tmp_path / "plan.xlsx").read_bytes())
+    central = data.index(b"PK\x01\x02")
+    data[central + 6] = 64  # "version needed to extract": 6.4
+    (tmp_path / "plan.xlsx").write_bytes(bytes(data))
+    for read in (read_plan_sheet, read_table):
+        with pytest.raises(InputError) as caught:
+            read(tmp_path / "plan.xlsx")
+        assert "keine lesbare Excel-Arbeitsmappe" in caught.value.render("de")
+
+
 # --- 5. plan workbooks -----------------------------------------------------------------------
 
 
@@ -265,7 +278,9 @@ def test_other_marks_are_refused_with_their_cell(tmp_path: Path, mark: str) -> N
 
 def test_checking_thousands_of_rows_is_linear_and_folds_identical_lines(tmp_path: Path) -> None:
     def timed(n: int) -> tuple[float, str]:
-        rows: list[list[object]] = [["Kreis Klein", "Kreis", ["Adorf", "Bedorf", "Cedorf"][i % 3], 0.5, "nein"] for i in range(n)]
+        rows: list[list[object]] = [
+            ["Kreis Klein", "Kreis", ["Adorf", "Bedorf", "Cedorf"][i % 3], 0.5, "nein"] for i in range(n)
+        ]
         plan_book(rows).save(tmp_path / f"plan{n}.xlsx")
         started = time.perf_counter()
         result = runner.invoke(app, ["check", str(TINY), str(tmp_path / f"plan{n}.xlsx")])

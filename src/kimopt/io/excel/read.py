@@ -275,7 +275,7 @@ def _open_workbook(path: Path, data_only: bool = True) -> Any:
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:  # e.g. "zip file version 6.4"
         raise _not_workbook(path, exc) from None
     if unpacked > MAX_UNPACKED:
         raise InputError(path, [Finding((), "xlsx_too_large", {"detail": unpacked, "limit": MAX_UNPACKED})])
