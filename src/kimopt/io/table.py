@@ -126,10 +126,10 @@ def read_csv(path: Path) -> Grid:
                 rows.append((start, tuple(cell.strip() for cell in row)))
             start = reader.line_num + 1
     except csv.Error as exc:
-        line = reader.line_num or start
+        at = reader.line_num or start
         if "field larger" in str(exc):
-            raise _fail(path, "table_cell_too_long", line, limit=MAX_CELL_CHARS) from None
-        raise _fail(path, "table_csv_syntax", line, value=str(exc)) from None
+            raise _fail(path, "table_cell_too_long", at, limit=MAX_CELL_CHARS) from None
+        raise _fail(path, "table_csv_syntax", at, value=str(exc)) from None
     finally:
         csv.field_size_limit(previous)
     return Grid(path, None, rows)
