@@ -7,6 +7,7 @@ message), never another exception, and each within :data:`SECONDS`.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import time
 from collections.abc import Callable
@@ -20,7 +21,7 @@ from hypothesis import strategies as st
 
 from kimopt.errors import InputError
 from kimopt.io.excel.plan_sheet import read_plan_sheet
-from kimopt.land.key import column_values, read_table
+from kimopt.land.key import read_table
 from kimopt.land.pipeline import prepare
 from kimopt.land.round_file import load_round
 from tests.test_fuzz_readers import CELL_VALUES, EDITS, FUZZ, NASTY, SECONDS, _mutate
@@ -47,10 +48,8 @@ def every_number(path: Path) -> None:
     for ags in table.rows:
         for column in table.columns:
             if table.rows[ags][column].text:
-                try:
+                with contextlib.suppress(InputError):
                     table.number(ags, column)
-                except InputError:
-                    pass
 
 
 def folder(factory: Any) -> Path:

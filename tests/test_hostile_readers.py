@@ -26,7 +26,6 @@ from kimopt.errors import InputError
 from kimopt.io.excel.plan_sheet import read_plan_sheet
 from kimopt.io.gv100 import read_gv100
 from kimopt.land.key import read_table
-from kimopt.land.pipeline import prepare
 from tests.conftest import DATA, ROOT, write_yaml
 from tests.test_land_round import GOOD, mini_gv100
 

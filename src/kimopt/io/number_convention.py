@@ -82,6 +82,9 @@ class Convention:
         return german if self.german else plain
 
 
+GERMAN = Convention(german=True)
+
+
 class ConventionError(Exception):
     """The file's cells do not decide one convention; ``code`` and ``params`` say which cells."""
 

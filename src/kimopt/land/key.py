@@ -22,7 +22,7 @@ from pathlib import Path
 
 from kimopt.data import MAX_COUNT
 from kimopt.errors import MESSAGES, Finding, InputError
-from kimopt.io.number_convention import Convention, ConventionError, decide
+from kimopt.io.number_convention import GERMAN, Convention, ConventionError, decide
 from kimopt.io.table import Grid, read_grid
 from kimopt.land.territories import Territory
 
@@ -79,7 +79,7 @@ class TableFile:
     path: Path
     columns: tuple[str, ...]
     rows: dict[str, dict[str, Cell]]
-    convention: Convention = Convention(german=True)
+    convention: Convention = GERMAN
 
     def error(self, column: str | None, where: int | str | None, code: str, **params: object) -> InputError:
         loc = (column,) if column else ()
