@@ -425,8 +425,8 @@ def test_formulas_are_never_evaluated(tmp_path: Path) -> None:
 
     result = invoke("validate", str(edited(tmp_path, formula)))
     assert result.exit_code == 1
-    assert "Kommunen!C2 (Einwohner)" in result.output
-    assert "Pflichtangabe fehlt" in result.output
+    assert "Kommunen!C2" in result.output and "=12000+502" in result.output  # refused, not read as empty
+    assert "ohne gespeicherten Wert" in result.output
 
 
 # ---- malformed cells: each names its sheet, row and column -----------------------------

@@ -579,7 +579,7 @@ def test_unreadable_input_exits_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     for args in (["validate", str(TINY)], ["solve", str(TINY)], ["report", str(TINY), "-o", str(tmp_path / "r.md")]):
         result = runner.invoke(app, args)
         assert result.exit_code == 1, (args, result.output)
-        assert "Datei kann nicht gelesen werden (Permission denied)" in result.output
+        assert "keine Berechtigung, die Datei zu lesen" in result.output
 
 
 def test_check_reads_plan_names_in_nfc(solved: tuple[Path, Path, dict], tmp_path: Path) -> None:

@@ -126,6 +126,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "file cannot be written ({value}); nothing was written",
     ),
     "file_unreadable": ("Datei kann nicht gelesen werden ({value})", "file cannot be read ({value})"),
+    "file_no_permission": (
+        "keine Berechtigung, die Datei zu lesen (Zugriffsrechte der Datei oder ihres Ordners prüfen)",
+        "no permission to read the file (check the access rights of the file or its folder)",
+    ),
     "file_too_large": (
         "Datei ist zu groß ({value} Bytes, höchstens {limit})",
         "file is too large ({value} bytes, at most {limit})",

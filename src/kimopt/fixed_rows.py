@@ -61,7 +61,7 @@ def fixed_links(sheet: PlanSheet, problem: Problem, lang: str) -> dict[int, int]
             "Die festen Zeilen verletzen schon allein Regeln, die keine weitere Zeile heilt:",
             "The fixed rows alone break rules that no further row can repair:",
         )
-        lines = [f"  {v.text(lang)}" + (f" [{w}]" if (w := partial.locate(v.subject)) else "") for v in final]
+        lines = partial.violation_lines(final, lang)
         raise FixConflict("\n".join([head, *lines]))
     index: dict[tuple[str, str, str], int] = {
         (problem.hosts[link.host].kind, problem.hosts[link.host].name, problem.instance.kommunen[link.kommune].name): li

@@ -51,7 +51,10 @@ LangOption = Annotated[Lang, typer.Option("--lang", help="Sprache / language: de
 ModelOption = Annotated[
     Path | None,
     typer.Option(
-        "--model", "-m", help="Planungsmodell (YAML/JSON); ohne Angabe models/kim-standard.yaml (Voreinstellungen)."
+        "--model",
+        "-m",
+        help="Planungsmodell (YAML/JSON); ohne Angabe models/kim-standard.yaml (Voreinstellungen).",
+        readable=False,
     ),
 ]
 TimeLimitOption = Annotated[
@@ -63,7 +66,10 @@ TimeLimitOption = Annotated[
         "/ time limit per solve (all levels), s.",
     ),
 ]
-InstanceArg = Annotated[Path, typer.Argument(help="Instanz: YAML, JSON oder Excel (.xlsx).", show_default=False)]
+# readable=False: kimopt's own reader says why a file cannot be read (exit 1), not click (exit 2)
+InstanceArg = Annotated[
+    Path, typer.Argument(help="Instanz: YAML, JSON oder Excel (.xlsx).", show_default=False, readable=False)
+]
 
 
 def fail(message: str, code: int) -> typer.Exit:

@@ -19,6 +19,7 @@ def check(
         typer.Argument(
             help="Plan: JSON (von kimopt oder von Hand bearbeitet) oder Arbeitsmappe mit Blatt „Zuordnung“.",
             show_default=False,
+            readable=False,
         ),
     ],
     model: ModelOption = None,
@@ -52,10 +53,11 @@ def check(
             if lang == Lang.de
             else f"{plan}: {len(violations)} rule violation(s)"
         )
-        lines = []
-        for v in violations:
-            where = sheet.locate(v.subject) if sheet is not None else ""
-            lines.append("  " + v.text(lang.value) + (f" [{where}]" if where else ""))
+        lines = (
+            sheet.violation_lines(violations, lang.value)
+            if sheet is not None
+            else ["  " + v.text(lang.value) for v in violations]
+        )
         raise fail("\n".join([head, *lines]), ExitCode.RULES_BROKEN)
     typer.echo(f"{plan}: " + ("gültig – alle Regeln eingehalten." if lang == Lang.de else "valid – every rule holds."))
 

@@ -33,7 +33,12 @@ def protect_instance_file(output: Path, force: bool, lang: Lang) -> None:
 
 SourceArg = Annotated[
     Path,
-    typer.Argument(metavar="INPUT", help="Instanz: YAML, JSON oder Excel (.xlsx) / instance file.", show_default=False),
+    typer.Argument(
+        metavar="INPUT",
+        help="Instanz: YAML, JSON oder Excel (.xlsx) / instance file.",
+        show_default=False,
+        readable=False,
+    ),
 ]
 TargetOption = Annotated[
     Path,

@@ -50,7 +50,9 @@ def _fraction_option(value: str | None, option: str) -> Fraction | None:
 def import_gv100(
     file: Annotated[
         Path,
-        typer.Argument(help="GV100AD-Datei von Destatis (Festbreitenformat, .ASC).", show_default=False),
+        typer.Argument(
+            help="GV100AD-Datei von Destatis (Festbreitenformat, .ASC).", show_default=False, readable=False
+        ),
     ],
     kreis: Annotated[
         str | None,

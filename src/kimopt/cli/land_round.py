@@ -59,8 +59,12 @@ def _second_round(spec: str, first: Any, lang: str) -> tuple[Any, Any]:
 @app.command("round")
 @guarded
 def round_command(
-    round_file: Annotated[Path, typer.Argument(help="Rundendatei (YAML/JSON, DESIGN §6).", show_default=False)],
-    gv100: Annotated[Path, typer.Option("--gv100", help="GV100AD-Datei von Destatis (.ASC).", show_default=False)],
+    round_file: Annotated[
+        Path, typer.Argument(help="Rundendatei (YAML/JSON, DESIGN §6).", show_default=False, readable=False)
+    ],
+    gv100: Annotated[
+        Path, typer.Option("--gv100", help="GV100AD-Datei von Destatis (.ASC).", show_default=False, readable=False)
+    ],
     output: Annotated[
         Path,
         typer.Option(
@@ -84,6 +88,7 @@ def round_command(
             "--calibrate",
             help="Beobachtete Zuteilungen (CSV/XLSX: ags;vzae): Sockel und Gewichte, die sie "
             "am besten wiedergeben (kleinste Gesamtabweichung, exakt).",
+            readable=False,
         ),
     ] = None,
     plans: Annotated[

@@ -126,7 +126,7 @@ def compare(
 @app.command()
 @guarded
 def report(
-    plan: Annotated[Path, typer.Argument(help="Plan (JSON von kimopt solve -o).", show_default=False)],
+    plan: Annotated[Path, typer.Argument(help="Plan (JSON von kimopt solve -o).", show_default=False, readable=False)],
     output: Annotated[
         Path,
         typer.Option(

@@ -38,6 +38,12 @@ MESSAGES.update(
             "Zeile zu kurz: {length} Zeichen, Satzart {kind} braucht mindestens {needed} – keine GV100AD-Datei?",
             "line too short: {length} characters, record type {kind} needs at least {needed} – not a GV100AD file?",
         ),
+        "gv100_cut": (
+            "der Satz endet nach {length} Zeichen, die Sätze der Datei haben {needed}: die Datei ist "
+            "abgeschnitten (unvollständig heruntergeladen oder kopiert?); bitte neu herunterladen",
+            "the record ends after {length} characters, the file's records have {needed}: the file is "
+            "cut off (incompletely downloaded or copied?); please download it again",
+        ),
         "gv100_no_records": (
             "keine Kreise (Satzart 40) und Gemeinden (Satzart 60) – keine GV100AD-Datei?",
             "no Kreise (record type 40) and Gemeinden (type 60) – not a GV100AD file?",
@@ -183,6 +189,24 @@ def _field(path: Path, number: int, line: str, spec: tuple[str, int, int, str], 
     return value if digits else value.strip()
 
 
+def _refuse_cut(path: Path, text: str) -> None:
+    """Refuse a file cut inside a record: Destatis pads every record to one length (220) and
+    ends each with a line break, so a last record shorter than the others that lacks its line
+    break, or is shorter than all the others (all of one length), was cut off; the Gemeinden
+    after it are missing."""
+    lines = text.splitlines(keepends=True)
+    records = [(n, line.rstrip("\r\n")) for n, line in enumerate(lines, start=1) if line.strip()]
+    if len(records) < 2:
+        return
+    lengths = {len(line) for _, line in records[:-1]}
+    number, last = records[-1]
+    unterminated = not lines[-1].endswith(("\n", "\r"))
+    if len(last) < max(lengths) and (unterminated or len(lengths) == 1):
+        raise InputError(
+            path, [Finding((), "gv100_cut", {"length": len(last), "needed": max(lengths)})], line_of={(): number}
+        )
+
+
 def read_gv100(path: Path | str) -> Directory:
     """Parse a GV100AD file: Länder (type 10), Kreise (type 40) and Gemeinden (type 60).
 
@@ -205,6 +229,7 @@ def read_gv100(path: Path | str) -> Directory:
     kreise: dict[str, KreisRecord] = {}
     gemeinden: list[Gemeinde] = []
     stand: Counter[str] = Counter()
+    _refuse_cut(path, text)
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue

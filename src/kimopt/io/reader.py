@@ -65,6 +65,8 @@ def read_bytes(path: Path, limit: int | None = None) -> bytes:
             raise _fail(path, "file_too_large", value=info.st_size, limit=limit)
         with path.open("rb") as handle:
             return handle.read(limit + 1)
+    except PermissionError:
+        raise _fail(path, "file_no_permission") from None
     except OSError as exc:
         raise _fail(path, "file_unreadable", value=exc.strerror or type(exc).__name__) from None
 

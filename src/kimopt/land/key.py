@@ -2,8 +2,10 @@
 
 Table files (indicators, observed allocations) have a header row and one row per territory.
 The key column is headed ``ags`` (also ``AGS``, ``Schlüssel``, ``Gebietsschlüssel``); other
-columns are named as in the round file's ``key``. CSV is read as Germans write it: ``;`` (or
-``,`` / tab) between fields, ``1.234,5`` with a decimal comma, UTF-8 with or without BOM.
+columns are named as in the round file's ``key``. CSV: ``;`` (or ``,`` / tab) between fields,
+UTF-8 with or without BOM. Numbers in one convention per file, German (``1.234,5``) unless the
+file writes decimal points (``1234.5``); a file mixing both is refused with its cells
+(:mod:`kimopt.io.number_convention`). Workbooks: the first visible sheet.
 A key that lost its leading zero in Excel (``5170``) gets it back. Columns nobody asked for
 (a name, a remark) are ignored.
 
@@ -13,8 +15,6 @@ Key shares mix column shares exactly as within a Kreis (DESIGN §2):
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -22,7 +22,8 @@ from pathlib import Path
 
 from kimopt.data import MAX_COUNT
 from kimopt.errors import MESSAGES, Finding, InputError
-from kimopt.io.reader import read_bytes, read_text
+from kimopt.io.number_convention import GERMAN, Convention, ConventionError, decide
+from kimopt.io.table import Grid, read_grid
 from kimopt.land.territories import Territory
 
 MESSAGES.update(
@@ -63,35 +64,31 @@ KEY_HEADERS = {"ags", "schlüssel", "schluessel", "gebietsschlüssel", "gebietss
 
 @dataclass(frozen=True)
 class Cell:
-    """One value of a table file and where it stands (``line`` for CSV, ``B7`` for XLSX)."""
+    """One value of a table file and where it stands (``line`` for CSV, ``B7`` for XLSX);
+    ``stored`` is the number a workbook cell holds as a number (not as text)."""
 
     text: str
     where: int | str
+    stored: Fraction | None = None
 
 
 @dataclass(frozen=True)
 class TableFile:
-    """Rows by AGS: for every column, the cell as written."""
+    """Rows by AGS: for every column, the cell as written, and the file's number convention."""
 
     path: Path
     columns: tuple[str, ...]
     rows: dict[str, dict[str, Cell]]
+    convention: Convention = GERMAN
 
     def error(self, column: str | None, where: int | str | None, code: str, **params: object) -> InputError:
         loc = (column,) if column else ()
         return InputError(self.path, [Finding(loc, code, params)], line_of={loc: where} if where else None)
 
     def number(self, ags: str, column: str) -> Fraction:
-        """The exact number in ``column`` of the row ``ags`` (≥ 0)."""
-        from kimopt.io.excel import parse_number
-        from kimopt.numbers import NumberError, to_fraction
-
+        """The exact number in ``column`` of the row ``ags`` (≥ 0), read in the file's convention."""
         cell = self.rows[ags][column]
-        try:
-            parsed = parse_number(cell.text) if cell.text.strip() else None
-            value = to_fraction(parsed) if parsed is not None else None
-        except (NumberError, ValueError, ArithmeticError, Exception):  # ambiguous or malformed
-            value = None
+        value = cell.stored if cell.stored is not None else self.convention.read(cell.text)
         if value is None or value < 0 or value > MAX_COUNT:
             raise self.error(column, cell.where, "table_number", value=cell.text)
         return value
@@ -106,74 +103,69 @@ def _normal_ags(text: str) -> str | None:
     return digits.zfill(5) if len(digits) <= 5 else digits.zfill(8)
 
 
+def _cell(value: object, where: int | str) -> Cell:
+    """A grid value as a :class:`Cell`: a workbook's number keeps its exact value."""
+    from kimopt.io.excel import float_value
+    from kimopt.numbers import NumberError, to_fraction
+
+    if value is None:
+        return Cell("", where)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        shown = float_value(value) if isinstance(value, float) else value
+        try:
+            return Cell(str(shown), where, to_fraction(shown))
+        except NumberError:  # NaN or infinity stored in the file
+            return Cell(str(shown), where)
+    return Cell(str(value).strip(), where)
+
+
 def read_table(path: Path) -> TableFile:
-    """A CSV or XLSX table with a key column (see the module docstring)."""
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        grid = _xlsx_rows(path)
-    else:
-        text = read_text(path)
-        first = text.splitlines()[0] if text else ""
-        delimiter = max(";,\t", key=first.count)
-        grid = [
-            (n, [c.strip() for c in row])
-            for n, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1)
-            if any(c.strip() for c in row)
-        ]
-    if not grid:
+    """A CSV or XLSX table with a key column (see the module docstring), read within the
+    bounds of :mod:`kimopt.io.table`, its numbers in one convention for the whole file
+    (:mod:`kimopt.io.number_convention`)."""
+    grid = read_grid(path)
+    if not grid.rows:
         raise InputError(path, [Finding((), "file_empty", {})])
-    header_where, header = grid[0]
-    names = [h.strip() for h in header]
+    header_number, header = grid.rows[0]
+    names = ["" if h is None else str(h).strip() for h in header]
     key = next((i for i, h in enumerate(names) if h.lower() in KEY_HEADERS), None)
     if key is None:
-        raise InputError(path, [Finding((), "table_no_key", {"value": ", ".join(names)})], line_of={(): header_where})
+        raise InputError(
+            path, [Finding((), "table_no_key", {"value": ", ".join(names)})], line_of={(): grid.where(header_number)}
+        )
     rows: dict[str, dict[str, Cell]] = {}
-    for where, cells in grid[1:]:
-        raw_key = cells[key] if key < len(cells) else ""
+    texts: list[tuple[str, str]] = []  # every text cell outside the key column, for the convention
+    for number, values in grid.rows[1:]:
+        raw_key = _cell(values[key] if key < len(values) else None, number).text
         ags = _normal_ags(raw_key)
-        if ags is None:
+        if ags is None or ags in rows:
+            code, shown = ("table_bad_ags", raw_key) if ags is None else ("table_duplicate", ags)
             raise InputError(
-                path, [Finding((names[key],), "table_bad_ags", {"value": raw_key})], line_of={(names[key],): where}
+                path, [Finding((names[key],), code, {"value": shown})], line_of={(names[key],): grid.where(number, key)}
             )
-        if ags in rows:
-            raise InputError(
-                path, [Finding((names[key],), "table_duplicate", {"value": ags})], line_of={(names[key],): where}
-            )
-        rows[ags] = {
-            name: Cell(cells[i] if i < len(cells) else "", _cell_where(where, i))
-            for i, name in enumerate(names)
-            if i != key and name
-        }
-    return TableFile(path, tuple(n for i, n in enumerate(names) if i != key and n), rows)
+        cells = {}
+        for i, name in enumerate(names):
+            if i == key or not name:
+                continue
+            cell = _cell(values[i] if i < len(values) else None, grid.where(number, i))
+            cells[name] = cell
+            if cell.stored is None and cell.text:
+                texts.append((cell.text, _label(grid, number, i, name)))
+        rows[ags] = cells
+    try:
+        convention = decide(texts)
+    except ConventionError as exc:
+        raise InputError(path, [Finding((), exc.code, exc.params)]) from None
+    return TableFile(path, tuple(n for i, n in enumerate(names) if i != key and n), rows, convention)
 
 
-def _cell_where(where: int | str, column: int) -> int | str:
-    if isinstance(where, int):
-        return where
+def _label(grid: Grid, row: int, column: int, name: str) -> str:
+    """A cell for a list in a message: ``C7 (quote)`` in a CSV, ``Tabelle1!C7`` in a workbook."""
     from openpyxl.utils import get_column_letter
 
-    sheet, _, row = where.rpartition("!")
-    return f"{sheet}!{get_column_letter(column + 1)}{row}"
-
-
-def _xlsx_rows(path: Path) -> list[tuple[int | str, list[str]]]:
-    """The first sheet as text cells; ``where`` is ``Sheet`` + row for messages (``Tabelle1!B7``)."""
-    from openpyxl import load_workbook
-
-    from kimopt.io.excel import float_value
-
-    read_bytes(path)  # the checks every input gets (exists, is a file, size)
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # not a workbook at all
-        raise InputError(path, [Finding((), "file_unreadable", {"value": type(exc).__name__})]) from None
-    sheet = book.worksheets[0]
-    grid: list[tuple[int | str, list[str]]] = []
-    for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-        cells = ["" if v is None else str(float_value(v)) if isinstance(v, float) else str(v) for v in row]
-        if any(c.strip() for c in cells):
-            grid.append((f"{sheet.title}!{number}", cells))
-    book.close()
-    return grid  # "Tabelle1!7": _cell_where makes it "Tabelle1!B7"
+    if grid.sheet is None:
+        return f"{get_column_letter(column + 1)}{row} ({name})"
+    return str(grid.where(row, column))
 
 
 def column_values(table: TableFile | None, column: str, found: Sequence[Territory]) -> list[Fraction]:

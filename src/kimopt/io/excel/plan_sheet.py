@@ -11,17 +11,30 @@ Every row keeps its cells (``Zuordnung!D7``), so a broken rule can name the cell
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openpyxl.utils import get_column_letter
 
-from kimopt.errors import Finding, InputError, Loc
+from kimopt.errors import MESSAGES, Finding, InputError, Loc
 from kimopt.io.excel.cells import float_value, parse_number
 from kimopt.io.excel.schema import normalise
 from kimopt.numbers import NumberError, decimal_vzae, to_fraction
+
+if TYPE_CHECKING:
+    from kimopt.check import Violation
+
+MESSAGES.update(
+    {
+        "plan_fixed_mark": (
+            "{value} ist weder ja (ja, j, x, ✓, ✔, 1, wahr) noch nein (nein, n, 0, leer)",
+            "{value} is neither yes (yes, y, x, ✓, ✔, 1, true) nor no (no, n, 0, empty)",
+        ),
+    }
+)
 
 SHEET_NAMES = ("Zuordnung", "Assignment")
 OVERVIEW_NAMES = ("Übersicht", "Overview")
@@ -41,8 +54,8 @@ KINDS = {
     "trager": "traeger",
     "traeger": "traeger",
 }
-YES = {"ja", "j", "yes", "y", "x", "true", "wahr", "1"}
-NO = {"", "nein", "n", "no", "false", "falsch", "0"}
+YES = {"ja", "j", "x", "✓", "✔", "☑", "1", "wahr", "true", "yes", "y"}
+NO = {"", "nein", "n", "no", "false", "falsch", "0", "-", "–", "—", "✗", "✘", "☐"}
 INSTANCE_LABELS = ("Instanz", "Instance")
 CHECKSUM_LABELS = ("Prüfsumme der Eingaben (SHA-256)", "Input checksum (SHA-256)")
 
@@ -70,6 +83,9 @@ class PlanSheet:
     instance: str | None = None
     input_sha256: str | None = None
     findings: list[Finding] = field(default_factory=list)
+    _index: tuple[int, dict[tuple[str | None, str | None], list[PlanRow]]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def plan(self) -> dict[str, Any]:
         """The plan as the checker reads it: links, and whose instance it is."""
@@ -90,12 +106,20 @@ class PlanSheet:
         return f"{self.title}!{self.columns[column]}{row.row}"
 
     def cells_of(self, host: str | None = None, kommune: str | None = None) -> list[PlanRow]:
-        """The rows of ``host`` and/or serving ``kommune``."""
-        return [r for r in self.rows if (host is None or r.host == host) and (kommune is None or r.kommune == kommune)]
+        """The rows of ``host`` and/or serving ``kommune`` (from an index built once, so that
+        locating every violation of a 30,000-row sheet stays linear)."""
+        if self._index is None or self._index[0] != len(self.rows):
+            index: dict[tuple[str | None, str | None], list[PlanRow]] = {}
+            for r in self.rows:
+                for key in ((r.host, r.kommune), (r.host, None), (None, r.kommune), (None, None)):
+                    index.setdefault(key, []).append(r)
+            self._index = (len(self.rows), index)
+        return self._index[1].get((host, kommune), [])
 
     def locate(self, subject: str) -> str:
         """The VZÄ cells a checker's subject concerns: a link ``host → Kommune``, a host, a
-        Kommune, ``links[n]`` or nothing (then the whole column)."""
+        Kommune, ``links[n]`` or nothing (then the whole column); beyond six cells the first
+        six and how many more."""
         if subject.startswith("links[") and subject.endswith("]") and subject[6:-1].isdigit():
             n = int(subject[6:-1]) - 1
             rows = self.rows[n : n + 1]
@@ -108,10 +132,23 @@ class PlanSheet:
             rows = self.rows
         if not rows:
             return ""
-        if not subject or len(rows) > 6:
+        column = self.columns["vzae"]
+        if not subject:
             first, last = min(r.row for r in rows), max(r.row for r in rows)
-            return f"{self.title}!{self.columns['vzae']}{first}:{self.columns['vzae']}{last}"
-        return f"{self.title}!" + ", ".join(f"{self.columns['vzae']}{r.row}" for r in rows)
+            return f"{self.title}!{column}{first}:{column}{last}"
+        shown = ", ".join(f"{column}{r.row}" for r in rows[:6])
+        more = f" … (+{len(rows) - 6})" if len(rows) > 6 else ""
+        return f"{self.title}!{shown}{more}"
+
+    def violation_lines(self, violations: Sequence[Violation], lang: str) -> list[str]:
+        """One line per distinct violation with its cells; a violation reported for many rows
+        alike (a link listed 1,000 times) is one line with its count."""
+        counts: dict[str, int] = {}
+        for v in violations:
+            line = "  " + v.text(lang) + (f" [{where}]" if (where := self.locate(v.subject)) else "")
+            counts[line] = counts.get(line, 0) + 1
+        times = "-mal" if lang == "de" else " times"
+        return [line if n == 1 else f"{line} ({n}{times})" for line, n in counts.items()]
 
 
 def _text(value: object) -> str:
@@ -159,7 +196,8 @@ def _overview(workbook: Any) -> tuple[str | None, str | None]:
 
 
 def is_plan_workbook(path: Path) -> bool:
-    """Whether ``path`` is a workbook with a sheet „Zuordnung“ (a plan, not an instance)."""
+    """Whether ``path`` is a workbook with a sheet „Zuordnung“ (a plan, not an instance; a
+    hidden one counts, so that reading it says that it is hidden)."""
     from kimopt.io.excel.read import _open_workbook
 
     workbook = _open_workbook(path)
@@ -170,7 +208,8 @@ def is_plan_workbook(path: Path) -> bool:
 
 
 def read_plan_sheet(path: Path | str) -> PlanSheet:
-    """Read the sheet „Zuordnung“ of a plan workbook.
+    """Read the visible sheet „Zuordnung“ of a plan workbook (within the bounds of
+    :mod:`kimopt.io.table`; a hidden „Zuordnung“ is refused, never read).
 
     Raises
     ------
@@ -178,12 +217,11 @@ def read_plan_sheet(path: Path | str) -> PlanSheet:
         If the sheet or a column is missing, or a cell holds no valid value: every problem
         at once, each with its cell.
     """
-    from kimopt.io.excel.read import _open_workbook
+    from kimopt.io.table import Book
 
     path = Path(path)
-    workbook = _open_workbook(path)
-    try:
-        title = next((t for t in workbook.sheetnames if t in SHEET_NAMES), None)
+    with Book(path) as book:
+        title = book.sheet(SHEET_NAMES)
         if title is None:
             raise InputError(
                 path,
@@ -200,22 +238,21 @@ def read_plan_sheet(path: Path | str) -> PlanSheet:
                     )
                 ],
             )
-        rows = list(workbook[title].iter_rows(values_only=True, max_col=30, max_row=100_000))
-        instance, checksum = _overview(workbook)
-    finally:
-        workbook.close()
+        rows = list(book.rows(title, max_columns=30))
+        instance, checksum = _overview(book.values)
     return _parse(path, title, rows, instance, checksum)
 
 
 def _parse(
-    path: Path, title: str, rows: list[tuple[Any, ...]], instance: str | None, checksum: str | None
+    path: Path, title: str, rows: list[tuple[int, tuple[Any, ...]]], instance: str | None, checksum: str | None
 ) -> PlanSheet:
     wanted = {normalise(label): key for key, labels in HEADERS.items() for label in labels}
-    header_row, columns = 0, {}
-    for n, row in enumerate(rows[:10], start=1):
+    header_row, columns, body = 0, {}, []
+    for position, (n, row) in enumerate(rows[:10]):
         found = {wanted[normalise(_text(v))]: c for c, v in enumerate(row) if normalise(_text(v)) in wanted}
         if all(key in found for key in REQUIRED):
             header_row, columns = n, found
+            body = rows[position + 1 :]
             break
     if not header_row:
         names = ", ".join(f"„{HEADERS[k][0]}“" for k in REQUIRED)
@@ -237,7 +274,7 @@ def _parse(
         lines[loc] = f"{title}!{letters[key]}{n} ({HEADERS[key][0]})"
         findings.append(Finding(loc, code, {"value": value, **extra}))
 
-    for n, row in enumerate(rows[header_row:], start=header_row + 1):
+    for n, row in body:
 
         def get(key: str, row: tuple[Any, ...] = row) -> object:
             c = columns.get(key)
@@ -250,9 +287,9 @@ def _parse(
         if vzae is None and _text(raw_vzae) != "":
             problem(n, "vzae", "invalid", _text(raw_vzae))
             continue
-        fixed_text = normalise(_text(get("fixed")))
+        fixed_text = _text(get("fixed")).casefold()
         if fixed_text not in YES | NO:
-            problem(n, "fixed", "not_bool", _text(get("fixed")))
+            problem(n, "fixed", "plan_fixed_mark", _text(get("fixed")))
             continue
         if not vzae and fixed_text not in YES:
             continue  # a link set to 0 (or emptied) is no link, unless it is fixed at 0

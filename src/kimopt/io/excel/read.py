@@ -6,7 +6,7 @@ import io
 import re
 import warnings
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,17 +47,6 @@ _CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s>/]")
 HEADER_SEARCH_ROWS = 10
 
 
-def _rows(worksheet: Any, title: str) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    """Non-empty rows with their 1-based row numbers."""
-    worksheet.reset_dimensions()  # a stale <dimension> must not cut rows off
-    rows = worksheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
-    for number, row in enumerate(rows, start=1):
-        if number > MAX_ROWS:
-            raise _Problem("xlsx_too_many_rows", value=title, limit=MAX_ROWS)
-        if any(v is not None and not (isinstance(v, str) and not v.strip()) for v in row):
-            yield number, tuple(row)
-
-
 def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -95,10 +84,10 @@ class _Reader:
 
     # key/value sheets: Kreis, Förderung
 
-    def read_pairs(self, worksheet: Any, sheet: Sheet, title: str) -> None:
+    def read_pairs(self, rows: Iterable[tuple[int, tuple[Any, ...]]], sheet: Sheet, title: str) -> None:
         lookup = _lookup(sheet.fields)
         seen: dict[Field, str] = {}
-        for number, row in _rows(worksheet, title):
+        for number, row in rows:
             label = row[0] if row else None
             value = row[1] if len(row) > 1 else None
             where = f"{title}!B{number}"
@@ -141,11 +130,13 @@ class _Reader:
                 return position
         return None
 
-    def read_table(self, worksheet: Any, sheet: Sheet, title: str) -> list[dict[str, Any]]:
+    def read_table(
+        self, sheet_rows: Iterable[tuple[int, tuple[Any, ...]]], sheet: Sheet, title: str
+    ) -> list[dict[str, Any]]:
         assert sheet.record is not None
         record_key = sheet.record
         self.lines[(record_key,)] = title
-        rows = list(_rows(worksheet, title))
+        rows = list(sheet_rows)
         position = self._header(rows, sheet) if rows else None
         if position is None:
             if rows or sheet is KOMMUNEN:
@@ -232,9 +223,9 @@ class _Reader:
         return records
 
 
-def _read_authorities(reader: _Reader, worksheet: Any, title: str) -> None:
+def _read_authorities(reader: _Reader, rows: Iterable[tuple[int, tuple[Any, ...]]], title: str) -> None:
     """The Baustein 3 table: its rows are ``authorities.positions`` (the rate is on „Förderung“)."""
-    records = reader.read_table(worksheet, AUTHORITIES, title)
+    records = reader.read_table(rows, AUTHORITIES, title)
     flat = str(AUTHORITIES.record)
     for loc in [loc for loc in reader.lines if loc[:1] == (flat,)]:
         reader.lines[("authorities", "positions", *loc[1:])] = reader.lines.pop(loc)
@@ -266,14 +257,16 @@ def _split_commas(data: dict[str, Any]) -> None:
             record[key] = split
 
 
-def _open_workbook(path: Path) -> Any:
+def _open_workbook(path: Path, data_only: bool = True) -> Any:
+    """The workbook in read-only mode after the checks of size, unpacked size and cell count
+    (``data_only=False``: the formulas as written instead of the values Excel stored)."""
     raw = read_bytes(path)
     if raw[:8] == bytes.fromhex("d0cf11e0a1b11ae1"):
         raise InputError(path, [Finding((), "xlsx_encrypted", {})])
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:  # e.g. "zip file version 6.4"
         raise _not_workbook(path, exc) from None
     if unpacked > MAX_UNPACKED:
         raise InputError(path, [Finding((), "xlsx_too_large", {"detail": unpacked, "limit": MAX_UNPACKED})])
@@ -286,7 +279,7 @@ def _open_workbook(path: Path) -> Any:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about unsupported extensions
-            return load_workbook(io.BytesIO(raw), read_only=True, data_only=True, keep_links=False)
+            return load_workbook(io.BytesIO(raw), read_only=True, data_only=data_only, keep_links=False)
     except Exception as exc:  # openpyxl raises many kinds for damaged parts
         raise _not_workbook(path, exc) from None
 
@@ -332,8 +325,11 @@ def read_workbook(path: Path | str) -> Document:
         For a file that is not a workbook, a missing sheet, header or column, an empty
         Kommunen sheet and cells that cannot be meant as typed (each with its cell).
     """
+    from kimopt.io.table import Book
+
     path = Path(path)
-    workbook = _open_workbook(path)
+    book = Book(path)  # the bounded reader of every table: formulas without a stored value refused
+    workbook = book.values
     reader = _Reader(path)
     try:
         titles = list(workbook.sheetnames)
@@ -352,14 +348,14 @@ def read_workbook(path: Path | str) -> Document:
         try:
             for sheet in (KREIS, FUNDING, COORDINATION):
                 if (title := found[sheet.title]) is not None:
-                    reader.read_pairs(workbook[title], sheet, title)
+                    reader.read_pairs(book.rows(title), sheet, title)
             for sheet in (KOMMUNEN, TRAEGER, YEARS):
                 if (title := found[sheet.title]) is not None:
-                    records = reader.read_table(workbook[title], sheet, title)
+                    records = reader.read_table(book.rows(title), sheet, title)
                     if records or sheet is not YEARS:
                         reader.data[str(sheet.record)] = records
             if (title := found[AUTHORITIES.title]) is not None:
-                _read_authorities(reader, workbook[title], title)
+                _read_authorities(reader, book.rows(title), title)
         except _Problem as exc:
             reader.problem((), exc.code, **exc.params)
         except InputError:
@@ -367,7 +363,7 @@ def read_workbook(path: Path | str) -> Document:
         except Exception as exc:  # damaged sheet XML surfaces only while rows are read
             raise _not_workbook(path, exc) from None
     finally:
-        workbook.close()
+        book.__exit__()
     if "traeger" not in reader.data:
         reader.data["traeger"] = []
     _split_commas(reader.data)
