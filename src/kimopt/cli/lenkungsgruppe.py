@@ -160,7 +160,10 @@ def report(
     from kimopt.io.plan_file import read_plan
     from kimopt.report import check_suffix, classical_baselines, write_report
 
+    from kimopt.io.atomic import guard_output
+
     check_suffix(output)
+    guard_output(output, [plan, instance, model])  # before anything is read
     data = read_plan(plan).data
     baselines = None
     if instance is not None:
