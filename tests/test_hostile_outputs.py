@@ -338,3 +338,18 @@ def test_pdf_metadata_holds_the_name_as_text(tmp_path: Path) -> None:
     assert runner.invoke(app, ["report", str(plan_file), "-o", str(target)]).exit_code == 0
     title = pypdf.PdfReader(target).metadata.title
     assert "<b>&amp;</b> Kreis Klein" in title
+
+
+def test_markdown_names_carry_no_links_emphasis_or_code(tmp_path: Path) -> None:
+    plan_file = tmp_path / "p.json"
+    model_file = write_yaml(tmp_path / "model.yaml", TEST_SETTINGS)
+    instance = _hostile_instance(tmp_path, "[klick](javascript:alert(1)) *fett* `code`")
+    result = runner.invoke(
+        app, ["solve", str(instance), "-m", str(model_file), "-o", str(plan_file), "-q", "--no-binding"]
+    )
+    assert result.exit_code == 0, result.output
+    target = tmp_path / "plan.md"
+    assert runner.invoke(app, ["report", str(plan_file), "-o", str(target)]).exit_code == 0
+    text = target.read_text(encoding="utf-8")
+    assert "](javascript:" not in text.replace("\\](javascript:", "")
+    assert "\\[klick\\](javascript:alert(1)) \\*fett\\* \\`code\\` Adorf" in text
