@@ -52,9 +52,7 @@ def _fail_replace_of(name: str, monkeypatch: pytest.MonkeyPatch, error: BaseExce
 # ---- all or nothing across files ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("error", "code"), [(OSError(28, "No space left on device"), 1), (KeyboardInterrupt(), 130)]
-)
+@pytest.mark.parametrize(("error", "code"), [(OSError(28, "No space left on device"), 1), (KeyboardInterrupt(), 130)])
 def test_failing_second_rename_restores_the_first_output(
     error: BaseException, code: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -91,9 +89,7 @@ def _round_file(tmp_path: Path, **changes: Any) -> Path:
     return write_yaml(tmp_path / "runde.yaml", {**GOOD, **changes})
 
 
-def test_round_writes_all_its_files_or_none(
-    tmp_path: Path, mini_gv100: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_round_writes_all_its_files_or_none(tmp_path: Path, mini_gv100: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real = tempfile.mkstemp
 
     def mkstemp(*args: Any, **kwargs: Any) -> Any:
@@ -129,9 +125,7 @@ def test_round_never_overwrites_its_indicator_file(tmp_path: Path, mini_gv100: P
     indicators = out / "zuteilung.csv"
     indicators.write_text("ags;refugees\n05001;1200\n05002;600\n05003;200\n", encoding="utf-8")
     before = indicators.read_bytes()
-    path = _round_file(
-        tmp_path, indicators=str(indicators), key={"population": "1/2", "refugees": "1/2"}
-    )
+    path = _round_file(tmp_path, indicators=str(indicators), key={"population": "1/2", "refugees": "1/2"})
     result = runner.invoke(app, ["round", str(path), "--gv100", str(mini_gv100), "-o", str(out)])
     assert result.exit_code == 1, result.output
     assert "würde die Eingabedatei" in result.output
@@ -288,7 +282,11 @@ def test_no_script_runs_in_any_html_report(hostile_plan: Path, tmp_path: Path, m
     round_path = write_yaml(tmp_path / "runde.yaml", {**GOOD, "name": PAYLOAD})
     result = runner.invoke(app, ["round", str(round_path), "--gv100", str(mini_gv100), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    pages = [folder / "solve.html", report, compared, out / "zuteilung.html"]
+    from kimopt.serve.export import report_bytes  # the „Bericht“ download of the what-if page
+
+    download = folder / "bericht.html"
+    download.write_bytes(report_bytes(json.loads(hostile_plan.read_text(encoding="utf-8")), ".html"))
+    pages = [folder / "solve.html", report, compared, out / "zuteilung.html", download]
     assert _scripts_ran(pages) == []
 
 

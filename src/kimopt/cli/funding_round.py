@@ -219,6 +219,7 @@ def batch(
     1 fehlerhafte Eingabe, 3 unlösbar, 4 kein Plan im Zeitlimit; 130 abgebrochen (Strg-C).
     """
     from kimopt.analysis.batch import (
+        SUMMARY_NAMES,
         Interrupted,
         Progress,
         Task,
@@ -229,7 +230,6 @@ def batch(
         run_batch,
         write_summary,
     )
-    from kimopt.analysis.batch import SUMMARY_NAMES
     from kimopt.io.atomic import guard_output, make_folder
     from kimopt.load import load_model
 

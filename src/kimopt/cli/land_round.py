@@ -235,7 +235,7 @@ def _round(
         tables.append(calibration_table)
 
     calibration = [table for table in tables if table.key == "kalibrierung"]
-    rendered = [
+    rendered: list[bytes | str] = [
         csv_text(tables, language),
         xlsx_bytes(allocation, language, second, labels),
         html_text(allocation, language, second, labels, calibration),
@@ -295,7 +295,9 @@ def _round(
 
     if plans.exists() and not plans.is_dir():
         raise fail(f"{plans}: " + t(language, "kein Ordner", "not a folder"), ExitCode.BAD_INPUT)
-    plans.mkdir(parents=True, exist_ok=True)
+    from kimopt.io.atomic import make_folder
+
+    make_folder(plans)
     year = ready.round.year or int(ready.directory.gebietsstand[:4]) + 1
     protected = outputs.inputs
     done = run_plans(

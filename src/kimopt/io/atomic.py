@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import stat
 import tempfile
@@ -108,9 +109,19 @@ def _backup(target: Path) -> str | None:
     """A second name for the file now at ``target`` (so a failed commit can put it back)."""
     if not target.exists():
         return None
-    name = tempfile.mktemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent)
     try:
-        os.link(target, name)
+        handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent)
+        os.close(handle)
+        try:
+            os.unlink(name)
+            os.link(target, name)  # a second name costs no space
+        except OSError:  # a file system without hard links: a copy
+            try:
+                shutil.copyfile(target, name)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(name)
+                raise
     except OSError as exc:
         raise _unwritable(target, exc) from None
     return name
@@ -208,7 +219,8 @@ def make_folder(folder: Path) -> list[Path]:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         remove_created(missing)
-        raise InputError(folder, [Finding((), "folder_unwritable", {"value": exc.strerror or type(exc).__name__})])
+        reason = exc.strerror or type(exc).__name__
+        raise InputError(folder, [Finding((), "folder_unwritable", {"value": reason})]) from None
     return missing
 
 

@@ -498,7 +498,7 @@ def run_plans(
 ) -> PlansResult:
     """Instances, the batch of their plans and the two-level summary in ``folder``."""
     from kimopt.analysis.batch import Interrupted, Progress, Task, exit_code, run_batch, summary_outputs
-    from kimopt.io.atomic import make_folder, write_all_atomic
+    from kimopt.io.atomic import Outputs, make_folder
     from kimopt.plan import dumps
 
     instances = write_instances(allocation, folder / "instances", overlay, year, protected or [])
@@ -524,6 +524,9 @@ def run_plans(
         (folder / "land-summary.xlsx", summary_xlsx(planned, allocation, lang)),
         (folder / "land-summary.json", dumps(summary_json(planned, allocation)).encode("utf-8")),
     ]
-    write_all_atomic(summaries)  # both summaries, or neither
+    outputs = Outputs(protected or [])
+    for path, data in summaries:
+        outputs.add(path, data)
+    outputs.commit()  # both summaries, or neither
     code = 130 if interrupted else exit_code(batch_rows)
     return PlansResult(planned, batch_rows, [path for path, _ in summaries], code, interrupted)

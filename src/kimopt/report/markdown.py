@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from kimopt.report.tables import Table
 
-
 MARKUP = str.maketrans({c: "\\" + c for c in "\\|*[]`"} | {"\r": " ", "\n": " "})
 
 
