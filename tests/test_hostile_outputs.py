@@ -280,8 +280,12 @@ def test_no_script_runs_in_any_html_report(hostile_plan: Path, tmp_path: Path, m
     assert result.exit_code == 0, result.output
     out = tmp_path / "runde"
     round_path = write_yaml(tmp_path / "runde.yaml", {**GOOD, "name": PAYLOAD})
+    territory = '<script>window.__pwned=3</script>"'  # a Kreis of the GV100AD file, same width
+    text = mini_gv100.read_text(encoding="utf-8")
+    mini_gv100.write_text(text.replace("Altkreis".ljust(len(territory)), territory), encoding="utf-8")
     result = runner.invoke(app, ["round", str(round_path), "--gv100", str(mini_gv100), "-o", str(out)])
     assert result.exit_code == 0, result.output
+    assert "&lt;script&gt;window.__pwned=3" in (out / "zuteilung.html").read_text(encoding="utf-8")
     from kimopt.serve.export import report_bytes  # the „Bericht“ download of the what-if page
 
     download = folder / "bericht.html"
