@@ -355,3 +355,22 @@ def test_markdown_names_carry_no_links_emphasis_or_code(tmp_path: Path) -> None:
     text = target.read_text(encoding="utf-8")
     assert "](javascript:" not in text.replace("\\](javascript:", "")
     assert "\\[klick\\](javascript:alert(1)) \\*fett\\* \\`code\\` Adorf" in text
+
+
+def test_round_files_keep_formula_names_as_text(tmp_path: Path, mini_gv100: Path) -> None:
+    formula = "=1+2*HYPERLINK(3)"
+    text = mini_gv100.read_text(encoding="utf-8")
+    mini_gv100.write_text(text.replace("Altkreis".ljust(len(formula)), formula), encoding="utf-8")
+    out = tmp_path / "o"
+    result = runner.invoke(app, ["round", str(_round_file(tmp_path)), "--gv100", str(mini_gv100), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(out / "zuteilung.xlsx")
+    hostile = [c for sheet in book for row in sheet.iter_rows() for c in row if "HYPERLINK" in str(c.value)]
+    assert hostile and all(c.data_type == "s" for c in hostile)
+    csv_cells = [
+        cell
+        for line in (out / "zuteilung.csv").read_text(encoding="utf-8-sig").splitlines()
+        for cell in line.split(";")
+        if "HYPERLINK" in cell
+    ]
+    assert csv_cells and not any(cell.strip('"').startswith(("=", "+", "-", "@")) for cell in csv_cells)
