@@ -190,8 +190,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "PDF cannot be made here ({detail}); install: {value}",
     ),
     "output_is_input": (
-        "die Ausgabe würde eine Eingabedatei überschreiben; anderen Namen wählen",
-        "the output would overwrite an input file; choose another name",
+        "die Ausgabe würde die Eingabedatei {value} überschreiben; anderen Namen wählen",
+        "the output would overwrite the input file {value}; choose another name",
+    ),
+    "not_a_folder": ("das ist eine Datei, kein Ordner", "this is a file, not a folder"),
+    "folder_unwritable": (
+        "Ordner kann nicht angelegt werden ({value}); nichts wurde geschrieben",
+        "folder cannot be created ({value}); nothing was written",
     ),
 }
 
@@ -226,6 +231,7 @@ def _message(finding: Finding, lang: str) -> str:
         "json_syntax",
         "file_unreadable",
         "file_unwritable",
+        "folder_unwritable",
         "file_too_large",
         "file_encoding",
     }:

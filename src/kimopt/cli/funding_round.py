@@ -97,7 +97,7 @@ def import_gv100(
     Instanz mit der Stadt als einziger Kommune.
     Exit: 0 geschrieben, 1 Datei oder Schlüssel fehlerhaft, 2 Aufruf.
     """
-    from kimopt.io.atomic import guard_output, write_text_atomic
+    from kimopt.io.atomic import Outputs
     from kimopt.io.gv100 import DEFAULT_PER_100K, instance_yaml, read_gv100
     from kimopt.numbers import fmt_number
 
@@ -125,8 +125,9 @@ def import_gv100(
             typer.echo(imported.text, nl=False)
             return
         target = output / imported.filename if output.is_dir() else output
-        guard_output(target, [file])
-        write_text_atomic(target, imported.text)
+        outputs = Outputs([file])
+        outputs.add(target, imported.text)
+        outputs.commit()
         typer.echo(
             f"{target}: {imported.kreis.display_name}, {imported.kommunen} "
             + "Kommunen, "
@@ -143,12 +144,18 @@ def import_gv100(
         raise fail(f"{output}: " + ("kein Ordner" if de else "not a folder"), ExitCode.BAD_INPUT)
     if not output.parent.exists():
         raise fail(f"{output.parent}: " + ("Ordner fehlt" if de else "folder missing"), ExitCode.BAD_INPUT)
-    output.mkdir(exist_ok=True)
+    outputs = Outputs([file])
+    outputs.folder(output)
     population = 0
-    for record in kreise:
-        imported = instance_yaml(directory, record.key, **options)  # type: ignore[arg-type]
-        write_text_atomic(output / imported.filename, imported.text)
-        population += imported.population
+    try:
+        for record in kreise:
+            imported = instance_yaml(directory, record.key, **options)  # type: ignore[arg-type]
+            outputs.add(output / imported.filename, imported.text)
+            population += imported.population
+    except BaseException:
+        outputs.discard()
+        raise
+    outputs.commit()  # every Kreis of the Land, or none
     name = directory.laender.get(land.strip(), land)
     typer.echo(
         f"{output}: {len(kreise)} "
@@ -214,6 +221,7 @@ def batch(
     1 fehlerhafte Eingabe, 3 unlösbar, 4 kein Plan im Zeitlimit; 130 abgebrochen (Strg-C).
     """
     from kimopt.analysis.batch import (
+        SUMMARY_NAMES,
         Interrupted,
         Progress,
         Task,
@@ -224,7 +232,7 @@ def batch(
         run_batch,
         write_summary,
     )
-    from kimopt.io.atomic import guard_output
+    from kimopt.io.atomic import guard_output, make_folder
     from kimopt.load import load_model
 
     de = lang == Lang.de
@@ -232,7 +240,9 @@ def batch(
     if out.exists() and not out.is_dir():
         raise fail(f"{out}: " + ("kein Ordner" if de else "not a folder"), ExitCode.BAD_INPUT)
     files, missing = collect(paths, lang.value)
-    out.mkdir(parents=True, exist_ok=True)
+    for name in SUMMARY_NAMES:
+        guard_output(out / name, [*files, model], folder_planned=True)
+    make_folder(out)
     clean_temporary(out)  # what an interrupted run left half-written
     tasks = []
     for file, plan in zip(files, plan_paths(files, out), strict=True):

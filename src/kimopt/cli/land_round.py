@@ -167,7 +167,7 @@ def _round(
     pdf: bool,
     lang: Lang,
 ) -> None:
-    from kimopt.io.atomic import guard_output, write_bytes_atomic, write_text_atomic
+    from kimopt.io.atomic import Outputs
     from kimopt.land.allocate import RoundInfeasible, divisor_text
     from kimopt.land.output import (
         comparison_json,
@@ -184,11 +184,14 @@ def _round(
 
     language = lang.value
     de = lang == Lang.de
-    inputs = [round_file, gv100, calibrate, model]
     if output.exists() and not output.is_dir():
         raise fail(f"{output}: " + t(language, "kein Ordner", "not a folder"), ExitCode.BAD_INPUT)
     if not output.resolve().parent.exists():
         raise fail(f"{output.parent}: " + t(language, "Ordner fehlt", "folder missing"), ExitCode.BAD_INPUT)
+    outputs = Outputs([round_file, gv100, calibrate, model])
+    targets = [output / name for name in OUTPUT_NAMES] + ([output / "zuteilung.pdf"] if pdf else [])
+    for target in targets:
+        outputs.check(target, folder_planned=True)
     if overlay is not None and plans is None:
         raise fail(t(language, "--overlay nur mit --plans", "--overlay only with --plans"), ExitCode.USAGE)
     if resume and plans is None:
@@ -203,6 +206,7 @@ def _round(
 
         require_pdf(output / "zuteilung.pdf")  # say what to install before anything is computed
     ready = prepare(round_file, gv100)
+    outputs.protect(ready.indicators.path if ready.indicators else None)  # before anything is computed
     try:
         allocation = ready.allocate()
     except RoundInfeasible as exc:
@@ -211,10 +215,11 @@ def _round(
     labels = ("", "")
     if compare_key is not None:
         other_round, other_doc = _second_round(compare_key, ready, language)
+        other = ready.with_round(other_round, other_doc)
         if other_doc is not None:
-            inputs.append(other_doc.path)
+            outputs.protect(other_doc.path, other.indicators.path if other.indicators else None)
         try:
-            second = ready.with_round(other_round, other_doc).allocate()
+            second = other.allocate()
         except RoundInfeasible as exc:
             raise fail(
                 t(language, "Vergleichsschlüssel unlösbar: ", "Comparison key infeasible: ") + exc.text(language),
@@ -234,20 +239,21 @@ def _round(
         )
         tables.append(calibration_table)
 
-    output.mkdir(exist_ok=True)
-    targets = [output / name for name in OUTPUT_NAMES] + ([output / "zuteilung.pdf"] if pdf else [])
-    for target in targets:
-        guard_output(target, inputs)
     calibration = [table for table in tables if table.key == "kalibrierung"]
-    write_text_atomic(targets[0], csv_text(tables, language))
-    write_bytes_atomic(targets[1], xlsx_bytes(allocation, language, second, labels))
-    write_text_atomic(targets[2], html_text(allocation, language, second, labels, calibration))
-    write_text_atomic(targets[3], dumps(result))
+    rendered: list[bytes | str] = [
+        csv_text(tables, language),
+        xlsx_bytes(allocation, language, second, labels),
+        html_text(allocation, language, second, labels, calibration),
+        dumps(result),
+    ]
     if pdf:
         from kimopt.report.pdf import pdf_bytes, stand_date
 
-        printed = html_text(allocation, language, second, labels, calibration, stand_date())
-        write_bytes_atomic(targets[4], pdf_bytes(printed))
+        rendered.append(pdf_bytes(html_text(allocation, language, second, labels, calibration, stand_date())))
+    outputs.folder(output)
+    for target, data in zip(targets, rendered, strict=True):
+        outputs.add(target, data)
+    outputs.commit()  # every file of the round, or none
 
     name = ready.directory.laender.get(ready.round.land, ready.round.land)
     typer.echo(
@@ -294,9 +300,11 @@ def _round(
 
     if plans.exists() and not plans.is_dir():
         raise fail(f"{plans}: " + t(language, "kein Ordner", "not a folder"), ExitCode.BAD_INPUT)
-    plans.mkdir(parents=True, exist_ok=True)
+    from kimopt.io.atomic import make_folder
+
+    make_folder(plans)
     year = ready.round.year or int(ready.directory.gebietsstand[:4]) + 1
-    protected = [p for p in inputs if p is not None] + ([ready.indicators.path] if ready.indicators else [])
+    protected = outputs.inputs
     done = run_plans(
         allocation,
         plans,

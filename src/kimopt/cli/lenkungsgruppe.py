@@ -157,10 +157,12 @@ def report(
     Exit: 0 Bericht geschrieben, 1 fehlerhafte Eingabe.
     """
     from kimopt.errors import Finding, InputError
+    from kimopt.io.atomic import guard_output
     from kimopt.io.plan_file import read_plan
     from kimopt.report import check_suffix, classical_baselines, write_report
 
     check_suffix(output)
+    guard_output(output, [plan, instance, model])  # before anything is read
     data = read_plan(plan).data
     baselines = None
     if instance is not None:

@@ -458,14 +458,14 @@ def write_instances(
 
     No instance is written over an input (the round file, an overlay, …): that is refused.
     """
-    from kimopt.io.atomic import guard_output, write_text_atomic
+    from kimopt.io.atomic import Outputs
 
     r = allocation.round
     overlays = overlay_files(overlay, list(allocation.territories))
-    folder.mkdir(parents=True, exist_ok=True)
-    inputs = [*protected, *overlays.values()]
+    outputs = Outputs([*protected, *overlays.values()])
     for territory in allocation.territories:
-        guard_output(folder / instance_name(territory), inputs)
+        outputs.check(folder / instance_name(territory), folder_planned=True)
+    outputs.folder(folder)
     written: dict[str, Path] = {}
     for territory, vzae in zip(allocation.territories, allocation.vzae, strict=True):
         if vzae <= 0:
@@ -477,8 +477,9 @@ def write_instances(
         text = instance_text(data, territory, r.name)
         path = folder / instance_name(territory)
         if not path.exists() or path.read_text(encoding="utf-8") != text:
-            write_text_atomic(path, text)
+            outputs.add(path, text)
         written[territory.ags] = path
+    outputs.commit()  # every instance, or none
     return written
 
 
@@ -496,13 +497,13 @@ def run_plans(
     protected: list[Path] | None = None,
 ) -> PlansResult:
     """Instances, the batch of their plans and the two-level summary in ``folder``."""
-    from kimopt.analysis.batch import Interrupted, Progress, Task, exit_code, run_batch, write_summary
-    from kimopt.io.atomic import write_bytes_atomic, write_text_atomic
+    from kimopt.analysis.batch import Interrupted, Progress, Task, exit_code, run_batch, summary_outputs
+    from kimopt.io.atomic import Outputs, make_folder
     from kimopt.plan import dumps
 
     instances = write_instances(allocation, folder / "instances", overlay, year, protected or [])
     plan_folder = folder / "plans"
-    plan_folder.mkdir(exist_ok=True)
+    make_folder(plan_folder)
     plans = {ags: plan_folder / (path.name[: -len(".yaml")] + ".plan.json") for ags, path in instances.items()}
     order = list(instances)
     tasks = [Task(instances[a], plans[a], model, time_limit, solver_workers, resume, lang) for a in order]
@@ -517,14 +518,15 @@ def run_plans(
     by_file = {row.file: row for row in batch_rows}
     rows = {a: by_file.get(str(instances[a])) for a in order}
     planned = read_plans(allocation, instances, plans, {a: r for a, r in rows.items() if r is not None})
-    written = write_summary(batch_rows, folder, lang)
-    csv_path, xlsx_path, json_path = (
-        folder / "land-summary.csv",
-        folder / "land-summary.xlsx",
-        folder / "land-summary.json",
-    )
-    write_text_atomic(csv_path, summary_csv(planned, allocation, lang))
-    write_bytes_atomic(xlsx_path, summary_xlsx(planned, allocation, lang))
-    write_text_atomic(json_path, dumps(summary_json(planned, allocation)))
+    summaries = [
+        *summary_outputs(batch_rows, folder, lang),
+        (folder / "land-summary.csv", summary_csv(planned, allocation, lang).encode("utf-8")),
+        (folder / "land-summary.xlsx", summary_xlsx(planned, allocation, lang)),
+        (folder / "land-summary.json", dumps(summary_json(planned, allocation)).encode("utf-8")),
+    ]
+    outputs = Outputs(protected or [])
+    for path, data in summaries:
+        outputs.add(path, data)
+    outputs.commit()  # both summaries, or neither
     code = 130 if interrupted else exit_code(batch_rows)
-    return PlansResult(planned, batch_rows, [*written, csv_path, xlsx_path, json_path], code, interrupted)
+    return PlansResult(planned, batch_rows, [path for path, _ in summaries], code, interrupted)

@@ -80,9 +80,12 @@ DENSE_COLUMNS = 8  # columns: a table this wide is set smaller, so it fits A4 po
 
 
 def _css_string(text: str) -> str:
-    """Text as a CSS string literal (for the running head)."""
+    """Text as a CSS string literal (for the running head) that cannot end the string or the
+    ``<style>`` element: every character but letters, digits, space and harmless punctuation
+    is written as a CSS escape (``<`` as ``\\3c ``)."""
     cleaned = " ".join(text.split())
-    return '"' + cleaned.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    safe = " .,:;-_()·–/"
+    return '"' + "".join(c if c.isalnum() or c in safe else f"\\{ord(c):x} " for c in cleaned) + '"'
 
 
 def page_css(heading: str, kreis: str, stand: str, draft: bool, lang: str, wide: bool) -> str:

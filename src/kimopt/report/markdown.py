@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from kimopt.report.tables import Table
 
+MARKUP = str.maketrans({c: "\\" + c for c in "\\|*[]`"} | {"\r": " ", "\n": " "})
+
 
 def cell(text: str) -> str:
-    """A cell that cannot break the table or carry markup: pipes escaped, line breaks flattened,
-    ``<`` ``>`` ``&`` as entities (a name ``<script>`` stays text in every Markdown viewer)."""
+    """A cell that cannot break the table or carry markup: pipes, emphasis, links and code
+    escaped, line breaks flattened, ``<`` ``>`` ``&`` as entities (a name ``<script>`` or
+    ``[x](javascript:…)`` stays text in every Markdown viewer)."""
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    return text.translate(MARKUP)
 
 
 def table_markdown(table: Table) -> str:

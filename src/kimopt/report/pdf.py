@@ -41,10 +41,43 @@ def stand_date() -> str:
 
 
 def pdf_bytes(html: str) -> bytes:
-    """The HTML printed to PDF: A4, the page rules of :mod:`kimopt.report.html`."""
-    weasyprint = _weasyprint()
-    data: bytes = weasyprint.HTML(string=html).write_pdf()
+    """The HTML printed to PDF: A4, the page rules of :mod:`kimopt.report.html`.
+
+    WeasyPrint prints in a child process: in parts of its work (fonts) it swallows Ctrl-C, so
+    printing here could not be stopped. The child is in its own session (a Ctrl-C at the
+    terminal reaches only this process), and this process ends it at once on Ctrl-C or any
+    failure; the interruption then propagates (exit 130, nothing written).
+    """
+    import subprocess
+    import sys
+
+    _weasyprint()  # say what to install, here rather than in the child
+    child = subprocess.Popen(
+        [sys.executable, "-c", "from kimopt.report.pdf import print_stdin; print_stdin()"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        data, errors = child.communicate(html.encode("utf-8"))
+    except BaseException:
+        child.kill()
+        child.wait()
+        raise
+    if child.returncode != 0:
+        last = errors.decode("utf-8", "replace").strip().splitlines()[-1:] or [f"exit {child.returncode}"]
+        raise RuntimeError(f"WeasyPrint: {last[0]}")
     return data
+
+
+def print_stdin() -> None:
+    """The child of :func:`pdf_bytes`: HTML from stdin, the PDF to stdout."""
+    import sys
+
+    html = sys.stdin.buffer.read().decode("utf-8")
+    sys.stdout.buffer.write(_weasyprint().HTML(string=html).write_pdf())
+    sys.stdout.buffer.flush()
 
 
 def write_pdf(path: Path, html: str) -> None:

@@ -31,6 +31,7 @@ from kimopt.analysis.batch.summary import (
     read_summary,
     summary_csv,
     summary_frame,
+    summary_outputs,
     summary_xlsx,
     write_summary,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "run_task",
     "summary_csv",
     "summary_frame",
+    "summary_outputs",
     "summary_xlsx",
     "write_summary",
 ]

@@ -136,13 +136,21 @@ def read_summary(out: Path) -> pd.DataFrame:
     return summary_frame([Row(**{k: v for k, v in entry.items() if k in COLUMNS}) for entry in data])
 
 
-def write_summary(rows: list[Row], out: Path, lang: str = "de") -> list[Path]:
+def summary_outputs(rows: list[Row], out: Path, lang: str = "de") -> list[tuple[Path, bytes]]:
     """``summary.csv`` (German Excel, or the keys with ``lang="en"``), ``summary.xlsx`` and
-    ``summary.json`` in ``out``, each written atomically."""
-    from kimopt.io.atomic import write_bytes_atomic, write_text_atomic
-
+    ``summary.json`` in ``out``, rendered, not yet written."""
     csv_path, xlsx_path, json_path = (out / name for name in SUMMARY_NAMES)
-    write_text_atomic(csv_path, summary_csv(rows, lang))
-    write_bytes_atomic(xlsx_path, summary_xlsx(rows, lang))
-    write_text_atomic(json_path, summary_json(rows))
-    return [csv_path, xlsx_path, json_path]
+    return [
+        (csv_path, summary_csv(rows, lang).encode("utf-8")),
+        (xlsx_path, summary_xlsx(rows, lang)),
+        (json_path, summary_json(rows).encode("utf-8")),
+    ]
+
+
+def write_summary(rows: list[Row], out: Path, lang: str = "de") -> list[Path]:
+    """The three summary files of :func:`summary_outputs`, written together (all or none)."""
+    from kimopt.io.atomic import write_all_atomic
+
+    files = summary_outputs(rows, out, lang)
+    write_all_atomic(files)
+    return [path for path, _ in files]
