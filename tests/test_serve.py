@@ -406,3 +406,161 @@ def test_a_model_file_is_the_base_and_compare_gets_it_too(tmp_path: Path) -> Non
     assert result.exit_code == 0, result.output
     assert "Voerde zahlt" in result.output
     session.close()
+
+
+# --- hostile input (issue 23) ------------------------------------------------------------
+
+
+def _in_thread(func: Any, *args: Any, **kwargs: Any) -> tuple[threading.Thread, list[Any]]:
+    out: list[Any] = []
+    thread = threading.Thread(target=lambda: out.append(func(*args, **kwargs)), daemon=True)
+    thread.start()
+    return thread, out
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"kreisquote": "1e99999999"},
+        {"kreisquote": "1" * 5000 + "/3"},
+        {"k0_budget": "1e99999999"},
+        {"k0_max": "9" * 100_000},
+        {"t0_max": "1e-99999999"},
+        {"k0_partner": "Alpen, " * 20_000},
+        {"wish": "Voerde (Niederrhein) = 1e99999999"},
+        {"wish": "x" * 200_000 + "=1"},
+        {"obj1": "y" * 100_000},
+    ],
+    ids=["exponent", "long fraction", "budget", "max", "capacity", "partner", "wish number", "wish", "objective"],
+)
+def test_a_huge_entry_is_refused_at_once_and_the_page_keeps_answering(
+    client: TestClient, wesel_session: Session, fields: dict[str, str]
+) -> None:
+    # the text used to be turned into an exact number first: 10^99999999 took minutes and held
+    # the interpreter, so the server answered nothing else (and ignored Ctrl-C) meanwhile
+    thread, answered = _in_thread(change, client, wesel_session, **fields)
+    thread.join(20)
+    assert answered, "the change was not answered within 20 s"
+    assert answered[0].status_code == 200
+    name = next(iter(fields))
+    error = f'id="e-{"obj1" if name.startswith("obj") else name}"'
+    assert error in answered[0].text and "Eingabe prüfen" in answered[0].text
+    assert client.get("/").status_code == 200
+
+
+def test_a_form_beyond_the_size_bound_is_refused(client: TestClient, wesel_session: Session) -> None:
+    answer = client.post(
+        "/change",
+        content=b"kreisquote=" + b"4" * (3 << 20),
+        headers={"X-Kimopt-Token": TOKEN, "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert answer.status_code == 413 and "zu groß" in answer.text
+
+
+def test_the_page_answers_while_a_solve_runs_and_waiting_solves_are_bounded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kimopt.serve.app import MAX_WAITING
+
+    session = make_session(tmp_path)
+    release, started = threading.Event(), threading.Event()
+    real_solve = session_module.solve
+
+    def held(*args: Any) -> Any:
+        started.set()
+        release.wait(30)
+        return real_solve(*args)
+
+    monkeypatch.setattr(session_module, "solve", held)
+    client = TestClient(create_app(session, PORT, TOKEN), base_url=ORIGIN)
+    first, _ = _in_thread(change, client, session, kreisquote="40")
+    assert started.wait(10)
+    others = [_in_thread(change, client, session, kreisquote=str(41 + n)) for n in range(MAX_WAITING + 6)]
+    try:
+        # the page, the downloads and the charts answer while the solve runs
+        for path in ("/", "/bericht.html", f"/charts?gen={session.generation}"):
+            assert client.get(path).status_code in (200, 204), path
+        # changes beyond the bound are refused at once instead of tying up a thread each
+        busy = []
+        for thread, out in others:
+            thread.join(0.5)
+            if out:
+                busy.append(out[0])
+        assert len(busy) >= 6 and all(a.status_code == 503 and "rechnet noch" in a.text for a in busy)
+    finally:
+        release.set()
+    first.join(60)
+    for thread, _ in others:
+        thread.join(60)
+    session.close()
+
+
+def test_twenty_simultaneous_saves_of_one_name_keep_twenty_files(tmp_path: Path) -> None:
+    session = make_session(tmp_path)
+    client = TestClient(create_app(session, PORT, TOKEN), base_url=ORIGIN)
+    assert change(client, session, kreisquote="40").status_code == 200
+    barrier = threading.Barrier(20)
+
+    def save() -> Any:
+        barrier.wait(10)
+        return client.post("/save", data={"scenario_name": "Gleich"}, headers={"X-Kimopt-Token": TOKEN})
+
+    threads = [_in_thread(save) for _ in range(20)]
+    for thread, _ in threads:
+        thread.join(60)
+    answers = [out[0] for _, out in threads]
+    assert all("Gespeichert" in a.text for a in answers)
+    files = sorted(p.name for p in session.scenario_dir.iterdir())
+    assert files == sorted(["gleich.yaml"] + [f"gleich-{n}.yaml" for n in range(2, 21)])  # no temporary left
+    paths = {a.text.split('id="saved-path">')[1].split("<")[0] for a in answers}
+    assert len(paths) == 20  # every save was told its own file
+    for path in paths:
+        assert f"-s {path}" in Path(path).read_text(encoding="utf-8")  # each file names itself
+    session.close()
+
+
+def test_ctrl_c_ends_the_server_after_a_huge_entry(tmp_path: Path) -> None:
+    # the exact conversion of 1e99999999 held the interpreter for minutes: Ctrl-C did nothing
+    import http.client
+    import os
+    import re
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    kimopt = Path(sys.executable).parent / "kimopt"
+    command = [str(kimopt), "serve", str(WESEL), "--port", str(port)]
+    server = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert server.stdout is not None and "kimopt serve:" in server.stdout.readline()
+
+        def request(method: str, path: str, body: str = "", token: str = "") -> tuple[int, str]:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Kimopt-Token": token}
+            connection.request(method, path, body=body, headers=headers)
+            answer = connection.getresponse()
+            return answer.status, answer.read().decode()
+
+        for _ in range(100):
+            try:
+                status, page = request("GET", "/")
+                break
+            except ConnectionRefusedError:
+                time.sleep(0.1)
+        token = re.search(r'"X-Kimopt-Token": "([^"]+)"', page)
+        assert status == 200 and token is not None
+        thread, answered = _in_thread(request, "POST", "/change", "kreisquote=1e99999999", token.group(1))
+        thread.join(15)
+        assert answered and answered[0][0] == 200 and "Eingabe prüfen" in answered[0][1]
+        server.send_signal(signal.SIGINT)
+        server.wait(20)
+    finally:
+        if server.poll() is None:
+            os.kill(server.pid, signal.SIGKILL)
+            server.wait()
+    assert server.returncode in (0, 130)

@@ -40,7 +40,8 @@ def run(session: object, port: int, open_browser: bool = False) -> None:
     if open_browser:
         threading.Timer(0.8, webbrowser.open, [f"http://{HOST}:{port}/"]).start()
     try:
-        uvicorn.run(app, host=HOST, port=port, log_level="warning", access_log=False)
+        # Ctrl-C: requests still open after a few seconds are dropped, not waited for
+        uvicorn.run(app, host=HOST, port=port, log_level="warning", access_log=False, timeout_graceful_shutdown=3)
     finally:
         session.close()
 
