@@ -297,6 +297,52 @@ def test_report_downloads(client: TestClient, wesel_session: Session) -> None:
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
 
 
+def test_every_download_is_marked_as_a_scenario_with_its_changes(client: TestClient, wesel_session: Session) -> None:
+    # a report from the page looked like the official plan: its title, „kim-standard“, no changes
+    import io
+    import re
+
+    import openpyxl
+
+    from kimopt.serve.export import MARK
+
+    change(client, wesel_session, kreisquote="40")
+    html = client.get("/bericht.html")
+    assert re.search(f"<title>{MARK} – ", html.text) and f"<h1>{MARK} – " in html.text
+    assert "@top-center { content: " + f'"{MARK}"' in html.text  # on every printed page
+    marked = html.text.split('id="scenario-mark"')[1].split("</section>")[0]
+    assert "Kreisquote (mindestens, %)" in marked and "33,33" in marked and ">40<" in marked
+    assert "kim-standard" not in html.text and "Szenario (nicht gespeichert)" in html.text
+    client.post("/save", data={"scenario_name": "Quote 40"}, headers={"X-Kimopt-Token": TOKEN})
+    assert "Szenario „Quote 40“" in client.get("/bericht.html").text
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/bericht.xlsx").content))
+    first = book.worksheets[0]
+    assert first.title == "Szenario" and first["A1"].value == MARK
+    cells = [str(c) for row in first.iter_rows(values_only=True) for c in row if c is not None]
+    assert "Kreisquote (mindestens, %)" in cells and "40" in cells
+    assert all(sheet.oddHeader.center.text == MARK for sheet in book.worksheets)
+    values = [str(c) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row if c]
+    assert "kim-standard" not in values and "Szenario „Quote 40“" in values
+
+
+def test_every_page_of_the_pdf_download_says_scenario(client: TestClient, wesel_session: Session) -> None:
+    import subprocess
+
+    from kimopt.serve.app import pdf_available
+    from kimopt.serve.export import MARK
+
+    if not pdf_available():
+        pytest.skip("WeasyPrint not installed")
+    change(client, wesel_session, kreisquote="40")
+    pdf = client.get("/bericht.pdf")
+    assert pdf.status_code == 200
+    text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf.content, capture_output=True, check=True)
+    pages = text.stdout.decode().split("\f")
+    pages = [p for p in pages if p.strip()]
+    assert len(pages) >= 2 and all(MARK in p for p in pages)
+    assert "Kreisquote" in pages[0] and "kim-standard" not in text.stdout.decode()
+
+
 def test_charts_follow_the_plan(client: TestClient, wesel_session: Session) -> None:
     answer = client.get(f"/charts?gen={wesel_session.generation}")
     assert answer.status_code == 200 and answer.text.count("<svg") >= 1

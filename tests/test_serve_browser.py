@@ -170,7 +170,7 @@ def test_save_a_scenario_and_read_it_with_compare(server: Any, page: Any) -> Non
     assert "Kreisquote 40 %" in result.output and "40,9 %" in result.output
     with page.expect_download() as download:
         page.get_by_role("link", name="XLSX").click()
-    assert download.value.suggested_filename == "kreis-wesel-2022-plan.xlsx"
+    assert download.value.suggested_filename == "kreis-wesel-2022-szenario.xlsx"
 
 
 def test_a_slow_change_shows_rechnet_and_a_newer_change_wins(

@@ -265,15 +265,18 @@ def create_app(session: Session, port: int, token: str | None = None) -> Starlet
 
     def download(suffix: str) -> Callable[[Request], Awaitable[Response]]:
         async def handler(request: Request) -> Response:
-            from kimopt.serve.export import MEDIA_TYPES, report_bytes
+            from kimopt.serve.export import MEDIA_TYPES, Marking, report_bytes
+            from kimopt.serve.form import changes
 
-            plan = session.report_plan()
-            if plan is None:
+            found = session.report()
+            if found is None:
                 return PlainTextResponse("Kein Plan zum Exportieren.", status_code=409)
             if suffix == ".pdf" and not pdf_available():
                 return PlainTextResponse("PDF ist auf diesem Rechner nicht verfügbar.", status_code=404)
-            data = await _threaded(report_bytes, plan, suffix)
-            name = f"{session.instance_path.stem}-plan{suffix}"
+            plan, form, name = found
+            marking = Marking(name, changes(form, session.instance, session.model))
+            data = await _threaded(report_bytes, plan, suffix, marking)
+            name = f"{session.instance_path.stem}-szenario{suffix}"
             return Response(
                 data, media_type=MEDIA_TYPES[suffix], headers={"Content-Disposition": f'attachment; filename="{name}"'}
             )

@@ -154,6 +154,8 @@ class Session:
         self._bindings: dict[tuple[tuple[str, str], ...], list[BindingRow] | str] = {}
         self._charts: dict[tuple[tuple[str, str], ...], list[tuple[str, str]]] = {}
         self.last_plan: Outcome | None = None
+        self.last_plan_form: Form = dict(self.base)
+        self._saved: dict[tuple[tuple[str, str], ...], str] = {}  # form → the name it was saved as
         shown = self._show(lambda history: None)
         assert shown is not None
         self.current: Shown = shown
@@ -225,7 +227,7 @@ class Session:
                     if generation != self.generation:
                         return None
                     if outcome.kind == "plan":
-                        self.last_plan = outcome
+                        self.last_plan, self.last_plan_form = outcome, form
                     self.current = Shown(generation, form, outcome, previous, remembered)
                     return self.current
         except Superseded:
@@ -362,10 +364,25 @@ class Session:
         def check(path: Path) -> None:  # what compare will do; raises if it could not
             load_scenarios(path, self.instance, self.model)
 
-        return create_numbered(folder, file_stem(title), text, check), note
+        path = create_numbered(folder, file_stem(title), text, check)
+        with self._state:
+            self._saved[_key(shown.form)] = title
+        return path, note
 
     def report_plan(self) -> dict[str, Any] | None:
         """The plan the page shows (the last one, when the current state has none)."""
+        found = self.report()
+        return found[0] if found else None
+
+    def report(self) -> tuple[dict[str, Any], Form, str] | None:
+        """The plan the page shows, the form it was solved for, and the name that form was saved as
+        (empty when it was not saved)."""
         with self._state:
-            outcome = self.current.outcome if self.current.outcome.plan_json else self.last_plan
-        return outcome.plan_json if outcome else None
+            if self.current.outcome.plan_json:
+                outcome, form = self.current.outcome, self.current.form
+            elif self.last_plan is not None:
+                outcome, form = self.last_plan, self.last_plan_form
+            else:
+                return None
+            assert outcome.plan_json is not None
+            return outcome.plan_json, form, self._saved.get(_key(form), "")
