@@ -208,3 +208,69 @@ def test_a_foreign_host_is_refused(server: Any, page: Any) -> None:
     answer = page.goto(f"http://evil.test:{port}/")
     assert answer is not None and answer.status == 403
     assert "fremder Host" in page.content()
+
+
+GEOMETRY = """() => {
+  const problems = [];
+  const shown = (e) => e.getClientRects().length > 0;
+  const tables = [...document.querySelectorAll("table")].filter(shown);
+  const name = (t) => (t.closest("section[id], fieldset")?.id
+                       || t.closest("fieldset")?.querySelector("legend")?.textContent
+                       || t.caption?.textContent || t.rows[0]?.textContent.trim().slice(0, 30));
+  for (const t of tables) {
+    const pane = t.closest(".side, .results");
+    const right = pane.getBoundingClientRect().right;
+    if (t.scrollWidth > pane.clientWidth + 1 || t.getBoundingClientRect().right > right + 1) {
+      problems.push("wider than its pane: " + name(t));
+    }
+  }
+  for (const pane of document.querySelectorAll(".side, .results, main")) {
+    if (pane.scrollWidth > pane.clientWidth + 1) { problems.push("sideways scrolling: " + pane.className); }
+  }
+  for (let i = 0; i < tables.length; i++) {
+    for (let j = i + 1; j < tables.length; j++) {
+      const a = tables[i].getBoundingClientRect(), b = tables[j].getBoundingClientRect();
+      if (tables[i].contains(tables[j]) || tables[j].contains(tables[i])) { continue; }
+      if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1) {
+        problems.push("overlap: " + name(tables[i]) + " / " + name(tables[j]));
+      }
+    }
+  }
+  for (const input of document.querySelectorAll("input[type=text]")) {
+    if (shown(input) && input.scrollWidth > input.clientWidth + 1) { problems.push("text cut: " + input.id); }
+  }
+  return problems;
+}"""
+
+
+def test_the_page_fits_1280x720_and_large_type_and_enter_logs_no_error(server: Any, page: Any, shots: Path) -> None:
+    # issue 22: the price tables overlapped, the plan needed sideways scrolling, partner fields were
+    # cut, large type hid columns, the legend promised „(*)“ and every Enter logged an htmx abort
+    url, _ = server
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    _loaded(page, url)
+    partner = page.get_by_label("Partner – Kamp-Lintfort")
+    partner.fill("Neukirchen-Vluyn, Rheinberg")  # a list as a planner types it
+    field = page.get_by_label("Kreisquote (mindestens, %)")
+    field.fill("40")
+    field.press("Enter")
+    expect(page.locator("#headline")).to_contain_text("Plan neu berechnet")
+    expect(page.locator("#price")).to_be_visible()
+    expect(page.locator("#binding table")).to_be_visible()
+    expect(page.locator("#charts figure").first).to_be_visible()
+    assert errors == []
+    comparison = page.locator("#comparison")
+    assert comparison.locator("td.diff").count() > 0 and "*" not in comparison.inner_text()
+    problems = page.evaluate(GEOMETRY)
+    assert problems == [], problems
+    page.locator("#price").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "serve-7-geometry.png"))
+    page.locator("#large-type").check()
+    problems = page.evaluate(GEOMETRY)
+    assert problems == [], problems
+    page.locator("#price").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "serve-8-large-type-price.png"))
+    page.locator("#plan").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "serve-9-large-type-plan.png"))
+    assert errors == []
