@@ -610,3 +610,101 @@ def test_ctrl_c_ends_the_server_after_a_huge_entry(tmp_path: Path) -> None:
             os.kill(server.pid, signal.SIGKILL)
             server.wait()
     assert server.returncode in (0, 130)
+
+
+# --- the start page (DESIGN §7, last paragraph) ------------------------------------------
+
+
+@pytest.fixture
+def start(tmp_path: Path) -> tuple[TestClient, Path, Any]:
+    import shutil
+
+    from kimopt.serve.start import create_start_app
+
+    folder = tmp_path / "ordner"
+    folder.mkdir()
+    shutil.copy(WESEL, folder / "wesel.yaml")
+    shutil.copy(INSTANCES / "kreis-wesel-2022-2023.yaml", folder / "wesel-zwei-jahre.yaml")
+    converted = CliRunner().invoke(cli, ["convert", str(WESEL), "-o", str(folder / "wesel.xlsx")])
+    assert converted.exit_code == 0, converted.output
+    (folder / "notiz.txt").write_text("keine Instanz", encoding="utf-8")
+    (tmp_path / "geheim.yaml").write_text("name: x\n", encoding="utf-8")
+    switch = create_start_app(folder, tmp_path / "szenarien", PORT, None, TOKEN, TEST_SETTINGS["workers"])
+    return TestClient(switch, base_url=ORIGIN), folder, switch
+
+
+def test_the_start_page_lists_the_instances_of_the_folder(start: Any) -> None:
+    client, _, _ = start
+    page = client.get("/")
+    assert page.status_code == 200
+    for name in ("wesel.yaml", "wesel.xlsx", "wesel-zwei-jahre.yaml"):
+        assert name in page.text
+    assert "notiz.txt" not in page.text and "geheim" not in page.text
+    assert "Excel-Mappe hierher ziehen" in page.text
+
+
+@pytest.mark.parametrize(
+    ("entry", "name"),
+    [("1", "../geheim.yaml"), ("1", "wesel.xlsx"), ("99", "wesel.yaml"), ("1", "/etc/passwd"), ("x", "")],
+)
+def test_the_start_page_opens_only_entries_of_its_listing(start: Any, entry: str, name: str) -> None:
+    client, _, switch = start
+    before = switch.app
+    answer = client.post("/open", data={"token": TOKEN, "entry": entry, "name": name})
+    assert answer.status_code == 404 and "nicht (mehr) in der Liste" in answer.text
+    assert switch.app is before
+
+
+def test_the_start_page_needs_the_token_and_this_host(start: Any) -> None:
+    client, _, _ = start
+    assert client.post("/open", data={"entry": "1", "name": "wesel.xlsx"}).status_code == 403
+    assert client.get("/", headers={"Host": "evil.example"}).status_code == 403
+
+
+def test_opening_an_instance_shows_its_what_if_page(start: Any) -> None:
+    import re
+
+    client, _, switch = start
+    page = client.get("/").text
+    number = re.search(r'name="entry" value="(\d+)">\s*<input type="hidden" name="name" value="wesel.xlsx"', page)
+    assert number is not None
+    answer = client.post("/open", data={"token": TOKEN, "entry": number.group(1), "name": "wesel.xlsx"})
+    assert answer.status_code == 200 and "4,0 (36,4 %)" in answer.text  # redirected to the plan
+    assert switch.app.state.session.instance_path.name == "wesel.xlsx"
+    switch.app.state.session.close()
+
+
+def test_a_multi_year_instance_is_named_not_opened(start: Any) -> None:
+    client, _, _ = start
+    page = client.get("/").text
+    number = page.split('value="wesel-zwei-jahre.yaml"')[0].rsplit('name="entry" value="', 1)[1].split('"')[0]
+    answer = client.post("/open", data={"token": TOKEN, "entry": number, "name": "wesel-zwei-jahre.yaml"})
+    assert answer.status_code == 422 and "mehrere Jahre" in answer.text
+
+
+def test_a_dropped_workbook_is_read_from_the_scenario_folder(start: Any, tmp_path: Path) -> None:
+    client, folder, switch = start
+    data = (folder / "wesel.xlsx").read_bytes()
+    files = {"workbook": ("../../Mein Kreis.xlsx", data, "application/octet-stream")}
+    answer = client.post("/upload", data={"token": TOKEN}, files=files)
+    assert answer.status_code == 200 and "4,0 (36,4 %)" in answer.text
+    stored = switch.app.state.session.instance_path
+    assert stored.parent == tmp_path / "szenarien" and stored.name == "hochgeladen-mein-kreis.xlsx"
+    listed = sorted(p.name for p in folder.iterdir())
+    assert listed == ["notiz.txt", "wesel-zwei-jahre.yaml", "wesel.xlsx", "wesel.yaml"]  # nothing stored there
+    switch.app.state.session.close()
+
+
+def test_a_dropped_file_is_bounded_and_checked(start: Any, tmp_path: Path) -> None:
+    from kimopt.serve.start import MAX_UPLOAD_BYTES
+
+    client, _, _ = start
+    big = {"workbook": ("gross.xlsx", b"0" * (MAX_UPLOAD_BYTES + (128 << 10)), "application/octet-stream")}
+    assert client.post("/upload", data={"token": TOKEN}, files=big).status_code == 413
+    text = {"workbook": ("notiz.txt", b"hallo", "text/plain")}
+    assert "keine Excel-Mappe" in client.post("/upload", data={"token": TOKEN}, files=text).text
+    broken = {"workbook": ("kaputt.xlsx", b"PK kaputt", "application/octet-stream")}
+    answer = client.post("/upload", data={"token": TOKEN}, files=broken)
+    assert answer.status_code == 422 and "kaputt.xlsx" in answer.text
+    assert not (tmp_path / "szenarien").exists() or not any((tmp_path / "szenarien").iterdir())  # not kept
+    assert client.post("/upload", files=broken).status_code == 403

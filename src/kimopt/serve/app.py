@@ -57,23 +57,24 @@ BUSY = "Der Server rechnet noch an früheren Änderungen – bitte einen Moment 
 class BodyLimit:
     """Refuse a request body beyond ``limit`` bytes (413) before the application reads any of it."""
 
-    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
-        self.app, self.limit = app, limit
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES, paths: dict[str, int] | None = None) -> None:
+        self.app, self.default, self.paths = app, limit, paths or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.paths.get(scope["path"], self.default)
         declared = dict(scope["headers"]).get(b"content-length", b"0")
-        body, more = b"", not declared.isdigit() or int(declared) <= self.limit
+        body, more = b"", not declared.isdigit() or int(declared) <= limit
         while more:
             message = await receive()
             if message["type"] != "http.request":
                 break
             body += message.get("body", b"")
-            more = message.get("more_body", False) and len(body) <= self.limit
-        if len(body) > self.limit or (declared.isdigit() and int(declared) > self.limit):
-            text = f"Anfrage zu groß (höchstens {self.limit // (1 << 20)} MB)."
+            more = message.get("more_body", False) and len(body) <= limit
+        if len(body) > limit or (declared.isdigit() and int(declared) > limit):
+            text = f"Anfrage zu groß (höchstens {limit // (1 << 20)} MB)."
             await PlainTextResponse(text, status_code=413)(scope, receive, send)
             return
         replayed = False
@@ -111,6 +112,16 @@ class Solver:
 
     def close(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+async def authorised_by(request: Request, token: str) -> bool:
+    """Whether the request carries the session token (header, or the form's ``token`` field)."""
+    sent = request.headers.get(TOKEN_HEADER)
+    if sent is None:
+        form = await request.form()
+        value = form.get("token")
+        sent = value if isinstance(value, str) else None
+    return sent is not None and secrets.compare_digest(sent, token)
 
 
 def local_hosts(port: int) -> set[str]:
@@ -170,12 +181,7 @@ def create_app(session: Session, port: int, token: str | None = None) -> Starlet
         return templates.TemplateResponse(request, name, ctx, status_code=status)
 
     async def authorised(request: Request) -> bool:
-        sent = request.headers.get(TOKEN_HEADER)
-        if sent is None:
-            form = await request.form()
-            value = form.get("token")
-            sent = value if isinstance(value, str) else None
-        return sent is not None and secrets.compare_digest(sent, token)
+        return await authorised_by(request, token)
 
     def refused() -> Response:
         return PlainTextResponse("Verboten: Sitzungsschlüssel fehlt oder ist falsch – Seite neu laden.", 403)
@@ -306,6 +312,7 @@ def create_app(session: Session, port: int, token: str | None = None) -> Starlet
     middleware = [Middleware(Guard, hosts=local_hosts(port)), Middleware(BodyLimit)]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.token = token
+    app.state.session = session
     return app
 
 
