@@ -219,7 +219,7 @@ GEOMETRY = """() => {
                        || t.caption?.textContent || t.rows[0]?.textContent.trim().slice(0, 30));
   for (const t of tables) {
     const pane = t.closest(".side, .results");
-    const right = pane.getBoundingClientRect().right;
+    const right = pane.getBoundingClientRect().right - parseFloat(getComputedStyle(pane).paddingRight);
     if (t.scrollWidth > pane.clientWidth + 1 || t.getBoundingClientRect().right > right + 1) {
       problems.push("wider than its pane: " + name(t));
     }
@@ -274,3 +274,53 @@ def test_the_page_fits_1280x720_and_large_type_and_enter_logs_no_error(server: A
     page.locator("#plan").scroll_into_view_if_needed()
     page.screenshot(path=str(shots / "serve-9-large-type-plan.png"))
     assert errors == []
+
+
+def test_the_start_page_takes_a_dropped_workbook_to_the_plan(tmp_path: Path, page: Any, shots: Path) -> None:
+    import base64
+
+    import uvicorn
+
+    from kimopt.serve.start import create_start_app
+
+    folder = tmp_path / "ordner"
+    folder.mkdir()
+    workbook = tmp_path / "Kreis Wesel.xlsx"
+    converted = CliRunner().invoke(cli, ["convert", str(WESEL), "-o", str(workbook)])
+    assert converted.exit_code == 0, converted.output
+    (folder / "wesel.yaml").write_bytes(WESEL.read_bytes())
+    port = _free_port()
+    switch = create_start_app(folder, tmp_path / "szenarien", port, None, "t" * 32, 1)
+    running = uvicorn.Server(uvicorn.Config(switch, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not running.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.02)
+    try:
+        page.goto(f"http://127.0.0.1:{port}/")
+        expect(page.locator("#entries")).to_contain_text("wesel.yaml")
+        page.screenshot(path=str(shots / "serve-10-start.png"))
+        # a file dropped on the zone, as the browser delivers it
+        data = base64.b64encode(workbook.read_bytes()).decode()
+        page.evaluate(
+            """([name, data]) => {
+                const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+                const transfer = new DataTransfer();
+                transfer.items.add(new File([bytes], name));
+                document.getElementById("upload").dispatchEvent(
+                    new DragEvent("drop", {dataTransfer: transfer, bubbles: true, cancelable: true}));
+            }""",
+            [workbook.name, data],
+        )
+        expect(page.locator("#headline")).to_have_text("Plan aus der Datei.")
+        expect(page.locator("#plan #summary")).to_contain_text("4,0 (36,4 %)")
+        page.screenshot(path=str(shots / "serve-11-from-workbook.png"))
+        assert (tmp_path / "szenarien" / "hochgeladen-kreis-wesel.xlsx").exists()
+    finally:
+        running.should_exit = True
+        thread.join(30)
+        session = getattr(switch.app.state, "session", None) if hasattr(switch.app, "state") else None
+        if session is not None:
+            session.close()

@@ -121,7 +121,8 @@ def create_start_app(
         html = template.render(
             folder=folder, entries=listing(folder), token=token, message=message, limit=MAX_UPLOAD_BYTES >> 20
         )
-        return HTMLResponse(html, status_code=status)
+        # same-origin, not no-referrer: a form post then carries this server's Origin, not „null“
+        return HTMLResponse(html, status_code=status, headers={"Referrer-Policy": "same-origin"})
 
     def open_instance(path: Path) -> str:
         """Load ``path`` and switch to its page; the problem in words when it cannot be opened."""
