@@ -324,3 +324,15 @@ def test_the_start_page_takes_a_dropped_workbook_to_the_plan(tmp_path: Path, pag
         session = getattr(switch.app.state, "session", None) if hasattr(switch.app, "state") else None
         if session is not None:
             session.close()
+
+
+def test_a_refused_change_says_why_on_the_page(server: Any, page: Any) -> None:
+    url, _ = server
+    _loaded(page, url)
+    page.route(
+        "**/change", lambda route: route.fulfill(status=503, body="Der Server rechnet noch an früheren Änderungen.")
+    )
+    field = page.get_by_label("Kreisquote (mindestens, %)")
+    field.fill("40")
+    field.press("Enter")
+    expect(page.locator("#notice")).to_have_text("Der Server rechnet noch an früheren Änderungen.")

@@ -36,6 +36,15 @@
       }
     });
   });
+  // a refused request (the server still solving older changes, a stale token): say why on the page
+  document.addEventListener("htmx:responseError", function (event) {
+    var notice = document.getElementById("notice");
+    if (notice && event.detail.xhr) { notice.textContent = event.detail.xhr.responseText; }
+  });
+  document.addEventListener("htmx:beforeRequest", function () {
+    var notice = document.getElementById("notice");
+    if (notice) { notice.textContent = ""; }
+  });
   document.addEventListener("htmx:afterRequest", function () {
     var results = document.getElementById("results");
     if (results) { results.removeAttribute("aria-busy"); }
