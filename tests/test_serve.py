@@ -298,6 +298,52 @@ def test_report_downloads(client: TestClient, wesel_session: Session) -> None:
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
 
 
+def test_every_download_is_marked_as_a_scenario_with_its_changes(client: TestClient, wesel_session: Session) -> None:
+    # a report from the page looked like the official plan: its title, „kim-standard“, no changes
+    import io
+    import re
+
+    import openpyxl
+
+    from kimopt.serve.export import MARK
+
+    change(client, wesel_session, kreisquote="40")
+    html = client.get("/bericht.html")
+    assert re.search(f"<title>{MARK} – ", html.text) and f"<h1>{MARK} – " in html.text
+    assert "@top-center { content: " + f'"{MARK}"' in html.text  # on every printed page
+    marked = html.text.split('id="scenario-mark"')[1].split("</section>")[0]
+    assert "Kreisquote (mindestens, %)" in marked and "33,33" in marked and ">40<" in marked
+    assert "kim-standard" not in html.text and "Szenario (nicht gespeichert)" in html.text
+    client.post("/save", data={"scenario_name": "Quote 40"}, headers={"X-Kimopt-Token": TOKEN})
+    assert "Szenario „Quote 40“" in client.get("/bericht.html").text
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/bericht.xlsx").content))
+    first = book.worksheets[0]
+    assert first.title == "Szenario" and first["A1"].value == MARK
+    cells = [str(c) for row in first.iter_rows(values_only=True) for c in row if c is not None]
+    assert "Kreisquote (mindestens, %)" in cells and "40" in cells
+    assert all(sheet.oddHeader.center.text == MARK for sheet in book.worksheets)
+    values = [str(c) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row if c]
+    assert "kim-standard" not in values and "Szenario „Quote 40“" in values
+
+
+def test_every_page_of_the_pdf_download_says_scenario(client: TestClient, wesel_session: Session) -> None:
+    import subprocess
+
+    from kimopt.serve.app import pdf_available
+    from kimopt.serve.export import MARK
+
+    if not pdf_available():
+        pytest.skip("WeasyPrint not installed")
+    change(client, wesel_session, kreisquote="40")
+    pdf = client.get("/bericht.pdf")
+    assert pdf.status_code == 200
+    text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf.content, capture_output=True, check=True)
+    pages = text.stdout.decode().split("\f")
+    pages = [p for p in pages if p.strip()]
+    assert len(pages) >= 2 and all(MARK in p for p in pages)
+    assert "Kreisquote" in pages[0] and "kim-standard" not in text.stdout.decode()
+
+
 def test_charts_follow_the_plan(client: TestClient, wesel_session: Session) -> None:
     answer = client.get(f"/charts?gen={wesel_session.generation}")
     assert answer.status_code == 200 and answer.text.count("<svg") >= 1
@@ -407,3 +453,259 @@ def test_a_model_file_is_the_base_and_compare_gets_it_too(tmp_path: Path) -> Non
     assert result.exit_code == 0, result.output
     assert "Voerde zahlt" in result.output
     session.close()
+
+
+# --- hostile input (issue 23) ------------------------------------------------------------
+
+
+def _in_thread(func: Any, *args: Any, **kwargs: Any) -> tuple[threading.Thread, list[Any]]:
+    out: list[Any] = []
+    thread = threading.Thread(target=lambda: out.append(func(*args, **kwargs)), daemon=True)
+    thread.start()
+    return thread, out
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"kreisquote": "1e99999999"},
+        {"kreisquote": "1" * 5000 + "/3"},
+        {"k0_budget": "1e99999999"},
+        {"k0_max": "9" * 100_000},
+        {"t0_max": "1e-99999999"},
+        {"k0_partner": "Alpen, " * 20_000},
+        {"wish": "Voerde (Niederrhein) = 1e99999999"},
+        {"wish": "x" * 200_000 + "=1"},
+        {"obj1": "y" * 100_000},
+    ],
+    ids=["exponent", "long fraction", "budget", "max", "capacity", "partner", "wish number", "wish", "objective"],
+)
+def test_a_huge_entry_is_refused_at_once_and_the_page_keeps_answering(
+    client: TestClient, wesel_session: Session, fields: dict[str, str]
+) -> None:
+    # the text used to be turned into an exact number first: 10^99999999 took minutes and held
+    # the interpreter, so the server answered nothing else (and ignored Ctrl-C) meanwhile
+    thread, answered = _in_thread(change, client, wesel_session, **fields)
+    thread.join(20)
+    assert answered, "the change was not answered within 20 s"
+    assert answered[0].status_code == 200
+    name = next(iter(fields))
+    error = f'id="e-{"obj1" if name.startswith("obj") else name}"'
+    assert error in answered[0].text and "Eingabe prüfen" in answered[0].text
+    assert client.get("/").status_code == 200
+
+
+def test_a_form_beyond_the_size_bound_is_refused(client: TestClient, wesel_session: Session) -> None:
+    answer = client.post(
+        "/change",
+        content=b"kreisquote=" + b"4" * (3 << 20),
+        headers={"X-Kimopt-Token": TOKEN, "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert answer.status_code == 413 and "zu groß" in answer.text
+
+
+def test_the_page_answers_while_a_solve_runs_and_waiting_solves_are_bounded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kimopt.serve.app import MAX_WAITING
+
+    session = make_session(tmp_path)
+    release, started = threading.Event(), threading.Event()
+    real_solve = session_module.solve
+
+    def held(*args: Any) -> Any:
+        started.set()
+        release.wait(30)
+        return real_solve(*args)
+
+    monkeypatch.setattr(session_module, "solve", held)
+    client = TestClient(create_app(session, PORT, TOKEN), base_url=ORIGIN)
+    first, _ = _in_thread(change, client, session, kreisquote="40")
+    assert started.wait(10)
+    others = [_in_thread(change, client, session, kreisquote=str(41 + n)) for n in range(MAX_WAITING + 6)]
+    try:
+        # the page, the downloads and the charts answer while the solve runs
+        for path in ("/", "/bericht.html", f"/charts?gen={session.generation}"):
+            assert client.get(path).status_code in (200, 204), path
+        # changes beyond the bound are refused at once instead of tying up a thread each
+        busy = []
+        for thread, out in others:
+            thread.join(0.5)
+            if out:
+                busy.append(out[0])
+        assert len(busy) >= 6 and all(a.status_code == 503 and "rechnet noch" in a.text for a in busy)
+    finally:
+        release.set()
+    first.join(60)
+    for thread, _ in others:
+        thread.join(60)
+    session.close()
+
+
+def test_twenty_simultaneous_saves_of_one_name_keep_twenty_files(tmp_path: Path) -> None:
+    session = make_session(tmp_path)
+    client = TestClient(create_app(session, PORT, TOKEN), base_url=ORIGIN)
+    assert change(client, session, kreisquote="40").status_code == 200
+    barrier = threading.Barrier(20)
+
+    def save() -> Any:
+        barrier.wait(10)
+        return client.post("/save", data={"scenario_name": "Gleich"}, headers={"X-Kimopt-Token": TOKEN})
+
+    threads = [_in_thread(save) for _ in range(20)]
+    for thread, _ in threads:
+        thread.join(60)
+    answers = [out[0] for _, out in threads]
+    assert all("Gespeichert" in a.text for a in answers)
+    files = sorted(p.name for p in session.scenario_dir.iterdir())
+    assert files == sorted(["gleich.yaml"] + [f"gleich-{n}.yaml" for n in range(2, 21)])  # no temporary left
+    paths = {a.text.split('id="saved-path">')[1].split("<")[0] for a in answers}
+    assert len(paths) == 20  # every save was told its own file
+    for path in paths:
+        assert f"-s {path}" in Path(path).read_text(encoding="utf-8")  # each file names itself
+    session.close()
+
+
+def test_ctrl_c_ends_the_server_after_a_huge_entry(tmp_path: Path) -> None:
+    # the exact conversion of 1e99999999 held the interpreter for minutes: Ctrl-C did nothing
+    import http.client
+    import os
+    import re
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    kimopt = Path(sys.executable).parent / "kimopt"
+    command = [str(kimopt), "serve", str(WESEL), "--port", str(port)]
+    server = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert server.stdout is not None and "kimopt serve:" in server.stdout.readline()
+
+        def request(method: str, path: str, body: str = "", token: str = "") -> tuple[int, str]:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Kimopt-Token": token}
+            connection.request(method, path, body=body, headers=headers)
+            answer = connection.getresponse()
+            return answer.status, answer.read().decode()
+
+        for _ in range(100):
+            try:
+                status, page = request("GET", "/")
+                break
+            except ConnectionRefusedError:
+                time.sleep(0.1)
+        token = re.search(r'"X-Kimopt-Token": "([^"]+)"', page)
+        assert status == 200 and token is not None
+        thread, answered = _in_thread(request, "POST", "/change", "kreisquote=1e99999999", token.group(1))
+        thread.join(15)
+        assert answered and answered[0][0] == 200 and "Eingabe prüfen" in answered[0][1]
+        server.send_signal(signal.SIGINT)
+        server.wait(20)
+    finally:
+        if server.poll() is None:
+            os.kill(server.pid, signal.SIGKILL)
+            server.wait()
+    assert server.returncode in (0, 130)
+
+
+# --- the start page (DESIGN §7, last paragraph) ------------------------------------------
+
+
+@pytest.fixture
+def start(tmp_path: Path) -> tuple[TestClient, Path, Any]:
+    import shutil
+
+    from kimopt.serve.start import create_start_app
+
+    folder = tmp_path / "ordner"
+    folder.mkdir()
+    shutil.copy(WESEL, folder / "wesel.yaml")
+    shutil.copy(INSTANCES / "kreis-wesel-2022-2023.yaml", folder / "wesel-zwei-jahre.yaml")
+    converted = CliRunner().invoke(cli, ["convert", str(WESEL), "-o", str(folder / "wesel.xlsx")])
+    assert converted.exit_code == 0, converted.output
+    (folder / "notiz.txt").write_text("keine Instanz", encoding="utf-8")
+    (tmp_path / "geheim.yaml").write_text("name: x\n", encoding="utf-8")
+    switch = create_start_app(folder, tmp_path / "szenarien", PORT, None, TOKEN, TEST_SETTINGS["workers"])
+    return TestClient(switch, base_url=ORIGIN), folder, switch
+
+
+def test_the_start_page_lists_the_instances_of_the_folder(start: Any) -> None:
+    client, _, _ = start
+    page = client.get("/")
+    assert page.status_code == 200
+    for name in ("wesel.yaml", "wesel.xlsx", "wesel-zwei-jahre.yaml"):
+        assert name in page.text
+    assert "notiz.txt" not in page.text and "geheim" not in page.text
+    assert "Excel-Mappe hierher ziehen" in page.text
+
+
+@pytest.mark.parametrize(
+    ("entry", "name"),
+    [("1", "../geheim.yaml"), ("1", "wesel.xlsx"), ("99", "wesel.yaml"), ("1", "/etc/passwd"), ("x", "")],
+)
+def test_the_start_page_opens_only_entries_of_its_listing(start: Any, entry: str, name: str) -> None:
+    client, _, switch = start
+    before = switch.app
+    answer = client.post("/open", data={"token": TOKEN, "entry": entry, "name": name})
+    assert answer.status_code == 404 and "nicht (mehr) in der Liste" in answer.text
+    assert switch.app is before
+
+
+def test_the_start_page_needs_the_token_and_this_host(start: Any) -> None:
+    client, _, _ = start
+    assert client.post("/open", data={"entry": "1", "name": "wesel.xlsx"}).status_code == 403
+    assert client.get("/", headers={"Host": "evil.example"}).status_code == 403
+
+
+def test_opening_an_instance_shows_its_what_if_page(start: Any) -> None:
+    import re
+
+    client, _, switch = start
+    page = client.get("/").text
+    number = re.search(r'name="entry" value="(\d+)">\s*<input type="hidden" name="name" value="wesel.xlsx"', page)
+    assert number is not None
+    answer = client.post("/open", data={"token": TOKEN, "entry": number.group(1), "name": "wesel.xlsx"})
+    assert answer.status_code == 200 and "4,0 (36,4 %)" in answer.text  # redirected to the plan
+    assert switch.app.state.session.instance_path.name == "wesel.xlsx"
+    switch.app.state.session.close()
+
+
+def test_a_multi_year_instance_is_named_not_opened(start: Any) -> None:
+    client, _, _ = start
+    page = client.get("/").text
+    number = page.split('value="wesel-zwei-jahre.yaml"')[0].rsplit('name="entry" value="', 1)[1].split('"')[0]
+    answer = client.post("/open", data={"token": TOKEN, "entry": number, "name": "wesel-zwei-jahre.yaml"})
+    assert answer.status_code == 422 and "mehrere Jahre" in answer.text
+
+
+def test_a_dropped_workbook_is_read_from_the_scenario_folder(start: Any, tmp_path: Path) -> None:
+    client, folder, switch = start
+    data = (folder / "wesel.xlsx").read_bytes()
+    files = {"workbook": ("../../Mein Kreis.xlsx", data, "application/octet-stream")}
+    answer = client.post("/upload", data={"token": TOKEN}, files=files)
+    assert answer.status_code == 200 and "4,0 (36,4 %)" in answer.text
+    stored = switch.app.state.session.instance_path
+    assert stored.parent == tmp_path / "szenarien" and stored.name == "hochgeladen-mein-kreis.xlsx"
+    listed = sorted(p.name for p in folder.iterdir())
+    assert listed == ["notiz.txt", "wesel-zwei-jahre.yaml", "wesel.xlsx", "wesel.yaml"]  # nothing stored there
+    switch.app.state.session.close()
+
+
+def test_a_dropped_file_is_bounded_and_checked(start: Any, tmp_path: Path) -> None:
+    from kimopt.serve.start import MAX_UPLOAD_BYTES
+
+    client, _, _ = start
+    big = {"workbook": ("gross.xlsx", b"0" * (MAX_UPLOAD_BYTES + (128 << 10)), "application/octet-stream")}
+    assert client.post("/upload", data={"token": TOKEN}, files=big).status_code == 413
+    text = {"workbook": ("notiz.txt", b"hallo", "text/plain")}
+    assert "keine Excel-Mappe" in client.post("/upload", data={"token": TOKEN}, files=text).text
+    broken = {"workbook": ("kaputt.xlsx", b"PK kaputt", "application/octet-stream")}
+    answer = client.post("/upload", data={"token": TOKEN}, files=broken)
+    assert answer.status_code == 422 and "kaputt.xlsx" in answer.text
+    assert not (tmp_path / "szenarien").exists() or not any((tmp_path / "szenarien").iterdir())  # not kept
+    assert client.post("/upload", files=broken).status_code == 403

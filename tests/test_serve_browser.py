@@ -171,7 +171,7 @@ def test_save_a_scenario_and_read_it_with_compare(server: Any, page: Any) -> Non
     assert "Kreisquote 40 %" in result.output and "40,9 %" in result.output
     with page.expect_download() as download:
         page.get_by_role("link", name="XLSX").click()
-    assert download.value.suggested_filename == "kreis-wesel-2022-plan.xlsx"
+    assert download.value.suggested_filename == "kreis-wesel-2022-szenario.xlsx"
 
 
 def test_a_slow_change_shows_rechnet_and_a_newer_change_wins(
@@ -209,3 +209,131 @@ def test_a_foreign_host_is_refused(server: Any, page: Any) -> None:
     answer = page.goto(f"http://evil.test:{port}/")
     assert answer is not None and answer.status == 403
     assert "fremder Host" in page.content()
+
+
+GEOMETRY = """() => {
+  const problems = [];
+  const shown = (e) => e.getClientRects().length > 0;
+  const tables = [...document.querySelectorAll("table")].filter(shown);
+  const name = (t) => (t.closest("section[id], fieldset")?.id
+                       || t.closest("fieldset")?.querySelector("legend")?.textContent
+                       || t.caption?.textContent || t.rows[0]?.textContent.trim().slice(0, 30));
+  for (const t of tables) {
+    const pane = t.closest(".side, .results");
+    const right = pane.getBoundingClientRect().right - parseFloat(getComputedStyle(pane).paddingRight);
+    if (t.scrollWidth > pane.clientWidth + 1 || t.getBoundingClientRect().right > right + 1) {
+      problems.push("wider than its pane: " + name(t));
+    }
+  }
+  for (const pane of document.querySelectorAll(".side, .results, main")) {
+    if (pane.scrollWidth > pane.clientWidth + 1) { problems.push("sideways scrolling: " + pane.className); }
+  }
+  for (let i = 0; i < tables.length; i++) {
+    for (let j = i + 1; j < tables.length; j++) {
+      const a = tables[i].getBoundingClientRect(), b = tables[j].getBoundingClientRect();
+      if (tables[i].contains(tables[j]) || tables[j].contains(tables[i])) { continue; }
+      if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1) {
+        problems.push("overlap: " + name(tables[i]) + " / " + name(tables[j]));
+      }
+    }
+  }
+  for (const input of document.querySelectorAll("input[type=text]")) {
+    if (shown(input) && input.scrollWidth > input.clientWidth + 1) { problems.push("text cut: " + input.id); }
+  }
+  return problems;
+}"""
+
+
+def test_the_page_fits_1280x720_and_large_type_and_enter_logs_no_error(server: Any, page: Any, shots: Path) -> None:
+    # issue 22: the price tables overlapped, the plan needed sideways scrolling, partner fields were
+    # cut, large type hid columns, the legend promised „(*)“ and every Enter logged an htmx abort
+    url, _ = server
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    _loaded(page, url)
+    partner = page.get_by_label("Partner – Kamp-Lintfort")
+    partner.fill("Neukirchen-Vluyn, Rheinberg")  # a list as a planner types it
+    field = page.get_by_label("Kreisquote (mindestens, %)")
+    field.fill("40")
+    field.press("Enter")
+    expect(page.locator("#headline")).to_contain_text("Plan neu berechnet")
+    expect(page.locator("#price")).to_be_visible()
+    expect(page.locator("#binding table")).to_be_visible()
+    expect(page.locator("#charts figure").first).to_be_visible()
+    assert errors == []
+    comparison = page.locator("#comparison")
+    assert comparison.locator("td.diff").count() > 0 and "*" not in comparison.inner_text()
+    problems = page.evaluate(GEOMETRY)
+    assert problems == [], problems
+    page.locator("#price").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "serve-7-geometry.png"))
+    page.locator("#large-type").check()
+    problems = page.evaluate(GEOMETRY)
+    assert problems == [], problems
+    page.locator("#price").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "serve-8-large-type-price.png"))
+    page.locator("#plan").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "serve-9-large-type-plan.png"))
+    assert errors == []
+
+
+def test_the_start_page_takes_a_dropped_workbook_to_the_plan(tmp_path: Path, page: Any, shots: Path) -> None:
+    import base64
+
+    import uvicorn
+
+    from kimopt.serve.start import create_start_app
+
+    folder = tmp_path / "ordner"
+    folder.mkdir()
+    workbook = tmp_path / "Kreis Wesel.xlsx"
+    converted = CliRunner().invoke(cli, ["convert", str(WESEL), "-o", str(workbook)])
+    assert converted.exit_code == 0, converted.output
+    (folder / "wesel.yaml").write_bytes(WESEL.read_bytes())
+    port = _free_port()
+    switch = create_start_app(folder, tmp_path / "szenarien", port, None, "t" * 32, 1)
+    running = uvicorn.Server(uvicorn.Config(switch, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not running.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.02)
+    try:
+        page.goto(f"http://127.0.0.1:{port}/")
+        expect(page.locator("#entries")).to_contain_text("wesel.yaml")
+        page.screenshot(path=str(shots / "serve-10-start.png"))
+        # a file dropped on the zone, as the browser delivers it
+        data = base64.b64encode(workbook.read_bytes()).decode()
+        page.evaluate(
+            """([name, data]) => {
+                const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+                const transfer = new DataTransfer();
+                transfer.items.add(new File([bytes], name));
+                document.getElementById("upload").dispatchEvent(
+                    new DragEvent("drop", {dataTransfer: transfer, bubbles: true, cancelable: true}));
+            }""",
+            [workbook.name, data],
+        )
+        expect(page.locator("#headline")).to_have_text("Plan aus der Datei.")
+        expect(page.locator("#plan #summary")).to_contain_text("4,0 (36,4 %)")
+        page.screenshot(path=str(shots / "serve-11-from-workbook.png"))
+        assert (tmp_path / "szenarien" / "hochgeladen-kreis-wesel.xlsx").exists()
+    finally:
+        running.should_exit = True
+        thread.join(30)
+        session = getattr(switch.app.state, "session", None) if hasattr(switch.app, "state") else None
+        if session is not None:
+            session.close()
+
+
+def test_a_refused_change_says_why_on_the_page(server: Any, page: Any) -> None:
+    url, _ = server
+    _loaded(page, url)
+    page.route(
+        "**/change", lambda route: route.fulfill(status=503, body="Der Server rechnet noch an früheren Änderungen.")
+    )
+    field = page.get_by_label("Kreisquote (mindestens, %)")
+    field.fill("40")
+    field.press("Enter")
+    expect(page.locator("#notice")).to_have_text("Der Server rechnet noch an früheren Änderungen.")

@@ -7,13 +7,20 @@ from typing import Annotated
 
 import typer
 
-from kimopt.cli.app import ExitCode, InstanceArg, Lang, ModelOption, app, fail, guarded
+from kimopt.cli.app import ExitCode, Lang, ModelOption, app, fail, guarded
 
 
 @app.command()
 @guarded
 def serve(
-    instance: InstanceArg,
+    instance: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Instanz (YAML, JSON, Excel) – oder ein Ordner: Startseite mit seinen Instanzen "
+            "(ohne Angabe: der aktuelle Ordner) / an instance, or a folder for the start page.",
+            show_default=False,
+        ),
+    ] = None,
     model: ModelOption = None,
     port: Annotated[int, typer.Option("--port", min=1024, max=65535, help="Port auf 127.0.0.1 / port.")] = 8765,
     open_browser: Annotated[bool, typer.Option("--open", help="Seite im Browser öffnen / open the page.")] = False,
@@ -21,7 +28,8 @@ def serve(
         Path,
         typer.Option(
             "--scenario-dir",
-            help="Ordner für „Szenario speichern“ (wird erst beim Speichern angelegt) / folder for saved scenarios.",
+            help="Ordner für „Szenario speichern“ und hochgeladene Mappen (wird erst bei Bedarf angelegt) "
+            "/ folder for saved scenarios and dropped workbooks.",
             file_okay=False,
         ),
     ] = Path("szenarien"),
@@ -30,23 +38,43 @@ def serve(
 
     Startet eine lokale Seite (nur 127.0.0.1): Kreisquote, Budgets, Interesse, Partner,
     Kapazitäten, Wünsche und die Reihenfolge der Ziele ändern, der optimale Plan folgt.
-    Die Instanzdatei wird nie verändert. Beenden mit Strg-C.
+    Ohne Instanz (oder mit einem Ordner) zeigt eine Startseite die Instanzen und Planmappen
+    des Ordners und nimmt eine hineingezogene Excel-Mappe an. Die Instanzdatei wird nie
+    verändert. Beenden mit Strg-C.
     """
-    from kimopt.cli.horizon import one_year_only
-    from kimopt.load import load_inputs
-    from kimopt.serve import HOST, port_free, run
-    from kimopt.serve.session import Session
+    import secrets
 
-    inputs = load_inputs(instance, model)
-    one_year_only(inputs.instance, instance, "serve", Lang.de)
+    from kimopt.serve import HOST, port_free, run
+
+    folder = Path.cwd() if instance is None else instance
     if not port_free(port):
         raise fail(
             f"Port {port} auf {HOST} ist belegt – mit --port einen anderen wählen "
             f"/ port {port} is in use, choose another with --port.",
             ExitCode.BAD_INPUT,
         )
+    if folder.is_dir():
+        from kimopt.serve.start import create_start_app
+
+        served: object = create_start_app(folder, scenario_dir.absolute(), port, model, secrets.token_urlsafe(32))
+        typer.echo(f"kimopt serve: http://{HOST}:{port}/  Startseite für {folder}  (Strg-C beendet)")
+        run(served, port, open_browser)
+        return
+    served = _page(folder, model, port, scenario_dir)
+    typer.echo(f"kimopt serve: http://{HOST}:{port}/  (Strg-C beendet)")
+    run(served, port, open_browser)
+
+
+def _page(instance: Path, model: Path | None, port: int, scenario_dir: Path) -> object:
+    """The what-if page of one instance file."""
+    from kimopt.cli.horizon import one_year_only
+    from kimopt.load import load_inputs
+    from kimopt.serve.app import create_app
+    from kimopt.serve.session import Session
+
+    inputs = load_inputs(instance, model)
+    one_year_only(inputs.instance, instance, "serve", Lang.de)
     session = Session(instance, model, inputs.instance, inputs.model, inputs.model_name, scenario_dir.absolute())
     if session.current.outcome.kind == "invalid":
         raise fail(f"{instance}: " + "; ".join(session.current.outcome.general), ExitCode.BAD_INPUT)
-    typer.echo(f"kimopt serve: http://{HOST}:{port}/  (Strg-C beendet)")
-    run(session, port, open_browser)
+    return create_app(session, port)

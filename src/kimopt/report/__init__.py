@@ -46,7 +46,7 @@ def render_plan_report(
     suffix: str,
     lang: str = "de",
     baselines: list[Baseline] | None = None,
-    draft: bool = False,
+    draft: bool | str = False,
     stand: str = "",
 ) -> str:
     """The text of a plan report in one of the text formats (``.html``, ``.md``, ``.csv``)."""

@@ -88,11 +88,18 @@ def _css_string(text: str) -> str:
     return '"' + "".join(c if c.isalnum() or c in safe else f"\\{ord(c):x} " for c in cleaned) + '"'
 
 
-def page_css(heading: str, kreis: str, stand: str, draft: bool, lang: str, wide: bool) -> str:
+def _mark(draft: bool | str, lang: str) -> str:
+    """The mark of a paper that is not the plan: ``True`` is „ENTWURF“, a text is itself."""
+    if isinstance(draft, str):
+        return draft
+    return t(lang, "ENTWURF", "DRAFT") if draft else ""
+
+
+def page_css(heading: str, kreis: str, stand: str, draft: bool | str, lang: str, wide: bool) -> str:
     """The running head and foot of every printed page, and the orientation."""
     left = heading + (f" · {kreis}" if kreis and kreis not in heading else "")
     right = t(lang, f"Stand: {stand}", f"As of: {stand}") if stand else ""
-    mark = t(lang, "ENTWURF", "DRAFT") if draft else ""
+    mark = _mark(draft, lang)
     font = 'font: 8pt "DejaVu Sans", Arial, sans-serif; color: #5b6670;'
     boxes = f"@top-left {{ content: {_css_string(left)}; {font} }}"
     of = t(lang, '"Seite " counter(page) " von " counter(pages)', '"Page " counter(page) " of " counter(pages)')
@@ -179,7 +186,7 @@ def page(
     blocks: list[str],
     lang: str,
     *,
-    draft: bool = False,
+    draft: bool | str = False,
     kreis: str = "",
     wide: bool = False,
     stand: str = "",
@@ -196,13 +203,13 @@ def page(
         "Soll-Werte auf drei Stellen gerundet dargestellt.",
         "Made with kimopt. All figures computed exactly; VZÄ shown to one decimal, targets to three.",
     )
-    shown = (t(lang, "ENTWURF – ", "DRAFT – ") if draft else "") + heading
+    shown = (f"{_mark(draft, lang)} – " if draft else "") + heading
     sub = (
         escape(kreis)
         + (" · " if kreis and stand else "")
         + (escape(t(lang, "Stand: ", "As of: ") + stand) if stand else "")
     )
-    mark = f'<div class="draft" aria-hidden="true">{escape(t(lang, "ENTWURF", "DRAFT"))}</div>\n' if draft else ""
+    mark = f'<div class="draft" aria-hidden="true">{escape(_mark(draft, lang))}</div>\n' if draft else ""
     return (
         f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -239,7 +246,7 @@ def plan_html(
     lang: str,
     tables: list[Table],
     charts: list[tuple[str, str]],
-    draft: bool = False,
+    draft: bool | str = False,
     stand: str = "",
 ) -> str:
     """The plan report: the summary, the per-Kommune table, the charts, then every other section."""

@@ -25,24 +25,33 @@ def port_free(port: int) -> bool:
     return True
 
 
-def run(session: object, port: int, open_browser: bool = False) -> None:
-    """Serve ``session`` on 127.0.0.1:``port`` until Ctrl-C."""
+def run(app: object, port: int, open_browser: bool = False) -> None:
+    """Serve ``app`` (the what-if page, or the start page that becomes one) on 127.0.0.1:``port``
+    until Ctrl-C; the session then shown is closed (its solve stopped) before returning."""
     import threading
     import webbrowser
 
     import uvicorn
 
-    from kimopt.serve.app import create_app
-    from kimopt.serve.session import Session
-
-    assert isinstance(session, Session)
-    app = create_app(session, port)
     if open_browser:
         threading.Timer(0.8, webbrowser.open, [f"http://{HOST}:{port}/"]).start()
     try:
-        uvicorn.run(app, host=HOST, port=port, log_level="warning", access_log=False)
+        # Ctrl-C: requests still open after a few seconds are dropped, not waited for
+        uvicorn.run(
+            app,  # type: ignore[arg-type]
+            host=HOST,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            timeout_graceful_shutdown=3,
+        )
     finally:
-        session.close()
+        from kimopt.serve.start import Switch
+
+        served = app.app if isinstance(app, Switch) else app  # the page the start page became
+        session = getattr(getattr(served, "state", None), "session", None)
+        if session is not None:
+            session.close()
 
 
 __all__ = ["HOST", "port_free", "run"]

@@ -5,14 +5,21 @@ Safety on a shared office machine: the server binds to 127.0.0.1 only (see
 is another site, is refused with 403 (DNS rebinding, cross-site requests); every request that
 changes state carries the session token the page was served with; no request names a file —
 the scenario folder is fixed at start and file names are made from the scenario's name.
+
+Bounded: a request body beyond :data:`MAX_BODY_BYTES` is refused before it is read on;
+solving runs on threads of its own (the page, downloads and charts keep answering) and at
+most :data:`MAX_WAITING` changes wait behind the running solve — more are refused with 503.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 import importlib
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +32,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kimopt.serve.session import SaveError, Session, Shown
 
@@ -39,6 +47,81 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "Cross-Origin-Resource-Policy": "same-origin",
 }
+
+
+MAX_BODY_BYTES = 2 << 20  # a form of a Kreis of 400 Kommunen is far below
+MAX_WAITING = 4  # changes waiting behind the running solve; Enter sends two per page
+BUSY = "Der Server rechnet noch an früheren Änderungen – bitte einen Moment warten und erneut versuchen."
+
+
+class BodyLimit:
+    """Refuse a request body beyond ``limit`` bytes (413) before the application reads any of it."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES, paths: dict[str, int] | None = None) -> None:
+        self.app, self.default, self.paths = app, limit, paths or {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.paths.get(scope["path"], self.default)
+        declared = dict(scope["headers"]).get(b"content-length", b"0")
+        body, more = b"", not declared.isdigit() or int(declared) <= limit
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            body += message.get("body", b"")
+            more = message.get("more_body", False) and len(body) <= limit
+        if len(body) > limit or (declared.isdigit() and int(declared) > limit):
+            text = f"Anfrage zu groß (höchstens {limit // (1 << 20)} MB)."
+            await PlainTextResponse(text, status_code=413)(scope, receive, send)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
+class Busy(Exception):
+    """More changes wait than :data:`MAX_WAITING`."""
+
+
+class Solver:
+    """Threads of their own for everything that waits for the session's solving lock."""
+
+    def __init__(self, waiting: int = MAX_WAITING) -> None:
+        self.limit = waiting + 1  # the running one and those waiting behind it
+        self.pending = 0  # changed on the event loop only
+        self.pool = ThreadPoolExecutor(max_workers=self.limit, thread_name_prefix="kimopt-solve")
+
+    async def run(self, func: Callable[..., Any], *args: Any) -> Any:
+        if self.pending >= self.limit:
+            raise Busy
+        self.pending += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self.pool, func, *args)
+        finally:
+            self.pending -= 1
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+async def authorised_by(request: Request, token: str) -> bool:
+    """Whether the request carries the session token (header, or the form's ``token`` field)."""
+    sent = request.headers.get(TOKEN_HEADER)
+    if sent is None:
+        form = await request.form()
+        value = form.get("token")
+        sent = value if isinstance(value, str) else None
+    return sent is not None and secrets.compare_digest(sent, token)
 
 
 def local_hosts(port: int) -> set[str]:
@@ -88,6 +171,7 @@ def create_app(session: Session, port: int, token: str | None = None) -> Starlet
     from kimopt.serve import view
 
     token = token or secrets.token_urlsafe(32)
+    solver = Solver()
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
     templates = Jinja2Templates(env=environment)
 
@@ -97,18 +181,16 @@ def create_app(session: Session, port: int, token: str | None = None) -> Starlet
         return templates.TemplateResponse(request, name, ctx, status_code=status)
 
     async def authorised(request: Request) -> bool:
-        sent = request.headers.get(TOKEN_HEADER)
-        if sent is None:
-            form = await request.form()
-            value = form.get("token")
-            sent = value if isinstance(value, str) else None
-        return sent is not None and secrets.compare_digest(sent, token)
+        return await authorised_by(request, token)
 
     def refused() -> Response:
         return PlainTextResponse("Verboten: Sitzungsschlüssel fehlt oder ist falsch – Seite neu laden.", 403)
 
     def superseded() -> Response:
         return Response(status_code=204)  # a newer change is answered instead; htmx swaps nothing
+
+    def busy() -> Response:
+        return PlainTextResponse(BUSY, status_code=503, headers={"Retry-After": "2"})
 
     async def index(request: Request) -> Response:
         return render(request, "page.html", session.current)
@@ -118,19 +200,28 @@ def create_app(session: Session, port: int, token: str | None = None) -> Starlet
             return refused()
         form = await request.form()
         raw = {k: v for k, v in form.items() if isinstance(v, str)}
-        shown = await _threaded(session.change, raw)
+        try:
+            shown = await solver.run(session.change, raw)
+        except Busy:
+            return busy()
         return superseded() if shown is None else render(request, "change.html", shown)
 
     async def undo(request: Request) -> Response:
         if not await authorised(request):
             return refused()
-        shown = await _threaded(session.undo)
+        try:
+            shown = await solver.run(session.undo)
+        except Busy:
+            return busy()
         return superseded() if shown is None else render(request, "main.html", shown)
 
     async def reset(request: Request) -> Response:
         if not await authorised(request):
             return refused()
-        shown = await _threaded(session.reset)
+        try:
+            shown = await solver.run(session.reset)
+        except Busy:
+            return busy()
         return superseded() if shown is None else render(request, "main.html", shown)
 
     def _generation(request: Request) -> int:
@@ -140,7 +231,10 @@ def create_app(session: Session, port: int, token: str | None = None) -> Starlet
             return -1
 
     async def binding(request: Request) -> Response:
-        rows = await _threaded(session.binding, _generation(request))
+        try:
+            rows = await solver.run(session.binding, _generation(request))
+        except Busy:
+            rows = "Der Server rechnet noch – bindende Regeln nach der nächsten Änderung."
         if rows is None:
             return superseded()
         return templates.TemplateResponse(request, "binding.html", {"rows": rows})
@@ -177,15 +271,18 @@ def create_app(session: Session, port: int, token: str | None = None) -> Starlet
 
     def download(suffix: str) -> Callable[[Request], Awaitable[Response]]:
         async def handler(request: Request) -> Response:
-            from kimopt.serve.export import MEDIA_TYPES, report_bytes
+            from kimopt.serve.export import MEDIA_TYPES, Marking, report_bytes
+            from kimopt.serve.form import changes
 
-            plan = session.report_plan()
-            if plan is None:
+            found = session.report()
+            if found is None:
                 return PlainTextResponse("Kein Plan zum Exportieren.", status_code=409)
             if suffix == ".pdf" and not pdf_available():
                 return PlainTextResponse("PDF ist auf diesem Rechner nicht verfügbar.", status_code=404)
-            data = await _threaded(report_bytes, plan, suffix)
-            name = f"{session.instance_path.stem}-plan{suffix}"
+            plan, form, name = found
+            marking = Marking(name, changes(form, session.instance, session.model))
+            data = await _threaded(report_bytes, plan, suffix, marking)
+            name = f"{session.instance_path.stem}-szenario{suffix}"
             return Response(
                 data, media_type=MEDIA_TYPES[suffix], headers={"Content-Disposition": f'attachment; filename="{name}"'}
             )
@@ -205,8 +302,17 @@ def create_app(session: Session, port: int, token: str | None = None) -> Starlet
         Route("/bericht.pdf", download(".pdf")),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
-    app = Starlette(routes=routes, middleware=[Middleware(Guard, hosts=local_hosts(port))])
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        session.close(timeout=0)  # waiting changes give way at once
+        solver.close()
+
+    middleware = [Middleware(Guard, hosts=local_hosts(port)), Middleware(BodyLimit)]
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.token = token
+    app.state.session = session
     return app
 
 

@@ -15,11 +15,16 @@ from fractions import Fraction
 from typing import Any
 
 from kimopt.data import OBJECTIVE_NAMES, Instance, PlanningModel
-from kimopt.errors import Finding
+from kimopt.errors import Finding, finding_message
 from kimopt.labels import OBJECTIVE_LABELS, pick
-from kimopt.numbers import fmt_number, fraction_text
+from kimopt.numbers import NumberError, fmt_number, fraction_text, to_fraction
 
 Form = dict[str, str]
+
+# Every field is refused beyond this before anything reads it as a number, a name or a wish:
+# a partner list of a whole Kreis stays far below it; 10^99999999 or a megabyte of names would
+# otherwise be converted exactly (minutes, holding the interpreter) or compared with every name.
+MAX_FIELD_CHARS = 1000
 
 OBJECTIVE_FIELDS = tuple(f"obj{n}" for n in range(1, len(OBJECTIVE_NAMES) + 1))
 
@@ -100,8 +105,8 @@ def _share(text: str) -> str:
     so that validation names it as it was typed."""
     cleaned = text.replace("%", "").replace(" ", "").replace(",", ".")
     try:
-        value = Fraction(cleaned)
-    except (ValueError, ZeroDivisionError):
+        value = to_fraction(cleaned)  # bounded: digits and exponent are checked before converting
+    except NumberError:
         return text
     return fraction_text(value if "/" in cleaned else value / 100)
 
@@ -149,6 +154,17 @@ def scenario_entry(form: Form, instance: Instance, model: PlanningModel, name: s
     if instance_patch:
         entry["instance"] = instance_patch
     return entry
+
+
+def length_errors(form: Form) -> dict[str, str]:
+    """The fields longer than :data:`MAX_FIELD_CHARS`, with the message for each."""
+    errors = {}
+    for name, text in form.items():
+        if len(text) > MAX_FIELD_CHARS:
+            shown = text[:20] + "…"
+            finding = Finding((name,), "too_long", {"value": shown, "limit": MAX_FIELD_CHARS})
+            errors["obj1" if name in OBJECTIVE_FIELDS else name] = finding_message(finding, "de")
+    return errors
 
 
 def objective_findings(form: Form) -> list[Finding]:

@@ -19,6 +19,7 @@ from typing import Any
 
 from kimopt.data import Instance, PlanningModel
 from kimopt.labels import some_of
+from kimopt.numbers import NumberError, to_fraction
 from kimopt.results import Status
 from kimopt.serve.form import Form, base_form, normalised, scenario_entry
 from kimopt.serve.solving import Outcome, Superseded, inputs_of, solve
@@ -67,20 +68,64 @@ def _line(text: str) -> str:
 
 def _plain(value: Any) -> Any:
     """Scenario values as a person would write them: ``16400``, ``1.5``; exact fractions as text."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, dict):  # a name stays text, even one that looks like a number
+        return {k: v if k == "name" else _plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_plain(v) for v in value]
     if isinstance(value, str):
         try:
-            number = Fraction(value)
-        except (ValueError, ZeroDivisionError):
+            number = to_fraction(value)  # bounded: "1e99999999" is no number here
+        except NumberError:
             return value
         if number.denominator == 1 and "/" not in value:
             return int(number)
         if "/" not in value and Fraction(repr(float(number))) == number:
             return float(number)
     return value
+
+
+MAX_NUMBERED = 1000
+
+
+def create_numbered(folder: Path, stem: str, text: Any, check: Any) -> Path:
+    """Create ``stem.yaml`` in ``folder``, else ``stem-2.yaml``, ``stem-3.yaml`` …: the first free one.
+
+    The name is taken exclusively (a hard link of a complete, checked temporary file, which
+    fails if the name exists), so two saves at once never write one file; readers never see
+    half a file. ``text(path)`` is the file's content, ``check(temporary)`` may refuse it.
+    """
+    import os
+    import tempfile
+
+    umask = os.umask(0)
+    os.umask(umask)
+    for n in range(1, MAX_NUMBERED + 1):
+        path = folder / (f"{stem}.yaml" if n == 1 else f"{stem}-{n}.yaml")
+        if path.exists():
+            continue
+        handle, temporary = tempfile.mkstemp(prefix=f".{stem}.", suffix=".tmp.yaml", dir=folder)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(text(path))
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.chmod(temporary, 0o666 & ~umask)
+            check(Path(temporary))
+            try:
+                os.link(temporary, path)
+            except FileExistsError:
+                continue  # another save took this name a moment ago
+            except OSError:  # a file system without hard links: exclusive, not atomic
+                try:
+                    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+                except FileExistsError:
+                    continue
+                with os.fdopen(fd, "w", encoding="utf-8") as stream:
+                    stream.write(text(path))
+            return path
+        finally:
+            os.unlink(temporary)
+    raise SaveError(f"Schon {MAX_NUMBERED} Szenarien dieses Namens – bitte einen anderen Namen wählen.")
 
 
 class Session:
@@ -109,6 +154,8 @@ class Session:
         self._bindings: dict[tuple[tuple[str, str], ...], list[BindingRow] | str] = {}
         self._charts: dict[tuple[tuple[str, str], ...], list[tuple[str, str]]] = {}
         self.last_plan: Outcome | None = None
+        self.last_plan_form: Form = dict(self.base)
+        self._saved: dict[tuple[tuple[str, str], ...], str] = {}  # form → the name it was saved as
         shown = self._show(lambda history: None)
         assert shown is not None
         self.current: Shown = shown
@@ -180,7 +227,7 @@ class Session:
                     if generation != self.generation:
                         return None
                     if outcome.kind == "plan":
-                        self.last_plan = outcome
+                        self.last_plan, self.last_plan_form = outcome, form
                     self.current = Shown(generation, form, outcome, previous, remembered)
                     return self.current
         except Superseded:
@@ -277,11 +324,11 @@ class Session:
 
         Returns the file and a note (the wish, which scenario files cannot hold). The file
         name comes from ``name`` (only letters, digits and ``-``); an existing file is never
-        replaced. The written file is read back as ``compare`` reads it.
+        replaced: the next free number is taken (``name-2.yaml``), also when many saves of one
+        name arrive at once. The file is read as ``compare`` reads it before it appears.
         """
         import yaml
 
-        from kimopt.io.atomic import write_text_atomic
         from kimopt.report.scenarios import load_scenarios
 
         title = " ".join(name.split())[:80]
@@ -296,30 +343,46 @@ class Session:
             raise SaveError("Keine Änderung gegenüber der Datei – nichts zu speichern.")
         folder = self.scenario_dir
         folder.mkdir(parents=True, exist_ok=True)
-        stem = file_stem(title)
-        path = folder / f"{stem}.yaml"
-        n = 2
-        while path.exists():
-            path = folder / f"{stem}-{n}.yaml"
-            n += 1
         base = f"kimopt compare {self.instance_path}"
         if self.model_path is not None:
             base += f" -m {self.model_path}"
         note = ""
-        header = [
-            f"# Szenario aus kimopt serve für {_line(self.instance.name)}.",
-            f"#   {_line(base)} -s {_line(str(path))}",
-        ]
+        comments = []
         if shown.form["wish"]:
             note = f"Der Wunsch „{shown.form['wish']}“ ist nicht Teil der Datei (Szenariodateien kennen keine Wünsche)."
-            header.append(f"# Nicht gespeichert (Szenariodateien kennen keine Wünsche): {_line(shown.form['wish'])}")
+            comments.append(f"# Nicht gespeichert (Szenariodateien kennen keine Wünsche): {_line(shown.form['wish'])}")
         body = yaml.safe_dump({"scenarios": [_plain(entry)]}, allow_unicode=True, sort_keys=False)
-        write_text_atomic(path, "\n".join(header) + "\n" + body)
-        load_scenarios(path, self.instance, self.model)  # what compare will do; raises if it could not
+
+        def text(path: Path) -> str:
+            header = [
+                f"# Szenario aus kimopt serve für {_line(self.instance.name)}.",
+                f"#   {_line(base)} -s {_line(str(path))}",
+                *comments,
+            ]
+            return "\n".join(header) + "\n" + body
+
+        def check(path: Path) -> None:  # what compare will do; raises if it could not
+            load_scenarios(path, self.instance, self.model)
+
+        path = create_numbered(folder, file_stem(title), text, check)
+        with self._state:
+            self._saved[_key(shown.form)] = title
         return path, note
 
     def report_plan(self) -> dict[str, Any] | None:
         """The plan the page shows (the last one, when the current state has none)."""
+        found = self.report()
+        return found[0] if found else None
+
+    def report(self) -> tuple[dict[str, Any], Form, str] | None:
+        """The plan the page shows, the form it was solved for, and the name that form was saved as
+        (empty when it was not saved)."""
         with self._state:
-            outcome = self.current.outcome if self.current.outcome.plan_json else self.last_plan
-        return outcome.plan_json if outcome else None
+            if self.current.outcome.plan_json:
+                outcome, form = self.current.outcome, self.current.form
+            elif self.last_plan is not None:
+                outcome, form = self.last_plan, self.last_plan_form
+            else:
+                return None
+            assert outcome.plan_json is not None
+            return outcome.plan_json, form, self._saved.get(_key(form), "")

@@ -21,7 +21,7 @@ from kimopt.lexicographic import ModelTooLarge, solve_levels
 from kimopt.plan import Plan
 from kimopt.report.scenarios import apply_scenario
 from kimopt.results import Status
-from kimopt.serve.form import Form, field_of, objective_findings, scenario_entry
+from kimopt.serve.form import Form, field_of, length_errors, objective_findings, scenario_entry
 
 Stop = Callable[[str], None]
 
@@ -72,6 +72,9 @@ def inputs_of(form: Form, instance: Instance, model: PlanningModel) -> Outcome:
     Returns an ``invalid`` outcome with every problem by field, or a ``plan`` outcome without
     a plan yet (the inputs to solve).
     """
+    too_long = length_errors(form)
+    if too_long:  # before any field is read: nothing unbounded is converted
+        return Outcome("invalid", instance, model, errors=too_long)
     findings = objective_findings(form)
     entry = scenario_entry(form, instance, model, "Seite")
     if findings:
