@@ -6,9 +6,10 @@ with it. Where the level structure allows it (``use_positions`` first, then the 
 coverage at a changed population follows without a solve: the largest-remainder
 apportionment of ``N_used*`` for the new targets is a lower bound on every plan's deviation,
 and when the base plan with the Kreis serving the rest, or the Kreis serving everything,
-reaches it (the independent checker accepts that plan), the optimal coverages are exactly the apportionment's — the same the
-lexicographic solve proves (:mod:`kimopt.cpsat.remainders`). Only where this argument does not
-decide (the Kreis cannot fill in, or the Kommune's remainder ties) is the instance re-solved.
+reaches it (the independent checker accepts that plan), the optimal coverages are exactly the
+apportionment's — the same the lexicographic solve proves (:mod:`kimopt.cpsat.remainders`).
+Only where this argument does not decide (the Kreis cannot fill in, or the Kommune's
+remainder ties) is the instance re-solved.
 Kommunen are searched in parallel (separate processes, results in Kommune order), so the
 answer does not depend on scheduling.
 """
@@ -16,13 +17,11 @@ answer does not depend on scheduling.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
 
-from kimopt.analysis.sensitivity.base import Progress, Solved, optimal_base, solve_instance
+from kimopt.analysis.sensitivity.base import Progress, Solved, each_in_parallel, optimal_base, solve_instance
 from kimopt.check import check_plan
 from kimopt.cpsat.remainders import kreis_fills_in, remainder_optimum
 from kimopt.data import Instance, PlanningModel
@@ -72,22 +71,8 @@ def population_thresholds(
     """
     base = optimal_base(instance, model, time_limit)
     chosen = list(range(len(instance.kommunen)) if kommunen is None else kommunen)
-    workers = max(1, min(os.cpu_count() or 1, len(chosen)))
-    if workers == 1 or len(chosen) < 4:
-        found = []
-        for i in chosen:
-            if progress:
-                progress(instance.kommunen[i].name)
-            found.append(_threshold(instance, model, base, i, time_limit))
-        return found
-    with ProcessPoolExecutor(workers) as pool:
-        futures = [pool.submit(_threshold, instance, model, base, i, time_limit) for i in chosen]
-        out = []
-        for number, (i, future) in enumerate(zip(chosen, futures, strict=True), start=1):
-            out.append(future.result())
-            if progress:
-                progress(f"{instance.kommunen[i].name} ({number}/{len(chosen)})")
-        return out
+    jobs = [(instance, model, base, i, time_limit) for i in chosen]
+    return each_in_parallel(_threshold, jobs, [instance.kommunen[i].name for i in chosen], progress)
 
 
 def _threshold(
@@ -132,8 +117,8 @@ def parametric_coverage(changed: Instance, model: PlanningModel, base: Solved, i
     Valid when the objectives begin with ``use_positions`` and the L1 ``proportionality`` and
     the quota rule is off: then ``N_used*`` is the base plan's, and a plan of the changed
     instance that reaches the largest-remainder bound (the base plan with the Kreis serving the
-    rest, or the Kreis serving everything, accepted by the checker) proves the optimal coverages; Kommune ``i``'s is unique
-    unless its remainder ties.
+    rest, or the Kreis serving everything, accepted by the checker) proves the optimal
+    coverages; Kommune ``i``'s is unique unless its remainder ties.
     """
     plan = base.plan
     objectives = model.objectives
