@@ -5,8 +5,9 @@ with it. Where the level structure allows it (``use_positions`` first, then the 
 ``proportionality``, no quota rule: ``N_used*`` then does not depend on populations), the
 coverage at a changed population follows without a solve: the largest-remainder
 apportionment of ``N_used*`` for the new targets is a lower bound on every plan's deviation,
-and when the base plan with the Kreis serving the rest, or the Kreis serving everything,
-reaches it (the independent checker accepts that plan), the optimal coverages are exactly the
+and when a plan reaches it (the base plan with the Kreis serving the rest or the Kreis
+serving everything, accepted by the independent checker; else one feasibility check of the
+plain model with the coverages fixed), the optimal coverages are exactly the
 apportionment's — the same the lexicographic solve proves (:mod:`kimopt.cpsat.remainders`).
 Only where this argument does not decide (the Kreis cannot fill in, or the Kommune's
 remainder ties) is the instance re-solved.
@@ -21,12 +22,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from ortools.sat.python import cp_model
+
 from kimopt.analysis.sensitivity.base import Progress, Solved, each_in_parallel, optimal_base, solve_instance
 from kimopt.check import check_plan
-from kimopt.cpsat.remainders import kreis_fills_in, remainder_optimum
+from kimopt.cpsat.remainders import RemainderOptimum, kreis_fills_in, remainder_optimum
 from kimopt.data import Instance, PlanningModel
 from kimopt.plan import Plan
-from kimopt.problem import compile_problem
+from kimopt.problem import Problem, compile_problem
 
 
 @dataclass(frozen=True)
@@ -117,8 +120,9 @@ def parametric_coverage(changed: Instance, model: PlanningModel, base: Solved, i
     Valid when the objectives begin with ``use_positions`` and the L1 ``proportionality`` and
     the quota rule is off: then ``N_used*`` is the base plan's, and a plan of the changed
     instance that reaches the largest-remainder bound (the base plan with the Kreis serving the
-    rest, or the Kreis serving everything, accepted by the checker) proves the optimal
-    coverages; Kommune ``i``'s is unique unless its remainder ties.
+    rest, or the Kreis serving everything, accepted by the checker; else one feasibility
+    check, :func:`_reaches_bound`) proves the optimal coverages; Kommune ``i``'s is unique
+    unless its remainder ties.
     """
     plan = base.plan
     objectives = model.objectives
@@ -135,11 +139,43 @@ def parametric_coverage(changed: Instance, model: PlanningModel, base: Solved, i
     optimum = remainder_optimum(problem, used)
     if i in optimum.tied:
         return None
+    coverage = problem.vzae(optimum.floor[i] + (i in optimum.up))
     for start in (list(base.units), [0] * len(base.units)):  # as the solve's own shortcut tries
         filled = kreis_fills_in(problem, start, optimum)
         if filled is not None and not check_plan(changed, model, Plan(problem, filled).links_json()):
-            return problem.vzae(optimum.floor[i] + (i in optimum.up))
-    return None
+            return coverage
+    return coverage if _reaches_bound(problem, used, optimum, base.units, model.seed) else None
+
+
+WORK_BOUND_CHECK = 2.0
+"""Deterministic work limit of the feasibility check that some plan reaches the bound."""
+
+
+def _reaches_bound(problem: Problem, used: int, optimum: RemainderOptimum, hint: Sequence[int], seed: int) -> bool:
+    """Is there a plan of ``used`` units whose coverages are the largest-remainder optimum?
+
+    One feasibility check of the plain model (no level to optimise, so far cheaper than the
+    lexicographic re-solve); one worker and a work limit, so the answer is the same on every
+    run. Unknown counts as no: the caller then re-solves.
+    """
+    from kimopt.cpsat.solver import work_limited_solver
+    from kimopt.lexicographic import build
+
+    cm = build(problem)
+    v = cm.variables
+    cm.model.add(v.used_total == used)
+    tied = set(optimum.tied)
+    for k in problem.kommune_order:
+        if k not in tied:
+            cm.model.add(v.coverage(k) == optimum.floor[k] + (k in optimum.up))
+        else:
+            cm.model.add_linear_constraint(v.coverage(k), optimum.floor[k], optimum.floor[k] + 1)
+    if optimum.tied:
+        total = sum(optimum.floor[k] for k in optimum.tied) + optimum.tied_up
+        cm.model.add(sum(v.coverage(k) for k in optimum.tied) == total)
+    for var, value in zip(v.a, hint, strict=True):
+        cm.model.add_hint(var, value)
+    return work_limited_solver(WORK_BOUND_CHECK, seed).solve(cm.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
 
 
 def _first_guess(instance: Instance, model: PlanningModel, i: int, total: int) -> int:
