@@ -50,7 +50,7 @@ class PopulationThreshold:
     coverage: Fraction
     increase: Step | None
     decrease: Step | None
-    solves: int
+    solves: int  # full lexicographic re-solves (probes the argument decided need none)
 
 
 def _with_population(instance: Instance, i: int, population: int) -> Instance:
