@@ -9,11 +9,14 @@ Instances:
   mettmann   instances/kreis-mettmann-2022.yaml (10 Städte, 3 Träger, 9 VZÄ filled)
   steinfurt  Kreis Steinfurt (05566, 24 Gemeinden) from the GV100AD with 5 Träger
   bitburg    Eifelkreis Bitburg-Prüm (07232, 234 Gemeinden) from the GV100AD with 9 Träger
+  weit       generated (tangled.py): 220 Gemeinden, 6 overlapping Träger, binding Kommune budgets
+  verflochten  generated (tangled.py): 24 Kommunen, 5 overlapping Träger areas, tight budgets
 
 The two generated instances are written into a temporary directory at the start of the run
 by ``scenarios.kreis_instance`` (fixed seed 20211130; interests, budgets, sharing partners and
 Träger drawn as documented in scenarios.py; for Steinfurt 5 Träger instead of the default 2),
-from the official file (``--gv100``, default ``../shared/data/gv100ad/GV100AD_301121.ASC``).
+from the official file (``--gv100``, default ``../shared/data/gv100ad/GV100AD_301121.ASC``);
+the two synthetic Kreise by ``tangled.write`` (fixed seed 20211130, documented in tangled.py).
 
 Usage::
 
@@ -53,6 +56,7 @@ def _kimopt() -> str:
 
 def _instances(gv100: Path, folder: Path) -> dict[str, tuple[Path, str]]:
     """Instance name → (path, a wish for explain --want)."""
+    import tangled
     from scenarios import kreis_instance
 
     from kimopt.io.gv100 import read_gv100
@@ -68,6 +72,9 @@ def _instances(gv100: Path, folder: Path) -> dict[str, tuple[Path, str]]:
         path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         biggest = max(data["kommunen"], key=lambda k: k["population"])["name"]
         found[name] = (path, f"{biggest}=1")
+    for name, path in tangled.write(folder).items():
+        data = json.loads(path.read_text(encoding="utf-8"))
+        found[name] = (path, f"{max(data['kommunen'], key=lambda k: k['population'])['name']}=1")
     return found
 
 
@@ -109,7 +116,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--gv100", type=Path, default=DEFAULT_GV100)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--only", default="wesel,mettmann,steinfurt,bitburg")
+    parser.add_argument("--only", default="wesel,mettmann,steinfurt,bitburg,weit,verflochten")
     parser.add_argument("--commands", default="", help="only these commands (comma-separated)")
     parser.add_argument(
         "--skip", default="", help="instance:command pairs to leave out, e.g. bitburg:sensitivity (over 10 minutes)"
@@ -120,7 +127,7 @@ def main() -> None:
         folder = Path(tmp)
         instances = _instances(args.gv100, folder)
         print(
-            f"{'instance':<10} {'command':<14} {'wall s':>8} {'× floor':>8} {'CPU s':>7} {'× floor':>8}"
+            f"{'instance':<11} {'command':<14} {'wall s':>8} {'× floor':>8} {'CPU s':>7} {'× floor':>8}"
             "  exit  wall of each run"
         )
         for name in args.only.split(","):
@@ -142,7 +149,7 @@ def main() -> None:
                 codes = sorted({r[2] for r in runs})
                 floor = (wall, cpu) if command == "solve-floor" else floor
                 print(
-                    f"{name:<10} {command:<14} {wall:8.2f} {wall / floor[0]:8.2f} {cpu:7.2f} "
+                    f"{name:<11} {command:<14} {wall:8.2f} {wall / floor[0]:8.2f} {cpu:7.2f} "
                     f"{cpu / floor[1]:8.2f}  {','.join(map(str, codes)):>4}  " + " ".join(f"{r[0]:.2f}" for r in runs),
                     flush=True,
                 )

@@ -5,10 +5,12 @@ Every figure comes from exact re-solves of modified instances, never from sampli
 * **Population** (:func:`population_thresholds`). The plan depends on a Kommune's population
   only through the targets ``e_j = N·w_j/W``. For each Kommune the smallest whole number of
   inhabitants more (and fewer) that changes *its* coverage is found by a doubling search
-  followed by bisection over integer populations, each probe a full lexicographic re-solve.
+  followed by bisection over integer populations, each probe the optimal coverage there:
+  proven by the largest-remainder argument where the levels allow it (no solve, see
+  :mod:`~kimopt.analysis.sensitivity.populations`), else a full lexicographic re-solve.
   The bisection takes the coverage to be monotone in the Kommune's own population between
   its probes (raising ``p_i`` raises ``e_i`` and lowers every other target); whatever the
-  search finds is checked: the coverage is re-solved at ``threshold − 1`` (unchanged) and at
+  search finds is checked: the coverage at ``threshold − 1`` (unchanged) and at
   ``threshold`` (changed), and both results are reported.
 * **Budgets** (:func:`budget_thresholds`). A payer's budget ``B`` enters only the constraint
   ``payment ≤ B``, and a payment is a sum of ``n_h × g × d_h`` (new units times granularity
@@ -16,7 +18,9 @@ Every figure comes from exact re-solves of modified instances, never from sampli
   model and the plan — is the same, so the only budgets at which the plan can change are the
   payment levels above ``B``, rounded up to whole euros. The feasible sets grow with the budget,
   so once the plan has changed it does not come back; the first level that changes it is
-  found by bisection over the levels and verified by re-solving at it and one euro below.
+  found by bisection over the levels and verified by re-solving at it and one euro below. A
+  budget with no payment level above it (its payer pays for no new position) changes nothing
+  and is not re-solved; payers are searched in parallel processes.
 * **Trade-off** (:func:`tradeoff_curve`). With ``use_positions`` fixed at its optimum, the
   ε-constraint method: minimise the L1 deviation subject to ``Eigenanteil ≤ ε``, then the
   Eigenanteil at that deviation; the next ε lies one solver unit (``1/g.denominator`` €)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any, TypeVar
 
 from kimopt.data import Instance, PlanningModel
 from kimopt.plan import Plan
@@ -12,6 +15,7 @@ from kimopt.problem import compile_problem
 from kimopt.results import Status
 
 Progress = Callable[[str], None] | None
+T = TypeVar("T")
 
 
 class SensitivityError(RuntimeError):
@@ -50,3 +54,30 @@ def optimal_base(instance: Instance, model: PlanningModel, time_limit: float | N
     if base.status is not Status.OPTIMAL:
         raise SensitivityError(f"{instance.name}: {base.status}", base.status)
     return base
+
+
+def each_in_parallel(
+    task: Callable[..., T], jobs: Sequence[tuple[Any, ...]], labels: Sequence[str], progress: Progress
+) -> list[T]:
+    """``task(*job)`` for every job, on one process per core; results in the order of ``jobs``.
+
+    The jobs are independent re-solves, each deterministic, so the answer does not depend on
+    which process takes which job or when it ends. Progress names each job as its result is
+    taken (in order), with how many are done.
+    """
+    workers = max(1, min(os.cpu_count() or 1, len(jobs)))
+    if workers == 1 or len(jobs) < 4:
+        out = []
+        for label, job in zip(labels, jobs, strict=True):
+            if progress:
+                progress(label)
+            out.append(task(*job))
+        return out
+    with ProcessPoolExecutor(workers) as pool:
+        futures = [pool.submit(task, *job) for job in jobs]
+        results = []
+        for number, (label, future) in enumerate(zip(labels, futures, strict=True), start=1):
+            results.append(future.result())
+            if progress:
+                progress(f"{label} ({number}/{len(jobs)})")
+        return results

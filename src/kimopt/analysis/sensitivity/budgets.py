@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from kimopt.analysis.sensitivity.base import Progress, Solved, optimal_base, solve_instance
+from kimopt.analysis.sensitivity.base import Progress, Solved, each_in_parallel, optimal_base, solve_instance
 from kimopt.data import Instance, PlanningModel
 from kimopt.problem import Problem
 
@@ -77,42 +77,55 @@ def budget_thresholds(
 ) -> list[BudgetThreshold]:
     """For the Kreis and every Kommune with a budget: the smallest increase changing the plan."""
     base = optimal_base(instance, model, time_limit)
-    assert base.plan is not None
-    problem = base.plan.problem
     payers: list[tuple[int | None, str, str, int]] = []
     if instance.kreis.budget is not None:
         payers.append((None, instance.kreis.name, "kreis", instance.kreis.budget))
     payers += [(i, k.name, "kommune", k.budget) for i, k in enumerate(instance.kommunen) if k.budget is not None]
-    out = []
-    for payer, name, kind, budget in payers:
-        if progress:
-            progress(name)
-        cache: dict[int | None, Solved] = {budget: base}
+    jobs = [(instance, model, base, payer, name, kind, budget, time_limit) for payer, name, kind, budget in payers]
+    return each_in_parallel(_threshold, jobs, [name for _, name, _, _ in payers], progress)
 
-        def at(value: int | None, payer: int | None = payer, cache: dict[int | None, Solved] = cache) -> Solved:
-            if value not in cache:
-                changed = _with_budget(instance, payer, value)
-                cache[value] = solve_instance(changed, model, time_limit)
-            return cache[value]
 
-        levels = payment_levels(_deficits(problem, payer), problem.g, problem.positions, budget)
-        found = None
-        if at(None).units != base.units and levels:
-            lo, hi = 0, len(levels) - 1  # at(levels[-1]) is as good as unlimited
-            if at(levels[hi]).units != base.units:
-                while lo < hi:
-                    mid = (lo + hi) // 2
-                    if at(levels[mid]).units != base.units:
-                        hi = mid
-                    else:
-                        lo = mid + 1
-                found = levels[lo]
-                if at(found - 1).units != base.units:
-                    # the bisection's premise failed (plans not nested here): take the first
-                    # level that changes the plan, level by level
-                    found = next(level for level in levels if at(level).units != base.units)
-        out.append(_budget_result(base, name, kind, budget, found, at))
-    return out
+def _threshold(
+    instance: Instance,
+    model: PlanningModel,
+    base: Solved,
+    payer: int | None,
+    name: str,
+    kind: str,
+    budget: int,
+    time_limit: float | None,
+) -> BudgetThreshold:
+    """The threshold of one payer (one task of the parallel search).
+
+    A budget with no payment level above it (the payer pays for no new position of any host)
+    can change nothing: no re-solve is needed to say so.
+    """
+    assert base.plan is not None
+    problem = base.plan.problem
+    cache: dict[int | None, Solved] = {budget: base}
+
+    def at(value: int | None) -> Solved:
+        if value not in cache:
+            cache[value] = solve_instance(_with_budget(instance, payer, value), model, time_limit)
+        return cache[value]
+
+    levels = payment_levels(_deficits(problem, payer), problem.g, problem.positions, budget)
+    found = None
+    if levels and at(None).units != base.units:
+        lo, hi = 0, len(levels) - 1  # at(levels[-1]) is as good as unlimited
+        if at(levels[hi]).units != base.units:
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if at(levels[mid]).units != base.units:
+                    hi = mid
+                else:
+                    lo = mid + 1
+            found = levels[lo]
+            if at(found - 1).units != base.units:
+                # the bisection's premise failed (plans not nested here): take the first
+                # level that changes the plan, level by level
+                found = next(level for level in levels if at(level).units != base.units)
+    return _budget_result(base, name, kind, budget, found, at)
 
 
 def _budget_result(

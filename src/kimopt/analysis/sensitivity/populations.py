@@ -1,4 +1,19 @@
-"""Population thresholds: the fewest inhabitants more or fewer that change a Kommune's coverage."""
+"""Population thresholds: the fewest inhabitants more or fewer that change a Kommune's coverage.
+
+A population enters the plan only through the targets ``e_j = N·w_j/W``, which move linearly
+with it. Where the level structure allows it (``use_positions`` first, then the L1
+``proportionality``, no quota rule: ``N_used*`` then does not depend on populations), the
+coverage at a changed population follows without a solve: the largest-remainder
+apportionment of ``N_used*`` for the new targets is a lower bound on every plan's deviation,
+and when a plan reaches it (the base plan with the Kreis serving the rest or the Kreis
+serving everything, accepted by the independent checker; else one feasibility check of the
+plain model with the coverages fixed), the optimal coverages are exactly the
+apportionment's — the same the lexicographic solve proves (:mod:`kimopt.cpsat.remainders`).
+Only where this argument does not decide (the Kreis cannot fill in, or the Kommune's
+remainder ties) is the instance re-solved.
+Kommunen are searched in parallel (separate processes, results in Kommune order), so the
+answer does not depend on scheduling.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +22,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from kimopt.analysis.sensitivity.base import Progress, optimal_base, solve_instance
+from ortools.sat.python import cp_model
+
+from kimopt.analysis.sensitivity.base import Progress, Solved, each_in_parallel, optimal_base, solve_instance
+from kimopt.check import check_plan
+from kimopt.cpsat.remainders import RemainderOptimum, kreis_fills_in, remainder_optimum
 from kimopt.data import Instance, PlanningModel
+from kimopt.plan import Plan
+from kimopt.problem import Problem, compile_problem
 
 
 @dataclass(frozen=True)
@@ -29,7 +50,7 @@ class PopulationThreshold:
     coverage: Fraction
     increase: Step | None
     decrease: Step | None
-    solves: int
+    solves: int  # full lexicographic re-solves (probes the argument decided need none)
 
 
 def _with_population(instance: Instance, i: int, population: int) -> Instance:
@@ -52,42 +73,109 @@ def population_thresholds(
     module docstring).
     """
     base = optimal_base(instance, model, time_limit)
-    assert base.coverage is not None
+    chosen = list(range(len(instance.kommunen)) if kommunen is None else kommunen)
+    jobs = [(instance, model, base, i, time_limit) for i in chosen]
+    return each_in_parallel(_threshold, jobs, [instance.kommunen[i].name for i in chosen], progress)
+
+
+def _threshold(
+    instance: Instance, model: PlanningModel, base: Solved, i: int, time_limit: float | None
+) -> PopulationThreshold:
+    """The thresholds of Kommune ``i`` (one task of the parallel search)."""
+    assert base.coverage is not None and base.plan is not None
+    kommune = instance.kommunen[i]
     total = sum(k.population for k in instance.kommunen)
-    chosen = range(len(instance.kommunen)) if kommunen is None else kommunen
-    out = []
-    for i in chosen:
-        kommune = instance.kommunen[i]
-        if progress:
-            progress(kommune.name)
-        cache: dict[int, Fraction | None] = {kommune.population: base.coverage[i]}
+    cache: dict[int, Fraction | None] = {kommune.population: base.coverage[i]}
+    solves = [0]
 
-        def coverage_at(
-            population: int,
-            i: int = i,
-            cache: dict[int, Fraction | None] = cache,
-        ) -> Fraction | None:
-            if population not in cache:
-                changed = _with_population(instance, i, population)
+    def coverage_at(population: int) -> Fraction | None:
+        if population not in cache:
+            changed = _with_population(instance, i, population)
+            known = parametric_coverage(changed, model, base, i)
+            if known is None:
+                solves[0] += 1
                 solved = solve_instance(changed, model, time_limit)
-                cache[population] = solved.coverage[i] if solved.coverage is not None else None
-            return cache[population]
+                known = solved.coverage[i] if solved.coverage is not None else None
+            cache[population] = known
+        return cache[population]
 
-        guess = _first_guess(instance, model, i, total)
-        hare = _hare_coverage(instance, model, i, base.plan.used if base.plan else Fraction(0))
-        up = _search(
-            coverage_at, kommune.population, +1, total, guess, _hint(hare, kommune.population, +1, total, guess)
-        )
-        down = _search(
-            coverage_at,
-            kommune.population,
-            -1,
-            kommune.population,
-            guess,
-            _hint(hare, kommune.population, -1, kommune.population, guess),
-        )
-        out.append(PopulationThreshold(kommune.name, kommune.population, base.coverage[i], up, down, len(cache) - 1))
-    return out
+    guess = _first_guess(instance, model, i, total)
+    hare = _hare_coverage(instance, model, i, base.plan.used)
+    up = _search(coverage_at, kommune.population, +1, total, guess, _hint(hare, kommune.population, +1, total, guess))
+    down = _search(
+        coverage_at,
+        kommune.population,
+        -1,
+        kommune.population,
+        guess,
+        _hint(hare, kommune.population, -1, kommune.population, guess),
+    )
+    return PopulationThreshold(kommune.name, kommune.population, base.coverage[i], up, down, solves[0])
+
+
+def parametric_coverage(changed: Instance, model: PlanningModel, base: Solved, i: int) -> Fraction | None:
+    """Kommune ``i``'s coverage in the optimal plan of ``changed`` (the base instance with other
+    populations), when the largest-remainder argument decides it without a solve; else ``None``.
+
+    Valid when the objectives begin with ``use_positions`` and the L1 ``proportionality`` and
+    the quota rule is off: then ``N_used*`` is the base plan's, and a plan of the changed
+    instance that reaches the largest-remainder bound (the base plan with the Kreis serving the
+    rest, or the Kreis serving everything, accepted by the checker; else one feasibility
+    check, :func:`_reaches_bound`) proves the optimal coverages; Kommune ``i``'s is unique
+    unless its remainder ties.
+    """
+    plan = base.plan
+    objectives = model.objectives
+    if plan is None or base.units is None or model.quota_rule or len(objectives) < 2:
+        return None
+    if objectives[0].name != "use_positions" or objectives[1].name != "proportionality":
+        return None
+    if (objectives[1].measure or "l1") != "l1":
+        return None
+    problem = compile_problem(changed, model)
+    if len(problem.links) != len(base.units) or problem.total_weight == 0:
+        return None
+    used = plan.target_units if plan.target_units is not None else problem.units(plan.used)
+    optimum = remainder_optimum(problem, used)
+    if i in optimum.tied:
+        return None
+    coverage = problem.vzae(optimum.floor[i] + (i in optimum.up))
+    for start in (list(base.units), [0] * len(base.units)):  # as the solve's own shortcut tries
+        filled = kreis_fills_in(problem, start, optimum)
+        if filled is not None and not check_plan(changed, model, Plan(problem, filled).links_json()):
+            return coverage
+    return coverage if _reaches_bound(problem, used, optimum, base.units, model.seed) else None
+
+
+WORK_BOUND_CHECK = 2.0
+"""Deterministic work limit of the feasibility check that some plan reaches the bound."""
+
+
+def _reaches_bound(problem: Problem, used: int, optimum: RemainderOptimum, hint: Sequence[int], seed: int) -> bool:
+    """Is there a plan of ``used`` units whose coverages are the largest-remainder optimum?
+
+    One feasibility check of the plain model (no level to optimise, so far cheaper than the
+    lexicographic re-solve); one worker and a work limit, so the answer is the same on every
+    run. Unknown counts as no: the caller then re-solves.
+    """
+    from kimopt.cpsat.solver import work_limited_solver
+    from kimopt.lexicographic import build
+
+    cm = build(problem)
+    v = cm.variables
+    cm.model.add(v.used_total == used)
+    tied = set(optimum.tied)
+    for k in problem.kommune_order:
+        if k not in tied:
+            cm.model.add(v.coverage(k) == optimum.floor[k] + (k in optimum.up))
+        else:
+            cm.model.add_linear_constraint(v.coverage(k), optimum.floor[k], optimum.floor[k] + 1)
+    if optimum.tied:
+        total = sum(optimum.floor[k] for k in optimum.tied) + optimum.tied_up
+        cm.model.add(sum(v.coverage(k) for k in optimum.tied) == total)
+    for var, value in zip(v.a, hint, strict=True):
+        cm.model.add_hint(var, value)
+    return work_limited_solver(WORK_BOUND_CHECK, seed).solve(cm.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
 
 
 def _first_guess(instance: Instance, model: PlanningModel, i: int, total: int) -> int:
