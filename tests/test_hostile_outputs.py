@@ -286,10 +286,11 @@ def test_no_script_runs_in_any_html_report(hostile_plan: Path, tmp_path: Path, m
     result = runner.invoke(app, ["round", str(round_path), "--gv100", str(mini_gv100), "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert "&lt;script&gt;window.__pwned=3" in (out / "zuteilung.html").read_text(encoding="utf-8")
-    from kimopt.serve.export import report_bytes  # the „Bericht“ download of the what-if page
+    from kimopt.serve.export import Marking, report_bytes  # the „Bericht“ download of the what-if page
 
     download = folder / "bericht.html"
-    download.write_bytes(report_bytes(json.loads(hostile_plan.read_text(encoding="utf-8")), ".html"))
+    marking = Marking(PAYLOAD, [(PAYLOAD, PAYLOAD, PAYLOAD)])  # the scenario's name and changes, hostile too
+    download.write_bytes(report_bytes(json.loads(hostile_plan.read_text(encoding="utf-8")), ".html", marking))
     pages = [folder / "solve.html", report, compared, out / "zuteilung.html", download]
     assert _scripts_ran(pages) == []
 
