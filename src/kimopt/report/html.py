@@ -84,7 +84,7 @@ def _css_string(text: str) -> str:
     ``<style>`` element: every character but letters, digits, space and harmless punctuation
     is written as a CSS escape (``<`` as ``\\3c ``)."""
     cleaned = " ".join(text.split())
-    safe = " .,:;-_()·–/"
+    safe = " .,:;-_()·–—/"
     return '"' + "".join(c if c.isalnum() or c in safe else f"\\{ord(c):x} " for c in cleaned) + '"'
 
 
