@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from kimopt.numbers import fmt_number
 from kimopt.results import Status
 from kimopt.rules import HORIZON_RULES, RULES
@@ -65,3 +67,21 @@ def some_of(names: list[str], lang: str, limit: int = SHOWN_NAMES) -> str:
         return ", ".join(names)
     more = fmt_number(len(names) - limit, 0, lang)
     return ", ".join(names[:limit]) + t(lang, f" … und {more} weitere", f" … and {more} more")
+
+
+KEY_COLUMNS: dict[str, tuple[str, str]] = {"population": ("Einwohner", "population")}
+"""A round's key column -> (German, English) label; an indicator column keeps its own name."""
+
+
+def key_column(name: str, lang: str) -> str:
+    """The label of one key column (``population`` is „Einwohner“)."""
+    return pick(KEY_COLUMNS[name], lang) if name in KEY_COLUMNS else name
+
+
+def key_text(key: dict[str, Fraction], lang: str) -> str:
+    """A round's key as people read it: ``Einwohner`` alone, else each column with its weight."""
+    from kimopt.numbers import exact_text
+
+    if len(key) == 1 and next(iter(key.values())) == 1:
+        return key_column(next(iter(key)), lang)
+    return ", ".join(f"{key_column(name, lang)} {exact_text(w, lang)}" for name, w in key.items())
