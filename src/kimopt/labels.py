@@ -85,3 +85,13 @@ def key_text(key: dict[str, Fraction], lang: str) -> str:
     if len(key) == 1 and next(iter(key.values())) == 1:
         return key_column(next(iter(key)), lang)
     return ", ".join(f"{key_column(name, lang)} {exact_text(w, lang)}" for name, w in key.items())
+
+
+def objective_label(name: str, lang: str) -> str:
+    """The label of an objective level (its identifier only when no label is known)."""
+    return pick(OBJECTIVE_LABELS[name], lang) if name in OBJECTIVE_LABELS else name
+
+
+def status_label(status: str, lang: str) -> str:
+    """One word (or phrase) for a solver status: „optimal (bewiesen)“, „unlösbar“, …"""
+    return pick(STATUS_LABELS[status], lang) if status in STATUS_LABELS else status
