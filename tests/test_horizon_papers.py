@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -82,3 +83,24 @@ def test_objectives_per_year_in_german(solved: tuple[dict[str, Any], dict[str, s
     ziele = output[output.index("Ziele je Jahr") :]
     assert "Förderung ausschöpfen" in ziele and not [word for word in ENGLISH if word in ziele]
     assert "OPTIMAL" not in output  # one status in words: „optimal (bewiesen)“
+
+
+@pytest.mark.parametrize("name", ["kreis-wesel-2022-2023.yaml", "kreis-mettmann-2022-2023.yaml"])
+def test_parts_add_up_to_every_total(name: str, tmp_path: Path) -> None:
+    """Per payer the Bausteine add up to its Eigenanteil, the payers to the year's totals, and
+    Baustein 2 is the figure of the year's finance table (one rounding rule: largest remainders)."""
+    out = tmp_path / "plan.json"
+    result = runner.invoke(app, ["solve", str(INSTANCES / name), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    plan = json.loads(out.read_text(encoding="utf-8"))
+    for year in plan["years"]:
+        payers = year["eigenanteil"]
+        totals = plan["summary"]["eigenanteil_eur_by_year"][str(year["year"])]
+        finance = {p["payer"]: p["eur"] for p in year["finance"]["eigenanteil"]}
+        for p in payers:
+            assert p["baustein_1_eur"] + p["baustein_2_eur"] + p["baustein_3_eur"] == p["eur"]
+            assert p["baustein_2_eur"] == finance[p["payer"]], (year["year"], p["payer"])
+            assert totals["by_payer"][p["payer"]] == p["eur"]
+        public = [p for p in payers if p["payer_type"] != "traeger"]
+        assert sum(p["eur"] for p in public) == totals["total"] == totals["kreis"] + totals["kommunen"]
+        assert sum(p["baustein_2_eur"] for p in public) == year["summary"]["eigenanteil_eur"]["total"]
