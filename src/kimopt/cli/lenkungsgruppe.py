@@ -98,7 +98,7 @@ def compare(
     if scenarios is not None:
         base = alternatives[0]
         for scenario in load_scenarios(scenarios, base.instance, base.model):
-            alternatives.append(Alternative(scenario.name, scenario.instance, scenario.model, base.model_name))
+            alternatives.append(Alternative(scenario.name, scenario.instance, scenario.model, scenario.name))
     if len(alternatives) < 2:
         raise fail(
             _t(
