@@ -61,7 +61,7 @@ def german_excel_files(out: Path, rows: dict[str, dict[str, Any]]) -> None:
     by_file = {Path(line[0]).name: dict(zip(table[0], line, strict=True)) for line in table[1:]}
     klein = by_file["a-klein.yaml"]
     assert klein["VZÄ genutzt"] == "3" and klein["übernommen (--resume)"] == "nein"
-    for key, header in (("kreis_share", "Anteil Kreis"), ("deviation_l1", "Abweichung Σ|c−e| (VZÄ)")):
+    for key, header in (("kreis_share", "Anteil Kreis"), ("deviation_l1", "Summe der Abweichungen vom Soll (VZÄ)")):
         assert "." not in klein[header]  # decimal comma, no dots
         assert float(klein[header].replace(",", ".")) == rows["a-klein.yaml"][key]
     assert "False" not in raw.decode("utf-8-sig")

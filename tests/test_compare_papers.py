@@ -66,3 +66,8 @@ def test_markdown_says_bold(tmp_path: Path) -> None:
     result = runner.invoke(app, [*args, "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert "Fett: anders als" in out.read_text(encoding="utf-8")
+
+
+def test_measures_in_words(sections: dict[str, str]) -> None:
+    assert "Summe der Abweichungen vom Soll (VZÄ)" in sections["figures-1"]
+    assert "Σ|" not in sections["figures-1"].split("Summe der Abweichungen")[1].split("größte")[0]

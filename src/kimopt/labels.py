@@ -95,3 +95,10 @@ def objective_label(name: str, lang: str) -> str:
 def status_label(status: str, lang: str) -> str:
     """One word (or phrase) for a solver status: „optimal (bewiesen)“, „unlösbar“, …"""
     return pick(STATUS_LABELS[status], lang) if status in STATUS_LABELS else status
+
+
+DEVIATION_SUM: tuple[str, str] = (
+    "Summe der Abweichungen vom Soll (VZÄ)",
+    "sum of the deviations from the target (VZÄ)",
+)
+"""The proportionality level in words (Σ over the Kommunen of |Ist − Soll|)."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from kimopt.labels import HOST_KIND, OBJECTIVE_LABELS, pick, status_label, t
+from kimopt.labels import DEVIATION_SUM, HOST_KIND, OBJECTIVE_LABELS, pick, status_label, t
 from kimopt.numbers import fmt_euros, fmt_level, fmt_number
 
 APPORTION_LABELS: dict[str, tuple[str, str]] = {
@@ -274,10 +274,7 @@ def objectives_table(plan: dict[str, Any], lang: str) -> Table:
 
 
 INDEX_LABELS: dict[str, tuple[str, str]] = {
-    "deviation_l1": (
-        "Summe der Abweichungen Σ|Ist − Soll| (VZÄ)",
-        "sum of deviations Σ|coverage − target| (VZÄ)",
-    ),
+    "deviation_l1": DEVIATION_SUM,
     "deviation_max": (
         "größte Abweichung max|Ist − Soll| (VZÄ)",
         "largest deviation max|coverage − target| (VZÄ)",
@@ -309,9 +306,19 @@ def index_value(summary: dict[str, Any], key: str, lang: str) -> str:
     return fmt_number(value, 3, lang)
 
 
+INDEX_FORMULAS = {"deviation_l1": "= Σ|Ist − Soll|"}
+"""Formulas the appendix names beside a measure said in words elsewhere."""
+
+
 def indices_table(plan: dict[str, Any], lang: str) -> Table:
     """L1, max, Loosemore–Hanby, Gallagher and the quota rule."""
-    rows = [[pick(label, lang), index_value(plan["summary"], key, lang)] for key, label in INDEX_LABELS.items()]
+    rows = [
+        [
+            pick(label, lang) + (f" {INDEX_FORMULAS[key]}" if key in INDEX_FORMULAS else ""),
+            index_value(plan["summary"], key, lang),
+        ]
+        for key, label in INDEX_LABELS.items()
+    ]
     return Table(
         "indices",
         t(lang, "Disproportionalität", "Disproportionality"),
