@@ -106,7 +106,8 @@ def test_infeasible_alone_gives_exit_3_and_process_pool_works(tmp_path, test_mod
     out = tmp_path / "out"
     result = runner.invoke(app, _batch(folder / "*.yaml", out, test_model_file, "--lang", "en", workers=2))
     assert result.exit_code == 3, result.output
-    assert "3 instances: 1 INFEASIBLE, 2 OPTIMAL" in result.output
+    assert "3 instances: 2 optimal (proven) (67 %), 1 infeasible (33 %)" in result.output
+    assert "[3/3, 100 %]" in result.output  # the progress line with its percentage
     assert len(list(out.glob("*.plan.json"))) == 2
 
 

@@ -102,3 +102,8 @@ DEVIATION_SUM: tuple[str, str] = (
     "sum of the deviations from the target (VZÄ)",
 )
 """The proportionality level in words (Σ over the Kommunen of |Ist − Soll|)."""
+
+
+def share_of(part: int, whole: int, lang: str) -> str:
+    """``67 %``: ``part`` of ``whole`` as a whole percentage (``0 %`` of nothing)."""
+    return fmt_number(Fraction(100 * part, whole) if whole else 0, 0, lang) + " %"
