@@ -27,3 +27,24 @@ def test_every_commands_help_is_german(command: str) -> None:
     assert result.exit_code == 0, result.output
     assert "Aufruf: kimopt" in result.output and "Optionen:" in result.output
     assert not [word for word in ENGLISH if word in result.output]
+
+
+def test_check_names_rules_in_german(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A broken plan: the checker's lines name the rules as people do, not by identifier."""
+    import json
+
+    from kimopt.labels import RULE_NAMES
+    from tests.conftest import INSTANCES
+
+    wesel = INSTANCES / "kreis-wesel-2022.yaml"
+    plan = tmp_path / "plan.json"
+    assert runner.invoke(app, ["solve", str(wesel), "-o", str(plan)]).exit_code == 0
+    data = json.loads(plan.read_text(encoding="utf-8"))
+    data["links"][0]["vzae"] += 3
+    plan.write_text(json.dumps(data), encoding="utf-8")
+    result = runner.invoke(app, ["check", str(wesel), str(plan)])
+    assert result.exit_code == 5, result.output
+    assert "Förderobergrenze: 14 VZÄ verwendet" in result.output
+    assert "Planangaben (summary.positions_used)" in result.output
+    starts = [line.strip().split(":")[0].split(" (")[0] for line in result.output.splitlines()[1:] if line.strip()]
+    assert not [s for s in starts if s in RULE_NAMES or s == "plan"]

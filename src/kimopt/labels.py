@@ -107,3 +107,13 @@ DEVIATION_SUM: tuple[str, str] = (
 def share_of(part: int, whole: int, lang: str) -> str:
     """``67 %``: ``part`` of ``whole`` as a whole percentage (``0 %`` of nothing)."""
     return fmt_number(Fraction(100 * part, whole) if whole else 0, 0, lang) + " %"
+
+
+CHECK_NAMES: dict[str, tuple[str, str]] = {"plan": ("Planangaben", "plan figures")}
+"""What the checker reports besides the rule families: the plan's own figures."""
+
+
+def rule_label(rule: str, lang: str) -> str:
+    """The label of a rule family (or of the plan's own figures); the identifier if unknown."""
+    names = RULE_NAMES.get(rule) or CHECK_NAMES.get(rule)
+    return pick(names, lang) if names else rule
