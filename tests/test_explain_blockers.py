@@ -21,7 +21,7 @@ def test_every_blocking_limit_and_the_joint_change() -> None:
     assert "2 Grenzen stehen unabhängig voneinander im Weg" in text
     assert "Budget Moers" in text and "höchstens 2,0 VZÄ" in text  # the budget and the maximum
     assert "keine Änderung dieser Zahl allein hilft" not in text
-    joint = text[text.index("Kleinste gemeinsame Änderung") :]
+    joint = text[text.index("Kleinste Änderung, gemeinsam") :]
     assert "Budget Moers ≥ 49.200 € (bisher 32.800 €)" in joint
     assert "Moers (max_vzae) ≥ 3,0 VZÄ (bisher 2,0 VZÄ)" in joint
 

@@ -138,7 +138,7 @@ def several_conflicts_answer(scenario: Scenario, conflicts: list[list[RuleId]], 
     lines.append(
         _t(
             lang,
-            "Kleinste gemeinsame Änderung (alle zusammen nötig, alles andere bleibt):",
+            "Kleinste Änderung, gemeinsam (alle zusammen nötig, alles andere bleibt):",
             "Smallest joint change (all of them needed, all else unchanged):",
         )
     )
