@@ -118,3 +118,10 @@ def test_calibration_text_and_header_state_the_same_total(printed: Path) -> None
     assert in_text and in_header
     assert set(in_text) == set(in_header) == {"679,5"}
     assert data["calibration"]["applied"]["total_vzae"] == 679.5
+
+
+def test_the_chart_and_its_caption_share_a_page(printed: Path) -> None:
+    pages = paper_pages(printed / "zuteilung.pdf")
+    caption = [n for n, text in enumerate(pages) if "VZÄ je 100.000 Einwohner je Gebiet" in text]
+    legend = [n for n, text in enumerate(pages) if "Landesdurchschnitt" in text]
+    assert caption == legend and len(caption) == 1

@@ -468,7 +468,7 @@ def chart_svg(
         else 10 ** len(str(int(top)))
     )
     ticks = [tick * n for n in range(int(top / tick) + 2)]
-    left, plot, row_h, head = 230, 450, (18 if other is not None else 13), 28
+    left, plot, row_h, head = 230, 450, (15 if other is not None else 13), 28  # 54 rows fit one A4 page
     height = head + row_h * len(names) + 36
     scale = plot / ticks[-1]
 
