@@ -51,7 +51,10 @@ def test_the_note_names_the_yellow_mark(sections: dict[str, str]) -> None:
 def test_a_scenarios_model_is_the_scenario(sections: dict[str, str]) -> None:
     row = re.search(r"Planungsmodell (.*?) Status", sections["figures-1"])
     assert row is not None
-    assert row.group(1) == " ".join(["kim-standard", "kreisquote-40", *SCENARIOS])
+    assert row.group(1) == " ".join(["kim-standard", "kreisquote-40", *["Szenario von kim-standard"] * 3])
+    meta = sections["page"]
+    for name in SCENARIOS:  # the page head names each scenario as its model
+        assert f"<dd>Modell {html.escape(name)}, " in meta
 
 
 def test_the_charts_say_what_they_leave_out(sections: dict[str, str]) -> None:

@@ -117,6 +117,8 @@ def compare(
         raise fail(f"{instance}: {exc}", ExitCode.BAD_INPUT) from None
     except PlanRejected as exc:
         raise _internal(exc, lang) from None
+    for plan in plans[len(model_paths) :]:  # the scenarios: variations of the first model
+        plan["scenario_of"] = alternatives[0].model_name
     typer.echo(render_comparison(plans, lang.value))
     if output is not None:
         write_comparison(plans, output, lang.value, [instance, scenarios, *model_paths], draft=entwurf)

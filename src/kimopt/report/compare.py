@@ -33,12 +33,20 @@ def has_plan(plan: dict[str, Any]) -> bool:
 Row = tuple[str, list[str | None]]  # label, one cell per alternative (None: no plan)
 
 
+def model_text(plan: dict[str, Any], lang: str) -> str:
+    """The alternative's planning model; a scenario says it is one, and of which model (its own
+    name is the column's head and the plan's ``model``)."""
+    if plan.get("scenario_of"):
+        return t(lang, f"Szenario von {plan['scenario_of']}", f"scenario of {plan['scenario_of']}")
+    return str(plan.get("model", ""))
+
+
 def _figure_rows(plans: list[dict[str, Any]], lang: str) -> list[Row]:
     def each(get: Callable[[dict[str, Any]], str]) -> list[str | None]:
         return [get(p) if has_plan(p) else None for p in plans]
 
     rows: list[Row] = [
-        (t(lang, "Planungsmodell", "Planning model"), [str(p.get("model", "")) for p in plans]),
+        (t(lang, "Planungsmodell", "Planning model"), [model_text(p, lang) for p in plans]),
         # the short label: a column of alternatives is narrow (the full text is in the page head)
         (t(lang, "Status", "Status"), [pick(STATUS_LABELS.get(p["status"], (p["status"],) * 2), lang) for p in plans]),
         (
