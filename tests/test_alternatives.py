@@ -109,3 +109,19 @@ def test_cli_infeasible_instance_exits_3(tmp_path: Path) -> None:
     result = runner.invoke(app, ["alternatives", str(path), "-m", str(settings)])
     assert result.exit_code == 3
     assert "keine zulässige Verteilung" in result.output
+
+
+def test_the_terminal_says_where_the_payers_differ() -> None:
+    """Wesel's equally good plans 1 and 2 shift half-tenths between Kamp-Lintfort and
+    Neukirchen-Vluyn: the list names their Eigenanteil per plan (what a Kommune pays differs)."""
+    from typer.testing import CliRunner
+
+    from kimopt.cli import app
+    from tests.conftest import INSTANCES
+
+    result = CliRunner().invoke(app, ["alternatives", str(INSTANCES / "kreis-wesel-2022.yaml"), "-k", "3"])
+    assert result.exit_code == 0, result.output
+    text = result.output
+    assert "Eigenanteil Kamp-Lintfort: 8.200 € → 9.840 €" in text
+    assert "Zahler, deren Eigenanteil zwischen den Plänen wechselt (€ pro Jahr):" in text
+    assert "Neukirchen-Vluyn: 8.200 € / 6.560 € / 8.200 €" in text

@@ -61,7 +61,7 @@ def german_excel_files(out: Path, rows: dict[str, dict[str, Any]]) -> None:
     by_file = {Path(line[0]).name: dict(zip(table[0], line, strict=True)) for line in table[1:]}
     klein = by_file["a-klein.yaml"]
     assert klein["VZÄ genutzt"] == "3" and klein["übernommen (--resume)"] == "nein"
-    for key, header in (("kreis_share", "Anteil Kreis"), ("deviation_l1", "Abweichung Σ|c−e| (VZÄ)")):
+    for key, header in (("kreis_share", "Anteil Kreis"), ("deviation_l1", "Summe der Abweichungen vom Soll (VZÄ)")):
         assert "." not in klein[header]  # decimal comma, no dots
         assert float(klein[header].replace(",", ".")) == rows["a-klein.yaml"][key]
     assert "False" not in raw.decode("utf-8-sig")
@@ -111,7 +111,8 @@ def test_infeasible_alone_gives_exit_3_and_process_pool_works(tmp_path, test_mod
     out = tmp_path / "out"
     result = runner.invoke(app, _batch(folder / "*.yaml", out, test_model_file, "--lang", "en", workers=2))
     assert result.exit_code == 3, result.output
-    assert "3 instances: 1 INFEASIBLE, 2 OPTIMAL" in result.output
+    assert "3 instances: 2 optimal (proven) (67 %), 1 infeasible (33 %)" in result.output
+    assert "[3/3, 100 %]" in result.output  # the progress line with its percentage
     assert len(list(out.glob("*.plan.json"))) == 2
 
 

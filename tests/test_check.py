@@ -28,6 +28,7 @@ from typer.testing import CliRunner
 from kimopt.check import check_plan
 from kimopt.cli import app
 from kimopt.cpsat.variables import Variables
+from kimopt.labels import rule_label
 from kimopt.lexicographic import build
 from kimopt.plan import Plan
 from kimopt.problem import Problem, compile_problem
@@ -247,7 +248,7 @@ def test_cli_check_exits_5_naming_the_rule(name: str, tmp_path: Path) -> None:
     result = runner.invoke(app, ["check", str(data_file), str(plan_file), "-m", str(model_file)])
     assert result.exit_code == 5, result.output
     assert "Regelverletzung" in result.output
-    assert f"  {case.rule}" in result.output
+    assert f"  {rule_label(case.rule, 'de')}" in result.output  # the rule in words, not its identifier
 
 
 def test_cli_check_accepts_solved_plan(tmp_path: Path) -> None:

@@ -261,7 +261,7 @@ def test_german_workbook_through_the_command_line(tmp_path: Path, test_model_fil
     plan = tmp_path / "plan.json"
     result = invoke("solve", str(path), "-m", str(test_model_file), "-o", str(plan))
     assert result.exit_code == 0, result.output
-    assert "OPTIMAL" in result.output
+    assert "Status: optimal (bewiesen)" in result.output
 
 
 @pytest.mark.parametrize(

@@ -249,3 +249,16 @@ def test_real_wesel_instance_matches_the_council_paper(real, tmp_path):
     assert instance.kreis.name == "Kreis Wesel" and instance.funding.positions_vzae == 11
     voerde = next(k for k in instance.kommunen if k.ags == "05170044")
     assert (voerde.name, voerde.population) == ("Voerde (Niederrhein)", 36047)
+
+
+def test_the_imported_file_explains_itself_in_german(tmp_path):
+    out = tmp_path / "kreis.yaml"
+    result = runner.invoke(app, ["import", "gv100", str(SMALL), "--kreis", "98101", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    comments = [line for line in out.read_text(encoding="utf-8").splitlines() if line.startswith("#")]
+    text = " ".join(comments)
+    assert "KIM-Instanz aus dem amtlichen Gemeindeverzeichnis GV100AD" in text
+    assert "VZÄ je 100.000 Einwohner, auf 0,5 VZÄ gerundet, mindestens 1" in text
+    assert "ergänzen Sie, was der Kreis weiß" in text
+    for english in ("instance from", "Source:", "inhabitants", "Real cost", "add what"):
+        assert english not in text

@@ -69,7 +69,7 @@ def test_check_plan_with_absurd_vzae(
     edited = _edited(plan, tmp_path, links__vzae=value)
     result = runner.invoke(app, ["check", str(TINY), str(edited), "-m", str(model_file)])
     assert result.exit_code == 5, result.output
-    assert f"plan (links[1]): VZÄ {value!r} {expected}" in result.output
+    assert f"Planangaben (links[1]): VZÄ {value!r} {expected}" in result.output
 
 
 def test_check_plan_with_huge_exponent_written_in_json(solved: tuple[Path, Path, dict], tmp_path: Path) -> None:

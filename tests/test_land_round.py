@@ -649,7 +649,7 @@ def test_compare_key_names_a_column_or_a_file(tmp_path: Path, mini_gv100: Path) 
     # 8 steps: 2.67, 4, 1.33 -> 3, 4, 1) -> 3.5, 4, 2.5; the pure key: 20 steps 6.67, 10, 3.33 -> 3.5, 5, 1.5
     assert [t["vzae"] for t in data["territories"]] == [3.5, 4.0, 2.5]
     assert [t["vzae_compare"] for t in data["compare"]["territories"]] == [3.5, 5.0, 1.5]
-    assert data["compare"]["labels"] == ["Sockel 2 + population", "population"]
+    assert data["compare"]["labels"] == ["Sockel 2 + Einwohner", "Einwohner"]
 
 
 def test_plans_never_overwrite_an_overlay(tmp_path: Path, mini_gv100: Path) -> None:

@@ -167,7 +167,7 @@ def test_ten_alternatives_fit(model_file: Path, tmp_path: Path) -> None:
     whole = flat(" ".join(pages(out)))
     for n in range(1, 11):
         assert f"Plan {n}" in whole
-    assert "(6–10 von 10)" in whole  # the tables are split, five alternatives each
+    assert "(1–5 von 10)" in whole and "(6–9 von 10), zum Vergleich mit 1" in whole  # parts with the reference
     right_margin_is_blank(out, tmp_path)
 
 

@@ -67,9 +67,9 @@ def test_check_names_the_cell_of_each_broken_rule(workbook: Path, tmp_path: Path
     path = edited(workbook, tmp_path / "edited.xlsx", {f"D{n}": "2,5"})  # typed with a comma
     result = runner.invoke(app, ["check", str(WESEL), str(path)])
     assert result.exit_code == 5, result.output
-    capacity = next(line for line in result.output.splitlines() if line.strip().startswith("provider_area"))
+    capacity = next(line for line in result.output.splitlines() if line.strip().startswith("Trägergebiet"))
     assert "2,6 VZÄ > Kapazität 1 VZÄ" in capacity and f"D{n}" in capacity and "[Zuordnung!D" in capacity
-    assert "funding_cap" in result.output and "12,6 VZÄ" in result.output  # one number format
+    assert "Förderobergrenze" in result.output and "12,6 VZÄ" in result.output  # one number format
 
 
 def test_check_says_when_the_plan_belongs_to_another_instance(workbook: Path) -> None:
@@ -137,4 +137,4 @@ def test_solve_fix_refuses_rows_that_break_a_rule_alone(workbook: Path, tmp_path
     path = edited(workbook, tmp_path / "zu-viel.xlsx", {f"D{n}": 2.0, f"E{n}": "ja"})
     result = runner.invoke(app, ["solve", str(WESEL), "--fix", str(path), "-q"])
     assert result.exit_code == 3
-    assert "provider_area" in result.output and f"[Zuordnung!D{n}]" in result.output
+    assert "Trägergebiet" in result.output and f"[Zuordnung!D{n}]" in result.output

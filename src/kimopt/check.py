@@ -52,9 +52,11 @@ class Violation:
     en: str
 
     def text(self, lang: str = "de") -> str:
-        """One line for people."""
+        """One line for people: the rule's label (its identifier stays in :attr:`rule`)."""
+        from kimopt.labels import rule_label
+
         where = f" ({self.subject})" if self.subject else ""
-        return f"{self.rule}{where}: {self.de if lang == 'de' else self.en}"
+        return f"{rule_label(self.rule, lang)}{where}: {self.de if lang == 'de' else self.en}"
 
 
 def _nfc(value: object) -> object:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from kimopt.numbers import fmt_number
 from kimopt.results import Status
 from kimopt.rules import HORIZON_RULES, RULES
@@ -65,3 +67,53 @@ def some_of(names: list[str], lang: str, limit: int = SHOWN_NAMES) -> str:
         return ", ".join(names)
     more = fmt_number(len(names) - limit, 0, lang)
     return ", ".join(names[:limit]) + t(lang, f" … und {more} weitere", f" … and {more} more")
+
+
+KEY_COLUMNS: dict[str, tuple[str, str]] = {"population": ("Einwohner", "population")}
+"""A round's key column -> (German, English) label; an indicator column keeps its own name."""
+
+
+def key_column(name: str, lang: str) -> str:
+    """The label of one key column (``population`` is „Einwohner“)."""
+    return pick(KEY_COLUMNS[name], lang) if name in KEY_COLUMNS else name
+
+
+def key_text(key: dict[str, Fraction], lang: str) -> str:
+    """A round's key as people read it: ``Einwohner`` alone, else each column with its weight."""
+    from kimopt.numbers import exact_text
+
+    if len(key) == 1 and next(iter(key.values())) == 1:
+        return key_column(next(iter(key)), lang)
+    return ", ".join(f"{key_column(name, lang)} {exact_text(w, lang)}" for name, w in key.items())
+
+
+def objective_label(name: str, lang: str) -> str:
+    """The label of an objective level (its identifier only when no label is known)."""
+    return pick(OBJECTIVE_LABELS[name], lang) if name in OBJECTIVE_LABELS else name
+
+
+def status_label(status: str, lang: str) -> str:
+    """One word (or phrase) for a solver status: „optimal (bewiesen)“, „unlösbar“, …"""
+    return pick(STATUS_LABELS[status], lang) if status in STATUS_LABELS else status
+
+
+DEVIATION_SUM: tuple[str, str] = (
+    "Summe der Abweichungen vom Soll (VZÄ)",
+    "sum of the deviations from the target (VZÄ)",
+)
+"""The proportionality level in words (Σ over the Kommunen of |Ist − Soll|)."""
+
+
+def share_of(part: int, whole: int, lang: str) -> str:
+    """``67 %``: ``part`` of ``whole`` as a whole percentage (``0 %`` of nothing)."""
+    return fmt_number(Fraction(100 * part, whole) if whole else 0, 0, lang) + " %"
+
+
+CHECK_NAMES: dict[str, tuple[str, str]] = {"plan": ("Planangaben", "plan figures")}
+"""What the checker reports besides the rule families: the plan's own figures."""
+
+
+def rule_label(rule: str, lang: str) -> str:
+    """The label of a rule family (or of the plan's own figures); the identifier if unknown."""
+    names = RULE_NAMES.get(rule) or CHECK_NAMES.get(rule)
+    return pick(names, lang) if names else rule

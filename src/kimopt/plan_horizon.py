@@ -15,7 +15,7 @@ from typing import Any
 
 from kimopt.data import Instance, PlanningModel
 from kimopt.horizon import FixedPosition, HorizonYear
-from kimopt.numbers import decimal_vzae, round_euros
+from kimopt.numbers import decimal_vzae, round_euros, round_parts
 from kimopt.plan import Plan, input_sha256
 from kimopt.plan_file import PlanFile
 from kimopt.problem import compile_problem
@@ -68,15 +68,38 @@ class YearPlan:
             row["b1" if position.baustein == 1 else "b3"] += position.eigenanteil
         return [r for r in rows.values() if r["b1"] or r["b2"] or r["b3"] or r["payer_type"] == "kreis"]
 
+    @cached_property
+    def shown(self) -> dict[str, dict[str, int]]:
+        """Whole euros per payer and Baustein that add up everywhere they are shown.
+
+        Baustein 2 is the year's finance table (:attr:`Plan.shown_payments`); Baustein 1 and 3
+        together get the euros still missing to the group's rounded exact total (Kreis and
+        Kommunen; Träger), by largest remainders (:func:`round_parts`), and each payer's share
+        of that is split between Baustein 1 and 3 the same way. So the parts of a payer add up
+        to its Eigenanteil, and the payers add up to the year's totals.
+        """
+        b2 = dict(zip((p.payer for p in self.plan.payments), self.plan.shown_payments, strict=True))
+        out: dict[str, dict[str, int]] = {}
+        for public in (True, False):
+            group = [r for r in self.payers if (r["payer_type"] != "traeger") == public]
+            exact = sum((r["b1"] + r["b2"] + r["b3"] for r in group), Fraction(0))
+            missing = round_euros(exact) - sum(b2[r["payer"]] for r in group)
+            others = round_parts([r["b1"] + r["b3"] for r in group], missing)
+            for r, euros in zip(group, others, strict=True):
+                one, three = round_parts([r["b1"], r["b3"]], euros)
+                two = b2[r["payer"]]
+                out[r["payer"]] = {"b1": one, "b2": two, "b3": three, "eur": one + two + three}
+        return out
+
     def eigenanteil_json(self) -> list[dict[str, Any]]:
         return [
             {
                 "payer": r["payer"],
                 "payer_type": r["payer_type"],
-                "baustein_1_eur": round_euros(r["b1"]),
-                "baustein_2_eur": round_euros(r["b2"]),
-                "baustein_3_eur": round_euros(r["b3"]),
-                "eur": round_euros(r["b1"] + r["b2"] + r["b3"]),
+                "baustein_1_eur": self.shown[r["payer"]]["b1"],
+                "baustein_2_eur": self.shown[r["payer"]]["b2"],
+                "baustein_3_eur": self.shown[r["payer"]]["b3"],
+                "eur": self.shown[r["payer"]]["eur"],
                 "budget_eur": r["budget_eur"],
             }
             for r in self.payers
@@ -85,15 +108,15 @@ class YearPlan:
     def by_year_json(self) -> dict[str, Any]:
         """``summary.eigenanteil_eur_by_year`` entry: Kreis, Kommunen, Träger, total, and by payer."""
 
-        def total(kind: str) -> Fraction:
-            return sum((r["b1"] + r["b2"] + r["b3"] for r in self.payers if r["payer_type"] == kind), Fraction(0))
+        def total(kind: str) -> int:
+            return sum(self.shown[r["payer"]]["eur"] for r in self.payers if r["payer_type"] == kind)
 
         return {
-            "kreis": round_euros(total("kreis")),
-            "kommunen": round_euros(total("kommune")),
-            "traeger": round_euros(total("traeger")),
-            "total": round_euros(total("kreis") + total("kommune")),
-            "by_payer": {r["payer"]: round_euros(r["b1"] + r["b2"] + r["b3"]) for r in self.payers},
+            "kreis": total("kreis"),
+            "kommunen": total("kommune"),
+            "traeger": total("traeger"),
+            "total": total("kreis") + total("kommune"),
+            "by_payer": {r["payer"]: self.shown[r["payer"]]["eur"] for r in self.payers},
         }
 
     def vzae_by_baustein(self) -> list[dict[str, Any]]:

@@ -14,7 +14,10 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from kimopt import __version__
+from kimopt.cli.german import install as _german_click_texts
 from kimopt.errors import InputError
+
+_german_click_texts()  # click's and typer's own help and usage texts in German
 
 app = typer.Typer(
     name="kimopt",

@@ -266,13 +266,18 @@ def batch(
         ) from None
     progress.close()
     rows = missing + rows
+    from kimopt.labels import share_of, status_label
+
     written = write_summary(rows, out, lang.value)
     counts = Counter(r.status for r in rows)
     resumed = sum(r.resumed for r in rows)
     typer.echo(
         f"{len(rows)} "
         + ("Instanzen: " if de else "instances: ")
-        + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        + ", ".join(
+            f"{n} {status_label(status, lang.value)} ({share_of(n, len(rows), lang.value)})"
+            for status, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        )
         + (f" ({resumed} " + ("übernommen)" if de else "kept)") if resumed else "")
     )
     for row in rows:

@@ -15,10 +15,11 @@ OUTPUT_NAMES = ("zuteilung.csv", "zuteilung.xlsx", "zuteilung.html", "zuteilung.
 
 
 def _key_label(round_: Any, lang: str) -> str:
-    """``Sockel 2 + population`` / ``population 1/2, refugees 1/2``."""
+    """``Sockel 2 + Einwohner`` / ``Einwohner 1/2, refugees 1/2``."""
+    from kimopt.labels import key_text
     from kimopt.numbers import exact_text
 
-    key = ", ".join(name if w == 1 else f"{name} {exact_text(w, lang)}" for name, w in round_.key.items())
+    key = key_text(round_.key, lang)
     if round_.base_vzae == 0:
         return key
     if round_.base_mode == "added":
@@ -348,6 +349,7 @@ def _calibration(ready: Any, allocation: Any, path: Path, lang: str) -> tuple[di
     """The fit, as JSON, as lines for the terminal and as a table."""
     from fractions import Fraction
 
+    from kimopt.labels import key_column
     from kimopt.land.allocate import RoundInfeasible, allocate
     from kimopt.land.calibrate import calibrate, observations
     from kimopt.land.key import read_table
@@ -387,7 +389,11 @@ def _calibration(ready: Any, allocation: Any, path: Path, lang: str) -> tuple[di
         t(lang, "beobachtet", "observed"),
         t(lang, "angepasst", "fitted"),
         t(lang, "Abweichung", "deviation"),
-        f"{t(lang, 'als Runde', 'as a round')} ({fmt_number(implied, 1, lang)} VZÄ)",
+        t(
+            lang,
+            f"als Runde mit {fmt_number(implied, 1, lang)} VZÄ",
+            f"as a round of {fmt_number(implied, 1, lang)} VZÄ",
+        ),
     ]
     body = []
     for n, (territory, y, yhat) in enumerate(zip(fit.territories, fit.observed, best.fitted, strict=True)):
@@ -402,18 +408,21 @@ def _calibration(ready: Any, allocation: Any, path: Path, lang: str) -> tuple[di
                 "" if applied is None else fmt_number(applied.vzae[index], 1, lang),
             ]
         )
-    weights = ", ".join(f"{k} {fmt_number(v, 3, lang)}" for k, v in best.weights.items())
+    weights = ", ".join(f"{key_column(k, lang)} {fmt_number(v, 3, lang)}" for k, v in best.weights.items())
     lines = [
         t(lang, "Kalibrierung (kleinste Gesamtabweichung, exakt): ", "Calibration (least total deviation, exact): ")
         + t(
             lang,
             f"Sockel {fmt_number(best.base, 2, lang)} VZÄ + {fmt_number(best.proportional, 1, lang)} VZÄ "
             f"nach Schlüssel ({weights}); Gesamtabweichung {fmt_number(fit.deviation, 2, lang)} VZÄ "
-            f"bei {len(observed)} Beobachtungen; das entspräche {fmt_number(fit.implied_total(best), 1, lang)}"
-            " VZÄ für das Land",
+            f"bei {len(observed)} Beobachtungen; das entspräche {fmt_number(implied, 1, lang)} VZÄ für das "
+            f"Land (genau {fmt_number(fit.implied_total(best), 2, lang)} VZÄ, auf ganze Schritte von "
+            f"{exact_text(step, lang)} VZÄ gerundet)",
             f"base {fmt_number(best.base, 2, lang)} VZÄ + {fmt_number(best.proportional, 1, lang)} VZÄ by the key "
             f"({weights}); total deviation {fmt_number(fit.deviation, 2, lang)} VZÄ over {len(observed)} "
-            f"observations; that would mean {fmt_number(fit.implied_total(best), 1, lang)} VZÄ for the Land",
+            f"observations; that would mean {fmt_number(implied, 1, lang)} VZÄ for the Land (exactly "
+            f"{fmt_number(fit.implied_total(best), 2, lang)} VZÄ, rounded to whole steps of "
+            f"{exact_text(step, lang)} VZÄ)",
         ),
     ]
     if len(fit.fits) > 1:

@@ -98,7 +98,7 @@ def compare(
     if scenarios is not None:
         base = alternatives[0]
         for scenario in load_scenarios(scenarios, base.instance, base.model):
-            alternatives.append(Alternative(scenario.name, scenario.instance, scenario.model, base.model_name))
+            alternatives.append(Alternative(scenario.name, scenario.instance, scenario.model, scenario.name))
     if len(alternatives) < 2:
         raise fail(
             _t(
@@ -117,6 +117,8 @@ def compare(
         raise fail(f"{instance}: {exc}", ExitCode.BAD_INPUT) from None
     except PlanRejected as exc:
         raise _internal(exc, lang) from None
+    for plan in plans[len(model_paths) :]:  # the scenarios: variations of the first model
+        plan["scenario_of"] = alternatives[0].model_name
     typer.echo(render_comparison(plans, lang.value))
     if output is not None:
         write_comparison(plans, output, lang.value, [instance, scenarios, *model_paths], draft=entwurf)

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from kimopt.analysis.alternatives import Alternatives, changes, choice_points
-from kimopt.numbers import fmt_number
+from kimopt.numbers import fmt_euros, fmt_number
+
+
+def paid(plan: dict[str, Any]) -> dict[str, int]:
+    """Each payer's yearly Eigenanteil in a plan, €."""
+    return {p["payer"]: int(p["eur"]) for p in plan["finance"]["eigenanteil"]}
 
 
 def render_alternatives(result: Alternatives, lang: str) -> str:
@@ -41,6 +48,36 @@ def render_alternatives(result: Alternatives, lang: str) -> str:
             lines.append(
                 f"  {c.host} → {c.kommune}: {fmt_number(c.first, 1, lang)} → {fmt_number(c.here, 1, lang)} VZÄ"
             )
+        first, here = paid(plans[0]), paid(plan)
+        for payer in dict.fromkeys([*first, *here]):
+            before, after = first.get(payer, 0), here.get(payer, 0)
+            if before != after:
+                lines.append(
+                    t("  Eigenanteil ", "  own share ")
+                    + f"{payer}: {fmt_euros(before, lang)} → {fmt_euros(after, lang)}"
+                )
+    payers = [paid(plan) for plan in plans]
+    differing = [
+        name for name in dict.fromkeys(n for p in payers for n in p) if len({p.get(name, 0) for p in payers}) > 1
+    ]
+    if differing:
+        lines += [
+            "",
+            t(
+                "Zahler, deren Eigenanteil zwischen den Plänen wechselt (€ pro Jahr):",
+                "Payers whose own share varies between the plans (€ per year):",
+            ),
+        ]
+        for name in differing:
+            lines.append(f"  {name}: " + " / ".join(fmt_euros(p.get(name, 0), lang) for p in payers))
+    elif len(plans) > 1:
+        lines += [
+            "",
+            t(
+                "Jeder Zahler trägt in allen Plänen denselben Eigenanteil.",
+                "Every payer carries the same own share in all plans.",
+            ),
+        ]
     varying = choice_points(plans)
     if varying:
         lines += [

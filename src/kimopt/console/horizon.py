@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from kimopt.console.table import text_table as table
+from kimopt.labels import objective_label, status_label
 from kimopt.labels import t as _t
 from kimopt.numbers import fmt_number
 from kimopt.report.horizon import eigenanteil_table, vzae_table
@@ -50,12 +51,11 @@ def horizon_lines(plan: dict[str, Any], lang: str) -> list[str]:
     ]
     for year in plan["years"]:
         proven = all(level["proven_optimal"] for level in year["objectives"])
-        values = "; ".join(f"{level['name']} {_value(level, lang)}" for level in year["objectives"])
-        lines.append(
-            f" {year['year']} ({year['status']}, "
-            + (_t(lang, "bewiesen optimal", "proven optimal") if proven else _t(lang, "nicht bewiesen", "not proven"))
-            + f"): {values}"
+        values = "; ".join(
+            f"{objective_label(level['name'], lang)} {_value(level, lang)}" for level in year["objectives"]
         )
+        status = status_label(year["status"], lang) if proven else _t(lang, "nicht bewiesen", "not proven")
+        lines.append(f" {year['year']}, {status}: {values}")
         for cut in year.get("continuity_cuts", []):
             lines.append(
                 "   "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kimopt.console.table import text_table as _table
-from kimopt.labels import OBJECTIVE_LABELS, RULE_NAMES, STATUS_LABELS, some_of
+from kimopt.labels import OBJECTIVE_LABELS, RULE_NAMES, some_of, status_label
 from kimopt.labels import t as _t
 from kimopt.numbers import fmt_euros, fmt_level, fmt_number
 from kimopt.results import Status
@@ -71,11 +71,11 @@ def render_plan(plan: dict[str, Any], lang: str = "de") -> str:
         ]
     )
 
-    status = STATUS_LABELS.get(plan["status"], (plan["status"], plan["status"]))[0 if lang == "de" else 1]
+    status = status_label(plan["status"], lang)
     seconds = plan.get("solver", {}).get("seconds")
     lines = [
         f"{plan['instance']} — {_t(lang, 'Modell', 'model')} {plan['model']} — "
-        f"{_t(lang, 'Status', 'status')}: {plan['status']}, {status}"
+        f"{_t(lang, 'Status', 'status')}: {status}"
         + (f" ({fmt_number(seconds, 2, lang)} s)" if seconds is not None else ""),
         "",
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kimopt.console.table import text_table as _table
+from kimopt.labels import DEVIATION_SUM, pick
 
 
 def render_sensitivity(data: dict[str, Any], lang: str = "de") -> str:
@@ -102,7 +103,7 @@ def render_sensitivity(data: dict[str, Any], lang: str = "de") -> str:
             ).format(n=fmt_number(curve["positions_used"], 1, lang)),
             "",
         ]
-        rows = [["Eigenanteil", "Abweichung Σ|c − e|" if de else "Deviation Σ|c − e|"]]
+        rows = [["Eigenanteil", pick(DEVIATION_SUM, "de" if de else "en")]]
         rows += [
             [fmt_euros(p["eigenanteil_eur"], lang), f"{fmt_number(p['deviation_l1'], 3, lang)} VZÄ"]
             for p in curve["points"]

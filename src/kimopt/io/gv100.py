@@ -26,7 +26,7 @@ from pathlib import Path
 
 from kimopt.errors import MESSAGES, Finding, InputError
 from kimopt.io.reader import read_bytes
-from kimopt.numbers import fraction_text
+from kimopt.numbers import exact_text, fmt_number, fraction_text
 
 MESSAGES.update(
     {
@@ -363,21 +363,22 @@ def instance_yaml(
     funding_year = year if year is not None else int(stand[:4]) + 1
     name = kreis.display_name
     rule = (
-        "given with --positions"
+        "mit --positions angegeben"
         if positions is not None
-        else f"{float(per_100k):g} VZÄ per 100,000 inhabitants, rounded to 0.5 VZÄ, at least 1"
+        else f"{exact_text(per_100k, 'de')} VZÄ je 100.000 Einwohner, auf 0,5 VZÄ gerundet, mindestens 1"
     )
     lines = [
-        f"# {name}: KIM instance from the official municipality directory GV100AD.",
-        f"# Source: {directory.path.name}, Gebietsstand {stand[6:8]}.{stand[4:6]}.{stand[:4]},"
-        f" Kreis {key} (Satzart 40: {kreis.name!r}), {len(gemeinden)} populated Gemeinden"
-        " (Satzart 60), population as published in the file.",
+        f"# {name}: KIM-Instanz aus dem amtlichen Gemeindeverzeichnis GV100AD.",
+        f"# Quelle: {directory.path.name}, Gebietsstand {stand[6:8]}.{stand[4:6]}.{stand[:4]},"
+        f" Kreis {key} (Satzart 40: {kreis.name!r}), {len(gemeinden)} bewohnte Gemeinden"
+        " (Satzart 60), Einwohner wie in der Datei veröffentlicht.",
         f"# {SOURCE}.",
-        "# Names: official name up to its first comma; the official name follows as a comment.",
+        "# Namen: amtlicher Name bis zum ersten Komma; der volle amtliche Name folgt als Kommentar.",
         f"# positions_vzae: {rule}.",
-        f"# Real cost per VZÄ {kreis_cost} €, funding {rate} € per VZÄ and year.",
-        "# Kommunen have no max_vzae, budget, sharing partners or Träger yet:",
-        "# add what the Kreis knows.",
+        f"# Echte Kosten je VZÄ {fmt_number(kreis_cost, 0, 'de')} €, Förderung {fmt_number(rate, 0, 'de')} € je VZÄ"
+        " und Jahr.",
+        "# Die Kommunen haben noch kein max_vzae, kein Budget, keine Partner und keine Träger:",
+        "# ergänzen Sie, was der Kreis weiß.",
         f"name: {_quote(f'{name} {funding_year}')}",
         f"kreis: {{name: {_quote(name)}, ags: {_quote(key)}, cost_per_vzae: {kreis_cost},"
         " budget: null, existing_vzae: 0}",

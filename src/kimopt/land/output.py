@@ -15,7 +15,7 @@ from html import escape
 from typing import Any
 
 from kimopt.analysis.apportion import METHODS
-from kimopt.labels import t
+from kimopt.labels import key_text, t
 from kimopt.land.allocate import Allocation, decimal_root, divisor_text, verify
 from kimopt.numbers import decimal_vzae, exact_text, fmt_number, fraction_text
 from kimopt.report.tables import Table
@@ -171,7 +171,7 @@ def territory_table(allocation: Allocation, lang: str) -> Table:
 def meta(allocation: Allocation, lang: str) -> list[tuple[str, str]]:
     """The round's settings, shown above the table."""
     r = allocation.round
-    key = ", ".join(f"{name} {exact_text(w, lang)}" for name, w in r.key.items())
+    key = key_text(r.key, lang)
     size = fmt_number(allocation.total, 1, lang) + " VZÄ"
     if r.budget_eur is not None:
         size += t(
@@ -468,7 +468,7 @@ def chart_svg(
         else 10 ** len(str(int(top)))
     )
     ticks = [tick * n for n in range(int(top / tick) + 2)]
-    left, plot, row_h, head = 230, 450, (18 if other is not None else 13), 28
+    left, plot, row_h, head = 230, 450, (15 if other is not None else 13), 28  # 54 rows fit one A4 page
     height = head + row_h * len(names) + 36
     scale = plot / ticks[-1]
 
@@ -533,6 +533,19 @@ def chart_svg(
     return "".join(parts)
 
 
+ROUND_CSS = """
+body { max-width: 72rem; }
+#zuteilung table, #vergleich table { font-size: 9pt; }
+@media print {
+  /* eleven columns on A4 portrait: small type, narrow padding, headers and texts wrap */
+  #zuteilung table, #vergleich table { font-size: 7pt; }
+  #zuteilung th, #zuteilung td, #vergleich th, #vergleich td { padding: .1rem .2rem; }
+  #zuteilung td:first-child, #zuteilung th:first-child,
+  #vergleich td:first-child, #vergleich th:first-child { min-width: 0; }
+}
+"""
+
+
 def html_text(
     allocation: Allocation,
     lang: str,
@@ -541,13 +554,16 @@ def html_text(
     extra: list[Table] | None = None,
     stand: str = "",
 ) -> str:
-    """One self-contained page: settings, the chart, the table, the comparison, ties, ``extra``.
+    """One self-contained page: settings, the table, the comparison, the chart, ties, ``extra``.
+
+    The table comes first, so page 1 holds the settings and the first territories (the chart,
+    never cut, would not fit under the settings and left page 1 empty).
 
     ``stand`` (a date) goes into the running head of every printed page (the PDF).
     """
     from kimopt.report.html import figure_html, page, table_html
 
-    blocks = ["<style>body { max-width: 72rem; } #zuteilung table, #vergleich table { font-size: 9pt; }</style>"]
+    blocks = [f"<style>{ROUND_CSS}</style>"]
     tie = allocation.undecided
     if tie is not None:
         names = ", ".join(allocation.territories[i].name for i in tie.parties)
@@ -567,11 +583,11 @@ def html_text(
     problems = verify(allocation)
     if problems:
         blocks.append('<p class="note"><strong>' + escape("; ".join(problems)) + "</strong></p>")
-    caption = t(lang, "VZÄ je 100.000 Einwohner je Gebiet", "VZÄ per 100,000 inhabitants per territory")
-    blocks.append(figure_html(caption, chart_svg(allocation, lang, second, labels)))
     blocks.append(table_html(territory_table(allocation, lang)))
     if second is not None:
         blocks.append(table_html(comparison_table(allocation, second, labels, lang)))
+    caption = t(lang, "VZÄ je 100.000 Einwohner je Gebiet", "VZÄ per 100,000 inhabitants per territory")
+    blocks.append(figure_html(caption, chart_svg(allocation, lang, second, labels)))
     blocks += [table_html(table) for table in extra or []]
     heading = t(lang, "Förderrunde ", "Funding round ") + allocation.round.name
     return page(heading, meta(allocation, lang), blocks, lang, stand=stand)

@@ -180,8 +180,8 @@ _Dumper.add_representer(str, _text)
 
 def instance_text(data: dict[str, Any], territory: Territory, round_name: str) -> str:
     header = (
-        f"# {territory.name}: its VZÄ from the funding round {round_name!r} (kimopt round).\n"
-        f"# Kommunen from the GV100AD; {SOURCE}.\n"
+        f"# {territory.name}: die VZÄ aus der Förderrunde {round_name!r} (kimopt round).\n"
+        f"# Kommunen aus dem GV100AD; {SOURCE}.\n"
     )
     return header + yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=120)
 

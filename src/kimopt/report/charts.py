@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from kimopt.labels import HOST_TYPES, pick, t
+from kimopt.labels import HOST_TYPES, pick, some_of, t
 
 COLOURS = {
     "target": "#9aa5b1",
@@ -294,6 +294,46 @@ def _grouped(
     return _svg(figure, prefix)
 
 
+def _kommunen_coverage(with_plan: list[dict[str, Any]]) -> tuple[list[str], list[dict[str, Any]]]:
+    names = [k["name"] for k in with_plan[0]["kommunen"]]
+    return names, [{k["name"]: k["coverage_vzae"] for k in plan["kommunen"]} for plan in with_plan]
+
+
+def _employers_vzae(with_plan: list[dict[str, Any]]) -> tuple[list[str], list[dict[str, Any]]]:
+    names: list[str] = []
+    for plan in with_plan:
+        names += [h["name"] for h in plan["hosts"] if h["name"] not in names]
+    return names, [{h["name"]: h["vzae"] for h in plan["hosts"]} for plan in with_plan]
+
+
+def _differing(names: list[str], values: list[dict[str, Any]]) -> list[str]:
+    """The names whose value is not the same in every alternative (a missing one counts as 0)."""
+    return [name for name in names if len({v.get(name, 0) for v in values}) > 1]
+
+
+def left_out_text(plans: list[dict[str, Any]], lang: str) -> str:
+    """What the two comparison charts leave out because it is the same in every alternative."""
+    with_plan = [p for p in plans if "kommunen" in p and "hosts" in p]
+    if len(with_plan) < 2:
+        return ""
+    parts = []
+    for label, (names, values) in (
+        (t(lang, "Kommunen", "Kommunen"), _kommunen_coverage(with_plan)),
+        (t(lang, "Anstellungsträger", "employers"), _employers_vzae(with_plan)),
+    ):
+        differing = _differing(names, values)
+        same = [name for name in names if name not in differing]
+        if same and differing:
+            parts.append(f"{label} {some_of(same, lang)}")
+    if not parts:
+        return ""
+    return t(
+        lang,
+        "Nicht gezeigt, weil in allen Alternativen gleich (Zahlen in den Tabellen): ",
+        "Not drawn, the same in every alternative (figures in the tables): ",
+    ) + "; ".join(parts)
+
+
 @_plain_text
 def comparison_chart(plans: list[dict[str, Any]], lang: str) -> str:
     """Coverage per Kommune, one bar per alternative with a plan, the target as a black tick.
@@ -308,9 +348,8 @@ def comparison_chart(plans: list[dict[str, Any]], lang: str) -> str:
             "Nur eine Alternative hat einen Plan – kein Vergleich der Kommunen möglich.",
             "Only one alternative has a plan – no comparison of the Kommunen.",
         )
-    names = [k["name"] for k in with_plan[0]["kommunen"]]
-    coverage = [{k["name"]: k["coverage_vzae"] for k in plan["kommunen"]} for plan in with_plan]
-    differing = [name for name in names if len({c.get(name) for c in coverage}) > 1]
+    names, coverage = _kommunen_coverage(with_plan)
+    differing = _differing(names, coverage)
     if not differing:
         return t(
             lang,
@@ -327,11 +366,8 @@ def employers_chart(plans: list[dict[str, Any]], lang: str) -> str:
     with_plan = [p for p in plans if "hosts" in p]
     if len(with_plan) < 2:
         return ""
-    names: list[str] = []
-    for plan in with_plan:
-        names += [h["name"] for h in plan["hosts"] if h["name"] not in names]
-    held = [{h["name"]: h["vzae"] for h in plan["hosts"]} for plan in with_plan]
-    differing = [name for name in names if len({h.get(name, 0) for h in held}) > 1]
+    names, held = _employers_vzae(with_plan)
+    differing = _differing(names, held)
     if not differing:
         return t(
             lang,

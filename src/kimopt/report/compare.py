@@ -33,12 +33,20 @@ def has_plan(plan: dict[str, Any]) -> bool:
 Row = tuple[str, list[str | None]]  # label, one cell per alternative (None: no plan)
 
 
+def model_text(plan: dict[str, Any], lang: str) -> str:
+    """The alternative's planning model; a scenario says it is one, and of which model (its own
+    name is the column's head and the plan's ``model``)."""
+    if plan.get("scenario_of"):
+        return t(lang, f"Szenario von {plan['scenario_of']}", f"scenario of {plan['scenario_of']}")
+    return str(plan.get("model", ""))
+
+
 def _figure_rows(plans: list[dict[str, Any]], lang: str) -> list[Row]:
     def each(get: Callable[[dict[str, Any]], str]) -> list[str | None]:
         return [get(p) if has_plan(p) else None for p in plans]
 
     rows: list[Row] = [
-        (t(lang, "Planungsmodell", "Planning model"), [str(p.get("model", "")) for p in plans]),
+        (t(lang, "Planungsmodell", "Planning model"), [model_text(p, lang) for p in plans]),
         # the short label: a column of alternatives is narrow (the full text is in the page head)
         (t(lang, "Status", "Status"), [pick(STATUS_LABELS.get(p["status"], (p["status"],) * 2), lang) for p in plans]),
         (
@@ -145,8 +153,29 @@ def _table(
     return Table(key, title, head, body, set(range(1, len(head))) if numeric else set(), emphasis=emphasis)
 
 
-def comparison_tables(plans: list[dict[str, Any]], lang: str) -> list[Table]:
-    """Figures, coverage per Kommune (with target) and who serves each Kommune, per alternative."""
+MARK_NOTES = {
+    "*": (
+        "Markiert (*): anders als in der ersten Alternative mit Plan.",
+        "Marked (*): different from the first alternative with a plan.",
+    ),
+    "yellow": (
+        "Gelb hinterlegt: anders als in der ersten Alternative mit Plan.",
+        "Highlighted in yellow: different from the first alternative with a plan.",
+    ),
+    "bold": (
+        "Fett: anders als in der ersten Alternative mit Plan.",
+        "Bold: different from the first alternative with a plan.",
+    ),
+    "": ("", ""),
+}
+"""How each format marks a differing figure, said in its note (CSV marks nothing)."""
+
+
+def comparison_tables(plans: list[dict[str, Any]], lang: str, mark: str = "*") -> list[Table]:
+    """Figures, coverage per Kommune (with target) and who serves each Kommune, per alternative.
+
+    ``mark`` names how the format shows a differing figure (a key of :data:`MARK_NOTES`).
+    """
     figures = _table(
         "figures",
         t(lang, "Kennzahlen je Alternative", "Figures per alternative"),
@@ -177,14 +206,47 @@ def comparison_tables(plans: list[dict[str, Any]], lang: str) -> list[Table]:
         lang,
         False,
     )
-    note = t(
-        lang,
-        "Markiert (*): anders als in der ersten Alternative mit Plan.",
-        "Marked (*): different from the first alternative with a plan.",
-    )
+    note = pick(MARK_NOTES[mark], lang)
     for table in (figures, coverage, hosts):
         table.note = note
     return [figures, coverage, hosts]
+
+
+def reference_parts(table: Table, plans: list[dict[str, Any]], lang: str) -> list[Table]:
+    """A table of many alternatives in parts of at most :data:`COLUMNS_PER_TABLE`, every part
+    with the label column and the reference alternative (the one the marks compare with)."""
+    from dataclasses import replace
+
+    from kimopt.report.html import COLUMNS_PER_TABLE
+
+    count = len(table.head) - 1
+    if count <= COLUMNS_PER_TABLE:
+        return [table]
+    reference = next((n + 1 for n, p in enumerate(plans) if has_plan(p)), 1)
+    others = [c for c in range(1, len(table.head)) if c != reference]
+    first = COLUMNS_PER_TABLE - 1
+    groups = [others[:first]] + [others[i : i + first] for i in range(first, len(others), first)]
+    parts = []
+    for n, group in enumerate(groups):
+        columns = [0, *sorted([reference, *group])]
+        remap = {old: new for new, old in enumerate(columns)}
+        shown = columns[1:] if n == 0 else group
+        span = f"{min(shown)}–{max(shown)}" if len(shown) > 1 else str(shown[0])
+        title = f"{table.title} ({span} {t(lang, 'von', 'of')} {count})"
+        if n:
+            title += t(lang, f", zum Vergleich mit {reference}", f", compared with {reference}")
+        parts.append(
+            replace(
+                table,
+                key=f"{table.key}-{n + 1}",
+                title=title,
+                head=[table.head[c] for c in columns],
+                rows=[[row[c] for c in columns] for row in table.rows],
+                numeric={remap[c] for c in table.numeric if c in remap},
+                emphasis=[{remap[c] for c in marked if c in remap} for marked in table.emphasis],
+            )
+        )
+    return parts
 
 
 def comparison_title(plans: list[dict[str, Any]], lang: str) -> str:
@@ -205,12 +267,12 @@ def comparison_meta(plans: list[dict[str, Any]], lang: str) -> list[tuple[str, s
 def comparison_html(plans: list[dict[str, Any]], lang: str, draft: bool = False, stand: str = "") -> str:
     """The comparison as one HTML page: landscape in print, tables split into parts of at most
     five alternatives, the chart only for Kommunen whose coverage differs."""
-    from kimopt.report.charts import comparison_chart, employers_chart
-    from kimopt.report.html import figure_html, kreis_name, page, split_columns, table_html
+    from kimopt.report.charts import comparison_chart, employers_chart, left_out_text
+    from kimopt.report.html import figure_html, kreis_name, page, table_html
 
-    tables = comparison_tables(plans, lang)
+    tables = comparison_tables(plans, lang, "yellow")
     heading, meta = comparison_title(plans, lang), comparison_meta(plans, lang)
-    blocks = [table_html(part) for part in split_columns(tables[0], lang)]
+    blocks = [table_html(part) for part in reference_parts(tables[0], plans, lang)]
     if any(map(has_plan, plans)):
         caption = t(lang, "Ist-VZÄ je Kommune und Alternative", "Coverage VZÄ per Kommune and alternative")
         employers = t(lang, "VZÄ je Anstellungsträger und Alternative", "VZÄ per employer and alternative")
@@ -219,9 +281,10 @@ def comparison_html(plans: list[dict[str, Any]], lang: str, draft: bool = False,
             f'<section id="chart"><h2>{title}</h2>'
             + figure_html(caption, comparison_chart(plans, lang))
             + figure_html(employers, employers_chart(plans, lang))
+            + figure_html("", left_out_text(plans, lang))
             + "</section>"
         )
-    blocks += [table_html(part) for table in tables[1:] for part in split_columns(table, lang)]
+    blocks += [table_html(part) for table in tables[1:] for part in reference_parts(table, plans, lang)]
     kreis = next((kreis_name(p) for p in plans if has_plan(p)), "")
     return page(heading, meta, blocks, lang, draft=draft, kreis=kreis, wide=True, stand=stand)
 
@@ -239,7 +302,7 @@ def write_comparison(
 
     suffix = check_suffix(path)
     guard_output(path, inputs or [])
-    tables = comparison_tables(plans, lang)
+    tables = comparison_tables(plans, lang, "bold" if suffix == ".md" else "")
     heading, meta = comparison_title(plans, lang), comparison_meta(plans, lang)
     if suffix == ".xlsx":
         base = next((p for p in plans if has_plan(p)), None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kimopt.labels import t
+from kimopt.labels import objective_label, t
 from kimopt.numbers import fmt_euros, fmt_level
 from kimopt.report.tables import Table, vzae
 
@@ -34,17 +34,28 @@ def eigenanteil_table(plan: dict[str, Any], lang: str) -> Table:
         t(lang, "Eigenanteil", "Own share"),
         t(lang, "Budget", "Budget"),
     ]
-    rows = [
-        [
-            str(year["year"]),
-            p["payer"],
-            *(fmt_euros(p[f"{b}_eur"], lang) for b in BAUSTEINE),
-            fmt_euros(p["eur"], lang),
-            _budget(p, lang),
+    rows = []
+    for year in plan["years"]:
+        payers = year["eigenanteil"]
+        rows += [
+            [
+                str(year["year"]),
+                p["payer"],
+                *(fmt_euros(p[f"{b}_eur"], lang) for b in BAUSTEINE),
+                fmt_euros(p["eur"], lang),
+                _budget(p, lang),
+            ]
+            for p in payers
         ]
-        for year in plan["years"]
-        for p in year["eigenanteil"]
-    ]
+        rows.append(
+            [
+                str(year["year"]),
+                t(lang, "Summe", "Total"),
+                *(fmt_euros(sum(p[f"{b}_eur"] for p in payers), lang) for b in BAUSTEINE),
+                fmt_euros(sum(p["eur"] for p in payers), lang),
+                "",
+            ]
+        )
     return Table(
         "haushalt_eigenanteil",
         t(
@@ -107,7 +118,7 @@ def years_levels_table(plan: dict[str, Any], lang: str) -> Table:
             rows.append(
                 [
                     str(year["year"]),
-                    level["name"],
+                    objective_label(level["name"], lang),
                     fmt_level(level["value"], level["unit"], lang),
                     fmt_level(level["bound"], level["unit"], lang),
                     t(lang, "ja", "yes") if level["proven_optimal"] else t(lang, "nein", "no"),
@@ -138,18 +149,45 @@ def horizon_meta(plan: dict[str, Any], lang: str) -> list[tuple[str, str]]:
             t(lang, "Hinweis", "Note"),
             t(
                 lang,
-                f"Tabellen bis „Anstellungsträger“: {years[0]}, Baustein 2; alle Jahre und Bausteine unter „Haushalt“.",
-                f"tables up to 'Employers': {years[0]}, Baustein 2; every year and Baustein under 'Budget'.",
+                f"Tabellen bis „Anstellungsträger“: {years[0]}, Baustein 2; danach Kommunen und Zahlungen "
+                "jedes weiteren Jahres, alle Jahre und Bausteine unter „Haushalt“.",
+                f"tables up to 'Employers': {years[0]}, Baustein 2; then the Kommunen and payments of every "
+                "later year, every year and Baustein under 'Budget'.",
             ),
         ),
     ]
+
+
+def year_plan(plan: dict[str, Any], year: dict[str, Any]) -> dict[str, Any]:
+    """One year of a multi-year plan shaped as a one-year plan (its Baustein 2 figures)."""
+    return {**plan, **year, "years": []}
+
+
+def later_years_tables(plan: dict[str, Any], lang: str) -> list[Table]:
+    """„Verteilung auf die Kommunen“ and „Wer zahlt wem“ of every year after the first."""
+    from dataclasses import replace
+
+    from kimopt.report.money import transfers_table
+    from kimopt.report.tables import kommunen_table
+
+    tables = []
+    for year in plan["years"][1:]:
+        one = year_plan(plan, year)
+        for table in (kommunen_table(one, lang), transfers_table(one, lang)):
+            tables.append(replace(table, key=f"{table.key}_{year['year']}", title=f"{table.title} {year['year']}"))
+    return tables
 
 
 def horizon_tables(plan: dict[str, Any], lang: str) -> list[Table]:
     """The sections a multi-year plan adds (none for a one-year plan)."""
     if not plan.get("years"):
         return []
-    return [eigenanteil_table(plan, lang), vzae_table(plan, lang), years_levels_table(plan, lang)]
+    return [
+        *later_years_tables(plan, lang),
+        eigenanteil_table(plan, lang),
+        vzae_table(plan, lang),
+        years_levels_table(plan, lang),
+    ]
 
 
 def compare_rows(plans: list[dict[str, Any]], lang: str) -> list[tuple[str, list[str | None]]]:

@@ -7,12 +7,12 @@ headings kept with what follows, table headers repeated, table rows and charts n
 table broken after its first two rows or before its last two, the closing note kept with the
 last section (so no page holds only a footer); an optional „ENTWURF“ mark on every page.
 Wide tables of alternatives are split into parts of at most :data:`COLUMNS_PER_TABLE`
-alternatives, each repeating the label column, so ten alternatives fit A4 and a 1280 px screen.
+alternatives, each repeating the label column and the reference alternative
+(:func:`kimopt.report.compare.reference_parts`), so ten alternatives fit A4 and a 1280 px screen.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from html import escape
 from typing import Any
 
@@ -153,31 +153,6 @@ def prose_html(table: Table) -> str:
         + "\n".join(paragraphs)
         + f"</div>{note}</section>"
     )
-
-
-def split_columns(table: Table, lang: str, keep: int = 1, per: int = COLUMNS_PER_TABLE) -> list[Table]:
-    """A table with many value columns as parts of at most ``per`` of them, each with the first
-    ``keep`` columns; the parts' titles say which columns they hold."""
-    values = len(table.head) - keep
-    if values <= per:
-        return [table]
-    parts = []
-    for start in range(keep, len(table.head), per):
-        stop = min(start + per, len(table.head))
-        columns = list(range(keep)) + list(range(start, stop))
-        remap = {old: new for new, old in enumerate(columns)}
-        parts.append(
-            replace(
-                table,
-                key=f"{table.key}-{start}",
-                title=f"{table.title} ({start - keep + 1}–{stop - keep} {t(lang, 'von', 'of')} {values})",
-                head=[table.head[c] for c in columns],
-                rows=[[row[c] for c in columns] for row in table.rows],
-                numeric={remap[c] for c in table.numeric if c in remap},
-                emphasis=[{remap[c] for c in marked if c in remap} for marked in table.emphasis],
-            )
-        )
-    return parts
 
 
 def page(

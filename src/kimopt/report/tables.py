@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from kimopt.labels import HOST_KIND, OBJECTIVE_LABELS, STATUS_LABELS, pick, t
+from kimopt.labels import DEVIATION_SUM, HOST_KIND, OBJECTIVE_LABELS, pick, status_label, t
 from kimopt.numbers import fmt_euros, fmt_level, fmt_number
 
 APPORTION_LABELS: dict[str, tuple[str, str]] = {
@@ -55,8 +55,8 @@ def yes_no(flag: bool, lang: str) -> str:
 
 
 def status_text(status: str, lang: str) -> str:
-    """``OPTIMAL – optimal (bewiesen)``."""
-    return f"{status} – {pick(STATUS_LABELS.get(status, (status, status)), lang)}"
+    """``optimal (bewiesen)``: one status in words (the identifier stays in the JSON)."""
+    return status_label(status, lang)
 
 
 def served_text(served: list[dict[str, Any]], lang: str) -> str:
@@ -116,6 +116,18 @@ def kommune_money(plan: dict[str, Any], kommune: dict[str, Any]) -> tuple[int, i
     return (int(paid["eur"]), paid.get("budget_eur"), True) if paid else (0, None, False)
 
 
+def all_bausteine_paid(plan: dict[str, Any]) -> dict[str, int] | None:
+    """Each payer's Eigenanteil of all Bausteine in the plan's (first) year; ``None`` for a one-year plan.
+
+    A budget holds for all Bausteine together, so this, not the Baustein 2 part, is what it is
+    measured against.
+    """
+    payers = plan.get("eigenanteil")
+    if not isinstance(payers, list):
+        payers = plan["years"][0]["eigenanteil"] if plan.get("years") else None
+    return None if payers is None else {p["payer"]: int(p["eur"]) for p in payers}
+
+
 def budget_use(paid: int, budget: int | None, lang: str) -> str:
     """``50 %`` of a budget; ``–`` without a limited budget above 0."""
     return percent(paid / budget, lang, 0) if budget else "–"
@@ -134,9 +146,14 @@ def kommunen_table(plan: dict[str, Any], lang: str) -> Table:
         t(lang, "Budget", "Budget"),
         t(lang, "genutzt", "used"),
     ]
+    every = all_bausteine_paid(plan)
+    if every is not None:
+        head[6] = t(lang, "Eigenanteil Baustein 2", "Own share Baustein 2")
+        head[8] = t(lang, "genutzt (alle Bausteine)", "used (all Bausteine)")
     rows = []
     for k in plan["kommunen"]:
         paid, budget, known = kommune_money(plan, k)
+        used = paid if every is None else every.get(k["name"], 0)
         rows.append(
             [
                 k["name"],
@@ -149,7 +166,7 @@ def kommunen_table(plan: dict[str, Any], lang: str) -> Table:
                 ("–" if not known else t(lang, "unbegrenzt", "unlimited"))
                 if budget is None
                 else fmt_euros(budget, lang),
-                budget_use(paid, budget, lang),
+                budget_use(used, budget, lang),
             ]
         )
     s = plan["summary"]
@@ -257,10 +274,7 @@ def objectives_table(plan: dict[str, Any], lang: str) -> Table:
 
 
 INDEX_LABELS: dict[str, tuple[str, str]] = {
-    "deviation_l1": (
-        "Summe der Abweichungen Σ|Ist − Soll| (VZÄ)",
-        "sum of deviations Σ|coverage − target| (VZÄ)",
-    ),
+    "deviation_l1": DEVIATION_SUM,
     "deviation_max": (
         "größte Abweichung max|Ist − Soll| (VZÄ)",
         "largest deviation max|coverage − target| (VZÄ)",
@@ -292,9 +306,19 @@ def index_value(summary: dict[str, Any], key: str, lang: str) -> str:
     return fmt_number(value, 3, lang)
 
 
+INDEX_FORMULAS = {"deviation_l1": "= Σ|Ist − Soll|"}
+"""Formulas the appendix names beside a measure said in words elsewhere."""
+
+
 def indices_table(plan: dict[str, Any], lang: str) -> Table:
     """L1, max, Loosemore–Hanby, Gallagher and the quota rule."""
-    rows = [[pick(label, lang), index_value(plan["summary"], key, lang)] for key, label in INDEX_LABELS.items()]
+    rows = [
+        [
+            pick(label, lang) + (f" {INDEX_FORMULAS[key]}" if key in INDEX_FORMULAS else ""),
+            index_value(plan["summary"], key, lang),
+        ]
+        for key, label in INDEX_LABELS.items()
+    ]
     return Table(
         "indices",
         t(lang, "Disproportionalität", "Disproportionality"),

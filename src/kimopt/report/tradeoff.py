@@ -16,6 +16,7 @@ def tradeoff_chart(data: dict[str, Any], target: Any, lang: str = "de") -> None:
     from matplotlib import pyplot as plt
 
     from kimopt.io.atomic import write_bytes_atomic
+    from kimopt.labels import DEVIATION_SUM, pick
 
     de = lang == "de"
     points = data["tradeoff"]["points"]
@@ -40,7 +41,7 @@ def tradeoff_chart(data: dict[str, Any], target: Any, lang: str = "de") -> None:
         label="optimaler Plan" if de else "optimal plan",
     )
     ax.set_xlabel("Eigenanteil Kreis + Kommunen (€/Jahr)" if de else "Eigenanteil Kreis + Kommunen (€/year)")
-    ax.set_ylabel("Abweichung vom Schlüssel Σ|c − e| (VZÄ)" if de else "deviation from the key Σ|c − e| (VZÄ)")
+    ax.set_ylabel(pick(DEVIATION_SUM, "de" if de else "en"))
     ax.set_title(
         ("Zielkonflikt Proportionalität – Eigenanteil: " if de else "Trade-off proportionality – Eigenanteil: ")
         + data["instance"]

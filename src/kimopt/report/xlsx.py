@@ -176,7 +176,7 @@ def _overview(ws: Any, plan: dict[str, Any], t: _Lang) -> None:
     figures: list[tuple[str, Any, str | None, str]] = [
         (t("Instanz", "Instance"), plan.get("instance"), None, ""),
         (t("Planungsmodell", "Planning model"), plan.get("model"), None, ""),
-        ("Status", f"{status} – {t.pick(label)}" if label else status, None, ""),
+        ("Status", t.pick(label) if label else status, None, ""),
         (t("Stellen verwendet", "Positions used"), summary.get("positions_used"), VZAE, "VZÄ"),
         (t("Förderfähige Stellen", "Fundable positions"), summary.get("positions_fundable"), VZAE, "VZÄ"),
         (t("davon beim Kreis", "of which at the Kreis"), summary.get("kreis_vzae"), VZAE, "VZÄ"),

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TextIO
 
 from kimopt.analysis.batch.run import Row
+from kimopt.labels import share_of, status_label
 
 
 class Progress:
@@ -29,12 +30,14 @@ class Progress:
             filled = width * self.done // max(self.total, 1)
             label = "Probleme" if self.lang == "de" else "problems"
             self.stream.write(
-                f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}"
+                f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} "
+                f"({share_of(self.done, self.total, self.lang)})"
                 f"  {label}: {self.failed}  {elapsed:5.1f} s"
             )
         else:
             self.stream.write(
-                f"[{self.done}/{self.total}] {Path(row.file).name}: {row.status}"
+                f"[{self.done}/{self.total}, {share_of(self.done, self.total, self.lang)}] "
+                f"{Path(row.file).name}: {status_label(row.status, self.lang)}"
                 + (f" ({row.seconds:.2f} s)" if row.seconds is not None else "")
                 + "\n"
             )

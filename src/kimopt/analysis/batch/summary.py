@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kimopt.analysis.batch.run import SUMMARY_NAMES, Row
+from kimopt.labels import DEVIATION_SUM
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -21,7 +22,7 @@ HEADERS = {  # column -> (German, English) for the workbook and the German CSV; 
     "positions_used": ("VZÄ genutzt", "VZÄ used"),
     "positions_fundable": ("VZÄ förderfähig", "VZÄ fundable"),
     "kreis_share": ("Anteil Kreis", "Kreis share"),
-    "deviation_l1": ("Abweichung Σ|c−e| (VZÄ)", "Deviation Σ|c−e| (VZÄ)"),
+    "deviation_l1": DEVIATION_SUM,
     "eigenanteil_eur": ("Eigenanteil (€/Jahr)", "Own share (€/year)"),
     "seconds": ("Sekunden", "Seconds"),
     "error": ("Fehler", "Error"),

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kimopt.analysis.explain.binding import binding_rules
-from kimopt.analysis.explain.core import ExplainTimeout, Oracle, Scenario, feasible, minimal_conflict
-from kimopt.analysis.explain.repair import smallest_repairs
+from kimopt.analysis.explain.core import ExplainTimeout, Oracle, Scenario, blocking_conflicts, feasible
+from kimopt.analysis.explain.repair import joint_repair, smallest_repairs
 from kimopt.analysis.explain.texts import (
     conflict_lines,
     level_label,
@@ -22,6 +22,7 @@ from kimopt.analysis.explain.texts import (
     wish_text,
 )
 from kimopt.analysis.explain.wish import Price, optimal_plan, wish_price
+from kimopt.cpsat.switches import RuleId
 from kimopt.data import Instance, PlanningModel
 from kimopt.labels import some_of
 from kimopt.labels import t as _t
@@ -52,9 +53,12 @@ class Answer:
 
 def conflict_answer(scenario: Scenario, lang: str = "de", time_limit: float = 60.0) -> Answer | None:
     """Minimal conflict and smallest repairs; ``None`` if the scenario is feasible."""
-    conflict = minimal_conflict(Oracle(scenario, time_limit))
-    if conflict is None:
+    conflicts = blocking_conflicts(Oracle(scenario, time_limit))
+    if not conflicts:
         return None
+    if len(conflicts) > 1 and all(conflicts):
+        return several_conflicts_answer(scenario, conflicts, lang, time_limit)
+    conflict = conflicts[0]
     name = scenario.instance.name
     wish = scenario.wish
     if wish is None:
@@ -98,6 +102,49 @@ def conflict_answer(scenario: Scenario, lang: str = "de", time_limit: float = 60
         )
     )
     lines += [f"  - {repair_text(r, lang)}" for r in smallest_repairs(scenario, conflict, time_limit)]
+    return Answer(Status.INFEASIBLE, lines)
+
+
+def several_conflicts_answer(scenario: Scenario, conflicts: list[list[RuleId]], lang: str, time_limit: float) -> Answer:
+    """Several groups of limits block, each on its own: all of them, and one joint change."""
+    name = scenario.instance.name
+    what = _t(lang, f"{name}: kein zulässiger Plan", f"{name}: no feasible plan")
+    if scenario.wish is not None:
+        wished = wish_text(scenario.wish, scenario, lang)
+        what = _t(lang, f"Wunsch „{wished}“ ist nicht erfüllbar", f"Wish '{wished}' cannot be met")
+    lines = [
+        what
+        + _t(
+            lang,
+            f" – {len(conflicts)} Grenzen stehen unabhängig voneinander im Weg; "
+            "aus jeder muss eine Regel gelockert werden:",
+            f" – {len(conflicts)} limits stand in the way independently; one rule of each must be relaxed:",
+        )
+    ]
+    for n, conflict in enumerate(conflicts, start=1):
+        found = conflict_lines(scenario, conflict, lang)
+        lines.append(f"  {n}. " + found[0])
+        lines += [f"     {line}" for line in found[1:]]
+    joint = joint_repair(scenario, conflicts, time_limit)
+    if joint is None:
+        lines.append(
+            _t(
+                lang,
+                "Keine gemeinsame Änderung von Zahlen hilft – mindestens eine Regel selbst lockern.",
+                "No joint change of numbers helps – relax at least one rule itself.",
+            )
+        )
+        return Answer(Status.INFEASIBLE, lines)
+    lines.append(
+        _t(
+            lang,
+            "Kleinste Änderung, gemeinsam (alle zusammen nötig, alles andere bleibt):",
+            "Smallest joint change (all of them needed, all else unchanged):",
+        )
+    )
+    lines += [f"  - {repair_text(r, lang)}" for r in joint.repairs]
+    if not joint.verified:
+        lines.append(_t(lang, "  (zusammen nicht bestätigt)", "  (not confirmed together)"))
     return Answer(Status.INFEASIBLE, lines)
 
 

@@ -76,6 +76,7 @@ class Scenario:
     instance: Instance
     model: PlanningModel
     wish: Wish | None = None
+    off: frozenset[RuleId] = frozenset()  # rule instances left out (the other blockers of a wish)
 
     def with_instance(self, instance: Instance) -> Scenario:
         return replace(self, instance=instance)
@@ -115,10 +116,10 @@ class Scenario:
         )
 
     def relaxed(self, active: set[RuleId]) -> CpsatModel:
-        """The switchable model with exactly the rule instances ``active`` on, all others off."""
+        """The switchable model with exactly the rule instances ``active`` on (less ``off``), all others off."""
         cm = self.build(switchable=True)
         for rule, literal in cm.switches.literals.items():
-            cm.model.add(literal == int(rule in active))
+            cm.model.add(literal == int(rule in active and rule not in self.off))
         return cm
 
     def build(self, switchable: bool) -> CpsatModel:
@@ -187,8 +188,11 @@ def run(model: cp_model.CpModel, solver: cp_model.CpSolver) -> bool:
 
 
 def feasible(scenario: Scenario, time_limit: float = 60.0) -> bool:
-    """Whether the scenario has any plan (every rule hard, the wish included)."""
-    cm = scenario.build(switchable=False)
+    """Whether the scenario has any plan (every rule hard but those ``off``, the wish included)."""
+    if scenario.off:
+        cm = scenario.relaxed(set(scenario.build(switchable=True).switches.literals))
+    else:
+        cm = scenario.build(switchable=False)
     return run(cm.model, new_solver(time_limit, scenario.model.workers or 1, scenario.model.seed))
 
 
@@ -208,20 +212,41 @@ class Oracle:
         return run(cm.model, new_solver(self.time_limit, model.workers or 1, model.seed))
 
 
-def minimal_conflict(oracle: Oracle) -> list[RuleId] | None:
+def minimal_conflict(oracle: Oracle, among: list[RuleId] | None = None) -> list[RuleId] | None:
     """A minimal set of rule instances that cannot hold together, or ``None`` if all can.
 
     Deletion filter: go through the rules in canonical order; drop a rule when the rest is
     still infeasible without it, keep it when dropping it makes the rest feasible. A kept rule
     is necessary for every subset checked later, so the result is minimal. An empty list means
-    no rule is needed: the wish alone is impossible.
+    no rule is needed: the wish alone is impossible. ``among``: only these rules (the others off).
     """
-    if oracle.feasible(oracle.rules):
+    universe = list(oracle.rules if among is None else among)
+    if oracle.feasible(universe):
         return None
     kept: list[RuleId] = []
-    candidates = list(oracle.rules)
+    candidates = universe
     while candidates:
         rule, candidates = candidates[0], candidates[1:]
         if oracle.feasible(kept + candidates):
             kept.append(rule)
     return kept
+
+
+def blocking_conflicts(oracle: Oracle, limit: int = 6) -> list[list[RuleId]]:
+    """Disjoint minimal conflicts until the rest is feasible: every group of limits that blocks.
+
+    The first is :func:`minimal_conflict`; the next is searched with the rules found so far
+    left out, and so on, so relaxing one rule of *each* group (not of one) makes a plan
+    possible. At most ``limit`` groups (each costs a deletion filter).
+    """
+    found: list[list[RuleId]] = []
+    rest = list(oracle.rules)
+    while len(found) < limit:
+        conflict = minimal_conflict(oracle, rest)
+        if conflict is None:
+            break
+        found.append(conflict)
+        if not conflict:
+            break
+        rest = [rule for rule in rest if rule not in conflict]
+    return found

@@ -12,7 +12,7 @@ instead. Every repair is then verified by re-solving the scenario with the repai
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Literal, cast
 
@@ -341,3 +341,34 @@ def smallest_repairs(scenario: Scenario, conflict: list[RuleId], time_limit: flo
         seen.add(key)
         repairs.append(smallest_repair(scenario, rule, time_limit))
     return repairs
+
+
+@dataclass(frozen=True)
+class JointRepair:
+    """One changed number per blocking group, found group by group and checked together."""
+
+    repairs: list[Repair]
+    verified: bool  # the scenario with every changed number has a plan
+
+
+def joint_repair(scenario: Scenario, conflicts: list[list[RuleId]], time_limit: float = 60.0) -> JointRepair | None:
+    """The least change of one number of each group, with the groups after it left out and the
+    changes before it applied; ``None`` when some group has no number that helps.
+
+    Each change is the least under what it is computed with; the result is re-solved with every
+    change in place (``verified``).
+    """
+    changed = scenario
+    repairs: list[Repair] = []
+    for n, conflict in enumerate(conflicts):
+        later = frozenset(rule for group in conflicts[n + 1 :] for rule in group)
+        trial = replace(changed, off=later)
+        found = next(
+            (r for r in smallest_repairs(trial, conflict, time_limit) if r.number is not None and r.value is not None),
+            None,
+        )
+        if found is None or found.number is None or found.value is None:
+            return None
+        repairs.append(found)
+        changed = with_number(changed, found.number, found.subject, found.value)
+    return JointRepair(repairs, feasible(changed, time_limit))
