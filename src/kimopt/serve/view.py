@@ -117,10 +117,7 @@ def results(session: Session, shown: Shown) -> Results:
         view.levels, view.payers = _price(shown)
         if shown.previous is not None and shown.previous.plan_json is not None:
             plans = [{"alternative": BEFORE, **shown.previous.plan_json}, {"alternative": NOW, **plan}]
-            tables = comparison_tables(plans, "de")
-            for table in tables:  # the report's note promises „(*)“; the page marks in yellow, as its legend says
-                table.note = ""
-            view.comparison = [table_html(t) for t in tables]
+            view.comparison = [table_html(t) for t in comparison_tables(plans, "de", "yellow")]
         view.plan_title = "Der Plan jetzt"
     else:
         view.plan_title = "Zuletzt möglicher Plan (unverändert)"
