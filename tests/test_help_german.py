@@ -48,3 +48,23 @@ def test_check_names_rules_in_german(tmp_path) -> None:  # type: ignore[no-untyp
     assert "Planangaben (summary.positions_used)" in result.output
     starts = [line.strip().split(":")[0].split(" (")[0] for line in result.output.splitlines()[1:] if line.strip()]
     assert not [s for s in starts if s in RULE_NAMES or s == "plan"]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["solve"], "Fehler: Argument 'instance' fehlt."),  # no instance
+        (["solve", "x.yaml", "--bogus"], "Fehler: Unbekannte Option: --bogus"),
+        (["solve", "x.yaml", "--time-limit", "abc"], "Fehler: Ungültiger Wert für '--time-limit': keine Zahl"),
+        (["solve", "x.yaml", "--time-limit", "-1"], "Fehler: Ungültiger Wert für '--time-limit': mindestens 0.01"),
+        (["solve", "a.yaml", "b.yaml"], "Fehler: Unerwartete zusätzliche Angabe (b.yaml)"),
+        (["solve", "x.yaml", "--lang", "fr"], "„fr“ ist keine der Möglichkeiten 'de', 'en'."),
+    ],
+)
+def test_usage_errors_are_german(args: list[str], expected: str) -> None:
+    """Typer's own click writes its usage errors in fixed English; kimopt shows them in German (exit 2)."""
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert expected in result.output
+    assert f"Hilfe: 'kimopt {args[0]} --help'." in result.output
+    assert "Error" not in result.output and "Try " not in result.output

@@ -11,6 +11,7 @@ reads „Diese Hilfe zeigen und beenden.“ in every command.
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -80,6 +81,37 @@ PLURALS: dict[str, tuple[str, str]] = {
 USAGE_WORDS = {"[OPTIONS]": "[OPTIONEN]", "COMMAND [ARGS]...": "BEFEHL [ARGUMENTE]..."}
 """The placeholders of a usage line."""
 
+USAGE_ERRORS: tuple[tuple[str, str], ...] = (
+    (r"^Missing argument (.*)\.$", r"Argument \1 fehlt."),
+    (r"^Missing option (.*)\.$", r"Option \1 fehlt."),
+    (r"^Missing parameter(.*)\.$", r"Angabe\1 fehlt."),
+    (r"^No such option: (\S+)", r"Unbekannte Option: \1"),
+    (r"\(Possible options: (.*)\)$", r"(Mögliche Optionen: \1)"),
+    (r"^Got unexpected extra arguments?(?:\(s\))? \((.*)\)$", r"Unerwartete zusätzliche Angabe (\1)"),
+    (r"^Option (\S+) requires an argument\.$", r"Option \1 braucht einen Wert."),
+    (r"^Option (\S+) requires (\d+) arguments\.$", r"Option \1 braucht \2 Werte."),
+    (r"^Option (\S+) does not take a value\.$", r"Option \1 nimmt keinen Wert."),
+    (r"^Invalid value for (.*?): ", r"Ungültiger Wert für \1: "),
+    (r"^Invalid value: ", r"Ungültiger Wert: "),
+    (r"Input should be a valid number, unable to parse string as a number", r"keine Zahl"),
+    (r"Input should be a valid integer, unable to parse string as an integer", r"keine ganze Zahl"),
+    (r"Input should be greater than or equal to (\S+)", r"mindestens \1"),
+    (r"Input should be greater than (\S+)", r"größer als \1"),
+    (r"Input should be less than or equal to (\S+)", r"höchstens \1"),
+    (r"Value error, ", r""),
+    (r"'([^']*)' is not one of (.*)\.$", r"„\1“ ist keine der Möglichkeiten \2."),
+    (r"Value (.*) is not a valid (\S+)\.$", r"\1 ist kein gültiger Wert (\2)."),
+)
+"""The usage errors of typer's own click (fixed English texts) as patterns -> German, applied in order."""
+
+
+def german_usage_error(message: str) -> str:
+    """A usage error of typer's click in German (the parts no pattern knows stay as they are)."""
+    for pattern, replacement in USAGE_ERRORS:
+        message = re.sub(pattern, replacement, message)
+    return message
+
+
 MODULES = (
     "click.core",
     "click.decorators",
@@ -137,6 +169,20 @@ def install() -> None:
             module._ = german  # type: ignore[attr-defined]
         if hasattr(module, "ngettext"):
             module.ngettext = german_plural  # type: ignore[attr-defined]
+    from typer._click import exceptions
     from typer._click.core import Context
+    from typer._click.utils import echo
 
     Context.formatter_class = _formatter()
+
+    def show_usage_error(self: Any, file: Any = None) -> None:
+        """click's usage error (usage line, hint, message) with the German texts."""
+        if self.ctx is not None:
+            hint = ""
+            if self.ctx.command.get_help_option(self.ctx) is not None:
+                hint = f"Hilfe: '{self.ctx.command_path} {self.ctx.help_option_names[0]}'.\n"
+            echo(f"{self.ctx.get_usage()}\n{hint}", file=file, err=file is None, color=self.ctx.color)
+        text = german_usage_error(self.format_message())
+        echo(f"Fehler: {text}", file=file, err=file is None, color=self.ctx.color if self.ctx else None)
+
+    exceptions.UsageError.show = show_usage_error
