@@ -185,4 +185,4 @@ def install() -> None:
         text = german_usage_error(self.format_message())
         echo(f"Fehler: {text}", file=file, err=file is None, color=self.ctx.color if self.ctx else None)
 
-    exceptions.UsageError.show = show_usage_error
+    exceptions.UsageError.show = show_usage_error  # type: ignore[method-assign]
