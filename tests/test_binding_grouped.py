@@ -85,3 +85,40 @@ def test_grouped_equals_per_rule(
     populations: list[int], budgets: list[int | None], kreis_budget: int | None, hosts: list[float]
 ) -> None:
     compare(kreis(populations, budgets, kreis_budget, hosts))
+
+
+def witness_is_exact(data: dict) -> bool:
+    """Whenever a group check finds a better plan, the rules that plan breaks (evaluated on its
+    values) are a set that alone improves the level; where it is one rule, that rule is binding."""
+    settings_ = model(workers=1)
+    outcome = plan_instance(instance(data), settings_)
+    assert outcome.plan is not None
+    scenario = Scenario(instance(data), settings_)
+    probe = _Probe(scenario, outcome.plan)
+    rules = sorted(probe.literals)
+    narrowed = False
+    for k, (level, value, _, _) in enumerate(probe.levels):
+        if _at_best(level, value, outcome.plan) or not probe.improves(set(rules), k):
+            continue
+        witness = probe.witness
+        assert witness and set(witness) <= set(rules)
+        assert probe.improves(set(witness), k) is True
+        narrowed |= len(witness) < len(rules)
+    return narrowed
+
+
+def test_a_better_plan_names_fewer_rules_than_were_switched_off() -> None:
+    assert witness_is_exact(kreis([20000, 10000, 30000, 7000], [1640, 0, None, 3280], 16400, [1.0, 0.5, 0.0, 0.0]))
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    populations=st.lists(st.integers(1000, 60000), min_size=4, max_size=4),
+    budgets=st.lists(st.sampled_from([None, 0, 1640, 3280, 8200]), min_size=4, max_size=4),
+    kreis_budget=st.sampled_from([None, 0, 16400, 32800]),
+    hosts=st.lists(st.sampled_from([0.0, 0.5, 1.0]), min_size=4, max_size=4),
+)
+def test_the_rules_a_better_plan_breaks_suffice(
+    populations: list[int], budgets: list[int | None], kreis_budget: int | None, hosts: list[float]
+) -> None:
+    witness_is_exact(kreis(populations, budgets, kreis_budget, hosts))

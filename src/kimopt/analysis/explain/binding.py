@@ -13,7 +13,9 @@ check with *every* rule instance off tells whether any of them can improve a lev
 heuristics: in whole host steps a budget with room for one step can still bind when the
 better plan needs two). Only when a level can improve does a second check ask for the
 fewest rules that must be off for it: one rule is binding; two or more mean that no rule
-improves the level on its own. Levels already at their best possible value (the largest-remainder bound, the whole
+improves the level on its own. A check that finds a better plan also names the rules that plan
+breaks (evaluated on its values, every other rule it keeps): when that is one rule, the rule is
+binding without further search. Levels already at their best possible value (the largest-remainder bound, the whole
 partner share, no Eigenanteil, no change) are not checked at all.
 
 Same input, same answer: every check runs with one CP-SAT worker, a fixed seed and a
@@ -120,6 +122,8 @@ class _Probe:
             self.levels.append((level, int(units), at, better))
         for var, value in zip(cm.variables.a, plan.units, strict=True):
             cm.model.add_hint(var, value)
+        self.constraints = _rule_constraints(cm.model.proto, self.literals)
+        self.witness: list[RuleId] = []
         self.scale = min(1.0, WORK_REFERENCE_VARIABLES / len(cm.model.proto.variables))
         self.budget = WORK_TOTAL * self.scale
 
@@ -149,8 +153,33 @@ class _Probe:
         self.work += solver.deterministic_time
         self.last_check = solver.deterministic_time
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            self.witness = self.broken(solver, sorted(off, key=canonical))
             return True
         return False if code == cp_model.INFEASIBLE else None
+
+    def broken(self, solver: cp_model.CpSolver, among: list[RuleId]) -> list[RuleId]:
+        """The rules of ``among`` that the solver's plan breaks, evaluated on its values.
+
+        The plan keeps every other rule, so it is a plan with just these rules off. A rule
+        whose constraints are not all linear counts as broken (no evaluation, no claim)."""
+        values = list(solver.response_proto.solution)
+        proto = self.cm.model.proto.constraints
+
+        def holds(index: int, own: int) -> bool:
+            c = proto[index]
+            others = [r for r in c.enforcement_literal if r != own]
+            if not all(values[r] == 1 if r >= 0 else values[-r - 1] == 0 for r in others):
+                return True  # not enforced even with the rule on
+            total = sum(coeff * values[var] for var, coeff in zip(c.linear.vars, c.linear.coeffs, strict=True))
+            bounds = c.linear.domain
+            return any(bounds[i] <= total <= bounds[i + 1] for i in range(0, len(bounds), 2))
+
+        def keeps(rule: RuleId) -> bool:
+            listed = self.constraints[rule]
+            own = self.literals[rule].index
+            return listed is not None and all(holds(index, own) for index in listed)
+
+        return [rule for rule in among if not keeps(rule)]
 
     def fewest(self, among: list[RuleId], level: int) -> tuple[bool, list[RuleId]]:
         """The fewest rules of ``among`` to switch off so that ``level`` improves, and whether
@@ -180,6 +209,27 @@ class _Probe:
         self.work += solver.deterministic_time
         model.clear_objective()
         return solver.value(expr_level.expr), code == cp_model.OPTIMAL
+
+
+def _rule_constraints(proto: Any, literals: dict[RuleId, cp_model.IntVar]) -> dict[RuleId, list[int] | None]:
+    """The constraints each rule literal switches (``None``: one is not linear, or the literal
+    appears in a constraint otherwise — then the rule is never evaluated, always counted broken)."""
+    rule_of = {literal.index: rule for rule, literal in literals.items()}
+    found: dict[RuleId, list[int] | None] = {rule: [] for rule in literals}
+    for index, constraint in enumerate(proto.constraints):
+        for var in constraint.linear.vars if constraint.has_linear() else ():
+            if var in rule_of:  # used as a value, not only as a switch: no evaluation
+                found[rule_of[var]] = None
+        for ref in constraint.enforcement_literal:
+            rule = rule_of.get(ref if ref >= 0 else -ref - 1)
+            if rule is None:
+                continue
+            listed = found[rule]
+            if ref < 0 or not constraint.has_linear() or listed is None:
+                found[rule] = None
+            else:
+                listed.append(index)
+    return found
 
 
 def _free_domain(cm: CpsatModel, literal: cp_model.IntVar) -> None:
@@ -270,6 +320,10 @@ def _search(
             return found, todo
         if improves is False:
             return found, []
+        if improves and len(probe.witness) == 1:  # its plan breaks this rule alone
+            found += probe.witness
+            todo = [r for r in todo if r not in probe.witness]
+            continue
         if improves is True and len(todo) == 1:
             return found + todo, []
         proven, off = probe.fewest(todo, level) if improves and whole else (False, [])
