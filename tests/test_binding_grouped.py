@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ortools.sat.python import cp_model
 
 from kimopt.analysis.explain.binding import _at_best, _Probe, binding_rules
 from kimopt.analysis.explain.core import Scenario
@@ -122,3 +123,47 @@ def test_the_rules_a_better_plan_breaks_suffice(
     populations: list[int], budgets: list[int | None], kreis_budget: int | None, hosts: list[float]
 ) -> None:
     witness_is_exact(kreis(populations, budgets, kreis_budget, hosts))
+
+
+def test_a_relaxed_value_cut_off_before_any_plan_was_a_garbage_number(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # Regression (weit: fewer_hosts 83 → "4173717605896462"): when the work limit stopped the
+    # search for the best relaxed value before it had a plan, the solver's value of nothing was
+    # reported. Now it is the value of the plan that showed the rule binding.
+    import kimopt.analysis.explain.binding as binding
+
+    data = kreis([20000, 10000, 30000, 7000], [1640, 0, None, 3280], 16400, [1.0, 0.5, 0.0, 0.0])
+    settings_ = model(workers=1)
+    outcome = plan_instance(instance(data), settings_)
+    assert outcome.plan is not None
+    scenario = Scenario(instance(data), settings_)
+    honest = binding_rules(scenario, outcome.plan)
+    real_best, real_solver = binding._Probe.best, binding.work_limited_solver
+    codes = []
+
+    def no_plan(work, seed):  # type: ignore[no-untyped-def]
+        solver = real_solver(work, seed)
+        solver.parameters.stop_after_presolve = True  # stops before the search finds a plan
+        solve = solver.solve
+        solver.solve = lambda model: codes.append(solve(model)) or codes[-1]  # type: ignore[method-assign]
+        return solver
+
+    def starved(self, rule, level):  # type: ignore[no-untyped-def]
+        monkeypatch.setattr(binding, "work_limited_solver", no_plan)
+        try:
+            return real_best(self, rule, level)
+        finally:
+            monkeypatch.setattr(binding, "work_limited_solver", real_solver)
+
+    monkeypatch.setattr(binding._Probe, "best", starved)
+    cut = binding_rules(scenario, outcome.plan)
+    assert cp_model.UNKNOWN in codes
+    assert [(b.rule, b.level) for b in cut] == [(b.rule, b.level) for b in honest]
+    for before, after in zip(honest, cut, strict=True):
+        if after.after is None:
+            continue
+        assert not after.proven
+        # a value some plan reaches: at least as good as the plan's, never better than the best
+        if after.before < (before.after or 0):  # maximized level
+            assert after.before < after.after <= before.after
+        else:
+            assert before.after <= after.after < after.before

@@ -124,6 +124,7 @@ class _Probe:
             cm.model.add_hint(var, value)
         self.constraints = _rule_constraints(cm.model.proto, self.literals)
         self.witness: list[RuleId] = []
+        self.reached: dict[RuleId, int] = {}  # the level's value in a better plan with just this rule off
         self.scale = min(1.0, WORK_REFERENCE_VARIABLES / len(cm.model.proto.variables))
         self.budget = WORK_TOTAL * self.scale
 
@@ -154,6 +155,9 @@ class _Probe:
         self.last_check = solver.deterministic_time
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             self.witness = self.broken(solver, sorted(off, key=canonical))
+            one = self.witness if len(self.witness) == 1 else sorted(off) if len(off) == 1 else []
+            if one:
+                self.reached[one[0]] = solver.value(self.levels[level][0].expr)
             return True
         return False if code == cp_model.INFEASIBLE else None
 
@@ -196,10 +200,15 @@ class _Probe:
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return False, []
         off = [rule for rule in among if solver.value(self.literals[rule]) == 0]
+        if len(off) == 1:
+            self.reached[off[0]] = solver.value(self.levels[level][0].expr)
         return code == cp_model.OPTIMAL, off
 
     def best(self, rule: RuleId, level: int) -> tuple[int, bool]:
-        """The best value of level ``level`` with ``rule`` off (solver units) and whether proven."""
+        """The best value of level ``level`` with ``rule`` off (solver units) and whether proven.
+
+        Unproven, it is the better of the value this search reached and the value of the plan
+        that showed the rule binding (the work limit may stop the search before any plan)."""
         expr_level = self.levels[level][0]
         self._set({rule}, level)
         model = self.cm.model
@@ -208,7 +217,12 @@ class _Probe:
         code = solver.solve(model)
         self.work += solver.deterministic_time
         model.clear_objective()
-        return solver.value(expr_level.expr), code == cp_model.OPTIMAL
+        reached = self.reached[rule]
+        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return reached, False
+        value = solver.value(expr_level.expr)
+        better = max if expr_level.maximize else min
+        return better(value, reached), code == cp_model.OPTIMAL
 
 
 def _rule_constraints(proto: Any, literals: dict[RuleId, cp_model.IntVar]) -> dict[RuleId, list[int] | None]:
