@@ -120,11 +120,12 @@ class _Probe:
                 cm.model.add(level.expr <= int(units)).only_enforce_if(at)
                 cm.model.add(level.expr <= int(units) - 1).only_enforce_if(better)
             self.levels.append((level, int(units), at, better))
-        for var, value in zip(cm.variables.a, plan.units, strict=True):
-            cm.model.add_hint(var, value)
+        self.plan_units = list(plan.units)
+        self._hint(self.plan_units)
         self.constraints = _rule_constraints(cm.model.proto, self.literals)
         self.witness: list[RuleId] = []
-        self.reached: dict[RuleId, int] = {}  # the level's value in a better plan with just this rule off
+        # the level's value and the units of a better plan with just this rule off
+        self.reached: dict[RuleId, tuple[int, list[int]]] = {}
         self.scale = min(1.0, WORK_REFERENCE_VARIABLES / len(cm.model.proto.variables))
         self.budget = WORK_TOTAL * self.scale
 
@@ -157,7 +158,7 @@ class _Probe:
             self.witness = self.broken(solver, sorted(off, key=canonical))
             one = self.witness if len(self.witness) == 1 else sorted(off) if len(off) == 1 else []
             if one:
-                self.reached[one[0]] = solver.value(self.levels[level][0].expr)
+                self._reach(one[0], solver, level)
             return True
         return False if code == cp_model.INFEASIBLE else None
 
@@ -201,8 +202,18 @@ class _Probe:
             return False, []
         off = [rule for rule in among if solver.value(self.literals[rule]) == 0]
         if len(off) == 1:
-            self.reached[off[0]] = solver.value(self.levels[level][0].expr)
+            self._reach(off[0], solver, level)
         return code == cp_model.OPTIMAL, off
+
+    def _hint(self, units: list[int]) -> None:
+        self.cm.model.clear_hints()
+        for var, value in zip(self.cm.variables.a, units, strict=True):
+            self.cm.model.add_hint(var, value)
+
+    def _reach(self, rule: RuleId, solver: cp_model.CpSolver, level: int) -> None:
+        values = solver.response_proto.solution
+        units = [values[var.index] for var in self.cm.variables.a]
+        self.reached[rule] = (solver.value(self.levels[level][0].expr), units)
 
     def best(self, rule: RuleId, level: int) -> tuple[int, bool]:
         """The best value of level ``level`` with ``rule`` off (solver units) and whether proven.
@@ -213,11 +224,13 @@ class _Probe:
         self._set({rule}, level)
         model = self.cm.model
         model.maximize(expr_level.expr) if expr_level.maximize else model.minimize(expr_level.expr)
+        reached, units = self.reached[rule]
+        self._hint(units)  # start from the better plan already found
         solver = self._solver()
         code = solver.solve(model)
         self.work += solver.deterministic_time
         model.clear_objective()
-        reached = self.reached[rule]
+        self._hint(self.plan_units)
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return reached, False
         value = solver.value(expr_level.expr)
