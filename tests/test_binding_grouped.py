@@ -103,6 +103,7 @@ def witness_is_exact(data: dict) -> bool:
             continue
         witness = probe.witness
         assert witness and set(witness) <= set(rules)
+        probe.known.clear()  # a fresh solve, not the plan just found
         assert probe.improves(set(witness), k) is True
         narrowed |= len(witness) < len(rules)
     return narrowed

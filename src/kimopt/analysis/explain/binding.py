@@ -124,6 +124,7 @@ class _Probe:
         self._hint(self.plan_units)
         self.constraints = _rule_constraints(cm.model.proto, self.literals)
         self.witness: list[RuleId] = []
+        self.known: list[tuple[int, frozenset[RuleId]]] = []  # (level, rules a better plan broke)
         # the level's value and the units of a better plan with just this rule off
         self.reached: dict[RuleId, tuple[int, list[int]]] = {}
         self.scale = min(1.0, WORK_REFERENCE_VARIABLES / len(cm.model.proto.variables))
@@ -147,7 +148,13 @@ class _Probe:
         return self.work >= self.budget
 
     def improves(self, off: set[RuleId], level: int) -> bool | None:
-        """Can level ``level`` improve with the rules ``off`` switched off? ``None``: undecided."""
+        """Can level ``level`` improve with the rules ``off`` switched off? ``None``: undecided.
+
+        Yes without a solve when a better plan found before breaks only rules of ``off``."""
+        for known_level, broken in self.known:
+            if known_level == level and broken <= off:
+                self.witness = sorted(broken, key=canonical)
+                return True
         self._set(off, level)
         self.cm.model.clear_objective()
         solver = self._solver()
@@ -156,6 +163,7 @@ class _Probe:
         self.last_check = solver.deterministic_time
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             self.witness = self.broken(solver, sorted(off, key=canonical))
+            self.known.append((level, frozenset(self.witness)))
             one = self.witness if len(self.witness) == 1 else sorted(off) if len(off) == 1 else []
             if one:
                 self._reach(one[0], solver, level)
