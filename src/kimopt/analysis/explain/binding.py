@@ -13,7 +13,9 @@ check with *every* rule instance off tells whether any of them can improve a lev
 heuristics: in whole host steps a budget with room for one step can still bind when the
 better plan needs two). Only when a level can improve does a second check ask for the
 fewest rules that must be off for it: one rule is binding; two or more mean that no rule
-improves the level on its own. Levels already at their best possible value (the largest-remainder bound, the whole
+improves the level on its own. A check that finds a better plan also names the rules that plan
+breaks (evaluated on its values, every other rule it keeps): when that is one rule, the rule is
+binding without further search. Levels already at their best possible value (the largest-remainder bound, the whole
 partner share, no Eigenanteil, no change) are not checked at all.
 
 Same input, same answer: every check runs with one CP-SAT worker, a fixed seed and a
@@ -118,8 +120,13 @@ class _Probe:
                 cm.model.add(level.expr <= int(units)).only_enforce_if(at)
                 cm.model.add(level.expr <= int(units) - 1).only_enforce_if(better)
             self.levels.append((level, int(units), at, better))
-        for var, value in zip(cm.variables.a, plan.units, strict=True):
-            cm.model.add_hint(var, value)
+        self.plan_units = list(plan.units)
+        self._hint(self.plan_units)
+        self.constraints = _rule_constraints(cm.model.proto, self.literals)
+        self.witness: list[RuleId] = []
+        self.known: list[tuple[int, frozenset[RuleId]]] = []  # (level, rules a better plan broke)
+        # the level's value and the units of a better plan with just this rule off
+        self.reached: dict[RuleId, tuple[int, list[int]]] = {}
         self.scale = min(1.0, WORK_REFERENCE_VARIABLES / len(cm.model.proto.variables))
         self.budget = WORK_TOTAL * self.scale
 
@@ -141,7 +148,13 @@ class _Probe:
         return self.work >= self.budget
 
     def improves(self, off: set[RuleId], level: int) -> bool | None:
-        """Can level ``level`` improve with the rules ``off`` switched off? ``None``: undecided."""
+        """Can level ``level`` improve with the rules ``off`` switched off? ``None``: undecided.
+
+        Yes without a solve when a better plan found before breaks only rules of ``off``."""
+        for known_level, broken in self.known:
+            if known_level == level and broken <= off:
+                self.witness = sorted(broken, key=canonical)
+                return True
         self._set(off, level)
         self.cm.model.clear_objective()
         solver = self._solver()
@@ -149,8 +162,37 @@ class _Probe:
         self.work += solver.deterministic_time
         self.last_check = solver.deterministic_time
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            self.witness = self.broken(solver, sorted(off, key=canonical))
+            self.known.append((level, frozenset(self.witness)))
+            one = self.witness if len(self.witness) == 1 else sorted(off) if len(off) == 1 else []
+            if one:
+                self._reach(one[0], solver, level)
             return True
         return False if code == cp_model.INFEASIBLE else None
+
+    def broken(self, solver: cp_model.CpSolver, among: list[RuleId]) -> list[RuleId]:
+        """The rules of ``among`` that the solver's plan breaks, evaluated on its values.
+
+        The plan keeps every other rule, so it is a plan with just these rules off. A rule
+        whose constraints are not all linear counts as broken (no evaluation, no claim)."""
+        values = list(solver.response_proto.solution)
+        proto = self.cm.model.proto.constraints
+
+        def holds(index: int, own: int) -> bool:
+            c = proto[index]
+            others = [r for r in c.enforcement_literal if r != own]
+            if not all(values[r] == 1 if r >= 0 else values[-r - 1] == 0 for r in others):
+                return True  # not enforced even with the rule on
+            total = sum(coeff * values[var] for var, coeff in zip(c.linear.vars, c.linear.coeffs, strict=True))
+            bounds = c.linear.domain
+            return any(bounds[i] <= total <= bounds[i + 1] for i in range(0, len(bounds), 2))
+
+        def keeps(rule: RuleId) -> bool:
+            listed = self.constraints[rule]
+            own = self.literals[rule].index
+            return listed is not None and all(holds(index, own) for index in listed)
+
+        return [rule for rule in among if not keeps(rule)]
 
     def fewest(self, among: list[RuleId], level: int) -> tuple[bool, list[RuleId]]:
         """The fewest rules of ``among`` to switch off so that ``level`` improves, and whether
@@ -167,19 +209,62 @@ class _Probe:
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return False, []
         off = [rule for rule in among if solver.value(self.literals[rule]) == 0]
+        if len(off) == 1:
+            self._reach(off[0], solver, level)
         return code == cp_model.OPTIMAL, off
 
+    def _hint(self, units: list[int]) -> None:
+        self.cm.model.clear_hints()
+        for var, value in zip(self.cm.variables.a, units, strict=True):
+            self.cm.model.add_hint(var, value)
+
+    def _reach(self, rule: RuleId, solver: cp_model.CpSolver, level: int) -> None:
+        values = solver.response_proto.solution
+        units = [values[var.index] for var in self.cm.variables.a]
+        self.reached[rule] = (solver.value(self.levels[level][0].expr), units)
+
     def best(self, rule: RuleId, level: int) -> tuple[int, bool]:
-        """The best value of level ``level`` with ``rule`` off (solver units) and whether proven."""
+        """The best value of level ``level`` with ``rule`` off (solver units) and whether proven.
+
+        Unproven, it is the better of the value this search reached and the value of the plan
+        that showed the rule binding (the work limit may stop the search before any plan)."""
         expr_level = self.levels[level][0]
         self._set({rule}, level)
         model = self.cm.model
         model.maximize(expr_level.expr) if expr_level.maximize else model.minimize(expr_level.expr)
+        reached, units = self.reached[rule]
+        self._hint(units)  # start from the better plan already found
         solver = self._solver()
         code = solver.solve(model)
         self.work += solver.deterministic_time
         model.clear_objective()
-        return solver.value(expr_level.expr), code == cp_model.OPTIMAL
+        self._hint(self.plan_units)
+        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return reached, False
+        value = solver.value(expr_level.expr)
+        better = max if expr_level.maximize else min
+        return better(value, reached), code == cp_model.OPTIMAL
+
+
+def _rule_constraints(proto: Any, literals: dict[RuleId, cp_model.IntVar]) -> dict[RuleId, list[int] | None]:
+    """The constraints each rule literal switches (``None``: one is not linear, or the literal
+    appears in a constraint otherwise — then the rule is never evaluated, always counted broken)."""
+    rule_of = {literal.index: rule for rule, literal in literals.items()}
+    found: dict[RuleId, list[int] | None] = {rule: [] for rule in literals}
+    for index, constraint in enumerate(proto.constraints):
+        for var in constraint.linear.vars if constraint.has_linear() else ():
+            if var in rule_of:  # used as a value, not only as a switch: no evaluation
+                found[rule_of[var]] = None
+        for ref in constraint.enforcement_literal:
+            rule = rule_of.get(ref if ref >= 0 else -ref - 1)
+            if rule is None:
+                continue
+            listed = found[rule]
+            if ref < 0 or not constraint.has_linear() or listed is None:
+                found[rule] = None
+            else:
+                listed.append(index)
+    return found
 
 
 def _free_domain(cm: CpsatModel, literal: cp_model.IntVar) -> None:
@@ -270,6 +355,10 @@ def _search(
             return found, todo
         if improves is False:
             return found, []
+        if improves and len(probe.witness) == 1:  # its plan breaks this rule alone
+            found += probe.witness
+            todo = [r for r in todo if r not in probe.witness]
+            continue
         if improves is True and len(todo) == 1:
             return found + todo, []
         proven, off = probe.fewest(todo, level) if improves and whole else (False, [])
