@@ -90,7 +90,8 @@ def test_the_help_prose_keeps_the_words_and_drops_the_names() -> None:
     result = runner.invoke(app, ["solve", "--help"])
     prose = _prose(result.output)
     assert "Optimalen Verteilungsplan berechnen." in prose and "Plan als JSON schreiben." in prose
-    assert not [n for n in ("--output", "<path>", "{instance}", "[Vorgabe: de]", "models/kim-standard.yaml") if n in prose]
+    names = ("--output", "<path>", "{instance}", "[Vorgabe: de]", "models/kim-standard.yaml")
+    assert not [name for name in names if name in prose]
     assert ENGLISH_WORD.findall(_prose("  -o, --output <path>  Plan als JSON schreiben / write the plan JSON.")) == [
         "write",
         "the",

@@ -49,9 +49,7 @@ def _step(value: str | None) -> str | None:
     return value
 
 
-OutputOption = Annotated[
-    Path | None, typer.Option("--output", "-o", help="Ergebnis als JSON schreiben.")
-]
+OutputOption = Annotated[Path | None, typer.Option("--output", "-o", help="Ergebnis als JSON schreiben.")]
 
 
 @app.command()
@@ -76,9 +74,7 @@ def apportion(
     ] = None,
     bounds: Annotated[
         bool,
-        typer.Option(
-            "--bounds", help="max_vzae der Kommunen als Obergrenze (wo > 0)."
-        ),
+        typer.Option("--bounds", help="max_vzae der Kommunen als Obergrenze (wo > 0)."),
     ] = False,
     model: ModelOption = None,
     output: OutputOption = None,
@@ -158,9 +154,7 @@ def sensitivity(
     output: OutputOption = None,
     chart: Annotated[
         Path | None,
-        typer.Option(
-            "--chart", callback=_chart_path, help="Zielkonflikt-Kurve als SVG/PNG."
-        ),
+        typer.Option("--chart", callback=_chart_path, help="Zielkonflikt-Kurve als SVG/PNG."),
     ] = None,
     part: Annotated[
         list[Part] | None,
@@ -171,9 +165,7 @@ def sensitivity(
     ] = None,
     max_points: Annotated[
         int,
-        typer.Option(
-            "--max-points", min=1, help="Höchstens so viele Punkte der Kurve."
-        ),
+        typer.Option("--max-points", min=1, help="Höchstens so viele Punkte der Kurve."),
     ] = 40,
     time_limit: TimeLimitOption = None,
     lang: LangOption = Lang.de,

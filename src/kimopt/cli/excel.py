@@ -10,9 +10,7 @@ import typer
 from kimopt.cli.app import ExitCode, Lang, LangOption, app, fail, guarded
 
 OutputOption = Annotated[Path, typer.Option("--output", "-o", help="Zieldatei (.xlsx).")]
-ForceOption = Annotated[
-    bool, typer.Option("--force", help="Vorhandene Instanzdatei ersetzen.")
-]
+ForceOption = Annotated[bool, typer.Option("--force", help="Vorhandene Instanzdatei ersetzen.")]
 
 
 def protect_instance_file(output: Path, force: bool, lang: Lang) -> None:

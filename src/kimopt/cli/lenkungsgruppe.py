@@ -60,9 +60,7 @@ def compare(
         ),
     ] = None,
     time_limit: TimeLimitOption = None,
-    entwurf: Annotated[
-        bool, typer.Option("--entwurf", help="Bericht als Entwurf kennzeichnen.")
-    ] = False,
+    entwurf: Annotated[bool, typer.Option("--entwurf", help="Bericht als Entwurf kennzeichnen.")] = False,
     lang: LangOption = Lang.de,
 ) -> None:
     """Alternativen nebeneinander vergleichen.
@@ -138,9 +136,7 @@ def report(
             show_default=False,
         ),
     ],
-    entwurf: Annotated[
-        bool, typer.Option("--entwurf", help="Bericht als Entwurf kennzeichnen.")
-    ] = False,
+    entwurf: Annotated[bool, typer.Option("--entwurf", help="Bericht als Entwurf kennzeichnen.")] = False,
     instance: Annotated[
         Path | None,
         typer.Option(
@@ -221,9 +217,7 @@ def alternatives(
         ),
     ] = None,
     time_limit: TimeLimitOption = None,
-    entwurf: Annotated[
-        bool, typer.Option("--entwurf", help="Bericht als Entwurf kennzeichnen.")
-    ] = False,
+    entwurf: Annotated[bool, typer.Option("--entwurf", help="Bericht als Entwurf kennzeichnen.")] = False,
     lang: LangOption = Lang.de,
 ) -> None:
     """Gleich gute Pläne (Gleichstände auf jeder Zielebene).

@@ -26,9 +26,7 @@ from kimopt.cli.app import (
 def solve(
     instance: InstanceArg,
     model: ModelOption = None,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Plan als JSON schreiben.")
-    ] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Plan als JSON schreiben.")] = None,
     time_limit: TimeLimitOption = None,
     report: Annotated[
         Path | None, typer.Option("--report", help="Bericht schreiben: .html, .pdf, .md, .csv, .xlsx.")
@@ -48,9 +46,7 @@ def solve(
             help="Plan-Arbeitsmappe: Zeilen mit „fest“ = ja bleiben, der Rest wird optimiert.",
         ),
     ] = None,
-    entwurf: Annotated[
-        bool, typer.Option("--entwurf", help="Bericht als Entwurf kennzeichnen.")
-    ] = False,
+    entwurf: Annotated[bool, typer.Option("--entwurf", help="Bericht als Entwurf kennzeichnen.")] = False,
     lang: LangOption = Lang.de,
 ) -> None:
     """Optimalen Verteilungsplan berechnen.
