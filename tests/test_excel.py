@@ -724,4 +724,4 @@ def test_convert_refuses_text_excel_cannot_store(tmp_path: Path) -> None:
 def test_convert_help_says_comments_are_lost() -> None:
     result = invoke("convert", "--help")
     assert result.exit_code == 0
-    assert "Kommentare" in result.output and "comments are" in result.output
+    assert "Kommentare der Quelldatei gehen verloren" in " ".join(result.output.split())

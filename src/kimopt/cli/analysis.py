@@ -49,9 +49,7 @@ def _step(value: str | None) -> str | None:
     return value
 
 
-OutputOption = Annotated[
-    Path | None, typer.Option("--output", "-o", help="Ergebnis als JSON schreiben / write the result as JSON.")
-]
+OutputOption = Annotated[Path | None, typer.Option("--output", "-o", help="Ergebnis als JSON schreiben.")]
 
 
 @app.command()
@@ -63,7 +61,7 @@ def apportion(
         typer.Option(
             "--method",
             show_default=False,
-            help="Verfahren / method: hare-niemeyer, dhondt, sainte-lague, huntington-hill, adams, dean.",
+            help="Verfahren: hare-niemeyer, dhondt, sainte-lague, huntington-hill, adams, dean.",
         ),
     ],
     step: Annotated[
@@ -71,21 +69,18 @@ def apportion(
         typer.Option(
             "--step",
             callback=_step,
-            help="Schrittweite in VZÄ (Standard: host_step_vzae des Modells) "
-            "/ step in VZÄ (default: the model's host_step_vzae).",
+            help="Schrittweite in VZÄ (Standard: host_step_vzae des Modells).",
         ),
     ] = None,
     bounds: Annotated[
         bool,
-        typer.Option(
-            "--bounds", help="max_vzae der Kommunen als Obergrenze (wo > 0) / max_vzae as an upper bound (where > 0)."
-        ),
+        typer.Option("--bounds", help="max_vzae der Kommunen als Obergrenze (wo > 0)."),
     ] = False,
     model: ModelOption = None,
     output: OutputOption = None,
     lang: LangOption = Lang.de,
 ) -> None:
-    """Klassische Zuteilung der förderfähigen VZÄ als Maßstab / classical apportionment.
+    """Klassische Zuteilung der förderfähigen VZÄ als Maßstab.
 
     Untergrenze: vorhandene Stellen (existing_vzae); Obergrenze max_vzae nur mit --bounds.
     Gleichstände werden gemeldet, nicht entschieden. Exit: 0, 1 fehlerhafte Eingabe,
@@ -159,27 +154,23 @@ def sensitivity(
     output: OutputOption = None,
     chart: Annotated[
         Path | None,
-        typer.Option(
-            "--chart", callback=_chart_path, help="Zielkonflikt-Kurve als SVG/PNG / trade-off chart as SVG or PNG."
-        ),
+        typer.Option("--chart", callback=_chart_path, help="Zielkonflikt-Kurve als SVG/PNG."),
     ] = None,
     part: Annotated[
         list[Part] | None,
         typer.Option(
             "--part",
-            help="Nur diese Analyse(n) / only these analyses: populations, budgets, tradeoff (mehrfach / repeatable).",
+            help="Nur diese Analyse(n): populations, budgets, tradeoff (Option mehrfach angeben).",
         ),
     ] = None,
     max_points: Annotated[
         int,
-        typer.Option(
-            "--max-points", min=1, help="Höchstens so viele Punkte der Kurve / at most this many points on the curve."
-        ),
+        typer.Option("--max-points", min=1, help="Höchstens so viele Punkte der Kurve."),
     ] = 40,
     time_limit: TimeLimitOption = None,
     lang: LangOption = Lang.de,
 ) -> None:
-    """Wie robust ist der Plan? / how robust is the plan?
+    """Wie robust ist der Plan?
 
     Je Kommune: wie viele Einwohner mehr/weniger ihre VZÄ ändern; je Budget: die kleinste
     Erhöhung, die den Plan ändert; Zielkonflikt Proportionalität – Eigenanteil

@@ -21,8 +21,7 @@ _german_click_texts()  # click's and typer's own help and usage texts in German
 
 app = typer.Typer(
     name="kimopt",
-    help="Optimale Verteilung der KIM-Case-Management-Stellen (VZÄ) auf Kreis, Kommunen und Träger.\n\n"
-    "Provably optimal allocation of KIM case-management positions.",
+    help="Optimale Verteilung der KIM-Case-Management-Stellen (VZÄ) auf Kreis, Kommunen und Träger.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -50,7 +49,7 @@ class Lang(str, Enum):
     en = "en"
 
 
-LangOption = Annotated[Lang, typer.Option("--lang", help="Sprache / language: de, en.")]
+LangOption = Annotated[Lang, typer.Option("--lang", help="Sprache: de, en.")]
 ModelOption = Annotated[
     Path | None,
     typer.Option(
@@ -65,8 +64,7 @@ TimeLimitOption = Annotated[
     typer.Option(
         "--time-limit",
         min=0.01,
-        help="Zeitlimit je Lösung (alle Zielebenen) in Sekunden; ohne Angabe time_limit_s des Modells "
-        "/ time limit per solve (all levels), s.",
+        help="Zeitlimit je Lösung (alle Zielebenen) in Sekunden; ohne Angabe time_limit_s des Modells.",
     ),
 ]
 # readable=False: kimopt's own reader says why a file cannot be read (exit 1), not click (exit 2)
@@ -159,7 +157,7 @@ def _version(value: bool) -> None:
 @app.callback()
 def main(
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Version anzeigen / show the version.")
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Version anzeigen.")
     ] = False,
 ) -> None:
     """kimopt: KIM-Stellenverteilung mit beweisbar optimalen Plänen."""

@@ -25,7 +25,7 @@ def check(
     model: ModelOption = None,
     lang: LangOption = Lang.de,
 ) -> None:
-    """Plan unabhängig vom Solver prüfen / verify a plan independently of the solver.
+    """Plan unabhängig vom Solver prüfen.
 
     Exit: 0 gültig, 1 Eingabe unlesbar oder Plan einer anderen Instanz, 5 der Plan verletzt Regeln
     (jede mit ihrer Zelle, wenn der Plan eine Arbeitsmappe ist).
@@ -65,7 +65,7 @@ def check(
 @app.command()
 @guarded
 def validate(instance: InstanceArg, model: ModelOption = None, lang: LangOption = Lang.de) -> None:
-    """Eingaben prüfen und alle Probleme auf einmal melden / report every input problem at once.
+    """Eingaben prüfen und alle Probleme auf einmal melden.
 
     Exit: 0 in Ordnung, 1 Probleme gefunden.
     """

@@ -9,10 +9,8 @@ import typer
 
 from kimopt.cli.app import ExitCode, Lang, LangOption, app, fail, guarded
 
-OutputOption = Annotated[Path, typer.Option("--output", "-o", help="Zieldatei (.xlsx) / output workbook.")]
-ForceOption = Annotated[
-    bool, typer.Option("--force", help="Vorhandene Instanzdatei ersetzen / replace an existing instance file.")
-]
+OutputOption = Annotated[Path, typer.Option("--output", "-o", help="Zieldatei (.xlsx).")]
+ForceOption = Annotated[bool, typer.Option("--force", help="Vorhandene Instanzdatei ersetzen.")]
 
 
 def protect_instance_file(output: Path, force: bool, lang: Lang) -> None:
@@ -35,7 +33,7 @@ SourceArg = Annotated[
     Path,
     typer.Argument(
         metavar="INPUT",
-        help="Instanz: YAML, JSON oder Excel (.xlsx) / instance file.",
+        help="Instanz: YAML, JSON oder Excel (.xlsx).",
         show_default=False,
         readable=False,
     ),
@@ -46,7 +44,7 @@ TargetOption = Annotated[
         "--output",
         "-o",
         show_default=False,
-        help="Zieldatei; das Format folgt der Endung: .yaml, .json, .xlsx / format by suffix.",
+        help="Zieldatei; das Format folgt der Endung: .yaml, .json, .xlsx.",
     ),
 ]
 
@@ -56,7 +54,7 @@ TargetOption = Annotated[
 def template(
     output: OutputOption = Path("vorlage.xlsx"), force: ForceOption = False, lang: LangOption = Lang.de
 ) -> None:
-    """Excel-Vorlage für eine Instanz erzeugen / write an Excel template for an instance.
+    """Excel-Vorlage für eine Instanz erzeugen.
 
     Blätter Kreis, Förderung, Kommunen, Träger und Hinweise mit deutschen Spaltennamen, einem
     Kommentar an jeder Überschrift, Eingabeprüfung und dem Beispiel Kreis Wesel 2022.
@@ -96,11 +94,11 @@ def template(
 @app.command()
 @guarded
 def convert(source: SourceArg, output: TargetOption, force: ForceOption = False, lang: LangOption = Lang.de) -> None:
-    """Instanz zwischen YAML, JSON und Excel umwandeln / convert an instance (YAML, JSON, XLSX).
+    """Instanz zwischen YAML, JSON und Excel umwandeln.
 
     Verlustfrei für jeden Wert: exakte Brüche (1/3) bleiben exakt, Namen und AGS bleiben Text.
-    Kommentare der Quelldatei gehen verloren (YAML-Kommentare, Excel-Notizen) / comments are
-    lost. Die Eingabe wird zuerst geprüft; eine fehlerhafte Instanz wird nicht umgewandelt.
+    Kommentare der Quelldatei gehen verloren (YAML-Kommentare, Excel-Notizen).
+    Die Eingabe wird zuerst geprüft; eine fehlerhafte Instanz wird nicht umgewandelt.
     Die Eingabedatei wird nie überschrieben, eine andere vorhandene Instanzdatei nur mit --force.
 
     Exit: 0 umgewandelt, 1 fehlerhafte Eingabe, 2 Ziel existiert schon (ohne --force).

@@ -12,7 +12,7 @@ WantOption = Annotated[
     str | None,
     typer.Option(
         "--want",
-        help='Wunsch für einen Anstellungsträger / a wish for one host: "NAME=VZÄ", '
+        help='Wunsch für einen Anstellungsträger: "NAME=VZÄ", '
         '"NAME>=VZÄ" oder "NAME<=VZÄ", z. B. "Voerde (Niederrhein)=1".',
     ),
 ]
@@ -28,8 +28,9 @@ def explain(
 ) -> None:
     """Erklären: Konflikt und kleinste Änderung, Preis eines Wunsches, bindende Regeln.
 
-    Explain: the minimal conflict and smallest repairs of an infeasible instance or wish, the
-    price of a possible wish, or the binding rules of the optimal plan.
+    Bei einer unlösbaren Instanz oder einem unerfüllbaren Wunsch: der kleinste Konflikt und die
+    kleinsten Änderungen, die ihn lösen; bei einem erfüllbaren Wunsch sein Preis; sonst die
+    bindenden Regeln des optimalen Plans.
 
     Exit: 0 möglich, 1 fehlerhafte Eingabe, 3 unlösbar, 4 nicht im Zeitlimit entschieden.
     """

@@ -13,7 +13,7 @@ import typer
 from kimopt.cli.app import ExitCode, Lang, LangOption, ModelOption, TimeLimitOption, app, fail, guarded
 
 import_app = typer.Typer(
-    help="Instanzen aus amtlichen Daten erzeugen / create instances from official data.",
+    help="Instanzen aus amtlichen Daten erzeugen.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -67,7 +67,7 @@ def import_gv100(
     ] = None,
     positions: Annotated[
         str | None,
-        typer.Option("--positions", help="Förderfähige VZÄ (nur mit --kreis) / fundable VZÄ."),
+        typer.Option("--positions", help="Förderfähige VZÄ (nur mit --kreis)."),
     ] = None,
     per_100k: Annotated[
         str | None,
@@ -76,10 +76,10 @@ def import_gv100(
             help="VZÄ je 100.000 Einwohner, auf 0,5 gerundet, mind. 1 (Vorgabe 2.4 ≈ Wesel).",
         ),
     ] = None,
-    rate: Annotated[int, typer.Option("--rate", min=0, help="Förderung je VZÄ und Jahr, € / funding per VZÄ.")] = 55000,
+    rate: Annotated[int, typer.Option("--rate", min=0, help="Förderung je VZÄ und Jahr, €.")] = 55000,
     year: Annotated[
         int | None,
-        typer.Option("--year", help="Förderjahr (Vorgabe: Jahr des Gebietsstands + 1) / funding year."),
+        typer.Option("--year", help="Förderjahr (Vorgabe: Jahr des Gebietsstands + 1)."),
     ] = None,
     output: Annotated[
         Path | None,
@@ -91,7 +91,7 @@ def import_gv100(
     ] = None,
     lang: LangOption = Lang.de,
 ) -> None:
-    """Instanzen aus dem amtlichen Gemeindeverzeichnis GV100AD / instances from Destatis' GV100AD.
+    """Instanzen aus dem amtlichen Gemeindeverzeichnis GV100AD von Destatis erzeugen.
 
     Jede bewohnte Gemeinde wird eine Kommune (Name, AGS, Einwohner); eine kreisfreie Stadt eine
     Instanz mit der Stadt als einziger Kommune.
@@ -191,7 +191,7 @@ def batch(
             "--workers",
             "-j",
             min=1,
-            help="Parallele Prozesse (Vorgabe: Zahl der Kerne) / parallel processes.",
+            help="Parallele Prozesse (Vorgabe: Zahl der Kerne).",
         ),
     ] = None,
     solver_workers: Annotated[
@@ -200,7 +200,7 @@ def batch(
             "--solver-workers",
             min=1,
             max=64,
-            help="CP-SAT-Threads je Instanz / CP-SAT workers per instance.",
+            help="CP-SAT-Threads je Instanz.",
         ),
     ] = 1,
     resume: Annotated[
@@ -213,7 +213,7 @@ def batch(
     time_limit: TimeLimitOption = None,
     lang: LangOption = Lang.de,
 ) -> None:
-    """Viele Instanzen lösen: eine Förderrunde / solve many instances: a funding round.
+    """Viele Instanzen lösen: eine Förderrunde.
 
     Schreibt je Instanz <name>.plan.json sowie summary.csv (für deutsches Excel), summary.xlsx
     und summary.json nach --out.

@@ -121,7 +121,7 @@ def round_command(
     ] = False,
     lang: LangOption = Lang.de,
 ) -> None:
-    """Förderrunde des Landes: VZÄ auf die KI-Kommunen verteilen / the Land's funding round.
+    """Förderrunde des Landes: VZÄ auf die KI-Kommunen verteilen.
 
     Schreibt die Zuteilung je Gebiet (AGS, Einwohner, Schlüsselanteil, Quote, VZÄ, je 100.000,
     bindende Grenze, Gleichstand) als CSV, XLSX, HTML mit Diagramm und JSON nach -o.

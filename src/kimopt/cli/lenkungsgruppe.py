@@ -39,7 +39,7 @@ def compare(
         typer.Option(
             "--model",
             "-m",
-            help="Planungsmodell einer Alternative; mehrfach angeben / a model per alternative, repeatable.",
+            help="Planungsmodell einer Alternative; mehrfach angeben.",
         ),
     ] = None,
     scenarios: Annotated[
@@ -47,8 +47,7 @@ def compare(
         typer.Option(
             "--scenarios",
             "-s",
-            help="Szenariodatei (YAML/JSON): Varianten von Instanz und erstem Modell "
-            "/ scenario file: variations of the instance and the first model.",
+            help="Szenariodatei (YAML/JSON): Varianten von Instanz und erstem Modell.",
         ),
     ] = None,
     output: Annotated[
@@ -57,16 +56,14 @@ def compare(
             "--output",
             "-o",
             "--report",
-            help="Vergleich schreiben: .html, .pdf, .md, .csv, .xlsx / write the comparison.",
+            help="Vergleich schreiben: .html, .pdf, .md, .csv, .xlsx.",
         ),
     ] = None,
     time_limit: TimeLimitOption = None,
-    entwurf: Annotated[
-        bool, typer.Option("--entwurf", help="Bericht als Entwurf kennzeichnen / mark the report as a draft.")
-    ] = False,
+    entwurf: Annotated[bool, typer.Option("--entwurf", help="Bericht als Entwurf kennzeichnen.")] = False,
     lang: LangOption = Lang.de,
 ) -> None:
-    """Alternativen nebeneinander / alternatives side by side.
+    """Alternativen nebeneinander vergleichen.
 
     Jede Alternative (jedes Modell, jedes Szenario) wird gelöst; Unterschiede zur ersten sind
     mit * markiert. Exit: 0, 1 fehlerhafte Eingabe.
@@ -135,26 +132,23 @@ def report(
             "--output",
             "-o",
             "--report",
-            help="Bericht: .html, .pdf, .md, .csv oder .xlsx / report file.",
+            help="Bericht: .html, .pdf, .md, .csv oder .xlsx.",
             show_default=False,
         ),
     ],
-    entwurf: Annotated[
-        bool, typer.Option("--entwurf", help="Bericht als Entwurf kennzeichnen / mark the report as a draft.")
-    ] = False,
+    entwurf: Annotated[bool, typer.Option("--entwurf", help="Bericht als Entwurf kennzeichnen.")] = False,
     instance: Annotated[
         Path | None,
         typer.Option(
             "--instance",
             "-i",
-            help="Instanz des Plans: ergänzt den Vergleich mit Hare–Niemeyer und Sainte-Laguë "
-            "/ the plan's instance: adds the classical baselines.",
+            help="Instanz des Plans: ergänzt den Vergleich mit Hare–Niemeyer und Sainte-Laguë.",
         ),
     ] = None,
     model: ModelOption = None,
     lang: LangOption = Lang.de,
 ) -> None:
-    """Bericht zu einem Plan schreiben / write the report of a plan.
+    """Bericht zu einem Plan schreiben.
 
     Exit: 0 Bericht geschrieben, 1 fehlerhafte Eingabe.
     """
@@ -210,7 +204,7 @@ def alternatives(
             "-k",
             min=1,
             max=1000,
-            help="Höchstens so viele Pläne / at most this many plans.",
+            help="Höchstens so viele Pläne.",
         ),
     ] = 10,
     output: Annotated[
@@ -223,12 +217,10 @@ def alternatives(
         ),
     ] = None,
     time_limit: TimeLimitOption = None,
-    entwurf: Annotated[
-        bool, typer.Option("--entwurf", help="Bericht als Entwurf kennzeichnen / mark the report as a draft.")
-    ] = False,
+    entwurf: Annotated[bool, typer.Option("--entwurf", help="Bericht als Entwurf kennzeichnen.")] = False,
     lang: LangOption = Lang.de,
 ) -> None:
-    """Gleich gute Pläne (Gleichstände auf jeder Zielebene) / equally good plans (ties on every level).
+    """Gleich gute Pläne (Gleichstände auf jeder Zielebene).
 
     Exit: 0, 1 fehlerhafte Eingabe, 3 unlösbar, 4 kein Optimum im Zeitlimit.
     """

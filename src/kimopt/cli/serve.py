@@ -17,24 +17,23 @@ def serve(
         Path | None,
         typer.Argument(
             help="Instanz (YAML, JSON, Excel) – oder ein Ordner: Startseite mit seinen Instanzen "
-            "(ohne Angabe: der aktuelle Ordner) / an instance, or a folder for the start page.",
+            "(ohne Angabe: der aktuelle Ordner).",
             show_default=False,
         ),
     ] = None,
     model: ModelOption = None,
-    port: Annotated[int, typer.Option("--port", min=1024, max=65535, help="Port auf 127.0.0.1 / port.")] = 8765,
-    open_browser: Annotated[bool, typer.Option("--open", help="Seite im Browser öffnen / open the page.")] = False,
+    port: Annotated[int, typer.Option("--port", min=1024, max=65535, help="Port auf 127.0.0.1.")] = 8765,
+    open_browser: Annotated[bool, typer.Option("--open", help="Seite im Browser öffnen.")] = False,
     scenario_dir: Annotated[
         Path,
         typer.Option(
             "--scenario-dir",
-            help="Ordner für „Szenario speichern“ und hochgeladene Mappen (wird erst bei Bedarf angelegt) "
-            "/ folder for saved scenarios and dropped workbooks.",
+            help="Ordner für „Szenario speichern“ und hochgeladene Mappen (wird erst bei Bedarf angelegt).",
             file_okay=False,
         ),
     ] = Path("szenarien"),
 ) -> None:
-    """Was-wäre-wenn-Seite für die Lenkungsgruppe / the live what-if page.
+    """Was-wäre-wenn-Seite für die Lenkungsgruppe.
 
     Startet eine lokale Seite (nur 127.0.0.1): Kreisquote, Budgets, Interesse, Partner,
     Kapazitäten, Wünsche und die Reihenfolge der Ziele ändern, der optimale Plan folgt.

@@ -26,36 +26,30 @@ from kimopt.cli.app import (
 def solve(
     instance: InstanceArg,
     model: ModelOption = None,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Plan als JSON schreiben / write the plan JSON.")
-    ] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Plan als JSON schreiben.")] = None,
     time_limit: TimeLimitOption = None,
     report: Annotated[
-        Path | None, typer.Option("--report", help="Bericht schreiben: .html, .md, .csv, .xlsx / write a report.")
+        Path | None, typer.Option("--report", help="Bericht schreiben: .html, .pdf, .md, .csv, .xlsx.")
     ] = None,
     binding: Annotated[
         bool,
         typer.Option(
             "--binding/--no-binding",
-            help="Begrenzende Regeln ermitteln (mit fester Rechenmenge, ohne Zeitlimit) / find the binding "
-            "rules (within a fixed amount of work, not a time limit).",
+            help="Begrenzende Regeln ermitteln (mit fester Rechenmenge, ohne Zeitlimit).",
         ),
     ] = True,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Keine Tabelle ausgeben / print no table.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Keine Tabelle ausgeben.")] = False,
     fix: Annotated[
         Path | None,
         typer.Option(
             "--fix",
-            help="Plan-Arbeitsmappe: Zeilen mit „fest“ = ja bleiben, der Rest wird optimiert "
-            "/ plan workbook: rows marked fixed stay, the rest is optimised.",
+            help="Plan-Arbeitsmappe: Zeilen mit „fest“ = ja bleiben, der Rest wird optimiert.",
         ),
     ] = None,
-    entwurf: Annotated[
-        bool, typer.Option("--entwurf", help="Bericht als Entwurf kennzeichnen / mark the report as a draft.")
-    ] = False,
+    entwurf: Annotated[bool, typer.Option("--entwurf", help="Bericht als Entwurf kennzeichnen.")] = False,
     lang: LangOption = Lang.de,
 ) -> None:
-    """Optimalen Verteilungsplan berechnen / compute the optimal allocation plan.
+    """Optimalen Verteilungsplan berechnen.
 
     Exit: 0 Plan, 1 fehlerhafte Eingabe, 3 unlösbar (mit --fix: die festen Zeilen lassen sich nicht
     ergänzen; gesagt wird, welche), 4 kein Plan im Zeitlimit,
