@@ -250,6 +250,8 @@ def _round(
         from kimopt.report.pdf import pdf_bytes, stand_date
 
         rendered.append(pdf_bytes(html_text(allocation, language, second, labels, calibration, stand_date())))
+    if plans is not None:
+        _check_plans(allocation, plans, overlay, _plan_year(ready), language)  # before anything is written
     outputs.folder(output)
     for target, data in zip(targets, rendered, strict=True):
         outputs.add(target, data)
@@ -286,24 +288,11 @@ def _round(
 
     if plans is None:
         return
-    if allocation.undecided is not None:
-        raise fail(
-            t(
-                language,
-                "--plans braucht eine vollständige Zuteilung: den Gleichstand mit tie_winners "
-                "in der Rundendatei entscheiden",
-                "--plans needs a complete allocation: decide the tie with tie_winners in the round file",
-            ),
-            ExitCode.BAD_INPUT,
-        )
+    from kimopt.io.atomic import make_folder
     from kimopt.land.plans import run_plans
 
-    if plans.exists() and not plans.is_dir():
-        raise fail(f"{plans}: " + t(language, "kein Ordner", "not a folder"), ExitCode.BAD_INPUT)
-    from kimopt.io.atomic import make_folder
-
     make_folder(plans)
-    year = ready.round.year or int(ready.directory.gebietsstand[:4]) + 1
+    year = _plan_year(ready)
     protected = outputs.inputs
     done = run_plans(
         allocation,
@@ -342,6 +331,31 @@ def _round(
     typer.echo(("Zusammenfassung: " if de else "Summary: ") + ", ".join(str(p) for p in done.written))
     if done.exit_code:
         raise typer.Exit(done.exit_code)
+
+
+def _plan_year(ready: Any) -> int:
+    """The year of the instances ``--plans`` writes: the round's, else the year after the GV100AD's."""
+    return int(ready.round.year or int(ready.directory.gebietsstand[:4]) + 1)
+
+
+def _check_plans(allocation: Any, plans: Path, overlay: Path | None, year: int, lang: str) -> None:
+    """What would stop ``--plans`` after the round's files were written: an undecided tie, a
+    file where the folder should be, a missing or broken overlay."""
+    from kimopt.land.plans import instance_texts
+
+    if allocation.undecided is not None:
+        raise fail(
+            t(
+                lang,
+                "--plans braucht eine vollständige Zuteilung: den Gleichstand mit tie_winners "
+                "in der Rundendatei entscheiden",
+                "--plans needs a complete allocation: decide the tie with tie_winners in the round file",
+            ),
+            ExitCode.BAD_INPUT,
+        )
+    if plans.exists() and not plans.is_dir():
+        raise fail(f"{plans}: " + t(lang, "kein Ordner", "not a folder"), ExitCode.BAD_INPUT)
+    instance_texts(allocation, overlay, year)
 
 
 def _calibration(ready: Any, allocation: Any, path: Path, lang: str) -> tuple[dict[str, Any], list[str], Any]:
