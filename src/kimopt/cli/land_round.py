@@ -288,6 +288,16 @@ def _round(
 
     if plans is None:
         return
+    if allocation.undecided is not None:
+        raise fail(
+            t(
+                language,
+                "--plans braucht eine vollständige Zuteilung: den Gleichstand mit tie_winners "
+                "in der Rundendatei entscheiden",
+                "--plans needs a complete allocation: decide the tie with tie_winners in the round file",
+            ),
+            ExitCode.BAD_INPUT,
+        )
     from kimopt.io.atomic import make_folder
     from kimopt.land.plans import run_plans
 
@@ -339,20 +349,11 @@ def _plan_year(ready: Any) -> int:
 
 
 def _check_plans(allocation: Any, plans: Path, overlay: Path | None, year: int, lang: str) -> None:
-    """What would stop ``--plans`` after the round's files were written: an undecided tie, a
-    file where the folder should be, a missing or broken overlay."""
+    """What would stop ``--plans`` after the round's files were written: a file where the
+    folder should be, a missing or broken overlay (an undecided tie is written first: its
+    files show the tie)."""
     from kimopt.land.plans import instance_texts
 
-    if allocation.undecided is not None:
-        raise fail(
-            t(
-                lang,
-                "--plans braucht eine vollständige Zuteilung: den Gleichstand mit tie_winners "
-                "in der Rundendatei entscheiden",
-                "--plans needs a complete allocation: decide the tie with tie_winners in the round file",
-            ),
-            ExitCode.BAD_INPUT,
-        )
     if plans.exists() and not plans.is_dir():
         raise fail(f"{plans}: " + t(lang, "kein Ordner", "not a folder"), ExitCode.BAD_INPUT)
     instance_texts(allocation, overlay, year)
