@@ -19,10 +19,12 @@ from kimopt.cli import app
 from kimopt.errors import InputError
 from kimopt.io.excel import parse_number
 from kimopt.land.key import read_table
+from kimopt.serve.session import Session
 from tests.conftest import INSTANCES, write_yaml
 from tests.test_land_round import GOOD, mini_gv100
+from tests.test_serve import TestClient, change, client, wesel_session
 
-__all__ = ["mini_gv100"]  # the fixture, used by name
+__all__ = ["client", "mini_gv100", "wesel_session"]  # the fixtures, used by name
 
 runner = CliRunner()
 
@@ -129,3 +131,17 @@ def test_round_plans_into_a_file_writes_nothing(tmp_path: Path, mini_gv100: Path
     (tmp_path / "pl").write_text("", encoding="utf-8")
     output = _plans_refused(tmp_path, mini_gv100, "--plans", str(tmp_path / "pl"))
     assert "kein Ordner" in output
+
+
+# --- serve: the page's fields follow the same rule ------------------------------------------
+
+
+@pytest.mark.parametrize(("field", "typed"), [("k0_max", "1 5"), ("kreisquote", "1 5"), ("k0_budget", "16 4 00")])
+def test_serve_names_digits_split_by_spaces_next_to_the_field(
+    client: TestClient, wesel_session: Session, field: str, typed: str
+) -> None:
+    answer = change(client, wesel_session, **{field: typed})
+    assert answer.status_code == 200 and "Eingabe prüfen" in answer.text
+    start = answer.text.index(f'<span id="e-{field}"')
+    span = answer.text[start : answer.text.index("</span>", start)]
+    assert f"„{typed}“" in span, span
