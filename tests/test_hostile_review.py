@@ -127,6 +127,19 @@ def test_round_plans_with_a_missing_overlay_folder_writes_nothing(tmp_path: Path
     assert "x: Datei nicht gefunden" in output
 
 
+def test_round_plans_whose_overlay_is_its_own_instances_folder_writes_nothing(
+    tmp_path: Path, mini_gv100: Path
+) -> None:
+    (tmp_path / "pl" / "instances").mkdir(parents=True)
+    overlay = tmp_path / "pl" / "instances" / "05001-altkreis.yaml"
+    overlay.write_text("kreis: {cost_per_vzae: 80000}\n", encoding="utf-8")
+    output = _plans_refused(
+        tmp_path, mini_gv100, "--plans", str(tmp_path / "pl"), "--overlay", str(tmp_path / "pl" / "instances")
+    )
+    assert "05001-altkreis.yaml" in output and "Eingabedatei" in output
+    assert overlay.read_text(encoding="utf-8") == "kreis: {cost_per_vzae: 80000}\n"
+
+
 def test_round_plans_into_a_file_writes_nothing(tmp_path: Path, mini_gv100: Path) -> None:
     (tmp_path / "pl").write_text("", encoding="utf-8")
     output = _plans_refused(tmp_path, mini_gv100, "--plans", str(tmp_path / "pl"))

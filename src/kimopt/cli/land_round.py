@@ -350,13 +350,16 @@ def _plan_year(ready: Any) -> int:
 
 def _check_plans(allocation: Any, plans: Path, overlay: Path | None, year: int, lang: str) -> None:
     """What would stop ``--plans`` after the round's files were written: a file where the
-    folder should be, a missing or broken overlay (an undecided tie is written first: its
-    files show the tie)."""
-    from kimopt.land.plans import instance_texts
+    folder should be, a missing or broken overlay, an overlay an instance would replace
+    (an undecided tie is refused after the files are written: they show the tie)."""
+    from kimopt.io.atomic import refuse_inputs
+    from kimopt.land.plans import instance_name, instance_texts
 
     if plans.exists() and not plans.is_dir():
         raise fail(f"{plans}: " + t(lang, "kein Ordner", "not a folder"), ExitCode.BAD_INPUT)
-    instance_texts(allocation, overlay, year)
+    overlays, _ = instance_texts(allocation, overlay, year)
+    for territory in allocation.territories:  # --overlay PLANS/instances: an instance would replace its overlay
+        refuse_inputs(plans / "instances" / instance_name(territory), overlays.values())
 
 
 def _calibration(ready: Any, allocation: Any, path: Path, lang: str) -> tuple[dict[str, Any], list[str], Any]:
