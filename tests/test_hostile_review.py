@@ -72,7 +72,13 @@ def test_digits_split_by_spaces_are_no_number(tmp_path: Path, text: str) -> None
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("1 234", 1234), ("1\u00a0234,5", Fraction(2469, 2)), ("1'234", 1234), ("12\u202f345", 12345), ("55 000 €", 55000)],
+    [
+        ("1 234", 1234),
+        ("1\u00a0234,5", Fraction(2469, 2)),
+        ("1'234", 1234),
+        ("12\u202f345", 12345),
+        ("55 000 €", 55000),
+    ],
 )
 def test_thousands_groups_with_spaces_still_read(tmp_path: Path, text: str, value: Fraction) -> None:
     path = tmp_path / "ind.csv"
@@ -87,7 +93,10 @@ def test_thousands_groups_with_spaces_still_read(tmp_path: Path, text: str, valu
 @pytest.mark.parametrize("state", ["hidden", "veryHidden"])
 def test_a_hidden_optional_sheet_of_an_instance_workbook_is_refused(tmp_path: Path, state: str) -> None:
     book_path = tmp_path / "kreis.xlsx"
-    assert runner.invoke(app, ["convert", str(INSTANCES / "kreis-mettmann-2022.yaml"), "-o", str(book_path)]).exit_code == 0
+    assert (
+        runner.invoke(app, ["convert", str(INSTANCES / "kreis-mettmann-2022.yaml"), "-o", str(book_path)]).exit_code
+        == 0
+    )
     book = load_workbook(book_path)
     sheet = book["Baustein 1"]
     sheet["B2"] = 3.5  # coordination at the Kreis: changes the plan's figures
@@ -127,9 +136,7 @@ def test_round_plans_with_a_missing_overlay_folder_writes_nothing(tmp_path: Path
     assert "x: Datei nicht gefunden" in output
 
 
-def test_round_plans_whose_overlay_is_its_own_instances_folder_writes_nothing(
-    tmp_path: Path, mini_gv100: Path
-) -> None:
+def test_round_plans_whose_overlay_is_its_own_instances_folder_writes_nothing(tmp_path: Path, mini_gv100: Path) -> None:
     (tmp_path / "pl" / "instances").mkdir(parents=True)
     overlay = tmp_path / "pl" / "instances" / "05001-altkreis.yaml"
     overlay.write_text("kreis: {cost_per_vzae: 80000}\n", encoding="utf-8")

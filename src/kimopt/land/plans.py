@@ -451,9 +451,7 @@ class PlansResult:
     interrupted: bool = False
 
 
-def instance_texts(
-    allocation: Allocation, overlay: Path | None, year: int
-) -> tuple[dict[str, Path], dict[str, str]]:
+def instance_texts(allocation: Allocation, overlay: Path | None, year: int) -> tuple[dict[str, Path], dict[str, str]]:
     """The overlay files and the instance text of every territory with VZÄ > 0 (by AGS).
 
     Every overlay is read here, so ``round --plans`` refuses a broken one before it writes
