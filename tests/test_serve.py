@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from kimopt.cli import app as cli
 from kimopt.load import load_inputs
+from kimopt.report.html import _css_string
 from kimopt.serve import session as session_module
 from kimopt.serve.app import create_app
 from kimopt.serve.form import normalised
@@ -310,7 +311,7 @@ def test_every_download_is_marked_as_a_scenario_with_its_changes(client: TestCli
     change(client, wesel_session, kreisquote="40")
     html = client.get("/bericht.html")
     assert re.search(f"<title>{MARK} – ", html.text) and f"<h1>{MARK} – " in html.text
-    assert "@top-center { content: " + f'"{MARK}"' in html.text  # on every printed page
+    assert "@top-center { content: " + _css_string(MARK) in html.text  # on every printed page (CSS-escaped)
     marked = html.text.split('id="scenario-mark"')[1].split("</section>")[0]
     assert "Kreisquote (mindestens, %)" in marked and "33,33" in marked and ">40<" in marked
     assert "kim-standard" not in html.text and "Szenario (nicht gespeichert)" in html.text

@@ -251,6 +251,8 @@ def _round(
         from kimopt.report.pdf import pdf_bytes, stand_date
 
         rendered.append(pdf_bytes(html_text(allocation, language, second, labels, calibration, stand_date())))
+    if plans is not None:
+        _check_plans(allocation, plans, overlay, _plan_year(ready), language)  # before anything is written
     outputs.folder(output)
     for target, data in zip(targets, rendered, strict=True):
         outputs.add(target, data)
@@ -297,14 +299,11 @@ def _round(
             ),
             ExitCode.BAD_INPUT,
         )
+    from kimopt.io.atomic import make_folder
     from kimopt.land.plans import run_plans
 
-    if plans.exists() and not plans.is_dir():
-        raise fail(f"{plans}: " + t(language, "kein Ordner", "not a folder"), ExitCode.BAD_INPUT)
-    from kimopt.io.atomic import make_folder
-
     make_folder(plans)
-    year = ready.round.year or int(ready.directory.gebietsstand[:4]) + 1
+    year = _plan_year(ready)
     protected = outputs.inputs
     done = run_plans(
         allocation,
@@ -343,6 +342,25 @@ def _round(
     typer.echo(("Zusammenfassung: " if de else "Summary: ") + ", ".join(str(p) for p in done.written))
     if done.exit_code:
         raise typer.Exit(done.exit_code)
+
+
+def _plan_year(ready: Any) -> int:
+    """The year of the instances ``--plans`` writes: the round's, else the year after the GV100AD's."""
+    return int(ready.round.year or int(ready.directory.gebietsstand[:4]) + 1)
+
+
+def _check_plans(allocation: Any, plans: Path, overlay: Path | None, year: int, lang: str) -> None:
+    """What would stop ``--plans`` after the round's files were written: a file where the
+    folder should be, a missing or broken overlay, an overlay an instance would replace
+    (an undecided tie is refused after the files are written: they show the tie)."""
+    from kimopt.io.atomic import refuse_inputs
+    from kimopt.land.plans import instance_name, instance_texts
+
+    if plans.exists() and not plans.is_dir():
+        raise fail(f"{plans}: " + t(lang, "kein Ordner", "not a folder"), ExitCode.BAD_INPUT)
+    overlays, _ = instance_texts(allocation, overlay, year)
+    for territory in allocation.territories:  # --overlay PLANS/instances: an instance would replace its overlay
+        refuse_inputs(plans / "instances" / instance_name(territory), overlays.values())
 
 
 def _calibration(ready: Any, allocation: Any, path: Path, lang: str) -> tuple[dict[str, Any], list[str], Any]:

@@ -10,6 +10,8 @@ both; a cell only one of them reads decides for it (``12,5`` and ``1.234.567`` a
 - A plain file (decimal points) with a cell such as ``1.234``, which kimopt's German reading
   takes as 1234 and the file's own as 1.234 (a thousand times apart): refused, naming the
   cells; the planner writes ``1234`` or ``1.2340``.
+- A file whose only German cells look like ``1,200`` (German 1.2, English 1200 with a
+  thousands comma; no ``0,5`` or ``1.234,5`` to decide it): refused, naming the cells.
 - Otherwise German: kimopt reads tables as Germans write them, ``1.234`` is 1234.
 """
 
@@ -31,6 +33,14 @@ MESSAGES.update(
             "the file writes numbers in two ways, German with a decimal comma ({german}) and with a "
             "decimal point ({plain}): choose one way for the whole file",
         ),
+        "table_comma_numbers": (
+            "{cells} ist mehrdeutig: deutsch gelesen eine Dezimalzahl (1,200 = 1,2), englisch mit "
+            "Tausenderkomma tausendmal so groß (1,200 = 1200): ohne Komma (1200) oder mit Dezimalkomma "
+            "in anderer Länge (1,2) schreiben",
+            "{cells} is ambiguous: read the German way a decimal (1,200 = 1.2), the English way with a "
+            "thousands comma a thousand times as large (1,200 = 1200): write it without the comma "
+            "(1200) or as a decimal of another length (1,2)",
+        ),
         "table_ambiguous_numbers": (
             "die Datei schreibt Dezimalzahlen mit Punkt ({plain}); dann ist {cells} mehrdeutig "
             "(deutsch gelesen tausendmal so groß): ohne Punkt (1234) oder mit vier Nachkommastellen "
@@ -42,7 +52,11 @@ MESSAGES.update(
     }
 )
 
-_SPACES = re.compile(r"[\s'’\u00a0\u202f\u2009]|€|\b(?:eur|euro|vzä|vzae)\b", re.I)
+_GAP = r"[\s'’\u00a0\u202f\u2009]"  # what people put between thousands: spaces, apostrophes
+_UNITS = re.compile(r"€|\b(?:eur|euro|vzä|vzae)\b", re.I)
+_SPLIT_DIGITS = re.compile(rf"\d{_GAP}+\d")
+_GAP_GROUPED = re.compile(rf"[+-]?[1-9]\d{{0,2}}(?:{_GAP}\d{{3}})+(?:[.,]\d+)?")
+_COMMA_GROUPED = re.compile(r"[1-9]\d{0,2},\d{3}")  # 1,200: German 1.2, English 1200
 _GERMAN = re.compile(r"(?:[1-9]\d{0,2}(?:\.\d{3})+|\d+)(?:,\d+)?")
 _PLAIN = re.compile(r"\d*\.\d+|\d+")
 _FRACTION = re.compile(r"(\d+)/(\d+)")
@@ -55,10 +69,20 @@ def _reading(body: str, german: bool) -> Fraction | None:
     return Fraction(body) if _PLAIN.fullmatch(body) else None
 
 
+def compact(text: str) -> str | None:
+    """A number's text without units, spaces and apostrophes; ``None`` where they split digits
+    other than into thousands (``1 234,5`` and ``1'234`` are numbers, ``2 0 0`` and ``12 5`` are
+    not: nobody can tell what was meant)."""
+    text = _UNITS.sub("", text.replace("\u2212", "-").replace("\u2013", "-")).strip()
+    if _SPLIT_DIGITS.search(text) and not _GAP_GROUPED.fullmatch(text):
+        return None
+    return re.sub(_GAP, "", text)
+
+
 def readings(text: str) -> tuple[Fraction | None, Fraction | None]:
     """The cell read the German way and the plain way (``None``: not a number that way)."""
-    body = _SPACES.sub("", text.replace("\u2212", "-").replace("\u2013", "-"))
-    if len(body) > MAX_NUMBER_TEXT or not body:
+    body = compact(text)
+    if body is None or len(body) > MAX_NUMBER_TEXT or not body:
         return None, None
     sign = -1 if body[0] == "-" else 1
     body = body[1:] if body[0] in "+-" else body
@@ -105,9 +129,11 @@ def decide(cells: Iterable[tuple[str, str]]) -> Convention:
     Raises
     ------
     ConventionError
-        ``table_mixed_numbers`` or ``table_ambiguous_numbers``, naming the cells.
+        ``table_mixed_numbers``, ``table_ambiguous_numbers`` or ``table_comma_numbers``, naming
+        the cells.
     """
     german: list[str] = []
+    comma_grouped: list[str] = []  # German cells an English file could have written: 1,200
     plain: list[str] = []
     ambiguous: list[str] = []
     for text, where in cells:
@@ -115,6 +141,8 @@ def decide(cells: Iterable[tuple[str, str]]) -> Convention:
         label = f"{where} „{text.strip()}“"
         if de is not None and en is None:
             german.append(label)
+            if _COMMA_GROUPED.fullmatch((compact(text) or "").lstrip("+-")):
+                comma_grouped.append(label)
         elif en is not None and de is None:
             plain.append(label)
         elif de is not None and de != en:
@@ -123,4 +151,6 @@ def decide(cells: Iterable[tuple[str, str]]) -> Convention:
         raise ConventionError("table_mixed_numbers", {"german": _cells(german), "plain": _cells(plain)})
     if plain and ambiguous:
         raise ConventionError("table_ambiguous_numbers", {"plain": _cells(plain), "cells": _cells(ambiguous)})
+    if comma_grouped and len(comma_grouped) == len(german):
+        raise ConventionError("table_comma_numbers", {"cells": _cells(comma_grouped)})
     return Convention(german=not plain)

@@ -451,6 +451,25 @@ class PlansResult:
     interrupted: bool = False
 
 
+def instance_texts(allocation: Allocation, overlay: Path | None, year: int) -> tuple[dict[str, Path], dict[str, str]]:
+    """The overlay files and the instance text of every territory with VZÄ > 0 (by AGS).
+
+    Every overlay is read here, so ``round --plans`` refuses a broken one before it writes
+    anything (the round's own files included).
+    """
+    r = allocation.round
+    overlays = overlay_files(overlay, list(allocation.territories))
+    texts: dict[str, str] = {}
+    for territory, vzae in zip(allocation.territories, allocation.vzae, strict=True):
+        if vzae > 0:
+            existing = r.existing.get(territory.ags, Fraction(0))
+            data = instance_data(
+                territory, vzae, existing, year, r.rate_per_vzae, r.cost_per_vzae, overlays.get(territory.ags)
+            )
+            texts[territory.ags] = instance_text(data, territory, r.name)
+    return overlays, texts
+
+
 def write_instances(
     allocation: Allocation, folder: Path, overlay: Path | None, year: int, protected: list[Path]
 ) -> dict[str, Path]:
@@ -460,21 +479,16 @@ def write_instances(
     """
     from kimopt.io.atomic import Outputs
 
-    r = allocation.round
-    overlays = overlay_files(overlay, list(allocation.territories))
+    overlays, texts = instance_texts(allocation, overlay, year)
     outputs = Outputs([*protected, *overlays.values()])
     for territory in allocation.territories:
         outputs.check(folder / instance_name(territory), folder_planned=True)
     outputs.folder(folder)
     written: dict[str, Path] = {}
-    for territory, vzae in zip(allocation.territories, allocation.vzae, strict=True):
-        if vzae <= 0:
+    for territory in allocation.territories:
+        if territory.ags not in texts:
             continue
-        existing = r.existing.get(territory.ags, Fraction(0))
-        data = instance_data(
-            territory, vzae, existing, year, r.rate_per_vzae, r.cost_per_vzae, overlays.get(territory.ags)
-        )
-        text = instance_text(data, territory, r.name)
+        text = texts[territory.ags]
         path = folder / instance_name(territory)
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             outputs.add(path, text)

@@ -16,6 +16,7 @@ from typing import Any
 
 from kimopt.data import OBJECTIVE_NAMES, Instance, PlanningModel
 from kimopt.errors import Finding, finding_message
+from kimopt.io.number_convention import compact
 from kimopt.labels import OBJECTIVE_LABELS, pick
 from kimopt.numbers import NumberError, fmt_number, fraction_text, to_fraction
 
@@ -87,7 +88,9 @@ _THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$")
 
 def _euros(text: str) -> str | None:
     """``16.400 €`` → ``16400``; empty means unlimited (``None``)."""
-    cleaned = text.replace("€", "").replace(" ", "").replace("\u00a0", "")
+    cleaned = compact(text)
+    if cleaned is None:  # digits split by spaces: validation names the text as typed
+        return text
     if not cleaned:
         return None
     if _THOUSANDS.match(cleaned):
@@ -96,14 +99,15 @@ def _euros(text: str) -> str | None:
 
 
 def _vzae(text: str) -> str:
-    """``1,5`` → ``1.5``; empty means 0."""
-    return text.replace(" ", "").replace(",", ".") or "0"
+    """``1,5`` → ``1.5``; empty means 0 (``1 5`` is passed on for validation to name)."""
+    cleaned = compact(text)
+    return text if cleaned is None else cleaned.replace(",", ".") or "0"
 
 
 def _share(text: str) -> str:
     """``40 %`` → ``2/5``; ``1/3`` is read as the share itself. Text that is no number is passed on,
     so that validation names it as it was typed."""
-    cleaned = text.replace("%", "").replace(" ", "").replace(",", ".")
+    cleaned = (compact(text.replace("%", "")) or text).replace(",", ".")
     try:
         value = to_fraction(cleaned)  # bounded: digits and exponent are checked before converting
     except NumberError:

@@ -61,22 +61,23 @@ def float_value(value: float) -> int | str:
     return _decimal_out(Decimal(format(value, ".15g")))
 
 
-_UNITS = re.compile(r"€|\b(?:eur|euro|vzä|vzae)\b", re.I)
-_SPACES = re.compile(r"[\s'’\u00a0\u202f\u2009]")
-
-
 def parse_number(text: str, kind: str = "number") -> int | str | None:
     """Read a number as Germans type it; ``None`` if the text is not a number at all.
 
     ``36.047`` and ``55.000,00`` use the dot for thousands, ``0,5`` the comma for decimals,
-    ``1/3`` is an exact fraction, ``€``/``EUR``/``VZÄ`` and spaces are ignored. In VZÄ
+    ``1/3`` is an exact fraction, ``€``/``EUR``/``VZÄ`` and spaces between
+    thousands are ignored (``2 0 0`` is no number). In VZÄ
     columns a single dot is a decimal point (nobody means 1,500 VZÄ by ``1.500``). In euro
     columns ``55,000`` is refused as ambiguous (German 55 € or English 55,000 €).
 
     Returns an ``int`` or exact text such as ``"0.5"`` or ``"1/3"``.
     """
-    text = _UNITS.sub("", text.replace("\u2212", "-").replace("\u2013", "-"))
-    text = _SPACES.sub("", text)
+    from kimopt.io.number_convention import compact
+
+    compacted = compact(text)
+    if compacted is None:
+        return None
+    text = compacted
     fraction = re.fullmatch(r"([+-]?)(\d+)/(\d+)", text)
     if fraction:
         sign, top, bottom = fraction.groups()

@@ -334,7 +334,7 @@ def read_workbook(path: Path | str) -> Document:
     try:
         titles = list(workbook.sheetnames)
         hidden = [t for t in titles if getattr(workbook[t], "sheet_state", "visible") != "visible"]
-        for sheet in (KREIS, FUNDING, KOMMUNEN, TRAEGER):
+        for sheet in (KREIS, FUNDING, KOMMUNEN, TRAEGER, YEARS, COORDINATION, AUTHORITIES):  # optional ones too
             if (title := _find_sheet(hidden, sheet)) is not None:
                 raise InputError(path, [Finding((), "xlsx_sheet_hidden", {"value": title})])
         titles = [t for t in titles if t not in hidden]
