@@ -20,7 +20,7 @@ from kimopt.errors import InputError
 from kimopt.io.excel import parse_number
 from kimopt.land.key import read_table
 from kimopt.serve.session import Session
-from tests.conftest import INSTANCES, write_yaml
+from tests.conftest import DATA, INSTANCES, write_yaml
 from tests.test_land_round import GOOD, mini_gv100
 from tests.test_serve import TestClient, change, client, wesel_session
 
@@ -165,3 +165,21 @@ def test_serve_names_digits_split_by_spaces_next_to_the_field(
     start = answer.text.index(f'<span id="e-{field}"')
     span = answer.text[start : answer.text.index("</span>", start)]
     assert f"„{typed}“" in span, span
+
+
+def test_long_names_draw_charts_without_a_matplotlib_warning(tmp_path: Path) -> None:
+    """Names of 200 characters leave constrained_layout no room: the report is still written, and
+    matplotlib's UserWarning never reaches the planner's terminal."""
+    import warnings
+
+    text = (DATA / "valid_tiny.yaml").read_text(encoding="utf-8")
+    for name in ("Kreis Klein", "Adorf", "Bedorf", "Cedorf", "Caritas"):
+        text = text.replace(name, name + " " + "sehr-lang" * 20)
+    path = tmp_path / "lang.yaml"
+    path.write_text(text, encoding="utf-8")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = runner.invoke(app, ["solve", str(path), "-q", "--no-binding", "--report", str(tmp_path / "r.html")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "r.html").stat().st_size > 0
+    assert [str(w.message) for w in caught if issubclass(w.category, UserWarning)] == []

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import io
 import re
+import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -44,7 +45,13 @@ def _svg(figure: Any, prefix: str) -> str:
     import matplotlib
 
     buffer = io.StringIO()
-    with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": "kimopt", "font.size": 9}):
+    with (
+        matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": "kimopt", "font.size": 9}),
+        warnings.catch_warnings(),
+    ):
+        # long names leave constrained_layout no room; the chart is still drawn, and a planner
+        # should not read matplotlib's warning on the terminal
+        warnings.simplefilter("ignore", UserWarning)
         figure.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
     text = buffer.getvalue()
     for pattern in _STRIP:
