@@ -8,6 +8,7 @@ Screenshots go to ``$KIMOPT_SCREENSHOTS`` when set (else the test's temporary fo
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import threading
@@ -53,26 +54,33 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, Any]]:
-    """``kimopt serve`` on Kreis Wesel in a thread, as the command runs it (uvicorn, 127.0.0.1)."""
+@contextlib.contextmanager
+def _serving(asgi: Any, port: int, **config: Any) -> Iterator[None]:
+    """``asgi`` served on 127.0.0.1:``port`` in a thread of its own while the block runs."""
     import uvicorn
 
-    session = make_session(tmp_path)
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(session, port), host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1
-    )
-    running = uvicorn.Server(config)
+    running = uvicorn.Server(uvicorn.Config(asgi, host="127.0.0.1", port=port, log_level="warning", **config))
     thread = threading.Thread(target=running.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
     while not running.started:
         assert time.monotonic() < deadline, "server did not start"
         time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}", session
-    running.should_exit = True
-    thread.join(30)
+    try:
+        yield
+    finally:
+        running.should_exit = True
+        thread.join(30)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, Any]]:
+    """``kimopt serve`` on Kreis Wesel in a thread, as the command runs it (uvicorn, 127.0.0.1)."""
+
+    session = make_session(tmp_path)
+    port = _free_port()
+    with _serving(create_app(session, port), port, timeout_graceful_shutdown=1):
+        yield f"http://127.0.0.1:{port}", session
     session.close()  # binding rules the page asked for may still be solving
 
 
@@ -280,8 +288,6 @@ def test_the_page_fits_1280x720_and_large_type_and_enter_logs_no_error(server: A
 def test_the_start_page_takes_a_dropped_workbook_to_the_plan(tmp_path: Path, page: Any, shots: Path) -> None:
     import base64
 
-    import uvicorn
-
     from kimopt.serve.start import create_start_app
 
     folder = tmp_path / "ordner"
@@ -292,36 +298,28 @@ def test_the_start_page_takes_a_dropped_workbook_to_the_plan(tmp_path: Path, pag
     (folder / "wesel.yaml").write_bytes(WESEL.read_bytes())
     port = _free_port()
     switch = create_start_app(folder, tmp_path / "szenarien", port, None, "t" * 32, 1)
-    running = uvicorn.Server(uvicorn.Config(switch, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not running.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.02)
     try:
-        page.goto(f"http://127.0.0.1:{port}/")
-        expect(page.locator("#entries")).to_contain_text("wesel.yaml")
-        page.screenshot(path=str(shots / "serve-10-start.png"))
-        # a file dropped on the zone, as the browser delivers it
-        data = base64.b64encode(workbook.read_bytes()).decode()
-        page.evaluate(
-            """([name, data]) => {
-                const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
-                const transfer = new DataTransfer();
-                transfer.items.add(new File([bytes], name));
-                document.getElementById("upload").dispatchEvent(
-                    new DragEvent("drop", {dataTransfer: transfer, bubbles: true, cancelable: true}));
-            }""",
-            [workbook.name, data],
-        )
-        expect(page.locator("#headline")).to_have_text("Plan aus der Datei.")
-        expect(page.locator("#plan #summary")).to_contain_text("4,0 (36,4 %)")
-        page.screenshot(path=str(shots / "serve-11-from-workbook.png"))
-        assert (tmp_path / "szenarien" / "hochgeladen-kreis-wesel.xlsx").exists()
+        with _serving(switch, port):
+            page.goto(f"http://127.0.0.1:{port}/")
+            expect(page.locator("#entries")).to_contain_text("wesel.yaml")
+            page.screenshot(path=str(shots / "serve-10-start.png"))
+            # a file dropped on the zone, as the browser delivers it
+            data = base64.b64encode(workbook.read_bytes()).decode()
+            page.evaluate(
+                """([name, data]) => {
+                    const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+                    const transfer = new DataTransfer();
+                    transfer.items.add(new File([bytes], name));
+                    document.getElementById("upload").dispatchEvent(
+                        new DragEvent("drop", {dataTransfer: transfer, bubbles: true, cancelable: true}));
+                }""",
+                [workbook.name, data],
+            )
+            expect(page.locator("#headline")).to_have_text("Plan aus der Datei.")
+            expect(page.locator("#plan #summary")).to_contain_text("4,0 (36,4 %)")
+            page.screenshot(path=str(shots / "serve-11-from-workbook.png"))
+            assert (tmp_path / "szenarien" / "hochgeladen-kreis-wesel.xlsx").exists()
     finally:
-        running.should_exit = True
-        thread.join(30)
         session = getattr(switch.app.state, "session", None) if hasattr(switch.app, "state") else None
         if session is not None:
             session.close()
