@@ -212,6 +212,18 @@ def _hostile_instance(tmp_path: Path, prefix: str = PAYLOAD) -> Path:
     return path
 
 
+def _solved_hostile(tmp_path: Path, prefix: str) -> Path:
+    """The plan file of the tiny instance named after ``prefix`` (see :func:`_hostile_instance`)."""
+    plan_file = tmp_path / "p.json"
+    model_file = write_yaml(tmp_path / "model.yaml", TEST_SETTINGS)
+    instance = _hostile_instance(tmp_path, prefix)
+    result = runner.invoke(
+        app, ["solve", str(instance), "-m", str(model_file), "-o", str(plan_file), "-q", "--no-binding"]
+    )
+    assert result.exit_code == 0, result.output
+    return plan_file
+
+
 @pytest.fixture
 def hostile_plan(tmp_path: Path) -> Path:
     model_file = write_yaml(tmp_path / "model.yaml", TEST_SETTINGS)
@@ -307,14 +319,8 @@ FORMULA = "=HYPERLINK(1)"
 
 
 def test_formula_names_stay_text_in_workbook_and_csv(tmp_path: Path) -> None:
-    plan_file = tmp_path / "p.json"
-    model_file = write_yaml(tmp_path / "model.yaml", TEST_SETTINGS)
-    instance = _hostile_instance(tmp_path, FORMULA)
+    plan_file = _solved_hostile(tmp_path, FORMULA)
     workbook, table = tmp_path / "plan.xlsx", tmp_path / "plan.csv"
-    result = runner.invoke(
-        app, ["solve", str(instance), "-m", str(model_file), "-o", str(plan_file), "-q", "--no-binding"]
-    )
-    assert result.exit_code == 0, result.output
     for target in (workbook, table):
         assert runner.invoke(app, ["report", str(plan_file), "-o", str(target)]).exit_code == 0
     book = openpyxl.load_workbook(workbook)
@@ -330,13 +336,7 @@ def test_formula_names_stay_text_in_workbook_and_csv(tmp_path: Path) -> None:
 
 def test_pdf_metadata_holds_the_name_as_text(tmp_path: Path) -> None:
     pytest.importorskip("weasyprint")
-    plan_file = tmp_path / "p.json"
-    model_file = write_yaml(tmp_path / "model.yaml", TEST_SETTINGS)
-    instance = _hostile_instance(tmp_path, "<b>&amp;</b>")
-    result = runner.invoke(
-        app, ["solve", str(instance), "-m", str(model_file), "-o", str(plan_file), "-q", "--no-binding"]
-    )
-    assert result.exit_code == 0, result.output
+    plan_file = _solved_hostile(tmp_path, "<b>&amp;</b>")
     target = tmp_path / "plan.pdf"
     assert runner.invoke(app, ["report", str(plan_file), "-o", str(target)]).exit_code == 0
     title = pypdf.PdfReader(target).metadata.title
@@ -344,13 +344,7 @@ def test_pdf_metadata_holds_the_name_as_text(tmp_path: Path) -> None:
 
 
 def test_markdown_names_carry_no_links_emphasis_or_code(tmp_path: Path) -> None:
-    plan_file = tmp_path / "p.json"
-    model_file = write_yaml(tmp_path / "model.yaml", TEST_SETTINGS)
-    instance = _hostile_instance(tmp_path, "[klick](javascript:alert(1)) *fett* `code`")
-    result = runner.invoke(
-        app, ["solve", str(instance), "-m", str(model_file), "-o", str(plan_file), "-q", "--no-binding"]
-    )
-    assert result.exit_code == 0, result.output
+    plan_file = _solved_hostile(tmp_path, "[klick](javascript:alert(1)) *fett* `code`")
     target = tmp_path / "plan.md"
     assert runner.invoke(app, ["report", str(plan_file), "-o", str(target)]).exit_code == 0
     text = target.read_text(encoding="utf-8")
