@@ -10,8 +10,8 @@ reads „Diese Hilfe zeigen und beenden.“ in every command.
 
 from __future__ import annotations
 
-import importlib
 import re
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -164,7 +164,11 @@ def install() -> None:
     """Rebind ``_`` and ``ngettext`` in click's and typer's modules to the German texts and give
     typer's contexts the German help formatter (idempotent)."""
     for name in MODULES:
-        module = importlib.import_module(name)
+        # only the modules the installed typer has loaded: importing the others (the real click
+        # beside typer's own copy, rich) would only slow every command's start
+        module = sys.modules.get(name)
+        if module is None:
+            continue
         if hasattr(module, "_"):
             module._ = german  # type: ignore[attr-defined]
         if hasattr(module, "ngettext"):
