@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -21,9 +22,12 @@ from kimopt.analysis.explain.horizon import horizon_conflict
 from kimopt.check_horizon import check_horizon
 from kimopt.cli import app
 from kimopt.errors import InputError
+from kimopt.lexicographic import solve_problem
 from kimopt.load import load_inputs, load_instance
 from kimopt.pipeline import Outcome, plan_instance
 from kimopt.plan import input_sha256
+from kimopt.problem import Carried
+from kimopt.results import Status
 from tests.conftest import INSTANCES, assert_checker_refuses_a_broken_copy, dev_extra, instance, model, tiny, write_yaml
 
 hypothesis = dev_extra("hypothesis")
@@ -150,15 +154,21 @@ def test_mettmann_2023_known_optimum() -> None:
     assert all(lv["proven_optimal"] for y in outcome.plan_json["years"] for lv in y["objectives"])
 
 
-def test_mettmann_budget_kept_constrains_2022() -> None:
-    # With the 2023 budget kept at 114,800 €, continuity carries 2022's positions into 2023,
-    # where 7 cost 115,794 € > 114,800 €: both years place 6.5 new VZÄ (6.5 × 16,542 = 107,523 €).
+def test_mettmann_budget_kept_cuts_2023_not_2022() -> None:
+    # The years are decided in order: 2022 alone uses all 16 VZÄ (7 new × 16,400 = 114,800 €, the
+    # budget). With the 2023 budget kept at 114,800 €, 7 new cost 7 × 16,542 = 115,794 €: 2023 cuts
+    # the least, one host step of 0.5 VZÄ (6.5 × 16,542 = 107,523 €), and 2022 keeps its 16.
     inputs = load_inputs(INSTANCES / "kreis-mettmann-2022-2023.yaml")
     data = inputs.instance.model_dump(mode="json")
     data["years"][0]["budgets"] = {"Kreis Mettmann": 114800}
     outcome = plan_instance(instance(data), model())
     assert outcome.status == "OPTIMAL"
-    assert level(year(outcome, 2022), "use_positions") == 15.5
+    assert level(year(outcome, 2022), "use_positions") == 16
+    second = year(outcome, 2023)
+    assert second["objectives"][0]["name"] == "continuity"
+    assert level(second, "continuity") == 0.5
+    assert [cut["vzae"] for cut in second["cuts"]] == [0.5]
+    assert level(second, "use_positions") == 15.5
     assert outcome.plan_json is not None
     assert outcome.plan_json["summary"]["eigenanteil_eur_by_year"]["2023"]["kreis"] == 107523
 
@@ -176,12 +186,15 @@ def test_continuity_holds_and_cuts_only_where_funding_falls() -> None:
     second = year(outcome, 2023)
     assert second["objectives"][0]["name"] == "continuity"
     assert level(second, "continuity") == 1.0
-    assert second["continuity_cuts"]
+    # each cut listed with the year before and now; together the least total
+    assert all(cut["from_vzae"] - cut["to_vzae"] == cut["vzae"] > 0 for cut in second["cuts"])
+    assert sum(cut["vzae"] for cut in second["cuts"]) == 1.0
 
 
-def test_continuity_forced_conflict_names_year_and_rule() -> None:
+def test_a_later_budget_that_cannot_keep_a_host_cuts_it() -> None:
     # 2022: the Kreis may pay nothing (budget 0), so Adorf (reachability 0.5) is served by its own
-    # host; 2023: Adorf may pay nothing, so its host would have to go – continuity forbids it.
+    # host; 2023: Adorf may pay nothing, so its host cannot stay: 2023 cuts it (1.0 VZÄ) and the
+    # Kreis, free in 2023, serves Adorf. 2022 is not changed for 2023's sake.
     data = {
         "name": "Kreis Eins",
         "kreis": {"name": "Kreis Eins", "cost_per_vzae": 71400, "budget": 0},
@@ -190,15 +203,38 @@ def test_continuity_forced_conflict_names_year_and_rule() -> None:
         "years": [{"year": 2023, "budgets": {"Kreis Eins": None, "Adorf": 0}}],
     }
     settings = {"kreis_min_share": "0", "min_coverage_vzae": "0.5"}
-    assert solve(data, **settings).status == "INFEASIBLE"
+    outcome = solve(data, **settings)
+    assert outcome.status == "OPTIMAL"
+    assert hosted(year(outcome, 2022), "Adorf") == 1.0
+    second = year(outcome, 2023)
+    assert level(second, "continuity") == 1.0
+    assert [(cut["host"], cut["vzae"]) for cut in second["cuts"]] == [("Adorf", 1.0)]
+    assert hosted(second, "Kreis Eins") == 1.0
+    # without continuity (keep_existing off) nothing is cut: the years are free
+    free = solve(data, keep_existing=False, **settings)
+    assert free.plan_json is not None and not year(free, 2023)["cuts"]
+
+
+def test_a_year_without_any_plan_names_its_year_and_rules() -> None:
+    # 2023: neither the Kreis nor Adorf may pay anything, and Adorf must be reached: no cut helps
+    data = {
+        "name": "Kreis Eins",
+        "kreis": {"name": "Kreis Eins", "cost_per_vzae": 71400, "budget": None},
+        "funding": {"year": 2022, "positions_vzae": 1, "rate_per_vzae": 55000},
+        "kommunen": [{"name": "Adorf", "population": 100, "max_vzae": 1}],
+        "years": [{"year": 2023, "budgets": {"Kreis Eins": 0, "Adorf": 0}}],
+    }
+    settings = {"kreis_min_share": "0", "min_coverage_vzae": "0.5"}
+    outcome = solve(data, **settings)
+    assert outcome.status == "INFEASIBLE"
+    assert outcome.failed_year == "2023"
     lines = horizon_conflict(instance(data), model(**settings))
     assert lines is not None
     text = "\n".join(lines)
-    assert "2023: Kontinuität (continuity) Adorf" in text
+    assert "kein zulässiger Plan für 2023 (gegeben die Jahre davor)" in text
     assert "2023: Budget Adorf (budget_kommune)" in text
-    assert "2022: Budget Kreis Eins" not in text or "2022: Budget Kreis (budget_kreis)" in text
-    # without continuity (keep_existing off) the years are free: a plan exists
-    assert solve(data, keep_existing=False, **settings).status == "OPTIMAL"
+    assert "2023: Budget Kreis (budget_kreis)" in text
+    assert "2022" not in text
 
 
 # ---- Baustein 1: coordination ----------------------------------------------------------------
@@ -464,12 +500,22 @@ def test_property_horizon_plans_pass_the_checker(data: dict[str, Any], changes: 
     assert len(plan["years"]) == 1 + len(data["years"])
     for entry in plan["years"]:
         assert all(lv["proven_optimal"] for lv in entry["objectives"])
-        # continuity: a host never holds less than the year before unless the funding fell below
-    if keep:
-        for before, now in zip(plan["years"], plan["years"][1:], strict=False):
-            cut = sum(max(0.0, hosted(before, h["name"]) - h["vzae"]) for h in now["hosts"])
-            room = max(0.0, before["summary"]["positions_used"] - now["summary"]["positions_fundable"])
-            assert cut <= room + 1e-9
+    # continuity: a host never holds less than the year before except by the listed cuts, and
+    # they are the least: one host step less and the year has no plan
+    for n, (before, now) in enumerate(zip(plan["years"], plan["years"][1:], strict=False), start=1):
+        if not keep:
+            assert not now["cuts"]  # without continuity nothing is a cut
+            continue
+        cut = sum(max(0.0, hosted(before, h["name"]) - h["vzae"]) for h in now["hosts"])
+        assert cut == pytest.approx(sum(c["vzae"] for c in now["cuts"]))
+        if not cut:
+            continue
+        assert now["objectives"][0]["name"] == "continuity"
+        year_n = outcome.years[n]
+        assert year_n.problem.carried is not None
+        less = Carried(year_n.problem.carried.held, Fraction(str(cut)) - year_n.problem.model.host_step_vzae)
+        problem = replace(year_n.problem, carried=less)
+        assert solve_problem(problem).status is Status.INFEASIBLE
 
 
 # ---- Excel -----------------------------------------------------------------------------------
@@ -590,8 +636,11 @@ def test_an_identical_second_year_changes_no_level(name: str) -> None:
     two = plan_instance(instance(data), model())
     assert one.plan_json is not None and two.plan_json is not None
     expected = [(lv["name"], lv["value"]) for lv in one.plan_json["objectives"]]
-    for entry in two.plan_json["years"]:
-        assert [(lv["name"], lv["value"]) for lv in entry["objectives"]] == expected
+    first, second = two.plan_json["years"]
+    assert [(lv["name"], lv["value"]) for lv in first["objectives"]] == expected
+    # 2023 changes nothing against 2022: its stability (change against the year before) is 0
+    again = [(name, 0.0 if name == "stability" else value) for name, value in expected]
+    assert [(lv["name"], lv["value"]) for lv in second["objectives"]] == again
 
 
 @pytest.mark.parametrize("seconds", [0.05, 0.5])

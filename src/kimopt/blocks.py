@@ -93,8 +93,9 @@ def applies(objectives: list[Objective]) -> bool:
 
 
 def large_enough(problem: Problem) -> bool:
-    """Whether the problem has the :data:`MIN_KOMMUNEN` that make blocks pay."""
-    return len(problem.instance.kommunen) >= MIN_KOMMUNEN
+    """Whether the problem has the :data:`MIN_KOMMUNEN` that make blocks pay (and is no later year:
+    the relaxation leaves out the Kreis's rules, and continuity is one of them)."""
+    return problem.carried is None and len(problem.instance.kommunen) >= MIN_KOMMUNEN
 
 
 def partition(problem: Problem, optimum: RemainderOptimum) -> Partition:

@@ -12,15 +12,17 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from kimopt.data import MAX_VZAE, Instance, PlanningModel
 from kimopt.numbers import NumberError, fmt_euros, fmt_vzae, to_fraction
 from kimopt.rules import (
     BUDGET_KOMMUNE,
     BUDGET_KREIS,
+    CONTINUITY,
     EXISTING,
     FUNDING_CAP,
     HOST_SIZE,
@@ -37,6 +39,18 @@ FileCheck = Literal["granularity", "plan"]
 FILE_CHECKS: tuple[FileCheck, ...] = ("granularity", "plan")
 """What the checker reports besides the rule families: VZÄ off the grid, and the plan file
 itself (unreadable links, unknown hosts, figures that do not match the links)."""
+
+
+class YearBefore(Protocol):
+    """What the year before leaves a later year of a horizon: VZÄ per host (kind, name), and how
+    many VZÄ this year may cut in total."""
+
+    @property
+    def held(self) -> Mapping[tuple[str, str], Fraction]: ...
+
+    @property
+    def allowance(self) -> Fraction: ...
+
 
 # Decimals in a plan are rounded to 6 places; a reported figure may differ by this much.
 TOLERANCE = Fraction(1, 10**6)
@@ -86,9 +100,10 @@ def _reported(value: object, lang: str, unit: str = "VZÄ") -> str:
 
 
 class _Checker:
-    def __init__(self, instance: Instance, model: PlanningModel) -> None:
+    def __init__(self, instance: Instance, model: PlanningModel, before: YearBefore | None = None) -> None:
         self.instance = instance
         self.model = model
+        self.before = before
         self.violations: list[Violation] = []
         kommunen = instance.kommunen
         self.kommune_names = [k.name for k in kommunen]
@@ -339,6 +354,30 @@ class _Checker:
                     f"{_v(now, 'en')} < existing {_v(before, 'en')}",
                 )
 
+    @CONTINUITY.check
+    def continuity(self) -> None:
+        """A later year: no host below the year before, except cuts of at most the allowance in all."""
+        if self.before is None or not self.model.keep_existing:
+            return
+        cuts = {
+            key: held - self.hosted.get(key, Fraction(0))
+            for key, held in self.before.held.items()
+            if self.hosted.get(key, Fraction(0)) < held
+        }
+        allowance = self.before.allowance
+        if sum(cuts.values(), Fraction(0)) <= allowance:
+            return
+        for (kind, name), cut in sorted(cuts.items()):
+            held = self.before.held[(kind, name)]
+            self.add(
+                CONTINUITY,
+                name,
+                f"{_v(held, 'de')} im Vorjahr, jetzt {_v(held - cut, 'de')}; Kürzungen höchstens "
+                f"{_v(allowance, 'de')} insgesamt",
+                f"{_v(held, 'en')} the year before, now {_v(held - cut, 'en')}; cuts at most "
+                f"{_v(allowance, 'en')} in all",
+            )
+
     def payments(self, links: dict[tuple[str, str, int], Fraction]) -> None:
         """Eigenanteil per payer, computed from the rule text of DESIGN §2."""
         rate = self.instance.funding.rate_per_vzae
@@ -515,18 +554,25 @@ class _Checker:
                     )
 
 
-def check_plan(instance: Instance, model: PlanningModel, plan: dict[str, Any]) -> list[Violation]:
+def check_plan(
+    instance: Instance, model: PlanningModel, plan: dict[str, Any], before: YearBefore | None = None
+) -> list[Violation]:
     """Every rule the plan breaks (empty when it is valid), rule families in the order of
-    :data:`kimopt.rules.RULES`, after the links themselves and before the reported figures."""
-    return checked(instance, model, plan).violations
+    :data:`kimopt.rules.RULES`, after the links themselves and before the reported figures.
+    ``before``: the plan is a later year of a horizon, and this is what the year before left."""
+    return checked(instance, model, plan, before=before).violations
 
 
 def checked(
-    instance: Instance, model: PlanningModel, plan: dict[str, Any], leave_out: frozenset[Rule] = frozenset()
+    instance: Instance,
+    model: PlanningModel,
+    plan: dict[str, Any],
+    leave_out: frozenset[Rule] = frozenset(),
+    before: YearBefore | None = None,
 ) -> _Checker:
     """The checker after a whole check of ``plan``, except the rule families ``leave_out``
     (a year of several checks its budgets over all Bausteine itself)."""
-    checker = _Checker(instance, model)
+    checker = _Checker(instance, model, before)
     links = checker.read_links(plan)
     checker.granularity(links)
     checker.allowed_links(links)

@@ -12,8 +12,10 @@ checker, and then the rules of §5 across Bausteine and years:
   with its own Ausländerbehörde;
 - ``budget_kommune``/``budget_kreis``: each payer's Eigenanteil of all Bausteine in a year
   stays within that year's budget;
-- ``continuity``: under ``keep_existing`` no host holds fewer VZÄ than the year before, except
-  as far as the year's fundable positions fall below the VZÄ used the year before.
+- ``continuity`` (by the one-year checker, given the year before): under ``keep_existing`` no
+  host holds fewer VZÄ than the year before, except the cuts the plan lists under ``cuts``,
+  which must be exactly the hosts' differences. That the cuts are the least possible is proven
+  by the solver (its ``continuity`` level), not re-derived here.
 
 Every violation's subject starts with its year (``2023: Voerde (Niederrhein)``).
 """
@@ -32,7 +34,6 @@ from kimopt.rules import (
     AUTHORITIES,
     BUDGET_KOMMUNE,
     BUDGET_KREIS,
-    CONTINUITY,
     COORDINATION,
     HORIZON_RULES,
     Rule,
@@ -289,36 +290,54 @@ def authorities(h: _Horizon, year: Year) -> None:
             h.add(AUTHORITIES, year.label, host, "keine eigene Ausländerbehörde", "no Ausländerbehörde of its own")
 
 
-@CONTINUITY.check
-def continuity(h: _Horizon, year: Year) -> None:
-    """No host holds fewer VZÄ than the year before, except as far as the funding falls below it."""
+@dataclass(frozen=True)
+class _Before:
+    """What the year before left (:class:`kimopt.check.YearBefore`): its hosted VZÄ, the cuts the plan states."""
+
+    held: dict[tuple[str, str], Fraction]
+    allowance: Fraction
+
+
+def _stated_cuts(h: _Horizon, label: str, entry: dict[str, Any]) -> dict[tuple[str, str], Fraction]:
+    """The plan's ``cuts`` of a year by (host type, host)."""
+    out: dict[tuple[str, str], Fraction] = {}
+    raw = entry.get("cuts")
+    for item in raw if isinstance(raw, list) else []:
+        if not isinstance(item, dict):
+            continue
+        try:
+            out[(str(item.get("host_type")), str(item.get("host")))] = to_fraction(item.get("vzae"))
+        except NumberError:
+            h.add("plan", label, f"cuts: {item.get('host')}", "VZÄ ist keine Zahl", "VZÄ is not a number")
+    return out
+
+
+def _cuts_as_stated(h: _Horizon, year: Year, stated: dict[tuple[str, str], Fraction]) -> None:
+    """Every host below the year before is listed under ``cuts`` with its cut, and no other."""
     if year.previous is None or not h.model.keep_existing:
         return
     hosted = year.checker.hosted
-    cuts = {
-        key: before - hosted.get(key, Fraction(0))
-        for key, before in year.previous.items()
-        if hosted.get(key, Fraction(0)) < before
+    actual = {
+        key: held - hosted.get(key, Fraction(0))
+        for key, held in year.previous.items()
+        if hosted.get(key, Fraction(0)) < held
     }
-    room = max(Fraction(0), sum(year.previous.values(), Fraction(0)) - year.derived.funding.positions_vzae)
-    if sum(cuts.values(), Fraction(0)) <= room:
-        return
-    for (kind, name), cut in sorted(cuts.items()):
-        before, now = year.previous[(kind, name)], year.previous[(kind, name)] - cut
-        h.add(
-            CONTINUITY,
-            year.label,
-            name,
-            f"{_v(before, 'de')} im Vorjahr, jetzt {_v(now, 'de')}; Kürzungen nur, soweit die "
-            f"Förderung unter das Vorjahr fällt ({_v(room, 'de')})",
-            f"{_v(before, 'en')} the year before, now {_v(now, 'en')}; cuts only as far as "
-            f"funding falls below the year before ({_v(room, 'en')})",
-        )
+    for key in sorted(set(actual) | set(stated)):
+        if actual.get(key, Fraction(0)) != stated.get(key, Fraction(0)):
+            h.add(
+                "plan",
+                year.label,
+                f"cuts: {key[1]}",
+                f"Kürzung angegeben {_v(stated.get(key, Fraction(0)), 'de')}, aus den Verbindungen "
+                f"{_v(actual.get(key, Fraction(0)), 'de')}",
+                f"cut stated {_v(stated.get(key, Fraction(0)), 'en')}, the links give "
+                f"{_v(actual.get(key, Fraction(0)), 'en')}",
+            )
 
 
-def _year_checker(derived: Instance, model: PlanningModel, entry: dict[str, Any]) -> _Checker:
+def _year_checker(derived: Instance, model: PlanningModel, entry: dict[str, Any], before: _Before | None) -> _Checker:
     """The one-year checker over a year's Baustein 2 links; budgets are checked over all Bausteine."""
-    return checked(derived, model, entry, leave_out=frozenset({BUDGET_KOMMUNE, BUDGET_KREIS}))
+    return checked(derived, model, entry, leave_out=frozenset({BUDGET_KOMMUNE, BUDGET_KREIS}), before=before)
 
 
 def _budgets(h: _Horizon, year: Year) -> dict[str, Fraction]:
@@ -384,11 +403,14 @@ def check_horizon(instance: Instance, model: PlanningModel, plan: dict[str, Any]
                 f"entry {n + 1} is not the year {label}",
             )
             continue
-        checker = _year_checker(derived, model, entry)
+        stated = _stated_cuts(h, label, entry)
+        before = None if previous is None else _Before(previous, sum(stated.values(), Fraction(0)))
+        checker = _year_checker(derived, model, entry, before)
         h.violations += [
             Violation(v.rule, f"{label}: {v.subject}" if v.subject else label, v.de, v.en) for v in checker.violations
         ]
         year = Year(n, label, derived, entry, checker, h.expected(n, derived), previous)
+        _cuts_as_stated(h, year, stated)
         for rule in HORIZON_RULES:
             rule.hook("check")(h, year)
         computed = _budgets(h, year)
@@ -412,10 +434,10 @@ def check_horizon(instance: Instance, model: PlanningModel, plan: dict[str, Any]
     # one-year readers see the first year at the top level: it must be the same plan (checked above)
     first = entries[0] if isinstance(entries[0], dict) else {}
     for key in ("objectives", "summary", "hosts", "kommunen", "links", "finance"):
-        top = plan.get(key)
-        if key == "summary" and isinstance(top, dict):
-            top = {k: v for k, v in top.items() if k not in ("eigenanteil_eur_by_year", "binding_rules")}
-        if top != first.get(key):
+        top, own = plan.get(key), first.get(key)
+        if key == "summary" and isinstance(top, dict) and isinstance(own, dict):
+            top, own = _figures(top), _figures(own)
+        if top != own:
             h.add(
                 "plan",
                 key,
@@ -424,3 +446,8 @@ def check_horizon(instance: Instance, model: PlanningModel, plan: dict[str, Any]
                 f"the top-level '{key}' is not the plan's first year",
             )
     return h.violations
+
+
+def _figures(summary: dict[str, Any]) -> dict[str, Any]:
+    """A summary's figures of the plan itself, without the totals over years and the analyses."""
+    return {k: v for k, v in summary.items() if k != "eigenanteil_eur_by_year" and not k.startswith("binding_rules")}

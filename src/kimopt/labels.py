@@ -6,7 +6,7 @@ from fractions import Fraction
 
 from kimopt.numbers import fmt_number
 from kimopt.results import Status
-from kimopt.rules import HORIZON_RULES, RULES
+from kimopt.rules import CONTINUITY, HORIZON_RULES, RULES
 
 OBJECTIVE_LABELS: dict[str, tuple[str, str]] = {
     "use_positions": ("Förderung ausschöpfen (VZÄ verwendet)", "use the funding (VZÄ used)"),
@@ -15,7 +15,8 @@ OBJECTIVE_LABELS: dict[str, tuple[str, str]] = {
     "own_cost": ("Eigenanteil Kreis + Kommunen", "own share Kreis + Kommunen"),
     "stability": ("Änderung gegenüber Bestand", "change against existing positions"),
     "fewer_hosts": ("Anstellungsträger + geteilte Stellen", "employers + shared positions"),
-    "continuity": ("Kürzung ggü. Vorjahr (Förderung fällt)", "cut against the year before (funding falls)"),
+    # the first level of a later year that cannot keep what the year before held
+    CONTINUITY.name: ("Kürzung ggü. Vorjahr", "cut against the year before"),
 }
 
 STATUS_LABELS: dict[str, tuple[str, str]] = {

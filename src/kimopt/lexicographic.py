@@ -318,7 +318,7 @@ def _remainder_plan(
         filled = kreis_fills_in(problem, start, optimum)
         if filled is None or not all(accepts(filled) for accepts in cm.side_rules):
             continue
-        if not check_plan(problem.instance, problem.model, Plan(problem, filled).links_json()):
+        if not check_plan(problem.instance, problem.model, Plan(problem, filled).links_json(), problem.carried):
             return filled
     return None
 
@@ -383,7 +383,7 @@ def _by_blocks(
     if not blocks.meets_relaxed_values(problem, units, used, split):
         return None
     plan = Plan(problem, units)
-    if check_plan(problem.instance, problem.model, plan.links_json()):
+    if check_plan(problem.instance, problem.model, plan.links_json(), problem.carried):
         return None
     for objective in later:
         value = plan.objective_value(objective.name, objective.measure)

@@ -1,18 +1,19 @@
-"""One solve from validated inputs to a checked plan; shared by ``solve``, ``batch`` and ``compare``."""
+"""One solve from validated inputs to a checked plan, every year in order; shared by every command."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from kimopt.check import Violation, check_plan
 from kimopt.data import Instance, PlanningModel
-from kimopt.lexicographic import solve_problem
 from kimopt.numbers import decimal_vzae
 from kimopt.plan import Plan
-from kimopt.problem import Problem, compile_problem
+from kimopt.plan_horizon import HorizonPlan, horizon_plan
+from kimopt.problem import Problem
 from kimopt.results import SolveResult, Status
+from kimopt.solve_horizon import YearResult, solve_horizon
 
 
 class PlanRejected(RuntimeError):
@@ -25,16 +26,24 @@ class PlanRejected(RuntimeError):
 
 @dataclass
 class Outcome:
-    """A solve's result: the status, and the plan with its JSON when one was found."""
+    """A solve's result: every year's problem and solver result, the plan and its JSON when found.
+
+    ``problem``, ``result`` and ``plan`` are the first year's (a one-year instance has only that);
+    ``years`` every year reached, ``horizon`` the plan over all years.
+    """
 
     problem: Problem
     result: SolveResult
     plan: Plan | None
     plan_json: dict[str, Any] | None
+    years: list[YearResult] = field(default_factory=list)
+    horizon: HorizonPlan | None = None
+    status_over_years: Status | None = None
+    failed_year: str | None = None
 
     @property
     def status(self) -> Status:
-        return self.result.status
+        return self.status_over_years if self.status_over_years is not None else self.result.status
 
 
 def plan_instance(
@@ -43,65 +52,55 @@ def plan_instance(
     model_name: str = "kim-standard",
     time_limit: float | None = None,
     progress: Callable[[str], None] | None = None,
-    fixed: dict[int, int] | None = None,
+    fixed: Mapping[int, dict[int, int]] | None = None,
 ) -> Outcome:
-    """Solve ``instance`` under ``model`` and verify the plan with the independent checker.
+    """Solve ``instance`` under ``model`` year by year and verify the plan with the independent checker.
 
-    ``fixed`` (link index → units) keeps the planner's fixed rows; the plan lists them under
-    ``fixed_links``.
+    ``fixed`` (per year index: link index → units) keeps the planner's fixed rows; the plan lists
+    them under ``fixed_links`` (of its year).
 
     Raises
     ------
     PlanRejected
         If the plan breaks a rule: it is never handed on.
     """
-    if instance.multi:  # DESIGN §5: several years or Bausteine 1 and 3
-        return _plan_horizon(instance, model, model_name, time_limit, progress)
-    problem = compile_problem(instance, model)
-    result = solve_problem(problem, time_limit=time_limit, progress=progress, fixed=fixed)
-    if result.units is None:
-        return Outcome(problem, result, None, None)
-    plan = Plan(problem, result.units, result.status, result.levels, result.solver, model_name, result.target_units)
+    horizon = solve_horizon(instance, model, time_limit, progress, fixed)
+    first = horizon.years[0]
+    if horizon.failed_year is not None:
+        return Outcome(
+            first.problem, first.result, None, None, horizon.years, None, horizon.status, horizon.failed_year
+        )
+    plan = horizon_plan(instance, model, horizon, model_name)
     data = plan.to_json()
-    if fixed:
-        hosts = [problem.hosts[problem.links[li].host] for li in sorted(fixed)]
-        data["fixed_links"] = [
+    for n, rows in sorted((fixed or {}).items()):
+        problem = horizon.years[n].problem
+        entry = [
             {
-                "host": host.name,
-                "host_type": host.kind,
-                "kommune": instance.kommunen[problem.links[li].kommune].name,
+                "host": problem.hosts[problem.links[li].host].name,
+                "host_type": problem.hosts[problem.links[li].host].kind,
+                "kommune": problem.instance.kommunen[problem.links[li].kommune].name,
                 "vzae": decimal_vzae(problem.vzae(units)),
             }
-            for host, (li, units) in zip(hosts, sorted(fixed.items()), strict=True)
+            for li, units in sorted(rows.items())
         ]
-    violations = check_plan(instance, model, data)
+        if instance.multi:
+            data["years"][n]["fixed_links"] = entry
+        else:
+            data["fixed_links"] = entry
+    violations = check(instance, model, data)
     if violations:
         raise PlanRejected(violations)
-    return Outcome(problem, result, plan, data)
+    return Outcome(first.problem, first.result, plan.first, data, horizon.years, plan, horizon.status)
 
 
-def _plan_horizon(
-    instance: Instance,
-    model: PlanningModel,
-    model_name: str,
-    time_limit: float | None,
-    progress: Callable[[str], None] | None,
-) -> Outcome:
-    """Every year at once (:mod:`kimopt.solve_horizon`), checked year by year and Baustein by Baustein."""
-    from kimopt.check_horizon import check_horizon
-    from kimopt.plan_horizon import horizon_json
-    from kimopt.solve_horizon import solve_horizon
+def check(instance: Instance, model: PlanningModel, data: dict[str, Any]) -> list[Violation]:
+    """The one checker entry point: every rule of every year and Baustein the plan breaks.
 
-    horizon = solve_horizon(instance, model, time_limit, progress)
-    first = horizon.model.years[0].problem
-    result = SolveResult(
-        horizon.status, horizon.years[0].units, horizon.years[0].levels, horizon.solver, horizon.years[0].target_units
-    )
-    if horizon.failed_year is not None:
-        return Outcome(first, result, None, None)
-    data = horizon_json(instance, model, horizon, model_name)
-    violations = check_horizon(instance, model, data)
-    if violations:
-        raise PlanRejected(violations)
-    # no one-year Plan: the analyses that re-solve one year (binding rules) do not apply here
-    return Outcome(first, result, None, data)
+    A plan of DESIGN §5 (several years, Bausteine 1 or 3) is checked year by year
+    (:func:`kimopt.check_horizon.check_horizon`), a one-year plan by :func:`kimopt.check.check_plan`.
+    """
+    if instance.multi:
+        from kimopt.check_horizon import check_horizon
+
+        return check_horizon(instance, model, data)
+    return check_plan(instance, model, data)

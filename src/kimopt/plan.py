@@ -223,10 +223,7 @@ class Plan:
             return self.eigenanteil
         if name == "stability":
             return sum(
-                (
-                    abs(self.hosted[h] - self.problem.vzae(host.existing_units))
-                    for h, host in enumerate(self.problem.hosts)
-                ),
+                (abs(self.hosted[h] - self.problem.vzae(self.problem.held_units(h))) for h in range(len(self.hosted))),
                 Fraction(0),
             )
         if name == "fewer_hosts":

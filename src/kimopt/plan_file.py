@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kimopt.results import Status
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 HostType = Literal["kreis", "kommune", "traeger"]
 Figure = int | float  # a level's value: VZÄ as a decimal, euros and counts whole
 
@@ -219,13 +219,14 @@ class FixedPosition(_Entry):
     payer: str
 
 
-class ContinuityCut(_Entry):
-    """A host holding fewer VZÄ than the year before, because the year's funding falls."""
+class Cut(_Entry):
+    """A host holding fewer VZÄ than the year before: the least cut with which the year has a plan."""
 
     host: str
     host_type: HostType
     from_vzae: float
     to_vzae: float
+    vzae: float = Field(description="the cut: from_vzae − to_vzae")
 
 
 class PayerYear(_Entry):
@@ -264,9 +265,10 @@ class YearEntry(_Entry):
     finance: Finance
     coordination: list[FixedPosition]
     authorities: list[FixedPosition]
-    continuity_cuts: list[ContinuityCut]
+    cuts: list[Cut]
     eigenanteil: list[PayerYear]
     vzae_by_baustein: list[EmployerYear]
+    fixed_links: list[Link] | None = Field(None, description="links the planner fixed in this year (solve --fix)")
 
 
 class PlanFile(_Entry):

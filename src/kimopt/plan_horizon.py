@@ -3,15 +3,16 @@
 Each year is a one-year :class:`~kimopt.plan.Plan` of its Baustein 2 links (its figures are
 those of §3) plus the fixed Baustein 1 and 3 positions, the continuity cuts and the Eigenanteil
 per payer over all Bausteine. The top level keeps the one-year contract for the first year and
-adds ``years`` and ``summary.eigenanteil_eur_by_year``.
+adds ``years`` and ``summary.eigenanteil_eur_by_year``; a one-year instance without Bausteine 1
+and 3 is a horizon of one year whose file is the one-year plan of §3.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kimopt.data import Instance, PlanningModel
 from kimopt.horizon import FixedPosition, HorizonYear
@@ -19,7 +20,11 @@ from kimopt.numbers import decimal_vzae, round_euros, round_parts
 from kimopt.plan import Plan, input_sha256
 from kimopt.plan_file import PlanFile
 from kimopt.problem import compile_problem
+from kimopt.results import Status
 from kimopt.solve_horizon import HorizonResult
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _position_json(position: FixedPosition, instance: Instance, model: PlanningModel) -> dict[str, Any]:
@@ -42,8 +47,26 @@ class YearPlan:
 
     horizon: HorizonYear
     plan: Plan  # Baustein 2 of this year, with the real (not reduced) budgets
-    cuts: dict[str, Fraction]  # continuity cuts by host name, VZÄ
     previous: YearPlan | None = None
+
+    @property
+    def year(self) -> int | None:
+        return self.horizon.year
+
+    @cached_property
+    def cuts(self) -> list[tuple[str, str, Fraction, Fraction]]:
+        """(host type, host, VZÄ the year before, VZÄ now) of every host below the year before."""
+        if self.previous is None or not self.model.keep_existing:
+            return []
+        before = {
+            (h.kind, h.name): self.previous.plan.hosted[i] for i, h in enumerate(self.previous.plan.problem.hosts)
+        }
+        out = []
+        for h, host in enumerate(self.plan.problem.hosts):
+            held = before.get((host.kind, host.name), Fraction(0))
+            if self.plan.hosted[h] < held:
+                out.append((host.kind, host.name, held, self.plan.hosted[h]))
+        return out
 
     @property
     def model(self) -> PlanningModel:
@@ -160,22 +183,16 @@ class YearPlan:
     def to_json(self) -> dict[str, Any]:
         data = self.plan.to_json()
         inst, model = self.horizon.instance, self.model
-        cuts = []
-        if self.previous is not None:
-            before = {
-                (h.kind, h.name): self.previous.plan.hosted[i] for i, h in enumerate(self.previous.plan.problem.hosts)
+        cuts = [
+            {
+                "host": name,
+                "host_type": kind,
+                "from_vzae": decimal_vzae(before),
+                "to_vzae": decimal_vzae(now),
+                "vzae": decimal_vzae(before - now),
             }
-            for h, host in enumerate(self.plan.problem.hosts):
-                cut = self.cuts.get(host.name, Fraction(0))
-                if cut:
-                    cuts.append(
-                        {
-                            "host": host.name,
-                            "host_type": host.kind,
-                            "from_vzae": decimal_vzae(before[(host.kind, host.name)]),
-                            "to_vzae": decimal_vzae(self.plan.hosted[h]),
-                        }
-                    )
+            for kind, name, before, now in self.cuts
+        ]
         return {
             "year": self.horizon.year,
             "status": self.plan.status,
@@ -187,38 +204,98 @@ class YearPlan:
             "finance": data["finance"],
             "coordination": [_position_json(p, inst, model) for p in self.horizon.coordination],
             "authorities": [_position_json(p, inst, model) for p in self.horizon.authorities],
-            "continuity_cuts": cuts,
+            "cuts": cuts,
             "eigenanteil": self.eigenanteil_json(),
             "vzae_by_baustein": self.vzae_by_baustein(),
         }
 
 
-def year_plans(instance: Instance, model: PlanningModel, result: HorizonResult, model_name: str) -> list[YearPlan]:
+def year_plans(model: PlanningModel, result: HorizonResult, model_name: str) -> list[YearPlan]:
     """The per-year plans of a solved horizon (every year must have its units)."""
     out: list[YearPlan] = []
-    for ym, yr in zip(result.model.years, result.years, strict=True):
+    for yr in result.years:
         assert yr.units is not None
-        problem = compile_problem(ym.horizon.instance, model)
-        plan = Plan(problem, yr.units, yr.status, yr.levels, {}, model_name, yr.target_units)
-        cuts = {ym.problem.hosts[h].name: problem.vzae(c) for h, c in enumerate(yr.cuts) if c}
-        out.append(YearPlan(ym.horizon, plan, cuts, out[-1] if out else None))
+        # the plan shows the real budgets, not those less Bausteine 1 and 3 the solver saw
+        problem = compile_problem(yr.horizon.instance, model, yr.problem.carried)
+        levels = ([yr.cut] if yr.cut is not None else []) + yr.result.levels
+        plan = Plan(problem, yr.units, yr.status, levels, yr.result.solver, model_name, yr.result.target_units)
+        out.append(YearPlan(yr.horizon, plan, out[-1] if out else None))
     return out
 
 
-def horizon_json(instance: Instance, model: PlanningModel, result: HorizonResult, model_name: str) -> dict[str, Any]:
+@dataclass
+class HorizonPlan:
+    """A plan over every year of an instance (one year: a horizon of one); what ``kimopt.solve`` returns.
+
+    ``years`` holds each year's plan (:class:`YearPlan`, its Baustein 2 plan as ``.plan``);
+    :meth:`to_json` is the plan file, :meth:`to_frames` its tables with a ``year`` column. Other
+    attributes are the first year's (``plan.used``, ``plan.coverage`` …), as for one year.
+    """
+
+    instance: Instance
+    model: PlanningModel
+    model_name: str
+    status: Status
+    years: list[YearPlan]
+    solver: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def first(self) -> Plan:
+        return self.years[0].plan
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name in ("years", "instance", "model"):
+            raise AttributeError(name)
+        return getattr(self.first, name)
+
+    @property
+    def multi(self) -> bool:
+        """Whether the file has the keys of DESIGN §5 (several years, Bausteine 1 or 3)."""
+        return self.instance.multi
+
+    def to_json(self) -> dict[str, Any]:
+        """The plan file: one year's plan of §3, or with ``years`` (DESIGN §5)."""
+        if not self.multi:
+            data = self.first.to_json()
+            data["solver"] = {**data["solver"], **{k: v for k, v in self.solver.items() if k == "seconds"}}
+            return data
+        return _horizon_json(self)
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """The plan as pandas DataFrames, one row each, every year: ``kommunen``, ``hosts``, ``links``.
+
+        Each frame's first column is ``year`` (the funding year; ``None`` when the file gives none),
+        then the plan file's keys (VZÄ decimal, euros whole), as :meth:`kimopt.plan.Plan.to_frames`.
+        """
+        import pandas as pd
+
+        frames: dict[str, list[pd.DataFrame]] = {}
+        for year in self.years:
+            for key, frame in year.plan.to_frames().items():
+                frame.insert(0, "year", pd.Series([year.year] * len(frame), dtype="object"))
+                frames.setdefault(key, []).append(frame)
+        return {key: pd.concat(parts, ignore_index=True) for key, parts in frames.items()}
+
+
+def horizon_plan(instance: Instance, model: PlanningModel, result: HorizonResult, model_name: str) -> HorizonPlan:
+    """The plan of a solved horizon in which every year has a plan."""
+    return HorizonPlan(instance, model, model_name, result.status, year_plans(model, result, model_name), result.solver)
+
+
+def _horizon_json(plan: HorizonPlan) -> dict[str, Any]:
     """The plan of DESIGN §5: the first year's one-year plan with ``years`` and the yearly totals."""
-    plans = year_plans(instance, model, result, model_name)
+    instance, model, plans = plan.instance, plan.model, plan.years
     years = [p.to_json() for p in plans]
     first = plans[0].plan.to_json()
     first["instance"] = instance.name
-    first["status"] = result.status
+    first["status"] = plan.status
     first["summary"]["eigenanteil_eur_by_year"] = {str(p.horizon.label): p.by_year_json() for p in plans}
     first["years"] = years
     level_seconds = {f"{p.horizon.label}: {lv.name}": round(lv.seconds, 3) for p in plans for lv in p.plan.levels}
     first["solver"] = {
-        **result.solver,
+        **{k: v for k, v in plan.solver.items() if k in ("ortools", "seconds", "workers", "seed")},
         "level_seconds": level_seconds,
-        "method": "year-major lexicographic, one model over all years",
+        "method": "years in order, each given the years before",
     }
     first["input_sha256"] = input_sha256(instance, model)
     return PlanFile.model_validate(first).to_json()  # the typed contract fixes keys and their order

@@ -8,7 +8,7 @@ they agree on who may serve whom and who pays for what. No OR-Tools here.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
@@ -45,15 +45,44 @@ class Link:
     shared: bool  # a Kommune host serving a sharing partner
 
 
+HostKey = tuple[str, str]
+"""A host by kind and name, the same in every year of a horizon."""
+
+
+@dataclass(frozen=True)
+class Carried:
+    """What the year before leaves a later year (DESIGN §5, ``continuity``).
+
+    Rule: every host holds at least the VZÄ it ``held`` the year before, except for cuts of at
+    most ``allowance`` VZÄ in total (each cut in whole host steps, so the allowance is too).
+    """
+
+    held: Mapping[HostKey, Fraction]
+    allowance: Fraction = Fraction(0)
+
+
 @dataclass(frozen=True)
 class Problem:
-    """A planning problem in integer units."""
+    """A planning problem in integer units (one year: a later year of a horizon is ``carried``)."""
 
     instance: Instance
     model: PlanningModel
     hosts: tuple[Host, ...]
     links: tuple[Link, ...]
     weights: tuple[int, ...]  # integer key weights w_i of the Kommunen
+    carried: Carried | None = None
+
+    def held_units(self, h: int) -> int:
+        """Units host ``h`` held before this year: its filled positions, or the year before's plan."""
+        host = self.hosts[h]
+        if self.carried is None:
+            return host.existing_units
+        return self.units(self.carried.held.get((host.kind, host.name), Fraction(0)))
+
+    @cached_property
+    def allowance_units(self) -> int:
+        """The continuity cuts this year may make in total, units."""
+        return 0 if self.carried is None else self.units(self.carried.allowance)
 
     @property
     def g(self) -> Fraction:
@@ -173,7 +202,7 @@ def key_weights(instance: Instance, model: PlanningModel) -> tuple[int, ...]:
     return tuple(x // divisor for x in ints)
 
 
-def compile_problem(instance: Instance, model: PlanningModel) -> Problem:
+def compile_problem(instance: Instance, model: PlanningModel, carried: Carried | None = None) -> Problem:
     """Hosts, links and weights of DESIGN §2 in integer units.
 
     Hosts: the Kreis, every Kommune with ``max_vzae > 0`` or filled positions (its maximum is
@@ -182,7 +211,7 @@ def compile_problem(instance: Instance, model: PlanningModel) -> Problem:
     the Kommunen it serves. Hosts and links are listed in an order that depends on names
     only (Kreis, Kommune hosts, Träger, each by name), so that an instance whose records are
     permuted compiles to the same solver model and hence to the same plan; Kommune indices
-    stay the positions in the file.
+    stay the positions in the file. ``carried``: what the year before leaves this one.
     """
     g = model.granularity_vzae
     rate = instance.funding.rate_per_vzae
@@ -250,4 +279,4 @@ def compile_problem(instance: Instance, model: PlanningModel) -> Problem:
         h = len(hosts) - 1
         served = {index[name] for name in traeger.serves}
         links.extend(Link(h, j, False) for j in sorted(served, key=by_name.__getitem__))
-    return Problem(instance, model, tuple(hosts), tuple(links), key_weights(instance, model))
+    return Problem(instance, model, tuple(hosts), tuple(links), key_weights(instance, model), carried)

@@ -180,6 +180,8 @@ REACHABILITY = Rule(
     number=Number("min_coverage_vzae", "Mindestversorgung je Kommune", "Minimum coverage per Kommune", "VZÄ", False),
 )
 QUOTA_RULE = Rule("quota_rule", "Quotenregel", "Quota rule", "kommune", grouped=True)
+CONTINUITY = Rule("continuity", "Kontinuität", "Continuity", "host")
+"""A later year of a horizon: every host keeps what it held the year before (DESIGN §5)."""
 
 RULES: tuple[Rule, ...] = (
     FUNDING_CAP,
@@ -188,6 +190,7 @@ RULES: tuple[Rule, ...] = (
     SHARING,
     PROVIDER_AREA,
     EXISTING,
+    CONTINUITY,
     BUDGET_KOMMUNE,
     BUDGET_KREIS,
     REACHABILITY,
@@ -195,7 +198,6 @@ RULES: tuple[Rule, ...] = (
 )
 """Every rule family, in the order they are added, checked and explained."""
 
-CONTINUITY = Rule("continuity", "Kontinuität", "Continuity", "host", horizon=True)
 COORDINATION = Rule(
     "coordination", "Koordination (Baustein 1)", "Coordination (Baustein 1)", "global", horizon=True, decides=False
 )
@@ -203,14 +205,14 @@ AUTHORITIES = Rule(
     "authorities", "Ausländerbehörden (Baustein 3)", "Authorities (Baustein 3)", "global", horizon=True, decides=False
 )
 
-HORIZON_RULES: tuple[Rule, ...] = (CONTINUITY, COORDINATION, AUTHORITIES)
-"""The rule families of DESIGN §5, between years and Bausteine; a one-year plan has none of them.
+HORIZON_RULES: tuple[Rule, ...] = (COORDINATION, AUTHORITIES)
+"""The rule families of DESIGN §5 about Bausteine 1 and 3; a plan without them has none.
 
-Their hooks take the horizon rather than one year: ``model`` ``(horizon_model) -> None``
-(:mod:`kimopt.cpsat.horizon`; only ``continuity`` decides anything: Bausteine 1 and 3 are fixed
-and enter the model through the budgets), ``check`` ``(horizon_checker, year) -> None``
-(:mod:`kimopt.check_horizon`), ``describe`` ``(year, settings, subject, lang) -> str``
-(:mod:`kimopt.analysis.explain.horizon`).
+They decide nothing (the positions are fixed; their Eigenanteil enters the model through the
+budgets). Their hooks take the horizon rather than one year: ``check``
+``(horizon_checker, year) -> None`` (:mod:`kimopt.check_horizon`), ``describe``
+``(year, settings, subject, lang) -> str`` (:mod:`kimopt.analysis.explain.horizon`).
+``continuity``, which joins the years, is a rule of each later year (:data:`RULES`).
 """
 
 HORIZON_HOOKS = ("model", "check", "describe")

@@ -121,11 +121,11 @@ def solve(
             else "no plan found within the time limit; raise --time-limit."
         )
         raise fail(f"{instance}: {message}", ExitCode.NO_PLAN)
-    if binding and outcome.plan is not None:
-        from kimopt.analysis.explain.binding import add_binding_rules
+    if binding:
+        from kimopt.analysis.explain.binding import add_year_binding_rules
 
         with progress("Begrenzende Regeln" if de else "Binding rules") as step:
-            add_binding_rules(outcome.plan_json, outcome.plan, step)
+            add_year_binding_rules(outcome, step)
     # every output is rendered before any is written: a failing report leaves no plan behind
     outputs: list[tuple[Path, bytes]] = []
     if output is not None:

@@ -19,6 +19,7 @@ from kimopt.problem import Problem
 from kimopt.rules import (
     BUDGET_KOMMUNE,
     BUDGET_KREIS,
+    CONTINUITY,
     EXISTING,
     FUNDING_CAP,
     HOST_SIZE,
@@ -126,6 +127,33 @@ def existing(model: cp_model.CpModel, problem: Problem, variables: Variables, sw
     for h, host in enumerate(problem.hosts):
         if host.existing_units > 0:
             model.add(variables.hosted(h) >= host.existing_units).only_enforce_if(switches.lits(EXISTING, host.name))
+
+
+@CONTINUITY.model
+def continuity(model: cp_model.CpModel, problem: Problem, variables: Variables, switches: Switches) -> None:
+    """In a later year, with ``keep_existing``, every host keeps what it held the year before,
+    less cuts in whole host steps ``s`` of at most the year's allowance ``A`` in total.
+
+    .. math:: H_h + s \\cdot k_h \\ge H_h^{before},\\quad \\sum_h s \\cdot k_h \\le A
+    """
+    if problem.carried is None or not problem.model.keep_existing:
+        return
+    step = problem.units(problem.model.host_step_vzae)
+    cuts = []
+    for h, host in enumerate(problem.hosts):
+        held = problem.held_units(h)
+        if held <= host.existing_units:
+            continue  # the filled positions' own rule holds at least as much
+        lits = switches.lits(CONTINUITY, host.name)
+        if problem.allowance_units < step:
+            model.add(variables.hosted(h) >= held).only_enforce_if(lits)
+            continue
+        cut = model.new_int_var(0, -(-held // step), f"cut[{host.name}]")
+        model.add(variables.hosted(h) + step * cut >= held).only_enforce_if(lits)
+        cuts.append(cut)
+    if cuts:
+        model.add(step * cp_model.LinearExpr.sum(cuts) <= problem.allowance_units)
+    variables.cuts = cuts
 
 
 @BUDGET_KOMMUNE.model

@@ -1,64 +1,28 @@
-"""One CP-SAT model over every year of the horizon (DESIGN §5).
+"""A year of the horizon as a one-year CP-SAT problem (DESIGN §5).
 
-Each year gets the Baustein 2 variables and every rule of §2 with that year's funding and
-costs (:mod:`kimopt.cpsat.constraints`, unchanged). Bausteine 1 and 3 have no decisions; their
-fixed Eigenanteil is taken from each payer's yearly budget, so the budget rules hold for all
-Bausteine together. ``continuity`` joins consecutive years. Rule instances of a later year
-carry the year in their subject (``("budget_kommune", "2023: Voerde (Niederrhein)")``), so
-explanations say which year conflicts.
+Each year is the one-year model of §2 (:mod:`kimopt.cpsat.constraints`, unchanged) with that
+year's funding and costs. Bausteine 1 and 3 have no decisions: their fixed Eigenanteil is taken
+from each payer's yearly budget, so the budget rules hold for all Bausteine together. A later
+year carries what the year before held (``continuity``, :class:`kimopt.problem.Carried`); where
+it cannot keep all of it, :func:`least_cuts` finds the smallest total cut.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import time
+from dataclasses import replace
 from fractions import Fraction
 
 from ortools.sat.python import cp_model
 
-from kimopt.cpsat.constraints import add_constraints
-from kimopt.cpsat.switches import Switches
-from kimopt.cpsat.variables import Variables, add_variables, universe
+from kimopt.cpsat.objectives import Level
+from kimopt.cpsat.solver import new_solver
 from kimopt.data import Instance, PlanningModel
-from kimopt.horizon import HorizonYear, expand
-from kimopt.problem import Problem, compile_problem
-from kimopt.rules import CONTINUITY, HORIZON_RULES, Rule
+from kimopt.horizon import HorizonYear
+from kimopt.problem import Carried, Problem, compile_problem
+from kimopt.results import LevelResult, Status
 
 LinearExpr = cp_model.LinearExpr
-
-
-@dataclass
-class YearSwitches(Switches):
-    """The switches of one year: its rule instances are named ``"2023: subject"``."""
-
-    prefix: str = ""
-
-    def lits(self, rule: Rule, subject: str = "") -> list[cp_model.IntVar]:
-        return super().lits(rule, f"{self.prefix}: {subject}" if subject else self.prefix)
-
-
-@dataclass
-class YearModel:
-    """One year inside the horizon model."""
-
-    horizon: HorizonYear
-    problem: Problem  # this year's Baustein 2, budgets less the Baustein 1 and 3 Eigenanteil
-    variables: Variables
-    cuts: list[cp_model.IntVar] = field(default_factory=list)  # continuity cuts per host (falling funding)
-
-    @property
-    def label(self) -> str:
-        return self.horizon.label
-
-
-@dataclass
-class HorizonModel:
-    """The CP-SAT model of every year with its rule switches."""
-
-    instance: Instance
-    settings: PlanningModel
-    model: cp_model.CpModel
-    switches: Switches
-    years: list[YearModel]
 
 
 def budget_instance(year: HorizonYear, model: PlanningModel) -> Instance:
@@ -81,65 +45,35 @@ def budget_instance(year: HorizonYear, model: PlanningModel) -> Instance:
     return inst.model_copy(update={"kreis": kreis, "kommunen": kommunen})
 
 
-def continuity_applies(settings: PlanningModel) -> bool:
-    """Continuity holds under ``keep_existing`` (positions once filled stay filled)."""
-    return settings.keep_existing
+def year_problem(year: HorizonYear, model: PlanningModel, carried: Carried | None = None) -> Problem:
+    """The problem the solver sees for one year: budgets less Bausteine 1 and 3, what the year before left."""
+    return compile_problem(budget_instance(year, model), model, carried)
 
 
-def build_horizon(instance: Instance, settings: PlanningModel, switchable: bool = False) -> HorizonModel:
-    """Every year's variables and rules, and ``continuity`` between consecutive years.
+def least_cuts(problem: Problem, deadline: float, workers: int, seed: int) -> tuple[Status, LevelResult | None]:
+    """The ``continuity`` level of a later year that cannot keep what the year before held:
+    the least total cut ``Σ_h s·k_h`` (whole host steps) with which every rule of the year holds.
 
-    ``continuity``: ``H_h^y ≥ H_h^{y−1}`` for every host. Where a year's fundable positions
-    fall below the year before's, cuts ``k_h^y ≥ 0`` are allowed (``H_h^y + k_h^y ≥ H_h^{y−1}``)
-    and the horizon solver makes them as small as possible first.
+    ``INFEASIBLE`` when even cutting everything the year before held gives no plan.
     """
-    from kimopt.lexicographic import guard_magnitudes
+    from kimopt.lexicographic import _exact_bound, build
 
-    model = cp_model.CpModel()
-    model.name = instance.name
-    base = Switches(model, switchable)
-    years: list[YearModel] = []
-    for year in expand(instance):
-        problem = compile_problem(budget_instance(year, settings), settings)
-        switches = YearSwitches(model, switchable, 0, base.literals, prefix=year.label)
-        guard_magnitudes(problem, universe(problem, switches))
-        variables = add_variables(problem, model, switches)
-        add_constraints(model, problem, variables, switches)
-        years.append(YearModel(year, problem, variables))
-    hm = HorizonModel(instance, settings, model, base, years)
-    for rule in HORIZON_RULES:
-        if rule.decides:
-            rule.hook("model")(hm)
-    return hm
-
-
-@CONTINUITY.model
-def continuity(hm: HorizonModel) -> None:
-    """A host keeps in each year at least what it held the year before (smallest cuts if funding falls).
-
-    .. math:: H_h^y + k_h^y \\ge H_h^{y-1},\\quad \\sum_h k_h^y \\le \\max(0, N^{y-1} - P^y)
-
-    so positions may be cut only as far as the year's fundable positions ``P^y`` fall below
-    what was used the year before; the horizon solver makes the cuts as small as possible.
-    """
-    if not continuity_applies(hm.settings):
-        return
-    for before, now in zip(hm.years, hm.years[1:], strict=False):
-        # N^{y-1} ≤ P^{y-1}: only a year with fewer fundable positions can fall below the year before
-        falls = now.problem.positions < before.problem.positions
-        switches = YearSwitches(hm.model, hm.switches.switchable, 0, hm.switches.literals, prefix=now.label)
-        for h, host in enumerate(now.problem.hosts):
-            assert before.problem.hosts[h].name == host.name  # every year compiles the same hosts
-            previous = before.variables.hosted(h)
-            current = now.variables.hosted(h)
-            lits = switches.lits(CONTINUITY, host.name)
-            if falls:
-                cut = hm.model.new_int_var(0, before.variables.cap, f"cut[{now.label}:{host.name}]")
-                now.cuts.append(cut)
-                hm.model.add(current + cut >= previous).only_enforce_if(lits)
-            else:
-                hm.model.add(current >= previous).only_enforce_if(lits)
-        if falls:
-            excess = hm.model.new_int_var(0, before.variables.cap, f"falls_short[{now.label}]")
-            hm.model.add_max_equality(excess, [0, before.variables.used_total - now.problem.positions])
-            hm.model.add(LinearExpr.sum(now.cuts) <= excess)
+    assert problem.carried is not None
+    everything = sum(problem.carried.held.values(), Fraction(0))
+    cm = build(replace(problem, carried=Carried(problem.carried.held, everything)))
+    step = problem.units(problem.model.host_step_vzae)
+    level = Level("continuity", step * LinearExpr.sum(cm.variables.cuts), False, problem.g, "VZÄ")
+    cm.model.minimize(level.expr)
+    solver = new_solver(deadline - time.perf_counter(), workers, seed)
+    started = time.perf_counter()
+    code = solver.solve(cm.model)
+    seconds = time.perf_counter() - started
+    if code == cp_model.INFEASIBLE:
+        return Status.INFEASIBLE, None
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return Status.UNKNOWN, None
+    value = solver.value(level.expr)
+    proven = code == cp_model.OPTIMAL
+    bound = value if proven else _exact_bound(level, solver.best_objective_bound)
+    found = LevelResult(level.name, level.unit, level.factor * value, level.factor * bound, proven, seconds)
+    return (Status.OPTIMAL if proven else Status.FEASIBLE), found

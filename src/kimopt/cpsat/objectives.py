@@ -116,12 +116,14 @@ def own_cost(
 def stability(
     model: cp_model.CpModel, problem: Problem, variables: Variables, objective: Objective, used: int | None
 ) -> Level:
-    """Minimise the change against existing positions: ``Σ_h |H_h − E_h|``."""
+    """Minimise the change against what each host held before: ``Σ_h |H_h − E_h|`` (``E_h`` the
+    filled positions, in a later year the year before's plan)."""
     changes = []
     for h, host in enumerate(problem.hosts):
-        change = model.new_int_var(0, max(variables.cap, host.existing_units), f"change[{host.name}]")
-        model.add(change >= variables.hosted(h) - host.existing_units)
-        model.add(change >= host.existing_units - variables.hosted(h))
+        held = problem.held_units(h)
+        change = model.new_int_var(0, max(variables.cap, held), f"change[{host.name}]")
+        model.add(change >= variables.hosted(h) - held)
+        model.add(change >= held - variables.hosted(h))
         changes.append(change)
     return Level("stability", LinearExpr.sum(changes), False, problem.g, "VZÄ")
 

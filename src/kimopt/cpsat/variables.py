@@ -8,7 +8,7 @@ themselves are in :mod:`kimopt.cpsat.constraints`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
@@ -27,7 +27,7 @@ def universe(problem: Problem, switches: Switches) -> int:
     """
     if not switches.switchable:
         return problem.positions
-    demand = sum(h.existing_units for h in problem.hosts)
+    demand = sum(max(host.existing_units, problem.held_units(h)) for h, host in enumerate(problem.hosts))
     demand += len(problem.instance.kommunen) * problem.units_up(problem.model.min_coverage_vzae)
     demand += len(problem.hosts) * problem.units_up(max(problem.model.min_host_vzae, problem.model.host_step_vzae))
     return problem.positions + demand + switches.headroom
@@ -54,6 +54,7 @@ class Variables:
     new: list[IntVar]  # n_h >= H_h - E_h, n_h >= 0: positions above existing
     own_new: dict[int, IntVar]  # Kommune host k: units of its self part above its existing
     used_total: IntVar  # N = Σ a: one variable, so rules that need N do not repeat every link
+    cuts: list[IntVar] = field(default_factory=list)  # continuity cuts in host steps (a later year)
 
     def hosted(self, host: int) -> LinearExpr:
         """``H_h = Σ_i a[h,i]``."""

@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ortools.sat.python import cp_model
 
@@ -42,6 +42,9 @@ from kimopt.numbers import decimal_vzae, round_euros
 from kimopt.plan import Plan
 from kimopt.results import LevelResult, Status
 from kimopt.rules import FUNDING_CAP
+
+if TYPE_CHECKING:
+    from kimopt.pipeline import Outcome
 
 WORK_PER_CHECK = 4.0
 """Deterministic work limit of one check, in CP-SAT's deterministic seconds."""
@@ -425,6 +428,26 @@ def add_binding_rules(
     if plan.status is not Status.OPTIMAL:
         summary.update(binding_rules=None, binding_rules_complete=False, binding_rules_unchecked=[])
         return plan_json
-    report = binding_rules(Scenario(plan.instance, plan.problem.model), plan, progress)
+    report = binding_rules(Scenario(plan.instance, plan.problem.model, carried=plan.problem.carried), plan, progress)
     summary.update(binding_json(report))
     return plan_json
+
+
+def add_year_binding_rules(outcome: Outcome, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """:func:`add_binding_rules` for every year of a solved plan, each against its own optimum given
+    the years before; the top level of a multi-year plan repeats the first year's."""
+    data = outcome.plan_json
+    assert data is not None
+    years = data.get("years")
+    if not isinstance(years, list):
+        return add_binding_rules(data, outcome.years[0].plan(), progress)
+    for entry, year in zip(years, outcome.years, strict=True):
+        labelled = None if progress is None else _prefixed(progress, year.label)
+        add_binding_rules(entry, year.plan(), labelled)
+    keys = ("binding_rules", "binding_rules_complete", "binding_rules_unchecked")
+    data["summary"].update({k: years[0]["summary"][k] for k in keys if k in years[0]["summary"]})
+    return data
+
+
+def _prefixed(progress: Callable[[str], None], label: str) -> Callable[[str], None]:
+    return lambda text: progress(f"{label}: {text}")

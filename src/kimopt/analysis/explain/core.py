@@ -29,7 +29,7 @@ from kimopt.cpsat.solver import new_solver
 from kimopt.cpsat.switches import RuleId
 from kimopt.data import Instance, PlanningModel
 from kimopt.lexicographic import CpsatModel, build
-from kimopt.problem import HostKind, Problem, compile_problem
+from kimopt.problem import Carried, HostKind, Problem, compile_problem
 from kimopt.rules import HOST_SIZE, RULES
 
 FAMILIES: tuple[str, ...] = tuple(rule.name for rule in RULES)
@@ -77,6 +77,7 @@ class Scenario:
     model: PlanningModel
     wish: Wish | None = None
     off: frozenset[RuleId] = frozenset()  # rule instances left out (the other blockers of a wish)
+    carried: Carried | None = None  # a later year of a horizon: what the year before left
 
     def with_instance(self, instance: Instance) -> Scenario:
         return replace(self, instance=instance)
@@ -105,7 +106,7 @@ class Scenario:
             kommunen = list(instance.kommunen)
             kommunen[hidden] = kommunen[hidden].model_copy(update={"max_vzae": widened})
             instance = instance.model_copy(update={"kommunen": kommunen})
-        return compile_problem(instance, self.model)
+        return compile_problem(instance, self.model, self.carried)
 
     def wish_host(self, problem: Problem) -> int | None:
         """Index of the wished-for host in ``problem``."""
@@ -156,7 +157,7 @@ def headroom(problem: Problem, wish: Wish | None) -> int:
     """
     model = problem.model
     demand = (
-        sum(h.existing_units for h in problem.hosts)
+        sum(max(host.existing_units, problem.held_units(h)) for h, host in enumerate(problem.hosts))
         + len(problem.instance.kommunen) * problem.units_up(model.min_coverage_vzae)
         + len(problem.hosts) * problem.units_up(max(model.min_host_vzae, model.host_step_vzae))
         + (wish.units if wish else 0)

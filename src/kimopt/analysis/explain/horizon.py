@@ -1,66 +1,30 @@
 """``explain`` for several years and Bausteine: which rule of which year and Baustein conflicts.
 
-The horizon model (:mod:`kimopt.cpsat.horizon`) names every rule instance with its year
-(``("budget_kommune", "2023: Voerde (Niederrhein)")``); the deletion filter of
-:mod:`kimopt.analysis.explain.core` finds a minimal conflict over them, and each rule is
-told with that year's numbers and, for budgets, the fixed share of Bausteine 1 and 3:
+The years are decided in order (:mod:`kimopt.solve_horizon`), so a conflict lies in the first
+year without a plan, given the years before. That year is a one-year problem: the deletion
+filter of :mod:`kimopt.analysis.explain.core` finds a minimal conflict over its rules, and each
+rule is told with that year's numbers and, for budgets, the fixed share of Bausteine 1 and 3:
 "2023: Budget Voerde (Niederrhein) (budget_kommune): Eigenanteil aller Bausteine höchstens 0 € …".
+Continuity is not among them: where keeping the year before's positions is all that stands in
+the way, the year cuts (and says so) instead of failing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
 from fractions import Fraction
 
-from ortools.sat.python import cp_model
-
 from kimopt import rules
-from kimopt.analysis.explain.core import ExplainTimeout, Oracle, Scenario, minimal_conflict, new_solver, run
+from kimopt.analysis.explain.core import ExplainTimeout, Oracle, Scenario, minimal_conflict
 from kimopt.analysis.explain.texts import rule_label, rule_text
-from kimopt.cpsat.horizon import HorizonModel, build_horizon
+from kimopt.cpsat.horizon import budget_instance
 from kimopt.cpsat.switches import RuleId
 from kimopt.data import Instance, PlanningModel
 from kimopt.horizon import HorizonYear, expand
 from kimopt.labels import t as _t
 from kimopt.numbers import fmt_euros, fmt_number
-
-
-class HorizonOracle(Oracle):
-    """Feasibility of sets of rule instances of the horizon model (literals fixed, one worker)."""
-
-    def __init__(self, instance: Instance, model: PlanningModel, time_limit: float = 60.0) -> None:
-        self.instance, self.settings, self.time_limit = instance, model, time_limit
-        literals = build_horizon(instance, model, switchable=True).switches.literals
-        self.rules = sorted(literals, key=_canonical)
-
-    def relaxed(self, active: set[RuleId]) -> HorizonModel:
-        hm = build_horizon(self.instance, self.settings, switchable=True)
-        for rule, literal in hm.switches.literals.items():
-            hm.model.add(literal == int(rule in active))
-        return hm
-
-    def feasible(self, active: Iterable[RuleId]) -> bool:
-        hm = self.relaxed(set(active))
-        return run(hm.model, new_solver(self.time_limit, self.settings.seed, self.settings.workers or 1))
-
-
-def _canonical(rule: RuleId) -> tuple[int, int, str]:
-    """Later years first, then as in one year: the deletion filter drops what comes first where it
-    has the choice, so a conflict names the earliest year in which it arises."""
-    from kimopt.analysis.explain.core import canonical
-
-    year, _, subject = rule[1].partition(": ")
-    order, name = canonical((rule[0], subject))
-    return (-int(year) if year.isdigit() else 0, order, name)
-
-
-@rules.CONTINUITY.describe
-def _continuity(year: HorizonYear, model: PlanningModel, subject: str, lang: str) -> str:
-    return _t(
-        lang,
-        "hält mindestens die VZÄ des Vorjahres (Baustein 2)",
-        "holds at least the VZÄ of the year before (Baustein 2)",
-    )
+from kimopt.results import Status
+from kimopt.solve_horizon import YearResult, solve_horizon
 
 
 def _positions(year: HorizonYear, baustein: int, lang: str) -> str:
@@ -86,27 +50,41 @@ def _authorities(year: HorizonYear, model: PlanningModel, subject: str, lang: st
     ) + _positions(year, 3, lang)
 
 
-def horizon_feasible(instance: Instance, model: PlanningModel, time_limit: float = 60.0) -> bool:
-    """Whether every year has a plan with every rule hard."""
-    hm = build_horizon(instance, model)
-    return run(hm.model, new_solver(time_limit, model.seed, model.workers or 1))
+def failed_year(instance: Instance, model: PlanningModel, time_limit: float = 60.0) -> YearResult | None:
+    """The first year without a plan, given the years before (``None`` when every year has one).
+
+    Raises
+    ------
+    ExplainTimeout
+        If that could not be decided within the time limit.
+    """
+    result = solve_horizon(instance, model, time_limit)
+    if result.failed_year is None:
+        return None
+    failed = result.years[-1]
+    if failed.status is Status.UNKNOWN:
+        raise ExplainTimeout(str(failed.status))
+    return failed
 
 
-def horizon_rule_text(years: dict[str, HorizonYear], model: PlanningModel, rule: RuleId, lang: str) -> str:
+def year_scenario(year: HorizonYear, model: PlanningModel) -> Scenario:
+    """A year as explain sees it: its Baustein 2, with each budget less what Bausteine 1 and 3 take."""
+    return Scenario(budget_instance(year, model), model)
+
+
+def horizon_rule_text(year: HorizonYear, model: PlanningModel, rule: RuleId, lang: str) -> str:
     """One rule instance of one year, with that year's numbers and the Baustein it belongs to."""
     family, subject = rule
-    label, _, rest = subject.partition(": ")
-    year = years[label]
-    scenario = Scenario(year.instance, model)
+    label = year.label
     entry = rules.rule(family)
     if entry.horizon:
-        return f"{label}: " + rule_label((family, rest), lang) + ": " + entry.hook("describe")(year, model, rest, lang)
+        return f"{label}: " + rule_label(rule, lang) + ": " + entry.hook("describe")(year, model, subject, lang)
     if entry in (rules.BUDGET_KOMMUNE, rules.BUDGET_KREIS):
-        payer = rest or year.instance.kreis.name
+        payer = subject or year.instance.kreis.name
         budget = (
             year.instance.kreis.budget
             if entry is rules.BUDGET_KREIS
-            else next(k.budget for k in year.instance.kommunen if k.name == rest)
+            else next(k.budget for k in year.instance.kommunen if k.name == subject)
         )
         fixed = [p for p in year.fixed if p.payer(year.instance, model) == payer]
         b1 = sum((p.eigenanteil for p in fixed if p.baustein == 1), Fraction(0))
@@ -117,124 +95,73 @@ def horizon_rule_text(years: dict[str, HorizonYear], model: PlanningModel, rule:
         if b3:
             parts.append(_t(lang, "Ausländerbehörde (Baustein 3) ", "authorities (Baustein 3) ") + fmt_euros(b3, lang))
         fixed_text = (_t(lang, "; fest gebunden: ", "; committed: ") + ", ".join(parts)) if parts else ""
-        head = rule_label((family, rest), lang)
         return (
-            f"{label}: {head}: "
+            f"{label}: {rule_label(rule, lang)}: "
             + _t(lang, "Eigenanteil aller Bausteine höchstens ", "own share of all Bausteine at most ")
             + fmt_euros(budget or 0, lang)
             + fixed_text
         )
-    return f"{label}: Baustein 2 – " + rule_text(scenario, (family, rest), lang)
-
-
-def _carried(instance: Instance, n: int, payer: str) -> list[int]:
-    """The years (indices) whose budget of ``payer`` is the one set in year ``n``: it carries on
-    until a later year sets its own."""
-    out = [n]
-    for k in range(n + 1, len(instance.years) + 1):
-        if payer in instance.years[k - 1].budgets:
-            break
-        out.append(k)
-    return out
-
-
-def with_budget(instance: Instance, n: int, payer: str, budget: int | None) -> Instance:
-    """The instance with the budget of ``payer`` as set in year ``n`` (and carried on) changed."""
-    if n > 0:
-        years = list(instance.years)
-        years[n - 1] = years[n - 1].model_copy(update={"budgets": {**years[n - 1].budgets, payer: budget}})
-        return instance.model_copy(update={"years": years})
-    if payer == instance.kreis.name:
-        return instance.model_copy(update={"kreis": instance.kreis.model_copy(update={"budget": budget})})
-    return instance.model_copy(
-        update={
-            "kommunen": [k.model_copy(update={"budget": budget}) if k.name == payer else k for k in instance.kommunen]
-        }
-    )
+    return f"{label}: Baustein 2 – " + rule_text(Scenario(year.instance, model), rule, lang)
 
 
 def budget_repair(
-    instance: Instance, model: PlanningModel, rule: RuleId, time_limit: float = 60.0
-) -> tuple[int, int | None, list[str]] | None:
-    """The least budget of that payer, as set in that year and carried on, that makes the horizon
-    feasible; with the budget now and the years it holds for.
+    year: HorizonYear, model: PlanningModel, rule: RuleId, time_limit: float = 60.0
+) -> tuple[int, int | None] | None:
+    """The least budget of that payer in that year with which the year has a plan, and its budget now.
 
-    Exact: with the payer's budget rules of those years switched off, CP-SAT minimises the
-    largest yearly Eigenanteil of all Bausteine (Baustein 2 under every other rule, plus the
-    fixed Baustein 1 and 3 part). Verified by re-solving with the repaired budget (feasible) and
-    1 € less (infeasible). ``None`` if no budget helps.
+    Exact: with the payer's budget rule off, CP-SAT minimises its Baustein 2 Eigenanteil under
+    every other rule (:func:`kimopt.analysis.explain.repair.least_payment`); the fixed Baustein 1
+    and 3 part is added. ``None`` if no budget helps.
     """
-    label, _, subject = rule[1].partition(": ")
-    hm = build_horizon(instance, model, switchable=True)
-    n = next(k for k, y in enumerate(hm.years) if y.label == label)
-    payer = subject or hm.years[n].horizon.instance.kreis.name
-    carried = _carried(instance, n, payer)
-    off = {(rule[0], f"{hm.years[k].label}: {subject}" if subject else hm.years[k].label) for k in carried}
-    for other, literal in hm.switches.literals.items():
-        hm.model.add(literal == int(other not in off))
-    worst = hm.model.new_int_var(0, 2**50, "largest_eigenanteil")
-    for k in carried:
-        ym = hm.years[k]
-        inst, den = ym.horizon.instance, ym.problem.g.denominator
-        if rule[0] == rules.BUDGET_KREIS.name:
-            expr = ym.variables.kreis_payment()
-        else:
-            expr = ym.variables.kommune_payment(next(i for i, c in enumerate(inst.kommunen) if c.name == payer))
-        fixed = ym.horizon.fixed_payments(model).get(payer, Fraction(0)) * den * den  # exact: euros × den²
-        hm.model.add(den * expr + int(fixed) <= worst)
-    hm.model.minimize(worst)
-    solver = new_solver(time_limit, model.seed, model.workers or 1)
-    code = solver.solve(hm.model)
-    if code == cp_model.INFEASIBLE:
+    from kimopt.analysis.explain.repair import least_payment
+
+    least = least_payment(year_scenario(year, model), rule, time_limit)
+    if least is None:
         return None
-    if code != cp_model.OPTIMAL:
-        raise ExplainTimeout(solver.status_name(code))
-    den = hm.years[n].problem.g.denominator
-    needed = -(-solver.value(worst) // (den * den))
-    first = hm.years[n].horizon.instance
-    now = first.kreis.budget if payer == first.kreis.name else next(c.budget for c in first.kommunen if c.name == payer)
-    if not horizon_feasible(with_budget(instance, n, payer, needed), model, time_limit) or (
-        needed > 0 and horizon_feasible(with_budget(instance, n, payer, needed - 1), model, time_limit)
-    ):
-        raise RuntimeError(f"repair of {rule} not confirmed")  # the exact optimum must be tight
-    return needed, now, [hm.years[k].label for k in carried]
+    payer = rule[1] or year.instance.kreis.name
+    needed = math.ceil(least + year.fixed_payments(model).get(payer, Fraction(0)))
+    inst = year.instance
+    now = inst.kreis.budget if payer == inst.kreis.name else next(k.budget for k in inst.kommunen if k.name == payer)
+    return needed, now
 
 
 def horizon_conflict(
     instance: Instance, model: PlanningModel, lang: str = "de", time_limit: float = 60.0
 ) -> list[str] | None:
     """The minimal conflict and the smallest budget repairs as lines, or ``None`` if every year has a plan."""
-    if horizon_feasible(instance, model, time_limit):
+    failed = failed_year(instance, model, time_limit)
+    if failed is None:
         return None
-    conflict = minimal_conflict(HorizonOracle(instance, model, time_limit))
-    years = {y.label: y for y in expand(instance)}
+    year = failed.horizon
+    conflict = minimal_conflict(Oracle(year_scenario(year, model), time_limit))
+    before = _t(lang, " (gegeben die Jahre davor)", " (given the years before)") if failed.problem.carried else ""
     head = _t(
         lang,
-        f"{instance.name}: kein zulässiger Plan über alle Jahre – diese Regeln widersprechen sich "
+        f"{instance.name}: kein zulässiger Plan für {year.label}{before} – diese Regeln widersprechen sich "
         "(jede einzelne zu lockern macht einen Plan möglich):",
-        f"{instance.name}: no feasible plan over all years – these rules contradict each other "
+        f"{instance.name}: no feasible plan for {year.label}{before} – these rules contradict each other "
         "(relaxing any one of them makes a plan possible):",
     )
     if not conflict:
         return [head, _t(lang, "  (kein einzelner Grund gefunden)", "  (no single reason found)")]
-    lines = [head, *(f"  - {horizon_rule_text(years, model, rule, lang)}" for rule in conflict)]
+    lines = [head, *(f"  - {horizon_rule_text(year, model, rule, lang)}" for rule in conflict)]
     repairs = []
     for rule in conflict:
         if rule[0] not in (rules.BUDGET_KOMMUNE.name, rules.BUDGET_KREIS.name):
             continue
-        found = budget_repair(instance, model, rule, time_limit)
-        label, _, payer = rule[1].partition(": ")
-        who = payer or years[label].instance.kreis.name
+        found = budget_repair(year, model, rule, time_limit)
+        who = rule[1] or year.instance.kreis.name
         if found is None:
             repairs.append(
-                f"  - {label}: Budget {who}: "
+                f"  - {year.label}: Budget {who}: "
                 + _t(lang, "keine Änderung dieser Zahl allein hilft", "no change of this number alone helps")
             )
             continue
-        needed, now, held = found
+        needed, now = found
         was = _t(lang, "unbegrenzt", "unlimited") if now is None else fmt_euros(now, lang)
-        span = held[0] if len(held) == 1 else f"{held[0]}–{held[-1]}"
-        repairs.append(f"  - {span}: Budget {who} ≥ {fmt_euros(needed, lang)} ({_t(lang, 'bisher', 'now')} {was})")
+        repairs.append(
+            f"  - {year.label}: Budget {who} ≥ {fmt_euros(needed, lang)} ({_t(lang, 'bisher', 'now')} {was})"
+        )
     if repairs:
         lines += [
             _t(

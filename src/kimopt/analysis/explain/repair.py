@@ -164,21 +164,30 @@ def _host(problem: Problem, name: str) -> int:
     return next(h for h, host in enumerate(problem.hosts) if host.name == name)
 
 
+def least_payment(scenario: Scenario, rule: RuleId, time_limit: float) -> Fraction | None:
+    """The least Eigenanteil (exact euros) the payer of a budget rule can pay under all other rules."""
+    cm = _relaxed(scenario, {rule})
+    if rule[0] == BUDGET_KREIS.name:
+        expr = cm.variables.kreis_payment()
+    else:
+        i = next(i for i, k in enumerate(scenario.instance.kommunen) if k.name == rule[1])
+        expr = cm.variables.kommune_payment(i)
+    found = _optimum(cm, expr, False, scenario, time_limit)
+    return None if found is None else Fraction(found[0], cm.problem.g.denominator)
+
+
 @BUDGET_KOMMUNE.repair
 def _budget_kommune(scenario: Scenario, rule: RuleId, time_limit: float) -> Fraction | None:
     """Least budget: the least Eigenanteil the Kommune can pay under all other rules."""
-    cm = _relaxed(scenario, {rule})
-    i = next(i for i, k in enumerate(scenario.instance.kommunen) if k.name == rule[1])
-    found = _optimum(cm, cm.variables.kommune_payment(i), False, scenario, time_limit)
-    return None if found is None else Fraction(math.ceil(Fraction(found[0], cm.problem.g.denominator)))
+    least = least_payment(scenario, rule, time_limit)
+    return None if least is None else Fraction(math.ceil(least))
 
 
 @BUDGET_KREIS.repair
 def _budget_kreis(scenario: Scenario, rule: RuleId, time_limit: float) -> Fraction | None:
     """Least Kreis budget: the least Eigenanteil the Kreis can pay under all other rules."""
-    cm = _relaxed(scenario, {rule})
-    found = _optimum(cm, cm.variables.kreis_payment(), False, scenario, time_limit)
-    return None if found is None else Fraction(math.ceil(Fraction(found[0], cm.problem.g.denominator)))
+    least = least_payment(scenario, rule, time_limit)
+    return None if least is None else Fraction(math.ceil(least))
 
 
 @FUNDING_CAP.repair

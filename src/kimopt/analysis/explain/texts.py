@@ -108,6 +108,17 @@ def _existing(scenario: Scenario, subject: str, lang: str) -> str:
     return _t(lang, f"{filled} besetzte Stellen bleiben", f"{filled} filled positions stay")
 
 
+@rules.CONTINUITY.describe
+def _continuity(scenario: Scenario, subject: str, lang: str) -> str:
+    held = scenario.carried.held if scenario.carried is not None else {}
+    before = next((v for (_, name), v in held.items() if name == subject), Fraction(0))
+    return _t(
+        lang,
+        f"hält mindestens {vzae(before, lang)} wie im Vorjahr",
+        f"keeps at least {vzae(before, lang)} as the year before",
+    )
+
+
 @rules.BUDGET_KOMMUNE.describe
 def _budget_kommune(scenario: Scenario, subject: str, lang: str) -> str:
     budget = next(k.budget for k in scenario.instance.kommunen if k.name == subject)
