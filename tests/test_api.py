@@ -15,12 +15,12 @@ import kimopt
 from kimopt.analysis.batch import Row, summary_frame
 from kimopt.cli import app
 from kimopt.errors import InputError
-from kimopt.plan import Plan
+from kimopt.plan_horizon import HorizonPlan
 from tests.conftest import ROOT, TEST_SETTINGS, instance, model, tiny, write_yaml
 
 
 @pytest.fixture(scope="module")
-def plan() -> Plan:
+def plan() -> HorizonPlan:
     """The optimal plan of the 3-Kommune instance (3 VZÄ; targets 1.0, 0.5, 1.5)."""
     return kimopt.solve(instance(tiny()), model())
 
@@ -46,7 +46,8 @@ def test_plan_frames_have_one_row_per_kommune_host_and_link(plan) -> None:
     assert "served_by" not in kommunen.columns
     assert frames["hosts"]["vzae"].sum() == pytest.approx(3.0)
     links = frames["links"]
-    assert list(links.columns) == ["host", "host_type", "kommune", "vzae"]
+    assert list(links.columns) == ["year", "host", "host_type", "kommune", "vzae"]
+    assert set(links["year"]) == {2022}
     assert links.groupby("kommune")["vzae"].sum().to_dict() == kommunen["coverage_vzae"].to_dict()
 
 
@@ -97,3 +98,30 @@ def test_readme_notebook_example_runs() -> None:
     )
     assert run.returncode == 0, run.stderr
     assert "Voerde (Niederrhein)" in run.stdout
+
+
+def test_a_multi_year_plan_has_every_year_in_the_api() -> None:
+    # Mettmann 2022–2023: the same 16 VZÄ both years; 2023's costs rise 3 %, so 2023's own share
+    # is 7 new VZÄ × (16,400 × 1.03 rounded: 73,542 − 57,000 = 16,542 €) = 115,794 €
+    plan = kimopt.solve(ROOT / "instances" / "kreis-mettmann-2022-2023.yaml", model())
+    assert [year.year for year in plan.years] == [2022, 2023]
+    assert [year.plan.used for year in plan.years] == [16, 16]
+    assert plan.years[1].plan.eigenanteil == 115794
+    assert plan.used == 16  # the first year's figures, as for one year
+    frames = plan.to_frames()
+    assert frames["hosts"].groupby("year")["vzae"].sum().to_dict() == {2022: 16.0, 2023: 16.0}
+    assert plan.to_json()["years"][1]["year"] == 2023
+
+
+def test_no_plan_in_a_later_year_names_the_year() -> None:
+    # 2023: neither the Kreis nor Adorf may pay, and Adorf must be reached (0.5 VZÄ)
+    data = {
+        "name": "Kreis Eins",
+        "kreis": {"name": "Kreis Eins", "cost_per_vzae": 71400},
+        "funding": {"year": 2022, "positions_vzae": 1, "rate_per_vzae": 55000},
+        "kommunen": [{"name": "Adorf", "population": 100, "max_vzae": 1}],
+        "years": [{"year": 2023, "budgets": {"Kreis Eins": 0, "Adorf": 0}}],
+    }
+    with pytest.raises(kimopt.NoPlan, match="Kreis Eins, 2023: no plan") as none:
+        kimopt.solve(instance(data), model(kreis_min_share="0", min_coverage_vzae="0.5"))
+    assert none.value.year == "2023"

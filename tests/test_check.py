@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ from kimopt.cpsat.variables import Variables
 from kimopt.labels import rule_label
 from kimopt.lexicographic import build
 from kimopt.plan import Plan
-from kimopt.problem import Problem, compile_problem
+from kimopt.problem import Carried, Problem, compile_problem
 from tests.conftest import TEST_SETTINGS, instance, model, tiny, write_yaml
 
 runner = CliRunner()
@@ -75,6 +76,7 @@ class Broken:
     data: dict[str, Any] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)  # other plan keys (reported figures)
+    before: Carried | None = None  # a later year: what the year before left
 
     def plan(self) -> dict[str, Any]:
         return {**({} if self.links is None else {"links": self.links}), **self.extra}
@@ -174,6 +176,20 @@ BROKEN: dict[str, Broken] = {
     ),
     # Adorf has 1.0 VZÄ filled; the plan moves them to the Kreis
     "existing": Broken("existing", kreis_only(), {"kommunen": kommunen(Adorf={"max_vzae": 1.0, "existing_vzae": 1.0})}),
+    # a later year: Adorf held 1.0 the year before, now 0 (the Kreis serves all), no cut allowed
+    "continuity": Broken(
+        "continuity",
+        kreis_only(),
+        {"kommunen": kommunen(Adorf={"max_vzae": 1.0})},
+        before=Carried({("kommune", "Adorf"): Fraction(1)}),
+    ),
+    # the year may cut 0.5 VZÄ in all, Adorf is cut by 1.0
+    "continuity_allowance": Broken(
+        "continuity",
+        kreis_only(),
+        {"kommunen": kommunen(Adorf={"max_vzae": 1.0})},
+        before=Carried({("kommune", "Adorf"): Fraction(1)}, Fraction(1, 2)),
+    ),
     # Adorf pays 1.0 × (71,400 − 55,000) = 16,400 € for its own new position, budget 0 €
     "budget_kommune": Broken(
         "budget_kommune",
@@ -206,7 +222,7 @@ BROKEN: dict[str, Broken] = {
 
 
 def violated(case: Broken) -> list[str]:
-    return [v.rule for v in check_plan(instance(tiny(**case.data)), model(**case.settings), case.plan())]
+    return [v.rule for v in check_plan(instance(tiny(**case.data)), model(**case.settings), case.plan(), case.before)]
 
 
 def test_valid_plan_passes() -> None:
@@ -283,12 +299,15 @@ def link_of(p: Problem, host_name: str, kommune_name: str) -> int:
 Goal = Callable[[Problem, Variables], Any]
 
 
-def push(data: dict[str, Any], goal: Goal, switchable: bool = False, **settings: Any) -> tuple[float, list[str]]:
+def push(
+    data: dict[str, Any], goal: Goal, switchable: bool = False, carried: Carried | None = None, **settings: Any
+) -> tuple[float, list[str]]:
     """Maximise ``goal`` under every rule; the optimum in VZÄ and the rules its plan breaks.
 
-    With ``switchable`` the model is the one explanations use, every rule switched on.
+    With ``switchable`` the model is the one explanations use, every rule switched on;
+    ``carried``: the problem is a later year.
     """
-    p = compile_problem(instance(data), model(**settings))
+    p = compile_problem(instance(data), model(**settings), carried)
     cm = build(p, switchable=switchable)
     for literal in cm.switches.literals.values():
         cm.model.add(literal == 1)
@@ -298,7 +317,7 @@ def push(data: dict[str, Any], goal: Goal, switchable: bool = False, **settings:
     solver.parameters.max_time_in_seconds = 20
     assert solver.solve(cm.model) == cp_model.OPTIMAL
     units = [solver.value(x) for x in cm.variables.a]
-    rules = [v.rule for v in check_plan(p.instance, p.model, Plan(p, units).to_json())]
+    rules = [v.rule for v in check_plan(p.instance, p.model, Plan(p, units).to_json(), carried)]
     return float(p.g * int(solver.objective_value)), rules
 
 
@@ -348,6 +367,15 @@ def test_model_existing() -> None:
     # as little as possible at Adorf: its 1.0 filled VZÄ stay
     data = tiny(kommunen=kommunen(Adorf={"max_vzae": 2.0, "existing_vzae": 1.0}))
     assert push(data, lambda p, v: -v.hosted(host(p, "Adorf"))) == (-1.0, [])
+
+
+def test_model_continuity() -> None:
+    # a later year, as little as possible at Adorf: it held 1.0 the year before, so 1.0 stays;
+    # with a cut of 0.5 allowed in all, 0.5 (one host step) stays
+    data = tiny(kommunen=kommunen(Adorf={"max_vzae": 2.0}))
+    held = {("kommune", "Adorf"): Fraction(1)}
+    assert push(data, lambda p, v: -v.hosted(host(p, "Adorf")), carried=Carried(held)) == (-1.0, [])
+    assert push(data, lambda p, v: -v.hosted(host(p, "Adorf")), carried=Carried(held, Fraction(1, 2))) == (-0.5, [])
 
 
 def test_model_budget_kommune() -> None:

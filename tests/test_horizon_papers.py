@@ -46,9 +46,11 @@ def test_every_year_shows_every_kommune(solved: tuple[dict[str, Any], dict[str, 
     changed = {
         k["name"]
         for k, before in zip(plan["years"][1]["kommunen"], plan["years"][0]["kommunen"], strict=True)
-        if k["coverage_vzae"] != before["coverage_vzae"]
+        if k["served_by"] != before["served_by"]
     }
-    assert {"Hamminkeln", "Neukirchen-Vluyn", "Xanten"} <= changed  # 2023's changes are on paper
+    # 2023 (decided given 2022): Xanten employs its own 0.5 VZÄ, Neukirchen-Vluyn is served anew
+    assert {"Neukirchen-Vluyn", "Xanten"} <= changed
+    assert "Xanten 0,5" in sections["kommunen_2023"] and "Xanten 0,5" not in sections["kommunen"]
 
 
 def test_every_year_says_who_pays_whom(solved: tuple[dict[str, Any], dict[str, str], str]) -> None:

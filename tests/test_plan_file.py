@@ -31,7 +31,7 @@ def plan_json() -> dict:
 
 def test_plan_file_carries_its_schema_version_first(plan_json: dict) -> None:
     assert next(iter(plan_json)) == "schema_version"
-    assert plan_json["schema_version"] == SCHEMA_VERSION == 1
+    assert plan_json["schema_version"] == SCHEMA_VERSION == 2  # 2: years[].continuity_cuts became cuts
 
 
 def test_written_plan_reads_back_into_the_same_file(plan_json: dict) -> None:

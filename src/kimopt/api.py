@@ -3,8 +3,9 @@
 >>> import kimopt
 >>> instance = kimopt.load_instance("instances/kreis-wesel-2022.yaml")
 >>> plan = kimopt.solve(instance)                    # proven optimal, checked independently
->>> frames = plan.to_frames()                        # pandas DataFrames
->>> frames["kommunen"][["name", "target_vzae", "coverage_vzae"]]
+>>> frames = plan.to_frames()                        # pandas DataFrames, a row per year
+>>> frames["kommunen"][["year", "name", "target_vzae", "coverage_vzae"]]
+>>> [year.plan.used for year in plan.years]         # every year (several: DESIGN §5)
 
 Exactly what ``kimopt solve`` computes: the same model, the same lexicographic levels, the same
 checker, the same plan. Bad input raises :class:`kimopt.errors.InputError` (its message names
@@ -22,16 +23,18 @@ from kimopt.results import Status
 if TYPE_CHECKING:
     import pandas as pd
 
-    from kimopt.plan import Plan
+    from kimopt.plan_horizon import HorizonPlan
 
 
 class NoPlan(RuntimeError):
     """The solve found no plan: ``INFEASIBLE`` (the rules contradict each other; ``kimopt
     explain`` says why) or ``UNKNOWN`` (none within the time limit)."""
 
-    def __init__(self, status: Status, instance: str) -> None:
-        super().__init__(f"{instance}: no plan ({status.value})")
+    def __init__(self, status: Status, instance: str, year: str | None = None) -> None:
+        where = f"{instance}, {year}" if year else instance
+        super().__init__(f"{where}: no plan ({status.value})")
         self.status = status
+        self.year = year  # the first year without a plan (several years)
 
 
 def load_instance(path: Path | str) -> Instance:
@@ -50,8 +53,13 @@ def load_model(path: Path | str | None = None) -> PlanningModel:
 
 def solve(
     instance: Instance | Path | str, model: PlanningModel | Path | str | None = None, *, time_limit: float | None = None
-) -> Plan:
+) -> HorizonPlan:
     """The optimal plan of ``instance`` under ``model`` (a path or an object; default the standard).
+
+    The plan covers every year (``plan.years``, each with its Baustein 2 plan ``.plan``); a
+    one-year instance is a horizon of one year. ``plan.to_frames()`` has a ``year`` column,
+    ``plan.to_json()`` is the plan file; other attributes (``plan.used``, ``plan.coverage`` …)
+    are the first year's.
 
     Raises
     ------
@@ -82,9 +90,9 @@ def solve(
         if findings:
             raise document.error(findings)
     outcome = plan_instance(instance, settings, name, time_limit)
-    if outcome.plan is None:
-        raise NoPlan(outcome.status, instance.name)
-    return outcome.plan
+    if outcome.horizon is None:
+        raise NoPlan(outcome.status, instance.name, outcome.failed_year if instance.multi else None)
+    return outcome.horizon
 
 
 def batch_summary(out: Path | str) -> pd.DataFrame:
