@@ -503,9 +503,73 @@ def instance_findings(instance: Instance) -> list[Finding]:
                         ("traeger", t, "serves", j), "unknown_kommune", {"value": served, **_closest(served, names)}
                     )
                 )
-    from kimopt.horizon import horizon_findings  # the §5 checks live with the year expansion
-
     findings += horizon_findings(instance)
+    return findings
+
+
+AUTHORITY_SLICE = Fraction(1, 2)
+"""Baustein 3 positions are granted in half positions."""
+
+
+def horizon_findings(instance: Instance) -> list[Finding]:
+    """Problems of the §5 keys: years in order, known employers and payers, Baustein 3 hosts."""
+    findings: list[Finding] = []
+    index = instance.kommune_index()
+    kommune_names = [k.name for k in instance.kommunen]
+    kreis = instance.kreis
+    employers = {kreis.name, *index, *(t.name for t in instance.traeger)}
+    payers = {kreis.name, *index}
+    if instance.years and instance.funding.year is None:
+        findings.append(Finding(("funding", "year"), "year_needed", {}))
+    previous = instance.funding.year
+    for y, entry in enumerate(instance.years):
+        if previous is not None and entry.year <= previous:
+            findings.append(Finding(("years", y, "year"), "years_order", {"value": entry.year, "limit": previous}))
+        previous = entry.year
+        for name in entry.costs:
+            if name not in employers:
+                findings.append(
+                    Finding(
+                        ("years", y, "costs", name),
+                        "unknown_employer",
+                        {"value": name, **_closest(name, sorted(employers))},
+                    )
+                )
+        for name in entry.budgets:
+            if name not in payers:
+                findings.append(
+                    Finding(
+                        ("years", y, "budgets", name),
+                        "unknown_payer",
+                        {"value": name, **_closest(name, [kreis.name, *kommune_names])},
+                    )
+                )
+    if instance.coordination is None:
+        for i, kommune in enumerate(instance.kommunen):
+            if kommune.coordinator_vzae is not None:
+                findings.append(Finding(("kommunen", i, "coordinator_vzae"), "coordination_missing", {}))
+    if instance.authorities is not None:
+        seen: set[str] = set()
+        for j, position in enumerate(instance.authorities.positions):
+            loc = ("authorities", "positions", j)
+            if position.vzae % AUTHORITY_SLICE:
+                findings.append(Finding((*loc, "vzae"), "authority_slice", {"value": position.vzae}))
+            at_kreis = position.host in (kreis.name, kreis.ags)
+            if not at_kreis and position.host not in index:
+                findings.append(
+                    Finding(
+                        (*loc, "host"),
+                        "unknown_kommune",
+                        {"value": position.host, **_closest(position.host, kommune_names)},
+                    )
+                )
+                continue
+            name = kreis.name if at_kreis else instance.kommunen[index[position.host]].name
+            if name in seen:
+                findings.append(Finding((*loc, "host"), "duplicate_name", {"value": position.host}))
+            seen.add(name)
+            if not at_kreis and not instance.kommunen[index[position.host]].auslaenderbehoerde:
+                findings.append(Finding((*loc, "host"), "authority_without_abh", {"value": name}))
     return findings
 
 

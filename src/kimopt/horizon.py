@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
 
-from kimopt.data import Instance, Kommune, PlanningModel, _closest
-from kimopt.errors import MESSAGES, Finding
+from kimopt.data import Instance, Kommune, PlanningModel
+from kimopt.errors import MESSAGES
 from kimopt.numbers import round_euros
 
 MESSAGES.setdefault(
@@ -74,8 +74,6 @@ MESSAGES.setdefault(
         "coordinator_vzae without a section 'coordination' (Baustein 1)",
     ),
 )
-
-AUTHORITY_SLICE = Fraction(1, 2)
 
 Role = Literal["coordinator", "assistant", "authority"]
 ROLE_BAUSTEIN: dict[str, int] = {"coordinator": 1, "assistant": 1, "authority": 3}
@@ -235,7 +233,7 @@ def _base(instance: Instance) -> Instance:
 def expand(instance: Instance) -> list[HorizonYear]:
     """Every year of the horizon in order, each with its Baustein 2 instance and fixed positions.
 
-    Assumes a validated instance (:func:`horizon_findings` is empty).
+    Assumes a validated instance (:func:`kimopt.data.horizon_findings` is empty).
     """
     current = _base(instance)
     c, a = instance.coordination, instance.authorities
@@ -312,65 +310,3 @@ def _next_year(
         for t in previous.traeger
     ]
     return previous.model_copy(update={"kreis": kreis, "funding": funding, "kommunen": kommunen, "traeger": traeger})
-
-
-def horizon_findings(instance: Instance) -> list[Finding]:
-    """Problems of the §5 keys: years in order, known employers and payers, Baustein 3 hosts."""
-    findings: list[Finding] = []
-    index = instance.kommune_index()
-    kommune_names = [k.name for k in instance.kommunen]
-    kreis = instance.kreis
-    employers = {kreis.name, *index, *(t.name for t in instance.traeger)}
-    payers = {kreis.name, *index}
-    if instance.years and instance.funding.year is None:
-        findings.append(Finding(("funding", "year"), "year_needed", {}))
-    previous = instance.funding.year
-    for y, entry in enumerate(instance.years):
-        if previous is not None and entry.year <= previous:
-            findings.append(Finding(("years", y, "year"), "years_order", {"value": entry.year, "limit": previous}))
-        previous = entry.year
-        for name in entry.costs:
-            if name not in employers:
-                findings.append(
-                    Finding(
-                        ("years", y, "costs", name),
-                        "unknown_employer",
-                        {"value": name, **_closest(name, sorted(employers))},
-                    )
-                )
-        for name in entry.budgets:
-            if name not in payers:
-                findings.append(
-                    Finding(
-                        ("years", y, "budgets", name),
-                        "unknown_payer",
-                        {"value": name, **_closest(name, [kreis.name, *kommune_names])},
-                    )
-                )
-    if instance.coordination is None:
-        for i, kommune in enumerate(instance.kommunen):
-            if kommune.coordinator_vzae is not None:
-                findings.append(Finding(("kommunen", i, "coordinator_vzae"), "coordination_missing", {}))
-    if instance.authorities is not None:
-        seen: set[str] = set()
-        for j, position in enumerate(instance.authorities.positions):
-            loc = ("authorities", "positions", j)
-            if position.vzae % AUTHORITY_SLICE:
-                findings.append(Finding((*loc, "vzae"), "authority_slice", {"value": position.vzae}))
-            at_kreis = position.host in (kreis.name, kreis.ags)
-            if not at_kreis and position.host not in index:
-                findings.append(
-                    Finding(
-                        (*loc, "host"),
-                        "unknown_kommune",
-                        {"value": position.host, **_closest(position.host, kommune_names)},
-                    )
-                )
-                continue
-            name = kreis.name if at_kreis else instance.kommunen[index[position.host]].name
-            if name in seen:
-                findings.append(Finding((*loc, "host"), "duplicate_name", {"value": position.host}))
-            seen.add(name)
-            if not at_kreis and not instance.kommunen[index[position.host]].auslaenderbehoerde:
-                findings.append(Finding((*loc, "host"), "authority_without_abh", {"value": name}))
-    return findings
