@@ -50,7 +50,7 @@ def render_plan_report(
     stand: str = "",
 ) -> str:
     """The text of a plan report in one of the text formats (``.html``, ``.md``, ``.csv``)."""
-    from kimopt.report.tables import meta_lines, plan_tables, title
+    from kimopt.report.paper import meta_lines, plan_tables, title
 
     tables = plan_tables(plan, lang, baselines)
     if suffix == ".html":

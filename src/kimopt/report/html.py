@@ -17,7 +17,8 @@ from html import escape
 from typing import Any
 
 from kimopt.labels import t
-from kimopt.report.tables import Table, meta_lines, title
+from kimopt.report.paper import meta_lines, title
+from kimopt.report.tables import Table
 
 COLUMNS_PER_TABLE = 5  # alternatives per table part: readable on A4 landscape and at 1280 px
 
