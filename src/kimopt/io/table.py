@@ -2,8 +2,8 @@
 
 Every table (an indicator file, the observed allocations of ``--calibrate``, a plan
 workbook's „Zuordnung“) is refused before it can cost much: the file size
-(:data:`MAX_TABLE_BYTES`), the rows (:data:`~kimopt.io.excel.read.MAX_ROWS`), the columns
-(:data:`~kimopt.io.excel.read.MAX_COLUMNS`), the cells (:data:`~kimopt.io.excel.read.MAX_CELLS`)
+(:data:`MAX_TABLE_BYTES`), the rows (:data:`~kimopt.io.excel.opening.MAX_ROWS`), the columns
+(:data:`~kimopt.io.excel.opening.MAX_COLUMNS`), the cells (:data:`~kimopt.io.excel.opening.MAX_CELLS`)
 and the characters of one cell (:data:`MAX_CELL_CHARS`). A CSV's lines are counted before
 a single row is parsed; a workbook's cells are counted in its XML before openpyxl reads it,
 and it is read in read-only (streaming) mode.
@@ -101,7 +101,7 @@ def read_grid(path: Path) -> Grid:
 
 def read_csv(path: Path) -> Grid:
     """A CSV table; lines, columns and cell lengths are checked on the text before parsing."""
-    from kimopt.io.excel.read import MAX_CELLS, MAX_COLUMNS, MAX_ROWS
+    from kimopt.io.excel.opening import MAX_CELLS, MAX_COLUMNS, MAX_ROWS
 
     text = read_text(path, MAX_TABLE_BYTES)
     lines = text.splitlines()
@@ -136,11 +136,11 @@ def read_csv(path: Path) -> Grid:
 
 
 class Book:
-    """A workbook opened within bounds (:func:`kimopt.io.excel.read._open_workbook`), twice:
+    """A workbook opened within bounds (:func:`kimopt.io.excel.opening.open_workbook`), twice:
     the stored values, and the formulas (to tell an uncomputed formula from an empty cell)."""
 
     def __init__(self, path: Path) -> None:
-        from kimopt.io.excel.read import _open_workbook
+        from kimopt.io.excel.opening import open_workbook as _open_workbook
 
         self.path = path
         self.values = _open_workbook(path)
@@ -189,7 +189,7 @@ class Book:
         """Non-empty rows of ``title`` with their 1-based numbers (see the module docstring)."""
         from openpyxl.utils import get_column_letter
 
-        from kimopt.io.excel.read import MAX_COLUMNS, MAX_ROWS
+        from kimopt.io.excel.opening import MAX_COLUMNS, MAX_ROWS
 
         width = min(max_columns or MAX_COLUMNS, MAX_COLUMNS)
         values, formulas = self.values[title], self.formulas[title]
