@@ -102,6 +102,7 @@ def test_blocks_reach_every_level_of_the_whole_model(seed: int, monkeypatch: pyt
     problem = compile_problem(instance(data), model(**settings))
     assert by_blocks.units is not None and whole.units is not None
     assert tie_value(problem, by_blocks.units) == tie_value(problem, whole.units)
+    assert by_blocks.units == whole.units  # the strict tie-break: the plan does not depend on the path
     assert check_plan(problem.instance, problem.model, Plan(problem, by_blocks.units).to_json()) == []
 
 

@@ -3,8 +3,9 @@
 Determinism: every level's optimal *value* is unique, so the levels may use several search
 workers. Which of the equally good plans is returned is decided by a last tie-break level
 (:func:`kimopt.cpsat.objectives.tie_break`) solved with one worker, a fixed seed and no
-solution hint; a single CP-SAT worker is deterministic, so the same input and model give
-the same plan on every run and machine with the same OR-Tools version. Where the later levels
+solution hint, and made strict (:mod:`kimopt.cpsat.strict`): the plan is the only one at the
+tie-break's value, or else the first in rank order, so it does not depend on the model that
+found it. Where the later levels
 are solved block by block (:mod:`kimopt.blocks`), every block's levels and tie-break run on one
 worker, so its hints come from deterministic solves too. A time limit that cuts a level short
 ends the optimisation there: the plan is the best found, ``FEASIBLE``, with the level's bound
@@ -29,6 +30,7 @@ from kimopt.cpsat.constraints import add_constraints
 from kimopt.cpsat.objectives import LEVELS, UNITS, Level, tie_break
 from kimopt.cpsat.remainders import RemainderOptimum, kreis_fills_in, remainder_optimum
 from kimopt.cpsat.solver import new_solver
+from kimopt.cpsat.strict import strict_plan
 from kimopt.cpsat.switches import RuleId, Switches
 from kimopt.cpsat.variables import Variables, add_variables, universe
 from kimopt.plan import Plan
@@ -415,10 +417,11 @@ def _solve_block(block: blocks.Block, deadline: float, seed: int, seconds: dict[
     solver = new_solver(deadline - time.perf_counter(), 1, seed)
     started = time.perf_counter()
     code = solver.solve(bcm.model)
+    units, strict = ([solver.value(x) for x in v.a], True) if code == cp_model.OPTIMAL else ([], False)
+    if strict:  # the first in rank order, as the whole model's tie-break: the same plan either way
+        units, strict = strict_plan(bcm.model, v.a, block.rank, units, deadline, seed)
     seconds["tie_break"] = seconds.get("tie_break", 0.0) + time.perf_counter() - started
-    if code != cp_model.OPTIMAL:
-        return None
-    return [solver.value(x) for x in v.a]
+    return units if strict else None
 
 
 def most_positions(cm: CpsatModel, deadline: float, workers: int, seed: int) -> tuple[Status, int | None]:
@@ -441,13 +444,13 @@ def _tie_break(
     solver = new_solver(deadline - time.perf_counter(), 1, seed)
     t0 = time.perf_counter()
     code = solver.solve(cm.model)
-    seconds = time.perf_counter() - t0
-    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return [solver.value(x) for x in cm.variables.a], {
-            "proven": code == cp_model.OPTIMAL,
-            "seconds": round(seconds, 3),
-        }
-    return fallback, {"proven": False, "seconds": round(seconds, 3)}
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return fallback, {"proven": False, "seconds": round(time.perf_counter() - t0, 3)}
+    units = [solver.value(x) for x in cm.variables.a]
+    proven = code == cp_model.OPTIMAL
+    if proven:
+        units, proven = strict_plan(cm.model, cm.variables.a, cm.problem.rank, units, deadline, seed)
+    return units, {"proven": proven, "seconds": round(time.perf_counter() - t0, 3)}
 
 
 def _solver_info(started: float, workers: int, seed: int) -> dict[str, Any]:
