@@ -61,7 +61,7 @@ class YearPlan:
         before = {
             (h.kind, h.name): self.previous.plan.hosted[i] for i, h in enumerate(self.previous.plan.problem.hosts)
         }
-        out = []
+        out: list[tuple[str, str, Fraction, Fraction]] = []
         for h, host in enumerate(self.plan.problem.hosts):
             held = before.get((host.kind, host.name), Fraction(0))
             if self.plan.hosted[h] < held:

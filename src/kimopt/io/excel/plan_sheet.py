@@ -198,7 +198,7 @@ def _overview(workbook: Any) -> tuple[str | None, str | None]:
 def is_plan_workbook(path: Path) -> bool:
     """Whether ``path`` is a workbook with a sheet „Zuordnung“ (a plan, not an instance; a
     hidden one counts, so that reading it says that it is hidden)."""
-    from kimopt.io.excel.read import _open_workbook
+    from kimopt.io.excel.opening import open_workbook as _open_workbook
 
     workbook = _open_workbook(path)
     try:
