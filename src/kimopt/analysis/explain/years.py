@@ -115,7 +115,8 @@ def explain_years(
         scenario = scenario_of(year, model, wish)
         answer = explain(scenario, lang, time_limit, plan=None if wish else year.plan())
         statuses.append(answer.status)
-        lines.append(f"{year.label}:")
+        given = _t(lang, " (gegeben die Jahre davor)", " (given the years before)") if wish and n else ""
+        lines.append(f"{year.label}{given}:")
         lines += [f"  {line}" for line in answer.lines]
         if wish is not None:
             continue
