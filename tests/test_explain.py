@@ -301,9 +301,7 @@ def test_cli_infeasible_explains_and_exits_3() -> None:
     assert model_path is not None
     result = runner.invoke(app, ["explain", str(path), "-m", str(model_path)])
     assert result.exit_code == 3, result.output
-    assert (
-        "Erreichbarkeit: 3 Kommunen × 1,5 VZÄ = 4,5 VZÄ > Förderobergrenze 3,0 VZÄ" in result.output
-    )
+    assert "Erreichbarkeit: 3 Kommunen × 1,5 VZÄ = 4,5 VZÄ > Förderobergrenze 3,0 VZÄ" in result.output
     assert "Förderobergrenze ≥ 4,5 VZÄ" in result.output
     english = runner.invoke(app, ["explain", str(path), "-m", str(model_path), "--lang", "en"])
     assert english.exit_code == 3 and "Funding cap ≥ 4.5 VZÄ" in english.output

@@ -224,7 +224,10 @@ def test_wesels_cuts_and_the_budgets_that_avoid_them(wesel_explained: str, tmp_p
     assert "    - Moers: 2,0 VZÄ → 1,5 VZÄ (−0,5 VZÄ)" in wesel_explained
     assert "    - Dinslaken: 1,5 VZÄ → 1,0 VZÄ (−0,5 VZÄ)" in wesel_explained
     joint = wesel_explained[wesel_explained.index("Kleinste Änderung, gemeinsam") :].splitlines()
-    assert joint[1:3] == ["      - Budget Moers ≥ 65.695 € (bisher 62.000 €)", "      - Budget Dinslaken ≥ 54.116 € (bisher 53.800 €)"]
+    assert joint[1:3] == [
+        "      - Budget Moers ≥ 65.695 € (bisher 62.000 €)",
+        "      - Budget Dinslaken ≥ 54.116 € (bisher 53.800 €)",
+    ]
     assert "nicht bestätigt" not in wesel_explained
 
     def cuts_with(budgets: dict[str, int]) -> list[tuple[str, float]]:

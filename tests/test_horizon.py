@@ -283,7 +283,8 @@ def test_coordination_forced_conflict() -> None:
     lines = horizon_conflict(instance(data), model())
     assert lines is not None
     assert any(
-        "2022: Budget Adorf: Eigenanteil aller Bausteine" in line and "Koordination (Baustein 1) 14.400 €" in line for line in lines
+        "2022: Budget Adorf: Eigenanteil aller Bausteine" in line and "Koordination (Baustein 1) 14.400 €" in line
+        for line in lines
     )
     # the smallest repair: Adorf's budget must carry its coordinator, 1.0 × (71,400 − 57,000) = 14,400 €
     assert "  - 2022: Budget Adorf ≥ 14.400 € (bisher 10.000 €)" in lines

@@ -145,7 +145,9 @@ def budget_text(scenario: Scenario, payer: str, budget: int | None, lang: str) -
     for baustein, de, en in ((1, "Koordination", "coordination"), (3, "Ausländerbehörde", "authorities")):
         paid = sum((p.eigenanteil for p in fixed if p.baustein == baustein), Fraction(0))
         if paid:
-            parts.append(_t(lang, f"{de} (Baustein {baustein}) ", f"{en} (Baustein {baustein}) ") + fmt_euros(paid, lang))
+            parts.append(
+                _t(lang, f"{de} (Baustein {baustein}) ", f"{en} (Baustein {baustein}) ") + fmt_euros(paid, lang)
+            )
     committed = (_t(lang, "; fest gebunden: ", "; committed: ") + ", ".join(parts)) if parts else ""
     return _t(lang, "Eigenanteil aller Bausteine höchstens ", "own share of all Bausteine at most ") + limit + committed
 

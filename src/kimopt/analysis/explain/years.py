@@ -49,7 +49,10 @@ def cut_lines(scenario: Scenario, cuts: list[dict[str, Any]], before: str, lang:
         kept,
         lang,
         time_limit,
-        (f"Ohne Kürzung (alle Stellen von {before} gehalten) kein zulässiger Plan", f"Without a cut (every position of {before} kept) no feasible plan"),
+        (
+            f"Ohne Kürzung (alle Stellen von {before} gehalten) kein zulässiger Plan",
+            f"Without a cut (every position of {before} kept) no feasible plan",
+        ),
     )
     return lines + ([f"  {line}" for line in why.lines] if why is not None else [])
 
@@ -115,8 +118,8 @@ def explain_years(
         scenario = scenario_of(year, model, wish)
         answer = explain(scenario, lang, time_limit, plan=None if wish else year.plan())
         statuses.append(answer.status)
-        given = _t(lang, " (gegeben die Jahre davor)", " (given the years before)") if wish and n else ""
-        lines.append(f"{year.label}{given}:")
+        before = _t(lang, " (gegeben die Jahre davor)", " (given the years before)") if wish and n else ""
+        lines.append(f"{year.label}{before}:")
         lines += [f"  {line}" for line in answer.lines]
         if wish is not None:
             continue
