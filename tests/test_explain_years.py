@@ -262,3 +262,25 @@ def test_people_read_labels_not_identifiers(wesel_explained: str) -> None:
     one_year = explain_cli(INSTANCES / "kreis-wesel-2022.yaml", "--want", "Moers=1")
     assert one_year.exit_code == 0
     assert IDENTIFIER.findall(one_year.output) == [], one_year.output
+
+
+@pytest.mark.parametrize("status", [Status.UNKNOWN, Status.FEASIBLE])
+def test_a_year_not_decided_in_time_exits_4(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, status: Status) -> None:
+    # 2023 stopped by the time limit: without a plan (UNKNOWN) nothing is explained; with a plan
+    # not proven optimal (FEASIBLE) its binding rules are unknown
+    import kimopt.pipeline
+
+    solved = kimopt.pipeline.plan_instance
+
+    def stopped(*args: Any, **kwargs: Any) -> Any:
+        outcome = solved(*args, **kwargs)
+        outcome.years[1].result.status = status
+        if status is Status.UNKNOWN:
+            outcome.failed_year, outcome.plan_json = "2023", None
+        return outcome
+
+    monkeypatch.setattr(kimopt.pipeline, "plan_instance", stopped)
+    result = explain_cli(write_yaml(tmp_path / "two.yaml", cedorf_two_years()))
+    assert result.exit_code == 4, result.output
+    expected = "nicht im Zeitlimit entschieden" if status is Status.UNKNOWN else "Optimum nicht im Zeitlimit bewiesen"
+    assert expected in result.output
