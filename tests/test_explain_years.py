@@ -212,6 +212,14 @@ def test_wesel_explains_both_years(wesel_explained: str) -> None:
         assert any("Bindende Regeln" in line for line in part)
         assert any(line.startswith("  Koordination (Baustein 1): ") for line in part)
         assert any(line.startswith("  Ausländerbehörden (Baustein 3): ") for line in part)
+    # the Kreis's 3.5 coordinator VZÄ and its 0.5 VZÄ assistant; one coordinator per qualifying city
+    assert (
+        lines.count(
+            "  Koordination (Baustein 1): Koordinierende beim Kreis und bei jeder Kommune mit allen Merkmalen: "
+            "Kreis Wesel 3,5 VZÄ, Kreis Wesel 0,5 VZÄ Assistenz, Dinslaken 1,0 VZÄ, Moers 1,0 VZÄ, Wesel 1,0 VZÄ"
+        )
+        == 2
+    )
     # 2023's costs rise 3 % while the budgets stay: only 2023 cuts
     assert "Kürzungen" not in "\n".join(lines[first:second])
     assert "  Kürzungen gegenüber 2022 (Kontinuität):" in lines[second:]

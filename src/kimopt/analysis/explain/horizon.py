@@ -26,7 +26,12 @@ from kimopt.solve_horizon import YearResult, solve_horizon
 
 
 def _positions(year: HorizonYear, baustein: int, lang: str) -> str:
-    parts = [f"{p.host} {fmt_number(p.vzae, 1, lang)} VZÄ" for p in year.fixed if p.baustein == baustein]
+    assistant = _t(lang, " Assistenz", " assistant")
+    parts = [
+        f"{p.host} {fmt_number(p.vzae, 1, lang)} VZÄ" + (assistant if p.role == "assistant" else "")
+        for p in year.fixed
+        if p.baustein == baustein
+    ]
     return ", ".join(parts) if parts else _t(lang, "keine Stellen", "no positions")
 
 
