@@ -75,9 +75,9 @@ def explain_years(
     horizon = expand(instance)
     wish, chosen, note = None, list(range(len(horizon))), []
     if want is not None:
-        n, given = wish_year(want, [year.label for year in horizon])
+        n, named = wish_year(want, [year.label for year in horizon])
         wish, chosen = parse_wish(want, horizon[n].instance, model), [n]
-        if not given and len(horizon) > 1:
+        if not named and len(horizon) > 1:
             note.append(
                 _t(
                     lang,
@@ -118,14 +118,13 @@ def explain_years(
         scenario = scenario_of(year, model, wish)
         answer = explain(scenario, lang, time_limit, plan=None if wish else year.plan())
         statuses.append(answer.status)
-        before = _t(lang, " (gegeben die Jahre davor)", " (given the years before)") if wish and n else ""
-        lines.append(f"{year.label}{before}:")
+        given = _t(lang, " (gegeben die Jahre davor)", " (given the years before)") if wish and n else ""
+        lines.append(f"{year.label}{given}:")
         lines += [f"  {line}" for line in answer.lines]
         if wish is not None:
             continue
         lines += [f"  {line}" for line in fixed_lines(instance, year.horizon, model, lang)]
         cuts = entries[n].get("cuts") or []
         if cuts:
-            before = outcome.years[n - 1].label
-            lines += [f"  {line}" for line in cut_lines(scenario, cuts, before, lang, time_limit)]
+            lines += [f"  {line}" for line in cut_lines(scenario, cuts, outcome.years[n - 1].label, lang, time_limit)]
     return Answer(next((s for s in _WORST if s in statuses), Status.FEASIBLE), lines)
