@@ -23,7 +23,7 @@ def test_every_blocking_limit_and_the_joint_change() -> None:
     assert "keine Änderung dieser Zahl allein hilft" not in text
     joint = text[text.index("Kleinste Änderung, gemeinsam") :]
     assert "Budget Moers ≥ 49.200 € (bisher 32.800 €)" in joint
-    assert "Moers (max_vzae) ≥ 3,0 VZÄ (bisher 2,0 VZÄ)" in joint
+    assert "Interesse Moers (max. VZÄ) ≥ 3,0 VZÄ (bisher 2,0 VZÄ)" in joint
 
 
 def test_the_joint_change_makes_the_wish_possible(tmp_path: Path) -> None:

@@ -138,7 +138,7 @@ HOST_SIZE = Rule(
     "Stellengröße",
     "Host size",
     "host",  # only a Kommune host has a maximum
-    number=Number("kommune_max_vzae", "Höchstwert {subject} (max_vzae)", "Maximum {subject} (max_vzae)", "VZÄ", True),
+    number=Number("kommune_max_vzae", "Interesse {subject} (max. VZÄ)", "Interest {subject} (max. VZÄ)", "VZÄ", True),
 )
 SHARING = Rule("sharing", "Teilen", "Sharing", "host")
 PROVIDER_AREA = Rule(
@@ -146,7 +146,7 @@ PROVIDER_AREA = Rule(
     "Trägergebiet",
     "Provider area",
     "host",
-    number=Number("traeger_max_vzae", "Kapazität {subject} (max_vzae)", "Capacity {subject} (max_vzae)", "VZÄ", True),
+    number=Number("traeger_max_vzae", "Kapazität {subject} (max. VZÄ)", "Capacity {subject} (max. VZÄ)", "VZÄ", True),
 )
 EXISTING = Rule(
     "existing",

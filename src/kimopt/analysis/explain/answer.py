@@ -27,6 +27,7 @@ from kimopt.data import Instance, PlanningModel
 from kimopt.labels import some_of
 from kimopt.labels import t as _t
 from kimopt.numbers import fmt_number
+from kimopt.plan import Plan
 from kimopt.results import Status
 
 SHORT_LABELS: dict[str, tuple[str, str]] = {
@@ -51,23 +52,27 @@ class Answer:
         return "\n".join(self.lines)
 
 
-def conflict_answer(scenario: Scenario, lang: str = "de", time_limit: float = 60.0) -> Answer | None:
-    """Minimal conflict and smallest repairs; ``None`` if the scenario is feasible."""
+def conflict_answer(
+    scenario: Scenario, lang: str = "de", time_limit: float = 60.0, what: tuple[str, str] | None = None
+) -> Answer | None:
+    """Minimal conflict and smallest repairs; ``None`` if the scenario is feasible.
+
+    ``what`` (German, English): what has no plan, when it is not the instance itself
+    („Ohne Kürzung kein zulässiger Plan“); a wish names itself."""
     conflicts = blocking_conflicts(Oracle(scenario, time_limit))
     if not conflicts:
         return None
-    if len(conflicts) > 1 and all(conflicts):
-        return several_conflicts_answer(scenario, conflicts, lang, time_limit)
-    conflict = conflicts[0]
     name = scenario.instance.name
+    what = what or (f"{name}: kein zulässiger Plan", f"{name}: no feasible plan")
+    if len(conflicts) > 1 and all(conflicts):
+        return several_conflicts_answer(scenario, conflicts, lang, time_limit, what)
+    conflict = conflicts[0]
     wish = scenario.wish
     if wish is None:
         head = _t(
             lang,
-            f"{name}: kein zulässiger Plan – diese Regeln widersprechen sich "
-            "(jede einzelne zu lockern macht einen Plan möglich):",
-            f"{name}: no feasible plan – these rules contradict each other "
-            "(relaxing any one of them makes a plan possible):",
+            f"{what[0]} – diese Regeln widersprechen sich (jede einzelne zu lockern macht einen Plan möglich):",
+            f"{what[1]} – these rules contradict each other (relaxing any one of them makes a plan possible):",
         )
     else:
         wished = wish_text(wish, scenario, lang)
@@ -105,10 +110,11 @@ def conflict_answer(scenario: Scenario, lang: str = "de", time_limit: float = 60
     return Answer(Status.INFEASIBLE, lines)
 
 
-def several_conflicts_answer(scenario: Scenario, conflicts: list[list[RuleId]], lang: str, time_limit: float) -> Answer:
+def several_conflicts_answer(
+    scenario: Scenario, conflicts: list[list[RuleId]], lang: str, time_limit: float, impossible: tuple[str, str]
+) -> Answer:
     """Several groups of limits block, each on its own: all of them, and one joint change."""
-    name = scenario.instance.name
-    what = _t(lang, f"{name}: kein zulässiger Plan", f"{name}: no feasible plan")
+    what = _t(lang, *impossible)
     if scenario.wish is not None:
         wished = wish_text(scenario.wish, scenario, lang)
         what = _t(lang, f"Wunsch „{wished}“ ist nicht erfüllbar", f"Wish '{wished}' cannot be met")
@@ -163,11 +169,12 @@ def price_lines(scenario: Scenario, price: Price, lang: str = "de") -> list[str]
     for n, change in enumerate(price.levels, start=1):
         if change.before is None or change.after is None or change.delta is None:
             lines.append(
-                f"  {n}. {change.name:<16} " + _t(lang, "nicht bewiesen (Zeitlimit)", "not proven (time limit)")
+                f"  {n}. {level_label(change.name, lang):<44} "
+                + _t(lang, "nicht bewiesen (Zeitlimit)", "not proven (time limit)")
             )
             continue
         lines.append(
-            f"  {n}. {change.name:<16} {level_label(change.name, lang):<38} "
+            f"  {n}. {level_label(change.name, lang):<44} "
             f"{level_value(change.before, change.unit, lang)} → "
             f"{level_value(change.after, change.unit, lang)}  "
             f"({signed(change.delta, change.unit, lang)})"
@@ -180,9 +187,10 @@ def price_lines(scenario: Scenario, price: Price, lang: str = "de") -> list[str]
         lines.append(_t(lang, "Eigenanteil je Zahler (€ pro Jahr):", "Own share by payer (€ per year):"))
     for payer in payers:
         delta = payer.after - payer.before
+        committed = scenario.committed(payer.payer)  # Bausteine 1 and 3: the same with and without the wish
         lines.append(
-            f"  - {payer.payer}: {level_value(payer.before, 'EUR', lang)} → "
-            f"{level_value(payer.after, 'EUR', lang)} ({signed(delta, 'EUR', lang)})"
+            f"  - {payer.payer}: {level_value(payer.before + committed, 'EUR', lang)} → "
+            f"{level_value(payer.after + committed, 'EUR', lang)} ({signed(delta, 'EUR', lang)})"
         )
         short.append(f"{signed(delta, 'EUR', lang)} " + _t(lang, "Eigenanteil", "own share") + f" {payer.payer}")
     lines.append(
@@ -200,10 +208,12 @@ def price_lines(scenario: Scenario, price: Price, lang: str = "de") -> list[str]
     return lines
 
 
-def binding_lines(scenario: Scenario, lang: str = "de", time_limit: float = 60.0) -> Answer:
-    """The optimal plan's binding rules (``UNKNOWN`` if the optimum is not proven in time)."""
+def binding_lines(scenario: Scenario, lang: str = "de", time_limit: float = 60.0, plan: Plan | None = None) -> Answer:
+    """The optimal plan's binding rules (``UNKNOWN`` if the optimum is not proven in time).
+
+    ``plan``: the scenario's optimal plan when it is solved already (a year of a horizon)."""
     name = scenario.instance.name
-    plan = optimal_plan(scenario, time_limit)
+    plan = plan or optimal_plan(scenario, time_limit)
     if plan is None or plan.status is not Status.OPTIMAL:
         return Answer(
             Status.UNKNOWN,
@@ -239,7 +249,7 @@ def binding_lines(scenario: Scenario, lang: str = "de", time_limit: float = 60.0
         )
         if b.after is not None and not b.proven:
             gain += _t(lang, " (oder besser)", " (or better)")
-        lines.append(f"  - {rule_text(scenario, b.rule, lang)} ⇒ {b.level}, {level_label(b.level, lang)}: {gain}")
+        lines.append(f"  - {rule_text(scenario, b.rule, lang)} ⇒ {level_label(b.level, lang)}: {gain}")
     if not bindings.complete:
         unchecked = some_of([rule_text(scenario, r, lang) for r in bindings.unchecked], lang)
         lines.append(
@@ -252,8 +262,12 @@ def binding_lines(scenario: Scenario, lang: str = "de", time_limit: float = 60.0
     return Answer(Status.FEASIBLE, lines)
 
 
-def explain(scenario: Scenario, lang: str = "de", time_limit: float = 60.0) -> Answer:
-    """The answer for a scenario: conflict and repairs, the wish's price, or the binding rules."""
+def explain(scenario: Scenario, lang: str = "de", time_limit: float = 60.0, plan: Plan | None = None) -> Answer:
+    """The answer for a scenario: conflict and repairs, the wish's price, or the binding rules.
+
+    ``plan``: the optimal plan of the scenario without a wish, when it is solved already."""
+    if plan is not None and scenario.wish is None:
+        return binding_lines(scenario, lang, time_limit, plan)
     if not feasible(scenario, time_limit):
         answer = conflict_answer(scenario, lang, time_limit)
         if answer is None:  # only the switchable model's wider bounds could make this happen

@@ -25,9 +25,11 @@ from typing import Literal
 
 from ortools.sat.python import cp_model
 
+from kimopt.cpsat.horizon import budget_instance
 from kimopt.cpsat.solver import new_solver
 from kimopt.cpsat.switches import RuleId
 from kimopt.data import Instance, PlanningModel
+from kimopt.horizon import HorizonYear
 from kimopt.lexicographic import CpsatModel, build
 from kimopt.problem import Carried, HostKind, Problem, compile_problem
 from kimopt.rules import HOST_SIZE, RULES
@@ -71,13 +73,19 @@ class Wish:
 
 @dataclass(frozen=True)
 class Scenario:
-    """What explain reasons about: an instance, its planning model and an optional wish."""
+    """What explain reasons about: an instance, its planning model and an optional wish.
+
+    A year of a horizon also has ``carried`` (what the year before left) and ``year`` (its fixed
+    Baustein 1 and 3 positions): the instance keeps the real budgets, and the problem counts the
+    fixed positions' Eigenanteil against them, as :func:`kimopt.cpsat.horizon.year_problem` does.
+    """
 
     instance: Instance
     model: PlanningModel
     wish: Wish | None = None
     off: frozenset[RuleId] = frozenset()  # rule instances left out (the other blockers of a wish)
     carried: Carried | None = None  # a later year of a horizon: what the year before left
+    year: HorizonYear | None = None  # a year with Bausteine 1 and 3: their positions are fixed
 
     def with_instance(self, instance: Instance) -> Scenario:
         return replace(self, instance=instance)
@@ -106,7 +114,15 @@ class Scenario:
             kommunen = list(instance.kommunen)
             kommunen[hidden] = kommunen[hidden].model_copy(update={"max_vzae": widened})
             instance = instance.model_copy(update={"kommunen": kommunen})
+        if self.year is not None:
+            instance = budget_instance(replace(self.year, instance=instance), self.model)
         return compile_problem(instance, self.model, self.carried)
+
+    def committed(self, payer: str) -> Fraction:
+        """The Eigenanteil of Bausteine 1 and 3 that ``payer`` carries: it counts against its budget."""
+        if self.year is None:
+            return Fraction(0)
+        return replace(self.year, instance=self.instance).fixed_payments(self.model).get(payer, Fraction(0))
 
     def wish_host(self, problem: Problem) -> int | None:
         """Index of the wished-for host in ``problem``."""

@@ -4,31 +4,34 @@ The years are decided in order (:mod:`kimopt.solve_horizon`), so a conflict lies
 year without a plan, given the years before. That year is a one-year problem: the deletion
 filter of :mod:`kimopt.analysis.explain.core` finds a minimal conflict over its rules, and each
 rule is told with that year's numbers and, for budgets, the fixed share of Bausteine 1 and 3:
-"2023: Budget Voerde (Niederrhein) (budget_kommune): Eigenanteil aller Bausteine höchstens 0 € …".
+"2023: Budget Voerde (Niederrhein): Eigenanteil aller Bausteine höchstens 0 € …".
 Continuity is not among them: where keeping the year before's positions is all that stands in
 the way, the year cuts (and says so) instead of failing.
 """
 
 from __future__ import annotations
 
-import math
-from fractions import Fraction
-
 from kimopt import rules
 from kimopt.analysis.explain.core import ExplainTimeout, Oracle, Scenario, minimal_conflict
+from kimopt.analysis.explain.repair import current_value, least_budget
 from kimopt.analysis.explain.texts import rule_label, rule_text
-from kimopt.cpsat.horizon import budget_instance
 from kimopt.cpsat.switches import RuleId
 from kimopt.data import Instance, PlanningModel
-from kimopt.horizon import HorizonYear, expand
+from kimopt.horizon import HorizonYear
 from kimopt.labels import t as _t
 from kimopt.numbers import fmt_euros, fmt_number
+from kimopt.problem import Carried
 from kimopt.results import Status
 from kimopt.solve_horizon import YearResult, solve_horizon
 
 
 def _positions(year: HorizonYear, baustein: int, lang: str) -> str:
-    parts = [f"{p.host} {fmt_number(p.vzae, 1, lang)} VZÄ" for p in year.fixed if p.baustein == baustein]
+    assistant = _t(lang, " Assistenz", " assistant")
+    parts = [
+        f"{p.host} {fmt_number(p.vzae, 1, lang)} VZÄ" + (assistant if p.role == "assistant" else "")
+        for p in year.fixed
+        if p.baustein == baustein
+    ]
     return ", ".join(parts) if parts else _t(lang, "keine Stellen", "no positions")
 
 
@@ -67,9 +70,10 @@ def failed_year(instance: Instance, model: PlanningModel, time_limit: float = 60
     return failed
 
 
-def year_scenario(year: HorizonYear, model: PlanningModel) -> Scenario:
-    """A year as explain sees it: its Baustein 2, with each budget less what Bausteine 1 and 3 take."""
-    return Scenario(budget_instance(year, model), model)
+def year_scenario(year: HorizonYear, model: PlanningModel, carried: Carried | None = None) -> Scenario:
+    """A year as explain sees it: its Baustein 2 with the real budgets, Bausteine 1 and 3 fixed
+    (their Eigenanteil counts against each budget), and what the year before left it."""
+    return Scenario(year.instance, model, carried=carried, year=year)
 
 
 def horizon_rule_text(year: HorizonYear, model: PlanningModel, rule: RuleId, lang: str) -> str:
@@ -80,60 +84,27 @@ def horizon_rule_text(year: HorizonYear, model: PlanningModel, rule: RuleId, lan
     if entry.horizon:
         return f"{label}: " + rule_label(rule, lang) + ": " + entry.hook("describe")(year, model, subject, lang)
     if entry in (rules.BUDGET_KOMMUNE, rules.BUDGET_KREIS):
-        payer = subject or year.instance.kreis.name
-        budget = (
-            year.instance.kreis.budget
-            if entry is rules.BUDGET_KREIS
-            else next(k.budget for k in year.instance.kommunen if k.name == subject)
-        )
-        fixed = [p for p in year.fixed if p.payer(year.instance, model) == payer]
-        b1 = sum((p.eigenanteil for p in fixed if p.baustein == 1), Fraction(0))
-        b3 = sum((p.eigenanteil for p in fixed if p.baustein == 3), Fraction(0))
-        parts = []
-        if b1:
-            parts.append(_t(lang, "Koordination (Baustein 1) ", "coordination (Baustein 1) ") + fmt_euros(b1, lang))
-        if b3:
-            parts.append(_t(lang, "Ausländerbehörde (Baustein 3) ", "authorities (Baustein 3) ") + fmt_euros(b3, lang))
-        fixed_text = (_t(lang, "; fest gebunden: ", "; committed: ") + ", ".join(parts)) if parts else ""
-        return (
-            f"{label}: {rule_label(rule, lang)}: "
-            + _t(lang, "Eigenanteil aller Bausteine höchstens ", "own share of all Bausteine at most ")
-            + fmt_euros(budget or 0, lang)
-            + fixed_text
-        )
+        return f"{label}: " + rule_text(year_scenario(year, model), rule, lang)
     return f"{label}: Baustein 2 – " + rule_text(Scenario(year.instance, model), rule, lang)
 
 
-def budget_repair(
-    year: HorizonYear, model: PlanningModel, rule: RuleId, time_limit: float = 60.0
-) -> tuple[int, int | None] | None:
-    """The least budget of that payer in that year with which the year has a plan, and its budget now.
-
-    Exact: with the payer's budget rule off, CP-SAT minimises its Baustein 2 Eigenanteil under
-    every other rule (:func:`kimopt.analysis.explain.repair.least_payment`); the fixed Baustein 1
-    and 3 part is added. ``None`` if no budget helps.
-    """
-    from kimopt.analysis.explain.repair import least_payment
-
-    least = least_payment(year_scenario(year, model), rule, time_limit)
-    if least is None:
-        return None
-    payer = rule[1] or year.instance.kreis.name
-    needed = math.ceil(least + year.fixed_payments(model).get(payer, Fraction(0)))
-    inst = year.instance
-    now = inst.kreis.budget if payer == inst.kreis.name else next(k.budget for k in inst.kommunen if k.name == payer)
-    return needed, now
-
-
 def horizon_conflict(
-    instance: Instance, model: PlanningModel, lang: str = "de", time_limit: float = 60.0
+    instance: Instance,
+    model: PlanningModel,
+    lang: str = "de",
+    time_limit: float = 60.0,
+    failed: YearResult | None = None,
 ) -> list[str] | None:
-    """The minimal conflict and the smallest budget repairs as lines, or ``None`` if every year has a plan."""
-    failed = failed_year(instance, model, time_limit)
+    """The minimal conflict and the smallest budget repairs as lines, or ``None`` if every year has a plan.
+
+    ``failed``: the first year without a plan when the caller has solved the horizon already.
+    """
+    failed = failed or failed_year(instance, model, time_limit)
     if failed is None:
         return None
     year = failed.horizon
-    conflict = minimal_conflict(Oracle(year_scenario(year, model), time_limit))
+    scenario = year_scenario(year, model)
+    conflict = minimal_conflict(Oracle(scenario, time_limit))
     before = _t(lang, " (gegeben die Jahre davor)", " (given the years before)") if failed.problem.carried else ""
     head = _t(
         lang,
@@ -149,15 +120,15 @@ def horizon_conflict(
     for rule in conflict:
         if rule[0] not in (rules.BUDGET_KOMMUNE.name, rules.BUDGET_KREIS.name):
             continue
-        found = budget_repair(year, model, rule, time_limit)
+        needed = least_budget(scenario, rule, time_limit)
         who = rule[1] or year.instance.kreis.name
-        if found is None:
+        if needed is None:
             repairs.append(
                 f"  - {year.label}: Budget {who}: "
                 + _t(lang, "keine Änderung dieser Zahl allein hilft", "no change of this number alone helps")
             )
             continue
-        needed, now = found
+        now = current_value(scenario, "kreis_budget" if rule[1] == "" else "kommune_budget", rule[1])
         was = _t(lang, "unbegrenzt", "unlimited") if now is None else fmt_euros(now, lang)
         repairs.append(
             f"  - {year.label}: Budget {who} ≥ {fmt_euros(needed, lang)} ({_t(lang, 'bisher', 'now')} {was})"
@@ -174,30 +145,18 @@ def horizon_conflict(
     return lines
 
 
-def horizon_explain_text(
-    instance: Instance, model: PlanningModel, lang: str = "de", time_limit: float = 60.0
-) -> tuple[str, str]:
-    """``(status, text)`` for ``kimopt explain`` on a horizon instance."""
-    lines = horizon_conflict(instance, model, lang, time_limit)
-    if lines is not None:
-        return "INFEASIBLE", "\n".join(lines)
-    lines = [
-        _t(
-            lang,
-            f"{instance.name}: ein Plan über alle Jahre ist möglich (kimopt solve zeigt ihn mit der Haushaltstabelle).",
-            f"{instance.name}: a plan over all years is possible (kimopt solve shows it with the budget table).",
-        )
-    ]
-    for year in expand(instance):
-        for rule in rules.HORIZON_RULES:
-            if (
-                rule.decides
-                or (rule is rules.COORDINATION and instance.coordination is None)
-                or (rule is rules.AUTHORITIES and instance.authorities is None)
-            ):
-                continue
-            lines.append(f"  {year.label}: {rule.label(lang)}: {rule.hook('describe')(year, model, '', lang)}")
-    return "FEASIBLE", "\n".join(lines)
+def fixed_lines(instance: Instance, year: HorizonYear, model: PlanningModel, lang: str) -> list[str]:
+    """The fixed Baustein 1 and 3 positions of a year, one line per Baustein the instance has."""
+    lines = []
+    for rule in rules.HORIZON_RULES:
+        if (
+            rule.decides
+            or (rule is rules.COORDINATION and instance.coordination is None)
+            or (rule is rules.AUTHORITIES and instance.authorities is None)
+        ):
+            continue
+        lines.append(f"{rule.label(lang)}: {rule.hook('describe')(year, model, '', lang)}")
+    return lines
 
 
 def horizon_infeasible_text(instance: Instance, model: PlanningModel, lang: str = "de") -> str:

@@ -177,17 +177,13 @@ def least_payment(scenario: Scenario, rule: RuleId, time_limit: float) -> Fracti
 
 
 @BUDGET_KOMMUNE.repair
-def _budget_kommune(scenario: Scenario, rule: RuleId, time_limit: float) -> Fraction | None:
-    """Least budget: the least Eigenanteil the Kommune can pay under all other rules."""
-    least = least_payment(scenario, rule, time_limit)
-    return None if least is None else Fraction(math.ceil(least))
-
-
 @BUDGET_KREIS.repair
-def _budget_kreis(scenario: Scenario, rule: RuleId, time_limit: float) -> Fraction | None:
-    """Least Kreis budget: the least Eigenanteil the Kreis can pay under all other rules."""
+def least_budget(scenario: Scenario, rule: RuleId, time_limit: float) -> Fraction | None:
+    """Least budget: the least Eigenanteil the payer can pay under all other rules, plus what its
+    fixed Baustein 1 and 3 positions take (the budget holds for all Bausteine)."""
     least = least_payment(scenario, rule, time_limit)
-    return None if least is None else Fraction(math.ceil(least))
+    payer = rule[1] or scenario.instance.kreis.name
+    return None if least is None else Fraction(math.ceil(least + scenario.committed(payer)))
 
 
 @FUNDING_CAP.repair

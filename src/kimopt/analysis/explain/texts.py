@@ -29,13 +29,14 @@ def share(value: Fraction, lang: str) -> str:
 
 
 def rule_label(rule: RuleId, lang: str) -> str:
-    """``Förderobergrenze (funding_cap)``; with the subject for per-host or per-Kommune rules."""
+    """``Förderobergrenze``, ``Budget Voerde (Niederrhein)``: the label people read, with the
+    subject of a per-host or per-Kommune rule (the identifier stays in the JSON and model files)."""
     family, subject = rule
     entry = rules.rule(family)
     name = entry.label(lang)
     if entry.subject_first:
-        return f"{name} {subject or 'Kreis'} ({family})"
-    return f"{name} ({family})" + (f" {subject}" if subject else "")
+        return f"{name} {subject or 'Kreis'}"
+    return name + (f" {subject}" if subject else "")
 
 
 def wish_text(wish: Wish, scenario: Scenario, lang: str) -> str:
@@ -122,13 +123,33 @@ def _continuity(scenario: Scenario, subject: str, lang: str) -> str:
 @rules.BUDGET_KOMMUNE.describe
 def _budget_kommune(scenario: Scenario, subject: str, lang: str) -> str:
     budget = next(k.budget for k in scenario.instance.kommunen if k.name == subject)
-    return _t(lang, "Eigenanteil höchstens ", "own share at most ") + fmt_euros(budget or 0, lang)
+    return budget_text(scenario, subject, budget, lang)
 
 
 @rules.BUDGET_KREIS.describe
 def _budget_kreis(scenario: Scenario, subject: str, lang: str) -> str:
-    budget = scenario.instance.kreis.budget
-    return _t(lang, "Eigenanteil höchstens ", "own share at most ") + fmt_euros(budget or 0, lang)
+    inst = scenario.instance
+    return budget_text(scenario, inst.kreis.name, inst.kreis.budget, lang)
+
+
+def budget_text(scenario: Scenario, payer: str, budget: int | None, lang: str) -> str:
+    """``Eigenanteil höchstens 32.800 €``; in a year with Bausteine 1 and 3 the budget holds for all
+    of them, and the part their fixed positions take is named:
+    ``Eigenanteil aller Bausteine höchstens 10.000 €; fest gebunden: Koordination (Baustein 1) 8.200 €``."""
+    limit = fmt_euros(budget or 0, lang)
+    year = scenario.year
+    if year is None or not year.fixed:
+        return _t(lang, "Eigenanteil höchstens ", "own share at most ") + limit
+    fixed = [p for p in year.fixed if p.payer(scenario.instance, scenario.model) == payer]
+    parts = []
+    for baustein, de, en in ((1, "Koordination", "coordination"), (3, "Ausländerbehörde", "authorities")):
+        paid = sum((p.eigenanteil for p in fixed if p.baustein == baustein), Fraction(0))
+        if paid:
+            parts.append(
+                _t(lang, f"{de} (Baustein {baustein}) ", f"{en} (Baustein {baustein}) ") + fmt_euros(paid, lang)
+            )
+    committed = (_t(lang, "; fest gebunden: ", "; committed: ") + ", ".join(parts)) if parts else ""
+    return _t(lang, "Eigenanteil aller Bausteine höchstens ", "own share of all Bausteine at most ") + limit + committed
 
 
 @rules.REACHABILITY.describe

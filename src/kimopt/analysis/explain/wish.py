@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
@@ -23,6 +24,7 @@ from kimopt.plan import Plan
 from kimopt.problem import HostKind
 
 _PATTERN = re.compile(r"^(?P<name>.*?)\s*(?P<op>>=|<=|≥|≤|=)\s*(?P<value>[^=<>≥≤]*)$")
+_YEAR = re.compile(r"^\s*(?P<year>\d{1,4})\s*:\s*(?P<wish>.*)$")
 _OPS = {">=": ">=", "≥": ">=", "<=": "<=", "≤": "<=", "=": "="}
 
 
@@ -84,8 +86,37 @@ def _number(text: str) -> Fraction:
     return value
 
 
+def split_year(text: str) -> tuple[str | None, str]:
+    """``"2023: Alpen=1"`` → ``("2023", "Alpen=1")``; a wish without a year → ``(None, text)``."""
+    match = _YEAR.match(text)
+    return (match["year"], match["wish"]) if match else (None, text)
+
+
+def wish_year(text: str, labels: Sequence[str]) -> tuple[int, bool]:
+    """The year a wish is for, as an index into the horizon's year ``labels``, and whether the
+    wish named it (a wish without a year is for the first year).
+
+    Raises
+    ------
+    WishError
+        If the wish names a year the instance does not have.
+    """
+    year, _ = split_year(text)
+    if year is None:
+        return 0, False
+    numbers = [int(label) for label in labels]
+    if int(year) not in numbers:
+        there = ", ".join(labels)
+        raise WishError(
+            f"--want „{text}“: die Instanz hat kein Jahr {year} – ihre Jahre: {there}",
+            f"--want '{text}': the instance has no year {year} – its years: {there}",
+        )
+    return numbers.index(int(year)), True
+
+
 def parse_wish(text: str, instance: Instance, model: PlanningModel) -> Wish:
-    """Read ``NAME=VZÄ``, ``NAME>=VZÄ`` or ``NAME<=VZÄ`` (also ``≥``/``≤``, decimal comma).
+    """Read ``NAME=VZÄ``, ``NAME>=VZÄ`` or ``NAME<=VZÄ`` (also ``≥``/``≤``, decimal comma), optionally
+    after the instance's year: ``2022: NAME=VZÄ`` (one year of a horizon is an instance of its own).
 
     ``>=`` and ``<=`` round to the granularity in the wish's own direction (``H ≥ 0,86`` is
     ``H ≥ 0,9`` when ``g = 0,1``); ``=`` must be on the granularity.
@@ -94,9 +125,12 @@ def parse_wish(text: str, instance: Instance, model: PlanningModel) -> Wish:
     ------
     WishError
         If the text is malformed, the number is not a non-negative number, the name is unknown
-        or ``=`` asks for a value off the granularity.
+        or ``=`` asks for a value off the granularity, or the year is not the instance's.
     """
-    match = _PATTERN.match(text.strip())
+    year, wish = split_year(text)
+    if year is not None:
+        wish_year(text, [str(instance.funding.year) if instance.funding.year is not None else "1"])
+    match = _PATTERN.match(wish.strip())
     if not match or not match["name"] or not match["value"].strip():
         raise WishError(
             f'--want „{text}“: erwartet NAME=VZÄ, NAME>=VZÄ oder NAME<=VZÄ, z. B. "Voerde (Niederrhein)=1"',
