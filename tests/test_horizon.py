@@ -173,6 +173,18 @@ def test_mettmann_budget_kept_cuts_2023_not_2022() -> None:
     assert outcome.plan_json["summary"]["eigenanteil_eur_by_year"]["2023"]["kreis"] == 107523
 
 
+def test_solve_prints_the_cuts_of_a_year(tmp_path: Path, test_model_file: Path) -> None:
+    # the Mettmann case above on the command line: 2023 cuts 0.5 VZÄ, and the table says so
+    inputs = load_inputs(INSTANCES / "kreis-mettmann-2022-2023.yaml")
+    data = inputs.instance.model_dump(mode="json")
+    data["years"][0]["budgets"] = {"Kreis Mettmann": 114800}
+    path = write_yaml(tmp_path / "mettmann.yaml", data)
+    result = runner.invoke(app, ["solve", str(path), "-m", str(test_model_file), "--no-binding"])
+    assert result.exit_code == 0, result.output
+    cuts = [line for line in result.output.splitlines() if "Kürzung ggü. Vorjahr:" in line]
+    assert len(cuts) == 1 and "→" in cuts[0] and "2023" in cuts[0], result.output
+
+
 def test_continuity_holds_and_cuts_only_where_funding_falls() -> None:
     # Adorf may host 1.0: it does in 2022 and keeps it in 2023.
     data = kommune(two_years(rate_per_vzae=57000), "Adorf", max_vzae=1)

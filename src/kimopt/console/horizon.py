@@ -56,16 +56,16 @@ def horizon_lines(plan: dict[str, Any], lang: str) -> list[str]:
         )
         status = status_label(year["status"], lang) if proven else _t(lang, "nicht bewiesen", "not proven")
         lines.append(f" {year['year']}, {status}: {values}")
-        for cut in year.get("continuity_cuts", []):
+        for cut in year.get("cuts", []):
+            before, now = fmt_number(cut["from_vzae"], 1, lang), fmt_number(cut["to_vzae"], 1, lang)
             lines.append(
                 "   "
                 + _t(
                     lang,
-                    f"Kürzung (Förderung fällt): {cut['host']} "
-                    f"{fmt_number(cut['from_vzae'], 1, lang)}"
-                    f" → {fmt_number(cut['to_vzae'], 1, lang)} VZÄ",
-                    f"cut (funding falls): {cut['host']} {fmt_number(cut['from_vzae'], 1, 'en')}"
-                    f" → {fmt_number(cut['to_vzae'], 1, 'en')} VZÄ",
+                    f"Kürzung ggü. Vorjahr: {cut['host']} {before} → {now} VZÄ (die kleinste, mit der {year['year']} "
+                    "einen Plan hat)",
+                    f"cut against the year before: {cut['host']} {before} → {now} VZÄ (the least with which "
+                    f"{year['year']} has a plan)",
                 )
             )
     return lines
