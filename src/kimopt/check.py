@@ -580,6 +580,6 @@ def checked(
     checker.payments(links)
     for rule in RULES:
         if rule not in leave_out:
-            rule.hook("check")(checker)
+            rule.check_plan(checker)
     checker.reported(plan)
     return checker

@@ -274,13 +274,13 @@ _ROLE = {
 }
 
 
-@COORDINATION.check
+@COORDINATION.check_year
 def coordination(h: _Horizon, year: Year) -> None:
     """Baustein 1: exactly the coordinators and the assistant of the rule."""
     h.listed(year, "coordination", COORDINATION, 1)
 
 
-@AUTHORITIES.check
+@AUTHORITIES.check_year
 def authorities(h: _Horizon, year: Year) -> None:
     """Baustein 3: exactly the listed positions, each at the Kreis or a Kommune with Ausländerbehörde."""
     found = h.listed(year, "authorities", AUTHORITIES, 3)
@@ -412,7 +412,7 @@ def check_horizon(instance: Instance, model: PlanningModel, plan: dict[str, Any]
         year = Year(n, label, derived, entry, checker, h.expected(n, derived), previous)
         _cuts_as_stated(h, year, stated)
         for rule in HORIZON_RULES:
-            rule.hook("check")(h, year)
+            rule.check_in_year(h, year)
         computed = _budgets(h, year)
         reported = by_year.get(label) if isinstance(by_year, dict) else None
         for key, exact in computed.items():

@@ -22,7 +22,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any, Literal, cast
+
+if TYPE_CHECKING:  # the hooks' argument types; this module imports none of them when run
+    from ortools.sat.python import cp_model
+
+    from kimopt.analysis.explain.core import Scenario
+    from kimopt.check import _Checker
+    from kimopt.check_horizon import Year, _Horizon
+    from kimopt.cpsat.switches import Switches
+    from kimopt.cpsat.variables import Variables
+    from kimopt.data import PlanningModel
+    from kimopt.horizon import HorizonYear
+    from kimopt.problem import Problem
 
 Scope = Literal["global", "host", "kommune"]
 """What one instance of the rule is about: the whole plan, one host, or one Kommune."""
@@ -30,7 +43,18 @@ Scope = Literal["global", "host", "kommune"]
 HOOKS = ("model", "check", "describe", "repair")
 """The functions every rule family has (``repair`` only when it has a number)."""
 
-F = TypeVar("F", bound=Callable[..., Any])
+ModelHook = Callable[["cp_model.CpModel", "Problem", "Variables", "Switches"], None]
+"""The CP-SAT constraints of a rule family (:mod:`kimopt.cpsat.constraints`)."""
+CheckHook = Callable[["_Checker"], None]
+"""The checker's test of a rule family, adding a violation per breach (:mod:`kimopt.check`)."""
+DescribeHook = Callable[["Scenario", str, str], str]
+"""``(scenario, subject, lang)``: the rule with its numbers (:mod:`kimopt.analysis.explain.texts`)."""
+RepairHook = Callable[["Scenario", tuple[str, str], float], "Fraction | None"]
+"""``(scenario, rule_id, time_limit)``: the least change of the rule's number (explain's repairs)."""
+YearCheckHook = Callable[["_Horizon", "Year"], None]
+"""A rule of Bausteine 1 and 3, checked in one year of a plan (:mod:`kimopt.check_horizon`)."""
+YearDescribeHook = Callable[["HorizonYear", "PlanningModel", str, str], str]
+"""``(year, settings, subject, lang)``: a rule of Bausteine 1 and 3 with that year's positions."""
 
 
 @dataclass(frozen=True)
@@ -76,34 +100,10 @@ class Rule:
         """The German or English label."""
         return self.label_de if lang == "de" else self.label_en
 
-    def _register(self, hook: str) -> Callable[[F], F]:
-        def register(function: F) -> F:
-            if hook in self.hooks:
-                raise ValueError(f"rule {self.name}: {hook} registered twice")
-            self.hooks[hook] = function
-            return function
-
-        return register
-
-    @property
-    def model(self) -> Callable[[F], F]:
-        """Decorator: the CP-SAT constraints ``(model, problem, variables, switches) -> None``."""
-        return self._register("model")
-
-    @property
-    def check(self) -> Callable[[F], F]:
-        """Decorator: the checker's test ``(checker) -> None``, adding a violation per breach."""
-        return self._register("check")
-
-    @property
-    def describe(self) -> Callable[[F], F]:
-        """Decorator: ``(scenario, subject, lang) -> str``, the rule with its numbers."""
-        return self._register("describe")
-
-    @property
-    def repair(self) -> Callable[[F], F]:
-        """Decorator: ``(scenario, rule_id, time_limit) -> value | None``, the least change."""
-        return self._register("repair")
+    def _register(self, hook: str, function: Callable[..., Any]) -> None:
+        if hook in self.hooks:
+            raise ValueError(f"rule {self.name}: {hook} registered twice")
+        self.hooks[hook] = function
 
     def hook(self, name: str) -> Callable[..., Any]:
         """A registered function (the module that defines it must have been imported)."""
@@ -111,6 +111,66 @@ class Rule:
             return self.hooks[name]
         except KeyError:
             raise LookupError(f"rule {self.name} has no {name} function registered") from None
+
+    # ---- registering, each with the signature mypy checks -----------------------------------
+
+    def model(self, function: ModelHook) -> ModelHook:
+        """Decorator: the CP-SAT constraints ``(model, problem, variables, switches) -> None``."""
+        self._register("model", function)
+        return function
+
+    def check(self, function: CheckHook) -> CheckHook:
+        """Decorator: the checker's test ``(checker) -> None``, adding a violation per breach."""
+        self._register("check", function)
+        return function
+
+    def describe(self, function: DescribeHook) -> DescribeHook:
+        """Decorator: ``(scenario, subject, lang) -> str``, the rule with its numbers."""
+        self._register("describe", function)
+        return function
+
+    def repair(self, function: RepairHook) -> RepairHook:
+        """Decorator: ``(scenario, rule_id, time_limit) -> value | None``, the least change."""
+        self._register("repair", function)
+        return function
+
+    def check_year(self, function: YearCheckHook) -> YearCheckHook:
+        """Decorator (Bausteine 1 and 3): ``(horizon_checker, year) -> None``."""
+        self._register("check", function)
+        return function
+
+    def describe_year(self, function: YearDescribeHook) -> YearDescribeHook:
+        """Decorator (Bausteine 1 and 3): ``(year, settings, subject, lang) -> str``."""
+        self._register("describe", function)
+        return function
+
+    # ---- calling ------------------------------------------------------------------------------
+
+    def add_constraints(
+        self, model: cp_model.CpModel, problem: Problem, variables: Variables, switches: Switches
+    ) -> None:
+        """Add the rule family's constraints to a CP-SAT model."""
+        cast(ModelHook, self.hook("model"))(model, problem, variables, switches)
+
+    def check_plan(self, checker: _Checker) -> None:
+        """Let the checker test the rule family."""
+        cast(CheckHook, self.hook("check"))(checker)
+
+    def text(self, scenario: Scenario, subject: str, lang: str) -> str:
+        """The rule instance with its numbers, in words."""
+        return cast(DescribeHook, self.hook("describe"))(scenario, subject, lang)
+
+    def least_change(self, scenario: Scenario, rule_id: tuple[str, str], time_limit: float) -> Fraction | None:
+        """The least change of the rule's number that lets it give way (``None``: none helps)."""
+        return cast(RepairHook, self.hook("repair"))(scenario, rule_id, time_limit)
+
+    def check_in_year(self, horizon: _Horizon, year: Year) -> None:
+        """Let the horizon checker test a rule of Bausteine 1 and 3 in one year."""
+        cast(YearCheckHook, self.hook("check"))(horizon, year)
+
+    def year_text(self, year: HorizonYear, settings: PlanningModel, subject: str, lang: str) -> str:
+        """A rule of Bausteine 1 and 3 with that year's positions, in words."""
+        return cast(YearDescribeHook, self.hook("describe"))(year, settings, subject, lang)
 
     def required_hooks(self) -> tuple[str, ...]:
         """The functions this rule must have."""

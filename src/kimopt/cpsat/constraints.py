@@ -228,4 +228,4 @@ def quota_rule(model: cp_model.CpModel, problem: Problem, variables: Variables, 
 def add_constraints(model: cp_model.CpModel, problem: Problem, variables: Variables, switches: Switches) -> None:
     """Add every rule family of DESIGN §2, in the order of :data:`kimopt.rules.RULES`."""
     for rule in RULES:
-        rule.hook("model")(model, problem, variables, switches)
+        rule.add_constraints(model, problem, variables, switches)

@@ -35,7 +35,7 @@ def _positions(year: HorizonYear, baustein: int, lang: str) -> str:
     return ", ".join(parts) if parts else _t(lang, "keine Stellen", "no positions")
 
 
-@rules.COORDINATION.describe
+@rules.COORDINATION.describe_year
 def _coordination(year: HorizonYear, model: PlanningModel, subject: str, lang: str) -> str:
     return _t(
         lang,
@@ -44,7 +44,7 @@ def _coordination(year: HorizonYear, model: PlanningModel, subject: str, lang: s
     ) + _positions(year, 1, lang)
 
 
-@rules.AUTHORITIES.describe
+@rules.AUTHORITIES.describe_year
 def _authorities(year: HorizonYear, model: PlanningModel, subject: str, lang: str) -> str:
     return _t(
         lang,
@@ -82,7 +82,7 @@ def horizon_rule_text(year: HorizonYear, model: PlanningModel, rule: RuleId, lan
     label = year.label
     entry = rules.rule(family)
     if entry.horizon:
-        return f"{label}: " + rule_label(rule, lang) + ": " + entry.hook("describe")(year, model, subject, lang)
+        return f"{label}: " + rule_label(rule, lang) + ": " + entry.year_text(year, model, subject, lang)
     if entry in (rules.BUDGET_KOMMUNE, rules.BUDGET_KREIS):
         return f"{label}: " + rule_text(year_scenario(year, model), rule, lang)
     return f"{label}: Baustein 2 – " + rule_text(Scenario(year.instance, model), rule, lang)
@@ -155,7 +155,7 @@ def fixed_lines(instance: Instance, year: HorizonYear, model: PlanningModel, lan
             or (rule is rules.AUTHORITIES and instance.authorities is None)
         ):
             continue
-        lines.append(f"{rule.label(lang)}: {rule.hook('describe')(year, model, '', lang)}")
+        lines.append(f"{rule.label(lang)}: {rule.year_text(year, model, '', lang)}")
     return lines
 
 

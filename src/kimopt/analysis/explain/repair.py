@@ -322,7 +322,7 @@ def smallest_repair(scenario: Scenario, rule: RuleId, time_limit: float = 60.0) 
     if number is None:
         return Repair(rule, None, subject, None, None, ">=")
     current = current_value(scenario, number, subject)
-    value = rules.rule(rule[0]).hook("repair")(scenario, rule, time_limit)
+    value = rules.rule(rule[0]).least_change(scenario, rule, time_limit)
     direction: Literal[">=", "<="] = ">="
     if number == "existing_vzae":
         direction = "<=" if value is None or current is None or value < current else ">="

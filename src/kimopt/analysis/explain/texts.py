@@ -66,7 +66,7 @@ def _host_size(scenario: Scenario, subject: str, lang: str) -> str:
 def rule_text(scenario: Scenario, rule: RuleId, lang: str = "de") -> str:
     """One rule instance with its numbers, as one sentence."""
     family, subject = rule
-    body = rules.rule(family).hook("describe")(scenario, subject, lang)
+    body = rules.rule(family).text(scenario, subject, lang)
     return f"{rule_label(rule, lang)}: {body}"
 
 
