@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -174,12 +174,14 @@ def sensitivity(
 
     Je Kommune: wie viele Einwohner mehr/weniger ihre VZÄ ändern; je Budget: die kleinste
     Erhöhung, die den Plan ändert; Zielkonflikt Proportionalität – Eigenanteil
-    (ε-Beschränkung). Alles durch exakte Neuberechnung. Exit: 0, 1 Eingabe, 3 unlösbar,
-    4 kein Plan im Zeitlimit.
+    (ε-Beschränkung). Alles durch exakte Neuberechnung. Mehrere Jahre: je Jahr die
+    Empfindlichkeit des Jahresplans auf die Zahlen dieses Jahres, die Vorjahre wie geplant
+    festgehalten; Budgets einschließlich Baustein 1 und 3 (--chart: eine Kurve je Jahr,
+    Dateiname mit Jahr). Exit: 0, 1 Eingabe, 3 unlösbar, 4 kein Plan im Zeitlimit.
     """
     from kimopt.analysis.sensitivity import SensitivityError, analyse
-    from kimopt.cli.horizon import one_year_only
-    from kimopt.console.sensitivity import render_sensitivity
+    from kimopt.analysis.sensitivity.years import analyse_years, years_json
+    from kimopt.console.sensitivity import render_sensitivity, render_sensitivity_years
     from kimopt.io.atomic import guard_output, write_text_atomic
     from kimopt.load import load_inputs
     from kimopt.plan import dumps
@@ -190,8 +192,12 @@ def sensitivity(
     if chart is not None and "tradeoff" not in parts:
         raise fail(_t(lang, "--chart braucht --part tradeoff", "--chart needs --part tradeoff"), ExitCode.USAGE)
     inputs = load_inputs(instance, model)
-    one_year_only(inputs.instance, instance, "sensitivity", lang)
-    for target in (output, chart):
+    charts = [] if chart is None else [chart]
+    if chart is not None and inputs.instance.multi:
+        from kimopt.horizon import expand
+
+        charts = [_year_path(chart, year.label) for year in expand(inputs.instance)]
+    for target in (output, *charts):
         if target is not None:
             guard_output(target, [instance, model])
     require_json(output, lang)
@@ -199,7 +205,14 @@ def sensitivity(
 
     try:
         with progress(_t(lang, "Sensitivität", "Sensitivity")) as step:
-            result = analyse(inputs.instance, inputs.model, inputs.model_name, parts, max_points, time_limit, step)
+            if inputs.instance.multi:
+                found = analyse_years(
+                    inputs.instance, inputs.model, inputs.model_name, parts, max_points, time_limit, step
+                )
+                data = years_json(inputs.instance, found)
+            else:
+                one = analyse(inputs.instance, inputs.model, inputs.model_name, parts, max_points, time_limit, step)
+                data = one.to_json()
     except SensitivityError as exc:
         if exc.status is Status.INFEASIBLE:
             message = _t(lang, "keine zulässige Verteilung", "no feasible allocation")
@@ -208,11 +221,27 @@ def sensitivity(
             f"{instance}: " + _t(lang, "kein optimaler Plan im Zeitlimit", "no optimal plan within the time limit"),
             ExitCode.NO_PLAN,
         ) from None
-    data = result.to_json()
-    typer.echo(render_sensitivity(data, lang.value))
+    years = data.get("years")
+    typer.echo(render_sensitivity(data, lang.value) if years is None else render_sensitivity_years(data, lang.value))
     if output is not None:
         write_text_atomic(output, dumps(data))
         typer.echo(_t(lang, "\nErgebnis geschrieben: ", "\nResult written: ") + str(output))
-    if chart is not None and data["tradeoff"] is not None:
-        tradeoff_chart(data, chart, lang.value)
-        typer.echo(_t(lang, "Diagramm geschrieben: ", "Chart written: ") + str(chart))
+    if chart is None:
+        return
+    entries = [data] if years is None else [_year_titled(entry) for entry in years]
+    for entry, path in zip(entries, charts, strict=True):
+        if entry["tradeoff"] is not None:
+            tradeoff_chart(entry, path, lang.value)
+            typer.echo(_t(lang, "Diagramm geschrieben: ", "Chart written: ") + str(path))
+
+
+def _year_titled(entry: dict[str, Any]) -> dict[str, Any]:
+    """A year's sensitivity with the year in its title (the chart names the instance)."""
+    from kimopt.console.sensitivity import year_label
+
+    return {**entry, "instance": f"{entry['instance']} {year_label(entry)}"}
+
+
+def _year_path(chart: Path, label: str) -> Path:
+    """The chart of one year of a horizon: ``tradeoff.svg`` → ``tradeoff-2023.svg``."""
+    return chart.with_name(f"{chart.stem}-{label}{chart.suffix}")

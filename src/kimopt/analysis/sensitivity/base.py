@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from kimopt.data import Instance, PlanningModel
 from kimopt.plan import Plan
-from kimopt.problem import compile_problem
+from kimopt.problem import Carried, compile_problem
 from kimopt.results import Status
 
 Progress = Callable[[str], None] | None
@@ -35,12 +35,21 @@ class Solved:
     coverage: tuple[Fraction, ...] | None
     plan: Plan | None
 
+    @property
+    def carried(self) -> Carried | None:
+        """What the years before left the solved year (``None``: a first or only year)."""
+        return None if self.plan is None else self.plan.problem.carried
 
-def solve_instance(instance: Instance, model: PlanningModel, time_limit: float | None = None) -> Solved:
-    """Solve lexicographically (no checker: thresholds compare plans of one compiled shape)."""
+
+def solve_instance(
+    instance: Instance, model: PlanningModel, time_limit: float | None = None, carried: Carried | None = None
+) -> Solved:
+    """Solve lexicographically (no checker: thresholds compare plans of one compiled shape).
+
+    ``carried``: a later year of a horizon, with what the years before left it (held fixed)."""
     from kimopt.lexicographic import solve_problem
 
-    problem = compile_problem(instance, model)
+    problem = compile_problem(instance, model, carried)
     result = solve_problem(problem, time_limit=time_limit)
     if result.units is None:
         return Solved(result.status, None, None, None)
@@ -48,9 +57,11 @@ def solve_instance(instance: Instance, model: PlanningModel, time_limit: float |
     return Solved(result.status, tuple(result.units), tuple(plan.coverage), plan)
 
 
-def optimal_base(instance: Instance, model: PlanningModel, time_limit: float | None) -> Solved:
+def optimal_base(
+    instance: Instance, model: PlanningModel, time_limit: float | None, carried: Carried | None = None
+) -> Solved:
     """The optimal plan of the unchanged instance, against which every change is measured."""
-    base = solve_instance(instance, model, time_limit)
+    base = solve_instance(instance, model, time_limit, carried)
     if base.status is not Status.OPTIMAL:
         raise SensitivityError(f"{instance.name}: {base.status}", base.status)
     return base
