@@ -18,10 +18,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kimopt.data import Instance, PlanningModel
-from kimopt.results import Status
+from kimopt.results import SolveResult, Status
+
+if TYPE_CHECKING:
+    from kimopt.problem import Problem
+    from kimopt.solve_horizon import YearResult
 
 ENUMERATION_WORK = 30.0
 """Deterministic work (CP-SAT's deterministic seconds) for listing the equally good plans."""
@@ -62,23 +66,46 @@ def equally_good_plans(
     kimopt.pipeline.PlanRejected
         If a plan breaks a rule or differs from the optimum on a level (a defect in kimopt).
     """
+    from kimopt.lexicographic import build, solve_levels
+    from kimopt.problem import compile_problem
+
+    problem = compile_problem(instance, model)
+    limit_s = float(model.time_limit_s) if time_limit is None else time_limit
+    result = solve_levels(build(problem), limit_s, model.workers or 1, model.seed)
+    return _listed(problem, result, model_name, limit)
+
+
+def equally_good_year_plans(year: YearResult, model_name: str = "kim-standard", limit: int = 10) -> Alternatives:
+    """:func:`equally_good_plans` of one year of a horizon, given the years before as planned.
+
+    The year's problem as the solver saw it (budgets less Bausteine 1 and 3, what the year before
+    held); Plan 1 is the year's plan of ``kimopt solve``, from which the next year is planned.
+    The plans show the year's real budgets, as the year of the plan file does.
+    """
+    from kimopt.problem import compile_problem
+
+    problem = year.problem
+    shown = compile_problem(year.horizon.instance, problem.model, problem.carried)
+    return _listed(problem, year.result, model_name, limit, shown)
+
+
+def _listed(
+    problem: Problem, result: SolveResult, model_name: str, limit: int, shown: Problem | None = None
+) -> Alternatives:
+    """The equally good plans of ``problem`` at the optimum ``result``, its own plan first;
+    ``shown``: the same allocation problem with the budgets the plans show (default ``problem``)."""
     from ortools.sat.python import cp_model
 
     from kimopt.check import check_plan
     from kimopt.cpsat.objectives import tie_break
     from kimopt.cpsat.solver import work_limited_solver
-    from kimopt.lexicographic import build, hold_levels, solve_levels
+    from kimopt.lexicographic import build, hold_levels
     from kimopt.pipeline import PlanRejected
     from kimopt.plan import Plan
-    from kimopt.problem import compile_problem
 
-    problem = compile_problem(instance, model)
-    limit_s = float(model.time_limit_s) if time_limit is None else time_limit
-    workers = model.workers or 1
-    result = solve_levels(build(problem), limit_s, workers, model.seed)
     if result.status is not Status.OPTIMAL or result.units is None:
         return Alternatives(result.status)
-
+    model = problem.model
     cm = build(problem)
     m, v = cm.model, cm.variables
     hold_levels(cm, result)
@@ -87,9 +114,11 @@ def equally_good_plans(
     plans: list[dict[str, Any]] = []
 
     def take(units: list[int]) -> None:
-        plan = Plan(problem, units, Status.OPTIMAL, result.levels, dict(result.solver), model_name, result.target_units)
+        plan = Plan(
+            shown or problem, units, Status.OPTIMAL, result.levels, dict(result.solver), model_name, result.target_units
+        )
         data = plan.to_json()
-        violations = check_plan(instance, model, data)
+        violations = check_plan(problem.instance, model, data, problem.carried)
         if violations:
             raise PlanRejected(violations)
         _same_levels(plan, result.levels)
