@@ -83,11 +83,13 @@ def apportion(
     """Klassische Zuteilung der förderfähigen VZÄ als Maßstab.
 
     Untergrenze: vorhandene Stellen (existing_vzae); Obergrenze max_vzae nur mit --bounds.
-    Gleichstände werden gemeldet, nicht entschieden. Exit: 0, 1 fehlerhafte Eingabe,
-    2 Aufruf, 3 Grenzen nicht einhaltbar.
+    Gleichstände werden gemeldet, nicht entschieden. Mehrere Jahre: eine Tabelle je Jahr mit
+    dessen förderfähigen VZÄ, Kommunen und Schlüssel (Baustein 2). Exit: 0, 1 fehlerhafte
+    Eingabe, 2 Aufruf, 3 Grenzen nicht einhaltbar.
     """
     from kimopt.analysis.apportion import MAX_SEATS, ApportionError, apportion_instance
     from kimopt.console.apportion import render_apportionment, tie_warning
+    from kimopt.horizon import expand
     from kimopt.io.atomic import guard_output, write_text_atomic
     from kimopt.load import load_inputs
     from kimopt.numbers import fmt_number, to_fraction
@@ -99,36 +101,46 @@ def apportion(
         guard_output(output, [instance, model])
     require_json(output, lang)
     chosen = inputs.model.host_step_vzae if exact_step is None else exact_step
-    positions = inputs.instance.funding.positions_vzae
-    if positions % chosen:
-        amount, unit = fmt_number(positions, 2, lang.value), fmt_number(chosen, 3, lang.value)
-        message = _t(
-            lang,
-            f"{amount} VZÄ lassen sich nicht in Schritte von {unit} VZÄ teilen",
-            f"{amount} VZÄ cannot be divided into steps of {unit} VZÄ",
-        )
-        if exact_step is not None:
-            raise fail(f"--step: {message}", ExitCode.USAGE)
-        raise fail(f"{model or 'kim-standard'}: host_step_vzae: {message}", ExitCode.BAD_INPUT)
-    if exact_step is not None and positions / chosen > MAX_SEATS:
-        raise fail(
-            _t(
+    multi = inputs.instance.multi
+    years = [(y.year, y.label, y.instance) for y in expand(inputs.instance)] if multi else []
+    found = []
+    for year, label, each in years or [(None, "", inputs.instance)]:
+        where = f"{label}: " if label else ""
+        positions = each.funding.positions_vzae
+        if positions % chosen:
+            amount, unit = fmt_number(positions, 2, lang.value), fmt_number(chosen, 3, lang.value)
+            message = where + _t(
                 lang,
-                f"--step: {step} VZÄ ist zu fein ({MAX_SEATS} Schritte höchstens)",
-                f"--step: {step} VZÄ is too fine (at most {MAX_SEATS} steps)",
-            ),
-            ExitCode.USAGE,
-        )
-    try:
-        result = apportion_instance(inputs.instance, inputs.model, method.value, chosen, bounds)
-    except ApportionError as exc:
-        raise fail(f"{instance}: {exc.text(lang.value)}", ExitCode.INFEASIBLE) from None
-    data = result.to_json()
-    typer.echo(render_apportionment(data, lang.value))
-    if data["ties"]:
-        typer.echo(tie_warning(data, lang.value), err=True)
+                f"{amount} VZÄ lassen sich nicht in Schritte von {unit} VZÄ teilen",
+                f"{amount} VZÄ cannot be divided into steps of {unit} VZÄ",
+            )
+            if exact_step is not None:
+                raise fail(f"--step: {message}", ExitCode.USAGE)
+            raise fail(f"{model or 'kim-standard'}: host_step_vzae: {message}", ExitCode.BAD_INPUT)
+        if exact_step is not None and positions / chosen > MAX_SEATS:
+            raise fail(
+                _t(
+                    lang,
+                    f"--step: {where}{step} VZÄ ist zu fein ({MAX_SEATS} Schritte höchstens)",
+                    f"--step: {where}{step} VZÄ is too fine (at most {MAX_SEATS} steps)",
+                ),
+                ExitCode.USAGE,
+            )
+        try:
+            result = apportion_instance(each, inputs.model, method.value, chosen, bounds)
+        except ApportionError as exc:
+            raise fail(f"{instance}: {where}{exc.text(lang.value)}", ExitCode.INFEASIBLE) from None
+        found.append((year, label, result.to_json()))
+    for _, label, data in found:
+        typer.echo(render_apportionment(data, lang.value) if not multi else f"{label}:\n" + render_apportionment(data, lang.value) + "\n")
+        if data["ties"]:
+            typer.echo((f"{label}: " if multi else "") + tie_warning(data, lang.value), err=True)
     if output is not None:
-        write_text_atomic(output, dumps(data))
+        if multi:
+            written = {"instance": inputs.instance.name, "years": [{"year": year, **data} for year, _, data in found]}
+        else:
+            written = found[0][2]
+        write_text_atomic(output, dumps(written))
         typer.echo(_t(lang, "\nErgebnis geschrieben: ", "\nResult written: ") + str(output))
 
 
