@@ -134,3 +134,54 @@ def test_apportion_takes_wesel_with_its_bausteine(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.output.count("Sainte-Laguë – Kreis Wesel") == 2
     assert "\n2023:\n" in result.output
+
+
+def _wesel_with_moers_2023_budget(tmp_path: Path, budget: int) -> Path:
+    source = WESEL.read_text(encoding="utf-8")
+    growth = '    cost_growth: "3/100"        # ASSUMPTION: salaries rise 3 %\n'
+    assert growth in source
+    path = tmp_path / f"wesel-{budget}.yaml"
+    path.write_text(source.replace(growth, growth + f"    budgets: {{Moers: {budget}}}\n"), encoding="utf-8")
+    return path
+
+
+def test_a_budget_threshold_is_what_the_horizon_plans_with_that_budget(tmp_path: Path, test_model_file: Path) -> None:
+    # Moers's 2023 threshold of 65,695 € (above): with it the horizon no longer cuts Moers in 2023
+    # (Dinslaken's cut stays), with one euro less it cuts both by 0.5 VZÄ, as with 62,000 €
+    out = tmp_path / "sensitivity.json"
+    args = ["sensitivity", str(WESEL), "-m", str(test_model_file), "--part", "budgets", "-o", str(out)]
+    assert runner.invoke(app, args).exit_code == 0
+    moers = next(b for b in json.loads(out.read_text(encoding="utf-8"))["years"][1]["budgets"] if b["payer"] == "Moers")
+
+    def year_2023(budget: int) -> dict:
+        inputs = load_inputs(_wesel_with_moers_2023_budget(tmp_path, budget), test_model_file)
+        data = plan_instance(inputs.instance, inputs.model).plan_json
+        assert data is not None
+        return data["years"][1]
+
+    def links(year: dict) -> dict[tuple[str, str], float]:
+        return {(x["host"], x["kommune"]): x["vzae"] for x in year["links"]}
+
+    below, at = year_2023(65_694), year_2023(65_695)
+    assert [(c["host"], c["vzae"]) for c in below["cuts"]] == [("Dinslaken", 0.5), ("Moers", 0.5)]
+    assert [(c["host"], c["vzae"]) for c in at["cuts"]] == [("Dinslaken", 0.5)]
+    before, after = links(below), links(at)
+    changed = {k for k in before.keys() | after.keys() if before.get(k, 0.0) != after.get(k, 0.0)}
+    assert changed == {(c["host"], c["kommune"]) for c in moers["changes"]}
+    assert all(after.get((c["host"], c["kommune"]), 0.0) == c["after_vzae"] for c in moers["changes"])
+
+
+def test_sensitivity_names_the_994_euros_that_avoid_mettmanns_cut(tmp_path: Path, test_model_file: Path) -> None:
+    # DESIGN §5: with the 2023 budget kept at 114,800 € the Kreis can pay 6.5 new VZÄ
+    # (6.5 × 16,542 = 107,523 €), one half position is cut; 994 € more (7 × 16,542 = 115,794 €) keep all
+    source = METTMANN.read_text(encoding="utf-8")
+    path = tmp_path / "mettmann.yaml"
+    path.write_text(source.replace("Kreis Mettmann: 116000 ", "Kreis Mettmann: 114800 "), encoding="utf-8")
+    out = tmp_path / "sensitivity.json"
+    args = ["sensitivity", str(path), "-m", str(test_model_file), "--part", "budgets", "-o", str(out)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    kreis = json.loads(out.read_text(encoding="utf-8"))["years"][1]["budgets"][0]
+    assert (kreis["budget_eur"], kreis["increase_eur"], kreis["threshold_eur"]) == (114_800, 994, 115_794)
+    assert (kreis["eigenanteil_before_eur"], kreis["eigenanteil_after_eur"]) == (107_523, 115_794)
+    assert "+994 €" in result.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -46,11 +47,20 @@ def solve_instance(
 ) -> Solved:
     """Solve lexicographically (no checker: thresholds compare plans of one compiled shape).
 
-    ``carried``: a later year of a horizon, with what the years before left it (held fixed)."""
+    ``carried``: a later year of a horizon, with what the years before held (fixed); the year is
+    decided as the horizon decides it (:func:`kimopt.solve_horizon.decide_year`): where it cannot
+    keep all of that, its least cut for the changed numbers."""
     from kimopt.lexicographic import solve_problem
 
-    problem = compile_problem(instance, model, carried)
-    result = solve_problem(problem, time_limit=time_limit)
+    if carried is None:
+        problem = compile_problem(instance, model)
+        result = solve_problem(problem, time_limit=time_limit)
+    else:
+        from kimopt.solve_horizon import decide_year
+
+        limit = float(model.time_limit_s) if time_limit is None else time_limit
+        held = compile_problem(instance, model, Carried(carried.held))
+        problem, result, _ = decide_year(held, time.perf_counter() + limit)
     if result.units is None:
         return Solved(result.status, None, None, None)
     plan = Plan(problem, result.units, result.status, result.levels, result.solver)
