@@ -125,7 +125,10 @@ def test_apportion_gives_one_table_per_year(tmp_path: Path) -> None:
     assert [(y["year"], y["positions_vzae"]) for y in years] == [(2022, 16), (2023, 18)]
     ratingen = [next(k for k in y["kommunen"] if k["name"] == "Ratingen") for y in years]
     # the quota: positions × population / the Kreis's 484,322 inhabitants
-    assert [Fraction(k["quota_exact"]) for k in ratingen] == [Fraction(16 * 86_899, 484_322), Fraction(18 * 86_899, 484_322)]
+    assert [Fraction(k["quota_exact"]) for k in ratingen] == [
+        Fraction(16 * 86_899, 484_322),
+        Fraction(18 * 86_899, 484_322),
+    ]
     assert [sum(Fraction(str(k["vzae"])) for k in y["kommunen"]) for y in years] == [16, 18]
 
 

@@ -16,6 +16,7 @@ the same plans on every run, and an incomplete list says so.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -185,3 +186,37 @@ def choice_points(plans: list[dict[str, Any]]) -> dict[str, list[float]]:
         if len(set(values)) > 1:
             out[name] = values
     return out
+
+
+def years_json(found: Sequence[tuple[int | None, str, Alternatives]], multi: bool) -> list[dict[str, Any]]:
+    """Per year (year, label, plans found): ``complete``, ``work_limit_reached`` and the ``plans``,
+    each named „Plan n“; a horizon's entries and plans carry their ``year``, named „2023: Plan n“."""
+
+    def year_of(year: int | None) -> dict[str, Any]:
+        return {"year": year} if multi else {}
+
+    return [
+        {
+            **year_of(year),
+            "complete": result.complete,
+            "work_limit_reached": result.work_spent,
+            "plans": [
+                {"alternative": f"{label}: Plan {n}" if multi else f"Plan {n}", **year_of(year), **plan}
+                for n, plan in enumerate(result.plans, start=1)
+            ],
+        }
+        for year, label, result in found
+    ]
+
+
+def file_json(instance: str, model: str, years: list[dict[str, Any]], multi: bool) -> dict[str, Any]:
+    """The file of ``kimopt alternatives -o x.json``: one year as before, a horizon with ``years``
+    (``complete`` when every year's list is, ``work_limit_reached`` when some year's is cut)."""
+    head = {"instance": instance, "model": model}
+    if not multi:
+        return {**head, **years[0]}
+    every = {
+        "complete": all(y["complete"] for y in years),
+        "work_limit_reached": any(y["work_limit_reached"] for y in years),
+    }
+    return {**head, **every, "years": years}

@@ -132,7 +132,11 @@ def apportion(
             raise fail(f"{instance}: {where}{exc.text(lang.value)}", ExitCode.INFEASIBLE) from None
         found.append((year, label, result.to_json()))
     for _, label, data in found:
-        typer.echo(render_apportionment(data, lang.value) if not multi else f"{label}:\n" + render_apportionment(data, lang.value) + "\n")
+        typer.echo(
+            render_apportionment(data, lang.value)
+            if not multi
+            else f"{label}:\n" + render_apportionment(data, lang.value) + "\n"
+        )
         if data["ties"]:
             typer.echo((f"{label}: " if multi else "") + tie_warning(data, lang.value), err=True)
     if output is not None:

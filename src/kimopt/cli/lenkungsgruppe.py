@@ -226,7 +226,7 @@ def alternatives(
     (Plan 1 ist der Plan von kimopt solve; von ihm aus ist das Folgejahr geplant).
     Exit: 0, 1 fehlerhafte Eingabe, 3 unlösbar, 4 kein Optimum im Zeitlimit.
     """
-    from kimopt.analysis.alternatives import equally_good_plans, equally_good_year_plans
+    from kimopt.analysis.alternatives import equally_good_plans, equally_good_year_plans, file_json, years_json
     from kimopt.console.alternatives import YEARS_MEANING, render_alternatives
     from kimopt.io.atomic import guard_output, write_text_atomic
     from kimopt.lexicographic import ModelTooLarge
@@ -289,28 +289,9 @@ def alternatives(
         typer.echo(render_alternatives(found[0][2], lang.value))
     if output is None:
         return
-    years = [
-        {
-            **({"year": year} if multi else {}),
-            "complete": result.complete,
-            "work_limit_reached": result.work_spent,
-            "plans": [
-                {"alternative": f"{label}: Plan {n}" if multi else f"Plan {n}", **({"year": year} if multi else {}), **plan}
-                for n, plan in enumerate(result.plans, start=1)
-            ],
-        }
-        for year, label, result in found
-    ]
+    years = years_json(found, multi)
     if output.suffix.lower() == ".json":
-        head = {"instance": inputs.instance.name, "model": inputs.model_name}
-        if multi:
-            every = {
-                "complete": all(y["complete"] for y in years),
-                "work_limit_reached": any(y["work_limit_reached"] for y in years),
-            }
-            write_text_atomic(output, dumps({**head, **every, "years": years}))
-        else:
-            write_text_atomic(output, dumps({**head, **years[0]}))
+        write_text_atomic(output, dumps(file_json(inputs.instance.name, inputs.model_name, years, multi)))
     else:
         labelled = [plan for entry in years for plan in entry["plans"]]
         write_comparison(labelled, output, lang.value, [instance, model], draft=entwurf)

@@ -38,8 +38,8 @@ def analyse_years(
 
     outcome = plan_instance(instance, model, model_name, time_limit)
     if outcome.failed_year is not None or outcome.status is not Status.OPTIMAL:
-        year = outcome.failed_year or next(y.label for y in outcome.years if y.status is not Status.OPTIMAL)
-        raise SensitivityError(f"{instance.name}: {year}", outcome.status)
+        label = outcome.failed_year or next(y.label for y in outcome.years if y.status is not Status.OPTIMAL)
+        raise SensitivityError(f"{instance.name}: {label}", outcome.status)
     out = []
     for year in outcome.years:
         report = None if progress is None else _prefixed(progress, year.label)
