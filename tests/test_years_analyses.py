@@ -188,3 +188,12 @@ def test_sensitivity_names_the_994_euros_that_avoid_mettmanns_cut(tmp_path: Path
     assert (kreis["budget_eur"], kreis["increase_eur"], kreis["threshold_eur"]) == (114_800, 994, 115_794)
     assert (kreis["eigenanteil_before_eur"], kreis["eigenanteil_after_eur"]) == (107_523, 115_794)
     assert "+994 €" in result.output
+
+
+@pytest.mark.parametrize("command", ["alternatives", "sensitivity"])
+def test_a_year_without_a_plan_is_named(command: str, tmp_path: Path, test_model_file: Path) -> None:
+    # Moers's 2023 budget of 1,000 € is less than its fixed Bausteine 1 and 3 (23,340 + 9,271 €)
+    path = _wesel_with_moers_2023_budget(tmp_path, 1_000)
+    result = runner.invoke(app, [command, str(path), "-m", str(test_model_file)])
+    assert result.exit_code == 3, result.output
+    assert f"{path}: 2023: keine zulässige Verteilung" in result.output

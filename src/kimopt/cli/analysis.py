@@ -230,11 +230,12 @@ def sensitivity(
                 one = analyse(inputs.instance, inputs.model, inputs.model_name, parts, max_points, time_limit, step)
                 data = one.to_json()
     except SensitivityError as exc:
+        where = f"{instance}: " + ("" if exc.year is None else f"{exc.year}: ")
         if exc.status is Status.INFEASIBLE:
             message = _t(lang, "keine zulässige Verteilung", "no feasible allocation")
-            raise fail(f"{instance}: {message}", ExitCode.INFEASIBLE) from None
+            raise fail(where + message, ExitCode.INFEASIBLE) from None
         raise fail(
-            f"{instance}: " + _t(lang, "kein optimaler Plan im Zeitlimit", "no optimal plan within the time limit"),
+            where + _t(lang, "kein optimaler Plan im Zeitlimit", "no optimal plan within the time limit"),
             ExitCode.NO_PLAN,
         ) from None
     years = data.get("years")

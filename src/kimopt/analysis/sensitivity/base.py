@@ -22,9 +22,10 @@ T = TypeVar("T")
 class SensitivityError(RuntimeError):
     """The instance itself has no optimal plan (infeasible or not solved in time)."""
 
-    def __init__(self, message: str, status: Status = Status.UNKNOWN) -> None:
+    def __init__(self, message: str, status: Status = Status.UNKNOWN, year: str | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.year = year  # the year of a horizon without an optimal plan
 
 
 @dataclass(frozen=True)

@@ -39,14 +39,14 @@ def analyse_years(
     outcome = plan_instance(instance, model, model_name, time_limit)
     if outcome.failed_year is not None or outcome.status is not Status.OPTIMAL:
         label = outcome.failed_year or next(y.label for y in outcome.years if y.status is not Status.OPTIMAL)
-        raise SensitivityError(f"{instance.name}: {label}", outcome.status)
+        raise SensitivityError(f"{instance.name}: {label}", outcome.status, label)
     out = []
     for year in outcome.years:
         report = None if progress is None else _prefixed(progress, year.label)
         problem = year.problem
         fixed = year.horizon.fixed_payments(model)
-        out.append(
-            analyse(
+        try:
+            found = analyse(
                 problem.instance,
                 model,
                 model_name,
@@ -58,7 +58,9 @@ def analyse_years(
                 fixed,
                 year.horizon.year,
             )
-        )
+        except SensitivityError as exc:
+            raise SensitivityError(f"{instance.name}: {year.label}", exc.status, year.label) from None
+        out.append(found)
     return out
 
 
