@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from kimopt.cli import app
 from kimopt.load import load_inputs
 from kimopt.pipeline import plan_instance
-from tests.conftest import INSTANCES
+from tests.conftest import INSTANCES, TEST_SETTINGS, write_yaml
 
 runner = CliRunner()
 WESEL = INSTANCES / "kreis-wesel-2022-2023.yaml"
@@ -71,14 +71,21 @@ def test_alternatives_of_one_year_keep_their_json(tmp_path: Path, test_model_fil
     assert "2022:" not in result.output
 
 
-def test_sensitivity_of_wesel_states_budget_thresholds_per_year(tmp_path: Path, test_model_file: Path) -> None:
-    out = tmp_path / "sensitivity.json"
-    args = ["sensitivity", str(WESEL), "-m", str(test_model_file), "--part", "budgets", "-o", str(out)]
+@pytest.fixture(scope="module")
+def wesel_budgets(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict]:
+    """``kimopt sensitivity --part budgets`` of Kreis Wesel 2022-2023: its output and JSON."""
+    folder = tmp_path_factory.mktemp("wesel-sensitivity")
+    out, settings = folder / "sensitivity.json", write_yaml(folder / "model.yaml", TEST_SETTINGS)
+    args = ["sensitivity", str(WESEL), "-m", str(settings), "--part", "budgets", "-o", str(out)]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert "\n2022:\n" in result.output and "\n2023:\n" in result.output
-    assert "die Vorjahre bleiben wie geplant" in result.output
-    data = json.loads(out.read_text(encoding="utf-8"))
+    return result.output, json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_sensitivity_of_wesel_states_budget_thresholds_per_year(wesel_budgets: tuple[str, dict]) -> None:
+    output, data = wesel_budgets
+    assert "\n2022:\n" in output and "\n2023:\n" in output
+    assert "die Vorjahre bleiben wie geplant" in output
     assert [y["year"] for y in data["years"]] == [2022, 2023]
     moers = [next(b for b in y["budgets"] if b["payer"] == "Moers") for y in data["years"]]
     # 2022: Moers holds its maximum of 2.0 VZÄ (21,000 + 8,200 + 2 × 16,400 = 62,000 € = its budget)
@@ -148,13 +155,12 @@ def _wesel_with_moers_2023_budget(tmp_path: Path, budget: int) -> Path:
     return path
 
 
-def test_a_budget_threshold_is_what_the_horizon_plans_with_that_budget(tmp_path: Path, test_model_file: Path) -> None:
+def test_a_budget_threshold_is_what_the_horizon_plans_with_that_budget(
+    wesel_budgets: tuple[str, dict], tmp_path: Path, test_model_file: Path
+) -> None:
     # Moers's 2023 threshold of 65,695 € (above): with it the horizon no longer cuts Moers in 2023
     # (Dinslaken's cut stays), with one euro less it cuts both by 0.5 VZÄ, as with 62,000 €
-    out = tmp_path / "sensitivity.json"
-    args = ["sensitivity", str(WESEL), "-m", str(test_model_file), "--part", "budgets", "-o", str(out)]
-    assert runner.invoke(app, args).exit_code == 0
-    moers = next(b for b in json.loads(out.read_text(encoding="utf-8"))["years"][1]["budgets"] if b["payer"] == "Moers")
+    moers = next(b for b in wesel_budgets[1]["years"][1]["budgets"] if b["payer"] == "Moers")
 
     def year_2023(budget: int) -> dict:
         inputs = load_inputs(_wesel_with_moers_2023_budget(tmp_path, budget), test_model_file)
