@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
@@ -108,20 +108,7 @@ def solve_horizon(
     for n, year in enumerate(years):
         report = _labelled(progress, year.label) if several else progress
         rows = (fixed or {}).get(n)
-        problem = year_problem(year, settings, carried)
-        result = solve_problem(problem, _left(deadline), report, rows)
-        cut: LevelResult | None = None
-        if result.status is Status.INFEASIBLE and carried is not None and settings.keep_existing:
-            if report:
-                report("continuity")
-            cut_status, cut = least_cuts(problem, deadline, workers, seed)
-            if cut is not None and cut.value is not None:
-                problem = year_problem(year, settings, Carried(carried.held, cut.value))
-                result = solve_problem(problem, _left(deadline), report, rows)
-                if cut_status is not Status.OPTIMAL and result.status is Status.OPTIMAL:
-                    result.status = Status.FEASIBLE  # the cut is not proven least
-            else:
-                result.status = cut_status
+        problem, result, cut = decide_year(year_problem(year, settings, carried), deadline, report, rows)
         results.append(YearResult(year, problem, result, cut))
         if not result.status.has_plan:
             status = result.status
@@ -134,6 +121,33 @@ def solve_horizon(
     if not several and results:
         info = {**results[0].result.solver, "seconds": info["seconds"]}
     return HorizonResult(status, results, years, info)
+
+
+def decide_year(
+    problem: Problem,
+    deadline: float,
+    progress: Callable[[str], None] | None = None,
+    rows: dict[int, int] | None = None,
+) -> tuple[Problem, SolveResult, LevelResult | None]:
+    """One year given what the year before held (``problem.carried``, no cut allowed yet): the
+    one-year solve; where that has no plan under ``keep_existing``, the least cut
+    (:func:`kimopt.cpsat.horizon.least_cuts`) and the solve with it. Returns the problem solved
+    (with the cut allowed), the result and the ``continuity`` level (``None``: no cut needed)."""
+    settings, carried = problem.model, problem.carried
+    result = solve_problem(problem, _left(deadline), progress, rows)
+    cut: LevelResult | None = None
+    if result.status is Status.INFEASIBLE and carried is not None and settings.keep_existing:
+        if progress:
+            progress("continuity")
+        cut_status, cut = least_cuts(problem, deadline, settings.workers or 1, settings.seed)
+        if cut is not None and cut.value is not None:
+            problem = replace(problem, carried=Carried(carried.held, cut.value))
+            result = solve_problem(problem, _left(deadline), progress, rows)
+            if cut_status is not Status.OPTIMAL and result.status is Status.OPTIMAL:
+                result.status = Status.FEASIBLE  # the cut is not proven least
+        else:
+            result.status = cut_status
+    return problem, result, cut
 
 
 def _left(deadline: float) -> float:

@@ -16,12 +16,17 @@ the same plans on every run, and an incomplete list says so.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kimopt.data import Instance, PlanningModel
-from kimopt.results import Status
+from kimopt.results import SolveResult, Status
+
+if TYPE_CHECKING:
+    from kimopt.problem import Problem
+    from kimopt.solve_horizon import YearResult
 
 ENUMERATION_WORK = 30.0
 """Deterministic work (CP-SAT's deterministic seconds) for listing the equally good plans."""
@@ -62,23 +67,46 @@ def equally_good_plans(
     kimopt.pipeline.PlanRejected
         If a plan breaks a rule or differs from the optimum on a level (a defect in kimopt).
     """
+    from kimopt.lexicographic import build, solve_levels
+    from kimopt.problem import compile_problem
+
+    problem = compile_problem(instance, model)
+    limit_s = float(model.time_limit_s) if time_limit is None else time_limit
+    result = solve_levels(build(problem), limit_s, model.workers or 1, model.seed)
+    return _listed(problem, result, model_name, limit)
+
+
+def equally_good_year_plans(year: YearResult, model_name: str = "kim-standard", limit: int = 10) -> Alternatives:
+    """:func:`equally_good_plans` of one year of a horizon, given the years before as planned.
+
+    The year's problem as the solver saw it (budgets less Bausteine 1 and 3, what the year before
+    held); Plan 1 is the year's plan of ``kimopt solve``, from which the next year is planned.
+    The plans show the year's real budgets, as the year of the plan file does.
+    """
+    from kimopt.problem import compile_problem
+
+    problem = year.problem
+    shown = compile_problem(year.horizon.instance, problem.model, problem.carried)
+    return _listed(problem, year.result, model_name, limit, shown)
+
+
+def _listed(
+    problem: Problem, result: SolveResult, model_name: str, limit: int, shown: Problem | None = None
+) -> Alternatives:
+    """The equally good plans of ``problem`` at the optimum ``result``, its own plan first;
+    ``shown``: the same allocation problem with the budgets the plans show (default ``problem``)."""
     from ortools.sat.python import cp_model
 
     from kimopt.check import check_plan
     from kimopt.cpsat.objectives import tie_break
     from kimopt.cpsat.solver import work_limited_solver
-    from kimopt.lexicographic import build, hold_levels, solve_levels
+    from kimopt.lexicographic import build, hold_levels
     from kimopt.pipeline import PlanRejected
     from kimopt.plan import Plan
-    from kimopt.problem import compile_problem
 
-    problem = compile_problem(instance, model)
-    limit_s = float(model.time_limit_s) if time_limit is None else time_limit
-    workers = model.workers or 1
-    result = solve_levels(build(problem), limit_s, workers, model.seed)
     if result.status is not Status.OPTIMAL or result.units is None:
         return Alternatives(result.status)
-
+    model = problem.model
     cm = build(problem)
     m, v = cm.model, cm.variables
     hold_levels(cm, result)
@@ -87,9 +115,11 @@ def equally_good_plans(
     plans: list[dict[str, Any]] = []
 
     def take(units: list[int]) -> None:
-        plan = Plan(problem, units, Status.OPTIMAL, result.levels, dict(result.solver), model_name, result.target_units)
+        plan = Plan(
+            shown or problem, units, Status.OPTIMAL, result.levels, dict(result.solver), model_name, result.target_units
+        )
         data = plan.to_json()
-        violations = check_plan(instance, model, data)
+        violations = check_plan(problem.instance, model, data, problem.carried)
         if violations:
             raise PlanRejected(violations)
         _same_levels(plan, result.levels)
@@ -156,3 +186,37 @@ def choice_points(plans: list[dict[str, Any]]) -> dict[str, list[float]]:
         if len(set(values)) > 1:
             out[name] = values
     return out
+
+
+def years_json(found: Sequence[tuple[int | None, str, Alternatives]], multi: bool) -> list[dict[str, Any]]:
+    """Per year (year, label, plans found): ``complete``, ``work_limit_reached`` and the ``plans``,
+    each named „Plan n“; a horizon's entries and plans carry their ``year``, named „2023: Plan n“."""
+
+    def year_of(year: int | None) -> dict[str, Any]:
+        return {"year": year} if multi else {}
+
+    return [
+        {
+            **year_of(year),
+            "complete": result.complete,
+            "work_limit_reached": result.work_spent,
+            "plans": [
+                {"alternative": f"{label}: Plan {n}" if multi else f"Plan {n}", **year_of(year), **plan}
+                for n, plan in enumerate(result.plans, start=1)
+            ],
+        }
+        for year, label, result in found
+    ]
+
+
+def file_json(instance: str, model: str, years: list[dict[str, Any]], multi: bool) -> dict[str, Any]:
+    """The file of ``kimopt alternatives -o x.json``: one year as before, a horizon with ``years``
+    (``complete`` when every year's list is, ``work_limit_reached`` when some year's is cut)."""
+    head = {"instance": instance, "model": model}
+    if not multi:
+        return {**head, **years[0]}
+    every = {
+        "complete": all(y["complete"] for y in years),
+        "work_limit_reached": any(y["work_limit_reached"] for y in years),
+    }
+    return {**head, **every, "years": years}

@@ -222,71 +222,77 @@ def alternatives(
 ) -> None:
     """Gleich gute Pläne (Gleichstände auf jeder Zielebene).
 
+    Mehrere Jahre: je Jahr die gleich guten Pläne dieses Jahres, die Vorjahre wie geplant
+    (Plan 1 ist der Plan von kimopt solve; von ihm aus ist das Folgejahr geplant).
     Exit: 0, 1 fehlerhafte Eingabe, 3 unlösbar, 4 kein Optimum im Zeitlimit.
     """
-    from kimopt.analysis.alternatives import equally_good_plans
-    from kimopt.cli.horizon import one_year_only
-    from kimopt.console.alternatives import render_alternatives
+    from kimopt.analysis.alternatives import equally_good_plans, equally_good_year_plans, file_json, years_json
+    from kimopt.console.alternatives import YEARS_MEANING, render_alternatives
     from kimopt.io.atomic import guard_output, write_text_atomic
     from kimopt.lexicographic import ModelTooLarge
     from kimopt.load import load_inputs
-    from kimopt.pipeline import PlanRejected
+    from kimopt.pipeline import PlanRejected, plan_instance
     from kimopt.plan import dumps
     from kimopt.report import check_suffix
     from kimopt.report.compare import write_comparison
 
     inputs = load_inputs(instance, model)
-    one_year_only(inputs.instance, instance, "alternatives", lang)
     if output is not None:
         if output.suffix.lower() != ".json":
             check_suffix(output)
         guard_output(output, [instance, model])
     from kimopt.cli.progress import progress
 
+    multi = inputs.instance.multi
     try:
         with progress(_t(lang, "Gleich gute Pläne", "Equally good plans")):
-            result = equally_good_plans(inputs.instance, inputs.model, inputs.model_name, limit, time_limit)
+            if multi:
+                outcome = plan_instance(inputs.instance, inputs.model, inputs.model_name, time_limit)
+                found = [
+                    (year.horizon.year, year.label, equally_good_year_plans(year, inputs.model_name, limit))
+                    for year in outcome.years
+                ]
+            else:
+                one = equally_good_plans(inputs.instance, inputs.model, inputs.model_name, limit, time_limit)
+                found = [(inputs.instance.funding.year, "", one)]
     except ModelTooLarge as exc:
         raise fail(f"{instance}: {exc}", ExitCode.BAD_INPUT) from None
     except PlanRejected as exc:
         raise _internal(exc, lang) from None
-    if result.status is Status.INFEASIBLE:
-        raise fail(
-            f"{instance}: "
-            + _t(
-                lang,
-                "keine zulässige Verteilung – die Regeln widersprechen sich.",
-                "no feasible allocation – the rules contradict each other.",
-            ),
-            ExitCode.INFEASIBLE,
-        )
-    if result.status is not Status.OPTIMAL:
-        raise fail(
-            f"{instance}: "
-            + _t(
-                lang,
-                "Optimum im Zeitlimit nicht bewiesen; --time-limit erhöhen.",
-                "optimum not proven within the time limit; raise --time-limit.",
-            ),
-            ExitCode.NO_PLAN,
-        )
-    typer.echo(render_alternatives(result, lang.value))
+    for _, label, result in found:
+        where = f"{instance}: {label}: " if label else f"{instance}: "
+        if result.status is Status.INFEASIBLE:
+            raise fail(
+                where
+                + _t(
+                    lang,
+                    "keine zulässige Verteilung – die Regeln widersprechen sich.",
+                    "no feasible allocation – the rules contradict each other.",
+                ),
+                ExitCode.INFEASIBLE,
+            )
+        if result.status is not Status.OPTIMAL:
+            raise fail(
+                where
+                + _t(
+                    lang,
+                    "Optimum im Zeitlimit nicht bewiesen; --time-limit erhöhen.",
+                    "optimum not proven within the time limit; raise --time-limit.",
+                ),
+                ExitCode.NO_PLAN,
+            )
+    if multi:
+        shown = [_t(lang, *YEARS_MEANING)]
+        shown += [f"\n{label}:\n" + render_alternatives(result, lang.value) for _, label, result in found]
+        typer.echo("\n".join(shown))
+    else:
+        typer.echo(render_alternatives(found[0][2], lang.value))
     if output is None:
         return
-    labelled = [{"alternative": f"Plan {n}", **plan} for n, plan in enumerate(result.plans, start=1)]
+    years = years_json(found, multi)
     if output.suffix.lower() == ".json":
-        write_text_atomic(
-            output,
-            dumps(
-                {
-                    "instance": inputs.instance.name,
-                    "model": inputs.model_name,
-                    "complete": result.complete,
-                    "work_limit_reached": result.work_spent,
-                    "plans": labelled,
-                }
-            ),
-        )
+        write_text_atomic(output, dumps(file_json(inputs.instance.name, inputs.model_name, years, multi)))
     else:
+        labelled = [plan for entry in years for plan in entry["plans"]]
         write_comparison(labelled, output, lang.value, [instance, model], draft=entwurf)
     typer.echo(_t(lang, "\nGeschrieben: ", "\nWritten: ") + str(output))

@@ -98,3 +98,11 @@ def render_alternatives(result: Alternatives, lang: str) -> str:
             ),
         ]
     return "\n".join(lines)
+
+
+YEARS_MEANING = (
+    "Je Jahr: die gleich guten Pläne dieses Jahres, die Vorjahre wie geplant. Plan 1 ist der Plan "
+    "von kimopt solve; von ihm aus ist das Folgejahr geplant (ein anderer Plan kann das Folgejahr ändern).",
+    "Per year: that year's equally good plans, the years before as planned. Plan 1 is the plan of "
+    "kimopt solve; the next year is planned from it (another plan may change the next year).",
+)

@@ -118,3 +118,27 @@ def render_sensitivity(data: dict[str, Any], lang: str = "de") -> str:
         if not curve["complete"]:
             lines.append("… (--max-points erreicht / reached)")
     return "\n".join(lines)
+
+
+YEARS_MEANING = (
+    "Je Jahr: wie empfindlich der Plan dieses Jahres auf seine eigenen Zahlen reagiert; die Vorjahre "
+    "bleiben wie geplant. Budgets gelten für alle Bausteine (Baustein 1 und 3 eingerechnet), "
+    "Eigenanteil und Zielkonflikt für Baustein 2.",
+    "Per year: how sensitive that year's plan is to its own numbers, the years before kept as planned. "
+    "Budgets cover all Bausteine (Bausteine 1 and 3 counted in), Eigenanteil and trade-off are Baustein 2's.",
+)
+
+
+def render_sensitivity_years(data: dict[str, Any], lang: str = "de") -> str:
+    """A horizon: the meaning, then each year's tables under its heading („2022:“)."""
+    de = lang == "de"
+    lines = [f"{'Sensitivität' if de else 'Sensitivity'} – {data['instance']}", YEARS_MEANING[0 if de else 1]]
+    for entry in data["years"]:
+        body = render_sensitivity(entry, lang).split("\n")[1:]  # the title is the horizon's
+        lines += ["", f"{year_label(entry)}:", *body]
+    return "\n".join(lines)
+
+
+def year_label(entry: dict[str, Any]) -> str:
+    """The heading of a year of a horizon: its year, or „1“ for a single year without a number."""
+    return "1" if entry.get("year") is None else str(entry["year"])

@@ -39,8 +39,9 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from kimopt.analysis.sensitivity.base import Progress, SensitivityError, Solved, optimal_base, solve_instance
@@ -50,6 +51,7 @@ from kimopt.analysis.sensitivity.tradeoff import Tradeoff, TradeoffPoint, tradeo
 from kimopt.data import Instance, PlanningModel
 from kimopt.numbers import decimal_vzae, fraction_text, round_euros
 from kimopt.plan import Plan
+from kimopt.problem import Carried
 
 __all__ = [
     "BudgetThreshold",
@@ -82,6 +84,7 @@ class Sensitivity:
     budgets: list[BudgetThreshold]
     tradeoff: Tradeoff | None
     seconds: float
+    year: int | None = None  # a year of a horizon: the year's own numbers, the years before fixed
 
     def to_json(self) -> dict[str, Any]:
         """JSON: ``populations``, ``budgets``, ``tradeoff``; VZÄ as decimals, euros as integers."""
@@ -165,18 +168,27 @@ def analyse(
     max_points: int = 40,
     time_limit: float | None = None,
     progress: Progress = None,
+    carried: Carried | None = None,
+    fixed: Mapping[str, Fraction] | None = None,
+    year: int | None = None,
 ) -> Sensitivity:
-    """Run the chosen analyses (``populations``, ``budgets``, ``tradeoff``)."""
+    """Run the chosen analyses (``populations``, ``budgets``, ``tradeoff``).
+
+    A ``year`` of a horizon: ``instance`` is that year's problem as the solver sees it (budgets
+    less ``fixed``, the Eigenanteil of Bausteine 1 and 3 by payer) and ``carried`` what the
+    years before left it, held fixed (:func:`kimopt.analysis.sensitivity.years.analyse_years`).
+    """
     started = time.perf_counter()
     # many small re-solves: workers beyond the cores only slow them; the plan does not depend on it
     model = model.model_copy(update={"workers": max(1, min(model.workers, os.cpu_count() or 1))})
-    base = optimal_base(instance, model, time_limit)
+    base = optimal_base(instance, model, time_limit, carried)
     assert base.plan is not None
     populations, budgets, curve = [], [], None
     if "populations" in parts:
-        populations = population_thresholds(instance, model, time_limit, progress)
+        populations = population_thresholds(instance, model, time_limit, progress, carried=carried)
     if "budgets" in parts:
-        budgets = budget_thresholds(instance, model, time_limit, progress)
+        budgets = budget_thresholds(instance, model, time_limit, progress, carried, fixed)
     if "tradeoff" in parts:
-        curve = tradeoff_curve(instance, model, max_points, time_limit, progress)
-    return Sensitivity(instance, model_name, base.plan, populations, budgets, curve, time.perf_counter() - started)
+        curve = tradeoff_curve(instance, model, max_points, time_limit, progress, carried)
+    seconds = time.perf_counter() - started
+    return Sensitivity(instance, model_name, base.plan, populations, budgets, curve, seconds, year)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from typing import Any, TypeVar
 
 from kimopt.data import Instance, PlanningModel
 from kimopt.plan import Plan
-from kimopt.problem import compile_problem
+from kimopt.problem import Carried, compile_problem
 from kimopt.results import Status
 
 Progress = Callable[[str], None] | None
@@ -21,9 +22,10 @@ T = TypeVar("T")
 class SensitivityError(RuntimeError):
     """The instance itself has no optimal plan (infeasible or not solved in time)."""
 
-    def __init__(self, message: str, status: Status = Status.UNKNOWN) -> None:
+    def __init__(self, message: str, status: Status = Status.UNKNOWN, year: str | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.year = year  # the year of a horizon without an optimal plan
 
 
 @dataclass(frozen=True)
@@ -35,22 +37,42 @@ class Solved:
     coverage: tuple[Fraction, ...] | None
     plan: Plan | None
 
+    @property
+    def carried(self) -> Carried | None:
+        """What the years before left the solved year (``None``: a first or only year)."""
+        return None if self.plan is None else self.plan.problem.carried
 
-def solve_instance(instance: Instance, model: PlanningModel, time_limit: float | None = None) -> Solved:
-    """Solve lexicographically (no checker: thresholds compare plans of one compiled shape)."""
+
+def solve_instance(
+    instance: Instance, model: PlanningModel, time_limit: float | None = None, carried: Carried | None = None
+) -> Solved:
+    """Solve lexicographically (no checker: thresholds compare plans of one compiled shape).
+
+    ``carried``: a later year of a horizon, with what the years before held (fixed); the year is
+    decided as the horizon decides it (:func:`kimopt.solve_horizon.decide_year`): where it cannot
+    keep all of that, its least cut for the changed numbers."""
     from kimopt.lexicographic import solve_problem
 
-    problem = compile_problem(instance, model)
-    result = solve_problem(problem, time_limit=time_limit)
+    if carried is None:
+        problem = compile_problem(instance, model)
+        result = solve_problem(problem, time_limit=time_limit)
+    else:
+        from kimopt.solve_horizon import decide_year
+
+        limit = float(model.time_limit_s) if time_limit is None else time_limit
+        held = compile_problem(instance, model, Carried(carried.held))
+        problem, result, _ = decide_year(held, time.perf_counter() + limit)
     if result.units is None:
         return Solved(result.status, None, None, None)
     plan = Plan(problem, result.units, result.status, result.levels, result.solver)
     return Solved(result.status, tuple(result.units), tuple(plan.coverage), plan)
 
 
-def optimal_base(instance: Instance, model: PlanningModel, time_limit: float | None) -> Solved:
+def optimal_base(
+    instance: Instance, model: PlanningModel, time_limit: float | None, carried: Carried | None = None
+) -> Solved:
     """The optimal plan of the unchanged instance, against which every change is measured."""
-    base = solve_instance(instance, model, time_limit)
+    base = solve_instance(instance, model, time_limit, carried)
     if base.status is not Status.OPTIMAL:
         raise SensitivityError(f"{instance.name}: {base.status}", base.status)
     return base

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
 from kimopt.analysis.sensitivity.base import Progress, Solved, each_in_parallel, optimal_base, solve_instance
 from kimopt.data import Instance, PlanningModel
-from kimopt.problem import Problem
+from kimopt.problem import Carried, Problem
 
 
 @dataclass(frozen=True)
@@ -54,16 +54,20 @@ def _deficits(problem: Problem, payer: int | None) -> list[int]:
     return sorted(found)
 
 
-def payment_levels(deficits: Sequence[int], g: Fraction, units: int, above: int) -> list[int]:
-    """Whole-euro budgets at which ``Σ n_d·g·d ≤ budget`` admits a new payment: the sums
-    ``g·Σ n_d·d`` (``Σ n_d ≤ units``) above ``above``, rounded up to whole euros, ascending."""
+def payment_levels(
+    deficits: Sequence[int], g: Fraction, units: int, above: int, fixed: Fraction = Fraction(0)
+) -> list[int]:
+    """Whole-euro budgets at which ``fixed + Σ n_d·g·d ≤ budget`` admits a new payment: the sums
+    ``fixed + g·Σ n_d·d`` (``Σ n_d ≤ units``) above ``above``, rounded up to whole euros, ascending.
+    ``fixed``: what the payer pays for Bausteine 1 and 3 out of the same budget."""
     reached = {(0, 0)}  # (Σ n_d·d, Σ n_d)
     for deficit in deficits:
         reached = {(total + n * deficit, count + n) for total, count in reached for n in range(units - count + 1)}
-    return sorted({math.ceil(g * total) for total, _ in reached if math.ceil(g * total) > above})
+    levels = {math.ceil(fixed + g * total) for total, _ in reached}
+    return sorted(level for level in levels if level > above)
 
 
-def _with_budget(instance: Instance, payer: int | None, budget: int | None) -> Instance:
+def _with_budget(instance: Instance, payer: int | None, budget: int | Fraction | None) -> Instance:
     if payer is None:
         kreis = instance.kreis.model_copy(update={"budget": budget})
         return instance.model_copy(update={"kreis": kreis})
@@ -73,15 +77,29 @@ def _with_budget(instance: Instance, payer: int | None, budget: int | None) -> I
 
 
 def budget_thresholds(
-    instance: Instance, model: PlanningModel, time_limit: float | None = None, progress: Progress = None
+    instance: Instance,
+    model: PlanningModel,
+    time_limit: float | None = None,
+    progress: Progress = None,
+    carried: Carried | None = None,
+    fixed: Mapping[str, Fraction] | None = None,
 ) -> list[BudgetThreshold]:
-    """For the Kreis and every Kommune with a budget: the smallest increase changing the plan."""
-    base = optimal_base(instance, model, time_limit)
-    payers: list[tuple[int | None, str, str, int]] = []
+    """For the Kreis and every Kommune with a budget: the smallest increase changing the plan.
+
+    A year of a horizon: ``instance`` is the solver's view, each budget less ``fixed`` (a payer's
+    Eigenanteil of Bausteine 1 and 3); the budgets and thresholds reported are the whole budgets,
+    ``carried`` (the years before) is held fixed.
+    """
+    base = optimal_base(instance, model, time_limit, carried)
+    fixed = fixed or {}
+    payers: list[tuple[int | None, str, str, int | Fraction]] = []
     if instance.kreis.budget is not None:
         payers.append((None, instance.kreis.name, "kreis", instance.kreis.budget))
     payers += [(i, k.name, "kommune", k.budget) for i, k in enumerate(instance.kommunen) if k.budget is not None]
-    jobs = [(instance, model, base, payer, name, kind, budget, time_limit) for payer, name, kind, budget in payers]
+    jobs = [
+        (instance, model, base, payer, name, kind, budget, time_limit, fixed.get(name, Fraction(0)))
+        for payer, name, kind, budget in payers
+    ]
     return each_in_parallel(_threshold, jobs, [name for _, name, _, _ in payers], progress)
 
 
@@ -92,24 +110,30 @@ def _threshold(
     payer: int | None,
     name: str,
     kind: str,
-    budget: int,
+    budget: int | Fraction,
     time_limit: float | None,
+    fixed: Fraction = Fraction(0),
 ) -> BudgetThreshold:
-    """The threshold of one payer (one task of the parallel search).
+    """The threshold of one payer (one task of the parallel search), on its whole budget
+    (``budget`` left for Baustein 2 plus the ``fixed`` Eigenanteil of Bausteine 1 and 3).
 
     A budget with no payment level above it (the payer pays for no new position of any host)
     can change nothing: no re-solve is needed to say so.
     """
     assert base.plan is not None
     problem = base.plan.problem
-    cache: dict[int | None, Solved] = {budget: base}
+    whole = budget + fixed
+    assert whole.denominator == 1  # a budget of the file, less the fixed part, plus it again
+    total = int(whole)
+    cache: dict[int | None, Solved] = {total: base}
 
     def at(value: int | None) -> Solved:
         if value not in cache:
-            cache[value] = solve_instance(_with_budget(instance, payer, value), model, time_limit)
+            left = None if value is None else value - fixed
+            cache[value] = solve_instance(_with_budget(instance, payer, left), model, time_limit, base.carried)
         return cache[value]
 
-    levels = payment_levels(_deficits(problem, payer), problem.g, problem.positions, budget)
+    levels = payment_levels(_deficits(problem, payer), problem.g, problem.positions, total, fixed)
     found = None
     if levels and at(None).units != base.units:
         lo, hi = 0, len(levels) - 1  # at(levels[-1]) is as good as unlimited
@@ -125,7 +149,7 @@ def _threshold(
                 # the bisection's premise failed (plans not nested here): take the first
                 # level that changes the plan, level by level
                 found = next(level for level in levels if at(level).units != base.units)
-    return _budget_result(base, name, kind, budget, found, at)
+    return _budget_result(base, name, kind, total, found, at)
 
 
 def _budget_result(

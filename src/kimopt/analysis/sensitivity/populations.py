@@ -29,7 +29,7 @@ from kimopt.check import check_plan
 from kimopt.cpsat.remainders import RemainderOptimum, kreis_fills_in, remainder_optimum
 from kimopt.data import Instance, PlanningModel
 from kimopt.plan import Plan
-from kimopt.problem import Problem, compile_problem
+from kimopt.problem import Carried, Problem, compile_problem
 
 
 @dataclass(frozen=True)
@@ -65,14 +65,15 @@ def population_thresholds(
     time_limit: float | None = None,
     progress: Progress = None,
     kommunen: Sequence[int] | None = None,
+    carried: Carried | None = None,
 ) -> list[PopulationThreshold]:
     """For every Kommune (or those in ``kommunen``): the smallest ``+X`` / ``−Y`` inhabitants
     that change its coverage in the optimal plan.
 
     Searched up to the Kreis's whole population more and down to 0 inhabitants (see the
-    module docstring).
+    module docstring). ``carried``: a later year of a horizon, the years before held fixed.
     """
-    base = optimal_base(instance, model, time_limit)
+    base = optimal_base(instance, model, time_limit, carried)
     chosen = list(range(len(instance.kommunen)) if kommunen is None else kommunen)
     jobs = [(instance, model, base, i, time_limit) for i in chosen]
     return each_in_parallel(_threshold, jobs, [instance.kommunen[i].name for i in chosen], progress)
@@ -94,7 +95,7 @@ def _threshold(
             known = parametric_coverage(changed, model, base, i)
             if known is None:
                 solves[0] += 1
-                solved = solve_instance(changed, model, time_limit)
+                solved = solve_instance(changed, model, time_limit, base.carried)
                 known = solved.coverage[i] if solved.coverage is not None else None
             cache[population] = known
         return cache[population]
@@ -132,7 +133,7 @@ def parametric_coverage(changed: Instance, model: PlanningModel, base: Solved, i
         return None
     if (objectives[1].measure or "l1") != "l1":
         return None
-    problem = compile_problem(changed, model)
+    problem = compile_problem(changed, model, base.carried)
     if len(problem.links) != len(base.units) or problem.total_weight == 0:
         return None
     used = plan.target_units if plan.target_units is not None else problem.units(plan.used)
@@ -142,7 +143,7 @@ def parametric_coverage(changed: Instance, model: PlanningModel, base: Solved, i
     coverage = problem.vzae(optimum.floor[i] + (i in optimum.up))
     for start in (list(base.units), [0] * len(base.units)):  # as the solve's own shortcut tries
         filled = kreis_fills_in(problem, start, optimum)
-        if filled is not None and not check_plan(changed, model, Plan(problem, filled).links_json()):
+        if filled is not None and not check_plan(changed, model, Plan(problem, filled).links_json(), base.carried):
             return coverage
     return coverage if _reaches_bound(problem, used, optimum, base.units, model.seed) else None
 

@@ -8,7 +8,7 @@ from fractions import Fraction
 
 from kimopt.analysis.sensitivity.base import Progress, SensitivityError
 from kimopt.data import Instance, Objective, PlanningModel
-from kimopt.problem import compile_problem
+from kimopt.problem import Carried, compile_problem
 
 
 @dataclass(frozen=True)
@@ -35,8 +35,10 @@ def tradeoff_curve(
     max_points: int = 40,
     time_limit: float | None = None,
     progress: Progress = None,
+    carried: Carried | None = None,
 ) -> Tradeoff:
-    """The ε-constraint curve of L1 deviation against total Eigenanteil (N at its optimum)."""
+    """The ε-constraint curve of L1 deviation against total Eigenanteil (N at its optimum);
+    ``carried``: a later year of a horizon, the years before held fixed."""
     from ortools.sat.python import cp_model
 
     from kimopt.cpsat.objectives import LEVELS
@@ -44,7 +46,7 @@ def tradeoff_curve(
     from kimopt.lexicographic import build, most_positions
     from kimopt.results import Status
 
-    problem = compile_problem(instance, model)
+    problem = compile_problem(instance, model, carried)
     limit = float(model.time_limit_s if time_limit is None else time_limit)
     l1 = Objective(name="proportionality", measure="l1")
 
