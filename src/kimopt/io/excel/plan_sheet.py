@@ -19,22 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 from openpyxl.utils import get_column_letter
 
-from kimopt.errors import MESSAGES, Finding, InputError, Loc
+from kimopt.errors import Finding, InputError, Loc
 from kimopt.io.excel.cells import float_value, parse_number
 from kimopt.io.excel.schema import normalise
 from kimopt.numbers import NumberError, decimal_vzae, to_fraction
 
 if TYPE_CHECKING:
     from kimopt.check import Violation
-
-MESSAGES.update(
-    {
-        "plan_fixed_mark": (
-            "{value} ist weder ja (ja, j, x, ✓, ✔, 1, wahr) noch nein (nein, n, 0, leer)",
-            "{value} is neither yes (yes, y, x, ✓, ✔, 1, true) nor no (no, n, 0, empty)",
-        ),
-    }
-)
 
 SHEET_NAMES = ("Zuordnung", "Assignment")
 OVERVIEW_NAMES = ("Übersicht", "Overview")
