@@ -74,7 +74,12 @@ def used_codes() -> dict[str, str]:
     for path, tree in zip(files, trees, strict=True):
         local = _variable_codes(tree)
         # a name defined in the module means its own function (``problem`` has its code elsewhere)
-        takes_code = {name: {n} for name, n in CODE_CLASSES.items()} | everywhere | _code_parameters([tree])
+        own = {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+        takes_code = (
+            {name: {n} for name, n in CODE_CLASSES.items()}
+            | {name: n for name, n in everywhere.items() if name not in own}
+            | _code_parameters([tree])
+        )
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
                 continue

@@ -362,6 +362,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{value} ist weder ja (ja, j, x, ✓, ✔, 1, wahr) noch nein (nein, n, 0, leer)",
         "{value} is neither yes (yes, y, x, ✓, ✔, 1, true) nor no (no, n, 0, empty)",
     ),
+    "plan_year_unknown": (
+        "{value} ist kein Jahr dieser Instanz (ihre Jahre: {choices})",
+        "{value} is not a year of this instance (its years: {choices})",
+    ),
+    "plan_year_column": (
+        "die Instanz plant die Jahre {choices}: das Blatt braucht eine Spalte „Jahr“, die jeder Zeile ihr Jahr gibt",
+        "the instance plans the years {choices}: the sheet needs a column 'Jahr' (year) giving every row its year",
+    ),
     # GV100AD files (kimopt.io.gv100)
     "gv100_record_type": (
         "Satzart {value} unbekannt (erwartet 10, 20, 30, 40, 50, 60) – keine GV100AD-Datei?",
