@@ -196,6 +196,7 @@ class PlanSheet:
         Kommune, ``links[n]`` or nothing (then the whole column), each of the year the subject
         starts with in a plan of several years; beyond six cells the first six and how many more."""
         year, subject = self._year_of(subject)
+        subject = subject.removeprefix("cuts: ")  # a stated cut: the host's rows of the year
         mine = self.cells_of(year=year)
         if subject.startswith("links[") and subject.endswith("]") and subject[6:-1].isdigit():
             n = int(subject[6:-1]) - 1
