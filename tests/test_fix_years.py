@@ -170,9 +170,7 @@ def test_a_year_cell_that_is_no_year_is_named(wesel: tuple[dict[str, Any], Path]
     assert "Zuordnung!A3 (Jahr): „zweitausend“ ist keine ganze Zahl" in result.output
 
 
-def test_a_workbook_of_several_years_needs_the_year_column(
-    wesel: tuple[dict[str, Any], Path], tmp_path: Path
-) -> None:
+def test_a_workbook_of_several_years_needs_the_year_column(wesel: tuple[dict[str, Any], Path], tmp_path: Path) -> None:
     _, book = wesel
     workbook = openpyxl.load_workbook(book)
     workbook["Zuordnung"].delete_cols(1)
