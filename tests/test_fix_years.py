@@ -215,3 +215,30 @@ def test_conflicting_fixed_rows_of_a_later_year_are_explained_with_the_year(
     assert "2023: Die festen Zeilen lassen sich nicht zu einem Plan ergänzen" in result.output
     assert f"Zuordnung!E{n} (Dinslaken → Dinslaken 0,3 VZÄ)" in result.output
     assert f"Zuordnung!E{first}" not in result.output and "Alpen" not in result.output
+
+
+def test_a_one_year_workbook_needs_no_year_column_and_may_have_one(tmp_path: Path) -> None:
+    one_year = INSTANCES / "kreis-wesel-2022.yaml"
+    _, book = _solve(one_year, tmp_path)
+    assert rows(book)[0][:5] == ("Anstellungsträger", "Art", "Kommune", "VZÄ", "fest")  # no „Jahr“
+    assert "Kürzungen" not in openpyxl.load_workbook(book).sheetnames
+    assert runner.invoke(app, ["check", str(one_year), str(book)]).exit_code == 0
+    # a planner may add „Jahr“: the rows of 2022 are the plan, a row of 2023 is refused
+    workbook = openpyxl.load_workbook(book)
+    sheet = workbook["Zuordnung"]
+    sheet.insert_cols(1)
+    sheet["A1"] = "Jahr"
+    body = [r for r in range(2, sheet.max_row + 1) if isinstance(sheet.cell(r, 5).value, (int, float))]
+    for r in body:
+        sheet.cell(r, 1).value = 2022
+    sheet.cell(body[0], 6).value = "ja"
+    workbook.save(tmp_path / "jahr.xlsx")
+    for args in (["check", str(one_year)], ["solve", str(one_year), "-q", "--fix"]):
+        result = runner.invoke(app, [*args, str(tmp_path / "jahr.xlsx")])
+        assert result.exit_code == 0, result.output
+    sheet.cell(body[-1], 1).value = 2023
+    workbook.save(tmp_path / "2023.xlsx")
+    for args in (["check", str(one_year)], ["solve", str(one_year), "-q", "--fix"]):
+        result = runner.invoke(app, [*args, str(tmp_path / "2023.xlsx")])
+        assert result.exit_code == 1, result.output
+        assert f"Zuordnung!A{body[-1]} (Jahr): „2023“ ist kein Jahr dieser Instanz (ihre Jahre: 2022)" in result.output

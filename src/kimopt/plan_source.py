@@ -25,6 +25,11 @@ def read_plan(path: Path, instance: Instance | None = None) -> tuple[dict[str, A
         sheet = read_plan_sheet(path)
         if instance is not None and instance.multi:
             return sheet_plan_over_years(sheet, instance), sheet
+        if instance is not None and sheet.has_years:  # a sheet with „Jahr“ for an instance of one year
+            from kimopt.io.excel.plan_sheet import link_entries
+
+            (rows,) = sheet.by_year([instance.funding.year])
+            return {**sheet.plan(), "links": link_entries(rows)}, sheet
         return sheet.plan(), sheet
     from kimopt.io.reader import read_document
 
