@@ -242,3 +242,24 @@ def test_a_one_year_workbook_needs_no_year_column_and_may_have_one(tmp_path: Pat
         result = runner.invoke(app, [*args, str(tmp_path / "2023.xlsx")])
         assert result.exit_code == 1, result.output
         assert f"Zuordnung!A{body[-1]} (Jahr): „2023“ ist kein Jahr dieser Instanz (ihre Jahre: 2022)" in result.output
+
+
+def test_a_one_year_plan_with_bausteine_1_and_3_is_checked_and_keeps_its_fixed_rows(tmp_path: Path) -> None:
+    # Kreis Wesel's 2022 alone, with Baustein 1 and 3: its plan JSON lists the year under „years“
+    text = WESEL.read_text(encoding="utf-8")
+    start = text.index("\nyears:")
+    instance = tmp_path / "wesel-bausteine.yaml"
+    instance.write_text(text[:start] + text[text.index("\ncoordination:") :], encoding="utf-8")
+    _, book = _solve(instance, tmp_path)
+    assert rows(book)[0][0] == "Anstellungsträger"  # one year: no „Jahr“
+    assert runner.invoke(app, ["check", str(instance), str(book)]).exit_code == 0
+    workbook = openpyxl.load_workbook(book)
+    workbook["Zuordnung"]["E2"] = "ja"
+    workbook.save(tmp_path / "fest.xlsx")
+    folder = tmp_path / "out"
+    folder.mkdir()
+    plan, again = _solve(instance, folder, "--fix", str(tmp_path / "fest.xlsx"))
+    (year,) = plan["years"]
+    assert [(f["host"], f["kommune"]) for f in year["fixed_links"]] == [(rows(book)[1][0], rows(book)[1][2])]
+    assert rows(again)[1][4] == "ja"  # the rewritten workbook keeps the row fixed
+    assert runner.invoke(app, ["check", str(instance), str(again)]).exit_code == 0
