@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -263,3 +265,15 @@ def test_a_one_year_plan_with_bausteine_1_and_3_is_checked_and_keeps_its_fixed_r
     assert [(f["host"], f["kommune"]) for f in year["fixed_links"]] == [(rows(book)[1][0], rows(book)[1][2])]
     assert rows(again)[1][4] == "ja"  # the rewritten workbook keeps the row fixed
     assert runner.invoke(app, ["check", str(instance), str(again)]).exit_code == 0
+
+
+def test_check_of_a_workbook_of_several_years_runs_without_the_solver(wesel: tuple[dict[str, Any], Path]) -> None:
+    # the checker is independent of the model: `kimopt check` loads no OR-Tools (and starts faster)
+    _, book = wesel
+    code = (
+        "import sys\nfrom kimopt.cli import app\n"
+        f"sys.argv = ['kimopt', 'check', {str(WESEL)!r}, {str(book)!r}]\n"
+        "try:\n    app()\nexcept SystemExit as exc:\n    print(exc.code, 'ortools' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "0 False"
