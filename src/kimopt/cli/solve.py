@@ -43,7 +43,7 @@ def solve(
         Path | None,
         typer.Option(
             "--fix",
-            help="Plan-Arbeitsmappe: Zeilen mit „fest“ = ja bleiben, der Rest wird optimiert.",
+            help="Plan-Arbeitsmappe: Zeilen mit „fest“ = ja bleiben (in ihrem „Jahr“), der Rest wird optimiert.",
         ),
     ] = None,
     entwurf: Annotated[bool, typer.Option("--entwurf", help="Bericht als Entwurf kennzeichnen.")] = False,
