@@ -277,3 +277,21 @@ def test_check_of_a_workbook_of_several_years_runs_without_the_solver(wesel: tup
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip().splitlines()[-1] == "0 False"
+
+
+def test_a_fixed_row_may_cut_more_than_the_least_cut_of_its_year(
+    wesel: tuple[dict[str, Any], Path], tmp_path: Path
+) -> None:
+    # Moers held 2 VZÄ in 2022; free, 2023 cuts it by 0.5 (and Dinslaken by 0.5). Fixed at 1 VZÄ,
+    # the year's least cut is taken given that row: Moers 1, Dinslaken still 0.5.
+    _, book = wesel
+    n = row_of(book, 2023, "Moers", "Moers")
+    path = edited(book, tmp_path / "moers.xlsx", {f"E{n}": 1.0, f"F{n}": "ja"})
+    folder = tmp_path / "out"
+    folder.mkdir()
+    plan, again = _solve(WESEL, folder, "--fix", str(path))
+    second = plan["years"][1]
+    assert [(c["host"], c["vzae"]) for c in second["cuts"]] == [("Dinslaken", 0.5), ("Moers", 1.0)]
+    continuity = next(level for level in second["objectives"] if level["name"] == "continuity")
+    assert (continuity["value"], continuity["proven_optimal"]) == (1.5, True)
+    assert runner.invoke(app, ["check", str(WESEL), str(again)]).exit_code == 0

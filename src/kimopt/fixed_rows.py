@@ -155,8 +155,14 @@ def conflict_text(
     cannot stand together.
 
     A deletion filter over the fixed links: a link stays in the set only if the rest of the
-    set can be completed without it, so every link named is part of the conflict.
+    set can be completed without it, so every link named is part of the conflict. In a later
+    year continuity may cut what the fixed rows force (its least cut is the year's first level,
+    given them): the conflict is with the other rules.
     """
+    if problem.carried is not None:
+        from kimopt.cpsat.horizon import any_cut
+
+        problem = any_cut(problem)
     needed = dict(sorted(fixed.items()))
     for li in list(needed):
         trial = {k: v for k, v in needed.items() if k != li}

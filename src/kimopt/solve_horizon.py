@@ -114,7 +114,7 @@ def solve_horizon(
         if result.status is Status.INFEASIBLE and carried is not None and settings.keep_existing:
             if report:
                 report("continuity")
-            cut_status, cut = least_cuts(problem, deadline, workers, seed)
+            cut_status, cut = least_cuts(problem, deadline, workers, seed, rows)
             if cut is not None and cut.value is not None:
                 problem = year_problem(year, settings, Carried(carried.held, cut.value))
                 result = solve_problem(problem, _left(deadline), report, rows)
