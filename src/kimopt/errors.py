@@ -198,6 +198,336 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Ordner kann nicht angelegt werden ({value}); nichts wurde geschrieben",
         "folder cannot be created ({value}); nothing was written",
     ),
+    # years and Bausteine 1 and 3 (kimopt.horizon)
+    "years_order": (
+        "das Jahr {value} muss nach dem Vorjahr {limit} liegen",
+        "the year {value} must come after the year before, {limit}",
+    ),
+    "year_needed": (
+        "mit weiteren Jahren („years“) muss das erste Förderjahr angegeben sein",
+        "with later years ('years') the first funding year must be given",
+    ),
+    "unknown_employer": (
+        "{value} ist kein Anstellungsträger dieser Instanz (Kreis, Kommune oder Träger){hint_de}",
+        "{value} is no employer of this instance (Kreis, Kommune or Träger){hint_en}",
+    ),
+    "unknown_payer": (
+        "{value} ist weder der Kreis noch eine Kommune dieser Instanz{hint_de}",
+        "{value} is neither the Kreis nor a Kommune of this instance{hint_en}",
+    ),
+    "authority_without_abh": (
+        "{value} hat keine eigene Ausländerbehörde (auslaenderbehoerde: nein); Stellen in "
+        "Ausländerbehörden gibt es nur beim Kreis oder bei Kommunen mit eigener Behörde",
+        "{value} has no Ausländerbehörde of its own (auslaenderbehoerde: false); authority "
+        "positions exist only at the Kreis or at Kommunen with their own authority",
+    ),
+    "authority_slice": (
+        "{value} VZÄ ist kein Vielfaches von 0,5 VZÄ (Stellen werden in halben Stellen bewilligt)",
+        "{value} VZÄ is not a multiple of 0.5 VZÄ (positions are granted in half positions)",
+    ),
+    "coordination_missing": (
+        "coordinator_vzae ohne Abschnitt „coordination“ (Baustein 1)",
+        "coordinator_vzae without a section 'coordination' (Baustein 1)",
+    ),
+    # tables: CSV and workbook bounds (kimopt.io.table)
+    "table_too_many_rows": (
+        "die Tabelle hat zu viele Zeilen (höchstens {limit})",
+        "the table has too many rows (at most {limit})",
+    ),
+    "table_too_many_columns": (
+        "die Zeile hat zu viele Spalten ({count}, höchstens {limit})",
+        "the line has too many columns ({count}, at most {limit})",
+    ),
+    "table_too_many_cells": (
+        "die Tabelle hat zu viele Zellen (höchstens {limit})",
+        "the table has too many cells (at most {limit})",
+    ),
+    "table_cell_too_long": (
+        "die Zelle ist zu lang (höchstens {limit} Zeichen)",
+        "the cell is too long (at most {limit} characters)",
+    ),
+    "table_csv_syntax": (
+        "die CSV-Zeile ist nicht lesbar ({value})",
+        "the CSV line cannot be read ({value})",
+    ),
+    "xlsx_no_visible_sheet": (
+        "die Arbeitsmappe hat kein sichtbares Tabellenblatt",
+        "the workbook has no visible worksheet",
+    ),
+    "xlsx_formula_no_value": (
+        "in {cell} steht die Formel {value} ohne gespeicherten Wert: die Datei in Excel öffnen "
+        "und speichern (kimopt rechnet keine Formeln aus)",
+        "{cell} holds the formula {value} without a stored value: open the file in Excel and "
+        "save it (kimopt does not evaluate formulas)",
+    ),
+    # number conventions of a table (kimopt.io.number_convention)
+    "table_mixed_numbers": (
+        "die Datei schreibt Zahlen auf zwei Arten, deutsch mit Dezimalkomma ({german}) und mit "
+        "Dezimalpunkt ({plain}): eine Schreibweise für die ganze Datei wählen",
+        "the file writes numbers in two ways, German with a decimal comma ({german}) and with a "
+        "decimal point ({plain}): choose one way for the whole file",
+    ),
+    "table_comma_numbers": (
+        "{cells} ist mehrdeutig: deutsch gelesen eine Dezimalzahl (1,200 = 1,2), englisch mit "
+        "Tausenderkomma tausendmal so groß (1,200 = 1200): ohne Komma (1200) oder mit Dezimalkomma "
+        "in anderer Länge (1,2) schreiben",
+        "{cells} is ambiguous: read the German way a decimal (1,200 = 1.2), the English way with a "
+        "thousands comma a thousand times as large (1,200 = 1200): write it without the comma "
+        "(1200) or as a decimal of another length (1,2)",
+    ),
+    "table_ambiguous_numbers": (
+        "die Datei schreibt Dezimalzahlen mit Punkt ({plain}); dann ist {cells} mehrdeutig "
+        "(deutsch gelesen tausendmal so groß): ohne Punkt (1234) oder mit vier Nachkommastellen "
+        "(1.2340) schreiben",
+        "the file writes decimals with a point ({plain}); then {cells} is ambiguous (read the "
+        "German way a thousand times as large): write it without the point (1234) or with four "
+        "decimals (1.2340)",
+    ),
+    # the instance workbook (kimopt.io.excel.schema)
+    "xlsx_not_workbook": (
+        "keine lesbare Excel-Arbeitsmappe (.xlsx), Datei beschädigt oder anderes Format ({detail})",
+        "not a readable Excel workbook (.xlsx), the file is damaged or of another format ({detail})",
+    ),
+    "xlsx_encrypted": (
+        "kennwortgeschützte Arbeitsmappe oder altes .xls-Format: bitte ohne Kennwort als .xlsx speichern",
+        "password-protected workbook or old .xls format: please save it as .xlsx without a password",
+    ),
+    "xlsx_too_large": (
+        "die Arbeitsmappe ist entpackt zu groß ({detail} Bytes, höchstens {limit})",
+        "the workbook is too large unpacked ({detail} bytes, at most {limit})",
+    ),
+    "xlsx_too_many_cells": (
+        "die Arbeitsmappe hat zu viele Zellen ({detail}, höchstens {limit})",
+        "the workbook has too many cells ({detail}, at most {limit})",
+    ),
+    "xlsx_sheet_hidden": (
+        "Tabellenblatt {value} ist ausgeblendet: einblenden und prüfen oder löschen "
+        "(kimopt liest keine verborgenen Daten)",
+        "worksheet {value} is hidden: unhide and check it, or delete it (kimopt reads no hidden data)",
+    ),
+    "xlsx_sheet_missing": (
+        "Tabellenblatt {value} fehlt (vorhanden: {sheets})",
+        "worksheet {value} is missing (present: {sheets})",
+    ),
+    "xlsx_no_header": (
+        "Tabellenblatt {value}: keine Kopfzeile mit Spaltennamen gefunden (erwartet z. B. {expected})",
+        "worksheet {value}: no header row with column names found (expected e.g. {expected})",
+    ),
+    "xlsx_unknown_column": ("{cell}: unbekannte Spalte {value}{hint_de}", "{cell}: unknown column {value}{hint_en}"),
+    "xlsx_duplicate_column": (
+        "{cell}: die Spalte {value} gibt es schon in {first}",
+        "{cell}: the column {value} already exists in {first}",
+    ),
+    "xlsx_missing_column": (
+        "Tabellenblatt {sheet}: Spalte {value} fehlt",
+        "worksheet {sheet}: column {value} is missing",
+    ),
+    "xlsx_unnamed_column": (
+        "{cell}: Wert {value} in einer Spalte ohne Überschrift",
+        "{cell}: value {value} in a column without a header",
+    ),
+    "xlsx_unknown_label": ("{cell}: unbekannte Angabe {value}{hint_de}", "{cell}: unknown field {value}{hint_en}"),
+    "xlsx_duplicate_label": (
+        "{cell}: die Angabe {value} steht schon in {first}",
+        "{cell}: the field {value} is already given in {first}",
+    ),
+    "xlsx_unlabelled_value": (
+        "{cell}: Wert {value} ohne Angabe in Spalte A",
+        "{cell}: value {value} without a field name in column A",
+    ),
+    "xlsx_no_rows": (
+        "Tabellenblatt {value} enthält keine Kommunen (unter der Kopfzeile steht nichts)",
+        "worksheet {value} holds no Kommunen (nothing below the header row)",
+    ),
+    "xlsx_too_many_rows": (
+        "Tabellenblatt {value} hat zu viele Zeilen (höchstens {limit})",
+        "worksheet {value} has too many rows (at most {limit})",
+    ),
+    "xlsx_ambiguous_number": (
+        "{value} ist mehrdeutig ({thousands_de} oder {decimal_de}?): "
+        "Tausender mit Punkt (55.000) oder ohne Trennzeichen schreiben",
+        "{value} is ambiguous ({thousands_en} or {decimal_en}?): write it without a thousands separator",
+    ),
+    "xlsx_date": (
+        "{value} hat Excel als Datum gespeichert, gemeint ist eine Zahl: Zelle als Zahl "
+        "oder Text formatieren und neu eingeben",
+        "Excel stored {value} as a date, but a number is meant: format the cell as number or text and type it again",
+    ),
+    "xlsx_illegal_text": (
+        "{value} enthält Steuerzeichen, die Excel nicht speichern kann",
+        "{value} contains control characters Excel cannot store",
+    ),
+    # the plan workbook's sheet „Zuordnung“ (kimopt.io.excel.plan_sheet)
+    "plan_fixed_mark": (
+        "{value} ist weder ja (ja, j, x, ✓, ✔, 1, wahr) noch nein (nein, n, 0, leer)",
+        "{value} is neither yes (yes, y, x, ✓, ✔, 1, true) nor no (no, n, 0, empty)",
+    ),
+    "plan_year_unknown": (
+        "{value} ist kein Jahr dieser Instanz (ihre Jahre: {choices})",
+        "{value} is not a year of this instance (its years: {choices})",
+    ),
+    "plan_year_column": (
+        "die Instanz plant die Jahre {choices}: das Blatt braucht eine Spalte „Jahr“, die jeder Zeile ihr Jahr gibt",
+        "the instance plans the years {choices}: the sheet needs a column 'Jahr' (year) giving every row its year",
+    ),
+    # GV100AD files (kimopt.io.gv100)
+    "gv100_record_type": (
+        "Satzart {value} unbekannt (erwartet 10, 20, 30, 40, 50, 60) – keine GV100AD-Datei?",
+        "unknown record type {value} (expected 10, 20, 30, 40, 50 or 60) – not a GV100AD file?",
+    ),
+    "gv100_short_line": (
+        "Zeile zu kurz: {length} Zeichen, Satzart {kind} braucht mindestens {needed} – keine GV100AD-Datei?",
+        "line too short: {length} characters, record type {kind} needs at least {needed} – not a GV100AD file?",
+    ),
+    "gv100_cut": (
+        "der Satz endet nach {length} Zeichen, die Sätze der Datei haben {needed}: die Datei ist "
+        "abgeschnitten (unvollständig heruntergeladen oder kopiert?); bitte neu herunterladen",
+        "the record ends after {length} characters, the file's records have {needed}: the file is "
+        "cut off (incompletely downloaded or copied?); please download it again",
+    ),
+    "gv100_no_records": (
+        "keine Kreise (Satzart 40) und Gemeinden (Satzart 60) – keine GV100AD-Datei?",
+        "no Kreise (record type 40) and Gemeinden (type 60) – not a GV100AD file?",
+    ),
+    "gv100_orphan": (
+        "Gemeinde {value} gehört zu keinem Kreis der Datei (Satzart 40 fehlt)",
+        "Gemeinde {value} belongs to no Kreis of the file (record type 40 missing)",
+    ),
+    "gv100_field": (
+        "ungültiger Wert {value} (erwartet {choices})",
+        "invalid value {value} (expected {choices})",
+    ),
+    "gv100_unknown_kreis": (
+        "kein Kreis und keine kreisfreie Stadt mit dem Schlüssel {value} in dieser Datei{span}",
+        "no Kreis or kreisfreie Stadt with the key {value} in this file{span}",
+    ),
+    "gv100_unknown_land": (
+        "kein Land mit dem Schlüssel {value} in dieser Datei (vorhanden: {choices})",
+        "no Land with the key {value} in this file (present: {choices})",
+    ),
+    "gv100_bad_key": ("{value} ist kein {choices}", "{value} is not a {choices}"),
+    "gv100_unpopulated": (
+        "der Kreis {value} hat keine bewohnte Gemeinde",
+        "the Kreis {value} has no populated Gemeinde",
+    ),
+    # Land key tables (kimopt.land.key)
+    "table_no_key": (
+        "keine Spalte „ags“ in der Kopfzeile (gefunden: {value})",
+        "no column 'ags' in the header row (found: {value})",
+    ),
+    "table_no_column": (
+        "die Spalte {value} fehlt in der Kopfzeile (gefunden: {choices})",
+        "the column {value} is missing in the header row (found: {choices})",
+    ),
+    "table_no_row": (
+        "keine Zeile für das Gebiet {value}",
+        "no row for the territory {value}",
+    ),
+    "table_bad_ags": (
+        "{value} ist kein Gebietsschlüssel (5 oder 8 Ziffern)",
+        "{value} is not an area key (5 or 8 digits)",
+    ),
+    "table_duplicate": (
+        "das Gebiet {value} steht mehrfach in der Datei",
+        "the territory {value} appears more than once",
+    ),
+    "table_number": (
+        "{value} ist keine Zahl ≥ 0 (deutsch geschrieben: 1.234,5)",
+        "{value} is not a number ≥ 0 (e.g. 1234.5)",
+    ),
+    "table_zero_column": (
+        "die Spalte {value} ist für alle Gebiete 0: sie kann keinen Anteil bestimmen",
+        "the column {value} is 0 for every territory: it cannot determine a share",
+    ),
+    # Land round files (kimopt.land.round_file)
+    "round_size": (
+        "genau eine Angabe nötig: total_vzae oder budget_eur",
+        "give exactly one of total_vzae and budget_eur",
+    ),
+    "round_off_step": (
+        "{value} VZÄ ist kein Vielfaches der Schrittweite {step} VZÄ",
+        "{value} VZÄ is not a multiple of the step {step} VZÄ",
+    ),
+    "round_bad_ags": (
+        "{value} ist kein Gebietsschlüssel (2, 5 oder 8 Ziffern, in Anführungszeichen)",
+        "{value} is not an area key (2, 5 or 8 digits, in quotes)",
+    ),
+    "round_unknown_territory": (
+        "{value} ist kein Gebiet dieser Runde{hint_de}",
+        "{value} is not a territory of this round{hint_en}",
+    ),
+    "round_unknown_gemeinde": (
+        "{value} ist keine bewohnte Gemeinde des Landes in der GV100AD-Datei",
+        "{value} is not a populated Gemeinde of the Land in the GV100AD file",
+    ),
+    "round_gemeinde_twice": (
+        "die Gemeinde {value} ist schon einem anderen Gebiet zugeordnet",
+        "the Gemeinde {value} already belongs to another override",
+    ),
+    "round_territory_exists": (
+        "das Gebiet {value} gibt es schon; zum Umbenennen „gemeinden“/„kreise“ weglassen",
+        "the territory {value} exists already; leave out 'gemeinden'/'kreise' to rename it",
+    ),
+    "round_split_and_merge": (
+        "„gemeinden“ (abtrennen) und „kreise“ (zusammenlegen) nicht zugleich angeben",
+        "give 'gemeinden' (split) or 'kreise' (merge), not both",
+    ),
+    "round_empty_territory": (
+        "nach den Änderungen hat das Gebiet {value} keine bewohnte Gemeinde mehr",
+        "after the overrides the territory {value} has no populated Gemeinde left",
+    ),
+    "round_tie_none": (
+        "tie_winners ist angegeben, aber es gibt keinen Gleichstand: bitte entfernen",
+        "tie_winners is given but there is no tie: please remove it",
+    ),
+    "round_tie_winners": (
+        "Gleichstand zwischen {value} um {seats} Schritt(e): genau {seats} davon nennen",
+        "tie between {value} for {seats} step(s): name exactly {seats} of them",
+    ),
+    "round_no_indicators": (
+        "der Schlüssel verwendet die Spalte {value}, aber „indicators“ nennt keine Datei",
+        "the key uses the column {value}, but 'indicators' names no file",
+    ),
+    "round_land": (
+        "{value} ist kein Landesschlüssel (2 Ziffern wie „05“)",
+        "{value} is not a Land key (2 digits such as '05')",
+    ),
+    # Land round overlays (kimopt.land.plans)
+    "overlay_key": (
+        "{value} kann im Overlay nicht gesetzt werden (kommt aus der Runde und der GV100AD)",
+        "{value} cannot be set in an overlay (it comes from the round and the GV100AD)",
+    ),
+    "overlay_differs": (
+        "{value} weicht von der GV100AD ab ({limit}); die Runde rechnet mit der GV100AD",
+        "{value} differs from the GV100AD ({limit}); the round counts with the GV100AD",
+    ),
+    "overlay_kommune": (
+        "{value} ist keine Gemeinde dieses Gebiets laut GV100AD",
+        "{value} is not a Gemeinde of this territory in the GV100AD",
+    ),
+    "overlay_twice": (
+        "für das Gebiet {value} gibt es mehrere Overlay-Dateien",
+        "there is more than one overlay file for the territory {value}",
+    ),
+    # key calibration (kimopt.land.calibrate)
+    "calibrate_column": (
+        "keine Spalte mit beobachteten VZÄ (erwartet „vzae“ oder „VZÄ“; gefunden: {value})",
+        "no column of observed VZÄ (expected 'vzae' or 'VZÄ'; found: {value})",
+    ),
+    "calibrate_unknown": (
+        "{value} ist kein Gebiet dieser Runde",
+        "{value} is not a territory of this round",
+    ),
+    "calibrate_too_many": (
+        "{value} Gleichungssysteme für eine exakte Anpassung – zu viele; weniger Beobachtungen"
+        " oder Schlüsselspalten angeben (höchstens {limit})",
+        "{value} systems of equations for an exact fit – too many; give fewer observations or"
+        " key columns (at most {limit})",
+    ),
+    "calibrate_empty": (
+        "keine Beobachtungen in der Datei",
+        "no observations in the file",
+    ),
 }
 
 

@@ -5,10 +5,14 @@ the fixed rows break a rule no further row could repair (a link that may not exi
 than funded, a budget exceeded, a host above its maximum), or they are possible one by one
 but the rules cannot complete them into a plan; then a smallest set of fixed rows that
 cannot stand together is named (each of them is needed for the conflict).
+
+In a plan of several years every row has its year (column „Jahr“) and is fixed in that year
+only: it becomes a link of that year's problem, and a conflict names its year.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -44,22 +48,59 @@ def _row_text(sheet: PlanSheet, row: PlanRow, lang: str) -> str:
     return f"{sheet.cell(row)} ({row.host} → {row.kommune} {fmt_vzae(row.vzae, lang)} VZÄ)"
 
 
-def fixed_links(sheet: PlanSheet, problem: Problem, lang: str) -> dict[int, int]:
-    """The fixed rows as link index → units.
+def _in_year(year: int | None, text: str) -> str:
+    """A message of one year of a plan of several years starts with that year."""
+    return text if year is None else f"{year}: {text}"
+
+
+def year_fixed_links(
+    sheet: PlanSheet, instance: Instance, model: PlanningModel, lang: str
+) -> dict[int, dict[int, int]]:
+    """The fixed rows of every year as year index → link index → units (years without fixed rows left out).
+
+    Raises
+    ------
+    InputError
+        If the instance has several years and the sheet no column „Jahr“, or a row names a year
+        the instance does not have.
+    FixConflict
+        If the fixed rows of a year alone break a rule no further row repairs.
+    """
+    from kimopt.cpsat.horizon import year_problem
+    from kimopt.horizon import expand
+
+    years = expand(instance)
+    several = len(years) > 1
+    out: dict[int, dict[int, int]] = {}
+    for n, (year, rows) in enumerate(zip(years, sheet.by_year([y.year for y in years]), strict=True)):
+        fixed = [r for r in rows if r.fixed]
+        if fixed:
+            # a year's links do not depend on what the year before left (only its bounds do)
+            out[n] = fixed_links(sheet, year_problem(year, model), lang, fixed, year.year if several else None)
+    return out
+
+
+def fixed_links(
+    sheet: PlanSheet, problem: Problem, lang: str, rows: Sequence[PlanRow] | None = None, year: int | None = None
+) -> dict[int, int]:
+    """The fixed rows (of the sheet, or ``rows``: those of ``year``) as link index → units.
 
     Raises
     ------
     FixConflict
         If the fixed rows alone break a rule no further row repairs.
     """
-    rows = [r for r in sheet.rows if r.fixed]
+    rows = [r for r in (sheet.rows if rows is None else rows) if r.fixed]
     partial = PlanSheet(sheet.path, sheet.title, rows, sheet.columns)
     final = [v for v in check_plan(problem.instance, problem.model, partial.plan()) if _final(v)]
     if final:
-        head = t(
-            lang,
-            "Die festen Zeilen verletzen schon allein Regeln, die keine weitere Zeile heilt:",
-            "The fixed rows alone break rules that no further row can repair:",
+        head = _in_year(
+            year,
+            t(
+                lang,
+                "Die festen Zeilen verletzen schon allein Regeln, die keine weitere Zeile heilt:",
+                "The fixed rows alone break rules that no further row can repair:",
+            ),
         )
         lines = partial.violation_lines(final, lang)
         raise FixConflict("\n".join([head, *lines]))
@@ -79,10 +120,13 @@ def fixed_links(sheet: PlanSheet, problem: Problem, lang: str) -> dict[int, int]
         )
         if li is None:
             raise FixConflict(
-                t(
-                    lang,
-                    f"{_row_text(sheet, row, lang)}: diese Verbindung ist nicht möglich.",
-                    f"{_row_text(sheet, row, lang)}: this link is not possible.",
+                _in_year(
+                    year,
+                    t(
+                        lang,
+                        f"{_row_text(sheet, row, lang)}: diese Verbindung ist nicht möglich.",
+                        f"{_row_text(sheet, row, lang)}: this link is not possible.",
+                    ),
                 )
             )
         out[li] = out.get(li, 0) + problem.units(row.vzae)
@@ -98,34 +142,56 @@ def _feasible(problem: Problem, fixed: dict[int, int], seconds: float) -> bool:
     return solver.solve(cm.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
 
 
-def conflict_text(sheet: PlanSheet, problem: Problem, fixed: dict[int, int], lang: str, seconds: float = 10.0) -> str:
-    """Why the fixed rows cannot be completed: a smallest set of them that cannot stand together.
+def conflict_text(
+    sheet: PlanSheet,
+    problem: Problem,
+    fixed: dict[int, int],
+    lang: str,
+    seconds: float = 10.0,
+    year: int | None = None,
+) -> str:
+    """Why the fixed rows (of ``year``, in a plan of several years) cannot be completed on
+    ``problem`` (that year's, with what the year before left): a smallest set of them that
+    cannot stand together.
 
     A deletion filter over the fixed links: a link stays in the set only if the rest of the
-    set can be completed without it, so every link named is part of the conflict.
+    set can be completed without it, so every link named is part of the conflict. In a later
+    year continuity may cut what the fixed rows force (its least cut is the year's first level,
+    given them): the conflict is with the other rules.
     """
+    if problem.carried is not None:
+        from kimopt.cpsat.horizon import any_cut
+
+        problem = any_cut(problem)
     needed = dict(sorted(fixed.items()))
     for li in list(needed):
         trial = {k: v for k, v in needed.items() if k != li}
         if not _feasible(problem, trial, seconds):
             needed = trial
-    rows = [r for r in sheet.rows if r.fixed]
+    rows = [r for r in sheet.rows if r.fixed and (year is None or r.year == year)]
     names = {
         li: (problem.hosts[problem.links[li].host].name, problem.instance.kommunen[problem.links[li].kommune].name)
         for li in needed
     }
     shown = [r for r in rows if (r.host, r.kommune) in names.values()]
     if not needed:
-        return t(
-            lang,
-            "Die Regeln lassen schon ohne die festen Zeilen keinen Plan zu.",
-            "The rules allow no plan even without the fixed rows.",
+        return _in_year(
+            year,
+            t(
+                lang,
+                "Die Regeln lassen schon ohne die festen Zeilen keinen Plan zu.",
+                "The rules allow no plan even without the fixed rows.",
+            ),
         )
-    head = t(
-        lang,
-        "Die festen Zeilen lassen sich nicht zu einem Plan ergänzen, der alle Regeln einhält. "
-        "Diese festen Zeilen gehen zusammen nicht:",
-        "The fixed rows cannot be completed into a plan that keeps every rule. These fixed rows cannot stand together:",
+    head = _in_year(
+        year,
+        t(
+            lang,
+            "Die festen Zeilen lassen sich nicht zu einem Plan ergänzen, der alle Regeln einhält. "
+            "Diese festen Zeilen gehen zusammen nicht:",
+            "The fixed rows cannot be completed into a plan that keeps every rule. "
+            "These fixed rows cannot stand together:",
+        ),
     )
     tail = t(
         lang,

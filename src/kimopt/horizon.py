@@ -20,60 +20,7 @@ from fractions import Fraction
 from typing import Literal
 
 from kimopt.data import Instance, Kommune, PlanningModel
-from kimopt.errors import MESSAGES
 from kimopt.numbers import round_euros
-
-MESSAGES.setdefault(
-    "years_order",
-    (
-        "das Jahr {value} muss nach dem Vorjahr {limit} liegen",
-        "the year {value} must come after the year before, {limit}",
-    ),
-)
-MESSAGES.setdefault(
-    "year_needed",
-    (
-        "mit weiteren Jahren („years“) muss das erste Förderjahr angegeben sein",
-        "with later years ('years') the first funding year must be given",
-    ),
-)
-MESSAGES.setdefault(
-    "unknown_employer",
-    (
-        "{value} ist kein Anstellungsträger dieser Instanz (Kreis, Kommune oder Träger){hint_de}",
-        "{value} is no employer of this instance (Kreis, Kommune or Träger){hint_en}",
-    ),
-)
-MESSAGES.setdefault(
-    "unknown_payer",
-    (
-        "{value} ist weder der Kreis noch eine Kommune dieser Instanz{hint_de}",
-        "{value} is neither the Kreis nor a Kommune of this instance{hint_en}",
-    ),
-)
-MESSAGES.setdefault(
-    "authority_without_abh",
-    (
-        "{value} hat keine eigene Ausländerbehörde (auslaenderbehoerde: nein); Stellen in "
-        "Ausländerbehörden gibt es nur beim Kreis oder bei Kommunen mit eigener Behörde",
-        "{value} has no Ausländerbehörde of its own (auslaenderbehoerde: false); authority "
-        "positions exist only at the Kreis or at Kommunen with their own authority",
-    ),
-)
-MESSAGES.setdefault(
-    "authority_slice",
-    (
-        "{value} VZÄ ist kein Vielfaches von 0,5 VZÄ (Stellen werden in halben Stellen bewilligt)",
-        "{value} VZÄ is not a multiple of 0.5 VZÄ (positions are granted in half positions)",
-    ),
-)
-MESSAGES.setdefault(
-    "coordination_missing",
-    (
-        "coordinator_vzae ohne Abschnitt „coordination“ (Baustein 1)",
-        "coordinator_vzae without a section 'coordination' (Baustein 1)",
-    ),
-)
 
 Role = Literal["coordinator", "assistant", "authority"]
 ROLE_BAUSTEIN: dict[str, int] = {"coordinator": 1, "assistant": 1, "authority": 3}

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kimopt.check import Violation, check_plan
 from kimopt.data import Instance, PlanningModel
 from kimopt.numbers import decimal_vzae
 from kimopt.plan import Plan
-from kimopt.plan_horizon import HorizonPlan, horizon_plan
 from kimopt.problem import Problem
 from kimopt.results import SolveResult, Status
-from kimopt.solve_horizon import YearResult, solve_horizon
+
+if TYPE_CHECKING:  # the solver is imported where a plan is solved: ``check`` runs without OR-Tools
+    from kimopt.plan_horizon import HorizonPlan
+    from kimopt.solve_horizon import YearResult
 
 
 class PlanRejected(RuntimeError):
@@ -64,6 +66,9 @@ def plan_instance(
     PlanRejected
         If the plan breaks a rule: it is never handed on.
     """
+    from kimopt.plan_horizon import horizon_plan
+    from kimopt.solve_horizon import solve_horizon
+
     horizon = solve_horizon(instance, model, time_limit, progress, fixed)
     first = horizon.years[0]
     if horizon.failed_year is not None:

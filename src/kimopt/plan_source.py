@@ -16,16 +16,60 @@ if TYPE_CHECKING:
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 
 
-def read_plan(path: Path) -> tuple[dict[str, Any], PlanSheet | None]:
-    """The plan data, and the sheet it was read from when it is a workbook."""
+def read_plan(path: Path, instance: Instance | None = None) -> tuple[dict[str, Any], PlanSheet | None]:
+    """The plan data, and the sheet it was read from when it is a workbook (the plan of every
+    year of ``instance`` when it has several years or Bausteine 1 and 3)."""
     if path.suffix.lower() in WORKBOOK_SUFFIXES:
         from kimopt.io.excel.plan_sheet import read_plan_sheet
 
         sheet = read_plan_sheet(path)
+        if instance is not None and instance.multi:
+            return sheet_plan_over_years(sheet, instance), sheet
+        if instance is not None and sheet.has_years:  # a sheet with „Jahr“ for an instance of one year
+            from kimopt.io.excel.plan_sheet import link_entries
+
+            (rows,) = sheet.by_year([instance.funding.year])
+            return {**sheet.plan(), "links": link_entries(rows)}, sheet
         return sheet.plan(), sheet
     from kimopt.io.reader import read_document
 
     return read_document(path).data, None
+
+
+def sheet_plan_over_years(sheet: PlanSheet, instance: Instance) -> dict[str, Any]:
+    """A workbook's plan as the plan JSON of DESIGN §5: each year's rows of „Zuordnung“ and the
+    cuts stated in „Kürzungen“; the first year also at the top, as in the plan JSON.
+
+    Bausteine 1 and 3 leave no choice and are no rows of the sheet: each year lists them as the
+    instance gives them (:func:`kimopt.horizon.expand`), and the checker, which derives them
+    again from the rule text, checks them and every budget over all Bausteine.
+
+    Raises
+    ------
+    InputError
+        If the instance has several years and the sheet no column „Jahr“, or a row or a cut
+        names a year the instance does not have.
+    """
+    from kimopt.horizon import FixedPosition, expand
+    from kimopt.io.excel.plan_sheet import link_entries
+    from kimopt.numbers import decimal_vzae
+
+    def positions(fixed: tuple[FixedPosition, ...]) -> list[dict[str, Any]]:
+        return [{"role": p.role, "host": p.host, "host_type": p.host_type, "vzae": decimal_vzae(p.vzae)} for p in fixed]
+
+    years = expand(instance)
+    labels = [y.year for y in years]
+    entries = [
+        {
+            "year": year.year,
+            "links": link_entries(rows),
+            "coordination": positions(year.coordination),
+            "authorities": positions(year.authorities),
+            "cuts": [{"host": c.host, "host_type": c.host_type, "vzae": decimal_vzae(c.vzae)} for c in cuts],
+        }
+        for year, rows, cuts in zip(years, sheet.by_year(labels), sheet.cuts_by_year(labels), strict=True)
+    ]
+    return {**sheet.plan(), "links": entries[0]["links"], "years": entries}
 
 
 @dataclass(frozen=True)

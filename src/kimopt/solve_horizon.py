@@ -139,7 +139,7 @@ def decide_year(
     if result.status is Status.INFEASIBLE and carried is not None and settings.keep_existing:
         if progress:
             progress("continuity")
-        cut_status, cut = least_cuts(problem, deadline, settings.workers or 1, settings.seed)
+        cut_status, cut = least_cuts(problem, deadline, settings.workers or 1, settings.seed, rows)
         if cut is not None and cut.value is not None:
             problem = replace(problem, carried=Carried(carried.held, cut.value))
             result = solve_problem(problem, _left(deadline), progress, rows)

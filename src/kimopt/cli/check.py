@@ -30,23 +30,18 @@ def check(
     Exit: 0 gültig, 1 Eingabe unlesbar oder Plan einer anderen Instanz, 5 der Plan verletzt Regeln
     (jede mit ihrer Zelle, wenn der Plan eine Arbeitsmappe ist).
     """
-    from kimopt.check import check_plan
     from kimopt.load import load_inputs
+    from kimopt.pipeline import check as check_every_year
     from kimopt.plan_source import foreign_plan, read_plan
 
     inputs = load_inputs(instance, model)
-    data, sheet = read_plan(plan)
+    data, sheet = read_plan(plan, inputs.instance)
     verdict = foreign_plan(data, inputs.instance, inputs.model, lang.value)
     if verdict is not None and verdict.foreign:
         raise fail(f"{plan}: {verdict.text}", ExitCode.BAD_INPUT)
     if verdict is not None:
         typer.echo(f"{plan}: {verdict.text}", err=True)
-    if inputs.instance.multi:  # several years or Bausteine: every year and Baustein on its own (DESIGN §5)
-        from kimopt.check_horizon import check_horizon
-
-        violations = check_horizon(inputs.instance, inputs.model, data)
-    else:
-        violations = check_plan(inputs.instance, inputs.model, data)
+    violations = check_every_year(inputs.instance, inputs.model, data)  # every year and Baustein (DESIGN §5)
     if violations:
         head = (
             f"{plan}: {len(violations)} Regelverletzung(en)"

@@ -43,7 +43,7 @@ def solve(
         Path | None,
         typer.Option(
             "--fix",
-            help="Plan-Arbeitsmappe: Zeilen mit „fest“ = ja bleiben, der Rest wird optimiert.",
+            help="Plan-Arbeitsmappe: Zeilen mit „fest“ = ja bleiben (in ihrem „Jahr“), der Rest wird optimiert.",
         ),
     ] = None,
     entwurf: Annotated[bool, typer.Option("--entwurf", help="Bericht als Entwurf kennzeichnen.")] = False,
@@ -72,19 +72,18 @@ def solve(
 
         check_suffix(report)
         guard_output(report, [instance, model, fix])
-    fixed: dict[int, int] | None = None
+    fixed: dict[int, dict[int, int]] | None = None  # per year (its index): link index -> units
     sheet = None
     if fix is not None:
-        from kimopt.fixed_rows import FixConflict, check_sheet_instance, fixed_links
+        from kimopt.fixed_rows import FixConflict, check_sheet_instance, year_fixed_links
         from kimopt.io.excel.plan_sheet import read_plan_sheet
-        from kimopt.problem import compile_problem
 
         sheet = read_plan_sheet(fix)
         foreign = check_sheet_instance(sheet, inputs.instance, inputs.model, lang.value)
         if foreign:
             raise fail(f"{fix}: {foreign}", ExitCode.BAD_INPUT)
         try:
-            fixed = fixed_links(sheet, compile_problem(inputs.instance, inputs.model), lang.value)
+            fixed = year_fixed_links(sheet, inputs.instance, inputs.model, lang.value)
         except FixConflict as exc:
             raise fail(f"{fix}: {exc.text}", ExitCode.INFEASIBLE) from None
         binding = False  # binding rules are defined against the free optimum, not a fixed one
@@ -102,10 +101,14 @@ def solve(
             + "\n".join(v.text(lang.value) for v in exc.violations),
             ExitCode.RULES_BROKEN,
         ) from None
-    if outcome.status is Status.INFEASIBLE and fixed and sheet is not None:
+    failed = len(outcome.years) - 1  # the year without a plan is the last one reached
+    if outcome.status is Status.INFEASIBLE and fixed and failed in fixed and sheet is not None:
         from kimopt.fixed_rows import conflict_text
 
-        raise fail(f"{fix}: " + conflict_text(sheet, outcome.problem, fixed, lang.value), ExitCode.INFEASIBLE)
+        last = outcome.years[failed]
+        year = last.horizon.year if inputs.instance.years else None
+        text = conflict_text(sheet, last.problem, fixed[failed], lang.value, year=year)
+        raise fail(f"{fix}: {text}", ExitCode.INFEASIBLE)
     if outcome.status is Status.INFEASIBLE:
         if inputs.instance.multi:
             from kimopt.analysis.explain.horizon import horizon_infeasible_text

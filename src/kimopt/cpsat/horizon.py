@@ -50,17 +50,27 @@ def year_problem(year: HorizonYear, model: PlanningModel, carried: Carried | Non
     return compile_problem(budget_instance(year, model), model, carried)
 
 
-def least_cuts(problem: Problem, deadline: float, workers: int, seed: int) -> tuple[Status, LevelResult | None]:
+def any_cut(problem: Problem) -> Problem:
+    """A later year's problem in which continuity may cut everything the year before held."""
+    assert problem.carried is not None
+    everything = sum(problem.carried.held.values(), Fraction(0))
+    return replace(problem, carried=Carried(problem.carried.held, everything))
+
+
+def least_cuts(
+    problem: Problem, deadline: float, workers: int, seed: int, fixed: dict[int, int] | None = None
+) -> tuple[Status, LevelResult | None]:
     """The ``continuity`` level of a later year that cannot keep what the year before held:
-    the least total cut ``Σ_h s·k_h`` (whole host steps) with which every rule of the year holds.
+    the least total cut ``Σ_h s·k_h`` (whole host steps) with which every rule of the year holds,
+    given the planner's ``fixed`` rows of the year (link index → units; they may force a larger cut).
 
     ``INFEASIBLE`` when even cutting everything the year before held gives no plan.
     """
-    from kimopt.lexicographic import _exact_bound, build
+    from kimopt.lexicographic import _exact_bound, build, fix_links
 
-    assert problem.carried is not None
-    everything = sum(problem.carried.held.values(), Fraction(0))
-    cm = build(replace(problem, carried=Carried(problem.carried.held, everything)))
+    cm = build(any_cut(problem))
+    if fixed:
+        fix_links(cm, fixed)
     step = problem.units(problem.model.host_step_vzae)
     level = Level("continuity", step * LinearExpr.sum(cm.variables.cuts), False, problem.g, "VZÄ")
     cm.model.minimize(level.expr)

@@ -24,53 +24,9 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
-from kimopt.errors import MESSAGES, Finding, InputError
+from kimopt.errors import Finding, InputError
 from kimopt.io.reader import read_bytes
 from kimopt.numbers import exact_text, fmt_number, fraction_text
-
-MESSAGES.update(
-    {
-        "gv100_record_type": (
-            "Satzart {value} unbekannt (erwartet 10, 20, 30, 40, 50, 60) – keine GV100AD-Datei?",
-            "unknown record type {value} (expected 10, 20, 30, 40, 50 or 60) – not a GV100AD file?",
-        ),
-        "gv100_short_line": (
-            "Zeile zu kurz: {length} Zeichen, Satzart {kind} braucht mindestens {needed} – keine GV100AD-Datei?",
-            "line too short: {length} characters, record type {kind} needs at least {needed} – not a GV100AD file?",
-        ),
-        "gv100_cut": (
-            "der Satz endet nach {length} Zeichen, die Sätze der Datei haben {needed}: die Datei ist "
-            "abgeschnitten (unvollständig heruntergeladen oder kopiert?); bitte neu herunterladen",
-            "the record ends after {length} characters, the file's records have {needed}: the file is "
-            "cut off (incompletely downloaded or copied?); please download it again",
-        ),
-        "gv100_no_records": (
-            "keine Kreise (Satzart 40) und Gemeinden (Satzart 60) – keine GV100AD-Datei?",
-            "no Kreise (record type 40) and Gemeinden (type 60) – not a GV100AD file?",
-        ),
-        "gv100_orphan": (
-            "Gemeinde {value} gehört zu keinem Kreis der Datei (Satzart 40 fehlt)",
-            "Gemeinde {value} belongs to no Kreis of the file (record type 40 missing)",
-        ),
-        "gv100_field": (
-            "ungültiger Wert {value} (erwartet {choices})",
-            "invalid value {value} (expected {choices})",
-        ),
-        "gv100_unknown_kreis": (
-            "kein Kreis und keine kreisfreie Stadt mit dem Schlüssel {value} in dieser Datei{span}",
-            "no Kreis or kreisfreie Stadt with the key {value} in this file{span}",
-        ),
-        "gv100_unknown_land": (
-            "kein Land mit dem Schlüssel {value} in dieser Datei (vorhanden: {choices})",
-            "no Land with the key {value} in this file (present: {choices})",
-        ),
-        "gv100_bad_key": ("{value} ist kein {choices}", "{value} is not a {choices}"),
-        "gv100_unpopulated": (
-            "der Kreis {value} hat keine bewohnte Gemeinde",
-            "the Kreis {value} has no populated Gemeinde",
-        ),
-    }
-)
 
 SOURCE = (
     "(c) Daten (im Auftrag der Herausgebergemeinschaft Statistische Ämter des Bundes und der "

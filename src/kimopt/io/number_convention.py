@@ -22,35 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
-from kimopt.errors import MESSAGES
 from kimopt.numbers import MAX_NUMBER_TEXT
-
-MESSAGES.update(
-    {
-        "table_mixed_numbers": (
-            "die Datei schreibt Zahlen auf zwei Arten, deutsch mit Dezimalkomma ({german}) und mit "
-            "Dezimalpunkt ({plain}): eine Schreibweise für die ganze Datei wählen",
-            "the file writes numbers in two ways, German with a decimal comma ({german}) and with a "
-            "decimal point ({plain}): choose one way for the whole file",
-        ),
-        "table_comma_numbers": (
-            "{cells} ist mehrdeutig: deutsch gelesen eine Dezimalzahl (1,200 = 1,2), englisch mit "
-            "Tausenderkomma tausendmal so groß (1,200 = 1200): ohne Komma (1200) oder mit Dezimalkomma "
-            "in anderer Länge (1,2) schreiben",
-            "{cells} is ambiguous: read the German way a decimal (1,200 = 1.2), the English way with a "
-            "thousands comma a thousand times as large (1,200 = 1200): write it without the comma "
-            "(1200) or as a decimal of another length (1,2)",
-        ),
-        "table_ambiguous_numbers": (
-            "die Datei schreibt Dezimalzahlen mit Punkt ({plain}); dann ist {cells} mehrdeutig "
-            "(deutsch gelesen tausendmal so groß): ohne Punkt (1234) oder mit vier Nachkommastellen "
-            "(1.2340) schreiben",
-            "the file writes decimals with a point ({plain}); then {cells} is ambiguous (read the "
-            "German way a thousand times as large): write it without the point (1234) or with four "
-            "decimals (1.2340)",
-        ),
-    }
-)
 
 _GAP = r"[\s'’\u00a0\u202f\u2009]"  # what people put between thousands: spaces, apostrophes
 _UNITS = re.compile(r"€|\b(?:eur|euro|vzä|vzae)\b", re.I)

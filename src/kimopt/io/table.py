@@ -23,47 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kimopt.errors import MESSAGES, Finding, InputError
+from kimopt.errors import Finding, InputError
 from kimopt.io.reader import read_text
 
 MAX_TABLE_BYTES = 8 * 1024 * 1024  # a Land's 400 territories with 20 columns take 100 KB
 MAX_CELL_CHARS = 1000
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
-
-MESSAGES.update(
-    {
-        "table_too_many_rows": (
-            "die Tabelle hat zu viele Zeilen (höchstens {limit})",
-            "the table has too many rows (at most {limit})",
-        ),
-        "table_too_many_columns": (
-            "die Zeile hat zu viele Spalten ({count}, höchstens {limit})",
-            "the line has too many columns ({count}, at most {limit})",
-        ),
-        "table_too_many_cells": (
-            "die Tabelle hat zu viele Zellen (höchstens {limit})",
-            "the table has too many cells (at most {limit})",
-        ),
-        "table_cell_too_long": (
-            "die Zelle ist zu lang (höchstens {limit} Zeichen)",
-            "the cell is too long (at most {limit} characters)",
-        ),
-        "table_csv_syntax": (
-            "die CSV-Zeile ist nicht lesbar ({value})",
-            "the CSV line cannot be read ({value})",
-        ),
-        "xlsx_no_visible_sheet": (
-            "die Arbeitsmappe hat kein sichtbares Tabellenblatt",
-            "the workbook has no visible worksheet",
-        ),
-        "xlsx_formula_no_value": (
-            "in {cell} steht die Formel {value} ohne gespeicherten Wert: die Datei in Excel öffnen "
-            "und speichern (kimopt rechnet keine Formeln aus)",
-            "{cell} holds the formula {value} without a stored value: open the file in Excel and "
-            "save it (kimopt does not evaluate formulas)",
-        ),
-    }
-)
 
 
 def _fail(path: Path, code: str, where: int | str | None = None, **params: Any) -> InputError:

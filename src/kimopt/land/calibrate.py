@@ -24,34 +24,11 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
-from kimopt.errors import MESSAGES, Finding, InputError
+from kimopt.errors import Finding, InputError
 from kimopt.land.key import TableFile
 from kimopt.land.territories import Territory
 
 MAX_SYSTEMS = 200_000
-
-MESSAGES.update(
-    {
-        "calibrate_column": (
-            "keine Spalte mit beobachteten VZÄ (erwartet „vzae“ oder „VZÄ“; gefunden: {value})",
-            "no column of observed VZÄ (expected 'vzae' or 'VZÄ'; found: {value})",
-        ),
-        "calibrate_unknown": (
-            "{value} ist kein Gebiet dieser Runde",
-            "{value} is not a territory of this round",
-        ),
-        "calibrate_too_many": (
-            "{value} Gleichungssysteme für eine exakte Anpassung – zu viele; weniger Beobachtungen"
-            " oder Schlüsselspalten angeben (höchstens {limit})",
-            "{value} systems of equations for an exact fit – too many; give fewer observations or"
-            " key columns (at most {limit})",
-        ),
-        "calibrate_empty": (
-            "keine Beobachtungen in der Datei",
-            "no observations in the file",
-        ),
-    }
-)
 
 
 @dataclass(frozen=True)

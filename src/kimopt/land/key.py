@@ -21,43 +21,10 @@ from fractions import Fraction
 from pathlib import Path
 
 from kimopt.data import MAX_COUNT
-from kimopt.errors import MESSAGES, Finding, InputError
+from kimopt.errors import Finding, InputError
 from kimopt.io.number_convention import GERMAN, Convention, ConventionError, decide
 from kimopt.io.table import Grid, read_grid
 from kimopt.land.territories import Territory
-
-MESSAGES.update(
-    {
-        "table_no_key": (
-            "keine Spalte „ags“ in der Kopfzeile (gefunden: {value})",
-            "no column 'ags' in the header row (found: {value})",
-        ),
-        "table_no_column": (
-            "die Spalte {value} fehlt in der Kopfzeile (gefunden: {choices})",
-            "the column {value} is missing in the header row (found: {choices})",
-        ),
-        "table_no_row": (
-            "keine Zeile für das Gebiet {value}",
-            "no row for the territory {value}",
-        ),
-        "table_bad_ags": (
-            "{value} ist kein Gebietsschlüssel (5 oder 8 Ziffern)",
-            "{value} is not an area key (5 or 8 digits)",
-        ),
-        "table_duplicate": (
-            "das Gebiet {value} steht mehrfach in der Datei",
-            "the territory {value} appears more than once",
-        ),
-        "table_number": (
-            "{value} ist keine Zahl ≥ 0 (deutsch geschrieben: 1.234,5)",
-            "{value} is not a number ≥ 0 (e.g. 1234.5)",
-        ),
-        "table_zero_column": (
-            "die Spalte {value} ist für alle Gebiete 0: sie kann keinen Anteil bestimmen",
-            "the column {value} is 0 for every territory: it cannot determine a share",
-        ),
-    }
-)
 
 KEY_HEADERS = {"ags", "schlüssel", "schluessel", "gebietsschlüssel", "gebietsschluessel", "kreisschlüssel"}
 

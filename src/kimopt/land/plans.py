@@ -32,7 +32,7 @@ from typing import Any
 
 import yaml
 
-from kimopt.errors import MESSAGES, Finding, InputError
+from kimopt.errors import Finding, InputError
 from kimopt.io.gv100 import SOURCE, short_names, slug
 from kimopt.io.reader import read_document
 from kimopt.labels import t
@@ -40,26 +40,6 @@ from kimopt.land.allocate import Allocation
 from kimopt.land.territories import Territory
 from kimopt.numbers import decimal_vzae, fmt_number, to_fraction
 
-MESSAGES.update(
-    {
-        "overlay_key": (
-            "{value} kann im Overlay nicht gesetzt werden (kommt aus der Runde und der GV100AD)",
-            "{value} cannot be set in an overlay (it comes from the round and the GV100AD)",
-        ),
-        "overlay_differs": (
-            "{value} weicht von der GV100AD ab ({limit}); die Runde rechnet mit der GV100AD",
-            "{value} differs from the GV100AD ({limit}); the round counts with the GV100AD",
-        ),
-        "overlay_kommune": (
-            "{value} ist keine Gemeinde dieses Gebiets laut GV100AD",
-            "{value} is not a Gemeinde of this territory in the GV100AD",
-        ),
-        "overlay_twice": (
-            "für das Gebiet {value} gibt es mehrere Overlay-Dateien",
-            "there is more than one overlay file for the territory {value}",
-        ),
-    }
-)
 OVERLAY_SUFFIXES = (".yaml", ".yml", ".json")
 
 

@@ -31,65 +31,9 @@ from pydantic_core import PydanticCustomError
 
 from kimopt.analysis.apportion import METHODS
 from kimopt.data import Count, Euros, PositiveVzae, Share, Text, Vzae
-from kimopt.errors import MESSAGES, RECORD_LABELS, Finding
+from kimopt.errors import RECORD_LABELS, Finding
 from kimopt.io.reader import Document, read_document
 
-MESSAGES.update(
-    {
-        "round_size": (
-            "genau eine Angabe nötig: total_vzae oder budget_eur",
-            "give exactly one of total_vzae and budget_eur",
-        ),
-        "round_off_step": (
-            "{value} VZÄ ist kein Vielfaches der Schrittweite {step} VZÄ",
-            "{value} VZÄ is not a multiple of the step {step} VZÄ",
-        ),
-        "round_bad_ags": (
-            "{value} ist kein Gebietsschlüssel (2, 5 oder 8 Ziffern, in Anführungszeichen)",
-            "{value} is not an area key (2, 5 or 8 digits, in quotes)",
-        ),
-        "round_unknown_territory": (
-            "{value} ist kein Gebiet dieser Runde{hint_de}",
-            "{value} is not a territory of this round{hint_en}",
-        ),
-        "round_unknown_gemeinde": (
-            "{value} ist keine bewohnte Gemeinde des Landes in der GV100AD-Datei",
-            "{value} is not a populated Gemeinde of the Land in the GV100AD file",
-        ),
-        "round_gemeinde_twice": (
-            "die Gemeinde {value} ist schon einem anderen Gebiet zugeordnet",
-            "the Gemeinde {value} already belongs to another override",
-        ),
-        "round_territory_exists": (
-            "das Gebiet {value} gibt es schon; zum Umbenennen „gemeinden“/„kreise“ weglassen",
-            "the territory {value} exists already; leave out 'gemeinden'/'kreise' to rename it",
-        ),
-        "round_split_and_merge": (
-            "„gemeinden“ (abtrennen) und „kreise“ (zusammenlegen) nicht zugleich angeben",
-            "give 'gemeinden' (split) or 'kreise' (merge), not both",
-        ),
-        "round_empty_territory": (
-            "nach den Änderungen hat das Gebiet {value} keine bewohnte Gemeinde mehr",
-            "after the overrides the territory {value} has no populated Gemeinde left",
-        ),
-        "round_tie_none": (
-            "tie_winners ist angegeben, aber es gibt keinen Gleichstand: bitte entfernen",
-            "tie_winners is given but there is no tie: please remove it",
-        ),
-        "round_tie_winners": (
-            "Gleichstand zwischen {value} um {seats} Schritt(e): genau {seats} davon nennen",
-            "tie between {value} for {seats} step(s): name exactly {seats} of them",
-        ),
-        "round_no_indicators": (
-            "der Schlüssel verwendet die Spalte {value}, aber „indicators“ nennt keine Datei",
-            "the key uses the column {value}, but 'indicators' names no file",
-        ),
-        "round_land": (
-            "{value} ist kein Landesschlüssel (2 Ziffern wie „05“)",
-            "{value} is not a Land key (2 digits such as '05')",
-        ),
-    }
-)
 RECORD_LABELS.setdefault("territories", ("Gebiet", "territory"))
 
 AGS = re.compile(r"\d{2}|\d{5}|\d{8}")

@@ -4,9 +4,12 @@ Sheets (German names; English ones with ``lang="en"``):
 
 ``Übersicht``  the key figures and every objective level with its value and bound;
 ``Kommunen``   key share, target, coverage, deviation and who serves each Kommune;
-``Zuordnung``  one row per link (employer, type, Kommune, VZÄ, fixed): planners edit it, and
+``Zuordnung``  one row per link (employer, type, Kommune, VZÄ, fixed; a plan of several years
+               first the year, with every year's rows): planners edit it, and
                ``kimopt check`` and ``kimopt solve --fix`` read it back
                (:mod:`kimopt.io.excel.plan_sheet`);
+``Kürzungen``  a plan of several years: where a later year holds less than the year before
+               (read back by ``kimopt check``);
 ``Finanzen``   cost, funding and deficit per employer, then the Eigenanteil by payer;
 ``Vergleich``  alternatives side by side (only when ``comparison`` is given).
 
@@ -49,6 +52,7 @@ SHEET_NAMES = {
     "de": ("Übersicht", "Kommunen", "Zuordnung", "Finanzen", "Vergleich"),
     "en": ("Overview", "Kommunen", "Assignment", "Finance", "Comparison"),
 }
+CUT_SHEET = {"de": "Kürzungen", "en": "Cuts"}
 
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=14)
@@ -305,12 +309,45 @@ def _kommunen(ws: Any, plan: dict[str, Any], t: _Lang) -> None:
     _table(ws, 1, columns, rows, total=total)
 
 
+def _several_years(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    """The plan's years when it has more than one (else ``[]``: a plan of one year)."""
+    years = [y for y in plan.get("years") or [] if isinstance(y, dict)]
+    return years if len(years) > 1 else []
+
+
+def _link_rows(year: dict[str, Any], t: _Lang) -> list[list[Any]]:
+    """One year's links and fixed rows (a row fixed at 0 VZÄ is no link, but stays fixed)."""
+
+    def key(link: dict[str, Any]) -> tuple[Any, Any, Any]:
+        return link.get("host_type"), link.get("host"), link.get("kommune")
+
+    fixed_links: list[dict[str, Any]] = list(year.get("fixed_links") or [])
+    fixed = {key(f) for f in fixed_links}
+    links: list[dict[str, Any]] = list(year.get("links") or [])
+    listed = {key(link) for link in links}
+    return [
+        [
+            link.get("host"),
+            t.kind(link.get("host_type")),
+            link.get("kommune"),
+            link.get("vzae"),
+            t.yes(key(link) in fixed),
+            t.yes(link.get("host_type") == "kommune" and link.get("host") != link.get("kommune")),
+        ]
+        for link in links
+    ] + [
+        [f.get("host"), t.kind(f.get("host_type")), f.get("kommune"), f.get("vzae"), t.yes(True), t.yes(False)]
+        for f in fixed_links
+        if key(f) not in listed
+    ]
+
+
 def _zuordnung(ws: Any, plan: dict[str, Any], t: _Lang) -> None:
-    """One row per link, in the columns :mod:`kimopt.io.excel.plan_sheet` reads back.
+    """One row per link, in the columns :mod:`kimopt.io.excel.plan_sheet` reads back; a plan of
+    several years has every year's rows, each with its year in the first column „Jahr“.
 
     No total row: the planner edits the VZÄ here, and a stale sum would mislead.
     """
-    fixed = {(f.get("host_type"), f.get("host"), f.get("kommune")) for f in plan.get("fixed_links") or []}
     columns = [
         Col(t("Anstellungsträger", "Employer"), None, 30),
         Col(t("Art", "Type"), None, 9),
@@ -319,24 +356,13 @@ def _zuordnung(ws: Any, plan: dict[str, Any], t: _Lang) -> None:
         Col(t("fest", "fixed"), None, 6),
         Col(t("Geteilte Stelle", "Shared position"), None, 10),
     ]
-    links: list[dict[str, Any]] = list(plan.get("links") or [])
-    rows = [
-        [
-            link.get("host"),
-            t.kind(link.get("host_type")),
-            link.get("kommune"),
-            link.get("vzae"),
-            t.yes((link.get("host_type"), link.get("host"), link.get("kommune")) in fixed),
-            t.yes(link.get("host_type") == "kommune" and link.get("host") != link.get("kommune")),
-        ]
-        for link in links
-    ]
-    listed = {(link.get("host_type"), link.get("host"), link.get("kommune")) for link in links}
-    rows += [
-        [f.get("host"), t.kind(f.get("host_type")), f.get("kommune"), f.get("vzae"), t.yes(True), t.yes(False)]
-        for f in plan.get("fixed_links") or []
-        if (f.get("host_type"), f.get("host"), f.get("kommune")) not in listed
-    ]  # fixed at 0 VZÄ
+    years = _several_years(plan)
+    if years:
+        columns.insert(0, Col(t("Jahr", "Year"), "0", 6))
+        rows = [[year.get("year"), *row] for year in years for row in _link_rows(year, t)]
+    else:
+        one = plan.get("years") or [plan]  # a plan of one year with Bausteine 1 and 3 lists its fixed rows there
+        rows = _link_rows({**plan, "fixed_links": one[0].get("fixed_links") or plan.get("fixed_links")}, t)
     _table(ws, 1, columns, rows)
     note = len(rows) + 3
     put(
@@ -345,12 +371,55 @@ def _zuordnung(ws: Any, plan: dict[str, Any], t: _Lang) -> None:
         1,
         t(
             "Bearbeiten: VZÄ ändern, Zeilen hinzufügen oder löschen (VZÄ 0 = keine Verbindung); "
-            "„fest“ = ja hält die Zeile bei kimopt solve --fix fest. "
-            "Prüfen mit: kimopt check INSTANZ plan.xlsx",
+            "„fest“ = ja hält die Zeile bei kimopt solve --fix fest"
+            + (" (in ihrem Jahr)" if years else "")
+            + ". Prüfen mit: kimopt check INSTANZ plan.xlsx",
             'Edit: change VZÄ, add or delete rows (VZÄ 0 = no link); "fixed" = yes keeps the '
-            "row in kimopt solve --fix. Verify with: kimopt check INSTANCE plan.xlsx",
+            "row in kimopt solve --fix" + (" (in its year)" if years else "") + ". "
+            "Verify with: kimopt check INSTANCE plan.xlsx",
         ),
     ).font = Font(italic=True, color="5B6670")
+
+
+def _kuerzungen(ws: Any, years: list[dict[str, Any]], t: _Lang) -> None:
+    """Every cut of a later year below the year before, in the columns
+    :mod:`kimopt.io.excel.plan_sheet` reads back (Jahr, Anstellungsträger, Art, Kürzung)."""
+    columns = [
+        Col(t("Jahr", "Year"), "0", 6),
+        Col(t("Anstellungsträger", "Employer"), None, 30),
+        Col(t("Art", "Type"), None, 9),
+        Col(t("Vorjahr (VZÄ)", "Year before (VZÄ)"), VZAE, 9),
+        Col(t("jetzt (VZÄ)", "now (VZÄ)"), VZAE, 9),
+        Col(t("Kürzung (VZÄ)", "Cut (VZÄ)"), VZAE, 9),
+    ]
+    rows = [
+        [
+            year.get("year"),
+            cut.get("host"),
+            t.kind(cut.get("host_type")),
+            cut.get("from_vzae"),
+            cut.get("to_vzae"),
+            cut.get("vzae"),
+        ]
+        for year in years
+        for cut in year.get("cuts") or []
+    ]
+    put(
+        ws,
+        1,
+        1,
+        t(
+            "Wo ein Jahr weniger Stellen hat als das Vorjahr (Bestandsschutz): die kleinste Kürzung, "
+            "mit der alle Regeln des Jahres gelten. kimopt check prüft die Zuordnung gegen diese Kürzungen."
+            if rows
+            else "Der Plan nennt keine Kürzungen unter das Vorjahr (Bestandsschutz).",
+            "Where a year has fewer positions than the year before (keep_existing): the least cut with "
+            "which every rule of the year holds. kimopt check checks the assignment against these cuts."
+            if rows
+            else "The plan states no cuts below the year before (keep_existing).",
+        ),
+    ).font = Font(italic=True, color="5B6670")
+    _table(ws, 3, columns, rows)  # the note above the table: below it, it would read as a row
 
 
 def _finanzen(ws: Any, plan: dict[str, Any], t: _Lang) -> None:
@@ -564,6 +633,8 @@ def plan_workbook(plan_json: dict[str, Any], lang: str = "de", comparison: list[
     _kommunen(workbook.create_sheet(kommunen), plan_json, t)
     _zuordnung(workbook.create_sheet(stellen), plan_json, t)
     _finanzen(workbook.create_sheet(finanzen), plan_json, t)
+    if years := _several_years(plan_json):
+        _kuerzungen(workbook.create_sheet(CUT_SHEET["de" if t.de else "en"]), years, t)
     if comparison:
         _comparison(workbook.create_sheet(vergleich), comparison, t)
     from kimopt.report.horizon import horizon_sheet  # DESIGN §5: years and Bausteine

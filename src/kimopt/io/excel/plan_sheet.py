@@ -1,10 +1,13 @@
 """The plan workbook's sheet „Zuordnung“: one row per link, edited by planners, read back.
 
 Columns (German or English headers, matched like the instance workbook's):
-„Anstellungsträger“, „Art“ (Kreis/Kommune/Träger), „Kommune“, „VZÄ“ and „fest“ (ja/nein).
-A row with an empty or zero VZÄ cell is no link; empty rows are skipped. The sheet
-„Übersicht“ records which instance the plan belongs to (its name and the inputs'
+„Jahr“ (a plan of several years: every row's year), „Anstellungsträger“, „Art“
+(Kreis/Kommune/Träger), „Kommune“, „VZÄ“ and „fest“ (ja/nein). A sheet without „Jahr“ is a
+plan of one year. A row with an empty or zero VZÄ cell is no link; empty rows are skipped.
+The sheet „Übersicht“ records which instance the plan belongs to (its name and the inputs'
 checksum), so ``kimopt check`` can say when a plan is checked against another instance.
+A plan of several years states in the sheet „Kürzungen“ where a later year holds less than
+the year before (Jahr, Anstellungsträger, Art, Kürzung (VZÄ)); without that sheet it states none.
 
 Every row keeps its cells (``Zuordnung!D7``), so a broken rule can name the cell to change.
 """
@@ -15,11 +18,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from openpyxl.utils import get_column_letter
 
-from kimopt.errors import MESSAGES, Finding, InputError, Loc
+from kimopt.errors import Finding, InputError, Loc
 from kimopt.io.excel.cells import float_value, parse_number
 from kimopt.io.excel.schema import normalise
 from kimopt.numbers import NumberError, decimal_vzae, to_fraction
@@ -27,25 +30,23 @@ from kimopt.numbers import NumberError, decimal_vzae, to_fraction
 if TYPE_CHECKING:
     from kimopt.check import Violation
 
-MESSAGES.update(
-    {
-        "plan_fixed_mark": (
-            "{value} ist weder ja (ja, j, x, ✓, ✔, 1, wahr) noch nein (nein, n, 0, leer)",
-            "{value} is neither yes (yes, y, x, ✓, ✔, 1, true) nor no (no, n, 0, empty)",
-        ),
-    }
-)
-
 SHEET_NAMES = ("Zuordnung", "Assignment")
 OVERVIEW_NAMES = ("Übersicht", "Overview")
+CUT_SHEET_NAMES = ("Kürzungen", "Cuts")
 HEADERS: dict[str, tuple[str, str]] = {
+    "year": ("Jahr", "Year"),
     "host": ("Anstellungsträger", "Employer"),
     "host_type": ("Art", "Type"),
     "kommune": ("Kommune", "Kommune"),
     "vzae": ("VZÄ", "VZÄ"),
     "fixed": ("fest", "fixed"),
 }
-REQUIRED = ("host", "host_type", "kommune", "vzae")
+CUT_HEADERS: dict[str, tuple[str, str]] = {
+    "year": ("Jahr", "Year"),
+    "host": ("Anstellungsträger", "Employer"),
+    "host_type": ("Art", "Type"),
+    "vzae": ("Kürzung (VZÄ)", "Cut (VZÄ)"),
+}
 KINDS = {
     "kreis": "kreis",
     "kommune": "kommune",
@@ -70,6 +71,28 @@ class PlanRow:
     vzae: Fraction
     fixed: bool
     row: int
+    year: int | None = None  # the row's „Jahr“; ``None`` in a sheet of one year
+
+
+@dataclass(frozen=True)
+class PlanCut:
+    """A cut the plan states for a later year (sheet „Kürzungen“): the host holds ``vzae`` less than the year before."""
+
+    year: int | None
+    host: str
+    host_type: str
+    vzae: Fraction
+    row: int
+
+
+Row = TypeVar("Row", PlanRow, PlanCut)
+
+
+def link_entries(rows: Sequence[PlanRow]) -> list[dict[str, Any]]:
+    """The rows as the plan JSON's ``links``."""
+    return [
+        {"host": r.host, "host_type": r.host_type, "kommune": r.kommune, "vzae": decimal_vzae(r.vzae)} for r in rows
+    ]
 
 
 @dataclass
@@ -83,53 +106,108 @@ class PlanSheet:
     instance: str | None = None
     input_sha256: str | None = None
     findings: list[Finding] = field(default_factory=list)
-    _index: tuple[int, dict[tuple[str | None, str | None], list[PlanRow]]] | None = field(
+    cuts: list[PlanCut] = field(default_factory=list)
+    cut_title: str = CUT_SHEET_NAMES[0]
+    cut_columns: dict[str, str] = field(default_factory=dict)
+    _index: tuple[int, dict[tuple[int | None, str | None, str | None], list[PlanRow]]] | None = field(
         default=None, repr=False, compare=False
     )
 
     def plan(self) -> dict[str, Any]:
-        """The plan as the checker reads it: links, and whose instance it is."""
-        plan: dict[str, Any] = {
-            "links": [
-                {"host": r.host, "host_type": r.host_type, "kommune": r.kommune, "vzae": decimal_vzae(r.vzae)}
-                for r in self.rows
-            ],
-        }
+        """The plan of one year as the checker reads it: links, and whose instance it is."""
+        plan: dict[str, Any] = {"links": link_entries(self.rows)}
         if self.instance:
             plan["instance"] = self.instance
         if self.input_sha256:
             plan["input_sha256"] = self.input_sha256
         return plan
 
+    @property
+    def has_years(self) -> bool:
+        """Whether the sheet has the column „Jahr“ (a plan of several years)."""
+        return "year" in self.columns
+
+    def by_year(self, years: Sequence[int | None]) -> list[list[PlanRow]]:
+        """The rows of each of the instance's ``years``, in that order.
+
+        A sheet without „Jahr“ is the plan of a one-year instance; in an instance of one year
+        without a year number every row is that year's.
+
+        Raises
+        ------
+        InputError
+            If the instance has several years and the sheet no column „Jahr“, or a row names a
+            year the instance does not have (every such row, with its cell).
+        """
+        if len(years) == 1 and (not self.has_years or years[0] is None):
+            return [list(self.rows)]
+        if not self.has_years:
+            choices = ", ".join(str(y) for y in years)
+            where = f"{self.title}!1 ({HEADERS['year'][0]})"
+            raise InputError(
+                self.path,
+                [Finding((self.title,), "plan_year_column", {"choices": choices})],
+                None,
+                {(self.title,): where},
+            )
+        return _by_year(self.path, self.title, self.columns, self.rows, years)
+
+    def cuts_by_year(self, years: Sequence[int | None]) -> list[list[PlanCut]]:
+        """The stated cuts of each of the instance's ``years`` (see :meth:`by_year`).
+
+        Raises
+        ------
+        InputError
+            If a cut names a year the instance does not have.
+        """
+        if len(years) == 1 and years[0] is None:
+            return [list(self.cuts)]
+        return _by_year(self.path, self.cut_title, self.cut_columns, self.cuts, years)
+
     def cell(self, row: PlanRow, column: str = "vzae") -> str:
         """``Zuordnung!D7``."""
         return f"{self.title}!{self.columns[column]}{row.row}"
 
-    def cells_of(self, host: str | None = None, kommune: str | None = None) -> list[PlanRow]:
-        """The rows of ``host`` and/or serving ``kommune`` (from an index built once, so that
-        locating every violation of a 30,000-row sheet stays linear)."""
+    def cells_of(self, host: str | None = None, kommune: str | None = None, year: int | None = None) -> list[PlanRow]:
+        """The rows of ``host`` and/or serving ``kommune`` (of ``year``, or of any year; from an
+        index built once, so that locating every violation of a 30,000-row sheet
+        stays linear)."""
         if self._index is None or self._index[0] != len(self.rows):
-            index: dict[tuple[str | None, str | None], list[PlanRow]] = {}
+            index: dict[tuple[int | None, str | None, str | None], list[PlanRow]] = {}
             for r in self.rows:
                 for key in ((r.host, r.kommune), (r.host, None), (None, r.kommune), (None, None)):
-                    index.setdefault(key, []).append(r)
+                    index.setdefault((None, *key), []).append(r)  # year None: any year
+                    if r.year is not None:
+                        index.setdefault((r.year, *key), []).append(r)
             self._index = (len(self.rows), index)
-        return self._index[1].get((host, kommune), [])
+        return self._index[1].get((year, host, kommune), [])
+
+    def _year_of(self, subject: str) -> tuple[int | None, str]:
+        """A subject of a plan of several years starts with its year (``2023: Moers``)."""
+        head, sep, rest = subject.partition(": ")
+        if self.has_years and sep and head.isdigit():
+            return int(head), rest
+        if self.has_years and subject.isdigit():
+            return int(subject), ""
+        return None, subject
 
     def locate(self, subject: str) -> str:
         """The VZÄ cells a checker's subject concerns: a link ``host → Kommune``, a host, a
-        Kommune, ``links[n]`` or nothing (then the whole column); beyond six cells the first
-        six and how many more."""
+        Kommune, ``links[n]`` or nothing (then the whole column), each of the year the subject
+        starts with in a plan of several years; beyond six cells the first six and how many more."""
+        year, subject = self._year_of(subject)
+        subject = subject.removeprefix("cuts: ")  # a stated cut: the host's rows of the year
+        mine = self.cells_of(year=year)
         if subject.startswith("links[") and subject.endswith("]") and subject[6:-1].isdigit():
             n = int(subject[6:-1]) - 1
-            rows = self.rows[n : n + 1]
+            rows = mine[n : n + 1]
         elif " → " in subject:
             host, kommune = subject.split(" → ", 1)
-            rows = self.cells_of(host, kommune)
+            rows = self.cells_of(host, kommune, year)
         elif subject:
-            rows = self.cells_of(host=subject) or self.cells_of(kommune=subject)
+            rows = self.cells_of(host=subject, year=year) or self.cells_of(kommune=subject, year=year)
         else:
-            rows = self.rows
+            rows = mine
         if not rows:
             return ""
         column = self.columns["vzae"]
@@ -149,6 +227,27 @@ class PlanSheet:
             counts[line] = counts.get(line, 0) + 1
         times = "-mal" if lang == "de" else " times"
         return [line if n == 1 else f"{line} ({n}{times})" for line, n in counts.items()]
+
+
+def _by_year(
+    path: Path, title: str, columns: dict[str, str], rows: Sequence[Row], years: Sequence[int | None]
+) -> list[list[Row]]:
+    """``rows`` of each year of ``years``; every row of another year is an error at its cell „Jahr“."""
+    choices = ", ".join(str(y) for y in years)
+    wanted = {y: n for n, y in enumerate(years)}
+    out: list[list[Row]] = [[] for _ in years]
+    findings: list[Finding] = []
+    lines: dict[Loc, int | str] = {}
+    for row in rows:
+        if row.year in wanted:
+            out[wanted[row.year]].append(row)
+            continue
+        loc: Loc = (f"{title}!{row.row}", "year")
+        lines[loc] = f"{title}!{columns['year']}{row.row} ({HEADERS['year'][0]})"
+        findings.append(Finding(loc, "plan_year_unknown", {"value": row.year, "choices": choices}))
+    if findings:
+        raise InputError(path, findings, None, lines)
+    return out
 
 
 def _text(value: object) -> str:
@@ -175,6 +274,18 @@ def _vzae(value: object) -> Fraction | None:
     except NumberError:
         return None
     return result if result >= 0 else None
+
+
+def _year(value: object) -> int | None:
+    """A year as stored (a number) or typed as text; ``None`` when it is no whole number."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() and abs(value) < 10_000 else None
+    text = _text(value)
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 4 else None
 
 
 def _overview(workbook: Any) -> tuple[str | None, str | None]:
@@ -240,39 +351,60 @@ def read_plan_sheet(path: Path | str) -> PlanSheet:
             )
         rows = list(book.rows(title, max_columns=30))
         instance, checksum = _overview(book.values)
-    return _parse(path, title, rows, instance, checksum)
+        cut_title = book.sheet(CUT_SHEET_NAMES)
+        cut_rows = list(book.rows(cut_title, max_columns=30)) if cut_title is not None else None
+    sheet = _parse(path, title, rows, instance, checksum)
+    if cut_title is not None and cut_rows is not None:
+        _parse_cuts(sheet, cut_title, cut_rows)
+    return sheet
+
+
+def _header(
+    path: Path,
+    title: str,
+    rows: list[tuple[int, tuple[Any, ...]]],
+    headers: dict[str, tuple[str, str]],
+    optional: tuple[str, ...] = (),
+) -> tuple[dict[str, int], list[tuple[int, tuple[Any, ...]]]]:
+    """The columns of the first of ten rows that has every header but the ``optional`` ones, and the rows below it."""
+    wanted = {normalise(label): key for key, labels in headers.items() for label in labels}
+    required = [key for key in headers if key not in optional]
+    for position, (_, row) in enumerate(rows[:10]):
+        found = {wanted[normalise(_text(v))]: c for c, v in enumerate(row) if normalise(_text(v)) in wanted}
+        if all(key in found for key in required):
+            return found, rows[position + 1 :]
+    names = ", ".join(f"„{headers[k][0]}“" for k in required)
+    raise InputError(
+        path,
+        [Finding((), "plan_mismatch", {"value": f"im Blatt „{title}“ fehlt die Kopfzeile mit den Spalten {names}"})],
+    )
+
+
+class _Problems:
+    """The findings of one sheet, each at its cell (``Zuordnung!D7 (VZÄ)``)."""
+
+    def __init__(self, path: Path, title: str, letters: dict[str, str], headers: dict[str, tuple[str, str]]) -> None:
+        self.path, self.title, self.letters, self.headers = path, title, letters, headers
+        self.findings: list[Finding] = []
+        self.lines: dict[Loc, int | str] = {}
+
+    def add(self, n: int, key: str, code: str, value: object, **extra: str) -> None:
+        loc: Loc = (f"{self.title}!{n}", key)  # the cell below names the place; no record label
+        self.lines[loc] = f"{self.title}!{self.letters[key]}{n} ({self.headers[key][0]})"
+        self.findings.append(Finding(loc, code, {"value": value, **extra}))
+
+    def raise_any(self) -> None:
+        if self.findings:
+            raise InputError(self.path, self.findings, None, self.lines)
 
 
 def _parse(
     path: Path, title: str, rows: list[tuple[int, tuple[Any, ...]]], instance: str | None, checksum: str | None
 ) -> PlanSheet:
-    wanted = {normalise(label): key for key, labels in HEADERS.items() for label in labels}
-    header_row, columns, body = 0, {}, []
-    for position, (n, row) in enumerate(rows[:10]):
-        found = {wanted[normalise(_text(v))]: c for c, v in enumerate(row) if normalise(_text(v)) in wanted}
-        if all(key in found for key in REQUIRED):
-            header_row, columns = n, found
-            body = rows[position + 1 :]
-            break
-    if not header_row:
-        names = ", ".join(f"„{HEADERS[k][0]}“" for k in REQUIRED)
-        raise InputError(
-            path,
-            [
-                Finding(
-                    (), "plan_mismatch", {"value": f"im Blatt „{title}“ fehlt die Kopfzeile mit den Spalten {names}"}
-                )
-            ],
-        )
+    columns, body = _header(path, title, rows, HEADERS, ("year", "fixed"))
     letters = {key: get_column_letter(c + 1) for key, c in columns.items()}
     sheet = PlanSheet(path, title, [], letters, instance, checksum)
-    findings: list[Finding] = []
-    lines: dict[Loc, int | str] = {}
-
-    def problem(n: int, key: str, code: str, value: object, **extra: str) -> None:
-        loc: Loc = (f"{title}!{n}", key)  # the cell below names the place; no record label
-        lines[loc] = f"{title}!{letters[key]}{n} ({HEADERS[key][0]})"
-        findings.append(Finding(loc, code, {"value": value, **extra}))
+    problem = _Problems(path, title, letters, HEADERS)
 
     for n, row in body:
 
@@ -285,26 +417,59 @@ def _parse(
         raw_vzae = get("vzae")
         vzae = _vzae(raw_vzae)
         if vzae is None and _text(raw_vzae) != "":
-            problem(n, "vzae", "invalid", _text(raw_vzae))
+            problem.add(n, "vzae", "invalid", _text(raw_vzae))
             continue
         fixed_text = _text(get("fixed")).casefold()
         if fixed_text not in YES | NO:
-            problem(n, "fixed", "plan_fixed_mark", _text(get("fixed")))
+            problem.add(n, "fixed", "plan_fixed_mark", _text(get("fixed")))
             continue
         if not vzae and fixed_text not in YES:
             continue  # a link set to 0 (or emptied) is no link, unless it is fixed at 0
         kind = KINDS.get(normalise(_text(get("host_type"))))
         if kind is None:
-            problem(n, "host_type", "bad_choice", _text(get("host_type")), choices="Kreis, Kommune, Träger")
+            problem.add(n, "host_type", "bad_choice", _text(get("host_type")), choices="Kreis, Kommune, Träger")
             continue
         host, kommune = _text(get("host")), _text(get("kommune"))
         if not host:
-            problem(n, "host", "missing", None)
+            problem.add(n, "host", "missing", None)
             continue
         if not kommune:
-            problem(n, "kommune", "missing", None)
+            problem.add(n, "kommune", "missing", None)
             continue
-        sheet.rows.append(PlanRow(host, kind, kommune, vzae or Fraction(0), fixed_text in YES, n))
-    if findings:
-        raise InputError(path, findings, None, lines)
+        year = _year(get("year"))
+        if "year" in columns and year is None:
+            problem.add(n, "year", "missing" if _text(get("year")) == "" else "not_integer", _text(get("year")) or None)
+            continue
+        sheet.rows.append(PlanRow(host, kind, kommune, vzae or Fraction(0), fixed_text in YES, n, year))
+    problem.raise_any()
     return sheet
+
+
+def _parse_cuts(sheet: PlanSheet, title: str, rows: list[tuple[int, tuple[Any, ...]]]) -> None:
+    """The sheet „Kürzungen“: one row per host a later year cuts."""
+    path = sheet.path
+    columns, body = _header(path, title, rows, CUT_HEADERS)
+    letters = {key: get_column_letter(c + 1) for key, c in columns.items()}
+    sheet.cut_title, sheet.cut_columns = title, letters
+    problem = _Problems(path, title, letters, CUT_HEADERS)
+    for n, row in body:
+
+        def get(key: str, row: tuple[Any, ...] = row) -> object:
+            c = columns.get(key)
+            return row[c] if c is not None and c < len(row) else None
+
+        if all(_text(get(key)) == "" for key in CUT_HEADERS):
+            continue
+        year, vzae = _year(get("year")), _vzae(get("vzae"))
+        kind = KINDS.get(normalise(_text(get("host_type"))))
+        if year is None:
+            problem.add(n, "year", "missing" if _text(get("year")) == "" else "not_integer", _text(get("year")) or None)
+        elif vzae is None:
+            problem.add(n, "vzae", "missing" if _text(get("vzae")) == "" else "invalid", _text(get("vzae")) or None)
+        elif kind is None:
+            problem.add(n, "host_type", "bad_choice", _text(get("host_type")), choices="Kreis, Kommune, Träger")
+        elif not _text(get("host")):
+            problem.add(n, "host", "missing", None)
+        else:
+            sheet.cuts.append(PlanCut(year, _text(get("host")), kind, vzae, n))
+    problem.raise_any()
