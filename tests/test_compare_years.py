@@ -125,3 +125,48 @@ def test_year_views_keep_an_alternative_without_a_plan_in_every_year() -> None:
     assert b is none  # the reason stands in every year
     assert c == {"alternative": "C", "model": "m", "status": ""}  # its plan has no 2023
     assert year_views([none]) == [("", [none])]  # no plan of several years: one comparison, no year
+
+
+METTMANN = INSTANCES / "kreis-mettmann-2022-2023.yaml"
+
+
+def _scenarios(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "szenarien.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_scenario_changes_a_later_year(tmp_path: Path) -> None:
+    # 2023 costs 7 × (73.542 − 57.000) = 115.794 € for the 7 new VZÄ; kept at 114.800 € the
+    # budget carries only 6,5 of them (6,5 × 16.542 = 107.523 €): 2023 cuts 0,5 VZÄ.
+    path = _scenarios(
+        tmp_path,
+        "scenarios:\n  - name: Budget 2023 wie 2022\n"
+        + ("    instance: {years: {2023: {budgets: {Kreis Mettmann: 114800}}}}\n"),
+    )
+    result = runner.invoke(app, ["compare", str(METTMANN), "-s", str(path)])
+    assert result.exit_code == 0, result.output
+    first, second = (_words(part) for part in result.output.split("Kennzahlen je Alternative – 2023"))
+    assert "VZÄ verwendet 16,0 16,0" in first and "Eigenanteil Kreis 114.800 € 114.800 €" in first
+    assert "VZÄ verwendet 16,0 15,5 *" in second
+    assert "Kürzung ggü. Vorjahr (VZÄ) 0,0 0,5 *" in second
+    assert "Eigenanteil Kreis 115.794 € 107.523 € *" in second
+
+
+def test_a_scenario_names_a_year_the_instance_lacks(tmp_path: Path) -> None:
+    path = _scenarios(tmp_path, "scenarios:\n  - name: Später\n    instance: {years: {2024: {rate_per_vzae: 59000}}}\n")
+    result = runner.invoke(app, ["compare", str(METTMANN), "-s", str(path)])
+    assert result.exit_code == 1
+    assert f"{path}:3, Szenario 1 „Später“, Feld „instance.years.2024“: „2024“ ist kein späteres Jahr" in result.output
+    assert "meinten Sie „2023“?" in result.output and "Traceback" not in result.output
+    one_year = runner.invoke(app, ["compare", str(INSTANCES / "kreis-mettmann-2022.yaml"), "-s", str(path)])
+    assert one_year.exit_code == 1 and "ist kein späteres Jahr dieser Instanz" in one_year.output
+
+
+def test_a_scenario_year_key_is_checked_like_a_file(tmp_path: Path) -> None:
+    path = _scenarios(
+        tmp_path, "scenarios:\n  - name: Teuer\n    instance: {years: {2023: {budgets: {Kreis Mettmann: viel}}}}\n"
+    )
+    result = runner.invoke(app, ["compare", str(METTMANN), "-s", str(path)])
+    assert result.exit_code == 1
+    assert "Feld „instance.years.2023.budgets.Kreis Mettmann“: „viel“ ist keine Zahl" in result.output
