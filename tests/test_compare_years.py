@@ -170,3 +170,16 @@ def test_a_scenario_year_key_is_checked_like_a_file(tmp_path: Path) -> None:
     result = runner.invoke(app, ["compare", str(METTMANN), "-s", str(path)])
     assert result.exit_code == 1
     assert "Feld „instance.years.2023.budgets.Kreis Mettmann“: „viel“ ist keine Zahl" in result.output
+
+
+def test_an_alternative_without_a_plan_names_the_year_that_has_none(tmp_path: Path) -> None:
+    # 4 fundable VZÄ in 2023, but the Kreis keeps its 9 filled positions: 2023 has no plan
+    path = _scenarios(tmp_path, "scenarios:\n  - name: Nur 4 VZÄ\n    instance: {years: {2023: {positions_vzae: 4}}}\n")
+    out = tmp_path / "vergleich.md"
+    result = runner.invoke(app, ["compare", str(METTMANN), "-s", str(path), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert "**2. Nur 4 VZÄ:** Modell Nur 4 VZÄ, unlösbar, kein Plan für 2023 (gegeben die Jahre davor)" in text
+    for year in ("2022", "2023"):  # the column says so in every year
+        table = text.split(f"## Kennzahlen je Alternative – {year}")[1].split("##")[0]
+        assert "| VZÄ verwendet | 16,0 | – (kein Plan) |" in table

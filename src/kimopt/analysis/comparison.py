@@ -30,7 +30,8 @@ def solve_alternatives(
 ) -> list[dict[str, Any]]:
     """Each alternative's checked plan JSON with the key ``alternative`` (its name) first.
 
-    Without a plan the entry holds only ``alternative``, ``instance``, ``model`` and ``status``.
+    Without a plan the entry holds only ``alternative``, ``instance``, ``model`` and ``status``,
+    and for an instance of several years ``failed_year``: the first year without a plan.
     """
     from kimopt.pipeline import plan_instance
 
@@ -47,6 +48,7 @@ def solve_alternatives(
                     "instance": alternative.instance.name,
                     "model": alternative.model_name,
                     "status": outcome.status,
+                    **({"failed_year": outcome.failed_year} if alternative.instance.years else {}),
                 }
             )
         else:

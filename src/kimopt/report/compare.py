@@ -289,10 +289,25 @@ def comparison_title(plans: list[dict[str, Any]], lang: str) -> str:
 
 
 def comparison_meta(plans: list[dict[str, Any]], lang: str) -> list[tuple[str, str]]:
+    """Each alternative's model and status; one without a plan over several years names the year
+    that has none."""
+
+    def failed(p: dict[str, Any]) -> str:
+        year = p.get("failed_year")
+        return (
+            t(
+                lang,
+                f", kein Plan für {year} (gegeben die Jahre davor)",
+                f", no plan for {year} (given the years before)",
+            )
+            if year
+            else ""
+        )
+
     return [
         (
             f"{n}. {p['alternative']}",
-            f"{t(lang, 'Modell', 'model')} {p.get('model', '')}, " + status_text(p["status"], lang),
+            f"{t(lang, 'Modell', 'model')} {p.get('model', '')}, " + status_text(p["status"], lang) + failed(p),
         )
         for n, p in enumerate(plans, start=1)
     ]
