@@ -70,7 +70,7 @@ def year_views(plans: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, An
     year; one whose plan lacks the year has only its name there (status ``""``). Without any
     plan of several years the one entry is ``("", plans)``: one-year comparisons are unchanged.
     """
-    labels = list(dict.fromkeys(str(y["year"]) for p in plans for y in p.get("years") or []))
+    labels = list(dict.fromkeys(_label(y) for p in plans for y in p.get("years") or []))
     if not labels:
         return [("", plans)]
     views: list[tuple[str, list[dict[str, Any]]]] = []
@@ -78,7 +78,7 @@ def year_views(plans: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, An
         column = []
         for plan in plans:
             head = {k: plan[k] for k in HEAD_KEYS if k in plan}
-            entry = next((y for y in plan.get("years") or [] if str(y["year"]) == label), None)
+            entry = next((y for y in plan.get("years") or [] if _label(y) == label), None)
             if entry is not None:
                 by_year = (plan.get("summary") or {}).get("eigenanteil_eur_by_year") or {}
                 column.append({**head, **entry, "eigenanteil_all_eur": by_year.get(label)})
@@ -88,3 +88,8 @@ def year_views(plans: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, An
                 column.append({**head, "status": ""})
         views.append((label, column))
     return views
+
+
+def _label(year: dict[str, Any]) -> str:
+    """A plan year's label: its funding year, empty for a plan without one."""
+    return "" if year.get("year") is None else str(year["year"])
