@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 import kimopt
-from kimopt.analysis.batch import Row, summary_frame
+from kimopt.analysis.batch import Row, YearFigures, summary_frame
 from kimopt.cli import app
 from kimopt.errors import InputError
 from kimopt.plan_horizon import HorizonPlan
@@ -84,7 +84,10 @@ def test_batch_summary_as_a_dataframe(tmp_path: Path) -> None:
     assert frame["status"].tolist() == ["INPUT_ERROR", "OPTIMAL"]  # sorted by file name
     assert frame.loc[1, "positions_used"] == 3.0
     assert frame.loc[1, "error"] == "" and frame.loc[0, "error"] != ""
-    rows = [Row(file="a.yaml", status="OPTIMAL", positions_used=3.0), Row(file="b.yaml", status="TIMEOUT")]
+    rows = [
+        Row(file="a.yaml", status="OPTIMAL", years=[YearFigures(2022, "OPTIMAL", positions_used=3.0)]),
+        Row(file="b.yaml", status="TIMEOUT"),
+    ]
     assert summary_frame(rows)["status"].tolist() == ["OPTIMAL", "TIMEOUT"]
     assert isinstance(summary_frame([]), pd.DataFrame) and list(summary_frame([]).columns) == list(frame.columns)
 

@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kimopt.analysis import batch as batch_module
-from kimopt.analysis.batch import Row, collect, exit_code, neutralise, plan_paths
+from kimopt.analysis.batch import Row, YearFigures, collect, exit_code, neutralise, plan_paths
 from kimopt.cli import app
 from tests.conftest import ROOT, tiny, write_yaml
 
@@ -57,7 +57,7 @@ def german_excel_files(out: Path, rows: dict[str, dict[str, Any]]) -> None:
     raw = (out / "summary.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Excel reads the umlauts
     table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
-    assert table[0][:5] == ["Datei", "Name", "Status", "VZÄ genutzt", "VZÄ förderfähig"]
+    assert table[0][:6] == ["Datei", "Name", "Jahr", "Status", "VZÄ genutzt", "VZÄ förderfähig"]
     by_file = {Path(line[0]).name: dict(zip(table[0], line, strict=True)) for line in table[1:]}
     klein = by_file["a-klein.yaml"]
     assert klein["VZÄ genutzt"] == "3" and klein["übernommen (--resume)"] == "nein"
@@ -100,8 +100,8 @@ def test_mixed_round_records_every_instance_and_goes_on(tmp_path, test_model_fil
     assert plan["status"] == "OPTIMAL" and plan["summary"]["positions_used"] == 6
     workbook = openpyxl.load_workbook(out / "summary.xlsx").active
     table = [row for row in workbook.iter_rows(values_only=True) if row[0]]
-    assert table[0][:3] == ("Datei", "Name", "Status")
-    assert {Path(str(row[0])).name: row[2] for row in table[1:]} == {  # the same four rows as summary.json
+    assert table[0][:4] == ("Datei", "Name", "Jahr", "Status")
+    assert {Path(str(row[0])).name: row[3] for row in table[1:]} == {  # the same four rows as summary.json
         name: row["status"] for name, row in rows.items()
     }
 
@@ -254,7 +254,8 @@ def test_help_and_validate_import_neither_ortools_nor_pandas(command, tmp_path):
 def test_english_summary_keeps_the_column_keys() -> None:
     from kimopt.analysis.batch import COLUMNS, summary_csv
 
-    text = summary_csv([Row(file="a.yaml", status="OPTIMAL", positions_used=3.5, resumed=True)], "en")
+    row = Row(file="a.yaml", status="OPTIMAL", years=[YearFigures(2022, "OPTIMAL", positions_used=3.5)], resumed=True)
+    text = summary_csv([row], "en")
     header, line = text.splitlines()[:2]
     assert header.split(",") == list(COLUMNS) and not text.startswith("\ufeff")
     assert "3.5" in line.split(",") and line.endswith("yes")

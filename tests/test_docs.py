@@ -93,7 +93,7 @@ def code_keys(owner: str) -> list[str]:
     if owner == "kimopt.report.scenarios.SCENARIO_KEYS":
         return list(scenarios.SCENARIO_KEYS)
     if owner == "kimopt.report.scenarios.instance":
-        return ["name", *scenarios.SECTIONS, *scenarios.RECORDS]
+        return list(scenarios.INSTANCE_KEYS)
     module, name = owner.rsplit(".", 1)
     cls: type[BaseModel] = getattr(importlib.import_module(module), name)
     return list(cls.model_fields)

@@ -602,7 +602,8 @@ def test_compare_and_batch_accept_multi_year_instances(tmp_path: Path, test_mode
     path = INSTANCES / "kreis-mettmann-2022-2023.yaml"
     result = runner.invoke(app, ["compare", str(path), "-m", str(test_model_file), "-m", str(test_model_file)])
     assert result.exit_code == 0, result.output
-    assert "2023: Eigenanteil Kreis (alle Bausteine)" in result.output
+    assert "Kennzahlen je Alternative – 2023" in result.output  # every year its own table
+    assert "Eigenanteil Kreis (alle Bausteine)" in result.output.split("– 2023")[1]
     assert "115.794 €" in result.output
     folder = tmp_path / "round"
     folder.mkdir()

@@ -77,6 +77,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{value} ist kein Träger dieser Instanz{hint_de}",
         "{value} is not a Träger of this instance{hint_en}",
     ),
+    "unknown_year": (
+        "{value} ist kein späteres Jahr dieser Instanz (unter „years“; das erste Jahr ändert „funding“){hint_de}",
+        "{value} is not a later year of this instance (under 'years'; 'funding' changes the first year){hint_en}",
+    ),
     "scenario_empty": (
         "das Szenario {value} ändert nichts: „model“ und/oder „instance“ angeben",
         "the scenario {value} changes nothing: give 'model' and/or 'instance'",

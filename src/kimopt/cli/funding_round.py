@@ -216,7 +216,7 @@ def batch(
     """Viele Instanzen lösen: eine Förderrunde.
 
     Schreibt je Instanz <name>.plan.json sowie summary.csv (für deutsches Excel), summary.xlsx
-    und summary.json nach --out.
+    und summary.json nach --out: eine Zeile je Instanz und Jahr.
     Exit: 0 jede Instanz hat einen Plan; sonst der schwerste Fall: 5 Plan verletzt Regeln,
     1 fehlerhafte Eingabe, 3 unlösbar, 4 kein Plan im Zeitlimit; 130 abgebrochen (Strg-C).
     """

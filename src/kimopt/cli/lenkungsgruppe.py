@@ -66,7 +66,8 @@ def compare(
     """Alternativen nebeneinander vergleichen.
 
     Jede Alternative (jedes Modell, jedes Szenario) wird gelöst; Unterschiede zur ersten sind
-    mit * markiert. Exit: 0, 1 fehlerhafte Eingabe.
+    mit * markiert. Eine Instanz über mehrere Jahre: jedes Jahr mit eigenen Tabellen.
+    Exit: 0, 1 fehlerhafte Eingabe.
     """
     from kimopt.analysis.comparison import Alternative, solve_alternatives
     from kimopt.console.compare import render_comparison

@@ -98,9 +98,25 @@ def _figure_rows(plans: list[dict[str, Any]], lang: str) -> list[Row]:
             return index_value(p["summary"], key, lang)
 
         rows.append((pick(label, lang), each(index)))
-    from kimopt.report.horizon import compare_rows  # DESIGN §5: every year, all Bausteine
-
-    return rows + compare_rows(plans, lang)
+    if any(p.get("cuts") for p in plans):  # a later year that could not keep the year before
+        rows.append(
+            (
+                t(lang, "Kürzung ggü. Vorjahr (VZÄ)", "Cut against the year before (VZÄ)"),
+                each(lambda p: vzae(sum(c["vzae"] for c in p.get("cuts") or []), lang)),
+            )
+        )
+    if any(p.get("eigenanteil_all_eur") for p in plans):  # a year of DESIGN §5: what the Haushalt carries
+        for key, de in (("kreis", "Kreis"), ("total", "Kreis + Kommunen")):
+            rows.append(
+                (
+                    t(lang, f"Eigenanteil {de} (alle Bausteine)", f"Own share {de} (all Bausteine)"),
+                    [
+                        fmt_euros(p["eigenanteil_all_eur"][key], lang) if p.get("eigenanteil_all_eur") else None
+                        for p in plans
+                    ],
+                )
+            )
+    return rows
 
 
 def _by_kommune(plans: list[dict[str, Any]], cell: Callable[[dict[str, Any]], str]) -> list[Row]:
@@ -172,13 +188,31 @@ MARK_NOTES = {
 
 
 def comparison_tables(plans: list[dict[str, Any]], lang: str, mark: str = "*") -> list[Table]:
-    """Figures, coverage per Kommune (with target) and who serves each Kommune, per alternative.
+    """Figures, coverage per Kommune (with target) and who serves each Kommune, per alternative;
+    the three tables for every year of plans of several years (:func:`year_tables`).
 
     ``mark`` names how the format shows a differing figure (a key of :data:`MARK_NOTES`).
     """
+    return [table for _, _, tables in year_tables(plans, lang, mark) for table in tables]
+
+
+def year_tables(
+    plans: list[dict[str, Any]], lang: str, mark: str = "*"
+) -> list[tuple[str, list[dict[str, Any]], list[Table]]]:
+    """Per year (:func:`kimopt.analysis.comparison.year_views`): the year, its plan of every
+    alternative and its three tables (titled „… – 2023“; a one-year comparison: one entry, no year)."""
+    from kimopt.analysis.comparison import year_views
+
+    return [(year, views, _tables(views, lang, mark, year)) for year, views in year_views(plans)]
+
+
+def _tables(plans: list[dict[str, Any]], lang: str, mark: str, year: str) -> list[Table]:
+    """The three tables of one year's plans; ``year`` ends each key and title (empty: one year)."""
+    key = f"-{year}" if year else ""
+    title = f" – {year}" if year else ""
     figures = _table(
-        "figures",
-        t(lang, "Kennzahlen je Alternative", "Figures per alternative"),
+        "figures" + key,
+        t(lang, "Kennzahlen je Alternative", "Figures per alternative") + title,
         t(lang, "Kennzahl", "Figure"),
         _figure_rows(plans, lang),
         plans,
@@ -186,8 +220,8 @@ def comparison_tables(plans: list[dict[str, Any]], lang: str, mark: str = "*") -
         True,
     )
     coverage = _table(
-        "coverage",
-        t(lang, "Ist-VZÄ (Soll-VZÄ) je Kommune", "Coverage VZÄ (target VZÄ) per Kommune"),
+        "coverage" + key,
+        t(lang, "Ist-VZÄ (Soll-VZÄ) je Kommune", "Coverage VZÄ (target VZÄ) per Kommune") + title,
         t(lang, "Kommune", "Kommune"),
         _by_kommune(
             plans,
@@ -198,8 +232,8 @@ def comparison_tables(plans: list[dict[str, Any]], lang: str, mark: str = "*") -
         True,
     )
     hosts = _table(
-        "served",
-        t(lang, "Betreut durch", "Served by"),
+        "served" + key,
+        t(lang, "Betreut durch", "Served by") + title,
         t(lang, "Kommune", "Kommune"),
         _by_kommune(plans, lambda k: _hosts_text(k, lang)),
         plans,
@@ -255,10 +289,25 @@ def comparison_title(plans: list[dict[str, Any]], lang: str) -> str:
 
 
 def comparison_meta(plans: list[dict[str, Any]], lang: str) -> list[tuple[str, str]]:
+    """Each alternative's model and status; one without a plan over several years names the year
+    that has none."""
+
+    def failed(p: dict[str, Any]) -> str:
+        year = p.get("failed_year")
+        return (
+            t(
+                lang,
+                f", kein Plan für {year} (gegeben die Jahre davor)",
+                f", no plan for {year} (given the years before)",
+            )
+            if year
+            else ""
+        )
+
     return [
         (
             f"{n}. {p['alternative']}",
-            f"{t(lang, 'Modell', 'model')} {p.get('model', '')}, " + status_text(p["status"], lang),
+            f"{t(lang, 'Modell', 'model')} {p.get('model', '')}, " + status_text(p["status"], lang) + failed(p),
         )
         for n, p in enumerate(plans, start=1)
     ]
@@ -270,21 +319,23 @@ def comparison_html(plans: list[dict[str, Any]], lang: str, draft: bool = False,
     from kimopt.report.charts import comparison_chart, employers_chart, left_out_text
     from kimopt.report.html import figure_html, kreis_name, page, table_html
 
-    tables = comparison_tables(plans, lang, "yellow")
     heading, meta = comparison_title(plans, lang), comparison_meta(plans, lang)
-    blocks = [table_html(part) for part in reference_parts(tables[0], plans, lang)]
-    if any(map(has_plan, plans)):
-        caption = t(lang, "Ist-VZÄ je Kommune und Alternative", "Coverage VZÄ per Kommune and alternative")
-        employers = t(lang, "VZÄ je Anstellungsträger und Alternative", "VZÄ per employer and alternative")
-        title = t(lang, "Was sich unterscheidet", "What differs")
-        blocks.append(
-            f'<section id="chart"><h2>{title}</h2>'
-            + figure_html(caption, comparison_chart(plans, lang))
-            + figure_html(employers, employers_chart(plans, lang))
-            + figure_html("", left_out_text(plans, lang))
-            + "</section>"
-        )
-    blocks += [table_html(part) for table in tables[1:] for part in reference_parts(table, plans, lang)]
+    blocks = []
+    for year, views, tables in year_tables(plans, lang, "yellow"):  # every year: figures, charts, Kommunen
+        blocks += [table_html(part) for part in reference_parts(tables[0], views, lang)]
+        if any(map(has_plan, views)):
+            key, suffix = (f"chart-{year}", f" – {year}") if year else ("chart", "")
+            caption = t(lang, "Ist-VZÄ je Kommune und Alternative", "Coverage VZÄ per Kommune and alternative")
+            employers = t(lang, "VZÄ je Anstellungsträger und Alternative", "VZÄ per employer and alternative")
+            title = t(lang, "Was sich unterscheidet", "What differs") + suffix
+            blocks.append(
+                f'<section id="{key}"><h2>{title}</h2>'
+                + figure_html(caption, comparison_chart(views, lang))
+                + figure_html(employers, employers_chart(views, lang))
+                + figure_html("", left_out_text(views, lang))
+                + "</section>"
+            )
+        blocks += [table_html(part) for table in tables[1:] for part in reference_parts(table, views, lang)]
     kreis = next((kreis_name(p) for p in plans if has_plan(p)), "")
     return page(heading, meta, blocks, lang, draft=draft, kreis=kreis, wide=True, stand=stand)
 

@@ -190,27 +190,6 @@ def horizon_tables(plan: dict[str, Any], lang: str) -> list[Table]:
     ]
 
 
-def compare_rows(plans: list[dict[str, Any]], lang: str) -> list[tuple[str, list[str | None]]]:
-    """Rows for ``compare``: each year's Eigenanteil of all Bausteine (Kreis, and Kreis + Kommunen)."""
-    years: list[str] = []
-    for plan in plans:
-        years += [y for y in (plan.get("summary") or {}).get("eigenanteil_eur_by_year", {}) if y not in years]
-    rows: list[tuple[str, list[str | None]]] = []
-    for year in years:
-        for key, de, en in (("kreis", "Kreis", "Kreis"), ("total", "Kreis + Kommunen", "Kreis + Kommunen")):
-            cells: list[str | None] = []
-            for plan in plans:
-                totals = (plan.get("summary") or {}).get("eigenanteil_eur_by_year", {}).get(year)
-                cells.append(fmt_euros(totals[key], lang) if totals else None)
-            rows.append(
-                (
-                    t(lang, f"{year}: Eigenanteil {de} (alle Bausteine)", f"{year}: own share {en} (all Bausteine)"),
-                    cells,
-                )
-            )
-    return rows
-
-
 def horizon_sheet(workbook: Any, plan: dict[str, Any], lang: str) -> None:
     """The workbook sheet „Haushalt“: year × payer Eigenanteil and year × employer VZÄ, as numbers."""
     from kimopt.report.xlsx import EURO, VZAE, Col, _table

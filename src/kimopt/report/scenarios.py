@@ -10,13 +10,16 @@ A scenario file is a mapping with one key ``scenarios``, a list of entries::
           kommunen: {"Voerde (Niederrhein)": {budget: 16400}}
       - name: Förderung 57.000 €
         instance: {funding: {rate_per_vzae: 57000}}
+      - name: Budget 2023 wie 2022
+        instance: {years: {2023: {budgets: {Kreis Mettmann: 114800}}}}
 
 ``model`` sets keys of the planning model (a given ``objectives`` list replaces the whole
-list). ``instance`` sets keys of ``name``, ``kreis`` and ``funding``; under ``kommunen`` and
-``traeger`` each record is addressed by its name (Kommunen also by AGS) and only the keys
-given change. The patched data is validated again exactly like a file, so a scenario can
-never produce an instance or model that ``kimopt solve`` would refuse. Every problem names
-the scenario and the field.
+list). ``instance`` sets keys of ``name``, ``kreis`` and ``funding`` (the first year); under
+``kommunen`` and ``traeger`` each record is addressed by its name (Kommunen also by AGS), under
+``years`` each later year by its number, and only the keys given change (of a year's
+``costs`` and ``budgets`` only the payers and employers given). The patched data is
+validated again exactly like a file, so a scenario can never produce an instance or model
+that ``kimopt solve`` would refuse. Every problem names the scenario and the field.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from kimopt.data import (
     Kreis,
     PlanningModel,
     Traeger,
+    Year,
     pairing_findings,
 )
 from kimopt.errors import Finding, InputError, Loc, error_findings
@@ -43,6 +47,8 @@ from kimopt.load import read_input
 SCENARIO_KEYS = ("name", "model", "instance")
 SECTIONS: dict[str, type[BaseModel]] = {"kreis": Kreis, "funding": Funding}
 RECORDS: dict[str, type[BaseModel]] = {"kommunen": Kommune, "traeger": Traeger}
+INSTANCE_KEYS = ("name", *SECTIONS, *RECORDS, "years")
+"""The keys a scenario's ``instance`` may set."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +109,28 @@ def _patch_records(
     return touched
 
 
+def _patch_years(years: list[dict[str, Any]], patch: dict[Any, Any], loc: Loc, findings: list[Finding]) -> None:
+    """Apply ``{2023: {key: value}}`` to the later years; a mapping value (``costs``,
+    ``budgets``) changes only the names it gives."""
+    by_year = {str(entry["year"]): entry for entry in years}
+    for year, fields in patch.items():
+        where = (*loc, str(year))
+        if str(year) not in by_year:
+            hint = difflib.get_close_matches(str(year), list(by_year), n=1, cutoff=0.5)
+            findings.append(Finding(where, "unknown_year", {"value": year, **({"hint": hint[0]} if hint else {})}))
+            continue
+        fields = _mapping(fields, where, findings)
+        if fields is None:
+            continue
+        _check_fields(fields, Year, where, findings)
+        entry = by_year[str(year)]
+        for key, value in fields.items():
+            if isinstance(value, dict) and isinstance(entry.get(key), dict):
+                entry[key] = {**entry[key], **value}
+            else:
+                entry[key] = value
+
+
 def _patched_instance(
     base: Instance, patch: dict[str, Any], loc: Loc, findings: list[Finding]
 ) -> tuple[dict[str, Any], dict[tuple[str, int], str]]:
@@ -123,13 +151,20 @@ def _patched_instance(
             if records is not None:
                 touched = _patch_records(data[key], records, key, where, findings)
                 named.update({(key, i): name for i, name in touched.items()})
+        elif key == "years":
+            years = _mapping(value, where, findings)
+            if years is not None:
+                _patch_years(data.setdefault("years", []), years, where, findings)
         else:
-            findings.append(_unknown(where, key, ["name", *SECTIONS, *RECORDS]))
+            findings.append(_unknown(where, key, list(INSTANCE_KEYS)))
     return data, named
 
 
 def _instance_loc(loc: Loc, prefix: Loc, named: dict[tuple[str, int], str], instance: dict[str, Any]) -> Loc:
-    """``('kommunen', 10, 'budget')`` → ``(*prefix, 'kommunen', 'Voerde (Niederrhein)', 'budget')``."""
+    """``('kommunen', 10, 'budget')`` → ``(*prefix, 'kommunen', 'Voerde (Niederrhein)', 'budget')``;
+    ``('years', 0, 'rate_per_vzae')`` → ``(*prefix, 'years', 2023, 'rate_per_vzae')``."""
+    if len(loc) >= 2 and loc[0] == "years" and isinstance(loc[1], int) and loc[1] < len(instance.get("years") or []):
+        return (*prefix, "years", str(instance["years"][loc[1]]["year"]), *loc[2:])
     if len(loc) >= 2 and loc[0] in RECORDS and isinstance(loc[1], int):
         name = named.get((str(loc[0]), loc[1]))
         if name is None and loc[1] < len(instance[str(loc[0])]):

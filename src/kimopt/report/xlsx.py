@@ -508,12 +508,24 @@ def _finanzen(ws: Any, plan: dict[str, Any], t: _Lang) -> None:
 
 
 def _comparison(ws: Any, plans: Sequence[dict[str, Any]], t: _Lang) -> None:
-    """One row per figure, one column per alternative."""
+    """One row per figure, one column per alternative; plans of several years give every year's
+    figures, each label starting with its year („2023: Stellen verwendet“)."""
+    from kimopt.analysis.comparison import year_views
+
     rows: list[list[Any]] = []
     formats: list[str | None] = []
+    for year, views in year_views(list(plans)):
+        _comparison_rows(views, t, f"{year}: " if year else "", rows, formats)
+    _comparison_sheet(ws, plans, t, rows, formats)
+
+
+def _comparison_rows(
+    plans: Sequence[dict[str, Any]], t: _Lang, prefix: str, rows: list[list[Any]], formats: list[str | None]
+) -> None:
+    """The figure rows of one year's plans (``prefix``: the year's, or empty) added to ``rows``."""
 
     def add(label: str, unit: str, fmt: str | None, values: list[Any]) -> None:
-        rows.append([label, "" if fmt == EURO else unit, *values])
+        rows.append([prefix + label, "" if fmt == EURO else unit, *values])
         formats.append(fmt)
 
     def union(key: str) -> list[str]:
@@ -585,7 +597,20 @@ def _comparison(ws: Any, plans: Sequence[dict[str, Any]], t: _Lang) -> None:
         add(t("Ist-VZÄ ", "VZÄ ") + name, "VZÄ", VZAE, [find(p, "kommunen", name, "coverage_vzae") for p in plans])
     for name in union("hosts"):
         add(t("Stellen bei ", "Positions at ") + name, "VZÄ", VZAE, [find(p, "hosts", name, "vzae") for p in plans])
+    if any(p.get("eigenanteil_all_eur") for p in plans):  # a year of DESIGN §5: what the Haushalt carries
+        for key, de in (("kreis", "Kreis"), ("total", "Kreis + Kommunen")):
+            add(
+                t(f"Eigenanteil {de} (alle Bausteine)", f"Own share {de} (all Bausteine)"),
+                "€",
+                EURO,
+                [(p.get("eigenanteil_all_eur") or {}).get(key) for p in plans],
+            )
 
+
+def _comparison_sheet(
+    ws: Any, plans: Sequence[dict[str, Any]], t: _Lang, rows: list[list[Any]], formats: list[str | None]
+) -> None:
+    """The sheet „Vergleich“: the rows under a head with one column per alternative, differences marked."""
     names = [str(p.get("alternative") or p.get("instance") or f"Alternative {n}") for n, p in enumerate(plans, start=1)]
     columns = [
         Col(t("Kennzahl", "Figure"), None, 34),

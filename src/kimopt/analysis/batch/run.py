@@ -21,10 +21,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kimopt.errors import InputError
 from kimopt.results import Status
+
+if TYPE_CHECKING:
+    from kimopt.data import Instance
 
 INSTANCE_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx", ".xlsm")
 PLAN_SUFFIX = ".plan.json"
@@ -84,17 +87,46 @@ class Task:
 
 
 @dataclass
-class Row:
-    """One line of the summary."""
+class YearFigures:
+    """One year of an instance's plan: its funding year, its status and its key figures (Baustein 2,
+    as the plan's ``summary`` of that year, and the Eigenanteil of all Bausteine), or the year
+    that has no plan."""
 
-    file: str
-    name: str = ""
+    year: int | None = None
     status: str = ""
     positions_used: float | None = None
     positions_fundable: float | None = None
     kreis_share: float | None = None
     deviation_l1: float | None = None
     eigenanteil_eur: int | None = None
+    eigenanteil_all_eur: int | None = None
+
+    @classmethod
+    def of(cls, year: int | None, status: str, summary: dict[str, Any], all_bausteine: int | None) -> YearFigures:
+        """A year's figures from its plan ``summary``; ``all_bausteine``: its Eigenanteil of
+        Bausteine 1–3 (``None``: a plan of Baustein 2 alone, whose Eigenanteil is all there is)."""
+        own = (summary.get("eigenanteil_eur") or {}).get("total")
+        return cls(
+            year=year,
+            status=status,
+            positions_used=summary.get("positions_used"),
+            positions_fundable=summary.get("positions_fundable"),
+            kreis_share=summary.get("kreis_share"),
+            deviation_l1=summary.get("deviation_l1"),
+            eigenanteil_eur=own,
+            eigenanteil_all_eur=own if all_bausteine is None else all_bausteine,
+        )
+
+
+@dataclass
+class Row:
+    """What became of one instance of the batch; its ``years`` are the summary's lines (one per
+    year of the plan; without a plan at most one: the year that failed)."""
+
+    file: str
+    name: str = ""
+    status: str = ""
+    years: list[YearFigures] = field(default_factory=list)
     seconds: float | None = None
     error: str = ""
     plan: str = ""
@@ -196,21 +228,36 @@ def plan_paths(files: list[Path], out: Path) -> list[Path]:
 # --- one instance, in a worker process -----------------------------------------------------
 
 
-def _row_from_plan(task: Task, plan: dict[str, Any], seconds: float, resumed: bool) -> Row:
+def _row_from_plan(task: Task, plan: dict[str, Any], year: int | None, seconds: float, resumed: bool) -> Row:
+    """The row of a plan: every year of a multi-year plan (``years``), else the plan's one year
+    (``year``: the instance's funding year)."""
     summary = plan.get("summary", {})
+    by_year = summary.get("eigenanteil_eur_by_year") or {}
+    years = [
+        YearFigures.of(
+            entry.get("year"),
+            str(entry.get("status", "")),
+            entry.get("summary", {}),
+            (by_year.get(str(entry.get("year"))) or {}).get("total"),
+        )
+        for entry in plan.get("years") or []
+    ] or [YearFigures.of(year, str(plan.get("status", "")), summary, None)]
     return Row(
         file=str(task.path),
         name=str(plan.get("instance", "")),
         status=str(plan.get("status", "")),
-        positions_used=summary.get("positions_used"),
-        positions_fundable=summary.get("positions_fundable"),
-        kreis_share=summary.get("kreis_share"),
-        deviation_l1=summary.get("deviation_l1"),
-        eigenanteil_eur=(summary.get("eigenanteil_eur") or {}).get("total"),
+        years=years,
         seconds=round(seconds, 3),
         plan=task.plan_path.name,
         resumed=resumed,
     )
+
+
+def _failed_year(instance: Instance, label: str | None) -> int | None:
+    """The funding year of the horizon year without a plan (its label, as the solve gives it)."""
+    from kimopt.horizon import expand
+
+    return next((h.year for h in expand(instance) if h.label == label), instance.funding.year)
 
 
 def _previous_plan(path: Path) -> dict[str, Any] | None:
@@ -250,6 +297,7 @@ def _run(task: Task, row: Row, started: float) -> Row:
     started = time.perf_counter()  # seconds count this instance, not the worker's first imports
     inputs = load_inputs(task.path, task.model_path)
     row.name = inputs.instance.name
+    year = inputs.instance.funding.year
     model = inputs.model.model_copy(update={"workers": task.workers})
     if task.resume:
         previous = _previous_plan(task.plan_path)
@@ -259,7 +307,7 @@ def _run(task: Task, row: Row, started: float) -> Row:
             and previous.get("status") == Status.OPTIMAL.value
             and previous.get("input_sha256") == input_sha256(inputs.instance, model)
         ):
-            return _row_from_plan(task, previous, time.perf_counter() - started, resumed=True)
+            return _row_from_plan(task, previous, year, time.perf_counter() - started, resumed=True)
     try:
         outcome = plan_instance(inputs.instance, model, inputs.model_name, task.time_limit)
     except ModelTooLarge as exc:
@@ -270,9 +318,13 @@ def _run(task: Task, row: Row, started: float) -> Row:
     else:
         if outcome.plan_json is not None:
             write_text_atomic(task.plan_path, dumps(outcome.plan_json))
-            return _row_from_plan(task, outcome.plan_json, time.perf_counter() - started, resumed=False)
+            return _row_from_plan(task, outcome.plan_json, year, time.perf_counter() - started, resumed=False)
         row.status = RunStatus.of_plan(outcome.status).value
         row.error = _text(row.status, task.lang)
+        failed = _failed_year(inputs.instance, outcome.failed_year)
+        row.years = [YearFigures(failed, row.status)]
+        if inputs.instance.years and failed is not None:  # of several years: say which one has no plan
+            row.error = f"{failed}: {row.error}"
     row.seconds = round(time.perf_counter() - started, 3)
     return row
 

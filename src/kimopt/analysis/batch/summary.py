@@ -1,15 +1,21 @@
 """The summary of a batch: ``summary.csv`` for German Excel (or the keys with ``lang="en"``),
-``summary.xlsx`` for people, ``summary.json`` for machines, a DataFrame."""
+``summary.xlsx`` for people, ``summary.json`` for machines, a DataFrame.
+
+One line per instance and year (:func:`summary_lines`): a multi-year instance has a line for
+every year of its plan, each with that year's figures; a one-year instance one line (``year``:
+its funding year, empty without one); an instance without a plan one line with the reason
+(``year``: the year that has no plan, where the solve got that far).
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-from dataclasses import asdict, fields
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kimopt.analysis.batch.run import SUMMARY_NAMES, Row
+from kimopt.analysis.batch.run import SUMMARY_NAMES, Row, YearFigures
 from kimopt.labels import DEVIATION_SUM
 
 if TYPE_CHECKING:
@@ -18,19 +24,35 @@ if TYPE_CHECKING:
 HEADERS = {  # column -> (German, English) for the workbook and the German CSV; the English CSV uses the keys
     "file": ("Datei", "File"),
     "name": ("Name", "Name"),
+    "year": ("Jahr", "Year"),
     "status": ("Status", "Status"),
     "positions_used": ("VZÄ genutzt", "VZÄ used"),
     "positions_fundable": ("VZÄ förderfähig", "VZÄ fundable"),
     "kreis_share": ("Anteil Kreis", "Kreis share"),
     "deviation_l1": DEVIATION_SUM,
     "eigenanteil_eur": ("Eigenanteil (€/Jahr)", "Own share (€/year)"),
+    "eigenanteil_all_eur": ("Eigenanteil alle Bausteine (€/Jahr)", "Own share all Bausteine (€/year)"),
     "seconds": ("Sekunden", "Seconds"),
     "error": ("Fehler", "Error"),
     "plan": ("Plan", "Plan"),
     "resumed": ("übernommen (--resume)", "kept (--resume)"),
 }
 
-COLUMNS = tuple(f.name for f in fields(Row))
+COLUMNS = tuple(HEADERS)
+
+
+def summary_lines(rows: list[Row]) -> list[dict[str, Any]]:
+    """The summary's lines, keyed by :data:`COLUMNS`: one per instance and year of its plan.
+
+    The instance's own columns (file, name, seconds, error, plan, resumed) stand on each of its
+    lines, so that a filter on one year keeps them; ``status`` is the year's.
+    """
+    lines = []
+    for row in rows:
+        for year in row.years or [YearFigures(status=row.status)]:
+            line = {**asdict(row), **asdict(year)}
+            lines.append({c: line[c] for c in COLUMNS})
+    return lines
 
 
 def neutralise(value: Any) -> Any:
@@ -61,7 +83,7 @@ def _csv_cell(value: Any, lang: str) -> str:
 
 
 def summary_csv(rows: list[Row], lang: str = "de") -> str:
-    """The summary as CSV, one row per instance.
+    """The summary as CSV, one row per instance and year.
 
     German (default): what German Excel opens as columns on a double click – ``;`` as separator,
     decimal comma, ``ja``/``nein``, German headers, UTF-8 with a byte-order mark. English: the
@@ -70,8 +92,8 @@ def summary_csv(rows: list[Row], lang: str = "de") -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";" if lang == "de" else ",", lineterminator="\r\n")
     writer.writerow([HEADERS[c][0] for c in COLUMNS] if lang == "de" else COLUMNS)
-    for row in rows:
-        writer.writerow([_csv_cell(v, lang) for v in asdict(row).values()])
+    for line in summary_lines(rows):
+        writer.writerow([_csv_cell(v, lang) for v in line.values()])
     return ("\ufeff" if lang == "de" else "") + buffer.getvalue()
 
 
@@ -79,7 +101,7 @@ def summary_json(rows: list[Row]) -> str:
     """The summary with the column keys and JSON types, for scripts and tests."""
     import json
 
-    return json.dumps([asdict(row) for row in rows], ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(summary_lines(rows), ensure_ascii=False, indent=2) + "\n"
 
 
 def summary_xlsx(rows: list[Row], lang: str = "de") -> bytes:
@@ -99,16 +121,16 @@ def summary_xlsx(rows: list[Row], lang: str = "de") -> bytes:
         "kreis_share": "0.0%",
         "deviation_l1": "0.000",
         "eigenanteil_eur": '#,##0 "€"',
+        "eigenanteil_all_eur": '#,##0 "€"',
         "seconds": "0.00",
     }
-    for row in rows:
-        values = asdict(row)
-        values["resumed"] = ("ja" if lang == "de" else "yes") if row.resumed else ""
+    for values in summary_lines(rows):
+        values["resumed"] = ("ja" if lang == "de" else "yes") if values["resumed"] else ""
         sheet.append([_cell_text(neutralise(values[c])) for c in COLUMNS])
         for c, cell in zip(COLUMNS, sheet[sheet.max_row], strict=True):
             if c in formats:
                 cell.number_format = formats[c]
-    widths = {"file": 40, "name": 34, "status": 12, "error": 60, "plan": 36}
+    widths = {"file": 40, "name": 34, "year": 7, "status": 12, "error": 60, "plan": 36}
     for n, c in enumerate(COLUMNS):
         sheet.column_dimensions[sheet.cell(1, n + 1).column_letter].width = widths.get(c, 14)
     sheet.freeze_panes = "A2"
@@ -122,19 +144,27 @@ def summary_xlsx(rows: list[Row], lang: str = "de") -> bytes:
 
 
 def summary_frame(rows: list[Row]) -> pd.DataFrame:
-    """The summary as a pandas DataFrame: one row per instance, the columns of ``summary.csv``."""
+    """The summary as a pandas DataFrame: one row per instance and year, the columns of ``summary.csv``."""
+    return _frame(summary_lines(rows))
+
+
+def _frame(lines: list[dict[str, Any]]) -> pd.DataFrame:
+    """The lines as a DataFrame with the columns of ``summary.csv``; ``year`` a whole number where
+    given (pandas' nullable ``Int64``: an empty year stays empty instead of making the column float)."""
     import pandas as pd
 
-    return pd.DataFrame([asdict(row) for row in rows], columns=list(COLUMNS))
+    frame = pd.DataFrame(lines, columns=list(COLUMNS))
+    frame["year"] = frame["year"].astype("Int64")
+    return frame
 
 
 def read_summary(out: Path) -> pd.DataFrame:
     """The summary of a finished batch in ``out`` as a DataFrame, from ``summary.json`` (the column
-    keys and JSON types; ``summary.csv`` is laid out for German Excel)."""
+    keys and JSON types; ``summary.csv`` is laid out for German Excel): one row per instance and year."""
     import json
 
     data = json.loads((out / SUMMARY_NAMES[2]).read_text(encoding="utf-8"))
-    return summary_frame([Row(**{k: v for k, v in entry.items() if k in COLUMNS}) for entry in data])
+    return _frame([{c: entry.get(c) for c in COLUMNS} for entry in data])
 
 
 def summary_outputs(rows: list[Row], out: Path, lang: str = "de") -> list[tuple[Path, bytes]]:
