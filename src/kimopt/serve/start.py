@@ -132,11 +132,6 @@ def create_start_app(
             inputs = load_inputs(path, model_path)
         except InputError as exc:
             return exc.render("de", limit=10)
-        if inputs.instance.multi:
-            return (
-                f"{path.name}: mehrere Jahre oder Bausteine – die Was-wäre-wenn-Seite plant bisher ein Jahr "
-                "(„kimopt solve“ plant alle Jahre)."
-            )
         model = inputs.model.model_copy(update={"workers": min(inputs.model.workers or 1, workers)})
         session = Session(path, model_path, inputs.instance, model, inputs.model_name, scenario_dir)
         if session.current.outcome.kind == "invalid":
