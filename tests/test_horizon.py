@@ -616,7 +616,7 @@ def test_checker_rejects_a_cut_when_funding_does_not_fall() -> None:
     assert ("continuity", "2023: AWO Kreisverband Mettmann") not in loose
 
 
-@pytest.mark.parametrize("command", [["alternatives"], ["sensitivity"], ["serve"], ["explain", "--want", "Moers=1"]])
+@pytest.mark.parametrize("command", [["alternatives"], ["sensitivity"], ["explain", "--want", "Moers=1"]])
 def test_one_year_commands_refuse_a_horizon(command: list[str]) -> None:
     # they would plan the first year's Baustein 2 alone and ignore the later years and budgets
     path = INSTANCES / "kreis-wesel-2022-2023.yaml"

@@ -207,7 +207,9 @@ def solve_years(inputs: Outcome, stop: Stop, workers: int, model_name: str) -> O
             answer = conflict_answer(ExplainScenario(year.instance, model, carried=year.carried), "de", limit)
         except ExplainTimeout:
             answer = None
-        head = f"{failed.label}: kein zulässiger Plan, gegeben die Jahre davor."
+        head = f"{failed.label}: kein zulässiger Plan" + (", gegeben die Jahre davor." if len(run.years) > 1 else ".")
+        if failed.horizon.fixed:
+            head += " Budgets unten: was nach den Eigenanteilen der Bausteine 1 und 3 bleibt."
         return Outcome("infeasible", inputs.instance, model, lines=[head, *(answer.lines if answer else [])])
     views = [
         YearView(
