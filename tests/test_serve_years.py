@@ -126,6 +126,7 @@ def test_the_binding_rules_are_those_of_the_year_shown(client: TestClient, years
         answer = client.get(f"/binding?gen={generation}&year={year}")
         assert answer.status_code == 200
         rows = re.findall(r"<tr><td>(.*?)</td>", answer.text)
+        assert "nach den Eigenanteilen der Bausteine 1 und 3" in answer.text  # the budgets the rules name
         expected = own["years"][n]["summary"]["binding_rules"]
         assert len(rows) == len(expected), (year, rows)
         for rule in expected:
@@ -271,9 +272,7 @@ def test_an_edited_plan_workbook_and_a_changed_instance_are_named(tmp_path: Path
         switch.app.state.session.close()
 
 
-def test_a_plan_workbook_without_its_instance_says_which_is_missing(
-    tmp_path: Path, workbooks: dict[str, Path]
-) -> None:
+def test_a_plan_workbook_without_its_instance_says_which_is_missing(tmp_path: Path, workbooks: dict[str, Path]) -> None:
     folder = tmp_path / "ordner"
     folder.mkdir()
     shutil.copy(WESEL, folder / "wesel.yaml")

@@ -35,6 +35,7 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kimopt.serve.session import SaveError, Session, Shown
+from kimopt.serve.solving import BUDGETS_LESS_FIXED
 
 HERE = Path(__file__).parent
 TOKEN_HEADER = "x-kimopt-token"
@@ -244,7 +245,9 @@ def create_app(session: Session, port: int, token: str | None = None) -> Starlet
             rows = "Der Server rechnet noch – bindende Regeln nach der nächsten Änderung."
         if rows is None:
             return superseded()
-        return templates.TemplateResponse(request, "binding.html", {"rows": rows})
+        shown = session.current.outcome.view(year_of(request))
+        note = BUDGETS_LESS_FIXED if shown is not None and shown.fixed and not isinstance(rows, str) else ""
+        return templates.TemplateResponse(request, "binding.html", {"rows": rows, "note": note})
 
     async def charts(request: Request) -> Response:
         from kimopt.report.html import figure_html

@@ -28,10 +28,11 @@ from kimopt.results import Status
 from kimopt.serve.form import Form, field_of, length_errors, objective_findings, scenario_entry
 
 Stop = Callable[[str], None]
+BUDGETS_LESS_FIXED = "Budgets hier: was nach den Eigenanteilen der Bausteine 1 und 3 bleibt."
 NO_PLAN_IN_TIME = "Kein Plan im Zeitlimit gefunden (time_limit_s im Modell erhöhen)."
 MULTI_YEAR_WISH = (
     "Wünsche gelten je Jahr – auf dieser Seite noch nicht; prüfen mit "
-    "„kimopt explain INSTANZ --want \"2023: Kommune=1\"“."
+    '„kimopt explain INSTANZ --want "2023: Kommune=1"“.'
 )
 
 
@@ -49,6 +50,7 @@ class YearView:
     plan_json: dict[str, Any]
     scenario: ExplainScenario
     analysed: Plan  # the year's plan on the problem the solver saw (budgets less Bausteine 1 and 3)
+    fixed: bool = False  # the year has positions of Bausteine 1 or 3: its analyses see budgets less their share
 
 
 @dataclass
@@ -209,7 +211,7 @@ def solve_years(inputs: Outcome, stop: Stop, workers: int, model_name: str) -> O
             answer = None
         head = f"{failed.label}: kein zulässiger Plan" + (", gegeben die Jahre davor." if len(run.years) > 1 else ".")
         if failed.horizon.fixed:
-            head += " Budgets unten: was nach den Eigenanteilen der Bausteine 1 und 3 bleibt."
+            head += f" {BUDGETS_LESS_FIXED}"
         return Outcome("infeasible", inputs.instance, model, lines=[head, *(answer.lines if answer else [])])
     views = [
         YearView(
@@ -218,6 +220,7 @@ def solve_years(inputs: Outcome, stop: Stop, workers: int, model_name: str) -> O
             year_plan(run.plan_json, entry),
             ExplainScenario(result.problem.instance, model, carried=result.problem.carried),
             result.plan(model_name),
+            bool(result.horizon.fixed),
         )
         for result, shown, entry in zip(run.years, run.horizon.years, run.plan_json["years"], strict=True)
     ]

@@ -70,7 +70,9 @@ def instance_for(workbook: Path, candidates: Sequence[Path], model_path: Path | 
         )
     if named:
         files = ", ".join(p.name for p in named)
-        return Match(name, None, f"{name} gehört zu {wanted}; so heißen mehrere Dateien ({files}): die richtige öffnen.")
+        return Match(
+            name, None, f"{name} gehört zu {wanted}; so heißen mehrere Dateien ({files}): die richtige öffnen."
+        )
     fingerprint = f" (Prüfsumme {checksum[:16]}…)" if checksum else ""
     return Match(
         name,
