@@ -303,3 +303,27 @@ def test_a_dropped_plan_workbook_opens_with_its_instance_and_is_not_kept(
         assert not any((tmp_path / "szenarien").iterdir())  # read, then not kept
     finally:
         switch.app.state.session.close()
+
+
+def test_a_plan_workbook_without_provenance_or_with_two_candidates_is_named(
+    tmp_path: Path, workbooks: dict[str, Path]
+) -> None:
+    import openpyxl
+
+    folder = tmp_path / "ordner"
+    folder.mkdir()
+    changed = WESEL.read_text(encoding="utf-8").replace("budget: 16400", "budget: 16500", 1)
+    for name in ("wesel-a.yaml", "wesel-b.yaml"):  # both „Kreis Wesel 2022“, neither the checksum
+        (folder / name).write_text(changed, encoding="utf-8")
+    shutil.copy(workbooks["one"], folder / "plan.xlsx")
+    book = openpyxl.load_workbook(workbooks["one"])
+    del book["Übersicht"]
+    book.save(folder / "ohne-uebersicht.xlsx")
+    client, switch = _start(folder, tmp_path / "szenarien")
+    before = switch.app
+    answer = _open(client, "plan.xlsx")
+    assert answer.status_code == 409 and switch.app is before
+    assert "so heißen mehrere Dateien (wesel-a.yaml, wesel-b.yaml)" in text_of(answer.text)
+    answer = _open(client, "ohne-uebersicht.xlsx")
+    assert answer.status_code == 409 and switch.app is before
+    assert "ohne-uebersicht.xlsx nennt keine Instanz" in text_of(answer.text)
