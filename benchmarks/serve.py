@@ -6,7 +6,7 @@ interest, a Träger's capacity — never a state seen before, so no answer comes
 to ``/change`` and, for every change, fetches the binding rules (``/binding``) as the page does
 next. The floor, in the same run: the bare solve of the same changed inputs in this process
 (``kimopt.serve.solving.solve``, no HTTP, no rendering). Target: a change answered in under one
-second (p95) on Kreis Wesel and Kreis Mettmann. Usage::
+second (p95) on Kreis Wesel and Kreis Mettmann, one year and two (every year solved anew). Usage::
 
     .venv/bin/python benchmarks/serve.py            # Wesel and Mettmann, 40 changes each
     .venv/bin/python benchmarks/serve.py -n 10      # quicker
@@ -29,7 +29,12 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-INSTANCES = ("instances/kreis-wesel-2022.yaml", "instances/kreis-mettmann-2022.yaml")
+INSTANCES = (
+    "instances/kreis-wesel-2022.yaml",
+    "instances/kreis-mettmann-2022.yaml",
+    "instances/kreis-wesel-2022-2023.yaml",  # several years and Bausteine: every change solves every year
+    "instances/kreis-mettmann-2022-2023.yaml",
+)
 KIMOPT = Path(sys.executable).with_name("kimopt")
 
 
@@ -182,7 +187,8 @@ def main() -> None:
         print(
             f"{r['instance']} | {p50:.3f} | {p95:.3f} | {b50:.3f} | {b95:.3f} | {f50:.3f} | {p50 / f50:.2f} | {answers}"
         )
-    print(f"\nTarget: change p95 < 1 s on both: {'met' if worst < 1 else 'NOT met'} (worst p95 {worst:.3f} s).")
+    verdict = "met" if worst < 1 else "NOT met"
+    print(f"\nTarget: change p95 < 1 s on every instance: {verdict} (worst p95 {worst:.3f} s).")
 
 
 if __name__ == "__main__":

@@ -676,12 +676,14 @@ def test_opening_an_instance_shows_its_what_if_page(start: Any) -> None:
     switch.app.state.session.close()
 
 
-def test_a_multi_year_instance_is_named_not_opened(start: Any) -> None:
-    client, _, _ = start
+def test_a_multi_year_instance_opens_with_its_year_selector(start: Any) -> None:
+    client, _, switch = start
     page = client.get("/").text
     number = page.split('value="wesel-zwei-jahre.yaml"')[0].rsplit('name="entry" value="', 1)[1].split('"')[0]
     answer = client.post("/open", data={"token": TOKEN, "entry": number, "name": "wesel-zwei-jahre.yaml"})
-    assert answer.status_code == 422 and "mehrere Jahre" in answer.text
+    assert answer.status_code == 200 and '<select id="f-year" name="year"' in answer.text
+    assert switch.app.state.session.years == ["2022", "2023"]
+    switch.app.state.session.close()
 
 
 def test_a_dropped_workbook_is_read_from_the_scenario_folder(start: Any, tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from kimopt.cli.app import ExitCode, Lang, ModelOption, app, fail, guarded
+from kimopt.cli.app import ExitCode, ModelOption, app, fail, guarded
 
 
 @app.command()
@@ -66,13 +66,11 @@ def serve(
 
 def _page(instance: Path, model: Path | None, port: int, scenario_dir: Path) -> object:
     """The what-if page of one instance file."""
-    from kimopt.cli.horizon import one_year_only
     from kimopt.load import load_inputs
     from kimopt.serve.app import create_app
     from kimopt.serve.session import Session
 
     inputs = load_inputs(instance, model)
-    one_year_only(inputs.instance, instance, "serve", Lang.de)
     session = Session(instance, model, inputs.instance, inputs.model, inputs.model_name, scenario_dir.absolute())
     if session.current.outcome.kind == "invalid":
         raise fail(f"{instance}: " + "; ".join(session.current.outcome.general), ExitCode.BAD_INPUT)

@@ -35,6 +35,7 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kimopt.serve.session import SaveError, Session, Shown
+from kimopt.serve.solving import BUDGETS_LESS_FIXED
 
 HERE = Path(__file__).parent
 TOKEN_HEADER = "x-kimopt-token"
@@ -175,8 +176,8 @@ def create_app(session: Session, port: int, token: str | None = None) -> Starlet
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
     templates = Jinja2Templates(env=environment)
 
-    def render(request: Request, name: str, shown: Shown, status: int = 200) -> HTMLResponse:
-        ctx = view.context(session, shown, token)
+    def render(request: Request, name: str, shown: Shown, year: int = 0, status: int = 200) -> HTMLResponse:
+        ctx = view.context(session, shown, token, year)
         ctx["pdf"] = pdf_available()
         return templates.TemplateResponse(request, name, ctx, status_code=status)
 
@@ -192,8 +193,13 @@ def create_app(session: Session, port: int, token: str | None = None) -> Starlet
     def busy() -> Response:
         return PlainTextResponse(BUSY, status_code=503, headers={"Retry-After": "2"})
 
+    def year_of(request: Request, form: Any = None) -> int:
+        """The year the request asks to see (``year``, of the query or the form): its index."""
+        sent = (form or {}).get("year") or request.query_params.get("year")
+        return session.year_index(sent if isinstance(sent, str) else None)
+
     async def index(request: Request) -> Response:
-        return render(request, "page.html", session.current)
+        return render(request, "page.html", session.current, year_of(request))
 
     async def change(request: Request) -> Response:
         if not await authorised(request):
@@ -204,25 +210,27 @@ def create_app(session: Session, port: int, token: str | None = None) -> Starlet
             shown = await solver.run(session.change, raw)
         except Busy:
             return busy()
-        return superseded() if shown is None else render(request, "change.html", shown)
+        return superseded() if shown is None else render(request, "change.html", shown, year_of(request, form))
 
     async def undo(request: Request) -> Response:
         if not await authorised(request):
             return refused()
+        form = await request.form()
         try:
             shown = await solver.run(session.undo)
         except Busy:
             return busy()
-        return superseded() if shown is None else render(request, "main.html", shown)
+        return superseded() if shown is None else render(request, "main.html", shown, year_of(request, form))
 
     async def reset(request: Request) -> Response:
         if not await authorised(request):
             return refused()
+        form = await request.form()
         try:
             shown = await solver.run(session.reset)
         except Busy:
             return busy()
-        return superseded() if shown is None else render(request, "main.html", shown)
+        return superseded() if shown is None else render(request, "main.html", shown, year_of(request, form))
 
     def _generation(request: Request) -> int:
         try:
@@ -232,17 +240,19 @@ def create_app(session: Session, port: int, token: str | None = None) -> Starlet
 
     async def binding(request: Request) -> Response:
         try:
-            rows = await solver.run(session.binding, _generation(request))
+            rows = await solver.run(session.binding, _generation(request), year_of(request))
         except Busy:
             rows = "Der Server rechnet noch – bindende Regeln nach der nächsten Änderung."
         if rows is None:
             return superseded()
-        return templates.TemplateResponse(request, "binding.html", {"rows": rows})
+        shown = session.current.outcome.view(year_of(request))
+        note = BUDGETS_LESS_FIXED if shown is not None and shown.fixed and not isinstance(rows, str) else ""
+        return templates.TemplateResponse(request, "binding.html", {"rows": rows, "note": note})
 
     async def charts(request: Request) -> Response:
         from kimopt.report.html import figure_html
 
-        found = await _threaded(session.charts, _generation(request))
+        found = await _threaded(session.charts, _generation(request), year_of(request))
         if found is None:
             return superseded()
         blocks = [figure_html(caption, svg) for caption, svg in found]

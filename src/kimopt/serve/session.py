@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from kimopt.data import Instance, PlanningModel
+from kimopt.horizon import expand
 from kimopt.labels import some_of
 from kimopt.numbers import NumberError, to_fraction
 from kimopt.results import Status
@@ -152,6 +153,8 @@ class Session:
         self._solving = threading.Lock()
         self._outcomes: OrderedDict[tuple[tuple[str, str], ...], Outcome] = OrderedDict()
         self._bindings: dict[tuple[tuple[str, str], ...], list[BindingRow] | str] = {}
+        self.years = [y.label for y in expand(instance)] if instance.multi else []  # the year selector's choices
+        self.opened_from = ""  # how the page was opened, when not from the instance file itself (a plan workbook)
         self._charts: dict[tuple[tuple[str, str], ...], list[tuple[str, str]]] = {}
         self.last_plan: Outcome | None = None
         self.last_plan_form: Form = dict(self.base)
@@ -245,13 +248,17 @@ class Session:
             self._outcomes.popitem(last=False)
         return outcome
 
+    def year_index(self, label: str | None) -> int:
+        """The index of the year the page shows: ``label`` if it is one of the years, else the first."""
+        return self.years.index(label) if label in self.years else 0
+
     def _current_if(self, generation: int) -> Shown | None:
         with self._state:
             return self.current if generation == self.generation else None
 
     # --- what follows a plan: binding rules and charts ----------------------------------
-    def binding(self, generation: int) -> list[BindingRow] | str | None:
-        """The binding rules of the shown plan (a sentence when there are none to give)."""
+    def binding(self, generation: int, year: int = 0) -> list[BindingRow] | str | None:
+        """The binding rules of the shown plan's year ``year`` (a sentence when there are none to give)."""
         from kimopt.analysis.explain.binding import binding_rules
         from kimopt.analysis.explain.core import ExplainTimeout
         from kimopt.analysis.explain.texts import level_label, level_value, rule_text
@@ -259,19 +266,19 @@ class Session:
         shown = self._current_if(generation)
         if shown is None:
             return None
-        outcome = shown.outcome
-        if outcome.plan is None:
+        view = shown.outcome.view(year)
+        if view is None:
             return "Kein Plan – keine bindenden Regeln."
-        if outcome.plan.status is not Status.OPTIMAL:
+        if view.analysed.status is not Status.OPTIMAL:
             return "Optimum nicht bewiesen – bindende Regeln unbekannt."
-        key = _key(shown.form)
+        key = (*_key(shown.form), ("year", view.label))
         if key not in self._bindings:
             stop = self.stopper(generation)
             try:
                 with self._solving:
                     # one worker: the binding rules do not depend on it, and it leaves the other core free
-                    scenario = replace(outcome.scenario, model=outcome.model.model_copy(update={"workers": 1}))
-                    found = binding_rules(scenario, outcome.plan, progress=stop)
+                    scenario = replace(view.scenario, model=view.scenario.model.model_copy(update={"workers": 1}))
+                    found = binding_rules(scenario, view.analysed, progress=stop)
             except Superseded:
                 return None
             except ExplainTimeout:
@@ -279,7 +286,7 @@ class Session:
             else:
                 rows = [
                     BindingRow(
-                        rule_text(outcome.scenario, b.rule, "de"),
+                        rule_text(view.scenario, b.rule, "de"),
                         level_label(b.level, "de"),
                         (
                             f"{level_value(b.before, b.unit, 'de')} → {level_value(b.after, b.unit, 'de')}"
@@ -295,7 +302,7 @@ class Session:
                     rows.append(
                         BindingRow(
                             "nicht vollständig geprüft (Rechenmenge erschöpft): "
-                            + some_of([rule_text(outcome.scenario, r, "de") for r in unchecked], "de"),
+                            + some_of([rule_text(view.scenario, r, "de") for r in unchecked], "de"),
                             "",
                             "",
                         )
@@ -303,19 +310,21 @@ class Session:
                 self._bindings[key] = rows
         return self._bindings[key]
 
-    def charts(self, generation: int) -> list[tuple[str, str]] | None:
-        """The report's charts of the shown plan (caption, inline SVG)."""
+    def charts(self, generation: int, year: int = 0) -> list[tuple[str, str]] | None:
+        """The report's charts of the shown plan's year ``year`` (caption, inline SVG)."""
         from kimopt.report.charts import plan_charts
 
         shown = self._current_if(generation)
         if shown is None:
             return None
         plan = shown.outcome if shown.outcome.plan_json else self.last_plan
-        if plan is None or plan.plan_json is None:
+        view = None if plan is None else plan.view(year)
+        if plan is None or plan.plan_json is None or view is None:
             return []
-        key = (("plan", plan.plan_json["input_sha256"]), ("links", repr(plan.plan_json["links"])))
+        data = view.plan_json
+        key = (("plan", plan.plan_json["input_sha256"]), ("year", view.label), ("links", repr(data["links"])))
         if key not in self._charts:
-            self._charts[key] = plan_charts(plan.plan_json, "de")
+            self._charts[key] = plan_charts(data, "de")
         return self._charts[key]
 
     # --- explicit actions that write or export ------------------------------------------

@@ -113,6 +113,7 @@ def create_start_app(
     from kimopt.errors import InputError
     from kimopt.serve.app import HERE, BodyLimit, Guard, authorised_by, create_app, local_hosts
     from kimopt.serve.session import SaveError, Session
+    from kimopt.serve.workbook import Match, agreement, instance_for
 
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
     template = environment.get_template("start.html")
@@ -124,25 +125,34 @@ def create_start_app(
         # same-origin, not no-referrer: a form post then carries this server's Origin, not „null“
         return HTMLResponse(html, status_code=status, headers={"Referrer-Policy": "same-origin"})
 
-    def open_instance(path: Path) -> str:
-        """Load ``path`` and switch to its page; the problem in words when it cannot be opened."""
+    def open_instance(path: Path, match: Match | None = None) -> str:
+        """Load ``path`` and switch to its page (opened for the plan workbook of ``match``, if given);
+        the problem in words when it cannot be opened."""
         from kimopt.load import load_inputs
 
         try:
             inputs = load_inputs(path, model_path)
         except InputError as exc:
             return exc.render("de", limit=10)
-        if inputs.instance.multi:
-            return (
-                f"{path.name}: mehrere Jahre oder Bausteine – die Was-wäre-wenn-Seite plant bisher ein Jahr "
-                "(„kimopt solve“ plant alle Jahre)."
-            )
         model = inputs.model.model_copy(update={"workers": min(inputs.model.workers or 1, workers)})
         session = Session(path, model_path, inputs.instance, model, inputs.model_name, scenario_dir)
         if session.current.outcome.kind == "invalid":
             return f"{path.name}: " + "; ".join(session.current.outcome.general)
+        if match is not None:
+            plan = session.current.outcome.plan_json
+            session.opened_from = " ".join(filter(None, [match.text, agreement(match, plan, path.name)]))
         switch.app = create_app(session, port, token)
         return ""
+
+    def instances() -> list[Path]:
+        return [e.path for e in listing(folder) if e.kind == "instance"]
+
+    async def open_match(match: Match) -> Response:
+        """The page of the instance a plan workbook was written for, or why there is none."""
+        if match.instance is None:
+            return page(match.text, 409)
+        problem = await asyncio.to_thread(open_instance, match.instance, match)
+        return page(problem, 422) if problem else RedirectResponse("/", status_code=303)
 
     async def index(request: Request) -> Response:
         return page()
@@ -156,11 +166,7 @@ def create_start_app(
         if entry is None:
             return page("Diese Datei steht nicht (mehr) in der Liste.", 404)
         if entry.kind == "plan_workbook":
-            return page(
-                f"{entry.path.name} ist eine Planmappe: erst die Instanz öffnen; prüfen mit "
-                f"„kimopt check INSTANZ {entry.path.name}“, übernehmen mit „kimopt solve INSTANZ --fix …“.",
-                409,
-            )
+            return await open_match(await asyncio.to_thread(instance_for, entry.path, instances(), model_path))
         problem = await asyncio.to_thread(open_instance, entry.path)
         return page(problem, 422) if problem else RedirectResponse("/", status_code=303)
 
@@ -182,9 +188,10 @@ def create_start_app(
             return page(str(exc), 409)
         except OSError as exc:
             return page(f"Szenario-Ordner {scenario_dir} nicht beschreibbar: {exc.strerror}", 500)
-        if _is_plan_workbook(path):
+        if _is_plan_workbook(path):  # read for its instance of the folder, then not kept
+            match = await asyncio.to_thread(instance_for, path, instances(), model_path, Path(sent.filename).name)
             path.unlink(missing_ok=True)
-            return page(f"{Path(sent.filename).name} ist eine Planmappe, keine Instanz: erst die Instanz öffnen.", 409)
+            return await open_match(match)
         problem = await asyncio.to_thread(open_instance, path)
         if problem:
             path.unlink(missing_ok=True)  # a workbook that cannot be opened is not kept

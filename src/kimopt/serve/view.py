@@ -8,7 +8,10 @@ from typing import Any
 
 from kimopt.analysis.explain.texts import level_label, level_value, signed
 from kimopt.analysis.explain.wish import price_between
+from kimopt.labels import some_of
+from kimopt.numbers import fmt_number
 from kimopt.report.compare import comparison_tables
+from kimopt.report.horizon import eigenanteil_table
 from kimopt.report.html import table_html
 from kimopt.report.money import finance_table
 from kimopt.report.tables import hosts_table, kommunen_table, summary_table
@@ -43,11 +46,15 @@ class Results:
     plan_blocks: list[str] = field(default_factory=list)
     plan_title: str = ""
     has_plan: bool = False
+    year: str = ""  # the year shown, of several
+    year_note: str = ""
+    cuts: list[str] = field(default_factory=list)
 
 
-def _price(shown: Shown) -> tuple[list[PriceRow], list[PriceRow]]:
-    before, after = shown.previous, shown.outcome
-    if before is None or before.plan is None or after.plan is None:
+def _price(shown: Shown, year: int) -> tuple[list[PriceRow], list[PriceRow]]:
+    before = None if shown.previous is None else shown.previous.view(year)
+    after = shown.outcome.view(year)
+    if before is None or after is None:
         return [], []
     price = price_between(before.plan, after.plan)
     levels = []
@@ -88,8 +95,9 @@ def _price(shown: Shown) -> tuple[list[PriceRow], list[PriceRow]]:
     return levels, payers
 
 
-def results(session: Session, shown: Shown) -> Results:
-    """The results of the shown state: plan beside the previous one, or why there is none."""
+def results(session: Session, shown: Shown, year: int = 0) -> Results:
+    """The results of the shown state (of several years: year ``year``): plan beside the previous
+    one, or why there is none."""
     outcome = shown.outcome
     changed = changes(shown.form, session.instance, session.model)
     if outcome.kind == "plan":
@@ -112,17 +120,47 @@ def results(session: Session, shown: Shown) -> Results:
     if current is None or current.plan_json is None:
         return view
     view.has_plan = True
-    plan = current.plan_json
+    shown_year = current.view(year)
+    assert shown_year is not None
+    plan = shown_year.plan_json
     if outcome.plan_json is not None:
-        view.levels, view.payers = _price(shown)
-        if shown.previous is not None and shown.previous.plan_json is not None:
-            plans = [{"alternative": BEFORE, **shown.previous.plan_json}, {"alternative": NOW, **plan}]
+        view.levels, view.payers = _price(shown, year)
+        before = None if shown.previous is None else shown.previous.view(year)
+        if before is not None:
+            plans = [{"alternative": BEFORE, **before.plan_json}, {"alternative": NOW, **plan}]
             view.comparison = [table_html(t) for t in comparison_tables(plans, "de", "yellow")]
         view.plan_title = "Der Plan jetzt"
     else:
         view.plan_title = "Zuletzt möglicher Plan (unverändert)"
-    view.plan_blocks = [table_html(t(plan, "de")) for t in (summary_table, kommunen_table, finance_table, hosts_table)]
+    tables = [t(plan, "de") for t in (summary_table, kommunen_table, finance_table, hosts_table)]
+    if current.years:
+        view.year = shown_year.label
+        view.year_note = year_note(session.years, year)
+        view.plan_title += f" – {shown_year.label}"
+        view.cuts = [cut_text(cut) for cut in plan.get("cuts", [])]
+        tables.append(eigenanteil_table(current.plan_json, "de"))  # every year and Baustein
+    view.plan_blocks = [table_html(table) for table in tables]
     return view
+
+
+def year_note(years: list[str], index: int) -> str:
+    """Which year is shown, and that the years are decided in order."""
+    shown, later, before = years[index], years[index + 1 :], years[:index]
+    text = f"Gezeigt: {shown} (Jahr {index + 1} von {len(years)}). Die Jahre werden nacheinander entschieden"
+    if later:
+        text += f": {some_of(later, 'de')} folg{'t' if len(later) == 1 else 'en'} aus {shown}"
+    else:
+        text += f": {shown} folgt aus {some_of(before, 'de')}"
+    return text + ". Jede Änderung gilt für die Instanz und berechnet alle Jahre neu."
+
+
+def cut_text(cut: dict[str, Any]) -> str:
+    """„Dinslaken: 1,5 → 1,0 VZÄ (0,5 VZÄ weniger)“."""
+
+    def vzae(value: float) -> str:
+        return fmt_number(value, 1, "de")
+
+    return f"{cut['host']}: {vzae(cut['from_vzae'])} → {vzae(cut['to_vzae'])} VZÄ ({vzae(cut['vzae'])} VZÄ weniger)"
 
 
 def objective_choices() -> list[tuple[str, str]]:
@@ -137,8 +175,8 @@ def host_names(session: Session) -> list[str]:
     return [k.name for k in inst.kommunen] + [t.name for t in inst.traeger] + [inst.kreis.name]
 
 
-def context(session: Session, shown: Shown, token: str) -> dict[str, Any]:
-    """Everything the page template needs."""
+def context(session: Session, shown: Shown, token: str, year: int = 0) -> dict[str, Any]:
+    """Everything the page template needs (``year``: the index of the year shown, of several)."""
     from kimopt.serve.form import fields
 
     all_fields = fields(session.instance, session.model)
@@ -154,6 +192,8 @@ def context(session: Session, shown: Shown, token: str) -> dict[str, Any]:
         "hosts": host_names(session),
         "form": shown.form,
         "shown": shown,
-        "results": results(session, shown),
+        "results": results(session, shown, year),
+        "years": session.years,
+        "year": session.years[year] if session.years else "",
         "error_fields": [f.name for f in all_fields if f.group != "objectives"] + ["obj1"],
     }

@@ -1,0 +1,101 @@
+"""Which instance of the start page's folder a plan workbook was written for.
+
+A plan workbook (``report -o plan.xlsx``) records on its sheet „Übersicht“ the instance's name
+and the checksum of the inputs (:func:`kimopt.plan.input_sha256`). The instance of the folder
+with that checksum is the one; failing that, the one instance of that name (the file or the
+model changed since, which the page then says); failing that, the page names the instance the
+workbook needs. The workbook itself is only read (within the bounds of every table reader).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from kimopt.errors import InputError
+
+
+@dataclass(frozen=True)
+class Match:
+    """The instance a workbook belongs to (``None``: none of the folder), and what to say about it."""
+
+    workbook: str
+    instance: Path | None
+    text: str
+    links: tuple[dict[str, Any], ...] = ()  # the workbook's „Zuordnung“, to compare with the page's plan
+
+
+def instance_for(workbook: Path, candidates: Sequence[Path], model_path: Path | None, name: str = "") -> Match:
+    """The instance among ``candidates`` that ``workbook`` (called ``name`` on the page) was written
+    for: by checksum, else by name."""
+    from kimopt.io.excel.plan_sheet import read_plan_sheet
+    from kimopt.load import load_inputs
+    from kimopt.plan import input_sha256
+
+    name = name or workbook.name
+    try:
+        sheet = read_plan_sheet(workbook)
+    except InputError as exc:
+        return Match(name, None, exc.render("de", limit=10).replace(str(workbook), name))
+    recorded, checksum = sheet.instance, sheet.input_sha256
+    if not recorded and not checksum:
+        return Match(
+            name,
+            None,
+            f"{name} nennt keine Instanz (Blatt „Übersicht“ ohne „Instanz“ und Prüfsumme): die Instanz selbst "
+            f"öffnen; prüfen mit „kimopt check INSTANZ {name}“.",
+        )
+    links = tuple(sheet.plan()["links"])
+    named: list[Path] = []
+    for path in candidates:
+        try:
+            inputs = load_inputs(path, model_path)
+        except InputError:
+            continue  # an instance that cannot be read is no match; opening it says why
+        if checksum and input_sha256(inputs.instance, inputs.model) == checksum:
+            return Match(name, path, f"Geöffnet aus der Planmappe {name}: sie wurde für {path.name} berechnet.", links)
+        if recorded and inputs.instance.name == recorded:
+            named.append(path)
+    wanted = f"„{recorded}“" if recorded else "ihre Instanz"
+    if len(named) == 1:
+        return Match(
+            name,
+            named[0],
+            f"Geöffnet aus der Planmappe {name} mit {named[0].name} ({wanted}); die Prüfsumme passt nicht: "
+            "Instanz oder Modell wurden seit der Berechnung geändert. Die Seite rechnet mit der Datei.",
+            links,
+        )
+    if named:
+        files = ", ".join(p.name for p in named)
+        return Match(
+            name, None, f"{name} gehört zu {wanted}; so heißen mehrere Dateien ({files}): die richtige öffnen."
+        )
+    fingerprint = f" (Prüfsumme {checksum[:16]}…)" if checksum else ""
+    return Match(
+        name,
+        None,
+        f"{name} ist eine Planmappe für die Instanz {wanted}{fingerprint}; keine Instanz in diesem Ordner passt: "
+        "die Instanzdatei, aus der sie berechnet wurde, in den Ordner legen.",
+    )
+
+
+def _key(link: dict[str, Any]) -> tuple[str, str, str, Fraction]:
+    return (str(link["host_type"]), str(link["host"]), str(link["kommune"]), Fraction(str(link["vzae"])))
+
+
+def agreement(match: Match, plan: dict[str, Any] | None, instance: str) -> str:
+    """Whether the workbook's „Zuordnung“ is the plan the page computed from the file (its first year)."""
+    if plan is None:
+        return ""
+    year = f" für {plan['years'][0]['year']}" if plan.get("years") else ""
+    differ = {_key(link) for link in match.links} ^ {_key(link) for link in plan["links"]}
+    if not differ:
+        return f"Ihre „Zuordnung“ ist der Plan aus der Datei{year}."
+    hosts = len({(kind, host) for kind, host, _, _ in differ})
+    return (
+        f"Ihre „Zuordnung“ weicht vom Plan aus der Datei{year} ab (bei {hosts} Anstellungsträger(n)); "
+        f"prüfen mit „kimopt check {instance} {match.workbook}“."
+    )
