@@ -13,9 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kimopt.errors import InputError
+
+if TYPE_CHECKING:
+    from kimopt.data import Instance
+    from kimopt.io.excel.plan_sheet import PlanSheet
 
 
 @dataclass(frozen=True)
@@ -25,7 +29,7 @@ class Match:
     workbook: str
     instance: Path | None
     text: str
-    links: tuple[dict[str, Any], ...] = ()  # the workbook's „Zuordnung“, to compare with the page's plan
+    years: tuple[tuple[dict[str, Any], ...], ...] = ()  # the workbook's „Zuordnung“ per year, to compare
 
 
 def instance_for(workbook: Path, candidates: Sequence[Path], model_path: Path | None, name: str = "") -> Match:
@@ -48,28 +52,29 @@ def instance_for(workbook: Path, candidates: Sequence[Path], model_path: Path | 
             f"{name} nennt keine Instanz (Blatt „Übersicht“ ohne „Instanz“ und Prüfsumme): die Instanz selbst "
             f"öffnen; prüfen mit „kimopt check INSTANZ {name}“.",
         )
-    links = tuple(sheet.plan()["links"])
-    named: list[Path] = []
+    named: list[tuple[Path, tuple[tuple[dict[str, Any], ...], ...]]] = []
     for path in candidates:
         try:
             inputs = load_inputs(path, model_path)
+            years = _links_by_year(sheet, inputs.instance)
         except InputError:
-            continue  # an instance that cannot be read is no match; opening it says why
+            continue  # an instance that cannot be read (or whose years the sheet lacks) is no match
         if checksum and input_sha256(inputs.instance, inputs.model) == checksum:
-            return Match(name, path, f"Geöffnet aus der Planmappe {name}: sie wurde für {path.name} berechnet.", links)
+            return Match(name, path, f"Geöffnet aus der Planmappe {name}: sie wurde für {path.name} berechnet.", years)
         if recorded and inputs.instance.name == recorded:
-            named.append(path)
+            named.append((path, years))
     wanted = f"„{recorded}“" if recorded else "ihre Instanz"
     if len(named) == 1:
+        path, years = named[0]
         return Match(
             name,
-            named[0],
-            f"Geöffnet aus der Planmappe {name} mit {named[0].name} ({wanted}); die Prüfsumme passt nicht: "
+            path,
+            f"Geöffnet aus der Planmappe {name} mit {path.name} ({wanted}); die Prüfsumme passt nicht: "
             "Instanz oder Modell wurden seit der Berechnung geändert. Die Seite rechnet mit der Datei.",
-            links,
+            years,
         )
     if named:
-        files = ", ".join(p.name for p in named)
+        files = ", ".join(p.name for p, _ in named)
         return Match(
             name, None, f"{name} gehört zu {wanted}; so heißen mehrere Dateien ({files}): die richtige öffnen."
         )
@@ -86,16 +91,27 @@ def _key(link: dict[str, Any]) -> tuple[str, str, str, Fraction]:
     return (str(link["host_type"]), str(link["host"]), str(link["kommune"]), Fraction(str(link["vzae"])))
 
 
+def _links_by_year(sheet: PlanSheet, instance: Instance) -> tuple[tuple[dict[str, Any], ...], ...]:
+    """The sheet's links of each year of ``instance`` (a sheet without „Jahr“: the one year)."""
+    from kimopt.horizon import expand
+    from kimopt.io.excel.plan_sheet import link_entries
+
+    years = [year.year for year in expand(instance)]
+    return tuple(tuple(link_entries(rows)) for rows in sheet.by_year(years))
+
+
 def agreement(match: Match, plan: dict[str, Any] | None, instance: str) -> str:
-    """Whether the workbook's „Zuordnung“ is the plan the page computed from the file (its first year)."""
+    """Whether the workbook's „Zuordnung“ is the plan the page computed from the file, every year."""
     if plan is None:
         return ""
-    year = f" für {plan['years'][0]['year']}" if plan.get("years") else ""
-    differ = {_key(link) for link in match.links} ^ {_key(link) for link in plan["links"]}
-    if not differ:
-        return f"Ihre „Zuordnung“ ist der Plan aus der Datei{year}."
+    computed = [entry["links"] for entry in plan["years"]] if plan.get("years") else [plan["links"]]
+    differ = set()
+    for mine, theirs in zip(match.years, computed, strict=False):
+        differ |= {_key(link) for link in mine} ^ {_key(link) for link in theirs}
+    if not differ and len(match.years) == len(computed):
+        return "Ihre „Zuordnung“ ist der Plan aus der Datei" + (" in jedem Jahr." if len(computed) > 1 else ".")
     hosts = len({(kind, host) for kind, host, _, _ in differ})
     return (
-        f"Ihre „Zuordnung“ weicht vom Plan aus der Datei{year} ab (bei {hosts} Anstellungsträger(n)); "
+        f"Ihre „Zuordnung“ weicht vom Plan aus der Datei ab (bei {hosts} Anstellungsträger(n)); "
         f"prüfen mit „kimopt check {instance} {match.workbook}“."
     )
