@@ -10,7 +10,7 @@ import pytest
 
 from kimopt.results import Status
 from kimopt.rules import RULES
-from tests.conftest import instance, model, tiny
+from tests.conftest import ROOT, instance, model, tiny
 
 
 @pytest.mark.parametrize(
@@ -200,3 +200,49 @@ def test_terminal_tables_are_laid_out_in_the_console_package_only() -> None:
         if "ljust(" in path.read_text(encoding="utf-8") or "rjust(" in path.read_text(encoding="utf-8")
     )
     assert padding == ["console/table.py"]
+
+
+def test_no_module_imports_itself_in_a_circle() -> None:
+    # every import counts, also one inside a function (only those under TYPE_CHECKING do not): a
+    # circle means two modules that cannot be understood, or changed, one without the other
+    import ast
+
+    source = ROOT / "src"
+    modules = {
+        ".".join(p.with_suffix("").relative_to(source).parts).removesuffix(".__init__"): p for p in source.rglob("*.py")
+    }
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        typing_only = {
+            id(inner)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+            for inner in ast.walk(node)
+        }
+        found: set[str] = set()
+        for node in ast.walk(tree):
+            if id(node) in typing_only:
+                continue
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+            elif isinstance(node, ast.Import):
+                found |= {alias.name for alias in node.names}
+        # a package's own __init__ is where its modules are reached from: not a circle
+        graph[name] = {m for m in found if m in modules and m != name and not name.startswith(m + ".")}
+    seen: dict[str, int] = {}  # 1: on the path, 2: done
+
+    def circle_from(name: str, path: list[str]) -> list[str] | None:
+        seen[name] = 1
+        for other in sorted(graph[name]):
+            if seen.get(other) == 1:
+                return [*path[path.index(other) :], other]
+            if other not in seen and (found := circle_from(other, [*path, other])) is not None:
+                return found
+        seen[name] = 2
+        return None
+
+    for name in sorted(graph):
+        if name not in seen:
+            circle = circle_from(name, [name])
+            assert circle is None, " → ".join(circle or [])

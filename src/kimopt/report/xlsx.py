@@ -36,7 +36,9 @@ from openpyxl.utils import get_column_letter
 from kimopt.io.atomic import write_bytes_atomic
 from kimopt.io.excel import set_text, workbook_bytes
 from kimopt.labels import HOST_KIND, OBJECTIVE_LABELS, STATUS_LABELS
+from kimopt.labels import t as in_lang
 from kimopt.numbers import fmt_number
+from kimopt.report.horizon import BAUSTEINE
 
 VZAE = "0.0"
 VZAE_EXACT = "0.000"
@@ -662,7 +664,6 @@ def plan_workbook(plan_json: dict[str, Any], lang: str = "de", comparison: list[
         _kuerzungen(workbook.create_sheet(CUT_SHEET["de" if t.de else "en"]), years, t)
     if comparison:
         _comparison(workbook.create_sheet(vergleich), comparison, t)
-    from kimopt.report.horizon import horizon_sheet  # DESIGN §5: years and Bausteine
 
     horizon_sheet(workbook, plan_json, lang)
     if comparison:
@@ -695,3 +696,56 @@ def write_plan_workbook(
         ``Vergleich`` with one column per alternative.
     """
     write_bytes_atomic(Path(path), plan_workbook(plan_json, lang, comparison))
+
+
+def horizon_sheet(workbook: Any, plan: dict[str, Any], lang: str) -> None:
+    """The workbook sheet „Haushalt“: year × payer Eigenanteil and year × employer VZÄ, as numbers."""
+    if not plan.get("years"):
+        return
+    ws = workbook.create_sheet(in_lang(lang, "Haushalt", "Budget"))
+    euro = [
+        Col("Baustein 1", EURO, 12),
+        Col("Baustein 2", EURO, 12),
+        Col("Baustein 3", EURO, 12),
+        Col(in_lang(lang, "Eigenanteil", "Own share"), EURO, 12),
+        Col(in_lang(lang, "Budget", "Budget"), EURO, 12),
+    ]
+    payers = [
+        [
+            year["year"],
+            p["payer"],
+            *(p[f"{b}_eur"] for b in BAUSTEINE),
+            p["eur"],
+            None if p["payer_type"] == "traeger" else p["budget_eur"],
+        ]
+        for year in plan["years"]
+        for p in year["eigenanteil"]
+    ]
+    top = _table(
+        ws,
+        1,
+        [Col(in_lang(lang, "Jahr", "Year"), None, 6), Col(in_lang(lang, "Zahler", "Payer"), None, 24), *euro],
+        payers,
+    )
+    staff = [
+        Col("Baustein 1", VZAE),
+        Col("Baustein 2", VZAE),
+        Col("Baustein 3", VZAE),
+        Col(in_lang(lang, "VZÄ gesamt", "VZÄ in total"), VZAE),
+    ]
+    employers = [
+        [year["year"], e["employer"], *(e[f"{b}_vzae"] for b in BAUSTEINE), e["vzae"]]
+        for year in plan["years"]
+        for e in year["vzae_by_baustein"]
+    ]
+    _table(
+        ws,
+        top,
+        [
+            Col(in_lang(lang, "Jahr", "Year"), None, 6),
+            Col(in_lang(lang, "Anstellungsträger", "Employer"), None, 24),
+            *staff,
+        ],
+        employers,
+        filtered=False,
+    )
