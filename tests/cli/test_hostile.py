@@ -2,7 +2,7 @@
 
 Regression tests for the attacks of issue 11 that did not hold: numbers that would take
 minutes to build, plans edited by hand with absurd figures, and the like. Broken instance
-files themselves are in the catalogue ``tests/data/broken/`` (``tests/test_bad_input.py``).
+files themselves are in the catalogue ``tests/data/broken/`` (``tests/cli/test_bad_input.py``).
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 import kimopt
 from kimopt.cli import app
-from tests.conftest import INSTANCES
+from tests.conftest import INSTANCES, ROOT
 
 runner = CliRunner()
 WESEL = INSTANCES / "kreis-wesel-2022-2023.yaml"
@@ -129,7 +129,7 @@ def test_the_readme_names_every_summary_column_in_order() -> None:
 
     from kimopt.analysis.batch import COLUMNS
 
-    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
     paragraph = text[text.index("The summary has one line per instance and year") :].split("\n\n")[0]
     named = [n for n in re.findall(r"`(\w+)`", paragraph) if n != "summary"]  # the plan's key
     assert named == list(COLUMNS)

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from kimopt.serve.app import create_app
-from tests.test_serve import make_session
-from tests.test_serve_browser import GEOMETRY, _free_port, _serving, browser, expect, page, shots
-from tests.test_serve_years import WESEL_YEARS
+from tests.serve.test_serve import make_session
+from tests.serve.test_serve_browser import GEOMETRY, _free_port, _serving, browser, expect, page, shots
+from tests.serve.test_serve_years import WESEL_YEARS
 
 __all__ = ["browser", "page", "shots"]  # the fixtures of the browser tests, used here too
 

@@ -21,7 +21,7 @@ from kimopt.load import load_inputs
 from kimopt.serve.app import create_app
 from kimopt.serve.session import Session
 from tests.conftest import INSTANCES, TEST_SETTINGS, dev_extra
-from tests.test_serve import ORIGIN, PORT, TOKEN, WESEL, make_session
+from tests.serve.test_serve import ORIGIN, PORT, TOKEN, WESEL, make_session
 
 dev_extra("httpx")
 with warnings.catch_warnings():

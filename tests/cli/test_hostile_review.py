@@ -21,8 +21,8 @@ from kimopt.io.excel import parse_number
 from kimopt.land.key import read_table
 from kimopt.serve.session import Session
 from tests.conftest import DATA, INSTANCES, write_yaml
-from tests.test_land_round import GOOD, mini_gv100
-from tests.test_serve import TestClient, change, client, wesel_session
+from tests.land.test_land_round import GOOD, mini_gv100
+from tests.serve.test_serve import TestClient, change, client, wesel_session
 
 __all__ = ["client", "mini_gv100", "wesel_session"]  # the fixtures, used by name
 

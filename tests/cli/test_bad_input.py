@@ -68,7 +68,7 @@ INSTANCE_CASES = {
     # workbooks: a 75 KB file whose one row of 1.1 million cells would take gigabytes; stale hidden data
     "xlsx_row_of_a_million_cells.xlsx": "zu viele Zellen",
     "xlsx_hidden_sheet.xlsx": "Tabellenblatt „Kommunen“ ist ausgeblendet",
-    "xlsx_damaged_part_header.xlsx": "BadZipFile",  # found by tests/test_fuzz_readers.py
+    "xlsx_damaged_part_header.xlsx": "BadZipFile",  # found by tests/io/test_fuzz_readers.py
     "yaml_merge_key.yaml": "YAML-Zusammenführung „<<“ in Zeile 4",
     # names: one name in NFC and NFD, a name that is another Kommune's AGS, 1,000 characters, a bell
     "kommune_name_duplicate_nfc_nfd.yaml": "der Name „Hünxe“ kommt mehrfach vor",

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from kimopt.cli import app
 from tests.conftest import INSTANCES, MODELS, TEST_SETTINGS, dev_extra, write_yaml
-from tests.test_pdf import right_margin_is_blank
+from tests.report.test_pdf import right_margin_is_blank
 
 pypdf = dev_extra("pypdf")
 sync_api = dev_extra("playwright.sync_api")

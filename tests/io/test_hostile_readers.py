@@ -27,7 +27,7 @@ from kimopt.io.excel.plan_sheet import read_plan_sheet
 from kimopt.io.gv100 import read_gv100
 from kimopt.land.key import read_table
 from tests.conftest import DATA, ROOT, write_yaml
-from tests.test_land_round import GOOD, mini_gv100
+from tests.land.test_land_round import GOOD, mini_gv100
 
 __all__ = ["mini_gv100"]  # the fixture, used by name
 
@@ -237,7 +237,7 @@ def test_a_small_workbook_of_millions_of_cells_is_refused_within_bounded_memory(
 
 
 def test_a_workbook_claiming_an_unknown_zip_version_is_refused(tmp_path: Path) -> None:
-    # found by tests/test_fuzz_table_readers.py: zipfile raises NotImplementedError, not BadZipFile
+    # found by tests/io/test_fuzz_table_readers.py: zipfile raises NotImplementedError, not BadZipFile
     plan_book([["Kreis Klein", "Kreis", "Adorf", 1, "nein"]]).save(tmp_path / "plan.xlsx")
     data = bytearray((tmp_path / "plan.xlsx").read_bytes())
     central = data.index(b"PK\x01\x02")

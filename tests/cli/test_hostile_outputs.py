@@ -23,8 +23,8 @@ from typer.testing import CliRunner
 
 from kimopt.cli import app
 from tests.conftest import DATA, TEST_SETTINGS, write_yaml
-from tests.test_land_round import GOOD
-from tests.test_land_round import mini_gv100 as mini_gv100  # the fixture, for the round below
+from tests.land.test_land_round import GOOD
+from tests.land.test_land_round import mini_gv100 as mini_gv100  # the fixture, for the round below
 
 runner = CliRunner()
 TINY = DATA / "valid_tiny.yaml"

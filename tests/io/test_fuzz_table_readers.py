@@ -1,6 +1,6 @@
 """Fuzzing the round file, indicator CSV/XLSX and plan-workbook readers (issue 23).
 
-Like tests/test_fuzz_readers.py for instances: random bytes, mutated valid files and cells of
+Like tests/io/test_fuzz_readers.py for instances: random bytes, mutated valid files and cells of
 any type end in a result or an :class:`~kimopt.errors.InputError` (exit 1 with one clear
 message), never another exception, and each within :data:`SECONDS`.
 """
@@ -24,9 +24,10 @@ from kimopt.io.excel.plan_sheet import read_plan_sheet
 from kimopt.land.key import read_table
 from kimopt.land.pipeline import prepare
 from kimopt.land.round_file import load_round
-from tests.test_fuzz_readers import CELL_VALUES, EDITS, FUZZ, NASTY, SECONDS, _mutate
+from tests.conftest import DATA
+from tests.io.test_fuzz_readers import CELL_VALUES, EDITS, FUZZ, NASTY, SECONDS, _mutate
 
-SMALL_GV100 = Path(__file__).resolve().parent / "data" / "gv100" / "GV100AD_test.ASC"
+SMALL_GV100 = DATA / "gv100" / "GV100AD_test.ASC"
 ROUND = {"name": "R", "land": "98", "total_vzae": 10, "rate_per_vzae": 55000, "indicators": "ind.csv"}
 ROUND_TEXT = yaml.safe_dump(ROUND, allow_unicode=True)
 INDICATORS = "ags;name;refugees;quote\n98101;Musterstadt;1.234;12,5\n98102;Wiesental;600;7\n98103;Talheim;200;0,5\n"

@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from kimopt.cli import app as cli
 from kimopt.serve.app import create_app
 from tests.conftest import dev_extra
-from tests.test_serve import WESEL, make_session
+from tests.serve.test_serve import WESEL, make_session
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
