@@ -129,6 +129,7 @@ def test_check_names_rules_in_german(tmp_path) -> None:  # type: ignore[no-untyp
         (["solve", "x.yaml", "--time-limit", "-1"], "Fehler: Ungültiger Wert für '--time-limit': mindestens 0.01"),
         (["solve", "a.yaml", "b.yaml"], "Fehler: Unerwartete zusätzliche Angabe (b.yaml)"),
         (["solve", "x.yaml", "--lang", "fr"], "„fr“ ist keine der Möglichkeiten 'de', 'en'."),
+        (["apportion", "x.yaml"], "Fehler: Option '--method' fehlt. Zur Wahl:"),  # a required choice
     ],
 )
 def test_usage_errors_are_german(args: list[str], expected: str) -> None:

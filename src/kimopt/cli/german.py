@@ -83,6 +83,7 @@ USAGE_WORDS = {"[OPTIONS]": "[OPTIONEN]", "COMMAND [ARGS]...": "BEFEHL [ARGUMENT
 
 USAGE_ERRORS: tuple[tuple[str, str], ...] = (
     (r"^Missing argument (.*)\.$", r"Argument \1 fehlt."),
+    (r"^Missing option (.*?)\. Choose from:", r"Option \1 fehlt. Zur Wahl:"),
     (r"^Missing option (.*)\.$", r"Option \1 fehlt."),
     (r"^Missing parameter(.*)\.$", r"Angabe\1 fehlt."),
     (r"^No such option: (\S+)", r"Unbekannte Option: \1"),
