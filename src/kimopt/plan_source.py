@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from kimopt.labels import t
 
@@ -72,6 +72,27 @@ def sheet_plan_over_years(sheet: PlanSheet, instance: Instance) -> dict[str, Any
     return {**sheet.plan(), "links": entries[0]["links"], "years": entries}
 
 
+Record = Literal["same", "changed", "foreign", "unknown"]
+
+
+def recorded_for(recorded: object, checksum: object, instance: Instance, model: PlanningModel) -> Record:
+    """Whether a plan's record of its inputs (its instance's name and ``input_sha256``) is ``instance``
+    under ``model``: the one provenance check of kimopt (check, solve --fix, report, serve, batch).
+
+    ``same``: the checksum matches; ``changed``: the same name, another checksum (the instance or
+    the model changed since); ``foreign``: another instance; ``unknown``: no checksum recorded.
+    """
+    from kimopt.plan import input_sha256
+
+    if not isinstance(checksum, str) or not checksum:
+        return "unknown"
+    if checksum == input_sha256(instance, model):
+        return "same"
+    if isinstance(recorded, str) and recorded and recorded != instance.name:
+        return "foreign"
+    return "changed"
+
+
 @dataclass(frozen=True)
 class Provenance:
     """What the plan's record of its instance says: ``foreign`` when it is another instance."""
@@ -87,14 +108,12 @@ def foreign_plan(plan: dict[str, Any], instance: Instance, model: PlanningModel,
     list unknown Kommunen). The same name with another checksum: the instance or the model
     changed since the plan was made — worth saying, but the plan is still checked.
     """
-    from kimopt.plan import input_sha256
-
     recorded, checksum = plan.get("instance"), plan.get("input_sha256")
-    if not isinstance(checksum, str) or not checksum:
+    verdict = recorded_for(recorded, checksum, instance, model)
+    if verdict in ("same", "unknown"):
         return None
-    if checksum == input_sha256(instance, model):
-        return None
-    if isinstance(recorded, str) and recorded and recorded != instance.name:
+    assert isinstance(checksum, str)
+    if verdict == "foreign":
         return Provenance(
             True,
             t(

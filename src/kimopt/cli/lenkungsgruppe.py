@@ -164,10 +164,13 @@ def report(
     baselines = None
     if instance is not None:
         from kimopt.load import load_inputs
-        from kimopt.plan import input_sha256
+        from kimopt.plan_source import recorded_for
 
         inputs = load_inputs(instance, model)
-        if data.get("input_sha256") and data["input_sha256"] != input_sha256(inputs.instance, inputs.model):
+        if recorded_for(data.get("instance"), data.get("input_sha256"), inputs.instance, inputs.model) not in (
+            "same",
+            "unknown",
+        ):
             raise InputError(
                 plan,
                 [

@@ -37,7 +37,7 @@ def instance_for(workbook: Path, candidates: Sequence[Path], model_path: Path | 
     for: by checksum, else by name."""
     from kimopt.io.excel.plan_sheet import read_plan_sheet
     from kimopt.load import load_inputs
-    from kimopt.plan import input_sha256
+    from kimopt.plan_source import recorded_for
 
     name = name or workbook.name
     try:
@@ -59,9 +59,10 @@ def instance_for(workbook: Path, candidates: Sequence[Path], model_path: Path | 
             years = _links_by_year(sheet, inputs.instance)
         except InputError:
             continue  # an instance that cannot be read (or whose years the sheet lacks) is no match
-        if checksum and input_sha256(inputs.instance, inputs.model) == checksum:
+        verdict = recorded_for(recorded, checksum, inputs.instance, inputs.model)
+        if verdict == "same":
             return Match(name, path, f"Geöffnet aus der Planmappe {name}: sie wurde für {path.name} berechnet.", years)
-        if recorded and inputs.instance.name == recorded:
+        if recorded and inputs.instance.name == recorded:  # "changed", or no checksum recorded
             named.append((path, years))
     wanted = f"„{recorded}“" if recorded else "ihre Instanz"
     if len(named) == 1:

@@ -292,7 +292,8 @@ def _run(task: Task, row: Row, started: float) -> Row:
     from kimopt.lexicographic import ModelTooLarge
     from kimopt.load import load_inputs
     from kimopt.pipeline import PlanRejected, plan_instance
-    from kimopt.plan import dumps, input_sha256
+    from kimopt.plan import dumps
+    from kimopt.plan_source import recorded_for
 
     started = time.perf_counter()  # seconds count this instance, not the worker's first imports
     inputs = load_inputs(task.path, task.model_path)
@@ -305,7 +306,7 @@ def _run(task: Task, row: Row, started: float) -> Row:
         if (
             previous
             and previous.get("status") == Status.OPTIMAL.value
-            and previous.get("input_sha256") == input_sha256(inputs.instance, model)
+            and recorded_for(previous.get("instance"), previous.get("input_sha256"), inputs.instance, model) == "same"
         ):
             return _row_from_plan(task, previous, year, time.perf_counter() - started, resumed=True)
     try:
