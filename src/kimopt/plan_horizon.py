@@ -9,6 +9,7 @@ and 3 is a horizon of one year whose file is the one-year plan of §3.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
@@ -21,7 +22,7 @@ from kimopt.plan import Plan, input_sha256
 from kimopt.plan_file import PlanFile
 from kimopt.problem import compile_problem
 from kimopt.results import Status
-from kimopt.solve_horizon import HorizonResult
+from kimopt.solve_horizon import HorizonResult, YearResult
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -212,8 +213,13 @@ class YearPlan:
 
 def year_plans(model: PlanningModel, result: HorizonResult, model_name: str) -> list[YearPlan]:
     """The per-year plans of a solved horizon (every year must have its units)."""
+    return reached_plans(model, result.years, model_name)
+
+
+def reached_plans(model: PlanningModel, years: Sequence[YearResult], model_name: str) -> list[YearPlan]:
+    """The plans of the years given (each with its units), in order: those a solve reached."""
     out: list[YearPlan] = []
-    for yr in result.years:
+    for yr in years:
         assert yr.units is not None
         # the plan shows the real budgets, not those less Bausteine 1 and 3 the solver saw
         problem = compile_problem(yr.horizon.instance, model, yr.problem.carried)

@@ -98,7 +98,10 @@ def test_a_later_year_without_a_plan_is_named(tmp_path: Path, test_model_file: P
     out = tmp_path / "out"
     result = _batch(folder, out, test_model_file)
     assert result.exit_code == 3, result.output
-    [line] = _lines(out)
+    decided, line = _lines(out)
+    # 2022 was decided before 2023 failed, and it stands: its figures are on their own line
+    assert (decided["year"], decided["status"], decided["positions_used"]) == (2022, "OPTIMAL", 16)
+    assert decided["eigenanteil_eur"] == 114800  # 7 new VZÄ × 16,400 €
     assert (line["year"], line["status"], line["plan"]) == (2023, "INFEASIBLE", "")
     assert line["error"].startswith("2023: keine zulässige Verteilung")
 

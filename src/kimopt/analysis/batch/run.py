@@ -27,7 +27,8 @@ from kimopt.errors import InputError
 from kimopt.results import Status
 
 if TYPE_CHECKING:
-    from kimopt.data import Instance
+    from kimopt.data import Instance, PlanningModel
+    from kimopt.pipeline import Outcome
 
 INSTANCE_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx", ".xlsm")
 PLAN_SUFFIX = ".plan.json"
@@ -253,6 +254,17 @@ def _row_from_plan(task: Task, plan: dict[str, Any], year: int | None, seconds: 
     )
 
 
+def _reached_years(outcome: Outcome, model: PlanningModel, model_name: str) -> list[YearFigures]:
+    """The figures of the years decided before the first year without a plan (they stand: the
+    years are decided in order)."""
+    from kimopt.plan_horizon import reached_plans
+
+    plans = reached_plans(model, [y for y in outcome.years if y.units is not None], model_name)
+    return [
+        YearFigures.of(p.year, str(p.plan.status), p.to_json()["summary"], p.by_year_json()["total"]) for p in plans
+    ]
+
+
 def _failed_year(instance: Instance, label: str | None) -> int | None:
     """The funding year of the horizon year without a plan (its label, as the solve gives it)."""
     from kimopt.horizon import expand
@@ -323,7 +335,7 @@ def _run(task: Task, row: Row, started: float) -> Row:
         row.status = RunStatus.of_plan(outcome.status).value
         row.error = _text(row.status, task.lang)
         failed = _failed_year(inputs.instance, outcome.failed_year)
-        row.years = [YearFigures(failed, row.status)]
+        row.years = [*_reached_years(outcome, model, inputs.model_name), YearFigures(failed, row.status)]
         if inputs.instance.years and failed is not None:  # of several years: say which one has no plan
             row.error = f"{failed}: {row.error}"
     row.seconds = round(time.perf_counter() - started, 3)
