@@ -13,7 +13,8 @@ only: it becomes a link of that year's problem, and a conflict names its year.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from fractions import Fraction
 
 from ortools.sat.python import cp_model
 
@@ -22,8 +23,9 @@ from kimopt.cpsat.solver import new_solver
 from kimopt.data import Instance, PlanningModel
 from kimopt.io.excel.plan_sheet import PlanRow, PlanSheet
 from kimopt.labels import t
-from kimopt.numbers import fmt_vzae
+from kimopt.numbers import fmt_euros, fmt_vzae
 from kimopt.problem import Problem
+from kimopt.rules import BUDGET_KOMMUNE, BUDGET_KREIS
 
 # Rules that adding further rows can never repair: a violation by the fixed rows alone is final.
 FINAL_RULES = {"plan", "granularity", "funding_cap", "provider_area", "budget_kommune", "budget_kreis", "sharing"}
@@ -42,6 +44,22 @@ def _final(violation: Violation) -> bool:
         return not (violation.rule == "sharing" and "nicht sich selbst" in violation.de)
     # a host above its maximum (or with none) stays so, whatever is added; too small a host may grow
     return violation.rule == "host_size" and ("Obergrenze" in violation.de or "kein Personal" in violation.de)
+
+
+def _with_committed(violation: Violation, problem: Problem, committed: dict[str, Fraction], lang: str) -> Violation:
+    """A budget breach of a payer with Bausteine 1 and 3 says that its budget here is what they leave."""
+    share = committed.get(violation.subject)
+    if violation.rule not in (BUDGET_KOMMUNE.name, BUDGET_KREIS.name) or not share:
+        return violation
+    inst = problem.instance
+    by_name = {k.name: k.budget for k in inst.kommunen}
+    left = inst.kreis.budget if violation.subject == inst.kreis.name else by_name.get(violation.subject)
+    if left is None:
+        return violation
+    whole, fixed = fmt_euros(left + share), fmt_euros(share)
+    de = f" (Baustein 2; Budget {whole} abzüglich {fixed} für die Bausteine 1 und 3)"
+    en = f" (Baustein 2; budget {fmt_euros(left + share, 'en')} less {fmt_euros(share, 'en')} for Bausteine 1 and 3)"
+    return replace(violation, de=violation.de + de, en=violation.en + en)
 
 
 def _row_text(sheet: PlanSheet, row: PlanRow, lang: str) -> str:
@@ -76,14 +94,25 @@ def year_fixed_links(
         fixed = [r for r in rows if r.fixed]
         if fixed:
             # a year's links do not depend on what the year before left (only its bounds do)
-            out[n] = fixed_links(sheet, year_problem(year, model), lang, fixed, year.year if several else None)
+            committed = year.fixed_payments(model)
+            out[n] = fixed_links(
+                sheet, year_problem(year, model), lang, fixed, year.year if several else None, committed
+            )
     return out
 
 
 def fixed_links(
-    sheet: PlanSheet, problem: Problem, lang: str, rows: Sequence[PlanRow] | None = None, year: int | None = None
+    sheet: PlanSheet,
+    problem: Problem,
+    lang: str,
+    rows: Sequence[PlanRow] | None = None,
+    year: int | None = None,
+    committed: dict[str, Fraction] | None = None,
 ) -> dict[int, int]:
     """The fixed rows (of the sheet, or ``rows``: those of ``year``) as link index → units.
+
+    ``committed``: the Eigenanteil of Bausteine 1 and 3 by payer, already taken from the budgets
+    of ``problem`` (a budget breach then says so, with the budget as the instance has it).
 
     Raises
     ------
@@ -92,7 +121,11 @@ def fixed_links(
     """
     rows = [r for r in (sheet.rows if rows is None else rows) if r.fixed]
     partial = PlanSheet(sheet.path, sheet.title, rows, sheet.columns)
-    final = [v for v in check_plan(problem.instance, problem.model, partial.plan()) if _final(v)]
+    final = [
+        _with_committed(v, problem, committed or {}, lang)
+        for v in check_plan(problem.instance, problem.model, partial.plan())
+        if _final(v)
+    ]
     if final:
         head = _in_year(
             year,

@@ -295,3 +295,19 @@ def test_a_fixed_row_may_cut_more_than_the_least_cut_of_its_year(
     continuity = next(level for level in second["objectives"] if level["name"] == "continuity")
     assert (continuity["value"], continuity["proven_optimal"]) == (1.5, True)
     assert runner.invoke(app, ["check", str(WESEL), str(again)]).exit_code == 0
+
+
+def test_a_fixed_row_over_budget_names_the_budget_of_the_instance(
+    wesel: tuple[dict[str, Any], Path], tmp_path: Path
+) -> None:
+    # 2023: Moers' budget of 62,000 € carries 23,340 € of Baustein 1 and 9,271 € of Baustein 3,
+    # so Baustein 2 has 29,389 € left; Moers fixed at 3.0 VZÄ for itself is over it. The message
+    # names the budget as the instance has it, not only the 29,389 € the solver sees.
+    _, book = wesel
+    n = row_of(book, 2023, "Moers", "Moers")
+    path = edited(book, tmp_path / "moers.xlsx", {f"E{n}": 3.0, f"F{n}": "ja"})
+    result = runner.invoke(app, ["solve", str(WESEL), "--fix", str(path), "-q"])
+    assert result.exit_code == 3, result.output
+    assert "Budget 29.389 € (Baustein 2; Budget 62.000 € abzüglich 32.611 € für die Bausteine 1 und 3)" in (
+        " ".join(result.output.split())
+    ), result.output
