@@ -92,8 +92,6 @@ class Rule:
     """Its label names the subject right after the label (``Budget Voerde (budget_kommune)``)."""
     horizon: bool = False
     """A rule of DESIGN §5 that joins years or Bausteine (see :data:`HORIZON_RULES`)."""
-    decides: bool = True
-    """Its rule constrains a decision (a horizon rule about fixed positions only has none)."""
     hooks: dict[str, Callable[..., Any]] = field(default_factory=dict, repr=False)
 
     def label(self, lang: str) -> str:
@@ -136,12 +134,12 @@ class Rule:
 
     def check_year(self, function: YearCheckHook) -> YearCheckHook:
         """Decorator (Bausteine 1 and 3): ``(horizon_checker, year) -> None``."""
-        self._register("check", function)
+        self._register("check_year", function)
         return function
 
     def describe_year(self, function: YearDescribeHook) -> YearDescribeHook:
         """Decorator (Bausteine 1 and 3): ``(year, settings, subject, lang) -> str``."""
-        self._register("describe", function)
+        self._register("describe_year", function)
         return function
 
     # ---- calling ------------------------------------------------------------------------------
@@ -166,16 +164,16 @@ class Rule:
 
     def check_in_year(self, horizon: _Horizon, year: Year) -> None:
         """Let the horizon checker test a rule of Bausteine 1 and 3 in one year."""
-        cast(YearCheckHook, self.hook("check"))(horizon, year)
+        cast(YearCheckHook, self.hook("check_year"))(horizon, year)
 
     def year_text(self, year: HorizonYear, settings: PlanningModel, subject: str, lang: str) -> str:
         """A rule of Bausteine 1 and 3 with that year's positions, in words."""
-        return cast(YearDescribeHook, self.hook("describe"))(year, settings, subject, lang)
+        return cast(YearDescribeHook, self.hook("describe_year"))(year, settings, subject, lang)
 
     def required_hooks(self) -> tuple[str, ...]:
         """The functions this rule must have."""
         if self.horizon:
-            return HORIZON_HOOKS if self.decides else tuple(h for h in HORIZON_HOOKS if h != "model")
+            return HORIZON_HOOKS
         return HOOKS if self.number is not None else tuple(h for h in HOOKS if h != "repair")
 
 
@@ -258,12 +256,8 @@ RULES: tuple[Rule, ...] = (
 )
 """Every rule family, in the order they are added, checked and explained."""
 
-COORDINATION = Rule(
-    "coordination", "Koordination (Baustein 1)", "Coordination (Baustein 1)", "global", horizon=True, decides=False
-)
-AUTHORITIES = Rule(
-    "authorities", "Ausländerbehörden (Baustein 3)", "Authorities (Baustein 3)", "global", horizon=True, decides=False
-)
+COORDINATION = Rule("coordination", "Koordination (Baustein 1)", "Coordination (Baustein 1)", "global", horizon=True)
+AUTHORITIES = Rule("authorities", "Ausländerbehörden (Baustein 3)", "Authorities (Baustein 3)", "global", horizon=True)
 
 HORIZON_RULES: tuple[Rule, ...] = (COORDINATION, AUTHORITIES)
 """The rule families of DESIGN §5 about Bausteine 1 and 3; a plan without them has none.
@@ -275,7 +269,8 @@ budgets). Their hooks take the horizon rather than one year: ``check``
 ``continuity``, which joins the years, is a rule of each later year (:data:`RULES`).
 """
 
-HORIZON_HOOKS = ("model", "check", "describe")
+HORIZON_HOOKS = ("check_year", "describe_year")
+"""The functions of a rule of Bausteine 1 and 3 (their own names: their signatures differ)."""
 
 BY_NAME: dict[str, Rule] = {rule.name: rule for rule in (*RULES, *HORIZON_RULES)}
 

@@ -149,10 +149,8 @@ def fixed_lines(instance: Instance, year: HorizonYear, model: PlanningModel, lan
     """The fixed Baustein 1 and 3 positions of a year, one line per Baustein the instance has."""
     lines = []
     for rule in rules.HORIZON_RULES:
-        if (
-            rule.decides
-            or (rule is rules.COORDINATION and instance.coordination is None)
-            or (rule is rules.AUTHORITIES and instance.authorities is None)
+        if (rule is rules.COORDINATION and instance.coordination is None) or (
+            rule is rules.AUTHORITIES and instance.authorities is None
         ):
             continue
         lines.append(f"{rule.label(lang)}: {rule.year_text(year, model, '', lang)}")
