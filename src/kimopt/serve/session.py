@@ -378,11 +378,6 @@ class Session:
             self._saved[_key(shown.form)] = title
         return path, note
 
-    def report_plan(self) -> dict[str, Any] | None:
-        """The plan the page shows (the last one, when the current state has none)."""
-        found = self.report()
-        return found[0] if found else None
-
     def report(self) -> tuple[dict[str, Any], Form, str] | None:
         """The plan the page shows, the form it was solved for, and the name that form was saved as
         (empty when it was not saved)."""

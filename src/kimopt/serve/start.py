@@ -9,8 +9,6 @@ turns the application into the what-if page of that instance (:func:`kimopt.serv
 
 from __future__ import annotations
 
-import re
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import Receive, Scope, Send
+
+from kimopt.io.excel.plan_sheet import is_plan_workbook
 
 MAX_ENTRIES = 200  # files shown; a folder with more lists the first by name
 MAX_UPLOAD_BYTES = 8 << 20  # a Kreis's instance workbook has some 50 KB
@@ -36,16 +36,6 @@ class Entry:
         return "Planmappe" if self.kind == "plan_workbook" else "Instanz"
 
 
-def _is_plan_workbook(path: Path) -> bool:
-    """A workbook with a sheet „Zuordnung“ (what ``report -o plan.xlsx`` writes) is a plan, not an instance."""
-    try:
-        with zipfile.ZipFile(path) as book, book.open("xl/workbook.xml") as stream:
-            head = stream.read(1 << 20).decode("utf-8", "replace")  # bounded: a zip may unpack to anything
-    except (OSError, zipfile.BadZipFile, KeyError):
-        return False
-    return re.search(r'<(?:\w+:)?sheet\b[^>]*\bname="Zuordnung"', head) is not None
-
-
 def listing(folder: Path) -> list[Entry]:
     """The instances and plan workbooks directly in ``folder`` (no subfolders, no hidden files), by name."""
     try:
@@ -58,7 +48,7 @@ def listing(folder: Path) -> list[Entry]:
     for path in files:
         if not path.is_file() or len(entries) >= MAX_ENTRIES:
             continue
-        kind = "plan_workbook" if path.suffix.lower() == ".xlsx" and _is_plan_workbook(path) else "instance"
+        kind = "plan_workbook" if path.suffix.lower() == ".xlsx" and is_plan_workbook(path) else "instance"
         entries.append(Entry(len(entries) + 1, path, kind))
     return entries
 
@@ -188,7 +178,7 @@ def create_start_app(
             return page(str(exc), 409)
         except OSError as exc:
             return page(f"Szenario-Ordner {scenario_dir} nicht beschreibbar: {exc.strerror}", 500)
-        if _is_plan_workbook(path):  # read for its instance of the folder, then not kept
+        if is_plan_workbook(path):  # read for its instance of the folder, then not kept
             match = await asyncio.to_thread(instance_for, path, instances(), model_path, Path(sent.filename).name)
             path.unlink(missing_ok=True)
             return await open_match(match)

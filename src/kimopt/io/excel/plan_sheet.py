@@ -307,15 +307,19 @@ def _overview(workbook: Any) -> tuple[str | None, str | None]:
 
 
 def is_plan_workbook(path: Path) -> bool:
-    """Whether ``path`` is a workbook with a sheet „Zuordnung“ (a plan, not an instance; a
-    hidden one counts, so that reading it says that it is hidden)."""
-    from kimopt.io.excel.opening import open_workbook as _open_workbook
+    """Whether ``path`` is a workbook with a sheet „Zuordnung“ (a plan, not an instance; a hidden
+    one counts, so that reading it says that it is hidden). Only the workbook's list of sheets is
+    read, bounded, without openpyxl: a start page lists a folder of them."""
+    import re
+    import zipfile
 
-    workbook = _open_workbook(path)
     try:
-        return any(t in SHEET_NAMES for t in workbook.sheetnames)
-    finally:
-        workbook.close()
+        with zipfile.ZipFile(path) as book, book.open("xl/workbook.xml") as stream:
+            head = stream.read(1 << 20).decode("utf-8", "replace")  # bounded: a zip may unpack to anything
+    except (OSError, zipfile.BadZipFile, KeyError):
+        return False
+    names = "|".join(SHEET_NAMES)
+    return re.search(rf'<(?:\w+:)?sheet\b[^>]*\bname="(?:{names})"', head) is not None
 
 
 def read_plan_sheet(path: Path | str) -> PlanSheet:
