@@ -13,7 +13,8 @@ OBJECTIVE_LABELS: dict[str, tuple[str, str]] = {
     "proportionality": ("Abweichung vom Schlüssel", "deviation from the key"),
     "partner_share": ("VZÄ bei Kommunen und Trägern", "VZÄ with Kommunen and Träger"),
     "own_cost": ("Eigenanteil Kreis + Kommunen", "own share Kreis + Kommunen"),
-    "stability": ("Änderung gegenüber Bestand", "change against existing positions"),
+    # in a later year of several the change against the year before (the positions held then)
+    "stability": ("Änderung gegenüber Bestand bzw. Vorjahr", "change against existing positions or the year before"),
     "fewer_hosts": ("Anstellungsträger + geteilte Stellen", "employers + shared positions"),
     # the first level of a later year that cannot keep what the year before held
     CONTINUITY.name: ("Kürzung ggü. Vorjahr", "cut against the year before"),
