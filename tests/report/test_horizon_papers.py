@@ -106,3 +106,15 @@ def test_parts_add_up_to_every_total(name: str, tmp_path: Path) -> None:
         public = [p for p in payers if p["payer_type"] != "traeger"]
         assert sum(p["eur"] for p in public) == totals["total"] == totals["kreis"] + totals["kommunen"]
         assert sum(p["baustein_2_eur"] for p in public) == year["summary"]["eigenanteil_eur"]["total"]
+
+
+def test_every_year_says_which_rules_limited_it(solved: tuple[dict[str, Any], dict[str, str], str]) -> None:
+    # the binding rules are computed per year (solve --binding); the paper shows each year's, not
+    # only the first year's (2023's Kommune budgets bind, 2022's do not)
+    plan, sections, _ = solved
+    for entry in plan["years"]:
+        assert f"{entry['year']}: Diese Regeln haben den Plan begrenzt:" in sections["decision"]
+        for binding in entry["summary"]["binding_rules"]:
+            row = f"{entry['year']} {binding['rule']} {binding.get('subject') or ''}".strip()
+            assert row in sections["binding"], row
+    assert "Das Budget von Moers reicht nicht für mehr" in sections["decision"].split("2023:")[-1]

@@ -181,12 +181,13 @@ def decision_table(plan: dict[str, Any], lang: str) -> Table:
             )
         ]
     )
-    bindings = (plan.get("summary") or {}).get("binding_rules")
-    if bindings:
-        rows.append([t(lang, "Diese Regeln haben den Plan begrenzt:", "These rules limited the plan:")])
-        rows += [["– " + binding_sentence(b, plan, lang)] for b in bindings]
-    elif bindings == []:
-        rows.append([t(lang, "Keine einzelne Regel begrenzt den Plan.", "No single rule limits the plan.")])
+    for label, entry in _years(plan):
+        bindings = (entry.get("summary") or {}).get("binding_rules")
+        if bindings:
+            rows.append([label + t(lang, "Diese Regeln haben den Plan begrenzt:", "These rules limited the plan:")])
+            rows += [["– " + binding_sentence(b, entry, lang)] for b in bindings]
+        elif bindings == []:
+            rows.append([label + t(lang, "Keine einzelne Regel begrenzt den Plan.", "No single rule limits the plan.")])
     return Table(
         "decision",
         t(lang, "Wie wurde entschieden?", "How was it decided?"),
@@ -202,32 +203,45 @@ def appendix_tables(plan: dict[str, Any], lang: str) -> list[Table]:
     objectives.title = t(lang, "Anhang: Zielebenen mit Wert und Schranke", "Appendix: objective levels, values, bounds")
     indices.title = t(lang, "Anhang: Maße der Disproportionalität", "Appendix: disproportionality measures")
     tables = [objectives, indices]
-    bindings = (plan.get("summary") or {}).get("binding_rules")
-    if bindings:
-        units = {lv["name"]: lv.get("unit", "") for lv in plan.get("objectives") or []}
-        rows = [
+    several = bool(plan.get("years"))
+    rows = []
+    for _, entry in _years(plan):
+        units = {lv["name"]: lv.get("unit", "") for lv in entry.get("objectives") or []}
+        rows += [
             [
+                *([str(entry.get("year"))] if several else []),
                 b["rule"],
                 b.get("subject") or "",
                 b["level"],
                 fmt_level(b["value"], units.get(b["level"], ""), lang),
                 fmt_level(b.get("relaxed_value"), units.get(b["level"], ""), lang),
             ]
-            for b in bindings
+            for b in (entry.get("summary") or {}).get("binding_rules") or []
         ]
+    if rows:
+        head = [
+            t(lang, "Regel", "Rule"),
+            t(lang, "betrifft", "subject"),
+            t(lang, "Ebene", "Level"),
+            t(lang, "Wert", "Value"),
+            t(lang, "gelockert", "relaxed"),
+        ]
+        numbers = {3, 4} if not several else {4, 5}
         tables.append(
             Table(
                 "binding",
                 t(lang, "Anhang: begrenzende Regeln", "Appendix: binding rules"),
-                [
-                    t(lang, "Regel", "Rule"),
-                    t(lang, "betrifft", "subject"),
-                    t(lang, "Ebene", "Level"),
-                    t(lang, "Wert", "Value"),
-                    t(lang, "gelockert", "relaxed"),
-                ],
+                [t(lang, "Jahr", "Year"), *head] if several else head,
                 rows,
-                {3, 4},
+                numbers,
             )
         )
     return tables
+
+
+def _years(plan: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Each year's plan with the label its lines start with („2023: “); a plan of one year is its own."""
+    years = plan.get("years")
+    if not isinstance(years, list) or not years:
+        return [("", plan)]
+    return [(f"{entry.get('year')}: ", entry) for entry in years if isinstance(entry, dict)]
