@@ -222,8 +222,8 @@ class FixedPosition(_Entry):
 class Cut(_Entry):
     """A host holding fewer VZÄ than the year before: the least cut with which the year has a plan."""
 
-    host: str
-    host_type: HostType
+    host: str = Field(description="the host; „alle Arbeitgeber“ for the one cut under continuity: total")
+    host_type: HostType | Literal["total"] = Field(description="``total``: the positions in number fell")
     from_vzae: float
     to_vzae: float
     vzae: float = Field(description="the cut: from_vzae − to_vzae")

@@ -41,6 +41,10 @@ def _position_json(position: FixedPosition, instance: Instance, model: PlanningM
     }
 
 
+TOTAL_CUT = "alle Arbeitgeber"
+"""The host named by the one cut of a year under ``continuity: total``: the positions in number."""
+
+
 @dataclass
 class YearPlan:
     """One year of a horizon plan."""
@@ -55,12 +59,17 @@ class YearPlan:
 
     @cached_property
     def cuts(self) -> list[tuple[str, str, Fraction, Fraction]]:
-        """(host type, host, VZÄ the year before, VZÄ now) of every host below the year before."""
-        if self.previous is None or not self.model.keep_existing:
+        """(host type, host, VZÄ the year before, VZÄ now) of every host below the year before;
+        with ``continuity: total`` one entry (``total``, :data:`TOTAL_CUT`) when the positions fall
+        in number (a host below the year before then moved positions, it did not cut them)."""
+        if self.previous is None or not self.model.keep_existing or self.model.continuity == "none":
             return []
         before = {
             (h.kind, h.name): self.previous.plan.hosted[i] for i, h in enumerate(self.previous.plan.problem.hosts)
         }
+        if self.model.continuity == "total":
+            held, now = sum(before.values(), Fraction(0)), self.plan.used
+            return [("total", TOTAL_CUT, held, now)] if now < held else []
         out: list[tuple[str, str, Fraction, Fraction]] = []
         for h, host in enumerate(self.plan.problem.hosts):
             held = before.get((host.kind, host.name), Fraction(0))
