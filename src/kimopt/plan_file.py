@@ -229,6 +229,16 @@ class Cut(_Entry):
     vzae: float = Field(description="the cut: from_vzae − to_vzae")
 
 
+class HeldBack(_Entry):
+    """``lookahead: true``: VZÄ a host of this year holds less than the years decided in order would,
+    so that a later year needs no cut."""
+
+    host: str
+    host_type: HostType
+    vzae: float
+    for_year: int | None = Field(description="the later year it is held back for (the first the in-order plan cuts)")
+
+
 class PayerYear(_Entry):
     """One payer's Eigenanteil in one year, per Baustein, with the budget that holds for their sum."""
 
@@ -269,6 +279,9 @@ class YearEntry(_Entry):
     eigenanteil: list[PayerYear]
     vzae_by_baustein: list[EmployerYear]
     fixed_links: list[Link] | None = Field(None, description="links the planner fixed in this year (solve --fix)")
+    held_back: list[HeldBack] | None = Field(
+        None, description="lookahead: positions held back for a later year; absent without lookahead"
+    )
 
 
 class PlanFile(_Entry):
