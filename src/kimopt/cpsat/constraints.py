@@ -131,7 +131,7 @@ def existing(model: cp_model.CpModel, problem: Problem, variables: Variables, sw
 
 @CONTINUITY.model
 def continuity(model: cp_model.CpModel, problem: Problem, variables: Variables, switches: Switches) -> None:
-    """In a later year, with ``keep_existing``, what the year before held is kept, less cuts in
+    r"""In a later year, with ``keep_existing``, what the year before held is kept, less cuts in
     whole host steps ``s`` of at most the year's allowance ``A`` in total.
 
     ``continuity: host`` (default): every host keeps what it held;
