@@ -69,9 +69,7 @@ def test_total_moves_instead_of_cutting_where_host_must_cut() -> None:
     # Kreis takes Cedorf's 1.0, the 3.0 VZÄ stay in number: no cut.
     data = cedorf(DEFICIT, budgets={"Cedorf": 0})
     host = year(solve(data), 2023)
-    assert host["cuts"] == [
-        {"host": "Cedorf", "host_type": "kommune", "from_vzae": 1.0, "to_vzae": 0.0, "vzae": 1.0}
-    ]
+    assert host["cuts"] == [{"host": "Cedorf", "host_type": "kommune", "from_vzae": 1.0, "to_vzae": 0.0, "vzae": 1.0}]
     assert value(host, "continuity") == 1.0 and hosts(host) == {"Kreis Klein": 3.0}
     total = year(solve(data, continuity="total"), 2023)
     assert total["cuts"] == [] and value(total, "continuity") is None

@@ -371,8 +371,7 @@ class _Checker:
                     "",
                     f"{_v(held, 'de')} im Vorjahr, jetzt {_v(now, 'de')} insgesamt; Kürzungen höchstens "
                     f"{_v(allowance, 'de')}",
-                    f"{_v(held, 'en')} the year before, now {_v(now, 'en')} in all; cuts at most "
-                    f"{_v(allowance, 'en')}",
+                    f"{_v(held, 'en')} the year before, now {_v(now, 'en')} in all; cuts at most {_v(allowance, 'en')}",
                 )
             return
         cuts = {

@@ -150,7 +150,12 @@ def decide_year(
     settings, carried = problem.model, problem.carried
     result = solve_problem(problem, _left(deadline), progress, rows)
     cut: LevelResult | None = None
-    if result.status is Status.INFEASIBLE and carried is not None and settings.keep_existing and settings.continuity != "none":
+    if (
+        result.status is Status.INFEASIBLE
+        and carried is not None
+        and settings.keep_existing
+        and settings.continuity != "none"
+    ):
         if progress:
             progress("continuity")
         cut_status, cut = least_cuts(problem, deadline, settings.workers or 1, settings.seed, rows)

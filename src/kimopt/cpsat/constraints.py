@@ -143,6 +143,7 @@ def continuity(model: cp_model.CpModel, problem: Problem, variables: Variables, 
     if problem.carried is None or not problem.model.keep_existing or problem.model.continuity == "none":
         return
     step = problem.units(problem.model.host_step_vzae)
+    kept: list[tuple[cp_model.LinearExpr, int, list[cp_model.IntVar], str]]
     if problem.model.continuity == "total":
         held = sum(problem.held_units(h) for h in range(len(problem.hosts)))
         kept = [(variables.used_total, held, switches.lits(CONTINUITY), "cut[total]")]

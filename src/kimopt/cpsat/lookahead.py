@@ -18,6 +18,7 @@ A later year's ``stability`` counts the change against the year before's variabl
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -59,7 +60,7 @@ def build_years(problems: Sequence[Problem]) -> list[CpsatModel]:
         variables = add_variables(problem, model, switches)
         add_constraints(model, problem, variables, switches)
         views.append(CpsatModel(problem, model, variables, switches))
-    for before, now in zip(views, views[1:], strict=False):
+    for before, now in itertools.pairwise(views):
         join_years(model, before, now)
     return views
 
@@ -117,8 +118,8 @@ def solve_together(
         for objective in view.problem.model.objectives[len(found) :]:
             found.append(LevelResult(objective.name, UNITS[objective.name], None, None, False, 0.0, objective.measure))
     if status is not Status.OPTIMAL:
-        units = _any_plan(views, deadline, workers, seed)
-        return Together(status if units else Status.UNKNOWN, levels, units, used, [])
+        reached = _any_plan(views, deadline, workers, seed)
+        return Together(status if reached else Status.UNKNOWN, levels, reached, used, [])
     plans: list[list[int]] = []
     ties: list[dict[str, Any]] = []
     for view in views:
