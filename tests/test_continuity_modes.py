@@ -14,6 +14,8 @@ import pytest
 
 from kimopt.load import load_instance, load_model
 from kimopt.pipeline import check, plan_instance
+from kimopt.problem import compile_problem
+from kimopt.solve_horizon import NO_LOOKAHEAD
 from tests.conftest import DEFICIT, INSTANCES, MODELS, instance, model, solve, tiny
 
 
@@ -156,3 +158,27 @@ def test_bundled_rhein_sieg_moves_17_vzae_from_the_kreis_to_its_kommunen() -> No
     moved = hosts(second)
     assert moved.pop("Rhein-Sieg-Kreis") == 8.5 and sum(moved.values()) == 17.0
     assert value(second, "stability") == 34.0 and second["cuts"] == []
+
+
+def test_lookahead_holds_a_kommunes_position_back_that_the_next_year_cannot_pay() -> None:
+    # 2022 alone: Cedorf pays 1.0 VZÄ (16,400 €), Kreis 2.0. 2023: Cedorf's budget is 0 €, so in
+    # order 2023 cuts Cedorf's 1.0. lookahead: 2022 gives way, the Kreis employs all 3.0 in both
+    # years, and 2022 says it held back Cedorf's 1.0 VZÄ for 2023.
+    data = cedorf(DEFICIT, budgets={"Cedorf": 0})
+    ahead = solve(data, lookahead=True)
+    first, second = year(ahead, 2022), year(ahead, 2023)
+    assert hosts(first) == hosts(second) == {"Kreis Klein": 3.0} and second["cuts"] == []
+    assert first["held_back"] == [{"host": "Cedorf", "host_type": "kommune", "vzae": 1.0, "for_year": 2023}]
+
+
+def test_lookahead_without_a_cut_free_plan_decides_the_years_in_order_and_says_so() -> None:
+    # the planner fixes Cedorf's 1.0 VZÄ in 2022: 2023 (budget 0 €) cannot keep it in any plan of
+    # both years, so the years are decided in order, 2023 cuts Cedorf's 1.0, and the plan says why
+    data = cedorf(DEFICIT, budgets={"Cedorf": 0})
+    problem = compile_problem(instance(data), model())
+    own = problem.self_link(next(h for h, host in enumerate(problem.hosts) if host.name == "Cedorf"))
+    assert own is not None
+    plan = plan_instance(instance(data), model(lookahead=True), fixed={0: {own: 10}}).plan_json
+    assert plan is not None
+    assert [c["host"] for c in year(plan, 2023)["cuts"]] == ["Cedorf"]
+    assert plan["solver"]["method"] == NO_LOOKAHEAD + "; continuity: host"

@@ -13,9 +13,11 @@ checker, and then the rules of §5 across Bausteine and years:
 - ``budget_kommune``/``budget_kreis``: each payer's Eigenanteil of all Bausteine in a year
   stays within that year's budget;
 - ``continuity`` (by the one-year checker, given the year before): under ``keep_existing`` no
-  host holds fewer VZÄ than the year before, except the cuts the plan lists under ``cuts``,
-  which must be exactly the hosts' differences. That the cuts are the least possible is proven
-  by the solver (its ``continuity`` level), not re-derived here.
+  host holds fewer VZÄ than the year before (``continuity: total``: not fewer in all), except
+  the cuts the plan lists under ``cuts``, which must be exactly the hosts' differences (under
+  ``total`` one entry of type ``total``, the difference in all; under ``none`` no rule and no
+  cut). That the cuts are the least possible is proven by the solver (its ``continuity``
+  level), not re-derived here. A ``lookahead`` plan is checked the same way: it lists no cut.
 
 Every violation's subject starts with its year (``2023: Voerde (Niederrhein)``).
 """

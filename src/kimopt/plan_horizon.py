@@ -314,7 +314,7 @@ def _horizon_json(plan: HorizonPlan) -> dict[str, Any]:
     first["solver"] = {
         **{k: v for k, v in plan.solver.items() if k in ("ortools", "seconds", "workers", "seed")},
         "level_seconds": level_seconds,
-        "method": METHODS[model.lookahead] + f"; continuity: {model.continuity}",
+        "method": plan.solver.get("method", METHODS[model.lookahead]) + f"; continuity: {model.continuity}",
     }
     first["input_sha256"] = input_sha256(instance, model)
     return PlanFile.model_validate(first).to_json()  # the typed contract fixes keys and their order

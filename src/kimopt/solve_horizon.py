@@ -180,6 +180,10 @@ def _labelled(progress: Callable[[str], None] | None, label: str) -> Callable[[s
     return lambda name: report(f"{label}: {name}")
 
 
+NO_LOOKAHEAD = "years in order, each given the years before (lookahead: no plan of all years without a cut)"
+"""``solver.method`` of a ``lookahead`` plan whose years could not all be kept without a cut."""
+
+
 def solve_lookahead(
     instance: Instance,
     settings: PlanningModel,
@@ -192,7 +196,9 @@ def solve_lookahead(
     per earlier year and host what it held back and for which later year (:func:`held_back`).
 
     Each year's problem is the one-year problem given the year before's plan (nothing to cut), as
-    in order, so that the analyses of a year and the checker see it the same way.
+    in order, so that the analyses of a year and the checker see it the same way. Where no plan
+    of all years keeps every position, the years are decided in order (with their cuts) and the
+    plan's ``solver.method`` says so (:data:`NO_LOOKAHEAD`).
     """
     from kimopt.cpsat.lookahead import solve_together
 
@@ -203,6 +209,11 @@ def solve_lookahead(
     years = expand(instance)
     alone = [year_problem(year, settings) for year in years]
     together = solve_together(alone, deadline, workers, seed, [_labelled(progress, y.label) for y in years], fixed)
+    in_order_settings = settings.model_copy(update={"lookahead": False})
+    if together.status is Status.INFEASIBLE:  # no plan of all years without a cut: decided in order
+        fallback = solve_horizon(instance, in_order_settings, _left(deadline), progress, fixed)
+        fallback.solver["method"] = NO_LOOKAHEAD
+        return fallback
     results: list[YearResult] = []
     carried: Carried | None = None
     for n, year in enumerate(years):
@@ -216,9 +227,7 @@ def solve_lookahead(
         carried = Carried(held(problem, units))
     outcome = HorizonResult(together.status, results, years, _solver_info(started, workers, seed))
     if together.units is not None and together.status.has_plan:
-        in_order = solve_horizon(
-            instance, settings.model_copy(update={"lookahead": False}), _left(deadline), None, fixed
-        )
+        in_order = solve_horizon(instance, in_order_settings, _left(deadline), None, fixed)
         held_back(outcome, in_order)
     return outcome
 
