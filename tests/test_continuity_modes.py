@@ -8,15 +8,20 @@ and its budget decides how many it can pay; and on the bundled Mettmann and Rhei
 from __future__ import annotations
 
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+from kimopt.cli import app
 from kimopt.load import load_instance, load_model
 from kimopt.pipeline import check, plan_instance
 from kimopt.problem import compile_problem
 from kimopt.solve_horizon import NO_LOOKAHEAD
-from tests.conftest import DEFICIT, INSTANCES, MODELS, instance, model, solve, tiny
+from tests.conftest import DEFICIT, INSTANCES, MODELS, TEST_SETTINGS, instance, model, solve, tiny, write_yaml
+
+runner = CliRunner()
 
 
 def cedorf(budget: int, **year: Any) -> dict[str, Any]:
@@ -182,3 +187,14 @@ def test_lookahead_without_a_cut_free_plan_decides_the_years_in_order_and_says_s
     assert plan is not None
     assert [c["host"] for c in year(plan, 2023)["cuts"]] == ["Cedorf"]
     assert plan["solver"]["method"] == NO_LOOKAHEAD + "; continuity: host"
+
+
+def test_check_reads_the_total_cut_back_from_the_plan_workbook(tmp_path: Path) -> None:
+    # the sheet „Kürzungen“ writes the total cut with the type „alle“; check reads it back
+    data = write_yaml(tmp_path / "instance.yaml", cedorf(0, budgets={"Kreis Klein": 2 * DEFICIT}))
+    settings = write_yaml(tmp_path / "model.yaml", {**TEST_SETTINGS, "continuity": "total"})
+    book = tmp_path / "plan.xlsx"
+    solved = runner.invoke(app, ["solve", str(data), "-m", str(settings), "--no-binding", "--report", str(book)])
+    assert solved.exit_code == 0, solved.output
+    checked = runner.invoke(app, ["check", str(data), str(book), "-m", str(settings)])
+    assert checked.exit_code == 0, checked.output
