@@ -190,6 +190,22 @@ BROKEN: dict[str, Broken] = {
         {"kommunen": kommunen(Adorf={"max_vzae": 1.0})},
         before=Carried({("kommune", "Adorf"): Fraction(1)}, Fraction(1, 2)),
     ),
+    # continuity: total, the year before held 2.5 (Kreis) + 1.0 (Adorf) = 3.5 VZÄ, now 3.0 in all, no cut
+    "continuity_total": Broken(
+        "continuity",
+        kreis_only(),
+        {"kommunen": kommunen(Adorf={"max_vzae": 1.0})},
+        {"continuity": "total"},
+        before=Carried({("kreis", "Kreis Klein"): Fraction(5, 2), ("kommune", "Adorf"): Fraction(1)}),
+    ),
+    # continuity: total, 3.0 + 1.0 = 4.0 held, now 3.0: a cut of 1.0 where 0.5 is allowed
+    "continuity_total_allowance": Broken(
+        "continuity",
+        kreis_only(),
+        {"kommunen": kommunen(Adorf={"max_vzae": 1.0})},
+        {"continuity": "total"},
+        before=Carried({("kreis", "Kreis Klein"): Fraction(3), ("kommune", "Adorf"): Fraction(1)}, Fraction(1, 2)),
+    ),
     # Adorf pays 1.0 × (71,400 − 55,000) = 16,400 € for its own new position, budget 0 €
     "budget_kommune": Broken(
         "budget_kommune",
@@ -376,6 +392,17 @@ def test_model_continuity() -> None:
     held = {("kommune", "Adorf"): Fraction(1)}
     assert push(data, lambda p, v: -v.hosted(host(p, "Adorf")), carried=Carried(held)) == (-1.0, [])
     assert push(data, lambda p, v: -v.hosted(host(p, "Adorf")), carried=Carried(held, Fraction(1, 2))) == (-0.5, [])
+
+
+def test_model_continuity_total() -> None:
+    # continuity: total, a later year, as few positions as possible: Adorf 1.0 + Kreis 1.5 = 2.5 held,
+    # so N ≥ 2.5; with a cut of 0.5 allowed, N ≥ 2.0; Adorf itself may drop to 0 (its positions move)
+    data = tiny(kommunen=kommunen(Adorf={"max_vzae": 2.0}))
+    held = {("kommune", "Adorf"): Fraction(1), ("kreis", "Kreis Klein"): Fraction(3, 2)}
+    total = {"continuity": "total"}
+    assert push(data, lambda p, v: -v.used_total, carried=Carried(held), **total) == (-2.5, [])
+    assert push(data, lambda p, v: -v.used_total, carried=Carried(held, Fraction(1, 2)), **total) == (-2.0, [])
+    assert push(data, lambda p, v: -v.hosted(host(p, "Adorf")), carried=Carried(held), **total) == (0.0, [])
 
 
 def test_model_budget_kommune() -> None:

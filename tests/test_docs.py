@@ -269,7 +269,3 @@ def test_the_instance_page_lists_design_keys_the_code_refuses_today() -> None:
         target[key] = 1
         with pytest.raises(ValueError):
             Instance.model_validate(data)
-    for key in ("continuity", "lookahead"):
-        assert f"`{key}" in page("model")
-        with pytest.raises(ValueError):
-            PlanningModel.model_validate({key: "host" if key == "continuity" else True})

@@ -356,15 +356,29 @@ class _Checker:
 
     @CONTINUITY.check
     def continuity(self) -> None:
-        """A later year: no host below the year before, except cuts of at most the allowance in all."""
-        if self.before is None or not self.model.keep_existing:
+        """A later year keeps what the year before held, except cuts of at most the allowance in all:
+        every host (``continuity: host``), or the positions in number (``total``); ``none``: no rule."""
+        mode = self.model.continuity
+        if self.before is None or not self.model.keep_existing or mode == "none":
+            return
+        allowance = self.before.allowance
+        if mode == "total":
+            held = sum(self.before.held.values(), Fraction(0))
+            now = self.used
+            if held - now > allowance:
+                self.add(
+                    CONTINUITY,
+                    "",
+                    f"{_v(held, 'de')} im Vorjahr, jetzt {_v(now, 'de')} insgesamt; Kürzungen höchstens "
+                    f"{_v(allowance, 'de')}",
+                    f"{_v(held, 'en')} the year before, now {_v(now, 'en')} in all; cuts at most {_v(allowance, 'en')}",
+                )
             return
         cuts = {
             key: held - self.hosted.get(key, Fraction(0))
             for key, held in self.before.held.items()
             if self.hosted.get(key, Fraction(0)) < held
         }
-        allowance = self.before.allowance
         if sum(cuts.values(), Fraction(0)) <= allowance:
             return
         for (kind, name), cut in sorted(cuts.items()):

@@ -13,9 +13,11 @@ checker, and then the rules of §5 across Bausteine and years:
 - ``budget_kommune``/``budget_kreis``: each payer's Eigenanteil of all Bausteine in a year
   stays within that year's budget;
 - ``continuity`` (by the one-year checker, given the year before): under ``keep_existing`` no
-  host holds fewer VZÄ than the year before, except the cuts the plan lists under ``cuts``,
-  which must be exactly the hosts' differences. That the cuts are the least possible is proven
-  by the solver (its ``continuity`` level), not re-derived here.
+  host holds fewer VZÄ than the year before (``continuity: total``: not fewer in all), except
+  the cuts the plan lists under ``cuts``, which must be exactly the hosts' differences (under
+  ``total`` one entry of type ``total``, the difference in all; under ``none`` no rule and no
+  cut). That the cuts are the least possible is proven by the solver (its ``continuity``
+  level), not re-derived here. A ``lookahead`` plan is checked the same way: it lists no cut.
 
 Every violation's subject starts with its year (``2023: Voerde (Niederrhein)``).
 """
@@ -313,15 +315,23 @@ def _stated_cuts(h: _Horizon, label: str, entry: dict[str, Any]) -> dict[tuple[s
 
 
 def _cuts_as_stated(h: _Horizon, year: Year, stated: dict[tuple[str, str], Fraction]) -> None:
-    """Every host below the year before is listed under ``cuts`` with its cut, and no other."""
+    """Every host below the year before is listed under ``cuts`` with its cut, and no other; with
+    ``continuity: total`` one entry of type ``total`` when the positions fall in number (its host
+    name is the plan's); with ``none`` no cut."""
     if year.previous is None or not h.model.keep_existing:
         return
     hosted = year.checker.hosted
-    actual = {
-        key: held - hosted.get(key, Fraction(0))
-        for key, held in year.previous.items()
-        if hosted.get(key, Fraction(0)) < held
-    }
+    mode = h.model.continuity
+    if mode == "total":
+        fell = sum(year.previous.values(), Fraction(0)) - year.checker.used
+        name = next((key[1] for key in stated if key[0] == "total"), "")
+        actual = {("total", name): fell} if fell > 0 else {}
+    else:
+        actual = {
+            key: held - hosted.get(key, Fraction(0))
+            for key, held in year.previous.items()
+            if mode == "host" and hosted.get(key, Fraction(0)) < held
+        }
     for key in sorted(set(actual) | set(stated)):
         if actual.get(key, Fraction(0)) != stated.get(key, Fraction(0)):
             h.add(

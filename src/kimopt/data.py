@@ -423,6 +423,10 @@ class PlanningModel(_Record):
     max_sharing_partners: Count = Field(3, description="Partners one Kommune host may serve at most")
     min_coverage_vzae: Vzae = Field(Fraction(0), description="VZÄ every Kommune receives at least")
     keep_existing: Flag = Field(True, description="Filled positions stay with their host")
+    continuity: Literal["host", "total", "none"] = Field(
+        "host", description="Under keep_existing, what a later year keeps of the year before (DESIGN §5)"
+    )
+    lookahead: Flag = Field(False, description="Plan all years together: earlier years give way, no later cut")
     kreis_covers_kommunen: Flag = Field(False, description="The Kreis carries the Kommunen's deficit")
     quota_rule: Flag = Field(False, description="Coverage within the target rounded down/up to g")
     key: dict[str, Share] = Field(

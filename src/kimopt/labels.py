@@ -46,6 +46,7 @@ HOST_KIND: dict[str, tuple[str, str]] = {
     "kreis": ("Kreis", "Kreis"),
     "kommune": ("Kommune", "Kommune"),
     "traeger": ("Träger", "Träger"),
+    "total": ("alle", "all"),  # the one cut under continuity: total (the positions in number)
 }
 
 

@@ -222,11 +222,21 @@ class FixedPosition(_Entry):
 class Cut(_Entry):
     """A host holding fewer VZÄ than the year before: the least cut with which the year has a plan."""
 
-    host: str
-    host_type: HostType
+    host: str = Field(description="the host; „alle Arbeitgeber“ for the one cut under continuity: total")
+    host_type: HostType | Literal["total"] = Field(description="``total``: the positions in number fell")
     from_vzae: float
     to_vzae: float
     vzae: float = Field(description="the cut: from_vzae − to_vzae")
+
+
+class HeldBack(_Entry):
+    """``lookahead: true``: VZÄ a host of this year holds less than the years decided in order would,
+    so that a later year needs no cut."""
+
+    host: str
+    host_type: HostType
+    vzae: float
+    for_year: int | None = Field(description="the later year it is held back for (the first the in-order plan cuts)")
 
 
 class PayerYear(_Entry):
@@ -269,6 +279,9 @@ class YearEntry(_Entry):
     eigenanteil: list[PayerYear]
     vzae_by_baustein: list[EmployerYear]
     fixed_links: list[Link] | None = Field(None, description="links the planner fixed in this year (solve --fix)")
+    held_back: list[HeldBack] | None = Field(
+        None, description="lookahead: positions held back for a later year; absent without lookahead"
+    )
 
 
 class PlanFile(_Entry):

@@ -22,7 +22,7 @@ from kimopt.plan import Plan, input_sha256
 from kimopt.plan_file import PlanFile
 from kimopt.problem import compile_problem
 from kimopt.results import Status
-from kimopt.solve_horizon import HorizonResult, YearResult
+from kimopt.solve_horizon import HeldBack, HorizonResult, YearResult
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -42,6 +42,13 @@ def _position_json(position: FixedPosition, instance: Instance, model: PlanningM
     }
 
 
+METHODS = {False: "years in order, each given the years before", True: "all years together (lookahead)"}
+"""``solver.method`` of a multi-year plan, by the model's ``lookahead``; the continuity mode follows."""
+
+TOTAL_CUT = "alle Arbeitgeber"
+"""The host named by the one cut of a year under ``continuity: total``: the positions in number."""
+
+
 @dataclass
 class YearPlan:
     """One year of a horizon plan."""
@@ -49,6 +56,7 @@ class YearPlan:
     horizon: HorizonYear
     plan: Plan  # Baustein 2 of this year, with the real (not reduced) budgets
     previous: YearPlan | None = None
+    held_back: list[HeldBack] | None = None  # ``lookahead``: what this year gives way for a later one
 
     @property
     def year(self) -> int | None:
@@ -56,12 +64,17 @@ class YearPlan:
 
     @cached_property
     def cuts(self) -> list[tuple[str, str, Fraction, Fraction]]:
-        """(host type, host, VZÄ the year before, VZÄ now) of every host below the year before."""
-        if self.previous is None or not self.model.keep_existing:
+        """(host type, host, VZÄ the year before, VZÄ now) of every host below the year before;
+        with ``continuity: total`` one entry (``total``, :data:`TOTAL_CUT`) when the positions fall
+        in number (a host below the year before then moved positions, it did not cut them)."""
+        if self.previous is None or not self.model.keep_existing or self.model.continuity == "none":
             return []
         before = {
             (h.kind, h.name): self.previous.plan.hosted[i] for i, h in enumerate(self.previous.plan.problem.hosts)
         }
+        if self.model.continuity == "total":
+            held, now = sum(before.values(), Fraction(0)), self.plan.used
+            return [("total", TOTAL_CUT, held, now)] if now < held else []
         out: list[tuple[str, str, Fraction, Fraction]] = []
         for h, host in enumerate(self.plan.problem.hosts):
             held = before.get((host.kind, host.name), Fraction(0))
@@ -208,7 +221,12 @@ class YearPlan:
             "cuts": cuts,
             "eigenanteil": self.eigenanteil_json(),
             "vzae_by_baustein": self.vzae_by_baustein(),
+            **({} if self.held_back is None else {"held_back": [_held_back_json(h) for h in self.held_back]}),
         }
+
+
+def _held_back_json(held: HeldBack) -> dict[str, Any]:
+    return {"host": held.host, "host_type": held.host_type, "vzae": decimal_vzae(held.vzae), "for_year": held.for_year}
 
 
 def year_plans(model: PlanningModel, result: HorizonResult, model_name: str) -> list[YearPlan]:
@@ -225,7 +243,8 @@ def reached_plans(model: PlanningModel, years: Sequence[YearResult], model_name:
         problem = compile_problem(yr.horizon.instance, model, yr.problem.carried)
         levels = ([yr.cut] if yr.cut is not None else []) + yr.result.levels
         plan = Plan(problem, yr.units, yr.status, levels, yr.result.solver, model_name, yr.result.target_units)
-        out.append(YearPlan(yr.horizon, plan, out[-1] if out else None))
+        held_back = yr.held_back if model.lookahead else None
+        out.append(YearPlan(yr.horizon, plan, out[-1] if out else None, held_back))
     return out
 
 
@@ -301,7 +320,7 @@ def _horizon_json(plan: HorizonPlan) -> dict[str, Any]:
     first["solver"] = {
         **{k: v for k, v in plan.solver.items() if k in ("ortools", "seconds", "workers", "seed")},
         "level_seconds": level_seconds,
-        "method": "years in order, each given the years before",
+        "method": plan.solver.get("method", METHODS[model.lookahead]) + f"; continuity: {model.continuity}",
     }
     first["input_sha256"] = input_sha256(instance, model)
     return PlanFile.model_validate(first).to_json()  # the typed contract fixes keys and their order

@@ -28,6 +28,17 @@ from kimopt.problem import Carried, HostKey, Problem
 from kimopt.results import LevelResult, SolveResult, Status
 
 
+@dataclass(frozen=True)
+class HeldBack:
+    """``lookahead``: VZÄ a host of an earlier year holds less than the years decided in order
+    would, so that a later year (``for_year``, the first the in-order plan cuts) needs no cut."""
+
+    host_type: str
+    host: str
+    vzae: Fraction
+    for_year: int | None
+
+
 @dataclass
 class YearResult:
     """One year: its problem (with what the year before left), what the solver found, the cut level."""
@@ -36,6 +47,7 @@ class YearResult:
     problem: Problem
     result: SolveResult
     cut: LevelResult | None = None  # the ``continuity`` level, in a year that had to cut
+    held_back: list[HeldBack] = field(default_factory=list)  # ``lookahead``: given way for a later year
 
     @property
     def label(self) -> str:
@@ -96,11 +108,13 @@ def solve_horizon(
     ``fixed``: per year (its index) the links the planner fixed (link index → units of that
     year's problem). The time limit holds for all years together.
     """
+    years = expand(instance)
+    if settings.lookahead and len(years) > 1:
+        return solve_lookahead(instance, settings, time_limit, progress, fixed)
     started = time.perf_counter()
     limit = float(settings.time_limit_s) if time_limit is None else time_limit
     deadline = started + limit
     workers, seed = settings.workers or 1, settings.seed
-    years = expand(instance)
     several = len(years) > 1
     results: list[YearResult] = []
     status = Status.OPTIMAL
@@ -136,7 +150,12 @@ def decide_year(
     settings, carried = problem.model, problem.carried
     result = solve_problem(problem, _left(deadline), progress, rows)
     cut: LevelResult | None = None
-    if result.status is Status.INFEASIBLE and carried is not None and settings.keep_existing:
+    if (
+        result.status is Status.INFEASIBLE
+        and carried is not None
+        and settings.keep_existing
+        and settings.continuity != "none"
+    ):
         if progress:
             progress("continuity")
         cut_status, cut = least_cuts(problem, deadline, settings.workers or 1, settings.seed, rows)
@@ -159,3 +178,72 @@ def _labelled(progress: Callable[[str], None] | None, label: str) -> Callable[[s
         return None
     report = progress
     return lambda name: report(f"{label}: {name}")
+
+
+NO_LOOKAHEAD = "years in order, each given the years before (lookahead: no plan of all years without a cut)"
+"""``solver.method`` of a ``lookahead`` plan whose years could not all be kept without a cut."""
+
+
+def solve_lookahead(
+    instance: Instance,
+    settings: PlanningModel,
+    time_limit: float | None = None,
+    progress: Callable[[str], None] | None = None,
+    fixed: Mapping[int, dict[int, int]] | None = None,
+) -> HorizonResult:
+    """``lookahead: true``: all years in one model (:func:`kimopt.cpsat.lookahead.solve_together`),
+    earlier years giving way so that no later year cuts; then the years decided in order, to say
+    per earlier year and host what it held back and for which later year (:func:`held_back`).
+
+    Each year's problem is the one-year problem given the year before's plan (nothing to cut), as
+    in order, so that the analyses of a year and the checker see it the same way. Where no plan
+    of all years keeps every position, the years are decided in order (with their cuts) and the
+    plan's ``solver.method`` says so (:data:`NO_LOOKAHEAD`).
+    """
+    from kimopt.cpsat.lookahead import solve_together
+
+    started = time.perf_counter()
+    limit = float(settings.time_limit_s) if time_limit is None else time_limit
+    deadline = started + limit
+    workers, seed = settings.workers or 1, settings.seed
+    years = expand(instance)
+    alone = [year_problem(year, settings) for year in years]
+    together = solve_together(alone, deadline, workers, seed, [_labelled(progress, y.label) for y in years], fixed)
+    in_order_settings = settings.model_copy(update={"lookahead": False})
+    if together.status is Status.INFEASIBLE:  # no plan of all years without a cut: decided in order
+        fallback = solve_horizon(instance, in_order_settings, _left(deadline), progress, fixed)
+        fallback.solver["method"] = NO_LOOKAHEAD
+        return fallback
+    results: list[YearResult] = []
+    carried: Carried | None = None
+    for n, year in enumerate(years):
+        problem = year_problem(year, settings, carried)
+        units = None if together.units is None else together.units[n]
+        info = {**_solver_info(started, workers, seed), **({"tie_break": together.tie[n]} if together.tie else {})}
+        found = SolveResult(together.status, units, together.levels[n], info, together.used[n])
+        results.append(YearResult(year, problem, found))
+        if units is None:
+            break
+        carried = Carried(held(problem, units))
+    outcome = HorizonResult(together.status, results, years, _solver_info(started, workers, seed))
+    if together.units is not None and together.status.has_plan:
+        in_order = solve_horizon(instance, in_order_settings, _left(deadline), None, fixed)
+        held_back(outcome, in_order)
+    return outcome
+
+
+def held_back(lookahead: HorizonResult, in_order: HorizonResult) -> None:
+    """Per earlier year and host the VZÄ the lookahead plan holds less than the in-order plan,
+    for the first later year the in-order plan cuts (none when it cuts in no later year)."""
+    cutting = [n for n, year in enumerate(in_order.years) if year.cut is not None]
+    for n, (ahead, alone) in enumerate(zip(lookahead.years, in_order.years, strict=False)):
+        later = next((m for m in cutting if m > n), None)
+        if later is None or ahead.units is None or alone.units is None:
+            continue
+        mine = held(ahead.problem, ahead.units)
+        theirs = held(alone.problem, alone.units)
+        ahead.held_back = [
+            HeldBack(kind, name, vzae - mine.get((kind, name), Fraction(0)), in_order.horizon[later].year)
+            for (kind, name), vzae in sorted(theirs.items())
+            if vzae > mine.get((kind, name), Fraction(0))
+        ]

@@ -68,6 +68,18 @@ def horizon_lines(plan: dict[str, Any], lang: str) -> list[str]:
                     f"{year['year']} has a plan)",
                 )
             )
+        for held in year.get("held_back", []):  # lookahead: given way for a later year
+            vzae = fmt_number(held["vzae"], 1, lang)
+            lines.append(
+                "   "
+                + _t(
+                    lang,
+                    f"zurückgehalten für {held['for_year']}: {held['host']} {vzae} VZÄ (damit {held['for_year']} "
+                    "nicht kürzen muss)",
+                    f"held back for {held['for_year']}: {held['host']} {vzae} VZÄ (so that {held['for_year']} "
+                    "needs no cut)",
+                )
+            )
     return lines
 
 

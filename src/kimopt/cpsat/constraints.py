@@ -131,25 +131,35 @@ def existing(model: cp_model.CpModel, problem: Problem, variables: Variables, sw
 
 @CONTINUITY.model
 def continuity(model: cp_model.CpModel, problem: Problem, variables: Variables, switches: Switches) -> None:
-    """In a later year, with ``keep_existing``, every host keeps what it held the year before,
-    less cuts in whole host steps ``s`` of at most the year's allowance ``A`` in total.
+    r"""In a later year, with ``keep_existing``, what the year before held is kept, less cuts in
+    whole host steps ``s`` of at most the year's allowance ``A`` in total.
 
-    .. math:: H_h + s \\cdot k_h \\ge H_h^{before},\\quad \\sum_h s \\cdot k_h \\le A
+    ``continuity: host`` (default): every host keeps what it held;
+    ``total``: the positions are kept in number but may move between employers; ``none``: no rule.
+
+    .. math:: host:\ H_h + s \cdot k_h \ge H_h^{before},\quad \sum_h s \cdot k_h \le A
+              \qquad total:\ N + s \cdot k \ge \sum_h H_h^{before},\quad s \cdot k \le A
     """
-    if problem.carried is None or not problem.model.keep_existing:
+    if problem.carried is None or not problem.model.keep_existing or problem.model.continuity == "none":
         return
     step = problem.units(problem.model.host_step_vzae)
+    kept: list[tuple[cp_model.LinearExpr, int, list[cp_model.IntVar], str]]
+    if problem.model.continuity == "total":
+        held = sum(problem.held_units(h) for h in range(len(problem.hosts)))
+        kept = [(variables.used_total, held, switches.lits(CONTINUITY), "cut[total]")]
+    else:
+        kept = [
+            (variables.hosted(h), problem.held_units(h), switches.lits(CONTINUITY, host.name), f"cut[{host.name}]")
+            for h, host in enumerate(problem.hosts)
+            if problem.held_units(h) > host.existing_units  # else the filled positions' own rule holds as much
+        ]
     cuts = []
-    for h, host in enumerate(problem.hosts):
-        held = problem.held_units(h)
-        if held <= host.existing_units:
-            continue  # the filled positions' own rule holds at least as much
-        lits = switches.lits(CONTINUITY, host.name)
+    for hosted, held, lits, name in kept:
         if problem.allowance_units < step:
-            model.add(variables.hosted(h) >= held).only_enforce_if(lits)
+            model.add(hosted >= held).only_enforce_if(lits)
             continue
-        cut = model.new_int_var(0, -(-held // step), f"cut[{host.name}]")
-        model.add(variables.hosted(h) + step * cut >= held).only_enforce_if(lits)
+        cut = model.new_int_var(0, -(-held // step), name)
+        model.add(hosted + step * cut >= held).only_enforce_if(lits)
         cuts.append(cut)
     if cuts:
         model.add(step * cp_model.LinearExpr.sum(cuts) <= problem.allowance_units)

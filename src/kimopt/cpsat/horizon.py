@@ -63,6 +63,8 @@ def least_cuts(
     """The ``continuity`` level of a later year that cannot keep what the year before held:
     the least total cut ``Σ_h s·k_h`` (whole host steps) with which every rule of the year holds,
     given the planner's ``fixed`` rows of the year (link index → units; they may force a larger cut).
+    Under ``continuity: total`` the cut variables are one, ``k`` of the positions in all
+    (:func:`kimopt.cpsat.constraints.continuity`), so the same level is the least cut in number.
 
     ``INFEASIBLE`` when even cutting everything the year before held gives no plan.
     """

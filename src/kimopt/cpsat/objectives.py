@@ -117,11 +117,12 @@ def stability(
     model: cp_model.CpModel, problem: Problem, variables: Variables, objective: Objective, used: int | None
 ) -> Level:
     """Minimise the change against what each host held before: ``Σ_h |H_h − E_h|`` (``E_h`` the
-    filled positions, in a later year the year before's plan)."""
+    filled positions, in a later year the year before's plan, or its variables where all years
+    are in one model)."""
     changes = []
     for h, host in enumerate(problem.hosts):
-        held = problem.held_units(h)
-        change = model.new_int_var(0, max(variables.cap, held), f"change[{host.name}]")
+        held, most = variables.before.get(h, (problem.held_units(h), problem.held_units(h)))
+        change = model.new_int_var(0, max(variables.cap, most), f"change[{host.name}]")
         model.add(change >= variables.hosted(h) - held)
         model.add(change >= held - variables.hosted(h))
         changes.append(change)

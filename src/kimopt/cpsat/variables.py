@@ -55,6 +55,8 @@ class Variables:
     own_new: dict[int, IntVar]  # Kommune host k: units of its self part above its existing
     used_total: IntVar  # N = Σ a: one variable, so rules that need N do not repeat every link
     cuts: list[IntVar] = field(default_factory=list)  # continuity cuts in host steps (a later year)
+    # H_h of the year before and its upper bound, where it is a variable too (``lookahead``)
+    before: dict[int, tuple[LinearExpr, int]] = field(default_factory=dict)
 
     def hosted(self, host: int) -> LinearExpr:
         """``H_h = Σ_i a[h,i]``."""

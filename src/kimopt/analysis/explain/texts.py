@@ -112,6 +112,13 @@ def _existing(scenario: Scenario, subject: str, lang: str) -> str:
 @rules.CONTINUITY.describe
 def _continuity(scenario: Scenario, subject: str, lang: str) -> str:
     held = scenario.carried.held if scenario.carried is not None else {}
+    if scenario.model.continuity == "total":
+        everything = vzae(sum(held.values(), Fraction(0)), lang)
+        return _t(
+            lang,
+            f"insgesamt mindestens {everything} wie im Vorjahr (Stellen dürfen wechseln)",
+            f"at least {everything} in all as the year before (positions may move)",
+        )
     before = next((v for (_, name), v in held.items() if name == subject), Fraction(0))
     return _t(
         lang,

@@ -55,6 +55,8 @@ KINDS = {
     "trager": "traeger",
     "traeger": "traeger",
 }
+CUT_KINDS = {**KINDS, "alle": "total", "all": "total", "total": "total"}
+"""A cut's type: a host's, or ``total`` (all employers, under ``continuity: total``)."""
 YES = {"ja", "j", "x", "✓", "✔", "☑", "1", "wahr", "true", "yes", "y"}
 NO = {"", "nein", "n", "no", "false", "falsch", "0", "-", "–", "—", "✗", "✘", "☐"}
 INSTANCE_LABELS = ("Instanz", "Instance")
@@ -465,13 +467,13 @@ def _parse_cuts(sheet: PlanSheet, title: str, rows: list[tuple[int, tuple[Any, .
         if all(_text(get(key)) == "" for key in CUT_HEADERS):
             continue
         year, vzae = _year(get("year")), _vzae(get("vzae"))
-        kind = KINDS.get(normalise(_text(get("host_type"))))
+        kind = CUT_KINDS.get(normalise(_text(get("host_type"))))
         if year is None:
             problem.add(n, "year", "missing" if _text(get("year")) == "" else "not_integer", _text(get("year")) or None)
         elif vzae is None:
             problem.add(n, "vzae", "missing" if _text(get("vzae")) == "" else "invalid", _text(get("vzae")) or None)
         elif kind is None:
-            problem.add(n, "host_type", "bad_choice", _text(get("host_type")), choices="Kreis, Kommune, Träger")
+            problem.add(n, "host_type", "bad_choice", _text(get("host_type")), choices="Kreis, Kommune, Träger, alle")
         elif not _text(get("host")):
             problem.add(n, "host", "missing", None)
         else:
