@@ -699,7 +699,11 @@ def write_plan_workbook(
 
 
 def horizon_sheet(workbook: Any, plan: dict[str, Any], lang: str) -> None:
-    """The workbook sheet „Haushalt“: year × payer Eigenanteil and year × employer VZÄ, as numbers."""
+    """The workbook sheet „Haushalt“: year × payer Eigenanteil and year × employer VZÄ, as numbers.
+
+    After each year's payers, a row „Bestand <payer>“ per payer with existing positions: their own
+    cost in Baustein 2, outside the columns Eigenanteil and Budget (financed already).
+    """
     if not plan.get("years"):
         return
     ws = workbook.create_sheet(in_lang(lang, "Haushalt", "Budget"))
@@ -710,17 +714,24 @@ def horizon_sheet(workbook: Any, plan: dict[str, Any], lang: str) -> None:
         Col(in_lang(lang, "Eigenanteil", "Own share"), EURO, 12),
         Col(in_lang(lang, "Budget", "Budget"), EURO, 12),
     ]
-    payers = [
-        [
-            year["year"],
-            p["payer"],
-            *(p[f"{b}_eur"] for b in BAUSTEINE),
-            p["eur"],
-            None if p["payer_type"] == "traeger" else p["budget_eur"],
+    payers = []
+    for year in plan["years"]:
+        payers += [
+            [
+                year["year"],
+                p["payer"],
+                *(p[f"{b}_eur"] for b in BAUSTEINE),
+                p["eur"],
+                None if p["payer_type"] == "traeger" else p["budget_eur"],
+            ]
+            for p in year["eigenanteil"]
         ]
-        for year in plan["years"]
-        for p in year["eigenanteil"]
-    ]
+        payers += [
+            [year["year"], in_lang(lang, "Bestand ", "Existing positions ") + p["payer"], None, p["bestand_eur"]]
+            + [None] * 3
+            for p in year["eigenanteil"]
+            if p.get("bestand_eur")
+        ]
     top = _table(
         ws,
         1,
