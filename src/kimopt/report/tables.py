@@ -135,13 +135,14 @@ def summary_table(plan: dict[str, Any], lang: str) -> Table:
     ]
     unused = unused_sentence(s, lang)
     if unused:
-        rows.insert(2, [t(lang, "Ungenutzte Förderung", "Unused funding"), unused])
+        rows.insert(2, [t(lang, "VZÄ ungenutzt", "VZÄ unused"), vzae(unused_vzae(s), lang)])
     return Table(
         "summary",
         t(lang, "Überblick", "Summary"),
         [t(lang, "Kennzahl", "Figure"), t(lang, "Wert", "Value")],
         rows,
         {1},
+        note=f"{unused}." if unused else "",
     )
 
 
