@@ -70,7 +70,9 @@ def test_the_checker_accepts_the_einbuergerungsbehoerde_and_refuses_a_kommune_wi
 def test_the_explanation_names_both_offices() -> None:
     inst = instance(naturalisation_office(einbuergerungsbehoerde=True))
     text = AUTHORITIES.year_text(expand(inst)[0], model(), "", "de")
-    assert text.startswith("genau die Stellen der Liste, beim Kreis oder einer Kommune mit Ausländer- oder Einbürgerungs")
+    assert text.startswith(
+        "genau die Stellen der Liste, beim Kreis oder einer Kommune mit Ausländer- oder Einbürgerungs"
+    )
     assert "Bedorf" in text
 
 

@@ -35,7 +35,9 @@ WESEL_RULES = [
     {"rule": "host_size", "subject": "Kreis Wesel"},
     {"rule": "budget_kreis", "subject": None},
 ]
-WESEL_SENTENCE = "9,5 VZÄ der Förderung bleiben ungenutzt; es begrenzen: Kreisanteil, Stellengröße Kreis Wesel, Budget Kreis"
+WESEL_SENTENCE = (
+    "9,5 VZÄ der Förderung bleiben ungenutzt; es begrenzen: Kreisanteil, Stellengröße Kreis Wesel, Budget Kreis"
+)
 
 
 def with_kreis_budget(tmp_path: Path, source: str, budget: int, **year_budgets: int) -> Path:

@@ -287,7 +287,9 @@ def authorities(h: _Horizon, year: Year) -> None:
     found = h.listed(year, "authorities", AUTHORITIES, 3)
     offices = {k.name for k in h.instance.kommunen if k.auslaenderbehoerde or k.einbuergerungsbehoerde}
     for (_, kind, host), vzae in sorted(found.items()):
-        if vzae and not ((kind == "kreis" and host == h.instance.kreis.name) or (kind == "kommune" and host in offices)):
+        if vzae and not (
+            (kind == "kreis" and host == h.instance.kreis.name) or (kind == "kommune" and host in offices)
+        ):
             h.add(
                 AUTHORITIES,
                 year.label,

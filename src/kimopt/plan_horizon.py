@@ -91,9 +91,7 @@ class YearPlan:
         for position in self.horizon.fixed:
             row = rows[position.payer(inst, self.model)]
             row["b1" if position.baustein == 1 else "b3"] += position.eigenanteil
-        return [
-            r for r in rows.values() if r["b1"] or r["b2"] or r["b3"] or r["bestand"] or r["payer_type"] == "kreis"
-        ]
+        return [r for r in rows.values() if r["b1"] or r["b2"] or r["b3"] or r["bestand"] or r["payer_type"] == "kreis"]
 
     @cached_property
     def shown(self) -> dict[str, dict[str, int]]:

@@ -109,7 +109,11 @@ def render_plan(plan: dict[str, Any], lang: str = "de") -> str:
     bestand = [p for p in plan.get("finance", {}).get("eigenanteil", []) if p.get("bestand_eur")]
     if bestand:
         lines.append(
-            _t(lang, "Bestand (bereits finanziert, nicht im Eigenanteil): ", "Existing positions (financed already, not in the own share): ")
+            _t(
+                lang,
+                "Bestand (bereits finanziert, nicht im Eigenanteil): ",
+                "Existing positions (financed already, not in the own share): ",
+            )
             + "; ".join(f"{p['payer']} {fmt_euros(p['bestand_eur'], lang)}" for p in bestand)
         )
     hosts = [h for h in plan["hosts"] if h["vzae"] > 0]

@@ -443,9 +443,7 @@ def unused_limited_by(report: BindingReport) -> list[dict[str, Any]]:
     A plan that leaves funding unused is not at the funding cap, so relaxing one of these rules
     (every other rule kept) lets it use more positions.
     """
-    return [
-        {"rule": b.rule[0], "subject": b.rule[1] or None} for b in report.bindings if b.level == "use_positions"
-    ]
+    return [{"rule": b.rule[0], "subject": b.rule[1] or None} for b in report.bindings if b.level == "use_positions"]
 
 
 def add_year_binding_rules(outcome: Outcome, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
