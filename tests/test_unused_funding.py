@@ -12,6 +12,7 @@ take more (7.5 VZÄ); without the host step at the Kreis it holds 0.6 and N = 1.
 from __future__ import annotations
 
 import copy
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from typer.testing import CliRunner
 from kimopt.check import check_plan
 from kimopt.cli import app
 from kimopt.load import load_instance
-from kimopt.report import render_plan_report
+from kimopt.report import render_plan_report, xlsx_bytes
 from kimopt.report.horizon import unused_table
 from kimopt.report.tables import summary_table, unused_sentence
 from tests.conftest import INSTANCES, model, solve, tiny, write_yaml
@@ -133,6 +134,10 @@ def test_every_year_of_a_multi_year_plan_says_it(tmp_path: Path, test_model_file
     table = unused_table(plan, "de")
     assert table is not None and table.rows == [[f"2023: {sentence}."]]
     assert "Ungenutzte Förderung je Jahr" in render_plan_report(plan, ".html", "de")
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(plan, "plan.xlsx", "de", None)))["Haushalt"]
+    assert f"2023: {sentence}." in [row[0] for row in sheet.iter_rows(values_only=True)]
 
 
 def test_the_checker_recomputes_the_unused_vzae(wesel: tuple[Path, str, dict[str, Any]]) -> None:

@@ -38,7 +38,7 @@ from kimopt.io.excel import set_text, workbook_bytes
 from kimopt.labels import HOST_KIND, OBJECTIVE_LABELS, STATUS_LABELS
 from kimopt.labels import t as in_lang
 from kimopt.numbers import fmt_number
-from kimopt.report.horizon import BAUSTEINE
+from kimopt.report.horizon import BAUSTEINE, unused_table
 
 VZAE = "0.0"
 VZAE_EXACT = "0.000"
@@ -702,7 +702,8 @@ def horizon_sheet(workbook: Any, plan: dict[str, Any], lang: str) -> None:
     """The workbook sheet „Haushalt“: year × payer Eigenanteil and year × employer VZÄ, as numbers.
 
     After each year's payers, a row „Bestand <payer>“ per payer with existing positions: their own
-    cost in Baustein 2, outside the columns Eigenanteil and Budget (financed already).
+    cost in Baustein 2, outside the columns Eigenanteil and Budget (financed already). Under the
+    tables, each year that leaves fundable VZÄ unused says how many and which rules keep them.
     """
     if not plan.get("years"):
         return
@@ -749,7 +750,7 @@ def horizon_sheet(workbook: Any, plan: dict[str, Any], lang: str) -> None:
         for year in plan["years"]
         for e in year["vzae_by_baustein"]
     ]
-    _table(
+    below = _table(
         ws,
         top,
         [
@@ -760,3 +761,8 @@ def horizon_sheet(workbook: Any, plan: dict[str, Any], lang: str) -> None:
         employers,
         filtered=False,
     )
+    unused = unused_table(plan, lang)
+    if unused is not None:
+        put(ws, below, 1, unused.title).font = BOLD
+        for n, (sentence,) in enumerate(unused.rows, start=below + 1):
+            put(ws, n, 1, sentence)
