@@ -509,6 +509,7 @@ class _Checker:
             ("positions_used", self.used),
             ("kreis_vzae", self.kreis),
             ("partner_vzae", self.used - self.kreis),
+            ("unused_vzae", self.instance.funding.positions_vzae - self.used),
         ):
             if key in summary and differs(summary[key], exact):
                 self.add(

@@ -9,7 +9,7 @@ checker, and then the rules of §5 across Bausteine and years:
   rule gives (Kreis: ``base_vzae`` + ``assistant_vzae``; every Kommune with all flags of
   ``qualifies_by``: ``per_kommune_vzae``, or its own ``coordinator_vzae``);
 - ``authorities`` (Baustein 3): exactly the listed positions, each at the Kreis or a Kommune
-  with its own Ausländerbehörde;
+  with its own Ausländerbehörde or Einbürgerungsbehörde;
 - ``budget_kommune``/``budget_kreis``: each payer's Eigenanteil of all Bausteine in a year
   stays within that year's budget;
 - ``continuity`` (by the one-year checker, given the year before): under ``keep_existing`` no
@@ -284,12 +284,21 @@ def coordination(h: _Horizon, year: Year) -> None:
 
 @AUTHORITIES.check_year
 def authorities(h: _Horizon, year: Year) -> None:
-    """Baustein 3: exactly the listed positions, each at the Kreis or a Kommune with Ausländerbehörde."""
+    """Baustein 3: exactly the listed positions, each at the Kreis or a Kommune with its own
+    Ausländerbehörde or Einbürgerungsbehörde."""
     found = h.listed(year, "authorities", AUTHORITIES, 3)
-    abh = {k.name for k in h.instance.kommunen if k.auslaenderbehoerde}
+    offices = {k.name for k in h.instance.kommunen if k.auslaenderbehoerde or k.einbuergerungsbehoerde}
     for (_, kind, host), vzae in sorted(found.items()):
-        if vzae and not ((kind == "kreis" and host == h.instance.kreis.name) or (kind == "kommune" and host in abh)):
-            h.add(AUTHORITIES, year.label, host, "keine eigene Ausländerbehörde", "no Ausländerbehörde of its own")
+        if vzae and not (
+            (kind == "kreis" and host == h.instance.kreis.name) or (kind == "kommune" and host in offices)
+        ):
+            h.add(
+                AUTHORITIES,
+                year.label,
+                host,
+                "weder eigene Ausländer- noch Einbürgerungsbehörde",
+                "neither an Ausländerbehörde nor an Einbürgerungsbehörde of its own",
+            )
 
 
 @dataclass(frozen=True)

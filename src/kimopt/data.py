@@ -226,6 +226,14 @@ class Kommune(_Record):
     coordinator_vzae: Vzae | None = Field(
         None, description="Baustein 1 coordinators employed here, overriding the rule (DESIGN §5)"
     )
+    einbuergerungsbehoerde: Flag = Field(
+        False, description="Has its own Einbürgerungsbehörde (naturalisation office): a Baustein 3 host"
+    )
+
+    @property
+    def hosts_authorities(self) -> bool:
+        """Rule (DESIGN §5): Baustein 3 positions may be at a Kommune with an Ausländer- or an Einbürgerungsbehörde."""
+        return self.auslaenderbehoerde or self.einbuergerungsbehoerde
 
     @model_serializer(mode="wrap")
     def _without_defaults(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
@@ -247,7 +255,12 @@ class Traeger(_Record):
 
 Flagname = Literal["auslaenderbehoerde", "jugendamt", "integrationsrat"]
 QUALIFYING_FLAGS: tuple[Flagname, ...] = ("auslaenderbehoerde", "jugendamt", "integrationsrat")
-_KOMMUNE_DEFAULTS: dict[str, Any] = {"jugendamt": False, "integrationsrat": False, "coordinator_vzae": None}
+_KOMMUNE_DEFAULTS: dict[str, Any] = {
+    "jugendamt": False,
+    "integrationsrat": False,
+    "coordinator_vzae": None,
+    "einbuergerungsbehoerde": False,
+}
 _INSTANCE_DEFAULTS: dict[str, Any] = {"years": [], "coordination": None, "authorities": None}
 
 
@@ -572,7 +585,7 @@ def horizon_findings(instance: Instance) -> list[Finding]:
             if name in seen:
                 findings.append(Finding((*loc, "host"), "duplicate_name", {"value": position.host}))
             seen.add(name)
-            if not at_kreis and not instance.kommunen[index[position.host]].auslaenderbehoerde:
+            if not at_kreis and not instance.kommunen[index[position.host]].hosts_authorities:
                 findings.append(Finding((*loc, "host"), "authority_without_abh", {"value": name}))
     return findings
 

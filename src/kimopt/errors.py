@@ -220,10 +220,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{value} is neither the Kreis nor a Kommune of this instance{hint_en}",
     ),
     "authority_without_abh": (
-        "{value} hat keine eigene Ausländerbehörde (auslaenderbehoerde: nein); Stellen in "
-        "Ausländerbehörden gibt es nur beim Kreis oder bei Kommunen mit eigener Behörde",
-        "{value} has no Ausländerbehörde of its own (auslaenderbehoerde: false); authority "
-        "positions exist only at the Kreis or at Kommunen with their own authority",
+        "{value} hat keine eigene Ausländerbehörde und keine Einbürgerungsbehörde (auslaenderbehoerde "
+        "und einbuergerungsbehoerde: nein); Stellen in Baustein 3 gibt es nur beim Kreis oder bei "
+        "Kommunen mit einer dieser Behörden",
+        "{value} has neither an Ausländerbehörde nor an Einbürgerungsbehörde of its own "
+        "(auslaenderbehoerde and einbuergerungsbehoerde: false); Baustein 3 positions exist only at "
+        "the Kreis or at Kommunen with one of these authorities",
     ),
     "authority_slice": (
         "{value} VZÄ ist kein Vielfaches von 0,5 VZÄ (Stellen werden in halben Stellen bewilligt)",

@@ -6,7 +6,7 @@ from fractions import Fraction
 
 from kimopt.numbers import fmt_number
 from kimopt.results import Status
-from kimopt.rules import CONTINUITY, HORIZON_RULES, RULES
+from kimopt.rules import BY_NAME, CONTINUITY, HORIZON_RULES, RULES
 
 OBJECTIVE_LABELS: dict[str, tuple[str, str]] = {
     "use_positions": ("Förderung ausschöpfen (VZÄ verwendet)", "use the funding (VZÄ used)"),
@@ -120,3 +120,15 @@ def rule_label(rule: str, lang: str) -> str:
     """The label of a rule family (or of the plan's own figures); the identifier if unknown."""
     names = RULE_NAMES.get(rule) or CHECK_NAMES.get(rule)
     return pick(names, lang) if names else rule
+
+
+def rule_instance_label(family: str, subject: str | None, lang: str) -> str:
+    """``Förderobergrenze``, ``Budget Voerde (Niederrhein)``, ``Budget Kreis``: a rule instance as
+    people read it, with the subject of a per-host or per-Kommune rule (the identifier stays in
+    the JSON and model files)."""
+    entry = BY_NAME.get(family)
+    if entry is None:
+        return rule_label(family, lang) + (f" {subject}" if subject else "")
+    if entry.subject_first:
+        return f"{entry.label(lang)} {subject or 'Kreis'}"
+    return entry.label(lang) + (f" {subject}" if subject else "")

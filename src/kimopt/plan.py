@@ -161,6 +161,34 @@ class Plan:
         return payments
 
     @cached_property
+    def bestand(self) -> list[Fraction]:
+        """„Bestand“: the own cost of the existing positions per payer, in the order of :attr:`payments`.
+
+        Rule (DESIGN §5): positions filled before the plan are financed already, so they are not in
+        the Eigenanteil (nor in a budget); their deficit ``d_h × min(H_h, existing_h)`` (a Kommune
+        host: its own part instead of ``H_h``, as in :attr:`payments`) is paid by whoever pays the
+        host's deficit: the Kreis for its own and where it pays the host's deficit, else the host.
+        """
+        problem, n = self.problem, len(self.instance.kommunen)
+        out = [Fraction(0)] * (1 + n + len(self.instance.traeger))
+        for h, host in enumerate(problem.hosts):
+            held = self.hosted[h]
+            if host.kind == "kommune":  # the link to itself; partners pay their parts in full
+                own = (li for li in problem.links_of_host[h] if not problem.links[li].shared)
+                held = sum((self.vzae(li) for li in own), Fraction(0))
+            amount = host.deficit_per_vzae * min(held, problem.vzae(host.existing_units))
+            if host.kind == "kreis" or host.kreis_pays:
+                out[0] += amount
+            else:
+                out[1 + host.record + (n if host.kind == "traeger" else 0)] += amount
+        return out
+
+    @cached_property
+    def shown_bestand(self) -> list[int]:
+        """Each payer's „Bestand“ in whole euros, rounded so that the payers add up to the rounded total."""
+        return round_parts(self.bestand)
+
+    @cached_property
     def shown_payments(self) -> list[int]:
         """Each payer's Eigenanteil in whole euros, rounded so that the parts add up: Kreis and
         Kommunen to the rounded ``own_cost`` total, the Träger among themselves."""
@@ -263,6 +291,7 @@ class Plan:
         summary = pf.Summary(
             positions_used=decimal_vzae(self.used),
             positions_fundable=decimal_vzae(inst.funding.positions_vzae),
+            unused_vzae=decimal_vzae(inst.funding.positions_vzae - self.used),
             target_basis_vzae=decimal_vzae(self.target_basis),
             kreis_vzae=decimal_vzae(self.kreis_vzae),
             partner_vzae=decimal_vzae(self.partner_vzae),
@@ -327,9 +356,15 @@ class Plan:
                 sum((host.cost_per_vzae * self.hosted[h] for h, host in enumerate(problem.hosts)), Fraction(0))
             ),
             eigenanteil=[
-                pf.Payment(payer=p.payer, payer_type=p.payer_type, eur=e, budget_eur=p.budget)
-                for p, e in zip(payments, shown, strict=True)
-                if p.eur or p.payer_type == "kreis"
+                pf.Payment(
+                    payer=p.payer,
+                    payer_type=p.payer_type,
+                    eur=e,
+                    budget_eur=p.budget,
+                    **({"bestand_eur": b} if exact else {}),
+                )
+                for p, e, exact, b in zip(payments, shown, self.bestand, self.shown_bestand, strict=True)
+                if p.eur or exact or p.payer_type == "kreis"
             ],
         )
         # every time is here, so that the rest of the plan is the same between runs

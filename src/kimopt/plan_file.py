@@ -89,6 +89,9 @@ class Summary(_Entry):
 
     positions_used: float
     positions_fundable: float
+    unused_vzae: float | None = Field(
+        None, description="fundable VZÄ the plan leaves unused: positions_fundable − positions_used"
+    )
     target_basis_vzae: float = Field(description="N_used*: the VZÄ on which the targets rest")
     kreis_vzae: float
     partner_vzae: float
@@ -110,6 +113,11 @@ class Summary(_Entry):
     )
     binding_rules_unchecked: list[RuleRef] | None = Field(
         None, description="rule instances not completely checked (empty when complete)"
+    )
+    unused_limited_by: list[RuleRef] | None = Field(
+        None,
+        description="with unused_vzae > 0 and binding rules computed: the binding rules of use_positions, "
+        "which keep the unused VZÄ unused (empty: no single rule; null: the plan is not proven optimal)",
     )
     eigenanteil_eur_by_year: dict[str, YearTotals] | None = Field(
         None, description="DESIGN §5: Eigenanteil of all Bausteine per year (key: the year); only in multi-year plans"
@@ -171,6 +179,11 @@ class Payment(_Entry):
     payer_type: HostType
     eur: int
     budget_eur: int | None
+    bestand_eur: int | None = Field(
+        None,
+        description="„Bestand“: the own cost of its existing positions (financed already, not in eur nor "
+        "in the budget); absent when it has none",
+    )
 
 
 class Finance(_Entry):
@@ -249,6 +262,11 @@ class PayerYear(_Entry):
     baustein_3_eur: int
     eur: int
     budget_eur: int | None
+    bestand_eur: int | None = Field(
+        None,
+        description="„Bestand“: the own cost of its existing positions this year (financed already, not in "
+        "eur nor in the budget); absent when it has none",
+    )
 
 
 class EmployerYear(_Entry):

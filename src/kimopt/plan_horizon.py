@@ -88,10 +88,11 @@ class YearPlan:
 
     @cached_property
     def payers(self) -> list[dict[str, Any]]:
-        """Eigenanteil per payer and Baustein; the budget holds for their sum."""
+        """Eigenanteil per payer and Baustein; the budget holds for their sum. ``bestand``: the own
+        cost of the payer's existing positions (whole euros), outside the Eigenanteil and the budget."""
         inst = self.horizon.instance
         rows: dict[str, dict[str, Any]] = {}
-        for p in self.plan.payments:
+        for p, exact, bestand in zip(self.plan.payments, self.plan.bestand, self.plan.shown_bestand, strict=True):
             rows[p.payer] = {
                 "payer": p.payer,
                 "payer_type": p.payer_type,
@@ -99,11 +100,12 @@ class YearPlan:
                 "b2": p.eur,
                 "b3": Fraction(0),
                 "budget_eur": p.budget,
+                "bestand": bestand if exact else None,
             }
         for position in self.horizon.fixed:
             row = rows[position.payer(inst, self.model)]
             row["b1" if position.baustein == 1 else "b3"] += position.eigenanteil
-        return [r for r in rows.values() if r["b1"] or r["b2"] or r["b3"] or r["payer_type"] == "kreis"]
+        return [r for r in rows.values() if r["b1"] or r["b2"] or r["b3"] or r["bestand"] or r["payer_type"] == "kreis"]
 
     @cached_property
     def shown(self) -> dict[str, dict[str, int]]:
@@ -138,6 +140,7 @@ class YearPlan:
                 "baustein_3_eur": self.shown[r["payer"]]["b3"],
                 "eur": self.shown[r["payer"]]["eur"],
                 "budget_eur": r["budget_eur"],
+                **({"bestand_eur": r["bestand"]} if r["bestand"] is not None else {}),
             }
             for r in self.payers
         ]

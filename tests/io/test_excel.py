@@ -623,6 +623,7 @@ def test_template_explains_every_header_and_validates_input(tmp_path: Path) -> N
         "Teilt mit",
         "Vorhandene VZÄ",
         "Ausländerbehörde",
+        "Einbürgerungsbehörde",
         "Jugendamt",
         "Integrationsrat",
         "Koordination VZÄ",

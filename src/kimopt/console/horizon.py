@@ -14,6 +14,7 @@ from kimopt.labels import objective_label, status_label
 from kimopt.labels import t as _t
 from kimopt.numbers import fmt_number
 from kimopt.report.horizon import eigenanteil_table, vzae_table
+from kimopt.report.tables import unused_sentence
 
 
 def horizon_lines(plan: dict[str, Any], lang: str) -> list[str]:
@@ -56,6 +57,9 @@ def horizon_lines(plan: dict[str, Any], lang: str) -> list[str]:
         )
         status = status_label(year["status"], lang) if proven else _t(lang, "nicht bewiesen", "not proven")
         lines.append(f" {year['year']}, {status}: {values}")
+        unused = unused_sentence(year["summary"], lang)
+        if unused:
+            lines.append(f"   {unused}.")
         for cut in year.get("cuts", []):
             before, now = fmt_number(cut["from_vzae"], 1, lang), fmt_number(cut["to_vzae"], 1, lang)
             lines.append(

@@ -8,6 +8,7 @@ from kimopt.console.table import text_table as _table
 from kimopt.labels import OBJECTIVE_LABELS, RULE_NAMES, some_of, status_label
 from kimopt.labels import t as _t
 from kimopt.numbers import fmt_euros, fmt_level, fmt_number
+from kimopt.report.tables import unused_sentence
 from kimopt.results import Status
 
 
@@ -102,6 +103,19 @@ def render_plan(plan: dict[str, Any], lang: str = "de") -> str:
         + _t(lang, "Träger", "Träger")
         + f" {fmt_euros(own['traeger'], lang)}",
     ]
+    unused = unused_sentence(summary, lang)
+    if unused:
+        lines.insert(-1, _t(lang, "Achtung: ", "Note: ") + unused + ".")
+    bestand = [p for p in plan.get("finance", {}).get("eigenanteil", []) if p.get("bestand_eur")]
+    if bestand:
+        lines.append(
+            _t(
+                lang,
+                "Bestand (bereits finanziert, nicht im Eigenanteil): ",
+                "Existing positions (financed already, not in the own share): ",
+            )
+            + "; ".join(f"{p['payer']} {fmt_euros(p['bestand_eur'], lang)}" for p in bestand)
+        )
     hosts = [h for h in plan["hosts"] if h["vzae"] > 0]
     if hosts:
         lines.append(

@@ -12,7 +12,7 @@ from typing import Any
 
 from kimopt.labels import objective_label, t
 from kimopt.numbers import fmt_euros, fmt_level
-from kimopt.report.tables import Table, vzae
+from kimopt.report.tables import Table, unused_sentence, vzae
 
 BAUSTEINE = ("baustein_1", "baustein_2", "baustein_3")
 
@@ -23,8 +23,48 @@ def _budget(entry: dict[str, Any], lang: str) -> str:
     return t(lang, "unbegrenzt", "unlimited") if entry["budget_eur"] is None else fmt_euros(entry["budget_eur"], lang)
 
 
+def bestand_rows(year: dict[str, Any], lang: str) -> list[list[str]]:
+    """„Bestand“ rows of one year: each payer's own cost of its existing positions (Baustein 2),
+    apart from the Eigenanteil the budget counts, then what the payers pay in all with it.
+
+    None when no payer has existing positions. The columns are those of :func:`eigenanteil_table`.
+    """
+    payers = year["eigenanteil"]
+    held = [p for p in payers if p.get("bestand_eur")]
+    if not held:
+        return []
+    label = str(year["year"])
+    rows = [
+        [
+            label,
+            t(lang, f"Bestand {p['payer']}", f"Existing positions {p['payer']}"),
+            "–",
+            fmt_euros(p["bestand_eur"], lang),
+            "–",
+            "–",
+            t(lang, "bereits finanziert", "financed already"),
+        ]
+        for p in held
+    ]
+    bestand = sum(p["bestand_eur"] for p in held)
+    b2 = sum(p["baustein_2_eur"] for p in payers) + bestand
+    rows.append(
+        [
+            label,
+            t(lang, "Insgesamt mit Bestand", "In all, with existing positions"),
+            fmt_euros(sum(p["baustein_1_eur"] for p in payers), lang),
+            fmt_euros(b2, lang),
+            fmt_euros(sum(p["baustein_3_eur"] for p in payers), lang),
+            fmt_euros(sum(p["eur"] for p in payers) + bestand, lang),
+            "",
+        ]
+    )
+    return rows
+
+
 def eigenanteil_table(plan: dict[str, Any], lang: str) -> Table:
-    """Year × payer: what each payer carries in each year, per Baustein, against its budget."""
+    """Year × payer: what each payer carries in each year, per Baustein, against its budget; then
+    the „Bestand“ (existing positions' own cost, outside the budget) and the sum with it."""
     head = [
         t(lang, "Jahr", "Year"),
         t(lang, "Zahler", "Payer"),
@@ -56,6 +96,7 @@ def eigenanteil_table(plan: dict[str, Any], lang: str) -> Table:
                 "",
             ]
         )
+        rows += bestand_rows(year, lang)
     return Table(
         "haushalt_eigenanteil",
         t(
@@ -68,8 +109,12 @@ def eigenanteil_table(plan: dict[str, Any], lang: str) -> Table:
         {2, 3, 4, 5, 6},
         t(
             lang,
-            "Das Budget gilt je Jahr für alle Bausteine zusammen; € pro Jahr.",
-            "The budget holds per year for all Bausteine together; € per year.",
+            "Das Budget gilt je Jahr für alle Bausteine zusammen; € pro Jahr. Eigenanteil: für Stellen "
+            "über dem Bestand. Bestand: Kosten über der Förderung für die vorher besetzten Stellen, bereits "
+            "finanziert und nicht im Budget.",
+            "The budget holds per year for all Bausteine together; € per year. Own share: for positions "
+            "above the existing ones. Existing positions: their cost above the funding, financed already "
+            "and not in the budget.",
         ),
     )
 
@@ -138,6 +183,25 @@ def years_levels_table(plan: dict[str, Any], lang: str) -> Table:
     )
 
 
+def unused_table(plan: dict[str, Any], lang: str) -> Table | None:
+    """„Ungenutzte Förderung“: each year that leaves fundable VZÄ unused, how many and which rules
+    keep them (``None`` when every year uses all its funding)."""
+    rows = [
+        [f"{year['year']}: {sentence}."]
+        for year in plan["years"]
+        if (sentence := unused_sentence(year["summary"], lang)) is not None
+    ]
+    if not rows:
+        return None
+    return Table(
+        "haushalt_ungenutzt",
+        t(lang, "Ungenutzte Förderung je Jahr", "Unused funding per year"),
+        [t(lang, "Jahr", "Year")],
+        rows,
+        prose=True,
+    )
+
+
 def horizon_meta(plan: dict[str, Any], lang: str) -> list[tuple[str, str]]:
     """The line under the title of a multi-year plan: which years, and what the first sections show."""
     if not plan.get("years"):
@@ -182,8 +246,10 @@ def horizon_tables(plan: dict[str, Any], lang: str) -> list[Table]:
     """The sections a multi-year plan adds (none for a one-year plan)."""
     if not plan.get("years"):
         return []
+    unused = unused_table(plan, lang)
     return [
         *later_years_tables(plan, lang),
+        *([unused] if unused else []),
         eigenanteil_table(plan, lang),
         vzae_table(plan, lang),
         years_levels_table(plan, lang),

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from kimopt.labels import DEVIATION_SUM, HOST_KIND, OBJECTIVE_LABELS, pick, status_label, t
-from kimopt.numbers import fmt_euros, fmt_level, fmt_number
+from kimopt.labels import DEVIATION_SUM, HOST_KIND, OBJECTIVE_LABELS, pick, rule_instance_label, status_label, t
+from kimopt.numbers import NumberError, fmt_euros, fmt_level, fmt_number, to_fraction
 
 APPORTION_LABELS: dict[str, tuple[str, str]] = {
     "hare-niemeyer": ("Hare–Niemeyer", "Hare–Niemeyer (largest remainder)"),
@@ -64,6 +64,48 @@ def served_text(served: list[dict[str, Any]], lang: str) -> str:
     return "; ".join(f"{s['host']} {vzae(s['vzae'], lang)}" for s in served) or "–"
 
 
+def unused_vzae(summary: dict[str, Any]) -> Fraction:
+    """The fundable VZÄ a plan leaves unused (``summary.unused_vzae``; older plans: fundable − used)."""
+    try:
+        if "unused_vzae" in summary:
+            return to_fraction(summary["unused_vzae"])
+        return to_fraction(summary["positions_fundable"]) - to_fraction(summary["positions_used"])
+    except (KeyError, NumberError):
+        return Fraction(0)
+
+
+def unused_sentence(summary: dict[str, Any], lang: str) -> str | None:
+    """„9,5 VZÄ der Förderung bleiben ungenutzt; es begrenzt: Budget Kreis“ (DESIGN §5).
+
+    ``None`` when the plan uses every fundable VZÄ. The rules are ``summary.unused_limited_by``
+    (the binding rules of ``use_positions``); without binding rules only the number is said.
+    """
+    unused = unused_vzae(summary)
+    if unused <= 0:
+        return None
+    places = next((k for k in range(1, 7) if (unused * 10**k).denominator == 1), 6)
+    amount = fmt_number(unused, places, lang)
+    head = t(lang, f"{amount} VZÄ der Förderung bleiben ungenutzt", f"{amount} VZÄ of the funding stay unused")
+    rules = summary.get("unused_limited_by")
+    if rules:
+        names = ", ".join(rule_instance_label(r["rule"], r.get("subject"), lang) for r in rules)
+        verb = t(lang, "es begrenzt" if len(rules) == 1 else "es begrenzen", "limited by")
+        return f"{head}; {verb}: {names}"
+    if rules == [] and summary.get("binding_rules_complete"):
+        return head + t(
+            lang,
+            "; keine Regel allein begrenzt sie, nur mehrere zusammen",
+            "; no rule alone keeps them unused, only several together",
+        )
+    if rules == []:
+        return head + t(
+            lang,
+            "; die begrenzenden Regeln sind nicht vollständig geprüft",
+            "; the binding rules are not completely checked",
+        )
+    return head
+
+
 def summary_table(plan: dict[str, Any], lang: str) -> Table:
     """The headline figures: positions, shares, funding, Eigenanteil."""
     s = plan["summary"]
@@ -91,12 +133,16 @@ def summary_table(plan: dict[str, Any], lang: str) -> Table:
             fmt_euros(own["total"], lang),
         ],
     ]
+    unused = unused_sentence(s, lang)
+    if unused:
+        rows.insert(2, [t(lang, "VZÄ ungenutzt", "VZÄ unused"), vzae(unused_vzae(s), lang)])
     return Table(
         "summary",
         t(lang, "Überblick", "Summary"),
         [t(lang, "Kennzahl", "Figure"), t(lang, "Wert", "Value")],
         rows,
         {1},
+        note=f"{unused}." if unused else "",
     )
 
 

@@ -38,7 +38,7 @@ from kimopt.io.excel import set_text, workbook_bytes
 from kimopt.labels import HOST_KIND, OBJECTIVE_LABELS, STATUS_LABELS
 from kimopt.labels import t as in_lang
 from kimopt.numbers import fmt_number
-from kimopt.report.horizon import BAUSTEINE
+from kimopt.report.horizon import BAUSTEINE, unused_table
 
 VZAE = "0.0"
 VZAE_EXACT = "0.000"
@@ -699,7 +699,12 @@ def write_plan_workbook(
 
 
 def horizon_sheet(workbook: Any, plan: dict[str, Any], lang: str) -> None:
-    """The workbook sheet „Haushalt“: year × payer Eigenanteil and year × employer VZÄ, as numbers."""
+    """The workbook sheet „Haushalt“: year × payer Eigenanteil and year × employer VZÄ, as numbers.
+
+    After each year's payers, a row „Bestand <payer>“ per payer with existing positions: their own
+    cost in Baustein 2, outside the columns Eigenanteil and Budget (financed already). Under the
+    tables, each year that leaves fundable VZÄ unused says how many and which rules keep them.
+    """
     if not plan.get("years"):
         return
     ws = workbook.create_sheet(in_lang(lang, "Haushalt", "Budget"))
@@ -710,17 +715,24 @@ def horizon_sheet(workbook: Any, plan: dict[str, Any], lang: str) -> None:
         Col(in_lang(lang, "Eigenanteil", "Own share"), EURO, 12),
         Col(in_lang(lang, "Budget", "Budget"), EURO, 12),
     ]
-    payers = [
-        [
-            year["year"],
-            p["payer"],
-            *(p[f"{b}_eur"] for b in BAUSTEINE),
-            p["eur"],
-            None if p["payer_type"] == "traeger" else p["budget_eur"],
+    payers = []
+    for year in plan["years"]:
+        payers += [
+            [
+                year["year"],
+                p["payer"],
+                *(p[f"{b}_eur"] for b in BAUSTEINE),
+                p["eur"],
+                None if p["payer_type"] == "traeger" else p["budget_eur"],
+            ]
+            for p in year["eigenanteil"]
         ]
-        for year in plan["years"]
-        for p in year["eigenanteil"]
-    ]
+        payers += [
+            [year["year"], in_lang(lang, "Bestand ", "Existing positions ") + p["payer"], None, p["bestand_eur"]]
+            + [None] * 3
+            for p in year["eigenanteil"]
+            if p.get("bestand_eur")
+        ]
     top = _table(
         ws,
         1,
@@ -738,7 +750,7 @@ def horizon_sheet(workbook: Any, plan: dict[str, Any], lang: str) -> None:
         for year in plan["years"]
         for e in year["vzae_by_baustein"]
     ]
-    _table(
+    below = _table(
         ws,
         top,
         [
@@ -749,3 +761,8 @@ def horizon_sheet(workbook: Any, plan: dict[str, Any], lang: str) -> None:
         employers,
         filtered=False,
     )
+    unused = unused_table(plan, lang)
+    if unused is not None:
+        put(ws, below, 1, unused.title).font = BOLD
+        for n, (sentence,) in enumerate(unused.rows, start=below + 1):
+            put(ws, n, 1, sentence)

@@ -427,10 +427,23 @@ def add_binding_rules(
     summary = plan_json.setdefault("summary", {})
     if plan.status is not Status.OPTIMAL:
         summary.update(binding_rules=None, binding_rules_complete=False, binding_rules_unchecked=[])
+        if summary.get("unused_vzae"):
+            summary["unused_limited_by"] = None
         return plan_json
     report = binding_rules(Scenario(plan.instance, plan.problem.model, carried=plan.problem.carried), plan, progress)
     summary.update(binding_json(report))
+    if summary.get("unused_vzae"):
+        summary["unused_limited_by"] = unused_limited_by(report)
     return plan_json
+
+
+def unused_limited_by(report: BindingReport) -> list[dict[str, Any]]:
+    """The rules that keep fundable VZÄ unused: those binding ``use_positions`` (DESIGN §5).
+
+    A plan that leaves funding unused is not at the funding cap, so relaxing one of these rules
+    (every other rule kept) lets it use more positions.
+    """
+    return [{"rule": b.rule[0], "subject": b.rule[1] or None} for b in report.bindings if b.level == "use_positions"]
 
 
 def add_year_binding_rules(outcome: Outcome, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
@@ -444,7 +457,7 @@ def add_year_binding_rules(outcome: Outcome, progress: Callable[[str], None] | N
     for entry, year in zip(years, outcome.years, strict=True):
         labelled = None if progress is None else _prefixed(progress, year.label)
         add_binding_rules(entry, year.plan(), labelled)
-    keys = ("binding_rules", "binding_rules_complete", "binding_rules_unchecked")
+    keys = ("binding_rules", "binding_rules_complete", "binding_rules_unchecked", "unused_limited_by")
     data["summary"].update({k: years[0]["summary"][k] for k in keys if k in years[0]["summary"]})
     return data
 

@@ -48,8 +48,8 @@ def _coordination(year: HorizonYear, model: PlanningModel, subject: str, lang: s
 def _authorities(year: HorizonYear, model: PlanningModel, subject: str, lang: str) -> str:
     return _t(
         lang,
-        "genau die Stellen der Liste, beim Kreis oder einer Kommune mit Ausländerbehörde: ",
-        "exactly the listed positions, at the Kreis or a Kommune with Ausländerbehörde: ",
+        "genau die Stellen der Liste, beim Kreis oder einer Kommune mit Ausländer- oder Einbürgerungsbehörde: ",
+        "exactly the listed positions, at the Kreis or a Kommune with an Ausländer- or Einbürgerungsbehörde: ",
     ) + _positions(year, 3, lang)
 
 

@@ -12,7 +12,7 @@ from kimopt import rules
 from kimopt.analysis.explain.core import Scenario, Wish
 from kimopt.analysis.explain.repair import Repair
 from kimopt.cpsat.switches import RuleId
-from kimopt.labels import OBJECTIVE_LABELS
+from kimopt.labels import OBJECTIVE_LABELS, rule_instance_label
 from kimopt.labels import t as _t
 from kimopt.numbers import fmt_euros, fmt_number, fraction_text
 
@@ -29,14 +29,9 @@ def share(value: Fraction, lang: str) -> str:
 
 
 def rule_label(rule: RuleId, lang: str) -> str:
-    """``Förderobergrenze``, ``Budget Voerde (Niederrhein)``: the label people read, with the
-    subject of a per-host or per-Kommune rule (the identifier stays in the JSON and model files)."""
+    """``Förderobergrenze``, ``Budget Voerde (Niederrhein)``: :func:`kimopt.labels.rule_instance_label`."""
     family, subject = rule
-    entry = rules.rule(family)
-    name = entry.label(lang)
-    if entry.subject_first:
-        return f"{name} {subject or 'Kreis'}"
-    return name + (f" {subject}" if subject else "")
+    return rule_instance_label(family, subject, lang)
 
 
 def wish_text(wish: Wish, scenario: Scenario, lang: str) -> str:

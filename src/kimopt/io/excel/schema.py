@@ -184,6 +184,15 @@ KOMMUNE_FIELDS: tuple[Field, ...] = (
         width=12,
     ),
     Field(
+        ("einbuergerungsbehoerde",),
+        "Einbürgerungsbehörde",
+        "flag",
+        "ja, wenn die Kommune eine eigene Einbürgerungsbehörde hat (sie darf dann Stellen in Baustein 3 "
+        "haben); sonst nein oder leer.",
+        ("Eigene Einbürgerungsbehörde", "Einbürgerungsstelle"),
+        width=14,
+    ),
+    Field(
         ("jugendamt",),
         "Jugendamt",
         "flag",
@@ -409,7 +418,7 @@ AUTHORITY_FIELDS: tuple[Field, ...] = (
         ("host",),
         "Anstellungsträger",
         "text",
-        "Der Kreis oder eine Kommune mit eigener Ausländerbehörde (Name oder AGS).",
+        "Der Kreis oder eine Kommune mit eigener Ausländer- oder Einbürgerungsbehörde (Name oder AGS).",
         ("Behörde", "Stelle", "Name"),
         required=True,
         width=28,

@@ -346,8 +346,8 @@ NOTES: tuple[str, ...] = (
     "„Kosten: Name“ und „Budget: Name“ setzen Kosten bzw. Budget eines Anstellungsträgers/Zahlers.",
     "• Baustein 1 (optional): Koordinierende beim Kreis und je Kommune mit Ausländerbehörde, "
     "Jugendamt und Integrationsrat (Spalten im Blatt Kommunen).",
-    "• Baustein 3 (optional): zusätzliche Stellen in Ausländerbehörden, je Zeile eine Behörde "
-    "(Kreis oder Kommune mit Ausländerbehörde); die Pauschale steht im Blatt Förderung.",
+    "• Baustein 3 (optional): zusätzliche Stellen in Ausländer- und Einbürgerungsbehörden, je Zeile eine Behörde "
+    "(Kreis oder Kommune mit Ausländer- oder Einbürgerungsbehörde); die Pauschale steht im Blatt Förderung.",
     "• Weitere Kennzahlen: zusätzliche Spalte „Kennzahl: Name“ im Blatt Kommunen (z. B. "
     "„Kennzahl: refugees“); im Planungsmodell unter key mit Gewicht verwenden.",
     "• Dieses Blatt und weitere eigene Blätter werden nicht gelesen; Blatt- und Spaltennamen nicht ändern.",
@@ -357,7 +357,7 @@ NOTES: tuple[str, ...] = (
     "Eingaben",
     "• Zahlen wie gewohnt: 36.047 oder 36047, 0,5, 55.000 €, 55.000,00; Brüche als Text: 1/3.",
     "• Geldbeträge in ganzen Euro pro Jahr. Stellen in VZÄ (Vollzeitäquivalente), Vielfache von 0,1.",
-    "• ja/nein für Ausländerbehörde und Defizitübernahme; leer = nein.",
+    "• ja/nein für Ausländerbehörde, Einbürgerungsbehörde und Defizitübernahme; leer = nein.",
     "• Listen (Teilt mit, Versorgt) mit Semikolon trennen: Hünxe; Voerde (Niederrhein). Namen oder AGS.",
     "• Leere Zelle = nicht angegeben: Budget leer = unbegrenzt, Kosten leer = wie beim Kreis, "
     "Max. VZÄ leer = keine eigenen Stellen.",
