@@ -370,7 +370,8 @@ def test_kimopt_check_names_the_budget_a_cap_breaks(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("months", "why"), [(0, "1 bis 12 Monate"), (13, "1 bis 12 Monate"), (6.5, "1 bis 12 Monate"), ("sechs", "keine Zahl")]
+    ("months", "why"),
+    [(0, "1 bis 12 Monate"), (13, "1 bis 12 Monate"), (6.5, "1 bis 12 Monate"), ("sechs", "keine Zahl")],
 )
 def test_months_outside_a_year_are_refused_naming_the_field(tmp_path: Path, months: object, why: str) -> None:
     data = half_year()
@@ -418,7 +419,9 @@ HEINSBERG = INSTANCES / "kreis-heinsberg-2022.yaml"
 def test_heinsberg_populations_are_those_of_gv100() -> None:
     inst, _ = load_instance(HEINSBERG)
     with (SHARED / "gv100ad" / "gemeinden_nrw_gv100ad_2021-11-30.csv").open(encoding="utf-8") as handle:
-        official = {row["ags"]: int(row["bevoelkerung"]) for row in csv.DictReader(handle) if row["kreis_schluessel"] == "05370"}
+        official = {
+            row["ags"]: int(row["bevoelkerung"]) for row in csv.DictReader(handle) if row["kreis_schluessel"] == "05370"
+        }
     assert {k.ags: k.population for k in inst.kommunen} == official
 
 
@@ -449,3 +452,20 @@ def test_heinsberg_from_the_command_line(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "6 Monate" in result.output
     assert runner.invoke(app, ["check", str(HEINSBERG), str(plan), "-m", str(settings)]).exit_code == 0
+
+
+def test_heinsberg_paper_says_who_pays_whom_in_half_year_euros() -> None:
+    """„Wer zahlt wem“: the Kreis passes on 27,500 € per VZÄ and pays 2,500 € of each capped VZÄ."""
+    from kimopt.report.money import finance_table, transfers
+
+    _, outcome = heinsberg()
+    plan = outcome.plan_json
+    moves = {(m[1], m[2]): m[4] for m in transfers(plan) if m[0] == "Kreis Heinsberg"}
+    assert moves[("Caritasverband für die Region Heinsberg", "passed_on")] == 3 * 27500
+    assert moves[("Caritasverband für die Region Heinsberg", "defizit")] == 3 * 2500
+    assert moves[("Diakonie im Kirchenkreis Jülich", "defizit")] == Fraction(5, 2) * 2500
+    assert moves[("Erkelenz", "defizit")] == Fraction(1, 2) * 2500
+    rows = {r[0].strip(): r[1] for r in finance_table(plan, "de").rows}
+    # 9 × 35,700 − 9 × 27,500 = 73,800 € = Kreis 39,600 + Erkelenz 2,850 + Träger 31,350 (nothing existed)
+    assert rows["= nicht durch Förderung gedeckt"] == "73.800 €"
+    assert rows["davon bestehende Stellen (bereits finanziert)"] == "0 €"

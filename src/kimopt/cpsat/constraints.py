@@ -163,7 +163,8 @@ def budget_kommune(model: cp_model.CpModel, problem: Problem, variables: Variabl
     where a partner's part is ``a[k,i]`` and the host's own part counts only above its
     existing positions; ``c_k`` the Kreis's part of ``d_k`` (``deficit_coverage_eur_per_vzae``),
     ``f = months/12`` the year's share (DESIGN §5). Not applied when the Kreis covers the
-    Kommunen's deficit. (A budget may be a fraction: what Bausteine 1 and 3 leave of it, see :mod:`kimopt.cpsat.horizon`.)
+    Kommunen's deficit. (A budget may be a fraction: what Bausteine 1 and 3 leave of it, see
+    :mod:`kimopt.cpsat.horizon`.)
     """
     if problem.model.kreis_covers_kommunen:
         return
@@ -189,9 +190,7 @@ def budget_kreis(model: cp_model.CpModel, problem: Problem, variables: Variables
     budget = problem.instance.kreis.budget
     if budget is None:
         return
-    model.add(variables.kreis_payment() <= problem.money_limit(budget)).only_enforce_if(
-        switches.lits(BUDGET_KREIS)
-    )
+    model.add(variables.kreis_payment() <= problem.money_limit(budget)).only_enforce_if(switches.lits(BUDGET_KREIS))
 
 
 @REACHABILITY.model

@@ -2,9 +2,9 @@
 
 All quantities are integers: VZÄ in granularity units, money in whole multiples of
 :attr:`kimopt.problem.Problem.money_factor` euros (``d × g.numerator × units``: yearly euros
-× ``g.denominator``, of which a year of fewer months pays ``months/12``). The definitional links between variables (hosted
-sums, "host is used", "link is used", "new positions") are added here; the planning rules
-themselves are in :mod:`kimopt.cpsat.constraints`.
+× ``g.denominator``, of which a year of fewer months pays ``months/12``). The definitional
+links between variables (hosted sums, "host is used", "link is used", "new positions") are
+added here; the planning rules themselves are in :mod:`kimopt.cpsat.constraints`.
 """
 
 from __future__ import annotations
