@@ -456,6 +456,7 @@ def test_heinsberg_from_the_command_line(tmp_path: Path) -> None:
 def test_heinsberg_paper_says_who_pays_whom_in_half_year_euros() -> None:
     """„Wer zahlt wem“: the Kreis passes on 27,500 € per VZÄ and pays 2,500 € of each capped VZÄ."""
     from kimopt.report.money import finance_table, transfers
+    from kimopt.report.tables import hosts_table
 
     _, outcome = heinsberg()
     plan = outcome.plan_json
@@ -468,3 +469,12 @@ def test_heinsberg_paper_says_who_pays_whom_in_half_year_euros() -> None:
     # 9 × 35,700 − 9 × 27,500 = 73,800 € = Kreis 39,600 + Erkelenz 2,850 + Träger 31,350 (nothing existed)
     assert rows["= nicht durch Förderung gedeckt"] == "73.800 €"
     assert rows["davon bestehende Stellen (bereits finanziert)"] == "0 €"
+    # the paper says the euros are half a year's, and who carries a capped deficit
+    assert finance_table(plan, "de").title == "Finanzen (für 6 Monate, anteilig)"
+    assert "− Förderung (55.000 € / VZÄ × 6/12)" in rows
+    payers = {r[0]: r[-1] for r in hosts_table(plan, "de").rows}
+    assert payers["Caritasverband für die Region Heinsberg"] == (
+        "Kreis 5.000 € je VZÄ, Rest Caritasverband für die Region Heinsberg"
+    )
+    assert payers["Erkelenz"] == "Kreis 5.000 € je VZÄ, Rest betreute Kommunen"
+    assert payers["Kreis Heinsberg"] == "Kreis"

@@ -41,6 +41,14 @@ def _year_share(plan: dict[str, Any]) -> Fraction:
     return Fraction(int(plan["finance"].get("months") or 12), 12)
 
 
+def _period(plan: dict[str, Any], lang: str) -> str:
+    """`` (pro Jahr)``, or the months of a year funded pro rata."""
+    months = plan["finance"].get("months")
+    if not months:
+        return t(lang, " (pro Jahr)", " (per year)")
+    return t(lang, f" (für {months} Monate, anteilig)", f" (for {months} months, pro rata)")
+
+
 def _funded(plan: dict[str, Any], host: dict[str, Any]) -> Fraction:
     rate = _exact(plan["finance"]["rate_per_vzae"])
     return min(rate, _exact(host.get("cost_per_vzae"))) * _exact(host.get("vzae")) * _year_share(plan)
@@ -178,7 +186,7 @@ def transfers_table(plan: dict[str, Any], lang: str) -> Table:
     )
     return Table(
         "transfers",
-        t(lang, "Wer zahlt wem (pro Jahr)", "Who pays whom (per year)"),
+        t(lang, "Wer zahlt wem", "Who pays whom") + _period(plan, lang),
         [t(lang, "Von", "From"), t(lang, "An", "To"), t(lang, "Wofür", "What for"), t(lang, "Betrag", "Amount")],
         rows,
         {3},
@@ -218,7 +226,9 @@ def finance_table(plan: dict[str, Any], lang: str) -> Table:
     rows = [
         [t(lang, "Gesamtkosten der Stellen", "Total cost of the positions"), fmt_euros(cost, lang), "", ""],
         [
-            t(lang, "− Förderung", "− funding") + f" ({fmt_euros(f['rate_per_vzae'], lang)} / VZÄ)",
+            t(lang, "− Förderung", "− funding")
+            + f" ({fmt_euros(f['rate_per_vzae'], lang)} / VZÄ"
+            + (f" × {f['months']}/12)" if f.get("months") else ")"),
             fmt_euros(funding, lang),
             "",
             "",
@@ -265,7 +275,7 @@ def finance_table(plan: dict[str, Any], lang: str) -> Table:
     )
     return Table(
         "finance",
-        t(lang, "Finanzen (pro Jahr)", "Finance (per year)"),
+        t(lang, "Finanzen", "Finance") + _period(plan, lang),
         [t(lang, "Posten", "Item"), t(lang, "Betrag", "Amount"), "Budget", t(lang, "ausgeschöpft", "used")],
         rows,
         {1, 2, 3},
