@@ -478,3 +478,24 @@ def test_heinsberg_paper_says_who_pays_whom_in_half_year_euros() -> None:
     )
     assert payers["Erkelenz"] == "Kreis 5.000 € je VZÄ, Rest betreute Kommunen"
     assert payers["Kreis Heinsberg"] == "Kreis"
+
+
+@pytest.mark.parametrize(
+    ("months", "cap", "threshold"),
+    [
+        (6, None, 4100),  # 0.5 VZÄ × 16,400 € / 2
+        (12, CAP, 5700),  # 0.5 VZÄ × (16,400 − 5,000) €
+        (6, CAP, 2850),  # 0.5 VZÄ × 11,400 € / 2
+    ],
+)
+def test_budget_sensitivity_finds_the_pro_rata_and_capped_threshold(
+    months: int, cap: int | None, threshold: int
+) -> None:
+    """Cedorf could host but has a budget of 0 €: the first budget at which it takes its
+    smallest host size of 0.5 VZÄ is its part of the deficit in that year."""
+    from kimopt.analysis.sensitivity import budget_thresholds
+
+    data = tiny(funding={"year": 2022, "positions_vzae": 3, "rate_per_vzae": 55000, "months": months})
+    data["kommunen"][2].update(max_vzae=1.5, budget=0, deficit_coverage_eur_per_vzae=cap)
+    found = budget_thresholds(instance(data), model())
+    assert [(b.payer, b.increase, b.verified) for b in found] == [("Cedorf", threshold, True)]
