@@ -330,14 +330,26 @@ class _Checker:
                     f"{_v(size, 'en')} > capacity {_v(t.max_vzae, 'en')}",
                 )
 
-    def _hosts(self) -> list[tuple[str, str, Fraction, int, bool]]:
-        """(kind, name, existing, cost, Kreis pays) of every possible host."""
+    def _hosts(self) -> list[tuple[str, str, Fraction, int, int | None]]:
+        """(kind, name, existing, cost, the most the Kreis covers of its deficit per VZÄ and year)
+        of every possible host; ``None``: the whole deficit."""
         inst, kreis = self.instance, self.instance.kreis
-        out = [("kreis", kreis.name, kreis.existing_vzae, kreis.cost_per_vzae, True)]
+        out: list[tuple[str, str, Fraction, int, int | None]] = [
+            ("kreis", kreis.name, kreis.existing_vzae, kreis.cost_per_vzae, None)
+        ]
         for k in inst.kommunen:
             cost = k.cost_per_vzae if k.cost_per_vzae is not None else kreis.cost_per_vzae
-            out.append(("kommune", k.name, k.existing_vzae, cost, self.model.kreis_covers_kommunen))
-        out += [("traeger", t.name, t.existing_vzae, t.cost_per_vzae, t.deficit_coverage) for t in inst.traeger]
+            if self.model.kreis_covers_kommunen:
+                covers: int | None = None
+            else:
+                covers = k.deficit_coverage_eur_per_vzae if k.deficit_coverage_eur_per_vzae is not None else 0
+            out.append(("kommune", k.name, k.existing_vzae, cost, covers))
+        for t in inst.traeger:
+            if t.deficit_coverage_eur_per_vzae is not None:
+                covers = t.deficit_coverage_eur_per_vzae
+            else:
+                covers = None if t.deficit_coverage else 0
+            out.append(("traeger", t.name, t.existing_vzae, t.cost_per_vzae, covers))
         return out
 
     @EXISTING.check
@@ -393,8 +405,13 @@ class _Checker:
             )
 
     def payments(self, links: dict[tuple[str, str, int], Fraction]) -> None:
-        """Eigenanteil per payer, computed from the rule text of DESIGN §2."""
+        """Eigenanteil per payer, computed from the rule text of DESIGN §2 and §5.
+
+        Each new VZÄ costs its deficit ``max(0, cost − rate)`` a year, ``months/12`` of it in a
+        shorter year; the Kreis pays up to what it covers, the employer the rest (for a Kommune
+        host: each Kommune it serves, for its part)."""
         rate = self.instance.funding.rate_per_vzae
+        share = Fraction(self.instance.funding.months, 12)
         self.pay_kreis = Fraction(0)
         self.pay_kommune = [Fraction(0)] * len(self.kommune_names)
         self.pay_traeger: dict[str, Fraction] = defaultdict(Fraction)
@@ -402,22 +419,21 @@ class _Checker:
         for (link_kind, host, i), vzae in links.items():
             if link_kind == "kommune":
                 served_by[host].append((i, vzae))
-        for kind, name, before, cost, kreis_pays in self._hosts():
-            deficit = max(0, cost - rate)
+        for kind, name, before, cost, covers in self._hosts():
+            deficit = share * max(0, cost - rate)
+            by_kreis = deficit if covers is None else min(deficit, share * covers)
+            rest = deficit - by_kreis
             if kind != "kommune":
                 new = max(Fraction(0), self.hosted.get((kind, name), Fraction(0)) - before)
-                if kreis_pays:
-                    self.pay_kreis += deficit * new
-                else:
-                    self.pay_traeger[name] += deficit * new
+                self.pay_kreis += by_kreis * new
+                if kind == "traeger":
+                    self.pay_traeger[name] += rest * new
                 continue
             k = self.lookup[name]
             for i, vzae in served_by[name]:
                 part = max(Fraction(0), vzae - before) if i == k else vzae
-                if kreis_pays:
-                    self.pay_kreis += deficit * part
-                else:
-                    self.pay_kommune[i] += deficit * part
+                self.pay_kreis += by_kreis * part
+                self.pay_kommune[i] += rest * part
 
     @BUDGET_KOMMUNE.check
     def budget_kommune(self) -> None:

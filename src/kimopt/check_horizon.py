@@ -82,7 +82,13 @@ def _years(instance: Instance) -> list[tuple[int | None, Instance]]:
         derived = instance.model_copy(
             update={
                 "funding": instance.funding.model_copy(
-                    update={"year": year.year, "positions_vzae": positions, "rate_per_vzae": rate}
+                    # months: a year's own, 12 unless it says so (a late start is no later year's)
+                    update={
+                        "year": year.year,
+                        "positions_vzae": positions,
+                        "rate_per_vzae": rate,
+                        "months": year.months if year.months is not None else 12,
+                    }
                 ),
                 "kreis": instance.kreis.model_copy(update={"cost_per_vzae": kreis_cost, "budget": kreis_budget}),
                 "kommunen": [
@@ -364,12 +370,17 @@ def _budgets(h: _Horizon, year: Year) -> dict[str, Fraction]:
     model, derived, checker = h.model, year.derived, year.checker
     kreis_pays = checker.pay_kreis
     kommune_pays = dict(zip(checker.kommune_names, checker.pay_kommune, strict=True))
+    share = Fraction(derived.funding.months, 12)
+    caps = {k.name: k.deficit_coverage_eur_per_vzae for k in derived.kommunen}
     for _, _, kind, host, vzae, cost, rate in year.fixed:
-        amount = max(0, cost - rate) * vzae
+        deficit = share * max(0, cost - rate)
         if kind == "kommune" and not model.kreis_covers_kommunen:
-            kommune_pays[host] += amount
+            cap = caps.get(host)
+            by_kreis = Fraction(0) if cap is None else min(deficit, share * cap)
+            kreis_pays += by_kreis * vzae
+            kommune_pays[host] += (deficit - by_kreis) * vzae
         else:
-            kreis_pays += amount
+            kreis_pays += deficit * vzae
     if derived.kreis.budget is not None and kreis_pays > derived.kreis.budget:
         h.add(
             BUDGET_KREIS,

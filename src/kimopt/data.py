@@ -39,6 +39,7 @@ from kimopt.numbers import NumberError, fraction_text, to_euros, to_fraction
 MAX_VZAE = 100_000
 MAX_EUROS = 10**12
 MAX_COUNT = 10**9
+MONTHS = 12  # a whole funding year
 
 
 def _exact(value: object, limit: int = MAX_VZAE) -> Fraction:
@@ -70,6 +71,14 @@ def _positive(value: object) -> Fraction:
     if number <= 0:
         raise PydanticCustomError("not_positive", "{value}", {"value": value})
     return number
+
+
+def _months(value: object) -> int:
+    """A funding year's months: a whole number from 1 to 12 (DESIGN §5, a year that starts late)."""
+    number = _exact(value, MAX_COUNT)
+    if number.denominator != 1 or not 1 <= number <= MONTHS:
+        raise PydanticCustomError("months_range", "{value}", {"value": value})
+    return int(number)
 
 
 def _share(value: object) -> Fraction:
@@ -169,6 +178,7 @@ PositiveVzae = Annotated[Fraction, BeforeValidator(_positive), PlainSerializer(_
 Share = Annotated[Fraction, BeforeValidator(_share), PlainSerializer(_as_text)]
 Euros = Annotated[int, BeforeValidator(_euros)]
 Count = Annotated[int, BeforeValidator(_count)]
+Months = Annotated[int, BeforeValidator(_months)]
 Text = Annotated[str, BeforeValidator(_text)]
 Ags8 = Annotated[str, BeforeValidator(_ags8)]
 Ags5 = Annotated[str, BeforeValidator(_ags5)]
@@ -206,6 +216,11 @@ class Funding(_Record):
     year: Count | None = Field(None, description="Funding year")
     positions_vzae: PositiveVzae = Field(description="Fundable positions, VZÄ")
     rate_per_vzae: Euros = Field(description="Flat funding per VZÄ and year, €")
+    months: Months = Field(MONTHS, description="Months of the year funded: funding and costs pro rata (DESIGN §5)")
+
+    @model_serializer(mode="wrap")
+    def _without_defaults(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
+        return _drop_defaults(handler(self), {"months": MONTHS})
 
 
 class Kommune(_Record):
@@ -229,6 +244,9 @@ class Kommune(_Record):
     einbuergerungsbehoerde: Flag = Field(
         False, description="Has its own Einbürgerungsbehörde (naturalisation office): a Baustein 3 host"
     )
+    deficit_coverage_eur_per_vzae: Euros | None = Field(
+        None, description="The Kreis covers its deficit up to this much per VZÄ and year, € (DESIGN §5)"
+    )
 
     @property
     def hosts_authorities(self) -> bool:
@@ -249,6 +267,18 @@ class Traeger(_Record):
     cost_per_vzae: Euros = Field(description="Real yearly cost per VZÄ, €")
     deficit_coverage: Flag = Field(False, description="The Kreis covers its deficit (Defizitübernahme)")
     existing_vzae: Vzae = Fraction(0)
+    deficit_coverage_eur_per_vzae: Euros | None = Field(
+        None, description="The Kreis covers its deficit up to this much per VZÄ and year, € (DESIGN §5)"
+    )
+
+    @model_serializer(mode="wrap")
+    def _without_defaults(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
+        return _drop_defaults(handler(self), {"deficit_coverage_eur_per_vzae": None})
+
+    @property
+    def kreis_covers(self) -> bool:
+        """The Kreis carries its deficit, wholly (``deficit_coverage``) or up to the cap."""
+        return self.deficit_coverage or self.deficit_coverage_eur_per_vzae is not None
 
 
 # ---- DESIGN §5: later years and Bausteine 1 and 3 (all optional) ---------------------------
@@ -260,6 +290,7 @@ _KOMMUNE_DEFAULTS: dict[str, Any] = {
     "integrationsrat": False,
     "coordinator_vzae": None,
     "einbuergerungsbehoerde": False,
+    "deficit_coverage_eur_per_vzae": None,
 }
 _INSTANCE_DEFAULTS: dict[str, Any] = {"years": [], "coordination": None, "authorities": None}
 
@@ -306,6 +337,7 @@ class Year(_Record):
     coordination_rate_per_vzae: Euros | None = Field(None, description="Baustein 1 rate per coordinator VZÄ, €")
     assistant_rate_per_vzae: Euros | None = Field(None, description="Baustein 1 rate per assistant VZÄ, €")
     authorities_rate_per_vzae: Euros | None = Field(None, description="Baustein 3 rate per VZÄ, €")
+    months: Months | None = Field(None, description="Months of this year funded (default 12; not carried on)")
 
 
 class Coordination(_Record):
@@ -672,4 +704,14 @@ def pairing_findings(instance: Instance, model: PlanningModel) -> list[Finding]:
         )
         if column_total == 0 and model.key[column] > 0:
             findings.append(Finding(("kommunen",), "zero_key", {"value": column}))
+    if model.kreis_covers_kommunen:
+        for i, kommune in enumerate(instance.kommunen):
+            if kommune.deficit_coverage_eur_per_vzae is not None:
+                findings.append(
+                    Finding(
+                        ("kommunen", i, "deficit_coverage_eur_per_vzae"),
+                        "deficit_cap_covered",
+                        {"value": kommune.deficit_coverage_eur_per_vzae},
+                    )
+                )
     return findings

@@ -235,6 +235,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "coordinator_vzae ohne Abschnitt „coordination“ (Baustein 1)",
         "coordinator_vzae without a section 'coordination' (Baustein 1)",
     ),
+    # money rules of DESIGN §5: capped deficit coverage, a year of fewer months (kimopt.data)
+    "months_range": (
+        "{value} Monate: ein Förderjahr hat 1 bis 12 Monate (ganze Zahl; ein Start am 1. Juli ist months: 6)",
+        "{value} months: a funding year has 1 to 12 months (a whole number; a start on 1 July is months: 6)",
+    ),
+    "deficit_cap_covered": (
+        "Deckel der Defizitübernahme {value} € je VZÄ, aber das Modell lässt den Kreis mit "
+        "kreis_covers_kommunen: true das ganze Defizit jeder Kommune tragen; bitte nur eines von beiden",
+        "deficit coverage capped at €{value} per VZÄ, but the model has the Kreis carry every Kommune's "
+        "whole deficit (kreis_covers_kommunen: true); please give only one of the two",
+    ),
     # tables: CSV and workbook bounds (kimopt.io.table)
     "table_too_many_rows": (
         "die Tabelle hat zu viele Zeilen (höchstens {limit})",

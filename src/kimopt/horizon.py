@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
 
-from kimopt.data import Instance, Kommune, PlanningModel
+from kimopt.data import MONTHS, Instance, Kommune, PlanningModel
 from kimopt.numbers import round_euros
 
 Role = Literal["coordinator", "assistant", "authority"]
@@ -36,6 +36,8 @@ class FixedPosition:
     vzae: Fraction
     cost_per_vzae: int
     rate_per_vzae: int
+    months: int = MONTHS  # of the year funded: its euros are pro rata
+    deficit_cap: int | None = None  # the employer's deficit_coverage_eur_per_vzae
 
     @property
     def baustein(self) -> int:
@@ -43,19 +45,30 @@ class FixedPosition:
 
     @property
     def eigenanteil(self) -> Fraction:
-        """``max(0, cost − rate) × VZÄ``, euros per year."""
-        return max(0, self.cost_per_vzae - self.rate_per_vzae) * self.vzae
+        """``max(0, cost − rate) × VZÄ × months/12``, euros of the year."""
+        return max(0, self.cost_per_vzae - self.rate_per_vzae) * self.vzae * Fraction(self.months, MONTHS)
 
     @property
     def funding(self) -> Fraction:
-        """The rate paid up to the real cost, euros per year."""
-        return min(self.rate_per_vzae, self.cost_per_vzae) * self.vzae
+        """The rate paid up to the real cost, × months/12, euros of the year."""
+        return min(self.rate_per_vzae, self.cost_per_vzae) * self.vzae * Fraction(self.months, MONTHS)
 
     def payer(self, instance: Instance, model: PlanningModel) -> str:
-        """The employer pays; with ``kreis_covers_kommunen`` the Kreis pays for Kommunen too."""
+        """The employer pays; with ``kreis_covers_kommunen`` the Kreis pays for Kommunen too
+        (with a capped coverage the Kommune stays the payer of what is left: :meth:`payments`)."""
         if self.host_type == "kommune" and not model.kreis_covers_kommunen:
             return self.host
         return instance.kreis.name
+
+    def payments(self, instance: Instance, model: PlanningModel) -> dict[str, Fraction]:
+        """The Eigenanteil by payer: a Kommune with ``deficit_coverage_eur_per_vzae`` pays what
+        the Kreis does not cover, at most the cap per VZÄ and year (× months/12)."""
+        payer = self.payer(instance, model)
+        if payer == instance.kreis.name or self.deficit_cap is None:
+            return {payer: self.eigenanteil}
+        deficit = max(0, self.cost_per_vzae - self.rate_per_vzae)
+        kreis = min(deficit, self.deficit_cap) * self.vzae * Fraction(self.months, MONTHS)
+        return {instance.kreis.name: kreis, payer: self.eigenanteil - kreis}
 
 
 @dataclass(frozen=True)
@@ -79,8 +92,8 @@ class HorizonYear:
         """Baustein 1 and 3 Eigenanteil by payer name."""
         out: dict[str, Fraction] = {}
         for position in self.fixed:
-            payer = position.payer(self.instance, model)
-            out[payer] = out.get(payer, Fraction(0)) + position.eigenanteil
+            for payer, amount in position.payments(self.instance, model).items():
+                out[payer] = out.get(payer, Fraction(0)) + amount
         return out
 
 
@@ -111,6 +124,7 @@ def _coordination(
                 c.base_vzae,
                 coordinator_cost if coordinator_cost is not None else kreis.cost_per_vzae,
                 rate,
+                instance.funding.months,
             )
         )
     if c.assistant_vzae:
@@ -122,6 +136,7 @@ def _coordination(
                 c.assistant_vzae,
                 assistant_cost if assistant_cost is not None else kreis.cost_per_vzae,
                 assistant_rate,
+                instance.funding.months,
             )
         )
     for kommune in sorted(instance.kommunen, key=lambda k: k.name):
@@ -139,6 +154,8 @@ def _coordination(
                     vzae,
                     coordinator_cost if coordinator_cost is not None else own,
                     rate,
+                    instance.funding.months,
+                    kommune.deficit_coverage_eur_per_vzae,
                 )
             )
     return tuple(out)
@@ -161,13 +178,23 @@ def _authorities(instance: Instance, costs: list[int | None], rate: int) -> tupl
                     position.vzae,
                     cost if cost is not None else kreis.cost_per_vzae,
                     rate,
+                    instance.funding.months,
                 )
             )
             continue
         kommune = instance.kommunen[index[position.host]]
         own = kommune.cost_per_vzae if kommune.cost_per_vzae is not None else kreis.cost_per_vzae
         out.append(
-            FixedPosition("authority", kommune.name, "kommune", position.vzae, cost if cost is not None else own, rate)
+            FixedPosition(
+                "authority",
+                kommune.name,
+                "kommune",
+                position.vzae,
+                cost if cost is not None else own,
+                rate,
+                instance.funding.months,
+                kommune.deficit_coverage_eur_per_vzae,
+            )
         )
     return tuple(sorted(out, key=lambda p: (p.host_type != "kreis", p.host)))
 
@@ -220,6 +247,7 @@ def expand(instance: Instance) -> list[HorizonYear]:
                 "rate_per_vzae": entry.rate_per_vzae
                 if entry.rate_per_vzae is not None
                 else current.funding.rate_per_vzae,
+                "months": entry.months if entry.months is not None else MONTHS,  # not carried on
             }
         )
         current = _next_year(current, funding, growth, entry.costs, entry.budgets)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from kimopt import __version__
 from kimopt import plan_file as pf
-from kimopt.data import Instance, PlanningModel
+from kimopt.data import MONTHS, Instance, PlanningModel
 from kimopt.numbers import decimal_vzae, fraction_text, round_euros, round_parts
 from kimopt.problem import Problem
 from kimopt.results import LevelResult, Status
@@ -129,32 +129,31 @@ class Plan:
     def payments(self) -> list[Payment]:
         """Eigenanteil by payer: the Kreis first, then Kommunen and Träger in file order.
 
-        Rule: each host's deficit ``d_h = max(0, cost − rate)`` is due for its new positions.
-        The Kreis pays for its own, for Träger with deficit coverage and, with
-        ``kreis_covers_kommunen``, for Kommune hosts. Otherwise a Kommune pays for the part
-        of every Kommune host serving it; the host's own part counts above its existing
-        positions only, a partner's part counts in full.
+        Rule: each host's deficit ``d_h = max(0, cost − rate)`` per VZÄ and year is due for its
+        new positions, times ``months/12`` in a year of fewer months. The Kreis pays all of it
+        for its own, for Träger with deficit coverage and, with ``kreis_covers_kommunen``, for
+        Kommune hosts; at most ``deficit_coverage_eur_per_vzae`` of it for a Träger or Kommune
+        with that cap. The rest is due as without coverage: a Träger pays for itself; a Kommune
+        pays for the part of every Kommune host serving it (the host's own part counts above
+        its existing positions only, a partner's part counts in full).
         """
         problem, kommunen = self.problem, self.instance.kommunen
+        share = problem.year_share
         kreis = Fraction(0)
         by_kommune = [Fraction(0)] * len(kommunen)
         by_traeger = [Fraction(0)] * len(self.instance.traeger)
         for h, host in enumerate(problem.hosts):
             if host.kind != "kommune":
-                amount = host.deficit_per_vzae * self.new_vzae[h]
-                if host.kreis_pays:
-                    kreis += amount
-                else:
-                    by_traeger[host.record] += amount
+                kreis += share * host.kreis_deficit_per_vzae * self.new_vzae[h]
+                if host.kind == "traeger":
+                    by_traeger[host.record] += share * host.payer_deficit_per_vzae * self.new_vzae[h]
                 continue
             existing = problem.vzae(host.existing_units)
             for li in problem.links_of_host[h]:
                 link = problem.links[li]
                 part = self.vzae(li) if link.shared else max(Fraction(0), self.vzae(li) - existing)
-                if host.kreis_pays:
-                    kreis += host.deficit_per_vzae * part
-                else:
-                    by_kommune[link.kommune] += host.deficit_per_vzae * part
+                kreis += share * host.kreis_deficit_per_vzae * part
+                by_kommune[link.kommune] += share * host.payer_deficit_per_vzae * part
         payments = [Payment(self.instance.kreis.name, "kreis", kreis, self.instance.kreis.budget)]
         payments += [Payment(k.name, "kommune", by_kommune[i], k.budget) for i, k in enumerate(kommunen)]
         payments += [Payment(t.name, "traeger", by_traeger[j], None) for j, t in enumerate(self.instance.traeger)]
@@ -208,10 +207,17 @@ class Plan:
 
     @cached_property
     def funding(self) -> Fraction:
-        """Yearly funding: the flat rate per VZÄ, paid up to the real cost."""
+        """The year's funding: the flat rate per VZÄ, paid up to the real cost, times ``months/12``."""
         rate = self.instance.funding.rate_per_vzae
-        return sum(
+        return self.problem.year_share * sum(
             (min(rate, host.cost_per_vzae) * self.hosted[h] for h, host in enumerate(self.problem.hosts)), Fraction(0)
+        )
+
+    @cached_property
+    def total_cost(self) -> Fraction:
+        """The year's real cost of every position, times ``months/12``."""
+        return self.problem.year_share * sum(
+            (host.cost_per_vzae * self.hosted[h] for h, host in enumerate(self.problem.hosts)), Fraction(0)
         )
 
     @property
@@ -320,6 +326,11 @@ class Plan:
                 cost_per_vzae=host.cost_per_vzae,
                 deficit_per_vzae=host.deficit_per_vzae,
                 deficit_paid_by_kreis=host.kreis_pays,
+                **(
+                    {"deficit_kreis_per_vzae": host.kreis_deficit_per_vzae}
+                    if host.kreis_pays and host.payer_deficit_per_vzae
+                    else {}
+                ),
             )
             for h, host in enumerate(problem.hosts)
         ]
@@ -352,9 +363,7 @@ class Plan:
         finance = pf.Finance(
             rate_per_vzae=inst.funding.rate_per_vzae,
             funding_eur=round_euros(self.funding),
-            total_cost_eur=round_euros(
-                sum((host.cost_per_vzae * self.hosted[h] for h, host in enumerate(problem.hosts)), Fraction(0))
-            ),
+            total_cost_eur=round_euros(self.total_cost),
             eigenanteil=[
                 pf.Payment(
                     payer=p.payer,
@@ -366,6 +375,7 @@ class Plan:
                 for p, e, exact, b in zip(payments, shown, self.bestand, self.shown_bestand, strict=True)
                 if p.eur or exact or p.payer_type == "kreis"
             ],
+            **({"months": inst.funding.months} if inst.funding.months != MONTHS else {}),
         )
         # every time is here, so that the rest of the plan is the same between runs
         solver = pf.Solver(**self.solver, level_seconds={lv.name: round(lv.seconds, 3) for lv in self.levels})

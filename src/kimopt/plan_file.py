@@ -136,6 +136,11 @@ class Host(_Entry):
     cost_per_vzae: int
     deficit_per_vzae: int
     deficit_paid_by_kreis: bool
+    deficit_kreis_per_vzae: int | None = Field(
+        None,
+        description="the Kreis's part of deficit_per_vzae when it covers at most deficit_coverage_eur_per_vzae; "
+        "the employer (a partner: for its part) pays the rest; absent when the Kreis pays all or nothing",
+    )
 
 
 class Served(_Entry):
@@ -187,12 +192,17 @@ class Payment(_Entry):
 
 
 class Finance(_Entry):
-    """Funding, total cost and the Eigenanteil of each payer, euros per year."""
+    """Funding, total cost and the Eigenanteil of each payer, euros of the year."""
 
     rate_per_vzae: int
     funding_eur: int
     total_cost_eur: int
     eigenanteil: list[Payment]
+    months: int | None = Field(
+        None,
+        description="months of the year funded (DESIGN §5): the euros here are rates per VZÄ and year × months/12; "
+        "absent for a whole year",
+    )
 
 
 class TieBreak(_Entry):

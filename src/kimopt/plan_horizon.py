@@ -103,8 +103,8 @@ class YearPlan:
                 "bestand": bestand if exact else None,
             }
         for position in self.horizon.fixed:
-            row = rows[position.payer(inst, self.model)]
-            row["b1" if position.baustein == 1 else "b3"] += position.eigenanteil
+            for payer, amount in position.payments(inst, self.model).items():
+                rows[payer]["b1" if position.baustein == 1 else "b3"] += amount
         return [r for r in rows.values() if r["b1"] or r["b2"] or r["b3"] or r["bestand"] or r["payer_type"] == "kreis"]
 
     @cached_property

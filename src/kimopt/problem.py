@@ -14,7 +14,7 @@ from fractions import Fraction
 from functools import cached_property
 from typing import Literal
 
-from kimopt.data import Instance, Kommune, PlanningModel, Traeger
+from kimopt.data import MONTHS, Instance, Kommune, PlanningModel, Traeger
 
 HostKind = Literal["kreis", "kommune", "traeger"]
 # Why this order: the tie-break prefers a Kommune's own staff, then Träger, then the Kreis.
@@ -32,8 +32,14 @@ class Host:
     max_units: int | None  # None: only the funding cap limits (the Kreis)
     existing_units: int
     cost_per_vzae: int
-    deficit_per_vzae: int  # d_h = max(0, cost - rate)
-    kreis_pays: bool  # the Kreis carries this host's deficit
+    deficit_per_vzae: int  # d_h = max(0, cost - rate), per VZÄ and (whole) year
+    kreis_pays: bool  # the Kreis carries this host's deficit, wholly or up to a cap
+    kreis_deficit_per_vzae: int  # the Kreis's part of d_h: d_h, min(d_h, cap) or 0
+
+    @property
+    def payer_deficit_per_vzae(self) -> int:
+        """The rest of ``d_h`` the Kreis does not carry: the employer's (a partner's part: the partner's)."""
+        return self.deficit_per_vzae - self.kreis_deficit_per_vzae
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,21 @@ class Problem:
     def vzae(self, units: int | Fraction) -> Fraction:
         """Units back to VZÄ."""
         return Fraction(units) * self.g
+
+    @cached_property
+    def year_share(self) -> Fraction:
+        """``months / 12``: every euro of the year (funding, cost, deficit) is pro rata (DESIGN §5)."""
+        return Fraction(self.instance.funding.months, MONTHS)
+
+    @cached_property
+    def money_factor(self) -> Fraction:
+        """Euros of the year per unit of the solver's money: ``d × g.numerator × units`` is
+        ``g.denominator`` times the yearly euros ``d × VZÄ``, of which the year pays ``year_share``."""
+        return self.year_share / self.g.denominator
+
+    def money_limit(self, euros: int | Fraction) -> int:
+        """A budget in the solver's money: the largest integer ``m`` with ``m × money_factor ≤ euros``."""
+        return math.floor(euros / self.money_factor)
 
     @cached_property
     def positions(self) -> int:
@@ -179,6 +200,13 @@ def name_order(records: Sequence[Kommune] | Sequence[Traeger]) -> tuple[int, ...
     return tuple(sorted(range(len(records)), key=lambda i: records[i].name))
 
 
+def kreis_part(deficit: int, covered: bool, cap: int | None) -> int:
+    """The Kreis's part of a deficit per VZÄ and year: up to ``cap`` when capped, else all or nothing."""
+    if cap is not None:
+        return min(deficit, cap)
+    return deficit if covered else 0
+
+
 def key_weights(instance: Instance, model: PlanningModel) -> tuple[int, ...]:
     """Integer weights proportional to the key: ``share_i = Σ_k λ_k · x_ik / X_k``.
 
@@ -230,6 +258,7 @@ def compile_problem(instance: Instance, model: PlanningModel, carried: Carried |
             kreis.cost_per_vzae,
             max(0, kreis.cost_per_vzae - rate),
             True,
+            max(0, kreis.cost_per_vzae - rate),
         )
     ]
     links: list[Link] = [Link(0, i, False) for i in order]
@@ -246,6 +275,8 @@ def compile_problem(instance: Instance, model: PlanningModel, carried: Carried |
         if kommune.max_vzae <= 0 and kommune.existing_vzae <= 0:
             continue
         cost = kommune.cost_per_vzae if kommune.cost_per_vzae is not None else kreis.cost_per_vzae
+        deficit = max(0, cost - rate)
+        cap = None if model.kreis_covers_kommunen else kommune.deficit_coverage_eur_per_vzae
         # Filled positions count as wanted: "we have 1.0 VZÄ and want no more" is max_vzae 0.
         hosts.append(
             Host(
@@ -255,8 +286,9 @@ def compile_problem(instance: Instance, model: PlanningModel, carried: Carried |
                 whole_units(max(kommune.max_vzae, kommune.existing_vzae), g),
                 whole_units(kommune.existing_vzae, g),
                 cost,
-                max(0, cost - rate),
-                model.kreis_covers_kommunen,
+                deficit,
+                model.kreis_covers_kommunen or cap is not None,
+                kreis_part(deficit, model.kreis_covers_kommunen, cap),
             )
         )
         h = len(hosts) - 1
@@ -264,6 +296,7 @@ def compile_problem(instance: Instance, model: PlanningModel, carried: Carried |
         links.extend(Link(h, j, True) for j in sorted(partners[i], key=by_name.__getitem__))
     for t in name_order(instance.traeger):
         traeger = instance.traeger[t]
+        deficit = max(0, traeger.cost_per_vzae - rate)
         hosts.append(
             Host(
                 traeger.name,
@@ -272,8 +305,9 @@ def compile_problem(instance: Instance, model: PlanningModel, carried: Carried |
                 whole_units(traeger.max_vzae, g),
                 whole_units(traeger.existing_vzae, g),
                 traeger.cost_per_vzae,
-                max(0, traeger.cost_per_vzae - rate),
-                traeger.deficit_coverage,
+                deficit,
+                traeger.kreis_covers,
+                kreis_part(deficit, traeger.deficit_coverage, traeger.deficit_coverage_eur_per_vzae),
             )
         )
         h = len(hosts) - 1

@@ -627,6 +627,7 @@ def test_template_explains_every_header_and_validates_input(tmp_path: Path) -> N
         "Jugendamt",
         "Integrationsrat",
         "Koordination VZÄ",
+        "Defizitübernahme höchstens je VZÄ (€)",
     ]
     for title in ("Kommunen", "Träger", "Jahre", "Baustein 3"):
         sheet = workbook[title]

@@ -94,7 +94,7 @@ def render_plan(plan: dict[str, Any], lang: str = "de") -> str:
         + f" {fmt_number(summary['partner_vzae'], 1, lang)} VZÄ",
         _t(lang, "Förderung", "Funding")
         + f": {fmt_euros(summary['funding_eur'], lang)} "
-        + _t(lang, "pro Jahr", "per year")
+        + _per_year(plan["finance"].get("months"), lang)
         + "; "
         + _t(lang, "Eigenanteil", "own share")
         + f": Kreis {fmt_euros(own['kreis'], lang)}, "
@@ -192,3 +192,10 @@ def render_plan(plan: dict[str, Any], lang: str = "de") -> str:
 
         lines += horizon_lines(plan, lang)
     return "\n".join(lines)
+
+
+def _per_year(months: int | None, lang: str) -> str:
+    """„pro Jahr“, or the months of a year that is funded pro rata (DESIGN §5 ``months``)."""
+    if months is None:
+        return _t(lang, "pro Jahr", "per year")
+    return _t(lang, f"im Jahr ({months} Monate, anteilig)", f"in the year ({months} months, pro rata)")

@@ -9,8 +9,6 @@ plain solve, so the rule is unconditional).
 
 from __future__ import annotations
 
-import math
-
 from ortools.sat.python import cp_model
 
 from kimopt.cpsat.switches import Switches
@@ -170,18 +168,20 @@ def continuity(model: cp_model.CpModel, problem: Problem, variables: Variables, 
 def budget_kommune(model: cp_model.CpModel, problem: Problem, variables: Variables, switches: Switches) -> None:
     """A Kommune's Eigenanteil for the Kommune hosts serving it stays within its budget.
 
-    .. math:: \\sum_k d_k \\cdot part_{k,i} \\cdot g \\le budget_i
+    .. math:: f \\sum_k (d_k - c_k) \\cdot part_{k,i} \\cdot g \\le budget_i
 
     where a partner's part is ``a[k,i]`` and the host's own part counts only above its
-    existing positions. Not applied when the Kreis covers the Kommunen's deficit. (A budget
-    may be a fraction: what Bausteine 1 and 3 leave of it, see :mod:`kimopt.cpsat.horizon`.)
+    existing positions; ``c_k`` the Kreis's part of ``d_k`` (``deficit_coverage_eur_per_vzae``),
+    ``f = months/12`` the year's share (DESIGN §5). Not applied when the Kreis covers the
+    Kommunen's deficit. (A budget may be a fraction: what Bausteine 1 and 3 leave of it, see
+    :mod:`kimopt.cpsat.horizon`.)
     """
     if problem.model.kreis_covers_kommunen:
         return
     for i, kommune in problem.kommunen_in_order():
         if kommune.budget is None:
             continue
-        model.add(variables.kommune_payment(i) <= math.floor(kommune.budget * problem.g.denominator)).only_enforce_if(
+        model.add(variables.kommune_payment(i) <= problem.money_limit(kommune.budget)).only_enforce_if(
             switches.lits(BUDGET_KOMMUNE, kommune.name)
         )
 
@@ -190,17 +190,17 @@ def budget_kommune(model: cp_model.CpModel, problem: Problem, variables: Variabl
 def budget_kreis(model: cp_model.CpModel, problem: Problem, variables: Variables, switches: Switches) -> None:
     """The Kreis's Eigenanteil stays within its budget.
 
-    .. math:: d_{kreis} n_{kreis} g + \\sum_{t: coverage} d_t n_t g
-              [+ \\text{Kommune parts if it covers them}] \\le budget_{kreis}
+    .. math:: f (d_{kreis} n_{kreis} g + \\sum_{t} c_t n_t g
+              + \\text{its part } c_k \\text{ of Kommune hosts' parts}) \\le budget_{kreis}
 
-    with ``n_h = max(0, H_h − E_h)`` the new positions.
+    with ``n_h = max(0, H_h − E_h)`` the new positions, ``c_h`` the Kreis's part of the deficit
+    ``d_h`` (all of it with ``deficit_coverage`` or ``kreis_covers_kommunen``, at most the cap
+    ``deficit_coverage_eur_per_vzae``, else nothing) and ``f = months/12`` the year's share.
     """
     budget = problem.instance.kreis.budget
     if budget is None:
         return
-    model.add(variables.kreis_payment() <= math.floor(budget * problem.g.denominator)).only_enforce_if(
-        switches.lits(BUDGET_KREIS)
-    )
+    model.add(variables.kreis_payment() <= problem.money_limit(budget)).only_enforce_if(switches.lits(BUDGET_KREIS))
 
 
 @REACHABILITY.model

@@ -110,7 +110,7 @@ def own_cost(
     model: cp_model.CpModel, problem: Problem, variables: Variables, objective: Objective, used: int | None
 ) -> Level:
     """Minimise the total Eigenanteil of Kreis and Kommunen, euros per year."""
-    return Level("own_cost", variables.own_cost(), False, Fraction(1, problem.g.denominator), "EUR")
+    return Level("own_cost", variables.own_cost(), False, problem.money_factor, "EUR")
 
 
 def stability(

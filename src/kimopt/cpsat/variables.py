@@ -1,9 +1,10 @@
 """Decision variables of the CP-SAT model, with tight domains and named after what they mean.
 
-All quantities are integers: VZÄ in granularity units, money in ``euro × g.denominator``
-(so that ``d × units × g`` euros is exact). The definitional links between variables (hosted
-sums, "host is used", "link is used", "new positions") are added here; the planning rules
-themselves are in :mod:`kimopt.cpsat.constraints`.
+All quantities are integers: VZÄ in granularity units, money in whole multiples of
+:attr:`kimopt.problem.Problem.money_factor` euros (``d × g.numerator × units``: yearly euros
+× ``g.denominator``, of which a year of fewer months pays ``months/12``). The definitional
+links between variables (hosted sums, "host is used", "link is used", "new positions") are
+added here; the planning rules themselves are in :mod:`kimopt.cpsat.constraints`.
 """
 
 from __future__ import annotations
@@ -66,40 +67,47 @@ class Variables:
         """``c_i = Σ_h a[h,i]``."""
         return LinearExpr.sum([self.a[li] for li in self.problem.links_of_kommune[kommune]])
 
-    def kommune_payment(self, kommune: int) -> LinearExpr:
-        """What Kommune ``i`` would pay for Kommune hosts serving it, in euro × g.denominator.
-
-        ``Σ_k d_k × part_k,i × g``, where a partner's part is ``a[k,i]`` and the host's own part
-        counts only above its existing positions (those are financed already).
-        """
+    def _kommune_host_parts(self, kommune: int) -> list[tuple[int, IntVar]]:
+        """``(host, part)`` of every Kommune host serving Kommune ``i``: a partner's part is
+        ``a[k,i]``, the host's own part counts only above its existing positions."""
         problem = self.problem
-        numerator = problem.g.numerator
-        terms = []
+        out = []
         for li in problem.links_of_kommune[kommune]:
             link = problem.links[li]
-            host = problem.hosts[link.host]
-            if host.kind != "kommune" or host.deficit_per_vzae == 0:
-                continue
-            part = self.a[li] if link.shared else self.own_new[link.host]
-            terms.append(host.deficit_per_vzae * numerator * part)
-        return LinearExpr.sum(terms)
+            if problem.hosts[link.host].kind == "kommune":
+                out.append((link.host, self.a[li] if link.shared else self.own_new[link.host]))
+        return out
+
+    def kommune_payment(self, kommune: int) -> LinearExpr:
+        """What Kommune ``i`` pays for Kommune hosts serving it, in the solver's money
+        (:attr:`kimopt.problem.Problem.money_factor`): ``Σ_k (d_k − kreis part_k) × part_k,i × g``."""
+        numerator = self.problem.g.numerator
+        hosts = self.problem.hosts
+        return LinearExpr.sum(
+            [
+                hosts[h].payer_deficit_per_vzae * numerator * part
+                for h, part in self._kommune_host_parts(kommune)
+                if hosts[h].payer_deficit_per_vzae
+            ]
+        )
 
     def kreis_payment(self) -> LinearExpr:
-        """What the Kreis pays: its own new VZÄ, Träger with deficit coverage, and Kommunen if it covers them."""
+        """What the Kreis pays: its part of the deficit of its own new VZÄ, of Träger with deficit
+        coverage (up to their cap) and of Kommune hosts it covers (wholly or up to their cap)."""
         problem = self.problem
         numerator = problem.g.numerator
         terms = []
         for h, host in enumerate(problem.hosts):
-            if host.kind != "kommune" and host.kreis_pays and host.deficit_per_vzae:
-                terms.append(host.deficit_per_vzae * numerator * self.new[h])
-        if problem.model.kreis_covers_kommunen:
-            terms.extend(self.kommune_payment(i) for i in problem.kommune_order)
+            if host.kind != "kommune" and host.kreis_deficit_per_vzae:
+                terms.append(host.kreis_deficit_per_vzae * numerator * self.new[h])
+        for i in problem.kommune_order:
+            for h, part in self._kommune_host_parts(i):
+                if problem.hosts[h].kreis_deficit_per_vzae:
+                    terms.append(problem.hosts[h].kreis_deficit_per_vzae * numerator * part)
         return LinearExpr.sum(terms)
 
     def own_cost(self) -> LinearExpr:
-        """Total Eigenanteil of Kreis and Kommunen (euro × g.denominator)."""
-        if self.problem.model.kreis_covers_kommunen:
-            return self.kreis_payment()
+        """Total Eigenanteil of Kreis and Kommunen, in the solver's money."""
         return self.kreis_payment() + LinearExpr.sum([self.kommune_payment(i) for i in self.problem.kommune_order])
 
 

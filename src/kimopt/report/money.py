@@ -36,9 +36,33 @@ def _hosts(plan: dict[str, Any]) -> list[dict[str, Any]]:
     return [h for h in plan.get("hosts") or [] if _exact(h.get("vzae"))]
 
 
+def _year_share(plan: dict[str, Any]) -> Fraction:
+    """``months/12`` of a year funded for fewer months (``finance.months``), else 1."""
+    return Fraction(int(plan["finance"].get("months") or 12), 12)
+
+
+def _period(plan: dict[str, Any], lang: str) -> str:
+    """`` (pro Jahr)``, or the months of a year funded pro rata."""
+    months = plan["finance"].get("months")
+    if not months:
+        return t(lang, " (pro Jahr)", " (per year)")
+    return t(lang, f" (für {months} Monate, anteilig)", f" (for {months} months, pro rata)")
+
+
 def _funded(plan: dict[str, Any], host: dict[str, Any]) -> Fraction:
     rate = _exact(plan["finance"]["rate_per_vzae"])
-    return min(rate, _exact(host.get("cost_per_vzae"))) * _exact(host.get("vzae"))
+    return min(rate, _exact(host.get("cost_per_vzae"))) * _exact(host.get("vzae")) * _year_share(plan)
+
+
+def _deficit_parts(plan: dict[str, Any], host: dict[str, Any]) -> tuple[Fraction, Fraction]:
+    """(the Kreis's part, the rest) of the host's deficit per VZÄ in this year: all, up to the
+    capped ``deficit_kreis_per_vzae``, or nothing for the Kreis."""
+    deficit = _exact(host.get("deficit_per_vzae")) * _year_share(plan)
+    if "deficit_kreis_per_vzae" in host:
+        kreis = _exact(host.get("deficit_kreis_per_vzae")) * _year_share(plan)
+    else:
+        kreis = deficit if host.get("deficit_paid_by_kreis") else Fraction(0)
+    return kreis, deficit - kreis
 
 
 def transfers(plan: dict[str, Any]) -> list[tuple[str, str, str, Fraction, Fraction]]:
@@ -58,34 +82,36 @@ def transfers(plan: dict[str, Any]) -> list[tuple[str, str, str, Fraction, Fract
         host = by_name.get(link.get("host"))
         if host is None or host.get("host_type") != "kommune":
             continue
-        deficit = _exact(host.get("deficit_per_vzae"))
+        by_kreis, rest = _deficit_parts(plan, host)
         part = _exact(link.get("vzae"))
         if link.get("kommune") == host["name"]:
             own[host["name"]] = part
             continue
-        payer = kreis if host.get("deficit_paid_by_kreis") else str(link.get("kommune"))
-        kind = "defizit" if host.get("deficit_paid_by_kreis") else "kostenausgleich"
-        if deficit and part:
-            out.append((payer, host["name"], kind, part, deficit * part))
+        if by_kreis and part:
+            out.append((kreis, host["name"], "defizit", part, by_kreis * part))
+        if rest and part:
+            out.append((str(link.get("kommune")), host["name"], "kostenausgleich", part, rest * part))
     for h in hosts:
-        deficit = _exact(h.get("deficit_per_vzae"))
-        if h.get("host_type") == "kreis" or not h.get("deficit_paid_by_kreis") or not deficit:
+        by_kreis, _ = _deficit_parts(plan, h)
+        if h.get("host_type") == "kreis" or not by_kreis:
             continue
-        if h.get("host_type") == "kommune":  # the Kreis covers the host's own new part
+        if h.get("host_type") == "kommune":  # the Kreis covers (part of) the host's own new part
             new = max(Fraction(0), own.get(h["name"], Fraction(0)) - _exact(h.get("existing_vzae")))
         else:
             new = _exact(h.get("new_vzae"))
         if new:
-            out.append((kreis, h["name"], "defizit", new, deficit * new))
+            out.append((kreis, h["name"], "defizit", new, by_kreis * new))
     return out
 
 
 def _own_part(plan: dict[str, Any], payer: str) -> Fraction:
-    """The part of a payer's Eigenanteil that is no transfer: its own new positions."""
+    """The part of a payer's Eigenanteil that is no transfer: its own new positions (what the
+    Kreis does not cover of them)."""
     host = next((h for h in _hosts(plan) if h["name"] == payer), None)
-    if host is None or (host.get("deficit_paid_by_kreis") and host.get("host_type") != "kreis"):
+    if host is None:
         return Fraction(0)
-    deficit = _exact(host.get("deficit_per_vzae"))
+    by_kreis, rest = _deficit_parts(plan, host)
+    deficit = by_kreis + rest if host.get("host_type") == "kreis" else rest
     if host.get("host_type") != "kommune":
         return deficit * _exact(host.get("new_vzae"))
     own = sum(
@@ -160,7 +186,7 @@ def transfers_table(plan: dict[str, Any], lang: str) -> Table:
     )
     return Table(
         "transfers",
-        t(lang, "Wer zahlt wem (pro Jahr)", "Who pays whom (per year)"),
+        t(lang, "Wer zahlt wem", "Who pays whom") + _period(plan, lang),
         [t(lang, "Von", "From"), t(lang, "An", "To"), t(lang, "Wofür", "What for"), t(lang, "Betrag", "Amount")],
         rows,
         {3},
@@ -180,7 +206,7 @@ def existing_deficit(plan: dict[str, Any]) -> Fraction:
     for h in _hosts(plan):
         held = own.get(h["name"], Fraction(0)) if h.get("host_type") == "kommune" else _exact(h.get("vzae"))
         total += _exact(h.get("deficit_per_vzae")) * min(held, _exact(h.get("existing_vzae")))
-    return total
+    return total * _year_share(plan)
 
 
 def finance_table(plan: dict[str, Any], lang: str) -> Table:
@@ -200,7 +226,9 @@ def finance_table(plan: dict[str, Any], lang: str) -> Table:
     rows = [
         [t(lang, "Gesamtkosten der Stellen", "Total cost of the positions"), fmt_euros(cost, lang), "", ""],
         [
-            t(lang, "− Förderung", "− funding") + f" ({fmt_euros(f['rate_per_vzae'], lang)} / VZÄ)",
+            t(lang, "− Förderung", "− funding")
+            + f" ({fmt_euros(f['rate_per_vzae'], lang)} / VZÄ"
+            + (f" × {f['months']}/12)" if f.get("months") else ")"),
             fmt_euros(funding, lang),
             "",
             "",
@@ -247,7 +275,7 @@ def finance_table(plan: dict[str, Any], lang: str) -> Table:
     )
     return Table(
         "finance",
-        t(lang, "Finanzen (pro Jahr)", "Finance (per year)"),
+        t(lang, "Finanzen", "Finance") + _period(plan, lang),
         [t(lang, "Posten", "Item"), t(lang, "Betrag", "Amount"), "Budget", t(lang, "ausgeschöpft", "used")],
         rows,
         {1, 2, 3},

@@ -124,7 +124,14 @@ def summary_table(plan: dict[str, Any], lang: str) -> Table:
             t(lang, "VZÄ bei Kommunen und Trägern", "VZÄ with Kommunen and Träger"),
             vzae(s["partner_vzae"], lang),
         ],
-        [t(lang, "Förderung pro Jahr", "Funding per year"), fmt_euros(s["funding_eur"], lang)],
+        [
+            t(lang, "Förderung pro Jahr", "Funding per year")
+            if not (plan.get("finance") or {}).get("months")
+            else t(lang, "Förderung im Jahr ({m} Monate)", "Funding in the year ({m} months)").format(
+                m=plan["finance"]["months"]
+            ),
+            fmt_euros(s["funding_eur"], lang),
+        ],
         [t(lang, "Eigenanteil Kreis", "Own share Kreis"), fmt_euros(own["kreis"], lang)],
         [t(lang, "Eigenanteil Kommunen", "Own share Kommunen"), fmt_euros(own["kommunen"], lang)],
         [t(lang, "Eigenanteil Träger", "Own share Träger"), fmt_euros(own["traeger"], lang)],
@@ -264,11 +271,11 @@ def hosts_table(plan: dict[str, Any], lang: str) -> Table:
     for h in plan["hosts"]:
         if not h["vzae"]:
             continue
-        payer = (
-            "Kreis"
-            if h["deficit_paid_by_kreis"]
-            else (h["name"] if h["host_type"] != "kommune" else t(lang, "betreute Kommunen", "Kommunen served"))
-        )
+        own = h["name"] if h["host_type"] != "kommune" else t(lang, "betreute Kommunen", "Kommunen served")
+        payer = "Kreis" if h["deficit_paid_by_kreis"] else own
+        if "deficit_kreis_per_vzae" in h:  # capped coverage (DESIGN §5)
+            cap = fmt_euros(h["deficit_kreis_per_vzae"], lang)
+            payer = t(lang, f"Kreis {cap} je VZÄ, Rest {own}", f"Kreis {cap} per VZÄ, rest {own}")
         rows.append(
             [
                 h["name"],

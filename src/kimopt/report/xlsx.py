@@ -427,6 +427,7 @@ def _kuerzungen(ws: Any, years: list[dict[str, Any]], t: _Lang) -> None:
 def _finanzen(ws: Any, plan: dict[str, Any], t: _Lang) -> None:
     finance: dict[str, Any] = plan.get("finance") or {}
     rate = _num(finance.get("rate_per_vzae"))
+    share = Decimal(int(finance.get("months") or 12)) / 12  # a year of fewer months: euros pro rata
     columns = [
         Col(t("Anstellungsträger", "Employer"), None, 30),
         Col(t("Art", "Type"), None, 9),
@@ -446,6 +447,9 @@ def _finanzen(ws: Any, plan: dict[str, Any], t: _Lang) -> None:
         vzae, cost = _num(host.get("vzae")), _num(host.get("cost_per_vzae"))
         funded = min(rate, cost)  # the flat rate, paid up to the real cost
         payer = "Kreis" if host.get("deficit_paid_by_kreis") else t.kind(host.get("host_type"))
+        if "deficit_kreis_per_vzae" in host:  # capped coverage (DESIGN §5)
+            cap = host["deficit_kreis_per_vzae"]
+            payer = t(f"Kreis bis {cap} €, Rest {t.kind(host.get('host_type'))}", f"Kreis up to €{cap}, rest employer")
         rows.append(
             [
                 host.get("name"),
@@ -457,8 +461,8 @@ def _finanzen(ws: Any, plan: dict[str, Any], t: _Lang) -> None:
                 host.get("cost_per_vzae"),
                 int(funded),
                 host.get("deficit_per_vzae"),
-                _euros(cost * vzae),
-                _euros(funded * vzae),
+                _euros(cost * vzae * share),
+                _euros(funded * vzae * share),
                 payer,
             ]
         )

@@ -173,7 +173,7 @@ def least_payment(scenario: Scenario, rule: RuleId, time_limit: float) -> Fracti
         i = next(i for i, k in enumerate(scenario.instance.kommunen) if k.name == rule[1])
         expr = cm.variables.kommune_payment(i)
     found = _optimum(cm, expr, False, scenario, time_limit)
-    return None if found is None else Fraction(found[0], cm.problem.g.denominator)
+    return None if found is None else found[0] * cm.problem.money_factor
 
 
 @BUDGET_KOMMUNE.repair

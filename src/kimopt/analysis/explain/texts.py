@@ -142,10 +142,11 @@ def budget_text(scenario: Scenario, payer: str, budget: int | None, lang: str) -
     year = scenario.year
     if year is None or not year.fixed:
         return _t(lang, "Eigenanteil höchstens ", "own share at most ") + limit
-    fixed = [p for p in year.fixed if p.payer(scenario.instance, scenario.model) == payer]
+    # a Kommune's capped coverage splits a position's Eigenanteil between it and the Kreis
+    fixed = [(p, p.payments(scenario.instance, scenario.model).get(payer, Fraction(0))) for p in year.fixed]
     parts = []
     for baustein, de, en in ((1, "Koordination", "coordination"), (3, "Ausländerbehörde", "authorities")):
-        paid = sum((p.eigenanteil for p in fixed if p.baustein == baustein), Fraction(0))
+        paid = sum((amount for p, amount in fixed if p.baustein == baustein), Fraction(0))
         if paid:
             parts.append(
                 _t(lang, f"{de} (Baustein {baustein}) ", f"{en} (Baustein {baustein}) ") + fmt_euros(paid, lang)

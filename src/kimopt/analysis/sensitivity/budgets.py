@@ -37,20 +37,18 @@ class BudgetThreshold:
 
 
 def _deficits(problem: Problem, payer: int | None) -> list[int]:
-    """Deficits per VZÄ of the hosts whose new positions the payer pays (None: the Kreis)."""
+    """The payer's parts of the deficits per VZÄ and year of the hosts whose new positions it
+    pays (None: the Kreis, its covered part; a Kommune: what Kommune hosts serving it leave)."""
     found = set()
     for h, host in enumerate(problem.hosts):
         if payer is None:
-            pays = host.kind != "kommune" and host.kreis_pays
-            pays = pays or (host.kind == "kommune" and problem.model.kreis_covers_kommunen)
+            part = host.kreis_deficit_per_vzae
+        elif host.kind == "kommune" and any(problem.links[li].kommune == payer for li in problem.links_of_host[h]):
+            part = host.payer_deficit_per_vzae
         else:
-            pays = (
-                host.kind == "kommune"
-                and not problem.model.kreis_covers_kommunen
-                and any(problem.links[link].kommune == payer for link in problem.links_of_host[h])
-            )
-        if pays and host.deficit_per_vzae > 0:
-            found.add(host.deficit_per_vzae)
+            part = 0
+        if part > 0:
+            found.add(part)
     return sorted(found)
 
 
@@ -133,7 +131,8 @@ def _threshold(
             cache[value] = solve_instance(_with_budget(instance, payer, left), model, time_limit, base.carried)
         return cache[value]
 
-    levels = payment_levels(_deficits(problem, payer), problem.g, problem.positions, total, fixed)
+    # a year of fewer months pays months/12 of each deficit (DESIGN §5)
+    levels = payment_levels(_deficits(problem, payer), problem.g * problem.year_share, problem.positions, total, fixed)
     found = None
     if levels and at(None).units != base.units:
         lo, hi = 0, len(levels) - 1  # at(levels[-1]) is as good as unlimited

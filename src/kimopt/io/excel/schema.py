@@ -103,6 +103,14 @@ FUNDING_FIELDS: tuple[Field, ...] = (
         ("Pauschale je VZÄ", "Förderung je VZÄ", "Förderpauschale"),
         required=True,
     ),
+    Field(
+        ("funding", "months"),
+        "Monate",
+        "count",
+        "Geförderte Monate des Jahres, 1 bis 12 (ein Start am 1. Juli ist 6): Förderung und Kosten "
+        "anteilig; leer = 12.",
+        ("Monate gefördert", "Förderdauer (Monate)"),
+    ),
 )
 
 KOMMUNE_FIELDS: tuple[Field, ...] = (
@@ -217,6 +225,15 @@ KOMMUNE_FIELDS: tuple[Field, ...] = (
         ("Koordinatoren VZÄ",),
         width=12,
     ),
+    Field(
+        ("deficit_coverage_eur_per_vzae",),
+        "Defizitübernahme höchstens je VZÄ (€)",
+        "euro",
+        "Der Kreis übernimmt vom Defizit der Kommune höchstens so viel je VZÄ und Jahr (z. B. 5.000), "
+        "den Rest trägt die Kommune (eine Partnerkommune ihren Anteil); leer = keine Übernahme.",
+        ("Defizitdeckel je VZÄ", "Defizitübernahme bis je VZÄ"),
+        width=18,
+    ),
 )
 
 TRAEGER_FIELDS: tuple[Field, ...] = (
@@ -271,6 +288,15 @@ TRAEGER_FIELDS: tuple[Field, ...] = (
         "Bereits besetzte Stellen beim Träger (VZÄ); sie bleiben. Leer = 0.",
         ("Bestand VZÄ", "Vorhanden"),
         width=12,
+    ),
+    Field(
+        ("deficit_coverage_eur_per_vzae",),
+        "Defizitübernahme höchstens je VZÄ (€)",
+        "euro",
+        "Der Kreis übernimmt vom Defizit des Trägers höchstens so viel je VZÄ und Jahr (z. B. 5.000), "
+        "den Rest trägt der Träger; leer = nach Spalte „Defizitübernahme“.",
+        ("Defizitdeckel je VZÄ", "Defizitübernahme bis je VZÄ"),
+        width=18,
     ),
 )
 
@@ -334,6 +360,14 @@ YEAR_FIELDS: tuple[Field, ...] = (
         "Baustein 3: Pauschale je VZÄ in diesem Jahr; leer = wie im Vorjahr.",
         (),
         width=16,
+    ),
+    Field(
+        ("months",),
+        "Monate",
+        "count",
+        "Geförderte Monate dieses Jahres, 1 bis 12: Förderung und Kosten anteilig; leer = 12 (gilt nicht weiter).",
+        (),
+        width=10,
     ),
 )
 COST_PREFIX = "Kosten: "
