@@ -166,7 +166,8 @@ class Plan:
         Rule (DESIGN §5): positions filled before the plan are financed already, so they are not in
         the Eigenanteil (nor in a budget); their deficit ``d_h × min(H_h, existing_h)`` (a Kommune
         host: its own part instead of ``H_h``, as in :attr:`payments`) is paid by whoever pays the
-        host's deficit: the Kreis for its own and where it pays the host's deficit, else the host.
+        host's deficit: the Kreis its part (all, or up to a cap), the host the rest; a year of fewer
+        months pro rata, as every euro of it.
         """
         problem, n = self.problem, len(self.instance.kommunen)
         out = [Fraction(0)] * (1 + n + len(self.instance.traeger))
@@ -175,11 +176,10 @@ class Plan:
             if host.kind == "kommune":  # the link to itself; partners pay their parts in full
                 own = (li for li in problem.links_of_host[h] if not problem.links[li].shared)
                 held = sum((self.vzae(li) for li in own), Fraction(0))
-            amount = host.deficit_per_vzae * min(held, problem.vzae(host.existing_units))
-            if host.kind == "kreis" or host.kreis_pays:
-                out[0] += amount
-            else:
-                out[1 + host.record + (n if host.kind == "traeger" else 0)] += amount
+            filled = min(held, problem.vzae(host.existing_units)) * problem.year_share
+            out[0] += host.kreis_deficit_per_vzae * filled
+            if host.kind != "kreis":
+                out[1 + host.record + (n if host.kind == "traeger" else 0)] += host.payer_deficit_per_vzae * filled
         return out
 
     @cached_property

@@ -145,3 +145,22 @@ def test_a_sharing_host_pays_the_bestand_of_its_own_part_only() -> None:
     assert (paid["Adorf"]["bestand_eur"], paid["Adorf"]["eur"]) == (13120, 0)
     assert paid["Bedorf"]["eur"] == 3280 and "bestand_eur" not in paid["Bedorf"]
     assert paid["Adorf"]["bestand_eur"] + paid["Bedorf"]["eur"] == DEFICIT
+
+
+def test_the_bestand_follows_a_capped_coverage_and_a_short_year() -> None:
+    # Caritas' 0.5 existing VZÄ with the Kreis covering at most 5,000 € per VZÄ: the Kreis pays
+    # 0.5 × 5,000 = 2,500 €, Caritas the rest 0.5 × 11,400 = 5,700 €; in a year of 6 months half
+    traeger = {
+        "name": "Caritas",
+        "max_vzae": 0.5,
+        "serves": ["Bedorf"],
+        "cost_per_vzae": 71400,
+        "existing_vzae": 0.5,
+        "deficit_coverage_eur_per_vzae": 5000,
+    }
+    data = tiny(traeger=[traeger])
+    paid = {p["payer"]: p.get("bestand_eur") for p in (solve(data).plan_json or {})["finance"]["eigenanteil"]}
+    assert (paid["Kreis Klein"], paid["Caritas"]) == (2500, 5700)
+    data["funding"]["months"] = 6
+    paid = {p["payer"]: p.get("bestand_eur") for p in (solve(data).plan_json or {})["finance"]["eigenanteil"]}
+    assert (paid["Kreis Klein"], paid["Caritas"]) == (1250, 2850)
