@@ -44,6 +44,14 @@ def work_limited_solver(work: float, seed: int) -> cp_model.CpSolver:
     return solver
 
 
+def work_and_time_limited_solver(work: float, seconds: float, seed: int) -> cp_model.CpSolver:
+    """:func:`work_limited_solver` that also stops at ``seconds``: deterministic wherever the work
+    limit is reached first, and never beyond the caller's time limit."""
+    solver = work_limited_solver(work, seed)
+    solver.parameters.max_time_in_seconds = max(seconds, MIN_SECONDS)
+    return solver
+
+
 def _interruptible() -> cp_model.CpSolver:
     """A solver that leaves Ctrl-C to Python (:mod:`kimopt.cpsat.interrupt`): never a plan from it."""
     solver = InterruptibleSolver()

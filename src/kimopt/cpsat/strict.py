@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from ortools.sat.python import cp_model
 
-from kimopt.cpsat.solver import MIN_SECONDS, work_limited_solver
+from kimopt.cpsat.solver import work_and_time_limited_solver
 
 UNIQUE_WORK = 30.0
 """Deterministic work (CP-SAT's ``max_deterministic_time``) to show the tie-break's plan is the only one."""
@@ -51,7 +51,7 @@ def strict_plan(
         other.add(x != units).only_enforce_if(flag)
         differs.append(flag)
     other.add_bool_or(differs)
-    code = _solver(UNIQUE_WORK, deadline, seed).solve(other)
+    code = work_and_time_limited_solver(UNIQUE_WORK, deadline - time.perf_counter(), seed).solve(other)
     if code == cp_model.INFEASIBLE:
         return found, True  # the only plan at the tie-break's value
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -63,7 +63,7 @@ def strict_plan(
     plan = list(found)
     for li in sorted(range(len(links)), key=lambda li: rank[li]):
         first.maximize(copies[li])
-        solver = _solver(LINK_WORK, deadline, seed)
+        solver = work_and_time_limited_solver(LINK_WORK, deadline - time.perf_counter(), seed)
         if solver.solve(first) != cp_model.OPTIMAL:
             return found, False
         plan[li] = solver.value(copies[li])
@@ -74,11 +74,3 @@ def strict_plan(
 def _hold_tie_break(model: cp_model.CpModel, links: Sequence[cp_model.IntVar], rank: Sequence[int], value: int) -> None:
     copies = [model.get_int_var_from_proto_index(x.index) for x in links]
     model.add(cp_model.LinearExpr.weighted_sum(copies, list(rank)) == value)
-
-
-def _solver(work: float, deadline: float, seed: int) -> cp_model.CpSolver:
-    """One worker bounded by deterministic work, so that whether strictness is shown is the same on
-    every run and machine; the time limit stays a bound too."""
-    solver = work_limited_solver(work, seed)
-    solver.parameters.max_time_in_seconds = max(deadline - time.perf_counter(), MIN_SECONDS)
-    return solver
