@@ -14,7 +14,8 @@ checker, and then the rules of §5 across Bausteine and years:
   stays within that year's budget;
 - ``continuity`` (by the one-year checker, given the year before): under ``keep_existing`` no
   host holds fewer VZÄ than the year before, except the cuts the plan lists under ``cuts``,
-  which must be exactly the hosts' differences. That the cuts are the least possible is proven
+  which must be exactly the hosts' differences; a member that left is no host any more (its
+  positions went with it), a member that joined held nothing. That the cuts are the least possible is proven
   by the solver (its ``continuity`` level), not re-derived here.
 
 Every violation's subject starts with its year (``2023: Voerde (Niederrhein)``).
@@ -28,7 +29,7 @@ from fractions import Fraction
 from typing import Any
 
 from kimopt.check import Violation, _Checker, _v, checked
-from kimopt.data import Instance, PlanningModel
+from kimopt.data import Instance, Kommune, PlanningModel, Traeger
 from kimopt.numbers import NumberError, fmt_euros, to_fraction
 from kimopt.rules import (
     AUTHORITIES,
@@ -46,48 +47,65 @@ def _half_up(value: Fraction) -> int:
 
 
 def _years(instance: Instance) -> list[tuple[int | None, Instance]]:
-    """Each year's Baustein 2 instance, derived from the rule text of DESIGN §5."""
+    """Each year's Baustein 2 instance, derived from the rule text of DESIGN §5.
+
+    The members of a year: those of the year before without ``leave`` (and without them in any
+    ``share_with``/``serves``), with ``join``/``join_traeger``; a member's cost grows from the
+    year before (a joiner's from the year it joins), ``costs``, ``budgets`` and the fields under
+    ``kommunen``/``traeger`` set a value outright.
+    """
     out = [(instance.funding.year, instance)]
     positions, rate = instance.funding.positions_vzae, instance.funding.rate_per_vzae
     kreis_cost = instance.kreis.cost_per_vzae
     kreis_budget = instance.kreis.budget
-    kommune_cost = {k.name: k.cost_per_vzae for k in instance.kommunen}
-    kommune_budget = {k.name: k.budget for k in instance.kommunen}
-    traeger_cost = {t.name: t.cost_per_vzae for t in instance.traeger}
-    ags = {k.ags: k.name for k in instance.kommunen if k.ags}
+    kommunen: dict[str, dict[str, Any]] = {k.name: dict(k) for k in instance.kommunen}
+    traeger: dict[str, dict[str, Any]] = {t.name: dict(t) for t in instance.traeger}
     growth = Fraction(0)
     for year in instance.years:
         positions = year.positions_vzae if year.positions_vzae is not None else positions
         rate = year.rate_per_vzae if year.rate_per_vzae is not None else rate
         growth = year.cost_growth if year.cost_growth is not None else growth
+
+        def named(key: str, kommunen: dict[str, dict[str, Any]] = kommunen) -> str:
+            return next((n for n, k in kommunen.items() if key in (n, k["ags"])), key)
+
+        gone = {named(key) for key in year.leave}
+        for name in gone:
+            kommunen.pop(name, None)
+            traeger.pop(name, None)
+        for record in (*kommunen.values(), *traeger.values()):
+            if "share_with" in record:
+                record["share_with"] = [n for n in record["share_with"] if named(n) not in gone]
+            if "serves" in record:
+                record["serves"] = [n for n in record["serves"] if named(n) not in gone]
         kreis_cost = _half_up(kreis_cost * (1 + growth))
-        kommune_cost = {n: None if c is None else _half_up(c * (1 + growth)) for n, c in kommune_cost.items()}
-        traeger_cost = {n: _half_up(c * (1 + growth)) for n, c in traeger_cost.items()}
-        for name, cost in year.costs.items():
-            name = ags.get(name, name)
-            if name == instance.kreis.name:
+        for record in (*kommunen.values(), *traeger.values()):
+            if record["cost_per_vzae"] is not None:
+                record["cost_per_vzae"] = _half_up(record["cost_per_vzae"] * (1 + growth))
+        kommunen |= {k.name: dict(k) for k in year.join}
+        traeger |= {t.name: dict(t) for t in year.join_traeger}
+        for key, cost in year.costs.items():
+            if key == instance.kreis.name:
                 kreis_cost = cost
-            elif name in kommune_cost:
-                kommune_cost[name] = cost
             else:
-                traeger_cost[name] = cost
-        for name, budget in year.budgets.items():
-            name = ags.get(name, name)
-            if name == instance.kreis.name:
+                (traeger.get(key) or kommunen[named(key)])["cost_per_vzae"] = cost
+        for key, budget in year.budgets.items():
+            if key == instance.kreis.name:
                 kreis_budget = budget
             else:
-                kommune_budget[name] = budget
+                kommunen[named(key)]["budget"] = budget
+        for key, fields in year.kommunen.items():
+            kommunen[named(key)].update(fields)
+        for key, fields in year.traeger.items():
+            traeger[key].update(fields)
         derived = instance.model_copy(
             update={
                 "funding": instance.funding.model_copy(
                     update={"year": year.year, "positions_vzae": positions, "rate_per_vzae": rate}
                 ),
                 "kreis": instance.kreis.model_copy(update={"cost_per_vzae": kreis_cost, "budget": kreis_budget}),
-                "kommunen": [
-                    k.model_copy(update={"cost_per_vzae": kommune_cost[k.name], "budget": kommune_budget[k.name]})
-                    for k in instance.kommunen
-                ],
-                "traeger": [t.model_copy(update={"cost_per_vzae": traeger_cost[t.name]}) for t in instance.traeger],
+                "kommunen": [Kommune.model_construct(**fields) for fields in kommunen.values()],
+                "traeger": [Traeger.model_construct(**fields) for fields in traeger.values()],
             }
         )
         out.append((year.year, derived))
@@ -180,7 +198,7 @@ class _Horizon:
                         assistant_rate,
                     )
                 )
-            for k in inst.kommunen:
+            for k in derived.kommunen:  # the Kommunen taking part this year, with this year's flags
                 if k.coordinator_vzae is not None:
                     vzae = k.coordinator_vzae
                 elif all(getattr(k, flag) for flag in c.qualifies_by):
@@ -200,7 +218,8 @@ class _Horizon:
                         )
                     )
         if a is not None:
-            by_key = {k.name: k for k in inst.kommunen} | {k.ags: k for k in inst.kommunen if k.ags}
+            members = derived.kommunen  # a position ends when its Kommune leaves
+            by_key = {k.name: k for k in members} | {k.ags: k for k in members if k.ags}
             for position in a.positions:
                 cost = _grown(position.cost_per_vzae, inst, n)
                 if position.host in (kreis.name, kreis.ags):
@@ -284,7 +303,7 @@ def coordination(h: _Horizon, year: Year) -> None:
 def authorities(h: _Horizon, year: Year) -> None:
     """Baustein 3: exactly the listed positions, each at the Kreis or a Kommune with Ausländerbehörde."""
     found = h.listed(year, "authorities", AUTHORITIES, 3)
-    abh = {k.name for k in h.instance.kommunen if k.auslaenderbehoerde}
+    abh = {k.name for k in year.derived.kommunen if k.auslaenderbehoerde}
     for (_, kind, host), vzae in sorted(found.items()):
         if vzae and not ((kind == "kreis" and host == h.instance.kreis.name) or (kind == "kommune" and host in abh)):
             h.add(AUTHORITIES, year.label, host, "keine eigene Ausländerbehörde", "no Ausländerbehörde of its own")
@@ -296,6 +315,14 @@ class _Before:
 
     held: dict[tuple[str, str], Fraction]
     allowance: Fraction
+
+
+def _of_members(held: dict[tuple[str, str], Fraction], derived: Instance) -> dict[tuple[str, str], Fraction]:
+    """What the year before held, of the members of this year: the positions of a member that
+    left are gone with it (no cut); a member that joins held nothing."""
+    members = {("kreis", derived.kreis.name)}
+    members |= {("kommune", k.name) for k in derived.kommunen} | {("traeger", t.name) for t in derived.traeger}
+    return {key: vzae for key, vzae in held.items() if key in members}
 
 
 def _stated_cuts(h: _Horizon, label: str, entry: dict[str, Any]) -> dict[tuple[str, str], Fraction]:
@@ -403,6 +430,8 @@ def check_horizon(instance: Instance, model: PlanningModel, plan: dict[str, Any]
                 f"entry {n + 1} is not the year {label}",
             )
             continue
+        if previous is not None:
+            previous = _of_members(previous, derived)
         stated = _stated_cuts(h, label, entry)
         before = None if previous is None else _Before(previous, sum(stated.values(), Fraction(0)))
         checker = _year_checker(derived, model, entry, before)

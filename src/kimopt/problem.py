@@ -60,6 +60,14 @@ class Carried:
     held: Mapping[HostKey, Fraction]
     allowance: Fraction = Fraction(0)
 
+    def among(self, instance: Instance) -> Carried:
+        """What the members of this year's ``instance`` held: a member that has left takes its
+        positions with it (they are no cut), one that joins held nothing."""
+        members = {("kreis", instance.kreis.name)}
+        members |= {("kommune", k.name) for k in instance.kommunen}
+        members |= {("traeger", t.name) for t in instance.traeger}
+        return Carried({key: vzae for key, vzae in self.held.items() if key in members}, self.allowance)
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -206,7 +214,7 @@ def compile_problem(instance: Instance, model: PlanningModel, carried: Carried |
     """Hosts, links and weights of DESIGN §2 in integer units.
 
     Hosts: the Kreis, every Kommune with ``max_vzae > 0`` or filled positions (its maximum is
-    then at least those), every Träger. Links: the Kreis to
+    then at least those) or positions the year before, every Träger. Links: the Kreis to
     every Kommune; a Kommune host to itself and its sharing partners (symmetric); a Träger to
     the Kommunen it serves. Hosts and links are listed in an order that depends on names
     only (Kreis, Kommune hosts, Träger, each by name), so that an instance whose records are
@@ -214,6 +222,7 @@ def compile_problem(instance: Instance, model: PlanningModel, carried: Carried |
     stay the positions in the file. ``carried``: what the year before leaves this one.
     """
     g = model.granularity_vzae
+    carried = None if carried is None else carried.among(instance)
     rate = instance.funding.rate_per_vzae
     index = instance.kommune_index()
     kommunen = instance.kommunen
@@ -243,7 +252,12 @@ def compile_problem(instance: Instance, model: PlanningModel, carried: Carried |
                 partners[j].add(i)
     for i in order:
         kommune = kommunen[i]
-        if kommune.max_vzae <= 0 and kommune.existing_vzae <= 0:
+        # a Kommune that held positions the year before stays a host (its cut to max_vzae counts)
+        if (
+            kommune.max_vzae <= 0
+            and kommune.existing_vzae <= 0
+            and not (carried and carried.held.get(("kommune", kommune.name)))
+        ):
             continue
         cost = kommune.cost_per_vzae if kommune.cost_per_vzae is not None else kreis.cost_per_vzae
         # Filled positions count as wanted: "we have 1.0 VZÄ and want no more" is max_vzae 0.
