@@ -339,6 +339,8 @@ def changeable_fields(record: type[BaseModel]) -> list[str]:
 def _field_type(record: type[BaseModel], key: str) -> TypeAdapter[Any]:
     """The validator of one field of a record, with its constraints (VZÄ, euros, names)."""
     info = record.model_fields[key]
+    if not info.metadata:
+        return TypeAdapter(info.annotation)
     return TypeAdapter(Annotated[(info.annotation, *info.metadata)])  # type: ignore[valid-type]
 
 

@@ -246,6 +246,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "nach „leave“ bleibt in diesem Jahr keine Kommune",
         "after 'leave' no Kommune is left in this year",
     ),
+    "excel_members": (
+        "{value} (Mitglieder, die sich in einem Jahr ändern) lässt sich in der Excel-Arbeitsmappe noch nicht "
+        "darstellen; die Instanz bitte als YAML oder JSON speichern",
+        "{value} (members that change in a year) cannot be expressed in the Excel workbook yet; "
+        "please save the instance as YAML or JSON",
+    ),
     "year_fixed_field": (
         "{value} kann sich in einem späteren Jahr nicht ändern (Name und AGS bleiben, existing_vzae gilt vor "
         "dem ersten Jahr); wer neu ist, kommt mit „join“ hinzu",
