@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import copy
 import json
-from fractions import Fraction
+import re
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from kimopt.errors import InputError, pydantic_findings
 from kimopt.horizon import expand
 from kimopt.load import load_instance
 from kimopt.pipeline import Outcome, plan_instance
-from tests.conftest import INSTANCES, assert_checker_refuses_a_broken_copy, model, tiny
+from tests.conftest import INSTANCES, assert_checker_refuses_a_broken_copy, dev_extra, model, tiny
 
 GUETERSLOH = INSTANCES / "kreis-guetersloh-2022-2023.yaml"
 COESFELD = INSTANCES / "kreis-coesfeld-2022-2023.yaml"
@@ -330,7 +331,7 @@ def test_yaml_and_json_keep_the_member_keys(tmp_path: Path) -> None:
         result = runner.invoke(app, ["convert", str(GUETERSLOH), "-o", str(target)])
         assert result.exit_code == 0, result.output
         again, _ = load_instance(target)
-        assert again == inst and [k.name for k in again.years[0].join][0] == "Verl"
+        assert again == inst and again.years[0].join[0].name == "Verl"
 
 
 def test_the_workbook_refuses_member_keys_rather_than_drop_them(tmp_path: Path) -> None:
@@ -358,3 +359,31 @@ def test_the_report_shows_each_year_with_its_own_kommunen(tmp_path: Path) -> Non
     first, _, later = html.partition("Verteilung auf die Kommunen 2023")
     assert "Verl" not in first.split("Vergleich mit klassischen Verfahren")[0]
     assert "Verl" in later and "Steinhagen" in later
+
+
+def test_the_page_shows_each_year_with_its_own_kommunen(tmp_path: Path) -> None:
+    dev_extra("httpx")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+
+    from kimopt.serve.app import create_app
+    from tests.serve.test_serve import ORIGIN, PORT, TOKEN, make_session
+
+    session = make_session(tmp_path, GUETERSLOH)
+    try:
+        client = TestClient(create_app(session, PORT, TOKEN), base_url=ORIGIN)
+
+        def distribution(page: str) -> str:
+            text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+            return text.split("Verteilung auf die Kommunen", 1)[1].split("Summe", 1)[0]
+
+        first, second = distribution(client.get("/").text), distribution(client.get("/?year=2023").text)
+        assert "Herzebrock-Clarholz" in first and "Verl" not in first
+        assert "Verl 25.382 0,604 0,6" in second and "Steinhagen" in second
+        # a change solves every year again, with the members of each year
+        headers = {"X-Kimopt-Token": TOKEN, "Origin": ORIGIN}
+        answer = client.post("/change", data={**session.base, "kreisquote": "40", "year": "2023"}, headers=headers)
+        assert answer.status_code == 200 and "Verl 25.382" in distribution(answer.text)
+    finally:
+        session.close()
