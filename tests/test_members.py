@@ -140,14 +140,17 @@ def test_the_checker_derives_every_year_as_the_expansion_does() -> None:
                 "cost_growth": "2/100",
                 "leave": ["Bedorf"],
                 "join": [{"name": "Dedorf", "ags": "01001001", "population": 5000, "share_with": ["Adorf"]}],
-                "kommunen": {"Adorf": {"max_vzae": 1, "budget": 8000}, "01001001": {"cost_per_vzae": 69000}},
+                "kommunen": {
+                    "Adorf": {"max_vzae": 1, "budget": 8000, "share_with": ["01001001"]},  # Dedorf by AGS
+                    "01001001": {"cost_per_vzae": 69000},
+                },
                 "traeger": {"Caritas": {"deficit_coverage": True, "serves": ["Adorf", "Dedorf"]}},
             },
             {
                 "year": 2024,
-                "leave": ["Caritas"],
+                "leave": ["Caritas", "Dedorf"],
                 "join_traeger": [{"name": "AWO", "max_vzae": 0.5, "serves": ["Cedorf"], "cost_per_vzae": 71000}],
-                "budgets": {"Dedorf": 100},
+                "budgets": {"Cedorf": 100},
                 "costs": {"AWO": 70500},
             },
         ],
@@ -165,6 +168,7 @@ def test_the_checker_derives_every_year_as_the_expansion_does() -> None:
     assert [t.name for t in last.traeger] == ["AWO"] and last.traeger[0].cost_per_vzae == 70500
     adorf = next(k for k in last.kommunen if k.name == "Adorf")
     assert adorf.max_vzae == 1 and adorf.budget == 8000  # changes carry on to later years
+    assert adorf.share_with == []  # Dedorf (named by its AGS) has left
     middle = expand(inst)[1].instance
     assert [k.name for k in middle.kommunen] == ["Adorf", "Cedorf", "Dedorf"]
     assert middle.traeger[0].serves == ["Adorf", "Dedorf"] and middle.traeger[0].deficit_coverage

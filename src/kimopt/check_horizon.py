@@ -24,6 +24,7 @@ Every violation's subject starts with its year (``2023: Voerde (Niederrhein)``).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -46,6 +47,11 @@ def _half_up(value: Fraction) -> int:
     return (value + Fraction(1, 2)).__floor__()
 
 
+def _naming(kommunen: dict[str, dict[str, Any]]) -> Callable[[str], str]:
+    """A Kommune's name from its name or AGS (any other name unchanged: the Kreis, a Träger)."""
+    return lambda key: next((n for n, k in kommunen.items() if key in (n, k["ags"])), key)
+
+
 def _years(instance: Instance) -> list[tuple[int | None, Instance]]:
     """Each year's Baustein 2 instance, derived from the rule text of DESIGN §5.
 
@@ -65,19 +71,17 @@ def _years(instance: Instance) -> list[tuple[int | None, Instance]]:
         positions = year.positions_vzae if year.positions_vzae is not None else positions
         rate = year.rate_per_vzae if year.rate_per_vzae is not None else rate
         growth = year.cost_growth if year.cost_growth is not None else growth
-
-        def named(key: str, kommunen: dict[str, dict[str, Any]] = kommunen) -> str:
-            return next((n for n, k in kommunen.items() if key in (n, k["ags"])), key)
-
+        named = _naming(kommunen)
         gone = {named(key) for key in year.leave}
+        gone |= {kommunen[n]["ags"] for n in gone if n in kommunen and kommunen[n]["ags"]}  # named either way
         for name in gone:
             kommunen.pop(name, None)
             traeger.pop(name, None)
         for record in (*kommunen.values(), *traeger.values()):
             if "share_with" in record:
-                record["share_with"] = [n for n in record["share_with"] if named(n) not in gone]
+                record["share_with"] = [n for n in record["share_with"] if n not in gone]
             if "serves" in record:
-                record["serves"] = [n for n in record["serves"] if named(n) not in gone]
+                record["serves"] = [n for n in record["serves"] if n not in gone]
         kreis_cost = _half_up(kreis_cost * (1 + growth))
         for record in (*kommunen.values(), *traeger.values()):
             if record["cost_per_vzae"] is not None:

@@ -316,7 +316,10 @@ class Year(_Record):
     def _changes_as_written(self, value: dict[str, dict[str, Any]], info: SerializationInfo) -> dict[str, Any]:
         record = Kommune if value is self.kommunen else Traeger
         return {
-            name: {key: _field_type(record, key).dump_python(v, mode=info.mode) for key, v in fields.items()}
+            name: {
+                key: _field_type(record, key).dump_python(v, mode="json" if info.mode_is_json() else "python")
+                for key, v in fields.items()
+            }
             for name, fields in value.items()
         }
 
@@ -339,9 +342,10 @@ def changeable_fields(record: type[BaseModel]) -> list[str]:
 def _field_type(record: type[BaseModel], key: str) -> TypeAdapter[Any]:
     """The validator of one field of a record, with its constraints (VZÄ, euros, names)."""
     info = record.model_fields[key]
-    if not info.metadata:
-        return TypeAdapter(info.annotation)
-    return TypeAdapter(Annotated[(info.annotation, *info.metadata)])  # type: ignore[valid-type]
+    annotation: Any = info.annotation
+    if info.metadata:
+        annotation = Annotated[(annotation, *info.metadata)]  # type: ignore[valid-type]
+    return TypeAdapter(annotation)
 
 
 def _changes(record: type[BaseModel], value: object) -> dict[str, dict[str, Any]]:
