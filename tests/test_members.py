@@ -14,6 +14,7 @@ import copy
 import json
 import re
 import warnings
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -391,3 +392,17 @@ def test_the_page_shows_each_year_with_its_own_kommunen(tmp_path: Path) -> None:
         assert answer.status_code == 200 and "Verl 25.382" in distribution(answer.text)
     finally:
         session.close()
+
+
+def test_what_the_year_before_left_does_not_move_the_links_of_a_year() -> None:
+    """``--fix`` rows are link indices of a year compiled without the year before; a Kommune kept
+    as a host only for its cut comes last, so every other index stays."""
+    from kimopt.problem import Carried, compile_problem
+
+    data = data_of(COESFELD)
+    data["years"][0]["kommunen"] = {"Dülmen": {"max_vzae": 0}}
+    second = expand(Instance.model_validate(data))[1].instance
+    alone = compile_problem(second, model())
+    given = compile_problem(second, model(), Carried({("kommune", "Dülmen"): Fraction(1)}))
+    assert given.links[: len(alone.links)] == alone.links and given.hosts[: len(alone.hosts)] == alone.hosts
+    assert [(h.name, h.max_units) for h in given.hosts[len(alone.hosts) :]] == [("Dülmen", 0)]

@@ -214,7 +214,8 @@ def compile_problem(instance: Instance, model: PlanningModel, carried: Carried |
     """Hosts, links and weights of DESIGN §2 in integer units.
 
     Hosts: the Kreis, every Kommune with ``max_vzae > 0`` or filled positions (its maximum is
-    then at least those) or positions the year before, every Träger. Links: the Kreis to
+    then at least those), every Träger, and (last) every Kommune that held positions the year
+    before but wants none now. Links: the Kreis to
     every Kommune; a Kommune host to itself and its sharing partners (symmetric); a Träger to
     the Kommunen it serves. Hosts and links are listed in an order that depends on names
     only (Kreis, Kommune hosts, Träger, each by name), so that an instance whose records are
@@ -250,14 +251,12 @@ def compile_problem(instance: Instance, model: PlanningModel, carried: Carried |
             if j != i:
                 partners[i].add(j)
                 partners[j].add(i)
+    held_only: list[int] = []
     for i in order:
         kommune = kommunen[i]
-        # a Kommune that held positions the year before stays a host (its cut to max_vzae counts)
-        if (
-            kommune.max_vzae <= 0
-            and kommune.existing_vzae <= 0
-            and not (carried and carried.held.get(("kommune", kommune.name)))
-        ):
+        if kommune.max_vzae <= 0 and kommune.existing_vzae <= 0:
+            if carried and carried.held.get(("kommune", kommune.name)):
+                held_only.append(i)
             continue
         cost = kommune.cost_per_vzae if kommune.cost_per_vzae is not None else kreis.cost_per_vzae
         # Filled positions count as wanted: "we have 1.0 VZÄ and want no more" is max_vzae 0.
@@ -293,4 +292,12 @@ def compile_problem(instance: Instance, model: PlanningModel, carried: Carried |
         h = len(hosts) - 1
         served = {index[name] for name in traeger.serves}
         links.extend(Link(h, j, False) for j in sorted(served, key=by_name.__getitem__))
+    # A Kommune that no longer wants positions (max_vzae 0) but held some the year before stays
+    # a host of at most 0 VZÄ, so its cut is counted and stated. Listed last: the indices of every
+    # other host and link are those of the year without what the year before left (--fix rows).
+    for i in held_only:
+        kommune = kommunen[i]
+        cost = kommune.cost_per_vzae if kommune.cost_per_vzae is not None else kreis.cost_per_vzae
+        hosts.append(Host(kommune.name, "kommune", i, 0, 0, cost, max(0, cost - rate), model.kreis_covers_kommunen))
+        links.append(Link(len(hosts) - 1, i, False))
     return Problem(instance, model, tuple(hosts), tuple(links), key_weights(instance, model), carried)
