@@ -101,7 +101,14 @@ def test_guetersloh_each_year_has_its_own_kommunen_by_hand() -> None:
     }
     # Verl joins: its share 0.6 lets it employ 0.5 (host step); the 2022 positions stay (no cut)
     assert hosts(second) == {"Kreis Gütersloh": 6.5, "Gütersloh": 1.0, "Verl": 0.5}
-    assert second["cuts"] == []
+    assert second["cuts"] == [] and second["left"] == []
+    assert [m["name"] for m in second["joined"]] == [
+        "Verl",
+        "Schloß Holte-Stukenbrock",
+        "Halle (Westf.)",
+        "Versmold",
+        "Steinhagen",
+    ]
     # Verl's own cost 72,000 € in the year it joins: 0.5 × (72,000 − 57,000) = 7,500 €;
     # the Kreis: 6.5 × (73,542 − 57,000) = 107,523 €
     by_year = outcome.plan_json["summary"]["eigenanteil_eur_by_year"]  # type: ignore[index]
@@ -185,7 +192,9 @@ def test_coesfeld_a_traeger_that_leaves_takes_its_positions_and_nothing_is_cut()
     assert hosts(first) == {"Kreis Coesfeld": 3.0, "Dülmen": 1.0, "Caritasverband für den Kreis Coesfeld": 2.0}
     # 2023: the Träger is gone; its 2.0 VZÄ are no cut, the Kreis places them: 5.0, Dülmen keeps 1.0
     assert hosts(second) == {"Kreis Coesfeld": 5.0, "Dülmen": 1.0}
-    assert second["cuts"] == []
+    assert second["cuts"] == [] and second["joined"] == []
+    # the plan says so: the Träger stopped, with the 2.0 VZÄ it held
+    assert second["left"] == [{"name": "Caritasverband für den Kreis Coesfeld", "member_type": "traeger", "vzae": 2.0}]
     assert all(link["host"] != "Caritasverband für den Kreis Coesfeld" for link in second["links"])
     by_year = outcome.plan_json["summary"]["eigenanteil_eur_by_year"]  # type: ignore[index]
     assert by_year["2022"]["kreis"] == 5 * 16400  # its 3.0 and the Träger's 2.0 (deficit coverage)
@@ -206,6 +215,24 @@ def test_the_checker_refuses_a_leaving_member_stated_as_a_cut() -> None:
     ]
     subjects = [v.subject for v in check_horizon(inst, model(), broken)]
     assert f"2023: cuts: {caritas}" in subjects
+    wrong = copy.deepcopy(outcome.plan_json)
+    wrong["years"][1]["left"] = []  # the plan must say who left
+    assert [v.subject for v in check_horizon(inst, model(), wrong)] == ["2023: left"]
+    wrong["years"][1]["left"] = [{"name": caritas, "member_type": "traeger", "vzae": 1.0}]
+    assert [v.subject for v in check_horizon(inst, model(), wrong)] == ["2023: left"]
+
+
+def test_the_console_and_the_report_say_who_joined_and_who_left(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["solve", str(COESFELD), "--report", str(tmp_path / "c.md")])
+    assert result.exit_code == 0, result.output
+    said = (
+        "Ab 2023 nicht mehr dabei: Caritasverband für den Kreis Coesfeld (2,0 VZÄ); die Stellen enden mit dem Austritt"
+    )
+    assert said in result.output and said in (tmp_path / "c.md").read_text(encoding="utf-8")
+    result = runner.invoke(app, ["solve", str(GUETERSLOH), "--lang", "en"])
+    assert (
+        "Taking part from 2023: Verl, Schloß Holte-Stukenbrock, Halle (Westf.), Versmold, Steinhagen." in result.output
+    )
 
 
 def test_a_kommune_that_leaves_is_gone_from_the_year_its_partners_and_its_traeger() -> None:

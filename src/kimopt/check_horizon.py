@@ -329,6 +329,44 @@ def _of_members(held: dict[tuple[str, str], Fraction], derived: Instance) -> dic
     return {key: vzae for key, vzae in held.items() if key in members}
 
 
+def _members_as_stated(
+    h: _Horizon,
+    label: str,
+    entry: dict[str, Any],
+    held: dict[tuple[str, str], Fraction],
+    before: Instance,
+    derived: Instance,
+) -> None:
+    """The plan's ``joined`` and ``left`` of a year (where it states them) are exactly the
+    members that came and went, each that left with the VZÄ it held the year before."""
+
+    def members(inst: Instance) -> set[tuple[str, str]]:
+        return {("kommune", k.name) for k in inst.kommunen} | {("traeger", t.name) for t in inst.traeger}
+
+    came, went = members(derived) - members(before), members(before) - members(derived)
+    want = {"joined": {key: Fraction(0) for key in came}, "left": {key: held.get(key, Fraction(0)) for key in went}}
+    for key, expected in want.items():
+        raw = entry.get(key)
+        if raw is None:
+            continue
+        stated: dict[tuple[str, str], Fraction] = {}
+        for item in raw if isinstance(raw, list) else []:
+            try:
+                stated[(str(item.get("member_type")), str(item.get("name")))] = to_fraction(item.get("vzae"))
+            except (NumberError, AttributeError):
+                h.add("plan", label, key, "Eintrag ist kein Mitglied mit VZÄ", "entry is no member with VZÄ")
+        if stated != expected:
+            names = ", ".join(f"{name} ({_v(v, 'de')})" for (_, name), v in sorted(expected.items())) or "keine"
+            names_en = ", ".join(f"{name} ({_v(v, 'en')})" for (_, name), v in sorted(expected.items())) or "none"
+            h.add(
+                "plan",
+                label,
+                key,
+                f"„{key}“ stimmt nicht mit der Instanz überein: {names}",
+                f"'{key}' does not match the instance: {names_en}",
+            )
+
+
 def _stated_cuts(h: _Horizon, label: str, entry: dict[str, Any]) -> dict[tuple[str, str], Fraction]:
     """The plan's ``cuts`` of a year by (host type, host)."""
     out: dict[tuple[str, str], Fraction] = {}
@@ -435,6 +473,7 @@ def check_horizon(instance: Instance, model: PlanningModel, plan: dict[str, Any]
             )
             continue
         if previous is not None:
+            _members_as_stated(h, label, entry, previous, years[n - 1][1], derived)
             previous = _of_members(previous, derived)
         stated = _stated_cuts(h, label, entry)
         before = None if previous is None else _Before(previous, sum(stated.values(), Fraction(0)))
