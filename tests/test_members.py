@@ -433,3 +433,30 @@ def test_what_the_year_before_left_does_not_move_the_links_of_a_year() -> None:
     given = compile_problem(second, model(), Carried({("kommune", "Dülmen"): Fraction(1)}))
     assert given.links[: len(alone.links)] == alone.links and given.hosts[: len(alone.hosts)] == alone.hosts
     assert [(h.name, h.max_units) for h in given.hosts[len(alone.hosts) :]] == [("Dülmen", 0)]
+
+
+def test_later_members_are_checked_against_the_model_before_solving() -> None:
+    """VZÄ off the granularity and missing key columns in a later year are findings, not a crash
+    of the year's compilation."""
+    from kimopt.data import pairing_findings
+
+    data = tiny(
+        years=[
+            {
+                "year": 2023,
+                "join": [{"name": "Dedorf", "population": 5000, "max_vzae": 0.55}],
+                "kommunen": {"Adorf": {"max_vzae": 0.25, "indicators": {}}},
+                "traeger": {},
+            }
+        ]
+    )
+    for k in data["kommunen"]:
+        k["indicators"] = {"refugees": 10}
+    inst = Instance.model_validate(data)
+    found = {(f.loc, f.code) for f in pairing_findings(inst, model(key={"population": "1/2", "refugees": "1/2"}))}
+    assert found == {
+        (("years", 0, "join", 0, "max_vzae"), "off_granularity"),
+        (("years", 0, "kommunen", "Adorf", "max_vzae"), "off_granularity"),
+        (("years", 0, "join", 0, "indicators"), "unknown_indicator"),
+        (("years", 0, "kommunen", "Adorf", "indicators"), "unknown_indicator"),
+    }

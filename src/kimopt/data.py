@@ -651,6 +651,8 @@ class _Members:
             findings.append(Finding((*at, "leave"), "no_kommune_left", {}))
         for j, kommune in enumerate(entry.join):
             findings += self._known((*at, "join", j, "share_with"), kommune.share_with)
+            if kommune.coordinator_vzae is not None and not coordination:
+                findings.append(Finding((*at, "join", j, "coordinator_vzae"), "coordination_missing", {}))
         for j, traeger in enumerate(entry.join_traeger):
             findings += self._known((*at, "join_traeger", j, "serves"), traeger.serves)
         for name, fields in entry.kommunen.items():
@@ -749,6 +751,17 @@ def _vzae_fields(instance: Instance) -> Iterator[tuple[tuple[str | int, ...], Fr
     for y, year in enumerate(instance.years):
         if year.positions_vzae is not None:
             yield ("years", y, "positions_vzae"), year.positions_vzae
+        for j, kommune in enumerate(year.join):
+            yield ("years", y, "join", j, "max_vzae"), kommune.max_vzae
+            if kommune.coordinator_vzae is not None:
+                yield ("years", y, "join", j, "coordinator_vzae"), kommune.coordinator_vzae
+        for j, traeger in enumerate(year.join_traeger):
+            yield ("years", y, "join_traeger", j, "max_vzae"), traeger.max_vzae
+        for section, changes in (("kommunen", year.kommunen), ("traeger", year.traeger)):
+            for name, fields in changes.items():
+                for key in ("max_vzae", "coordinator_vzae"):
+                    if fields.get(key) is not None:
+                        yield ("years", y, section, name, key), fields[key]
     if instance.coordination is not None:
         for key in ("base_vzae", "assistant_vzae", "per_kommune_vzae"):
             yield ("coordination", key), getattr(instance.coordination, key)
@@ -812,6 +825,15 @@ def pairing_findings(instance: Instance, model: PlanningModel) -> list[Finding]:
         for i, kommune in enumerate(instance.kommunen):
             if column not in kommune.indicators:
                 findings.append(Finding(("kommunen", i, "indicators"), "unknown_indicator", {"value": column}))
+    for y, year in enumerate(instance.years):  # Kommunen that join, or change their indicators, later
+        records = [(("years", y, "join", j), k.indicators) for j, k in enumerate(year.join)]
+        records += [
+            (("years", y, "kommunen", n), f["indicators"]) for n, f in year.kommunen.items() if "indicators" in f
+        ]
+        for loc, indicators in records:
+            for column in model.key:
+                if column != "population" and column not in indicators:
+                    findings.append(Finding((*loc, "indicators"), "unknown_indicator", {"value": column}))
     for column in model.key:
         column_total = sum(
             (k.population if column == "population" else k.indicators.get(column, 0) for k in instance.kommunen),
