@@ -271,13 +271,14 @@ def _next_year(previous: Instance, funding: Funding, growth: Fraction, entry: Ye
     changes: dict[str, dict[str, object]] = {}
     for k in kommunen:
         update: dict[str, object] = {}
-        for key in (k.name, k.ags):
-            if key is not None and key in costs:
+        keys = [key for key in (k.name, k.ags) if key is not None]
+        for key in keys:
+            if key in costs:
                 update["cost_per_vzae"] = costs[key]
-            if key is not None and key in budgets:
+            if key in budgets:
                 update["budget"] = budgets[key]
-            if key is not None and key in entry.kommunen:
-                update |= entry.kommunen[key]
+        for key in keys:  # the fields of ``kommunen`` last
+            update |= entry.kommunen.get(key, {})
         changes[k.name] = update
     kommunen = [k.model_copy(update=changes[k.name]) for k in kommunen]
     traeger = [
