@@ -150,8 +150,9 @@ def test_the_checker_derives_every_year_as_the_expansion_does() -> None:
                 "join": [{"name": "Dedorf", "ags": "01001001", "population": 5000, "share_with": ["Adorf"]}],
                 "kommunen": {
                     "Adorf": {"max_vzae": 1, "budget": 8000, "share_with": ["01001001"]},  # Dedorf by AGS
-                    "01001001": {"cost_per_vzae": 69000},
+                    "Dedorf": {"cost_per_vzae": 69000},  # after costs, which names it by AGS
                 },
+                "costs": {"01001001": 68000},
                 "traeger": {"Caritas": {"deficit_coverage": True, "serves": ["Adorf", "Dedorf"]}},
             },
             {
@@ -179,6 +180,7 @@ def test_the_checker_derives_every_year_as_the_expansion_does() -> None:
     assert adorf.share_with == []  # Dedorf (named by its AGS) has left
     middle = expand(inst)[1].instance
     assert [k.name for k in middle.kommunen] == ["Adorf", "Cedorf", "Dedorf"]
+    assert middle.kommunen[2].cost_per_vzae == 69000
     assert middle.traeger[0].serves == ["Adorf", "Dedorf"] and middle.traeger[0].deficit_coverage
 
 
