@@ -23,6 +23,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    FieldSerializationInfo,
     PlainSerializer,
     SerializationInfo,
     SerializerFunctionWrapHandler,
@@ -313,8 +314,8 @@ class Year(_Record):
         return [] if value is None else _few(value)
 
     @field_serializer("kommunen", "traeger")
-    def _changes_as_written(self, value: dict[str, dict[str, Any]], info: SerializationInfo) -> dict[str, Any]:
-        record = Kommune if value is self.kommunen else Traeger
+    def _changes_as_written(self, value: dict[str, dict[str, Any]], info: FieldSerializationInfo) -> dict[str, Any]:
+        record = Kommune if info.field_name == "kommunen" else Traeger
         return {
             name: {
                 key: _field_type(record, key).dump_python(v, mode="json" if info.mode_is_json() else "python")
@@ -826,7 +827,9 @@ def pairing_findings(instance: Instance, model: PlanningModel) -> list[Finding]:
             if column not in kommune.indicators:
                 findings.append(Finding(("kommunen", i, "indicators"), "unknown_indicator", {"value": column}))
     for y, year in enumerate(instance.years):  # Kommunen that join, or change their indicators, later
-        records = [(("years", y, "join", j), k.indicators) for j, k in enumerate(year.join)]
+        records: list[tuple[Loc, dict[str, Any]]] = [
+            (("years", y, "join", j), k.indicators) for j, k in enumerate(year.join)
+        ]
         records += [
             (("years", y, "kommunen", n), f["indicators"]) for n, f in year.kommunen.items() if "indicators" in f
         ]

@@ -75,7 +75,9 @@ class YearPlan:
         if self.previous is None:
             return [], []
         before, now = _members(self.previous.horizon.instance), _members(self.horizon.instance)
-        held = {(h.kind, h.name): self.previous.plan.hosted[i] for i, h in enumerate(self.previous.plan.problem.hosts)}
+        held: dict[tuple[str, str], Fraction] = {
+            (h.kind, h.name): self.previous.plan.hosted[i] for i, h in enumerate(self.previous.plan.problem.hosts)
+        }
         joined = [m for m in now if m not in before]
         left = [(kind, name, held.get((kind, name), Fraction(0))) for kind, name in before if (kind, name) not in now]
         return joined, left
