@@ -21,7 +21,7 @@ from pydantic import BaseModel, TypeAdapter
 from typer.testing import CliRunner
 
 from kimopt.cli import app
-from kimopt.data import Instance, PlanningModel
+from kimopt.data import PlanningModel
 from kimopt.io.excel import schema as workbook_schema
 from kimopt.io.excel.plan_sheet import HEADERS, read_plan_sheet
 from kimopt.land.round_file import load_round
@@ -253,19 +253,3 @@ def test_plan_workbook_example_reads_with_the_plan_sheet_reader(tmp_path: Path) 
         ("Caritasverband Dinslaken und Wesel", "traeger", "Dinslaken", "3/2", False),
         ("Kreis Wesel", "kreis", "Xanten", "0", True),
     ]
-
-
-def test_the_instance_page_lists_design_keys_the_code_refuses_today() -> None:
-    """The "not yet" list stays honest: each key named there is still refused; once the code
-    accepts one, this fails and the page must move it into a key table."""
-    refused: dict[str, tuple[str | int, ...]] = {}  # months and deficit_coverage_eur_per_vzae: accepted (issue 21)
-    base, _ = load_instance(INSTANCES / "kreis-wesel-2022.yaml")
-    for key, where in refused.items():
-        assert f"`{key}`" in page("instance")
-        data = base.model_dump(mode="json")
-        target: Any = data
-        for step in where:
-            target = target[step]
-        target[key] = 1
-        with pytest.raises(ValueError):
-            Instance.model_validate(data)

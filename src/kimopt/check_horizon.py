@@ -18,6 +18,8 @@ checker, and then the rules of §5 across Bausteine and years:
   ``total`` one entry of type ``total``, the difference in all; under ``none`` no rule and no
   cut). That the cuts are the least possible is proven by the solver (its ``continuity``
   level), not re-derived here. A ``lookahead`` plan is checked the same way: it lists no cut.
+  A member that left is no host any more (its positions went with it), a member that joined
+  held nothing.
 
 Every violation's subject starts with its year (``2023: Voerde (Niederrhein)``).
 """
@@ -25,12 +27,13 @@ Every violation's subject starts with its year (``2023: Voerde (Niederrhein)``).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 from kimopt.check import Violation, _Checker, _v, checked
-from kimopt.data import Instance, PlanningModel
+from kimopt.data import Instance, Kommune, PlanningModel, Traeger
 from kimopt.numbers import NumberError, fmt_euros, to_fraction
 from kimopt.rules import (
     AUTHORITIES,
@@ -47,38 +50,61 @@ def _half_up(value: Fraction) -> int:
     return (value + Fraction(1, 2)).__floor__()
 
 
+def _naming(kommunen: dict[str, dict[str, Any]]) -> Callable[[str], str]:
+    """A Kommune's name from its name or AGS (any other name unchanged: the Kreis, a Träger)."""
+    return lambda key: next((n for n, k in kommunen.items() if key in (n, k["ags"])), key)
+
+
 def _years(instance: Instance) -> list[tuple[int | None, Instance]]:
-    """Each year's Baustein 2 instance, derived from the rule text of DESIGN §5."""
+    """Each year's Baustein 2 instance, derived from the rule text of DESIGN §5.
+
+    The members of a year: those of the year before without ``leave`` (and without them in any
+    ``share_with``/``serves``), with ``join``/``join_traeger``; a member's cost grows from the
+    year before (a joiner's from the year it joins), ``costs``, ``budgets`` and the fields under
+    ``kommunen``/``traeger`` set a value outright.
+    """
     out = [(instance.funding.year, instance)]
     positions, rate = instance.funding.positions_vzae, instance.funding.rate_per_vzae
     kreis_cost = instance.kreis.cost_per_vzae
     kreis_budget = instance.kreis.budget
-    kommune_cost = {k.name: k.cost_per_vzae for k in instance.kommunen}
-    kommune_budget = {k.name: k.budget for k in instance.kommunen}
-    traeger_cost = {t.name: t.cost_per_vzae for t in instance.traeger}
-    ags = {k.ags: k.name for k in instance.kommunen if k.ags}
+    kommunen: dict[str, dict[str, Any]] = {k.name: dict(k) for k in instance.kommunen}
+    traeger: dict[str, dict[str, Any]] = {t.name: dict(t) for t in instance.traeger}
     growth = Fraction(0)
     for year in instance.years:
         positions = year.positions_vzae if year.positions_vzae is not None else positions
         rate = year.rate_per_vzae if year.rate_per_vzae is not None else rate
         growth = year.cost_growth if year.cost_growth is not None else growth
+        named = _naming(kommunen)
+        gone = {named(key) for key in year.leave}
+        gone |= {kommunen[n]["ags"] for n in gone if n in kommunen and kommunen[n]["ags"]}  # named either way
+        for name in gone:
+            kommunen.pop(name, None)
+            traeger.pop(name, None)
+        for record in (*kommunen.values(), *traeger.values()):
+            if "share_with" in record:
+                record["share_with"] = [n for n in record["share_with"] if n not in gone]
+            if "serves" in record:
+                record["serves"] = [n for n in record["serves"] if n not in gone]
         kreis_cost = _half_up(kreis_cost * (1 + growth))
-        kommune_cost = {n: None if c is None else _half_up(c * (1 + growth)) for n, c in kommune_cost.items()}
-        traeger_cost = {n: _half_up(c * (1 + growth)) for n, c in traeger_cost.items()}
-        for name, cost in year.costs.items():
-            name = ags.get(name, name)
-            if name == instance.kreis.name:
+        for record in (*kommunen.values(), *traeger.values()):
+            if record["cost_per_vzae"] is not None:
+                record["cost_per_vzae"] = _half_up(record["cost_per_vzae"] * (1 + growth))
+        kommunen |= {k.name: dict(k) for k in year.join}
+        traeger |= {t.name: dict(t) for t in year.join_traeger}
+        for key, cost in year.costs.items():
+            if key == instance.kreis.name:
                 kreis_cost = cost
-            elif name in kommune_cost:
-                kommune_cost[name] = cost
             else:
-                traeger_cost[name] = cost
-        for name, budget in year.budgets.items():
-            name = ags.get(name, name)
-            if name == instance.kreis.name:
+                (traeger.get(key) or kommunen[named(key)])["cost_per_vzae"] = cost
+        for key, budget in year.budgets.items():
+            if key == instance.kreis.name:
                 kreis_budget = budget
             else:
-                kommune_budget[name] = budget
+                kommunen[named(key)]["budget"] = budget
+        for key, fields in year.kommunen.items():
+            kommunen[named(key)].update(fields)
+        for key, fields in year.traeger.items():
+            traeger[key].update(fields)
         derived = instance.model_copy(
             update={
                 "funding": instance.funding.model_copy(
@@ -91,11 +117,8 @@ def _years(instance: Instance) -> list[tuple[int | None, Instance]]:
                     }
                 ),
                 "kreis": instance.kreis.model_copy(update={"cost_per_vzae": kreis_cost, "budget": kreis_budget}),
-                "kommunen": [
-                    k.model_copy(update={"cost_per_vzae": kommune_cost[k.name], "budget": kommune_budget[k.name]})
-                    for k in instance.kommunen
-                ],
-                "traeger": [t.model_copy(update={"cost_per_vzae": traeger_cost[t.name]}) for t in instance.traeger],
+                "kommunen": [Kommune.model_construct(**fields) for fields in kommunen.values()],
+                "traeger": [Traeger.model_construct(**fields) for fields in traeger.values()],
             }
         )
         out.append((year.year, derived))
@@ -188,7 +211,7 @@ class _Horizon:
                         assistant_rate,
                     )
                 )
-            for k in inst.kommunen:
+            for k in derived.kommunen:  # the Kommunen taking part this year, with this year's flags
                 if k.coordinator_vzae is not None:
                     vzae = k.coordinator_vzae
                 elif all(getattr(k, flag) for flag in c.qualifies_by):
@@ -208,7 +231,8 @@ class _Horizon:
                         )
                     )
         if a is not None:
-            by_key = {k.name: k for k in inst.kommunen} | {k.ags: k for k in inst.kommunen if k.ags}
+            members = derived.kommunen  # a position ends when its Kommune leaves
+            by_key = {k.name: k for k in members} | {k.ags: k for k in members if k.ags}
             for position in a.positions:
                 cost = _grown(position.cost_per_vzae, inst, n)
                 if position.host in (kreis.name, kreis.ags):
@@ -293,7 +317,7 @@ def authorities(h: _Horizon, year: Year) -> None:
     """Baustein 3: exactly the listed positions, each at the Kreis or a Kommune with its own
     Ausländerbehörde or Einbürgerungsbehörde."""
     found = h.listed(year, "authorities", AUTHORITIES, 3)
-    offices = {k.name for k in h.instance.kommunen if k.auslaenderbehoerde or k.einbuergerungsbehoerde}
+    offices = {k.name for k in year.derived.kommunen if k.auslaenderbehoerde or k.einbuergerungsbehoerde}
     for (_, kind, host), vzae in sorted(found.items()):
         if vzae and not (
             (kind == "kreis" and host == h.instance.kreis.name) or (kind == "kommune" and host in offices)
@@ -313,6 +337,52 @@ class _Before:
 
     held: dict[tuple[str, str], Fraction]
     allowance: Fraction
+
+
+def _of_members(held: dict[tuple[str, str], Fraction], derived: Instance) -> dict[tuple[str, str], Fraction]:
+    """What the year before held, of the members of this year: the positions of a member that
+    left are gone with it (no cut); a member that joins held nothing."""
+    members = {("kreis", derived.kreis.name)}
+    members |= {("kommune", k.name) for k in derived.kommunen} | {("traeger", t.name) for t in derived.traeger}
+    return {key: vzae for key, vzae in held.items() if key in members}
+
+
+def _members_as_stated(
+    h: _Horizon,
+    label: str,
+    entry: dict[str, Any],
+    held: dict[tuple[str, str], Fraction],
+    before: Instance,
+    derived: Instance,
+) -> None:
+    """The plan's ``joined`` and ``left`` of a year (where it states them) are exactly the
+    members that came and went, each that left with the VZÄ it held the year before."""
+
+    def members(inst: Instance) -> set[tuple[str, str]]:
+        return {("kommune", k.name) for k in inst.kommunen} | {("traeger", t.name) for t in inst.traeger}
+
+    came, went = members(derived) - members(before), members(before) - members(derived)
+    want = {"joined": {key: Fraction(0) for key in came}, "left": {key: held.get(key, Fraction(0)) for key in went}}
+    for key, expected in want.items():
+        raw = entry.get(key)
+        if raw is None:
+            continue
+        stated: dict[tuple[str, str], Fraction] = {}
+        for item in raw if isinstance(raw, list) else []:
+            try:
+                stated[(str(item.get("member_type")), str(item.get("name")))] = to_fraction(item.get("vzae"))
+            except (NumberError, AttributeError):
+                h.add("plan", label, key, "Eintrag ist kein Mitglied mit VZÄ", "entry is no member with VZÄ")
+        if stated != expected:
+            names = ", ".join(f"{name} ({_v(v, 'de')})" for (_, name), v in sorted(expected.items())) or "keine"
+            names_en = ", ".join(f"{name} ({_v(v, 'en')})" for (_, name), v in sorted(expected.items())) or "none"
+            h.add(
+                "plan",
+                label,
+                key,
+                f"„{key}“ stimmt nicht mit der Instanz überein: {names}",
+                f"'{key}' does not match the instance: {names_en}",
+            )
 
 
 def _stated_cuts(h: _Horizon, label: str, entry: dict[str, Any]) -> dict[tuple[str, str], Fraction]:
@@ -433,6 +503,9 @@ def check_horizon(instance: Instance, model: PlanningModel, plan: dict[str, Any]
                 f"entry {n + 1} is not the year {label}",
             )
             continue
+        if previous is not None:
+            _members_as_stated(h, label, entry, previous, years[n - 1][1], derived)
+            previous = _of_members(previous, derived)
         stated = _stated_cuts(h, label, entry)
         before = None if previous is None else _Before(previous, sum(stated.values(), Fraction(0)))
         checker = _year_checker(derived, model, entry, before)

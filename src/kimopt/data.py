@@ -15,6 +15,7 @@ import difflib
 import unicodedata
 from collections.abc import Iterator
 from fractions import Fraction
+from functools import cache
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -22,16 +23,20 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    FieldSerializationInfo,
     PlainSerializer,
     SerializationInfo,
     SerializerFunctionWrapHandler,
+    TypeAdapter,
+    ValidationError,
+    field_serializer,
     field_validator,
     model_serializer,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
-from kimopt.errors import Finding, FindingsError
+from kimopt.errors import Finding, FindingsError, Loc, pydantic_findings
 from kimopt.names import suggestions
 from kimopt.numbers import NumberError, fraction_text, to_euros, to_fraction
 
@@ -338,6 +343,90 @@ class Year(_Record):
     assistant_rate_per_vzae: Euros | None = Field(None, description="Baustein 1 rate per assistant VZÄ, €")
     authorities_rate_per_vzae: Euros | None = Field(None, description="Baustein 3 rate per VZÄ, €")
     months: Months | None = Field(None, description="Months of this year funded (default 12; not carried on)")
+    kommunen: Annotated[dict[str, dict[str, Any]], BeforeValidator(lambda v: _changes(Kommune, v))] = Field(
+        default_factory=dict, description="Changed fields of Kommunen (name or AGS) from this year on"
+    )
+    traeger: Annotated[dict[str, dict[str, Any]], BeforeValidator(lambda v: _changes(Traeger, v))] = Field(
+        default_factory=dict, description="Changed fields of Träger from this year on"
+    )
+    join: list[Kommune] = Field(default_factory=list, description="Kommunen taking part from this year on")
+    join_traeger: list[Traeger] = Field(default_factory=list, description="Träger taking part from this year on")
+    leave: Names = Field(default_factory=list, description="Kommunen or Träger that stop from this year on")
+
+    @field_validator("join", "join_traeger", mode="before")
+    @classmethod
+    def _no_members(cls, value: Any) -> Any:
+        return [] if value is None else _few(value)
+
+    @field_serializer("kommunen", "traeger")
+    def _changes_as_written(self, value: dict[str, dict[str, Any]], info: FieldSerializationInfo) -> dict[str, Any]:
+        record = Kommune if info.field_name == "kommunen" else Traeger
+        return {
+            name: {
+                key: _field_type(record, key).dump_python(v, mode="json" if info.mode_is_json() else "python")
+                for key, v in fields.items()
+            }
+            for name, fields in value.items()
+        }
+
+    @model_serializer(mode="wrap")
+    def _without_defaults(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
+        return _drop_defaults(handler(self), _YEAR_DEFAULTS)
+
+
+_YEAR_DEFAULTS: dict[str, Any] = {"kommunen": {}, "traeger": {}, "join": [], "join_traeger": [], "leave": []}
+FIXED_FIELDS = frozenset({"name", "ags", "existing_vzae"})
+"""Fields a later year cannot change: a member's identity, and what was filled before the first year."""
+
+
+def changeable_fields(record: type[BaseModel]) -> list[str]:
+    """The fields of a Kommune or Träger that ``years[].kommunen``/``traeger`` may change."""
+    return [name for name in record.model_fields if name not in FIXED_FIELDS]
+
+
+@cache
+def _field_type(record: type[BaseModel], key: str) -> TypeAdapter[Any]:
+    """The validator of one field of a record, with its constraints (VZÄ, euros, names)."""
+    info = record.model_fields[key]
+    annotation: Any = info.annotation
+    if info.metadata:
+        annotation = Annotated[(annotation, *info.metadata)]  # type: ignore[valid-type]
+    return TypeAdapter(annotation)
+
+
+def _changes(record: type[BaseModel], value: object) -> dict[str, dict[str, Any]]:
+    """``{name: {field: value}}``: each value validated as that field of the record; every
+    problem is reported below ``name.field`` (a misspelt field with the field it resembles)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise PydanticCustomError("not_mapping", "{value}", {"value": value})
+    findings: list[Finding] = []
+    out: dict[str, dict[str, Any]] = {}
+    allowed = changeable_fields(record)
+    for raw_name, fields in value.items():
+        try:
+            name = _text(raw_name)
+        except PydanticCustomError as exc:
+            findings.append(Finding((str(raw_name),), exc.type, exc.context or {}))
+            continue
+        if not isinstance(fields, dict):
+            findings.append(Finding((name,), "not_mapping", {"value": fields}))
+            continue
+        out[name] = {}
+        for key, raw in fields.items():
+            if key in FIXED_FIELDS:
+                findings.append(Finding((name, key), "year_fixed_field", {"value": key}))
+            elif key not in allowed:
+                findings.append(Finding((name, str(key)), "unknown_key", {"value": key, **_closest(str(key), allowed)}))
+            else:
+                try:
+                    out[name][key] = _field_type(record, key).validate_python(raw)
+                except ValidationError as exc:
+                    findings += [Finding((name, key, *f.loc), f.code, f.params) for f in pydantic_findings(exc, record)]
+    if findings:
+        raise FindingsError(findings)
+    return out
 
 
 class Coordination(_Record):
@@ -556,25 +645,103 @@ def instance_findings(instance: Instance) -> list[Finding]:
     return findings
 
 
+class _Members:
+    """The Kommunen (by name and AGS → name) and Träger taking part, year by year, for the findings."""
+
+    def __init__(self, instance: Instance) -> None:
+        self.kommunen: dict[str, str] = {}
+        for kommune in instance.kommunen:
+            self._add(kommune)
+        self.traeger = {t.name for t in instance.traeger}
+
+    def _add(self, kommune: Kommune) -> None:
+        self.kommunen[kommune.name] = kommune.name
+        if kommune.ags:
+            self.kommunen[kommune.ags] = kommune.name
+
+    def names(self) -> list[str]:
+        return sorted(set(self.kommunen.values()))
+
+    def _unknown(self, loc: Loc, name: str, code: str = "unknown_kommune") -> Finding:
+        candidates = {"unknown_kommune": self.names(), "unknown_traeger": sorted(self.traeger)}
+        return Finding(
+            loc, code, {"value": name, **_closest(name, candidates.get(code, self.names() + sorted(self.traeger)))}
+        )
+
+    def _known(self, loc: Loc, names: list[str]) -> list[Finding]:
+        return [self._unknown((*loc, j), n) for j, n in enumerate(names) if n not in self.kommunen]
+
+    def advance(self, y: int, entry: Year, coordination: bool) -> list[Finding]:
+        """Apply a year's ``leave`` and ``join``; problems of those and of its ``kommunen``/``traeger``."""
+        findings: list[Finding] = []
+        at: Loc = ("years", y)
+        for j, name in enumerate(entry.leave):
+            if name in self.kommunen:
+                gone = self.kommunen[name]
+                self.kommunen = {k: v for k, v in self.kommunen.items() if v != gone}
+            elif name in self.traeger:
+                self.traeger.discard(name)
+            else:
+                findings.append(self._unknown((*at, "leave", j), name, "unknown_member"))
+        for j, kommune in enumerate(entry.join):
+            for key in ("name", "ags"):
+                value = getattr(kommune, key)
+                if value is not None and (value in self.kommunen or value in self.traeger):
+                    findings.append(Finding((*at, "join", j, key), "duplicate_name", {"value": value}))
+            if kommune.existing_vzae:
+                findings.append(Finding((*at, "join", j, "existing_vzae"), "join_existing", {}))
+            self._add(kommune)
+        for j, traeger in enumerate(entry.join_traeger):
+            if traeger.name in self.traeger or traeger.name in self.kommunen:
+                findings.append(Finding((*at, "join_traeger", j, "name"), "duplicate_name", {"value": traeger.name}))
+            if traeger.existing_vzae:
+                findings.append(Finding((*at, "join_traeger", j, "existing_vzae"), "join_existing", {}))
+            self.traeger.add(traeger.name)
+        if not self.kommunen:
+            findings.append(Finding((*at, "leave"), "no_kommune_left", {}))
+        for j, kommune in enumerate(entry.join):
+            findings += self._known((*at, "join", j, "share_with"), kommune.share_with)
+            if kommune.coordinator_vzae is not None and not coordination:
+                findings.append(Finding((*at, "join", j, "coordinator_vzae"), "coordination_missing", {}))
+        for j, traeger in enumerate(entry.join_traeger):
+            findings += self._known((*at, "join_traeger", j, "serves"), traeger.serves)
+        for name, fields in entry.kommunen.items():
+            if name not in self.kommunen:
+                findings.append(self._unknown((*at, "kommunen", name), name))
+            findings += self._known((*at, "kommunen", name, "share_with"), fields.get("share_with", []))
+            if "coordinator_vzae" in fields and not coordination:
+                findings.append(Finding((*at, "kommunen", name, "coordinator_vzae"), "coordination_missing", {}))
+        for name, fields in entry.traeger.items():
+            if name not in self.traeger:
+                findings.append(self._unknown((*at, "traeger", name), name, "unknown_traeger"))
+            findings += self._known((*at, "traeger", name, "serves"), fields.get("serves", []))
+            if fields.get("serves") == []:
+                findings.append(Finding((*at, "traeger", name, "serves"), "empty_list", {}))
+        return findings
+
+
 AUTHORITY_SLICE = Fraction(1, 2)
 """Baustein 3 positions are granted in half positions."""
 
 
 def horizon_findings(instance: Instance) -> list[Finding]:
-    """Problems of the §5 keys: years in order, known employers and payers, Baustein 3 hosts."""
+    """Problems of the §5 keys: years in order, known employers and payers, Baustein 3 hosts, and
+    the members of each year (who leaves, joins or changes must be, or not be, a member then)."""
     findings: list[Finding] = []
     index = instance.kommune_index()
     kommune_names = [k.name for k in instance.kommunen]
     kreis = instance.kreis
-    employers = {kreis.name, *index, *(t.name for t in instance.traeger)}
-    payers = {kreis.name, *index}
     if instance.years and instance.funding.year is None:
         findings.append(Finding(("funding", "year"), "year_needed", {}))
     previous = instance.funding.year
+    members = _Members(instance)
     for y, entry in enumerate(instance.years):
         if previous is not None and entry.year <= previous:
             findings.append(Finding(("years", y, "year"), "years_order", {"value": entry.year, "limit": previous}))
         previous = entry.year
+        findings += members.advance(y, entry, instance.coordination is not None)
+        employers = {kreis.name, *members.kommunen, *members.traeger}
+        payers = {kreis.name, *members.kommunen}
         for name in entry.costs:
             if name not in employers:
                 findings.append(
@@ -590,7 +757,7 @@ def horizon_findings(instance: Instance) -> list[Finding]:
                     Finding(
                         ("years", y, "budgets", name),
                         "unknown_payer",
-                        {"value": name, **_closest(name, [kreis.name, *kommune_names])},
+                        {"value": name, **_closest(name, [kreis.name, *members.names()])},
                     )
                 )
     if instance.coordination is None:
@@ -634,6 +801,17 @@ def _vzae_fields(instance: Instance) -> Iterator[tuple[tuple[str | int, ...], Fr
     for y, year in enumerate(instance.years):
         if year.positions_vzae is not None:
             yield ("years", y, "positions_vzae"), year.positions_vzae
+        for j, kommune in enumerate(year.join):
+            yield ("years", y, "join", j, "max_vzae"), kommune.max_vzae
+            if kommune.coordinator_vzae is not None:
+                yield ("years", y, "join", j, "coordinator_vzae"), kommune.coordinator_vzae
+        for j, traeger in enumerate(year.join_traeger):
+            yield ("years", y, "join_traeger", j, "max_vzae"), traeger.max_vzae
+        for section, changes in (("kommunen", year.kommunen), ("traeger", year.traeger)):
+            for name, fields in changes.items():
+                for key in ("max_vzae", "coordinator_vzae"):
+                    if fields.get(key) is not None:
+                        yield ("years", y, section, name, key), fields[key]
     if instance.coordination is not None:
         for key in ("base_vzae", "assistant_vzae", "per_kommune_vzae"):
             yield ("coordination", key), getattr(instance.coordination, key)
@@ -697,6 +875,17 @@ def pairing_findings(instance: Instance, model: PlanningModel) -> list[Finding]:
         for i, kommune in enumerate(instance.kommunen):
             if column not in kommune.indicators:
                 findings.append(Finding(("kommunen", i, "indicators"), "unknown_indicator", {"value": column}))
+    for y, year in enumerate(instance.years):  # Kommunen that join, or change their indicators, later
+        records: list[tuple[Loc, dict[str, Any]]] = [
+            (("years", y, "join", j), k.indicators) for j, k in enumerate(year.join)
+        ]
+        records += [
+            (("years", y, "kommunen", n), f["indicators"]) for n, f in year.kommunen.items() if "indicators" in f
+        ]
+        for loc, indicators in records:
+            for column in model.key:
+                if column != "population" and column not in indicators:
+                    findings.append(Finding((*loc, "indicators"), "unknown_indicator", {"value": column}))
     for column in model.key:
         column_total = sum(
             (k.population if column == "population" else k.indicators.get(column, 0) for k in instance.kommunen),

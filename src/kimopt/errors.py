@@ -246,6 +246,31 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "deficit coverage capped at €{value} per VZÄ, but the model has the Kreis carry every Kommune's "
         "whole deficit (kreis_covers_kommunen: true); please give only one of the two",
     ),
+    # members that join, leave or change in a later year (DESIGN §5, kimopt.horizon)
+    "unknown_member": (
+        "{value} ist in diesem Jahr weder Kommune noch Träger dieser Instanz{hint_de}",
+        "{value} is neither a Kommune nor a Träger of this instance in this year{hint_en}",
+    ),
+    "join_existing": (
+        "wer in einem späteren Jahr hinzukommt, hat noch keine Stellen (existing_vzae gilt vor dem ersten Jahr)",
+        "a member joining in a later year holds no positions yet (existing_vzae is before the first year)",
+    ),
+    "no_kommune_left": (
+        "nach „leave“ bleibt in diesem Jahr keine Kommune",
+        "after 'leave' no Kommune is left in this year",
+    ),
+    "excel_members": (
+        "{value} (Mitglieder, die sich in einem Jahr ändern) lässt sich in der Excel-Arbeitsmappe noch nicht "
+        "darstellen; die Instanz bitte als YAML oder JSON speichern",
+        "{value} (members that change in a year) cannot be expressed in the Excel workbook yet; "
+        "please save the instance as YAML or JSON",
+    ),
+    "year_fixed_field": (
+        "{value} kann sich in einem späteren Jahr nicht ändern (Name und AGS bleiben, existing_vzae gilt vor "
+        "dem ersten Jahr); wer neu ist, kommt mit „join“ hinzu",
+        "{value} cannot change in a later year (name and AGS stay, existing_vzae is before the first year); "
+        "a new member comes with 'join'",
+    ),
     # tables: CSV and workbook bounds (kimopt.io.table)
     "table_too_many_rows": (
         "die Tabelle hat zu viele Zeilen (höchstens {limit})",
@@ -639,6 +664,8 @@ def describe_location(raw: object, loc: Loc, lang: str = "de") -> tuple[str | No
         entries = raw.get(loc[0]) if isinstance(raw, dict) else None
         entry = entries[loc[1]] if isinstance(entries, list) and 0 <= loc[1] < len(entries) else None
         name = entry.get("name") if isinstance(entry, dict) else None
+        if loc[0] == "years" and isinstance(entry, dict):  # a year is named by its number
+            name = str(entry.get("year"))
         record = f"{label_de if de else label_en} {loc[1] + 1}"
         if isinstance(name, str) and name.strip():
             record += f" {_quote(name, lang)}"

@@ -3,8 +3,11 @@
 An instance's first year is its ``funding`` with the costs and budgets as written; every
 entry of ``years`` overrides the year before (``positions_vzae``, ``rate_per_vzae``, the
 Baustein 1 and 3 rates, ``cost_growth``, which carries on, ``costs`` by employer, ``budgets``
-by payer). ``cost_growth`` raises every cost, also the explicit Baustein 1 and 3 costs, by that
-fraction over the previous year, each rounded half up to a whole euro.
+by payer, any field of a Kommune or Träger under ``kommunen``/``traeger``) and changes the
+members (``leave``, ``join``, ``join_traeger``). ``cost_growth`` raises every cost, also the
+explicit Baustein 1 and 3 costs, by that fraction over the previous year, each rounded half up
+to a whole euro; a member that joins grows from the cost it gives in the year it joins. A
+Kommune's Baustein 1 coordinators and Baustein 3 positions exist in the years it takes part.
 
 Bausteine 1 and 3 leave no choice: Baustein 1 employs ``base_vzae`` coordinators and
 ``assistant_vzae`` assistant at the Kreis and ``per_kommune_vzae`` coordinators at every Kommune
@@ -19,7 +22,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
 
-from kimopt.data import MONTHS, Instance, Kommune, PlanningModel
+from kimopt.data import MONTHS, Funding, Instance, Kommune, PlanningModel, Year
 from kimopt.numbers import round_euros
 
 Role = Literal["coordinator", "assistant", "authority"]
@@ -182,6 +185,8 @@ def _authorities(instance: Instance, costs: list[int | None], rate: int) -> tupl
                 )
             )
             continue
+        if position.host not in index:
+            continue  # its Kommune has left: the positions end with it
         kommune = instance.kommunen[index[position.host]]
         own = kommune.cost_per_vzae if kommune.cost_per_vzae is not None else kreis.cost_per_vzae
         out.append(
@@ -250,7 +255,7 @@ def expand(instance: Instance) -> list[HorizonYear]:
                 "months": entry.months if entry.months is not None else MONTHS,  # not carried on
             }
         )
-        current = _next_year(current, funding, growth, entry.costs, entry.budgets)
+        current = _next_year(current, funding, growth, entry)
         if growth:
             coordinator_cost = None if coordinator_cost is None else grow(coordinator_cost, growth)
             assistant_cost = None if assistant_cost is None else grow(assistant_cost, growth)
@@ -262,26 +267,52 @@ def expand(instance: Instance) -> list[HorizonYear]:
     return years
 
 
-def _next_year(
-    previous: Instance, funding: object, growth: Fraction, costs: dict[str, int], budgets: dict[str, int | None]
-) -> Instance:
-    """The next year's Baustein 2 instance: costs grown (then set), budgets set by name."""
+def _next_year(previous: Instance, funding: Funding, growth: Fraction, entry: Year) -> Instance:
+    """The next year's Baustein 2 instance, in this order: the members of ``leave`` are gone (and
+    so from every ``share_with`` and ``serves``), the costs of the others grow, those of ``join``
+    and ``join_traeger`` take part with the costs they give, then ``costs`` and ``budgets`` by
+    name, then the fields of ``kommunen`` and ``traeger`` by name."""
+    costs, budgets = entry.costs, entry.budgets
+    index = previous.kommune_index()
+    gone = {previous.kommunen[index[n]].name for n in entry.leave if n in index}
+    gone_traeger = set(entry.leave) - set(index)
+
+    def staying(names: list[str]) -> list[str]:
+        return [n for n in names if previous.kommunen[index[n]].name not in gone]
+
     kreis = previous.kreis
     kreis_cost = costs.get(kreis.name, grow(kreis.cost_per_vzae, growth))
     kreis = kreis.model_copy(update={"cost_per_vzae": kreis_cost, "budget": budgets.get(kreis.name, kreis.budget)})
-    kommunen = []
-    for k in previous.kommunen:
-        update: dict[str, object] = {}
-        if k.cost_per_vzae is not None:
-            update["cost_per_vzae"] = grow(k.cost_per_vzae, growth)
-        for key in (k.name, k.ags):
-            if key is not None and key in costs:
-                update["cost_per_vzae"] = costs[key]
-            if key is not None and key in budgets:
-                update["budget"] = budgets[key]
-        kommunen.append(k.model_copy(update=update))
+    kommunen = [
+        k.model_copy(
+            update={"share_with": staying(k.share_with)}
+            | ({} if k.cost_per_vzae is None else {"cost_per_vzae": grow(k.cost_per_vzae, growth)})
+        )
+        for k in previous.kommunen
+        if k.name not in gone
+    ] + list(entry.join)
     traeger = [
-        t.model_copy(update={"cost_per_vzae": costs.get(t.name, grow(t.cost_per_vzae, growth))})
+        t.model_copy(update={"cost_per_vzae": grow(t.cost_per_vzae, growth), "serves": staying(t.serves)})
         for t in previous.traeger
+        if t.name not in gone_traeger
+    ] + list(entry.join_traeger)
+    changes: dict[str, dict[str, object]] = {}
+    for k in kommunen:
+        update: dict[str, object] = {}
+        keys = [key for key in (k.name, k.ags) if key is not None]
+        for key in keys:
+            if key in costs:
+                update["cost_per_vzae"] = costs[key]
+            if key in budgets:
+                update["budget"] = budgets[key]
+        for key in keys:  # the fields of ``kommunen`` last
+            update |= entry.kommunen.get(key, {})
+        changes[k.name] = update
+    kommunen = [k.model_copy(update=changes[k.name]) for k in kommunen]
+    traeger = [
+        t.model_copy(
+            update=({"cost_per_vzae": costs[t.name]} if t.name in costs else {}) | entry.traeger.get(t.name, {})
+        )
+        for t in traeger
     ]
     return previous.model_copy(update={"kreis": kreis, "funding": funding, "kommunen": kommunen, "traeger": traeger})

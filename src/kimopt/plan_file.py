@@ -262,6 +262,14 @@ class HeldBack(_Entry):
     for_year: int | None = Field(description="the later year it is held back for (the first the in-order plan cuts)")
 
 
+class Member(_Entry):
+    """A Kommune or Träger that joins or leaves in a year (DESIGN §5: ``join``, ``leave``)."""
+
+    name: str
+    member_type: Literal["kommune", "traeger"]
+    vzae: float = Field(description="VZÄ it held the year before (joined: 0); they end with it when it leaves")
+
+
 class PayerYear(_Entry):
     """One payer's Eigenanteil in one year, per Baustein, with the budget that holds for their sum."""
 
@@ -304,6 +312,10 @@ class YearEntry(_Entry):
     coordination: list[FixedPosition]
     authorities: list[FixedPosition]
     cuts: list[Cut]
+    joined: list[Member] = Field(default_factory=list, description="members taking part from this year on")
+    left: list[Member] = Field(
+        default_factory=list, description="members that stopped this year; their positions are no cuts"
+    )
     eigenanteil: list[PayerYear]
     vzae_by_baustein: list[EmployerYear]
     fixed_links: list[Link] | None = Field(None, description="links the planner fixed in this year (solve --fix)")

@@ -82,6 +82,20 @@ class YearPlan:
                 out.append((host.kind, host.name, held, self.plan.hosted[h]))
         return out
 
+    @cached_property
+    def members(self) -> tuple[list[tuple[str, str]], list[tuple[str, str, Fraction]]]:
+        """(joined, left): the Kommunen and Träger (type, name) that take part from this year on,
+        and those that stopped, each with the VZÄ it held the year before (gone with it)."""
+        if self.previous is None:
+            return [], []
+        before, now = _members(self.previous.horizon.instance), _members(self.horizon.instance)
+        held: dict[tuple[str, str], Fraction] = {
+            (h.kind, h.name): self.previous.plan.hosted[i] for i, h in enumerate(self.previous.plan.problem.hosts)
+        }
+        joined = [m for m in now if m not in before]
+        left = [(kind, name, held.get((kind, name), Fraction(0))) for kind, name in before if (kind, name) not in now]
+        return joined, left
+
     @property
     def model(self) -> PlanningModel:
         return self.plan.problem.model
@@ -222,6 +236,10 @@ class YearPlan:
             "coordination": [_position_json(p, inst, model) for p in self.horizon.coordination],
             "authorities": [_position_json(p, inst, model) for p in self.horizon.authorities],
             "cuts": cuts,
+            "joined": [{"name": name, "member_type": kind, "vzae": 0.0} for kind, name in self.members[0]],
+            "left": [
+                {"name": name, "member_type": kind, "vzae": decimal_vzae(vzae)} for kind, name, vzae in self.members[1]
+            ],
             "eigenanteil": self.eigenanteil_json(),
             "vzae_by_baustein": self.vzae_by_baustein(),
             **({} if self.held_back is None else {"held_back": [_held_back_json(h) for h in self.held_back]}),
@@ -230,6 +248,11 @@ class YearPlan:
 
 def _held_back_json(held: HeldBack) -> dict[str, Any]:
     return {"host": held.host, "host_type": held.host_type, "vzae": decimal_vzae(held.vzae), "for_year": held.for_year}
+
+
+def _members(instance: Instance) -> list[tuple[str, str]]:
+    """(type, name) of every Kommune and Träger of a year, in the file's order."""
+    return [("kommune", k.name) for k in instance.kommunen] + [("traeger", t.name) for t in instance.traeger]
 
 
 def year_plans(model: PlanningModel, result: HorizonResult, model_name: str) -> list[YearPlan]:

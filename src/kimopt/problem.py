@@ -66,6 +66,14 @@ class Carried:
     held: Mapping[HostKey, Fraction]
     allowance: Fraction = Fraction(0)
 
+    def among(self, instance: Instance) -> Carried:
+        """What the members of this year's ``instance`` held: a member that has left takes its
+        positions with it (they are no cut), one that joins held nothing."""
+        members = {("kreis", instance.kreis.name)}
+        members |= {("kommune", k.name) for k in instance.kommunen}
+        members |= {("traeger", t.name) for t in instance.traeger}
+        return Carried({key: vzae for key, vzae in self.held.items() if key in members}, self.allowance)
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -200,6 +208,18 @@ def name_order(records: Sequence[Kommune] | Sequence[Traeger]) -> tuple[int, ...
     return tuple(sorted(range(len(records)), key=lambda i: records[i].name))
 
 
+def _kommune_host(instance: Instance, model: PlanningModel, i: int, size: int, existing: int) -> Host:
+    """Kommune ``i`` as a host of at most ``size`` units: its cost (else the Kreis's), its deficit
+    and the Kreis's part of it (``kreis_covers_kommunen``, or up to its cap)."""
+    kommune, kreis = instance.kommunen[i], instance.kreis
+    cost = kommune.cost_per_vzae if kommune.cost_per_vzae is not None else kreis.cost_per_vzae
+    deficit = max(0, cost - instance.funding.rate_per_vzae)
+    cap = None if model.kreis_covers_kommunen else kommune.deficit_coverage_eur_per_vzae
+    covered = model.kreis_covers_kommunen or cap is not None
+    part = kreis_part(deficit, model.kreis_covers_kommunen, cap)
+    return Host(kommune.name, "kommune", i, size, existing, cost, deficit, covered, part)
+
+
 def kreis_part(deficit: int, covered: bool, cap: int | None) -> int:
     """The Kreis's part of a deficit per VZÄ and year: up to ``cap`` when capped, else all or nothing."""
     if cap is not None:
@@ -234,7 +254,8 @@ def compile_problem(instance: Instance, model: PlanningModel, carried: Carried |
     """Hosts, links and weights of DESIGN §2 in integer units.
 
     Hosts: the Kreis, every Kommune with ``max_vzae > 0`` or filled positions (its maximum is
-    then at least those), every Träger. Links: the Kreis to
+    then at least those), every Träger, and (last) every Kommune that held positions the year
+    before but wants none now. Links: the Kreis to
     every Kommune; a Kommune host to itself and its sharing partners (symmetric); a Träger to
     the Kommunen it serves. Hosts and links are listed in an order that depends on names
     only (Kreis, Kommune hosts, Träger, each by name), so that an instance whose records are
@@ -242,6 +263,7 @@ def compile_problem(instance: Instance, model: PlanningModel, carried: Carried |
     stay the positions in the file. ``carried``: what the year before leaves this one.
     """
     g = model.granularity_vzae
+    carried = None if carried is None else carried.among(instance)
     rate = instance.funding.rate_per_vzae
     index = instance.kommune_index()
     kommunen = instance.kommunen
@@ -270,27 +292,16 @@ def compile_problem(instance: Instance, model: PlanningModel, carried: Carried |
             if j != i:
                 partners[i].add(j)
                 partners[j].add(i)
+    held_only: list[int] = []
     for i in order:
         kommune = kommunen[i]
         if kommune.max_vzae <= 0 and kommune.existing_vzae <= 0:
+            if carried and carried.held.get(("kommune", kommune.name)):
+                held_only.append(i)
             continue
-        cost = kommune.cost_per_vzae if kommune.cost_per_vzae is not None else kreis.cost_per_vzae
-        deficit = max(0, cost - rate)
-        cap = None if model.kreis_covers_kommunen else kommune.deficit_coverage_eur_per_vzae
         # Filled positions count as wanted: "we have 1.0 VZÄ and want no more" is max_vzae 0.
-        hosts.append(
-            Host(
-                kommune.name,
-                "kommune",
-                i,
-                whole_units(max(kommune.max_vzae, kommune.existing_vzae), g),
-                whole_units(kommune.existing_vzae, g),
-                cost,
-                deficit,
-                model.kreis_covers_kommunen or cap is not None,
-                kreis_part(deficit, model.kreis_covers_kommunen, cap),
-            )
-        )
+        size = whole_units(max(kommune.max_vzae, kommune.existing_vzae), g)
+        hosts.append(_kommune_host(instance, model, i, size, whole_units(kommune.existing_vzae, g)))
         h = len(hosts) - 1
         links.append(Link(h, i, False))
         links.extend(Link(h, j, True) for j in sorted(partners[i], key=by_name.__getitem__))
@@ -313,4 +324,10 @@ def compile_problem(instance: Instance, model: PlanningModel, carried: Carried |
         h = len(hosts) - 1
         served = {index[name] for name in traeger.serves}
         links.extend(Link(h, j, False) for j in sorted(served, key=by_name.__getitem__))
+    # A Kommune that no longer wants positions (max_vzae 0) but held some the year before stays
+    # a host of at most 0 VZÄ, so its cut is counted and stated. Listed last: the indices of every
+    # other host and link are those of the year without what the year before left (--fix rows).
+    for i in held_only:
+        hosts.append(_kommune_host(instance, model, i, 0, 0))
+        links.append(Link(len(hosts) - 1, i, False))
     return Problem(instance, model, tuple(hosts), tuple(links), key_weights(instance, model), carried)

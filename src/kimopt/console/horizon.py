@@ -13,7 +13,7 @@ from kimopt.console.table import text_table as table
 from kimopt.labels import objective_label, status_label
 from kimopt.labels import t as _t
 from kimopt.numbers import fmt_number
-from kimopt.report.horizon import eigenanteil_table, vzae_table
+from kimopt.report.horizon import eigenanteil_table, member_sentences, vzae_table
 from kimopt.report.tables import unused_sentence
 
 
@@ -84,6 +84,7 @@ def horizon_lines(plan: dict[str, Any], lang: str) -> list[str]:
                     "needs no cut)",
                 )
             )
+        lines += ["   " + sentence for sentence in member_sentences(year, lang)]
     return lines
 
 

@@ -37,6 +37,8 @@ def plain_number(value: Fraction | int) -> int | float | str:
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, BaseModel):  # a record inside a record: a year's ``join``
+        return _plain(_record(value))
     if isinstance(value, Fraction):
         return plain_number(value)
     if isinstance(value, dict):

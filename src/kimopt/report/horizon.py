@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from kimopt.labels import objective_label, t
-from kimopt.numbers import fmt_euros, fmt_level
+from kimopt.numbers import fmt_euros, fmt_level, fmt_number
 from kimopt.report.tables import Table, unused_sentence, vzae
 
 BAUSTEINE = ("baustein_1", "baustein_2", "baustein_3")
@@ -227,6 +227,24 @@ def year_plan(plan: dict[str, Any], year: dict[str, Any]) -> dict[str, Any]:
     return {**plan, **year, "years": []}
 
 
+def member_sentences(year: dict[str, Any], lang: str) -> list[str]:
+    """Who takes part from this year on, and who stopped (with the VZÄ that end with them)."""
+    out = []
+    if year.get("joined"):
+        names = ", ".join(m["name"] for m in year["joined"])
+        out.append(t(lang, f"Ab {year['year']} neu dabei: {names}.", f"Taking part from {year['year']}: {names}."))
+    if year.get("left"):
+        parts = ", ".join(f"{m['name']} ({fmt_number(m['vzae'], 1, lang)} VZÄ)" for m in year["left"])
+        out.append(
+            t(
+                lang,
+                f"Ab {year['year']} nicht mehr dabei: {parts}; die Stellen enden mit dem Austritt (keine Kürzung).",
+                f"Stopped in {year['year']}: {parts}; the positions end as they leave (no cut).",
+            )
+        )
+    return out
+
+
 def later_years_tables(plan: dict[str, Any], lang: str) -> list[Table]:
     """„Verteilung auf die Kommunen“ and „Wer zahlt wem“ of every year after the first."""
     from dataclasses import replace
@@ -237,7 +255,9 @@ def later_years_tables(plan: dict[str, Any], lang: str) -> list[Table]:
     tables = []
     for year in plan["years"][1:]:
         one = year_plan(plan, year)
-        for table in (kommunen_table(one, lang), transfers_table(one, lang)):
+        kommunen = kommunen_table(one, lang)
+        kommunen = replace(kommunen, note=" ".join(filter(None, [*member_sentences(year, lang), kommunen.note])))
+        for table in (kommunen, transfers_table(one, lang)):
             tables.append(replace(table, key=f"{table.key}_{year['year']}", title=f"{table.title} {year['year']}"))
     return tables
 

@@ -271,6 +271,10 @@ def _validate(worksheet: Any, kind: str, ref: str, positive: bool = False, year:
     worksheet.add_data_validation(rule)
 
 
+MEMBER_KEYS = ("kommunen", "traeger", "join", "join_traeger", "leave")
+"""Keys of a year the sheet „Jahre“ has no columns for (per-year members, DESIGN §5)."""
+
+
 def instance_records(instance: Instance) -> dict[str, Any]:
     """The instance as plain data with exact values (Fractions kept), defaults included."""
     return {
@@ -296,8 +300,18 @@ def instance_workbook(instance: Instance, source: Path | None = None) -> bytes:
     Raises
     ------
     InputError
-        If a text holds characters Excel cannot store (naming ``source``).
+        If a text holds characters Excel cannot store (naming ``source``), or a year changes
+        the members (``kommunen``, ``traeger``, ``join``, ``join_traeger``, ``leave``), which the
+        workbook cannot express yet.
     """
+    unwritable = [
+        Finding(("years", y, key), "excel_members", {"value": key})
+        for y, year in enumerate(instance.years)
+        for key in MEMBER_KEYS
+        if getattr(year, key)
+    ]
+    if unwritable:  # the sheet „Jahre“ has no columns for them: refuse rather than drop them
+        raise InputError(source, unwritable, instance.model_dump(mode="json"))
     data = instance_records(instance)
     writer = _Writer(source)
     writer.workbook.remove(writer.workbook.active)
