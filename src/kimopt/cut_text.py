@@ -82,14 +82,15 @@ def cut_text(year: int | str | None, cut: dict[str, Any], unused_vzae: float, la
     „2023: 0,5 VZÄ weniger bei Diakonie im Kreis Mettmann (2,0 → 1,5 VZÄ): das Budget des Kreises
     reicht nicht (115.794 € nötig, 114.800 € beschlossen); mit 994 € mehr bleiben alle Stellen“
     """
-    head = _t(
+    head = ("" if year is None else f"{year}: ") + _t(
         lang,
-        f"{year}: {_vzae(cut['vzae'], lang)} weniger bei {cut['host']} "
+        f"{_vzae(cut['vzae'], lang)} weniger bei {cut['host']} "
         f"({_vzae(cut['from_vzae'], lang)} → {_vzae(cut['to_vzae'], lang)})",
-        f"{year}: {_vzae(cut['vzae'], lang)} less at {cut['host']} "
+        f"{_vzae(cut['vzae'], lang)} less at {cut['host']} "
         f"({_vzae(cut['from_vzae'], lang)} → {_vzae(cut['to_vzae'], lang)})",
     )
     reasons = cut.get("reasons") or []
+    # year None: the caller names the year (the terminal's line under the year)
     if not reasons:
         text = head + _t(
             lang,
@@ -128,3 +129,10 @@ def cut_text(year: int | str | None, cut: dict[str, Any], unused_vzae: float, la
             f"; {_vzae(unused_vzae, lang)} of the funding stay unused",
         )
     return text
+
+
+def year_cut_texts(year: dict[str, Any], lang: str = "de", with_year: bool = True) -> list[str]:
+    """Every cut of one year of a plan (``years[]``) as its sentence (``with_year``: starting with the year)."""
+    unused = year.get("unused_vzae") or 0
+    label = year.get("year") if with_year else None
+    return [cut_text(label, cut, unused, lang) for cut in year.get("cuts") or []]

@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from kimopt.console.table import text_table as table
+from kimopt.cut_text import year_cut_texts
 from kimopt.labels import objective_label, status_label
 from kimopt.labels import t as _t
-from kimopt.numbers import fmt_number
 from kimopt.report.horizon import eigenanteil_table, vzae_table
 
 
@@ -56,18 +56,10 @@ def horizon_lines(plan: dict[str, Any], lang: str) -> list[str]:
         )
         status = status_label(year["status"], lang) if proven else _t(lang, "nicht bewiesen", "not proven")
         lines.append(f" {year['year']}, {status}: {values}")
-        for cut in year.get("cuts", []):
-            before, now = fmt_number(cut["from_vzae"], 1, lang), fmt_number(cut["to_vzae"], 1, lang)
-            lines.append(
-                "   "
-                + _t(
-                    lang,
-                    f"Kürzung ggü. Vorjahr: {cut['host']} {before} → {now} VZÄ (die kleinste, mit der {year['year']} "
-                    "einen Plan hat)",
-                    f"cut against the year before: {cut['host']} {before} → {now} VZÄ (the least with which "
-                    f"{year['year']} has a plan)",
-                )
-            )
+        lines += [
+            "   " + _t(lang, "Kürzung ggü. Vorjahr: ", "Cut against the year before: ") + text
+            for text in year_cut_texts(year, lang, with_year=False)
+        ]
     return lines
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kimopt.cut_text import year_cut_texts
 from kimopt.labels import objective_label, t
 from kimopt.numbers import fmt_euros, fmt_level
 from kimopt.report.tables import Table, vzae
@@ -138,6 +139,28 @@ def years_levels_table(plan: dict[str, Any], lang: str) -> Table:
     )
 
 
+def cuts_table(plan: dict[str, Any], lang: str) -> Table | None:
+    """Every cut of a later year as its sentence: the host, why, the smallest change that keeps
+    every position, the funding left unused (``None`` when no year cuts)."""
+    rows = [[text] for year in plan["years"] for text in year_cut_texts(year, lang)]
+    if not rows:
+        return None
+    return Table(
+        "kuerzungen",
+        t(lang, "Kürzungen gegenüber dem Vorjahr", "Cuts against the year before"),
+        [t(lang, "Kürzung", "Cut")],
+        rows,
+        note=t(
+            lang,
+            "Jedes Jahr wird gegeben die Jahre davor entschieden; wo ein Jahr nicht alle Stellen des Vorjahres "
+            "halten kann, kürzt es so wenig wie möglich, in ganzen Stellenschritten.",
+            "Each year is decided given the years before; where a year cannot keep every position of the "
+            "year before, it cuts as little as possible, in whole host steps.",
+        ),
+        prose=True,
+    )
+
+
 def horizon_meta(plan: dict[str, Any], lang: str) -> list[tuple[str, str]]:
     """The line under the title of a multi-year plan: which years, and what the first sections show."""
     if not plan.get("years"):
@@ -182,7 +205,9 @@ def horizon_tables(plan: dict[str, Any], lang: str) -> list[Table]:
     """The sections a multi-year plan adds (none for a one-year plan)."""
     if not plan.get("years"):
         return []
+    cuts = cuts_table(plan, lang)
     return [
+        *([cuts] if cuts is not None else []),
         *later_years_tables(plan, lang),
         eigenanteil_table(plan, lang),
         vzae_table(plan, lang),
