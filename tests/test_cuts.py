@@ -113,12 +113,12 @@ def test_the_sentence_in_english_and_for_several_reasons() -> None:
     cap = {"rule": "funding_cap", "subject": "", "needed": 11.0, "current": 10.0, "unit": "VZÄ"}
     assert cut_text(2023, {**cut, "reasons": [budget]}, 0, "en") == (
         "2023: 1.0 VZÄ less at Moers (2.0 VZÄ → 1.0 VZÄ): the budget of Moers does not suffice "
-        "(€30,000 needed, €20,000 decided); with €10,000 more every position stays"
+        "(€30,000 needed, €20,000 decided); with €10,000 more for Moers every position stays"
     )
     joint = cut_text(2023, {**cut, "reasons": [budget, cap], "reasons_joint": True}, 0)
-    assert joint.endswith("erst mit 10.000 € mehr und 1,0 VZÄ mehr Förderung zusammen bleiben alle Stellen")
+    assert joint.endswith("erst mit 10.000 € mehr für Moers und 1,0 VZÄ mehr Förderung zusammen bleiben alle Stellen")
     either = cut_text(2023, {**cut, "reasons": [budget, cap]}, 0)
-    assert "; mit 10.000 € mehr oder 1,0 VZÄ mehr Förderung bleiben alle Stellen" in either
+    assert "; mit 10.000 € mehr für Moers oder 1,0 VZÄ mehr Förderung bleiben alle Stellen" in either
     assert cut_text(2023, cut, 0).endswith(": die kleinste Kürzung, mit der alle Regeln des Jahres gelten")
 
 

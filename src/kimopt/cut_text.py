@@ -60,8 +60,9 @@ def _why(reason: dict[str, Any], lang: str) -> str:
     )
 
 
-def _change(reason: dict[str, Any], lang: str) -> str:
-    """``994 € mehr``, ``0,3 VZÄ mehr Förderung``: the smallest change of one reason's number."""
+def _change(reason: dict[str, Any], lang: str, several: bool = False) -> str:
+    """``994 € mehr``, ``0,3 VZÄ mehr Förderung``, ``316 € mehr für Dinslaken``: the smallest
+    change of one reason's number (whose, where it is not the Kreis's alone)."""
     unit, needed, current = reason["unit"], reason["needed"], reason["current"]
     if current is None:  # an unlimited number is never what forces a cut; said plainly all the same
         return _amount(needed, unit, lang)
@@ -72,7 +73,13 @@ def _change(reason: dict[str, Any], lang: str) -> str:
         amount = f"{fmt_number(abs(float(needed) - float(current)) * 100, 1, lang)} %-Punkte"
     else:
         amount = _vzae(abs(float(needed) - float(current)), lang)
-    what = _t(lang, " Förderung", " funding") if reason["rule"] == "funding_cap" else ""
+    rule, subject = reason["rule"], reason["subject"]
+    if rule == "funding_cap":
+        what = _t(lang, " Förderung", " funding")
+    elif rule == "budget_kreis":
+        what = _t(lang, " für den Kreis", " for the Kreis") if several else ""
+    else:
+        what = _t(lang, f" für {subject}", f" for {subject}") if subject else ""
     return f"{amount} " + (_t(lang, "mehr", "more") if more else _t(lang, "weniger", "less")) + what
 
 
@@ -105,7 +112,7 @@ def cut_text(year: int | str | None, cut: dict[str, Any], unused_vzae: float, la
             + _t(lang, " bleiben alle Stellen", " every position stays")
         )
     elif cut.get("reasons_joint"):
-        joined = _t(lang, " und ", " and ").join(_change(r, lang) for r in reasons)
+        joined = _t(lang, " und ", " and ").join(_change(r, lang, several=True) for r in reasons)
         text = (
             f"{head}: "
             + "; ".join(_why(r, lang) for r in reasons)
@@ -116,7 +123,7 @@ def cut_text(year: int | str | None, cut: dict[str, Any], unused_vzae: float, la
             )
         )
     else:
-        either = _t(lang, " oder ", " or ").join(_change(r, lang) for r in reasons)
+        either = _t(lang, " oder ", " or ").join(_change(r, lang, several=True) for r in reasons)
         text = (
             f"{head}: "
             + _t(lang, " oder ", " or ").join(_why(r, lang) for r in reasons)
