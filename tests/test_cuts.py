@@ -98,7 +98,9 @@ def test_a_funding_fall_of_0_3_cuts_0_5_and_leaves_0_2_unused(funding_falls: tup
     assert second["summary"]["positions_used"] == 15.5 and second["unused_vzae"] == 0.2
     assert cut["reasons"] == [{"rule": "funding_cap", "subject": "", "needed": 16.0, "current": 15.7, "unit": "VZÄ"}]
     assert "die Förderung reicht nicht (16,0 VZÄ nötig, 15,7 VZÄ gefördert)" in cut["text"]
-    assert cut["text"].endswith("mit 0,3 VZÄ mehr Förderung bleiben alle Stellen; 0,2 VZÄ der Förderung bleiben ungenutzt")
+    assert cut["text"].endswith(
+        "mit 0,3 VZÄ mehr Förderung bleiben alle Stellen; 0,2 VZÄ der Förderung bleiben ungenutzt"
+    )
 
 
 def test_a_year_without_a_cut_has_no_reasons_and_nothing_unused() -> None:

@@ -56,9 +56,7 @@ def horizon_lines(plan: dict[str, Any], lang: str) -> list[str]:
         )
         status = status_label(year["status"], lang) if proven else _t(lang, "nicht bewiesen", "not proven")
         lines.append(f" {year['year']}, {status}: {values}")
-        lines += [
-            "   " + _t(lang, "Kürzung ", "Cut ") + text for text in year_cut_texts(year, lang)
-        ]
+        lines += ["   " + _t(lang, "Kürzung ", "Cut ") + text for text in year_cut_texts(year, lang)]
     return lines
 
 

@@ -386,7 +386,9 @@ def _zuordnung(ws: Any, plan: dict[str, Any], t: _Lang) -> None:
 
 def _kuerzungen(ws: Any, years: list[dict[str, Any]], t: _Lang) -> None:
     """Every cut of a later year below the year before, in the columns
-    :mod:`kimopt.io.excel.plan_sheet` reads back (Jahr, Anstellungsträger, Art, Kürzung)."""
+    :mod:`kimopt.io.excel.plan_sheet` reads back (Jahr, Anstellungsträger, Art, Kürzung), with
+    its reason and the smallest change that avoids it („Grund und Abhilfe“)."""
+    lang = "de" if t.de else "en"
     columns = [
         Col(t("Jahr", "Year"), "0", 6),
         Col(t("Anstellungsträger", "Employer"), None, 30),
@@ -407,7 +409,7 @@ def _kuerzungen(ws: Any, years: list[dict[str, Any]], t: _Lang) -> None:
             text,
         ]
         for year in years
-        for cut, text in zip(year.get("cuts") or [], year_cut_texts(year, 'de' if t.de else 'en', with_year=False), strict=True)
+        for cut, text in zip(year.get("cuts") or [], year_cut_texts(year, lang, with_year=False), strict=True)
     ]
     put(
         ws,

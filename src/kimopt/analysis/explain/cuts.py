@@ -78,7 +78,9 @@ def cut_reasons(scenario: Scenario, time_limit: float = 60.0) -> CutReasons:
     if not conflicts or not all(conflicts):
         return CutReasons([])
     if len(conflicts) == 1:
-        found = (_reason(kept, r) for r in smallest_repairs(kept, conflicts[0], time_limit) if r.rule[0] != CONTINUITY.name)
+        found = (
+            _reason(kept, r) for r in smallest_repairs(kept, conflicts[0], time_limit) if r.rule[0] != CONTINUITY.name
+        )
         return CutReasons([r for r in found if r is not None])
     joint = joint_repair(kept, conflicts, time_limit)
     if joint is None or not joint.verified:
