@@ -202,3 +202,15 @@ def test_a_cut_a_fixed_row_forces_is_not_refused(kept: Outcome) -> None:
     host = second["cuts"][0]["host"]
     second["fixed_links"] = [link for link in second["links"] if link["host"] == host]
     assert check(instance, model(), plan) == []
+
+
+def test_a_cut_not_proven_least_is_not_held_to_it(kept: Outcome) -> None:
+    # a search the time limit ended says so (continuity level not proven): its cut may be larger
+    raised = _data(KEPT)
+    raised["years"][0]["budgets"] = {"Kreis Mettmann": 116000}
+    instance = load_inputs(KEPT).instance.model_validate(raised)
+    plan = copy.deepcopy(kept.plan_json)
+    assert plan is not None
+    (level,) = [lv for lv in plan["years"][1]["objectives"] if lv["name"] == "continuity"]
+    level["proven_optimal"] = False
+    assert check(instance, model(), plan) == []

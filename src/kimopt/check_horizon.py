@@ -17,7 +17,8 @@ checker, and then the rules of §5 across Bausteine and years:
   which must be exactly the hosts' differences; and no cut is larger than needed: giving a cut
   host back one or more host steps (up to its cut) on any one of its links, this year's or the
   year before's, must break some rule of the year (the one-year checker and the budgets of all
-  Bausteine on the changed plan), else „Kürzung größer als nötig“.
+  Bausteine on the changed plan), else „Kürzung größer als nötig“ — unless the year's
+  ``continuity`` level says it is not proven least (a search the time limit ended).
 
 Every violation's subject starts with its year (``2023: Voerde (Niederrhein)``).
 """
@@ -380,6 +381,16 @@ def _holds(h: _Horizon, year: Year, entry: dict[str, Any], before: _Before) -> b
     return not trial.violations
 
 
+def _least(entry: dict[str, Any]) -> bool:
+    """Whether the year claims its cut least: not when its ``continuity`` level says it is not proven
+    (the time limit ended the search; the plan is then FEASIBLE, its cut possibly larger)."""
+    levels = entry.get("objectives")
+    for level in levels if isinstance(levels, list) else []:
+        if isinstance(level, dict) and level.get("name") == CONTINUITY.name:
+            return level.get("proven_optimal") is not False
+    return True
+
+
 def _cuts_needed(
     h: _Horizon, year: Year, stated: dict[tuple[str, str], Fraction], before: _Before, entry_before: dict[str, Any]
 ) -> None:
@@ -501,7 +512,7 @@ def check_horizon(instance: Instance, model: PlanningModel, plan: dict[str, Any]
         for rule in HORIZON_RULES:
             rule.check_in_year(h, year)
         computed = _budgets(h, year)
-        if before is not None and model.keep_existing and len(h.violations) == found_before:
+        if before is not None and model.keep_existing and len(h.violations) == found_before and _least(entry):
             _cuts_needed(h, year, stated, before, entry_before)  # only a plan valid otherwise: one reason at a time
         reported = by_year.get(label) if isinstance(by_year, dict) else None
         for key, exact in computed.items():
