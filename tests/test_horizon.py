@@ -181,8 +181,8 @@ def test_solve_prints_the_cuts_of_a_year(tmp_path: Path, test_model_file: Path) 
     path = write_yaml(tmp_path / "mettmann.yaml", data)
     result = runner.invoke(app, ["solve", str(path), "-m", str(test_model_file), "--no-binding"])
     assert result.exit_code == 0, result.output
-    cuts = [line for line in result.output.splitlines() if "Kürzung ggü. Vorjahr:" in line]
-    assert len(cuts) == 1 and "→" in cuts[0] and "2023" in cuts[0], result.output
+    cuts = [line for line in result.output.splitlines() if "Kürzung 2023:" in line]
+    assert len(cuts) == 1 and "→" in cuts[0] and "mit 994 € mehr bleiben alle Stellen" in cuts[0], result.output
 
 
 def test_continuity_holds_and_cuts_only_where_funding_falls() -> None:

@@ -20,6 +20,10 @@ checker, and then the rules of §5 across Bausteine and years:
   level), not re-derived here. A ``lookahead`` plan is checked the same way: it lists no cut.
   A member that left is no host any more (its positions went with it), a member that joined
   held nothing.
+  No cut is larger than needed: giving a cut host back one or more host steps (up to its cut)
+  on any one of its links, this year's or the year before's, must break some rule of the year
+  (the one-year checker and the budgets of all Bausteine on the changed plan), else „Kürzung
+  größer als nötig“ — unless the year's ``continuity`` level says it is not proven least.
 
 Every violation's subject starts with its year (``2023: Voerde (Niederrhein)``).
 """
@@ -39,6 +43,7 @@ from kimopt.rules import (
     AUTHORITIES,
     BUDGET_KOMMUNE,
     BUDGET_KREIS,
+    CONTINUITY,
     COORDINATION,
     HORIZON_RULES,
     Rule,
@@ -430,9 +435,101 @@ def _cuts_as_stated(h: _Horizon, year: Year, stated: dict[tuple[str, str], Fract
             )
 
 
-def _year_checker(derived: Instance, model: PlanningModel, entry: dict[str, Any], before: _Before | None) -> _Checker:
+def _year_checker(
+    derived: Instance, model: PlanningModel, entry: dict[str, Any], before: _Before | None, figures: bool = True
+) -> _Checker:
     """The one-year checker over a year's Baustein 2 links; budgets are checked over all Bausteine."""
-    return checked(derived, model, entry, leave_out=frozenset({BUDGET_KOMMUNE, BUDGET_KREIS}), before=before)
+    leave_out = frozenset({BUDGET_KOMMUNE, BUDGET_KREIS})
+    return checked(derived, model, entry, leave_out=leave_out, before=before, figures=figures)
+
+
+def _links_of(entry: dict[str, Any] | None, kind: str, host: str) -> list[str]:
+    """The Kommunen a host serves in a year's entry, in the plan's order."""
+    raw = entry.get("links") if isinstance(entry, dict) else None
+    return [
+        str(link.get("kommune"))
+        for link in (raw if isinstance(raw, list) else [])
+        if isinstance(link, dict) and link.get("host_type") == kind and link.get("host") == host
+    ]
+
+
+def _given_back(entry: dict[str, Any], kind: str, host: str, kommune: str, vzae: Fraction) -> dict[str, Any]:
+    """The year's entry with ``vzae`` more on one link (a new link where the host had none to that Kommune)."""
+    links = [dict(link) for link in entry.get("links") or [] if isinstance(link, dict)]
+    same = next(
+        (x for x in links if x.get("host_type") == kind and x.get("host") == host and x.get("kommune") == kommune),
+        None,
+    )
+    if same is None:
+        links.append({"host": host, "host_type": kind, "kommune": kommune, "vzae": str(vzae)})
+    else:
+        same["vzae"] = str(to_fraction(same.get("vzae")) + vzae)
+    return {**entry, "links": links}
+
+
+def _holds(h: _Horizon, year: Year, entry: dict[str, Any], before: _Before) -> bool:
+    """Whether a changed Baustein 2 of a year keeps every rule of that year (all Bausteine' budgets too)."""
+    checker = _year_checker(year.derived, h.model, entry, before, figures=False)
+    if checker.violations:
+        return False
+    trial = _Horizon(h.instance, h.model)
+    _budgets(trial, Year(year.n, year.label, year.derived, entry, checker, year.fixed, year.previous))
+    return not trial.violations
+
+
+def _least(entry: dict[str, Any]) -> bool:
+    """Whether the year claims its cut least: not when its ``continuity`` level says it is not proven
+    (the time limit ended the search; the plan is then FEASIBLE, its cut possibly larger)."""
+    levels = entry.get("objectives")
+    for level in levels if isinstance(levels, list) else []:
+        if isinstance(level, dict) and level.get("name") == CONTINUITY.name:
+            return level.get("proven_optimal") is not False
+    return True
+
+
+def _cuts_needed(
+    h: _Horizon, year: Year, stated: dict[tuple[str, str], Fraction], before: _Before, entry_before: dict[str, Any]
+) -> None:
+    """No cut larger than needed: for each cut host, giving back 1, 2, … host steps (up to its cut)
+    on any one of its links must break some rule of the year. A plan of the least total cut passes:
+    were a give-back to hold every rule, a smaller total cut would exist. A link the planner fixed
+    (``fixed_links``, ``solve --fix``) is not given back: a fixed row may force a larger cut."""
+    step = h.model.host_step_vzae
+    for (kind, host), cut in sorted(stated.items()):
+        if cut <= 0:
+            continue
+        fixed = set(_links_of({"links": year.entry.get("fixed_links")}, kind, host))  # the planner's rows stay
+        kommunen = [
+            k
+            for k in dict.fromkeys(_links_of(year.entry, kind, host) + _links_of(entry_before, kind, host))
+            if k not in fixed
+        ]
+        steps = -(-cut // step)
+        found = next(
+            (
+                (kommune, back)
+                for kommune in kommunen
+                for back in (min(j * step, cut) for j in range(1, int(steps) + 1))
+                if _holds(
+                    h,
+                    year,
+                    _given_back(year.entry, kind, host, kommune, back),
+                    _Before(before.held, before.allowance - back),
+                )
+            ),
+            None,
+        )
+        if found is not None:
+            kommune, back = found
+            h.add(
+                CONTINUITY,
+                year.label,
+                f"cuts: {host}",
+                f"Kürzung größer als nötig: mit {_v(back, 'de')} mehr bei {host} für {kommune} gelten alle "
+                "Regeln des Jahres",
+                f"cut larger than needed: with {_v(back, 'en')} more at {host} for {kommune} every rule of "
+                "the year holds",
+            )
 
 
 def _budgets(h: _Horizon, year: Year) -> dict[str, Fraction]:
@@ -492,6 +589,7 @@ def check_horizon(instance: Instance, model: PlanningModel, plan: dict[str, Any]
     summary = plan.get("summary")
     by_year = summary.get("eigenanteil_eur_by_year") if isinstance(summary, dict) else None
     previous: dict[tuple[str, str], Fraction] | None = None
+    entry_before: dict[str, Any] = {}
     for n, ((number, derived), entry) in enumerate(zip(years, entries, strict=True)):
         label = str(number) if number is not None else "1"
         if not isinstance(entry, dict) or entry.get("year") != number:
@@ -503,6 +601,7 @@ def check_horizon(instance: Instance, model: PlanningModel, plan: dict[str, Any]
                 f"entry {n + 1} is not the year {label}",
             )
             continue
+        found_before = len(h.violations)
         if previous is not None:
             _members_as_stated(h, label, entry, previous, years[n - 1][1], derived)
             previous = _of_members(previous, derived)
@@ -517,6 +616,8 @@ def check_horizon(instance: Instance, model: PlanningModel, plan: dict[str, Any]
         for rule in HORIZON_RULES:
             rule.check_in_year(h, year)
         computed = _budgets(h, year)
+        if before is not None and model.keep_existing and len(h.violations) == found_before and _least(entry):
+            _cuts_needed(h, year, stated, before, entry_before)  # only a plan valid otherwise: one reason at a time
         reported = by_year.get(label) if isinstance(by_year, dict) else None
         for key, exact in computed.items():
             if not isinstance(reported, dict) or key not in reported:
@@ -534,6 +635,7 @@ def check_horizon(instance: Instance, model: PlanningModel, plan: dict[str, Any]
                     f"reported €{reported[key]}, computed {fmt_euros(exact, 'en')}",
                 )
         previous = dict(checker.hosted)
+        entry_before = entry
     # one-year readers see the first year at the top level: it must be the same plan (checked above)
     first = entries[0] if isinstance(entries[0], dict) else {}
     for key in ("objectives", "summary", "hosts", "kommunen", "links", "finance"):

@@ -242,14 +242,30 @@ class FixedPosition(_Entry):
     payer: str
 
 
+class CutReason(_Entry):
+    """A rule that forces a cut, with its number: ``needed`` keeps every position, ``current`` is decided."""
+
+    rule: str = Field(description="the rule family, e.g. budget_kreis, budget_kommune, funding_cap")
+    subject: str = Field(description="whose rule: the payer, Kommune or Träger; empty for one of the Kreis as a whole")
+    needed: Figure = Field(description="the least value of the number with which every position stays")
+    current: Figure | None = Field(description="the number as decided (null: unlimited)")
+    unit: Literal["EUR", "VZÄ", "share"]
+
+
 class Cut(_Entry):
-    """A host holding fewer VZÄ than the year before: the least cut with which the year has a plan."""
+    """A host holding fewer VZÄ than the year before: the least cut with which the year has a plan,
+    the rules that force it and the smallest change that would keep every position."""
 
     host: str = Field(description="the host; „alle Arbeitgeber“ for the one cut under continuity: total")
     host_type: HostType | Literal["total"] = Field(description="``total``: the positions in number fell")
     from_vzae: float
     to_vzae: float
     vzae: float = Field(description="the cut: from_vzae − to_vzae")
+    reasons: list[CutReason] = Field(
+        default_factory=list, description="the rules that force the cut (empty: no number alone helps)"
+    )
+    reasons_joint: bool = Field(False, description="every change of reasons is needed together (else any one)")
+    text: str | None = Field(None, description="the cut as a sentence: why and what would avoid it (German)")
 
 
 class HeldBack(_Entry):

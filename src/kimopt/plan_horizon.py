@@ -15,6 +15,7 @@ from fractions import Fraction
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from kimopt.cut_text import cut_text
 from kimopt.data import Instance, PlanningModel
 from kimopt.horizon import FixedPosition, HorizonYear
 from kimopt.numbers import decimal_vzae, round_euros, round_parts
@@ -26,6 +27,8 @@ from kimopt.solve_horizon import HeldBack, HorizonResult, YearResult
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from kimopt.analysis.explain.cuts import CutReasons
 
 
 def _position_json(position: FixedPosition, instance: Instance, model: PlanningModel) -> dict[str, Any]:
@@ -57,6 +60,7 @@ class YearPlan:
     plan: Plan  # Baustein 2 of this year, with the real (not reduced) budgets
     previous: YearPlan | None = None
     held_back: list[HeldBack] | None = None  # ``lookahead``: what this year gives way for a later one
+    reasons: CutReasons | None = None  # why the year cuts and what would avoid it (a year with cuts)
 
     @property
     def year(self) -> int | None:
@@ -99,6 +103,29 @@ class YearPlan:
     @property
     def model(self) -> PlanningModel:
         return self.plan.problem.model
+
+    @property
+    def unused_vzae(self) -> Fraction:
+        """Fundable VZÄ of the year the plan leaves unused (a cut in whole host steps may leave some)."""
+        return max(Fraction(0), self.horizon.instance.funding.positions_vzae - self.plan.used)
+
+    def cuts_json(self) -> list[dict[str, Any]]:
+        """``years[].cuts``: each cut with the rules that force it, their numbers and the sentence."""
+        reasons = [r.to_json() for r in self.reasons.reasons] if self.reasons else []
+        out = []
+        for kind, name, before, now in self.cuts:
+            cut: dict[str, Any] = {
+                "host": name,
+                "host_type": kind,
+                "from_vzae": decimal_vzae(before),
+                "to_vzae": decimal_vzae(now),
+                "vzae": decimal_vzae(before - now),
+                "reasons": reasons,
+                "reasons_joint": bool(self.reasons and self.reasons.joint),
+            }
+            cut["text"] = cut_text(self.horizon.label, cut, decimal_vzae(self.unused_vzae))
+            out.append(cut)
+        return out
 
     @cached_property
     def payers(self) -> list[dict[str, Any]]:
@@ -214,16 +241,6 @@ class YearPlan:
     def to_json(self) -> dict[str, Any]:
         data = self.plan.to_json()
         inst, model = self.horizon.instance, self.model
-        cuts = [
-            {
-                "host": name,
-                "host_type": kind,
-                "from_vzae": decimal_vzae(before),
-                "to_vzae": decimal_vzae(now),
-                "vzae": decimal_vzae(before - now),
-            }
-            for kind, name, before, now in self.cuts
-        ]
         return {
             "year": self.horizon.year,
             "status": self.plan.status,
@@ -235,7 +252,7 @@ class YearPlan:
             "finance": data["finance"],
             "coordination": [_position_json(p, inst, model) for p in self.horizon.coordination],
             "authorities": [_position_json(p, inst, model) for p in self.horizon.authorities],
-            "cuts": cuts,
+            "cuts": self.cuts_json(),
             "joined": [{"name": name, "member_type": kind, "vzae": 0.0} for kind, name in self.members[0]],
             "left": [
                 {"name": name, "member_type": kind, "vzae": decimal_vzae(vzae)} for kind, name, vzae in self.members[1]
@@ -261,7 +278,11 @@ def year_plans(model: PlanningModel, result: HorizonResult, model_name: str) -> 
 
 
 def reached_plans(model: PlanningModel, years: Sequence[YearResult], model_name: str) -> list[YearPlan]:
-    """The plans of the years given (each with its units), in order: those a solve reached."""
+    """The plans of the years given (each with its units), in order: those a solve reached; a year
+    that had to cut says why (:func:`kimopt.analysis.explain.cuts.cut_reasons` on the year as solved)."""
+    from kimopt.analysis.explain.cuts import cut_reasons
+    from kimopt.analysis.explain.horizon import year_scenario
+
     out: list[YearPlan] = []
     for yr in years:
         assert yr.units is not None
@@ -269,8 +290,12 @@ def reached_plans(model: PlanningModel, years: Sequence[YearResult], model_name:
         problem = compile_problem(yr.horizon.instance, model, yr.problem.carried)
         levels = ([yr.cut] if yr.cut is not None else []) + yr.result.levels
         plan = Plan(problem, yr.units, yr.status, levels, yr.result.solver, model_name, yr.result.target_units)
+        reasons = None
+        if yr.cut is not None and yr.cut.value:
+            scenario = year_scenario(yr.horizon, model, yr.problem.carried)
+            reasons = cut_reasons(scenario, float(model.time_limit_s))
         held_back = yr.held_back if model.lookahead else None
-        out.append(YearPlan(yr.horizon, plan, out[-1] if out else None, held_back))
+        out.append(YearPlan(yr.horizon, plan, out[-1] if out else None, held_back, reasons))
     return out
 
 

@@ -66,6 +66,7 @@ def sheet_plan_over_years(sheet: PlanSheet, instance: Instance) -> dict[str, Any
             "coordination": positions(year.coordination),
             "authorities": positions(year.authorities),
             "cuts": [{"host": c.host, "host_type": c.host_type, "vzae": decimal_vzae(c.vzae)} for c in cuts],
+            "fixed_links": link_entries([r for r in rows if r.fixed]),  # a fixed row may force a larger cut
         }
         for year, rows, cuts in zip(years, sheet.by_year(labels), sheet.cuts_by_year(labels), strict=True)
     ]

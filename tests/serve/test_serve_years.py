@@ -80,7 +80,8 @@ def test_the_year_selector_shows_the_later_year_with_its_cuts(client: TestClient
     assert "Förderung pro Jahr 627.000 €" in text  # 2023: 11 VZÄ × 57.000 €
     # what the plan file says of 2023: Dinslaken and Moers must give up half a position each
     assert "Kürzungen 2023 gegenüber dem Jahr davor" in text
-    assert "Dinslaken: 1,5 → 1,0 VZÄ (0,5 VZÄ weniger)" in text and "Moers: 2,0 → 1,5 VZÄ" in text
+    assert "0,5 VZÄ weniger bei Dinslaken (1,5 VZÄ → 1,0 VZÄ): das Budget von" in text
+    assert "0,5 VZÄ weniger bei Moers (2,0 VZÄ → 1,5 VZÄ)" in text and "bleiben alle Stellen" in text
     assert "/binding?gen=" in page.text and "&amp;year=2023" in page.text
     assert selected_year(client.get("/?year=1999").text) == "2022"  # no such year: the first
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from kimopt.console.table import text_table as table
+from kimopt.cut_text import year_cut_texts
 from kimopt.labels import objective_label, status_label
 from kimopt.labels import t as _t
 from kimopt.numbers import fmt_number
@@ -58,20 +59,9 @@ def horizon_lines(plan: dict[str, Any], lang: str) -> list[str]:
         status = status_label(year["status"], lang) if proven else _t(lang, "nicht bewiesen", "not proven")
         lines.append(f" {year['year']}, {status}: {values}")
         unused = unused_sentence(year["summary"], lang)
-        if unused:
+        if unused and not year.get("cuts"):  # a cut's sentence says what it leaves unused
             lines.append(f"   {unused}.")
-        for cut in year.get("cuts", []):
-            before, now = fmt_number(cut["from_vzae"], 1, lang), fmt_number(cut["to_vzae"], 1, lang)
-            lines.append(
-                "   "
-                + _t(
-                    lang,
-                    f"Kürzung ggü. Vorjahr: {cut['host']} {before} → {now} VZÄ (die kleinste, mit der {year['year']} "
-                    "einen Plan hat)",
-                    f"cut against the year before: {cut['host']} {before} → {now} VZÄ (the least with which "
-                    f"{year['year']} has a plan)",
-                )
-            )
+        lines += ["   " + _t(lang, "Kürzung ", "Cut ") + text for text in year_cut_texts(year, lang)]
         for held in year.get("held_back", []):  # lookahead: given way for a later year
             vzae = fmt_number(held["vzae"], 1, lang)
             lines.append(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kimopt.cut_text import year_cut_texts
 from kimopt.labels import objective_label, t
 from kimopt.numbers import fmt_euros, fmt_level, fmt_number
 from kimopt.report.tables import Table, unused_sentence, vzae
@@ -177,8 +178,8 @@ def years_levels_table(plan: dict[str, Any], lang: str) -> Table:
         {2, 3},
         t(
             lang,
-            "Jahr für Jahr optimiert, frühere Jahre zuerst, in einem Modell über alle Jahre.",
-            "Optimised year by year, earlier years first, in one model over all years.",
+            "Jahr für Jahr entschieden, frühere Jahre zuerst: jedes Jahr gegeben die Jahre davor.",
+            "Decided year by year, earlier years first: each year given the years before.",
         ),
     )
 
@@ -189,7 +190,8 @@ def unused_table(plan: dict[str, Any], lang: str) -> Table | None:
     rows = [
         [f"{year['year']}: {sentence}."]
         for year in plan["years"]
-        if (sentence := unused_sentence(year["summary"], lang)) is not None
+        # a year that cuts says in its cut's sentence what it leaves unused
+        if (sentence := unused_sentence(year["summary"], lang)) is not None and not year.get("cuts")
     ]
     if not rows:
         return None
@@ -198,6 +200,28 @@ def unused_table(plan: dict[str, Any], lang: str) -> Table | None:
         t(lang, "Ungenutzte Förderung je Jahr", "Unused funding per year"),
         [t(lang, "Jahr", "Year")],
         rows,
+        prose=True,
+    )
+
+
+def cuts_table(plan: dict[str, Any], lang: str) -> Table | None:
+    """Every cut of a later year as its sentence: the host, why, the smallest change that keeps
+    every position, the funding left unused (``None`` when no year cuts)."""
+    rows = [[text] for year in plan["years"] for text in year_cut_texts(year, lang)]
+    if not rows:
+        return None
+    return Table(
+        "kuerzungen",
+        t(lang, "Kürzungen gegenüber dem Vorjahr", "Cuts against the year before"),
+        [t(lang, "Kürzung", "Cut")],
+        rows,
+        note=t(
+            lang,
+            "Jedes Jahr wird gegeben die Jahre davor entschieden; wo ein Jahr nicht alle Stellen des Vorjahres "
+            "halten kann, kürzt es so wenig wie möglich, in ganzen Stellenschritten.",
+            "Each year is decided given the years before; where a year cannot keep every position of the "
+            "year before, it cuts as little as possible, in whole host steps.",
+        ),
         prose=True,
     )
 
@@ -267,7 +291,9 @@ def horizon_tables(plan: dict[str, Any], lang: str) -> list[Table]:
     if not plan.get("years"):
         return []
     unused = unused_table(plan, lang)
+    cuts = cuts_table(plan, lang)
     return [
+        *([cuts] if cuts is not None else []),
         *later_years_tables(plan, lang),
         *([unused] if unused else []),
         eigenanteil_table(plan, lang),

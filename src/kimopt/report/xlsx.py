@@ -33,6 +33,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from kimopt.cut_text import year_cut_texts
 from kimopt.io.atomic import write_bytes_atomic
 from kimopt.io.excel import set_text, workbook_bytes
 from kimopt.labels import HOST_KIND, OBJECTIVE_LABELS, STATUS_LABELS
@@ -385,7 +386,9 @@ def _zuordnung(ws: Any, plan: dict[str, Any], t: _Lang) -> None:
 
 def _kuerzungen(ws: Any, years: list[dict[str, Any]], t: _Lang) -> None:
     """Every cut of a later year below the year before, in the columns
-    :mod:`kimopt.io.excel.plan_sheet` reads back (Jahr, Anstellungsträger, Art, Kürzung)."""
+    :mod:`kimopt.io.excel.plan_sheet` reads back (Jahr, Anstellungsträger, Art, Kürzung), with
+    its reason and the smallest change that avoids it („Grund und Abhilfe“)."""
+    lang = "de" if t.de else "en"
     columns = [
         Col(t("Jahr", "Year"), "0", 6),
         Col(t("Anstellungsträger", "Employer"), None, 30),
@@ -393,6 +396,7 @@ def _kuerzungen(ws: Any, years: list[dict[str, Any]], t: _Lang) -> None:
         Col(t("Vorjahr (VZÄ)", "Year before (VZÄ)"), VZAE, 9),
         Col(t("jetzt (VZÄ)", "now (VZÄ)"), VZAE, 9),
         Col(t("Kürzung (VZÄ)", "Cut (VZÄ)"), VZAE, 9),
+        Col(t("Grund und Abhilfe", "Reason and remedy"), None, 90),
     ]
     rows = [
         [
@@ -402,9 +406,10 @@ def _kuerzungen(ws: Any, years: list[dict[str, Any]], t: _Lang) -> None:
             cut.get("from_vzae"),
             cut.get("to_vzae"),
             cut.get("vzae"),
+            text,
         ]
         for year in years
-        for cut in year.get("cuts") or []
+        for cut, text in zip(year.get("cuts") or [], year_cut_texts(year, lang, with_year=False), strict=True)
     ]
     put(
         ws,

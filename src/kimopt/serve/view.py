@@ -8,8 +8,8 @@ from typing import Any
 
 from kimopt.analysis.explain.texts import level_label, level_value, signed
 from kimopt.analysis.explain.wish import price_between
+from kimopt.cut_text import year_cut_texts
 from kimopt.labels import some_of
-from kimopt.numbers import fmt_number
 from kimopt.report.compare import comparison_tables
 from kimopt.report.horizon import eigenanteil_table
 from kimopt.report.html import table_html
@@ -137,7 +137,7 @@ def results(session: Session, shown: Shown, year: int = 0) -> Results:
         view.year = shown_year.label
         view.year_note = year_note(session.years, year)
         view.plan_title += f" – {shown_year.label}"
-        view.cuts = [cut_text(cut) for cut in plan.get("cuts", [])]
+        view.cuts = year_cut_texts(plan, "de", with_year=False)  # why, and what would avoid it
         tables.append(eigenanteil_table(current.plan_json, "de"))  # every year and Baustein
     view.plan_blocks = [table_html(table) for table in tables]
     return view
@@ -152,15 +152,6 @@ def year_note(years: list[str], index: int) -> str:
     else:
         text += f": {shown} folgt aus {some_of(before, 'de')}"
     return text + ". Jede Änderung gilt für die Instanz und berechnet alle Jahre neu."
-
-
-def cut_text(cut: dict[str, Any]) -> str:
-    """„Dinslaken: 1,5 → 1,0 VZÄ (0,5 VZÄ weniger)“."""
-
-    def vzae(value: float) -> str:
-        return fmt_number(value, 1, "de")
-
-    return f"{cut['host']}: {vzae(cut['from_vzae'])} → {vzae(cut['to_vzae'])} VZÄ ({vzae(cut['vzae'])} VZÄ weniger)"
 
 
 def objective_choices() -> list[tuple[str, str]]:
