@@ -140,3 +140,11 @@ def assert_checker_refuses_a_broken_copy(inst: Instance, settings: PlanningModel
         part["links"] = [{"host": inst.kreis.name, "host_type": "kreis", "kommune": kommune, "vzae": 2 * fundable}]
     check = check_horizon if inst.multi else check_plan
     assert "funding_cap" in {v.rule for v in check(inst, settings, broken)}
+
+
+CUT_FIGURES = ("host", "host_type", "from_vzae", "to_vzae", "vzae")
+
+
+def cut_figures(cuts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A year's ``cuts`` with their figures only (without the reasons and the sentence)."""
+    return [{key: cut[key] for key in CUT_FIGURES} for cut in cuts]

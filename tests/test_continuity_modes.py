@@ -19,7 +19,18 @@ from kimopt.load import load_instance, load_model
 from kimopt.pipeline import check, plan_instance
 from kimopt.problem import compile_problem
 from kimopt.solve_horizon import NO_LOOKAHEAD
-from tests.conftest import DEFICIT, INSTANCES, MODELS, TEST_SETTINGS, instance, model, solve, tiny, write_yaml
+from tests.conftest import (
+    DEFICIT,
+    INSTANCES,
+    MODELS,
+    TEST_SETTINGS,
+    cut_figures,
+    instance,
+    model,
+    solve,
+    tiny,
+    write_yaml,
+)
 
 runner = CliRunner()
 
@@ -76,7 +87,9 @@ def test_total_moves_instead_of_cutting_where_host_must_cut() -> None:
     # Kreis takes Cedorf's 1.0, the 3.0 VZÄ stay in number: no cut.
     data = cedorf(DEFICIT, budgets={"Cedorf": 0})
     host = year(solve(data), 2023)
-    assert host["cuts"] == [{"host": "Cedorf", "host_type": "kommune", "from_vzae": 1.0, "to_vzae": 0.0, "vzae": 1.0}]
+    assert cut_figures(host["cuts"]) == [
+        {"host": "Cedorf", "host_type": "kommune", "from_vzae": 1.0, "to_vzae": 0.0, "vzae": 1.0}
+    ]
     assert value(host, "continuity") == 1.0 and hosts(host) == {"Kreis Klein": 3.0}
     total = year(solve(data, continuity="total"), 2023)
     assert total["cuts"] == [] and value(total, "continuity") is None
@@ -90,7 +103,7 @@ def test_total_cuts_the_positions_in_number_and_none_cuts_nothing() -> None:
     data = cedorf(0, budgets={"Kreis Klein": 2 * DEFICIT})
     total = solve(data, continuity="total")
     entry = year(total, 2023)
-    assert entry["cuts"] == [
+    assert cut_figures(entry["cuts"]) == [
         {"host": "alle Arbeitgeber", "host_type": "total", "from_vzae": 3.0, "to_vzae": 2.0, "vzae": 1.0}
     ]
     assert value(entry, "continuity") == 1.0 and value(entry, "use_positions") == 2.0

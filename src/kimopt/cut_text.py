@@ -89,12 +89,20 @@ def cut_text(year: int | str | None, cut: dict[str, Any], unused_vzae: float, la
     „2023: 0,5 VZÄ weniger bei Diakonie im Kreis Mettmann (2,0 → 1,5 VZÄ): das Budget des Kreises
     reicht nicht (115.794 € nötig, 114.800 € beschlossen); mit 994 € mehr bleiben alle Stellen“
     """
+    span = f"({_vzae(cut['from_vzae'], lang)} → {_vzae(cut['to_vzae'], lang)})"
+    # continuity: total keeps the number of positions, not each employer's: its cut is one of all
+    at = (
+        ("bei allen Arbeitgebern zusammen", "at all employers together")
+        if cut.get("host_type") == "total"
+        else (
+            f"bei {cut['host']}",
+            f"at {cut['host']}",
+        )
+    )
     head = ("" if year is None else f"{year}: ") + _t(
         lang,
-        f"{_vzae(cut['vzae'], lang)} weniger bei {cut['host']} "
-        f"({_vzae(cut['from_vzae'], lang)} → {_vzae(cut['to_vzae'], lang)})",
-        f"{_vzae(cut['vzae'], lang)} less at {cut['host']} "
-        f"({_vzae(cut['from_vzae'], lang)} → {_vzae(cut['to_vzae'], lang)})",
+        f"{_vzae(cut['vzae'], lang)} weniger {at[0]} {span}",
+        f"{_vzae(cut['vzae'], lang)} less {at[1]} {span}",
     )
     reasons = cut.get("reasons") or []
     # year None: the caller names the year (the terminal's line under the year)

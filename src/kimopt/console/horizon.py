@@ -59,7 +59,7 @@ def horizon_lines(plan: dict[str, Any], lang: str) -> list[str]:
         status = status_label(year["status"], lang) if proven else _t(lang, "nicht bewiesen", "not proven")
         lines.append(f" {year['year']}, {status}: {values}")
         unused = unused_sentence(year["summary"], lang)
-        if unused and not year.get("cuts"):  # a cut's sentence says what it leaves unused
+        if unused:
             lines.append(f"   {unused}.")
         lines += ["   " + _t(lang, "Kürzung ", "Cut ") + text for text in year_cut_texts(year, lang)]
         for held in year.get("held_back", []):  # lookahead: given way for a later year

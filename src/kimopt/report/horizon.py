@@ -190,8 +190,7 @@ def unused_table(plan: dict[str, Any], lang: str) -> Table | None:
     rows = [
         [f"{year['year']}: {sentence}."]
         for year in plan["years"]
-        # a year that cuts says in its cut's sentence what it leaves unused
-        if (sentence := unused_sentence(year["summary"], lang)) is not None and not year.get("cuts")
+        if (sentence := unused_sentence(year["summary"], lang)) is not None
     ]
     if not rows:
         return None
