@@ -7,19 +7,22 @@ only its own Einbürgerungsbehörde and hosts 0.5 VZÄ of Baustein 3.
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 import kimopt.analysis.explain.horizon  # noqa: F401  (registers the texts of Bausteine 1 and 3)
 from kimopt.check_horizon import check_horizon
+from kimopt.cli import app
 from kimopt.errors import InputError
 from kimopt.horizon import expand
 from kimopt.load import load_instance
 from kimopt.pipeline import plan_instance
 from kimopt.rules import AUTHORITIES
-from tests.conftest import DEFICIT, instance, model, tiny, with_kommune, write_yaml
+from tests.conftest import DEFICIT, INSTANCES, instance, model, tiny, with_kommune, write_yaml
 
 
 def naturalisation_office(**flags: Any) -> dict[str, Any]:
@@ -92,3 +95,22 @@ def test_the_workbook_column_einbuergerungsbehoerde(tmp_path: Path) -> None:
     column = headers.index("Einbürgerungsbehörde") + 1
     assert [sheet.cell(row, column).value for row in (2, 3, 4)] == ["nein", "ja", "nein"]
     assert load_instance(target)[0] == load_instance(source)[0]
+
+
+def test_the_bundled_instance_places_baustein_3_at_an_einbuergerungsbehoerde(tmp_path: Path) -> None:
+    # instances/kreis-wesel-2022-einbuergerung.yaml: Kamp-Lintfort, no Ausländerbehörde, an
+    # Einbürgerungsbehörde, hosts 0.5 VZÄ of Baustein 3: 0.5 × (71,400 − 55,000) = 8,200 €, which
+    # with its own 0.5 VZÄ of Baustein 2 (8,200 €) is its budget of 16,400 €
+    path = INSTANCES / "kreis-wesel-2022-einbuergerung.yaml"
+    plan_file = tmp_path / "plan.json"
+    result = CliRunner().invoke(app, ["solve", str(path), "-q", "--no-binding", "-o", str(plan_file)])
+    assert result.exit_code == 0, result.output
+    year = json.loads(plan_file.read_text(encoding="utf-8"))["years"][0]
+    assert {(a["host"], a["vzae"], a["eigenanteil_eur"]) for a in year["authorities"]} >= {("Kamp-Lintfort", 0.5, 8200)}
+    paid = {p["payer"]: p for p in year["eigenanteil"]}["Kamp-Lintfort"]
+    assert (paid["baustein_3_eur"], paid["eur"], paid["budget_eur"]) == (8200, 16400, 16400)
+    without = path.read_text(encoding="utf-8").replace("einbuergerungsbehoerde: true", "einbuergerungsbehoerde: false")
+    refused = tmp_path / "ohne.yaml"
+    refused.write_text(without, encoding="utf-8")
+    result = CliRunner().invoke(app, ["solve", str(refused), "-q"])
+    assert result.exit_code == 1 and "Kamp-Lintfort" in result.output, result.output

@@ -36,7 +36,7 @@ def test_the_year_is_chosen_by_keyboard_and_the_page_fits(server: str, page: Any
     chooser.focus()
     page.keyboard.press("ArrowDown")  # a closed <select> takes the next option from the keyboard
     expect(page.locator("#year-note")).to_contain_text("Gezeigt: 2023 (Jahr 2 von 2)")
-    expect(page.locator("#cuts")).to_contain_text("Dinslaken: 1,5 → 1,0 VZÄ")
+    expect(page.locator("#cuts")).to_contain_text("0,5 VZÄ weniger bei Dinslaken (1,5 VZÄ → 1,0 VZÄ)")
     expect(page.locator(".plan-title")).to_have_text("Der Plan jetzt – 2023")
     expect(page.locator("#binding table")).to_contain_text("Budget Moers")  # 2023's binding rules
     expect(page.locator("#charts figure").first).to_be_visible()
