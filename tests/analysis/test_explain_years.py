@@ -256,8 +256,10 @@ def test_wesel_wish_blocked_by_the_year_before(tmp_path: Path) -> None:
     # Dinslaken 0.5 each), so Moers = 1.0 leaves Dinslaken to keep its 1.5 against its budget
     result = explain_cli(WESEL, "--want", "2023: Moers=1")
     assert result.exit_code == 3, result.output
-    assert "    - Kontinuität Moers: hält mindestens 2,0 VZÄ wie im Vorjahr" in result.output
-    assert "    - Kontinuität Dinslaken: hält mindestens 1,5 VZÄ wie im Vorjahr" in result.output
+    # the rule as the year has it: what was held, and the cuts the year already makes
+    cuts = ", Kürzungen höchstens 1,0 VZÄ insgesamt"
+    assert f"    - Kontinuität Moers: hält mindestens 2,0 VZÄ wie im Vorjahr{cuts}" in result.output
+    assert f"    - Kontinuität Dinslaken: hält mindestens 1,5 VZÄ wie im Vorjahr{cuts}" in result.output
     assert "    - Budget Dinslaken ≥ 54.116 € (bisher 53.800 €)" in result.output
 
 

@@ -106,19 +106,30 @@ def _existing(scenario: Scenario, subject: str, lang: str) -> str:
 
 @rules.CONTINUITY.describe
 def _continuity(scenario: Scenario, subject: str, lang: str) -> str:
-    held = scenario.carried.held if scenario.carried is not None else {}
+    carried = scenario.carried
+    held = carried.held if carried is not None else {}
+    # the year's cuts (its least cut, already made) are part of the rule as the year has it
+    cuts = (
+        _t(
+            lang,
+            f", Kürzungen höchstens {vzae(carried.allowance, lang)} insgesamt",
+            f", cuts at most {vzae(carried.allowance, lang)} in all",
+        )
+        if carried is not None and carried.allowance
+        else ""
+    )
     if scenario.model.continuity == "total":
         everything = vzae(sum(held.values(), Fraction(0)), lang)
         return _t(
             lang,
-            f"insgesamt mindestens {everything} wie im Vorjahr (Stellen dürfen wechseln)",
-            f"at least {everything} in all as the year before (positions may move)",
+            f"insgesamt mindestens {everything} wie im Vorjahr (Stellen dürfen wechseln){cuts}",
+            f"at least {everything} in all as the year before (positions may move){cuts}",
         )
     before = next((v for (_, name), v in held.items() if name == subject), Fraction(0))
     return _t(
         lang,
-        f"hält mindestens {vzae(before, lang)} wie im Vorjahr",
-        f"keeps at least {vzae(before, lang)} as the year before",
+        f"hält mindestens {vzae(before, lang)} wie im Vorjahr{cuts}",
+        f"keeps at least {vzae(before, lang)} as the year before{cuts}",
     )
 
 
