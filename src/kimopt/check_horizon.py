@@ -525,7 +525,8 @@ def _cuts_needed(
                 CONTINUITY,
                 year.label,
                 f"cuts: {host}",
-                f"Kürzung größer als nötig: mit {_v(back, 'de')} mehr bei {host} für {kommune} gelten alle "
+                f"Kürzung größer als nötig: mit {_v(back, 'de')} mehr {'beim' if kind == 'kreis' else 'bei'} "
+                f"{host} für {kommune} gelten alle "
                 "Regeln des Jahres",
                 f"cut larger than needed: with {_v(back, 'en')} more at {host} for {kommune} every rule of "
                 "the year holds",

@@ -91,14 +91,10 @@ def cut_text(year: int | str | None, cut: dict[str, Any], unused_vzae: float, la
     """
     span = f"({_vzae(cut['from_vzae'], lang)} → {_vzae(cut['to_vzae'], lang)})"
     # continuity: total keeps the number of positions, not each employer's: its cut is one of all
-    at = (
-        ("bei allen Arbeitgebern zusammen", "at all employers together")
-        if cut.get("host_type") == "total"
-        else (
-            f"bei {cut['host']}",
-            f"at {cut['host']}",
-        )
-    )
+    if cut.get("host_type") == "total":
+        at = ("bei allen Arbeitgebern zusammen", "at all employers together")
+    else:  # „beim Kreis Mettmann“, „bei Moers“
+        at = (f"{'beim' if cut.get('host_type') == 'kreis' else 'bei'} {cut['host']}", f"at {cut['host']}")
     head = ("" if year is None else f"{year}: ") + _t(
         lang,
         f"{_vzae(cut['vzae'], lang)} weniger {at[0]} {span}",

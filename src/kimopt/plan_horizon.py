@@ -77,7 +77,10 @@ class YearPlan:
             (h.kind, h.name): self.previous.plan.hosted[i] for i, h in enumerate(self.previous.plan.problem.hosts)
         }
         if self.model.continuity == "total":
-            held, now = sum(before.values(), Fraction(0)), self.plan.used
+            # a member that left took its positions with it (no cut): only this year's hosts count
+            here = {(h.kind, h.name) for h in self.plan.problem.hosts}
+            held = sum((v for key, v in before.items() if key in here), Fraction(0))
+            now = self.plan.used
             return [("total", TOTAL_CUT, held, now)] if now < held else []
         out: list[tuple[str, str, Fraction, Fraction]] = []
         for h, host in enumerate(self.plan.problem.hosts):

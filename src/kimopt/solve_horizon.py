@@ -219,6 +219,10 @@ def solve_lookahead(
     for n, year in enumerate(years):
         problem = year_problem(year, settings, carried)
         units = None if together.units is None else together.units[n]
+        if units is not None:
+            # a Kommune that wants no positions any more but held some stays a host of 0 VZÄ,
+            # listed last (kimopt.problem): its links carry nothing, its positions are cut
+            units = units + [0] * (len(problem.links) - len(units))
         info = {**_solver_info(started, workers, seed), **({"tie_break": together.tie[n]} if together.tie else {})}
         found = SolveResult(together.status, units, together.levels[n], info, together.used[n])
         results.append(YearResult(year, problem, found))

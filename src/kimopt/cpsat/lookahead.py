@@ -79,7 +79,12 @@ def join_years(model: cp_model.CpModel, before: CpsatModel, now: CpsatModel) -> 
     if not settings.keep_existing or settings.continuity == "none":
         return
     if settings.continuity == "total":
-        model.add(now.variables.used_total >= before.variables.used_total)
+        # the positions of the members still taking part keep their number (a leaver takes its own)
+        inst = now.problem.instance
+        members = {("kreis", inst.kreis.name)} | {("kommune", k.name) for k in inst.kommunen}
+        members |= {("traeger", t.name) for t in inst.traeger}
+        staying = [b for b, host in enumerate(before.problem.hosts) if (host.kind, host.name) in members]
+        model.add(now.variables.used_total >= LinearExpr.sum([before.variables.hosted(b) for b in staying]))
         return
     for h, b in pairs:
         model.add(now.variables.hosted(h) >= before.variables.hosted(b))

@@ -417,15 +417,16 @@ def binding_json(report: BindingReport) -> dict[str, Any]:
 
 
 def add_binding_rules(
-    plan_json: dict[str, Any], plan: Plan, progress: Callable[[str], None] | None = None
+    plan_json: dict[str, Any], plan: Plan, progress: Callable[[str], None] | None = None, together: bool = False
 ) -> dict[str, Any]:
     """Add ``summary.binding_rules`` (and whether they are complete) to a plan JSON.
 
-    ``None`` when the plan is not proven optimal: binding rules are only defined against a
-    proven optimum. The answer does not depend on time: see the module docstring.
+    ``None`` when the plan is not proven optimal, or when its years are planned together
+    (``lookahead``): binding rules are only defined against a year's proven optimum. The answer
+    does not depend on time: see the module docstring.
     """
     summary = plan_json.setdefault("summary", {})
-    if plan.status is not Status.OPTIMAL:
+    if plan.status is not Status.OPTIMAL or together:
         summary.update(binding_rules=None, binding_rules_complete=False, binding_rules_unchecked=[])
         if summary.get("unused_vzae"):
             summary["unused_limited_by"] = None
@@ -454,9 +455,11 @@ def add_year_binding_rules(outcome: Outcome, progress: Callable[[str], None] | N
     years = data.get("years")
     if not isinstance(years, list):
         return add_binding_rules(data, outcome.years[0].plan(), progress)
+    # lookahead: a year gives way for a later one, so its plan is not its own optimum (held_back)
+    together = outcome.years[0].problem.model.lookahead and len(years) > 1
     for entry, year in zip(years, outcome.years, strict=True):
         labelled = None if progress is None else _prefixed(progress, year.label)
-        add_binding_rules(entry, year.plan(), labelled)
+        add_binding_rules(entry, year.plan(), labelled, together)
     keys = ("binding_rules", "binding_rules_complete", "binding_rules_unchecked", "unused_limited_by")
     data["summary"].update({k: years[0]["summary"][k] for k in keys if k in years[0]["summary"]})
     return data

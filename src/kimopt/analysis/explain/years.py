@@ -116,7 +116,10 @@ def explain_years(
     for n in chosen:
         year = outcome.years[n]
         scenario = scenario_of(year, model, wish)
-        answer = explain(scenario, lang, time_limit, plan=None if wish else year.plan())
+        # lookahead: the year's plan gives way for a later one; its binding rules are those of its
+        # own best plan given the year before (what it held back is in the plan's held_back)
+        own = None if wish or (model.lookahead and len(horizon) > 1) else year.plan()
+        answer = explain(scenario, lang, time_limit, plan=own)
         statuses.append(answer.status)
         given = _t(lang, " (gegeben die Jahre davor)", " (given the years before)") if wish and n else ""
         lines.append(f"{year.label}{given}:")
