@@ -108,3 +108,19 @@ def test_a_cut_at_the_kreis_reads_beim_kreis() -> None:
     plan = solved(data)
     texts = [c["text"] for c in plan["years"][1]["cuts"]]
     assert texts and all("beim Kreis X" in text for text in texts), texts
+
+
+def test_a_total_cut_larger_than_needed_is_refused() -> None:
+    # the least total cut is 0.5 (above); a hand-edited plan that cuts 1.0 in all is refused: some
+    # link can take 0.5 back and every rule of 2023 still holds (the check tried no link before)
+    inst, settings = instance(leaving_traeger()), model(continuity="total")
+    plan = copy.deepcopy(solved(leaving_traeger(), continuity="total"))
+    second = plan["years"][1]
+    link = next(x for x in second["links"] if x["vzae"] >= 0.5 and x["host_type"] == "kreis")
+    link["vzae"] -= 0.5
+    second["cuts"][0].update(to_vzae=second["cuts"][0]["to_vzae"] - 0.5, vzae=1.0)
+    for key in ("summary", "hosts", "kommunen"):  # edited by hand: the links and the cuts, no figures
+        second.pop(key)
+    plan["summary"].pop("eigenanteil_eur_by_year")
+    texts = [v.de for v in check(inst, settings, plan) if v.rule == "continuity"]
+    assert any("Kürzung größer als nötig" in text for text in texts), texts

@@ -453,6 +453,17 @@ def _links_of(entry: dict[str, Any] | None, kind: str, host: str) -> list[str]:
     ]
 
 
+def _hosts_of(*entries: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """(host type, host) of every link of the entries, in the plans' order."""
+    found: dict[tuple[str, str], None] = {}
+    for entry in entries:
+        raw = entry.get("links") if isinstance(entry, dict) else None
+        for link in raw if isinstance(raw, list) else []:
+            if isinstance(link, dict):
+                found[(str(link.get("host_type")), str(link.get("host")))] = None
+    return list(found)
+
+
 def _given_back(entry: dict[str, Any], kind: str, host: str, kommune: str, vzae: Fraction) -> dict[str, Any]:
     """The year's entry with ``vzae`` more on one link (a new link where the host had none to that Kommune)."""
     links = [dict(link) for link in entry.get("links") or [] if isinstance(link, dict)]
@@ -498,29 +509,34 @@ def _cuts_needed(
     for (kind, host), cut in sorted(stated.items()):
         if cut <= 0:
             continue
-        fixed = set(_links_of({"links": year.entry.get("fixed_links")}, kind, host))  # the planner's rows stay
-        kommunen = [
-            k
-            for k in dict.fromkeys(_links_of(year.entry, kind, host) + _links_of(entry_before, kind, host))
-            if k not in fixed
+        # continuity: total cuts the number of positions of all employers: any link may take them back
+        hosts = _hosts_of(year.entry, entry_before) if kind == "total" else [(kind, host)]
+        links = [
+            (k_kind, k_host, kommune)
+            for k_kind, k_host in hosts
+            for kommune in dict.fromkeys(
+                _links_of(year.entry, k_kind, k_host) + _links_of(entry_before, k_kind, k_host)
+            )
+            if kommune
+            not in _links_of({"links": year.entry.get("fixed_links")}, k_kind, k_host)  # the planner's rows stay
         ]
         steps = -(-cut // step)
         found = next(
             (
-                (kommune, back)
-                for kommune in kommunen
+                (k_kind, k_host, kommune, back)
+                for k_kind, k_host, kommune in links
                 for back in (min(j * step, cut) for j in range(1, int(steps) + 1))
                 if _holds(
                     h,
                     year,
-                    _given_back(year.entry, kind, host, kommune, back),
+                    _given_back(year.entry, k_kind, k_host, kommune, back),
                     _Before(before.held, before.allowance - back),
                 )
             ),
             None,
         )
         if found is not None:
-            kommune, back = found
+            kind, host, kommune, back = found
             h.add(
                 CONTINUITY,
                 year.label,
