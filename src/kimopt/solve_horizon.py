@@ -111,9 +111,7 @@ def solve_horizon(
     years = expand(instance)
     if settings.lookahead and len(years) > 1:
         return solve_lookahead(instance, settings, time_limit, progress, fixed)
-    started = time.perf_counter()
-    limit = float(settings.time_limit_s) if time_limit is None else time_limit
-    deadline = started + limit
+    started, deadline = _clock(settings, time_limit)
     workers, seed = settings.workers or 1, settings.seed
     several = len(years) > 1
     results: list[YearResult] = []
@@ -169,6 +167,12 @@ def decide_year(
     return problem, result, cut
 
 
+def _clock(settings: PlanningModel, time_limit: float | None) -> tuple[float, float]:
+    """Now and the deadline: the time limit (else the model's) holds for all years together."""
+    started = time.perf_counter()
+    return started, started + (float(settings.time_limit_s) if time_limit is None else time_limit)
+
+
 def _left(deadline: float) -> float:
     return max(0.0, deadline - time.perf_counter())
 
@@ -202,9 +206,7 @@ def solve_lookahead(
     """
     from kimopt.cpsat.lookahead import solve_together
 
-    started = time.perf_counter()
-    limit = float(settings.time_limit_s) if time_limit is None else time_limit
-    deadline = started + limit
+    started, deadline = _clock(settings, time_limit)
     workers, seed = settings.workers or 1, settings.seed
     years = expand(instance)
     alone = [year_problem(year, settings) for year in years]
