@@ -3,9 +3,9 @@
 Determinism: every level's optimal *value* is unique, so the levels may use several search
 workers. Which of the equally good plans is returned is decided by a last tie-break level
 (:func:`kimopt.cpsat.objectives.tie_break`) solved with one worker, a fixed seed and no
-solution hint, and made strict (:mod:`kimopt.cpsat.strict`): the plan is the only one at the
-tie-break's value, or else the first in rank order, so it does not depend on the model that
-found it. Where the later levels
+solution hint, and made strict (:mod:`kimopt.cpsat.strict`): the plan is the first in rank
+order of those at the tie-break's value, so it does not depend on the model that found it.
+Where the later levels
 are solved block by block (:mod:`kimopt.blocks`), every block's levels and tie-break run on one
 worker, so its hints come from deterministic solves too. A time limit that cuts a level short
 ends the optimisation there: the plan is the best found, ``FEASIBLE``, with the level's bound

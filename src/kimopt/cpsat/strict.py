@@ -4,12 +4,15 @@ The tie-break minimises ``Σ_l rank_l · a_l`` (:func:`kimopt.cpsat.objectives.t
 sum is not injective: moving a unit from the link of rank 3 to rank 5 and one from rank 6 to
 rank 4 leaves it unchanged. Where two plans tie on it, which one CP-SAT returns would depend on
 the model it searched (the whole model or the blocks of :mod:`kimopt.blocks`), so the plan could
-depend on the path that built it. So the tie-break's plan is checked to be the only one at its
-value (one solve: is there another plan at that value?); where it is not, the plan is the
-lexicographically greatest vector ``(a_l)`` in rank order (the link of rank 1 given as much as
-it can take, fixed, then the link of rank 2, …), which keeps the tie-break's preference for the
-links of low rank (a Kommune's own staff first) — an injective order, the same whichever model
-reaches it.
+depend on the path that built it. So the plan is the lexicographically greatest vector ``(a_l)``
+at the tie-break's value in rank order (the link of rank 1 given as much as it can take, then
+the link of rank 2, …), which keeps the tie-break's preference for the links of low rank (a
+Kommune's own staff first) — an injective order, the same whichever model reaches it.
+
+It is found from the tie-break's plan by rounds of two solves (:func:`strict_plan`): the first
+position in rank order where a plan at the same value gives more (the positions before it are
+then final), and the most that position can take. Positions where the plan is already greatest
+cost nothing of their own, so a plan that is the only one at its value takes one solve.
 """
 
 from __future__ import annotations
@@ -21,10 +24,10 @@ from ortools.sat.python import cp_model
 
 from kimopt.cpsat.solver import work_and_time_limited_solver
 
-UNIQUE_WORK = 30.0
-"""Deterministic work (CP-SAT's ``max_deterministic_time``) to show the tie-break's plan is the only one."""
+FIRST_WORK = 30.0
+"""Deterministic work (CP-SAT's ``max_deterministic_time``) to find the first position that can give more."""
 LINK_WORK = 5.0
-"""Deterministic work for each link of the ordering, where it is not."""
+"""Deterministic work to find the most that position can take."""
 
 
 def strict_plan(
@@ -35,42 +38,95 @@ def strict_plan(
     deadline: float,
     seed: int,
 ) -> tuple[list[int], bool]:
-    """The plan at the tie-break's value that is first in rank order, and whether that is proven.
+    """The plan at the tie-break's value that is first in rank order, and whether that is proven
+    (else ``found`` as it is: the work limit stopped a round).
 
     ``model`` holds every level fixed; ``found`` is the tie-break's optimal plan.
     """
-    value = sum(r * units for r, units in zip(rank, found, strict=True))
-    other = model.clone()
-    other.clear_objective()
-    other.clear_hints()
-    _hold_tie_break(other, links, rank, value)
-    copies = [other.get_int_var_from_proto_index(x.index) for x in links]
-    differs = []
-    for x, units in zip(copies, found, strict=True):
-        flag = other.new_bool_var("")
-        other.add(x != units).only_enforce_if(flag)
-        differs.append(flag)
-    other.add_bool_or(differs)
-    code = work_and_time_limited_solver(UNIQUE_WORK, deadline - time.perf_counter(), seed).solve(other)
-    if code == cp_model.INFEASIBLE:
-        return found, True  # the only plan at the tie-break's value
-    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return found, False
-    first = model.clone()
-    first.clear_hints()
-    _hold_tie_break(first, links, rank, value)
-    copies = [first.get_int_var_from_proto_index(x.index) for x in links]
-    plan = list(found)
-    for li in sorted(range(len(links)), key=lambda li: rank[li]):
-        first.maximize(copies[li])
-        solver = work_and_time_limited_solver(LINK_WORK, deadline - time.perf_counter(), seed)
-        if solver.solve(first) != cp_model.OPTIMAL:
+    held = model.clone()
+    held.clear_objective()
+    held.clear_hints()
+    held.add(cp_model.LinearExpr.weighted_sum(_copies(held, links), list(rank)) == _value(rank, found))
+    units = _copies(held, links)
+    order = sorted(range(len(links)), key=rank.__getitem__)
+    plan, start = list(found), 0
+    while start < len(order):
+        first = _first_gain(held, units, order, plan, start, deadline, seed)
+        if first is None:
             return found, False
-        plan[li] = solver.value(copies[li])
-        first.add(copies[li] == plan[li])
+        if first == len(order):
+            break
+        for li in order[start:first]:
+            held.add(units[li] == plan[li])  # no plan at the value gives any of them more: final
+        better = _most(held, units, order[first], plan, deadline, seed)
+        if better is None:
+            return found, False
+        plan = better
+        held.add(units[order[first]] == plan[order[first]])
+        start = first + 1
     return plan, True
 
 
-def _hold_tie_break(model: cp_model.CpModel, links: Sequence[cp_model.IntVar], rank: Sequence[int], value: int) -> None:
-    copies = [model.get_int_var_from_proto_index(x.index) for x in links]
-    model.add(cp_model.LinearExpr.weighted_sum(copies, list(rank)) == value)
+def _first_gain(
+    held: cp_model.CpModel,
+    units: Sequence[cp_model.IntVar],
+    order: Sequence[int],
+    plan: Sequence[int],
+    start: int,
+    deadline: float,
+    seed: int,
+) -> int | None:
+    """The first position from ``start`` on (in rank order) at which a plan of ``held``, equal to
+    ``plan`` before it, gives more; ``len(order)`` when there is none, ``None`` when not proven."""
+    search = held.clone()
+    mine = _copies(search, units)
+    gains: list[cp_model.IntVar] = []
+    equal: cp_model.IntVar | None = None  # the plan equals ``plan`` up to this position
+    for li in order[start:]:
+        gain, same = search.new_bool_var(""), search.new_bool_var("")
+        search.add(mine[li] >= plan[li] + 1).only_enforce_if(gain)
+        search.add(mine[li] == plan[li]).only_enforce_if(same)
+        if equal is not None:
+            search.add_implication(gain, equal)
+            search.add_implication(same, equal)
+        gains.append(gain)
+        equal = same
+    search.add_bool_or(gains)
+    search.minimize(cp_model.LinearExpr.weighted_sum(gains, list(range(len(gains)))))
+    for x, value in zip(mine, plan, strict=True):
+        search.add_hint(x, value)
+    solver = work_and_time_limited_solver(FIRST_WORK, deadline - time.perf_counter(), seed)
+    code = solver.solve(search)
+    if code == cp_model.INFEASIBLE:
+        return len(order)
+    if code != cp_model.OPTIMAL:
+        return None
+    return start + next(n for n, gain in enumerate(gains) if solver.boolean_value(gain))
+
+
+def _most(
+    held: cp_model.CpModel,
+    units: Sequence[cp_model.IntVar],
+    li: int,
+    plan: Sequence[int],
+    deadline: float,
+    seed: int,
+) -> list[int] | None:
+    """A plan of ``held`` in which link ``li`` takes the most it can (``None``: not proven)."""
+    search = held.clone()
+    mine = _copies(search, units)
+    search.maximize(mine[li])
+    for x, value in zip(mine, plan, strict=True):
+        search.add_hint(x, value)
+    solver = work_and_time_limited_solver(LINK_WORK, deadline - time.perf_counter(), seed)
+    if solver.solve(search) != cp_model.OPTIMAL:
+        return None
+    return [solver.value(x) for x in mine]
+
+
+def _copies(model: cp_model.CpModel, links: Sequence[cp_model.IntVar]) -> list[cp_model.IntVar]:
+    return [model.get_int_var_from_proto_index(x.index) for x in links]
+
+
+def _value(rank: Sequence[int], units: Sequence[int]) -> int:
+    return sum(r * u for r, u in zip(rank, units, strict=True))
