@@ -207,12 +207,13 @@ def test_instance_workbook_table_is_the_workbook_contract() -> None:
         workbook_schema.KOMMUNEN,
         workbook_schema.TRAEGER,
         workbook_schema.YEARS,
+        workbook_schema.CHANGES,
         workbook_schema.COORDINATION,
         workbook_schema.AUTHORITIES,
     ):
         for field in sheet.fields:
             path = ".".join(field.path)
-            key = path if sheet.record is None else f"{sheet.record}[].{path}"
+            key = field.yaml or (path if sheet.record is None else f"{sheet.record}[].{path}")
             expected.append([sheet.title, field.label, f"`{key}`"])
     assert rows == expected
 

@@ -259,10 +259,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "nach „leave“ bleibt in diesem Jahr keine Kommune",
         "after 'leave' no Kommune is left in this year",
     ),
-    "excel_members": (
-        "{value} (Mitglieder, die sich in einem Jahr ändern) lässt sich in der Excel-Arbeitsmappe noch nicht "
-        "darstellen; die Instanz bitte als YAML oder JSON speichern",
-        "{value} (members that change in a year) cannot be expressed in the Excel workbook yet; "
+    "excel_joins_twice": (
+        "{value} tritt mehr als einmal bei; in der Excel-Arbeitsmappe hat jede Kommune und jeder Träger "
+        "eine Zeile mit einem Jahr „Ab Jahr“: die Instanz bitte als YAML oder JSON speichern",
+        "{value} joins more than once; in the Excel workbook each Kommune and Träger has one row with one "
+        "year „Ab Jahr“: please save the instance as YAML or JSON",
+    ),
+    "excel_leaves_twice": (
+        "{value} scheidet mehr als einmal aus; in der Excel-Arbeitsmappe hat jede Zeile ein Jahr "
+        "„Austritt ab Jahr“: die Instanz bitte als YAML oder JSON speichern",
+        "{value} leaves more than once; in the Excel workbook each row has one year „Austritt ab Jahr“: "
         "please save the instance as YAML or JSON",
     ),
     "year_fixed_field": (
@@ -369,6 +375,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{cell}: value {value} in a column without a header",
     ),
     "xlsx_unknown_label": ("{cell}: unbekannte Angabe {value}{hint_de}", "{cell}: unknown field {value}{hint_en}"),
+    # DESIGN §5 in the workbook: „Ab Jahr“, „Austritt ab Jahr“ and the sheet „Änderungen“
+    "xlsx_year_unknown": (
+        "{cell}: {value} ist kein späteres Förderjahr des Blatts „Jahre“ (dort: {years})",
+        "{cell}: {value} is not a later funding year of the sheet „Jahre“ (there: {years})",
+    ),
+    "xlsx_leave_before_join": (
+        "{cell}: Austritt ab {year} liegt nicht nach dem Beitritt ab {start}",
+        "{cell}: leaving from {year} is not after joining from {start}",
+    ),
+    "xlsx_change_member": (
+        "{cell}: {value} ist keine Kommune und kein Träger der Blätter „Kommunen“ und „Träger“",
+        "{cell}: {value} is no Kommune nor Träger of the sheets „Kommunen“ and „Träger“",
+    ),
+    "xlsx_change_field": (
+        "{cell}: {value} ist keine Spalte des Blatts {sheet}, die sich in einem Jahr ändern kann{hint_de}",
+        "{cell}: {value} is no column of the sheet {sheet} that can change in a year{hint_en}",
+    ),
+    "xlsx_duplicate_change": (
+        "{cell}: dieselbe Änderung ({value} im selben Jahr) steht schon in {first}",
+        "{cell}: the same change ({value} in the same year) is already given in {first}",
+    ),
     "xlsx_duplicate_label": (
         "{cell}: die Angabe {value} steht schon in {first}",
         "{cell}: the field {value} is already given in {first}",

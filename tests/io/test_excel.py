@@ -539,7 +539,8 @@ def test_file_that_is_no_workbook(name: str, message: str) -> None:
 BROKEN_SHEETS = [
     (
         _drop_sheet("Förderung"),
-        "Tabellenblatt „Förderung“ fehlt (vorhanden: Kreis, Kommunen, Träger, Jahre, Baustein 1, Baustein 3, Hinweise)",
+        "Tabellenblatt „Förderung“ fehlt (vorhanden: Kreis, Kommunen, Träger, Jahre, Änderungen, Baustein 1, "
+        "Baustein 3, Hinweise)",
     ),
     (_drop_sheet("Kommunen"), "Tabellenblatt „Kommunen“ fehlt"),
     (_empty_kommunen, "Tabellenblatt „Kommunen“ enthält keine Kommunen"),
@@ -598,13 +599,14 @@ def test_template_explains_every_header_and_validates_input(tmp_path: Path) -> N
     target = tmp_path / "vorlage.xlsx"
     invoke("template", "-o", str(target))
     workbook = openpyxl.load_workbook(target)
-    # a sheet per part of DESIGN §5: later years, Baustein 1, Baustein 3 (empty: a one-year Kreis)
+    # a sheet per part of DESIGN §5: later years, their changes, Baustein 1, Baustein 3 (empty: one year)
     assert workbook.sheetnames == [
         "Kreis",
         "Förderung",
         "Kommunen",
         "Träger",
         "Jahre",
+        "Änderungen",
         "Baustein 1",
         "Baustein 3",
         "Hinweise",
@@ -628,8 +630,10 @@ def test_template_explains_every_header_and_validates_input(tmp_path: Path) -> N
         "Integrationsrat",
         "Koordination VZÄ",
         "Defizitübernahme höchstens je VZÄ (€)",
+        "Ab Jahr",
+        "Austritt ab Jahr",
     ]
-    for title in ("Kommunen", "Träger", "Jahre", "Baustein 3"):
+    for title in ("Kommunen", "Träger", "Jahre", "Änderungen", "Baustein 3"):
         sheet = workbook[title]
         assert sheet.freeze_panes == "B2"
         for cell in sheet[1]:

@@ -140,6 +140,8 @@ def cell_value(value: object, kind: str) -> object:
         value = value.strip()
         if not value:
             return None
+    if kind == "raw":
+        return value
     if kind in {"count", "euro", "vzae", "number"}:
         if isinstance(value, (dt.datetime, dt.date, dt.time, dt.timedelta)):
             raise _Problem("xlsx_date", value=_date_text(value))

@@ -8,7 +8,7 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
-from kimopt.data import Instance
+from kimopt.data import Instance, Kommune, Traeger, changeable_fields
 from kimopt.errors import Finding, InputError, Loc, error_findings
 from kimopt.io.excel.cells import _Problem, cell_value
 from kimopt.io.excel.opening import not_workbook
@@ -19,12 +19,15 @@ from kimopt.io.excel.schema import (
     _PREFIXED_HEADER,
     _SUM_WORDS,
     AUTHORITIES,
+    CHANGES,
     COORDINATION,
+    FROM_YEAR,
     FUNDING,
     KOMMUNEN,
     KREIS,
     PREFIXES,
     TRAEGER,
+    UNTIL_YEAR,
     YEARS,
     Field,
     Sheet,
@@ -248,6 +251,126 @@ def _split_commas(data: dict[str, Any]) -> None:
             record[key] = split
 
 
+def _relocate(lines: dict[Loc, int | str], moves: dict[Loc, Loc]) -> None:
+    """Every location under a moved record (``(section, i)``) goes with it, so that a problem
+    found later in the moved record still names its cell."""
+    moved = {loc: (*moves[loc[:2]], *loc[2:]) for loc in lines if loc[:2] in moves}
+    cells = {loc: lines.pop(loc) for loc in moved}
+    lines.update({new: cells[old] for old, new in moved.items()})
+
+
+def _year_cell(reader: _Reader, loc: Loc, value: object, years: dict[object, int]) -> int | None:
+    """The index in ``years`` of a later year named in a cell; a problem naming the cell if none."""
+    if value in years and not isinstance(value, bool):
+        return years[value]
+    reader.problem(
+        (),
+        "xlsx_year_unknown",
+        value=_display(value),
+        cell=reader.lines.get(loc, "–"),
+        years=", ".join(str(y) for y in years) or "–",
+    )
+    return None
+
+
+def _members_by_year(reader: _Reader) -> None:
+    """DESIGN §5 from the columns „Ab Jahr“ and „Austritt ab Jahr“: a row that joins in a later
+    year is a record of that year's ``join`` (``join_traeger``), one that leaves names itself in
+    that year's ``leave``. „Ab Jahr“ of the first year is the same as none."""
+    data = reader.data
+    years_data = [y for y in data.get("years") or [] if isinstance(y, dict)]
+    years = {y.get("year"): n for n, y in enumerate(years_data)}
+    first = (data.get("funding") or {}).get("year")
+    for section, joining in (("kommunen", "join"), ("traeger", "join_traeger")):
+        kept: list[dict[str, Any]] = []
+        moves: dict[Loc, Loc] = {}
+        for i, record in enumerate(data.get(section) or []):
+            start, end = record.pop(FROM_YEAR, None), record.pop(UNTIL_YEAR, None)
+            at = None
+            if start is not None and start != first:
+                at = _year_cell(reader, (section, i, FROM_YEAR), start, years)
+            if at is None:
+                moves[(section, i)] = (section, len(kept))
+                kept.append(record)
+            else:
+                joined = years_data[at].setdefault(joining, [])
+                moves[(section, i)] = ("years", at, joining, len(joined))
+                joined.append(record)
+            if end is None:
+                continue
+            out = _year_cell(reader, (section, i, UNTIL_YEAR), end, years)
+            if out is not None and at is not None and out <= at:
+                reader.problem(
+                    (),
+                    "xlsx_leave_before_join",
+                    cell=reader.lines[(section, i, UNTIL_YEAR)],
+                    year=_display(end),
+                    start=_display(start),
+                )
+            elif out is not None:
+                leaving = years_data[out].setdefault("leave", [])
+                reader.lines[("years", out, "leave", len(leaving))] = reader.lines[(section, i, UNTIL_YEAR)]
+                leaving.append(record.get("name"))
+        if section in data:
+            data[section] = kept
+            _relocate(reader.lines, moves)
+
+
+def _changes_by_year(reader: _Reader, changes: list[dict[str, Any]]) -> None:
+    """DESIGN §5 ``years[].kommunen`` and ``years[].traeger`` from the rows of „Änderungen“: the
+    member named, the column of its sheet, the new value read as that column reads it."""
+    data = reader.data
+    years_data = [y for y in data.get("years") or [] if isinstance(y, dict)]
+    years = {y.get("year"): n for n, y in enumerate(years_data)}
+    members: dict[object, tuple[str, Sheet, list[str]]] = {}
+    for section, sheet, joining, record_type in (
+        ("kommunen", KOMMUNEN, "join", Kommune),
+        ("traeger", TRAEGER, "join_traeger", Traeger),
+    ):
+        records = list(data.get(section) or []) + [r for y in years_data for r in y.get(joining) or []]
+        keys = changeable_fields(record_type)
+        members.update({r.get("name"): (section, sheet, keys) for r in records if isinstance(r, dict)})
+    seen: dict[tuple[object, ...], str] = {}
+    for k, change in enumerate(changes):
+        cell = str(reader.lines.get(("changes", k, "value"), "–"))
+        at = _year_cell(reader, ("changes", k, "year"), change.get("year"), years)
+        name = change.get("name")
+        if not isinstance(name, str) or name not in members:
+            reader.problem(
+                (), "xlsx_change_member", value=_display(name), cell=reader.lines.get(("changes", k, "name"), "–")
+            )
+            continue
+        section, sheet, changeable_keys = members[name]
+        changeable = [f for f in sheet.fields if f.key in changeable_keys]
+        label = change.get("field")
+        field = _lookup(changeable).get(normalise(str(label)))
+        if field is None:
+            reader.problem(
+                (),
+                "xlsx_change_field",
+                value=_display(label),
+                sheet=sheet.title,
+                cell=reader.lines.get(("changes", k, "field"), "–"),
+                **_hint(str(label), changeable),
+            )
+            continue
+        if at is None:
+            continue
+        key = (at, name, field.key)
+        if key in seen:
+            reader.problem((), "xlsx_duplicate_change", value=_display(label), cell=cell, first=seen[key])
+            continue
+        seen[key] = cell
+        try:
+            value = cell_value(change.get("value"), field.kind)
+        except _Problem as exc:
+            reader.problem(("years", at, section, name, field.key), exc.code, **exc.params)
+            reader.lines[("years", at, section, name, field.key)] = cell
+            continue
+        years_data[at].setdefault(section, {}).setdefault(name, {})[field.key] = value
+        reader.lines[("years", at, section, name, field.key)] = f"{cell} ({field.label})"
+
+
 def _find_sheet(titles: Sequence[str], sheet: Sheet) -> str | None:
     wanted = {normalise(n) for n in sheet.names}
     return next((t for t in titles if normalise(t) in wanted), None)
@@ -271,17 +394,18 @@ def read_workbook(path: Path | str) -> Document:
     try:
         titles = list(workbook.sheetnames)
         hidden = [t for t in titles if getattr(workbook[t], "sheet_state", "visible") != "visible"]
-        for sheet in (KREIS, FUNDING, KOMMUNEN, TRAEGER, YEARS, COORDINATION, AUTHORITIES):  # optional ones too
+        for sheet in (KREIS, FUNDING, KOMMUNEN, TRAEGER, YEARS, CHANGES, COORDINATION, AUTHORITIES):  # optional too
             if (title := _find_sheet(hidden, sheet)) is not None:
                 raise InputError(path, [Finding((), "xlsx_sheet_hidden", {"value": title})])
         titles = [t for t in titles if t not in hidden]
         found = {
             sheet.title: _find_sheet(titles, sheet)
-            for sheet in (KREIS, FUNDING, KOMMUNEN, TRAEGER, YEARS, COORDINATION, AUTHORITIES)
+            for sheet in (KREIS, FUNDING, KOMMUNEN, TRAEGER, YEARS, CHANGES, COORDINATION, AUTHORITIES)
         }
         for sheet in (KREIS, FUNDING, KOMMUNEN):
             if found[sheet.title] is None:
                 reader.problem((), "xlsx_sheet_missing", value=sheet.title, sheets=", ".join(titles) or "–")
+        changes: list[dict[str, Any]] = []
         try:
             for sheet in (KREIS, FUNDING, COORDINATION):
                 if (title := found[sheet.title]) is not None:
@@ -293,6 +417,7 @@ def read_workbook(path: Path | str) -> Document:
                         reader.data[str(sheet.record)] = records
             if (title := found[AUTHORITIES.title]) is not None:
                 _read_authorities(reader, book.rows(title), title)
+            changes = reader.read_table(book.rows(title), CHANGES, title) if (title := found[CHANGES.title]) else []
         except _Problem as exc:
             reader.problem((), exc.code, **exc.params)
         except InputError:
@@ -303,6 +428,8 @@ def read_workbook(path: Path | str) -> Document:
         book.__exit__()
     if "traeger" not in reader.data:
         reader.data["traeger"] = []
+    _members_by_year(reader)
+    _changes_by_year(reader, changes)
     _split_commas(reader.data)
     if reader.findings:
         raise InputError(path, reader.findings + _other_findings(reader), reader.data, reader.lines)

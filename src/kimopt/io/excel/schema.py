@@ -20,7 +20,8 @@ class Field:
 
     ``kind`` is one of ``text``, ``ags5``/``ags8`` (a Gemeindeschlüssel: text, leading
     zeros restored when Excel stored a number), ``count`` (whole number), ``euro`` (whole
-    euros), ``vzae`` (VZÄ), ``number`` (indicator), ``flag`` (ja/nein), ``names`` (list).
+    euros), ``vzae`` (VZÄ), ``number`` (indicator), ``flag`` (ja/nein), ``names`` (list), ``raw``
+    (kept as typed and read by the column it names: „Neuer Wert“ of „Änderungen“).
     """
 
     path: tuple[str, ...]
@@ -30,10 +31,42 @@ class Field:
     aliases: tuple[str, ...] = ()
     required: bool = False
     width: int = 14
+    yaml: str | None = None  # where the value goes in YAML/JSON when that is not ``path`` (a workbook-only column)
 
     @property
     def key(self) -> str:
         return self.path[-1]
+
+
+FROM_YEAR = "from_year"
+UNTIL_YEAR = "until_year"
+"""Keys of the workbook only: a row's year of joining and of leaving (DESIGN §5 ``join``,
+``join_traeger``, ``leave``), moved into ``years`` when read."""
+
+
+def member_years(who: str, its: str, joining: str) -> tuple[Field, Field]:
+    """The columns „Ab Jahr“ and „Austritt ab Jahr“ of the Kommunen and Träger sheets."""
+    return (
+        Field(
+            (FROM_YEAR,),
+            "Ab Jahr",
+            "count",
+            f"Späteres Förderjahr (Blatt „Jahre“), ab dem {who} teilnimmt; leer = von Anfang an.",
+            ("Beitritt", "Beitritt ab Jahr", "Teilnahme ab", "join"),
+            width=10,
+            yaml=f"years[].{joining}",
+        ),
+        Field(
+            (UNTIL_YEAR,),
+            "Austritt ab Jahr",
+            "count",
+            f"Förderjahr (Blatt „Jahre“), ab dem {who} nicht mehr teilnimmt: {its} Stellen enden "
+            "damit (das ist keine Kürzung); leer = bis zum Ende.",
+            ("Austritt", "Nicht mehr ab", "leave"),
+            width=11,
+            yaml="years[].leave",
+        ),
+    )
 
 
 KREIS_FIELDS: tuple[Field, ...] = (
@@ -234,6 +267,7 @@ KOMMUNE_FIELDS: tuple[Field, ...] = (
         ("Defizitdeckel je VZÄ", "Defizitübernahme bis je VZÄ"),
         width=18,
     ),
+    *member_years("die Kommune", "ihre", "join"),
 )
 
 TRAEGER_FIELDS: tuple[Field, ...] = (
@@ -298,6 +332,7 @@ TRAEGER_FIELDS: tuple[Field, ...] = (
         ("Defizitdeckel je VZÄ", "Defizitübernahme bis je VZÄ"),
         width=18,
     ),
+    *member_years("der Träger", "seine", "join_traeger"),
 )
 
 # ---- DESIGN §5: later years, Baustein 1 and Baustein 3 (each sheet optional) ------------------
@@ -370,6 +405,50 @@ YEAR_FIELDS: tuple[Field, ...] = (
         width=10,
     ),
 )
+CHANGE_FIELDS: tuple[Field, ...] = (
+    Field(
+        ("year",),
+        "Jahr",
+        "count",
+        "Späteres Förderjahr (Blatt „Jahre“), ab dem der neue Wert gilt.",
+        ("Förderjahr", "Ab Jahr"),
+        required=True,
+        width=10,
+        yaml="years[].year",
+    ),
+    Field(
+        ("name",),
+        "Kommune oder Träger",
+        "text",
+        "Name der Kommune oder des Trägers, wie in ihrem Blatt.",
+        ("Name", "Kommune", "Träger"),
+        required=True,
+        width=34,
+        yaml="years[].kommunen.NAME, years[].traeger.NAME",
+    ),
+    Field(
+        ("field",),
+        "Spalte",
+        "text",
+        "Die Spalte im Blatt Kommunen oder Träger, deren Wert sich ändert, z. B. „Max. VZÄ“ oder „Budget (€)“.",
+        ("Angabe", "Feld"),
+        required=True,
+        width=30,
+        yaml="years[].kommunen.NAME.FIELD (FIELD: the key of that column)",
+    ),
+    Field(
+        ("value",),
+        "Neuer Wert",
+        "raw",
+        "Der Wert ab diesem Jahr, so eingegeben wie in jener Spalte; leer = nicht angegeben (ein Budget "
+        "dann unbegrenzt).",
+        ("Wert",),
+        width=16,
+        yaml="years[].kommunen.NAME.FIELD: the value",
+    ),
+)
+"""DESIGN §5 ``years[].kommunen`` and ``years[].traeger``: one changed value of a member per row."""
+
 COST_PREFIX = "Kosten: "
 COST_COMMENT = (
     "Kosten je VZÄ dieses Anstellungsträgers (Kreis, Kommune oder Träger; Name nach "
@@ -511,6 +590,7 @@ COORDINATION = Sheet("Baustein 1", ("Baustein 1", "Koordination", "coordination"
 AUTHORITIES = Sheet(
     "Baustein 3", ("Baustein 3", "Ausländerbehörden", "authorities"), AUTHORITY_FIELDS, "authorities.positions"
 )
+CHANGES = Sheet("Änderungen", ("Änderungen", "changes", "Aenderungen", "Anderungen"), CHANGE_FIELDS, "changes")
 NOTES_TITLE = "Hinweise"
 
 _HEADER_WORDS = {"angabe", "feld", "key", "schluessel", "parameter"}

@@ -25,9 +25,11 @@ from kimopt.io.excel.schema import (
     AUTHORITIES,
     BUDGET_COMMENT,
     BUDGET_PREFIX,
+    CHANGES,
     COORDINATION,
     COST_COMMENT,
     COST_PREFIX,
+    FROM_YEAR,
     FUNDING,
     INDICATOR_COMMENT,
     INDICATOR_PREFIX,
@@ -35,6 +37,7 @@ from kimopt.io.excel.schema import (
     KREIS,
     NOTES_TITLE,
     TRAEGER,
+    UNTIL_YEAR,
     YEARS,
     Field,
     Sheet,
@@ -56,6 +59,7 @@ FORMATS = {
     "names": TEXT_FORMAT,
     "number": "General",
     "flag": "General",
+    "raw": "General",
 }
 HEADER_FONT = Font(bold=True)
 TITLE_FONT = Font(bold=True, size=14)
@@ -139,7 +143,7 @@ class _Writer:
             set_text(cell, "ja" if value else "nein")
         elif kind == "names":
             self._text(cell, "; ".join(value), loc)
-        elif kind in {"text", "ags5", "ags8"}:
+        elif kind in {"text", "ags5", "ags8"} or (kind == "raw" and isinstance(value, str)):
             self._text(cell, str(value), loc)
         else:
             stored = _number_cell(value)
@@ -206,7 +210,7 @@ class _Writer:
         columns += list(named)
         assert sheet.record is not None
         for c, (field, indicator) in enumerate(columns, start=1):
-            key = f"{field.key}.{indicator}" if indicator else field.key
+            key = f"{field.key}.{indicator}" if indicator else (field.yaml or field.key)
             self.header(worksheet.cell(1, c), field.label, field.comment, key)
             letter = get_column_letter(c)
             texts = [str(r.get(field.key, "")) for r in records if field.kind == "text"]
@@ -271,10 +275,6 @@ def _validate(worksheet: Any, kind: str, ref: str, positive: bool = False, year:
     worksheet.add_data_validation(rule)
 
 
-MEMBER_KEYS = ("kommunen", "traeger", "join", "join_traeger", "leave")
-"""Keys of a year the sheet „Jahre“ has no columns for (per-year members, DESIGN §5)."""
-
-
 def instance_records(instance: Instance) -> dict[str, Any]:
     """The instance as plain data with exact values (Fractions kept), defaults included."""
     return {
@@ -297,22 +297,17 @@ def instance_records(instance: Instance) -> dict[str, Any]:
 def instance_workbook(instance: Instance, source: Path | None = None) -> bytes:
     """An instance as workbook bytes: the sheets of the contract, commented and validated.
 
+    DESIGN §5's members by year: a Kommune or Träger that joins is a row of its sheet with „Ab
+    Jahr“, one that leaves has „Austritt ab Jahr“, a changed value is a row of „Änderungen“.
+
     Raises
     ------
     InputError
-        If a text holds characters Excel cannot store (naming ``source``), or a year changes
-        the members (``kommunen``, ``traeger``, ``join``, ``join_traeger``, ``leave``), which the
-        workbook cannot express yet.
+        If a text holds characters Excel cannot store (naming ``source``), or a member joins
+        or leaves twice (one row holds one year of each).
     """
-    unwritable = [
-        Finding(("years", y, key), "excel_members", {"value": key})
-        for y, year in enumerate(instance.years)
-        for key in MEMBER_KEYS
-        if getattr(year, key)
-    ]
-    if unwritable:  # the sheet „Jahre“ has no columns for them: refuse rather than drop them
-        raise InputError(source, unwritable, instance.model_dump(mode="json"))
     data = instance_records(instance)
+    members = _members_with_years(instance, data, source)
     writer = _Writer(source)
     writer.workbook.remove(writer.workbook.active)
     merged = {
@@ -327,8 +322,8 @@ def instance_workbook(instance: Instance, source: Path | None = None) -> bytes:
     indicators: list[str] = []
     for kommune in instance.kommunen:
         indicators += [name for name in kommune.indicators if name not in indicators]
-    writer.table(KOMMUNEN, data["kommunen"], indicators)
-    writer.table(TRAEGER, data["traeger"], [])
+    writer.table(KOMMUNEN, members["kommunen"], indicators)
+    writer.table(TRAEGER, members["traeger"], [])
     # DESIGN §5: later years, Baustein 1, Baustein 3 (empty sheets when unused: the template shows them)
     named: list[tuple[Field, str]] = []
     for section, prefix, comment in (("costs", COST_PREFIX, COST_COMMENT), ("budgets", BUDGET_PREFIX, BUDGET_COMMENT)):
@@ -337,10 +332,58 @@ def instance_workbook(instance: Instance, source: Path | None = None) -> bytes:
             names += [n for n in getattr(year, section) if n not in names]
         named += [(Field((section,), prefix + name, "euro", comment), name) for name in names]
     writer.table(YEARS, data["years"], [], tuple(named))
+    writer.table(CHANGES, _change_rows(instance), [])
     writer.pairs(COORDINATION, merged)
     writer.table(AUTHORITIES, data["authorities"]["positions"] if data["authorities"] else [], [])
     writer.notes()
     return writer.to_bytes()
+
+
+def _members_with_years(
+    instance: Instance, data: dict[str, Any], source: Path | None
+) -> dict[str, list[dict[str, Any]]]:
+    """The rows of „Kommunen“ and „Träger“: the first year's members, then those joining in a
+    later year (``from_year``), each with the year it leaves (``until_year``)."""
+    rows = {"kommunen": list(data["kommunen"]), "traeger": list(data["traeger"])}
+    findings: list[Finding] = []
+    for y, year in enumerate(instance.years):
+        joining: list[tuple[str, str, list[dict[str, Any]]]] = [
+            ("kommunen", "join", [dict(k) for k in year.join]),
+            ("traeger", "join_traeger", [dict(t) for t in year.join_traeger]),
+        ]
+        for section, key, members in joining:
+            for j, member in enumerate(members):
+                if any(r["name"] == member["name"] for r in rows[section]):
+                    findings.append(Finding(("years", y, key, j), "excel_joins_twice", {"value": member["name"]}))
+                rows[section].append({**member, FROM_YEAR: year.year})
+        for j, name in enumerate(year.leave):
+            for record in (r for section in rows.values() for r in section if r["name"] == name):
+                if UNTIL_YEAR in record:
+                    findings.append(Finding(("years", y, "leave", j), "excel_leaves_twice", {"value": name}))
+                record[UNTIL_YEAR] = year.year
+    if findings:
+        raise InputError(source, findings, instance.model_dump(mode="json"))
+    return rows
+
+
+def _change_rows(instance: Instance) -> list[dict[str, Any]]:
+    """The rows of „Änderungen“: per later year, member and changed field, the value as its
+    column shows it (ja/nein, a list joined by „;“, a number)."""
+    labels = {
+        section: {f.key: f for f in sheet.fields} for section, sheet in (("kommunen", KOMMUNEN), ("traeger", TRAEGER))
+    }
+    rows: list[dict[str, Any]] = []
+    for year in instance.years:
+        for section in ("kommunen", "traeger"):
+            for name, changed in sorted(getattr(year, section).items()):
+                for key, value in changed.items():
+                    field = labels[section][key]
+                    if field.kind == "flag" and value is not None:
+                        value = "ja" if value else "nein"
+                    elif field.kind == "names" and value is not None:
+                        value = "; ".join(value)
+                    rows.append({"year": year.year, "name": name, "field": field.label, "value": value})
+    return rows
 
 
 # The sheet „Hinweise“ of every workbook written: how to fill it in and what to run.
@@ -358,6 +401,10 @@ NOTES: tuple[str, ...] = (
     "• Träger: ein Träger je Zeile (Pflicht: Name, Max. VZÄ, Versorgt, Kosten je VZÄ); darf leer bleiben.",
     "• Jahre (optional): ein späteres Förderjahr je Zeile; leere Zellen = wie im Vorjahr. Spalten "
     "„Kosten: Name“ und „Budget: Name“ setzen Kosten bzw. Budget eines Anstellungsträgers/Zahlers.",
+    "• Wer später dazukommt oder ausscheidet: Spalten „Ab Jahr“ und „Austritt ab Jahr“ in den Blättern "
+    "Kommunen und Träger (ein Jahr des Blatts Jahre; Stellen, die mit einem Austritt enden, sind keine Kürzung).",
+    "• Änderungen (optional): ein geänderter Wert je Zeile – Jahr, Kommune oder Träger, Spalte ihres Blatts "
+    "(z. B. „Max. VZÄ“, „Budget (€)“) und der neue Wert ab diesem Jahr.",
     "• Baustein 1 (optional): Koordinierende beim Kreis und je Kommune mit Ausländerbehörde, "
     "Jugendamt und Integrationsrat (Spalten im Blatt Kommunen).",
     "• Baustein 3 (optional): zusätzliche Stellen in Ausländer- und Einbürgerungsbehörden, je Zeile eine Behörde "
