@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 from kimopt.check_horizon import _years, check_horizon
 from kimopt.cli import app
 from kimopt.data import Instance
-from kimopt.errors import InputError, pydantic_findings
+from kimopt.errors import pydantic_findings
 from kimopt.horizon import expand
 from kimopt.load import load_instance
 from kimopt.pipeline import Outcome, plan_instance
@@ -368,17 +368,13 @@ def test_yaml_and_json_keep_the_member_keys(tmp_path: Path) -> None:
         assert again == inst and again.years[0].join[0].name == "Verl"
 
 
-def test_the_workbook_refuses_member_keys_rather_than_drop_them(tmp_path: Path) -> None:
-    target = tmp_path / "g.xlsx"
-    result = runner.invoke(app, ["convert", str(GUETERSLOH), "-o", str(target)])
-    assert result.exit_code == 1
-    assert "Feld „join“" in result.output and "YAML oder JSON" in result.output
-    assert not target.exists()
-    inst, _ = load_instance(COESFELD)
-    with pytest.raises(InputError):
-        from kimopt.io.excel import instance_workbook
-
-        instance_workbook(inst)
+def test_the_workbook_keeps_members_by_year(tmp_path: Path) -> None:
+    """„Ab Jahr“, „Austritt ab Jahr“ and „Änderungen“ (tests/io/test_excel_years.py): nothing dropped."""
+    for source in (GUETERSLOH, COESFELD):
+        target = tmp_path / f"{source.stem}.xlsx"
+        result = runner.invoke(app, ["convert", str(source), "-o", str(target)])
+        assert result.exit_code == 0, result.output
+        assert load_instance(target)[0] == load_instance(source)[0]
 
 
 # --- what people read: each year shows its own members ---------------------------------------
