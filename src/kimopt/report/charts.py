@@ -15,9 +15,12 @@ import io
 import re
 import warnings
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from kimopt.labels import HOST_TYPES, pick, some_of, t
+
+if TYPE_CHECKING:
+    from kimopt.report.tables import OneYear
 
 COLOURS = {
     "target": "#9aa5b1",
@@ -113,42 +116,40 @@ def _finish(axes: Any, lang: str, xlabel: str, places: int | None = None) -> Non
 
 
 @_plain_text
-def coverage_chart(plan: dict[str, Any], lang: str) -> str:
+def coverage_chart(plan: OneYear, lang: str) -> str:
     """Target vs coverage per Kommune: horizontal bar pairs, Kommunen in file order from the top.
 
     A single Kommune is no chart: a sentence says its figures instead.
     """
     from kimopt.report.tables import vzae
 
-    kommunen = plan["kommunen"]
+    kommunen = plan.kommunen
     if len(kommunen) < 2:
         k = kommunen[0] if kommunen else None
         return t(
             lang,
-            f"Eine Kommune: {k['name']} erhält {vzae(k['coverage_vzae'], lang)} VZÄ (Soll "
-            f"{vzae(k['target_vzae'], lang, 3)})."
+            f"Eine Kommune: {k.name} erhält {vzae(k.coverage_vzae, lang)} VZÄ (Soll {vzae(k.target_vzae, lang, 3)})."
             if k
             else "Keine Kommunen.",
-            f"One Kommune: {k['name']} gets {vzae(k['coverage_vzae'], lang)} VZÄ (target "
-            f"{vzae(k['target_vzae'], lang, 3)})."
+            f"One Kommune: {k.name} gets {vzae(k.coverage_vzae, lang)} VZÄ (target {vzae(k.target_vzae, lang, 3)})."
             if k
             else "No Kommunen.",
         )
-    names = [k["name"] for k in kommunen]
+    names = [k.name for k in kommunen]
     positions = list(range(len(names)))
     figure = _figure(7.0, 1.1 + 0.32 * len(names))
     axes = figure.add_subplot()
     height = 0.4
     axes.barh(
         [p - height / 2 for p in positions],
-        [k["target_vzae"] for k in kommunen],
+        [k.target_vzae for k in kommunen],
         height,
         color=COLOURS["target"],
         label=t(lang, "Soll (nach Schlüssel)", "target (by key)"),
     )
     axes.barh(
         [p + height / 2 for p in positions],
-        [k["coverage_vzae"] for k in kommunen],
+        [k.coverage_vzae for k in kommunen],
         height,
         color=COLOURS["coverage"],
         label=t(lang, "Ist (Plan)", "coverage (plan)"),
@@ -160,7 +161,7 @@ def coverage_chart(plan: dict[str, Any], lang: str) -> str:
 
 
 @_plain_text
-def hosts_chart(plan: dict[str, Any], lang: str) -> str:
+def hosts_chart(plan: OneYear, lang: str) -> str:
     """VZÄ by host type (Kreis, Kommunen, Träger), the value written at the bar.
 
     When one type holds every position, a sentence says so instead of a one-bar chart.
@@ -168,8 +169,8 @@ def hosts_chart(plan: dict[str, Any], lang: str) -> str:
     from kimopt.report.tables import vzae
 
     totals = {kind: 0.0 for kind in HOST_TYPES}
-    for host in plan["hosts"]:
-        totals[host["host_type"]] += host["vzae"]
+    for host in plan.hosts:
+        totals[host.host_type] += host.vzae
     kinds = [k for k in totals if totals[k] > 0]
     if len(kinds) < 2:
         only = pick(HOST_TYPES[kinds[0]], lang) if kinds else "–"
@@ -195,16 +196,16 @@ PAYER_LABELS = {
 
 
 @_plain_text
-def eigenanteil_chart(plan: dict[str, Any], lang: str) -> str:
+def eigenanteil_chart(plan: OneYear, lang: str) -> str:
     """Eigenanteil by payer in euros per year, each limited budget as a red mark.
 
     One colour per type of payer, each in the legend; a single payer is said in a sentence.
     """
     from kimopt.numbers import fmt_euros
 
-    payers = [p for p in plan["finance"]["eigenanteil"] if p["eur"] or p["budget_eur"]]
+    payers = [p for p in plan.finance.eigenanteil if p.eur or p.budget_eur]
     if len(payers) < 2:
-        if not payers or not payers[0]["eur"]:
+        if not payers or not payers[0].eur:
             return t(
                 lang,
                 "Kein Eigenanteil: die Förderung deckt alle Kosten.",
@@ -213,22 +214,22 @@ def eigenanteil_chart(plan: dict[str, Any], lang: str) -> str:
         p = payers[0]
         return t(
             lang,
-            f"Nur {p['payer']} trägt einen Eigenanteil: {fmt_euros(p['eur'], lang)} im Jahr.",
-            f"Only {p['payer']} pays an own share: {fmt_euros(p['eur'], lang)} a year.",
+            f"Nur {p.payer} trägt einen Eigenanteil: {fmt_euros(p.eur, lang)} im Jahr.",
+            f"Only {p.payer} pays an own share: {fmt_euros(p.eur, lang)} a year.",
         )
     figure = _figure(7.0, 1.2 + 0.32 * len(payers))
     axes = figure.add_subplot()
     for kind in ("kreis", "kommune", "traeger"):
-        rows = [(n, p) for n, p in enumerate(payers) if p["payer_type"] == kind]
+        rows = [(n, p) for n, p in enumerate(payers) if p.payer_type == kind]
         if rows:
             axes.barh(
                 [n for n, _ in rows],
-                [p["eur"] for _, p in rows],
+                [p.eur for _, p in rows],
                 0.6,
                 color=COLOURS[kind],
                 label=pick(PAYER_LABELS[kind], lang),
             )
-    budgets = [(n, p["budget_eur"]) for n, p in enumerate(payers) if p["budget_eur"] is not None]
+    budgets = [(n, p.budget_eur) for n, p in enumerate(payers) if p.budget_eur is not None]
     if budgets:
         axes.scatter(
             [b for _, b in budgets],
@@ -239,13 +240,13 @@ def eigenanteil_chart(plan: dict[str, Any], lang: str) -> str:
             label=t(lang, "Budget", "budget"),
             zorder=3,
         )
-    axes.set_yticks(range(len(payers)), [p["payer"] for p in payers])
+    axes.set_yticks(range(len(payers)), [p.payer for p in payers])
     _finish(axes, lang, t(lang, "Euro pro Jahr", "euros per year"), places=0)
     _legend(figure, 4)
     return _svg(figure, "own")
 
 
-def plan_charts(plan: dict[str, Any], lang: str) -> list[tuple[str, str]]:
+def plan_charts(plan: OneYear, lang: str) -> list[tuple[str, str]]:
     """The three charts of a plan report as ``(caption, svg or sentence)``."""
     return [
         (
