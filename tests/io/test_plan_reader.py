@@ -161,6 +161,7 @@ TYPED_MODULES = (
     "report/charts.py",
     "console/plan.py",
     "console/horizon.py",
+    "console/alternatives.py",
     "serve/view.py",
 )
 STILL_DICTS = {
