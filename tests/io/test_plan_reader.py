@@ -159,6 +159,7 @@ TYPED_MODULES = (
     "report/paper.py",
     "report/html.py",
     "report/charts.py",
+    "report/compare.py",
     "console/plan.py",
     "console/horizon.py",
     "console/alternatives.py",
@@ -168,14 +169,8 @@ STILL_DICTS = {
     # a comparison's entries (report/compare.py, not converted) are still dicts with extra keys
     "report/tables.py": {"index_value"},
     "report/html.py": {"kreis_name"},
-    "report/charts.py": {
-        "_grouped",
-        "_kommunen_coverage",
-        "_employers_vzae",
-        "left_out_text",
-        "comparison_chart",
-        "employers_chart",
-    },
+    # the head of an alternative's entry (its name, model, status), read where it becomes a Column
+    "report/compare.py": {"column", "comparison_title", "comparison_meta"},
 }
 NOT_PLANS = {"COLOURS", "by_key"}  # dicts of these modules that are no plan
 

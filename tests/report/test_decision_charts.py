@@ -17,6 +17,7 @@ from kimopt.report.charts import (
     eigenanteil_chart,
     hosts_chart,
 )
+from kimopt.report.compare import column
 from kimopt.report.decision import appendix_tables, decision_table
 from tests.conftest import INSTANCES, model
 
@@ -104,8 +105,8 @@ def test_a_single_point_is_a_sentence(wesel: dict[str, Any]) -> None:
 def test_comparison_chart_only_for_kommunen_that_differ(wesel: dict[str, Any]) -> None:
     other = {**wesel, "kommunen": [dict(k) for k in wesel["kommunen"]]}
     other["kommunen"][0]["coverage_vzae"] += 0.1  # Alpen differs, nobody else
-    svg = comparison_chart([{**wesel, "alternative": "A"}, {**other, "alternative": "B"}], "de")
+    svg = comparison_chart([column({**wesel, "alternative": "A"}), column({**other, "alternative": "B"})], "de")
     assert svg.startswith("<svg")
     assert svg.count('id="cmp-ytick_') == 1  # one Kommune on the axis
-    same = comparison_chart([{**wesel, "alternative": "A"}, {**wesel, "alternative": "B"}], "de")
+    same = comparison_chart([column({**wesel, "alternative": "A"}), column({**wesel, "alternative": "B"})], "de")
     assert same == "Alle Alternativen geben jeder Kommune dieselben VZÄ."

@@ -12,14 +12,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
 from kimopt.errors import MESSAGES, Finding, Loc, pydantic_findings
 from kimopt.io.reader import Document
 from kimopt.numbers import NumberError, to_fraction
-from kimopt.plan_file import PlanFile
+from kimopt.plan_file import PlanFile, YearEntry
 
 if TYPE_CHECKING:
     from kimopt.data import Instance
@@ -82,6 +82,7 @@ def _figure_findings(data: Any, loc: Loc, out: list[Finding], depth: int = 0, fi
 
 # ---- the one reader of plans ----------------------------------------------------------------
 
+Typed = TypeVar("Typed", PlanFile, YearEntry)
 Mode = Literal["strict", "lenient"]
 """``strict``: the contract of :class:`~kimopt.plan_file.PlanFile` (an unknown key is refused);
 ``lenient``: a plan edited by hand (unknown keys ignored, keys a report can do without defaulted)."""
@@ -162,16 +163,9 @@ def typed_plan(document: Document, mode: Mode = "lenient") -> PlanFile:
     missing = [key for key in SECTIONS if key not in data]
     if missing:
         raise document.error([Finding((missing[0],), "missing", {})])
-    findings: list[Finding] = []
-    _figure_findings(data, (), findings)
-    if findings:
-        raise document.error(findings[:1])  # the first is enough to find the hand edit
     if mode == "lenient":
         data = {**_PROVENANCE_DEFAULTS, "solver": {"level_seconds": {}}, **_known(data, PlanFile)}
-    try:
-        return PlanFile.model_validate(data)
-    except ValidationError as exc:
-        raise document.error([_plan_finding(pydantic_findings(exc, PlanFile)[0])]) from None
+    return _typed(document, PlanFile, data)
 
 
 def as_plan_file(plan: PlanFile | dict[str, Any], mode: Mode = "strict") -> PlanFile:
@@ -179,6 +173,25 @@ def as_plan_file(plan: PlanFile | dict[str, Any], mode: Mode = "strict") -> Plan
     if isinstance(plan, PlanFile):
         return plan
     return typed_plan(Document(Path("plan"), plan), mode)
+
+
+def as_year_entry(data: dict[str, Any]) -> YearEntry:
+    """One year of a plan (``years[]``, or such a year shaped as a plan with other keys beside),
+    read leniently like a plan: keys a year does not know are ignored, a wrong figure is refused."""
+    return _typed(Document(Path("plan"), data), YearEntry, _known(data, YearEntry))
+
+
+def _typed(document: Document, cls: type[Typed], data: dict[str, Any]) -> Typed:
+    """``data`` (the document's, or what the lenient mode kept of it) as ``cls``; the first wrong
+    figure of the document, or else the first place pydantic refuses, is the one message."""
+    findings: list[Finding] = []
+    _figure_findings(document.data, (), findings)
+    if findings:
+        raise document.error(findings[:1])  # the first is enough to find the hand edit
+    try:
+        return cls.model_validate(data)
+    except ValidationError as exc:
+        raise document.error([_plan_finding(pydantic_findings(exc, cls)[0])]) from None
 
 
 def _plan_finding(finding: Finding) -> Finding:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from kimopt.labels import HOST_TYPES, pick, some_of, t
 
 if TYPE_CHECKING:
+    from kimopt.report.compare import Column
     from kimopt.report.tables import OneYear
 
 COLOURS = {
@@ -267,7 +268,7 @@ PALETTE = ["#1f5f8b", "#d08c2f", "#4f9d69", "#8e5ea2", "#b03a2e", "#5b6670", "#c
 
 def _grouped(
     rows: list[str],
-    plans: list[dict[str, Any]],
+    plans: list[Column],
     values: list[dict[str, float]],
     lang: str,
     prefix: str,
@@ -284,7 +285,7 @@ def _grouped(
             [value.get(name, 0) for name in rows],
             height * 0.9,
             color=PALETTE[n % len(PALETTE)],
-            label=plan["alternative"],
+            label=plan.name,
         )
     if target is not None:
         axes.scatter(
@@ -302,16 +303,22 @@ def _grouped(
     return _svg(figure, prefix)
 
 
-def _kommunen_coverage(with_plan: list[dict[str, Any]]) -> tuple[list[str], list[dict[str, Any]]]:
-    names = [k["name"] for k in with_plan[0]["kommunen"]]
-    return names, [{k["name"]: k["coverage_vzae"] for k in plan["kommunen"]} for plan in with_plan]
+def _kommunen_coverage(with_plan: list[OneYear]) -> tuple[list[str], list[dict[str, float]]]:
+    names = [k.name for k in with_plan[0].kommunen]
+    return names, [{k.name: k.coverage_vzae for k in plan.kommunen} for plan in with_plan]
 
 
-def _employers_vzae(with_plan: list[dict[str, Any]]) -> tuple[list[str], list[dict[str, Any]]]:
+def _employers_vzae(with_plan: list[OneYear]) -> tuple[list[str], list[dict[str, float]]]:
     names: list[str] = []
     for plan in with_plan:
-        names += [h["name"] for h in plan["hosts"] if h["name"] not in names]
-    return names, [{h["name"]: h["vzae"] for h in plan["hosts"]} for plan in with_plan]
+        names += [h.name for h in plan.hosts if h.name not in names]
+    return names, [{h.name: h.vzae for h in plan.hosts} for plan in with_plan]
+
+
+def _with_plan(columns: list[Column]) -> tuple[list[Column], list[OneYear]]:
+    """The alternatives that have a plan, and their plans."""
+    having = [c for c in columns if c.plan is not None]
+    return having, [c.plan for c in having if c.plan is not None]
 
 
 def _differing(names: list[str], values: list[dict[str, Any]]) -> list[str]:
@@ -319,9 +326,9 @@ def _differing(names: list[str], values: list[dict[str, Any]]) -> list[str]:
     return [name for name in names if len({v.get(name, 0) for v in values}) > 1]
 
 
-def left_out_text(plans: list[dict[str, Any]], lang: str) -> str:
+def left_out_text(columns: list[Column], lang: str) -> str:
     """What the two comparison charts leave out because it is the same in every alternative."""
-    with_plan = [p for p in plans if "kommunen" in p and "hosts" in p]
+    _, with_plan = _with_plan(columns)
     if len(with_plan) < 2:
         return ""
     parts = []
@@ -343,13 +350,13 @@ def left_out_text(plans: list[dict[str, Any]], lang: str) -> str:
 
 
 @_plain_text
-def comparison_chart(plans: list[dict[str, Any]], lang: str) -> str:
+def comparison_chart(columns: list[Column], lang: str) -> str:
     """Coverage per Kommune, one bar per alternative with a plan, the target as a black tick.
 
     Only Kommunen whose coverage differs between the alternatives are drawn; when none
     differs (or only one alternative has a plan) a sentence says so instead.
     """
-    with_plan = [p for p in plans if "kommunen" in p]
+    having, with_plan = _with_plan(columns)
     if len(with_plan) < 2:
         return t(
             lang,
@@ -364,14 +371,14 @@ def comparison_chart(plans: list[dict[str, Any]], lang: str) -> str:
             "Alle Alternativen geben jeder Kommune dieselben VZÄ.",
             "Every alternative gives each Kommune the same VZÄ.",
         )
-    target = {k["name"]: k["target_vzae"] for k in with_plan[0]["kommunen"]}
-    return _grouped(differing, with_plan, coverage, lang, "cmp", target)
+    target = {k.name: k.target_vzae for k in with_plan[0].kommunen}
+    return _grouped(differing, having, coverage, lang, "cmp", target)
 
 
 @_plain_text
-def employers_chart(plans: list[dict[str, Any]], lang: str) -> str:
+def employers_chart(columns: list[Column], lang: str) -> str:
     """VZÄ per employer, only for employers whose VZÄ differ between the alternatives."""
-    with_plan = [p for p in plans if "hosts" in p]
+    having, with_plan = _with_plan(columns)
     if len(with_plan) < 2:
         return ""
     names, held = _employers_vzae(with_plan)
@@ -382,4 +389,4 @@ def employers_chart(plans: list[dict[str, Any]], lang: str) -> str:
             "Alle Alternativen geben jedem Anstellungsträger dieselben VZÄ.",
             "Every alternative gives each employer the same VZÄ.",
         )
-    return _grouped(differing, with_plan, held, lang, "emp")
+    return _grouped(differing, having, held, lang, "emp")
