@@ -169,9 +169,16 @@ def typed_plan(document: Document, mode: Mode = "lenient") -> PlanFile:
 
 
 def as_plan_file(plan: PlanFile | dict[str, Any], mode: Mode = "strict") -> PlanFile:
-    """The typed plan of in-process code (``Outcome.plan_json``); a :class:`PlanFile` as it is."""
+    """The typed plan of in-process code (``Outcome.plan_json``); a :class:`PlanFile` as it is.
+
+    ``strict``: kimopt's own plan must be the contract, so a key out of step is a defect of
+    kimopt (pydantic's error, an internal error), not bad input; ``lenient`` reads a plan as
+    :func:`typed_plan` does (a report of a plan given in-process).
+    """
     if isinstance(plan, PlanFile):
         return plan
+    if mode == "strict":
+        return PlanFile.model_validate(plan)
     return typed_plan(Document(Path("plan"), plan), mode)
 
 

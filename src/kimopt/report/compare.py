@@ -371,7 +371,7 @@ def comparison_html(plans: list[dict[str, Any]], lang: str, draft: bool = False,
                 + "</section>"
             )
         blocks += [table_html(part) for table in tables[1:] for part in reference_parts(table, views, lang)]
-    kreis = next((kreis_name(p) for p in plans if has_plan(p)), "")
+    kreis = next((kreis_name(c.plan) for c in map(column, plans) if c.plan is not None), "")
     return page(heading, meta, blocks, lang, draft=draft, kreis=kreis, wide=True, stand=stand)
 
 

@@ -14,12 +14,11 @@ alternatives, each repeating the label column and the reference alternative
 from __future__ import annotations
 
 from html import escape
-from typing import Any
 
 from kimopt.labels import t
 from kimopt.plan_file import PlanFile
 from kimopt.report.paper import meta_lines, title
-from kimopt.report.tables import Table
+from kimopt.report.tables import OneYear, Table
 
 COLUMNS_PER_TABLE = 5  # alternatives per table part: readable on A4 landscape and at 1280 px
 
@@ -213,11 +212,9 @@ def figure_html(caption: str, svg: str, small: bool = False) -> str:
     )
 
 
-def kreis_name(plan: PlanFile | dict[str, Any]) -> str:
-    """The Kreis of a plan (its host of type ``kreis``; a comparison's entries are still dicts)."""
-    if isinstance(plan, PlanFile):
-        return next((h.name for h in plan.hosts if h.host_type == "kreis"), "")
-    return next((str(h["name"]) for h in plan.get("hosts") or [] if h.get("host_type") == "kreis"), "")
+def kreis_name(plan: OneYear) -> str:
+    """The Kreis of a plan (its host of type ``kreis``)."""
+    return next((h.name for h in plan.hosts if h.host_type == "kreis"), "")
 
 
 def plan_html(
