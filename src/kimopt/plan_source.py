@@ -4,7 +4,6 @@ and whether it belongs to the instance it is checked against."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from kimopt.labels import t
@@ -16,24 +15,17 @@ if TYPE_CHECKING:
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 
 
-def read_plan(path: Path, instance: Instance | None = None) -> tuple[dict[str, Any], PlanSheet | None]:
-    """The plan data, and the sheet it was read from when it is a workbook (the plan of every
-    year of ``instance`` when it has several years or Bausteine 1 and 3)."""
-    if path.suffix.lower() in WORKBOOK_SUFFIXES:
-        from kimopt.io.excel.plan_sheet import read_plan_sheet
+def sheet_plan(sheet: PlanSheet, instance: Instance | None = None) -> dict[str, Any]:
+    """The plan JSON a workbook's sheet stands for (the plan of every year of ``instance`` when it
+    has several years or Bausteine 1 and 3; read by :func:`kimopt.io.plan_file.read_plan_source`)."""
+    if instance is not None and instance.multi:
+        return sheet_plan_over_years(sheet, instance)
+    if instance is not None and sheet.has_years:  # a sheet with „Jahr“ for an instance of one year
+        from kimopt.io.excel.plan_sheet import link_entries
 
-        sheet = read_plan_sheet(path)
-        if instance is not None and instance.multi:
-            return sheet_plan_over_years(sheet, instance), sheet
-        if instance is not None and sheet.has_years:  # a sheet with „Jahr“ for an instance of one year
-            from kimopt.io.excel.plan_sheet import link_entries
-
-            (rows,) = sheet.by_year([instance.funding.year])
-            return {**sheet.plan(), "links": link_entries(rows)}, sheet
-        return sheet.plan(), sheet
-    from kimopt.io.reader import read_document
-
-    return read_document(path).data, None
+        (rows,) = sheet.by_year([instance.funding.year])
+        return {**sheet.plan(), "links": link_entries(rows)}
+    return sheet.plan()
 
 
 def sheet_plan_over_years(sheet: PlanSheet, instance: Instance) -> dict[str, Any]:

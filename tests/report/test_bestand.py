@@ -18,6 +18,7 @@ from kimopt.console.horizon import horizon_lines
 from kimopt.console.plan import render_plan
 from kimopt.load import load_instance
 from kimopt.pipeline import plan_instance
+from kimopt.plan_file import PlanFile
 from kimopt.report import render_plan_report, xlsx_bytes
 from kimopt.report.horizon import eigenanteil_table
 from tests.conftest import DEFICIT, INSTANCES, model, solve, tiny, with_kommune
@@ -54,7 +55,7 @@ def test_mettmann_bestand_per_year_apart_from_the_eigenanteil(mettmann: dict[str
 
 
 def test_the_haushalt_table_has_a_row_bestand(mettmann: dict[str, Any]) -> None:
-    rows = eigenanteil_table(mettmann, "de").rows
+    rows = eigenanteil_table(PlanFile.model_validate(mettmann), "de").rows
     assert ["2022", "Bestand Kreis Mettmann", "–", "147.600 €", "–", "–", "bereits finanziert"] in rows
     assert ["2023", "Bestand Kreis Mettmann", "–", "148.878 €", "–", "–", "bereits finanziert"] in rows
     # what the Kreis pays in all: 114,800 + 147,600 = 262,400 €; 115,794 + 148,878 = 264,672 €
@@ -68,10 +69,10 @@ def test_the_haushalt_table_has_a_row_bestand(mettmann: dict[str, Any]) -> None:
 
 
 def test_the_console_shows_the_bestand_rows(mettmann: dict[str, Any]) -> None:
-    text = "\n".join(horizon_lines(mettmann, "de"))
+    text = "\n".join(horizon_lines(PlanFile.model_validate(mettmann), "de"))
     assert "2022  Bestand Kreis Mettmann" in text and "147.600 €" in text
     assert "2023  Bestand Kreis Mettmann" in text and "148.878 €" in text
-    english = "\n".join(horizon_lines(mettmann, "en"))
+    english = "\n".join(horizon_lines(PlanFile.model_validate(mettmann), "en"))
     assert "Existing positions Kreis Mettmann" in english and "€148,878" in english
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from kimopt.load import load_instance
 from kimopt.pipeline import plan_instance
+from kimopt.plan_file import PlanFile
 from kimopt.report.charts import (
     _number_format,
     comparison_chart,
@@ -16,6 +17,7 @@ from kimopt.report.charts import (
     eigenanteil_chart,
     hosts_chart,
 )
+from kimopt.report.compare import column
 from kimopt.report.decision import appendix_tables, decision_table
 from tests.conftest import INSTANCES, model
 
@@ -45,7 +47,7 @@ def wesel() -> dict[str, Any]:
 
 
 def test_decision_in_sentences_without_symbols(wesel: dict[str, Any]) -> None:
-    table = decision_table(wesel, "de")
+    table = decision_table(PlanFile.model_validate(wesel), "de")
     text = " ".join(row[0] for row in table.rows)
     for term in TERMS:
         assert term not in text, term
@@ -57,7 +59,9 @@ def test_decision_in_sentences_without_symbols(wesel: dict[str, Any]) -> None:
 
 
 def test_exact_terms_go_to_the_appendix(wesel: dict[str, Any]) -> None:
-    text = " ".join(" ".join(row) for table in appendix_tables(wesel, "de") for row in table.rows)
+    text = " ".join(
+        " ".join(row) for table in appendix_tables(PlanFile.model_validate(wesel), "de") for row in table.rows
+    )
     for term in ("use_positions", "Σ|Ist − Soll|", "kreis_share", "provider_area"):
         assert term in text
 
@@ -76,7 +80,7 @@ def test_axes_use_the_readers_decimals(lang: str, value: float, places: int | No
 
 
 def test_legend_names_every_colour_and_sits_outside(wesel: dict[str, Any]) -> None:
-    svg = eigenanteil_chart(wesel, "de")
+    svg = eigenanteil_chart(PlanFile.model_validate(wesel), "de")
     # the legend is the figure's (placed above the axes), not one inside the plot area
     assert svg.count('id="own-legend_') == 1
     axes = svg[svg.index('id="own-axes_1"') :]
@@ -86,12 +90,14 @@ def test_legend_names_every_colour_and_sits_outside(wesel: dict[str, Any]) -> No
 
 def test_a_single_point_is_a_sentence(wesel: dict[str, Any]) -> None:
     one = {**wesel, "kommunen": wesel["kommunen"][:1]}
-    assert coverage_chart(one, "de").startswith("Eine Kommune: Alpen erhält 0,3 VZÄ")
+    assert coverage_chart(PlanFile.model_validate(one), "de").startswith("Eine Kommune: Alpen erhält 0,3 VZÄ")
     kreis_only = {**wesel, "hosts": [h for h in wesel["hosts"] if h["host_type"] == "kreis"]}
-    assert hosts_chart(kreis_only, "de") == "Alle 4,0 VZÄ liegen bei: Kreis."
+    assert hosts_chart(PlanFile.model_validate(kreis_only), "de") == "Alle 4,0 VZÄ liegen bei: Kreis."
     payer = [p for p in wesel["finance"]["eigenanteil"] if p["payer_type"] == "kreis"]
     assert (
-        eigenanteil_chart({**wesel, "finance": {**wesel["finance"], "eigenanteil": payer}}, "de")
+        eigenanteil_chart(
+            PlanFile.model_validate({**wesel, "finance": {**wesel["finance"], "eigenanteil": payer}}), "de"
+        )
         == "Nur Kreis Wesel trägt einen Eigenanteil: 82.000 € im Jahr."
     )
 
@@ -99,8 +105,8 @@ def test_a_single_point_is_a_sentence(wesel: dict[str, Any]) -> None:
 def test_comparison_chart_only_for_kommunen_that_differ(wesel: dict[str, Any]) -> None:
     other = {**wesel, "kommunen": [dict(k) for k in wesel["kommunen"]]}
     other["kommunen"][0]["coverage_vzae"] += 0.1  # Alpen differs, nobody else
-    svg = comparison_chart([{**wesel, "alternative": "A"}, {**other, "alternative": "B"}], "de")
+    svg = comparison_chart([column({**wesel, "alternative": "A"}), column({**other, "alternative": "B"})], "de")
     assert svg.startswith("<svg")
     assert svg.count('id="cmp-ytick_') == 1  # one Kommune on the axis
-    same = comparison_chart([{**wesel, "alternative": "A"}, {**wesel, "alternative": "B"}], "de")
+    same = comparison_chart([column({**wesel, "alternative": "A"}), column({**wesel, "alternative": "B"})], "de")
     assert same == "Alle Alternativen geben jeder Kommune dieselben VZÄ."

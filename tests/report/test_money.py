@@ -15,6 +15,7 @@ import pytest
 
 from kimopt.numbers import round_euros, round_parts
 from kimopt.plan import Plan
+from kimopt.plan_file import PlanFile
 from kimopt.problem import compile_problem
 from kimopt.report.money import existing_deficit, finance_table, transfers_table
 from tests.conftest import instance, model, tiny
@@ -76,17 +77,21 @@ def test_payers_add_up_to_the_totals(plan: dict[str, Any]) -> None:
 
 
 def test_finance_table_explains_the_gap(plan: dict[str, Any]) -> None:
-    table = finance_table(plan, "de")
+    table = finance_table(PlanFile.model_validate(plan), "de")
     amounts = {row[0].strip(): euros(row[1]) for row in table.rows}
     cost, funding = amounts["Gesamtkosten der Stellen"], amounts["− Förderung (55.000 € / VZÄ)"]
     gap = amounts["= nicht durch Förderung gedeckt"]
     assert cost - funding == gap == 3 * 16405  # 3 VZÄ, each 16.405 € above the funding
     assert sum(v for k, v in amounts.items() if k.startswith("davon")) == gap
-    assert amounts["davon bestehende Stellen (bereits finanziert)"] == round_euros(existing_deficit(plan)) == 0
+    assert (
+        amounts["davon bestehende Stellen (bereits finanziert)"]
+        == round_euros(existing_deficit(PlanFile.model_validate(plan)))
+        == 0
+    )
 
 
 def test_who_pays_whom(plan: dict[str, Any]) -> None:
-    table = transfers_table(plan, "de")
+    table = transfers_table(PlanFile.model_validate(plan), "de")
     rows = [(r[0], r[1], r[2], euros(r[3])) for r in table.rows]
     land = next(r for r in rows if r[0] == "Land NRW")
     assert land[3] == plan["summary"]["funding_eur"] == 3 * 55000
@@ -109,11 +114,11 @@ def test_mettmann_kreis_covers_the_traeger(tmp_path: Any) -> None:
     outcome = plan_instance(mettmann, model())
     assert outcome.plan_json is not None
     plan = outcome.plan_json
-    rows = transfers_table(plan, "de").rows
+    rows = transfers_table(PlanFile.model_validate(plan), "de").rows
     cover = [euros(r[3]) for r in rows if "Defizitübernahme" in r[2]]
     assert sum(cover) == 114800 - 16400 * sum(  # the Kreis's own new positions are no transfer
         h["new_vzae"] for h in plan["hosts"] if h["host_type"] == "kreis"
     )
-    amounts = {r[0].strip(): euros(r[1]) for r in finance_table(plan, "de").rows}
+    amounts = {r[0].strip(): euros(r[1]) for r in finance_table(PlanFile.model_validate(plan), "de").rows}
     assert amounts["davon Eigenanteil Kreis"] == 114800
     assert amounts["davon bestehende Stellen (bereits finanziert)"] == 9 * 16400  # the 9 existing VZÄ

@@ -33,6 +33,7 @@ def solve_alternatives(
     Without a plan the entry holds only ``alternative``, ``instance``, ``model`` and ``status``,
     and for an instance of several years ``failed_year``: the first year without a plan.
     """
+    from kimopt.io.plan_file import as_plan_file
     from kimopt.pipeline import plan_instance
 
     plans = []
@@ -51,8 +52,8 @@ def solve_alternatives(
                     **({"failed_year": outcome.failed_year} if alternative.instance.years else {}),
                 }
             )
-        else:
-            plans.append({**head, **outcome.plan_json})
+        else:  # typed by the one plan reader first: a comparison lays out only plans of the contract
+            plans.append({**head, **as_plan_file(outcome.plan_json).to_json()})
     return plans
 
 

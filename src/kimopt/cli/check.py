@@ -30,12 +30,14 @@ def check(
     Exit: 0 gültig, 1 Eingabe unlesbar oder Plan einer anderen Instanz, 5 der Plan verletzt Regeln
     (jede mit ihrer Zelle, wenn der Plan eine Arbeitsmappe ist).
     """
+    from kimopt.io.plan_file import read_plan_source
     from kimopt.load import load_inputs
     from kimopt.pipeline import check as check_every_year
-    from kimopt.plan_source import foreign_plan, read_plan
+    from kimopt.plan_source import foreign_plan
 
     inputs = load_inputs(instance, model)
-    data, sheet = read_plan(plan, inputs.instance)
+    source = read_plan_source(plan, inputs.instance)  # untyped: the checker re-derives every number
+    data, sheet = source.data, source.sheet
     verdict = foreign_plan(data, inputs.instance, inputs.model, lang.value)
     if verdict is not None and verdict.foreign:
         raise fail(f"{plan}: {verdict.text}", ExitCode.BAD_INPUT)

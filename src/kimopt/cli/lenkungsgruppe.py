@@ -155,19 +155,19 @@ def report(
     """
     from kimopt.errors import Finding, InputError
     from kimopt.io.atomic import guard_output
-    from kimopt.io.plan_file import read_plan
+    from kimopt.io.plan_file import read_plan_file
     from kimopt.report import check_suffix, classical_baselines, write_report
 
     check_suffix(output)
     guard_output(output, [plan, instance, model])  # before anything is read
-    data = read_plan(plan).data
-    baselines = None
+    data = read_plan_file(plan, "lenient")  # a hand-edited plan: unknown keys ignored
+    baselines, year = None, None
     if instance is not None:
         from kimopt.load import load_inputs
         from kimopt.plan_source import recorded_for
 
         inputs = load_inputs(instance, model)
-        if recorded_for(data.get("instance"), data.get("input_sha256"), inputs.instance, inputs.model) not in (
+        if recorded_for(data.instance, data.input_sha256, inputs.instance, inputs.model) not in (
             "same",
             "unknown",
         ):
@@ -188,11 +188,11 @@ def report(
                         },
                     )
                 ],
-                data,
+                data.to_json(),
             )
         baselines = classical_baselines(inputs.instance, inputs.model, data)
-        data = {**data, "year": inputs.instance.funding.year}
-    write_report(data, output, lang.value, baselines, inputs=[plan, instance, model], draft=entwurf)
+        year = inputs.instance.funding.year
+    write_report(data, output, lang.value, baselines, inputs=[plan, instance, model], draft=entwurf, year=year)
     typer.echo(_t(lang, "Bericht geschrieben: ", "Report written: ") + str(output))
 
 

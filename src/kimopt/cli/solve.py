@@ -141,7 +141,7 @@ def solve(
             (
                 report,
                 report_bytes(
-                    {**outcome.plan_json, "year": inputs.instance.funding.year}, report, lang.value, baselines, entwurf
+                    outcome.plan_json, report, lang.value, baselines, entwurf, year=inputs.instance.funding.year
                 ),
             )
         )

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from kimopt.analysis.alternatives import Alternatives, changes, choice_points
+from kimopt.io.plan_file import as_plan_file
 from kimopt.numbers import fmt_euros, fmt_number
+from kimopt.plan_file import PlanFile
 
 
-def paid(plan: dict[str, Any]) -> dict[str, int]:
+def paid(plan: PlanFile) -> dict[str, int]:
     """Each payer's yearly Eigenanteil in a plan, €."""
-    return {p["payer"]: int(p["eur"]) for p in plan["finance"]["eigenanteil"]}
+    return {p.payer: int(p.eur) for p in plan.finance.eigenanteil}
 
 
 def render_alternatives(result: Alternatives, lang: str) -> str:
@@ -39,16 +39,17 @@ def render_alternatives(result: Alternatives, lang: str) -> str:
     ]
     if not plans:
         return "\n".join(lines)
+    typed = [as_plan_file(plan) for plan in plans]  # each a plan of the contract (Plan.to_json)
     lines += ["", t("Plan 1 (der Plan von kimopt solve):", "Plan 1 (the plan of kimopt solve):")]
-    for link in plans[0]["links"]:
-        lines.append(f"  {link['host']} → {link['kommune']}: {fmt_number(link['vzae'], 1, lang)} VZÄ")
+    for link in typed[0].links:
+        lines.append(f"  {link.host} → {link.kommune}: {fmt_number(link.vzae, 1, lang)} VZÄ")
     for n, plan in enumerate(plans[1:], start=2):
         lines += ["", t(f"Plan {n} – anders als Plan 1:", f"Plan {n} – differs from plan 1:")]
         for c in changes(plans[0], plan):
             lines.append(
                 f"  {c.host} → {c.kommune}: {fmt_number(c.first, 1, lang)} → {fmt_number(c.here, 1, lang)} VZÄ"
             )
-        first, here = paid(plans[0]), paid(plan)
+        first, here = paid(typed[0]), paid(typed[n - 1])
         for payer in dict.fromkeys([*first, *here]):
             before, after = first.get(payer, 0), here.get(payer, 0)
             if before != after:
@@ -56,7 +57,7 @@ def render_alternatives(result: Alternatives, lang: str) -> str:
                     t("  Eigenanteil ", "  own share ")
                     + f"{payer}: {fmt_euros(before, lang)} → {fmt_euros(after, lang)}"
                 )
-    payers = [paid(plan) for plan in plans]
+    payers = [paid(plan) for plan in typed]
     differing = [
         name for name in dict.fromkeys(n for p in payers for n in p) if len({p.get(name, 0) for p in payers}) > 1
     ]

@@ -7,20 +7,20 @@ employer: the VZÄ each employer holds per Baustein. The rows are the reports' o
 
 from __future__ import annotations
 
-from typing import Any
-
 from kimopt.console.table import text_table as table
 from kimopt.cut_text import year_cut_texts
 from kimopt.labels import objective_label, status_label
 from kimopt.labels import t as _t
-from kimopt.numbers import fmt_number
+from kimopt.numbers import fmt_level, fmt_number
+from kimopt.plan_file import PlanFile
 from kimopt.report.horizon import eigenanteil_table, member_sentences, vzae_table
 from kimopt.report.tables import unused_sentence
 
 
-def horizon_lines(plan: dict[str, Any], lang: str) -> list[str]:
+def horizon_lines(plan: PlanFile, lang: str) -> list[str]:
     """The two tables, per-year level values and continuity cuts, as text lines."""
-    first = plan["years"][0]["year"]
+    years = plan.years or []
+    first = years[0].year if years else None
     lines = [
         "",
         _t(
@@ -51,34 +51,28 @@ def horizon_lines(plan: dict[str, Any], lang: str) -> list[str]:
             "Objectives per year (optimised year by year, earlier years first):",
         ),
     ]
-    for year in plan["years"]:
-        proven = all(level["proven_optimal"] for level in year["objectives"])
+    for year in years:
+        proven = all(level.proven_optimal for level in year.objectives)
         values = "; ".join(
-            f"{objective_label(level['name'], lang)} {_value(level, lang)}" for level in year["objectives"]
+            f"{objective_label(level.name, lang)} {fmt_level(level.value, level.unit, lang)}"
+            for level in year.objectives
         )
-        status = status_label(year["status"], lang) if proven else _t(lang, "nicht bewiesen", "not proven")
-        lines.append(f" {year['year']}, {status}: {values}")
-        unused = unused_sentence(year["summary"], lang)
+        status = status_label(year.status, lang) if proven else _t(lang, "nicht bewiesen", "not proven")
+        lines.append(f" {year.year}, {status}: {values}")
+        unused = unused_sentence(year.summary, lang)
         if unused:
             lines.append(f"   {unused}.")
-        lines += ["   " + _t(lang, "Kürzung ", "Cut ") + text for text in year_cut_texts(year, lang)]
-        for held in year.get("held_back", []):  # lookahead: given way for a later year
-            vzae = fmt_number(held["vzae"], 1, lang)
+        lines += ["   " + _t(lang, "Kürzung ", "Cut ") + text for text in year_cut_texts(year.to_json(), lang)]
+        for held in year.held_back or []:  # lookahead: given way for a later year
+            vzae = fmt_number(held.vzae, 1, lang)
             lines.append(
                 "   "
                 + _t(
                     lang,
-                    f"zurückgehalten für {held['for_year']}: {held['host']} {vzae} VZÄ (damit {held['for_year']} "
+                    f"zurückgehalten für {held.for_year}: {held.host} {vzae} VZÄ (damit {held.for_year} "
                     "nicht kürzen muss)",
-                    f"held back for {held['for_year']}: {held['host']} {vzae} VZÄ (so that {held['for_year']} "
-                    "needs no cut)",
+                    f"held back for {held.for_year}: {held.host} {vzae} VZÄ (so that {held.for_year} needs no cut)",
                 )
             )
         lines += ["   " + sentence for sentence in member_sentences(year, lang)]
     return lines
-
-
-def _value(level: dict[str, Any], lang: str) -> str:
-    from kimopt.numbers import fmt_level
-
-    return fmt_level(level["value"], level["unit"], lang)

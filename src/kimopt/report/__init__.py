@@ -17,7 +17,10 @@ from kimopt.errors import Finding, InputError
 
 if TYPE_CHECKING:
     from kimopt.data import Instance, PlanningModel
+    from kimopt.plan_file import PlanFile
     from kimopt.report.tables import Baseline
+
+    PlanLike = PlanFile | dict[str, Any]
 
 SUFFIXES = (".html", ".pdf", ".md", ".csv", ".xlsx")
 
@@ -41,38 +44,50 @@ def check_suffix(path: Path) -> str:
     return suffix
 
 
+def typed(plan: PlanLike) -> PlanFile:
+    """The typed plan every report reads: a dict of in-process code read leniently (one reader,
+    :func:`kimopt.io.plan_file.typed_plan`)."""
+    from kimopt.io.plan_file import as_plan_file
+
+    return as_plan_file(plan, "lenient")
+
+
 def render_plan_report(
-    plan: dict[str, Any],
+    plan: PlanLike,
     suffix: str,
     lang: str = "de",
     baselines: list[Baseline] | None = None,
     draft: bool | str = False,
     stand: str = "",
+    year: int | None = None,
 ) -> str:
-    """The text of a plan report in one of the text formats (``.html``, ``.md``, ``.csv``)."""
+    """The text of a plan report in one of the text formats (``.html``, ``.md``, ``.csv``);
+    ``year``: the funding year, when known (``report --instance``), shown under the title."""
     from kimopt.report.paper import meta_lines, plan_tables, title
 
+    plan = typed(plan)
     tables = plan_tables(plan, lang, baselines)
     if suffix == ".html":
         from kimopt.report.charts import plan_charts
         from kimopt.report.html import plan_html
 
-        return plan_html(plan, lang, tables, plan_charts(plan, lang), draft, stand)
+        return plan_html(plan, lang, tables, plan_charts(plan, lang), draft, stand, year)
     if suffix == ".md":
         from kimopt.report.markdown import document
 
-        return document(title(plan, lang), meta_lines(plan, lang), tables)
+        return document(title(plan, lang), meta_lines(plan, lang, year), tables)
     from kimopt.report.csv import tables_csv
 
     return tables_csv(tables, lang)
 
 
 def report_bytes(
-    plan: dict[str, Any],
+    plan: PlanLike,
     path: Path,
     lang: str = "de",
     baselines: list[Baseline] | None = None,
     draft: bool = False,
+    year: int | None = None,
 ) -> bytes:
     """The report of one plan in the format ``path``'s suffix names, not yet written.
 
@@ -85,17 +100,18 @@ def report_bytes(
     if suffix == ".pdf":
         from kimopt.report.pdf import pdf_bytes, stand_date
 
-        return pdf_bytes(render_plan_report(plan, ".html", lang, baselines, draft, stand_date()))
-    return render_plan_report(plan, suffix, lang, baselines, draft).encode("utf-8")
+        return pdf_bytes(render_plan_report(plan, ".html", lang, baselines, draft, stand_date(), year))
+    return render_plan_report(plan, suffix, lang, baselines, draft, year=year).encode("utf-8")
 
 
 def write_report(
-    plan: dict[str, Any],
+    plan: PlanLike,
     path: Path,
     lang: str = "de",
     baselines: list[Baseline] | None = None,
     inputs: Iterable[Path | None] = (),
     draft: bool = False,
+    year: int | None = None,
 ) -> None:
     """Write the report of one plan to ``path`` in the format its suffix names.
 
@@ -107,10 +123,10 @@ def write_report(
     path = Path(path)
     check_suffix(path)
     guard_output(path, inputs)
-    write_bytes_atomic(path, report_bytes(plan, path, lang, baselines, draft))
+    write_bytes_atomic(path, report_bytes(plan, path, lang, baselines, draft, year))
 
 
-def xlsx_bytes(plan: dict[str, Any], name: str, lang: str, comparison: list[dict[str, Any]] | None) -> bytes:
+def xlsx_bytes(plan: PlanLike, name: str, lang: str, comparison: list[dict[str, Any]] | None) -> bytes:
     """The workbook of :func:`kimopt.report.xlsx.write_plan_workbook`, built in a private folder."""
     import tempfile
 
@@ -118,18 +134,20 @@ def xlsx_bytes(plan: dict[str, Any], name: str, lang: str, comparison: list[dict
 
     with tempfile.TemporaryDirectory() as folder:
         temporary = Path(folder) / name
-        write_plan_workbook(plan, temporary, lang=lang, comparison=comparison)
+        write_plan_workbook(
+            plan if isinstance(plan, dict) else plan.to_json(), temporary, lang=lang, comparison=comparison
+        )
         return temporary.read_bytes()
 
 
-def write_xlsx(plan: dict[str, Any], path: Path, lang: str, comparison: list[dict[str, Any]] | None) -> None:
+def write_xlsx(plan: PlanLike, path: Path, lang: str, comparison: list[dict[str, Any]] | None) -> None:
     """The workbook via :func:`kimopt.report.xlsx.write_plan_workbook`, written atomically."""
     from kimopt.io.atomic import write_bytes_atomic
 
     write_bytes_atomic(path, xlsx_bytes(plan, path.name, lang, comparison))
 
 
-def classical_baselines(instance: Instance, model: PlanningModel, plan: dict[str, Any]) -> list[Baseline]:
+def classical_baselines(instance: Instance, model: PlanningModel, plan: PlanLike) -> list[Baseline]:
     """Hare–Niemeyer and Sainte-Laguë on the plan's used VZÄ, in steps of the granularity.
 
     The same total and the same unit as the plan's coverage, so every difference is a choice
@@ -140,8 +158,9 @@ def classical_baselines(instance: Instance, model: PlanningModel, plan: dict[str
     from kimopt.numbers import decimal_vzae, to_fraction
     from kimopt.report.tables import Baseline
 
-    used = next((o.get("value_exact") for o in plan["objectives"] if o["name"] == "use_positions"), None)
-    positions = to_fraction(used if used is not None else plan["summary"]["positions_used"])
+    plan = typed(plan)
+    used = next((o.value_exact for o in plan.objectives if o.name == "use_positions"), None)
+    positions = to_fraction(used if used is not None else plan.summary.positions_used)
     try:
         found = baselines(instance, model, step=model.granularity_vzae, positions=positions)
     except ApportionError:

@@ -15,9 +15,13 @@ import io
 import re
 import warnings
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from kimopt.labels import HOST_TYPES, pick, some_of, t
+
+if TYPE_CHECKING:
+    from kimopt.report.compare import Column
+    from kimopt.report.tables import OneYear
 
 COLOURS = {
     "target": "#9aa5b1",
@@ -113,42 +117,40 @@ def _finish(axes: Any, lang: str, xlabel: str, places: int | None = None) -> Non
 
 
 @_plain_text
-def coverage_chart(plan: dict[str, Any], lang: str) -> str:
+def coverage_chart(plan: OneYear, lang: str) -> str:
     """Target vs coverage per Kommune: horizontal bar pairs, Kommunen in file order from the top.
 
     A single Kommune is no chart: a sentence says its figures instead.
     """
     from kimopt.report.tables import vzae
 
-    kommunen = plan["kommunen"]
+    kommunen = plan.kommunen
     if len(kommunen) < 2:
         k = kommunen[0] if kommunen else None
         return t(
             lang,
-            f"Eine Kommune: {k['name']} erhält {vzae(k['coverage_vzae'], lang)} VZÄ (Soll "
-            f"{vzae(k['target_vzae'], lang, 3)})."
+            f"Eine Kommune: {k.name} erhält {vzae(k.coverage_vzae, lang)} VZÄ (Soll {vzae(k.target_vzae, lang, 3)})."
             if k
             else "Keine Kommunen.",
-            f"One Kommune: {k['name']} gets {vzae(k['coverage_vzae'], lang)} VZÄ (target "
-            f"{vzae(k['target_vzae'], lang, 3)})."
+            f"One Kommune: {k.name} gets {vzae(k.coverage_vzae, lang)} VZÄ (target {vzae(k.target_vzae, lang, 3)})."
             if k
             else "No Kommunen.",
         )
-    names = [k["name"] for k in kommunen]
+    names = [k.name for k in kommunen]
     positions = list(range(len(names)))
     figure = _figure(7.0, 1.1 + 0.32 * len(names))
     axes = figure.add_subplot()
     height = 0.4
     axes.barh(
         [p - height / 2 for p in positions],
-        [k["target_vzae"] for k in kommunen],
+        [k.target_vzae for k in kommunen],
         height,
         color=COLOURS["target"],
         label=t(lang, "Soll (nach Schlüssel)", "target (by key)"),
     )
     axes.barh(
         [p + height / 2 for p in positions],
-        [k["coverage_vzae"] for k in kommunen],
+        [k.coverage_vzae for k in kommunen],
         height,
         color=COLOURS["coverage"],
         label=t(lang, "Ist (Plan)", "coverage (plan)"),
@@ -160,7 +162,7 @@ def coverage_chart(plan: dict[str, Any], lang: str) -> str:
 
 
 @_plain_text
-def hosts_chart(plan: dict[str, Any], lang: str) -> str:
+def hosts_chart(plan: OneYear, lang: str) -> str:
     """VZÄ by host type (Kreis, Kommunen, Träger), the value written at the bar.
 
     When one type holds every position, a sentence says so instead of a one-bar chart.
@@ -168,8 +170,8 @@ def hosts_chart(plan: dict[str, Any], lang: str) -> str:
     from kimopt.report.tables import vzae
 
     totals = {kind: 0.0 for kind in HOST_TYPES}
-    for host in plan["hosts"]:
-        totals[host["host_type"]] += host["vzae"]
+    for host in plan.hosts:
+        totals[host.host_type] += host.vzae
     kinds = [k for k in totals if totals[k] > 0]
     if len(kinds) < 2:
         only = pick(HOST_TYPES[kinds[0]], lang) if kinds else "–"
@@ -195,16 +197,16 @@ PAYER_LABELS = {
 
 
 @_plain_text
-def eigenanteil_chart(plan: dict[str, Any], lang: str) -> str:
+def eigenanteil_chart(plan: OneYear, lang: str) -> str:
     """Eigenanteil by payer in euros per year, each limited budget as a red mark.
 
     One colour per type of payer, each in the legend; a single payer is said in a sentence.
     """
     from kimopt.numbers import fmt_euros
 
-    payers = [p for p in plan["finance"]["eigenanteil"] if p["eur"] or p["budget_eur"]]
+    payers = [p for p in plan.finance.eigenanteil if p.eur or p.budget_eur]
     if len(payers) < 2:
-        if not payers or not payers[0]["eur"]:
+        if not payers or not payers[0].eur:
             return t(
                 lang,
                 "Kein Eigenanteil: die Förderung deckt alle Kosten.",
@@ -213,22 +215,22 @@ def eigenanteil_chart(plan: dict[str, Any], lang: str) -> str:
         p = payers[0]
         return t(
             lang,
-            f"Nur {p['payer']} trägt einen Eigenanteil: {fmt_euros(p['eur'], lang)} im Jahr.",
-            f"Only {p['payer']} pays an own share: {fmt_euros(p['eur'], lang)} a year.",
+            f"Nur {p.payer} trägt einen Eigenanteil: {fmt_euros(p.eur, lang)} im Jahr.",
+            f"Only {p.payer} pays an own share: {fmt_euros(p.eur, lang)} a year.",
         )
     figure = _figure(7.0, 1.2 + 0.32 * len(payers))
     axes = figure.add_subplot()
     for kind in ("kreis", "kommune", "traeger"):
-        rows = [(n, p) for n, p in enumerate(payers) if p["payer_type"] == kind]
+        rows = [(n, p) for n, p in enumerate(payers) if p.payer_type == kind]
         if rows:
             axes.barh(
                 [n for n, _ in rows],
-                [p["eur"] for _, p in rows],
+                [p.eur for _, p in rows],
                 0.6,
                 color=COLOURS[kind],
                 label=pick(PAYER_LABELS[kind], lang),
             )
-    budgets = [(n, p["budget_eur"]) for n, p in enumerate(payers) if p["budget_eur"] is not None]
+    budgets = [(n, p.budget_eur) for n, p in enumerate(payers) if p.budget_eur is not None]
     if budgets:
         axes.scatter(
             [b for _, b in budgets],
@@ -239,13 +241,13 @@ def eigenanteil_chart(plan: dict[str, Any], lang: str) -> str:
             label=t(lang, "Budget", "budget"),
             zorder=3,
         )
-    axes.set_yticks(range(len(payers)), [p["payer"] for p in payers])
+    axes.set_yticks(range(len(payers)), [p.payer for p in payers])
     _finish(axes, lang, t(lang, "Euro pro Jahr", "euros per year"), places=0)
     _legend(figure, 4)
     return _svg(figure, "own")
 
 
-def plan_charts(plan: dict[str, Any], lang: str) -> list[tuple[str, str]]:
+def plan_charts(plan: OneYear, lang: str) -> list[tuple[str, str]]:
     """The three charts of a plan report as ``(caption, svg or sentence)``."""
     return [
         (
@@ -266,7 +268,7 @@ PALETTE = ["#1f5f8b", "#d08c2f", "#4f9d69", "#8e5ea2", "#b03a2e", "#5b6670", "#c
 
 def _grouped(
     rows: list[str],
-    plans: list[dict[str, Any]],
+    plans: list[Column],
     values: list[dict[str, float]],
     lang: str,
     prefix: str,
@@ -283,7 +285,7 @@ def _grouped(
             [value.get(name, 0) for name in rows],
             height * 0.9,
             color=PALETTE[n % len(PALETTE)],
-            label=plan["alternative"],
+            label=plan.name,
         )
     if target is not None:
         axes.scatter(
@@ -301,16 +303,22 @@ def _grouped(
     return _svg(figure, prefix)
 
 
-def _kommunen_coverage(with_plan: list[dict[str, Any]]) -> tuple[list[str], list[dict[str, Any]]]:
-    names = [k["name"] for k in with_plan[0]["kommunen"]]
-    return names, [{k["name"]: k["coverage_vzae"] for k in plan["kommunen"]} for plan in with_plan]
+def _kommunen_coverage(with_plan: list[OneYear]) -> tuple[list[str], list[dict[str, float]]]:
+    names = [k.name for k in with_plan[0].kommunen]
+    return names, [{k.name: k.coverage_vzae for k in plan.kommunen} for plan in with_plan]
 
 
-def _employers_vzae(with_plan: list[dict[str, Any]]) -> tuple[list[str], list[dict[str, Any]]]:
+def _employers_vzae(with_plan: list[OneYear]) -> tuple[list[str], list[dict[str, float]]]:
     names: list[str] = []
     for plan in with_plan:
-        names += [h["name"] for h in plan["hosts"] if h["name"] not in names]
-    return names, [{h["name"]: h["vzae"] for h in plan["hosts"]} for plan in with_plan]
+        names += [h.name for h in plan.hosts if h.name not in names]
+    return names, [{h.name: h.vzae for h in plan.hosts} for plan in with_plan]
+
+
+def _with_plan(columns: list[Column]) -> tuple[list[Column], list[OneYear]]:
+    """The alternatives that have a plan, and their plans."""
+    having = [c for c in columns if c.plan is not None]
+    return having, [c.plan for c in having if c.plan is not None]
 
 
 def _differing(names: list[str], values: list[dict[str, Any]]) -> list[str]:
@@ -318,9 +326,9 @@ def _differing(names: list[str], values: list[dict[str, Any]]) -> list[str]:
     return [name for name in names if len({v.get(name, 0) for v in values}) > 1]
 
 
-def left_out_text(plans: list[dict[str, Any]], lang: str) -> str:
+def left_out_text(columns: list[Column], lang: str) -> str:
     """What the two comparison charts leave out because it is the same in every alternative."""
-    with_plan = [p for p in plans if "kommunen" in p and "hosts" in p]
+    _, with_plan = _with_plan(columns)
     if len(with_plan) < 2:
         return ""
     parts = []
@@ -342,13 +350,13 @@ def left_out_text(plans: list[dict[str, Any]], lang: str) -> str:
 
 
 @_plain_text
-def comparison_chart(plans: list[dict[str, Any]], lang: str) -> str:
+def comparison_chart(columns: list[Column], lang: str) -> str:
     """Coverage per Kommune, one bar per alternative with a plan, the target as a black tick.
 
     Only Kommunen whose coverage differs between the alternatives are drawn; when none
     differs (or only one alternative has a plan) a sentence says so instead.
     """
-    with_plan = [p for p in plans if "kommunen" in p]
+    having, with_plan = _with_plan(columns)
     if len(with_plan) < 2:
         return t(
             lang,
@@ -363,14 +371,14 @@ def comparison_chart(plans: list[dict[str, Any]], lang: str) -> str:
             "Alle Alternativen geben jeder Kommune dieselben VZÄ.",
             "Every alternative gives each Kommune the same VZÄ.",
         )
-    target = {k["name"]: k["target_vzae"] for k in with_plan[0]["kommunen"]}
-    return _grouped(differing, with_plan, coverage, lang, "cmp", target)
+    target = {k.name: k.target_vzae for k in with_plan[0].kommunen}
+    return _grouped(differing, having, coverage, lang, "cmp", target)
 
 
 @_plain_text
-def employers_chart(plans: list[dict[str, Any]], lang: str) -> str:
+def employers_chart(columns: list[Column], lang: str) -> str:
     """VZÄ per employer, only for employers whose VZÄ differ between the alternatives."""
-    with_plan = [p for p in plans if "hosts" in p]
+    having, with_plan = _with_plan(columns)
     if len(with_plan) < 2:
         return ""
     names, held = _employers_vzae(with_plan)
@@ -381,4 +389,4 @@ def employers_chart(plans: list[dict[str, Any]], lang: str) -> str:
             "Alle Alternativen geben jedem Anstellungsträger dieselben VZÄ.",
             "Every alternative gives each employer the same VZÄ.",
         )
-    return _grouped(differing, with_plan, held, lang, "emp")
+    return _grouped(differing, having, held, lang, "emp")

@@ -11,13 +11,16 @@ says so instead of figures.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from kimopt.labels import STATUS_LABELS, pick, t
 from kimopt.numbers import fmt_euros, fmt_number
+from kimopt.plan_file import Kommune, YearEntry, YearTotals
 from kimopt.report.tables import (
     INDEX_LABELS,
+    OneYear,
     Table,
     index_value,
     percent,
@@ -33,115 +36,145 @@ def has_plan(plan: dict[str, Any]) -> bool:
 Row = tuple[str, list[str | None]]  # label, one cell per alternative (None: no plan)
 
 
-def model_text(plan: dict[str, Any], lang: str) -> str:
+@dataclass(frozen=True)
+class Column:
+    """One alternative in one year, typed: its name and model, and its plan of the year (``None``:
+    none), with the Eigenanteil of all Bausteine of a year of DESIGN §5."""
+
+    name: str
+    model: str
+    scenario_of: str | None
+    status: str
+    plan: OneYear | None
+    all_bausteine: YearTotals | None = None
+
+    @property
+    def cut_vzae(self) -> float:
+        """The VZÄ the year cuts against the year before (a plan of one year cuts none)."""
+        return sum(c.vzae for c in self.plan.cuts) if isinstance(self.plan, YearEntry) else 0
+
+
+def column(entry: dict[str, Any]) -> Column:
+    """An alternative's entry (:func:`kimopt.analysis.comparison.year_views`: its name beside the
+    keys of its plan, or of one year of it, which carries ``cuts``) read by the one plan reader."""
+    from kimopt.io.plan_file import as_plan_file, as_year_entry
+
+    plan: OneYear | None = None
+    if has_plan(entry):
+        plan = as_year_entry(entry) if "cuts" in entry else as_plan_file(entry, "lenient")
+    every = entry.get("eigenanteil_all_eur")
+    return Column(
+        str(entry["alternative"]),
+        str(entry.get("model", "")),
+        entry.get("scenario_of"),
+        str(getattr(entry["status"], "value", entry["status"])),
+        plan,
+        YearTotals.model_validate(every) if every else None,
+    )
+
+
+def model_text(alternative: Column, lang: str) -> str:
     """The alternative's planning model; a scenario says it is one, and of which model (its own
     name is the column's head and the plan's ``model``)."""
-    if plan.get("scenario_of"):
-        return t(lang, f"Szenario von {plan['scenario_of']}", f"scenario of {plan['scenario_of']}")
-    return str(plan.get("model", ""))
+    if alternative.scenario_of:
+        return t(lang, f"Szenario von {alternative.scenario_of}", f"scenario of {alternative.scenario_of}")
+    return alternative.model
 
 
-def _figure_rows(plans: list[dict[str, Any]], lang: str) -> list[Row]:
-    def each(get: Callable[[dict[str, Any]], str]) -> list[str | None]:
-        return [get(p) if has_plan(p) else None for p in plans]
+def _figure_rows(columns: list[Column], lang: str) -> list[Row]:
+    def each(get: Callable[[OneYear], str]) -> list[str | None]:
+        return [get(c.plan) if c.plan is not None else None for c in columns]
 
     rows: list[Row] = [
-        (t(lang, "Planungsmodell", "Planning model"), [model_text(p, lang) for p in plans]),
+        (t(lang, "Planungsmodell", "Planning model"), [model_text(c, lang) for c in columns]),
         # the short label: a column of alternatives is narrow (the full text is in the page head)
-        (t(lang, "Status", "Status"), [pick(STATUS_LABELS.get(p["status"], (p["status"],) * 2), lang) for p in plans]),
+        (t(lang, "Status", "Status"), [pick(STATUS_LABELS.get(c.status, (c.status,) * 2), lang) for c in columns]),
         (
             t(lang, "VZÄ verwendet", "VZÄ used"),
-            each(lambda p: vzae(p["summary"]["positions_used"], lang)),
+            each(lambda p: vzae(p.summary.positions_used, lang)),
         ),
         (
             t(lang, "VZÄ beim Kreis", "VZÄ at the Kreis"),
-            each(lambda p: vzae(p["summary"]["kreis_vzae"], lang)),
+            each(lambda p: vzae(p.summary.kreis_vzae, lang)),
         ),
         (
             t(lang, "Kreisanteil", "Kreis share"),
-            each(lambda p: percent(p["summary"]["kreis_share"], lang)),
+            each(lambda p: percent(p.summary.kreis_share, lang)),
         ),
         (
             t(lang, "VZÄ bei Kommunen und Trägern", "VZÄ with Kommunen and Träger"),
-            each(lambda p: vzae(p["summary"]["partner_vzae"], lang)),
+            each(lambda p: vzae(p.summary.partner_vzae, lang)),
         ),
         (
             t(lang, "Förderung pro Jahr", "Funding per year"),
-            each(lambda p: fmt_euros(p["summary"]["funding_eur"], lang)),
+            each(lambda p: fmt_euros(p.summary.funding_eur, lang)),
         ),
         (
             t(lang, "Eigenanteil Kreis", "Own share Kreis"),
-            each(lambda p: fmt_euros(p["summary"]["eigenanteil_eur"]["kreis"], lang)),
+            each(lambda p: fmt_euros(p.summary.eigenanteil_eur.kreis, lang)),
         ),
     ]
     payers: list[str] = []
-    for plan in filter(has_plan, plans):
-        for payment in plan["finance"]["eigenanteil"]:
-            if payment["payer_type"] != "kreis" and payment["payer"] not in payers:
-                payers.append(payment["payer"])
+    for plan in (c.plan for c in columns if c.plan is not None):
+        for payment in plan.finance.eigenanteil:
+            if payment.payer_type != "kreis" and payment.payer not in payers:
+                payers.append(payment.payer)
     for payer in payers:
 
-        def paid(p: dict[str, Any], payer: str = payer) -> str:
-            amount = sum(x["eur"] for x in p["finance"]["eigenanteil"] if x["payer"] == payer)
+        def paid(p: OneYear, payer: str = payer) -> str:
+            amount = sum(x.eur for x in p.finance.eigenanteil if x.payer == payer)
             return fmt_euros(amount, lang)
 
         rows.append((t(lang, "Eigenanteil ", "Own share ") + payer, each(paid)))
     rows.append(
         (
             t(lang, "Eigenanteil Kreis + Kommunen", "Own share Kreis + Kommunen"),
-            each(lambda p: fmt_euros(p["summary"]["eigenanteil_eur"]["total"], lang)),
+            each(lambda p: fmt_euros(p.summary.eigenanteil_eur.total, lang)),
         )
     )
     for key, label in INDEX_LABELS.items():
 
-        def index(p: dict[str, Any], key: str = key) -> str:
-            return index_value(p["summary"], key, lang)
+        def index(p: OneYear, key: str = key) -> str:
+            return index_value(p.summary, key, lang)
 
         rows.append((pick(label, lang), each(index)))
-    if any(p.get("cuts") for p in plans):  # a later year that could not keep the year before
+    if any(isinstance(c.plan, YearEntry) and c.plan.cuts for c in columns):  # a later year that cut
         rows.append(
             (
                 t(lang, "Kürzung ggü. Vorjahr (VZÄ)", "Cut against the year before (VZÄ)"),
-                each(lambda p: vzae(sum(c["vzae"] for c in p.get("cuts") or []), lang)),
+                [vzae(c.cut_vzae, lang) if c.plan is not None else None for c in columns],
             )
         )
-    if any(p.get("eigenanteil_all_eur") for p in plans):  # a year of DESIGN §5: what the Haushalt carries
-        for key, de in (("kreis", "Kreis"), ("total", "Kreis + Kommunen")):
+    if any(c.all_bausteine for c in columns):  # a year of DESIGN §5: what the Haushalt carries
+        for part, de in (("kreis", "Kreis"), ("total", "Kreis + Kommunen")):
             rows.append(
                 (
                     t(lang, f"Eigenanteil {de} (alle Bausteine)", f"Own share {de} (all Bausteine)"),
-                    [
-                        fmt_euros(p["eigenanteil_all_eur"][key], lang) if p.get("eigenanteil_all_eur") else None
-                        for p in plans
-                    ],
+                    [fmt_euros(getattr(c.all_bausteine, part), lang) if c.all_bausteine else None for c in columns],
                 )
             )
     return rows
 
 
-def _by_kommune(plans: list[dict[str, Any]], cell: Callable[[dict[str, Any]], str]) -> list[Row]:
+def _by_kommune(columns: list[Column], cell: Callable[[Kommune], str]) -> list[Row]:
     names: list[str] = []
-    for plan in filter(has_plan, plans):
-        names += [k["name"] for k in plan["kommunen"] if k["name"] not in names]
+    for plan in (c.plan for c in columns if c.plan is not None):
+        names += [k.name for k in plan.kommunen if k.name not in names]
     rows: list[Row] = []
     for name in names:
         cells: list[str | None] = []
-        for plan in plans:
-            record = next((k for k in plan.get("kommunen", []) if k["name"] == name), None)
+        for c in columns:
+            record = next((k for k in c.plan.kommunen if k.name == name), None) if c.plan is not None else None
             cells.append(cell(record) if record is not None else None)
         rows.append((name, cells))
     return rows
 
 
-def _hosts_text(record: dict[str, Any], lang: str) -> str:
+def _hosts_text(record: Kommune, lang: str) -> str:
     parts = []
-    for s in record["served_by"]:
-        who = (
-            "Kreis"
-            if s["host_type"] == "kreis"
-            else (t(lang, "selbst", "itself") if s["host"] == record["name"] else s["host"])
-        )
-        parts.append(f"{who} {vzae(s['vzae'], lang)}")
+    for s in record.served_by:
+        who = "Kreis" if s.host_type == "kreis" else (t(lang, "selbst", "itself") if s.host == record.name else s.host)
+        parts.append(f"{who} {vzae(s.vzae, lang)}")
     return "; ".join(parts) or "–"
 
 
@@ -150,13 +183,13 @@ def _table(
     title: str,
     first: str,
     rows: list[Row],
-    plans: list[dict[str, Any]],
+    columns: list[Column],
     lang: str,
     numeric: bool,
 ) -> Table:
     """Rows of cells per alternative; a cell differing from the first plan with figures is emphasised."""
     missing = t(lang, "– (kein Plan)", "– (no plan)")
-    reference = next((n for n, p in enumerate(plans) if has_plan(p)), None)
+    reference = next((n for n, c in enumerate(columns) if c.plan is not None), None)
     body, emphasis = [], []
     for label, cells in rows:
         marked = set()
@@ -165,7 +198,7 @@ def _table(
             marked = {n + 1 for n, c in enumerate(cells) if c is not None and n != reference and c != base}
         body.append([label, *(missing if c is None else c for c in cells)])
         emphasis.append(marked)
-    head = [first, *(p["alternative"] for p in plans)]
+    head = [first, *(c.name for c in columns)]
     return Table(key, title, head, body, set(range(1, len(head))) if numeric else set(), emphasis=emphasis)
 
 
@@ -208,14 +241,15 @@ def year_tables(
 
 def _tables(plans: list[dict[str, Any]], lang: str, mark: str, year: str) -> list[Table]:
     """The three tables of one year's plans; ``year`` ends each key and title (empty: one year)."""
+    columns = [column(p) for p in plans]
     key = f"-{year}" if year else ""
     title = f" – {year}" if year else ""
     figures = _table(
         "figures" + key,
         t(lang, "Kennzahlen je Alternative", "Figures per alternative") + title,
         t(lang, "Kennzahl", "Figure"),
-        _figure_rows(plans, lang),
-        plans,
+        _figure_rows(columns, lang),
+        columns,
         lang,
         True,
     )
@@ -224,10 +258,10 @@ def _tables(plans: list[dict[str, Any]], lang: str, mark: str, year: str) -> lis
         t(lang, "Ist-VZÄ (Soll-VZÄ) je Kommune", "Coverage VZÄ (target VZÄ) per Kommune") + title,
         t(lang, "Kommune", "Kommune"),
         _by_kommune(
-            plans,
-            lambda k: f"{vzae(k['coverage_vzae'], lang)} ({fmt_number(k['target_vzae'], 3, lang)})",
+            columns,
+            lambda k: f"{vzae(k.coverage_vzae, lang)} ({fmt_number(k.target_vzae, 3, lang)})",
         ),
-        plans,
+        columns,
         lang,
         True,
     )
@@ -235,8 +269,8 @@ def _tables(plans: list[dict[str, Any]], lang: str, mark: str, year: str) -> lis
         "served" + key,
         t(lang, "Betreut durch", "Served by") + title,
         t(lang, "Kommune", "Kommune"),
-        _by_kommune(plans, lambda k: _hosts_text(k, lang)),
-        plans,
+        _by_kommune(columns, lambda k: _hosts_text(k, lang)),
+        columns,
         lang,
         False,
     )
@@ -324,19 +358,20 @@ def comparison_html(plans: list[dict[str, Any]], lang: str, draft: bool = False,
     for year, views, tables in year_tables(plans, lang, "yellow"):  # every year: figures, charts, Kommunen
         blocks += [table_html(part) for part in reference_parts(tables[0], views, lang)]
         if any(map(has_plan, views)):
+            columns = [column(view) for view in views]
             key, suffix = (f"chart-{year}", f" – {year}") if year else ("chart", "")
             caption = t(lang, "Ist-VZÄ je Kommune und Alternative", "Coverage VZÄ per Kommune and alternative")
             employers = t(lang, "VZÄ je Anstellungsträger und Alternative", "VZÄ per employer and alternative")
             title = t(lang, "Was sich unterscheidet", "What differs") + suffix
             blocks.append(
                 f'<section id="{key}"><h2>{title}</h2>'
-                + figure_html(caption, comparison_chart(views, lang))
-                + figure_html(employers, employers_chart(views, lang))
-                + figure_html("", left_out_text(views, lang))
+                + figure_html(caption, comparison_chart(columns, lang))
+                + figure_html(employers, employers_chart(columns, lang))
+                + figure_html("", left_out_text(columns, lang))
                 + "</section>"
             )
         blocks += [table_html(part) for table in tables[1:] for part in reference_parts(table, views, lang)]
-    kreis = next((kreis_name(p) for p in plans if has_plan(p)), "")
+    kreis = next((kreis_name(c.plan) for c in map(column, plans) if c.plan is not None), "")
     return page(heading, meta, blocks, lang, draft=draft, kreis=kreis, wide=True, stand=stand)
 
 

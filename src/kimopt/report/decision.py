@@ -6,40 +6,40 @@ the appendix (:func:`appendix_tables`).
 
 from __future__ import annotations
 
-from typing import Any
-
 from kimopt.labels import RULE_NAMES, pick, t
 from kimopt.numbers import fmt_euros, fmt_level, fmt_number
-from kimopt.report.tables import Table, indices_table, objectives_table, percent, vzae
+from kimopt.plan_file import BindingRule, Figure, LevelEntry, PlanFile
+from kimopt.report.tables import OneYear, Table, indices_table, objectives_table, percent, vzae
 
 ORDER_DE = ["Zuerst", "Danach", "Als Nächstes", "Dann", "Außerdem", "Schließlich"]
 ORDER_EN = ["First", "Next", "Then", "After that", "Also", "Finally"]
 
 
-def _value(level: dict[str, Any], lang: str) -> str:
-    value = level.get("value")
+def _value(value: Figure | None, level: LevelEntry | None, name: str, lang: str) -> str:
+    """A level's ``value`` in its unit (``level``: the plan's entry of level ``name``, if any)."""
     if value is None:
         return "–"
-    if level.get("unit") == "EUR":
+    unit = level.unit if level is not None else None
+    if unit == "EUR":
         return fmt_euros(int(value), lang)
-    if level.get("unit") == "VZÄ":
-        return f"{fmt_number(value, 1 if level['name'] != 'proportionality' else 3, lang)} VZÄ"
+    if unit == "VZÄ":
+        return f"{fmt_number(value, 1 if name != 'proportionality' else 3, lang)} VZÄ"
     return str(value)
 
 
-def level_sentence(level: dict[str, Any], plan: dict[str, Any], lang: str) -> str:
+def level_sentence(level: LevelEntry, plan: OneYear, lang: str) -> str:
     """What one level did, as the committee would say it."""
-    s = plan["summary"]
-    name, v = level["name"], _value(level, lang)
+    s = plan.summary
+    name, v = level.name, _value(level.value, level, level.name, lang)
     if name == "use_positions":
         return t(
             lang,
-            f"möglichst viele förderfähige Stellen nutzen: {vzae(s['positions_used'], lang)} von "
-            f"{vzae(s['positions_fundable'], lang)} VZÄ werden eingesetzt.",
-            f"use as many fundable positions as possible: {vzae(s['positions_used'], lang)} of "
-            f"{vzae(s['positions_fundable'], lang)} VZÄ are used.",
+            f"möglichst viele förderfähige Stellen nutzen: {vzae(s.positions_used, lang)} von "
+            f"{vzae(s.positions_fundable, lang)} VZÄ werden eingesetzt.",
+            f"use as many fundable positions as possible: {vzae(s.positions_used, lang)} of "
+            f"{vzae(s.positions_fundable, lang)} VZÄ are used.",
         )
-    if name == "proportionality" and level.get("measure") == "max":
+    if name == "proportionality" and level.measure == "max":
         return t(
             lang,
             f"die Stellen so nach dem Verteilungsschlüssel verteilen, dass keine Kommune weit von "
@@ -59,10 +59,10 @@ def level_sentence(level: dict[str, Any], plan: dict[str, Any], lang: str) -> st
     if name == "partner_share":
         return t(
             lang,
-            f"möglichst viele Stellen an Kommunen und Träger geben: {vzae(s['partner_vzae'], lang)} VZÄ; "
-            f"der Kreis behält {vzae(s['kreis_vzae'], lang)} VZÄ ({percent(s['kreis_share'], lang)}).",
-            f"give as many positions as possible to Kommunen and Träger: {vzae(s['partner_vzae'], lang)} VZÄ; "
-            f"the Kreis keeps {vzae(s['kreis_vzae'], lang)} VZÄ ({percent(s['kreis_share'], lang)}).",
+            f"möglichst viele Stellen an Kommunen und Träger geben: {vzae(s.partner_vzae, lang)} VZÄ; "
+            f"der Kreis behält {vzae(s.kreis_vzae, lang)} VZÄ ({percent(s.kreis_share, lang)}).",
+            f"give as many positions as possible to Kommunen and Träger: {vzae(s.partner_vzae, lang)} VZÄ; "
+            f"the Kreis keeps {vzae(s.kreis_vzae, lang)} VZÄ ({percent(s.kreis_share, lang)}).",
         )
     if name == "own_cost":
         return t(
@@ -85,12 +85,12 @@ def level_sentence(level: dict[str, Any], plan: dict[str, Any], lang: str) -> st
     return f"{name}: {v}"
 
 
-def binding_sentence(binding: dict[str, Any], plan: dict[str, Any], lang: str) -> str:
+def binding_sentence(binding: BindingRule, plan: OneYear, lang: str) -> str:
     """A rule that limited the plan, and what would be possible without it."""
-    rule, subject = binding["rule"], binding.get("subject") or ""
-    level = next((lv for lv in plan["objectives"] if lv["name"] == binding["level"]), {"name": binding["level"]})
-    before = _value({**level, "value": binding["value"]}, lang)
-    after = None if binding.get("relaxed_value") is None else _value({**level, "value": binding["relaxed_value"]}, lang)
+    rule, subject = binding.rule, binding.subject or ""
+    level = next((lv for lv in plan.objectives if lv.name == binding.level), None)
+    before = _value(binding.value, level, binding.level, lang)
+    after = None if binding.relaxed_value is None else _value(binding.relaxed_value, level, binding.level, lang)
     what = {
         "funding_cap": t(lang, "Es gibt nicht mehr förderfähige Stellen", "There are no more fundable positions"),
         "kreis_share": t(
@@ -138,7 +138,7 @@ def binding_sentence(binding: dict[str, Any], plan: dict[str, Any], lang: str) -
         "own_cost": t(lang, "Eigenanteil", "own share"),
         "stability": t(lang, "Änderung am Bestand", "change to existing positions"),
         "fewer_hosts": t(lang, "Anstellungsträger und geteilte Stellen", "employers and shared positions"),
-    }.get(binding["level"], binding["level"])
+    }.get(binding.level, binding.level)
     if after is None:
         effect = t(
             lang,
@@ -154,15 +154,15 @@ def binding_sentence(binding: dict[str, Any], plan: dict[str, Any], lang: str) -
     return f"{what}; {effect}."
 
 
-def decision_table(plan: dict[str, Any], lang: str) -> Table:
+def decision_table(plan: PlanFile, lang: str) -> Table:
     """The sentences, in the order the levels were solved, then the binding rules."""
     order = ORDER_DE if lang == "de" else ORDER_EN
-    levels = plan.get("objectives") or []
+    levels = plan.objectives
     rows = []
     for n, level in enumerate(levels):
         word = order[-1] if n == len(levels) - 1 and n else order[min(n, len(order) - 2)]
         sentence = f"{word}: {level_sentence(level, plan, lang)}"
-        if not level.get("proven_optimal"):
+        if not level.proven_optimal:
             sentence += t(
                 lang, " (Im Zeitlimit nicht als bestmöglich bewiesen.)", " (Not proven best within the time limit.)"
             )
@@ -182,7 +182,7 @@ def decision_table(plan: dict[str, Any], lang: str) -> Table:
         ]
     )
     for label, entry in _years(plan):
-        bindings = (entry.get("summary") or {}).get("binding_rules")
+        bindings = entry.summary.binding_rules
         if bindings:
             rows.append([label + t(lang, "Diese Regeln haben den Plan begrenzt:", "These rules limited the plan:")])
             rows += [["– " + binding_sentence(b, entry, lang)] for b in bindings]
@@ -197,26 +197,26 @@ def decision_table(plan: dict[str, Any], lang: str) -> Table:
     )
 
 
-def appendix_tables(plan: dict[str, Any], lang: str) -> list[Table]:
+def appendix_tables(plan: PlanFile, lang: str) -> list[Table]:
     """The exact terms: objective levels with values and bounds, indices, binding rules."""
     objectives, indices = objectives_table(plan, lang), indices_table(plan, lang)
     objectives.title = t(lang, "Anhang: Zielebenen mit Wert und Schranke", "Appendix: objective levels, values, bounds")
     indices.title = t(lang, "Anhang: Maße der Disproportionalität", "Appendix: disproportionality measures")
     tables = [objectives, indices]
-    several = bool(plan.get("years"))
+    several = bool(plan.years)
     rows = []
-    for _, entry in _years(plan):
-        units = {lv["name"]: lv.get("unit", "") for lv in entry.get("objectives") or []}
+    for label, entry in _years(plan):
+        units = {lv.name: lv.unit for lv in entry.objectives}
         rows += [
             [
-                *([str(entry.get("year"))] if several else []),
-                b["rule"],
-                b.get("subject") or "",
-                b["level"],
-                fmt_level(b["value"], units.get(b["level"], ""), lang),
-                fmt_level(b.get("relaxed_value"), units.get(b["level"], ""), lang),
+                *([label.removesuffix(": ")] if several else []),
+                b.rule,
+                b.subject or "",
+                b.level,
+                fmt_level(b.value, units.get(b.level, ""), lang),
+                fmt_level(b.relaxed_value, units.get(b.level, ""), lang),
             ]
-            for b in (entry.get("summary") or {}).get("binding_rules") or []
+            for b in entry.summary.binding_rules or []
         ]
     if rows:
         head = [
@@ -239,9 +239,8 @@ def appendix_tables(plan: dict[str, Any], lang: str) -> list[Table]:
     return tables
 
 
-def _years(plan: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+def _years(plan: PlanFile) -> list[tuple[str, OneYear]]:
     """Each year's plan with the label its lines start with („2023: “); a plan of one year is its own."""
-    years = plan.get("years")
-    if not isinstance(years, list) or not years:
+    if not plan.years:
         return [("", plan)]
-    return [(f"{entry.get('year')}: ", entry) for entry in years if isinstance(entry, dict)]
+    return [(f"{entry.year}: ", entry) for entry in plan.years]

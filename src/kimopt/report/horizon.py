@@ -13,57 +13,66 @@ from typing import Any
 from kimopt.cut_text import year_cut_texts
 from kimopt.labels import objective_label, t
 from kimopt.numbers import fmt_euros, fmt_level, fmt_number
+from kimopt.plan_file import EmployerYear, PayerYear, PlanFile, YearEntry
 from kimopt.report.tables import Table, unused_sentence, vzae
 
 BAUSTEINE = ("baustein_1", "baustein_2", "baustein_3")
 
 
-def _budget(entry: dict[str, Any], lang: str) -> str:
-    if entry["payer_type"] == "traeger":
+def _budget(entry: PayerYear, lang: str) -> str:
+    if entry.payer_type == "traeger":
         return "–"
-    return t(lang, "unbegrenzt", "unlimited") if entry["budget_eur"] is None else fmt_euros(entry["budget_eur"], lang)
+    return t(lang, "unbegrenzt", "unlimited") if entry.budget_eur is None else fmt_euros(entry.budget_eur, lang)
 
 
-def bestand_rows(year: dict[str, Any], lang: str) -> list[list[str]]:
+def _baustein_eur(payer: PayerYear) -> tuple[int, int, int]:
+    return payer.baustein_1_eur, payer.baustein_2_eur, payer.baustein_3_eur
+
+
+def _baustein_vzae(employer: EmployerYear) -> tuple[float, float, float]:
+    return employer.baustein_1_vzae, employer.baustein_2_vzae, employer.baustein_3_vzae
+
+
+def bestand_rows(year: YearEntry, lang: str) -> list[list[str]]:
     """„Bestand“ rows of one year: each payer's own cost of its existing positions (Baustein 2),
     apart from the Eigenanteil the budget counts, then what the payers pay in all with it.
 
     None when no payer has existing positions. The columns are those of :func:`eigenanteil_table`.
     """
-    payers = year["eigenanteil"]
-    held = [p for p in payers if p.get("bestand_eur")]
+    payers = year.eigenanteil
+    held = [(p, p.bestand_eur) for p in payers if p.bestand_eur]
     if not held:
         return []
-    label = str(year["year"])
+    label = str(year.year)
     rows = [
         [
             label,
-            t(lang, f"Bestand {p['payer']}", f"Existing positions {p['payer']}"),
+            t(lang, f"Bestand {p.payer}", f"Existing positions {p.payer}"),
             "–",
-            fmt_euros(p["bestand_eur"], lang),
+            fmt_euros(eur, lang),
             "–",
             "–",
             t(lang, "bereits finanziert", "financed already"),
         ]
-        for p in held
+        for p, eur in held
     ]
-    bestand = sum(p["bestand_eur"] for p in held)
-    b2 = sum(p["baustein_2_eur"] for p in payers) + bestand
+    bestand = sum(eur for _, eur in held)
+    b2 = sum(p.baustein_2_eur for p in payers) + bestand
     rows.append(
         [
             label,
             t(lang, "Insgesamt mit Bestand", "In all, with existing positions"),
-            fmt_euros(sum(p["baustein_1_eur"] for p in payers), lang),
+            fmt_euros(sum(p.baustein_1_eur for p in payers), lang),
             fmt_euros(b2, lang),
-            fmt_euros(sum(p["baustein_3_eur"] for p in payers), lang),
-            fmt_euros(sum(p["eur"] for p in payers) + bestand, lang),
+            fmt_euros(sum(p.baustein_3_eur for p in payers), lang),
+            fmt_euros(sum(p.eur for p in payers) + bestand, lang),
             "",
         ]
     )
     return rows
 
 
-def eigenanteil_table(plan: dict[str, Any], lang: str) -> Table:
+def eigenanteil_table(plan: PlanFile, lang: str) -> Table:
     """Year × payer: what each payer carries in each year, per Baustein, against its budget; then
     the „Bestand“ (existing positions' own cost, outside the budget) and the sum with it."""
     head = [
@@ -76,24 +85,24 @@ def eigenanteil_table(plan: dict[str, Any], lang: str) -> Table:
         t(lang, "Budget", "Budget"),
     ]
     rows = []
-    for year in plan["years"]:
-        payers = year["eigenanteil"]
+    for year in plan.years or []:
+        payers = year.eigenanteil
         rows += [
             [
-                str(year["year"]),
-                p["payer"],
-                *(fmt_euros(p[f"{b}_eur"], lang) for b in BAUSTEINE),
-                fmt_euros(p["eur"], lang),
+                str(year.year),
+                p.payer,
+                *(fmt_euros(eur, lang) for eur in _baustein_eur(p)),
+                fmt_euros(p.eur, lang),
                 _budget(p, lang),
             ]
             for p in payers
         ]
         rows.append(
             [
-                str(year["year"]),
+                str(year.year),
                 t(lang, "Summe", "Total"),
-                *(fmt_euros(sum(p[f"{b}_eur"] for p in payers), lang) for b in BAUSTEINE),
-                fmt_euros(sum(p["eur"] for p in payers), lang),
+                *(fmt_euros(sum(_baustein_eur(p)[n] for p in payers), lang) for n in range(len(BAUSTEINE))),
+                fmt_euros(sum(p.eur for p in payers), lang),
                 "",
             ]
         )
@@ -120,7 +129,7 @@ def eigenanteil_table(plan: dict[str, Any], lang: str) -> Table:
     )
 
 
-def vzae_table(plan: dict[str, Any], lang: str) -> Table:
+def vzae_table(plan: PlanFile, lang: str) -> Table:
     """Year × employer: the VZÄ of each Baustein."""
     head = [
         t(lang, "Jahr", "Year"),
@@ -131,9 +140,9 @@ def vzae_table(plan: dict[str, Any], lang: str) -> Table:
         t(lang, "VZÄ gesamt", "VZÄ in total"),
     ]
     rows = [
-        [str(year["year"]), e["employer"], *(vzae(e[f"{b}_vzae"], lang) for b in BAUSTEINE), vzae(e["vzae"], lang)]
-        for year in plan["years"]
-        for e in year["vzae_by_baustein"]
+        [str(year.year), e.employer, *(vzae(v, lang) for v in _baustein_vzae(e)), vzae(e.vzae, lang)]
+        for year in plan.years or []
+        for e in year.vzae_by_baustein
     ]
     return Table(
         "haushalt_vzae",
@@ -149,7 +158,7 @@ def vzae_table(plan: dict[str, Any], lang: str) -> Table:
     )
 
 
-def years_levels_table(plan: dict[str, Any], lang: str) -> Table:
+def years_levels_table(plan: PlanFile, lang: str) -> Table:
     """Every year's levels with value and proven bound (optimised year by year, earlier years first)."""
     head = [
         t(lang, "Jahr", "Year"),
@@ -159,15 +168,15 @@ def years_levels_table(plan: dict[str, Any], lang: str) -> Table:
         t(lang, "bewiesen optimal", "proven optimal"),
     ]
     rows = []
-    for year in plan["years"]:
-        for level in year["objectives"]:
+    for year in plan.years or []:
+        for level in year.objectives:
             rows.append(
                 [
-                    str(year["year"]),
-                    objective_label(level["name"], lang),
-                    fmt_level(level["value"], level["unit"], lang),
-                    fmt_level(level["bound"], level["unit"], lang),
-                    t(lang, "ja", "yes") if level["proven_optimal"] else t(lang, "nein", "no"),
+                    str(year.year),
+                    objective_label(level.name, lang),
+                    fmt_level(level.value, level.unit, lang),
+                    fmt_level(level.bound, level.unit, lang),
+                    t(lang, "ja", "yes") if level.proven_optimal else t(lang, "nein", "no"),
                 ]
             )
     return Table(
@@ -184,13 +193,13 @@ def years_levels_table(plan: dict[str, Any], lang: str) -> Table:
     )
 
 
-def unused_table(plan: dict[str, Any], lang: str) -> Table | None:
+def unused_table(plan: PlanFile, lang: str) -> Table | None:
     """„Ungenutzte Förderung“: each year that leaves fundable VZÄ unused, how many and which rules
     keep them (``None`` when every year uses all its funding)."""
     rows = [
-        [f"{year['year']}: {sentence}."]
-        for year in plan["years"]
-        if (sentence := unused_sentence(year["summary"], lang)) is not None
+        [f"{year.year}: {sentence}."]
+        for year in plan.years or []
+        if (sentence := unused_sentence(year.summary, lang)) is not None
     ]
     if not rows:
         return None
@@ -203,10 +212,10 @@ def unused_table(plan: dict[str, Any], lang: str) -> Table | None:
     )
 
 
-def cuts_table(plan: dict[str, Any], lang: str) -> Table | None:
+def cuts_table(plan: PlanFile, lang: str) -> Table | None:
     """Every cut of a later year as its sentence: the host, why, the smallest change that keeps
     every position, the funding left unused (``None`` when no year cuts)."""
-    rows = [[text] for year in plan["years"] for text in year_cut_texts(year, lang)]
+    rows = [[text] for year in plan.years or [] for text in year_cut_texts(year.to_json(), lang)]
     if not rows:
         return None
     return Table(
@@ -225,11 +234,11 @@ def cuts_table(plan: dict[str, Any], lang: str) -> Table | None:
     )
 
 
-def horizon_meta(plan: dict[str, Any], lang: str) -> list[tuple[str, str]]:
+def horizon_meta(plan: PlanFile, lang: str) -> list[tuple[str, str]]:
     """The line under the title of a multi-year plan: which years, and what the first sections show."""
-    if not plan.get("years"):
+    if not plan.years:
         return []
-    years = [str(y["year"]) for y in plan["years"]]
+    years = [str(y.year) for y in plan.years]
     return [
         (t(lang, "Jahre", "Years"), f"{years[0]}–{years[-1]}" if len(years) > 1 else years[0]),
         (
@@ -246,29 +255,30 @@ def horizon_meta(plan: dict[str, Any], lang: str) -> list[tuple[str, str]]:
 
 
 def year_plan(plan: dict[str, Any], year: dict[str, Any]) -> dict[str, Any]:
-    """One year of a multi-year plan shaped as a one-year plan (its Baustein 2 figures)."""
+    """One year of a multi-year plan JSON shaped as a one-year plan JSON (its Baustein 2 figures);
+    the typed :class:`~kimopt.plan_file.YearEntry` is one already."""
     return {**plan, **year, "years": []}
 
 
-def member_sentences(year: dict[str, Any], lang: str) -> list[str]:
+def member_sentences(year: YearEntry, lang: str) -> list[str]:
     """Who takes part from this year on, and who stopped (with the VZÄ that end with them)."""
     out = []
-    if year.get("joined"):
-        names = ", ".join(m["name"] for m in year["joined"])
-        out.append(t(lang, f"Ab {year['year']} neu dabei: {names}.", f"Taking part from {year['year']}: {names}."))
-    if year.get("left"):
-        parts = ", ".join(f"{m['name']} ({fmt_number(m['vzae'], 1, lang)} VZÄ)" for m in year["left"])
+    if year.joined:
+        names = ", ".join(m.name for m in year.joined)
+        out.append(t(lang, f"Ab {year.year} neu dabei: {names}.", f"Taking part from {year.year}: {names}."))
+    if year.left:
+        parts = ", ".join(f"{m.name} ({fmt_number(m.vzae, 1, lang)} VZÄ)" for m in year.left)
         out.append(
             t(
                 lang,
-                f"Ab {year['year']} nicht mehr dabei: {parts}; die Stellen enden mit dem Austritt (keine Kürzung).",
-                f"Stopped in {year['year']}: {parts}; the positions end as they leave (no cut).",
+                f"Ab {year.year} nicht mehr dabei: {parts}; die Stellen enden mit dem Austritt (keine Kürzung).",
+                f"Stopped in {year.year}: {parts}; the positions end as they leave (no cut).",
             )
         )
     return out
 
 
-def later_years_tables(plan: dict[str, Any], lang: str) -> list[Table]:
+def later_years_tables(plan: PlanFile, lang: str) -> list[Table]:
     """„Verteilung auf die Kommunen“ and „Wer zahlt wem“ of every year after the first."""
     from dataclasses import replace
 
@@ -276,18 +286,17 @@ def later_years_tables(plan: dict[str, Any], lang: str) -> list[Table]:
     from kimopt.report.tables import kommunen_table
 
     tables = []
-    for year in plan["years"][1:]:
-        one = year_plan(plan, year)
-        kommunen = kommunen_table(one, lang)
+    for year in (plan.years or [])[1:]:
+        kommunen = kommunen_table(year, lang)
         kommunen = replace(kommunen, note=" ".join(filter(None, [*member_sentences(year, lang), kommunen.note])))
-        for table in (kommunen, transfers_table(one, lang)):
-            tables.append(replace(table, key=f"{table.key}_{year['year']}", title=f"{table.title} {year['year']}"))
+        for table in (kommunen, transfers_table(year, lang)):
+            tables.append(replace(table, key=f"{table.key}_{year.year}", title=f"{table.title} {year.year}"))
     return tables
 
 
-def horizon_tables(plan: dict[str, Any], lang: str) -> list[Table]:
+def horizon_tables(plan: PlanFile, lang: str) -> list[Table]:
     """The sections a multi-year plan adds (none for a one-year plan)."""
-    if not plan.get("years"):
+    if not plan.years:
         return []
     unused = unused_table(plan, lang)
     cuts = cuts_table(plan, lang)

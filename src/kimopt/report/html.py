@@ -14,11 +14,11 @@ alternatives, each repeating the label column and the reference alternative
 from __future__ import annotations
 
 from html import escape
-from typing import Any
 
 from kimopt.labels import t
+from kimopt.plan_file import PlanFile
 from kimopt.report.paper import meta_lines, title
-from kimopt.report.tables import Table
+from kimopt.report.tables import OneYear, Table
 
 COLUMNS_PER_TABLE = 5  # alternatives per table part: readable on A4 landscape and at 1280 px
 
@@ -212,18 +212,19 @@ def figure_html(caption: str, svg: str, small: bool = False) -> str:
     )
 
 
-def kreis_name(plan: dict[str, Any]) -> str:
+def kreis_name(plan: OneYear) -> str:
     """The Kreis of a plan (its host of type ``kreis``)."""
-    return next((str(h["name"]) for h in plan.get("hosts") or [] if h.get("host_type") == "kreis"), "")
+    return next((h.name for h in plan.hosts if h.host_type == "kreis"), "")
 
 
 def plan_html(
-    plan: dict[str, Any],
+    plan: PlanFile,
     lang: str,
     tables: list[Table],
     charts: list[tuple[str, str]],
     draft: bool | str = False,
     stand: str = "",
+    year: int | None = None,
 ) -> str:
     """The plan report: the summary, the per-Kommune table, the charts, then every other section."""
     by_key = {table.key: table for table in tables}
@@ -235,5 +236,5 @@ def plan_html(
     )
     blocks += [table_html(table) for table in tables if table.key not in ("summary", "kommunen")]
     return page(
-        title(plan, lang), meta_lines(plan, lang), blocks, lang, draft=draft, kreis=kreis_name(plan), stand=stand
+        title(plan, lang), meta_lines(plan, lang, year), blocks, lang, draft=draft, kreis=kreis_name(plan), stand=stand
     )

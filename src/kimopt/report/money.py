@@ -16,11 +16,11 @@ rounded with :func:`kimopt.numbers.round_parts`, so the rows shown add up to the
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Any
 
 from kimopt.labels import t
 from kimopt.numbers import NumberError, fmt_euros, round_parts, to_fraction
-from kimopt.report.tables import Table, vzae
+from kimopt.plan_file import Host
+from kimopt.report.tables import OneYear, Table, vzae
 
 LAND = ("Land NRW", "Land NRW")
 
@@ -32,103 +32,99 @@ def _exact(value: object) -> Fraction:
         return Fraction(0)
 
 
-def _hosts(plan: dict[str, Any]) -> list[dict[str, Any]]:
-    return [h for h in plan.get("hosts") or [] if _exact(h.get("vzae"))]
+def _hosts(plan: OneYear) -> list[Host]:
+    return [h for h in plan.hosts if _exact(h.vzae)]
 
 
-def _year_share(plan: dict[str, Any]) -> Fraction:
+def _year_share(plan: OneYear) -> Fraction:
     """``months/12`` of a year funded for fewer months (``finance.months``), else 1."""
-    return Fraction(int(plan["finance"].get("months") or 12), 12)
+    return Fraction(int(plan.finance.months or 12), 12)
 
 
-def _period(plan: dict[str, Any], lang: str) -> str:
+def _period(plan: OneYear, lang: str) -> str:
     """`` (pro Jahr)``, or the months of a year funded pro rata."""
-    months = plan["finance"].get("months")
+    months = plan.finance.months
     if not months:
         return t(lang, " (pro Jahr)", " (per year)")
     return t(lang, f" (für {months} Monate, anteilig)", f" (for {months} months, pro rata)")
 
 
-def _funded(plan: dict[str, Any], host: dict[str, Any]) -> Fraction:
-    rate = _exact(plan["finance"]["rate_per_vzae"])
-    return min(rate, _exact(host.get("cost_per_vzae"))) * _exact(host.get("vzae")) * _year_share(plan)
+def _funded(plan: OneYear, host: Host) -> Fraction:
+    rate = _exact(plan.finance.rate_per_vzae)
+    return min(rate, _exact(host.cost_per_vzae)) * _exact(host.vzae) * _year_share(plan)
 
 
-def _deficit_parts(plan: dict[str, Any], host: dict[str, Any]) -> tuple[Fraction, Fraction]:
+def _deficit_parts(plan: OneYear, host: Host) -> tuple[Fraction, Fraction]:
     """(the Kreis's part, the rest) of the host's deficit per VZÄ in this year: all, up to the
     capped ``deficit_kreis_per_vzae``, or nothing for the Kreis."""
-    deficit = _exact(host.get("deficit_per_vzae")) * _year_share(plan)
-    if "deficit_kreis_per_vzae" in host:
-        kreis = _exact(host.get("deficit_kreis_per_vzae")) * _year_share(plan)
+    deficit = _exact(host.deficit_per_vzae) * _year_share(plan)
+    if host.deficit_kreis_per_vzae is not None:
+        kreis = _exact(host.deficit_kreis_per_vzae) * _year_share(plan)
     else:
-        kreis = deficit if host.get("deficit_paid_by_kreis") else Fraction(0)
+        kreis = deficit if host.deficit_paid_by_kreis else Fraction(0)
     return kreis, deficit - kreis
 
 
-def transfers(plan: dict[str, Any]) -> list[tuple[str, str, str, Fraction, Fraction]]:
+def transfers(plan: OneYear) -> list[tuple[str, str, str, Fraction, Fraction]]:
     """Every payment as ``(from, to, kind, VZÄ, exact euros)``; kinds: ``funding``,
     ``passed_on``, ``kostenausgleich``, ``defizit``."""
-    kreis = next((h["name"] for h in plan.get("hosts") or [] if h.get("host_type") == "kreis"), "Kreis")
+    kreis = next((h.name for h in plan.hosts if h.host_type == "kreis"), "Kreis")
     out: list[tuple[str, str, str, Fraction, Fraction]] = []
     hosts = _hosts(plan)
-    used = sum((_exact(h.get("vzae")) for h in hosts), Fraction(0))
+    used = sum((_exact(h.vzae) for h in hosts), Fraction(0))
     out.append((LAND[0], kreis, "funding", used, sum((_funded(plan, h) for h in hosts), Fraction(0))))
     for h in hosts:
-        if h.get("host_type") != "kreis":
-            out.append((kreis, h["name"], "passed_on", _exact(h.get("vzae")), _funded(plan, h)))
-    by_name = {h["name"]: h for h in hosts}
+        if h.host_type != "kreis":
+            out.append((kreis, h.name, "passed_on", _exact(h.vzae), _funded(plan, h)))
+    by_name = {h.name: h for h in hosts}
     own: dict[str, Fraction] = {}
-    for link in plan.get("links") or []:
-        host = by_name.get(link.get("host"))
-        if host is None or host.get("host_type") != "kommune":
+    for link in plan.links:
+        host = by_name.get(link.host)
+        if host is None or host.host_type != "kommune":
             continue
         by_kreis, rest = _deficit_parts(plan, host)
-        part = _exact(link.get("vzae"))
-        if link.get("kommune") == host["name"]:
-            own[host["name"]] = part
+        part = _exact(link.vzae)
+        if link.kommune == host.name:
+            own[host.name] = part
             continue
         if by_kreis and part:
-            out.append((kreis, host["name"], "defizit", part, by_kreis * part))
+            out.append((kreis, host.name, "defizit", part, by_kreis * part))
         if rest and part:
-            out.append((str(link.get("kommune")), host["name"], "kostenausgleich", part, rest * part))
+            out.append((link.kommune, host.name, "kostenausgleich", part, rest * part))
     for h in hosts:
         by_kreis, _ = _deficit_parts(plan, h)
-        if h.get("host_type") == "kreis" or not by_kreis:
+        if h.host_type == "kreis" or not by_kreis:
             continue
-        if h.get("host_type") == "kommune":  # the Kreis covers (part of) the host's own new part
-            new = max(Fraction(0), own.get(h["name"], Fraction(0)) - _exact(h.get("existing_vzae")))
+        if h.host_type == "kommune":  # the Kreis covers (part of) the host's own new part
+            new = max(Fraction(0), own.get(h.name, Fraction(0)) - _exact(h.existing_vzae))
         else:
-            new = _exact(h.get("new_vzae"))
+            new = _exact(h.new_vzae)
         if new:
-            out.append((kreis, h["name"], "defizit", new, by_kreis * new))
+            out.append((kreis, h.name, "defizit", new, by_kreis * new))
     return out
 
 
-def _own_part(plan: dict[str, Any], payer: str) -> Fraction:
+def _own_part(plan: OneYear, payer: str) -> Fraction:
     """The part of a payer's Eigenanteil that is no transfer: its own new positions (what the
     Kreis does not cover of them)."""
-    host = next((h for h in _hosts(plan) if h["name"] == payer), None)
+    host = next((h for h in _hosts(plan) if h.name == payer), None)
     if host is None:
         return Fraction(0)
     by_kreis, rest = _deficit_parts(plan, host)
-    deficit = by_kreis + rest if host.get("host_type") == "kreis" else rest
-    if host.get("host_type") != "kommune":
-        return deficit * _exact(host.get("new_vzae"))
+    deficit = by_kreis + rest if host.host_type == "kreis" else rest
+    if host.host_type != "kommune":
+        return deficit * _exact(host.new_vzae)
     own = sum(
-        (
-            _exact(link.get("vzae"))
-            for link in plan.get("links") or []
-            if link.get("host") == payer and link.get("kommune") == payer
-        ),
+        (_exact(link.vzae) for link in plan.links if link.host == payer and link.kommune == payer),
         Fraction(0),
     )
-    return deficit * max(Fraction(0), own - _exact(host.get("existing_vzae")))
+    return deficit * max(Fraction(0), own - _exact(host.existing_vzae))
 
 
-def _payer_rounding(plan: dict[str, Any], moves: list[tuple[str, str, str, Fraction, Fraction]]) -> dict[int, int]:
+def _payer_rounding(plan: OneYear, moves: list[tuple[str, str, str, Fraction, Fraction]]) -> dict[int, int]:
     """Whole euros per transfer such that a payer's own part and its transfers add up to the
     Eigenanteil the plan shows for that payer (the same rounding as everywhere in the report)."""
-    shown = {p["payer"]: int(p["eur"]) for p in plan["finance"].get("eigenanteil") or []}
+    shown = {p.payer: int(p.eur) for p in plan.finance.eigenanteil}
     out: dict[int, int] = {}
     for payer in dict.fromkeys(m[0] for m in moves):
         mine = [m for m in moves if m[0] == payer]
@@ -139,7 +135,7 @@ def _payer_rounding(plan: dict[str, Any], moves: list[tuple[str, str, str, Fract
     return out
 
 
-def transfers_table(plan: dict[str, Any], lang: str) -> Table:
+def transfers_table(plan: OneYear, lang: str) -> Table:
     """„Wer zahlt wem“: funding from the Land via the Kreis, Kostenausgleich, Defizitübernahme."""
     moves = transfers(plan)
     kinds = {
@@ -155,7 +151,7 @@ def transfers_table(plan: dict[str, Any], lang: str) -> Table:
     funding = [m for m in moves if m[2] == "funding"]
     passed = [m for m in moves if m[2] == "passed_on"]
     own = [m for m in moves if m[2] in ("kostenausgleich", "defizit")]
-    total_funding = int(plan["finance"]["funding_eur"])
+    total_funding = int(plan.finance.funding_eur)
     euros = {id(m): e for m, e in zip(funding, [total_funding], strict=True)}
     # what is passed on and what the Kreis keeps for its own staff add up to the Land's total
     kept = funding[0][4] - sum((m[4] for m in passed), Fraction(0))
@@ -194,29 +190,27 @@ def transfers_table(plan: dict[str, Any], lang: str) -> Table:
     )
 
 
-def existing_deficit(plan: dict[str, Any]) -> Fraction:
+def existing_deficit(plan: OneYear) -> Fraction:
     """The deficit of positions that existed before the plan (financed already): ``d × min(H, e)``
     per host, for a Kommune host ``d × min(own part, e)`` (its partners pay their part in full)."""
     own = {
-        link.get("host"): _exact(link.get("vzae"))
-        for link in plan.get("links") or []
-        if link.get("host_type") == "kommune" and link.get("host") == link.get("kommune")
+        link.host: _exact(link.vzae) for link in plan.links if link.host_type == "kommune" and link.host == link.kommune
     }
     total = Fraction(0)
     for h in _hosts(plan):
-        held = own.get(h["name"], Fraction(0)) if h.get("host_type") == "kommune" else _exact(h.get("vzae"))
-        total += _exact(h.get("deficit_per_vzae")) * min(held, _exact(h.get("existing_vzae")))
+        held = own.get(h.name, Fraction(0)) if h.host_type == "kommune" else _exact(h.vzae)
+        total += _exact(h.deficit_per_vzae) * min(held, _exact(h.existing_vzae))
     return total * _year_share(plan)
 
 
-def finance_table(plan: dict[str, Any], lang: str) -> Table:
+def finance_table(plan: OneYear, lang: str) -> Table:
     """Cost, funding and the gap between them, explained by payer: the rows add up to the euro."""
-    f, own = plan["finance"], plan["summary"]["eigenanteil_eur"]
-    cost, funding = int(f["total_cost_eur"]), int(f["funding_eur"])
+    f, own = plan.finance, plan.summary.eigenanteil_eur
+    cost, funding = int(f.total_cost_eur), int(f.funding_eur)
     gap = cost - funding
-    parts = [int(own["kreis"]), int(own["kommunen"]), int(own["traeger"])]
+    parts = [int(own.kreis), int(own.kommunen), int(own.traeger)]
     existing = gap - sum(parts)  # exact identity; the rounded rest equals the existing deficit
-    kreis_budget = next((p.get("budget_eur") for p in f.get("eigenanteil") or [] if p["payer_type"] == "kreis"), None)
+    kreis_budget = next((p.budget_eur for p in f.eigenanteil if p.payer_type == "kreis"), None)
 
     def budget(value: int | None, paid: int) -> list[str]:
         if value is None:
@@ -227,8 +221,8 @@ def finance_table(plan: dict[str, Any], lang: str) -> Table:
         [t(lang, "Gesamtkosten der Stellen", "Total cost of the positions"), fmt_euros(cost, lang), "", ""],
         [
             t(lang, "− Förderung", "− funding")
-            + f" ({fmt_euros(f['rate_per_vzae'], lang)} / VZÄ"
-            + (f" × {f['months']}/12)" if f.get("months") else ")"),
+            + f" ({fmt_euros(f.rate_per_vzae, lang)} / VZÄ"
+            + (f" × {f.months}/12)" if f.months else ")"),
             fmt_euros(funding, lang),
             "",
             "",

@@ -7,9 +7,8 @@ for several years and Bausteine, :mod:`kimopt.report.horizon`.
 
 from __future__ import annotations
 
-from typing import Any
-
 from kimopt.labels import t
+from kimopt.plan_file import PlanFile
 from kimopt.report.decision import appendix_tables, decision_table
 from kimopt.report.horizon import horizon_meta, horizon_tables
 from kimopt.report.money import finance_table, transfers_table
@@ -24,7 +23,7 @@ from kimopt.report.tables import (
 )
 
 
-def plan_tables(plan: dict[str, Any], lang: str, baselines: list[Baseline] | None = None) -> list[Table]:
+def plan_tables(plan: PlanFile, lang: str, baselines: list[Baseline] | None = None) -> list[Table]:
     """Every section of a plan report, in reading order."""
     tables = [
         summary_table(plan, lang),
@@ -39,21 +38,21 @@ def plan_tables(plan: dict[str, Any], lang: str, baselines: list[Baseline] | Non
     return tables + horizon_tables(plan, lang) + appendix_tables(plan, lang)
 
 
-def title(plan: dict[str, Any], lang: str) -> str:
+def title(plan: PlanFile, lang: str) -> str:
     """``KIM-Stellenplan Kreis Wesel 2022``."""
-    return t(lang, "KIM-Verteilungsplan ", "KIM allocation plan ") + str(plan.get("instance", ""))
+    return t(lang, "KIM-Verteilungsplan ", "KIM allocation plan ") + plan.instance
 
 
-def meta_lines(plan: dict[str, Any], lang: str) -> list[tuple[str, str]]:
-    """Provenance shown under the title: model, status, inputs' hash, versions (no run time)."""
-    solver = plan.get("solver", {})
+def meta_lines(plan: PlanFile, lang: str, year: int | None = None) -> list[tuple[str, str]]:
+    """Provenance shown under the title: model, status, the funding ``year`` when known, inputs'
+    hash, versions (no run time)."""
     lines = [
-        (t(lang, "Planungsmodell", "Planning model"), str(plan.get("model", ""))),
-        (t(lang, "Status", "Status"), status_text(plan["status"], lang)),
+        (t(lang, "Planungsmodell", "Planning model"), plan.model),
+        (t(lang, "Status", "Status"), status_text(plan.status, lang)),
     ]
-    if plan.get("year") is not None:
-        lines.append((t(lang, "Förderjahr", "Funding year"), str(plan["year"])))
-    if plan.get("input_sha256"):
-        lines.append((t(lang, "Prüfsumme der Eingaben", "Checksum of the inputs"), plan["input_sha256"][:16]))
-    lines.append(("kimopt / OR-Tools", f"{plan.get('kimopt', '')} / {solver.get('ortools', '')}"))
+    if year is not None:
+        lines.append((t(lang, "Förderjahr", "Funding year"), str(year)))
+    if plan.input_sha256:
+        lines.append((t(lang, "Prüfsumme der Eingaben", "Checksum of the inputs"), plan.input_sha256[:16]))
+    lines.append(("kimopt / OR-Tools", f"{plan.kimopt} / {plan.solver.ortools or ''}"))
     return lines + horizon_meta(plan, lang)

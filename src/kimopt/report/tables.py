@@ -13,6 +13,10 @@ from typing import Any
 
 from kimopt.labels import DEVIATION_SUM, HOST_KIND, OBJECTIVE_LABELS, pick, rule_instance_label, status_label, t
 from kimopt.numbers import NumberError, fmt_euros, fmt_level, fmt_number, to_fraction
+from kimopt.plan_file import Kommune, PlanFile, Served, Summary, YearEntry
+
+OneYear = PlanFile | YearEntry
+"""What a report's one-year tables read: a plan, or one year of a plan of several years."""
 
 APPORTION_LABELS: dict[str, tuple[str, str]] = {
     "hare-niemeyer": ("Hare–Niemeyer", "Hare–Niemeyer (largest remainder)"),
@@ -59,22 +63,22 @@ def status_text(status: str, lang: str) -> str:
     return status_label(status, lang)
 
 
-def served_text(served: list[dict[str, Any]], lang: str) -> str:
+def served_text(served: list[Served], lang: str) -> str:
     """Who serves a Kommune: ``Kreis Wesel 0,1; Dinslaken 1,5``."""
-    return "; ".join(f"{s['host']} {vzae(s['vzae'], lang)}" for s in served) or "–"
+    return "; ".join(f"{s.host} {vzae(s.vzae, lang)}" for s in served) or "–"
 
 
-def unused_vzae(summary: dict[str, Any]) -> Fraction:
+def unused_vzae(summary: Summary) -> Fraction:
     """The fundable VZÄ a plan leaves unused (``summary.unused_vzae``; older plans: fundable − used)."""
     try:
-        if "unused_vzae" in summary:
-            return to_fraction(summary["unused_vzae"])
-        return to_fraction(summary["positions_fundable"]) - to_fraction(summary["positions_used"])
-    except (KeyError, NumberError):
+        if summary.unused_vzae is not None:
+            return to_fraction(summary.unused_vzae)
+        return to_fraction(summary.positions_fundable) - to_fraction(summary.positions_used)
+    except NumberError:
         return Fraction(0)
 
 
-def unused_sentence(summary: dict[str, Any], lang: str) -> str | None:
+def unused_sentence(summary: Summary, lang: str) -> str | None:
     """„9,5 VZÄ der Förderung bleiben ungenutzt; es begrenzt: Budget Kreis“ (DESIGN §5).
 
     ``None`` when the plan uses every fundable VZÄ. The rules are ``summary.unused_limited_by``
@@ -86,12 +90,12 @@ def unused_sentence(summary: dict[str, Any], lang: str) -> str | None:
     places = next((k for k in range(1, 7) if (unused * 10**k).denominator == 1), 6)
     amount = fmt_number(unused, places, lang)
     head = t(lang, f"{amount} VZÄ der Förderung bleiben ungenutzt", f"{amount} VZÄ of the funding stay unused")
-    rules = summary.get("unused_limited_by")
+    rules = summary.unused_limited_by
     if rules:
-        names = ", ".join(rule_instance_label(r["rule"], r.get("subject"), lang) for r in rules)
+        names = ", ".join(rule_instance_label(r.rule, r.subject, lang) for r in rules)
         verb = t(lang, "es begrenzt" if len(rules) == 1 else "es begrenzen", "limited by")
         return f"{head}; {verb}: {names}"
-    if rules == [] and summary.get("binding_rules_complete"):
+    if rules == [] and summary.binding_rules_complete:
         return head + t(
             lang,
             "; keine Regel allein begrenzt sie, nur mehrere zusammen",
@@ -106,38 +110,37 @@ def unused_sentence(summary: dict[str, Any], lang: str) -> str | None:
     return head
 
 
-def summary_table(plan: dict[str, Any], lang: str) -> Table:
+def summary_table(plan: OneYear, lang: str) -> Table:
     """The headline figures: positions, shares, funding, Eigenanteil."""
-    s = plan["summary"]
-    own = s["eigenanteil_eur"]
+    s = plan.summary
+    own = s.eigenanteil_eur
+    months = plan.finance.months
     rows = [
-        [t(lang, "Status", "Status"), status_text(plan["status"], lang)],
+        [t(lang, "Status", "Status"), status_text(plan.status, lang)],
         [
             t(lang, "VZÄ verwendet / förderfähig", "VZÄ used / fundable"),
-            f"{vzae(s['positions_used'], lang)} / {vzae(s['positions_fundable'], lang)}",
+            f"{vzae(s.positions_used, lang)} / {vzae(s.positions_fundable, lang)}",
         ],
         [
             t(lang, "VZÄ beim Kreis (Anteil)", "VZÄ at the Kreis (share)"),
-            f"{vzae(s['kreis_vzae'], lang)} ({percent(s['kreis_share'], lang)})",
+            f"{vzae(s.kreis_vzae, lang)} ({percent(s.kreis_share, lang)})",
         ],
         [
             t(lang, "VZÄ bei Kommunen und Trägern", "VZÄ with Kommunen and Träger"),
-            vzae(s["partner_vzae"], lang),
+            vzae(s.partner_vzae, lang),
         ],
         [
             t(lang, "Förderung pro Jahr", "Funding per year")
-            if not (plan.get("finance") or {}).get("months")
-            else t(lang, "Förderung im Jahr ({m} Monate)", "Funding in the year ({m} months)").format(
-                m=plan["finance"]["months"]
-            ),
-            fmt_euros(s["funding_eur"], lang),
+            if not months
+            else t(lang, "Förderung im Jahr ({m} Monate)", "Funding in the year ({m} months)").format(m=months),
+            fmt_euros(s.funding_eur, lang),
         ],
-        [t(lang, "Eigenanteil Kreis", "Own share Kreis"), fmt_euros(own["kreis"], lang)],
-        [t(lang, "Eigenanteil Kommunen", "Own share Kommunen"), fmt_euros(own["kommunen"], lang)],
-        [t(lang, "Eigenanteil Träger", "Own share Träger"), fmt_euros(own["traeger"], lang)],
+        [t(lang, "Eigenanteil Kreis", "Own share Kreis"), fmt_euros(own.kreis, lang)],
+        [t(lang, "Eigenanteil Kommunen", "Own share Kommunen"), fmt_euros(own.kommunen, lang)],
+        [t(lang, "Eigenanteil Träger", "Own share Träger"), fmt_euros(own.traeger, lang)],
         [
             t(lang, "Eigenanteil Kreis + Kommunen", "Own share Kreis + Kommunen"),
-            fmt_euros(own["total"], lang),
+            fmt_euros(own.total, lang),
         ],
     ]
     unused = unused_sentence(s, lang)
@@ -153,32 +156,31 @@ def summary_table(plan: dict[str, Any], lang: str) -> Table:
     )
 
 
-def kommune_money(plan: dict[str, Any], kommune: dict[str, Any]) -> tuple[int, int | None, bool]:
+def kommune_money(plan: OneYear, kommune: Kommune) -> tuple[int, int | None, bool]:
     """A Kommune's yearly Eigenanteil, its budget and whether the plan records the budget
     (older plans list budgets only for Kommunen that pay)."""
-    if "eigenanteil_eur" in kommune:
-        return int(kommune["eigenanteil_eur"]), kommune.get("budget_eur"), True
+    if kommune.eigenanteil_eur is not None:
+        return int(kommune.eigenanteil_eur), kommune.budget_eur, True
     paid = next(
-        (
-            p
-            for p in plan.get("finance", {}).get("eigenanteil", [])
-            if p["payer_type"] == "kommune" and p["payer"] == kommune["name"]
-        ),
+        (p for p in plan.finance.eigenanteil if p.payer_type == "kommune" and p.payer == kommune.name),
         None,
     )
-    return (int(paid["eur"]), paid.get("budget_eur"), True) if paid else (0, None, False)
+    return (int(paid.eur), paid.budget_eur, True) if paid else (0, None, False)
 
 
-def all_bausteine_paid(plan: dict[str, Any]) -> dict[str, int] | None:
+def all_bausteine_paid(plan: OneYear) -> dict[str, int] | None:
     """Each payer's Eigenanteil of all Bausteine in the plan's (first) year; ``None`` for a one-year plan.
 
     A budget holds for all Bausteine together, so this, not the Baustein 2 part, is what it is
     measured against.
     """
-    payers = plan.get("eigenanteil")
-    if not isinstance(payers, list):
-        payers = plan["years"][0]["eigenanteil"] if plan.get("years") else None
-    return None if payers is None else {p["payer"]: int(p["eur"]) for p in payers}
+    if isinstance(plan, YearEntry):
+        payers = plan.eigenanteil
+    elif plan.years:
+        payers = plan.years[0].eigenanteil
+    else:
+        return None
+    return {p.payer: int(p.eur) for p in payers}
 
 
 def budget_use(paid: int, budget: int | None, lang: str) -> str:
@@ -186,7 +188,7 @@ def budget_use(paid: int, budget: int | None, lang: str) -> str:
     return percent(paid / budget, lang, 0) if budget else "–"
 
 
-def kommunen_table(plan: dict[str, Any], lang: str) -> Table:
+def kommunen_table(plan: OneYear, lang: str) -> Table:
     """One row per Kommune: population, target, coverage, deviation, employers, Eigenanteil, budget."""
     head = [
         t(lang, "Kommune", "Kommune"),
@@ -204,17 +206,17 @@ def kommunen_table(plan: dict[str, Any], lang: str) -> Table:
         head[6] = t(lang, "Eigenanteil Baustein 2", "Own share Baustein 2")
         head[8] = t(lang, "genutzt (alle Bausteine)", "used (all Bausteine)")
     rows = []
-    for k in plan["kommunen"]:
+    for k in plan.kommunen:
         paid, budget, known = kommune_money(plan, k)
-        used = paid if every is None else every.get(k["name"], 0)
+        used = paid if every is None else every.get(k.name, 0)
         rows.append(
             [
-                k["name"],
-                fmt_number(k["population"], 0, lang),
-                fmt_number(k["target_vzae"], 3, lang),
-                vzae(k["coverage_vzae"], lang),
-                signed(k["deviation_vzae"], lang),
-                served_text(k["served_by"], lang),
+                k.name,
+                fmt_number(k.population, 0, lang),
+                fmt_number(k.target_vzae, 3, lang),
+                vzae(k.coverage_vzae, lang),
+                signed(k.deviation_vzae, lang),
+                served_text(k.served_by, lang),
                 fmt_euros(paid, lang),
                 ("–" if not known else t(lang, "unbegrenzt", "unlimited"))
                 if budget is None
@@ -222,20 +224,20 @@ def kommunen_table(plan: dict[str, Any], lang: str) -> Table:
                 budget_use(used, budget, lang),
             ]
         )
-    s = plan["summary"]
+    s = plan.summary
     rows.append(
         [
             t(lang, "Summe", "Total"),
-            fmt_number(sum(k["population"] for k in plan["kommunen"]), 0, lang),
-            fmt_number(sum(k["target_vzae"] for k in plan["kommunen"]), 3, lang),
-            vzae(s["positions_used"], lang),
+            fmt_number(sum(k.population for k in plan.kommunen), 0, lang),
+            fmt_number(sum(k.target_vzae for k in plan.kommunen), 3, lang),
+            vzae(s.positions_used, lang),
             t(
                 lang,
-                f"zusammen {fmt_number(s['deviation_l1'], 3, lang)}",
-                f"in all {fmt_number(s['deviation_l1'], 3, lang)}",
+                f"zusammen {fmt_number(s.deviation_l1, 3, lang)}",
+                f"in all {fmt_number(s.deviation_l1, 3, lang)}",
             ),
             "",
-            fmt_euros(s["eigenanteil_eur"]["kommunen"], lang),
+            fmt_euros(s.eigenanteil_eur.kommunen, lang),
             "",
             "",
         ]
@@ -256,7 +258,7 @@ def kommunen_table(plan: dict[str, Any], lang: str) -> Table:
     )
 
 
-def hosts_table(plan: dict[str, Any], lang: str) -> Table:
+def hosts_table(plan: OneYear, lang: str) -> Table:
     """Employers with positions: type, VZÄ, existing and new positions, deficit per VZÄ."""
     head = [
         t(lang, "Anstellungsträger", "Employer"),
@@ -268,29 +270,29 @@ def hosts_table(plan: dict[str, Any], lang: str) -> Table:
         t(lang, "Defizit trägt", "deficit paid by"),
     ]
     rows = []
-    for h in plan["hosts"]:
-        if not h["vzae"]:
+    for h in plan.hosts:
+        if not h.vzae:
             continue
-        own = h["name"] if h["host_type"] != "kommune" else t(lang, "betreute Kommunen", "Kommunen served")
-        payer = "Kreis" if h["deficit_paid_by_kreis"] else own
-        if "deficit_kreis_per_vzae" in h:  # capped coverage (DESIGN §5)
-            cap = fmt_euros(h["deficit_kreis_per_vzae"], lang)
+        own = h.name if h.host_type != "kommune" else t(lang, "betreute Kommunen", "Kommunen served")
+        payer = "Kreis" if h.deficit_paid_by_kreis else own
+        if h.deficit_kreis_per_vzae is not None:  # capped coverage (DESIGN §5)
+            cap = fmt_euros(h.deficit_kreis_per_vzae, lang)
             payer = t(lang, f"Kreis {cap} je VZÄ, Rest {own}", f"Kreis {cap} per VZÄ, rest {own}")
         rows.append(
             [
-                h["name"],
-                pick(HOST_KIND[h["host_type"]], lang),
-                vzae(h["vzae"], lang),
-                vzae(h["existing_vzae"], lang),
-                vzae(h["new_vzae"], lang),
-                fmt_euros(h["deficit_per_vzae"], lang),
+                h.name,
+                pick(HOST_KIND[h.host_type], lang),
+                vzae(h.vzae, lang),
+                vzae(h.existing_vzae, lang),
+                vzae(h.new_vzae, lang),
+                fmt_euros(h.deficit_per_vzae, lang),
                 payer,
             ]
         )
     return Table("hosts", t(lang, "Anstellungsträger", "Employers"), head, rows, {2, 3, 4, 5})
 
 
-def objectives_table(plan: dict[str, Any], lang: str) -> Table:
+def objectives_table(plan: OneYear, lang: str) -> Table:
     """The lexicographic levels in solving order with value, bound and proof."""
     head = [
         "#",
@@ -301,16 +303,16 @@ def objectives_table(plan: dict[str, Any], lang: str) -> Table:
         t(lang, "bewiesen optimal", "proven optimal"),
     ]
     rows = []
-    for n, level in enumerate(plan["objectives"], start=1):
-        name = level["name"] + (f" ({level['measure']})" if level.get("measure") else "")
+    for n, level in enumerate(plan.objectives, start=1):
+        name = level.name + (f" ({level.measure})" if level.measure else "")
         rows.append(
             [
                 str(n),
                 name,
-                pick(OBJECTIVE_LABELS.get(level["name"], (level["name"],) * 2), lang),
-                fmt_level(level["value"], level["unit"], lang),
-                fmt_level(level["bound"], level["unit"], lang),
-                yes_no(level["proven_optimal"], lang),
+                pick(OBJECTIVE_LABELS.get(level.name, (level.name,) * 2), lang),
+                fmt_level(level.value, level.unit, lang),
+                fmt_level(level.bound, level.unit, lang),
+                yes_no(level.proven_optimal, lang),
             ]
         )
     return Table(
@@ -347,9 +349,9 @@ INDEX_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-def index_value(summary: dict[str, Any], key: str, lang: str) -> str:
-    """One disproportionality index, formatted."""
-    value = summary.get(key)
+def index_value(summary: Summary | dict[str, Any], key: str, lang: str) -> str:
+    """One disproportionality index, formatted (a comparison's entries are still dicts)."""
+    value = getattr(summary, key) if isinstance(summary, Summary) else summary.get(key)
     if value is None:
         return "–"
     if key == "quota_rule_holds":
@@ -363,12 +365,12 @@ INDEX_FORMULAS = {"deviation_l1": "= Σ|Ist − Soll|"}
 """Formulas the appendix names beside a measure said in words elsewhere."""
 
 
-def indices_table(plan: dict[str, Any], lang: str) -> Table:
+def indices_table(plan: OneYear, lang: str) -> Table:
     """L1, max, Loosemore–Hanby, Gallagher and the quota rule."""
     rows = [
         [
             pick(label, lang) + (f" {INDEX_FORMULAS[key]}" if key in INDEX_FORMULAS else ""),
-            index_value(plan["summary"], key, lang),
+            index_value(plan.summary, key, lang),
         ]
         for key, label in INDEX_LABELS.items()
     ]
@@ -392,7 +394,7 @@ class Baseline:
     tie_vzae: float = 0.0
 
 
-def baselines_table(plan: dict[str, Any], baselines: list[Baseline], lang: str) -> Table:
+def baselines_table(plan: OneYear, baselines: list[Baseline], lang: str) -> Table:
     """The optimal coverage next to classical apportionments; differing cells are emphasised."""
     head = [
         t(lang, "Kommune", "Kommune"),
@@ -401,14 +403,14 @@ def baselines_table(plan: dict[str, Any], baselines: list[Baseline], lang: str) 
         *(pick(APPORTION_LABELS.get(b.method, (b.method, b.method)), lang) for b in baselines),
     ]
     rows, emphasis = [], []
-    for k in plan["kommunen"]:
-        row = [k["name"], fmt_number(k["target_vzae"], 3, lang), vzae(k["coverage_vzae"], lang)]
+    for k in plan.kommunen:
+        row = [k.name, fmt_number(k.target_vzae, 3, lang), vzae(k.coverage_vzae, lang)]
         marked = set()
         for col, baseline in enumerate(baselines, start=3):
-            value = baseline.vzae.get(k["name"])
-            tied = k["name"] in baseline.tied
+            value = baseline.vzae.get(k.name)
+            tied = k.name in baseline.tied
             row.append("–" if value is None else vzae(value, lang) + (" (+?)" if tied else ""))
-            if value is not None and (tied or abs(value - k["coverage_vzae"]) > 1e-9):
+            if value is not None and (tied or abs(value - k.coverage_vzae) > 1e-9):
                 marked.add(col)
         rows.append(row)
         emphasis.append(marked)

@@ -714,6 +714,8 @@ def horizon_sheet(workbook: Any, plan: dict[str, Any], lang: str) -> None:
     cost in Baustein 2, outside the columns Eigenanteil and Budget (financed already). Under the
     tables, each year that leaves fundable VZÄ unused says how many and which rules keep them.
     """
+    from kimopt.report import typed
+
     if not plan.get("years"):
         return
     ws = workbook.create_sheet(in_lang(lang, "Haushalt", "Budget"))
@@ -770,7 +772,7 @@ def horizon_sheet(workbook: Any, plan: dict[str, Any], lang: str) -> None:
         employers,
         filtered=False,
     )
-    unused = unused_table(plan, lang)
+    unused = unused_table(typed(plan), lang)
     if unused is not None:
         put(ws, below, 1, unused.title).font = BOLD
         for n, (sentence,) in enumerate(unused.rows, start=below + 1):

@@ -312,6 +312,7 @@ class Session:
 
     def charts(self, generation: int, year: int = 0) -> list[tuple[str, str]] | None:
         """The report's charts of the shown plan's year ``year`` (caption, inline SVG)."""
+        from kimopt.report import typed
         from kimopt.report.charts import plan_charts
 
         shown = self._current_if(generation)
@@ -324,7 +325,7 @@ class Session:
         data = view.plan_json
         key = (("plan", plan.plan_json["input_sha256"]), ("year", view.label), ("links", repr(data["links"])))
         if key not in self._charts:
-            self._charts[key] = plan_charts(data, "de")
+            self._charts[key] = plan_charts(typed(data), "de")
         return self._charts[key]
 
     # --- explicit actions that write or export ------------------------------------------

@@ -10,6 +10,7 @@ from kimopt.analysis.explain.texts import level_label, level_value, signed
 from kimopt.analysis.explain.wish import price_between
 from kimopt.cut_text import year_cut_texts
 from kimopt.labels import some_of
+from kimopt.report import typed
 from kimopt.report.compare import comparison_tables
 from kimopt.report.horizon import eigenanteil_table
 from kimopt.report.html import table_html
@@ -102,7 +103,8 @@ def results(session: Session, shown: Shown, year: int = 0) -> Results:
     changed = changes(shown.form, session.instance, session.model)
     if outcome.kind == "plan":
         seconds = f"{outcome.seconds:.2f}".replace(".", ",")
-        headline = f"Plan neu berechnet ({outcome.plan_json['status'] if outcome.plan_json else ''}, {seconds} s)."
+        status = typed(outcome.plan_json).status.value if outcome.plan_json else ""
+        headline = f"Plan neu berechnet ({status}, {seconds} s)."
         if shown.remembered:
             headline = "Plan wiederhergestellt (schon berechnet)."
         if shown.previous is None:
@@ -132,13 +134,14 @@ def results(session: Session, shown: Shown, year: int = 0) -> Results:
         view.plan_title = "Der Plan jetzt"
     else:
         view.plan_title = "Zuletzt möglicher Plan (unverändert)"
-    tables = [t(plan, "de") for t in (summary_table, kommunen_table, finance_table, hosts_table)]
+    one = typed(plan)  # the year shown, as every report reads it
+    tables = [t(one, "de") for t in (summary_table, kommunen_table, finance_table, hosts_table)]
     if current.years:
         view.year = shown_year.label
         view.year_note = year_note(session.years, year)
         view.plan_title += f" – {shown_year.label}"
         view.cuts = year_cut_texts(plan, "de", with_year=False)  # why, and what would avoid it
-        tables.append(eigenanteil_table(current.plan_json, "de"))  # every year and Baustein
+        tables.append(eigenanteil_table(typed(current.plan_json), "de"))  # every year and Baustein
     view.plan_blocks = [table_html(table) for table in tables]
     return view
 

@@ -35,15 +35,16 @@ class Match:
 def instance_for(workbook: Path, candidates: Sequence[Path], model_path: Path | None, name: str = "") -> Match:
     """The instance among ``candidates`` that ``workbook`` (called ``name`` on the page) was written
     for: by checksum, else by name."""
-    from kimopt.io.excel.plan_sheet import read_plan_sheet
+    from kimopt.io.plan_file import read_plan_source
     from kimopt.load import load_inputs
     from kimopt.plan_source import recorded_for
 
     name = name or workbook.name
     try:
-        sheet = read_plan_sheet(workbook)
+        sheet = read_plan_source(workbook).sheet  # the one plan reader: a workbook gives its sheet
     except InputError as exc:
         return Match(name, None, exc.render("de", limit=10).replace(str(workbook), name))
+    assert sheet is not None, "serve opens only workbooks as plans"
     recorded, checksum = sheet.instance, sheet.input_sha256
     if not recorded and not checksum:
         return Match(
