@@ -123,6 +123,7 @@ class _Probe:
                 cm.model.add(level.expr <= int(units)).only_enforce_if(at)
                 cm.model.add(level.expr <= int(units) - 1).only_enforce_if(better)
             self.levels.append((level, int(units), at, better))
+        self._hold_remainder_coverages(plan)
         self.plan_units = list(plan.units)
         self._hint(self.plan_units)
         self.constraints = _rule_constraints(cm.model.proto, self.literals)
@@ -132,6 +133,30 @@ class _Probe:
         self.reached: dict[RuleId, tuple[int, list[int]]] = {}
         self.scale = min(1.0, WORK_REFERENCE_VARIABLES / len(cm.model.proto.variables))
         self.budget = WORK_TOTAL * self.scale
+
+    def _hold_remainder_coverages(self, plan: Plan) -> None:
+        """Proportionality held at the largest-remainder bound (with ``N`` at the plan's) means
+        exactly the coverages of :mod:`kimopt.cpsat.remainders`: say so, so that later levels'
+        checks start from fixed coverages instead of rediscovering them."""
+        names = [level.name for level, *_ in self.levels]
+        if names[:2] != ["use_positions", "proportionality"] or self.levels[1][0].measure not in (None, "l1"):
+            return
+        problem, used = plan.problem, _targets(plan)
+        if used != problem.units(plan.used) or self.levels[0][1] != used:
+            return
+        optimum = remainder_optimum(problem, used)
+        if self.levels[1][1] != optimum.lb:
+            return
+        model, v, at = self.cm.model, self.cm.variables, self.levels[1][2]
+        tied = set(optimum.tied)
+        for i in problem.kommune_order:
+            if i not in tied:
+                model.add(v.coverage(i) == optimum.floor[i] + (i in optimum.up)).only_enforce_if(at)
+        for i in optimum.tied:
+            model.add_linear_constraint(v.coverage(i), optimum.floor[i], optimum.floor[i] + 1).only_enforce_if(at)
+        if optimum.tied:
+            extra = sum(optimum.floor[i] for i in optimum.tied) + optimum.tied_up
+            model.add(sum(v.coverage(i) for i in optimum.tied) == extra).only_enforce_if(at)
 
     def _set(self, off: set[RuleId], level: int, free: set[RuleId] | None = None) -> None:
         for rule, literal in self.literals.items():
