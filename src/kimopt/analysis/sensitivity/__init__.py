@@ -185,9 +185,9 @@ def analyse(
     assert base.plan is not None
     populations, budgets, curve = [], [], None
     if "populations" in parts:
-        populations = population_thresholds(instance, model, time_limit, progress, carried=carried)
+        populations = population_thresholds(instance, model, time_limit, progress, carried=carried, base=base)
     if "budgets" in parts:
-        budgets = budget_thresholds(instance, model, time_limit, progress, carried, fixed)
+        budgets = budget_thresholds(instance, model, time_limit, progress, carried, fixed, base)
     if "tradeoff" in parts:
         curve = tradeoff_curve(instance, model, max_points, time_limit, progress, carried)
     seconds = time.perf_counter() - started

@@ -18,6 +18,7 @@ answer does not depend on scheduling.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -30,6 +31,7 @@ from kimopt.cpsat.remainders import RemainderOptimum, kreis_fills_in, remainder_
 from kimopt.data import Instance, PlanningModel
 from kimopt.plan import Plan
 from kimopt.problem import Carried, Problem, compile_problem
+from kimopt.results import Status
 
 
 @dataclass(frozen=True)
@@ -66,14 +68,16 @@ def population_thresholds(
     progress: Progress = None,
     kommunen: Sequence[int] | None = None,
     carried: Carried | None = None,
+    base: Solved | None = None,
 ) -> list[PopulationThreshold]:
     """For every Kommune (or those in ``kommunen``): the smallest ``+X`` / ``−Y`` inhabitants
     that change its coverage in the optimal plan.
 
     Searched up to the Kreis's whole population more and down to 0 inhabitants (see the
-    module docstring). ``carried``: a later year of a horizon, the years before held fixed.
+    module docstring). ``carried``: a later year of a horizon, the years before held fixed;
+    ``base``: the optimal plan of ``instance`` when the caller has it already.
     """
-    base = optimal_base(instance, model, time_limit, carried)
+    base = base or optimal_base(instance, model, time_limit, carried)
     chosen = list(range(len(instance.kommunen)) if kommunen is None else kommunen)
     jobs = [(instance, model, base, i, time_limit) for i in chosen]
     return each_in_parallel(_threshold, jobs, [instance.kommunen[i].name for i in chosen], progress)
@@ -94,6 +98,8 @@ def _threshold(
             changed = _with_population(instance, i, population)
             known = parametric_coverage(changed, model, base, i)
             if known is None:
+                known = levels_coverage(changed, model, base, i, time_limit)
+            if known is None:
                 solves[0] += 1
                 solved = solve_instance(changed, model, time_limit, base.carried)
                 known = solved.coverage[i] if solved.coverage is not None else None
@@ -101,7 +107,7 @@ def _threshold(
         return cache[population]
 
     guess = _first_guess(instance, model, i, total)
-    hare = _hare_coverage(instance, model, i, base.plan.used)
+    hare = hare_coverage(instance, model, i, base.plan.used)
     up = _search(coverage_at, kommune.population, +1, total, guess, _hint(hare, kommune.population, +1, total, guess))
     down = _search(
         coverage_at,
@@ -148,6 +154,54 @@ def parametric_coverage(changed: Instance, model: PlanningModel, base: Solved, i
     return coverage if _reaches_bound(problem, used, optimum, base.units, model.seed) else None
 
 
+WORK_UNIQUE_COVERAGE = 5.0
+"""Deterministic work limit of the check that every plan at the first two levels' optimum
+gives the Kommune the same coverage."""
+
+
+def levels_coverage(
+    changed: Instance, model: PlanningModel, base: Solved, i: int, time_limit: float | None
+) -> Fraction | None:
+    """Kommune ``i``'s coverage in the optimal plan of ``changed``, from its first two levels
+    alone, when they decide it; else ``None`` (the caller re-solves every level).
+
+    Valid when the objectives begin with ``use_positions`` and ``proportionality`` and no year
+    before is carried: the two levels are optimised (their proven values do not depend on the
+    run), then one check on one worker under a work limit shows that no plan at these values
+    gives Kommune ``i`` another coverage — then the later levels and the tie-break, which only
+    choose among these plans, cannot change it. The check's model holds only the proven
+    values and the coverage, so its answer is the same on every run.
+    """
+    from kimopt.cpsat.objectives import LEVELS
+    from kimopt.cpsat.solver import work_limited_solver
+    from kimopt.lexicographic import build, lexicographic
+
+    objectives = model.objectives
+    if base.carried is not None or len(objectives) < 2:
+        return None
+    if objectives[0].name != "use_positions" or objectives[1].name != "proportionality":
+        return None
+    first_two = model.model_copy(update={"objectives": objectives[:2]})
+    problem = compile_problem(changed, first_two)
+    limit = float(model.time_limit_s) if time_limit is None else time_limit
+    run = lexicographic(build(problem), time.perf_counter() + limit, model.workers or 1, model.seed)
+    if run.status is not Status.OPTIMAL or run.solution is None or run.used is None:
+        return None
+    if len(run.levels) != 2 or not all(level.proven for level in run.levels):
+        return None
+    coverage = sum(run.solution[li] for li in problem.links_of_kommune[i])
+    cm = build(problem)
+    v = cm.variables
+    cm.model.add(v.used_total == run.used)
+    level = LEVELS["proportionality"](cm.model, problem, v, objectives[1], run.used)
+    value = run.levels[1].value / level.factor
+    assert value.denominator == 1
+    cm.model.add(level.expr == int(value))
+    cm.model.add(v.coverage(i) != coverage)
+    answer = work_limited_solver(WORK_UNIQUE_COVERAGE, model.seed).solve(cm.model)
+    return problem.vzae(coverage) if answer == cp_model.INFEASIBLE else None
+
+
 WORK_BOUND_CHECK = 2.0
 """Deterministic work limit of the feasibility check that some plan reaches the bound."""
 
@@ -190,7 +244,7 @@ def _first_guess(instance: Instance, model: PlanningModel, i: int, total: int) -
     return max(1, math.floor(per_step / 4))
 
 
-def _hare_coverage(
+def hare_coverage(
     instance: Instance, model: PlanningModel, i: int, used: Fraction
 ) -> Callable[[int], Fraction | None]:
     """Kommune ``i``'s Hare–Niemeyer VZÄ at granularity ``g`` for a given population of it.
@@ -198,18 +252,43 @@ def _hare_coverage(
     Without binding rules the L1-optimal coverage is exactly this rounding (with ``k`` round-ups
     ``Σ|c − e| = k − 2·Σ_up r + Σ r`` is least for the largest remainders ``r``), so it predicts
     where the plan changes. Only a hint for the search: every threshold is re-solved.
-    """
-    from kimopt.analysis.apportion import apportion
-    from kimopt.problem import key_weights
 
+    The targets move linearly in the population: with ``P`` the Kreis's population, the key
+    share ``Σ_k λ_k·x_jk/X_k`` times ``P`` is ``a_j·P + λ·x_j`` (``a_j`` the other columns'
+    part, ``x_j`` the population), so each probe is integer arithmetic on these exact
+    weights — the apportionment of :func:`kimopt.analysis.apportion.apportion`, tie rule
+    included (a front of equal remainders larger than the seats left gets none).
+    """
     g = model.granularity_vzae
     house = int(used / g)
+    kommunen = instance.kommunen
+    lam = Fraction(model.key.get("population", 0))
+    others = [Fraction(0)] * len(kommunen)
+    for name, weight in model.key.items():
+        column = [Fraction(k.population) if name == "population" else k.indicators[name] for k in kommunen]
+        total = sum(column, Fraction(0))
+        if name == "population" or weight == 0 or total == 0:
+            continue
+        for j, value in enumerate(column):
+            others[j] += weight * value / total
+    scale = math.lcm(lam.denominator, *(a.denominator for a in others))
+    a = [int(x * scale) for x in others]
+    b = int(lam * scale)
+    populations = [k.population for k in kommunen]
+    rest_of_kreis = sum(populations) - populations[i]
 
     def coverage(population: int) -> Fraction | None:
-        weights = key_weights(_with_population(instance, i, population), model)
-        if house == 0 or not any(weights):
+        people = rest_of_kreis + population
+        column = b if people > 0 else 0  # a column adding up to 0 is left out of the key
+        weights = [aj * people + column * x for aj, x in zip(a, populations, strict=True)]
+        weights[i] = a[i] * people + column * population
+        total = sum(weights)
+        if house == 0 or total == 0:
             return None
-        return apportion(weights, house, "hare-niemeyer").seats[i] * g
+        floors, rests = zip(*(divmod(house * w, total) for w in weights), strict=True)
+        extra = house - sum(floors)
+        ahead = sum(1 for r in rests if r >= rests[i])
+        return (floors[i] + (0 < ahead <= extra)) * g
 
     return coverage
 
