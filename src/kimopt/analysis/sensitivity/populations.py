@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from ortools.sat.python import cp_model
@@ -92,11 +92,13 @@ def _threshold(
     total = sum(k.population for k in instance.kommunen)
     cache: dict[int, Fraction | None] = {kommune.population: base.coverage[i]}
     solves = [0]
+    weights_at = linear_weights(instance, model, i)
+    accepted: dict[tuple[int, ...], bool] = {}
 
     def coverage_at(population: int) -> Fraction | None:
         if population not in cache:
             changed = _with_population(instance, i, population)
-            known = parametric_coverage(changed, model, base, i)
+            known = parametric_coverage(changed, model, base, i, weights_at(population), accepted)
             if known is None:
                 known = levels_coverage(changed, model, base, i, time_limit)
             if known is None:
@@ -108,19 +110,20 @@ def _threshold(
 
     guess = _first_guess(instance, model, i, total)
     hare = hare_coverage(instance, model, i, base.plan.used)
-    up = _search(coverage_at, kommune.population, +1, total, guess, _hint(hare, kommune.population, +1, total, guess))
-    down = _search(
-        coverage_at,
-        kommune.population,
-        -1,
-        kommune.population,
-        guess,
-        _hint(hare, kommune.population, -1, kommune.population, guess),
-    )
+    p = kommune.population
+    up = _search(coverage_at, p, +1, total, guess, _hint(hare, p, +1, total, guess), predicted=True)
+    down = _search(coverage_at, p, -1, p, guess, _hint(hare, p, -1, p, guess), predicted=True)
     return PopulationThreshold(kommune.name, kommune.population, base.coverage[i], up, down, solves[0])
 
 
-def parametric_coverage(changed: Instance, model: PlanningModel, base: Solved, i: int) -> Fraction | None:
+def parametric_coverage(
+    changed: Instance,
+    model: PlanningModel,
+    base: Solved,
+    i: int,
+    weights: tuple[int, ...] | None = None,
+    accepted: dict[tuple[int, ...], bool] | None = None,
+) -> Fraction | None:
     """Kommune ``i``'s coverage in the optimal plan of ``changed`` (the base instance with other
     populations), when the largest-remainder argument decides it without a solve; else ``None``.
 
@@ -130,6 +133,11 @@ def parametric_coverage(changed: Instance, model: PlanningModel, base: Solved, i
     rest, or the Kreis serving everything, accepted by the checker; else one feasibility
     check, :func:`_reaches_bound`) proves the optimal coverages; Kommune ``i``'s is unique
     unless its remainder ties.
+
+    ``weights``: the key weights of ``changed`` (:func:`linear_weights`); the population enters
+    the compiled problem only through them, so the base problem with these weights is
+    ``changed`` compiled. ``accepted``: the checker's answers by plan, kept between probes (with
+    the quota rule off the checker reads no population).
     """
     plan = base.plan
     objectives = model.objectives
@@ -139,9 +147,13 @@ def parametric_coverage(changed: Instance, model: PlanningModel, base: Solved, i
         return None
     if (objectives[1].measure or "l1") != "l1":
         return None
-    problem = compile_problem(changed, model, base.carried)
+    if weights is None:
+        problem = compile_problem(changed, model, base.carried)
+    else:
+        problem = replace(plan.problem, instance=changed, weights=weights)
     if len(problem.links) != len(base.units) or problem.total_weight == 0:
         return None
+    accepted = {} if accepted is None else accepted
     used = plan.target_units if plan.target_units is not None else problem.units(plan.used)
     optimum = remainder_optimum(problem, used)
     if i in optimum.tied:
@@ -149,7 +161,12 @@ def parametric_coverage(changed: Instance, model: PlanningModel, base: Solved, i
     coverage = problem.vzae(optimum.floor[i] + (i in optimum.up))
     for start in (list(base.units), [0] * len(base.units)):  # as the solve's own shortcut tries
         filled = kreis_fills_in(problem, start, optimum)
-        if filled is not None and not check_plan(changed, model, Plan(problem, filled).links_json(), base.carried):
+        if filled is None:
+            continue
+        key = tuple(filled)
+        if key not in accepted:
+            accepted[key] = not check_plan(changed, model, Plan(problem, filled).links_json(), base.carried)
+        if accepted[key]:
             return coverage
     return coverage if _reaches_bound(problem, used, optimum, base.units, model.seed) else None
 
@@ -244,30 +261,23 @@ def _first_guess(instance: Instance, model: PlanningModel, i: int, total: int) -
     return max(1, math.floor(per_step / 4))
 
 
-def hare_coverage(
-    instance: Instance, model: PlanningModel, i: int, used: Fraction
-) -> Callable[[int], Fraction | None]:
-    """Kommune ``i``'s Hare–Niemeyer VZÄ at granularity ``g`` for a given population of it.
-
-    Without binding rules the L1-optimal coverage is exactly this rounding (with ``k`` round-ups
-    ``Σ|c − e| = k − 2·Σ_up r + Σ r`` is least for the largest remainders ``r``), so it predicts
-    where the plan changes. Only a hint for the search: every threshold is re-solved.
+def linear_weights(instance: Instance, model: PlanningModel, i: int) -> Callable[[int], tuple[int, ...]]:
+    """The key weights as a function of Kommune ``i``'s population, by integer arithmetic.
 
     The targets move linearly in the population: with ``P`` the Kreis's population, the key
     share ``Σ_k λ_k·x_jk/X_k`` times ``P`` is ``a_j·P + λ·x_j`` (``a_j`` the other columns'
-    part, ``x_j`` the population), so each probe is integer arithmetic on these exact
-    weights — the apportionment of :func:`kimopt.analysis.apportion.apportion`, tie rule
-    included (a front of equal remainders larger than the seats left gets none).
+    part, ``x_j`` the population); divided by their greatest common divisor these are exactly
+    :func:`kimopt.problem.key_weights` of the instance with that population.
     """
-    g = model.granularity_vzae
-    house = int(used / g)
     kommunen = instance.kommunen
     lam = Fraction(model.key.get("population", 0))
     others = [Fraction(0)] * len(kommunen)
     for name, weight in model.key.items():
-        column = [Fraction(k.population) if name == "population" else k.indicators[name] for k in kommunen]
+        if name == "population" or weight == 0:
+            continue
+        column = [k.indicators[name] for k in kommunen]
         total = sum(column, Fraction(0))
-        if name == "population" or weight == 0 or total == 0:
+        if total == 0:
             continue
         for j, value in enumerate(column):
             others[j] += weight * value / total
@@ -277,11 +287,35 @@ def hare_coverage(
     populations = [k.population for k in kommunen]
     rest_of_kreis = sum(populations) - populations[i]
 
-    def coverage(population: int) -> Fraction | None:
+    def weights(population: int) -> tuple[int, ...]:
         people = rest_of_kreis + population
         column = b if people > 0 else 0  # a column adding up to 0 is left out of the key
-        weights = [aj * people + column * x for aj, x in zip(a, populations, strict=True)]
-        weights[i] = a[i] * people + column * population
+        found = [aj * people + column * x for aj, x in zip(a, populations, strict=True)]
+        found[i] = a[i] * people + column * population
+        divisor = math.gcd(*found) or 1
+        return tuple(w // divisor for w in found)
+
+    return weights
+
+
+def hare_coverage(
+    instance: Instance, model: PlanningModel, i: int, used: Fraction
+) -> Callable[[int], Fraction | None]:
+    """Kommune ``i``'s Hare–Niemeyer VZÄ at granularity ``g`` for a given population of it.
+
+    Without binding rules the L1-optimal coverage is exactly this rounding (with ``k`` round-ups
+    ``Σ|c − e| = k − 2·Σ_up r + Σ r`` is least for the largest remainders ``r``), so it predicts
+    where the plan changes. Only a hint for the search: every threshold is re-solved. Each
+    probe is integer arithmetic on :func:`linear_weights`, with the tie rule of
+    :func:`kimopt.analysis.apportion.apportion` (a front of equal remainders larger than the
+    seats left gets none).
+    """
+    g = model.granularity_vzae
+    house = int(used / g)
+    weights_at = linear_weights(instance, model, i)
+
+    def coverage(population: int) -> Fraction | None:
+        weights = weights_at(population)
         total = sum(weights)
         if house == 0 or total == 0:
             return None
@@ -305,15 +339,21 @@ def _search(
     limit: int,
     guess: int,
     hint: int | None = None,
+    predicted: bool = False,
 ) -> Step | None:
     """Smallest ``d`` in ``1..limit`` with ``coverage(p + sign·d) ≠ coverage(p)``, else None.
 
     Doubling from ``guess`` until the coverage changes, then bisection. A ``hint`` (a predicted
-    threshold) is probed first, with the population one below it.
+    threshold) is probed first, with the population one below it; ``predicted`` with no hint
+    (the prediction: no change up to ``limit``) probes ``limit`` first. Like the bisection,
+    this takes the coverage to be monotone in the Kommune's own population: the same coverage
+    at both ends, the same in between.
     """
     if limit <= 0:
         return None
     start = coverage_at(population)
+    if predicted and hint is None and coverage_at(population + sign * limit) == start:
+        return None
     unchanged, delta = 0, min(guess, limit)
     if hint is not None and 0 < hint <= limit:
         if coverage_at(population + sign * hint) == start:
