@@ -98,8 +98,8 @@ def _threshold(
     def coverage_at(population: int) -> Fraction | None:
         if population not in cache:
             changed = _with_population(instance, i, population)
-            known = parametric_coverage(changed, model, base, i, weights_at(population), accepted)
-            if known is None:
+            known, later_levels = remainder_verdict(changed, model, base, i, weights_at(population), accepted)
+            if known is None and not later_levels:
                 known = levels_coverage(changed, model, base, i, time_limit)
             if known is None:
                 solves[0] += 1
@@ -126,6 +126,21 @@ def parametric_coverage(
 ) -> Fraction | None:
     """Kommune ``i``'s coverage in the optimal plan of ``changed`` (the base instance with other
     populations), when the largest-remainder argument decides it without a solve; else ``None``.
+    See :func:`remainder_verdict`."""
+    return remainder_verdict(changed, model, base, i, weights, accepted)[0]
+
+
+def remainder_verdict(
+    changed: Instance,
+    model: PlanningModel,
+    base: Solved,
+    i: int,
+    weights: tuple[int, ...] | None = None,
+    accepted: dict[tuple[int, ...], bool] | None = None,
+) -> tuple[Fraction | None, bool]:
+    """Kommune ``i``'s coverage by the largest-remainder argument (``None``: not decided), and
+    whether only the later levels can decide it (a plan reaches the bound and Kommune ``i``'s
+    remainder ties with more Kommunen than get the unit: the first two levels leave a choice).
 
     Valid when the objectives begin with ``use_positions`` and the L1 ``proportionality`` and
     the quota rule is off: then ``N_used*`` is the base plan's, and a plan of the changed
@@ -142,23 +157,23 @@ def parametric_coverage(
     plan = base.plan
     objectives = model.objectives
     if plan is None or base.units is None or model.quota_rule or len(objectives) < 2:
-        return None
+        return None, False
     if objectives[0].name != "use_positions" or objectives[1].name != "proportionality":
-        return None
+        return None, False
     if (objectives[1].measure or "l1") != "l1":
-        return None
+        return None, False
     if weights is None:
         problem = compile_problem(changed, model, base.carried)
     else:
         problem = replace(plan.problem, instance=changed, weights=weights)
     if len(problem.links) != len(base.units) or problem.total_weight == 0:
-        return None
+        return None, False
     accepted = {} if accepted is None else accepted
     used = plan.target_units if plan.target_units is not None else problem.units(plan.used)
     optimum = remainder_optimum(problem, used)
-    if i in optimum.tied:
-        return None
-    coverage = problem.vzae(optimum.floor[i] + (i in optimum.up))
+    # a tie that every tied Kommune's unit settles leaves no choice
+    open_tie = i in optimum.tied and optimum.tied_up < len(optimum.tied)
+    coverage = None if open_tie else problem.vzae(optimum.floor[i] + (i in optimum.up or i in optimum.tied))
     for start in (list(base.units), [0] * len(base.units)):  # as the solve's own shortcut tries
         filled = kreis_fills_in(problem, start, optimum)
         if filled is None:
@@ -167,8 +182,10 @@ def parametric_coverage(
         if key not in accepted:
             accepted[key] = not check_plan(changed, model, Plan(problem, filled).links_json(), base.carried)
         if accepted[key]:
-            return coverage
-    return coverage if _reaches_bound(problem, used, optimum, base.units, model.seed) else None
+            return coverage, open_tie
+    if open_tie:
+        return None, False
+    return (coverage if _reaches_bound(problem, used, optimum, base.units, model.seed) else None), False
 
 
 WORK_UNIQUE_COVERAGE = 5.0
