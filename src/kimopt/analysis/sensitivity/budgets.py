@@ -144,25 +144,29 @@ def _unlimited_changes(
     contain those with less, and the optimal plan is the first in one total order (the levels,
     then the strict tie-break), so a plan that stays optimal in the larger set stays optimal in
     every set between: a group whose unlimited budgets keep the plan clears all its members
-    with one solve. A group that changes it is halved; a single payer's solve is its plan
-    without limit. Only a proven plan clears a group; otherwise the group is halved as well.
+    with one solve. A group that changes the plan is halved; one whose plan is not proven
+    (the tie-break cut short) proves nothing and is split into its members. A single payer's
+    solve is its plan without limit. The groups of a round are solved in parallel.
     """
     changed: dict[int | None, Solved] = {}
     groups = [list(payers)] if payers else []
-    solved = 0
+    round_ = 0
     while groups:
-        group = groups.pop(0)
-        solved += 1
-        if progress:
-            progress(f"Budgets ohne Grenze: {len(group)} auf einmal ({solved}. Lösung)")
-        plan = solve_instance(_with_budgets(instance, dict.fromkeys(group)), model, time_limit, base.carried)
-        if plan.units == base.units and _proven(plan):
-            continue
-        if len(group) == 1:
-            changed[group[0]] = plan
-            continue
-        half = len(group) // 2
-        groups[:0] = [group[:half], group[half:]]
+        round_ += 1
+        labels = [f"Budgets ohne Grenze, Runde {round_}: {len(group)} auf einmal" for group in groups]
+        jobs = [(_with_budgets(instance, dict.fromkeys(group)), model, time_limit, base.carried) for group in groups]
+        solved = each_in_parallel(solve_instance, jobs, labels, progress)
+        later: list[list[int | None]] = []
+        for group, plan in zip(groups, solved, strict=True):
+            if len(group) == 1:
+                if plan.units != base.units or not _proven(plan):
+                    changed[group[0]] = plan
+            elif not _proven(plan):
+                later += [[payer] for payer in group]
+            elif plan.units != base.units:
+                half = len(group) // 2
+                later += [group[:half], group[half:]]
+        groups = later
     return changed
 
 
