@@ -108,14 +108,23 @@ def budget_thresholds(
     if instance.kreis.budget is not None:
         payers.append((None, instance.kreis.name, "kreis", instance.kreis.budget))
     payers += [(i, k.name, "kommune", k.budget) for i, k in enumerate(instance.kommunen) if k.budget is not None]
-    levels = {
-        payer: _levels(problem, payer, budget, fixed.get(name, Fraction(0))) for payer, name, _, budget in payers
-    }
+    levels = {payer: _levels(problem, payer, budget, fixed.get(name, Fraction(0))) for payer, name, _, budget in payers}
     unlimited = _unlimited_changes(
         instance, model, base, [payer for payer, *_ in payers if levels[payer]], time_limit, progress
     )
     jobs = [
-        (instance, model, base, payer, name, kind, budget, time_limit, fixed.get(name, Fraction(0)), unlimited.get(payer))
+        (
+            instance,
+            model,
+            base,
+            payer,
+            name,
+            kind,
+            budget,
+            time_limit,
+            fixed.get(name, Fraction(0)),
+            unlimited.get(payer),
+        )
         for payer, name, kind, budget in payers
     ]
     return each_in_parallel(_threshold, jobs, [name for _, name, _, _ in payers], progress)

@@ -102,6 +102,8 @@ def _threshold(
             if known is None and not later_levels:
                 known = levels_coverage(changed, model, base, i, time_limit)
             if known is None:
+                known = levels_coverage(changed, model, base, i, time_limit, len(model.objectives))
+            if known is None:
                 solves[0] += 1
                 solved = solve_instance(changed, model, time_limit, base.carried)
                 known = solved.coverage[i] if solved.coverage is not None else None
@@ -189,48 +191,48 @@ def remainder_verdict(
 
 
 WORK_UNIQUE_COVERAGE = 5.0
-"""Deterministic work limit of the check that every plan at the first two levels' optimum
-gives the Kommune the same coverage."""
+"""Deterministic work limit of the check that every plan at the levels' optimum gives the
+Kommune the same coverage."""
 
 
 def levels_coverage(
-    changed: Instance, model: PlanningModel, base: Solved, i: int, time_limit: float | None
+    changed: Instance, model: PlanningModel, base: Solved, i: int, time_limit: float | None, depth: int = 2
 ) -> Fraction | None:
-    """Kommune ``i``'s coverage in the optimal plan of ``changed``, from its first two levels
-    alone, when they decide it; else ``None`` (the caller re-solves every level).
+    """Kommune ``i``'s coverage in the optimal plan of ``changed``, from its first ``depth``
+    levels alone, when they decide it; else ``None`` (the caller goes deeper or re-solves).
 
-    Valid when the objectives begin with ``use_positions`` and ``proportionality`` and no year
-    before is carried: the two levels are optimised (their proven values do not depend on the
-    run), then one check on one worker under a work limit shows that no plan at these values
-    gives Kommune ``i`` another coverage — then the later levels and the tie-break, which only
-    choose among these plans, cannot change it. The check's model holds only the proven
-    values and the coverage, so its answer is the same on every run.
+    Valid when the objectives begin with ``use_positions`` and no year before is carried: the
+    levels are optimised (their proven values do not depend on the run), then one check on one
+    worker under a work limit shows that no plan at these values gives Kommune ``i`` another
+    coverage — then the later levels and the tie-break, which only choose among these plans,
+    cannot change it. The check's model holds only the proven values and the coverage, so its
+    answer is the same on every run. Every level (``depth`` = their number) leaves out only the
+    tie-break, the costliest part of a re-solve of a large Kreis.
     """
     from kimopt.cpsat.objectives import LEVELS
     from kimopt.cpsat.solver import work_limited_solver
     from kimopt.lexicographic import build, lexicographic
 
-    objectives = model.objectives
-    if base.carried is not None or len(objectives) < 2:
+    objectives = model.objectives[:depth]
+    if base.carried is not None or len(objectives) < 2 or objectives[0].name != "use_positions":
         return None
-    if objectives[0].name != "use_positions" or objectives[1].name != "proportionality":
-        return None
-    first_two = model.model_copy(update={"objectives": objectives[:2]})
-    problem = compile_problem(changed, first_two)
+    first = model.model_copy(update={"objectives": objectives})
+    problem = compile_problem(changed, first)
     limit = float(model.time_limit_s) if time_limit is None else time_limit
     run = lexicographic(build(problem), time.perf_counter() + limit, model.workers or 1, model.seed)
     if run.status is not Status.OPTIMAL or run.solution is None or run.used is None:
         return None
-    if len(run.levels) != 2 or not all(level.proven for level in run.levels):
+    if len(run.levels) != len(objectives) or not all(level.proven for level in run.levels):
         return None
     coverage = sum(run.solution[li] for li in problem.links_of_kommune[i])
     cm = build(problem)
     v = cm.variables
-    cm.model.add(v.used_total == run.used)
-    level = LEVELS["proportionality"](cm.model, problem, v, objectives[1], run.used)
-    value = run.levels[1].value / level.factor
-    assert value.denominator == 1
-    cm.model.add(level.expr == int(value))
+    for objective, found in zip(objectives, run.levels, strict=True):
+        level = LEVELS[objective.name](cm.model, problem, v, objective, run.used)
+        value = None if found.value is None else found.value / level.factor
+        if value is None or value.denominator != 1:
+            return None
+        cm.model.add(level.expr == int(value))
     cm.model.add(v.coverage(i) != coverage)
     answer = work_limited_solver(WORK_UNIQUE_COVERAGE, model.seed).solve(cm.model)
     return problem.vzae(coverage) if answer == cp_model.INFEASIBLE else None
@@ -315,9 +317,7 @@ def linear_weights(instance: Instance, model: PlanningModel, i: int) -> Callable
     return weights
 
 
-def hare_coverage(
-    instance: Instance, model: PlanningModel, i: int, used: Fraction
-) -> Callable[[int], Fraction | None]:
+def hare_coverage(instance: Instance, model: PlanningModel, i: int, used: Fraction) -> Callable[[int], Fraction | None]:
     """Kommune ``i``'s Hare–Niemeyer VZÄ at granularity ``g`` for a given population of it.
 
     Without binding rules the L1-optimal coverage is exactly this rounding (with ``k`` round-ups
