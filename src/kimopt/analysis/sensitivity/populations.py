@@ -102,7 +102,7 @@ def _threshold(
             if known is None and not later_levels:
                 known = levels_coverage(changed, model, base, i, time_limit)
             if known is None:
-                known = levels_coverage(changed, model, base, i, time_limit, len(model.objectives))
+                known = levels_coverage(changed, model, base, i, time_limit, len(model.objectives), tie=True)
             if known is None:
                 solves[0] += 1
                 solved = solve_instance(changed, model, time_limit, base.carried)
@@ -193,10 +193,18 @@ def remainder_verdict(
 WORK_UNIQUE_COVERAGE = 5.0
 """Deterministic work limit of the check that every plan at the levels' optimum gives the
 Kommune the same coverage."""
+WORK_TIE_BREAK = 10.0
+"""Deterministic work limit of the tie-break's own optimisation (its value, not the strict plan)."""
 
 
 def levels_coverage(
-    changed: Instance, model: PlanningModel, base: Solved, i: int, time_limit: float | None, depth: int = 2
+    changed: Instance,
+    model: PlanningModel,
+    base: Solved,
+    i: int,
+    time_limit: float | None,
+    depth: int = 2,
+    tie: bool = False,
 ) -> Fraction | None:
     """Kommune ``i``'s coverage in the optimal plan of ``changed``, from its first ``depth``
     levels alone, when they decide it; else ``None`` (the caller goes deeper or re-solves).
@@ -209,7 +217,7 @@ def levels_coverage(
     answer is the same on every run. Every level (``depth`` = their number) leaves out only the
     tie-break, the costliest part of a re-solve of a large Kreis.
     """
-    from kimopt.cpsat.objectives import LEVELS
+    from kimopt.cpsat.objectives import LEVELS, tie_break
     from kimopt.cpsat.solver import work_limited_solver
     from kimopt.lexicographic import build, lexicographic
 
@@ -233,6 +241,21 @@ def levels_coverage(
         if value is None or value.denominator != 1:
             return None
         cm.model.add(level.expr == int(value))
+    unique = cm.model.clone()
+    unique.add(v.coverage(i) != coverage)
+    if work_limited_solver(WORK_UNIQUE_COVERAGE, model.seed).solve(unique) == cp_model.INFEASIBLE:
+        return problem.vzae(coverage)
+    if not tie:
+        return None
+    level = tie_break(cm.model, problem, v)
+    cm.model.minimize(level.expr)
+    solver = work_limited_solver(WORK_TIE_BREAK, model.seed)
+    if solver.solve(cm.model) != cp_model.OPTIMAL:
+        return None
+    least = solver.value(level.expr)
+    coverage = sum(solver.value(v.a[li]) for li in problem.links_of_kommune[i])
+    cm.model.clear_objective()
+    cm.model.add(level.expr == least)
     cm.model.add(v.coverage(i) != coverage)
     answer = work_limited_solver(WORK_UNIQUE_COVERAGE, model.seed).solve(cm.model)
     return problem.vzae(coverage) if answer == cp_model.INFEASIBLE else None
