@@ -42,7 +42,7 @@ def four(populations: list[int], kreis_budget: int | None = None) -> dict:
 
 def solve_only(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(pop, "remainder_verdict", lambda *args: (None, False))
-    monkeypatch.setattr(pop, "levels_coverage", lambda *args: None)
+    monkeypatch.setattr(pop, "levels_coverage", lambda *args, **named: None)
 
 
 def test_thresholds_with_the_argument_equal_those_of_bisection_by_solves(monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -131,7 +131,7 @@ def bisection_only(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """The search before issue 24: no argument, no prediction, every probe a full re-solve."""
     plain = pop._search
     monkeypatch.setattr(pop, "remainder_verdict", lambda *args: (None, False))
-    monkeypatch.setattr(pop, "levels_coverage", lambda *args: None)
+    monkeypatch.setattr(pop, "levels_coverage", lambda *args, **named: None)
     monkeypatch.setattr(
         pop, "_search", lambda found, p, sign, limit, guess, *rest, **named: plain(found, p, sign, limit, guess)
     )
