@@ -9,8 +9,9 @@ and when a plan reaches it (the base plan with the Kreis serving the rest or the
 serving everything, accepted by the independent checker; else one feasibility check of the
 plain model with the coverages fixed), the optimal coverages are exactly the
 apportionment's — the same the lexicographic solve proves (:mod:`kimopt.cpsat.remainders`).
-Only where this argument does not decide (the Kreis cannot fill in, or the Kommune's
-remainder ties) is the instance re-solved.
+Where this argument does not decide (the Kreis cannot fill in, or the Kommune's remainder
+ties), the first two levels, then every level and the tie-break's least value decide it
+(:func:`levels_coverage`); only then is the instance re-solved in full.
 Kommunen are searched in parallel (separate processes, results in Kommune order), so the
 answer does not depend on scheduling.
 """
