@@ -154,8 +154,14 @@ def test_parametric_thresholds_equal_those_of_plain_bisection(monkeypatch, seed:
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_each_threshold_is_exact(seed: int) -> None:
-    """Re-solved: the coverage is the plan's one inhabitant before the threshold and differs at it."""
+@pytest.mark.parametrize("staged", [False, True])
+def test_each_threshold_is_exact(monkeypatch, seed: int, staged: bool) -> None:  # type: ignore[no-untyped-def]
+    """Re-solved: the coverage is the plan's one inhabitant before the threshold and differs at it;
+    ``staged``: the open probes decided by the levels in stages (as where the base's tie-break
+    did not finish), not by full re-solves."""
+    one_process(monkeypatch)
+    if staged:
+        monkeypatch.setattr(pop, "proven", lambda solved: False)
     data = instance(generated(seed))
     settings_ = model(workers=1)
     found = population_thresholds(data, settings_)

@@ -7,10 +7,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from kimopt.analysis.sensitivity.base import Progress, Solved, each_in_parallel, optimal_base, solve_instance
+from kimopt.analysis.sensitivity.base import Progress, Solved, each_in_parallel, optimal_base, proven, solve_instance
 from kimopt.data import Instance, PlanningModel
 from kimopt.problem import Carried, Problem
-from kimopt.results import Status
 
 
 @dataclass(frozen=True)
@@ -168,22 +167,15 @@ def _unlimited_changes(
         later: list[list[int | None]] = []
         for group, plan in zip(groups, solved, strict=True):
             if len(group) == 1:
-                if plan.units != base.units or not _proven(plan):
+                if plan.units != base.units or not proven(plan):
                     changed[group[0]] = plan
-            elif not _proven(plan):
+            elif not proven(plan):
                 later += [[payer] for payer in group]
             elif plan.units != base.units:
                 half = len(group) // 2
                 later += [group[:half], group[half:]]
         groups = later
     return changed
-
-
-def _proven(solved: Solved) -> bool:
-    """Whether ``solved`` is the optimal plan itself: every level and the strict tie-break proven."""
-    if solved.plan is None or solved.plan.status is not Status.OPTIMAL:
-        return False
-    return bool((solved.plan.solver or {}).get("tie_break", {}).get("proven", False))
 
 
 def _threshold(

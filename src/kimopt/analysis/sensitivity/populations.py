@@ -26,7 +26,7 @@ from fractions import Fraction
 
 from ortools.sat.python import cp_model
 
-from kimopt.analysis.sensitivity.base import Progress, Solved, each_in_parallel, optimal_base, solve_instance
+from kimopt.analysis.sensitivity.base import Progress, Solved, each_in_parallel, optimal_base, proven, solve_instance
 from kimopt.check import check_plan
 from kimopt.cpsat.remainders import RemainderOptimum, kreis_fills_in, remainder_optimum
 from kimopt.data import Instance, PlanningModel
@@ -95,14 +95,17 @@ def _threshold(
     solves = [0]
     weights_at = linear_weights(instance, model, i)
     accepted: dict[tuple[int, ...], bool] = {}
+    # the levels in stages pay where a full re-solve is costly: where the base plan's strict
+    # tie-break did not finish (a large Kreis); elsewhere the full re-solve is cheaper
+    staged = not proven(base)
 
     def coverage_at(population: int) -> Fraction | None:
         if population not in cache:
             changed = _with_population(instance, i, population)
             known, later_levels = remainder_verdict(changed, model, base, i, weights_at(population), accepted)
-            if known is None and not later_levels:
+            if known is None and not later_levels and staged:
                 known = levels_coverage(changed, model, base, i, time_limit)
-            if known is None:
+            if known is None and staged:
                 known = levels_coverage(changed, model, base, i, time_limit, len(model.objectives), tie=True)
             if known is None:
                 solves[0] += 1
