@@ -11,7 +11,12 @@ Every figure comes from exact re-solves of modified instances, never from sampli
   The bisection takes the coverage to be monotone in the Kommune's own population between
   its probes (raising ``p_i`` raises ``e_i`` and lowers every other target); whatever the
   search finds is checked: the coverage at ``threshold − 1`` (unchanged) and at
-  ``threshold`` (changed), and both results are reported.
+  ``threshold`` (changed), and both results are reported. The targets move linearly in the
+  population, so the Hare–Niemeyer rounding predicts the threshold by integer arithmetic;
+  the prediction is probed on both sides (a predicted "no change" at the end of the range), and
+  a probe the remainder argument leaves open is decided by the first two levels, then by every
+  level and the tie-break's value (each with one uniqueness check under a work limit), and
+  only then by a full re-solve.
 * **Budgets** (:func:`budget_thresholds`). A payer's budget ``B`` enters only the constraint
   ``payment ≤ B``, and a payment is a sum of ``n_h × g × d_h`` (new units times granularity
   times the host's deficit). Between two such payment levels the feasible set — hence the
@@ -20,7 +25,9 @@ Every figure comes from exact re-solves of modified instances, never from sampli
   so once the plan has changed it does not come back; the first level that changes it is
   found by bisection over the levels and verified by re-solving at it and one euro below. A
   budget with no payment level above it (its payer pays for no new position) changes nothing
-  and is not re-solved; payers are searched in parallel processes.
+  and is not re-solved. Which budgets change the plan at all when unlimited is found in groups
+  (all of a group unlimited at once keeps the plan: none of them changes it, the lexicographic
+  optimum being monotone); payers are searched in parallel processes.
 * **Trade-off** (:func:`tradeoff_curve`). With ``use_positions`` fixed at its optimum, the
   ε-constraint method: minimise the L1 deviation subject to ``Eigenanteil ≤ ε``, then the
   Eigenanteil at that deviation; the next ε lies one solver unit (``1/g.denominator`` €)
@@ -185,9 +192,9 @@ def analyse(
     assert base.plan is not None
     populations, budgets, curve = [], [], None
     if "populations" in parts:
-        populations = population_thresholds(instance, model, time_limit, progress, carried=carried)
+        populations = population_thresholds(instance, model, time_limit, progress, carried=carried, base=base)
     if "budgets" in parts:
-        budgets = budget_thresholds(instance, model, time_limit, progress, carried, fixed)
+        budgets = budget_thresholds(instance, model, time_limit, progress, carried, fixed, base)
     if "tradeoff" in parts:
         curve = tradeoff_curve(instance, model, max_points, time_limit, progress, carried)
     seconds = time.perf_counter() - started

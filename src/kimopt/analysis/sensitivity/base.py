@@ -68,6 +68,13 @@ def solve_instance(
     return Solved(result.status, tuple(result.units), tuple(plan.coverage), plan)
 
 
+def proven(solved: Solved) -> bool:
+    """Whether ``solved`` is the optimal plan itself: every level and the strict tie-break proven."""
+    if solved.plan is None or solved.plan.status is not Status.OPTIMAL:
+        return False
+    return bool((solved.plan.solver or {}).get("tie_break", {}).get("proven", False))
+
+
 def optimal_base(
     instance: Instance, model: PlanningModel, time_limit: float | None, carried: Carried | None = None
 ) -> Solved:

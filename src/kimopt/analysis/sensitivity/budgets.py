@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from kimopt.analysis.sensitivity.base import Progress, Solved, each_in_parallel, optimal_base, solve_instance
+from kimopt.analysis.sensitivity.base import Progress, Solved, each_in_parallel, optimal_base, proven, solve_instance
 from kimopt.data import Instance, PlanningModel
 from kimopt.problem import Carried, Problem
 
@@ -66,11 +66,17 @@ def payment_levels(
 
 
 def _with_budget(instance: Instance, payer: int | None, budget: int | Fraction | None) -> Instance:
-    if payer is None:
-        kreis = instance.kreis.model_copy(update={"budget": budget})
-        return instance.model_copy(update={"kreis": kreis})
+    return _with_budgets(instance, {payer: budget})
+
+
+def _with_budgets(instance: Instance, budgets: Mapping[int | None, int | Fraction | None]) -> Instance:
+    """``instance`` with these payers' budgets (``None`` as a payer: the Kreis; as a budget: unlimited)."""
+    if None in budgets:
+        instance = instance.model_copy(update={"kreis": instance.kreis.model_copy(update={"budget": budgets[None]})})
     kommunen = list(instance.kommunen)
-    kommunen[payer] = kommunen[payer].model_copy(update={"budget": budget})
+    for payer, budget in budgets.items():
+        if payer is not None:
+            kommunen[payer] = kommunen[payer].model_copy(update={"budget": budget})
     return instance.model_copy(update={"kommunen": kommunen})
 
 
@@ -81,24 +87,95 @@ def budget_thresholds(
     progress: Progress = None,
     carried: Carried | None = None,
     fixed: Mapping[str, Fraction] | None = None,
+    base: Solved | None = None,
 ) -> list[BudgetThreshold]:
     """For the Kreis and every Kommune with a budget: the smallest increase changing the plan.
 
     A year of a horizon: ``instance`` is the solver's view, each budget less ``fixed`` (a payer's
     Eigenanteil of Bausteine 1 and 3); the budgets and thresholds reported are the whole budgets,
-    ``carried`` (the years before) is held fixed.
+    ``carried`` (the years before) is held fixed. ``base``: the optimal plan of ``instance``
+    when the caller has it already.
+
+    Which payers' unlimited budget changes the plan at all is found in groups
+    (:func:`_unlimited_changes`); only those are searched.
     """
-    base = optimal_base(instance, model, time_limit, carried)
+    base = base or optimal_base(instance, model, time_limit, carried)
+    assert base.plan is not None
+    problem = base.plan.problem
     fixed = fixed or {}
     payers: list[tuple[int | None, str, str, int | Fraction]] = []
     if instance.kreis.budget is not None:
         payers.append((None, instance.kreis.name, "kreis", instance.kreis.budget))
     payers += [(i, k.name, "kommune", k.budget) for i, k in enumerate(instance.kommunen) if k.budget is not None]
+    levels = {payer: _levels(problem, payer, budget, fixed.get(name, Fraction(0))) for payer, name, _, budget in payers}
+    unlimited = _unlimited_changes(
+        instance, model, base, [payer for payer, *_ in payers if levels[payer]], time_limit, progress
+    )
     jobs = [
-        (instance, model, base, payer, name, kind, budget, time_limit, fixed.get(name, Fraction(0)))
+        (
+            instance,
+            model,
+            base,
+            payer,
+            name,
+            kind,
+            budget,
+            time_limit,
+            fixed.get(name, Fraction(0)),
+            unlimited.get(payer),
+        )
         for payer, name, kind, budget in payers
     ]
     return each_in_parallel(_threshold, jobs, [name for _, name, _, _ in payers], progress)
+
+
+def _levels(problem: Problem, payer: int | None, budget: int | Fraction, fixed: Fraction) -> list[int]:
+    """The payer's payment levels above its whole budget (a year of fewer months pays months/12
+    of each deficit, DESIGN §5)."""
+    whole = budget + fixed
+    assert whole.denominator == 1  # a budget of the file, less the fixed part, plus it again
+    g = problem.g * problem.year_share
+    return payment_levels(_deficits(problem, payer), g, problem.positions, int(whole), fixed)
+
+
+def _unlimited_changes(
+    instance: Instance,
+    model: PlanningModel,
+    base: Solved,
+    payers: Sequence[int | None],
+    time_limit: float | None,
+    progress: Progress,
+) -> dict[int | None, Solved]:
+    """The payers whose budget, made unlimited alone, changes the plan, each with that plan.
+
+    Tested in groups: every budget of a group unlimited at once. The plans with more budget
+    contain those with less, and the optimal plan is the first in one total order (the levels,
+    then the strict tie-break), so a plan that stays optimal in the larger set stays optimal in
+    every set between: a group whose unlimited budgets keep the plan clears all its members
+    with one solve. A group that changes the plan is halved; one whose plan is not proven
+    (the tie-break cut short) proves nothing and is split into its members. A single payer's
+    solve is its plan without limit. The groups of a round are solved in parallel.
+    """
+    changed: dict[int | None, Solved] = {}
+    groups = [list(payers)] if payers else []
+    round_ = 0
+    while groups:
+        round_ += 1
+        labels = [f"Budgets ohne Grenze, Runde {round_}: {len(group)} auf einmal" for group in groups]
+        jobs = [(_with_budgets(instance, dict.fromkeys(group)), model, time_limit, base.carried) for group in groups]
+        solved = each_in_parallel(solve_instance, jobs, labels, progress)
+        later: list[list[int | None]] = []
+        for group, plan in zip(groups, solved, strict=True):
+            if len(group) == 1:
+                if plan.units != base.units or not proven(plan):
+                    changed[group[0]] = plan
+            elif not proven(plan):
+                later += [[payer] for payer in group]
+            elif plan.units != base.units:
+                half = len(group) // 2
+                later += [group[:half], group[half:]]
+        groups = later
+    return changed
 
 
 def _threshold(
@@ -111,19 +188,20 @@ def _threshold(
     budget: int | Fraction,
     time_limit: float | None,
     fixed: Fraction = Fraction(0),
+    unlimited: Solved | None = None,
 ) -> BudgetThreshold:
     """The threshold of one payer (one task of the parallel search), on its whole budget
     (``budget`` left for Baustein 2 plus the ``fixed`` Eigenanteil of Bausteine 1 and 3).
 
     A budget with no payment level above it (the payer pays for no new position of any host)
-    can change nothing: no re-solve is needed to say so.
+    can change nothing: no re-solve is needed to say so. ``unlimited``: the plan with this
+    budget unlimited where it differs from ``base`` (``None``: it keeps the base plan,
+    :func:`_unlimited_changes`).
     """
     assert base.plan is not None
     problem = base.plan.problem
-    whole = budget + fixed
-    assert whole.denominator == 1  # a budget of the file, less the fixed part, plus it again
-    total = int(whole)
-    cache: dict[int | None, Solved] = {total: base}
+    total = int(budget + fixed)
+    cache: dict[int | None, Solved] = {total: base, None: unlimited or base}
 
     def at(value: int | None) -> Solved:
         if value not in cache:
@@ -131,8 +209,7 @@ def _threshold(
             cache[value] = solve_instance(_with_budget(instance, payer, left), model, time_limit, base.carried)
         return cache[value]
 
-    # a year of fewer months pays months/12 of each deficit (DESIGN §5)
-    levels = payment_levels(_deficits(problem, payer), problem.g * problem.year_share, problem.positions, total, fixed)
+    levels = _levels(problem, payer, budget, fixed)
     found = None
     if levels and at(None).units != base.units:
         lo, hi = 0, len(levels) - 1  # at(levels[-1]) is as good as unlimited

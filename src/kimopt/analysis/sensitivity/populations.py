@@ -9,8 +9,9 @@ and when a plan reaches it (the base plan with the Kreis serving the rest or the
 serving everything, accepted by the independent checker; else one feasibility check of the
 plain model with the coverages fixed), the optimal coverages are exactly the
 apportionment's — the same the lexicographic solve proves (:mod:`kimopt.cpsat.remainders`).
-Only where this argument does not decide (the Kreis cannot fill in, or the Kommune's
-remainder ties) is the instance re-solved.
+Where this argument does not decide (the Kreis cannot fill in, or the Kommune's remainder
+ties), the first two levels, then every level and the tie-break's least value decide it
+(:func:`levels_coverage`); only then is the instance re-solved in full.
 Kommunen are searched in parallel (separate processes, results in Kommune order), so the
 answer does not depend on scheduling.
 """
@@ -18,18 +19,20 @@ answer does not depend on scheduling.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from ortools.sat.python import cp_model
 
-from kimopt.analysis.sensitivity.base import Progress, Solved, each_in_parallel, optimal_base, solve_instance
+from kimopt.analysis.sensitivity.base import Progress, Solved, each_in_parallel, optimal_base, proven, solve_instance
 from kimopt.check import check_plan
 from kimopt.cpsat.remainders import RemainderOptimum, kreis_fills_in, remainder_optimum
 from kimopt.data import Instance, PlanningModel
 from kimopt.plan import Plan
 from kimopt.problem import Carried, Problem, compile_problem
+from kimopt.results import Status
 
 
 @dataclass(frozen=True)
@@ -66,14 +69,16 @@ def population_thresholds(
     progress: Progress = None,
     kommunen: Sequence[int] | None = None,
     carried: Carried | None = None,
+    base: Solved | None = None,
 ) -> list[PopulationThreshold]:
     """For every Kommune (or those in ``kommunen``): the smallest ``+X`` / ``−Y`` inhabitants
     that change its coverage in the optimal plan.
 
     Searched up to the Kreis's whole population more and down to 0 inhabitants (see the
-    module docstring). ``carried``: a later year of a horizon, the years before held fixed.
+    module docstring). ``carried``: a later year of a horizon, the years before held fixed;
+    ``base``: the optimal plan of ``instance`` when the caller has it already.
     """
-    base = optimal_base(instance, model, time_limit, carried)
+    base = base or optimal_base(instance, model, time_limit, carried)
     chosen = list(range(len(instance.kommunen)) if kommunen is None else kommunen)
     jobs = [(instance, model, base, i, time_limit) for i in chosen]
     return each_in_parallel(_threshold, jobs, [instance.kommunen[i].name for i in chosen], progress)
@@ -88,11 +93,20 @@ def _threshold(
     total = sum(k.population for k in instance.kommunen)
     cache: dict[int, Fraction | None] = {kommune.population: base.coverage[i]}
     solves = [0]
+    weights_at = linear_weights(instance, model, i)
+    accepted: dict[tuple[int, ...], bool] = {}
+    # the levels in stages pay where a full re-solve is costly: where the base plan's strict
+    # tie-break did not finish (a large Kreis); elsewhere the full re-solve is cheaper
+    staged = not proven(base)
 
     def coverage_at(population: int) -> Fraction | None:
         if population not in cache:
             changed = _with_population(instance, i, population)
-            known = parametric_coverage(changed, model, base, i)
+            known, later_levels = remainder_verdict(changed, model, base, i, weights_at(population), accepted)
+            if known is None and not later_levels and staged:
+                known = levels_coverage(changed, model, base, i, time_limit)
+            if known is None and staged:
+                known = levels_coverage(changed, model, base, i, time_limit, len(model.objectives), tie=True)
             if known is None:
                 solves[0] += 1
                 solved = solve_instance(changed, model, time_limit, base.carried)
@@ -101,22 +115,38 @@ def _threshold(
         return cache[population]
 
     guess = _first_guess(instance, model, i, total)
-    hare = _hare_coverage(instance, model, i, base.plan.used)
-    up = _search(coverage_at, kommune.population, +1, total, guess, _hint(hare, kommune.population, +1, total, guess))
-    down = _search(
-        coverage_at,
-        kommune.population,
-        -1,
-        kommune.population,
-        guess,
-        _hint(hare, kommune.population, -1, kommune.population, guess),
-    )
+    hare = hare_coverage(instance, model, i, base.plan.used)
+    p = kommune.population
+    up = _search(coverage_at, p, +1, total, guess, _hint(hare, p, +1, total, guess), predicted=True)
+    down = _search(coverage_at, p, -1, p, guess, _hint(hare, p, -1, p, guess), predicted=True)
     return PopulationThreshold(kommune.name, kommune.population, base.coverage[i], up, down, solves[0])
 
 
-def parametric_coverage(changed: Instance, model: PlanningModel, base: Solved, i: int) -> Fraction | None:
+def parametric_coverage(
+    changed: Instance,
+    model: PlanningModel,
+    base: Solved,
+    i: int,
+    weights: tuple[int, ...] | None = None,
+    accepted: dict[tuple[int, ...], bool] | None = None,
+) -> Fraction | None:
     """Kommune ``i``'s coverage in the optimal plan of ``changed`` (the base instance with other
     populations), when the largest-remainder argument decides it without a solve; else ``None``.
+    See :func:`remainder_verdict`."""
+    return remainder_verdict(changed, model, base, i, weights, accepted)[0]
+
+
+def remainder_verdict(
+    changed: Instance,
+    model: PlanningModel,
+    base: Solved,
+    i: int,
+    weights: tuple[int, ...] | None = None,
+    accepted: dict[tuple[int, ...], bool] | None = None,
+) -> tuple[Fraction | None, bool]:
+    """Kommune ``i``'s coverage by the largest-remainder argument (``None``: not decided), and
+    whether only the later levels can decide it (a plan reaches the bound and Kommune ``i``'s
+    remainder ties with more Kommunen than get the unit: the first two levels leave a choice).
 
     Valid when the objectives begin with ``use_positions`` and the L1 ``proportionality`` and
     the quota rule is off: then ``N_used*`` is the base plan's, and a plan of the changed
@@ -124,28 +154,115 @@ def parametric_coverage(changed: Instance, model: PlanningModel, base: Solved, i
     rest, or the Kreis serving everything, accepted by the checker; else one feasibility
     check, :func:`_reaches_bound`) proves the optimal coverages; Kommune ``i``'s is unique
     unless its remainder ties.
+
+    ``weights``: the key weights of ``changed`` (:func:`linear_weights`); the population enters
+    the compiled problem only through them, so the base problem with these weights is
+    ``changed`` compiled. ``accepted``: the checker's answers by plan, kept between probes (with
+    the quota rule off the checker reads no population).
     """
     plan = base.plan
     objectives = model.objectives
     if plan is None or base.units is None or model.quota_rule or len(objectives) < 2:
-        return None
+        return None, False
     if objectives[0].name != "use_positions" or objectives[1].name != "proportionality":
-        return None
+        return None, False
     if (objectives[1].measure or "l1") != "l1":
-        return None
-    problem = compile_problem(changed, model, base.carried)
+        return None, False
+    if weights is None:
+        problem = compile_problem(changed, model, base.carried)
+    else:
+        problem = replace(plan.problem, instance=changed, weights=weights)
     if len(problem.links) != len(base.units) or problem.total_weight == 0:
-        return None
+        return None, False
+    accepted = {} if accepted is None else accepted
     used = plan.target_units if plan.target_units is not None else problem.units(plan.used)
     optimum = remainder_optimum(problem, used)
-    if i in optimum.tied:
-        return None
-    coverage = problem.vzae(optimum.floor[i] + (i in optimum.up))
+    # a tie that every tied Kommune's unit settles leaves no choice
+    open_tie = i in optimum.tied and optimum.tied_up < len(optimum.tied)
+    coverage = None if open_tie else problem.vzae(optimum.floor[i] + (i in optimum.up or i in optimum.tied))
     for start in (list(base.units), [0] * len(base.units)):  # as the solve's own shortcut tries
         filled = kreis_fills_in(problem, start, optimum)
-        if filled is not None and not check_plan(changed, model, Plan(problem, filled).links_json(), base.carried):
-            return coverage
-    return coverage if _reaches_bound(problem, used, optimum, base.units, model.seed) else None
+        if filled is None:
+            continue
+        key = tuple(filled)
+        if key not in accepted:
+            accepted[key] = not check_plan(changed, model, Plan(problem, filled).links_json(), base.carried)
+        if accepted[key]:
+            return coverage, open_tie
+    if open_tie:
+        return None, False
+    return (coverage if _reaches_bound(problem, used, optimum, base.units, model.seed) else None), False
+
+
+WORK_UNIQUE_COVERAGE = 5.0
+"""Deterministic work limit of the check that every plan at the levels' optimum gives the
+Kommune the same coverage."""
+WORK_TIE_BREAK = 10.0
+"""Deterministic work limit of the tie-break's own optimisation (its value, not the strict plan)."""
+
+
+def levels_coverage(
+    changed: Instance,
+    model: PlanningModel,
+    base: Solved,
+    i: int,
+    time_limit: float | None,
+    depth: int = 2,
+    tie: bool = False,
+) -> Fraction | None:
+    """Kommune ``i``'s coverage in the optimal plan of ``changed``, from its first ``depth``
+    levels alone, when they decide it; else ``None`` (the caller goes deeper or re-solves).
+
+    Valid when the objectives begin with ``use_positions`` and no year before is carried: the
+    levels are optimised (their proven values do not depend on the run), then one check on one
+    worker under a work limit shows that no plan at these values gives Kommune ``i`` another
+    coverage — then the later levels and the tie-break, which only choose among these plans,
+    cannot change it. The check's model holds only the proven values and the coverage, so its
+    answer is the same on every run. Every level (``depth`` = their number) leaves out only the
+    tie-break, the costliest part of a re-solve of a large Kreis.
+    """
+    from kimopt.cpsat.objectives import LEVELS, tie_break
+    from kimopt.cpsat.solver import work_limited_solver
+    from kimopt.lexicographic import build, lexicographic
+
+    objectives = model.objectives[:depth]
+    if base.carried is not None or len(objectives) < 2 or objectives[0].name != "use_positions":
+        return None
+    first = model.model_copy(update={"objectives": objectives})
+    problem = compile_problem(changed, first)
+    limit = float(model.time_limit_s) if time_limit is None else time_limit
+    run = lexicographic(build(problem), time.perf_counter() + limit, model.workers or 1, model.seed)
+    if run.status is not Status.OPTIMAL or run.solution is None or run.used is None:
+        return None
+    if len(run.levels) != len(objectives) or not all(level.proven for level in run.levels):
+        return None
+    coverage = sum(run.solution[li] for li in problem.links_of_kommune[i])
+    cm = build(problem)
+    v = cm.variables
+    for objective, found in zip(objectives, run.levels, strict=True):
+        level = LEVELS[objective.name](cm.model, problem, v, objective, run.used)
+        value = None if found.value is None else found.value / level.factor
+        if value is None or value.denominator != 1:
+            return None
+        cm.model.add(level.expr == int(value))
+    unique = cm.model.clone()
+    unique.add(v.coverage(i) != coverage)
+    if work_limited_solver(WORK_UNIQUE_COVERAGE, model.seed).solve(unique) == cp_model.INFEASIBLE:
+        return problem.vzae(coverage)
+    if not tie:
+        return None
+    level = tie_break(cm.model, problem, v)
+    cm.model.minimize(level.expr)
+    solver = work_limited_solver(WORK_TIE_BREAK, model.seed)
+    if solver.solve(cm.model) != cp_model.OPTIMAL:
+        return None
+    least = solver.value(level.expr)
+    coverage = sum(solver.value(v.a[li]) for li in problem.links_of_kommune[i])
+    cm.model.clear_objective()
+    cm.model.add(level.expr == least)
+    cm.model.add(v.coverage(i) != coverage)
+    answer = work_limited_solver(WORK_UNIQUE_COVERAGE, model.seed).solve(cm.model)
+    return problem.vzae(coverage) if answer == cp_model.INFEASIBLE else None
 
 
 WORK_BOUND_CHECK = 2.0
@@ -190,26 +307,66 @@ def _first_guess(instance: Instance, model: PlanningModel, i: int, total: int) -
     return max(1, math.floor(per_step / 4))
 
 
-def _hare_coverage(
-    instance: Instance, model: PlanningModel, i: int, used: Fraction
-) -> Callable[[int], Fraction | None]:
+def linear_weights(instance: Instance, model: PlanningModel, i: int) -> Callable[[int], tuple[int, ...]]:
+    """The key weights as a function of Kommune ``i``'s population, by integer arithmetic.
+
+    The targets move linearly in the population: with ``P`` the Kreis's population, the key
+    share ``Σ_k λ_k·x_jk/X_k`` times ``P`` is ``a_j·P + λ·x_j`` (``a_j`` the other columns'
+    part, ``x_j`` the population); divided by their greatest common divisor these are exactly
+    :func:`kimopt.problem.key_weights` of the instance with that population.
+    """
+    kommunen = instance.kommunen
+    lam = Fraction(model.key.get("population", 0))
+    others = [Fraction(0)] * len(kommunen)
+    for name, weight in model.key.items():
+        if name == "population" or weight == 0:
+            continue
+        column = [k.indicators[name] for k in kommunen]
+        total = sum(column, Fraction(0))
+        if total == 0:
+            continue
+        for j, value in enumerate(column):
+            others[j] += weight * value / total
+    scale = math.lcm(lam.denominator, *(a.denominator for a in others))
+    a = [int(x * scale) for x in others]
+    b = int(lam * scale)
+    populations = [k.population for k in kommunen]
+    rest_of_kreis = sum(populations) - populations[i]
+
+    def weights(population: int) -> tuple[int, ...]:
+        people = rest_of_kreis + population
+        column = b if people > 0 else 0  # a column adding up to 0 is left out of the key
+        found = [aj * people + column * x for aj, x in zip(a, populations, strict=True)]
+        found[i] = a[i] * people + column * population
+        divisor = math.gcd(*found) or 1
+        return tuple(w // divisor for w in found)
+
+    return weights
+
+
+def hare_coverage(instance: Instance, model: PlanningModel, i: int, used: Fraction) -> Callable[[int], Fraction | None]:
     """Kommune ``i``'s Hare–Niemeyer VZÄ at granularity ``g`` for a given population of it.
 
     Without binding rules the L1-optimal coverage is exactly this rounding (with ``k`` round-ups
     ``Σ|c − e| = k − 2·Σ_up r + Σ r`` is least for the largest remainders ``r``), so it predicts
-    where the plan changes. Only a hint for the search: every threshold is re-solved.
+    where the plan changes. Only a hint for the search: every threshold is re-solved. Each
+    probe is integer arithmetic on :func:`linear_weights`, with the tie rule of
+    :func:`kimopt.analysis.apportion.apportion` (a front of equal remainders larger than the
+    seats left gets none).
     """
-    from kimopt.analysis.apportion import apportion
-    from kimopt.problem import key_weights
-
     g = model.granularity_vzae
     house = int(used / g)
+    weights_at = linear_weights(instance, model, i)
 
     def coverage(population: int) -> Fraction | None:
-        weights = key_weights(_with_population(instance, i, population), model)
-        if house == 0 or not any(weights):
+        weights = weights_at(population)
+        total = sum(weights)
+        if house == 0 or total == 0:
             return None
-        return apportion(weights, house, "hare-niemeyer").seats[i] * g
+        floors, rests = zip(*(divmod(house * w, total) for w in weights), strict=True)
+        extra = house - sum(floors)
+        ahead = sum(1 for r in rests if r >= rests[i])
+        return (floors[i] + (0 < ahead <= extra)) * g
 
     return coverage
 
@@ -226,15 +383,21 @@ def _search(
     limit: int,
     guess: int,
     hint: int | None = None,
+    predicted: bool = False,
 ) -> Step | None:
     """Smallest ``d`` in ``1..limit`` with ``coverage(p + sign·d) ≠ coverage(p)``, else None.
 
     Doubling from ``guess`` until the coverage changes, then bisection. A ``hint`` (a predicted
-    threshold) is probed first, with the population one below it.
+    threshold) is probed first, with the population one below it; ``predicted`` with no hint
+    (the prediction: no change up to ``limit``) probes ``limit`` first. Like the bisection,
+    this takes the coverage to be monotone in the Kommune's own population: the same coverage
+    at both ends, the same in between.
     """
     if limit <= 0:
         return None
     start = coverage_at(population)
+    if predicted and hint is None and coverage_at(population + sign * limit) == start:
+        return None
     unchanged, delta = 0, min(guess, limit)
     if hint is not None and 0 < hint <= limit:
         if coverage_at(population + sign * hint) == start:
