@@ -455,11 +455,12 @@ def test_heinsberg_from_the_command_line(tmp_path: Path) -> None:
 
 def test_heinsberg_paper_says_who_pays_whom_in_half_year_euros() -> None:
     """„Wer zahlt wem“: the Kreis passes on 27,500 € per VZÄ and pays 2,500 € of each capped VZÄ."""
+    from kimopt.plan_file import PlanFile
     from kimopt.report.money import finance_table, transfers
     from kimopt.report.tables import hosts_table
 
     _, outcome = heinsberg()
-    plan = outcome.plan_json
+    plan = PlanFile.model_validate(outcome.plan_json)
     moves = {(m[1], m[2]): m[4] for m in transfers(plan) if m[0] == "Kreis Heinsberg"}
     assert moves[("Caritasverband für die Region Heinsberg", "passed_on")] == 3 * 27500
     assert moves[("Caritasverband für die Region Heinsberg", "defizit")] == 3 * 2500

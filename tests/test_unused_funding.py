@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 from kimopt.check import check_plan
 from kimopt.cli import app
 from kimopt.load import load_instance
+from kimopt.plan_file import PlanFile, Summary
 from kimopt.report import render_plan_report, xlsx_bytes
 from kimopt.report.horizon import unused_table
 from kimopt.report.tables import summary_table, unused_sentence
@@ -85,12 +86,13 @@ def test_the_console_says_it_under_the_positions(wesel: tuple[Path, str, dict[st
 
 def test_the_reports_say_it(wesel: tuple[Path, str, dict[str, Any]]) -> None:
     _, _, plan = wesel
-    table = summary_table(plan, "de")
+    typed = PlanFile.model_validate(plan)
+    table = summary_table(typed, "de")
     assert ["VZÄ ungenutzt", "9,5"] in table.rows
     assert table.note == WESEL_SENTENCE + "."
     for suffix in (".html", ".md"):
-        assert WESEL_SENTENCE in render_plan_report(plan, suffix, "de")
-    english = unused_sentence(plan["summary"], "en")
+        assert WESEL_SENTENCE in render_plan_report(typed, suffix, "de")
+    english = unused_sentence(typed.summary, "en")
     assert english == "9.5 VZÄ of the funding stay unused; limited by: Kreis share, Host size Kreis Wesel, Budget Kreis"
 
 
@@ -106,8 +108,9 @@ def test_a_plan_that_uses_all_funding_says_nothing() -> None:
     plan = solve(tiny()).plan_json
     assert plan is not None
     assert plan["summary"]["unused_vzae"] == 0.0
-    assert unused_sentence(plan["summary"], "de") is None
-    assert summary_table(plan, "de").note == ""
+    typed = PlanFile.model_validate(plan)
+    assert unused_sentence(typed.summary, "de") is None
+    assert summary_table(typed, "de").note == ""
 
 
 def test_every_year_of_a_multi_year_plan_says_it(tmp_path: Path, test_model_file: Path) -> None:
@@ -131,9 +134,10 @@ def test_every_year_of_a_multi_year_plan_says_it(tmp_path: Path, test_model_file
         + ", Budget Kreis"
     )
     assert f"   {sentence}." in output.splitlines()
-    table = unused_table(plan, "de")
+    typed = PlanFile.model_validate(plan)
+    table = unused_table(typed, "de")
     assert table is not None and table.rows == [[f"2023: {sentence}."]]
-    assert "Ungenutzte Förderung je Jahr" in render_plan_report(plan, ".html", "de")
+    assert "Ungenutzte Förderung je Jahr" in render_plan_report(typed, ".html", "de")
     import openpyxl
 
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(plan, "plan.xlsx", "de", None)))["Haushalt"]
@@ -179,4 +183,25 @@ def test_the_checker_recomputes_the_unused_vzae(wesel: tuple[Path, str, dict[str
     ],
 )
 def test_the_sentence(summary: dict[str, Any], said: str) -> None:
-    assert unused_sentence(summary, "de") == said
+    whole = {**SUMMARY, **summary}
+    if "positions_used" in summary:  # an older plan without the key
+        whole.pop("unused_vzae")
+    assert unused_sentence(Summary.model_validate(whole), "de") == said
+
+
+SUMMARY: dict[str, Any] = {  # a plan's key figures, the others of no concern to the sentence
+    "positions_used": 10.5,
+    "positions_fundable": 11.0,
+    "unused_vzae": 0.5,
+    "target_basis_vzae": 10.5,
+    "kreis_vzae": 4.0,
+    "partner_vzae": 6.5,
+    "kreis_share": 0.38,
+    "funding_eur": 577500,
+    "eigenanteil_eur": {"kreis": 0, "kommunen": 0, "traeger": 0, "total": 0},
+    "deviation_l1": 0.0,
+    "deviation_max": 0.0,
+    "loosemore_hanby": 0.0,
+    "gallagher": 0.0,
+    "quota_rule_holds": True,
+}
