@@ -1,6 +1,6 @@
 """Population thresholds by the largest-remainder argument equal those of re-solving.
 
-The parametric coverage (:func:`parametric_coverage`) must be the coverage the lexicographic
+The parametric coverage (:func:`remainder_verdict`) must be the coverage the lexicographic
 re-solve finds wherever it claims one, and the thresholds found with it must be the ones the
 solve-only bisection finds. The search of issue 24 (the remainder argument, the first two
 levels, the predicted threshold probed on both sides, budgets cleared in groups) finds the
@@ -60,7 +60,7 @@ def test_argument_declines_when_the_kreis_cannot_fill_in() -> None:
     settings_ = model(workers=1)
     base = optimal_base(data, settings_, None)
     changed = pop._with_population(data, 3, 60000)
-    found = pop.parametric_coverage(changed, settings_, base, 3)
+    found = pop.remainder_verdict(changed, settings_, base, 3)[0]
     solved = solve_instance(changed, settings_)
     assert found is None or (solved.coverage is not None and found == solved.coverage[3])
 
@@ -69,7 +69,7 @@ def test_argument_declines_under_the_quota_rule() -> None:
     data = instance(four([20000, 10000, 30000, 7000]))
     settings_ = model(workers=1, quota_rule=True)
     base = optimal_base(data, settings_, None)
-    assert pop.parametric_coverage(pop._with_population(data, 0, 25000), settings_, base, 0) is None
+    assert pop.remainder_verdict(pop._with_population(data, 0, 25000), settings_, base, 0)[0] is None
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -86,7 +86,7 @@ def test_parametric_coverage_is_the_re_solved_coverage(
     settings_ = model(workers=1)
     base = optimal_base(data, settings_, None)
     changed = pop._with_population(data, kommune, population)
-    found = pop.parametric_coverage(changed, settings_, base, kommune)
+    found = pop.remainder_verdict(changed, settings_, base, kommune)[0]
     if found is not None:
         solved = solve_instance(changed, settings_)
         assert solved.coverage is not None

@@ -122,20 +122,6 @@ def _threshold(
     return PopulationThreshold(kommune.name, kommune.population, base.coverage[i], up, down, solves[0])
 
 
-def parametric_coverage(
-    changed: Instance,
-    model: PlanningModel,
-    base: Solved,
-    i: int,
-    weights: tuple[int, ...] | None = None,
-    accepted: dict[tuple[int, ...], bool] | None = None,
-) -> Fraction | None:
-    """Kommune ``i``'s coverage in the optimal plan of ``changed`` (the base instance with other
-    populations), when the largest-remainder argument decides it without a solve; else ``None``.
-    See :func:`remainder_verdict`."""
-    return remainder_verdict(changed, model, base, i, weights, accepted)[0]
-
-
 def remainder_verdict(
     changed: Instance,
     model: PlanningModel,

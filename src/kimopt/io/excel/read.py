@@ -273,13 +273,18 @@ def _year_cell(reader: _Reader, loc: Loc, value: object, years: dict[object, int
     return None
 
 
+def _later_years(data: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[object, int]]:
+    """The records of the sheet „Jahre“ and, by year, the index of each."""
+    records = [y for y in data.get("years") or [] if isinstance(y, dict)]
+    return records, {y.get("year"): n for n, y in enumerate(records)}
+
+
 def _members_by_year(reader: _Reader) -> None:
     """DESIGN §5 from the columns „Ab Jahr“ and „Austritt ab Jahr“: a row that joins in a later
     year is a record of that year's ``join`` (``join_traeger``), one that leaves names itself in
     that year's ``leave``. „Ab Jahr“ of the first year is the same as none."""
     data = reader.data
-    years_data = [y for y in data.get("years") or [] if isinstance(y, dict)]
-    years = {y.get("year"): n for n, y in enumerate(years_data)}
+    years_data, years = _later_years(data)
     first = (data.get("funding") or {}).get("year")
     for section, joining in (("kommunen", "join"), ("traeger", "join_traeger")):
         kept: list[dict[str, Any]] = []
@@ -320,8 +325,7 @@ def _changes_by_year(reader: _Reader, changes: list[dict[str, Any]]) -> None:
     """DESIGN §5 ``years[].kommunen`` and ``years[].traeger`` from the rows of „Änderungen“: the
     member named, the column of its sheet, the new value read as that column reads it."""
     data = reader.data
-    years_data = [y for y in data.get("years") or [] if isinstance(y, dict)]
-    years = {y.get("year"): n for n, y in enumerate(years_data)}
+    years_data, years = _later_years(data)
     members: dict[object, tuple[str, Sheet, list[str]]] = {}
     for section, sheet, joining, record_type in (
         ("kommunen", KOMMUNEN, "join", Kommune),
