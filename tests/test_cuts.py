@@ -28,6 +28,7 @@ from kimopt.cli import app
 from kimopt.cut_text import cut_text
 from kimopt.load import load_inputs
 from kimopt.pipeline import Outcome, check, plan_instance
+from kimopt.plan_file import Cut
 from tests.conftest import INSTANCES, model, write_yaml
 
 runner = CliRunner()
@@ -110,18 +111,20 @@ def test_a_year_without_a_cut_has_no_reasons_and_nothing_unused() -> None:
 
 
 def test_the_sentence_in_english_and_for_several_reasons() -> None:
-    cut = {"host": "Moers", "from_vzae": 2.0, "to_vzae": 1.0, "vzae": 1.0}
+    cut = {"host": "Moers", "host_type": "kommune", "from_vzae": 2.0, "to_vzae": 1.0, "vzae": 1.0, "reasons": []}
     budget = {"rule": "budget_kommune", "subject": "Moers", "needed": 30000, "current": 20000, "unit": "EUR"}
     cap = {"rule": "funding_cap", "subject": "", "needed": 11.0, "current": 10.0, "unit": "VZÄ"}
-    assert cut_text(2023, {**cut, "reasons": [budget]}, 0, "en") == (
+    assert cut_text(2023, Cut.model_validate({**cut, "reasons": [budget]}), 0, "en") == (
         "2023: 1.0 VZÄ less at Moers (2.0 VZÄ → 1.0 VZÄ): the budget of Moers does not suffice "
         "(€30,000 needed, €20,000 decided); with €10,000 more for Moers every position stays"
     )
-    joint = cut_text(2023, {**cut, "reasons": [budget, cap], "reasons_joint": True}, 0)
+    joint = cut_text(2023, Cut.model_validate({**cut, "reasons": [budget, cap], "reasons_joint": True}), 0)
     assert joint.endswith("erst mit 10.000 € mehr für Moers und 1,0 VZÄ mehr Förderung zusammen bleiben alle Stellen")
-    either = cut_text(2023, {**cut, "reasons": [budget, cap]}, 0)
+    either = cut_text(2023, Cut.model_validate({**cut, "reasons": [budget, cap]}), 0)
     assert "; mit 10.000 € mehr für Moers oder 1,0 VZÄ mehr Förderung bleiben alle Stellen" in either
-    assert cut_text(2023, cut, 0).endswith(": die kleinste Kürzung, mit der alle Regeln des Jahres gelten")
+    assert cut_text(2023, Cut.model_validate(cut), 0).endswith(
+        ": die kleinste Kürzung, mit der alle Regeln des Jahres gelten"
+    )
 
 
 def test_solve_prints_and_every_report_shows_the_sentence(tmp_path: Path) -> None:

@@ -230,7 +230,12 @@ def test_plan_workbook_sheets_and_columns_are_those_written_and_read() -> None:
 
     from openpyxl import load_workbook
 
-    written = load_workbook(BytesIO(plan_workbook({"links": []})))
+    from kimopt.pipeline import plan_instance
+    from tests.conftest import instance, model, tiny
+
+    one_year = plan_instance(instance(tiny()), model()).plan_json
+    assert one_year is not None
+    written = load_workbook(BytesIO(plan_workbook(one_year)))
     assert [c.value for c in written["Zuordnung"][1]] == [r[0] for r in columns if r[0] != "Jahr"]  # one year
 
 

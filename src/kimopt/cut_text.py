@@ -8,11 +8,14 @@ same; solver-free.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kimopt.labels import t as _t
 from kimopt.numbers import fmt_euros, fmt_number
 from kimopt.rules import rule as family
+
+if TYPE_CHECKING:
+    from kimopt.plan_file import Cut, CutReason, YearEntry
 
 
 def _vzae(value: float, lang: str) -> str:
@@ -30,10 +33,10 @@ def _amount(value: float | int | None, unit: str, lang: str) -> str:
     return _vzae(float(value), lang)
 
 
-def _why(reason: dict[str, Any], lang: str) -> str:
+def _why(reason: CutReason, lang: str) -> str:
     """``das Budget des Kreises reicht nicht (115.794 € nötig, 114.800 € beschlossen)``."""
-    rule, subject, unit = reason["rule"], reason["subject"], reason["unit"]
-    needed, current = _amount(reason["needed"], unit, lang), _amount(reason["current"], unit, lang)
+    rule, subject, unit = reason.rule, reason.subject, reason.unit
+    needed, current = _amount(reason.needed, unit, lang), _amount(reason.current, unit, lang)
     if rule == "budget_kreis":
         return _t(
             lang,
@@ -60,10 +63,10 @@ def _why(reason: dict[str, Any], lang: str) -> str:
     )
 
 
-def _change(reason: dict[str, Any], lang: str, several: bool = False) -> str:
+def _change(reason: CutReason, lang: str, several: bool = False) -> str:
     """``994 € mehr``, ``0,3 VZÄ mehr Förderung``, ``316 € mehr für Dinslaken``: the smallest
     change of one reason's number (whose, where it is not the Kreis's alone)."""
-    unit, needed, current = reason["unit"], reason["needed"], reason["current"]
+    unit, needed, current = reason.unit, reason.needed, reason.current
     if current is None:  # an unlimited number is never what forces a cut; said plainly all the same
         return _amount(needed, unit, lang)
     more = needed >= current
@@ -73,7 +76,7 @@ def _change(reason: dict[str, Any], lang: str, several: bool = False) -> str:
         amount = f"{fmt_number(abs(float(needed) - float(current)) * 100, 1, lang)} %-Punkte"
     else:
         amount = _vzae(abs(float(needed) - float(current)), lang)
-    rule, subject = reason["rule"], reason["subject"]
+    rule, subject = reason.rule, reason.subject
     if rule == "funding_cap":
         what = _t(lang, " Förderung", " funding")
     elif rule == "budget_kreis":
@@ -83,24 +86,24 @@ def _change(reason: dict[str, Any], lang: str, several: bool = False) -> str:
     return f"{amount} " + (_t(lang, "mehr", "more") if more else _t(lang, "weniger", "less")) + what
 
 
-def cut_text(year: int | str | None, cut: dict[str, Any], unused_vzae: float, lang: str = "de") -> str:
+def cut_text(year: int | str | None, cut: Cut, unused_vzae: float, lang: str = "de") -> str:
     """One cut of a plan's ``years[].cuts`` as a sentence: year, VZÄ, host, why, the repair, unused funding.
 
     „2023: 0,5 VZÄ weniger bei Diakonie im Kreis Mettmann (2,0 → 1,5 VZÄ): das Budget des Kreises
     reicht nicht (115.794 € nötig, 114.800 € beschlossen); mit 994 € mehr bleiben alle Stellen“
     """
-    span = f"({_vzae(cut['from_vzae'], lang)} → {_vzae(cut['to_vzae'], lang)})"
+    span = f"({_vzae(cut.from_vzae, lang)} → {_vzae(cut.to_vzae, lang)})"
     # continuity: total keeps the number of positions, not each employer's: its cut is one of all
-    if cut.get("host_type") == "total":
+    if cut.host_type == "total":
         at = ("bei allen Arbeitgebern zusammen", "at all employers together")
     else:  # „beim Kreis Mettmann“, „bei Moers“
-        at = (f"{'beim' if cut.get('host_type') == 'kreis' else 'bei'} {cut['host']}", f"at {cut['host']}")
+        at = (f"{'beim' if cut.host_type == 'kreis' else 'bei'} {cut.host}", f"at {cut.host}")
     head = ("" if year is None else f"{year}: ") + _t(
         lang,
-        f"{_vzae(cut['vzae'], lang)} weniger {at[0]} {span}",
-        f"{_vzae(cut['vzae'], lang)} less {at[1]} {span}",
+        f"{_vzae(cut.vzae, lang)} weniger {at[0]} {span}",
+        f"{_vzae(cut.vzae, lang)} less {at[1]} {span}",
     )
-    reasons = cut.get("reasons") or []
+    reasons = cut.reasons
     # year None: the caller names the year (the terminal's line under the year)
     if not reasons:
         text = head + _t(
@@ -115,7 +118,7 @@ def cut_text(year: int | str | None, cut: dict[str, Any], unused_vzae: float, la
             + _change(reasons[0], lang)
             + _t(lang, " bleiben alle Stellen", " every position stays")
         )
-    elif cut.get("reasons_joint"):
+    elif cut.reasons_joint:
         joined = _t(lang, " und ", " and ").join(_change(r, lang, several=True) for r in reasons)
         text = (
             f"{head}: "
@@ -142,8 +145,7 @@ def cut_text(year: int | str | None, cut: dict[str, Any], unused_vzae: float, la
     return text
 
 
-def year_cut_texts(year: dict[str, Any], lang: str = "de", with_year: bool = True) -> list[str]:
+def year_cut_texts(year: YearEntry, lang: str = "de", with_year: bool = True) -> list[str]:
     """Every cut of one year of a plan (``years[]``) as its sentence (``with_year``: starting with the year)."""
-    unused = (year.get("summary") or {}).get("unused_vzae") or 0
-    label = year.get("year") if with_year else None
-    return [cut_text(label, cut, unused, lang) for cut in year.get("cuts") or []]
+    label = year.year if with_year else None
+    return [cut_text(label, cut, year.summary.unused_vzae or 0, lang) for cut in year.cuts]

@@ -20,7 +20,7 @@ from kimopt.data import Instance, PlanningModel
 from kimopt.horizon import FixedPosition, HorizonYear
 from kimopt.numbers import decimal_vzae, round_euros, round_parts
 from kimopt.plan import Plan, input_sha256
-from kimopt.plan_file import PlanFile
+from kimopt.plan_file import Cut, PlanFile
 from kimopt.problem import compile_problem
 from kimopt.results import Status
 from kimopt.solve_horizon import HeldBack, HorizonResult, YearResult
@@ -126,7 +126,7 @@ class YearPlan:
                 "reasons": reasons,
                 "reasons_joint": bool(self.reasons and self.reasons.joint),
             }
-            cut["text"] = cut_text(self.horizon.label, cut, decimal_vzae(self.unused_vzae))
+            cut["text"] = cut_text(self.horizon.label, Cut.model_validate(cut), decimal_vzae(self.unused_vzae))
             out.append(cut)
         return out
 

@@ -178,6 +178,8 @@ TYPED_MODULES = (
     "console/horizon.py",
     "console/alternatives.py",
     "serve/view.py",
+    "report/xlsx.py",
+    "cut_text.py",
 )
 STILL_DICTS = {
     # a comparison's entries (report/compare.py, not converted) are still dicts with extra keys

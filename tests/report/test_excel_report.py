@@ -187,13 +187,24 @@ def test_english_labels(plan: dict[str, Any], tmp_path: Path) -> None:
     assert workbook["Overview"]["A1"].value == "KIM allocation plan: Kreis Klein"
 
 
-def test_same_plan_same_bytes_and_partial_plans_do_not_crash(plan: dict[str, Any]) -> None:
-    assert plan_workbook(plan) == plan_workbook(plan)
-    # a hand-edited plan missing everything: every sheet is there, the tables are empty
-    empty = openpyxl.load_workbook(io.BytesIO(plan_workbook({}, comparison=[{}])))
-    assert empty.sheetnames == ["Übersicht", "Kommunen", "Zuordnung", "Finanzen", "Vergleich"]
-    assert header(empty["Zuordnung"]) == ["Anstellungsträger", "Art", "Kommune", "VZÄ", "fest", "Geteilte Stelle"]
-    assert all(cell.value is None for row in empty["Zuordnung"].iter_rows(min_row=2, max_row=2) for cell in row)
+def test_same_plan_same_bytes_and_a_plan_read_by_the_one_plan_reader(plan: dict[str, Any]) -> None:
+    from kimopt.errors import InputError
+    from kimopt.io.plan_file import as_plan_file
+
+    assert plan_workbook(plan) == plan_workbook(plan) == plan_workbook(as_plan_file(plan))
+    # a hand-edited plan missing a section is refused with its place, as `kimopt report` refuses it
+    with pytest.raises(InputError, match="'kommunen'"):
+        plan_workbook({key: value for key, value in plan.items() if key != "kommunen"})
+    # an alternative without a plan: its column is there, with its status and empty figures
+    book = openpyxl.load_workbook(
+        io.BytesIO(
+            plan_workbook(plan, comparison=[{**plan, "alternative": "A"}, {"alternative": "B", "status": "infeasible"}])
+        )
+    )
+    rows = {row[0]: row[2:] for row in book["Vergleich"].iter_rows(min_row=2, values_only=True)}
+    assert header(book["Vergleich"])[2:] == ["A", "B"]
+    assert rows["Status"] == ("OPTIMAL", "infeasible")
+    assert rows["Stellen verwendet"][0] == plan["summary"]["positions_used"] and rows["Stellen verwendet"][1] is None
 
 
 def test_real_instance_plan_from_file(tmp_path: Path) -> None:

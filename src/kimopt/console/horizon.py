@@ -62,7 +62,7 @@ def horizon_lines(plan: PlanFile, lang: str) -> list[str]:
         unused = unused_sentence(year.summary, lang)
         if unused:
             lines.append(f"   {unused}.")
-        lines += ["   " + _t(lang, "Kürzung ", "Cut ") + text for text in year_cut_texts(year.to_json(), lang)]
+        lines += ["   " + _t(lang, "Kürzung ", "Cut ") + text for text in year_cut_texts(year, lang)]
         for held in year.held_back or []:  # lookahead: given way for a later year
             vzae = fmt_number(held.vzae, 1, lang)
             lines.append(

@@ -134,9 +134,7 @@ def xlsx_bytes(plan: PlanLike, name: str, lang: str, comparison: list[dict[str, 
 
     with tempfile.TemporaryDirectory() as folder:
         temporary = Path(folder) / name
-        write_plan_workbook(
-            plan if isinstance(plan, dict) else plan.to_json(), temporary, lang=lang, comparison=comparison
-        )
+        write_plan_workbook(plan, temporary, lang=lang, comparison=comparison)
         return temporary.read_bytes()
 
 

@@ -215,7 +215,7 @@ def unused_table(plan: PlanFile, lang: str) -> Table | None:
 def cuts_table(plan: PlanFile, lang: str) -> Table | None:
     """Every cut of a later year as its sentence: the host, why, the smallest change that keeps
     every position, the funding left unused (``None`` when no year cuts)."""
-    rows = [[text] for year in plan.years or [] for text in year_cut_texts(year.to_json(), lang)]
+    rows = [[text] for year in plan.years or [] for text in year_cut_texts(year, lang)]
     if not rows:
         return None
     return Table(

@@ -22,11 +22,11 @@ the same bytes: no save time is written.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -39,7 +39,14 @@ from kimopt.io.excel import set_text, workbook_bytes
 from kimopt.labels import HOST_KIND, OBJECTIVE_LABELS, STATUS_LABELS
 from kimopt.labels import t as in_lang
 from kimopt.numbers import fmt_number
-from kimopt.report.horizon import BAUSTEINE, unused_table
+from kimopt.plan_file import Link, PlanFile, YearEntry
+from kimopt.report import typed
+from kimopt.report.horizon import unused_table
+
+if TYPE_CHECKING:
+    from kimopt.report import PlanLike
+    from kimopt.report.compare import Column
+    from kimopt.report.tables import OneYear
 
 VZAE = "0.0"
 VZAE_EXACT = "0.000"
@@ -172,51 +179,49 @@ def _widths(ws: Any, columns: Sequence[Col], rows: Sequence[Sequence[Any]]) -> N
 # ---- sheets -------------------------------------------------------------------------------
 
 
-def _overview(ws: Any, plan: dict[str, Any], t: _Lang) -> None:
-    summary: dict[str, Any] = plan.get("summary") or {}
-    own: dict[str, Any] = summary.get("eigenanteil_eur") or {}
-    solver: dict[str, Any] = plan.get("solver") or {}
-    status = str(plan.get("status", ""))
+def _overview(ws: Any, plan: PlanFile, t: _Lang) -> None:
+    summary, solver = plan.summary, plan.solver
+    own = summary.eigenanteil_eur
+    status = plan.status.value
     label = STATUS_LABELS.get(status)
-    put(ws, 1, 1, t("KIM-Verteilungsplan: ", "KIM allocation plan: ") + str(plan.get("instance", ""))).font = TITLE
-    quota = summary.get("quota_rule_holds")
+    put(ws, 1, 1, t("KIM-Verteilungsplan: ", "KIM allocation plan: ") + plan.instance).font = TITLE
     figures: list[tuple[str, Any, str | None, str]] = [
-        (t("Instanz", "Instance"), plan.get("instance"), None, ""),
-        (t("Planungsmodell", "Planning model"), plan.get("model"), None, ""),
+        (t("Instanz", "Instance"), plan.instance, None, ""),
+        (t("Planungsmodell", "Planning model"), plan.model, None, ""),
         ("Status", t.pick(label) if label else status, None, ""),
-        (t("Stellen verwendet", "Positions used"), summary.get("positions_used"), VZAE, "VZÄ"),
-        (t("Förderfähige Stellen", "Fundable positions"), summary.get("positions_fundable"), VZAE, "VZÄ"),
-        (t("davon beim Kreis", "of which at the Kreis"), summary.get("kreis_vzae"), VZAE, "VZÄ"),
+        (t("Stellen verwendet", "Positions used"), summary.positions_used, VZAE, "VZÄ"),
+        (t("Förderfähige Stellen", "Fundable positions"), summary.positions_fundable, VZAE, "VZÄ"),
+        (t("davon beim Kreis", "of which at the Kreis"), summary.kreis_vzae, VZAE, "VZÄ"),
         (
             t("davon bei Kommunen und Trägern", "of which with Kommunen and Träger"),
-            summary.get("partner_vzae"),
+            summary.partner_vzae,
             VZAE,
             "VZÄ",
         ),
-        (t("Anteil des Kreises", "Kreis share"), summary.get("kreis_share"), PERCENT, ""),
-        (t("Förderung pro Jahr", "Funding per year"), summary.get("funding_eur"), EURO, "€"),
-        (t("Eigenanteil Kreis pro Jahr", "Own share Kreis per year"), own.get("kreis"), EURO, "€"),
-        (t("Eigenanteil Kommunen pro Jahr", "Own share Kommunen per year"), own.get("kommunen"), EURO, "€"),
-        (t("Eigenanteil Träger pro Jahr", "Own share Träger per year"), own.get("traeger"), EURO, "€"),
-        (t("Eigenanteil Kreis + Kommunen", "Own share Kreis + Kommunen"), own.get("total"), EURO, "€"),
+        (t("Anteil des Kreises", "Kreis share"), summary.kreis_share, PERCENT, ""),
+        (t("Förderung pro Jahr", "Funding per year"), summary.funding_eur, EURO, "€"),
+        (t("Eigenanteil Kreis pro Jahr", "Own share Kreis per year"), own.kreis, EURO, "€"),
+        (t("Eigenanteil Kommunen pro Jahr", "Own share Kommunen per year"), own.kommunen, EURO, "€"),
+        (t("Eigenanteil Träger pro Jahr", "Own share Träger per year"), own.traeger, EURO, "€"),
+        (t("Eigenanteil Kreis + Kommunen", "Own share Kreis + Kommunen"), own.total, EURO, "€"),
         (
             t("Abweichung vom Schlüssel (Summe |Ist − Soll|)", "Deviation from the key (sum |c − e|)"),
-            summary.get("deviation_l1"),
+            summary.deviation_l1,
             VZAE_EXACT,
             "VZÄ",
         ),
         (
             t("Größte Abweichung einer Kommune", "Largest deviation of a Kommune"),
-            summary.get("deviation_max"),
+            summary.deviation_max,
             VZAE_EXACT,
             "VZÄ",
         ),
-        (t("Quotenregel eingehalten", "Quota rule holds"), None if quota is None else t.yes(quota), None, ""),
-        ("kimopt", plan.get("kimopt"), None, ""),
-        ("OR-Tools", solver.get("ortools"), None, ""),
-        (t("Rechenzeit", "Solve time"), solver.get("seconds"), "0.00", "s"),
-        (t("Zufallsstartwert (seed)", "Random seed"), solver.get("seed"), "0", ""),
-        (t("Prüfsumme der Eingaben (SHA-256)", "Input checksum (SHA-256)"), plan.get("input_sha256"), None, ""),
+        (t("Quotenregel eingehalten", "Quota rule holds"), t.yes(summary.quota_rule_holds), None, ""),
+        ("kimopt", plan.kimopt or None, None, ""),
+        ("OR-Tools", solver.ortools, None, ""),
+        (t("Rechenzeit", "Solve time"), solver.seconds, "0.00", "s"),
+        (t("Zufallsstartwert (seed)", "Random seed"), solver.seed, "0", ""),
+        (t("Prüfsumme der Eingaben (SHA-256)", "Input checksum (SHA-256)"), plan.input_sha256 or None, None, ""),
     ]
     columns = [
         Col(t("Kennzahl", "Figure"), None, 40),
@@ -244,7 +249,6 @@ def _overview(ws: Any, plan: dict[str, Any], t: _Lang) -> None:
         1,
         t("Ziele (lexikographisch, in dieser Reihenfolge)", "Objectives (lexicographic, in this order)"),
     ).font = BOLD
-    levels: list[dict[str, Any]] = list(plan.get("objectives") or [])
     columns = [
         Col(t("Ebene", "Level"), "0", 6),
         Col(t("Ziel", "Objective"), None, 16),
@@ -257,23 +261,22 @@ def _overview(ws: Any, plan: dict[str, Any], t: _Lang) -> None:
     rows = [
         [
             n,
-            str(level.get("name", "")),
-            t.objective(level.get("name")),
-            level.get("value"),
-            level.get("bound"),
-            "" if level.get("unit") == "EUR" else t.unit(level.get("unit")),  # € in the format
-            t.yes(level.get("proven_optimal")),
+            level.name,
+            t.objective(level.name),
+            level.value,
+            level.bound,
+            "" if level.unit == "EUR" else t.unit(level.unit),  # € in the format
+            t.yes(level.proven_optimal),
         ]
-        for n, level in enumerate(levels, start=1)
+        for n, level in enumerate(plan.objectives, start=1)
     ]
     top = next_row + 1
     _table(ws, top, columns, rows, filtered=False)
-    for r, level in enumerate(levels, start=top + 1):
-        fmt = UNIT_FORMATS.get(str(level.get("unit")), "General")
-        ws.cell(r, 4).number_format = ws.cell(r, 5).number_format = fmt
+    for r, level in enumerate(plan.objectives, start=top + 1):
+        ws.cell(r, 4).number_format = ws.cell(r, 5).number_format = UNIT_FORMATS[level.unit]
 
 
-def _kommunen(ws: Any, plan: dict[str, Any], t: _Lang) -> None:
+def _kommunen(ws: Any, plan: PlanFile, t: _Lang) -> None:
     lang = "de" if t.de else "en"
     columns = [
         Col("Kommune", None, 22),
@@ -285,67 +288,65 @@ def _kommunen(ws: Any, plan: dict[str, Any], t: _Lang) -> None:
         Col(t("Abweichung (VZÄ)", "Deviation (VZÄ)"), SIGNED, 11),
         Col(t("Versorgt durch", "Served by"), None, 30),
     ]
-    kommunen: list[dict[str, Any]] = list(plan.get("kommunen") or [])
+    kommunen = plan.kommunen
     rows = [
         [
-            k.get("name"),
-            k.get("ags"),
-            k.get("population"),
-            k.get("key_share"),
-            k.get("target_vzae"),
-            k.get("coverage_vzae"),
-            k.get("deviation_vzae"),
-            "; ".join(f"{s.get('host', '')} {fmt_number(s.get('vzae', 0), 1, lang)}" for s in k.get("served_by") or []),
+            k.name,
+            k.ags,
+            k.population,
+            k.key_share,
+            k.target_vzae,
+            k.coverage_vzae,
+            k.deviation_vzae,
+            "; ".join(f"{s.host} {fmt_number(s.vzae, 1, lang)}" for s in k.served_by),
         ]
         for k in kommunen
     ]
     total = [
         t("Summe", "Total"),
         None,
-        int(sum(_num(k.get("population")) for k in kommunen)),
-        float(sum(_num(k.get("key_share")) for k in kommunen)),
-        float(sum(_num(k.get("target_vzae")) for k in kommunen)),
-        float(sum(_num(k.get("coverage_vzae")) for k in kommunen)),
+        sum(k.population for k in kommunen),
+        float(sum(_num(k.key_share) for k in kommunen)),
+        float(sum(_num(k.target_vzae) for k in kommunen)),
+        float(sum(_num(k.coverage_vzae) for k in kommunen)),
         None,
         None,
     ]
     _table(ws, 1, columns, rows, total=total)
 
 
-def _several_years(plan: dict[str, Any]) -> list[dict[str, Any]]:
+def _several_years(plan: PlanFile) -> list[YearEntry]:
     """The plan's years when it has more than one (else ``[]``: a plan of one year)."""
-    years = [y for y in plan.get("years") or [] if isinstance(y, dict)]
+    years = plan.years or []
     return years if len(years) > 1 else []
 
 
-def _link_rows(year: dict[str, Any], t: _Lang) -> list[list[Any]]:
+def _link_rows(links: list[Link], fixed_links: list[Link], t: _Lang) -> list[list[Any]]:
     """One year's links and fixed rows (a row fixed at 0 VZÄ is no link, but stays fixed)."""
 
-    def key(link: dict[str, Any]) -> tuple[Any, Any, Any]:
-        return link.get("host_type"), link.get("host"), link.get("kommune")
+    def key(link: Link) -> tuple[str, str, str]:
+        return link.host_type, link.host, link.kommune
 
-    fixed_links: list[dict[str, Any]] = list(year.get("fixed_links") or [])
     fixed = {key(f) for f in fixed_links}
-    links: list[dict[str, Any]] = list(year.get("links") or [])
     listed = {key(link) for link in links}
     return [
         [
-            link.get("host"),
-            t.kind(link.get("host_type")),
-            link.get("kommune"),
-            link.get("vzae"),
+            link.host,
+            t.kind(link.host_type),
+            link.kommune,
+            link.vzae,
             t.yes(key(link) in fixed),
-            t.yes(link.get("host_type") == "kommune" and link.get("host") != link.get("kommune")),
+            t.yes(link.host_type == "kommune" and link.host != link.kommune),
         ]
         for link in links
     ] + [
-        [f.get("host"), t.kind(f.get("host_type")), f.get("kommune"), f.get("vzae"), t.yes(True), t.yes(False)]
+        [f.host, t.kind(f.host_type), f.kommune, f.vzae, t.yes(True), t.yes(False)]
         for f in fixed_links
         if key(f) not in listed
     ]
 
 
-def _zuordnung(ws: Any, plan: dict[str, Any], t: _Lang) -> None:
+def _zuordnung(ws: Any, plan: PlanFile, t: _Lang) -> None:
     """One row per link, in the columns :mod:`kimopt.io.excel.plan_sheet` reads back; a plan of
     several years has every year's rows, each with its year in the first column „Jahr“.
 
@@ -362,10 +363,11 @@ def _zuordnung(ws: Any, plan: dict[str, Any], t: _Lang) -> None:
     years = _several_years(plan)
     if years:
         columns.insert(0, Col(t("Jahr", "Year"), "0", 6))
-        rows = [[year.get("year"), *row] for year in years for row in _link_rows(year, t)]
+        rows = [[year.year, *row] for year in years for row in _link_rows(year.links, year.fixed_links or [], t)]
     else:
-        one = plan.get("years") or [plan]  # a plan of one year with Bausteine 1 and 3 lists its fixed rows there
-        rows = _link_rows({**plan, "fixed_links": one[0].get("fixed_links") or plan.get("fixed_links")}, t)
+        # a plan of one year with Bausteine 1 and 3 lists its fixed rows under its one year
+        fixed = (plan.years[0].fixed_links if plan.years else None) or plan.fixed_links or []
+        rows = _link_rows(plan.links, fixed, t)
     _table(ws, 1, columns, rows)
     note = len(rows) + 3
     put(
@@ -384,7 +386,7 @@ def _zuordnung(ws: Any, plan: dict[str, Any], t: _Lang) -> None:
     ).font = Font(italic=True, color="5B6670")
 
 
-def _kuerzungen(ws: Any, years: list[dict[str, Any]], t: _Lang) -> None:
+def _kuerzungen(ws: Any, years: list[YearEntry], t: _Lang) -> None:
     """Every cut of a later year below the year before, in the columns
     :mod:`kimopt.io.excel.plan_sheet` reads back (Jahr, Anstellungsträger, Art, Kürzung), with
     its reason and the smallest change that avoids it („Grund und Abhilfe“)."""
@@ -399,17 +401,9 @@ def _kuerzungen(ws: Any, years: list[dict[str, Any]], t: _Lang) -> None:
         Col(t("Grund und Abhilfe", "Reason and remedy"), None, 90),
     ]
     rows = [
-        [
-            year.get("year"),
-            cut.get("host"),
-            t.kind(cut.get("host_type")),
-            cut.get("from_vzae"),
-            cut.get("to_vzae"),
-            cut.get("vzae"),
-            text,
-        ]
+        [year.year, cut.host, t.kind(cut.host_type), cut.from_vzae, cut.to_vzae, cut.vzae, text]
         for year in years
-        for cut, text in zip(year.get("cuts") or [], year_cut_texts(year, lang, with_year=False), strict=True)
+        for cut, text in zip(year.cuts, year_cut_texts(year, lang, with_year=False), strict=True)
     ]
     put(
         ws,
@@ -429,10 +423,10 @@ def _kuerzungen(ws: Any, years: list[dict[str, Any]], t: _Lang) -> None:
     _table(ws, 3, columns, rows)  # the note above the table: below it, it would read as a row
 
 
-def _finanzen(ws: Any, plan: dict[str, Any], t: _Lang) -> None:
-    finance: dict[str, Any] = plan.get("finance") or {}
-    rate = _num(finance.get("rate_per_vzae"))
-    share = Decimal(int(finance.get("months") or 12)) / 12  # a year of fewer months: euros pro rata
+def _finanzen(ws: Any, plan: PlanFile, t: _Lang) -> None:
+    finance = plan.finance
+    rate = _num(finance.rate_per_vzae)
+    share = Decimal(finance.months or 12) / 12  # a year of fewer months: euros pro rata
     columns = [
         Col(t("Anstellungsträger", "Employer"), None, 30),
         Col(t("Art", "Type"), None, 9),
@@ -448,24 +442,24 @@ def _finanzen(ws: Any, plan: dict[str, Any], t: _Lang) -> None:
         Col(t("Defizit trägt", "Deficit paid by"), None, 12),
     ]
     rows = []
-    for host in plan.get("hosts") or []:
-        vzae, cost = _num(host.get("vzae")), _num(host.get("cost_per_vzae"))
+    for host in plan.hosts:
+        vzae, cost = _num(host.vzae), _num(host.cost_per_vzae)
         funded = min(rate, cost)  # the flat rate, paid up to the real cost
-        payer = "Kreis" if host.get("deficit_paid_by_kreis") else t.kind(host.get("host_type"))
-        if "deficit_kreis_per_vzae" in host:  # capped coverage (DESIGN §5)
-            cap = host["deficit_kreis_per_vzae"]
-            payer = t(f"Kreis bis {cap} €, Rest {t.kind(host.get('host_type'))}", f"Kreis up to €{cap}, rest employer")
+        payer = "Kreis" if host.deficit_paid_by_kreis else t.kind(host.host_type)
+        if host.deficit_kreis_per_vzae is not None:  # capped coverage (DESIGN §5)
+            cap = host.deficit_kreis_per_vzae
+            payer = t(f"Kreis bis {cap} €, Rest {t.kind(host.host_type)}", f"Kreis up to €{cap}, rest employer")
         rows.append(
             [
-                host.get("name"),
-                t.kind(host.get("host_type")),
-                host.get("vzae"),
-                host.get("existing_vzae"),
-                host.get("new_vzae"),
-                host.get("max_vzae"),
-                host.get("cost_per_vzae"),
+                host.name,
+                t.kind(host.host_type),
+                host.vzae,
+                host.existing_vzae,
+                host.new_vzae,
+                host.max_vzae,
+                host.cost_per_vzae,
                 int(funded),
-                host.get("deficit_per_vzae"),
+                host.deficit_per_vzae,
                 _euros(cost * vzae * share),
                 _euros(funded * vzae * share),
                 payer,
@@ -481,8 +475,8 @@ def _finanzen(ws: Any, plan: dict[str, Any], t: _Lang) -> None:
         None,
         None,
         None,
-        finance.get("total_cost_eur", sum(row[9] for row in rows)),
-        finance.get("funding_eur", sum(row[10] for row in rows)),
+        finance.total_cost_eur,
+        finance.funding_eur,
         None,
     ]
     next_row = _table(ws, 1, columns, rows, total=total)
@@ -500,21 +494,17 @@ def _finanzen(ws: Any, plan: dict[str, Any], t: _Lang) -> None:
         Col("Budget", EURO, 12),
         Col(t("Budget frei", "Budget left"), EURO, 12),
     ]
-    payments: list[dict[str, Any]] = list(finance.get("eigenanteil") or [])
-    rows = []
-    for payment in payments:
-        budget = payment.get("budget_eur")
-        left = None if budget is None else int(_num(budget) - _num(payment.get("eur")))
-        rows.append(
-            [
-                payment.get("payer"),
-                t.kind(payment.get("payer_type")),
-                payment.get("eur"),
-                t("unbegrenzt", "unlimited") if budget is None else budget,
-                left,
-            ]
-        )
-    total = [t("Summe", "Total"), None, int(sum(_num(p.get("eur")) for p in payments)), None, None]
+    rows = [
+        [
+            payment.payer,
+            t.kind(payment.payer_type),
+            payment.eur,
+            t("unbegrenzt", "unlimited") if payment.budget_eur is None else payment.budget_eur,
+            None if payment.budget_eur is None else payment.budget_eur - payment.eur,
+        ]
+        for payment in finance.eigenanteil
+    ]
+    total = [t("Summe", "Total"), None, sum(p.eur for p in finance.eigenanteil), None, None]
     _table(ws, next_row + 1, columns, rows, total=total, filtered=False)
 
 
@@ -522,107 +512,99 @@ def _comparison(ws: Any, plans: Sequence[dict[str, Any]], t: _Lang) -> None:
     """One row per figure, one column per alternative; plans of several years give every year's
     figures, each label starting with its year („2023: Stellen verwendet“)."""
     from kimopt.analysis.comparison import year_views
+    from kimopt.report.compare import column
 
     rows: list[list[Any]] = []
     formats: list[str | None] = []
+    names: list[str] = []
     for year, views in year_views(list(plans)):
-        _comparison_rows(views, t, f"{year}: " if year else "", rows, formats)
-    _comparison_sheet(ws, plans, t, rows, formats)
+        columns = [column(entry) for entry in views]
+        names = names or [c.name for c in columns]
+        _comparison_rows(columns, t, f"{year}: " if year else "", rows, formats)
+    _comparison_sheet(ws, names, t, rows, formats)
 
 
 def _comparison_rows(
-    plans: Sequence[dict[str, Any]], t: _Lang, prefix: str, rows: list[list[Any]], formats: list[str | None]
+    columns: Sequence[Column], t: _Lang, prefix: str, rows: list[list[Any]], formats: list[str | None]
 ) -> None:
-    """The figure rows of one year's plans (``prefix``: the year's, or empty) added to ``rows``."""
+    """The figure rows of one year's alternatives (``prefix``: the year's, or empty) added to ``rows``;
+    an alternative without a plan has empty cells."""
+    plans = [c.plan for c in columns]
 
     def add(label: str, unit: str, fmt: str | None, values: list[Any]) -> None:
         rows.append([prefix + label, "" if fmt == EURO else unit, *values])
         formats.append(fmt)
 
-    def union(key: str) -> list[str]:
-        names: list[str] = []
-        for plan in plans:
-            names += [str(r.get("name")) for r in plan.get(key) or [] if str(r.get("name")) not in names]
-        return names
+    def each(get: Callable[[OneYear], Any]) -> list[Any]:
+        return [None if plan is None else get(plan) for plan in plans]
 
-    def find(plan: dict[str, Any], key: str, name: str, field: str) -> Any:
-        return next((r.get(field) for r in plan.get(key) or [] if str(r.get("name")) == name), None)
+    def union(names: Callable[[OneYear], list[str]]) -> list[str]:
+        return list(dict.fromkeys(name for plan in plans if plan is not None for name in names(plan)))
 
-    def summary(key: str, sub: str | None = None) -> list[Any]:
-        values = [(p.get("summary") or {}).get(key) for p in plans]
-        return [(v or {}).get(sub) for v in values] if sub else values
-
-    add("Status", "", None, [str(p.get("status", "")) for p in plans])
-    add(t("Planungsmodell", "Planning model"), "", None, [p.get("model") for p in plans])
-    add(t("Stellen verwendet", "Positions used"), "VZÄ", VZAE, summary("positions_used"))
-    add(t("davon beim Kreis", "of which at the Kreis"), "VZÄ", VZAE, summary("kreis_vzae"))
-    add(t("davon bei Kommunen und Trägern", "of which with Kommunen and Träger"), "VZÄ", VZAE, summary("partner_vzae"))
-    add(t("Anteil des Kreises", "Kreis share"), "", PERCENT, summary("kreis_share"))
+    add("Status", "", None, [c.status for c in columns])
+    add(t("Planungsmodell", "Planning model"), "", None, [c.model for c in columns])
+    add(t("Stellen verwendet", "Positions used"), "VZÄ", VZAE, each(lambda p: p.summary.positions_used))
+    add(t("davon beim Kreis", "of which at the Kreis"), "VZÄ", VZAE, each(lambda p: p.summary.kreis_vzae))
+    add(
+        t("davon bei Kommunen und Trägern", "of which with Kommunen and Träger"),
+        "VZÄ",
+        VZAE,
+        each(lambda p: p.summary.partner_vzae),
+    )
+    add(t("Anteil des Kreises", "Kreis share"), "", PERCENT, each(lambda p: p.summary.kreis_share))
     add(
         t("Abweichung vom Schlüssel (Summe)", "Deviation from the key (sum)"),
         "VZÄ",
         VZAE_EXACT,
-        summary("deviation_l1"),
+        each(lambda p: p.summary.deviation_l1),
     )
-    add(t("Größte Abweichung", "Largest deviation"), "VZÄ", VZAE_EXACT, summary("deviation_max"))
-    add(t("Förderung pro Jahr", "Funding per year"), "€", EURO, summary("funding_eur"))
-    for key, de, en in (
+    add(t("Größte Abweichung", "Largest deviation"), "VZÄ", VZAE_EXACT, each(lambda p: p.summary.deviation_max))
+    add(t("Förderung pro Jahr", "Funding per year"), "€", EURO, each(lambda p: p.summary.funding_eur))
+    for part, de, en in (
         ("kreis", "Eigenanteil Kreis", "Own share Kreis"),
         ("kommunen", "Eigenanteil Kommunen", "Own share Kommunen"),
         ("traeger", "Eigenanteil Träger", "Own share Träger"),
         ("total", "Eigenanteil Kreis + Kommunen", "Own share Kreis + Kommunen"),
     ):
-        add(t(de, en), "€", EURO, summary("eigenanteil_eur", key))
-    payers: list[str] = []
-    for plan in plans:
-        payers += [
-            str(p.get("payer"))
-            for p in (plan.get("finance") or {}).get("eigenanteil") or []
-            if p.get("payer_type") == "kommune" and str(p.get("payer")) not in payers
-        ]
+        add(t(de, en), "€", EURO, [None if p is None else getattr(p.summary.eigenanteil_eur, part) for p in plans])
+    payers = union(lambda p: [x.payer for x in p.finance.eigenanteil if x.payer_type == "kommune"])
     for payer in payers:
         add(
             t("Eigenanteil ", "Own share ") + payer,
             "€",
             EURO,
-            [
-                None
-                if "finance" not in p
-                else sum(
-                    int(_num(x.get("eur")))
-                    for x in p["finance"].get("eigenanteil") or []
-                    if str(x.get("payer")) == payer
-                )
-                for p in plans
-            ],
+            [None if p is None else sum(x.eur for x in p.finance.eigenanteil if x.payer == payer) for p in plans],
         )
-    for name in union("objectives"):
-        unit = next((find(p, "objectives", name, "unit") for p in plans if find(p, "objectives", name, "unit")), "")
+    for name in union(lambda p: [level.name for level in p.objectives]):
+        values = [None if p is None else next((x.value for x in p.objectives if x.name == name), None) for p in plans]
+        unit = next(level.unit for p in plans if p is not None for level in p.objectives if level.name == name)
+        add(t("Ziel: ", "Objective: ") + t.objective(name), t.unit(unit), UNIT_FORMATS[unit], values)
+    for name in union(lambda p: [k.name for k in p.kommunen]):
         add(
-            t("Ziel: ", "Objective: ") + t.objective(name),
-            t.unit(unit),
-            UNIT_FORMATS.get(str(unit)),
-            [find(p, "objectives", name, "value") for p in plans],
+            t("Ist-VZÄ ", "VZÄ ") + name,
+            "VZÄ",
+            VZAE,
+            [None if p is None else next((k.coverage_vzae for k in p.kommunen if k.name == name), None) for p in plans],
         )
-    for name in union("kommunen"):
-        add(t("Ist-VZÄ ", "VZÄ ") + name, "VZÄ", VZAE, [find(p, "kommunen", name, "coverage_vzae") for p in plans])
-    for name in union("hosts"):
-        add(t("Stellen bei ", "Positions at ") + name, "VZÄ", VZAE, [find(p, "hosts", name, "vzae") for p in plans])
-    if any(p.get("eigenanteil_all_eur") for p in plans):  # a year of DESIGN §5: what the Haushalt carries
-        for key, de in (("kreis", "Kreis"), ("total", "Kreis + Kommunen")):
+    for name in union(lambda p: [h.name for h in p.hosts]):
+        add(
+            t("Stellen bei ", "Positions at ") + name,
+            "VZÄ",
+            VZAE,
+            [None if p is None else next((h.vzae for h in p.hosts if h.name == name), None) for p in plans],
+        )
+    if any(c.all_bausteine for c in columns):  # a year of DESIGN §5: what the Haushalt carries
+        for part, de in (("kreis", "Kreis"), ("total", "Kreis + Kommunen")):
             add(
                 t(f"Eigenanteil {de} (alle Bausteine)", f"Own share {de} (all Bausteine)"),
                 "€",
                 EURO,
-                [(p.get("eigenanteil_all_eur") or {}).get(key) for p in plans],
+                [None if c.all_bausteine is None else getattr(c.all_bausteine, part) for c in columns],
             )
 
 
-def _comparison_sheet(
-    ws: Any, plans: Sequence[dict[str, Any]], t: _Lang, rows: list[list[Any]], formats: list[str | None]
-) -> None:
+def _comparison_sheet(ws: Any, names: list[str], t: _Lang, rows: list[list[Any]], formats: list[str | None]) -> None:
     """The sheet „Vergleich“: the rows under a head with one column per alternative, differences marked."""
-    names = [str(p.get("alternative") or p.get("instance") or f"Alternative {n}") for n, p in enumerate(plans, start=1)]
     columns = [
         Col(t("Kennzahl", "Figure"), None, 34),
         Col(t("Einheit", "Unit"), None, 7),
@@ -631,7 +613,7 @@ def _comparison_sheet(
     _table(ws, 1, columns, rows)
     ws.freeze_panes = "C2"
     for r, (row, fmt) in enumerate(zip(rows, formats, strict=True), start=2):
-        for c in range(3, 3 + len(plans)):
+        for c in range(3, 3 + len(names)):
             if fmt:
                 ws.cell(r, c).number_format = fmt
             if c > 3 and row[c - 1] != row[2]:  # as in the HTML: what differs from the first alternative
@@ -659,43 +641,44 @@ def page_setup(ws: Any, header_rows: str | None = None) -> None:
         ws.print_title_rows = header_rows or "1:1"
 
 
-def plan_workbook(plan_json: dict[str, Any], lang: str = "de", comparison: list[dict[str, Any]] | None = None) -> bytes:
-    """The plan workbook as ``.xlsx`` bytes (the same plan gives the same bytes)."""
+def plan_workbook(plan_json: PlanLike, lang: str = "de", comparison: list[dict[str, Any]] | None = None) -> bytes:
+    """The plan workbook as ``.xlsx`` bytes (the same plan gives the same bytes); a plan given as a
+    dict is read by the one plan reader (leniently)."""
+    plan = typed(plan_json)
     t = _Lang(lang)
     workbook = Workbook()
     workbook.remove(workbook.active)
     overview, kommunen, stellen, finanzen, vergleich = SHEET_NAMES["de" if t.de else "en"]
-    _overview(workbook.create_sheet(overview), plan_json, t)
-    _kommunen(workbook.create_sheet(kommunen), plan_json, t)
-    _zuordnung(workbook.create_sheet(stellen), plan_json, t)
-    _finanzen(workbook.create_sheet(finanzen), plan_json, t)
-    if years := _several_years(plan_json):
+    _overview(workbook.create_sheet(overview), plan, t)
+    _kommunen(workbook.create_sheet(kommunen), plan, t)
+    _zuordnung(workbook.create_sheet(stellen), plan, t)
+    _finanzen(workbook.create_sheet(finanzen), plan, t)
+    if years := _several_years(plan):
         _kuerzungen(workbook.create_sheet(CUT_SHEET["de" if t.de else "en"]), years, t)
     if comparison:
         _comparison(workbook.create_sheet(vergleich), comparison, t)
 
-    horizon_sheet(workbook, plan_json, lang)
+    horizon_sheet(workbook, plan, lang)
     if comparison:
         workbook.active = workbook.worksheets.index(workbook[vergleich])  # a comparison opens on the comparison
         for ws in workbook.worksheets:  # one selected tab only: two would be grouped in Excel
             ws.sheet_view.tabSelected = ws.title == vergleich
     for ws in workbook.worksheets:
         page_setup(ws)
-    title = str(plan_json.get("instance", ""))
-    workbook.properties.title = ILLEGAL_CHARACTERS_RE.sub("", title)[:200]
+    workbook.properties.title = ILLEGAL_CHARACTERS_RE.sub("", plan.instance)[:200]
     workbook.properties.creator = "kimopt"
     return workbook_bytes(workbook)
 
 
 def write_plan_workbook(
-    plan_json: dict[str, Any], path: Path | str, lang: str = "de", comparison: list[dict[str, Any]] | None = None
+    plan_json: PlanLike, path: Path | str, lang: str = "de", comparison: list[dict[str, Any]] | None = None
 ) -> None:
     """Write the plan workbook to ``path`` atomically.
 
     Parameters
     ----------
     plan_json
-        A plan as ``kimopt solve -o`` writes it (missing parts are left empty).
+        A plan as ``kimopt solve -o`` writes it (typed, or as its JSON).
     path
         The ``.xlsx`` file; callers make sure it is none of their inputs.
     lang
@@ -707,16 +690,14 @@ def write_plan_workbook(
     write_bytes_atomic(Path(path), plan_workbook(plan_json, lang, comparison))
 
 
-def horizon_sheet(workbook: Any, plan: dict[str, Any], lang: str) -> None:
+def horizon_sheet(workbook: Any, plan: PlanFile, lang: str) -> None:
     """The workbook sheet „Haushalt“: year × payer Eigenanteil and year × employer VZÄ, as numbers.
 
     After each year's payers, a row „Bestand <payer>“ per payer with existing positions: their own
     cost in Baustein 2, outside the columns Eigenanteil and Budget (financed already). Under the
     tables, each year that leaves fundable VZÄ unused says how many and which rules keep them.
     """
-    from kimopt.report import typed
-
-    if not plan.get("years"):
+    if not plan.years:
         return
     ws = workbook.create_sheet(in_lang(lang, "Haushalt", "Budget"))
     euro = [
@@ -726,23 +707,24 @@ def horizon_sheet(workbook: Any, plan: dict[str, Any], lang: str) -> None:
         Col(in_lang(lang, "Eigenanteil", "Own share"), EURO, 12),
         Col(in_lang(lang, "Budget", "Budget"), EURO, 12),
     ]
-    payers = []
-    for year in plan["years"]:
+    payers: list[list[Any]] = []
+    for year in plan.years:
         payers += [
             [
-                year["year"],
-                p["payer"],
-                *(p[f"{b}_eur"] for b in BAUSTEINE),
-                p["eur"],
-                None if p["payer_type"] == "traeger" else p["budget_eur"],
+                year.year,
+                p.payer,
+                p.baustein_1_eur,
+                p.baustein_2_eur,
+                p.baustein_3_eur,
+                p.eur,
+                None if p.payer_type == "traeger" else p.budget_eur,
             ]
-            for p in year["eigenanteil"]
+            for p in year.eigenanteil
         ]
         payers += [
-            [year["year"], in_lang(lang, "Bestand ", "Existing positions ") + p["payer"], None, p["bestand_eur"]]
-            + [None] * 3
-            for p in year["eigenanteil"]
-            if p.get("bestand_eur")
+            [year.year, in_lang(lang, "Bestand ", "Existing positions ") + p.payer, None, p.bestand_eur] + [None] * 3
+            for p in year.eigenanteil
+            if p.bestand_eur
         ]
     top = _table(
         ws,
@@ -757,9 +739,9 @@ def horizon_sheet(workbook: Any, plan: dict[str, Any], lang: str) -> None:
         Col(in_lang(lang, "VZÄ gesamt", "VZÄ in total"), VZAE),
     ]
     employers = [
-        [year["year"], e["employer"], *(e[f"{b}_vzae"] for b in BAUSTEINE), e["vzae"]]
-        for year in plan["years"]
-        for e in year["vzae_by_baustein"]
+        [year.year, e.employer, e.baustein_1_vzae, e.baustein_2_vzae, e.baustein_3_vzae, e.vzae]
+        for year in plan.years
+        for e in year.vzae_by_baustein
     ]
     below = _table(
         ws,
@@ -772,7 +754,7 @@ def horizon_sheet(workbook: Any, plan: dict[str, Any], lang: str) -> None:
         employers,
         filtered=False,
     )
-    unused = unused_table(typed(plan), lang)
+    unused = unused_table(plan, lang)
     if unused is not None:
         put(ws, below, 1, unused.title).font = BOLD
         for n, (sentence,) in enumerate(unused.rows, start=below + 1):

@@ -9,6 +9,7 @@ from typing import Any
 from kimopt.analysis.explain.texts import level_label, level_value, signed
 from kimopt.analysis.explain.wish import price_between
 from kimopt.cut_text import year_cut_texts
+from kimopt.io.plan_file import as_year_entry
 from kimopt.labels import some_of
 from kimopt.report import typed
 from kimopt.report.compare import comparison_tables
@@ -140,7 +141,7 @@ def results(session: Session, shown: Shown, year: int = 0) -> Results:
         view.year = shown_year.label
         view.year_note = year_note(session.years, year)
         view.plan_title += f" – {shown_year.label}"
-        view.cuts = year_cut_texts(plan, "de", with_year=False)  # why, and what would avoid it
+        view.cuts = year_cut_texts(as_year_entry(plan), "de", with_year=False)  # why, and what would avoid it
         tables.append(eigenanteil_table(typed(current.plan_json), "de"))  # every year and Baustein
     view.plan_blocks = [table_html(table) for table in tables]
     return view
