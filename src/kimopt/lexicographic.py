@@ -39,7 +39,15 @@ from kimopt.results import LevelResult, SolveResult, Status
 
 
 class ModelTooLarge(ValueError):
-    """The exact key weights would overflow CP-SAT's 64-bit integers."""
+    """The exact key weights would overflow CP-SAT's 64-bit integers (or CP-SAT refuses the model):
+    bad input, said in the planner's language (:meth:`text`; ``str`` is the German)."""
+
+    def __init__(self, de: str, en: str) -> None:
+        super().__init__(de)
+        self.de, self.en = de, en
+
+    def text(self, lang: str) -> str:
+        return self.de if lang == "de" else self.en
 
 
 @dataclass
@@ -99,9 +107,9 @@ def guard_magnitudes(problem: Problem, universe_units: int) -> None:
     if reach >= INT64_SAFE or 4 * cap * total * len(problem.instance.kommunen) >= INT64_SAFE:
         raise ModelTooLarge(
             f"Verteilungsschlüssel oder Granularität zu fein (Summe der Gewichte {total}, "
-            f"{cap - 1} Einheiten); Kennzahlen runden oder granularity_vzae vergröbern "
-            f"/ distribution key or granularity too fine (weight sum {total}, {cap - 1} units); "
-            "round the indicators or coarsen granularity_vzae"
+            f"{cap - 1} Einheiten); Kennzahlen runden oder granularity_vzae vergröbern",
+            f"distribution key or granularity too fine (weight sum {total}, {cap - 1} units); "
+            "round the indicators or coarsen granularity_vzae",
         )
 
 
@@ -143,7 +151,8 @@ def _exact_bound(level: Level, bound: float) -> int:
 
 def _refuse_invalid(code: cp_model.CpSolverStatus, model: cp_model.CpModel) -> None:
     if code == cp_model.MODEL_INVALID:
-        raise ModelTooLarge(f"CP-SAT lehnt das Modell ab / CP-SAT refuses the model: {model.validate()}")
+        reason = model.validate()
+        raise ModelTooLarge(f"CP-SAT lehnt das Modell ab: {reason}", f"CP-SAT refuses the model: {reason}")
 
 
 @dataclass

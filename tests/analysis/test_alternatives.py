@@ -125,3 +125,20 @@ def test_the_terminal_says_where_the_payers_differ() -> None:
     assert "Eigenanteil Kamp-Lintfort: 8.200 € → 9.840 €" in text
     assert "Zahler, deren Eigenanteil zwischen den Plänen wechselt (€ pro Jahr):" in text
     assert "Neukirchen-Vluyn: 8.200 € / 6.560 € / 8.200 €" in text
+
+
+def test_a_unique_optimum_is_said_in_the_singular(tmp_path: Path) -> None:
+    # tiny's targets 1,0 / 0,5 / 1,5 VZÄ are whole half-steps: one plan only, and no „1 gleich gute Pläne“
+    path = write_yaml(tmp_path / "instance.yaml", tiny())
+    settings = write_yaml(tmp_path / "model.yaml", TEST_SETTINGS)
+    result = runner.invoke(app, ["alternatives", str(path), "-m", str(settings)])
+    assert result.exit_code == 0, result.output
+    first, second = result.output.splitlines()[:2]
+    assert first == "Der optimale Plan ist eindeutig: kein anderer ist gleich gut."
+    assert second == "Er ist vom Prüfer bestätigt."
+    # asked for one plan only, kimopt cannot know whether it is the only one
+    english = runner.invoke(app, ["alternatives", str(path), "-m", str(settings), "-k", "1", "--lang", "en"])
+    assert english.output.splitlines()[:2] == [
+        "1 optimal plan (limit reached, there may be more)",
+        "It is confirmed by the checker.",
+    ]

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from kimopt.cli import app
 from kimopt.data import MAX_RECORDS
-from tests.conftest import DATA, TEST_SETTINGS, write_yaml
+from tests.conftest import DATA, TEST_SETTINGS, tiny, write_yaml
 
 runner = CliRunner()
 TINY = DATA / "valid_tiny.yaml"
@@ -609,3 +609,27 @@ def test_apportion_with_absurdly_fine_step_is_refused_not_run(step: str) -> None
     assert result.exit_code == 2, result.output
     assert "zu fein" in result.output
     assert time.perf_counter() - started < 10
+
+
+@pytest.mark.parametrize(
+    ("lang", "said", "not_said"),
+    [("de", "Verteilungsschlüssel oder Granularität zu fein", "too fine"), ("en", "too fine", "zu fein")],
+)
+def test_a_key_too_fine_for_64_bits_is_refused_in_the_planners_language(
+    tmp_path: Path, lang: str, said: str, not_said: str
+) -> None:
+    # a mixed key of two columns with coprime totals: a weight sum near 10^18, 60 Träger for each row
+    data = tiny(
+        kommunen=[
+            {"name": "A", "population": 999999937, "indicators": {"x": 999999893}},
+            {"name": "B", "population": 999999929, "indicators": {"x": 999999883}},
+        ],
+        funding={"year": 2022, "positions_vzae": 1, "rate_per_vzae": 55000},
+        traeger=[{"name": f"T{t:02d}", "max_vzae": 1, "serves": ["A", "B"], "cost_per_vzae": 71400} for t in range(60)],
+    )
+    path = write_yaml(tmp_path / "fein.yaml", data)
+    settings = write_yaml(tmp_path / "model.yaml", {**TEST_SETTINGS, "key": {"population": "1/2", "x": "1/2"}})
+    result = runner.invoke(app, ["solve", str(path), "-m", str(settings), "--lang", lang])
+    assert result.exit_code == 1, result.output
+    assert said in result.output and not_said not in result.output
+    assert result.output.count("\n") == 1  # one message

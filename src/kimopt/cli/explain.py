@@ -56,7 +56,7 @@ def explain(
     except WishError as exc:
         raise fail(exc.text(lang.value), ExitCode.BAD_INPUT) from None
     except ModelTooLarge as exc:
-        raise fail(f"{instance}: {exc}", ExitCode.BAD_INPUT) from None
+        raise fail(f"{instance}: {exc.text(lang.value)}", ExitCode.BAD_INPUT) from None
     except ExplainTimeout:
         raise fail(
             f"{instance}: "

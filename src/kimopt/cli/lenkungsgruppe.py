@@ -112,7 +112,7 @@ def compare(
         with progress(_t(lang, "Vergleiche", "Comparing")) as step:
             plans = solve_alternatives(alternatives, time_limit, step)
     except ModelTooLarge as exc:
-        raise fail(f"{instance}: {exc}", ExitCode.BAD_INPUT) from None
+        raise fail(f"{instance}: {exc.text(lang.value)}", ExitCode.BAD_INPUT) from None
     except PlanRejected as exc:
         raise _internal(exc, lang) from None
     for plan in plans[len(model_paths) :]:  # the scenarios: variations of the first model
@@ -260,7 +260,7 @@ def alternatives(
                 one = equally_good_plans(inputs.instance, inputs.model, inputs.model_name, limit, time_limit)
                 found = [(inputs.instance.funding.year, "", one)]
     except ModelTooLarge as exc:
-        raise fail(f"{instance}: {exc}", ExitCode.BAD_INPUT) from None
+        raise fail(f"{instance}: {exc.text(lang.value)}", ExitCode.BAD_INPUT) from None
     except PlanRejected as exc:
         raise _internal(exc, lang) from None
     for _, label, result in found:

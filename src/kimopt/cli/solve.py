@@ -94,7 +94,7 @@ def solve(
         with progress("Löse" if de else "Solving") as step:
             outcome = plan_instance(inputs.instance, inputs.model, inputs.model_name, time_limit, step, fixed=fixed)
     except ModelTooLarge as exc:
-        raise fail(f"{instance}: {exc}", ExitCode.BAD_INPUT) from None
+        raise fail(f"{instance}: {exc.text(lang.value)}", ExitCode.BAD_INPUT) from None
     except PlanRejected as exc:
         raise fail(
             "Interner Fehler: der Prüfer verwirft den Plan / internal error, the checker rejects the plan:\n"

@@ -20,23 +20,34 @@ def render_alternatives(result: Alternatives, lang: str) -> str:
         return de if lang == "de" else en
 
     plans = result.plans
-    lines = [
-        t(f"{len(plans)} gleich gute Pläne", f"{len(plans)} equally good plans")
-        + (
-            t(" (alle)", " (all of them)")
-            if result.complete
-            else t(
-                " – unvollständig: Rechenmenge erschöpft, es kann weitere geben",
-                " – incomplete: work limit reached, there may be more",
+    if len(plans) == 1 and result.complete:
+        lines = [
+            t(
+                "Der optimale Plan ist eindeutig: kein anderer ist gleich gut.",
+                "The optimal plan is unique: no other is equally good.",
+            ),
+            t("Er ist vom Prüfer bestätigt.", "It is confirmed by the checker."),
+        ]
+    else:
+        lines = [
+            _count(len(plans), lang)
+            + (
+                t(" (alle)", " (all of them)")
+                if result.complete
+                else t(
+                    " – unvollständig: Rechenmenge erschöpft, es kann weitere geben",
+                    " – incomplete: work limit reached, there may be more",
+                )
+                if result.work_spent
+                else t(" (Grenze erreicht, es kann weitere geben)", " (limit reached, there may be more)")
+            ),
+            t(
+                "Alle sind auf jeder Zielebene gleich gut und vom Prüfer bestätigt.",
+                "All are equally good on every level and confirmed by the checker.",
             )
-            if result.work_spent
-            else t(" (Grenze erreicht, es kann weitere geben)", " (limit reached, there may be more)")
-        ),
-        t(
-            "Alle sind auf jeder Zielebene gleich gut und vom Prüfer bestätigt.",
-            "All are equally good on every level and confirmed by the checker.",
-        ),
-    ]
+            if len(plans) != 1
+            else t("Er ist vom Prüfer bestätigt.", "It is confirmed by the checker."),
+        ]
     if not plans:
         return "\n".join(lines)
     typed = [as_plan_file(plan) for plan in plans]  # each a plan of the contract (Plan.to_json)
@@ -107,3 +118,10 @@ YEARS_MEANING = (
     "Per year: that year's equally good plans, the years before as planned. Plan 1 is the plan of "
     "kimopt solve; the next year is planned from it (another plan may change the next year).",
 )
+
+
+def _count(n: int, lang: str) -> str:
+    """„3 gleich gute Pläne“; one plan is „1 optimaler Plan“ (equally good as which?)."""
+    if n == 1:
+        return "1 optimaler Plan" if lang == "de" else "1 optimal plan"
+    return f"{n} gleich gute Pläne" if lang == "de" else f"{n} equally good plans"

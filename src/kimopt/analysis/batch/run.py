@@ -324,7 +324,7 @@ def _run(task: Task, row: Row, started: float) -> Row:
     try:
         outcome = plan_instance(inputs.instance, model, inputs.model_name, task.time_limit)
     except ModelTooLarge as exc:
-        row.status, row.error = RunStatus.INPUT_ERROR.value, str(exc)
+        row.status, row.error = RunStatus.INPUT_ERROR.value, exc.text(task.lang)
     except PlanRejected as exc:
         row.status = RunStatus.REJECTED.value
         row.error = _text("REJECTED", task.lang) + ": " + "; ".join(v.text(task.lang) for v in exc.violations)
