@@ -22,20 +22,26 @@ from tests.conftest import instance, model, tiny
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
 
-def drawn(seed: int) -> dict:
-    """Five Kommunen, two Träger with overlapping areas, tight budgets (seeded)."""
-    rng = random.Random(seed)
-    names = ["Adorf", "Bedorf", "Cedorf", "Dedorf", "Eedorf"]
+def drawn_kommunen(rng: random.Random, names: list[str], budgeted: float) -> list[dict]:
+    """Kommunen with drawn populations, tight budgets (share ``budgeted``), some hosting with a partner."""
     kommunen = []
     for i, name in enumerate(names):
         kommune: dict = {"name": name, "population": rng.randint(2000, 60000)}
-        if rng.random() < 0.7:
+        if rng.random() < budgeted:
             kommune["budget"] = 1640 * rng.randint(0, 3)
         if rng.random() < 0.5:
             kommune["max_vzae"] = rng.choice([0.5, 1.0])
             if i + 1 < len(names):
                 kommune["share_with"] = [names[i + 1]]
         kommunen.append(kommune)
+    return kommunen
+
+
+def drawn(seed: int) -> dict:
+    """Five Kommunen, two Träger with overlapping areas, tight budgets (seeded)."""
+    rng = random.Random(seed)
+    names = ["Adorf", "Bedorf", "Cedorf", "Dedorf", "Eedorf"]
+    kommunen = drawn_kommunen(rng, names, 0.7)
     traeger = [
         {"name": "Träger A", "max_vzae": 1.0, "serves": names[:3], "cost_per_vzae": 71400},
         {"name": "Träger B", "max_vzae": 0.5, "serves": names[2:], "cost_per_vzae": 71400, "deficit_coverage": True},

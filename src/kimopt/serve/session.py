@@ -276,9 +276,10 @@ class Session:
             stop = self.stopper(generation)
             try:
                 with self._solving:
-                    # one worker: the binding rules do not depend on it, and it leaves the other core free
+                    # one worker and one thread: the binding rules do not depend on either, and
+                    # the other core stays free for the page
                     scenario = replace(view.scenario, model=view.scenario.model.model_copy(update={"workers": 1}))
-                    found = binding_rules(scenario, view.analysed, progress=stop)
+                    found = binding_rules(scenario, view.analysed, progress=stop, parallel=False)
             except Superseded:
                 return None
             except ExplainTimeout:

@@ -25,10 +25,13 @@ that limit cut short are reported as not completely checked, never silently drop
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ortools.sat.python import cp_model
 
@@ -46,12 +49,19 @@ from kimopt.rules import FUNDING_CAP
 if TYPE_CHECKING:
     from kimopt.pipeline import Outcome
 
+_T = TypeVar("_T")
+
 WORK_PER_CHECK = 4.0
 """Deterministic work limit of one check, in CP-SAT's deterministic seconds."""
 WORK_FEWEST = 0.05
 """Work limit of the search for the fewest rules to switch off (halving the set takes over)."""
 WORK_TOTAL = 40.0
 """Deterministic work of the whole analysis; rules left when it is spent are reported unchecked."""
+SIDE_BY_SIDE_FROM = 16
+"""A level's search over at least this many rules, once it must halve them, searches the two
+halves side by side (the second on a twin of the model, on the other core), each with half the
+work left and what was known before the halving; searched one after the other, the halves see
+exactly the same, so the answer does not depend on whether they ran in parallel."""
 WORK_REFERENCE_VARIABLES = 2_000
 """Up to this many model variables the limits above hold as they are (Eifelkreis Bitburg-Prüm,
 234 Gemeinden, has 1,248); a larger model gets them in proportion, because CP-SAT's
@@ -99,10 +109,30 @@ def _fixed_domain(cm: CpsatModel, literal: cp_model.IntVar, value: int) -> None:
     domain.extend([value, value])
 
 
+class _Stopped(Exception):
+    """The search was ended from another thread (:meth:`_Probe.stop`); its findings are dropped."""
+
+
+@dataclass
+class _Knowledge:
+    """What a probe has learnt: the work spent, the better plans found (level, rules each broke),
+    the value and plan each binding rule reached, the work of the last check."""
+
+    work: float
+    known: list[tuple[int, frozenset[RuleId]]]
+    reached: dict[RuleId, tuple[int, list[int]]]
+    last_check: float
+
+
 class _Probe:
     """The switchable model with every level of the plan, reused for each check."""
 
-    def __init__(self, scenario: Scenario, plan: Plan) -> None:
+    def __init__(self, scenario: Scenario, plan: Plan, parallel: bool = False) -> None:
+        self._twin_of = (scenario, plan) if parallel else None
+        self._twin: _Probe | None = None
+        self._stopped = False
+        self._current: cp_model.CpSolver | None = None
+        self._lock = threading.Lock()
         self.cm = scenario.build(switchable=True)
         self.model = scenario.model
         self.literals = self.cm.switches.literals
@@ -169,7 +199,53 @@ class _Probe:
             _fixed_domain(self.cm, better, int(k == level))
 
     def _solver(self, limit: float = WORK_PER_CHECK) -> cp_model.CpSolver:
-        return work_limited_solver(min(limit * self.scale, self.budget - self.work), self.model.seed)
+        solver = work_limited_solver(min(limit * self.scale, self.budget - self.work), self.model.seed)
+        with self._lock:
+            if self._stopped:
+                raise _Stopped
+            self._current = solver
+        return solver
+
+    def stop(self) -> None:
+        """End the search from another thread: the running check stops, no further one starts."""
+        with self._lock:
+            self._stopped = True
+            if self._current is not None:
+                self._current.stop_search()
+
+    def _knowledge(self) -> _Knowledge:
+        return _Knowledge(self.work, list(self.known), dict(self.reached), self.last_check)
+
+    def _adopt(self, knowledge: _Knowledge, budget: float) -> None:
+        self.work, self.budget, self.last_check = knowledge.work, budget, knowledge.last_check
+        self.known, self.reached = list(knowledge.known), dict(knowledge.reached)
+
+    def side_by_side(self, first: Callable[[_Probe], _T], second: Callable[[_Probe], _T]) -> tuple[_T, _T]:
+        """``first(self)`` and ``second(...)``, each with half the work left and the knowledge of
+        now (see :data:`SIDE_BY_SIDE_FROM`); afterwards the probe knows what both learnt."""
+        before, budget = self._knowledge(), self.budget
+        half = (budget - self.work) / 2
+        self.budget = self.work + half
+        if self._twin_of is None:
+            a = first(self)
+            after_first = self._knowledge()
+            self._adopt(before, before.work + half)
+            b = second(self)
+            after_second = self._knowledge()
+        else:
+            if self._twin is None:
+                self._twin = _Probe(*self._twin_of)
+            twin = self._twin
+            twin._adopt(before, before.work + half)
+            a, b = _two_threads(lambda: first(self), lambda: second(twin), twin)
+            after_first, after_second = self._knowledge(), twin._knowledge()
+        self._adopt(before, budget)
+        self.work += (after_first.work - before.work) + (after_second.work - before.work)
+        for after in (after_first, after_second):
+            self.known += after.known[len(before.known) :]
+            self.reached.update(after.reached)
+        self.last_check = after_second.last_check
+        return a, b
 
     @property
     def spent(self) -> bool:
@@ -274,6 +350,34 @@ class _Probe:
         return better(value, reached), code == cp_model.OPTIMAL
 
 
+def _two_threads(first: Callable[[], _T], second: Callable[[], _T], twin: _Probe) -> tuple[_T, _T]:
+    """``first()`` here and ``second()`` on another thread (CP-SAT lets go of Python while it
+    searches); when ``first`` fails (Ctrl-C, a superseded request), ``twin`` is stopped too."""
+    result: list[_T] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            result.append(second())
+        except _Stopped:
+            pass
+        except BaseException as error:  # handed to the caller's thread
+            failure.append(error)
+
+    thread = threading.Thread(target=run, name="binding-twin", daemon=True)
+    thread.start()
+    try:
+        a = first()
+    except BaseException:
+        twin.stop()
+        thread.join()
+        raise
+    thread.join()
+    if failure:
+        raise failure[0]
+    return a, result[0]
+
+
 def _rule_constraints(proto: Any, literals: dict[RuleId, cp_model.IntVar]) -> dict[RuleId, list[int] | None]:
     """The constraints each rule literal switches (``None``: one is not linear, or the literal
     appears in a constraint otherwise — then the rule is never evaluated, always counted broken)."""
@@ -326,6 +430,7 @@ def binding_rules(
     scenario: Scenario,
     plan: Plan,
     progress: Callable[[str], None] | None = None,
+    parallel: bool = True,
 ) -> BindingReport:
     """The rule instances that limit the optimum of ``plan`` (which must be proven optimal).
 
@@ -333,8 +438,9 @@ def binding_rules(
     otherwise switching a rule off could move ``N_used*`` and with it the targets themselves,
     which is no "better" or "worse" on the plan's levels, so every rule is reported unchecked.
     Rules are also reported unchecked when the deterministic work (:data:`WORK_TOTAL`) is spent.
+    ``parallel`` searches halves on both cores (:data:`SIDE_BY_SIDE_FROM`), with the same answer.
     """
-    probe = _Probe(scenario, plan)
+    probe = _Probe(scenario, plan, parallel=parallel and (os.cpu_count() or 1) > 1)
     rules = sorted(probe.literals, key=canonical)
     report = BindingReport()
     first = scenario.model.objectives[0].name if scenario.model.objectives else ""
@@ -350,8 +456,7 @@ def binding_rules(
         if _at_best(level, value, plan):
             continue
         found, unchecked = _search(probe, open_rules, k)
-        for rule in found:
-            report.bindings.append(_binding(probe, rule, k, plan.levels[k]))
+        report.bindings += _bindings(probe, found, k, plan.levels[k])
         done = set(found) | set(unchecked)
         report.unchecked += unchecked
         open_rules = [r for r in open_rules if r not in done]
@@ -397,13 +502,31 @@ def _search(
         if proven:
             return found, []
         half = len(todo) // 2
+        first, second = todo[:half], todo[half:]
+        if whole and len(todo) >= SIDE_BY_SIDE_FROM:
+            parts = probe.side_by_side(
+                partial(_search, candidates=first, level=level, whole=False),
+                partial(_search, candidates=second, level=level, whole=False),
+            )
+        else:
+            parts = (_search(probe, first, level, whole=False), _search(probe, second, level, whole=False))
         unchecked: list[RuleId] = []
-        for part in (todo[:half], todo[half:]):
-            more, undecided = _search(probe, part, level, whole=False)
+        for more, undecided in parts:
             found += more
             unchecked += undecided
         return found, unchecked
     return found, []
+
+
+def _bindings(probe: _Probe, rules: list[RuleId], k: int, base: LevelResult) -> list[Binding]:
+    """The bindings of ``rules`` at level ``k`` with their relaxed values (half on each core)."""
+    if len(rules) < 2:
+        return [_binding(probe, rule, k, base) for rule in rules]
+    first, second = probe.side_by_side(
+        lambda p: [_binding(p, rule, k, base) for rule in rules[::2]],
+        lambda p: [_binding(p, rule, k, base) for rule in rules[1::2]],
+    )
+    return first + second
 
 
 def _binding(probe: _Probe, rule: RuleId, k: int, base: LevelResult) -> Binding:
