@@ -18,8 +18,12 @@ breaks (evaluated on its values, every other rule it keeps): when that is one ru
 binding without further search. Levels already at their best possible value (the largest-remainder bound, the whole
 partner share, no Eigenanteil, no change) are not checked at all.
 
+Both cores: once a level's search halves many rules, the halves are searched side by side,
+each with half the work left and what was known at the halving (:data:`SIDE_BY_SIDE_FROM`).
+
 Same input, same answer: every check runs with one CP-SAT worker, a fixed seed and a
-deterministic work limit (``max_deterministic_time``), never wall time. Rules whose check
+deterministic work limit (``max_deterministic_time``), never wall time; the halves side by side
+see exactly what they would see one after the other. Rules whose check
 that limit cut short are reported as not completely checked, never silently dropped.
 """
 
