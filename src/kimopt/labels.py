@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
 
 from kimopt.numbers import fmt_number
@@ -70,6 +71,36 @@ def some_of(names: list[str], lang: str, limit: int = SHOWN_NAMES) -> str:
         return ", ".join(names)
     more = fmt_number(len(names) - limit, 0, lang)
     return ", ".join(names[:limit]) + t(lang, f" … und {more} weitere", f" … and {more} more")
+
+
+def unchecked_lines(unchecked: list[tuple[str | None, str]], levels: Sequence[str], lang: str) -> list[str]:
+    """The rules the binding-rule analysis left undecided, one sentence per level from which
+    they are undecided (``(level, rule name)`` pairs; ``levels`` the objectives in order): for
+    the levels before it they are checked, so the planner sees which findings are complete."""
+    by_level: dict[str | None, list[str]] = {}
+    for level, name in sorted(unchecked, key=lambda u: levels.index(u[0]) if u[0] in levels else -1):
+        by_level.setdefault(level, []).append(name)
+    lines = []
+    for level, names in by_level.items():
+        listed = some_of(names, lang)
+        count = fmt_number(len(names), 0, lang) + (
+            t(lang, " Regel", " rule") if len(names) == 1 else t(lang, " Regeln", " rules")
+        )
+        if level is None:
+            de = f"Begrenzende Regeln nicht vollständig geprüft ({count}): {listed}"
+            en = f"Binding rules not completely checked ({count}): {listed}"
+        else:
+            label = OBJECTIVE_LABELS.get(level, (level, level))
+            de = (
+                f"Begrenzende Regeln ab der Zielebene „{label[0]}“ nicht vollständig geprüft "
+                f"({count}; für die Zielebenen davor geprüft): {listed}"
+            )
+            en = (
+                f"Binding rules not completely checked from the level “{label[1]}” on "
+                f"({count}; checked for the levels before it): {listed}"
+            )
+        lines.append(t(lang, de, en))
+    return lines
 
 
 KEY_COLUMNS: dict[str, tuple[str, str]] = {"population": ("Einwohner", "population")}

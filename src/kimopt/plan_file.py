@@ -84,6 +84,13 @@ class RuleRef(_Entry):
     subject: str | None
 
 
+class UncheckedRule(RuleRef):
+    """A rule instance the binding-rule analysis left undecided from ``level`` on (at the levels
+    before it, it does not bind); null in plans written before kimopt said so."""
+
+    level: str | None = None
+
+
 class Summary(_Entry):
     """The plan's key figures."""
 
@@ -111,8 +118,10 @@ class Summary(_Entry):
         description="false: the deterministic work limit left the rules in binding_rules_unchecked "
         "undecided („nicht vollständig geprüft“)",
     )
-    binding_rules_unchecked: list[RuleRef] | None = Field(
-        None, description="rule instances not completely checked (empty when complete)"
+    binding_rules_unchecked: list[UncheckedRule] | None = Field(
+        None,
+        description="rule instances not completely checked (empty when complete), each with the "
+        "first level it was not decided at",
     )
     unused_limited_by: list[RuleRef] | None = Field(
         None,

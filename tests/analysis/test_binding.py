@@ -21,6 +21,7 @@ from kimopt.analysis.explain.binding import binding_rules
 from kimopt.analysis.explain.core import Scenario
 from kimopt.analysis.explain.wish import optimal_plan
 from kimopt.cli import app
+from kimopt.labels import OBJECTIVE_LABELS
 from kimopt.load import load_inputs
 from kimopt.pipeline import plan_instance
 from tests.conftest import INSTANCES, write_yaml
@@ -80,7 +81,7 @@ def test_binding_rules_vanished_when_cut_short(tmp_path: Path, monkeypatch) -> N
     assert result.exit_code == 0, result.output
     summary = json.loads(out.read_text(encoding="utf-8"))["summary"]
     assert summary["binding_rules_complete"] is False
-    assert {"rule": "funding_cap", "subject": None} in summary["binding_rules_unchecked"]
+    assert {"rule": "funding_cap", "subject": None, "level": "use_positions"} in summary["binding_rules_unchecked"]
     assert "nicht vollständig geprüft" in result.output
     english = runner.invoke(app, ["solve", str(WESEL), "--lang", "en"])
     assert "not completely checked" in english.output
@@ -123,5 +124,27 @@ def test_thousands_of_unchecked_rules_filled_the_screen(tmp_path: Path, monkeypa
     assert result.exit_code == 0, result.output
     unchecked = json.loads(out.read_text(encoding="utf-8"))["summary"]["binding_rules_unchecked"]
     assert len(unchecked) > 12
-    assert f"({len(unchecked)} Regeln)" in result.output
+    assert f"({len(unchecked)} Regeln; für die Zielebenen davor geprüft)" in result.output
     assert f"… und {len(unchecked) - 12} weitere" in result.output
+
+
+def test_unchecked_rules_say_from_which_level(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # A little work decides the first levels: the rules left over are undecided only from a later
+    # level on, and the planner reads which levels' findings are complete.
+    monkeypatch.setattr(binding, "WORK_TOTAL", 0.01)
+    out = tmp_path / "plan.json"
+    result = runner.invoke(app, ["solve", str(WESEL), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(out.read_text(encoding="utf-8"))["summary"]
+    assert {u["level"] for u in summary["binding_rules_unchecked"]} == {"partner_share"}
+    assert {(b["rule"], b["level"]) for b in summary["binding_rules"]} == {
+        ("funding_cap", "use_positions"),
+        ("kreis_share", "partner_share"),
+    }
+    count = len(summary["binding_rules_unchecked"])
+    assert (
+        f"Begrenzende Regeln ab der Zielebene „{OBJECTIVE_LABELS['partner_share'][0]}“ nicht vollständig geprüft "
+        f"({count} Regeln; für die Zielebenen davor geprüft)"
+    ) in result.output
+    explained = runner.invoke(app, ["explain", str(WESEL), "--lang", "en"])
+    assert f"from the level “{OBJECTIVE_LABELS['partner_share'][1]}” on ({count} rules" in explained.output

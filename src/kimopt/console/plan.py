@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kimopt.console.table import text_table as _table
-from kimopt.labels import OBJECTIVE_LABELS, RULE_NAMES, some_of, status_label
+from kimopt.labels import OBJECTIVE_LABELS, RULE_NAMES, status_label, unchecked_lines
 from kimopt.labels import t as _t
 from kimopt.numbers import fmt_euros, fmt_level, fmt_number
 from kimopt.plan_file import LevelEntry, PlanFile
@@ -173,23 +173,15 @@ def render_plan(plan: PlanFile | dict[str, Any], lang: str = "de") -> str:
             lines.append(f" - {name} ({b.rule}){subject}: {b.level} {before} → {after}")
     unchecked = summary.binding_rules_unchecked or []
     if unchecked:
-        names = some_of(
-            [
+        named = [
+            (
+                u.level,
                 RULE_NAMES.get(u.rule, (u.rule, u.rule))[0 if lang == "de" else 1]
-                + (f" {u.subject}" if u.subject else "")
-                for u in unchecked
-            ],
-            lang,
-        )
-        count = fmt_number(len(unchecked), 0, lang)
-        lines += [
-            "",
-            _t(
-                lang,
-                f"Begrenzende Regeln nicht vollständig geprüft ({count} Regeln): {names}",
-                f"Binding rules not completely checked ({count} rules): {names}",
-            ),
+                + (f" {u.subject}" if u.subject else ""),
+            )
+            for u in unchecked
         ]
+        lines += ["", *unchecked_lines(named, [lv.name for lv in plan.objectives], lang)]
     if plan.years:
         from kimopt.console.horizon import horizon_lines
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from kimopt.data import Instance, PlanningModel
 from kimopt.horizon import expand
-from kimopt.labels import some_of
+from kimopt.labels import unchecked_lines
 from kimopt.numbers import NumberError, to_fraction
 from kimopt.results import Status
 from kimopt.serve.form import Form, base_form, normalised, scenario_entry
@@ -298,16 +298,11 @@ class Session:
                     )
                     for b in found
                 ]
-                unchecked = getattr(found, "unchecked", [])
-                if unchecked:  # the analysis' work limit: say which rules were not fully checked
-                    rows.append(
-                        BindingRow(
-                            "nicht vollständig geprüft (Rechenmenge erschöpft): "
-                            + some_of([rule_text(view.scenario, r, "de") for r in unchecked], "de"),
-                            "",
-                            "",
-                        )
-                    )
+                if found.unchecked:  # the analysis' work limit: say which rules were not fully checked
+                    named = [(found.unchecked_from.get(r), rule_text(view.scenario, r, "de")) for r in found.unchecked]
+                    levels = [objective.name for objective in scenario.model.objectives]
+                    lines = unchecked_lines(named, levels, "de")
+                    rows += [BindingRow(f"{line} (Rechenmenge erschöpft)", "", "") for line in lines]
                 self._bindings[key] = rows
         return self._bindings[key]
 

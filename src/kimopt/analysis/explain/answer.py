@@ -24,9 +24,8 @@ from kimopt.analysis.explain.texts import (
 from kimopt.analysis.explain.wish import Price, optimal_plan, wish_price
 from kimopt.cpsat.switches import RuleId
 from kimopt.data import Instance, PlanningModel
-from kimopt.labels import some_of
 from kimopt.labels import t as _t
-from kimopt.numbers import fmt_number
+from kimopt.labels import unchecked_lines
 from kimopt.plan import Plan
 from kimopt.results import Status
 
@@ -251,14 +250,9 @@ def binding_lines(scenario: Scenario, lang: str = "de", time_limit: float = 60.0
             gain += _t(lang, " (oder besser)", " (or better)")
         lines.append(f"  - {rule_text(scenario, b.rule, lang)} ⇒ {level_label(b.level, lang)}: {gain}")
     if not bindings.complete:
-        unchecked = some_of([rule_text(scenario, r, lang) for r in bindings.unchecked], lang)
-        lines.append(
-            _t(
-                lang,
-                f"  nicht vollständig geprüft: {fmt_number(len(bindings.unchecked), 0, lang)} Regeln – {unchecked}",
-                f"  not completely checked: {fmt_number(len(bindings.unchecked), 0, lang)} rules – {unchecked}",
-            )
-        )
+        named = [(bindings.unchecked_from.get(r), rule_text(scenario, r, lang)) for r in bindings.unchecked]
+        levels = [objective.name for objective in scenario.model.objectives]
+        lines += [f"  {line}" for line in unchecked_lines(named, levels, lang)]
     return Answer(Status.FEASIBLE, lines)
 
 

@@ -90,10 +90,17 @@ class Binding:
 
 @dataclass
 class BindingReport:
-    """The binding rules found, and the rule instances the work limit left not fully checked."""
+    """The binding rules found, and the rule instances the work limit left not fully checked,
+    each with the first level it was not decided at (at the levels before it does not bind)."""
 
     bindings: list[Binding] = field(default_factory=list)
     unchecked: list[RuleId] = field(default_factory=list)
+    unchecked_from: dict[RuleId, str] = field(default_factory=dict)
+
+    def leave(self, rules: list[RuleId], level: str) -> None:
+        """``rules`` stay undecided from ``level`` on."""
+        self.unchecked += rules
+        self.unchecked_from.update(dict.fromkeys(rules, level))
 
     @property
     def complete(self) -> bool:
@@ -449,7 +456,7 @@ def binding_rules(
     report = BindingReport()
     first = scenario.model.objectives[0].name if scenario.model.objectives else ""
     if first != "use_positions":
-        report.unchecked = rules
+        report.leave(rules, first)
         return report
     open_rules = list(rules)
     for k, (level, value, _, _) in enumerate(probe.levels):
@@ -462,10 +469,13 @@ def binding_rules(
         found, unchecked = _search(probe, open_rules, k)
         report.bindings += _bindings(probe, found, k, plan.levels[k])
         done = set(found) | set(unchecked)
-        report.unchecked += unchecked
+        report.leave(unchecked, level.name)
         open_rules = [r for r in open_rules if r not in done]
         if probe.spent:
-            report.unchecked += open_rules
+            # decided up to this level; undecided only if a later level still needs its check
+            later = [lv.name for lv, v, _, _ in probe.levels[k + 1 :] if not _at_best(lv, v, plan)]
+            if later:
+                report.leave(open_rules, later[0])
             break
     report.bindings.sort(key=lambda b: canonical(b.rule))
     report.unchecked.sort(key=canonical)
@@ -550,7 +560,8 @@ def _figure(value: Fraction, unit: str) -> float | int:
 
 def binding_json(report: BindingReport) -> dict[str, Any]:
     """Binding rules for the plan JSON: rule, subject, the level that improves, before/after;
-    and the rule instances not completely checked (empty when the analysis is complete)."""
+    and the rule instances not completely checked, each with the first level it was not decided
+    at (empty when the analysis is complete)."""
     return {
         "binding_rules": [
             {
@@ -564,7 +575,10 @@ def binding_json(report: BindingReport) -> dict[str, Any]:
             for b in report.bindings
         ],
         "binding_rules_complete": report.complete,
-        "binding_rules_unchecked": [{"rule": rule, "subject": subject or None} for rule, subject in report.unchecked],
+        "binding_rules_unchecked": [
+            {"rule": rule, "subject": subject or None, "level": report.unchecked_from.get((rule, subject))}
+            for rule, subject in report.unchecked
+        ],
     }
 
 
