@@ -86,7 +86,7 @@ def unchecked_lines(unchecked: list[tuple[str | None, str]], levels: Sequence[st
         count = fmt_number(len(names), 0, lang) + (
             t(lang, " Regel", " rule") if len(names) == 1 else t(lang, " Regeln", " rules")
         )
-        if level is None:
+        if level is None or list(levels[:1]) == [level]:  # no level before it to speak of
             de = f"Begrenzende Regeln nicht vollständig geprüft ({count}): {listed}"
             en = f"Binding rules not completely checked ({count}): {listed}"
         else:

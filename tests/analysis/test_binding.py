@@ -72,17 +72,22 @@ def test_kreis_budget_missing_from_binding_rules(tmp_path: Path) -> None:
     assert "Budget (budget_kreis): use_positions 1,500 VZÄ → 11,000 VZÄ" in result.output
 
 
-def test_binding_rules_vanished_when_cut_short(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    # With no work left the analysis does not drop the section: it says what it did not check,
-    # in the JSON and in the table.
-    monkeypatch.setattr(binding, "WORK_TOTAL", 0.0)
+def solved_with_work(tmp_path: Path, monkeypatch, work: float) -> tuple[str, dict]:  # type: ignore[no-untyped-def]
+    """``kimopt solve`` on Kreis Wesel with ``work`` for the binding rules: its table and summary."""
+    monkeypatch.setattr(binding, "WORK_TOTAL", work)
     out = tmp_path / "plan.json"
     result = runner.invoke(app, ["solve", str(WESEL), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    summary = json.loads(out.read_text(encoding="utf-8"))["summary"]
+    return result.output, json.loads(out.read_text(encoding="utf-8"))["summary"]
+
+
+def test_binding_rules_vanished_when_cut_short(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # With no work left the analysis does not drop the section: it says what it did not check,
+    # in the JSON and in the table.
+    output, summary = solved_with_work(tmp_path, monkeypatch, 0.0)
     assert summary["binding_rules_complete"] is False
     assert {"rule": "funding_cap", "subject": None, "level": "use_positions"} in summary["binding_rules_unchecked"]
-    assert "nicht vollständig geprüft" in result.output
+    assert "nicht vollständig geprüft" in output
     english = runner.invoke(app, ["solve", str(WESEL), "--lang", "en"])
     assert "not completely checked" in english.output
 
@@ -118,24 +123,17 @@ def test_binding_rules_waited_minutes_on_all_of_germany(tmp_path: Path, monkeypa
 
 def test_thousands_of_unchecked_rules_filled_the_screen(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     # The table names 12 and counts the rest; the plan file lists them all.
-    monkeypatch.setattr(binding, "WORK_TOTAL", 0.0)
-    out = tmp_path / "plan.json"
-    result = runner.invoke(app, ["solve", str(WESEL), "-o", str(out)])
-    assert result.exit_code == 0, result.output
-    unchecked = json.loads(out.read_text(encoding="utf-8"))["summary"]["binding_rules_unchecked"]
+    output, summary = solved_with_work(tmp_path, monkeypatch, 0.0)
+    unchecked = summary["binding_rules_unchecked"]
     assert len(unchecked) > 12
-    assert f"({len(unchecked)} Regeln; für die Zielebenen davor geprüft)" in result.output
-    assert f"… und {len(unchecked) - 12} weitere" in result.output
+    assert f"Begrenzende Regeln nicht vollständig geprüft ({len(unchecked)} Regeln)" in output  # from the first level
+    assert f"… und {len(unchecked) - 12} weitere" in output
 
 
 def test_unchecked_rules_say_from_which_level(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     # A little work decides the first levels: the rules left over are undecided only from a later
     # level on, and the planner reads which levels' findings are complete.
-    monkeypatch.setattr(binding, "WORK_TOTAL", 0.01)
-    out = tmp_path / "plan.json"
-    result = runner.invoke(app, ["solve", str(WESEL), "-o", str(out)])
-    assert result.exit_code == 0, result.output
-    summary = json.loads(out.read_text(encoding="utf-8"))["summary"]
+    output, summary = solved_with_work(tmp_path, monkeypatch, 0.01)
     assert {u["level"] for u in summary["binding_rules_unchecked"]} == {"partner_share"}
     assert {(b["rule"], b["level"]) for b in summary["binding_rules"]} == {
         ("funding_cap", "use_positions"),
@@ -145,6 +143,6 @@ def test_unchecked_rules_say_from_which_level(tmp_path: Path, monkeypatch) -> No
     assert (
         f"Begrenzende Regeln ab der Zielebene „{OBJECTIVE_LABELS['partner_share'][0]}“ nicht vollständig geprüft "
         f"({count} Regeln; für die Zielebenen davor geprüft)"
-    ) in result.output
+    ) in output
     explained = runner.invoke(app, ["explain", str(WESEL), "--lang", "en"])
     assert f"from the level “{OBJECTIVE_LABELS['partner_share'][1]}” on ({count} rules" in explained.output
