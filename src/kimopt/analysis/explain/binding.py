@@ -326,6 +326,7 @@ def binding_rules(
     scenario: Scenario,
     plan: Plan,
     progress: Callable[[str], None] | None = None,
+    by_blocks: bool = True,
 ) -> BindingReport:
     """The rule instances that limit the optimum of ``plan`` (which must be proven optimal).
 
@@ -333,7 +334,11 @@ def binding_rules(
     otherwise switching a rule off could move ``N_used*`` and with it the targets themselves,
     which is no "better" or "worse" on the plan's levels, so every rule is reported unchecked.
     Rules are also reported unchecked when the deterministic work (:data:`WORK_TOTAL`) is spent.
+    ``by_blocks``: where the solve may go block by block, the rules of one block are decided
+    for the later levels on their block's own model (:mod:`.binding_blocks`; the same answer).
     """
+    from kimopt.analysis.explain.binding_blocks import later_levels
+
     probe = _Probe(scenario, plan)
     rules = sorted(probe.literals, key=canonical)
     report = BindingReport()
@@ -342,7 +347,12 @@ def binding_rules(
         report.unchecked = rules
         return report
     open_rules = list(rules)
+    split = later_levels(scenario, plan, rules, progress) if by_blocks else None
     for k, (level, value, _, _) in enumerate(probe.levels):
+        if split is not None and k == split.level:
+            still = set(open_rules)
+            report.bindings += [b for b in split.bindings if b.rule in still]
+            open_rules = [r for r in open_rules if r in split.undecided]
         if not open_rules:
             break
         if progress:
