@@ -337,7 +337,7 @@ def binding_rules(
     ``by_blocks``: where the solve may go block by block, the rules of one block are decided
     for the later levels on their block's own model (:mod:`.binding_blocks`; the same answer).
     """
-    from kimopt.analysis.explain.binding_blocks import later_levels
+    from kimopt.analysis.explain.binding_blocks import later_levels  # it builds on this module
 
     probe = _Probe(scenario, plan)
     rules = sorted(probe.literals, key=canonical)

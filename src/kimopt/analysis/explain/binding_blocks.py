@@ -112,9 +112,10 @@ def later_levels(
         elif place != SETTLED and not (r[0] == QUOTA_RULE.name and _quota_kept(problem, split, used, r)):
             by_block.setdefault(place, []).append(r)
     bindings: list[Binding] = []
+    later = [objective.name for objective in problem.model.objectives[FIRST_LEVEL:]]
     for number, (b, candidates) in enumerate(sorted(by_block.items()), start=1):
         if progress:
-            progress(f"Blöcke {number}/{len(by_block)}")
+            progress(f"{later[0]} … {later[-1]}: {number}/{len(by_block)}")
         found, open_ = _decide_block(split.blocks[b], plan, sorted(candidates, key=canonical))
         undecided |= open_
         for binding in found:
