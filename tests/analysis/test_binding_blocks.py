@@ -77,8 +77,8 @@ def generated(seed: int, n: int = 40, traeger: int = 5) -> dict[str, Any]:
     }
 
 
-def solved(data: dict[str, Any]) -> tuple[Scenario, Plan]:
-    outcome = plan_instance(instance(data), model(workers=1))
+def solved(data: dict[str, Any], **settings: Any) -> tuple[Scenario, Plan]:
+    outcome = plan_instance(instance(data), model(workers=1, **settings))
     assert outcome.plan is not None
     plan = outcome.plan
     return Scenario(plan.instance, plan.problem.model), plan
@@ -110,6 +110,17 @@ def test_blocks_decide_as_the_whole_model(seed: int) -> None:
     later = {b.rule for b in report.bindings if b.level in LATER}
     assert later and later == {b.rule for b in split.bindings}
     assert not split.undecided
+
+
+def test_quota_rule_and_minimum_coverage_as_the_whole_model() -> None:
+    # the quota rule is kept by the fixed coverages (no block decides it), a Kommune's
+    # minimum coverage is a rule of its block
+    scenario, plan = solved(generated(3), quota_rule=True, min_coverage_vzae=0.2)
+    rules = set(_Probe(scenario, plan).literals)
+    assert {r[0] for r in rules} >= {"quota_rule", "reachability"}
+    split = split_of(scenario, plan)
+    assert split.bindings and not split.undecided
+    agree(scenario, plan)
 
 
 def test_the_blocks_bind_rules_of_every_family_inside_blocks() -> None:
