@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +20,11 @@ from typer.testing import CliRunner
 
 from kimopt import blocks
 from kimopt.analysis.explain.binding import BindingReport, _Probe, binding_rules
-from kimopt.analysis.explain.binding_blocks import LaterLevels, later_levels
+from kimopt.analysis.explain.binding_blocks import LaterLevels, _block_plan, later_levels
 from kimopt.analysis.explain.core import Scenario
 from kimopt.cli import app
+from kimopt.cpsat.remainders import remainder_optimum
+from kimopt.lexicographic import block_model, lexicographic
 from kimopt.pipeline import plan_instance
 from kimopt.plan import Plan
 from tests.conftest import instance, model
@@ -131,6 +134,26 @@ def test_the_blocks_bind_rules_of_every_family_inside_blocks() -> None:
         families |= {(b.rule[0], b.level) for b in split_of(scenario, plan).bindings}
     assert {"budget_kommune", "host_size", "provider_area", "sharing"} <= {family for family, _ in families}
     assert {"partner_share", "own_cost", "fewer_hosts"} <= {level for _, level in families}
+
+
+def test_the_plan_is_at_every_blocks_own_optimum() -> None:
+    # the argument's premise, block by block: the whole plan's links of a block have the
+    # values of that block's lexicographic optimum — also in a block the Kreis serves nothing
+    # of (Träger TY covers Y1 and Y2 alone), whose model still counts the Kreis as employing
+    data = generated(0)
+    data["kommunen"] += [{"name": "Y1", "population": 20000}, {"name": "Y2", "population": 30000}]
+    data["traeger"].append({"name": "TY", "max_vzae": 3.0, "serves": ["Y1", "Y2"], "cost_per_vzae": 71400})
+    scenario, plan = solved(data)
+    problem = plan.problem
+    split = blocks.partition(problem, remainder_optimum(problem, problem.units(plan.used)))
+    idle = 0
+    for block in split.blocks:
+        own = _block_plan(block, plan)
+        idle += own.hosted[block.problem.kreis] == 0
+        best = lexicographic(block_model(block), time.perf_counter() + 60, 1, 0, shortcut=False)
+        assert [level.value for level in own.levels] == [level.value for level in best.levels]
+    assert idle
+    agree(scenario, plan)
 
 
 def _wide_traeger(seed: int) -> dict[str, Any]:
