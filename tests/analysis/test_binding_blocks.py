@@ -19,6 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kimopt import blocks
+from kimopt.analysis.explain import binding_blocks
 from kimopt.analysis.explain.binding import BindingReport, _Probe, binding_rules
 from kimopt.analysis.explain.binding_blocks import LaterLevels, _block_plan, later_levels
 from kimopt.analysis.explain.core import Scenario
@@ -205,6 +206,17 @@ def test_the_kreis_share_stays_undecided_when_only_it_makes_the_kreis_employ() -
     split = split_of(scenario, plan)
     assert ("kreis_share", "") in split.undecided
     agree(scenario, plan)
+
+
+def test_blocks_without_work_leave_their_rules_to_the_whole_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(binding_blocks, "WORK_BLOCKS", 0.0)
+    scenario, plan = solved(generated(1))
+    split = split_of(scenario, plan)
+    # no block checked: every rule that binds a later level is the whole-model search's
+    assert not split.bindings
+    report = agree(scenario, plan)
+    later = {b.rule for b in report.bindings if b.level in LATER}
+    assert later and later <= split.undecided
 
 
 def test_same_answer_twice() -> None:
