@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from kimopt import blocks
 from kimopt.analysis.explain import binding_blocks
-from kimopt.analysis.explain.binding import BindingReport, _Probe, binding_rules
+from kimopt.analysis.explain.binding import BindingReport, _Probe, binding_rules, check_levels
 from kimopt.analysis.explain.binding_blocks import LaterLevels, _block_plan, later_levels
 from kimopt.analysis.explain.core import Scenario
 from kimopt.cli import app
@@ -89,7 +89,7 @@ def solved(data: dict[str, Any], **settings: Any) -> tuple[Scenario, Plan]:
 
 
 def split_of(scenario: Scenario, plan: Plan) -> LaterLevels:
-    split = later_levels(scenario, plan, sorted(_Probe(scenario, plan).literals))
+    split = later_levels(scenario, plan, sorted(_Probe(scenario, plan).literals), check_levels)
     assert split is not None, "the blocks must apply to this Kreis"
     return split
 

@@ -337,7 +337,7 @@ def binding_rules(
     ``by_blocks``: where the solve may go block by block, the rules of one block are decided
     for the later levels on their block's own model (:mod:`.binding_blocks`; the same answer).
     """
-    from kimopt.analysis.explain.binding_blocks import later_levels  # it builds on this module
+    from kimopt.analysis.explain.binding_blocks import later_levels
 
     probe = _Probe(scenario, plan)
     rules = sorted(probe.literals, key=canonical)
@@ -347,7 +347,7 @@ def binding_rules(
         report.unchecked = rules
         return report
     open_rules = list(rules)
-    split = later_levels(scenario, plan, rules, progress) if by_blocks else None
+    split = later_levels(scenario, plan, rules, check_levels, progress) if by_blocks else None
     for k, (level, value, _, _) in enumerate(probe.levels):
         if split is not None and k == split.level:
             still = set(open_rules)
@@ -371,6 +371,32 @@ def binding_rules(
     report.bindings.sort(key=lambda b: canonical(b.rule))
     report.unchecked.sort(key=canonical)
     return report
+
+
+def check_levels(
+    scenario: Scenario, plan: Plan, candidates: list[RuleId], work: float
+) -> tuple[list[Binding], set[RuleId], float]:
+    """Which ``candidates`` bind ``plan`` on ``scenario``'s model, every level from its first
+    (a block's levels, :mod:`.binding_blocks`), with at most ``work``: the bindings, the rules
+    left undecided (a work limit, or no rule of this model), and the work spent."""
+    probe = _Probe(scenario, plan)
+    probe.budget = min(probe.budget, work)
+    todo = [r for r in candidates if r in probe.literals]
+    undecided = {r for r in candidates if r not in probe.literals}
+    found: list[Binding] = []
+    for k, (level, value, _, _) in enumerate(probe.levels):
+        if not todo:
+            break
+        if _at_best(level, value, plan):
+            continue
+        binding, unchecked = _search(probe, todo, k)
+        found += [_binding(probe, r, k, plan.levels[k]) for r in binding]
+        undecided |= set(unchecked)
+        todo = [r for r in todo if r not in binding and r not in unchecked]
+        if probe.spent:
+            undecided |= set(todo)
+            break
+    return found, undecided, probe.work
 
 
 def _search(

@@ -36,11 +36,11 @@ search checks them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from kimopt import blocks
-from kimopt.analysis.explain.binding import WORK_TOTAL, Binding, _at_best, _binding, _Probe, _search
 from kimopt.analysis.explain.core import Scenario, canonical
 from kimopt.cpsat.objectives import UNITS
 from kimopt.cpsat.remainders import remainder_optimum
@@ -51,10 +51,16 @@ from kimopt.problem import Problem
 from kimopt.results import LevelResult, Status
 from kimopt.rules import QUOTA_RULE, rule
 
+if TYPE_CHECKING:  # binding.py calls this module with its checks: no import the other way
+    from kimopt.analysis.explain.binding import Binding
+
+Check = Callable[[Scenario, Plan, list[RuleId], float], tuple[list["Binding"], set[RuleId], float]]
+"""The checks of every level of a model (:func:`kimopt.analysis.explain.binding.check_levels`)."""
+
 FIRST_LEVEL = 2
 """The first level decided per block: the one after ``proportionality`` (:func:`blocks.applies`)."""
 
-WORK_BLOCKS = WORK_TOTAL
+WORK_BLOCKS = 40.0  # as the whole analysis's (binding.WORK_TOTAL)
 """Deterministic work of all blocks' checks together (Germany as one model, 532 blocks, spends
 0.12, the largest block 0.015); the blocks left when it is spent go to the whole-model search."""
 
@@ -90,6 +96,7 @@ def later_levels(
     scenario: Scenario,
     plan: Plan,
     rules: Iterable[RuleId],
+    check: Check,
     progress: Callable[[str], None] | None = None,
 ) -> LaterLevels | None:
     """The later levels' binding rules among ``rules`` (the whole model's), block by block.
@@ -124,7 +131,7 @@ def later_levels(
         if work <= 0:
             undecided |= set(candidates)
             continue
-        found, open_, spent = _decide_block(split.blocks[b], plan, sorted(candidates, key=canonical), work)
+        found, open_, spent = _decide_block(split.blocks[b], plan, sorted(candidates, key=canonical), check, work)
         work -= spent
         undecided |= open_
         for binding in found:
@@ -194,41 +201,22 @@ def _quota_kept(problem: Problem, split: blocks.Partition, used: int, r: RuleId)
 
 
 def _decide_block(
-    block: blocks.Block, plan: Plan, candidates: list[RuleId], work: float
+    block: blocks.Block, plan: Plan, candidates: list[RuleId], check: Check, work: float
 ) -> tuple[list[Binding], set[RuleId], float]:
     """The ``candidates`` binding in ``block`` (values as in the whole plan), those the work
-    limit left undecided (the others bind at no later level), and the work spent: at most
-    ``work`` and the limit of one analysis."""
+    limit left undecided (the others bind at no later level), and the work spent (at most ``work``)."""
     try:
         scenario = _BlockScenario(block.problem.instance, block.problem.model, block=block)
         own = _block_plan(block, plan)
-        probe = _Probe(scenario, own)
+        inside, undecided, spent = check(scenario, own, candidates, work)
     except ModelTooLarge:
         return [], set(candidates), 0.0
-    probe.budget = min(probe.budget, work)
-    missing = {r for r in candidates if r not in probe.literals}
-    todo = [r for r in candidates if r in probe.literals]
-    found: list[Binding] = []
-    undecided = set(missing)
-    for k, (level, value, _, _) in enumerate(probe.levels):
-        if not todo:
-            break
-        if _at_best(level, value, own):
-            continue
-        binding, unchecked = _search(probe, todo, k)
-        whole = plan.levels[FIRST_LEVEL + k]
-        assert whole.value is not None
-        for r in binding:
-            inside = _binding(probe, r, k, own.levels[k])
-            assert inside.after is not None
-            gain = inside.after - inside.before
-            found.append(Binding(r, inside.level, inside.unit, whole.value, whole.value + gain, inside.proven))
-        undecided |= set(unchecked)
-        todo = [r for r in todo if r not in binding and r not in unchecked]
-        if probe.spent:
-            undecided |= set(todo)
-            break
-    return found, undecided, probe.work
+    found = []
+    for binding in inside:
+        whole = plan.levels[FIRST_LEVEL + [level.name for level in own.levels].index(binding.level)].value
+        assert whole is not None and binding.after is not None
+        found.append(replace(binding, before=whole, after=whole + binding.after - binding.before))
+    return found, undecided, spent
 
 
 def _block_plan(block: blocks.Block, plan: Plan) -> Plan:
