@@ -35,8 +35,8 @@ from functools import cached_property
 
 from kimopt.cpsat.remainders import RemainderOptimum
 from kimopt.data import Instance, Objective
-from kimopt.problem import Problem, compile_problem
-from kimopt.rules import HOST_SIZE
+from kimopt.problem import Host, Problem, compile_problem
+from kimopt.rules import BUDGET_KREIS, EXISTING, FUNDING_CAP, HOST_SIZE, KREIS_SHARE, PROVIDER_AREA
 
 LATER_LEVELS = frozenset({"partner_share", "own_cost", "stability", "fewer_hosts"})
 """The levels that separate by block once the coverages are fixed."""
@@ -195,7 +195,7 @@ def _key(problem: Problem, li: int) -> tuple[str, str, str]:
     return host.kind, "" if host.kind == "kreis" else host.name, problem.instance.kommunen[link.kommune].name
 
 
-def worthwhile(problem: Problem, split: Partition, used: int) -> bool:
+def worthwhile(problem: Problem, split: Partition, used: int, off: frozenset[tuple[str, str]] = frozenset()) -> bool:
     """Whether solving block by block is worth trying: the blocks split the problem, and no
     rule of the Kreis can bind in any plan, so the certificate can only fail by a defect.
 
@@ -203,15 +203,22 @@ def worthwhile(problem: Problem, split: Partition, used: int) -> bool:
     leave the Kreis its share, its filled positions and its smallest size. The Kreis pays at
     most the largest deficit it carries for every unit; that must fit its budget. Where
     ``fewer_hosts`` counts the Kreis, every plan must employ someone there.
+
+    ``off``: rule instances switched off (the binding-rule analysis asks whether the argument
+    still holds with one rule relaxed). A Kommune host's size or a Träger's capacity off lifts
+    its maximum; with a rule of the Kreis off (:func:`kreis_rules`) the argument does not hold.
     """
     if len(split.groups) < 2 and not split.settled:
+        return False
+    if off & kreis_rules(problem):
         return False
     most = [top for _, top in split.bounds]
     others = 0
     for h, host in enumerate(problem.hosts):
         if h != problem.kreis:
             reach = sum(most[problem.links[li].kommune] for li in problem.links_of_host[h])
-            others += reach if host.max_units is None else min(host.max_units, reach)
+            limit = None if _limit_rule(host) in off else host.max_units
+            others += reach if limit is None else min(limit, reach)
     share = problem.model.kreis_min_share
     kreis = problem.hosts[problem.kreis]
     if share.denominator * others > (share.denominator - share.numerator) * used:
@@ -229,15 +236,44 @@ def worthwhile(problem: Problem, split: Partition, used: int) -> bool:
     return max(deficits, default=0) * problem.vzae(used) <= budget
 
 
-def kreis_always_employs(problem: Problem, used: int, split: Partition) -> bool:
+def kreis_rules(problem: Problem) -> frozenset[tuple[str, str]]:
+    """The rule instances of the Kreis itself, which the relaxation leaves out: the funding cap,
+    the Kreis's share, its budget, its size and its filled positions."""
+    kreis = problem.hosts[problem.kreis].name
+    return frozenset(
+        {
+            (FUNDING_CAP.name, ""),
+            (KREIS_SHARE.name, ""),
+            (BUDGET_KREIS.name, ""),
+            (HOST_SIZE.name, kreis),
+            (EXISTING.name, kreis),
+        }
+    )
+
+
+def _limit_rule(host: Host) -> tuple[str, str]:
+    """The rule that gives a Kommune host or a Träger its maximum."""
+    return (HOST_SIZE.name if host.kind == "kommune" else PROVIDER_AREA.name, host.name)
+
+
+def kreis_always_employs(
+    problem: Problem, used: int, split: Partition, off: frozenset[tuple[str, str]] = frozenset()
+) -> bool:
     """Whether every plan with ``used`` units gives the Kreis positions: its share, its filled
-    positions, or a Kommune with coverage that only the Kreis serves."""
+    positions, or a Kommune with coverage that only the Kreis serves. ``off``: rule instances
+    switched off (the share and the filled positions count only while their rule holds)."""
     kreis = problem.hosts[problem.kreis]
     return (
-        (problem.model.kreis_min_share > 0 and used > 0)
-        or (problem.model.keep_existing and kreis.existing_units > 0)
+        (problem.model.kreis_min_share > 0 and used > 0 and (KREIS_SHARE.name, "") not in off)
+        or (problem.model.keep_existing and kreis.existing_units > 0 and (EXISTING.name, kreis.name) not in off)
         or any(units > 0 for _, units in split.settled)
     )
+
+
+def bounds_later_levels(problem: Problem, used: int, split: Partition, off: frozenset[tuple[str, str]]) -> bool:
+    """Whether the relaxation still bounds every plan's later levels with the rules ``off``
+    switched off: it counts the Kreis in ``fewer_hosts`` only where every plan employs it."""
+    return not _counts_hosts(problem) or kreis_always_employs(problem, used, split, off)
 
 
 def meets_relaxed_values(problem: Problem, units: list[int], used: int, split: Partition) -> bool:

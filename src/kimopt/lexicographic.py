@@ -408,15 +408,10 @@ def _solve_block(block: blocks.Block, deadline: float, seed: int, seconds: dict[
     """The block's plan at its lexicographic optimum and then its tie-break, each proven on one
     worker (``None`` otherwise); the time of each level is added to ``seconds``."""
     try:
-        bcm = build(block.problem, relaxed=block.relaxed)
+        bcm = block_model(block)
     except ModelTooLarge:  # the whole model, which passed the same guard, is solved instead
         return None
     v = bcm.variables
-    for k, (least, most) in enumerate(block.coverage):
-        bcm.model.add_linear_constraint(v.coverage(k), least, most)
-    if block.tied:
-        bcm.model.add(sum(v.coverage(k) for k in block.tied) == block.tied_units)
-    bcm.model.add(v.used[block.problem.kreis] == 1)  # the Kreis is counted once, for the whole plan
     run = lexicographic(bcm, deadline, 1, seed, shortcut=False)
     if run.status is not Status.OPTIMAL or not all(r.proven for r in run.levels):
         return None
@@ -431,6 +426,26 @@ def _solve_block(block: blocks.Block, deadline: float, seed: int, seconds: dict[
         units, strict = strict_plan(bcm.model, v.a, block.rank, units, deadline, seed)
     seconds["tie_break"] = seconds.get("tie_break", 0.0) + time.perf_counter() - started
     return units if strict else None
+
+
+def block_model(block: blocks.Block, switchable: bool = False) -> CpsatModel:
+    """The CP-SAT model of one block: its problem with the Kreis's own rules left out, every
+    Kommune's coverage as the whole plan fixes it, and the Kreis counted as employing (once, for
+    the whole plan). ``switchable``: every rule of the block behind its own literal.
+
+    Raises
+    ------
+    ModelTooLarge
+        As :func:`build`.
+    """
+    bcm = build(block.problem, switchable=switchable, relaxed=block.relaxed)
+    v = bcm.variables
+    for k, (least, most) in enumerate(block.coverage):
+        bcm.model.add_linear_constraint(v.coverage(k), least, most)
+    if block.tied:
+        bcm.model.add(sum(v.coverage(k) for k in block.tied) == block.tied_units)
+    bcm.model.add(v.used[block.problem.kreis] == 1)
+    return bcm
 
 
 def most_positions(cm: CpsatModel, deadline: float, workers: int, seed: int) -> tuple[Status, int | None]:

@@ -210,13 +210,21 @@ def batch(
             help="Instanzen mit optimalem Plan gleichen Inhalts (input_sha256) überspringen.",
         ),
     ] = False,
+    binding: Annotated[
+        bool,
+        typer.Option(
+            "--binding/--no-binding",
+            help="Je Plan die begrenzenden Regeln ermitteln, wie solve (mit fester Rechenmenge; dauert länger).",
+        ),
+    ] = False,
     time_limit: TimeLimitOption = None,
     lang: LangOption = Lang.de,
 ) -> None:
     """Viele Instanzen lösen: eine Förderrunde.
 
     Schreibt je Instanz <name>.plan.json sowie summary.csv (für deutsches Excel), summary.xlsx
-    und summary.json nach --out: eine Zeile je Instanz und Jahr.
+    und summary.json nach --out: eine Zeile je Instanz und Jahr (mit --binding auch die Zahl der
+    begrenzenden Regeln und ob alle Regeln vollständig geprüft sind).
     Exit: 0 jede Instanz hat einen Plan; sonst der schwerste Fall: 5 Plan verletzt Regeln,
     1 fehlerhafte Eingabe, 3 unlösbar, 4 kein Plan im Zeitlimit; 130 abgebrochen (Strg-C).
     """
@@ -247,7 +255,7 @@ def batch(
     tasks = []
     for file, plan in zip(files, plan_paths(files, out), strict=True):
         guard_output(plan, [file, model])
-        tasks.append(Task(file, plan, model, time_limit, solver_workers, resume, lang.value))
+        tasks.append(Task(file, plan, model, time_limit, solver_workers, resume, lang.value, binding))
     processes = workers or os.cpu_count() or 1
     progress = Progress(len(tasks), lang.value)
     try:

@@ -85,6 +85,7 @@ class Task:
     workers: int
     resume: bool
     lang: str = "de"
+    binding: bool = False  # also the binding rules of each plan, as ``solve`` gives them
 
 
 @dataclass
@@ -101,12 +102,15 @@ class YearFigures:
     deviation_l1: float | None = None
     eigenanteil_eur: int | None = None
     eigenanteil_all_eur: int | None = None
+    binding_rules: int | None = None  # how many rules bind (``None``: not asked, or no optimum to bind)
+    binding_rules_complete: bool | None = None  # every rule instance checked
 
     @classmethod
     def of(cls, year: int | None, status: str, summary: dict[str, Any], all_bausteine: int | None) -> YearFigures:
         """A year's figures from its plan ``summary``; ``all_bausteine``: its Eigenanteil of
         Bausteine 1–3 (``None``: a plan of Baustein 2 alone, whose Eigenanteil is all there is)."""
         own = (summary.get("eigenanteil_eur") or {}).get("total")
+        binding = summary.get("binding_rules")
         return cls(
             year=year,
             status=status,
@@ -116,6 +120,8 @@ class YearFigures:
             deviation_l1=summary.get("deviation_l1"),
             eigenanteil_eur=own,
             eigenanteil_all_eur=own if all_bausteine is None else all_bausteine,
+            binding_rules=len(binding) if isinstance(binding, list) else None,
+            binding_rules_complete=summary.get("binding_rules_complete"),
         )
 
 
@@ -319,6 +325,7 @@ def _run(task: Task, row: Row, started: float) -> Row:
             previous
             and previous.get("status") == Status.OPTIMAL.value
             and recorded_for(previous.get("instance"), previous.get("input_sha256"), inputs.instance, model) == "same"
+            and (not task.binding or "binding_rules" in previous.get("summary", {}))
         ):
             return _row_from_plan(task, previous, year, time.perf_counter() - started, resumed=True)
     try:
@@ -330,6 +337,10 @@ def _run(task: Task, row: Row, started: float) -> Row:
         row.error = _text("REJECTED", task.lang) + ": " + "; ".join(v.text(task.lang) for v in exc.violations)
     else:
         if outcome.plan_json is not None:
+            if task.binding:
+                from kimopt.analysis.explain.binding import add_year_binding_rules
+
+                add_year_binding_rules(outcome)
             write_text_atomic(task.plan_path, dumps(outcome.plan_json))
             return _row_from_plan(task, outcome.plan_json, year, time.perf_counter() - started, resumed=False)
         row.status = RunStatus.of_plan(outcome.status).value

@@ -32,6 +32,8 @@ HEADERS = {  # column -> (German, English) for the workbook and the German CSV; 
     "deviation_l1": DEVIATION_SUM,
     "eigenanteil_eur": ("Eigenanteil (€/Jahr)", "Own share (€/year)"),
     "eigenanteil_all_eur": ("Eigenanteil alle Bausteine (€/Jahr)", "Own share all Bausteine (€/year)"),
+    "binding_rules": ("Begrenzende Regeln", "Binding rules"),
+    "binding_rules_complete": ("Begrenzende Regeln vollständig geprüft", "Binding rules completely checked"),
     "seconds": ("Sekunden", "Seconds"),
     "error": ("Fehler", "Error"),
     "plan": ("Plan", "Plan"),
@@ -126,6 +128,8 @@ def summary_xlsx(rows: list[Row], lang: str = "de") -> bytes:
     }
     for values in summary_lines(rows):
         values["resumed"] = ("ja" if lang == "de" else "yes") if values["resumed"] else ""
+        if values["binding_rules_complete"] is not None:
+            values["binding_rules_complete"] = _csv_cell(values["binding_rules_complete"], lang)
         sheet.append([_cell_text(neutralise(values[c])) for c in COLUMNS])
         for c, cell in zip(COLUMNS, sheet[sheet.max_row], strict=True):
             if c in formats:

@@ -442,6 +442,7 @@ def binding_rules(
     plan: Plan,
     progress: Callable[[str], None] | None = None,
     parallel: bool = True,
+    by_blocks: bool = True,
 ) -> BindingReport:
     """The rule instances that limit the optimum of ``plan`` (which must be proven optimal).
 
@@ -450,7 +451,11 @@ def binding_rules(
     which is no "better" or "worse" on the plan's levels, so every rule is reported unchecked.
     Rules are also reported unchecked when the deterministic work (:data:`WORK_TOTAL`) is spent.
     ``parallel`` searches halves on both cores (:data:`SIDE_BY_SIDE_FROM`), with the same answer.
+    ``by_blocks``: where the solve may go block by block, the rules of one block are decided
+    for the later levels on their block's own model (:mod:`.binding_blocks`; the same answer).
     """
+    from kimopt.analysis.explain.binding_blocks import later_levels
+
     probe = _Probe(scenario, plan, parallel=parallel and (os.cpu_count() or 1) > 1)
     rules = sorted(probe.literals, key=canonical)
     report = BindingReport()
@@ -458,8 +463,46 @@ def binding_rules(
     if first != "use_positions":
         report.leave(rules, first)
         return report
+    split = later_levels(scenario, plan, rules, check_levels, progress) if by_blocks else None
+    cut = len(probe.levels) if split is None else split.level
+    open_rules = _search_levels(probe, rules, plan, report, range(cut), progress)
+    if split is not None and open_rules:
+        report.bindings += [b for b in split.bindings if b.rule in set(open_rules)]
+        undecided = [r for r in open_rules if r in split.undecided]
+        _search_levels(probe, undecided, plan, report, range(cut, len(probe.levels)), progress)
+    report.bindings.sort(key=lambda b: canonical(b.rule))
+    report.unchecked.sort(key=canonical)
+    return report
+
+
+def check_levels(
+    scenario: Scenario, plan: Plan, candidates: list[RuleId], work: float
+) -> tuple[list[Binding], set[RuleId], float]:
+    """Which ``candidates`` bind ``plan`` on ``scenario``'s model, every level from its first
+    (a block's levels, :mod:`.binding_blocks`), with at most ``work``: the bindings, the rules
+    left undecided (a work limit, or no rule of this model), and the work spent."""
+    probe = _Probe(scenario, plan)
+    probe.budget = min(probe.budget, work)
+    report = BindingReport()
+    _search_levels(probe, [r for r in candidates if r in probe.literals], plan, report, range(len(probe.levels)))
+    undecided = {r for r in candidates if r not in probe.literals} | set(report.unchecked)
+    return report.bindings, undecided, probe.work
+
+
+def _search_levels(
+    probe: _Probe,
+    rules: list[RuleId],
+    plan: Plan,
+    report: BindingReport,
+    levels: range,
+    progress: Callable[[str], None] | None = None,
+) -> list[RuleId] | None:
+    """Search ``rules`` at ``levels`` in order, into ``report``: a rule binding at level ``k`` is
+    reported there and not checked later. The rules still open after the last of ``levels``;
+    ``None`` when the work ran out (the rules left are then in ``report.unchecked``)."""
     open_rules = list(rules)
-    for k, (level, value, _, _) in enumerate(probe.levels):
+    for k in levels:
+        level, value, _, _ = probe.levels[k]
         if not open_rules:
             break
         if progress:
@@ -476,10 +519,8 @@ def binding_rules(
             later = [lv.name for lv, v, _, _ in probe.levels[k + 1 :] if not _at_best(lv, v, plan)]
             if later:
                 report.leave(open_rules, later[0])
-            break
-    report.bindings.sort(key=lambda b: canonical(b.rule))
-    report.unchecked.sort(key=canonical)
-    return report
+            return None
+    return open_rules
 
 
 def _search(
