@@ -1,8 +1,8 @@
 """The binding-rule search on both cores: halves side by side give the answer of one thread.
 
 A level's search over many rules halves them; from :data:`SIDE_BY_SIDE_FROM` rules on, the two
-halves run side by side (the second on a twin of the model), each with half the work left and
-what was known at the halving. The answer must be the same as the halves one after the other,
+halves run side by side (the second on a twin of the model), each with the work left and what
+was known at the halving. The answer must be the same as the halves one after the other,
 equal to switching every rule off on its own, also when the work runs out; a failing first half
 stops the second.
 """
