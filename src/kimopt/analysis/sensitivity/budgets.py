@@ -205,7 +205,16 @@ def _certified(changed: Instance, model: PlanningModel, base: Solved) -> bool | 
     problem = compile_problem(changed, model)
     if len(problem.links) != len(base.plan.problem.links):
         return None
-    return keeps_plan(problem, base.plan, model.seed)
+    before = base.plan.problem.instance
+    raised: dict[int | None, int | Fraction] = {}
+    if changed.kreis.budget != before.kreis.budget and before.kreis.budget is not None:
+        raised[None] = before.kreis.budget
+    for i, (now, then) in enumerate(zip(changed.kommunen, before.kommunen, strict=True)):
+        if now.budget != then.budget and then.budget is not None:
+            raised[i] = then.budget
+    if model.kreis_covers_kommunen and any(payer is not None for payer in raised):
+        raised = {}  # no Kommune budget binds a plan: a plan paying more is no new plan
+    return keeps_plan(problem, base.plan, model.seed, raised)
 
 
 def _threshold(

@@ -24,7 +24,8 @@ every run; a check the limit stops decides nothing (``None``), and the caller re
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from fractions import Fraction
 
 from ortools.sat.python import cp_model
 
@@ -101,23 +102,35 @@ def stays_optimal(before: Problem, after: Problem, units: Sequence[int], used: i
     return True if work_limited_solver(WORK_POPULATION, seed).solve(m) == cp_model.INFEASIBLE else None
 
 
-def keeps_plan(problem: Problem, plan: Plan, seed: int) -> bool | None:
+def keeps_plan(
+    problem: Problem, plan: Plan, seed: int, raised: Mapping[int | None, int | Fraction] | None = None
+) -> bool | None:
     """Is ``plan`` (the proven optimum, strict tie-break included, of a problem whose feasible
     plans are all feasible in ``problem``) also the optimum of ``problem``?
 
     False as soon as a level has a plan better than ``plan`` with the levels before at its
     values, or the tie-break or its rank order a plan before it; True when no level, nor the
     tie-break, has one; ``None`` when a check's work limit stopped it.
+
+    ``raised``: the payers (``None``: the Kreis) whose budget ``problem`` raised, each with its
+    budget before. Only a plan that pays more than one of them could pay before can come
+    before ``plan`` (``plan`` is first among the others), so the checks look only at those.
     """
     try:
         cm = build(problem)
     except ModelTooLarge:
         return None
     m, v = cm.model, cm.variables
+    if raised:
+        beyond = []
+        for payer, budget in sorted(raised.items(), key=lambda item: -1 if item[0] is None else item[0]):
+            more = m.new_bool_var("")
+            paid = v.kreis_payment() if payer is None else v.kommune_payment(payer)
+            m.add(paid >= problem.money_limit(budget) + 1).only_enforce_if(more)
+            beyond.append(more)
+        m.add_bool_or(beyond)
     units = list(plan.units)
     used = sum(units) if plan.target_units is None else plan.target_units
-    for x, value in zip(v.a, units, strict=True):
-        m.add_hint(x, value)
     for objective, found in zip(problem.model.objectives, plan.levels, strict=True):
         level = LEVELS[objective.name](m, problem, v, objective, used)
         if found.value is None or (found.value / level.factor).denominator != 1:
