@@ -146,3 +146,22 @@ def test_the_analysis_is_the_same_on_every_run_and_with_one_or_two_processes(mon
     assert run() == parallel
     one_process(monkeypatch)
     assert run() == parallel
+
+
+def test_a_certificate_the_work_limit_stops_decides_nothing(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Cut short, a certificate leaves the probe to the re-solve: the same thresholds."""
+    one_process(monkeypatch)
+    data = instance(tangled(SEEDS[1]))
+    settings_ = model(workers=1)
+    full = budget_thresholds(data, settings_), population_thresholds(data, settings_)
+    undecided = []
+
+    def stopped(*args, **named):  # type: ignore[no-untyped-def]
+        undecided.append(args)
+        return None
+
+    monkeypatch.setattr(budgets, "keeps_plan", stopped)
+    monkeypatch.setattr(pop, "stays_optimal", stopped)
+    cut = budget_thresholds(data, settings_), population_thresholds(data, settings_)
+    assert undecided
+    assert cut[0] == full[0] and steps(cut[1]) == steps(full[1])

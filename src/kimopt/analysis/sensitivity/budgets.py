@@ -35,7 +35,7 @@ class BudgetThreshold:
     eigenanteil_before: Fraction
     eigenanteil_after: Fraction | None
     changes: tuple[LinkChange, ...] = ()
-    verified: bool = True  # re-solved: one euro below keeps the plan, the threshold changes it
+    verified: bool = True  # proven: one euro below keeps the plan, the threshold changes it
 
 
 def _deficits(problem: Problem, payer: int | None) -> list[int]:
@@ -287,7 +287,10 @@ def _budget_result(
     if found is None:
         return BudgetThreshold(name, kind, budget, None, base.plan.eigenanteil, None)
     after = solved(found)
-    verified = at(found - 1).units == base.units and after.units != base.units
+    below = at(found - 1)
+    # proven on both sides (a certificate or a re-solve proven to the strict tie-break): a
+    # re-solve the time limit cut short confirms nothing
+    verified = below.units == base.units and proven(below) and after.units != base.units and proven(after)
     problem = base.plan.problem
     changes = []
     if after.units is not None and base.units is not None:
