@@ -10,8 +10,9 @@ serving everything, accepted by the independent checker; else one feasibility ch
 plain model with the coverages fixed), the optimal coverages are exactly the
 apportionment's — the same the lexicographic solve proves (:mod:`kimopt.cpsat.remainders`).
 Where this argument does not decide (the Kreis cannot fill in, or the Kommune's remainder
-ties), the first two levels, then every level and the tie-break's least value decide it
-(:func:`levels_coverage`); only then is the instance re-solved in full.
+ties), a certificate that the proven plan of the nearest probe below or above stays optimal
+(:class:`Witnesses`); on a large Kreis then the first two levels, then every level and the
+tie-break's least value (:func:`levels_coverage`); only then is the instance re-solved in full.
 Kommunen are searched in parallel (separate processes, results in Kommune order), so the
 answer does not depend on scheduling.
 """
