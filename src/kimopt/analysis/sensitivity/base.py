@@ -36,6 +36,7 @@ class Solved:
     units: tuple[int, ...] | None
     coverage: tuple[Fraction, ...] | None
     plan: Plan | None
+    certified: bool = False  # no plan: a certificate proved only that the optimum differs from the base plan
 
     @property
     def carried(self) -> Carried | None:
@@ -69,7 +70,10 @@ def solve_instance(
 
 
 def proven(solved: Solved) -> bool:
-    """Whether ``solved`` is the optimal plan itself: every level and the strict tie-break proven."""
+    """Whether ``solved`` is the optimal plan itself: every level and the strict tie-break proven
+    (or a certificate proved it differs from the base plan)."""
+    if solved.certified:
+        return True
     if solved.plan is None or solved.plan.status is not Status.OPTIMAL:
         return False
     return bool((solved.plan.solver or {}).get("tie_break", {}).get("proven", False))
