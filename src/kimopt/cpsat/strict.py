@@ -46,7 +46,7 @@ def strict_plan(
     held = model.clone()
     held.clear_objective()
     held.clear_hints()
-    held.add(cp_model.LinearExpr.weighted_sum(_copies(held, links), list(rank)) == _value(rank, found))
+    held.add(cp_model.LinearExpr.weighted_sum(_copies(held, links), list(rank)) == rank_value(rank, found))
     units = _copies(held, links)
     order = sorted(range(len(links)), key=rank.__getitem__)
     plan, start = list(found), 0
@@ -80,18 +80,7 @@ def _first_gain(
     ``plan`` before it, gives more; ``len(order)`` when there is none, ``None`` when not proven."""
     search = held.clone()
     mine = _copies(search, units)
-    gains: list[cp_model.IntVar] = []
-    equal: cp_model.IntVar | None = None  # the plan equals ``plan`` up to this position
-    for li in order[start:]:
-        gain, same = search.new_bool_var(""), search.new_bool_var("")
-        search.add(mine[li] >= plan[li] + 1).only_enforce_if(gain)
-        search.add(mine[li] == plan[li]).only_enforce_if(same)
-        if equal is not None:
-            search.add_implication(gain, equal)
-            search.add_implication(same, equal)
-        gains.append(gain)
-        equal = same
-    search.add_bool_or(gains)
+    gains = add_first_gain(search, mine, order[start:], plan)
     search.minimize(cp_model.LinearExpr.weighted_sum(gains, list(range(len(gains)))))
     for x, value in zip(mine, plan, strict=True):
         search.add_hint(x, value)
@@ -102,6 +91,26 @@ def _first_gain(
     if code != cp_model.OPTIMAL:
         return None
     return start + next(n for n, gain in enumerate(gains) if solver.boolean_value(gain))
+
+
+def add_first_gain(
+    model: cp_model.CpModel, units: Sequence[cp_model.IntVar], order: Sequence[int], plan: Sequence[int]
+) -> list[cp_model.IntVar]:
+    """Require a plan that equals ``plan`` up to some position of ``order`` and gives more there;
+    the literals "it gives more at this position", one per position of ``order``."""
+    gains: list[cp_model.IntVar] = []
+    equal: cp_model.IntVar | None = None  # the plan equals ``plan`` up to this position
+    for li in order:
+        gain, same = model.new_bool_var(""), model.new_bool_var("")
+        model.add(units[li] >= plan[li] + 1).only_enforce_if(gain)
+        model.add(units[li] == plan[li]).only_enforce_if(same)
+        if equal is not None:
+            model.add_implication(gain, equal)
+            model.add_implication(same, equal)
+        gains.append(gain)
+        equal = same
+    model.add_bool_or(gains)
+    return gains
 
 
 def _most(
@@ -128,5 +137,6 @@ def _copies(model: cp_model.CpModel, links: Sequence[cp_model.IntVar]) -> list[c
     return [model.get_int_var_from_proto_index(x.index) for x in links]
 
 
-def _value(rank: Sequence[int], units: Sequence[int]) -> int:
+def rank_value(rank: Sequence[int], units: Sequence[int]) -> int:
+    """The tie-break's value ``Σ_l rank_l · a_l`` of a plan."""
     return sum(r * u for r, u in zip(rank, units, strict=True))

@@ -31,6 +31,7 @@ from ortools.sat.python import cp_model
 
 from kimopt.cpsat.objectives import LEVELS, tie_break
 from kimopt.cpsat.solver import work_limited_solver
+from kimopt.cpsat.strict import add_first_gain, rank_value
 from kimopt.cpsat.variables import Variables
 from kimopt.lexicographic import ModelTooLarge, build, fix_level
 from kimopt.plan import Plan
@@ -141,7 +142,7 @@ def keeps_plan(
             return None if answer is None else False
         fix_level(m, level, value)
     tie = tie_break(m, problem, v)
-    value = sum(r * u for r, u in zip(problem.rank, units, strict=True))
+    value = rank_value(problem.rank, units)
     answer = _better(m, tie.expr, value - 1, False, seed)
     if answer is not False:
         return None if answer is None else False
@@ -165,20 +166,8 @@ def _none_first_in_rank(
     """True when no plan of ``model`` is greater than ``plan`` in rank order (the strict
     tie-break's order: the link of rank 1 first); False when one is; ``None``: not decided."""
     check = model.clone()
-    order = sorted(range(len(links)), key=rank.__getitem__)
-    gains = []
-    equal: cp_model.IntVar | None = None  # the plan equals ``plan`` up to this position
-    for li in order:
-        x = check.get_int_var_from_proto_index(links[li].index)
-        gain, same = check.new_bool_var(""), check.new_bool_var("")
-        check.add(x >= plan[li] + 1).only_enforce_if(gain)
-        check.add(x == plan[li]).only_enforce_if(same)
-        if equal is not None:
-            check.add_implication(gain, equal)
-            check.add_implication(same, equal)
-        gains.append(gain)
-        equal = same
-    check.add_bool_or(gains)
+    units = [check.get_int_var_from_proto_index(x.index) for x in links]
+    add_first_gain(check, units, sorted(range(len(links)), key=rank.__getitem__), plan)
     code = work_limited_solver(WORK_RANK, seed).solve(check)
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return False
