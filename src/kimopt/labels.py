@@ -73,7 +73,7 @@ def some_of(names: list[str], lang: str, limit: int = SHOWN_NAMES) -> str:
     return ", ".join(names[:limit]) + t(lang, f" … und {more} weitere", f" … and {more} more")
 
 
-def unchecked_lines(unchecked: list[tuple[str | None, str]], levels: Sequence[str], lang: str) -> list[str]:
+def unchecked_lines(unchecked: Sequence[tuple[str | None, str]], levels: Sequence[str], lang: str) -> list[str]:
     """The rules the binding-rule analysis left undecided, one sentence per level from which
     they are undecided (``(level, rule name)`` pairs; ``levels`` the objectives in order): for
     the levels before it they are checked, so the planner sees which findings are complete."""

@@ -299,7 +299,7 @@ class Session:
                     for b in found
                 ]
                 if found.unchecked:  # the analysis' work limit: say which rules were not fully checked
-                    named = [(found.unchecked_from.get(r), rule_text(view.scenario, r, "de")) for r in found.unchecked]
+                    named = [(found.unchecked_from[r], rule_text(view.scenario, r, "de")) for r in found.unchecked]
                     levels = [objective.name for objective in scenario.model.objectives]
                     lines = unchecked_lines(named, levels, "de")
                     rows += [BindingRow(f"{line} (Rechenmenge erschöpft)", "", "") for line in lines]

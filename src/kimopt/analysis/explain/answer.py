@@ -250,7 +250,7 @@ def binding_lines(scenario: Scenario, lang: str = "de", time_limit: float = 60.0
             gain += _t(lang, " (oder besser)", " (or better)")
         lines.append(f"  - {rule_text(scenario, b.rule, lang)} ⇒ {level_label(b.level, lang)}: {gain}")
     if not bindings.complete:
-        named = [(bindings.unchecked_from.get(r), rule_text(scenario, r, lang)) for r in bindings.unchecked]
+        named = [(bindings.unchecked_from[r], rule_text(scenario, r, lang)) for r in bindings.unchecked]
         levels = [objective.name for objective in scenario.model.objectives]
         lines += [f"  {line}" for line in unchecked_lines(named, levels, lang)]
     return Answer(Status.FEASIBLE, lines)

@@ -96,18 +96,21 @@ class BindingReport:
     each with the first level it was not decided at (at the levels before it does not bind)."""
 
     bindings: list[Binding] = field(default_factory=list)
-    unchecked: list[RuleId] = field(default_factory=list)
     unchecked_from: dict[RuleId, str] = field(default_factory=dict)
 
     def leave(self, rules: list[RuleId], level: str) -> None:
         """``rules`` stay undecided from ``level`` on."""
-        self.unchecked += rules
         self.unchecked_from.update(dict.fromkeys(rules, level))
+
+    @property
+    def unchecked(self) -> list[RuleId]:
+        """The rule instances not completely checked, in canonical order."""
+        return sorted(self.unchecked_from, key=canonical)
 
     @property
     def complete(self) -> bool:
         """Every rule instance was decided: binding or not."""
-        return not self.unchecked
+        return not self.unchecked_from
 
     def __iter__(self) -> Iterator[Binding]:
         return iter(self.bindings)
@@ -472,7 +475,6 @@ def binding_rules(
         undecided = [r for r in open_rules if r in split.undecided]
         _search_levels(probe, undecided, plan, report, range(cut, len(probe.levels)), progress)
     report.bindings.sort(key=lambda b: canonical(b.rule))
-    report.unchecked.sort(key=canonical)
     return report
 
 
@@ -486,7 +488,7 @@ def check_levels(
     probe.budget = min(probe.budget, work)
     report = BindingReport()
     _search_levels(probe, [r for r in candidates if r in probe.literals], plan, report, range(len(probe.levels)))
-    undecided = {r for r in candidates if r not in probe.literals} | set(report.unchecked)
+    undecided = {r for r in candidates if r not in probe.literals} | set(report.unchecked_from)
     return report.bindings, undecided, probe.work
 
 
@@ -618,7 +620,7 @@ def binding_json(report: BindingReport) -> dict[str, Any]:
         ],
         "binding_rules_complete": report.complete,
         "binding_rules_unchecked": [
-            {"rule": rule, "subject": subject or None, "level": report.unchecked_from.get((rule, subject))}
+            {"rule": rule, "subject": subject or None, "level": report.unchecked_from[(rule, subject)]}
             for rule, subject in report.unchecked
         ],
     }
