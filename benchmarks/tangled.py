@@ -60,19 +60,7 @@ def tangled(
         records.append(kommune)
     total = sum(k["population"] for k in records)
     positions = _positions(total)
-    areas = []
-    for t in range(traeger):
-        size = rng.randint(*area)
-        start = rng.randrange(0, kommunen - size + 1)
-        areas.append(
-            {
-                "name": f"Träger {t + 1}",
-                "max_vzae": rng.choice([1.0, 1.5, 2.0, 3.0]),
-                "serves": names[start : start + size],
-                "cost_per_vzae": 71400,
-                "deficit_coverage": rng.random() < 0.6,
-            }
-        )
+    areas = overlapping_areas(rng, names, [f"Träger {t + 1}" for t in range(traeger)], area, [1.0, 1.5, 2.0, 3.0], 0.6)
     kreis_budget = int(positions * 10 * kreis_budget_share) * EIGENANTEIL_STEP if kreis_budget_share else None
     return {
         "name": f"Kreis {name} (generiert)",
@@ -81,6 +69,33 @@ def tangled(
         "kommunen": records,
         "traeger": areas,
     }
+
+
+def overlapping_areas(
+    rng: random.Random,
+    names: list[str],
+    traeger: list[str],
+    size: tuple[int, int],
+    capacities: list[float],
+    deficit_share: float,
+) -> list[dict[str, Any]]:
+    """One Träger per name of ``traeger``, each serving a stretch of ``size`` neighbouring Kommunen
+    (so the areas overlap), with a capacity drawn from ``capacities`` and deficit coverage with
+    probability ``deficit_share``."""
+    areas = []
+    for name in traeger:
+        width = rng.randint(*size)
+        start = rng.randrange(0, len(names) - width + 1)
+        areas.append(
+            {
+                "name": name,
+                "max_vzae": rng.choice(capacities),
+                "serves": names[start : start + width],
+                "cost_per_vzae": 71400,
+                "deficit_coverage": rng.random() < deficit_share,
+            }
+        )
+    return areas
 
 
 def weit(seed: int = SEED) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import random
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,8 @@ from kimopt.pipeline import plan_instance
 from kimopt.plan import Plan
 from tests.conftest import instance, model
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+
 LATER = ("partner_share", "own_cost", "stability", "fewer_hosts")
 
 
@@ -44,6 +47,8 @@ def generated(seed: int, n: int = 40, traeger: int = 5) -> dict[str, Any]:
     partners among the next Kommunen, some with filled positions), half have budgets of 0–4 ×
     4,100 € (a new VZÄ costs a Kommune 16,400 €), ``traeger`` Träger serve overlapping
     stretches of 2–6 Kommunen with 0.5–3 VZÄ; 4 VZÄ per 100,000 inhabitants."""
+    from tangled import overlapping_areas
+
     rng = random.Random(seed)
     names = [f"K{i:03d}" for i in range(n)]
     kommunen: list[dict[str, Any]] = []
@@ -58,19 +63,7 @@ def generated(seed: int, n: int = 40, traeger: int = 5) -> dict[str, Any]:
         if rng.random() < 0.5:
             kommune["budget"] = 4100 * rng.randint(0, 4)
         kommunen.append(kommune)
-    areas = []
-    for t in range(traeger):
-        size = rng.randint(2, 6)
-        start = rng.randrange(0, n - size + 1)
-        areas.append(
-            {
-                "name": f"T{t}",
-                "max_vzae": rng.choice([0.5, 1.0, 1.5, 3.0]),
-                "serves": names[start : start + size],
-                "cost_per_vzae": 71400,
-                "deficit_coverage": rng.random() < 0.5,
-            }
-        )
+    areas = overlapping_areas(rng, names, [f"T{t}" for t in range(traeger)], (2, 6), [0.5, 1.0, 1.5, 3.0], 0.5)
     population = sum(k["population"] for k in kommunen)
     return {
         "name": f"Kreis {seed}",

@@ -13,11 +13,11 @@ from dataclasses import replace
 import pytest
 
 from kimopt.analysis.sensitivity import analyse, budget_thresholds, budgets, population_thresholds, solve_instance
-from kimopt.analysis.sensitivity import base as base_module
 from kimopt.analysis.sensitivity import populations as pop
 from kimopt.analysis.sensitivity.base import optimal_base
 from kimopt.analysis.sensitivity.certificate import keeps_plan, stays_optimal
 from kimopt.problem import compile_problem
+from tests.analysis.test_sensitivity_parametric import bisection_only, one_process, steps
 from tests.conftest import instance, model, tiny
 
 DEFICIT_EUR = 71400 - 55000
@@ -50,34 +50,25 @@ def tangled(seed: int) -> dict:
 SEEDS = [1, 2, 3]
 
 
-def one_process(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(base_module.os, "cpu_count", lambda: 1)
-
-
 def plain_bisection(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Every probe a full re-solve: no argument, no certificate, no prediction."""
-    plain = pop._search
-    monkeypatch.setattr(pop, "remainder_verdict", lambda *args: (None, False))
-    monkeypatch.setattr(pop, "levels_coverage", lambda *args, **named: None)
-    monkeypatch.setattr(pop.Witnesses, "coverage", lambda self, population, i: None)
+    bisection_only(monkeypatch)
     monkeypatch.setattr(budgets, "_certified", lambda *args: None)
-    monkeypatch.setattr(
-        pop, "_search", lambda found, p, sign, limit, guess, *rest, **named: plain(found, p, sign, limit, guess)
-    )
 
 
-def steps(found: list) -> list:
-    return [(p.kommune, p.increase, p.decrease) for p in found]
+def fast_and_plain(monkeypatch, seed: int, thresholds):  # type: ignore[no-untyped-def]
+    """``thresholds`` of the seeded Kreis, with every shortcut and by plain bisection (one process)."""
+    one_process(monkeypatch)
+    data = instance(tangled(seed))
+    settings_ = model(workers=1)
+    fast = thresholds(data, settings_)
+    plain_bisection(monkeypatch)
+    return fast, thresholds(data, settings_)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_population_thresholds_equal_those_of_plain_bisection(monkeypatch, seed: int) -> None:  # type: ignore[no-untyped-def]
-    one_process(monkeypatch)
-    data = instance(tangled(seed))
-    settings_ = model(workers=1)
-    fast = population_thresholds(data, settings_)
-    plain_bisection(monkeypatch)
-    slow = population_thresholds(data, settings_)
+    fast, slow = fast_and_plain(monkeypatch, seed, population_thresholds)
     assert steps(fast) == steps(slow)
     assert any(p.increase is not None for p in fast)
     assert sum(p.solves for p in fast) < sum(p.solves for p in slow)
@@ -85,13 +76,9 @@ def test_population_thresholds_equal_those_of_plain_bisection(monkeypatch, seed:
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_budget_thresholds_equal_those_of_full_re_solves(monkeypatch, seed: int) -> None:  # type: ignore[no-untyped-def]
-    one_process(monkeypatch)
-    data = instance(tangled(seed))
-    settings_ = model(workers=1)
-    fast = budget_thresholds(data, settings_)
+    fast, slow = fast_and_plain(monkeypatch, seed, budget_thresholds)
     assert any(b.increase is not None for b in fast)
-    plain_bisection(monkeypatch)
-    assert budget_thresholds(data, settings_) == fast
+    assert slow == fast
 
 
 @pytest.mark.parametrize("seed", SEEDS)
