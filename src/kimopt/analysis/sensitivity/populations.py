@@ -98,9 +98,8 @@ def _threshold(
     weights_at = linear_weights(instance, model, i)
     accepted: dict[tuple[int, ...], bool] = {}
     # the levels in stages pay where a full re-solve is costly: where the base plan's strict
-    # tie-break did not finish, or a large Kreis (its strict tie-break takes most of a re-solve);
-    # elsewhere the full re-solve is cheaper, and its plan certifies later probes (Witnesses)
-    staged = not proven(base) or len(instance.kommunen) >= STAGED_KOMMUNEN
+    # tie-break did not finish (a large Kreis); elsewhere the full re-solve is cheaper
+    staged = not proven(base)
 
     witnesses = Witnesses(base, model, weights_at, kommune.population)
 
@@ -128,11 +127,6 @@ def _threshold(
     up = _search(coverage_at, p, +1, total, guess, _hint(hare, p, +1, total, guess), predicted=True)
     down = _search(coverage_at, p, -1, p, guess, _hint(hare, p, -1, p, guess), predicted=True)
     return PopulationThreshold(kommune.name, kommune.population, base.coverage[i], up, down, solves[0])
-
-
-STAGED_KOMMUNEN = 100
-"""From this many Kommunen on, a probe the certificates leave open is decided by the levels in
-stages before a full re-solve (the choice of path changes only the work, never the answer)."""
 
 
 class Witnesses:
