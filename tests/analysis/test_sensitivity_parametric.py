@@ -128,9 +128,8 @@ def one_process(monkeypatch) -> None:  # type: ignore[no-untyped-def]
 
 
 def bisection_only(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """The search before issue 24: no argument, no certificate, no prediction, every probe a full re-solve."""
+    """The search before issue 24: no argument, no prediction, every probe a full re-solve."""
     plain = pop._search
-    monkeypatch.setattr(pop.Witnesses, "coverage", lambda self, population, i: None)
     monkeypatch.setattr(pop, "remainder_verdict", lambda *args: (None, False))
     monkeypatch.setattr(pop, "levels_coverage", lambda *args, **named: None)
     monkeypatch.setattr(

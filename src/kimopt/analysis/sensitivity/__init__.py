@@ -14,22 +14,16 @@ Every figure comes from exact re-solves of modified instances, never from sampli
   ``threshold`` (changed), and both results are reported. The targets move linearly in the
   population, so the Hare–Niemeyer rounding predicts the threshold by integer arithmetic;
   the prediction is probed on both sides (a predicted "no change" at the end of the range), and
-  a probe the remainder argument leaves open is decided by a certificate that the proven plan
-  of a neighbouring probe stays optimal there (two feasibility checks, :mod:`~kimopt.analysis.
-  sensitivity.certificate`), on a large Kreis by the first two levels, then by every level and
-  the tie-break's value (each with one uniqueness check under a work limit), and only then by
-  a full re-solve, whose proven plan certifies later probes.
+  a probe the remainder argument leaves open is decided by the first two levels, then by every
+  level and the tie-break's value (each with one uniqueness check under a work limit), and
+  only then by a full re-solve.
 * **Budgets** (:func:`budget_thresholds`). A payer's budget ``B`` enters only the constraint
   ``payment ≤ B``, and a payment is a sum of ``n_h × g × d_h`` (new units times granularity
   times the host's deficit). Between two such payment levels the feasible set — hence the
   model and the plan — is the same, so the only budgets at which the plan can change are the
   payment levels above ``B``, rounded up to whole euros. The feasible sets grow with the budget,
   so once the plan has changed it does not come back; the first level that changes it is
-  found by bisection over the levels and verified at it and one euro below. Each probe asks
-  only whether the plan stays optimal: level by level, is there a plan paying more than the
-  budget allowed before that is as good on the levels before and better on this one (then the
-  tie-break and its rank order); the first level with one says "changed", and only the plan at
-  the threshold is re-solved in full (a check the work limit stops falls back to the re-solve). A
+  found by bisection over the levels and verified by re-solving at it and one euro below. A
   budget with no payment level above it (its payer pays for no new position) changes nothing
   and is not re-solved. Which budgets change the plan at all when unlimited is found in groups
   (all of a group unlimited at once keeps the plan: none of them changes it, the lexicographic

@@ -36,7 +36,6 @@ class Solved:
     units: tuple[int, ...] | None
     coverage: tuple[Fraction, ...] | None
     plan: Plan | None
-    certified: bool = False  # no plan: a certificate proved only that the optimum differs from the base plan
 
     @property
     def carried(self) -> Carried | None:
@@ -70,10 +69,7 @@ def solve_instance(
 
 
 def proven(solved: Solved) -> bool:
-    """Whether ``solved`` is the optimal plan itself: every level and the strict tie-break proven
-    (or a certificate proved it differs from the base plan)."""
-    if solved.certified:
-        return True
+    """Whether ``solved`` is the optimal plan itself: every level and the strict tie-break proven."""
     if solved.plan is None or solved.plan.status is not Status.OPTIMAL:
         return False
     return bool((solved.plan.solver or {}).get("tie_break", {}).get("proven", False))

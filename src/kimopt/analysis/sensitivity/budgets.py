@@ -8,10 +8,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from kimopt.analysis.sensitivity.base import Progress, Solved, each_in_parallel, optimal_base, proven, solve_instance
-from kimopt.analysis.sensitivity.certificate import keeps_plan
 from kimopt.data import Instance, PlanningModel
-from kimopt.problem import Carried, Problem, compile_problem
-from kimopt.results import Status
+from kimopt.problem import Carried, Problem
 
 
 @dataclass(frozen=True)
@@ -35,7 +33,7 @@ class BudgetThreshold:
     eigenanteil_before: Fraction
     eigenanteil_after: Fraction | None
     changes: tuple[LinkChange, ...] = ()
-    verified: bool = True  # proven: one euro below keeps the plan, the threshold changes it
+    verified: bool = True  # re-solved: one euro below keeps the plan, the threshold changes it
 
 
 def _deficits(problem: Problem, payer: int | None) -> list[int]:
@@ -164,8 +162,8 @@ def _unlimited_changes(
     while groups:
         round_ += 1
         labels = [f"Budgets ohne Grenze, Runde {round_}: {len(group)} auf einmal" for group in groups]
-        jobs = [(_with_budgets(instance, dict.fromkeys(group)), model, time_limit, base) for group in groups]
-        solved = each_in_parallel(keeps_or_solve, jobs, labels, progress)
+        jobs = [(_with_budgets(instance, dict.fromkeys(group)), model, time_limit, base.carried) for group in groups]
+        solved = each_in_parallel(solve_instance, jobs, labels, progress)
         later: list[list[int | None]] = []
         for group, plan in zip(groups, solved, strict=True):
             if len(group) == 1:
@@ -178,43 +176,6 @@ def _unlimited_changes(
                 later += [group[:half], group[half:]]
         groups = later
     return changed
-
-
-def keeps_or_solve(changed: Instance, model: PlanningModel, time_limit: float | None, base: Solved) -> Solved:
-    """The optimal plan of ``changed`` (whose plans include every plan of the base instance):
-    ``base`` itself where a certificate shows that no plan of ``changed`` comes before it
-    (:func:`~kimopt.analysis.sensitivity.certificate.keeps_plan`), a plan marked
-    :data:`CHANGED` where one shows that some plan does, else the full re-solve.
-    """
-    verdict = _certified(changed, model, base)
-    if verdict is True:
-        return base
-    if verdict is False:
-        return Solved(Status.OPTIMAL, CHANGED, None, None, certified=True)
-    return solve_instance(changed, model, time_limit, base.carried)
-
-
-CHANGED: tuple[int, ...] = ()
-"""The units of a plan known only to differ from the base plan (a certificate found a better one)."""
-
-
-def _certified(changed: Instance, model: PlanningModel, base: Solved) -> bool | None:
-    if base.carried is not None or not proven(base) or model.objectives[0].name != "use_positions":
-        return None
-    assert base.plan is not None
-    problem = compile_problem(changed, model)
-    if len(problem.links) != len(base.plan.problem.links):
-        return None
-    before = base.plan.problem.instance
-    raised: dict[int | None, int | Fraction] = {}
-    if changed.kreis.budget != before.kreis.budget and before.kreis.budget is not None:
-        raised[None] = before.kreis.budget
-    for i, (now, then) in enumerate(zip(changed.kommunen, before.kommunen, strict=True)):
-        if now.budget != then.budget and then.budget is not None:
-            raised[i] = then.budget
-    if model.kreis_covers_kommunen and any(payer is not None for payer in raised):
-        raised = {}  # no Kommune budget binds a plan: a plan paying more is no new plan
-    return keeps_plan(problem, base.plan, model.seed, raised)
 
 
 def _threshold(
@@ -245,13 +206,6 @@ def _threshold(
     def at(value: int | None) -> Solved:
         if value not in cache:
             left = None if value is None else value - fixed
-            cache[value] = keeps_or_solve(_with_budget(instance, payer, left), model, time_limit, base)
-        return cache[value]
-
-    def solved(value: int | None) -> Solved:
-        """The plan itself (a certificate that it changed does not say how)."""
-        if at(value).plan is None and at(value).certified:
-            left = None if value is None else value - fixed
             cache[value] = solve_instance(_with_budget(instance, payer, left), model, time_limit, base.carried)
         return cache[value]
 
@@ -271,26 +225,17 @@ def _threshold(
                 # the bisection's premise failed (plans not nested here): take the first
                 # level that changes the plan, level by level
                 found = next(level for level in levels if at(level).units != base.units)
-    return _budget_result(base, name, kind, total, found, at, solved)
+    return _budget_result(base, name, kind, total, found, at)
 
 
 def _budget_result(
-    base: Solved,
-    name: str,
-    kind: str,
-    budget: int,
-    found: int | None,
-    at: Callable[[int | None], Solved],
-    solved: Callable[[int | None], Solved],
+    base: Solved, name: str, kind: str, budget: int, found: int | None, at: Callable[[int | None], Solved]
 ) -> BudgetThreshold:
     assert base.plan is not None
     if found is None:
         return BudgetThreshold(name, kind, budget, None, base.plan.eigenanteil, None)
-    after = solved(found)
-    below = at(found - 1)
-    # proven on both sides (a certificate or a re-solve proven to the strict tie-break): a
-    # re-solve the time limit cut short confirms nothing
-    verified = below.units == base.units and proven(below) and after.units != base.units and proven(after)
+    after = at(found)
+    verified = at(found - 1).units == base.units and after.units != base.units
     problem = base.plan.problem
     changes = []
     if after.units is not None and base.units is not None:

@@ -10,9 +10,8 @@ serving everything, accepted by the independent checker; else one feasibility ch
 plain model with the coverages fixed), the optimal coverages are exactly the
 apportionment's — the same the lexicographic solve proves (:mod:`kimopt.cpsat.remainders`).
 Where this argument does not decide (the Kreis cannot fill in, or the Kommune's remainder
-ties), a certificate that the proven plan of the nearest probe below or above stays optimal
-(:class:`Witnesses`); on a large Kreis then the first two levels, then every level and the
-tie-break's least value (:func:`levels_coverage`); only then is the instance re-solved in full.
+ties), the first two levels, then every level and the tie-break's least value decide it
+(:func:`levels_coverage`); only then is the instance re-solved in full.
 Kommunen are searched in parallel (separate processes, results in Kommune order), so the
 answer does not depend on scheduling.
 """
@@ -28,7 +27,6 @@ from fractions import Fraction
 from ortools.sat.python import cp_model
 
 from kimopt.analysis.sensitivity.base import Progress, Solved, each_in_parallel, optimal_base, proven, solve_instance
-from kimopt.analysis.sensitivity.certificate import stays_optimal
 from kimopt.check import check_plan
 from kimopt.cpsat.remainders import RemainderOptimum, kreis_fills_in, remainder_optimum
 from kimopt.data import Instance, PlanningModel
@@ -101,14 +99,10 @@ def _threshold(
     # tie-break did not finish (a large Kreis); elsewhere the full re-solve is cheaper
     staged = not proven(base)
 
-    witnesses = Witnesses(base, model, weights_at, kommune.population)
-
     def coverage_at(population: int) -> Fraction | None:
         if population not in cache:
             changed = _with_population(instance, i, population)
             known, later_levels = remainder_verdict(changed, model, base, i, weights_at(population), accepted)
-            if known is None:
-                known = witnesses.coverage(population, i)
             if known is None and not later_levels and staged:
                 known = levels_coverage(changed, model, base, i, time_limit)
             if known is None and staged:
@@ -117,7 +111,6 @@ def _threshold(
                 solves[0] += 1
                 solved = solve_instance(changed, model, time_limit, base.carried)
                 known = solved.coverage[i] if solved.coverage is not None else None
-                witnesses.found(population, solved)
             cache[population] = known
         return cache[population]
 
@@ -127,61 +120,6 @@ def _threshold(
     up = _search(coverage_at, p, +1, total, guess, _hint(hare, p, +1, total, guess), predicted=True)
     down = _search(coverage_at, p, -1, p, guess, _hint(hare, p, -1, p, guess), predicted=True)
     return PopulationThreshold(kommune.name, kommune.population, base.coverage[i], up, down, solves[0])
-
-
-class Witnesses:
-    """The proven optimal plans of the probes so far, by population of the Kommune searched,
-    and the certificate that one of them is the optimum at another population
-    (:func:`~kimopt.analysis.sensitivity.certificate.stays_optimal`).
-
-    Applies when the objectives begin with ``use_positions`` and the L1 ``proportionality``, the
-    quota rule is off and no year before is carried: then only the key weights depend on the
-    population. A probe tries the known plans of the nearest populations below and above it.
-    """
-
-    def __init__(
-        self, base: Solved, model: PlanningModel, weights_at: Callable[[int], tuple[int, ...]], population: int
-    ) -> None:
-        plan = base.plan
-        assert plan is not None
-        objectives = model.objectives
-        self.applies = (
-            base.carried is None
-            and not model.quota_rule
-            and len(objectives) >= 2
-            and objectives[0].name == "use_positions"
-            and objectives[1].name == "proportionality"
-            and (objectives[1].measure or "l1") == "l1"
-        )
-        self.problem = plan.problem
-        self.used = plan.target_units if plan.target_units is not None else plan.problem.units(plan.used)
-        self.weights_at = weights_at
-        self.seed = model.seed
-        self.plans: dict[int, tuple[int, ...]] = {}
-        if proven(base) and base.units is not None:
-            self.plans[population] = base.units
-
-    def found(self, population: int, solved: Solved) -> None:
-        """Keep the plan of a full re-solve at ``population`` when it is proven optimal."""
-        if proven(solved) and solved.units is not None:
-            self.plans[population] = solved.units
-
-    def coverage(self, population: int, i: int) -> Fraction | None:
-        """Kommune ``i``'s coverage at ``population`` when a known plan is certified optimal there."""
-        if not self.applies or not self.plans:
-            return None
-        below = [q for q in self.plans if q < population]
-        above = [q for q in self.plans if q > population]
-        nearest = ([max(below)] if below else []) + ([min(above)] if above else [])
-        nearest.sort(key=lambda q: (abs(q - population), q))
-        after = replace(self.problem, weights=self.weights_at(population))
-        for q in nearest:
-            units = self.plans[q]
-            before = replace(self.problem, weights=self.weights_at(q))
-            if stays_optimal(before, after, units, self.used, self.seed):
-                self.plans[population] = units
-                return self.problem.vzae(sum(units[li] for li in self.problem.links_of_kommune[i]))
-        return None
 
 
 def remainder_verdict(
