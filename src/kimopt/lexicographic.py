@@ -3,8 +3,9 @@
 Determinism: every level's optimal *value* is unique, so the levels may use several search
 workers. Which of the equally good plans is returned is decided by a last tie-break level
 (:func:`kimopt.cpsat.objectives.tie_break`) solved with one worker, a fixed seed and no
-solution hint, and made strict (:mod:`kimopt.cpsat.strict`): the plan is the first in rank
-order of those at the tie-break's value, so it does not depend on the model that found it.
+hint from the levels' parallel search, and made strict (:mod:`kimopt.cpsat.strict`): the plan
+is the first in rank order of those at the tie-break's value, so it does not depend on the
+model that found it, nor on where its search began.
 Where the later levels
 are solved block by block (:mod:`kimopt.blocks`), every block's levels and tie-break run on one
 worker, so its hints come from deterministic solves too. A time limit that cuts a level short
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -286,9 +287,18 @@ def lexicographic(
 
 
 def solve_levels(
-    cm: CpsatModel, time_limit: float, workers: int, seed: int, progress: Callable[[str], None] | None = None
+    cm: CpsatModel,
+    time_limit: float,
+    workers: int,
+    seed: int,
+    progress: Callable[[str], None] | None = None,
+    start: Sequence[int] | None = None,
 ) -> SolveResult:
-    """Optimise the levels in order (:func:`lexicographic`); then the deterministic tie-break."""
+    """Optimise the levels in order (:func:`lexicographic`); then the deterministic tie-break.
+
+    ``start``: a plan of a nearby problem (a sensitivity probe's base plan) where the tie-break's
+    search begins: the strict tie-break's plan is the same from any start, and its rounds are
+    fewer from a plan close to it."""
     started = time.perf_counter()
     deadline = started + time_limit
     run = lexicographic(cm, deadline, workers, seed, progress=progress)
@@ -302,7 +312,7 @@ def solve_levels(
     if run.tie is not None:
         tie = run.tie
     elif run.status is Status.OPTIMAL:
-        solution, tie = _tie_break(cm, deadline, seed, solution)
+        solution, tie = _tie_break(cm, deadline, seed, solution, start)
     info = _solver_info(started, workers, seed)
     info["tie_break"] = tie
     if run.blocks is not None:
@@ -460,11 +470,14 @@ def most_positions(cm: CpsatModel, deadline: float, workers: int, seed: int) -> 
 
 
 def _tie_break(
-    cm: CpsatModel, deadline: float, seed: int, fallback: list[int] | None
+    cm: CpsatModel, deadline: float, seed: int, fallback: list[int] | None, start: Sequence[int] | None = None
 ) -> tuple[list[int] | None, dict[str, Any]]:
     level = tie_break(cm.model, cm.problem, cm.variables)
     cm.model.minimize(level.expr)
     cm.model.clear_hints()  # a hint from a parallel search would make the result depend on timing
+    if start is not None and len(start) == len(cm.variables.a):
+        for var, value in zip(cm.variables.a, start, strict=True):
+            cm.model.add_hint(var, value)
     solver = new_solver(deadline - time.perf_counter(), 1, seed)
     t0 = time.perf_counter()
     code = solver.solve(cm.model)
@@ -487,14 +500,16 @@ def solve_problem(
     time_limit: float | None = None,
     progress: Callable[[str], None] | None = None,
     fixed: dict[int, int] | None = None,
+    start: Sequence[int] | None = None,
 ) -> SolveResult:
     """Build the CP-SAT model of ``problem`` and optimise it lexicographically.
 
-    ``fixed`` (link → units) keeps those links as the planner set them (``solve --fix``).
+    ``fixed`` (link → units) keeps those links as the planner set them (``solve --fix``);
+    ``start``: where the tie-break's search begins (:func:`solve_levels`).
     """
     settings = problem.model
     limit = float(settings.time_limit_s) if time_limit is None else time_limit
     cm = build(problem)
     if fixed:
         fix_links(cm, fixed)
-    return solve_levels(cm, limit, settings.workers or 1, settings.seed, progress)
+    return solve_levels(cm, limit, settings.workers or 1, settings.seed, progress, start)

@@ -11,12 +11,15 @@ Kommune's own staff first) — an injective order, the same whichever model reac
 
 It is found from the tie-break's plan by rounds of two solves (:func:`strict_plan`): the first
 position in rank order where a plan at the same value gives more (the positions before it are
-then final), and the most that position can take. Positions where the plan is already greatest
-cost nothing of their own, so a plan that is the only one at its value takes one solve.
+then final), and the greatest in rank order that this position and the next few can take, by
+one weighted objective (:func:`_most`; gains often come in runs of neighbouring positions).
+Positions where the plan is already greatest cost nothing of their own, so a plan that is the
+only one at its value takes one solve.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 
@@ -27,7 +30,11 @@ from kimopt.cpsat.solver import work_and_time_limited_solver
 FIRST_WORK = 30.0
 """Deterministic work (CP-SAT's ``max_deterministic_time``) to find the first position that can give more."""
 LINK_WORK = 5.0
-"""Deterministic work to find the most that position can take."""
+"""Deterministic work to find the most the positions of a window can take."""
+WINDOW_LINKS = 12
+"""At most so many positions settled by one weighted objective."""
+WINDOW_WEIGHT = 2**40
+"""The largest weight of that objective (CP-SAT's linear relaxation stays exact well below 2**53)."""
 
 
 def strict_plan(
@@ -58,12 +65,14 @@ def strict_plan(
             break
         for li in order[start:first]:
             held.add(units[li] == plan[li])  # no plan at the value gives any of them more: final
-        better = _most(held, units, order[first], plan, deadline, seed)
+        window, weights = _window(held, units, order[first:])
+        better = _most(held, units, window, weights, plan, deadline, seed)
         if better is None:
             return found, False
         plan = better
-        held.add(units[order[first]] == plan[order[first]])
-        start = first + 1
+        for li in window:
+            held.add(units[li] == plan[li])
+        start = first + len(window)
     return plan, True
 
 
@@ -113,24 +122,48 @@ def add_first_gain(
     return gains
 
 
+def _window(
+    held: cp_model.CpModel, units: Sequence[cp_model.IntVar], order: Sequence[int]
+) -> tuple[list[int], list[int]]:
+    """The links from ``order[0]`` on that one weighted objective settles at once, each with its
+    weight ``W_k``: the product of the ranges of the links after it, at most :data:`WINDOW_WEIGHT`.
+    One unit more on a link then outweighs every change after it."""
+    window, ranges = [order[0]], [1]
+    for li in order[1:WINDOW_LINKS]:
+        low, high = _bounds(held, units[li])
+        if math.prod(ranges) * (high - low + 1) > WINDOW_WEIGHT:
+            break
+        window.append(li)
+        ranges.append(high - low + 1)
+    weights = [math.prod(ranges[k + 1 :]) for k in range(len(window))]
+    return window, weights
+
+
 def _most(
     held: cp_model.CpModel,
     units: Sequence[cp_model.IntVar],
-    li: int,
+    window: Sequence[int],
+    weights: Sequence[int],
     plan: Sequence[int],
     deadline: float,
     seed: int,
 ) -> list[int] | None:
-    """A plan of ``held`` in which link ``li`` takes the most it can (``None``: not proven)."""
+    """A plan of ``held`` greatest in rank order on the links of ``window`` (the first takes the
+    most it can, then the next, …; the weights of :func:`_window`), ``None``: not proven."""
     search = held.clone()
     mine = _copies(search, units)
-    search.maximize(mine[li])
+    search.maximize(cp_model.LinearExpr.weighted_sum([mine[li] for li in window], list(weights)))
     for x, value in zip(mine, plan, strict=True):
         search.add_hint(x, value)
     solver = work_and_time_limited_solver(LINK_WORK, deadline - time.perf_counter(), seed)
     if solver.solve(search) != cp_model.OPTIMAL:
         return None
     return [solver.value(x) for x in mine]
+
+
+def _bounds(model: cp_model.CpModel, x: cp_model.IntVar) -> tuple[int, int]:
+    domain = model.proto.variables[x.index].domain  # a protobuf field: no negative indices
+    return domain[0], domain[len(domain) - 1]
 
 
 def _copies(model: cp_model.CpModel, links: Sequence[cp_model.IntVar]) -> list[cp_model.IntVar]:

@@ -44,9 +44,16 @@ class Solved:
 
 
 def solve_instance(
-    instance: Instance, model: PlanningModel, time_limit: float | None = None, carried: Carried | None = None
+    instance: Instance,
+    model: PlanningModel,
+    time_limit: float | None = None,
+    carried: Carried | None = None,
+    start: Sequence[int] | None = None,
 ) -> Solved:
     """Solve lexicographically (no checker: thresholds compare plans of one compiled shape).
+
+    ``start``: the base plan of a probe, where the tie-break's search begins (the plan does not
+    depend on it, :func:`kimopt.lexicographic.solve_levels`; a probe's optimum is mostly near it).
 
     ``carried``: a later year of a horizon, with what the years before held (fixed); the year is
     decided as the horizon decides it (:func:`kimopt.solve_horizon.decide_year`): where it cannot
@@ -55,7 +62,7 @@ def solve_instance(
 
     if carried is None:
         problem = compile_problem(instance, model)
-        result = solve_problem(problem, time_limit=time_limit)
+        result = solve_problem(problem, time_limit=time_limit, start=start)
     else:
         from kimopt.solve_horizon import decide_year
 

@@ -162,7 +162,10 @@ def _unlimited_changes(
     while groups:
         round_ += 1
         labels = [f"Budgets ohne Grenze, Runde {round_}: {len(group)} auf einmal" for group in groups]
-        jobs = [(_with_budgets(instance, dict.fromkeys(group)), model, time_limit, base.carried) for group in groups]
+        jobs = [
+            (_with_budgets(instance, dict.fromkeys(group)), model, time_limit, base.carried, base.units)
+            for group in groups
+        ]
         solved = each_in_parallel(solve_instance, jobs, labels, progress)
         later: list[list[int | None]] = []
         for group, plan in zip(groups, solved, strict=True):
@@ -206,7 +209,8 @@ def _threshold(
     def at(value: int | None) -> Solved:
         if value not in cache:
             left = None if value is None else value - fixed
-            cache[value] = solve_instance(_with_budget(instance, payer, left), model, time_limit, base.carried)
+            changed = _with_budget(instance, payer, left)
+            cache[value] = solve_instance(changed, model, time_limit, base.carried, base.units)
         return cache[value]
 
     levels = _levels(problem, payer, budget, fixed)

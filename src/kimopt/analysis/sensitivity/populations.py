@@ -109,7 +109,7 @@ def _threshold(
                 known = levels_coverage(changed, model, base, i, time_limit, len(model.objectives), tie=True)
             if known is None:
                 solves[0] += 1
-                solved = solve_instance(changed, model, time_limit, base.carried)
+                solved = solve_instance(changed, model, time_limit, base.carried, base.units)
                 known = solved.coverage[i] if solved.coverage is not None else None
             cache[population] = known
         return cache[population]
