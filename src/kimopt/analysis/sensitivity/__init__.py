@@ -21,9 +21,12 @@ Every figure comes from exact re-solves of modified instances, never from sampli
   ``payment ≤ B``, and a payment is a sum of ``n_h × g × d_h`` (new units times granularity
   times the host's deficit). Between two such payment levels the feasible set — hence the
   model and the plan — is the same, so the only budgets at which the plan can change are the
-  payment levels above ``B``, rounded up to whole euros. The feasible sets grow with the budget,
-  so once the plan has changed it does not come back; the first level that changes it is
-  found by bisection over the levels and verified by re-solving at it and one euro below. A
+  payment levels above ``B``, rounded up to whole euros. The feasible sets grow with the budget
+  and the plans are totally ordered, so the first level that changes the plan is the least
+  payment of any plan that comes before it (:mod:`~kimopt.analysis.sensitivity.least_budget`:
+  one optimisation per objective level, proven; the plan there is re-solved). Where a work
+  limit leaves that open, the level is found by bisection over the levels and verified by
+  re-solving at it and one euro below. A
   budget with no payment level above it (its payer pays for no new position) changes nothing
   and is not re-solved. Which budgets change the plan at all when unlimited is found in groups
   (all of a group unlimited at once keeps the plan: none of them changes it, the lexicographic
@@ -36,7 +39,8 @@ Every figure comes from exact re-solves of modified instances, never from sampli
   proportional plan down to the cheapest.
 
 The analyses live in :mod:`~kimopt.analysis.sensitivity.populations`,
-:mod:`~kimopt.analysis.sensitivity.budgets` and :mod:`~kimopt.analysis.sensitivity.tradeoff`;
+:mod:`~kimopt.analysis.sensitivity.budgets` (with
+:mod:`~kimopt.analysis.sensitivity.least_budget`) and :mod:`~kimopt.analysis.sensitivity.tradeoff`;
 this module runs them together (:func:`analyse`) and gives the result as JSON
 (:meth:`Sensitivity.to_json`). The chart of the trade-off curve is a report:
 :func:`kimopt.report.tradeoff.tradeoff_chart`.

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from kimopt.analysis.sensitivity.base import Progress, Solved, each_in_parallel, optimal_base, proven, solve_instance
+from kimopt.analysis.sensitivity.least_budget import Undecided, least_changing_budget
 from kimopt.data import Instance, PlanningModel
-from kimopt.problem import Carried, Problem
+from kimopt.problem import Carried, Problem, compile_problem
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class BudgetThreshold:
     eigenanteil_before: Fraction
     eigenanteil_after: Fraction | None
     changes: tuple[LinkChange, ...] = ()
-    verified: bool = True  # re-solved: one euro below keeps the plan, the threshold changes it
+    verified: bool = True  # one euro below keeps the plan (proven or re-solved), the threshold changes it (re-solved)
 
 
 def _deficits(problem: Problem, payer: int | None) -> list[int]:
@@ -96,8 +97,10 @@ def budget_thresholds(
     ``carried`` (the years before) is held fixed. ``base``: the optimal plan of ``instance``
     when the caller has it already.
 
-    Which payers' unlimited budget changes the plan at all is found in groups
-    (:func:`_unlimited_changes`); only those are searched.
+    Each payer's threshold is first the least payment of a plan before the base plan
+    (:mod:`~kimopt.analysis.sensitivity.least_budget`); for the payers this leaves open, which
+    unlimited budgets change the plan at all is found in groups (:func:`_unlimited_changes`),
+    and only those are bisected.
     """
     base = base or optimal_base(instance, model, time_limit, carried)
     assert base.plan is not None
@@ -108,8 +111,16 @@ def budget_thresholds(
         payers.append((None, instance.kreis.name, "kreis", instance.kreis.budget))
     payers += [(i, k.name, "kommune", k.budget) for i, k in enumerate(instance.kommunen) if k.budget is not None]
     levels = {payer: _levels(problem, payer, budget, fixed.get(name, Fraction(0))) for payer, name, _, budget in payers}
+    searched = [(payer, name, budget) for payer, name, _, budget in payers if levels[payer]]
+    proofs = each_in_parallel(
+        _least_budget,
+        [(instance, model, base, payer, budget, fixed.get(name, Fraction(0))) for payer, name, budget in searched],
+        [f"{name}: kleinstes Budget, das den Plan ändert" for _, name, _ in searched],
+        progress,
+    )
+    least = {payer: proof for (payer, _, _), proof in zip(searched, proofs, strict=True)}
     unlimited = _unlimited_changes(
-        instance, model, base, [payer for payer, *_ in payers if levels[payer]], time_limit, progress
+        instance, model, base, [payer for payer, _, _ in searched if least[payer] is None], time_limit, progress
     )
     jobs = [
         (
@@ -123,6 +134,7 @@ def budget_thresholds(
             time_limit,
             fixed.get(name, Fraction(0)),
             unlimited.get(payer),
+            least.get(payer),
         )
         for payer, name, kind, budget in payers
     ]
@@ -136,6 +148,38 @@ def _levels(problem: Problem, payer: int | None, budget: int | Fraction, fixed: 
     assert whole.denominator == 1  # a budget of the file, less the fixed part, plus it again
     g = problem.g * problem.year_share
     return payment_levels(_deficits(problem, payer), g, problem.positions, int(whole), fixed)
+
+
+@dataclass(frozen=True)
+class Least:
+    """A threshold proven by the least payment of a plan before the base plan (``None``: no
+    budget changes it)."""
+
+    budget: int | None
+
+
+def _least_budget(
+    instance: Instance, model: PlanningModel, base: Solved, payer: int | None, budget: int | Fraction, fixed: Fraction
+) -> Least | None:
+    """The payer's threshold by :func:`~kimopt.analysis.sensitivity.least_budget.least_changing_budget`
+    (``None``: not decided there, so re-solves decide it).
+
+    Valid for a first or only year whose levels begin with ``use_positions`` (then ``N_used*``,
+    and with it the order of the plans, is level 1's) and a base plan proven to the strict
+    tie-break."""
+    if base.carried is not None or not proven(base) or model.objectives[0].name != "use_positions":
+        return None
+    assert base.plan is not None
+    unlimited = compile_problem(_with_budget(instance, payer, None), model)
+    if len(unlimited.links) != len(base.plan.problem.links):
+        return None
+    try:
+        found = least_changing_budget(unlimited, base.plan, payer, budget, fixed, model.seed)
+    except Undecided:
+        return None
+    if found is not None and found not in _levels(base.plan.problem, payer, budget, fixed):
+        return None  # not a payment level: let the re-solves decide
+    return Least(found)
 
 
 def _unlimited_changes(
@@ -192,6 +236,7 @@ def _threshold(
     time_limit: float | None,
     fixed: Fraction = Fraction(0),
     unlimited: Solved | None = None,
+    least: Least | None = None,
 ) -> BudgetThreshold:
     """The threshold of one payer (one task of the parallel search), on its whole budget
     (``budget`` left for Baustein 2 plus the ``fixed`` Eigenanteil of Bausteine 1 and 3).
@@ -199,7 +244,8 @@ def _threshold(
     A budget with no payment level above it (the payer pays for no new position of any host)
     can change nothing: no re-solve is needed to say so. ``unlimited``: the plan with this
     budget unlimited where it differs from ``base`` (``None``: it keeps the base plan,
-    :func:`_unlimited_changes`).
+    :func:`_unlimited_changes`). ``least``: the threshold already proven (:func:`_least_budget`);
+    only the plan at it is re-solved.
     """
     assert base.plan is not None
     problem = base.plan.problem
@@ -213,6 +259,8 @@ def _threshold(
             cache[value] = solve_instance(changed, model, time_limit, base.carried, base.units)
         return cache[value]
 
+    if least is not None:
+        return _budget_result(base, name, kind, total, least.budget, at, below_proven=True)
     levels = _levels(problem, payer, budget, fixed)
     found = None
     if levels and at(None).units != base.units:
@@ -233,13 +281,21 @@ def _threshold(
 
 
 def _budget_result(
-    base: Solved, name: str, kind: str, budget: int, found: int | None, at: Callable[[int | None], Solved]
+    base: Solved,
+    name: str,
+    kind: str,
+    budget: int,
+    found: int | None,
+    at: Callable[[int | None], Solved],
+    below_proven: bool = False,
 ) -> BudgetThreshold:
+    """The threshold ``found`` with the plan there; verified when one euro below keeps the plan
+    (``below_proven``: shown by the least payment, else re-solved) and the threshold changes it."""
     assert base.plan is not None
     if found is None:
         return BudgetThreshold(name, kind, budget, None, base.plan.eigenanteil, None)
     after = at(found)
-    verified = at(found - 1).units == base.units and after.units != base.units
+    verified = (below_proven or at(found - 1).units == base.units) and after.units != base.units
     problem = base.plan.problem
     changes = []
     if after.units is not None and base.units is not None:
