@@ -235,7 +235,7 @@ def lexicographic(
                 results.append(
                     LevelResult(objective.name, UNITS[objective.name], value_at_bound, value_at_bound, True, 0.0, "l1")
                 )
-                solution = _at_remainder_optimum(cm, optimum, reached)
+                solution = at_remainder_optimum(cm, optimum, reached)
                 if by_blocks and (done := _by_blocks(cm, optimum, results, used, deadline, seed, progress)) is not None:
                     return done
                 continue
@@ -272,7 +272,7 @@ def lexicographic(
         if stop is not None and stop(level, found):
             return Lexicographic(status, solution, results, used, stopped=True)
         if optimum is not None and value == optimum.lb:
-            solution = _at_remainder_optimum(cm, optimum, solution)
+            solution = at_remainder_optimum(cm, optimum, solution)
             if by_blocks and (done := _by_blocks(cm, optimum, results, used, deadline, seed, progress)) is not None:
                 return done
             continue
@@ -344,7 +344,7 @@ def _remainder_plan(
     return None
 
 
-def _at_remainder_optimum(cm: CpsatModel, optimum: RemainderOptimum, units: list[int]) -> list[int]:
+def at_remainder_optimum(cm: CpsatModel, optimum: RemainderOptimum, units: list[int]) -> list[int]:
     """Fix the coverages to the set of optima at the bound and hint ``units`` (a plan in it).
 
     The set is described in :mod:`kimopt.cpsat.remainders`: the same constraints whichever way

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from kimopt.analysis.sensitivity import budgets, least_budget
+from kimopt.analysis.sensitivity import before, budgets
 from kimopt.analysis.sensitivity.base import optimal_base
 from kimopt.analysis.sensitivity.budgets import BudgetThreshold, budget_thresholds
 from tests.conftest import instance, model
@@ -55,7 +55,7 @@ def test_the_least_payment_finds_the_thresholds_bisection_finds(monkeypatch: pyt
 def test_a_least_payment_cut_short_leaves_the_threshold_to_re_solves(monkeypatch: pytest.MonkeyPatch) -> None:
     data = small_tangled(3)
     expected = answers(budget_thresholds(instance(data), model(workers=1)))
-    monkeypatch.setattr(least_budget, "WORK_LEVEL", 1e-6)
+    monkeypatch.setattr(before, "WORK_LEVEL", 1e-6)
     assert budgets._least_budget(*_first_payer(data)) is None
     assert answers(budget_thresholds(instance(data), model(workers=1))) == expected
 

@@ -13,10 +13,11 @@ Every figure comes from exact re-solves of modified instances, never from sampli
   search finds is checked: the coverage at ``threshold − 1`` (unchanged) and at
   ``threshold`` (changed), and both results are reported. The targets move linearly in the
   population, so the Hare–Niemeyer rounding predicts the threshold by integer arithmetic;
-  the prediction is probed on both sides (a predicted "no change" at the end of the range), and
-  a probe the remainder argument leaves open is decided by the first two levels, then by every
-  level and the tie-break's value (each with one uniqueness check under a work limit), and
-  only then by a full re-solve.
+  the prediction is probed on both sides (a predicted "no change" at the end of the range); a
+  probe on a tie of remainders is decided by whether any plan at the first two levels' optimum
+  comes before the base plan in the later levels' order (which reads no population), and a
+  probe still open by the first two levels, then by every level and the tie-break's value
+  (each with one uniqueness check under a work limit), and only then by a full re-solve.
 * **Budgets** (:func:`budget_thresholds`). A payer's budget ``B`` enters only the constraint
   ``payment ≤ B``, and a payment is a sum of ``n_h × g × d_h`` (new units times granularity
   times the host's deficit). Between two such payment levels the feasible set — hence the

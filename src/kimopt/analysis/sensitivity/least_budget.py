@@ -9,41 +9,28 @@ whole euros (:func:`least_changing_budget`):
 
 * level by level, the least payment of a plan equal to ``W`` on the levels before and better
   on this one; then of a plan at ``W``'s tie-break value with less, or equal and first in rank
-  order; the least of these;
+  order; the least of these (:func:`~kimopt.analysis.sensitivity.before.least_before`);
 * a plan before ``W`` pays more than ``B`` (else it would have been the optimum at ``B``), and
   only a payment below the least found so far matters: each optimisation asks only for those;
 * a level no budget can improve is skipped: ``use_positions`` at every fundable position,
   the L1 ``proportionality`` at the largest-remainder bound (:mod:`kimopt.cpsat.remainders`),
   which hold for every plan of ``N`` units whatever it pays.
 
-No bisection and no assumption that the plans change monotonically with the budget. Each
-optimisation runs on one worker under a deterministic work limit, so the answer is the same on
-every run; where the limit stops one, nothing is decided and the caller re-solves.
+No bisection and no assumption that the plans change monotonically with the budget. Where a
+work limit stops an optimisation, nothing is decided and the caller re-solves.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from fractions import Fraction
 
-from ortools.sat.python import cp_model
-
-from kimopt.cpsat.objectives import LEVELS, tie_break
+from kimopt.analysis.sensitivity.before import Undecided, least_before
 from kimopt.cpsat.remainders import remainder_optimum
-from kimopt.cpsat.solver import work_limited_solver
-from kimopt.cpsat.strict import add_first_gain, rank_value
 from kimopt.data import Objective
-from kimopt.lexicographic import ModelTooLarge, build, fix_level
+from kimopt.lexicographic import ModelTooLarge, build
 from kimopt.plan import Plan
 from kimopt.problem import Problem
-
-WORK_LEVEL = 10.0
-"""Deterministic work limit of each level's least payment."""
-
-
-class Undecided(Exception):
-    """A work limit stopped an optimisation: the threshold is left to re-solves."""
 
 
 def least_changing_budget(
@@ -65,27 +52,12 @@ def least_changing_budget(
         cm = build(unlimited)
     except ModelTooLarge as error:
         raise Undecided from error
-    m, v = cm.model, cm.variables
-    paid = v.kreis_payment() if payer is None else v.kommune_payment(payer)
-    m.add(paid >= unlimited.money_limit(budget) + 1)
-    units = list(plan.units)
-    used = sum(units) if plan.target_units is None else plan.target_units
-    least: int | None = None
-    for objective, found in zip(unlimited.model.objectives, plan.levels, strict=True):
-        level = LEVELS[objective.name](m, unlimited, v, objective, used)
-        if found.value is None or (found.value / level.factor).denominator != 1:
-            raise Undecided
-        value = int(found.value / level.factor)
-        if not _cannot_improve(unlimited, objective, value, used):
-            bound = value + 1 if level.maximize else value - 1
-            least = _least_payment(m, paid, least, seed, better=(level.expr, bound, level.maximize))
-        fix_level(m, level, value)
-    tie = tie_break(m, unlimited, v).expr
-    value = rank_value(unlimited.rank, units)
-    least = _least_payment(m, paid, least, seed, better=(tie, value - 1, False))
-    m.add(tie == value)
-    order = sorted(range(len(units)), key=unlimited.rank.__getitem__)
-    least = _least_payment(m, paid, least, seed, first_in_rank=(v.a, order, units))
+    paid = cm.variables.kreis_payment() if payer is None else cm.variables.kommune_payment(payer)
+    cm.model.add(paid >= unlimited.money_limit(budget) + 1)
+    used = sum(plan.units) if plan.target_units is None else plan.target_units
+    least = least_before(
+        cm, plan, seed, paid, cannot_improve=lambda objective, value: _cannot_improve(unlimited, objective, value, used)
+    )
     if least is None:
         return None
     return math.ceil(fixed + least * unlimited.money_factor)
@@ -98,33 +70,3 @@ def _cannot_improve(problem: Problem, objective: Objective, value: int, used: in
     if objective.name == "proportionality" and (objective.measure or "l1") == "l1" and problem.total_weight:
         return value <= remainder_optimum(problem, used).lb
     return False
-
-
-def _least_payment(
-    model: cp_model.CpModel,
-    paid: cp_model.LinearExpr,
-    least: int | None,
-    seed: int,
-    better: tuple[cp_model.LinearExpr, int, bool] | None = None,
-    first_in_rank: tuple[Sequence[cp_model.IntVar], Sequence[int], Sequence[int]] | None = None,
-) -> int | None:
-    """The least ``paid`` of a plan of ``model`` below ``least`` (else ``least``) that is better:
-    ``better`` = (expr, bound, at least: else at most), or with ``first_in_rank`` =
-    (links, order, plan), before ``plan`` in rank order."""
-    check = model.clone()
-    if better is not None:
-        expr, bound, at_least = better
-        check.add(expr >= bound if at_least else expr <= bound)
-    if first_in_rank is not None:
-        links, order, plan = first_in_rank
-        add_first_gain(check, [check.get_int_var_from_proto_index(x.index) for x in links], order, plan)
-    if least is not None:
-        check.add(paid <= least - 1)
-    check.minimize(paid)
-    solver = work_limited_solver(WORK_LEVEL, seed)
-    code = solver.solve(check)
-    if code == cp_model.INFEASIBLE:
-        return least
-    if code != cp_model.OPTIMAL:
-        raise Undecided
-    return int(solver.value(paid))

@@ -9,9 +9,12 @@ and when a plan reaches it (the base plan with the Kreis serving the rest or the
 serving everything, accepted by the independent checker; else one feasibility check of the
 plain model with the coverages fixed), the optimal coverages are exactly the
 apportionment's — the same the lexicographic solve proves (:mod:`kimopt.cpsat.remainders`).
-Where this argument does not decide (the Kreis cannot fill in, or the Kommune's remainder
-ties), the first two levels, then every level and the tie-break's least value decide it
-(:func:`levels_coverage`); only then is the instance re-solved in full.
+Where the Kommune's remainder ties (a threshold lies next to such a tie), the later levels
+decide, and they read no population: the base plan, when it is among the plans at the first
+two levels' optimum, settles the tie by a few checks of plans before it (:func:`tie_coverage`).
+Where this does not decide (the Kreis cannot fill in, or a work limit), the first two levels,
+then every level and the tie-break's least value decide it (:func:`levels_coverage`); only then
+is the instance re-solved in full.
 Kommunen are searched in parallel (separate processes, results in Kommune order), so the
 answer does not depend on scheduling.
 """
@@ -27,9 +30,11 @@ from fractions import Fraction
 from ortools.sat.python import cp_model
 
 from kimopt.analysis.sensitivity.base import Progress, Solved, each_in_parallel, optimal_base, proven, solve_instance
+from kimopt.analysis.sensitivity.before import Undecided, least_before
 from kimopt.check import check_plan
 from kimopt.cpsat.remainders import RemainderOptimum, kreis_fills_in, remainder_optimum
 from kimopt.data import Instance, PlanningModel
+from kimopt.lexicographic import ModelTooLarge, at_remainder_optimum, build
 from kimopt.plan import Plan
 from kimopt.problem import Carried, Problem, compile_problem
 from kimopt.results import Status
@@ -102,7 +107,10 @@ def _threshold(
     def coverage_at(population: int) -> Fraction | None:
         if population not in cache:
             changed = _with_population(instance, i, population)
-            known, later_levels = remainder_verdict(changed, model, base, i, weights_at(population), accepted)
+            weights = weights_at(population)
+            known, later_levels = remainder_verdict(changed, model, base, i, weights, accepted)
+            if known is None and later_levels:
+                known = tie_coverage(changed, model, base, i, weights)
             if known is None and not later_levels and staged:
                 known = levels_coverage(changed, model, base, i, time_limit)
             if known is None and staged:
@@ -178,6 +186,53 @@ def remainder_verdict(
     if open_tie:
         return None, False
     return (coverage if _reaches_bound(problem, used, optimum, base.units, model.seed) else None), False
+
+
+def tie_coverage(
+    changed: Instance, model: PlanningModel, base: Solved, i: int, weights: tuple[int, ...]
+) -> Fraction | None:
+    """Kommune ``i``'s coverage in the optimum of ``changed`` where its remainder ties with
+    others' (the first two levels leave a choice, :func:`remainder_verdict`); ``None``: not shown.
+
+    The later levels, the tie-break and its rank order read no population (with the quota rule
+    off). When the base plan is among the plans at the first two levels' optimum of ``changed``
+    (``N_used*`` units, the largest-remainder coverages with the tie), the optimum is the first
+    of those plans in the later levels' order: the base plan itself if none comes before it
+    (:func:`~kimopt.analysis.sensitivity.before.least_before`); else, if none of those giving
+    Kommune ``i`` the base plan's coverage comes before it, one giving the other — a few
+    feasibility checks instead of a re-solve. ``None`` also where that is not shown (a work
+    limit, a year of a horizon).
+    """
+    plan = base.plan
+    if plan is None or base.units is None or base.carried is not None or not proven(base):
+        return None
+    problem = replace(plan.problem, instance=changed, weights=weights)
+    used = plan.target_units if plan.target_units is not None else problem.units(plan.used)
+    optimum = remainder_optimum(problem, used)
+    coverage = [sum(base.units[li] for li in links) for links in problem.links_of_kommune]
+    tied = set(optimum.tied)
+    for k in problem.kommune_order:
+        least, most = optimum.floor[k], optimum.floor[k] + (k in optimum.up or k in tied)
+        if not least <= coverage[k] <= most or (k not in tied and coverage[k] != most):
+            return None
+    if i not in tied or sum(coverage[k] - optimum.floor[k] for k in tied) != optimum.tied_up:
+        return None
+    other = 2 * optimum.floor[i] + 1 - coverage[i]  # the tie's other coverage of Kommune i
+    for keep, answer in ((False, coverage[i]), (True, other)):
+        try:
+            cm = build(problem)
+        except ModelTooLarge:
+            return None
+        cm.model.add(cm.variables.used_total == used)
+        at_remainder_optimum(cm, optimum, list(base.units))
+        if keep:
+            cm.model.add(cm.variables.coverage(i) == coverage[i])
+        try:
+            if least_before(cm, plan, model.seed, first=2) is None:
+                return problem.vzae(answer)
+        except Undecided:
+            return None
+    return None
 
 
 WORK_UNIQUE_COVERAGE = 5.0
