@@ -4,8 +4,8 @@ Determinism: every level's optimal *value* is unique, so the levels may use seve
 workers. Which of the equally good plans is returned is decided by a last tie-break level
 (:func:`kimopt.cpsat.objectives.tie_break`) solved with one worker, a fixed seed and no
 hint from the levels' parallel search, and made strict (:mod:`kimopt.cpsat.strict`): the plan
-is the first in rank order of those at the tie-break's value, so it does not depend on the
-model that found it, nor on where its search began.
+is the first in rank order of those at the tie-break's value, so once proven it does not depend
+on the model that found it, nor on where its search began.
 Where the later levels
 are solved block by block (:mod:`kimopt.blocks`), every block's levels and tie-break run on one
 worker, so its hints come from deterministic solves too. A time limit that cuts a level short
@@ -297,8 +297,9 @@ def solve_levels(
     """Optimise the levels in order (:func:`lexicographic`); then the deterministic tie-break.
 
     ``start``: a plan of a nearby problem (a sensitivity probe's base plan) where the tie-break's
-    search begins: the strict tie-break's plan is the same from any start, and its rounds are
-    fewer from a plan close to it."""
+    search begins: the strict tie-break's proven plan is the same from any start, and its rounds
+    are fewer from a plan close to it. Where the limits leave it unproven, the tie-break runs
+    again without the start, so that an unproven plan does not lean towards the start."""
     started = time.perf_counter()
     deadline = started + time_limit
     run = lexicographic(cm, deadline, workers, seed, progress=progress)
@@ -312,7 +313,11 @@ def solve_levels(
     if run.tie is not None:
         tie = run.tie
     elif run.status is Status.OPTIMAL:
-        solution, tie = _tie_break(cm, deadline, seed, solution, start)
+        found = solution
+        solution, tie = _tie_break(cm, deadline, seed, found, start)
+        if start is not None and not tie["proven"]:
+            # an unproven plan from the start would lean towards it: the plan of no start instead
+            solution, tie = _tie_break(cm, deadline, seed, found)
     info = _solver_info(started, workers, seed)
     info["tie_break"] = tie
     if run.blocks is not None:

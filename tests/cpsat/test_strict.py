@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import random
 import time
+from typing import Any
 
 import pytest
 from ortools.sat.python import cp_model
 
+from kimopt import lexicographic
 from kimopt.cpsat.strict import strict_plan
+from kimopt.problem import compile_problem
+from tests.conftest import instance, model, tiny
 
 
 def _model(seed: int) -> tuple[cp_model.CpModel, list[cp_model.IntVar], list[int]]:
@@ -84,3 +88,25 @@ def test_ties_are_broken_towards_the_link_of_lowest_rank() -> None:
     plan, proven = strict_plan(model, links, rank, [1, 1, 1, 1], time.perf_counter() + 60, 0)
     assert proven
     assert plan == [2, 0, 0, 2]
+
+
+def test_a_start_gives_the_plan_of_no_start_and_an_unproven_one_is_not_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tie-break begun at another plan ends at the same strict plan; where it is left
+    unproven, the tie-break runs again without the start (an unproven plan would lean towards it)."""
+    problem = compile_problem(instance(tiny()), model(workers=1))
+    plain = lexicographic.solve_problem(problem)
+    assert plain.units is not None
+    other = list(plain.units)
+    other.reverse()
+    assert lexicographic.solve_problem(problem, start=other).units == plain.units
+    calls: list[bool] = []
+    real = lexicographic._tie_break
+
+    def unproven_from_a_start(cm: Any, deadline: float, seed: int, fallback: Any, start: Any = None) -> Any:
+        calls.append(start is not None)
+        units, info = real(cm, deadline, seed, fallback, start)
+        return (other, {**info, "proven": False}) if start is not None else (units, info)
+
+    monkeypatch.setattr(lexicographic, "_tie_break", unproven_from_a_start)
+    assert lexicographic.solve_problem(problem, start=other).units == plain.units
+    assert calls == [True, False]

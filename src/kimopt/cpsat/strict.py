@@ -34,7 +34,7 @@ LINK_WORK = 5.0
 WINDOW_LINKS = 12
 """At most so many positions settled by one weighted objective."""
 WINDOW_WEIGHT = 2**40
-"""The largest weight of that objective (CP-SAT's linear relaxation stays exact well below 2**53)."""
+"""A bound on that objective's values (CP-SAT's linear relaxation stays exact well below 2**53)."""
 
 
 def strict_plan(
@@ -126,9 +126,11 @@ def _window(
     held: cp_model.CpModel, units: Sequence[cp_model.IntVar], order: Sequence[int]
 ) -> tuple[list[int], list[int]]:
     """The links from ``order[0]`` on that one weighted objective settles at once, each with its
-    weight ``W_k``: the product of the ranges of the links after it, at most :data:`WINDOW_WEIGHT`.
-    One unit more on a link then outweighs every change after it."""
-    window, ranges = [order[0]], [1]
+    weight ``W_k``: the product of the ranges of the links after it. One unit more on a link then
+    outweighs every change after it; the product of all the window's ranges, a bound on the
+    objective, stays at most :data:`WINDOW_WEIGHT`."""
+    low, high = _bounds(held, units[order[0]])
+    window, ranges = [order[0]], [high - low + 1]
     for li in order[1:WINDOW_LINKS]:
         low, high = _bounds(held, units[li])
         if math.prod(ranges) * (high - low + 1) > WINDOW_WEIGHT:

@@ -45,6 +45,10 @@ def least_before(
     ``plan``'s level values are those of ``cm``'s problem. ``cannot_improve(objective, value)``:
     a level no plan of ``cm`` can beat (skipped). ``cm.model`` is changed (the levels fixed).
 
+    A level passed is held no worse than ``plan``'s value (:func:`~kimopt.lexicographic.fix_level`),
+    not equal to it: a plan better there was in that level's class already, and any plan a class
+    admits differs from ``plan`` first at a level where it is better, so it comes before ``plan``.
+
     Raises
     ------
     Undecided
