@@ -69,4 +69,13 @@ def _first_payer(data: dict[str, Any]) -> tuple[Any, ...]:
         for i, k in enumerate(inst.kommunen)
         if k.budget is not None and budgets._levels(base.plan.problem, i, k.budget, Fraction(0))
     )
-    return inst, settings, base, payer, inst.kommunen[payer].budget, Fraction(0)
+    budget = inst.kommunen[payer].budget
+    return (
+        inst,
+        settings,
+        base,
+        payer,
+        budget,
+        Fraction(0),
+        budgets._levels(base.plan.problem, payer, budget, Fraction(0)),
+    )

@@ -29,6 +29,15 @@ class RemainderOptimum:
     tied: tuple[int, ...]  # Kommunen whose remainder equals the R-th largest …
     tied_up: int  # … of which exactly this many get ⌊e_i⌋ + 1
 
+    def admits(self, coverage: list[int]) -> bool:
+        """Whether these coverages (units, per Kommune) are among the optima: ``⌊e_i⌋ + 1`` for the
+        Kommunen in ``up``, ``⌊e_i⌋`` for the others, and among the tied exactly ``tied_up`` ones more."""
+        tied = set(self.tied)
+        for k, (c, f) in enumerate(zip(coverage, self.floor, strict=True)):
+            if (k in tied and not f <= c <= f + 1) or (k not in tied and c != f + (k in self.up)):
+                return False
+        return sum(coverage[k] - self.floor[k] for k in tied) == self.tied_up
+
 
 def remainder_optimum(problem: Problem, used: int) -> RemainderOptimum:
     """Largest-remainder coverages for ``used`` units and their deviation ``LB`` (scaled by W)."""

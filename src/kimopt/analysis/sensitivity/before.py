@@ -36,14 +36,15 @@ def least_before(
     seed: int,
     cost: cp_model.LinearExpr | None = None,
     first: int = 0,
-    cannot_improve: Callable[[Objective, int], bool] = lambda objective, value: False,
+    cannot_improve: Callable[[Objective, int, int], bool] = lambda objective, value, used: False,
 ) -> int | None:
     """The least ``cost`` of a plan of ``cm`` that comes before ``plan`` (``None``: no such plan;
     without ``cost``: 0 as soon as one class has a plan).
 
     The levels before ``first`` the caller holds (e.g. the coverages fixed); from ``first`` on,
-    ``plan``'s level values are those of ``cm``'s problem. ``cannot_improve(objective, value)``:
-    a level no plan of ``cm`` can beat (skipped). ``cm.model`` is changed (the levels fixed).
+    ``plan``'s level values are those of ``cm``'s problem. ``cannot_improve(objective, value,
+    used)``: a level no plan of ``cm`` with ``plan``'s ``N_used`` can beat (skipped).
+    ``cm.model`` is changed (the levels fixed).
 
     A level passed is held no worse than ``plan``'s value (:func:`~kimopt.lexicographic.fix_level`),
     not equal to it: a plan better there was in that level's class already, and any plan a class
@@ -64,7 +65,7 @@ def least_before(
         if found.value is None or (found.value / level.factor).denominator != 1:
             raise Undecided
         value = int(found.value / level.factor)
-        if not cannot_improve(objective, value):
+        if not cannot_improve(objective, value, used):
             bound = value + 1 if level.maximize else value - 1
             least = _least(m, cost, least, seed, better=(level.expr, bound, level.maximize))
             if cost is None and least is not None:

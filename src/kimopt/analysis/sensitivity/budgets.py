@@ -114,7 +114,10 @@ def budget_thresholds(
     searched = [(payer, name, budget) for payer, name, _, budget in payers if levels[payer]]
     proofs = each_in_parallel(
         _least_budget,
-        [(instance, model, base, payer, budget, fixed.get(name, Fraction(0))) for payer, name, budget in searched],
+        [
+            (instance, model, base, payer, budget, fixed.get(name, Fraction(0)), levels[payer])
+            for payer, name, budget in searched
+        ],
         [f"{name}: kleinstes Budget, das den Plan ändert" for _, name, _ in searched],
         progress,
     )
@@ -159,10 +162,16 @@ class Least:
 
 
 def _least_budget(
-    instance: Instance, model: PlanningModel, base: Solved, payer: int | None, budget: int | Fraction, fixed: Fraction
+    instance: Instance,
+    model: PlanningModel,
+    base: Solved,
+    payer: int | None,
+    budget: int | Fraction,
+    fixed: Fraction,
+    levels: Sequence[int],
 ) -> Least | None:
     """The payer's threshold by :func:`~kimopt.analysis.sensitivity.least_budget.least_changing_budget`
-    (``None``: not decided there, so re-solves decide it).
+    (``None``: not decided there, so re-solves decide it); ``levels``: its payment levels.
 
     Valid for a first or only year whose levels begin with ``use_positions`` (then ``N_used*``,
     and with it the order of the plans, is level 1's) and a base plan proven to the strict
@@ -177,7 +186,7 @@ def _least_budget(
         found = least_changing_budget(unlimited, base.plan, payer, budget, fixed, model.seed)
     except Undecided:
         return None
-    if found is not None and found not in _levels(base.plan.problem, payer, budget, fixed):
+    if found is not None and found not in levels:
         return None  # not a payment level: let the re-solves decide
     return Least(found)
 

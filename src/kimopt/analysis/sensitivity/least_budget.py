@@ -54,9 +54,12 @@ def least_changing_budget(
         raise Undecided from error
     paid = cm.variables.kreis_payment() if payer is None else cm.variables.kommune_payment(payer)
     cm.model.add(paid >= unlimited.money_limit(budget) + 1)
-    used = sum(plan.units) if plan.target_units is None else plan.target_units
     least = least_before(
-        cm, plan, seed, paid, cannot_improve=lambda objective, value: _cannot_improve(unlimited, objective, value, used)
+        cm,
+        plan,
+        seed,
+        paid,
+        cannot_improve=lambda objective, value, used: _cannot_improve(unlimited, objective, value, used),
     )
     if least is None:
         return None

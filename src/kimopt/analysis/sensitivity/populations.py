@@ -210,12 +210,7 @@ def tie_coverage(
     used = plan.target_units if plan.target_units is not None else problem.units(plan.used)
     optimum = remainder_optimum(problem, used)
     coverage = [sum(base.units[li] for li in links) for links in problem.links_of_kommune]
-    tied = set(optimum.tied)
-    for k in problem.kommune_order:
-        least, most = optimum.floor[k], optimum.floor[k] + (k in optimum.up or k in tied)
-        if not least <= coverage[k] <= most or (k not in tied and coverage[k] != most):
-            return None
-    if i not in tied or sum(coverage[k] - optimum.floor[k] for k in tied) != optimum.tied_up:
+    if i not in optimum.tied or not optimum.admits(coverage):
         return None
     other = 2 * optimum.floor[i] + 1 - coverage[i]  # the tie's other coverage of Kommune i
     for keep, answer in ((False, coverage[i]), (True, other)):
@@ -318,22 +313,10 @@ def _reaches_bound(problem: Problem, used: int, optimum: RemainderOptimum, hint:
     run. Unknown counts as no: the caller then re-solves.
     """
     from kimopt.cpsat.solver import work_limited_solver
-    from kimopt.lexicographic import build
 
     cm = build(problem)
-    v = cm.variables
-    cm.model.add(v.used_total == used)
-    tied = set(optimum.tied)
-    for k in problem.kommune_order:
-        if k not in tied:
-            cm.model.add(v.coverage(k) == optimum.floor[k] + (k in optimum.up))
-        else:
-            cm.model.add_linear_constraint(v.coverage(k), optimum.floor[k], optimum.floor[k] + 1)
-    if optimum.tied:
-        total = sum(optimum.floor[k] for k in optimum.tied) + optimum.tied_up
-        cm.model.add(sum(v.coverage(k) for k in optimum.tied) == total)
-    for var, value in zip(v.a, hint, strict=True):
-        cm.model.add_hint(var, value)
+    cm.model.add(cm.variables.used_total == used)
+    at_remainder_optimum(cm, optimum, list(hint))
     return work_limited_solver(WORK_BOUND_CHECK, seed).solve(cm.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
 
 
